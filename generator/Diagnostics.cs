@@ -1,0 +1,79 @@
+using System.Collections.Generic;
+using Microsoft.CodeAnalysis;
+
+namespace Pathwise.Generator;
+
+/// <summary>The catalogue of Pathwise declaration errors. Each message says how to fix the declaration.</summary>
+internal static class Diagnostics
+{
+    private const string Category = "Pathwise";
+
+    public static readonly DiagnosticDescriptor NotPartial = Error(
+        "PW0001", "Network class must be partial",
+        "Network class '{0}' must be declared 'partial' so Pathwise can generate its forward and gradient code; add the 'partial' modifier");
+
+    public static readonly DiagnosticDescriptor NoInput = Error(
+        "PW0002", "Network has no input layer",
+        "Network '{0}' has no input layer; declare its first layer as '[Input(...)] public partial InputLayer Name {{ get; }}'");
+
+    public static readonly DiagnosticDescriptor InputNotFirst = Error(
+        "PW0003", "Input layer must come first, once",
+        "'{0}' is an input layer but is not the first layer; a network has exactly one [Input] layer, declared before every other layer");
+
+    public static readonly DiagnosticDescriptor ShapeMismatch = Error(
+        "PW0004", "Layer does not accept its input shape",
+        "Layer '{0}' ({1}) cannot take input of shape {2}: {3}");
+
+    public static readonly DiagnosticDescriptor KernelTooLarge = Error(
+        "PW0005", "Window larger than its input",
+        "Layer '{0}' has a {1}x{1} window but its (padded) input is only {2}x{3}; use a smaller kernel, add padding, or remove a pooling layer before it");
+
+    public static readonly DiagnosticDescriptor NonPositiveSize = Error(
+        "PW0006", "Size must be positive",
+        "Layer '{0}': {1} must be {2}, but is {3}");
+
+    public static readonly DiagnosticDescriptor SoftmaxNotLast = Error(
+        "PW0007", "Softmax must be on the last layer",
+        "'{0}' applies {1}, which is allowed only on the last layer; move it to the last layer or explain the logits instead");
+
+    public static readonly DiagnosticDescriptor DuplicateWeightName = Error(
+        "PW0008", "Duplicate weight name",
+        "Layer '{0}' uses weight name '{1}', already used by layer '{2}'; give one of them a distinct WeightName");
+
+    public static readonly DiagnosticDescriptor UnsupportedLayerOrder = Error(
+        "PW0009", "Unsupported layer declaration",
+        "Layer '{0}': {1}");
+
+    public static readonly DiagnosticDescriptor BadLayerMember = Error(
+        "PW0010", "Layer member must be a partial get-only property",
+        "'{0}' carries a layer attribute, so it must be a non-static 'partial' property of type '{1}' with only a getter, e.g. 'public partial {1} {0} {{ get; }}'");
+
+    public static readonly DiagnosticDescriptor UnsupportedType = Error(
+        "PW0011", "Network class must be top-level and non-generic",
+        "Network class '{0}' must be a top-level, non-generic class; move it out of '{1}' or remove its type parameters");
+
+    public static readonly DiagnosticDescriptor BadInputShape = Error(
+        "PW0012", "Input shape must be [features] or [channels, height, width]",
+        "Input '{0}' has shape {1}; declare [Input(features)] or [Input(channels, height, width)] with positive sizes");
+
+    private static readonly Dictionary<string, DiagnosticDescriptor> s_byId = new()
+    {
+        [NotPartial.Id] = NotPartial,
+        [NoInput.Id] = NoInput,
+        [InputNotFirst.Id] = InputNotFirst,
+        [ShapeMismatch.Id] = ShapeMismatch,
+        [KernelTooLarge.Id] = KernelTooLarge,
+        [NonPositiveSize.Id] = NonPositiveSize,
+        [SoftmaxNotLast.Id] = SoftmaxNotLast,
+        [DuplicateWeightName.Id] = DuplicateWeightName,
+        [UnsupportedLayerOrder.Id] = UnsupportedLayerOrder,
+        [BadLayerMember.Id] = BadLayerMember,
+        [UnsupportedType.Id] = UnsupportedType,
+        [BadInputShape.Id] = BadInputShape,
+    };
+
+    public static DiagnosticDescriptor ById(string id) => s_byId[id];
+
+    private static DiagnosticDescriptor Error(string id, string title, string message) =>
+        new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+}

@@ -1,0 +1,50 @@
+namespace Pathwise.Generator.Model;
+
+// Every member must stay immutable and structurally equal, or incremental caching breaks.
+
+/// <summary>One layer: its member, operation, activation, shapes and tensor prefix.</summary>
+internal sealed record LayerSpec(
+    string Member,
+    string Accessibility,
+    LayerOp Op,
+    Activation Activation,
+    ShapeSpec In,
+    ShapeSpec Out,
+    string WeightName,
+    LayerSettings Settings);
+
+/// <summary>The numbers of a layer's operation; unused ones are zero.</summary>
+internal sealed record LayerSettings(
+    int Kernel = 0,
+    int Padding = 0,
+    int Stride = 0,
+    bool Bias = false,
+    double Epsilon = 0,
+    double Slope = 0);
+
+/// <summary>Mirrors <c>Pathwise.LayerKind</c>.</summary>
+internal enum LayerOp
+{
+    Input,
+    Dense,
+    Conv2D,
+    MaxPool2D,
+    AvgPool2D,
+    Flatten,
+    BatchNorm,
+    Activation,
+}
+
+/// <summary>Mirrors <c>Pathwise.ActivationKind</c>.</summary>
+internal enum Activation
+{
+    None,
+    ReLU,
+    LeakyReLU,
+    Tanh,
+    Sigmoid,
+    Gelu,
+    GeluTanh,
+    Softmax,
+    LogSoftmax,
+}

@@ -1,0 +1,181 @@
+using System;
+
+namespace Pathwise;
+
+/// <summary>Numeric precision of a generated network: its weights, activations and gradients.</summary>
+public enum Precision
+{
+    /// <summary>32-bit floats (<see cref="float"/>), the default.</summary>
+    Float32,
+
+    /// <summary>64-bit floats (<see cref="double"/>), for exact numerics and checks.</summary>
+    Float64,
+}
+
+/// <summary>Which formula a <see cref="GELUAttribute"/> layer uses.</summary>
+public enum GeluApproximation
+{
+    /// <summary><c>0.5 x (1 + erf(x / sqrt 2))</c>, PyTorch's default.</summary>
+    None,
+
+    /// <summary><c>0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))</c>, PyTorch's <c>approximate="tanh"</c>.</summary>
+    Tanh,
+}
+
+/// <summary>
+/// Marks a <c>partial</c> class as a network declaration. Its <c>partial</c> properties, each annotated
+/// with one layer attribute (and optionally one activation), are the layers in declaration order; the
+/// Pathwise generator emits the forward, backward and path code at compile time.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, Inherited = false)]
+public sealed class NetworkAttribute : Attribute
+{
+    /// <summary>Declares a float32 network.</summary>
+    public NetworkAttribute() { }
+
+    /// <summary>Declares a network of the given precision.</summary>
+    public NetworkAttribute(Precision precision) => Precision = precision;
+
+    /// <summary>The element type of weights and activations.</summary>
+    public Precision Precision { get; }
+}
+
+/// <summary>The input layer: its shape is <c>[features]</c> or <c>[channels, height, width]</c>.</summary>
+[AttributeUsage(AttributeTargets.Property, Inherited = false)]
+public sealed class InputAttribute : Attribute
+{
+    /// <summary>Declares the input shape.</summary>
+    public InputAttribute(params int[] shape) => Shape = shape;
+
+    /// <summary>The input shape.</summary>
+    public int[] Shape { get; }
+}
+
+/// <summary>A fully connected layer, <c>y = W x + b</c>, with PyTorch's <c>Linear</c> layout <c>W[out, in]</c>.</summary>
+[AttributeUsage(AttributeTargets.Property, Inherited = false)]
+public sealed class DenseAttribute : Attribute
+{
+    /// <summary>Declares a dense layer with <paramref name="units"/> outputs.</summary>
+    public DenseAttribute(int units) => Units = units;
+
+    /// <summary>The number of outputs.</summary>
+    public int Units { get; }
+
+    /// <summary>The <c>state_dict</c> prefix of the layer's tensors; defaults to the member name in snake_case.</summary>
+    public string? WeightName { get; set; }
+
+    /// <summary>Whether the layer has a bias (default true).</summary>
+    public bool Bias { get; set; } = true;
+}
+
+/// <summary>A 2-D convolution over <c>[channels, height, width]</c>, PyTorch's <c>Conv2d</c> layout <c>W[out, in, k, k]</c>.</summary>
+[AttributeUsage(AttributeTargets.Property, Inherited = false)]
+public sealed class Conv2DAttribute : Attribute
+{
+    /// <summary>Declares a convolution with <paramref name="outChannels"/> output channels.</summary>
+    public Conv2DAttribute(int outChannels) => OutChannels = outChannels;
+
+    /// <summary>The number of output channels.</summary>
+    public int OutChannels { get; }
+
+    /// <summary>The square kernel size (default 3).</summary>
+    public int Kernel { get; set; } = 3;
+
+    /// <summary>Zero padding on every side (default 0).</summary>
+    public int Padding { get; set; }
+
+    /// <summary>The stride (default 1).</summary>
+    public int Stride { get; set; } = 1;
+
+    /// <summary>The <c>state_dict</c> prefix of the layer's tensors; defaults to the member name in snake_case.</summary>
+    public string? WeightName { get; set; }
+
+    /// <summary>Whether the layer has a bias (default true).</summary>
+    public bool Bias { get; set; } = true;
+}
+
+/// <summary>Max pooling over square windows (no padding, floor mode).</summary>
+[AttributeUsage(AttributeTargets.Property, Inherited = false)]
+public sealed class MaxPool2DAttribute : Attribute
+{
+    /// <summary>Declares max pooling with a square window of <paramref name="kernel"/>.</summary>
+    public MaxPool2DAttribute(int kernel) => Kernel = kernel;
+
+    /// <summary>The window size.</summary>
+    public int Kernel { get; }
+
+    /// <summary>The stride; 0 (the default) means the window size, as in PyTorch.</summary>
+    public int Stride { get; set; }
+}
+
+/// <summary>Average pooling over square windows (no padding, floor mode).</summary>
+[AttributeUsage(AttributeTargets.Property, Inherited = false)]
+public sealed class AvgPool2DAttribute : Attribute
+{
+    /// <summary>Declares average pooling with a square window of <paramref name="kernel"/>.</summary>
+    public AvgPool2DAttribute(int kernel) => Kernel = kernel;
+
+    /// <summary>The window size.</summary>
+    public int Kernel { get; }
+
+    /// <summary>The stride; 0 (the default) means the window size, as in PyTorch.</summary>
+    public int Stride { get; set; }
+}
+
+/// <summary>Flattens <c>[channels, height, width]</c> to <c>[channels * height * width]</c> (PyTorch order); a view, no copy.</summary>
+[AttributeUsage(AttributeTargets.Property, Inherited = false)]
+public sealed class FlattenAttribute : Attribute { }
+
+/// <summary>
+/// Inference-form batch normalisation per channel: <c>y = (x - mean) / sqrt(var + eps) * gamma + beta</c>,
+/// folded at load time to one scale and shift per channel. Tensors: <c>weight</c>, <c>bias</c>,
+/// <c>running_mean</c>, <c>running_var</c>.
+/// </summary>
+[AttributeUsage(AttributeTargets.Property, Inherited = false)]
+public sealed class BatchNormAttribute : Attribute
+{
+    /// <summary>The epsilon added to the variance (default 1e-5, PyTorch's).</summary>
+    public double Epsilon { get; set; } = 1e-5;
+
+    /// <summary>The <c>state_dict</c> prefix of the layer's tensors; defaults to the member name in snake_case.</summary>
+    public string? WeightName { get; set; }
+}
+
+/// <summary>Rectified linear unit, <c>max(0, x)</c>; its derivative at 0 is taken as 0.</summary>
+[AttributeUsage(AttributeTargets.Property, Inherited = false)]
+public sealed class ReLUAttribute : Attribute { }
+
+/// <summary>Leaky ReLU, <c>x &gt; 0 ? x : slope * x</c>.</summary>
+[AttributeUsage(AttributeTargets.Property, Inherited = false)]
+public sealed class LeakyReLUAttribute : Attribute
+{
+    /// <summary>Declares a leaky ReLU with the given negative slope (PyTorch's default 0.01).</summary>
+    public LeakyReLUAttribute(double negativeSlope = 0.01) => NegativeSlope = negativeSlope;
+
+    /// <summary>The slope for negative inputs.</summary>
+    public double NegativeSlope { get; }
+}
+
+/// <summary>Hyperbolic tangent.</summary>
+[AttributeUsage(AttributeTargets.Property, Inherited = false)]
+public sealed class TanhAttribute : Attribute { }
+
+/// <summary>Logistic sigmoid, <c>1 / (1 + exp(-x))</c>.</summary>
+[AttributeUsage(AttributeTargets.Property, Inherited = false)]
+public sealed class SigmoidAttribute : Attribute { }
+
+/// <summary>Gaussian error linear unit, exact (erf) or tanh form.</summary>
+[AttributeUsage(AttributeTargets.Property, Inherited = false)]
+public sealed class GELUAttribute : Attribute
+{
+    /// <summary>Which formula to use (default exact).</summary>
+    public GeluApproximation Approximation { get; set; }
+}
+
+/// <summary>Softmax over the last layer's features; allowed only on the last layer.</summary>
+[AttributeUsage(AttributeTargets.Property, Inherited = false)]
+public sealed class SoftmaxAttribute : Attribute { }
+
+/// <summary>Log-softmax over the last layer's features; allowed only on the last layer.</summary>
+[AttributeUsage(AttributeTargets.Property, Inherited = false)]
+public sealed class LogSoftmaxAttribute : Attribute { }

@@ -1,0 +1,58 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace Pathwise.Kernels;
+
+/// <summary>Small SIMD helpers shared by the kernels.</summary>
+internal static class VectorMath
+{
+    /// <summary>True when the kernels may use <see cref="Vector256{T}"/> for <typeparamref name="T"/>.</summary>
+    public static bool CanVectorize<T>()
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported;
+
+    /// <summary><c>a * b + c</c>, fused when the hardware has FMA (float and double), otherwise multiply then add.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> MultiplyAdd<T>(Vector256<T> a, Vector256<T> b, Vector256<T> c)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (System.Runtime.Intrinsics.X86.Fma.IsSupported || System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported)
+        {
+            if (typeof(T) == typeof(float))
+            {
+                return Vector256.FusedMultiplyAdd(a.AsSingle(), b.AsSingle(), c.AsSingle()).As<float, T>();
+            }
+
+            if (typeof(T) == typeof(double))
+            {
+                return Vector256.FusedMultiplyAdd(a.AsDouble(), b.AsDouble(), c.AsDouble()).As<double, T>();
+            }
+        }
+
+        return (a * b) + c;
+    }
+
+    /// <summary><c>y[j] += alpha * x[j]</c> for <c>j</c> in <c>[0, length)</c>; x and y must not overlap.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Axpy<T>(T alpha, ref T x, ref T y, int length)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int j = 0;
+        if (CanVectorize<T>() && length >= Vector256<T>.Count)
+        {
+            Vector256<T> a = Vector256.Create(alpha);
+            int last = length - Vector256<T>.Count;
+            for (; j <= last; j += Vector256<T>.Count)
+            {
+                Vector256<T> yv = Vector256.LoadUnsafe(ref y, (nuint)j);
+                MultiplyAdd(a, Vector256.LoadUnsafe(ref x, (nuint)j), yv).StoreUnsafe(ref y, (nuint)j);
+            }
+        }
+
+        for (; j < length; j++)
+        {
+            Unsafe.Add(ref y, j) += alpha * Unsafe.Add(ref x, j);
+        }
+    }
+}

@@ -1,0 +1,37 @@
+using System;
+using System.Numerics;
+
+namespace Pathwise;
+
+/// <summary>
+/// What every generated network offers the attribution methods: passes over a batch of points held in a
+/// <see cref="Workspace{T}"/>, from and to any layer, and the fused straight-path passes.
+/// </summary>
+public interface INetwork<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <summary>The layers and weight tensors.</summary>
+    NetworkInfo Info { get; }
+
+    /// <summary>Runs every layer after <paramref name="from"/>, reading its activations in the workspace.</summary>
+    void ForwardFrom(Layer from, Workspace<T> workspace, int count);
+
+    /// <summary>
+    /// Propagates the gradient held at <paramref name="from"/>'s output down to the input, filling the
+    /// gradient of every layer below it; weight gradients are never computed.
+    /// </summary>
+    void BackwardFrom(Layer from, Workspace<T> workspace, int count);
+
+    /// <summary>
+    /// Runs the network on the straight-path points <c>x_k = baseline + alphas[k] * direction</c>
+    /// (<c>count = alphas.Length</c>), computing the first affine layer as <c>z(baseline) + alpha W direction</c>.
+    /// Every layer's activations are filled, the input's included.
+    /// </summary>
+    void ForwardPath(ReadOnlySpan<T> baseline, ReadOnlySpan<T> direction, ReadOnlySpan<T> alphas, Workspace<T> workspace);
+
+    /// <summary>
+    /// After <see cref="ForwardPath"/> and with the output gradient set, adds
+    /// <c>sum_k pointWeights[k] * dF/dx(x_k)</c> into <paramref name="destination"/>, summing over points
+    /// before the first affine layer's transposed product. Per-point input gradients are not filled.
+    /// </summary>
+    void BackwardPathSum(ReadOnlySpan<T> pointWeights, Workspace<T> workspace, Span<T> destination);
+}

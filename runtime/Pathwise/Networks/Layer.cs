@@ -1,0 +1,53 @@
+namespace Pathwise;
+
+/// <summary>
+/// A named layer of a generated network: the handle for its hooks (activations and gradients in a
+/// <see cref="Workspace{T}"/>, forward from it, backward from it). Its value is after the activation.
+/// </summary>
+public class Layer
+{
+    /// <summary>Describes a layer; called by generated code.</summary>
+    public Layer(string name, int index, LayerKind kind, ActivationKind activation, TensorShape inputShape, TensorShape outputShape)
+    {
+        Name = name;
+        Index = index;
+        Kind = kind;
+        Activation = activation;
+        InputShape = inputShape;
+        OutputShape = outputShape;
+    }
+
+    /// <summary>The C# member name.</summary>
+    public string Name { get; }
+
+    /// <summary>The position in the network, the input being 0.</summary>
+    public int Index { get; }
+
+    /// <summary>The operation.</summary>
+    public LayerKind Kind { get; }
+
+    /// <summary>The activation after the operation, or <see cref="ActivationKind.None"/>.</summary>
+    public ActivationKind Activation { get; }
+
+    /// <summary>The shape of one point entering the layer.</summary>
+    public TensorShape InputShape { get; }
+
+    /// <summary>The shape of one point leaving the layer.</summary>
+    public TensorShape OutputShape { get; }
+
+    /// <summary>Elements per point of the layer's output.</summary>
+    public int Size => OutputShape.Length;
+
+    /// <summary>Whether the layer keeps its pre-activation values apart from its output.</summary>
+    public bool HasActivation => Activation != ActivationKind.None;
+
+    /// <inheritdoc/>
+    public override string ToString() => $"{Name} ({Kind}{(HasActivation ? ", " + Activation : "")}) {OutputShape}";
+}
+
+/// <summary>The input layer of a generated network.</summary>
+public sealed class InputLayer : Layer
+{
+    /// <summary>Describes the input; called by generated code.</summary>
+    public InputLayer(string name, TensorShape shape) : base(name, 0, LayerKind.Input, ActivationKind.None, shape, shape) { }
+}

@@ -1,0 +1,140 @@
+using System;
+using System.Collections.Generic;
+using System.Numerics;
+using Pathwise.Weights;
+
+namespace Pathwise;
+
+/// <summary>What a parameter tensor is, which decides its default initialisation.</summary>
+public enum ParameterRole
+{
+    Weight,
+    Bias,
+    NormScale,
+    NormShift,
+    RunningMean,
+    RunningVariance,
+}
+
+/// <summary>One parameter tensor of a network: its <c>state_dict</c> name, PyTorch shape and values.</summary>
+public sealed class Parameter<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    internal Parameter(string name, ParameterRole role, int fanIn, int[] shape, T[] values)
+    {
+        Name = name;
+        Role = role;
+        FanIn = fanIn;
+        Shape = shape;
+        Values = values;
+    }
+
+    /// <summary>The <c>state_dict</c> name, e.g. <c>fc1.weight</c>.</summary>
+    public string Name { get; }
+
+    /// <summary>What the tensor is.</summary>
+    public ParameterRole Role { get; }
+
+    /// <summary>Inputs feeding one output of the layer, for initialisation.</summary>
+    public int FanIn { get; }
+
+    /// <summary>The PyTorch shape.</summary>
+    public int[] Shape { get; }
+
+    /// <summary>The values, row-major; writing them changes the network (call its <c>ParametersChanged</c> after).</summary>
+    public T[] Values { get; }
+}
+
+/// <summary>The parameter tensors of a generated network, in declaration order.</summary>
+public sealed class ParameterSet<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly List<Parameter<T>> _parameters = new();
+
+    /// <summary>The parameters, in declaration order.</summary>
+    public IReadOnlyList<Parameter<T>> Items => _parameters;
+
+    /// <summary>Registers a tensor stored in <paramref name="values"/>; called by generated code.</summary>
+    public ParameterSet<T> Add(string name, ParameterRole role, int fanIn, int[] shape, T[] values)
+    {
+        int length = 1;
+        foreach (int dim in shape)
+        {
+            length = checked(length * dim);
+        }
+
+        Guard.Length<T>(values, length, name);
+        _parameters.Add(new Parameter<T>(name, role, fanIn, shape, values));
+        return this;
+    }
+
+    /// <summary>A new array of <paramref name="length"/> ones (a norm's neutral scale and variance).</summary>
+    public static T[] Ones(int length) => Filled(length, T.One);
+
+    /// <summary>A new array of <paramref name="length"/> copies of <paramref name="value"/>.</summary>
+    public static T[] Filled(int length, T value)
+    {
+        var values = new T[length];
+        Array.Fill(values, value);
+        return values;
+    }
+
+    /// <summary>Copies every tensor from a checked weight set.</summary>
+    public void Load(WeightSet weights)
+    {
+        ArgumentNullException.ThrowIfNull(weights);
+        foreach (Parameter<T> parameter in _parameters)
+        {
+            if (typeof(T) == typeof(float))
+            {
+                weights.CopyTo(parameter.Name, System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(parameter.Values.AsSpan()));
+            }
+            else
+            {
+                weights.CopyTo(parameter.Name, System.Runtime.InteropServices.MemoryMarshal.Cast<T, double>(parameter.Values.AsSpan()));
+            }
+        }
+    }
+
+    /// <summary>Writes every tensor to a safetensors file, atomically.</summary>
+    public void Save(string path, TensorDType dtype)
+    {
+        var tensors = new List<TensorData>(_parameters.Count);
+        foreach (Parameter<T> parameter in _parameters)
+        {
+            var values = new double[parameter.Values.Length];
+            for (int i = 0; i < values.Length; i++)
+            {
+                values[i] = double.CreateChecked(parameter.Values[i]);
+            }
+
+            tensors.Add(new TensorData(parameter.Name, parameter.Shape, values, dtype));
+        }
+
+        SafeTensors.Write(path, tensors, dtype);
+    }
+
+    /// <summary>
+    /// Fills the tensors as PyTorch initialises them: weights and biases uniform in
+    /// <c>±1/sqrt(fan_in)</c>; norm statistics drawn around their neutral values so tests exercise them.
+    /// </summary>
+    public void Randomize(Random random)
+    {
+        ArgumentNullException.ThrowIfNull(random);
+        foreach (Parameter<T> parameter in _parameters)
+        {
+            double bound = 1.0 / Math.Sqrt(Math.Max(1, parameter.FanIn));
+            for (int i = 0; i < parameter.Values.Length; i++)
+            {
+                double u = random.NextDouble();
+                double value = parameter.Role switch
+                {
+                    ParameterRole.Weight or ParameterRole.Bias => (2 * u - 1) * bound,
+                    ParameterRole.NormScale => 0.5 + u,
+                    ParameterRole.NormShift => u - 0.5,
+                    ParameterRole.RunningMean => u - 0.5,
+                    _ => 0.5 + u,
+                };
+                parameter.Values[i] = T.CreateChecked(value);
+            }
+        }
+    }
+}

@@ -1,0 +1,130 @@
+using System;
+using System.Numerics;
+
+namespace Pathwise;
+
+/// <summary>
+/// Caller-held memory for a generated network's passes over up to <see cref="Capacity"/> points, so a pass
+/// allocates nothing. For every layer it holds the activations and the gradients of every point as one
+/// row-major matrix <c>[points, layer size]</c>; these are the layer hooks. A workspace serves one thread
+/// at a time.
+/// </summary>
+public sealed class Workspace<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly T[][] _activations;
+    private readonly T[][] _preActivations;
+    private readonly T[][] _gradients;
+    private readonly T[][] _preActivationGradients;
+    private readonly T[] _pathStart;
+    private readonly T[] _pathStep;
+    private readonly T[] _pathInputGradient;
+
+    /// <summary>Allocates buffers for <paramref name="capacity"/> points of <paramref name="network"/>.</summary>
+    public Workspace(NetworkInfo network, int capacity)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
+        Network = network;
+        Capacity = capacity;
+
+        int layers = network.Layers.Count;
+        _activations = new T[layers][];
+        _preActivations = new T[layers][];
+        _gradients = new T[layers][];
+        _preActivationGradients = new T[layers][];
+        int widest = 0;
+        for (int i = 0; i < layers; i++)
+        {
+            Layer layer = network.Layers[i];
+            widest = Math.Max(widest, layer.Size);
+            if (layer.Kind == LayerKind.Flatten)
+            {
+                // Flatten is a view: it shares its input's memory.
+                _activations[i] = _activations[i - 1];
+                _gradients[i] = _gradients[i - 1];
+            }
+            else
+            {
+                _activations[i] = new T[checked(capacity * layer.Size)];
+                _gradients[i] = new T[checked(capacity * layer.Size)];
+            }
+
+            if (layer.Kind == LayerKind.Activation)
+            {
+                // An activation-only layer's value before activation is its input.
+                _preActivations[i] = _activations[i - 1];
+                _preActivationGradients[i] = _gradients[i - 1];
+            }
+            else
+            {
+                _preActivations[i] = layer.HasActivation ? new T[capacity * layer.Size] : _activations[i];
+                _preActivationGradients[i] = layer.HasActivation ? new T[capacity * layer.Size] : _gradients[i];
+            }
+        }
+
+        _pathStart = new T[widest];
+        _pathStep = new T[widest];
+        _pathInputGradient = new T[network.InputLength];
+    }
+
+    /// <summary>The network these buffers are shaped for.</summary>
+    public NetworkInfo Network { get; }
+
+    /// <summary>The most points one pass may hold.</summary>
+    public int Capacity { get; }
+
+    /// <summary>The input points, <c>[count, input length]</c>.</summary>
+    public Span<T> Input(int count) => Activations(Network.Input, count);
+
+    /// <summary>The network outputs, <c>[count, output length]</c>.</summary>
+    public Span<T> Output(int count) => Activations(Network.Output, count);
+
+    /// <summary>The gradient of the explained scalar with respect to the outputs, <c>[count, output length]</c>; set it before a backward pass.</summary>
+    public Span<T> OutputGradient(int count) => Gradients(Network.Output, count);
+
+    /// <summary>The layer's output (after its activation) for every point, <c>[count, layer size]</c>.</summary>
+    public Span<T> Activations(Layer layer, int count) => Slice(_activations, layer, count);
+
+    /// <summary>The layer's value before its activation (its output when it has none).</summary>
+    public Span<T> PreActivations(Layer layer, int count) => Slice(_preActivations, layer, count);
+
+    /// <summary>The gradient of the explained scalar with respect to the layer's output, <c>[count, layer size]</c>.</summary>
+    public Span<T> Gradients(Layer layer, int count) => Slice(_gradients, layer, count);
+
+    /// <summary>The gradient with respect to the layer's value before its activation (its output gradient when it has none).</summary>
+    public Span<T> PreActivationGradients(Layer layer, int count) => Slice(_preActivationGradients, layer, count);
+
+    /// <summary>Scratch for the straight path: the first affine layer's value at the path start, one row.</summary>
+    public Span<T> PathStart(Layer layer) => _pathStart.AsSpan(0, layer.Size);
+
+    /// <summary>Scratch for the straight path: the first affine layer's change per unit of alpha, one row.</summary>
+    public Span<T> PathStep(Layer layer) => _pathStep.AsSpan(0, layer.Size);
+
+    /// <summary>Scratch for the straight path: one row of input gradient.</summary>
+    public Span<T> PathInputGradient => _pathInputGradient;
+
+    /// <summary>Throws unless this workspace belongs to <paramref name="network"/> and holds <paramref name="count"/> points.</summary>
+    public void Check(NetworkInfo network, int count)
+    {
+        if (!ReferenceEquals(network, Network))
+        {
+            throw new ArgumentException($"This workspace was made for network {Network.Name}, not {network.Name}.");
+        }
+
+        if ((uint)count > (uint)Capacity)
+        {
+            throw new ArgumentOutOfRangeException(nameof(count), $"Expected between 0 and {Capacity} points (the workspace capacity); got {count}.");
+        }
+    }
+
+    private Span<T> Slice(T[][] buffers, Layer layer, int count)
+    {
+        Network.CheckOwns(layer);
+        if ((uint)count > (uint)Capacity)
+        {
+            throw new ArgumentOutOfRangeException(nameof(count), $"Expected between 0 and {Capacity} points (the workspace capacity); got {count}.");
+        }
+
+        return buffers[layer.Index].AsSpan(0, count * layer.Size);
+    }
+}

@@ -1,0 +1,6 @@
+namespace Pathwise.Weights;
+
+/// <summary>One tensor a network declares: its name in the weights file and its exact shape.</summary>
+/// <param name="Name">The tensor's name, such as <c>fc1.weight</c>.</param>
+/// <param name="Shape">The expected dimensions, outermost first; <c>[]</c> for a scalar.</param>
+public sealed record WeightTensorSpec(string Name, int[] Shape);

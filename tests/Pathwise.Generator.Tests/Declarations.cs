@@ -1,0 +1,60 @@
+namespace Pathwise.Generator.Tests;
+
+/// <summary>Network declarations shared by the generator tests.</summary>
+public static class Declarations
+{
+    public const string TinyMlp = """
+        using Pathwise;
+
+        namespace Samples;
+
+        [Network]
+        public sealed partial class TinyMlp
+        {
+            [Input(8)]                          public partial InputLayer Features { get; }
+            [Dense(16, WeightName = "fc1"), ReLU] public partial Layer Hidden { get; }
+            [Dense(12, WeightName = "fc2"), Tanh] public partial Layer Hidden2 { get; }
+            [Dense(3, WeightName = "fc3")]      public partial Layer Logits { get; }
+        }
+        """;
+
+    public const string FashionCnn = """
+        using Pathwise;
+
+        namespace Samples;
+
+        [Network]
+        public sealed partial class FashionCnn
+        {
+            [Input(1, 28, 28)]                                  public partial InputLayer Pixels { get; }
+            [Conv2D(8, Kernel = 3, Padding = 1), ReLU]          public partial Layer Conv1 { get; }
+            [MaxPool2D(2)]                                      public partial Layer Pool1 { get; }
+            [Conv2D(16, Kernel = 3, Padding = 1), ReLU]         public partial Layer Conv2 { get; }
+            [MaxPool2D(2)]                                      public partial Layer Pool2 { get; }
+            [Flatten]                                           public partial Layer Flat { get; }
+            [Dense(64, WeightName = "fc1"), ReLU]               public partial Layer Hidden { get; }
+            [Dense(10, WeightName = "fc2")]                     public partial Layer Logits { get; }
+        }
+        """;
+
+    public const string EveryLayerFloat64 = """
+        using Pathwise;
+
+        namespace Checks;
+
+        [Network(Precision.Float64)]
+        internal partial class EveryLayer
+        {
+            [Input(2, 9, 8)]                                    internal partial InputLayer Image { get; }
+            [Conv2D(3, Kernel = 3, Padding = 1, Stride = 2)]    internal partial Layer Conv { get; }
+            [BatchNorm, LeakyReLU(0.2)]                         internal partial Layer Norm { get; }
+            [AvgPool2D(2, Stride = 1)]                          internal partial Layer Pool { get; }
+            [GELU]                                              internal partial Layer Smooth { get; }
+            [Flatten]                                           internal partial Layer Flat { get; }
+            [Dense(7, Bias = false), Sigmoid]                   internal partial Layer Squash { get; }
+            [Dense(6), GELU(Approximation = GeluApproximation.Tanh)] internal partial Layer Mixed { get; }
+            [BatchNorm(Epsilon = 1e-3)]                         internal partial Layer Norm1D { get; }
+            [Dense(4), LogSoftmax]                              internal partial Layer LogProbabilities { get; }
+        }
+        """;
+}

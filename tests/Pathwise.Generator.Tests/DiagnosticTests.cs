@@ -1,0 +1,108 @@
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Xunit;
+
+namespace Pathwise.Generator.Tests;
+
+/// <summary>Each diagnostic of the catalogue fires on a bad declaration, at the offending code, and nothing is generated.</summary>
+public sealed class DiagnosticTests
+{
+    private static void AssertSingle(string source, string id, string locatedText)
+    {
+        GeneratorRun run = GeneratorHarness.Run(source);
+        Diagnostic diagnostic = Assert.Single(run.Diagnostics);
+        Assert.Equal(id, diagnostic.Id);
+        Assert.Equal(DiagnosticSeverity.Error, diagnostic.Severity);
+        Assert.True(diagnostic.Location.IsInSource, "the diagnostic must point into the declaration");
+        string text = diagnostic.Location.SourceTree!.GetText().ToString(diagnostic.Location.SourceSpan);
+        Assert.Equal(locatedText, text);
+        Assert.Empty(run.Sources);
+    }
+
+    private static string Network(string body, string header = "[Network] public partial class Net") => $$"""
+        using Pathwise;
+        {{header}}
+        {
+        {{body}}
+        }
+        """;
+
+    [Fact]
+    public void ClassNotPartial_PW0001() =>
+        AssertSingle(Network("[Input(4)] public InputLayer X => null!;", "[Network] public class Net"), "PW0001", "Net");
+
+    [Fact]
+    public void NoInputLayer_PW0002() =>
+        AssertSingle(Network("[Dense(4)] public partial Layer D { get; }"), "PW0002", "Net");
+
+    [Fact]
+    public void SecondInputLayer_PW0003() =>
+        AssertSingle(Network("[Input(4)] public partial InputLayer X { get; }\n[Input(4)] public partial InputLayer Y { get; }"), "PW0003", "Input(4)");
+
+    [Fact]
+    public void DenseAfterConvWithoutFlatten_PW0004() =>
+        AssertSingle(Network("[Input(1, 8, 8)] public partial InputLayer X { get; }\n[Conv2D(4)] public partial Layer C { get; }\n[Dense(10)] public partial Layer D { get; }"), "PW0004", "Dense(10)");
+
+    [Fact]
+    public void ConvAfterFlatten_PW0004() =>
+        AssertSingle(Network("[Input(16)] public partial InputLayer X { get; }\n[Conv2D(4, Kernel = 1)] public partial Layer C { get; }"), "PW0004", "Conv2D(4, Kernel = 1)");
+
+    [Fact]
+    public void KernelLargerThanInput_PW0005() =>
+        AssertSingle(Network("[Input(1, 4, 4)] public partial InputLayer X { get; }\n[Conv2D(2, Kernel = 5)] public partial Layer C { get; }"), "PW0005", "Conv2D(2, Kernel = 5)");
+
+    [Fact]
+    public void PoolLargerThanInput_PW0005() =>
+        AssertSingle(Network("[Input(1, 3, 3)] public partial InputLayer X { get; }\n[MaxPool2D(4)] public partial Layer P { get; }"), "PW0005", "MaxPool2D(4)");
+
+    [Fact]
+    public void ZeroUnits_PW0006() =>
+        AssertSingle(Network("[Input(4)] public partial InputLayer X { get; }\n[Dense(0)] public partial Layer D { get; }"), "PW0006", "Dense(0)");
+
+    [Fact]
+    public void NegativeStride_PW0006() =>
+        AssertSingle(Network("[Input(1, 8, 8)] public partial InputLayer X { get; }\n[Conv2D(2, Stride = -1)] public partial Layer C { get; }"), "PW0006", "Conv2D(2, Stride = -1)");
+
+    [Fact]
+    public void SoftmaxNotLast_PW0007() =>
+        AssertSingle(Network("[Input(4)] public partial InputLayer X { get; }\n[Dense(4), Softmax] public partial Layer D { get; }\n[Dense(2)] public partial Layer E { get; }"), "PW0007", "Softmax");
+
+    [Fact]
+    public void DuplicateWeightName_PW0008() =>
+        AssertSingle(Network("[Input(4)] public partial InputLayer X { get; }\n[Dense(4, WeightName = \"fc\")] public partial Layer D { get; }\n[Dense(2, WeightName = \"fc\")] public partial Layer E { get; }"), "PW0008", "Dense(2, WeightName = \"fc\")");
+
+    [Fact]
+    public void TwoLayerKindsOnOneMember_PW0009() =>
+        AssertSingle(Network("[Input(4)] public partial InputLayer X { get; }\n[Dense(4), Dense(2)] public partial Layer D { get; }"), "PW0009", "Dense(2)");
+
+    [Fact]
+    public void ActivationOnInput_PW0009() =>
+        AssertSingle(Network("[Input(4), ReLU] public partial InputLayer X { get; }\n[Dense(2)] public partial Layer D { get; }"), "PW0009", "ReLU");
+
+    [Fact]
+    public void LayerMemberNotPartial_PW0010() =>
+        AssertSingle(Network("[Input(4)] public partial InputLayer X { get; }\n[Dense(2)] public Layer D { get; } = null!;"), "PW0010", "D");
+
+    [Fact]
+    public void LayerMemberWrongType_PW0010() =>
+        AssertSingle(Network("[Input(4)] public partial Layer X { get; }\n[Dense(2)] public partial Layer D { get; }"), "PW0010", "X");
+
+    [Fact]
+    public void NestedNetwork_PW0011() =>
+        AssertSingle("using Pathwise;\npublic partial class Outer { [Network] public partial class Net { [Input(4)] public partial InputLayer X { get; } [Dense(2)] public partial Layer D { get; } } }", "PW0011", "Net");
+
+    [Fact]
+    public void InputOfRankTwo_PW0012() =>
+        AssertSingle(Network("[Input(4, 4)] public partial InputLayer X { get; }\n[Dense(2)] public partial Layer D { get; }"), "PW0012", "Input(4, 4)");
+
+    [Fact]
+    public void EveryDiagnosticHasAFixInItsMessage()
+    {
+        foreach (var id in new[] { "PW0001", "PW0002", "PW0003", "PW0004", "PW0005", "PW0006", "PW0007", "PW0008", "PW0009", "PW0010", "PW0011", "PW0012" })
+        {
+            DiagnosticDescriptor descriptor = Diagnostics.ById(id);
+            Assert.Equal(DiagnosticSeverity.Error, descriptor.DefaultSeverity);
+            Assert.False(string.IsNullOrWhiteSpace(descriptor.MessageFormat.ToString()));
+        }
+    }
+}
