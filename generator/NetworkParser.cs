@@ -57,6 +57,11 @@ internal static class NetworkParser
             }
         }
 
+        if (diagnostics.Count > 0)
+        {
+            return Result(null, diagnostics);
+        }
+
         if (declared.Count == 0 || declared[0].Operation?.AttributeClass?.Name != "InputAttribute")
         {
             diagnostics.Add(DiagnosticInfo.Create(Diagnostics.NoInput, syntax.Identifier.GetLocation(), type.Name));

@@ -13,8 +13,10 @@ public sealed class DiagnosticTests
         Diagnostic diagnostic = Assert.Single(run.Diagnostics);
         Assert.Equal(id, diagnostic.Id);
         Assert.Equal(DiagnosticSeverity.Error, diagnostic.Severity);
-        Assert.True(diagnostic.Location.IsInSource, "the diagnostic must point into the declaration");
-        string text = diagnostic.Location.SourceTree!.GetText().ToString(diagnostic.Location.SourceSpan);
+        FileLinePositionSpan lines = diagnostic.Location.GetLineSpan();
+        SyntaxTree tree = Assert.Single(run.Output.SyntaxTrees, t => t.FilePath == lines.Path);
+        string text = tree.GetText().ToString(diagnostic.Location.SourceSpan);
+        Assert.Equal(tree.GetLineSpan(diagnostic.Location.SourceSpan).Span, lines.Span);
         Assert.Equal(locatedText, text);
         Assert.Empty(run.Sources);
     }

@@ -1,0 +1,118 @@
+using System;
+using System.Numerics;
+using System.Numerics.Tensors;
+
+namespace Pathwise.Kernels;
+
+/// <summary>Per-channel affine map <c>y = x * scale[c] + shift[c]</c>: inference-mode BatchNorm folded by <see cref="Fold{T}"/>.</summary>
+/// <remarks>Data is <c>[count, channels, spatial]</c>, with <c>spatial = H * W</c> (1 after a dense layer).</remarks>
+public static class ChannelAffineKernel
+{
+    /// <summary>Forward pass: <c>y[n, c, s] = x[n, c, s] * scale[c] + shift[c]</c>. <paramref name="y"/> may be <paramref name="x"/> (in place).</summary>
+    /// <param name="x">Inputs, <c>[count, channels, spatial]</c>.</param>
+    /// <param name="scale">Per-channel scale, <c>[channels]</c>.</param>
+    /// <param name="shift">Per-channel shift, <c>[channels]</c>.</param>
+    /// <param name="y">Destination, <c>[count, channels, spatial]</c> (overwritten).</param>
+    /// <param name="count">Number of rows (points).</param>
+    /// <param name="channels">Channels.</param>
+    /// <param name="spatial">Elements per channel.</param>
+    public static void Forward<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> scale, ReadOnlySpan<T> shift, Span<T> y, int count, int channels, int spatial)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        Validate(x.Length, nameof(x), y.Length, nameof(y), scale.Length, count, channels, spatial);
+        ThrowHelper.RequireLength(shift.Length, channels, nameof(shift));
+        if (spatial == 1)
+        {
+            int rowLength = channels;
+            for (int n = 0; n < count; n++)
+            {
+                // [channels] rows: one fused pass per row.
+                TensorPrimitives.MultiplyAdd(x.Slice(n * rowLength, rowLength), scale, shift, y.Slice(n * rowLength, rowLength));
+            }
+
+            return;
+        }
+
+        for (int n = 0; n < count; n++)
+        {
+            for (int c = 0; c < channels; c++)
+            {
+                int offset = (n * channels + c) * spatial;
+                Span<T> destination = y.Slice(offset, spatial);
+                TensorPrimitives.Multiply(x.Slice(offset, spatial), scale[c], destination);
+                TensorPrimitives.Add(destination, shift[c], destination);
+            }
+        }
+    }
+
+    /// <summary>Gradient: <c>dx[n, c, s] = dy[n, c, s] * scale[c]</c>. Overwrites <paramref name="dx"/>, which may be <paramref name="dy"/>.</summary>
+    /// <param name="dy">Output gradient, <c>[count, channels, spatial]</c>.</param>
+    /// <param name="scale">Per-channel scale, <c>[channels]</c>.</param>
+    /// <param name="dx">Destination, <c>[count, channels, spatial]</c> (overwritten).</param>
+    /// <param name="count">Number of rows (points).</param>
+    /// <param name="channels">Channels.</param>
+    /// <param name="spatial">Elements per channel.</param>
+    public static void Backward<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> scale, Span<T> dx, int count, int channels, int spatial)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        Validate(dy.Length, nameof(dy), dx.Length, nameof(dx), scale.Length, count, channels, spatial);
+        if (spatial == 1)
+        {
+            for (int n = 0; n < count; n++)
+            {
+                TensorPrimitives.Multiply(dy.Slice(n * channels, channels), scale, dx.Slice(n * channels, channels));
+            }
+
+            return;
+        }
+
+        for (int n = 0; n < count; n++)
+        {
+            for (int c = 0; c < channels; c++)
+            {
+                int offset = (n * channels + c) * spatial;
+                TensorPrimitives.Multiply(dy.Slice(offset, spatial), scale[c], dx.Slice(offset, spatial));
+            }
+        }
+    }
+
+    /// <summary>
+    /// Folds inference BatchNorm statistics: <c>scale[c] = gamma[c] / sqrt(variance[c] + epsilon)</c>,
+    /// <c>shift[c] = beta[c] - mean[c] * scale[c]</c>.
+    /// </summary>
+    /// <param name="gamma">BatchNorm weight, <c>[channels]</c>.</param>
+    /// <param name="beta">BatchNorm bias, <c>[channels]</c>.</param>
+    /// <param name="mean">Running mean, <c>[channels]</c>.</param>
+    /// <param name="variance">Running variance, <c>[channels]</c>.</param>
+    /// <param name="epsilon">BatchNorm epsilon.</param>
+    /// <param name="scale">Destination scale, <c>[channels]</c>.</param>
+    /// <param name="shift">Destination shift, <c>[channels]</c>.</param>
+    public static void Fold<T>(ReadOnlySpan<T> gamma, ReadOnlySpan<T> beta, ReadOnlySpan<T> mean, ReadOnlySpan<T> variance, T epsilon, Span<T> scale, Span<T> shift)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int channels = gamma.Length;
+        ThrowHelper.RequireLength(beta.Length, channels, nameof(beta));
+        ThrowHelper.RequireLength(mean.Length, channels, nameof(mean));
+        ThrowHelper.RequireLength(variance.Length, channels, nameof(variance));
+        ThrowHelper.RequireDestination(scale.Length, channels, nameof(scale));
+        ThrowHelper.RequireDestination(shift.Length, channels, nameof(shift));
+        for (int c = 0; c < channels; c++)
+        {
+            T s = gamma[c] / T.Sqrt(variance[c] + epsilon);
+            scale[c] = s;
+            shift[c] = beta[c] - mean[c] * s;
+        }
+    }
+
+    private static int Validate(int sourceLength, string sourceName, int destinationLength, string destinationName, int scaleLength, int count, int channels, int spatial)
+    {
+        ThrowHelper.RequireNonNegative(count, nameof(count));
+        ThrowHelper.RequireNonNegative(channels, nameof(channels));
+        ThrowHelper.RequireNonNegative(spatial, nameof(spatial));
+        int total = ThrowHelper.Product(ThrowHelper.Product(count, channels, "count * channels"), spatial, "data length");
+        ThrowHelper.RequireLength(sourceLength, total, sourceName);
+        ThrowHelper.RequireLength(scaleLength, channels, "scale");
+        ThrowHelper.RequireDestination(destinationLength, total, destinationName);
+        return total;
+    }
+}

@@ -1,0 +1,54 @@
+using System;
+using System.Numerics;
+using System.Numerics.Tensors;
+
+namespace Pathwise.Kernels;
+
+/// <summary>Helpers for the straight integration path <c>x' + alpha_k (x - x')</c> of Integrated Gradients.</summary>
+public static class PathKernel
+{
+    /// <summary>
+    /// Points on the path: <c>points[k, i] = baseline[i] + alphas[k] * direction[i]</c>, for <c>k &lt; alphas.Length</c>.
+    /// </summary>
+    /// <param name="baseline">Baseline <c>x'</c>, <c>[features]</c>.</param>
+    /// <param name="direction">Direction <c>x - x'</c>, <c>[features]</c>.</param>
+    /// <param name="alphas">Path coordinates, <c>[count]</c>.</param>
+    /// <param name="points">Destination, <c>[count, features]</c> (overwritten).</param>
+    public static void Interpolate<T>(ReadOnlySpan<T> baseline, ReadOnlySpan<T> direction, ReadOnlySpan<T> alphas, Span<T> points)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int features = baseline.Length;
+        ThrowHelper.RequireLength(direction.Length, features, nameof(direction));
+        ThrowHelper.RequireDestination(points.Length, ThrowHelper.Product(alphas.Length, features, "points length"), nameof(points));
+        for (int k = 0; k < alphas.Length; k++)
+        {
+            // [features] row k: direction * alpha + baseline.
+            TensorPrimitives.MultiplyAdd(direction, alphas[k], baseline, points.Slice(k * features, features));
+        }
+    }
+
+    /// <summary>
+    /// Weighted sum of rows: <c>destination[i] = sum_k weights[k] * rows[k, i]</c>. Overwrites <paramref name="destination"/>,
+    /// whose length is the row length (<c>rows.Length == weights.Length * destination.Length</c>).
+    /// </summary>
+    /// <param name="rows">Rows, <c>[count, features]</c>.</param>
+    /// <param name="weights">Row weights, <c>[count]</c>.</param>
+    /// <param name="destination">Destination, <c>[features]</c> (overwritten).</param>
+    public static void WeightedRowSum<T>(ReadOnlySpan<T> rows, ReadOnlySpan<T> weights, Span<T> destination)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int features = destination.Length;
+        ThrowHelper.RequireLength(rows.Length, ThrowHelper.Product(weights.Length, features, "rows length"), nameof(rows));
+        if (weights.IsEmpty)
+        {
+            destination.Clear();
+            return;
+        }
+
+        TensorPrimitives.Multiply(rows.Slice(0, features), weights[0], destination);
+        for (int k = 1; k < weights.Length; k++)
+        {
+            TensorPrimitives.MultiplyAdd(rows.Slice(k * features, features), weights[k], destination, destination);
+        }
+    }
+}

@@ -1,0 +1,109 @@
+using Pathwise;
+
+namespace Pathwise.Tests;
+
+// Float64 networks that exercise every layer kind; tests check them against independent truth.
+
+/// <summary>An affine model: its IG is exactly w * (x - x').</summary>
+[Network(Precision.Float64)]
+public sealed partial class Linear
+{
+    [Input(6)] public partial InputLayer X { get; }
+    [Dense(3)] public partial Layer Y { get; }
+}
+
+/// <summary>Every activation between dense layers, softmax last.</summary>
+[Network(Precision.Float64)]
+public sealed partial class ActivationZoo
+{
+    [Input(6)] public partial InputLayer X { get; }
+    [Dense(7), ReLU] public partial Layer A { get; }
+    [Dense(7), LeakyReLU(0.1)] public partial Layer B { get; }
+    [Dense(7), Tanh] public partial Layer C { get; }
+    [Dense(7), Sigmoid] public partial Layer D { get; }
+    [Dense(7), GELU] public partial Layer E { get; }
+    [Dense(7), GELU(Approximation = GeluApproximation.Tanh)] public partial Layer F { get; }
+    [Dense(4), Softmax] public partial Layer Probabilities { get; }
+}
+
+/// <summary>A tanh MLP, smooth everywhere, for completeness checks.</summary>
+[Network(Precision.Float64)]
+public sealed partial class TanhMlp
+{
+    [Input(8)] public partial InputLayer X { get; }
+    [Dense(16), Tanh] public partial Layer H1 { get; }
+    [Dense(12), Tanh] public partial Layer H2 { get; }
+    [Dense(3)] public partial Layer Out { get; }
+}
+
+/// <summary>A ReLU MLP with a log-softmax head and a batch norm, in float64.</summary>
+[Network(Precision.Float64)]
+public sealed partial class ReluMlp
+{
+    [Input(10)] public partial InputLayer X { get; }
+    [Dense(16), ReLU] public partial Layer H1 { get; }
+    [BatchNorm] public partial Layer Norm { get; }
+    [Dense(8, Bias = false), ReLU] public partial Layer H2 { get; }
+    [Dense(5), LogSoftmax] public partial Layer LogProbabilities { get; }
+}
+
+/// <summary>Convolutions with stride and padding, batch norm, both poolings, flatten.</summary>
+[Network(Precision.Float64)]
+public sealed partial class EveryLayerCnn
+{
+    [Input(2, 9, 8)] public partial InputLayer Image { get; }
+    [Conv2D(3, Kernel = 3, Padding = 1, Stride = 2)] public partial Layer Conv { get; }
+    [BatchNorm, LeakyReLU(0.2)] public partial Layer Norm { get; }
+    [AvgPool2D(2, Stride = 1)] public partial Layer Avg { get; }
+    [Conv2D(4, Kernel = 2, Padding = 2), Sigmoid] public partial Layer Conv2 { get; }
+    [MaxPool2D(2)] public partial Layer Max { get; }
+    [GELU] public partial Layer Smooth { get; }
+    [Flatten] public partial Layer Flat { get; }
+    [Dense(7, Bias = false), Tanh] public partial Layer Hidden { get; }
+    [BatchNorm(Epsilon = 1e-3)] public partial Layer Norm1D { get; }
+    [Dense(4)] public partial Layer Logits { get; }
+}
+
+/// <summary>The example CNN, in float64.</summary>
+[Network(Precision.Float64)]
+public sealed partial class FashionCnn64
+{
+    [Input(1, 28, 28)] public partial InputLayer Pixels { get; }
+    [Conv2D(8, Kernel = 3, Padding = 1), ReLU] public partial Layer Conv1 { get; }
+    [MaxPool2D(2)] public partial Layer Pool1 { get; }
+    [Conv2D(16, Kernel = 3, Padding = 1), ReLU] public partial Layer Conv2 { get; }
+    [MaxPool2D(2)] public partial Layer Pool2 { get; }
+    [Flatten] public partial Layer Flat { get; }
+    [Dense(64, WeightName = "fc1"), ReLU] public partial Layer Hidden { get; }
+    [Dense(10, WeightName = "fc2")] public partial Layer Logits { get; }
+}
+
+/// <summary>A network whose first layer is not affine (pooling first), so IG takes the general path.</summary>
+[Network(Precision.Float64)]
+public sealed partial class PoolFirst
+{
+    [Input(1, 6, 6)] public partial InputLayer Image { get; }
+    [MaxPool2D(2)] public partial Layer Pool { get; }
+    [Flatten] public partial Layer Flat { get; }
+    [Dense(3), Tanh] public partial Layer Out { get; }
+}
+
+/// <summary>The tiny float32 MLP of the speed targets.</summary>
+[Network]
+public sealed partial class TinyMlp32
+{
+    [Input(8)] public partial InputLayer X { get; }
+    [Dense(16), ReLU] public partial Layer H1 { get; }
+    [Dense(12), ReLU] public partial Layer H2 { get; }
+    [Dense(3)] public partial Layer Out { get; }
+}
+
+/// <summary>The float64 twin of <see cref="TinyMlp32"/>.</summary>
+[Network(Precision.Float64)]
+public sealed partial class TinyMlp64
+{
+    [Input(8)] public partial InputLayer X { get; }
+    [Dense(16), ReLU] public partial Layer H1 { get; }
+    [Dense(12), ReLU] public partial Layer H2 { get; }
+    [Dense(3)] public partial Layer Out { get; }
+}
