@@ -93,7 +93,7 @@ internal static class NetworkEmitter
                 }
                 else
                 {
-                    _w.Line($"private static readonly {Runtime}.Layer {LayerField(layer)} = new(\"{layer.Member}\", {i}, {Runtime}.LayerKind.{layer.Op}, {Runtime}.ActivationKind.{layer.Activation}, {Shape(layer.In)}, {Shape(layer.Out)});");
+                    _w.Line($"private static readonly {Runtime}.Layer {LayerField(layer)} = new(\"{layer.Member}\", {i}, {Runtime}.LayerKind.{layer.Op}, {Runtime}.ActivationKind.{layer.Activation}, {Shape(layer.In)}, {Shape(layer.Out)}{Settings(layer)});");
                 }
             }
 
@@ -495,6 +495,45 @@ internal static class NetworkEmitter
                         break;
                 }
             }
+        }
+
+        /// <summary>The named constructor arguments a layer's kind needs, so its description is complete.</summary>
+        private static string Settings(LayerSpec layer)
+        {
+            LayerSettings s = layer.Settings;
+            var parts = new List<string>();
+            if (layer.Op is LayerOp.Dense or LayerOp.Conv2D or LayerOp.BatchNorm)
+            {
+                parts.Add($"weightName: \"{layer.WeightName}\"");
+            }
+
+            if (layer.Op is LayerOp.Conv2D or LayerOp.MaxPool2D or LayerOp.AvgPool2D)
+            {
+                parts.Add($"kernel: {s.Kernel}");
+                if (layer.Op == LayerOp.Conv2D)
+                {
+                    parts.Add($"padding: {s.Padding}");
+                }
+
+                parts.Add($"stride: {s.Stride}");
+            }
+
+            if (layer.Op is LayerOp.Dense or LayerOp.Conv2D)
+            {
+                parts.Add($"bias: {(s.Bias ? "true" : "false")}");
+            }
+
+            if (layer.Op == LayerOp.BatchNorm)
+            {
+                parts.Add($"epsilon: {s.Epsilon.ToString("R", CultureInfo.InvariantCulture)}");
+            }
+
+            if (layer.Activation == Activation.LeakyReLU)
+            {
+                parts.Add($"negativeSlope: {s.Slope.ToString("R", CultureInfo.InvariantCulture)}");
+            }
+
+            return parts.Count == 0 ? "" : ", " + string.Join(", ", parts);
         }
 
         private static string Product(string dims) =>

@@ -44,7 +44,7 @@ public static class ActivationKernel
     public static void ReLUBackward<T>(ReadOnlySpan<T> z, ReadOnlySpan<T> da, Span<T> dz)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        CheckBinary(z.Length, nameof(z), da.Length, nameof(da), dz.Length, nameof(dz));
+        CheckBinary(z.Length, da.Length, nameof(da), dz.Length, nameof(dz));
         ElementwiseDriver.Binary(z, da, dz, default(ReLUGradientOperator<T>));
     }
 
@@ -52,7 +52,7 @@ public static class ActivationKernel
     public static void ReLUTangent<T>(ReadOnlySpan<T> z, ReadOnlySpan<T> a, ReadOnlySpan<T> tz, Span<T> ta)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        CheckTangent(z.Length, nameof(z), a.Length, nameof(a), tz.Length, ta.Length);
+        CheckTangent(z.Length, a.Length, nameof(a), tz.Length, ta.Length);
         ElementwiseDriver.Binary(z, tz, ta, default(ReLUGradientOperator<T>));
     }
 
@@ -70,7 +70,7 @@ public static class ActivationKernel
     public static void LeakyReLUBackward<T>(ReadOnlySpan<T> z, ReadOnlySpan<T> da, Span<T> dz, T slope)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        CheckBinary(z.Length, nameof(z), da.Length, nameof(da), dz.Length, nameof(dz));
+        CheckBinary(z.Length, da.Length, nameof(da), dz.Length, nameof(dz));
         ElementwiseDriver.Binary(z, da, dz, new LeakyReLUGradientOperator<T>(slope));
     }
 
@@ -78,7 +78,7 @@ public static class ActivationKernel
     public static void LeakyReLUTangent<T>(ReadOnlySpan<T> z, ReadOnlySpan<T> a, ReadOnlySpan<T> tz, Span<T> ta, T slope)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        CheckTangent(z.Length, nameof(z), a.Length, nameof(a), tz.Length, ta.Length);
+        CheckTangent(z.Length, a.Length, nameof(a), tz.Length, ta.Length);
         ElementwiseDriver.Binary(z, tz, ta, new LeakyReLUGradientOperator<T>(slope));
     }
 
@@ -96,7 +96,7 @@ public static class ActivationKernel
     public static void TanhBackward<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> da, Span<T> dz)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        CheckBinary(a.Length, nameof(a), da.Length, nameof(da), dz.Length, nameof(dz));
+        CheckBinary(a.Length, da.Length, nameof(da), dz.Length, nameof(dz));
         ElementwiseDriver.Binary(a, da, dz, default(TanhGradientOperator<T>));
     }
 
@@ -104,7 +104,7 @@ public static class ActivationKernel
     public static void TanhTangent<T>(ReadOnlySpan<T> z, ReadOnlySpan<T> a, ReadOnlySpan<T> tz, Span<T> ta)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        CheckTangent(a.Length, nameof(a), z.Length, nameof(z), tz.Length, ta.Length);
+        CheckTangent(a.Length, z.Length, nameof(z), tz.Length, ta.Length);
         ElementwiseDriver.Binary(a, tz, ta, default(TanhGradientOperator<T>));
     }
 
@@ -122,7 +122,7 @@ public static class ActivationKernel
     public static void SigmoidBackward<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> da, Span<T> dz)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        CheckBinary(a.Length, nameof(a), da.Length, nameof(da), dz.Length, nameof(dz));
+        CheckBinary(a.Length, da.Length, nameof(da), dz.Length, nameof(dz));
         ElementwiseDriver.Binary(a, da, dz, default(SigmoidGradientOperator<T>));
     }
 
@@ -130,7 +130,7 @@ public static class ActivationKernel
     public static void SigmoidTangent<T>(ReadOnlySpan<T> z, ReadOnlySpan<T> a, ReadOnlySpan<T> tz, Span<T> ta)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        CheckTangent(a.Length, nameof(a), z.Length, nameof(z), tz.Length, ta.Length);
+        CheckTangent(a.Length, z.Length, nameof(z), tz.Length, ta.Length);
         ElementwiseDriver.Binary(a, tz, ta, default(SigmoidGradientOperator<T>));
     }
 
@@ -158,7 +158,7 @@ public static class ActivationKernel
     public static void GeluBackward<T>(ReadOnlySpan<T> z, ReadOnlySpan<T> da, Span<T> dz)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        CheckBinary(z.Length, nameof(z), da.Length, nameof(da), dz.Length, nameof(dz));
+        CheckBinary(z.Length, da.Length, nameof(da), dz.Length, nameof(dz));
         GeluDerivativeTimes(z, da, dz);
     }
 
@@ -166,7 +166,7 @@ public static class ActivationKernel
     public static void GeluTangent<T>(ReadOnlySpan<T> z, ReadOnlySpan<T> a, ReadOnlySpan<T> tz, Span<T> ta)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        CheckTangent(z.Length, nameof(z), a.Length, nameof(a), tz.Length, ta.Length);
+        CheckTangent(z.Length, a.Length, nameof(a), tz.Length, ta.Length);
         GeluDerivativeTimes(z, tz, ta);
     }
 
@@ -198,7 +198,7 @@ public static class ActivationKernel
     public static void GeluTanhBackward<T>(ReadOnlySpan<T> z, ReadOnlySpan<T> da, Span<T> dz)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        CheckBinary(z.Length, nameof(z), da.Length, nameof(da), dz.Length, nameof(dz));
+        CheckBinary(z.Length, da.Length, nameof(da), dz.Length, nameof(dz));
         GeluTanhDerivativeTimes(z, da, dz);
     }
 
@@ -206,7 +206,7 @@ public static class ActivationKernel
     public static void GeluTanhTangent<T>(ReadOnlySpan<T> z, ReadOnlySpan<T> a, ReadOnlySpan<T> tz, Span<T> ta)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        CheckTangent(z.Length, nameof(z), a.Length, nameof(a), tz.Length, ta.Length);
+        CheckTangent(z.Length, a.Length, nameof(a), tz.Length, ta.Length);
         GeluTanhDerivativeTimes(z, tz, ta);
     }
 
@@ -382,15 +382,14 @@ public static class ActivationKernel
         }
     }
 
-    private static void CheckBinary(int firstLength, string firstName, int secondLength, string secondName, int destinationLength, string destinationName)
+    private static void CheckBinary(int firstLength, int secondLength, string secondName, int destinationLength, string destinationName)
     {
         ThrowHelper.RequireLength(secondLength, firstLength, secondName);
         ThrowHelper.RequireDestination(destinationLength, firstLength, destinationName);
-        _ = firstName;
     }
 
     // The used input defines the length; the unused one must be empty or of the same length.
-    private static void CheckTangent(int usedLength, string usedName, int unusedLength, string unusedName, int tzLength, int taLength)
+    private static void CheckTangent(int usedLength, int unusedLength, string unusedName, int tzLength, int taLength)
     {
         ThrowHelper.RequireLength(tzLength, usedLength, "tz");
         if (unusedLength != 0)
@@ -399,7 +398,6 @@ public static class ActivationKernel
         }
 
         ThrowHelper.RequireDestination(taLength, usedLength, "ta");
-        _ = usedName;
     }
 
     private static int CheckRows(int sourceLength, string sourceName, int destinationLength, string destinationName, int count, int classes)

@@ -12,6 +12,12 @@ public interface INetwork<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>The layers and weight tensors.</summary>
     NetworkInfo Info { get; }
 
+    /// <summary>The parameter tensors, in declaration order, with their <c>state_dict</c> names.</summary>
+    ParameterSet<T> Parameters { get; }
+
+    /// <summary>Recomputes what is derived from the parameters; call after writing them.</summary>
+    void ParametersChanged();
+
     /// <summary>Runs every layer after <paramref name="from"/>, reading its activations in the workspace.</summary>
     void ForwardFrom(Layer from, Workspace<T> workspace, int count);
 

@@ -7,8 +7,28 @@ namespace Pathwise;
 public class Layer
 {
     /// <summary>Describes a layer; called by generated code.</summary>
-    public Layer(string name, int index, LayerKind kind, ActivationKind activation, TensorShape inputShape, TensorShape outputShape)
+    public Layer(
+        string name,
+        int index,
+        LayerKind kind,
+        ActivationKind activation,
+        TensorShape inputShape,
+        TensorShape outputShape,
+        string? weightName = null,
+        int kernel = 0,
+        int padding = 0,
+        int stride = 0,
+        bool bias = false,
+        double epsilon = 0,
+        double negativeSlope = 0)
     {
+        WeightName = weightName;
+        Kernel = kernel;
+        Padding = padding;
+        Stride = stride;
+        HasBias = bias;
+        Epsilon = epsilon;
+        NegativeSlope = negativeSlope;
         Name = name;
         Index = index;
         Kind = kind;
@@ -34,6 +54,27 @@ public class Layer
 
     /// <summary>The shape of one point leaving the layer.</summary>
     public TensorShape OutputShape { get; }
+
+    /// <summary>The <c>state_dict</c> prefix of the layer's tensors, or null when it has none.</summary>
+    public string? WeightName { get; }
+
+    /// <summary>The square window of a convolution or pooling layer (0 otherwise).</summary>
+    public int Kernel { get; }
+
+    /// <summary>The zero padding of a convolution (0 otherwise).</summary>
+    public int Padding { get; }
+
+    /// <summary>The stride of a convolution or pooling layer (0 otherwise).</summary>
+    public int Stride { get; }
+
+    /// <summary>Whether a dense or convolution layer has a bias.</summary>
+    public bool HasBias { get; }
+
+    /// <summary>The epsilon of a batch norm (0 otherwise).</summary>
+    public double Epsilon { get; }
+
+    /// <summary>The negative slope of a leaky ReLU activation (0 otherwise).</summary>
+    public double NegativeSlope { get; }
 
     /// <summary>Elements per point of the layer's output.</summary>
     public int Size => OutputShape.Length;

@@ -1,0 +1,383 @@
+using System;
+using System.Collections.Generic;
+using System.Numerics;
+using Pathwise.Weights;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Pathwise.TorchSharp;
+
+/// <summary>
+/// A generated network rebuilt as a TorchSharp module: the same layers in the same order, with the same
+/// <c>state_dict</c> names (<c>fc1.weight</c>, <c>conv1.bias</c>, <c>bn.running_mean</c>, ...) and PyTorch
+/// layouts, on any torch device. <c>forward</c> maps a batch <c>[n, C, H, W]</c> or <c>[n, features]</c> to
+/// <c>[n, ...output shape]</c>, so <c>y = module(x)</c> equals the generated network's forward pass.
+/// </summary>
+/// <remarks>
+/// Batch norms always run in inference form, <c>y = (x - running_mean) / sqrt(running_var + eps) * weight + bias</c>,
+/// whatever <c>train()</c> says, because attributions explain a fixed function. Parameters are created with
+/// <c>requires_grad = false</c>: the module exists to differentiate with respect to its input.
+/// </remarks>
+public sealed class TorchNetwork<T> : nn.Module<Tensor, Tensor> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private const string BatchCounterSuffix = ".num_batches_tracked";
+
+    private readonly Step[] _steps;
+    private readonly Dictionary<string, Tensor> _tensors = new(StringComparer.Ordinal);
+    private readonly long[] _inputDimensions;
+
+    /// <summary>Builds the module for <paramref name="info"/> on <paramref name="device"/> (default CPU) and copies <paramref name="parameters"/> into it.</summary>
+    /// <param name="info">The generated network's description, <c>network.Info</c>.</param>
+    /// <param name="parameters">The generated network's tensors, <c>network.Parameters</c>.</param>
+    /// <param name="device">The torch device, e.g. from <see cref="TorchDevices.Resolve"/>.</param>
+    /// <exception cref="ArgumentException">The parameters do not match the description (the message names the tensor).</exception>
+    public TorchNetwork(NetworkInfo info, ParameterSet<T> parameters, Device? device = null)
+        : this(info, device)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        LoadParameters(parameters);
+    }
+
+    /// <summary>Builds the module on the device named <paramref name="device"/> ("cpu", "cuda", "cuda:N") and copies <paramref name="parameters"/> into it.</summary>
+    /// <exception cref="InvalidOperationException">The device is unavailable; the message says what to install.</exception>
+    public TorchNetwork(NetworkInfo info, ParameterSet<T> parameters, string device)
+        : this(info, parameters, TorchDevices.Resolve(device))
+    {
+    }
+
+    /// <summary>Builds the module for <paramref name="info"/> with neutral parameters (zero weights, identity batch norms); load weights before use.</summary>
+    public TorchNetwork(NetworkInfo info, Device? device = null)
+        : base(NameOf(info))
+    {
+        TorchDevices.EnsureNativeLoaded();
+        CheckPrecision(info);
+        Info = info;
+        Device = device ?? CPU;
+        DType = TorchTensors.ScalarTypeOf<T>();
+        _inputDimensions = TorchTensors.BatchDimensions(info.Input.OutputShape, -1);
+
+        _steps = new Step[info.Layers.Count - 1];
+        for (int i = 1; i < info.Layers.Count; i++)
+        {
+            Layer layer = info.Layers[i];
+            nn.Module? operation = CreateOperation(layer);
+            if (operation is not null)
+            {
+                Register(layer.WeightName!, operation);
+            }
+
+            _steps[i - 1] = new Step(layer, operation);
+        }
+
+        foreach ((string name, Parameter parameter) in named_parameters())
+        {
+            parameter.requires_grad_(false);
+            _tensors.Add(name, parameter);
+        }
+
+        foreach ((string name, Tensor buffer) in named_buffers())
+        {
+            _tensors.Add(name, buffer);
+        }
+
+        CheckNamesAgainstDescription();
+        using (no_grad())
+        {
+            foreach (WeightTensorSpec spec in info.Weights)
+            {
+                // Neutral values: zero weights, unit scales and variances.
+                Tensor tensor = _tensors[spec.Name];
+                bool one = spec.Name.EndsWith(".running_var", StringComparison.Ordinal) || IsNormScale(spec.Name);
+                tensor.fill_(one ? 1.0 : 0.0);
+            }
+        }
+
+        eval();
+    }
+
+    /// <summary>The generated network's description this module mirrors.</summary>
+    public NetworkInfo Info { get; }
+
+    /// <summary>The device holding the parameters; inputs are moved here.</summary>
+    public Device Device { get; }
+
+    /// <summary>The element type, <see cref="ScalarType.Float32"/> or <see cref="ScalarType.Float64"/>.</summary>
+    public ScalarType DType { get; }
+
+    /// <summary>The module's parameters and buffers by <c>state_dict</c> name (batch-norm counters included).</summary>
+    public IReadOnlyDictionary<string, Tensor> Tensors => _tensors;
+
+    /// <summary>
+    /// Runs every layer: <paramref name="input"/> is <c>[n, ...input shape]</c> (or <c>[n, input length]</c>),
+    /// the result <c>[n, ...output shape]</c>.
+    /// </summary>
+    /// <exception cref="ArgumentException">A row of <paramref name="input"/> does not hold the input's element count.</exception>
+    public override Tensor forward(Tensor input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        if (input.dim() < 1 || (input.shape[0] > 0 && input.numel() != input.shape[0] * Info.InputLength))
+        {
+            throw new ArgumentException(
+                $"Expected input of shape [n, {string.Join(", ", Info.Input.OutputShape.Dimensions)}] (or [n, {Info.InputLength}]); got [{string.Join(", ", input.shape)}].",
+                nameof(input));
+        }
+
+        using var scope = NewDisposeScope();
+        Tensor x = input.reshape(_inputDimensions);
+        foreach (Step step in _steps)
+        {
+            x = Apply(step, x);
+        }
+
+        return x.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Copies the generated network's current parameter values into the module.</summary>
+    /// <exception cref="ArgumentException">A tensor is missing on either side or has another shape; the message names it.</exception>
+    public void LoadParameters(ParameterSet<T> parameters)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        foreach (Parameter<T> parameter in parameters.Items)
+        {
+            if (!_tensors.TryGetValue(parameter.Name, out Tensor? target) || parameter.Name.EndsWith(BatchCounterSuffix, StringComparison.Ordinal))
+            {
+                throw new ArgumentException($"Parameter '{parameter.Name}' has no tensor of that name in the torch module of {Info.Name}.", nameof(parameters));
+            }
+
+            CheckShape(parameter.Name, target, parameter.Shape, "the parameter set");
+            target.copy_(TorchTensors.FromValues<T>(parameter.Values, parameter.Shape).to(Device));
+            seen.Add(parameter.Name);
+        }
+
+        foreach (WeightTensorSpec spec in Info.Weights)
+        {
+            if (!seen.Contains(spec.Name))
+            {
+                throw new ArgumentException($"The parameter set has no tensor '{spec.Name}' that {Info.Name} declares.", nameof(parameters));
+            }
+        }
+    }
+
+    /// <summary>Loads the safetensors file at <paramref name="path"/> (as <see cref="SafeTensors.Read(string)"/> reads it), checking every name and shape.</summary>
+    /// <exception cref="WeightsFormatException">The file is corrupt or truncated.</exception>
+    /// <exception cref="WeightsMismatchException">The file's tensors do not match the network; every missing, unexpected or mis-shaped tensor is named.</exception>
+    public void LoadSafeTensors(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        Load(SafeTensors.Read(path), path);
+    }
+
+    /// <summary>Copies tensors read from a weights file, checked against <see cref="NetworkInfo.Weights"/> exactly as the generated network checks them.</summary>
+    /// <exception cref="WeightsMismatchException">The tensors do not match the network; every problem is named.</exception>
+    public void Load(IReadOnlyDictionary<string, TensorData> tensors, string sourceName)
+    {
+        WeightSet weights = WeightSet.Bind(tensors, Info.Weights, sourceName);
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        foreach (WeightTensorSpec spec in Info.Weights)
+        {
+            if (!weights.Tensors.TryGetValue(spec.Name, out TensorData? data))
+            {
+                continue; // a declared batch counter the file omits
+            }
+
+            Tensor target = _tensors[spec.Name];
+            CheckShape(spec.Name, target, data.Shape, sourceName);
+            target.copy_(TorchTensors.FromDoubles(data.Values, data.Shape, target.dtype).to(Device));
+        }
+    }
+
+    /// <summary>Copies <c>count</c> points, row-major <c>[count, input length]</c>, to a <c>[count, ...input shape]</c> tensor on <see cref="Device"/>.</summary>
+    public Tensor InputTensor(ReadOnlySpan<T> points, int count)
+    {
+        Guard.Length(points, count * Info.InputLength, nameof(points));
+        return TorchTensors.FromValues<T>(points.ToArray(), TorchTensors.BatchDimensions(Info.Input.OutputShape, count)).to(Device);
+    }
+
+    private Tensor Apply(Step step, Tensor x)
+    {
+        Layer layer = step.Layer;
+        Tensor z = layer.Kind switch
+        {
+            LayerKind.Dense or LayerKind.Conv2D => ((nn.Module<Tensor, Tensor>)step.Operation!).call(x),
+            LayerKind.BatchNorm => BatchNorm(layer, (nn.Module)step.Operation!, x),
+            LayerKind.MaxPool2D => nn.functional.max_pool2d(x, layer.Kernel, layer.Stride),
+            LayerKind.AvgPool2D => nn.functional.avg_pool2d(x, layer.Kernel, layer.Stride),
+            LayerKind.Flatten => x.flatten(1),
+            LayerKind.Activation => x,
+            _ => throw new NotSupportedException($"Layer '{layer.Name}' has kind {layer.Kind}, which the TorchSharp backend does not support."),
+        };
+
+        return layer.Activation switch
+        {
+            ActivationKind.None => z,
+            ActivationKind.ReLU => nn.functional.relu(z),
+            ActivationKind.LeakyReLU => nn.functional.leaky_relu(z, layer.NegativeSlope),
+            ActivationKind.Tanh => z.tanh(),
+            ActivationKind.Sigmoid => z.sigmoid(),
+            ActivationKind.Gelu => nn.functional.gelu(z),
+            ActivationKind.GeluTanh => nn.functional.gelu(z, GELU.Approximate.tanh),
+            // Over all of the layer's features, as the generated kernels do; dim 1 for a flat layer.
+            ActivationKind.Softmax => nn.functional.softmax(z.flatten(1), 1).reshape(z.shape),
+            ActivationKind.LogSoftmax => nn.functional.log_softmax(z.flatten(1), 1).reshape(z.shape),
+            _ => throw new NotSupportedException($"Layer '{layer.Name}' has activation {layer.Activation}, which the TorchSharp backend does not support."),
+        };
+    }
+
+    private static Tensor BatchNorm(Layer layer, nn.Module module, Tensor x)
+    {
+        // Inference form whatever the training flag: the running statistics, never the batch's.
+        var norm = (BatchNorm)module;
+        return nn.functional.batch_norm(x, norm.running_mean!, norm.running_var!, norm.weight, norm.bias, training: false, eps: layer.Epsilon);
+    }
+
+    private nn.Module? CreateOperation(Layer layer)
+    {
+        TensorShape input = layer.InputShape;
+        TensorShape output = layer.OutputShape;
+        switch (layer.Kind)
+        {
+            case LayerKind.Dense:
+                RequireWeightName(layer);
+                return nn.Linear(input.Length, output.Length, hasBias: layer.HasBias, device: Device, dtype: DType);
+            case LayerKind.Conv2D:
+                RequireWeightName(layer);
+                Require(layer, layer.Kernel > 0 && layer.Stride > 0 && layer.Padding >= 0, "kernel, stride and padding");
+                return nn.Conv2d(input.Channels, output.Channels, layer.Kernel, stride: layer.Stride, padding: layer.Padding, bias: layer.HasBias, device: Device, dtype: DType);
+            case LayerKind.BatchNorm:
+                RequireWeightName(layer);
+                Require(layer, layer.Epsilon > 0, "epsilon");
+                return output.Rank == 1
+                    ? nn.BatchNorm1d(output.Channels, eps: layer.Epsilon, device: Device, dtype: DType)
+                    : nn.BatchNorm2d(output.Channels, eps: layer.Epsilon, device: Device, dtype: DType);
+            case LayerKind.MaxPool2D:
+            case LayerKind.AvgPool2D:
+                Require(layer, layer.Kernel > 0 && layer.Stride > 0, "kernel and stride");
+                return null;
+            case LayerKind.Flatten:
+            case LayerKind.Activation:
+                return null;
+            default:
+                throw new NotSupportedException($"Layer '{layer.Name}' has kind {layer.Kind}, which the TorchSharp backend does not support.");
+        }
+    }
+
+    // Registers under a state_dict prefix, nesting containers for dotted prefixes such as "features.0".
+    private void Register(string prefix, nn.Module module)
+    {
+        string[] parts = prefix.Split('.');
+        nn.Module parent = this;
+        for (int i = 0; i < parts.Length - 1; i++)
+        {
+            nn.Module? existing = null;
+            foreach ((string name, nn.Module child) in parent.named_children())
+            {
+                if (name == parts[i])
+                {
+                    existing = child;
+                }
+            }
+
+            if (existing is null)
+            {
+                existing = new Container(parts[i]);
+                parent.register_module(parts[i], existing);
+            }
+
+            parent = existing;
+        }
+
+        parent.register_module(parts[^1], module);
+    }
+
+    private void CheckNamesAgainstDescription()
+    {
+        var declared = new HashSet<string>(StringComparer.Ordinal);
+        foreach (WeightTensorSpec spec in Info.Weights)
+        {
+            declared.Add(spec.Name);
+            if (!_tensors.TryGetValue(spec.Name, out Tensor? tensor))
+            {
+                throw new InvalidOperationException($"{Info.Name} declares tensor '{spec.Name}' but the torch module has none of that name.");
+            }
+
+            CheckShape(spec.Name, tensor, spec.Shape, Info.Name + "'s description");
+        }
+
+        foreach (string name in _tensors.Keys)
+        {
+            if (!declared.Contains(name) && !name.EndsWith(BatchCounterSuffix, StringComparison.Ordinal))
+            {
+                throw new InvalidOperationException($"The torch module has tensor '{name}' that {Info.Name} does not declare.");
+            }
+        }
+    }
+
+    private bool IsNormScale(string name)
+    {
+        foreach (Step step in _steps)
+        {
+            if (step.Layer.Kind == LayerKind.BatchNorm && name == step.Layer.WeightName + ".weight")
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static void CheckShape(string name, Tensor target, int[] shape, string source)
+    {
+        bool equal = target.dim() == shape.Length;
+        for (int i = 0; equal && i < shape.Length; i++)
+        {
+            equal = target.shape[i] == shape[i];
+        }
+
+        if (!equal)
+        {
+            throw new ArgumentException($"Tensor '{name}': the torch module has shape [{string.Join(", ", target.shape)}], {source} has [{string.Join(", ", shape)}].");
+        }
+    }
+
+    private static string NameOf(NetworkInfo info)
+    {
+        ArgumentNullException.ThrowIfNull(info);
+        return info.Name;
+    }
+
+    private static void CheckPrecision(NetworkInfo info)
+    {
+        Precision expected = typeof(T) == typeof(double) ? Precision.Float64 : Precision.Float32;
+        if (info.Precision != expected)
+        {
+            throw new ArgumentException($"Network {info.Name} is {info.Precision}; a TorchNetwork<{typeof(T).Name}> needs {expected}.", nameof(info));
+        }
+    }
+
+    private static void RequireWeightName(Layer layer) =>
+        Require(layer, !string.IsNullOrEmpty(layer.WeightName), "weight name");
+
+    private static void Require(Layer layer, bool condition, string what)
+    {
+        if (!condition)
+        {
+            throw new ArgumentException(
+                $"Layer '{layer.Name}' ({layer.Kind}) does not carry its {what}; regenerate the network with a Pathwise generator that describes layer settings.");
+        }
+    }
+
+    private sealed record Step(Layer Layer, nn.Module? Operation);
+
+    /// <summary>A parameterless module that only groups children, for dotted <c>state_dict</c> prefixes.</summary>
+    private sealed class Container : nn.Module
+    {
+        public Container(string name) : base(name)
+        {
+        }
+    }
+}

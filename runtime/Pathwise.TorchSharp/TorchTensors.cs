@@ -1,0 +1,48 @@
+using System;
+using System.Numerics;
+using static TorchSharp.torch;
+
+namespace Pathwise.TorchSharp;
+
+/// <summary>Conversions between managed arrays of <c>T</c> and torch tensors.</summary>
+internal static class TorchTensors
+{
+    /// <summary>The torch element type of <typeparamref name="T"/>.</summary>
+    public static ScalarType ScalarTypeOf<T>() where T : unmanaged, IFloatingPointIeee754<T> =>
+        typeof(T) == typeof(double) ? ScalarType.Float64
+        : typeof(T) == typeof(float) ? ScalarType.Float32
+        : throw new NotSupportedException($"The TorchSharp backend supports float and double, not {typeof(T).Name}.");
+
+    /// <summary><c>[count, ...shape]</c>; <c>count = -1</c> lets torch infer the batch.</summary>
+    public static long[] BatchDimensions(TensorShape shape, long count) =>
+        shape.Rank == 1 ? [count, shape.Channels] : [count, shape.Channels, shape.Height, shape.Width];
+
+    /// <summary>A new CPU tensor holding a copy of <paramref name="values"/> in <paramref name="shape"/>.</summary>
+    public static Tensor FromValues<T>(T[] values, ReadOnlySpan<long> shape) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (typeof(T) == typeof(double))
+        {
+            return tensor((double[])values.Clone(), shape, ScalarType.Float64);
+        }
+
+        return tensor((float[])values.Clone(), shape, ScalarType.Float32);
+    }
+
+    /// <summary>A new CPU tensor holding a copy of <paramref name="values"/> in <paramref name="shape"/>.</summary>
+    public static Tensor FromValues<T>(T[] values, int[] shape) where T : unmanaged, IFloatingPointIeee754<T> =>
+        FromValues(values, Array.ConvertAll(shape, d => (long)d));
+
+    /// <summary>A new CPU tensor of <paramref name="dtype"/> from <paramref name="values"/>, rounded to nearest even when narrowing.</summary>
+    public static Tensor FromDoubles(double[] values, int[] shape, ScalarType dtype)
+    {
+        using Tensor wide = tensor((double[])values.Clone(), Array.ConvertAll(shape, d => (long)d), ScalarType.Float64);
+        return wide.to_type(dtype);
+    }
+
+    /// <summary>Copies a tensor of any element type to the host as <see cref="double"/> (exact for float32 and float64).</summary>
+    public static double[] ToDoubles(Tensor source)
+    {
+        using Tensor host = source.detach().to(ScalarType.Float64).cpu().contiguous();
+        return host.data<double>().ToArray();
+    }
+}
