@@ -89,7 +89,10 @@ public static class ActivationKernel
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         ThrowHelper.RequireDestination(a.Length, z.Length, nameof(a));
-        TensorPrimitives.Tanh(z, a);
+        if (!z.IsEmpty)
+        {
+            TensorPrimitives.Tanh(z, a);
+        }
     }
 
     /// <summary>Tanh gradient from the output: <c>dz[i] = da[i] * (1 - a[i]^2)</c>. Overwrites <paramref name="dz"/>.</summary>
@@ -115,7 +118,10 @@ public static class ActivationKernel
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         ThrowHelper.RequireDestination(a.Length, z.Length, nameof(a));
-        TensorPrimitives.Sigmoid(z, a);
+        if (!z.IsEmpty)
+        {
+            TensorPrimitives.Sigmoid(z, a);
+        }
     }
 
     /// <summary>Sigmoid gradient from the output: <c>dz[i] = da[i] * a[i] * (1 - a[i])</c>. Overwrites <paramref name="dz"/>.</summary>
