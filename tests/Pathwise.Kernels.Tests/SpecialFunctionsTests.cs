@@ -95,9 +95,9 @@ public class SpecialFunctionsTests
             // (decimal)x keeps ~15 digits of x; bound the induced error by the derivative.
             double slope = 1.1283791670955126 * Math.Exp(-x * x);
             double xError = Math.Abs(x - (double)(decimal)x);
-            Assert.True(Math.Abs(SpecialFunctions.Erf(x) - rounded) <= 2e-16 + slope * xError * 2, $"erf({x})");
+            Assert.True(Math.Abs(SpecialFunctions.Erf(x) - rounded) <= 5e-16 + slope * xError * 2, $"erf({x})");
             double erfc = (double)(1 - reference);
-            Assert.True(Math.Abs(SpecialFunctions.Erfc(x) - erfc) <= 1e-15 * erfc + slope * xError * 2, $"erfc({x})");
+            Assert.True(Math.Abs(SpecialFunctions.Erfc(x) - erfc) <= 2e-15 * erfc + slope * xError * 2, $"erfc({x})");
         }
     }
 }

@@ -143,41 +143,42 @@ public static class DenseKernel
             return;
         }
 
+        // Column strips outermost: one strip of the weight ([outputs, 2 vectors]) stays in L1 while every block of
+        // dy rows streams past it.
         int width = Vector256<T>.Count;
-        int n0 = 0;
-        for (; n0 <= count - 4; n0 += 4)
+        int fullRows = count - count % 4;
+        int i0 = 0;
+        for (; i0 <= inputs - 2 * width; i0 += 2 * width)
         {
-            int i0 = 0;
-            for (; i0 <= inputs - 2 * width; i0 += 2 * width)
+            int n0 = 0;
+            for (; n0 < fullRows; n0 += 4)
             {
                 Axpy4x2(ref dyRef, ref wRef, ref dxRef, n0, i0, inputs, outputs);
             }
 
-            for (; i0 <= inputs - width; i0 += width)
+            for (; n0 < count; n0++)
+            {
+                Axpy1x2(ref dyRef, ref wRef, ref dxRef, n0, i0, inputs, outputs);
+            }
+        }
+
+        for (; i0 <= inputs - width; i0 += width)
+        {
+            int n0 = 0;
+            for (; n0 < fullRows; n0 += 4)
             {
                 Axpy4x1(ref dyRef, ref wRef, ref dxRef, n0, i0, inputs, outputs);
             }
 
-            for (int r = 0; r < 4; r++)
-            {
-                ScalarColumns(ref dyRef, ref wRef, ref dxRef, n0 + r, i0, inputs, outputs);
-            }
-        }
-
-        for (; n0 < count; n0++)
-        {
-            int i0 = 0;
-            for (; i0 <= inputs - 2 * width; i0 += 2 * width)
-            {
-                Axpy1x2(ref dyRef, ref wRef, ref dxRef, n0, i0, inputs, outputs);
-            }
-
-            for (; i0 <= inputs - width; i0 += width)
+            for (; n0 < count; n0++)
             {
                 Axpy1x1(ref dyRef, ref wRef, ref dxRef, n0, i0, inputs, outputs);
             }
+        }
 
-            ScalarColumns(ref dyRef, ref wRef, ref dxRef, n0, i0, inputs, outputs);
+        for (int n = 0; n < count; n++)
+        {
+            ScalarColumns(ref dyRef, ref wRef, ref dxRef, n, i0, inputs, outputs);
         }
     }
 

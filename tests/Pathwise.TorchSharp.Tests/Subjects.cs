@@ -1,0 +1,79 @@
+using System;
+using Pathwise;
+
+namespace Pathwise.TorchSharp.Tests;
+
+/// <summary>A generated network with its parameters, freshly randomised from a seed.</summary>
+internal sealed record Subject<T>(INetwork<T> Network, ParameterSet<T> Parameters, Action<Pathwise.Weights.WeightSet> LoadWeights) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+{
+    public NetworkInfo Info => Network.Info;
+
+    /// <summary>Random points in [-scale, scale], row-major <c>[count, input length]</c>.</summary>
+    public T[] RandomPoints(int count, int seed, double scale = 1.5)
+    {
+        var random = new Random(seed);
+        var points = new T[count * Info.InputLength];
+        for (int i = 0; i < points.Length; i++)
+        {
+            points[i] = T.CreateChecked((2 * random.NextDouble() - 1) * scale);
+        }
+
+        return points;
+    }
+
+    /// <summary>The generated forward pass of <paramref name="points"/>.</summary>
+    public T[] Forward(T[] points, int count)
+    {
+        var workspace = new Workspace<T>(Info, count);
+        points.CopyTo(workspace.Input(count));
+        Network.ForwardFrom(Info.Input, workspace, count);
+        return workspace.Output(count).ToArray();
+    }
+
+    /// <summary>The generated backward pass: <c>d(sum_{n,j} outputWeights[n, j] F_j(x_n)) / dx_n</c>.</summary>
+    public T[] InputGradient(T[] points, T[] outputWeights, int count)
+    {
+        var workspace = new Workspace<T>(Info, count);
+        points.CopyTo(workspace.Input(count));
+        Network.ForwardFrom(Info.Input, workspace, count);
+        outputWeights.CopyTo(workspace.OutputGradient(count));
+        Network.BackwardFrom(Info.Output, workspace, count);
+        return workspace.Gradients(Info.Input, count).ToArray();
+    }
+}
+
+/// <summary>The networks of <c>Networks.cs</c> by name, randomised with <c>InitializeWeights(new Random(seed))</c>.</summary>
+internal static class Subjects
+{
+    public static readonly string[] Float64 =
+    [
+        nameof(TorchLinear),
+        nameof(TorchActivationZoo),
+        nameof(TorchReluMlp),
+        nameof(TorchEveryLayerCnn),
+        nameof(TorchFashionCnn),
+        nameof(TorchPoolFirst),
+    ];
+
+    public static Subject<double> Create64(string name, int seed = 7)
+    {
+        var random = new Random(seed);
+        switch (name)
+        {
+            case nameof(TorchLinear): { var n = new TorchLinear(); n.InitializeWeights(random); return new(n, n.Parameters, n.LoadWeights); }
+            case nameof(TorchActivationZoo): { var n = new TorchActivationZoo(); n.InitializeWeights(random); return new(n, n.Parameters, n.LoadWeights); }
+            case nameof(TorchReluMlp): { var n = new TorchReluMlp(); n.InitializeWeights(random); return new(n, n.Parameters, n.LoadWeights); }
+            case nameof(TorchEveryLayerCnn): { var n = new TorchEveryLayerCnn(); n.InitializeWeights(random); return new(n, n.Parameters, n.LoadWeights); }
+            case nameof(TorchFashionCnn): { var n = new TorchFashionCnn(); n.InitializeWeights(random); return new(n, n.Parameters, n.LoadWeights); }
+            case nameof(TorchPoolFirst): { var n = new TorchPoolFirst(); n.InitializeWeights(random); return new(n, n.Parameters, n.LoadWeights); }
+            default: throw new ArgumentException($"Unknown network {name}.", nameof(name));
+        }
+    }
+
+    public static Subject<float> CreateSmallCnn32(int seed = 7)
+    {
+        var n = new TorchSmallCnn32();
+        n.InitializeWeights(new Random(seed));
+        return new(n, n.Parameters, n.LoadWeights);
+    }
+}

@@ -1,0 +1,191 @@
+using System;
+using System.Linq;
+using System.Threading;
+using Pathwise;
+using TorchSharp;
+using Xunit;
+using static TorchSharp.torch;
+
+namespace Pathwise.TorchSharp.Tests;
+
+public class TorchIntegratedGradientsTests
+{
+    public static TheoryData<string, QuadratureRule> NetworksAndRules()
+    {
+        var data = new TheoryData<string, QuadratureRule>();
+        foreach (string name in Subjects.Float64)
+        {
+            foreach (QuadratureRule rule in Enum.GetValues<QuadratureRule>())
+            {
+                data.Add(name, rule);
+            }
+        }
+
+        return data;
+    }
+
+    // Float64: the same path points and quadrature weights, gradients that agree to ~1e-14, summed in another
+    // order; 1e-9 relative to the largest attribution.
+    [Theory]
+    [MemberData(nameof(NetworksAndRules))]
+    public void Attribute_MatchesCpu_Float64(string name, QuadratureRule rule)
+    {
+        Subject<double> subject = Subjects.Create64(name);
+        var options = new IntegratedGradientsOptions { Steps = 9, Rule = rule, InternalBatchSize = 4 };
+        double[] input = subject.RandomPoints(1, seed: 31);
+        int target = subject.Info.OutputLength - 1;
+
+        Attribution<double> expected = new IntegratedGradients<double>(subject.Network, options).Attribute(input, target);
+        using var module = new TorchNetwork<double>(subject.Info, subject.Parameters);
+        using var ig = new TorchIntegratedGradients<double>(module, options);
+        Attribution<double> actual = ig.Attribute(input, target);
+
+        AssertSame(expected, actual, 1e-9, $"{name} {rule}");
+    }
+
+    [Theory]
+    [InlineData(nameof(TorchEveryLayerCnn))]
+    [InlineData(nameof(TorchActivationZoo))]
+    [InlineData(nameof(TorchReluMlp))]
+    public void Attribute_WithConstantBaselineAndOutputWeights_MatchesCpu(string name)
+    {
+        Subject<double> subject = Subjects.Create64(name);
+        var options = new IntegratedGradientsOptions
+        {
+            Steps = 20,
+            Rule = QuadratureRule.GaussLegendre,
+            Baseline = Baseline.Constant(-0.25),
+            InternalBatchSize = 3,
+        };
+        double[] input = subject.RandomPoints(1, seed: 41);
+        double[] outputWeights = Enumerable.Range(0, subject.Info.OutputLength).Select(j => 0.5 - 0.3 * j).ToArray();
+
+        Attribution<double> expected = new IntegratedGradients<double>(subject.Network, options).Attribute(input, outputWeights);
+        using var module = new TorchNetwork<double>(subject.Info, subject.Parameters);
+        using var ig = new TorchIntegratedGradients<double>(module, options);
+        AssertSame(expected, ig.Attribute(input, outputWeights), 1e-9, name + " weighted");
+    }
+
+    [Fact]
+    public void Attribute_WithTensorBaseline_MatchesCpu()
+    {
+        Subject<double> subject = Subjects.Create64(nameof(TorchFashionCnn));
+        var options = new IntegratedGradientsOptions
+        {
+            Steps = 16,
+            Rule = QuadratureRule.RiemannMiddle,
+            Baseline = Baseline.Of<double>(subject.RandomPoints(1, seed: 2, scale: 0.1)),
+            InternalBatchSize = 5,
+        };
+        double[] input = subject.RandomPoints(1, seed: 3);
+
+        Attribution<double> expected = new IntegratedGradients<double>(subject.Network, options).Attribute(input, 4);
+        using var module = new TorchNetwork<double>(subject.Info, subject.Parameters);
+        using var ig = new TorchIntegratedGradients<double>(module, options);
+        AssertSame(expected, ig.Attribute(input, 4), 1e-9, "tensor baseline");
+    }
+
+    // Float32: the attributions sum float32 gradients over the points in different orders on each side; 1e-4
+    // relative to the largest attribution is a few hundred float32 ulps, and the completeness deltas agree
+    // to the same scale of the output change.
+    [Fact]
+    public void Attribute_MatchesCpu_Float32()
+    {
+        Subject<float> subject = Subjects.CreateSmallCnn32();
+        var options = new IntegratedGradientsOptions { Steps = 24, Rule = QuadratureRule.Trapezoid, InternalBatchSize = 7 };
+        float[] input = subject.RandomPoints(1, seed: 13);
+
+        Attribution<float> expected = new IntegratedGradients<float>(subject.Network, options).Attribute(input, 1);
+        using var module = new TorchNetwork<float>(subject.Info, subject.Parameters);
+        using var ig = new TorchIntegratedGradients<float>(module, options);
+        Attribution<float> actual = ig.Attribute(input, 1);
+
+        Close.All<float>(expected.Values, actual.Values, 1e-4, "float32 attributions");
+        double change = expected.Delta.OutputAtInput - expected.Delta.OutputAtBaseline;
+        Close.Value(expected.Delta.OutputAtInput, actual.Delta.OutputAtInput, 1e-5, 1, "F(x)");
+        Close.Value(expected.Delta.Absolute, actual.Delta.Absolute, 1e-4, change, "absolute delta");
+    }
+
+    [Fact]
+    public void InvalidArguments_ThrowTheCpuExceptions()
+    {
+        Subject<double> subject = Subjects.Create64(nameof(TorchReluMlp));
+        var cpu = new IntegratedGradients<double>(subject.Network);
+        using var module = new TorchNetwork<double>(subject.Info, subject.Parameters);
+        using var ig = new TorchIntegratedGradients<double>(module);
+        double[] good = subject.RandomPoints(1, seed: 1);
+        double[] nan = (double[])good.Clone();
+        nan[3] = double.NaN;
+        double[] infinite = (double[])good.Clone();
+        infinite[0] = double.NegativeInfinity;
+
+        AssertSameError<ArgumentException>(() => cpu.Attribute(good.AsSpan(1), 0), () => ig.Attribute(good.AsSpan(1), 0));
+        AssertSameError<ArgumentException>(() => cpu.Attribute(nan, 0), () => ig.Attribute(nan, 0));
+        AssertSameError<ArgumentException>(() => cpu.Attribute(infinite, 0), () => ig.Attribute(infinite, 0));
+        AssertSameError<ArgumentOutOfRangeException>(() => cpu.Attribute(good, 5), () => ig.Attribute(good, 5));
+        AssertSameError<ArgumentOutOfRangeException>(() => cpu.Attribute(good, -1), () => ig.Attribute(good, -1));
+        AssertSameError<ArgumentException>(() => cpu.Attribute(good, new double[4]), () => ig.Attribute(good, new double[4]));
+        AssertSameError<ArgumentException>(
+            () => cpu.Attribute(good, new[] { 1.0, 0, double.NaN, 0, 0 }),
+            () => ig.Attribute(good, new[] { 1.0, 0, double.NaN, 0, 0 }));
+
+        var badOptions = new IntegratedGradientsOptions { Steps = 1, Rule = QuadratureRule.Trapezoid };
+        AssertSameError<ArgumentOutOfRangeException>(
+            () => new IntegratedGradients<double>(subject.Network, badOptions),
+            () => new TorchIntegratedGradients<double>(module, badOptions));
+        var wrongBaseline = new IntegratedGradientsOptions { Baseline = Baseline.Of<double>(new double[3]) };
+        AssertSameError<ArgumentException>(
+            () => new IntegratedGradients<double>(subject.Network, wrongBaseline),
+            () => new TorchIntegratedGradients<double>(module, wrongBaseline));
+    }
+
+    [Fact]
+    public void Cancellation_IsObserved()
+    {
+        Subject<double> subject = Subjects.Create64(nameof(TorchLinear));
+        using var module = new TorchNetwork<double>(subject.Info, subject.Parameters);
+        using var ig = new TorchIntegratedGradients<double>(module);
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+        Assert.Throws<OperationCanceledException>(() => ig.Attribute(subject.RandomPoints(1, 1), 0, cancelled.Token));
+    }
+
+    [Fact]
+    public void Attribute_LeavesNoLiveTensors()
+    {
+        Subject<double> subject = Subjects.Create64(nameof(TorchEveryLayerCnn));
+        using var module = new TorchNetwork<double>(subject.Info, subject.Parameters);
+        using var ig = new TorchIntegratedGradients<double>(module, new IntegratedGradientsOptions { Steps = 10, InternalBatchSize = 3 });
+        double[] input = subject.RandomPoints(1, seed: 6);
+        ig.Attribute(input, 0);
+
+        long before = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+        for (int i = 0; i < 3; i++)
+        {
+            ig.Attribute(input, i);
+        }
+
+        Assert.Equal(before, DisposeScopeManager.Statistics.ThreadTotalLiveCount);
+    }
+
+    private static void AssertSame(Attribution<double> expected, Attribution<double> actual, double relative, string what)
+    {
+        Assert.Equal(expected.Shape, actual.Shape);
+        Assert.Equal(expected.Points, actual.Points);
+        Close.All<double>(expected.Values, actual.Values, relative, what + " attributions");
+        double outputScale = Math.Max(Math.Abs(expected.Delta.OutputAtInput), Math.Abs(expected.Delta.OutputAtBaseline));
+        Close.Value(expected.Delta.OutputAtInput, actual.Delta.OutputAtInput, 1e-12, outputScale, what + " F(x)");
+        Close.Value(expected.Delta.OutputAtBaseline, actual.Delta.OutputAtBaseline, 1e-12, outputScale, what + " F(x')");
+        double change = expected.Delta.OutputAtInput - expected.Delta.OutputAtBaseline;
+        Close.Value(expected.Delta.Absolute, actual.Delta.Absolute, relative, Math.Max(Math.Abs(change), expected.Values.Max(Math.Abs)), what + " absolute delta");
+        Close.Value(expected.Delta.Relative, actual.Delta.Relative, relative, Math.Max(1, expected.Delta.Relative), what + " relative delta");
+    }
+
+    private static void AssertSameError<TException>(Action cpu, Action torch) where TException : Exception
+    {
+        TException expected = Assert.Throws<TException>(cpu);
+        TException actual = Assert.Throws<TException>(torch);
+        Assert.Equal(expected.Message, actual.Message);
+        Assert.Equal((expected as ArgumentException)?.ParamName, (actual as ArgumentException)?.ParamName);
+    }
+}
