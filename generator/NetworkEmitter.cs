@@ -148,12 +148,18 @@ internal static class NetworkEmitter
             _w.Line();
             _w.Line("/// <summary>The parameter tensors in declaration order; after writing their values, call <see cref=\"ParametersChanged\"/>.</summary>");
             _w.Line($"public {Runtime}.ParameterSet<{_t}> Parameters => _parameters ??= new {Runtime}.ParameterSet<{_t}>()");
-            foreach ((LayerSpec layer, string name, string dims, string role, int fanIn) in Tensors())
+            var tensors = Tensors().ToList();
+            for (int i = 0; i < tensors.Count; i++)
             {
-                _w.Line($"    .Add(\"{name}\", {Runtime}.ParameterRole.{role}, {fanIn}, [{dims}], {TensorField(layer, name)})");
+                (LayerSpec layer, string name, string dims, string role, int fanIn) = tensors[i];
+                string end = i == tensors.Count - 1 ? ";" : "";
+                _w.Line($"    .Add(\"{name}\", {Runtime}.ParameterRole.{role}, {fanIn}, [{dims}], {TensorField(layer, name)}){end}");
             }
 
-            _w.Line("    ;");
+            if (tensors.Count == 0)
+            {
+                _w.Line("    ;");
+            }
             _w.Line();
         }
 

@@ -220,7 +220,7 @@ public sealed class TorchNetwork<T> : nn.Module<Tensor, Tensor> where T : unmana
             ActivationKind.Tanh => z.tanh(),
             ActivationKind.Sigmoid => z.sigmoid(),
             ActivationKind.Gelu => nn.functional.gelu(z),
-            ActivationKind.GeluTanh => nn.functional.gelu(z),
+            ActivationKind.GeluTanh => nn.functional.gelu(z, GELU.Approximate.tanh),
             // Over all of the layer's features, as the generated kernels do; dim 1 for a flat layer.
             ActivationKind.Softmax => nn.functional.softmax(z.flatten(1), 1).reshape(z.shape),
             ActivationKind.LogSoftmax => nn.functional.log_softmax(z.flatten(1), 1).reshape(z.shape),

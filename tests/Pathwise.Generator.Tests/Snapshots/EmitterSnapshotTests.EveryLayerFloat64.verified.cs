@@ -100,8 +100,7 @@ partial class EveryLayer : global::Pathwise.INetwork<double>
         .Add("norm1d.running_mean", global::Pathwise.ParameterRole.RunningMean, 1, [6], _norm1DRunningMean)
         .Add("norm1d.running_var", global::Pathwise.ParameterRole.RunningVariance, 1, [6], _norm1DRunningVar)
         .Add("log_probabilities.weight", global::Pathwise.ParameterRole.Weight, 6, [4, 6], _logProbabilitiesWeight)
-        .Add("log_probabilities.bias", global::Pathwise.ParameterRole.Bias, 6, [4], _logProbabilitiesBias)
-        ;
+        .Add("log_probabilities.bias", global::Pathwise.ParameterRole.Bias, 6, [4], _logProbabilitiesBias);
 
     /// <summary>input, output [2, 9, 8].</summary>
     internal partial global::Pathwise.InputLayer Image => s_image;

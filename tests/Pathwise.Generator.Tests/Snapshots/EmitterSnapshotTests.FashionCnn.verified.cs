@@ -73,8 +73,7 @@ partial class FashionCnn : global::Pathwise.INetwork<float>
         .Add("fc1.weight", global::Pathwise.ParameterRole.Weight, 784, [64, 784], _hiddenWeight)
         .Add("fc1.bias", global::Pathwise.ParameterRole.Bias, 784, [64], _hiddenBias)
         .Add("fc2.weight", global::Pathwise.ParameterRole.Weight, 64, [10, 64], _logitsWeight)
-        .Add("fc2.bias", global::Pathwise.ParameterRole.Bias, 64, [10], _logitsBias)
-        ;
+        .Add("fc2.bias", global::Pathwise.ParameterRole.Bias, 64, [10], _logitsBias);
 
     /// <summary>input, output [1, 28, 28].</summary>
     public partial global::Pathwise.InputLayer Pixels => s_pixels;

@@ -55,8 +55,7 @@ partial class TinyMlp : global::Pathwise.INetwork<float>
         .Add("fc2.weight", global::Pathwise.ParameterRole.Weight, 16, [12, 16], _hidden2Weight)
         .Add("fc2.bias", global::Pathwise.ParameterRole.Bias, 16, [12], _hidden2Bias)
         .Add("fc3.weight", global::Pathwise.ParameterRole.Weight, 12, [3, 12], _logitsWeight)
-        .Add("fc3.bias", global::Pathwise.ParameterRole.Bias, 12, [3], _logitsBias)
-        ;
+        .Add("fc3.bias", global::Pathwise.ParameterRole.Bias, 12, [3], _logitsBias);
 
     /// <summary>input, output [8].</summary>
     public partial global::Pathwise.InputLayer Features => s_features;
