@@ -111,6 +111,7 @@ public sealed class TorchIntegratedGradients : IDisposable
         Tensor selected = _network.Forward(points)[.., target].sum();
         Tensor gradients = torch.autograd.grad([selected], [points])[0];
         Tensor attribution = (gradients * _weights).sum(0) * difference;
+        if (Environment.GetEnvironmentVariable("IGDEBUG") == "1") { Console.WriteLine(string.Join(",", attribution.data<float>().ToArray())); Console.WriteLine(string.Join(",", gradients.sum(0).data<float>().ToArray())); Console.WriteLine(difference.ToString(TorchSharp.TensorStringStyle.Julia)); }
         attribution.data<float>().CopyTo(attributions);
     }
 

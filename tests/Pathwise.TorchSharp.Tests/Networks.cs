@@ -92,3 +92,13 @@ public sealed partial class TorchSmallCnn32
     [Dense(10), Sigmoid] public partial Layer Hidden2 { get; }
     [Dense(3), Softmax] public partial Layer Probabilities { get; }
 }
+
+/// <summary>Dotted tensor prefixes, as a PyTorch <c>nn.Sequential</c> names them.</summary>
+[Network(Precision.Float64)]
+public sealed partial class TorchDottedNames
+{
+    [Input(5)] public partial InputLayer X { get; }
+    [Dense(6, WeightName = "features.0"), ReLU] public partial Layer Hidden { get; }
+    [BatchNorm(WeightName = "features.1")] public partial Layer Norm { get; }
+    [Dense(2, WeightName = "head")] public partial Layer Out { get; }
+}

@@ -1,0 +1,46 @@
+using System;
+using Pathwise;
+using TorchSharp;
+
+namespace Pathwise.Benchmarks;
+
+/// <summary>The correctness gate run before any timing: both sides must give the same attributions.</summary>
+public static class Agreement
+{
+    /// <summary>The allowed difference, relative to the largest attribution magnitude (float32).</summary>
+    public const double Tolerance = 1e-3;
+
+    /// <summary>
+    /// Throws unless <c>max_i |pathwise_i - torch_i| &lt;= Tolerance * max_i |torch_i|</c>; returns a one-line summary.
+    /// </summary>
+    public static string Check(string name, IntegratedGradients<float> pathwise, TorchIntegratedGradients torch, float[] input, torch.Tensor torchInput, int target)
+    {
+        var expected = new float[input.Length];
+        var actual = new float[input.Length];
+        torch.Attribute(torchInput, target, expected);
+        ConvergenceDelta delta = pathwise.Attribute(input, target, actual);
+
+        double scale = 0;
+        double worst = 0;
+        int worstIndex = 0;
+        for (int i = 0; i < input.Length; i++)
+        {
+            scale = Math.Max(scale, Math.Abs(expected[i]));
+            double difference = Math.Abs((double)actual[i] - expected[i]);
+            if (difference > worst)
+            {
+                worst = difference;
+                worstIndex = i;
+            }
+        }
+
+        string summary = $"{name}: max |Pathwise - TorchSharp| = {worst:E2} at [{worstIndex}] ({worst / Math.Max(scale, double.Epsilon):E2} of max |attr| = {scale:E3}); Pathwise relative delta {delta.Relative:E2}";
+        if (!(scale > 0) || !(worst <= Tolerance * scale))
+        {
+            throw new InvalidOperationException(
+                $"Correctness gate failed, {summary}; Pathwise {actual[worstIndex]:R} vs TorchSharp {expected[worstIndex]:R}.");
+        }
+
+        return summary;
+    }
+}

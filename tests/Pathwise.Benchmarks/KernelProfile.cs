@@ -1,0 +1,183 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Linq;
+using Pathwise;
+using Pathwise.Kernels;
+
+namespace Pathwise.Benchmarks;
+
+/// <summary>
+/// <c>--profile</c>: where one Pathwise IG call (50 points, one batch) spends its time. Each kernel call the
+/// generated passes make is replayed alone, with the same sizes, on scratch buffers, and timed with a Stopwatch;
+/// the split is printed next to the measured time of the whole call.
+/// </summary>
+internal static class KernelProfile
+{
+    private const int Points = IntegratedGradientsBenchmark.Steps;
+
+    public static void Run()
+    {
+        Report("TinyMlp 8-16-12-3", new TinyMlpIG(), Mlp([8, 16, 12, 3]));
+        Report("MnistMlp 784-256-128-10", new MnistMlpIG(), Mlp([784, 256, 128, 10]));
+        Report("MnistCnn 28x28", new MnistCnnIG(), Cnn());
+    }
+
+    private static void Report(string name, IntegratedGradientsBenchmark benchmark, List<(string Group, int Calls, Action Body)> plan)
+    {
+        benchmark.Rule = QuadratureRule.GaussLegendre;
+        benchmark.Setup();
+        double total = Microseconds(() => benchmark.Pathwise());
+        double torch = Microseconds(() => benchmark.TorchSharp());
+        benchmark.Cleanup();
+
+        var groups = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach ((string group, int calls, Action body) in plan)
+        {
+            groups[group] = groups.GetValueOrDefault(group) + calls * Microseconds(body);
+        }
+
+        double kernels = groups.Values.Sum();
+        Console.WriteLine();
+        Console.WriteLine($"{name}: Pathwise IG {total,9:F1} us (TorchSharp {torch:F1} us, ratio {total / torch:F3}); kernel calls replayed alone sum to {kernels:F1} us");
+        foreach ((string group, double us) in groups.OrderByDescending(g => g.Value))
+        {
+            Console.WriteLine($"  {group,-34} {us,9:F1} us  {100 * us / total,5:F1} %");
+        }
+
+        Console.WriteLine($"  {"(rest: guards, copies, overhead)",-34} {total - kernels,9:F1} us  {100 * (total - kernels) / total,5:F1} %");
+    }
+
+    /// <summary>Mean microseconds per call of <paramref name="body"/>, over at least 100 ms after a warm-up.</summary>
+    private static double Microseconds(Action body)
+    {
+        for (int i = 0; i < 5; i++)
+        {
+            body();
+        }
+
+        long calls = 0;
+        var watch = Stopwatch.StartNew();
+        while (watch.ElapsedMilliseconds < 100)
+        {
+            for (int i = 0; i < 10; i++)
+            {
+                body();
+            }
+
+            calls += 10;
+        }
+
+        return watch.Elapsed.TotalMicroseconds / calls;
+    }
+
+    private static float[] Buffer(int length, int seed = 7)
+    {
+        var random = new Random(seed + length);
+        var values = new float[length];
+        for (int i = 0; i < values.Length; i++)
+        {
+            values[i] = random.NextSingle() * 2 - 1;
+        }
+
+        return values;
+    }
+
+    /// <summary>The calls of ForwardPath, BackwardPathSum and the endpoint forward pass for a ReLU MLP.</summary>
+    private static List<(string, int, Action)> Mlp(int[] sizes)
+    {
+        var plan = new List<(string, int, Action)>();
+        int inputs = sizes[0];
+        float[] alphas = Buffer(Points);
+        float[] x = Buffer(inputs);
+        float[] points = new float[Points * inputs];
+        plan.Add(("PathKernel.Interpolate (inputs)", 1, () => PathKernel.Interpolate<float>(x, x, alphas, points)));
+
+        int first = sizes[1];
+        float[] w1 = Buffer(first * inputs), b1 = Buffer(first), start = new float[first];
+        plan.Add(("DenseKernel.Forward", 2, () => DenseKernel.Forward<float>(x, w1, b1, start, 1, inputs, first)));
+        float[] z1 = new float[Points * first];
+        plan.Add(("PathKernel.Interpolate (layer 1)", 1, () => PathKernel.Interpolate<float>(start, start, alphas, z1)));
+        plan.Add(("ReLU / ReLUBackward", 1, () => ActivationKernel.ReLU<float>(z1, z1.AsSpan())));
+        for (int l = 2; l < sizes.Length; l++)
+        {
+            int n = sizes[l - 1], m = sizes[l];
+            float[] xs = Buffer(Points * n), w = Buffer(m * n), b = Buffer(m), y = new float[Points * m], dx = new float[Points * n];
+            plan.Add(("DenseKernel.Forward", 1, () => DenseKernel.Forward<float>(xs, w, b, y, Points, n, m)));
+            plan.Add(("DenseKernel.Forward (endpoints, 2 rows)", 1, () => DenseKernel.Forward<float>(xs, w, b, y, 2, n, m)));
+            plan.Add(("DenseKernel.BackwardInput", 1, () => DenseKernel.BackwardInput<float>(y, w, dx, Points, n, m)));
+            plan.Add(("ReLU / ReLUBackward", 1, () => ActivationKernel.ReLUBackward<float>(xs, dx, dx)));
+            if (l < sizes.Length - 1)
+            {
+                plan.Add(("ReLU / ReLUBackward", 1, () => ActivationKernel.ReLU<float>(y, y.AsSpan())));
+            }
+        }
+
+        float[] endpoints = Buffer(2 * inputs), endpointOut = new float[2 * first];
+        plan.Add(("DenseKernel.Forward (endpoints, 2 rows)", 1, () => DenseKernel.Forward<float>(endpoints, w1, b1, endpointOut, 2, inputs, first)));
+        float[] weighted = new float[first], gradient = new float[inputs];
+        plan.Add(("PathKernel.WeightedRowSum", 1, () => PathKernel.WeightedRowSum<float>(z1, alphas, weighted)));
+        plan.Add(("DenseKernel.BackwardInput", 1, () => DenseKernel.BackwardInput<float>(weighted, w1, gradient, 1, inputs, first)));
+        return plan;
+    }
+
+    /// <summary>The calls of ForwardPath, BackwardPathSum and the endpoint forward pass for <see cref="MnistCnn"/>.</summary>
+    private static List<(string, int, Action)> Cnn()
+    {
+        var plan = new List<(string, int, Action)>();
+        var conv1 = new Conv2DShape(1, 28, 28, 8, 3, 1, 1);
+        var pool1 = new Pool2DShape(8, 28, 28, 2, 2);
+        var conv2 = new Conv2DShape(8, 14, 14, 16, 3, 1, 1);
+        var pool2 = new Pool2DShape(16, 14, 14, 2, 2);
+        float[] alphas = Buffer(Points);
+
+        float[] x = Buffer(784), points = new float[Points * 784];
+        plan.Add(("PathKernel.Interpolate", 1, () => PathKernel.Interpolate<float>(x, x, alphas, points)));
+        float[] w1 = Buffer(conv1.WeightLength), b1 = Buffer(8), start = new float[conv1.OutputLength];
+        plan.Add(("Conv2DKernel.Forward conv1 (1 row)", 2, () => Conv2DKernel.Forward<float>(x, w1, b1, start, 1, conv1)));
+        float[] z1 = new float[Points * conv1.OutputLength], y1 = Buffer(Points * conv1.OutputLength);
+        plan.Add(("PathKernel.Interpolate", 1, () => PathKernel.Interpolate<float>(start, start, alphas, z1)));
+        plan.Add(("ReLU / ReLUBackward", 1, () => ActivationKernel.ReLU<float>(z1, y1)));
+        float[] p1 = new float[Points * 8 * 14 * 14];
+        plan.Add(("Pool2DKernel.MaxForward", 1, () => Pool2DKernel.MaxForward<float>(y1, p1, Points, pool1)));
+        float[] w2 = Buffer(conv2.WeightLength), b2 = Buffer(16), z2 = new float[Points * conv2.OutputLength], y2 = Buffer(Points * conv2.OutputLength);
+        plan.Add(("Conv2DKernel.Forward conv2", 1, () => Conv2DKernel.Forward<float>(p1, w2, b2, z2, Points, conv2)));
+        plan.Add(("ReLU / ReLUBackward", 1, () => ActivationKernel.ReLU<float>(z2, y2)));
+        float[] p2 = new float[Points * 784];
+        plan.Add(("Pool2DKernel.MaxForward", 1, () => Pool2DKernel.MaxForward<float>(y2, p2, Points, pool2)));
+        float[] w3 = Buffer(64 * 784), b3 = Buffer(64), h = new float[Points * 64];
+        plan.Add(("DenseKernel.Forward", 1, () => DenseKernel.Forward<float>(p2, w3, b3, h, Points, 784, 64)));
+        plan.Add(("ReLU / ReLUBackward", 1, () => ActivationKernel.ReLU<float>(h, h.AsSpan())));
+        float[] w4 = Buffer(10 * 64), b4 = Buffer(10), logits = new float[Points * 10];
+        plan.Add(("DenseKernel.Forward", 1, () => DenseKernel.Forward<float>(h, w4, b4, logits, Points, 64, 10)));
+
+        // Backward, output to input.
+        float[] dh = new float[Points * 64], dp2 = new float[Points * 784], dy2 = new float[y2.Length], dp1 = new float[p1.Length], dy1 = new float[y1.Length];
+        plan.Add(("DenseKernel.BackwardInput", 1, () => DenseKernel.BackwardInput<float>(logits, w4, dh, Points, 64, 10)));
+        plan.Add(("ReLU / ReLUBackward", 1, () => ActivationKernel.ReLUBackward<float>(h, dh, dh)));
+        plan.Add(("DenseKernel.BackwardInput", 1, () => DenseKernel.BackwardInput<float>(dh, w3, dp2, Points, 784, 64)));
+        plan.Add(("Pool2DKernel.MaxBackward", 1, () => Pool2DKernel.MaxBackward<float>(y2, dp2, dy2, Points, pool2)));
+        plan.Add(("ReLU / ReLUBackward", 1, () => ActivationKernel.ReLUBackward<float>(z2, dy2, dy2)));
+        plan.Add(("Conv2DKernel.BackwardInput conv2", 1, () => Conv2DKernel.BackwardInput<float>(dy2, w2, dp1, Points, conv2)));
+        plan.Add(("Pool2DKernel.MaxBackward", 1, () => Pool2DKernel.MaxBackward<float>(y1, dp1, dy1, Points, pool1)));
+        plan.Add(("ReLU / ReLUBackward", 1, () => ActivationKernel.ReLUBackward<float>(z1, dy1, dy1)));
+        float[] weighted = new float[conv1.OutputLength], gradient = new float[784];
+        plan.Add(("PathKernel.WeightedRowSum", 1, () => PathKernel.WeightedRowSum<float>(dy1, alphas, weighted)));
+        plan.Add(("Conv2DKernel.BackwardInput conv1 (1 row)", 1, () => Conv2DKernel.BackwardInput<float>(weighted, w1, gradient, 1, conv1)));
+
+        // The endpoint forward pass over 2 rows (baseline, input).
+        float[] e1 = new float[2 * conv1.OutputLength], ep1 = new float[2 * 8 * 14 * 14], e2 = new float[2 * conv2.OutputLength], ep2 = new float[2 * 784];
+        plan.Add(("Endpoints (2-row forward pass)", 1, () =>
+        {
+            Conv2DKernel.Forward<float>(points.AsSpan(0, 2 * 784), w1, b1, e1, 2, conv1);
+            ActivationKernel.ReLU<float>(e1, e1.AsSpan());
+            Pool2DKernel.MaxForward<float>(e1, ep1, 2, pool1);
+            Conv2DKernel.Forward<float>(ep1, w2, b2, e2, 2, conv2);
+            ActivationKernel.ReLU<float>(e2, e2.AsSpan());
+            Pool2DKernel.MaxForward<float>(e2, ep2, 2, pool2);
+            DenseKernel.Forward<float>(ep2, w3, b3, h.AsSpan(0, 128), 2, 784, 64);
+            DenseKernel.Forward<float>(h.AsSpan(0, 128), w4, b4, logits.AsSpan(0, 20), 2, 64, 10);
+        }));
+        return plan;
+    }
+}

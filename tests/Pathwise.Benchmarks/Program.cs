@@ -1,0 +1,45 @@
+using System;
+using System.Linq;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Running;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
+
+namespace Pathwise.Benchmarks;
+
+/// <summary>
+/// <c>dotnet run -c Release --project tests/Pathwise.Benchmarks -- [--quick] [--profile] [BenchmarkDotNet arguments]</c>.
+/// </summary>
+/// <remarks>
+/// <list type="bullet">
+/// <item><c>--quick</c>: BenchmarkDotNet's short job (3 warm-ups, 3 iterations, one launch); every benchmark in about a minute.</item>
+/// <item><c>--profile</c>: no BenchmarkDotNet; a Stopwatch split of one Pathwise IG call into its kernel calls.</item>
+/// <item>anything else goes to <see cref="BenchmarkSwitcher"/> (<c>--filter *Cnn*</c>, <c>--list flat</c>, ...);
+/// without a <c>--filter</c> every benchmark runs.</item>
+/// </list>
+/// Benchmarks run in process: BenchmarkDotNet's generated out-of-process project would not import
+/// Pathwise.TorchSharp.targets, so its copy of libLibTorchSharp.so would not load on Debian 12.
+/// </remarks>
+public static class Program
+{
+    public static int Main(string[] args)
+    {
+        bool quick = args.Contains("--quick");
+        if (args.Contains("--profile"))
+        {
+            KernelProfile.Run();
+            return 0;
+        }
+
+        string[] rest = args.Where(a => a != "--quick").ToArray();
+        if (!rest.Any(a => a is "--filter" or "-f" or "--list" or "--info" or "--help" or "-h" or "--version"))
+        {
+            rest = [.. rest, "--filter", "*"];
+        }
+
+        Job job = (quick ? Job.ShortRun : Job.Default).WithToolchain(InProcessEmitToolchain.Instance).AsDefault();
+        IConfig config = DefaultConfig.Instance.AddJob(job);
+        var summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(rest, config);
+        return summaries.Any(s => s.HasCriticalValidationErrors || s.Reports.Any(r => !r.Success)) ? 1 : 0;
+    }
+}
