@@ -104,7 +104,7 @@ internal static class KernelProfile
             int n = sizes[l - 1], m = sizes[l];
             float[] xs = Buffer(Points * n), w = Buffer(m * n), b = Buffer(m), y = new float[Points * m], dx = new float[Points * n];
             plan.Add(("DenseKernel.Forward", 1, () => DenseKernel.Forward<float>(xs, w, b, y, Points, n, m)));
-            plan.Add(("DenseKernel.Forward (endpoints, 2 rows)", 1, () => DenseKernel.Forward<float>(xs, w, b, y, 2, n, m)));
+            plan.Add(("DenseKernel.Forward (endpoints, 2 rows)", 1, () => DenseKernel.Forward<float>(xs.AsSpan(0, 2 * n), w, b, y.AsSpan(0, 2 * m), 2, n, m)));
             plan.Add(("DenseKernel.BackwardInput", 1, () => DenseKernel.BackwardInput<float>(y, w, dx, Points, n, m)));
             plan.Add(("ReLU / ReLUBackward", 1, () => ActivationKernel.ReLUBackward<float>(xs, dx, dx)));
             if (l < sizes.Length - 1)

@@ -110,8 +110,8 @@ public sealed class TorchIntegratedGradients : IDisposable
         Tensor points = (_baseline + _alphas * difference).requires_grad_(true); // [points, ...input]
         Tensor selected = _network.Forward(points)[.., target].sum();
         Tensor gradients = torch.autograd.grad([selected], [points])[0];
-        Tensor attribution = (gradients * _weights).sum(0) * difference;
-        if (Environment.GetEnvironmentVariable("IGDEBUG") == "1") { Console.WriteLine(string.Join(",", attribution.data<float>().ToArray())); Console.WriteLine(string.Join(",", gradients.sum(0).data<float>().ToArray())); Console.WriteLine(difference.ToString(TorchSharp.TensorStringStyle.Julia)); }
+        // dim: named, since a bare literal 0 would bind to sum(ScalarType) and sum everything as bytes.
+        Tensor attribution = (gradients * _weights).sum(dim: 0) * difference;
         attribution.data<float>().CopyTo(attributions);
     }
 

@@ -62,7 +62,7 @@ public static class NetworkPasses
         workspace.Gradients(info.Input, count).CopyTo(gradients);
     }
 
-    /// <summary><see cref="PathGradients{T}"/> for one target output.</summary>
+    /// <summary>The fused path-gradient pass (see the output-weighting overload) for one target output.</summary>
     public static void PathGradients<T>(
         this INetwork<T> network,
         ReadOnlySpan<T> baseline,
