@@ -66,10 +66,12 @@ internal static class NetworkEmitter
             WriteWeightIo();
             WritePasses();
             WritePathPasses();
+            WriteTangentPasses();
             for (int i = 1; i < _layers.Count; i++)
             {
                 WriteForwardLayer(i);
                 WriteBackwardLayer(i);
+                WriteTangentLayer(i);
             }
 
             _w.Close();
@@ -311,6 +313,111 @@ internal static class NetworkEmitter
             _w.Line($"global::System.Numerics.Tensors.TensorPrimitives.Add<{_t}>(destination, gradient, destination);");
             _w.Close();
             _w.Line();
+        }
+
+        private void WriteTangentPasses()
+        {
+            LayerSpec first = _layers[1];
+            _w.Line("/// <inheritdoc/>");
+            _w.Open($"public void TangentFrom({Runtime}.Layer from, {Workspace} workspace, int count)");
+            _w.Line("Description.CheckOwns(from);");
+            _w.Line("workspace.Check(Description, count);");
+            for (int i = 1; i < _layers.Count; i++)
+            {
+                _w.Line($"if (from.Index < {i}) Tangent{_layers[i].Member}(workspace, count);");
+            }
+
+            _w.Close();
+            _w.Line();
+            _w.Line("/// <inheritdoc/>");
+            _w.Open($"public void TangentPath({ReadOnlySpan}<{_t}> direction, {Workspace} workspace, int count)");
+            _w.Line("workspace.Check(Description, count);");
+            _w.Line($"{Runtime}.Guard.Length(direction, InputLength, nameof(direction));");
+            _w.Line($"{Kernels}.PathKernel.Broadcast<{_t}>(direction, workspace.Tangents({LayerField(Input)}, count));");
+            if (FirstLayerIsAffine)
+            {
+                _w.Line();
+                _w.Line($"// {first.Member} is linear in its input's tangent and every point moves along the same direction: W v once, for all points.");
+                _w.Line($"var step = workspace.PathStep({LayerField(first)});");
+                WriteAffineForward(first, "direction", "step", "1", withBias: false);
+                _w.Line($"var tz = workspace.PreActivationTangents({LayerField(first)}, count);");
+                _w.Line($"{Kernels}.PathKernel.Broadcast<{_t}>(step, tz);");
+                if (first.Activation != Activation.None)
+                {
+                    _w.Line($"var ty = workspace.Tangents({LayerField(first)}, count);");
+                    WriteActivationTangent(first, "tz", "ty");
+                }
+
+                _w.Line($"TangentFrom({LayerField(first)}, workspace, count);");
+            }
+            else
+            {
+                _w.Line($"TangentFrom({LayerField(Input)}, workspace, count);");
+            }
+
+            _w.Close();
+            _w.Line();
+        }
+
+        private void WriteTangentLayer(int index)
+        {
+            LayerSpec layer = _layers[index];
+            LayerSpec previous = _layers[index - 1];
+            _w.Open($"private void Tangent{layer.Member}({Workspace} workspace, int count)");
+            if (layer.Op == LayerOp.Flatten && layer.Activation == Activation.None)
+            {
+                _w.Line($"// A view: {layer.Member}'s tangent is {previous.Member}'s.");
+                _w.Close();
+                _w.Line();
+                return;
+            }
+
+            _w.Line($"var tx = workspace.Tangents({LayerField(previous)}, count); // [count, {layer.In.Length}]");
+            _w.Line($"var tz = workspace.PreActivationTangents({LayerField(layer)}, count); // [count, {layer.Out.Length}]");
+            switch (layer.Op)
+            {
+                case LayerOp.Dense:
+                case LayerOp.Conv2D:
+                    _w.Line("// The tangent of an affine map is its linear part: no bias.");
+                    WriteAffineForward(layer, "tx", "tz", "count", withBias: false);
+                    break;
+                case LayerOp.MaxPool2D:
+                    _w.Line($"{Kernels}.Pool2DKernel.MaxTangent<{_t}>(workspace.Activations({LayerField(previous)}, count), tx, tz, count, {ShapeField(layer)});");
+                    break;
+                case LayerOp.AvgPool2D:
+                    _w.Line($"{Kernels}.Pool2DKernel.AvgForward<{_t}>(tx, tz, count, {ShapeField(layer)});");
+                    break;
+                case LayerOp.BatchNorm:
+                    _w.Line("// The tangent of a per-channel affine map is the same per-channel scaling as its backward pass.");
+                    _w.Line($"{Kernels}.ChannelAffineKernel.Backward<{_t}>(tx, {Field(layer, "Scale")}, tz, count, {layer.Out.Channels}, {layer.Out.Height * layer.Out.Width});");
+                    break;
+                default:
+                    _w.Line("// No operation: tz is the previous layer's tangent.");
+                    break;
+            }
+
+            if (layer.Activation != Activation.None)
+            {
+                _w.Line($"var ty = workspace.Tangents({LayerField(layer)}, count);");
+                WriteActivationTangent(layer, "tz", "ty");
+            }
+
+            _w.Close();
+            _w.Line();
+        }
+
+        private void WriteActivationTangent(LayerSpec layer, string tz, string ty)
+        {
+            string kernel = $"{Kernels}.ActivationKernel";
+            string name = layer.Activation + "Tangent";
+            string z = $"workspace.PreActivations({LayerField(layer)}, count)";
+            string a = $"workspace.Activations({LayerField(layer)}, count)";
+            _w.Line(layer.Activation switch
+            {
+                Activation.LeakyReLU => $"{kernel}.{name}<{_t}>({z}, {a}, {tz}, {ty}, {Literal(layer.Settings.Slope)});",
+                Activation.Softmax or Activation.LogSoftmax => $"{kernel}.{name}<{_t}>({a}, {tz}, {ty}, count, {layer.Out.Length});",
+                _ => $"{kernel}.{name}<{_t}>({z}, {a}, {tz}, {ty});",
+            });
         }
 
         private void WriteForwardLayer(int index)

@@ -51,4 +51,20 @@ public static class PathKernel
             TensorPrimitives.MultiplyAdd(rows.Slice(k * features, features), weights[k], destination, destination);
         }
     }
+
+    /// <summary>Repeats one row: <c>destination[k, i] = row[i]</c> for every whole row of <paramref name="destination"/> (overwritten).</summary>
+    /// <param name="row">The row, <c>[features]</c>.</param>
+    /// <param name="destination">Destination, <c>[rows, features]</c>; its length must be a multiple of the row's.</param>
+    public static void Broadcast<T>(ReadOnlySpan<T> row, Span<T> destination)
+    {
+        if (row.Length == 0 ? destination.Length != 0 : destination.Length % row.Length != 0)
+        {
+            ThrowHelper.ThrowArgument($"Expected destination length to be a multiple of {row.Length}; got {destination.Length}.", nameof(destination));
+        }
+
+        for (int offset = 0; offset < destination.Length; offset += row.Length)
+        {
+            row.CopyTo(destination.Slice(offset, row.Length));
+        }
+    }
 }

@@ -67,6 +67,37 @@ public static class Pool2DKernel
         }
     }
 
+    /// <summary>
+    /// Forward-mode tangent of max pooling: <c>ty[n, c, oh, ow] = tx[n, c, argmax]</c>, the argmax taken over
+    /// the window of <paramref name="x"/> with ties to the first maximum in row-major order (the same rule as
+    /// <see cref="MaxBackward{T}"/>, so the tangent is the transpose of the backward pass).
+    /// </summary>
+    /// <param name="x">The pooling inputs, <c>[count, C, H, W]</c>, which choose the argmax.</param>
+    /// <param name="tx">The input tangents, <c>[count, C, H, W]</c>.</param>
+    /// <param name="ty">Destination, <c>[count, C, OH, OW]</c> (overwritten).</param>
+    /// <param name="count">Number of images.</param>
+    /// <param name="shape">Pooling geometry.</param>
+    public static void MaxTangent<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> tx, Span<T> ty, int count, Pool2DShape shape)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int planes = Validate(tx.Length, "tx", ty.Length, "ty", count, shape, forward: true);
+        ThrowHelper.RequireLength(x.Length, planes * shape.Height * shape.Width, nameof(x));
+        int plane = shape.Height * shape.Width, outPlane = shape.OutHeight * shape.OutWidth;
+        for (int p = 0; p < planes; p++)
+        {
+            ref T xPlane = ref Unsafe.Add(ref MemoryMarshal.GetReference(x), p * plane);
+            ref T txPlane = ref Unsafe.Add(ref MemoryMarshal.GetReference(tx), p * plane);
+            ref T tyPlane = ref Unsafe.Add(ref MemoryMarshal.GetReference(ty), p * outPlane);
+            for (int oh = 0; oh < shape.OutHeight; oh++)
+            {
+                for (int ow = 0; ow < shape.OutWidth; ow++)
+                {
+                    Unsafe.Add(ref tyPlane, oh * shape.OutWidth + ow) = Unsafe.Add(ref txPlane, ArgMax(ref xPlane, oh, ow, shape));
+                }
+            }
+        }
+    }
+
     /// <summary>Average pooling: <c>y[n, c, oh, ow] = (1 / K^2) sum_{kh, kw} x[n, c, oh*S + kh, ow*S + kw]</c>.</summary>
     /// <param name="x">Inputs, <c>[count, C, H, W]</c>.</param>
     /// <param name="y">Destination, <c>[count, C, OH, OW]</c> (overwritten).</param>

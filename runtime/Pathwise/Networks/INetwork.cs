@@ -40,4 +40,18 @@ public interface INetwork<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// before the first affine layer's transposed product. Per-point input gradients are not filled.
     /// </summary>
     void BackwardPathSum(ReadOnlySpan<T> pointWeights, Workspace<T> workspace, Span<T> destination);
+
+    /// <summary>
+    /// Forward-mode pass: propagates the tangent held at <paramref name="from"/>'s output
+    /// (<see cref="Workspace{T}.Tangents"/>) through every later layer, at the points whose activations the
+    /// workspace holds from the last forward pass. Each layer's tangent is <c>J_y(x_k) v</c>.
+    /// </summary>
+    void TangentFrom(Layer from, Workspace<T> workspace, int count);
+
+    /// <summary>
+    /// Forward-mode pass along one input direction for all <paramref name="count"/> points of the last forward
+    /// pass: every layer's tangent becomes <c>J_y(x_k) direction</c>. The first affine layer's tangent is
+    /// computed once (<c>W direction</c>) and shared by every point.
+    /// </summary>
+    void TangentPath(ReadOnlySpan<T> direction, Workspace<T> workspace, int count);
 }

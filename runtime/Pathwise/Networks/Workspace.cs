@@ -18,6 +18,8 @@ public sealed class Workspace<T> where T : unmanaged, IFloatingPointIeee754<T>
     private readonly T[] _pathStart;
     private readonly T[] _pathStep;
     private readonly T[] _pathInputGradient;
+    private T[][]? _tangents;
+    private T[][]? _preActivationTangents;
 
     /// <summary>Allocates buffers for <paramref name="capacity"/> points of <paramref name="network"/>.</summary>
     public Workspace(NetworkInfo network, int capacity)
@@ -94,6 +96,15 @@ public sealed class Workspace<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>The gradient with respect to the layer's value before its activation (its output gradient when it has none).</summary>
     public Span<T> PreActivationGradients(Layer layer, int count) => Slice(_preActivationGradients, layer, count);
 
+    /// <summary>
+    /// The forward-mode tangent of the layer's output for every point, <c>[count, layer size]</c>: the
+    /// directional derivative <c>J_y(x_k) v</c> along the direction of the last tangent pass.
+    /// </summary>
+    public Span<T> Tangents(Layer layer, int count) => Slice(EnsureTangents().Output, layer, count);
+
+    /// <summary>The tangent of the layer's value before its activation (its output tangent when it has none).</summary>
+    public Span<T> PreActivationTangents(Layer layer, int count) => Slice(EnsureTangents().PreActivation, layer, count);
+
     /// <summary>Scratch for the straight path: the first affine layer's value at the path start, one row.</summary>
     public Span<T> PathStart(Layer layer) => _pathStart.AsSpan(0, layer.Size);
 
@@ -115,6 +126,30 @@ public sealed class Workspace<T> where T : unmanaged, IFloatingPointIeee754<T>
         {
             throw new ArgumentOutOfRangeException(nameof(count), $"Expected between 0 and {Capacity} points (the workspace capacity); got {count}.");
         }
+    }
+
+    /// <summary>Tangent buffers are made on first use, so workspaces of methods without tangents stay lean.</summary>
+    private (T[][] Output, T[][] PreActivation) EnsureTangents()
+    {
+        if (_tangents is null || _preActivationTangents is null)
+        {
+            int layers = Network.Layers.Count;
+            var tangents = new T[layers][];
+            var preActivation = new T[layers][];
+            for (int i = 0; i < layers; i++)
+            {
+                Layer layer = Network.Layers[i];
+                tangents[i] = layer.Kind == LayerKind.Flatten ? tangents[i - 1] : new T[Capacity * layer.Size];
+                preActivation[i] = layer.Kind == LayerKind.Activation ? tangents[i - 1]
+                    : layer.HasActivation ? new T[Capacity * layer.Size]
+                    : tangents[i];
+            }
+
+            _tangents = tangents;
+            _preActivationTangents = preActivation;
+        }
+
+        return (_tangents, _preActivationTangents);
     }
 
     private Span<T> Slice(T[][] buffers, Layer layer, int count)

@@ -242,6 +242,37 @@ partial class EveryLayer : global::Pathwise.INetwork<double>
         global::System.Numerics.Tensors.TensorPrimitives.Add<double>(destination, gradient, destination);
     }
 
+    /// <inheritdoc/>
+    public void TangentFrom(global::Pathwise.Layer from, global::Pathwise.Workspace<double> workspace, int count)
+    {
+        Description.CheckOwns(from);
+        workspace.Check(Description, count);
+        if (from.Index < 1) TangentConv(workspace, count);
+        if (from.Index < 2) TangentNorm(workspace, count);
+        if (from.Index < 3) TangentPool(workspace, count);
+        if (from.Index < 4) TangentSmooth(workspace, count);
+        if (from.Index < 5) TangentFlat(workspace, count);
+        if (from.Index < 6) TangentSquash(workspace, count);
+        if (from.Index < 7) TangentMixed(workspace, count);
+        if (from.Index < 8) TangentNorm1D(workspace, count);
+        if (from.Index < 9) TangentLogProbabilities(workspace, count);
+    }
+
+    /// <inheritdoc/>
+    public void TangentPath(global::System.ReadOnlySpan<double> direction, global::Pathwise.Workspace<double> workspace, int count)
+    {
+        workspace.Check(Description, count);
+        global::Pathwise.Guard.Length(direction, InputLength, nameof(direction));
+        global::Pathwise.Kernels.PathKernel.Broadcast<double>(direction, workspace.Tangents(s_image, count));
+
+        // Conv is linear in its input's tangent and every point moves along the same direction: W v once, for all points.
+        var step = workspace.PathStep(s_conv);
+        global::Pathwise.Kernels.Conv2DKernel.Forward<double>(direction, _convWeight, default, step, 1, s_convShape);
+        var tz = workspace.PreActivationTangents(s_conv, count);
+        global::Pathwise.Kernels.PathKernel.Broadcast<double>(step, tz);
+        TangentFrom(s_conv, workspace, count);
+    }
+
     // Conv: conv 3x3, 3 channels, padding 1, stride 2, [2, 9, 8] → [3, 5, 4].
     private void ForwardConv(global::Pathwise.Workspace<double> workspace, int count)
     {
@@ -255,6 +286,14 @@ partial class EveryLayer : global::Pathwise.INetwork<double>
         var dz = workspace.PreActivationGradients(s_conv, count); // [count, 60]
         var dx = workspace.Gradients(s_image, count); // [count, 144]
         global::Pathwise.Kernels.Conv2DKernel.BackwardInput<double>(dz, _convWeight, dx, count, s_convShape);
+    }
+
+    private void TangentConv(global::Pathwise.Workspace<double> workspace, int count)
+    {
+        var tx = workspace.Tangents(s_image, count); // [count, 144]
+        var tz = workspace.PreActivationTangents(s_conv, count); // [count, 60]
+        // The tangent of an affine map is its linear part: no bias.
+        global::Pathwise.Kernels.Conv2DKernel.Forward<double>(tx, _convWeight, default, tz, count, s_convShape);
     }
 
     // Norm: batch norm over 3 channels, then LeakyReLU, [3, 5, 4] → [3, 5, 4].
@@ -276,6 +315,16 @@ partial class EveryLayer : global::Pathwise.INetwork<double>
         global::Pathwise.Kernels.ChannelAffineKernel.Backward<double>(dz, _normScale, dx, count, 3, 20);
     }
 
+    private void TangentNorm(global::Pathwise.Workspace<double> workspace, int count)
+    {
+        var tx = workspace.Tangents(s_conv, count); // [count, 60]
+        var tz = workspace.PreActivationTangents(s_norm, count); // [count, 60]
+        // The tangent of a per-channel affine map is the same per-channel scaling as its backward pass.
+        global::Pathwise.Kernels.ChannelAffineKernel.Backward<double>(tx, _normScale, tz, count, 3, 20);
+        var ty = workspace.Tangents(s_norm, count);
+        global::Pathwise.Kernels.ActivationKernel.LeakyReLUTangent<double>(workspace.PreActivations(s_norm, count), workspace.Activations(s_norm, count), tz, ty, 0.2);
+    }
+
     // Pool: average pool 2x2, stride 1, [3, 5, 4] → [3, 4, 3].
     private void ForwardPool(global::Pathwise.Workspace<double> workspace, int count)
     {
@@ -289,6 +338,13 @@ partial class EveryLayer : global::Pathwise.INetwork<double>
         var dz = workspace.PreActivationGradients(s_pool, count); // [count, 36]
         var dx = workspace.Gradients(s_norm, count); // [count, 60]
         global::Pathwise.Kernels.Pool2DKernel.AvgBackward<double>(dz, dx, count, s_poolShape);
+    }
+
+    private void TangentPool(global::Pathwise.Workspace<double> workspace, int count)
+    {
+        var tx = workspace.Tangents(s_norm, count); // [count, 60]
+        var tz = workspace.PreActivationTangents(s_pool, count); // [count, 36]
+        global::Pathwise.Kernels.Pool2DKernel.AvgForward<double>(tx, tz, count, s_poolShape);
     }
 
     // Smooth: activation, then Gelu, [3, 4, 3] → [3, 4, 3].
@@ -310,6 +366,15 @@ partial class EveryLayer : global::Pathwise.INetwork<double>
         // No operation: dz is the previous layer's gradient.
     }
 
+    private void TangentSmooth(global::Pathwise.Workspace<double> workspace, int count)
+    {
+        var tx = workspace.Tangents(s_pool, count); // [count, 36]
+        var tz = workspace.PreActivationTangents(s_smooth, count); // [count, 36]
+        // No operation: tz is the previous layer's tangent.
+        var ty = workspace.Tangents(s_smooth, count);
+        global::Pathwise.Kernels.ActivationKernel.GeluTangent<double>(workspace.PreActivations(s_smooth, count), workspace.Activations(s_smooth, count), tz, ty);
+    }
+
     // Flat: flatten, [3, 4, 3] → [36].
     private void ForwardFlat(global::Pathwise.Workspace<double> workspace, int count)
     {
@@ -319,6 +384,11 @@ partial class EveryLayer : global::Pathwise.INetwork<double>
     private void BackwardFlat(global::Pathwise.Workspace<double> workspace, int count)
     {
         // A view: Flat's gradient is Smooth's.
+    }
+
+    private void TangentFlat(global::Pathwise.Workspace<double> workspace, int count)
+    {
+        // A view: Flat's tangent is Smooth's.
     }
 
     // Squash: dense 36 → 7, no bias, then Sigmoid, [36] → [7].
@@ -340,6 +410,16 @@ partial class EveryLayer : global::Pathwise.INetwork<double>
         global::Pathwise.Kernels.DenseKernel.BackwardInput<double>(dz, _squashWeight, dx, count, 36, 7);
     }
 
+    private void TangentSquash(global::Pathwise.Workspace<double> workspace, int count)
+    {
+        var tx = workspace.Tangents(s_flat, count); // [count, 36]
+        var tz = workspace.PreActivationTangents(s_squash, count); // [count, 7]
+        // The tangent of an affine map is its linear part: no bias.
+        global::Pathwise.Kernels.DenseKernel.Forward<double>(tx, _squashWeight, default, tz, count, 36, 7);
+        var ty = workspace.Tangents(s_squash, count);
+        global::Pathwise.Kernels.ActivationKernel.SigmoidTangent<double>(workspace.PreActivations(s_squash, count), workspace.Activations(s_squash, count), tz, ty);
+    }
+
     // Mixed: dense 7 → 6, then GeluTanh, [7] → [6].
     private void ForwardMixed(global::Pathwise.Workspace<double> workspace, int count)
     {
@@ -359,6 +439,16 @@ partial class EveryLayer : global::Pathwise.INetwork<double>
         global::Pathwise.Kernels.DenseKernel.BackwardInput<double>(dz, _mixedWeight, dx, count, 7, 6);
     }
 
+    private void TangentMixed(global::Pathwise.Workspace<double> workspace, int count)
+    {
+        var tx = workspace.Tangents(s_squash, count); // [count, 7]
+        var tz = workspace.PreActivationTangents(s_mixed, count); // [count, 6]
+        // The tangent of an affine map is its linear part: no bias.
+        global::Pathwise.Kernels.DenseKernel.Forward<double>(tx, _mixedWeight, default, tz, count, 7, 6);
+        var ty = workspace.Tangents(s_mixed, count);
+        global::Pathwise.Kernels.ActivationKernel.GeluTanhTangent<double>(workspace.PreActivations(s_mixed, count), workspace.Activations(s_mixed, count), tz, ty);
+    }
+
     // Norm1D: batch norm over 6 channels, [6] → [6].
     private void ForwardNorm1D(global::Pathwise.Workspace<double> workspace, int count)
     {
@@ -372,6 +462,14 @@ partial class EveryLayer : global::Pathwise.INetwork<double>
         var dz = workspace.PreActivationGradients(s_norm1D, count); // [count, 6]
         var dx = workspace.Gradients(s_mixed, count); // [count, 6]
         global::Pathwise.Kernels.ChannelAffineKernel.Backward<double>(dz, _norm1DScale, dx, count, 6, 1);
+    }
+
+    private void TangentNorm1D(global::Pathwise.Workspace<double> workspace, int count)
+    {
+        var tx = workspace.Tangents(s_mixed, count); // [count, 6]
+        var tz = workspace.PreActivationTangents(s_norm1D, count); // [count, 6]
+        // The tangent of a per-channel affine map is the same per-channel scaling as its backward pass.
+        global::Pathwise.Kernels.ChannelAffineKernel.Backward<double>(tx, _norm1DScale, tz, count, 6, 1);
     }
 
     // LogProbabilities: dense 6 → 4, then LogSoftmax, [6] → [4].
@@ -391,6 +489,16 @@ partial class EveryLayer : global::Pathwise.INetwork<double>
         global::Pathwise.Kernels.ActivationKernel.LogSoftmaxBackward<double>(workspace.Activations(s_logProbabilities, count), dy, dz, count, 4);
         var dx = workspace.Gradients(s_norm1D, count); // [count, 6]
         global::Pathwise.Kernels.DenseKernel.BackwardInput<double>(dz, _logProbabilitiesWeight, dx, count, 6, 4);
+    }
+
+    private void TangentLogProbabilities(global::Pathwise.Workspace<double> workspace, int count)
+    {
+        var tx = workspace.Tangents(s_norm1D, count); // [count, 6]
+        var tz = workspace.PreActivationTangents(s_logProbabilities, count); // [count, 4]
+        // The tangent of an affine map is its linear part: no bias.
+        global::Pathwise.Kernels.DenseKernel.Forward<double>(tx, _logProbabilitiesWeight, default, tz, count, 6, 4);
+        var ty = workspace.Tangents(s_logProbabilities, count);
+        global::Pathwise.Kernels.ActivationKernel.LogSoftmaxTangent<double>(workspace.Activations(s_logProbabilities, count), tz, ty, count, 4);
     }
 
 }

@@ -205,6 +205,37 @@ partial class FashionCnn : global::Pathwise.INetwork<float>
         global::System.Numerics.Tensors.TensorPrimitives.Add<float>(destination, gradient, destination);
     }
 
+    /// <inheritdoc/>
+    public void TangentFrom(global::Pathwise.Layer from, global::Pathwise.Workspace<float> workspace, int count)
+    {
+        Description.CheckOwns(from);
+        workspace.Check(Description, count);
+        if (from.Index < 1) TangentConv1(workspace, count);
+        if (from.Index < 2) TangentPool1(workspace, count);
+        if (from.Index < 3) TangentConv2(workspace, count);
+        if (from.Index < 4) TangentPool2(workspace, count);
+        if (from.Index < 5) TangentFlat(workspace, count);
+        if (from.Index < 6) TangentHidden(workspace, count);
+        if (from.Index < 7) TangentLogits(workspace, count);
+    }
+
+    /// <inheritdoc/>
+    public void TangentPath(global::System.ReadOnlySpan<float> direction, global::Pathwise.Workspace<float> workspace, int count)
+    {
+        workspace.Check(Description, count);
+        global::Pathwise.Guard.Length(direction, InputLength, nameof(direction));
+        global::Pathwise.Kernels.PathKernel.Broadcast<float>(direction, workspace.Tangents(s_pixels, count));
+
+        // Conv1 is linear in its input's tangent and every point moves along the same direction: W v once, for all points.
+        var step = workspace.PathStep(s_conv1);
+        global::Pathwise.Kernels.Conv2DKernel.Forward<float>(direction, _conv1Weight, default, step, 1, s_conv1Shape);
+        var tz = workspace.PreActivationTangents(s_conv1, count);
+        global::Pathwise.Kernels.PathKernel.Broadcast<float>(step, tz);
+        var ty = workspace.Tangents(s_conv1, count);
+        global::Pathwise.Kernels.ActivationKernel.ReLUTangent<float>(workspace.PreActivations(s_conv1, count), workspace.Activations(s_conv1, count), tz, ty);
+        TangentFrom(s_conv1, workspace, count);
+    }
+
     // Conv1: conv 3x3, 8 channels, padding 1, stride 1, then ReLU, [1, 28, 28] → [8, 28, 28].
     private void ForwardConv1(global::Pathwise.Workspace<float> workspace, int count)
     {
@@ -224,6 +255,16 @@ partial class FashionCnn : global::Pathwise.INetwork<float>
         global::Pathwise.Kernels.Conv2DKernel.BackwardInput<float>(dz, _conv1Weight, dx, count, s_conv1Shape);
     }
 
+    private void TangentConv1(global::Pathwise.Workspace<float> workspace, int count)
+    {
+        var tx = workspace.Tangents(s_pixels, count); // [count, 784]
+        var tz = workspace.PreActivationTangents(s_conv1, count); // [count, 6272]
+        // The tangent of an affine map is its linear part: no bias.
+        global::Pathwise.Kernels.Conv2DKernel.Forward<float>(tx, _conv1Weight, default, tz, count, s_conv1Shape);
+        var ty = workspace.Tangents(s_conv1, count);
+        global::Pathwise.Kernels.ActivationKernel.ReLUTangent<float>(workspace.PreActivations(s_conv1, count), workspace.Activations(s_conv1, count), tz, ty);
+    }
+
     // Pool1: max pool 2x2, stride 2, [8, 28, 28] → [8, 14, 14].
     private void ForwardPool1(global::Pathwise.Workspace<float> workspace, int count)
     {
@@ -237,6 +278,13 @@ partial class FashionCnn : global::Pathwise.INetwork<float>
         var dz = workspace.PreActivationGradients(s_pool1, count); // [count, 1568]
         var dx = workspace.Gradients(s_conv1, count); // [count, 6272]
         global::Pathwise.Kernels.Pool2DKernel.MaxBackward<float>(workspace.Activations(s_conv1, count), dz, dx, count, s_pool1Shape);
+    }
+
+    private void TangentPool1(global::Pathwise.Workspace<float> workspace, int count)
+    {
+        var tx = workspace.Tangents(s_conv1, count); // [count, 6272]
+        var tz = workspace.PreActivationTangents(s_pool1, count); // [count, 1568]
+        global::Pathwise.Kernels.Pool2DKernel.MaxTangent<float>(workspace.Activations(s_conv1, count), tx, tz, count, s_pool1Shape);
     }
 
     // Conv2: conv 3x3, 16 channels, padding 1, stride 1, then ReLU, [8, 14, 14] → [16, 14, 14].
@@ -258,6 +306,16 @@ partial class FashionCnn : global::Pathwise.INetwork<float>
         global::Pathwise.Kernels.Conv2DKernel.BackwardInput<float>(dz, _conv2Weight, dx, count, s_conv2Shape);
     }
 
+    private void TangentConv2(global::Pathwise.Workspace<float> workspace, int count)
+    {
+        var tx = workspace.Tangents(s_pool1, count); // [count, 1568]
+        var tz = workspace.PreActivationTangents(s_conv2, count); // [count, 3136]
+        // The tangent of an affine map is its linear part: no bias.
+        global::Pathwise.Kernels.Conv2DKernel.Forward<float>(tx, _conv2Weight, default, tz, count, s_conv2Shape);
+        var ty = workspace.Tangents(s_conv2, count);
+        global::Pathwise.Kernels.ActivationKernel.ReLUTangent<float>(workspace.PreActivations(s_conv2, count), workspace.Activations(s_conv2, count), tz, ty);
+    }
+
     // Pool2: max pool 2x2, stride 2, [16, 14, 14] → [16, 7, 7].
     private void ForwardPool2(global::Pathwise.Workspace<float> workspace, int count)
     {
@@ -273,6 +331,13 @@ partial class FashionCnn : global::Pathwise.INetwork<float>
         global::Pathwise.Kernels.Pool2DKernel.MaxBackward<float>(workspace.Activations(s_conv2, count), dz, dx, count, s_pool2Shape);
     }
 
+    private void TangentPool2(global::Pathwise.Workspace<float> workspace, int count)
+    {
+        var tx = workspace.Tangents(s_conv2, count); // [count, 3136]
+        var tz = workspace.PreActivationTangents(s_pool2, count); // [count, 784]
+        global::Pathwise.Kernels.Pool2DKernel.MaxTangent<float>(workspace.Activations(s_conv2, count), tx, tz, count, s_pool2Shape);
+    }
+
     // Flat: flatten, [16, 7, 7] → [784].
     private void ForwardFlat(global::Pathwise.Workspace<float> workspace, int count)
     {
@@ -282,6 +347,11 @@ partial class FashionCnn : global::Pathwise.INetwork<float>
     private void BackwardFlat(global::Pathwise.Workspace<float> workspace, int count)
     {
         // A view: Flat's gradient is Pool2's.
+    }
+
+    private void TangentFlat(global::Pathwise.Workspace<float> workspace, int count)
+    {
+        // A view: Flat's tangent is Pool2's.
     }
 
     // Hidden: dense 784 → 64, then ReLU, [784] → [64].
@@ -303,6 +373,16 @@ partial class FashionCnn : global::Pathwise.INetwork<float>
         global::Pathwise.Kernels.DenseKernel.BackwardInput<float>(dz, _hiddenWeight, dx, count, 784, 64);
     }
 
+    private void TangentHidden(global::Pathwise.Workspace<float> workspace, int count)
+    {
+        var tx = workspace.Tangents(s_flat, count); // [count, 784]
+        var tz = workspace.PreActivationTangents(s_hidden, count); // [count, 64]
+        // The tangent of an affine map is its linear part: no bias.
+        global::Pathwise.Kernels.DenseKernel.Forward<float>(tx, _hiddenWeight, default, tz, count, 784, 64);
+        var ty = workspace.Tangents(s_hidden, count);
+        global::Pathwise.Kernels.ActivationKernel.ReLUTangent<float>(workspace.PreActivations(s_hidden, count), workspace.Activations(s_hidden, count), tz, ty);
+    }
+
     // Logits: dense 64 → 10, [64] → [10].
     private void ForwardLogits(global::Pathwise.Workspace<float> workspace, int count)
     {
@@ -316,6 +396,14 @@ partial class FashionCnn : global::Pathwise.INetwork<float>
         var dz = workspace.PreActivationGradients(s_logits, count); // [count, 10]
         var dx = workspace.Gradients(s_hidden, count); // [count, 64]
         global::Pathwise.Kernels.DenseKernel.BackwardInput<float>(dz, _logitsWeight, dx, count, 64, 10);
+    }
+
+    private void TangentLogits(global::Pathwise.Workspace<float> workspace, int count)
+    {
+        var tx = workspace.Tangents(s_hidden, count); // [count, 64]
+        var tz = workspace.PreActivationTangents(s_logits, count); // [count, 10]
+        // The tangent of an affine map is its linear part: no bias.
+        global::Pathwise.Kernels.DenseKernel.Forward<float>(tx, _logitsWeight, default, tz, count, 64, 10);
     }
 
 }

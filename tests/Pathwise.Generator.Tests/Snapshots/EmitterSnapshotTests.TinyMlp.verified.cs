@@ -163,6 +163,33 @@ partial class TinyMlp : global::Pathwise.INetwork<float>
         global::System.Numerics.Tensors.TensorPrimitives.Add<float>(destination, gradient, destination);
     }
 
+    /// <inheritdoc/>
+    public void TangentFrom(global::Pathwise.Layer from, global::Pathwise.Workspace<float> workspace, int count)
+    {
+        Description.CheckOwns(from);
+        workspace.Check(Description, count);
+        if (from.Index < 1) TangentHidden(workspace, count);
+        if (from.Index < 2) TangentHidden2(workspace, count);
+        if (from.Index < 3) TangentLogits(workspace, count);
+    }
+
+    /// <inheritdoc/>
+    public void TangentPath(global::System.ReadOnlySpan<float> direction, global::Pathwise.Workspace<float> workspace, int count)
+    {
+        workspace.Check(Description, count);
+        global::Pathwise.Guard.Length(direction, InputLength, nameof(direction));
+        global::Pathwise.Kernels.PathKernel.Broadcast<float>(direction, workspace.Tangents(s_features, count));
+
+        // Hidden is linear in its input's tangent and every point moves along the same direction: W v once, for all points.
+        var step = workspace.PathStep(s_hidden);
+        global::Pathwise.Kernels.DenseKernel.Forward<float>(direction, _hiddenWeight, default, step, 1, 8, 16);
+        var tz = workspace.PreActivationTangents(s_hidden, count);
+        global::Pathwise.Kernels.PathKernel.Broadcast<float>(step, tz);
+        var ty = workspace.Tangents(s_hidden, count);
+        global::Pathwise.Kernels.ActivationKernel.ReLUTangent<float>(workspace.PreActivations(s_hidden, count), workspace.Activations(s_hidden, count), tz, ty);
+        TangentFrom(s_hidden, workspace, count);
+    }
+
     // Hidden: dense 8 → 16, then ReLU, [8] → [16].
     private void ForwardHidden(global::Pathwise.Workspace<float> workspace, int count)
     {
@@ -180,6 +207,16 @@ partial class TinyMlp : global::Pathwise.INetwork<float>
         global::Pathwise.Kernels.ActivationKernel.ReLUBackward<float>(workspace.PreActivations(s_hidden, count), dy, dz);
         var dx = workspace.Gradients(s_features, count); // [count, 8]
         global::Pathwise.Kernels.DenseKernel.BackwardInput<float>(dz, _hiddenWeight, dx, count, 8, 16);
+    }
+
+    private void TangentHidden(global::Pathwise.Workspace<float> workspace, int count)
+    {
+        var tx = workspace.Tangents(s_features, count); // [count, 8]
+        var tz = workspace.PreActivationTangents(s_hidden, count); // [count, 16]
+        // The tangent of an affine map is its linear part: no bias.
+        global::Pathwise.Kernels.DenseKernel.Forward<float>(tx, _hiddenWeight, default, tz, count, 8, 16);
+        var ty = workspace.Tangents(s_hidden, count);
+        global::Pathwise.Kernels.ActivationKernel.ReLUTangent<float>(workspace.PreActivations(s_hidden, count), workspace.Activations(s_hidden, count), tz, ty);
     }
 
     // Hidden2: dense 16 → 12, then Tanh, [16] → [12].
@@ -201,6 +238,16 @@ partial class TinyMlp : global::Pathwise.INetwork<float>
         global::Pathwise.Kernels.DenseKernel.BackwardInput<float>(dz, _hidden2Weight, dx, count, 16, 12);
     }
 
+    private void TangentHidden2(global::Pathwise.Workspace<float> workspace, int count)
+    {
+        var tx = workspace.Tangents(s_hidden, count); // [count, 16]
+        var tz = workspace.PreActivationTangents(s_hidden2, count); // [count, 12]
+        // The tangent of an affine map is its linear part: no bias.
+        global::Pathwise.Kernels.DenseKernel.Forward<float>(tx, _hidden2Weight, default, tz, count, 16, 12);
+        var ty = workspace.Tangents(s_hidden2, count);
+        global::Pathwise.Kernels.ActivationKernel.TanhTangent<float>(workspace.PreActivations(s_hidden2, count), workspace.Activations(s_hidden2, count), tz, ty);
+    }
+
     // Logits: dense 12 → 3, [12] → [3].
     private void ForwardLogits(global::Pathwise.Workspace<float> workspace, int count)
     {
@@ -214,6 +261,14 @@ partial class TinyMlp : global::Pathwise.INetwork<float>
         var dz = workspace.PreActivationGradients(s_logits, count); // [count, 3]
         var dx = workspace.Gradients(s_hidden2, count); // [count, 12]
         global::Pathwise.Kernels.DenseKernel.BackwardInput<float>(dz, _logitsWeight, dx, count, 12, 3);
+    }
+
+    private void TangentLogits(global::Pathwise.Workspace<float> workspace, int count)
+    {
+        var tx = workspace.Tangents(s_hidden2, count); // [count, 12]
+        var tz = workspace.PreActivationTangents(s_logits, count); // [count, 3]
+        // The tangent of an affine map is its linear part: no bias.
+        global::Pathwise.Kernels.DenseKernel.Forward<float>(tx, _logitsWeight, default, tz, count, 12, 3);
     }
 
 }
