@@ -18,35 +18,20 @@ namespace Pathwise;
 public sealed class IntegratedGradients<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly INetwork<T> _network;
-    private readonly NetworkInfo _info;
-    private readonly Workspace<T> _workspace;
-    private readonly T[] _alphas;
-    private readonly T[] _weights;
-    private readonly T[] _baseline;
-    private readonly T[] _direction;
+    private readonly PathIntegrator<T> _path;
     private readonly T[] _gradientSum;
-    private readonly T[] _oneHot;
+    private readonly T[] _optionsBaseline;
     private IntegratedGradients<T>[]? _workers;
 
     /// <summary>Prepares the method for <paramref name="network"/>; throws if an option is invalid.</summary>
     public IntegratedGradients(INetwork<T> network, IntegratedGradientsOptions? options = null)
     {
-        ArgumentNullException.ThrowIfNull(network);
         options ??= new IntegratedGradientsOptions();
-        options.Validate();
         _network = network;
-        _info = network.Info;
+        _path = new PathIntegrator<T>(network, options);
         Options = options;
-
-        QuadratureNodes nodes = QuadratureNodes.Create(options.Rule, options.Steps);
-        _alphas = Convert(nodes.Alphas);
-        _weights = Convert(nodes.Weights);
-        _workspace = new Workspace<T>(_info, Math.Max(2, Math.Min(options.InternalBatchSize, options.Steps)));
-        _baseline = new T[_info.InputLength];
-        options.Baseline.Fill<T>(_baseline);
-        _direction = new T[_info.InputLength];
-        _gradientSum = new T[_info.InputLength];
-        _oneHot = new T[_info.OutputLength];
+        _gradientSum = new T[_path.Info.InputLength];
+        _optionsBaseline = (T[])_path.Baseline.Clone();
     }
 
     /// <summary>The validated settings.</summary>
@@ -55,34 +40,92 @@ public sealed class IntegratedGradients<T> where T : unmanaged, IFloatingPointIe
     /// <summary>Attributes output <paramref name="target"/> at <paramref name="input"/>; returns a new result.</summary>
     public Attribution<T> Attribute(ReadOnlySpan<T> input, int target, CancellationToken cancellationToken = default)
     {
-        var values = new T[_info.InputLength];
+        var values = new T[_path.Info.InputLength];
         ConvergenceDelta delta = Attribute(input, target, values, cancellationToken);
-        return new Attribution<T>(values, _info.Input.OutputShape, delta, _alphas.Length);
+        return new Attribution<T>(values, _path.Info.Input.OutputShape, delta, _path.Steps);
     }
 
     /// <summary>Attributes the weighted output <c>sum_j outputWeights[j] F_j</c> at <paramref name="input"/>; returns a new result.</summary>
     public Attribution<T> Attribute(ReadOnlySpan<T> input, ReadOnlySpan<T> outputWeights, CancellationToken cancellationToken = default)
     {
-        var values = new T[_info.InputLength];
+        var values = new T[_path.Info.InputLength];
         ConvergenceDelta delta = Attribute(input, outputWeights, values, cancellationToken);
-        return new Attribution<T>(values, _info.Input.OutputShape, delta, _alphas.Length);
+        return new Attribution<T>(values, _path.Info.Input.OutputShape, delta, _path.Steps);
     }
 
     /// <summary>Attributes output <paramref name="target"/> into <paramref name="attributions"/>; allocates nothing.</summary>
     public ConvergenceDelta Attribute(ReadOnlySpan<T> input, int target, Span<T> attributions, CancellationToken cancellationToken = default)
     {
-        Guard.Index(target, _info.OutputLength, nameof(target));
-        _oneHot.AsSpan().Clear();
-        _oneHot[target] = T.One;
-        return Run(input, _oneHot, attributions, cancellationToken);
+        Guard.Length<T>(attributions, _path.Info.InputLength, nameof(attributions));
+        UseBaseline(_optionsBaseline);
+        _path.Begin(input, target);
+        return Run(input, attributions, cancellationToken);
     }
 
     /// <summary>Attributes the weighted output <c>sum_j outputWeights[j] F_j</c> into <paramref name="attributions"/>; allocates nothing.</summary>
     public ConvergenceDelta Attribute(ReadOnlySpan<T> input, ReadOnlySpan<T> outputWeights, Span<T> attributions, CancellationToken cancellationToken = default)
     {
-        Guard.Length(outputWeights, _info.OutputLength, nameof(outputWeights));
-        Guard.Finite(outputWeights, nameof(outputWeights));
-        return Run(input, outputWeights, attributions, cancellationToken);
+        Guard.Length<T>(attributions, _path.Info.InputLength, nameof(attributions));
+        UseBaseline(_optionsBaseline);
+        _path.Begin(input, outputWeights);
+        return Run(input, attributions, cancellationToken);
+    }
+
+    /// <summary>Attributes output <paramref name="target"/> against the given <paramref name="baseline"/> instead of the options' one.</summary>
+    public ConvergenceDelta Attribute(ReadOnlySpan<T> input, ReadOnlySpan<T> baseline, int target, Span<T> attributions, CancellationToken cancellationToken = default)
+    {
+        Guard.Length<T>(attributions, _path.Info.InputLength, nameof(attributions));
+        _path.SetBaseline(baseline);
+        _path.Begin(input, target);
+        return Run(input, attributions, cancellationToken);
+    }
+
+    /// <summary>
+    /// Attributes several outputs of one input at once: the path points are run forward once per chunk and
+    /// only the backward pass is repeated per target. Writes <c>attributions[t, input length]</c> and one delta per target.
+    /// </summary>
+    public void AttributeTargets(ReadOnlySpan<T> input, ReadOnlySpan<int> targets, Span<T> attributions, Span<ConvergenceDelta> deltas, CancellationToken cancellationToken = default)
+    {
+        int length = _path.Info.InputLength;
+        Guard.Length<T>(attributions, targets.Length * length, nameof(attributions));
+        Guard.Length<ConvergenceDelta>(deltas, targets.Length, nameof(deltas));
+        foreach (int target in targets)
+        {
+            Guard.Index(target, _path.Info.OutputLength, nameof(targets));
+        }
+
+        UseBaseline(_optionsBaseline);
+        _path.Begin(input, targets.Length > 0 ? targets[0] : 0);
+        attributions.Clear();
+        Workspace<T> workspace = _path.Workspace;
+        for (int start = 0; start < _path.Steps; start += _path.ChunkCapacity)
+        {
+            int count = _path.Forward(start, cancellationToken);
+            for (int t = 0; t < targets.Length; t++)
+            {
+                Span<T> seed = workspace.OutputGradient(count);
+                seed.Clear();
+                for (int k = 0; k < count; k++)
+                {
+                    seed[k * _path.Info.OutputLength + targets[t]] = T.One;
+                }
+
+                _network.BackwardPathSum(_path.Weights.AsSpan(start, count), workspace, attributions.Slice(t * length, length));
+            }
+        }
+
+        ReadOnlySpan<T> outputs = _path.EndpointActivations(input, _path.Info.Output);
+        int outputLength = _path.Info.OutputLength;
+        for (int t = 0; t < targets.Length; t++)
+        {
+            Span<T> row = attributions.Slice(t * length, length);
+            for (int i = 0; i < length; i++)
+            {
+                row[i] *= _path.Direction[i];
+            }
+
+            deltas[t] = ConvergenceDelta.From(PathIntegrator<T>.Sum(row), double.CreateChecked(outputs[outputLength + targets[t]]), double.CreateChecked(outputs[targets[t]]));
+        }
     }
 
     /// <summary>
@@ -91,14 +134,14 @@ public sealed class IntegratedGradients<T> where T : unmanaged, IFloatingPointIe
     /// </summary>
     public void AttributeBatch(ReadOnlyMemory<T> inputs, ReadOnlyMemory<int> targets, Memory<T> attributions, Memory<ConvergenceDelta> deltas, CancellationToken cancellationToken = default)
     {
-        int length = _info.InputLength;
+        int length = _path.Info.InputLength;
         int count = targets.Length;
         Guard.Length(inputs.Span, count * length, nameof(inputs));
         Guard.Length<T>(attributions.Span, count * length, nameof(attributions));
         Guard.Length<ConvergenceDelta>(deltas.Span, count, nameof(deltas));
         for (int m = 0; m < count; m++)
         {
-            Guard.Index(targets.Span[m], _info.OutputLength, "targets[" + m + "]");
+            Guard.Index(targets.Span[m], _path.Info.OutputLength, "targets[" + m + "]");
         }
 
         int workers = Math.Min(Environment.ProcessorCount, Math.Max(1, count));
@@ -123,75 +166,32 @@ public sealed class IntegratedGradients<T> where T : unmanaged, IFloatingPointIe
         });
     }
 
-    private ConvergenceDelta Run(ReadOnlySpan<T> input, ReadOnlySpan<T> outputWeights, Span<T> attributions, CancellationToken cancellationToken)
+    private void UseBaseline(T[] baseline)
     {
-        int length = _info.InputLength;
-        Guard.Length(input, length, nameof(input));
-        Guard.Finite(input, nameof(input));
-        Guard.Length<T>(attributions, length, nameof(attributions));
-
-        for (int i = 0; i < length; i++)
+        if (!baseline.AsSpan().SequenceEqual(_path.Baseline))
         {
-            _direction[i] = input[i] - _baseline[i];
+            baseline.AsSpan().CopyTo(_path.Baseline);
         }
+    }
 
+    private ConvergenceDelta Run(ReadOnlySpan<T> input, Span<T> attributions, CancellationToken cancellationToken)
+    {
         _gradientSum.AsSpan().Clear();
-        int batch = _workspace.Capacity;
-        for (int start = 0; start < _alphas.Length; start += batch)
+        for (int start = 0; start < _path.Steps; start += _path.ChunkCapacity)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            int count = Math.Min(batch, _alphas.Length - start);
-            _network.ForwardPath(_baseline, _direction, _alphas.AsSpan(start, count), _workspace);
-            Broadcast(outputWeights, _workspace.OutputGradient(count));
-            _network.BackwardPathSum(_weights.AsSpan(start, count), _workspace, _gradientSum);
+            int count = _path.Forward(start, cancellationToken);
+            _path.SeedOutput(count);
+            _network.BackwardPathSum(_path.Weights.AsSpan(start, count), _path.Workspace, _gradientSum);
         }
 
         double sum = 0;
-        for (int i = 0; i < length; i++)
+        for (int i = 0; i < attributions.Length; i++)
         {
-            attributions[i] = _direction[i] * _gradientSum[i];
+            attributions[i] = _path.Direction[i] * _gradientSum[i];
             sum += double.CreateChecked(attributions[i]);
         }
 
-        // The endpoints by a plain forward pass: row 0 the baseline, row 1 the input.
-        Span<T> points = _workspace.Input(2);
-        _baseline.AsSpan().CopyTo(points);
-        input.CopyTo(points.Slice(length));
-        _network.ForwardFrom(_info.Input, _workspace, 2);
-        ReadOnlySpan<T> outputs = _workspace.Output(2);
-        int outputLength = _info.OutputLength;
-        double atBaseline = Dot(outputs.Slice(0, outputLength), outputWeights);
-        double atInput = Dot(outputs.Slice(outputLength, outputLength), outputWeights);
+        (double atBaseline, double atInput) = _path.Endpoints(input);
         return ConvergenceDelta.From(sum, atInput, atBaseline);
-    }
-
-    private static void Broadcast(ReadOnlySpan<T> row, Span<T> destination)
-    {
-        for (int offset = 0; offset < destination.Length; offset += row.Length)
-        {
-            row.CopyTo(destination.Slice(offset, row.Length));
-        }
-    }
-
-    private static double Dot(ReadOnlySpan<T> x, ReadOnlySpan<T> y)
-    {
-        double sum = 0;
-        for (int i = 0; i < x.Length; i++)
-        {
-            sum += double.CreateChecked(x[i]) * double.CreateChecked(y[i]);
-        }
-
-        return sum;
-    }
-
-    private static T[] Convert(double[] values)
-    {
-        var result = new T[values.Length];
-        for (int i = 0; i < values.Length; i++)
-        {
-            result[i] = T.CreateChecked(values[i]);
-        }
-
-        return result;
     }
 }

@@ -3,7 +3,7 @@ using System;
 namespace Pathwise;
 
 /// <summary>Settings of Integrated Gradients, validated on construction of the method.</summary>
-public sealed record IntegratedGradientsOptions
+public record IntegratedGradientsOptions
 {
     /// <summary>The number of gradient evaluations along the path (default 50).</summary>
     public int Steps { get; init; } = 50;
@@ -18,7 +18,7 @@ public sealed record IntegratedGradientsOptions
     public int InternalBatchSize { get; init; } = 64;
 
     /// <summary>Throws an <see cref="ArgumentException"/> naming the first invalid setting.</summary>
-    public void Validate()
+    public virtual void Validate()
     {
         if (Steps < 1)
         {

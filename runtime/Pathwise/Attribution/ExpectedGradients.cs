@@ -1,0 +1,85 @@
+using System;
+using System.Numerics;
+using System.Threading;
+
+namespace Pathwise;
+
+/// <summary>
+/// Attribution against a distribution of baselines (arXiv 2202.11912; also known as expected gradients):
+/// <c>E_{x' ~ D}[IG(x; x')]</c>, exact over a given set of baselines or estimated from baselines drawn with
+/// a seeded generator (the same seed gives the same result). Completeness is against
+/// <c>F(x) - E_D[F(x')]</c> over the baselines used.
+/// </summary>
+public sealed class ExpectedGradients<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly IntegratedGradients<T> _integratedGradients;
+    private readonly T[] _baselines;
+    private readonly int _length;
+    private readonly T[] _single;
+    private readonly TensorShape _shape;
+
+    /// <summary>Prepares the method with the baseline set <paramref name="baselines"/>, <c>[count, input length]</c>.</summary>
+    public ExpectedGradients(INetwork<T> network, ReadOnlySpan<T> baselines, IntegratedGradientsOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        _length = network.Info.InputLength;
+        if (baselines.Length == 0 || baselines.Length % _length != 0)
+        {
+            throw new ArgumentException($"Expected one or more baselines of length {_length}; got {baselines.Length} values.", nameof(baselines));
+        }
+
+        Guard.Finite(baselines, nameof(baselines));
+        _baselines = baselines.ToArray();
+        _integratedGradients = new IntegratedGradients<T>(network, options);
+        _single = new T[_length];
+        _shape = network.Info.Input.OutputShape;
+    }
+
+    /// <summary>The number of baselines in the set.</summary>
+    public int BaselineCount => _baselines.Length / _length;
+
+    /// <summary>The exact expectation over the baseline set, each baseline weighted equally.</summary>
+    public Attribution<T> Attribute(ReadOnlySpan<T> input, int target, CancellationToken cancellationToken = default)
+    {
+        var values = new T[_length];
+        double atBaseline = 0;
+        double atInput = 0;
+        for (int b = 0; b < BaselineCount; b++)
+        {
+            (atBaseline, atInput) = Add(input, b, target, values, atBaseline, cancellationToken);
+        }
+
+        return Finish(values, atInput, atBaseline, BaselineCount);
+    }
+
+    /// <summary>An estimate from <paramref name="samples"/> baselines drawn uniformly, with replacement, by a generator seeded with <paramref name="seed"/>.</summary>
+    public Attribution<T> AttributeSampled(ReadOnlySpan<T> input, int target, int samples, int seed, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(samples, 1);
+        var random = new Random(seed);
+        var values = new T[_length];
+        double atBaseline = 0;
+        double atInput = 0;
+        for (int s = 0; s < samples; s++)
+        {
+            (atBaseline, atInput) = Add(input, random.Next(BaselineCount), target, values, atBaseline, cancellationToken);
+        }
+
+        return Finish(values, atInput, atBaseline, samples);
+    }
+
+    private (double BaselineSum, double AtInput) Add(ReadOnlySpan<T> input, int baseline, int target, Span<T> values, double baselineSum, CancellationToken cancellationToken)
+    {
+        ConvergenceDelta delta = _integratedGradients.Attribute(input, _baselines.AsSpan(baseline * _length, _length), target, _single, cancellationToken);
+        System.Numerics.Tensors.TensorPrimitives.Add<T>(values, _single, values);
+        return (baselineSum + delta.OutputAtBaseline, delta.OutputAtInput);
+    }
+
+    private Attribution<T> Finish(T[] values, double atInput, double baselineSum, int count)
+    {
+        T scale = T.One / T.CreateChecked(count);
+        System.Numerics.Tensors.TensorPrimitives.Multiply<T>(values, scale, values);
+        var delta = ConvergenceDelta.From(PathIntegrator<T>.Sum(values), atInput, baselineSum / count);
+        return new Attribution<T>(values, _shape, delta, _integratedGradients.Options.Steps * count);
+    }
+}

@@ -1,0 +1,162 @@
+using System;
+using System.Numerics;
+using System.Threading;
+
+namespace Pathwise;
+
+/// <summary>How the default scaling factors of <see cref="InteriorGradients{T}"/> are spread over (0, 1].</summary>
+public enum InteriorSpacing
+{
+    /// <summary><c>a_k = (k + 1) / n</c>.</summary>
+    Linear,
+
+    /// <summary><c>a_k = 1000^((k + 1 - n) / (n - 1))</c>: from 0.001 to 1, dense near 0 where saturation starts.</summary>
+    Geometric,
+}
+
+/// <summary>Settings of <see cref="InteriorGradients{T}"/>.</summary>
+public sealed record InteriorGradientsOptions
+{
+    /// <summary>The scaling factors; when null, <see cref="Count"/> factors spaced by <see cref="Spacing"/>.</summary>
+    public double[]? Alphas { get; init; }
+
+    /// <summary>How many default factors (default 20).</summary>
+    public int Count { get; init; } = 20;
+
+    /// <summary>How the default factors are spread (default linear).</summary>
+    public InteriorSpacing Spacing { get; init; } = InteriorSpacing.Linear;
+
+    /// <summary>The reference input the scaling starts from (default zero, the paper's choice).</summary>
+    public Baseline Baseline { get; init; } = Baseline.Zero;
+
+    /// <summary>The factors this configuration stands for; throws when one is outside [0, 1] or not finite.</summary>
+    public double[] ResolveAlphas()
+    {
+        if (Alphas is not null)
+        {
+            foreach (double alpha in Alphas)
+            {
+                if (!(alpha >= 0 && alpha <= 1))
+                {
+                    throw new ArgumentOutOfRangeException(nameof(Alphas), alpha, $"Expected scaling factors in [0, 1]; got {alpha}.");
+                }
+            }
+
+            return (double[])Alphas.Clone();
+        }
+
+        if (Count < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(Count), Count, $"Expected Count >= 1; got {Count}.");
+        }
+
+        var alphas = new double[Count];
+        for (int k = 0; k < Count; k++)
+        {
+            alphas[k] = Spacing == InteriorSpacing.Linear || Count == 1
+                ? (k + 1.0) / Count
+                : Math.Pow(1000.0, (k + 1.0 - Count) / (Count - 1.0));
+        }
+
+        return alphas;
+    }
+}
+
+/// <summary>The gradients at scaled inputs, the outputs along the path, and how much of the output change each scale reaches.</summary>
+public sealed class InteriorGradientsResult<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <summary>Wraps computed values.</summary>
+    public InteriorGradientsResult(double[] alphas, T[] gradients, double[] outputs, double outputAtBaseline, double outputAtInput, TensorShape inputShape)
+    {
+        Alphas = alphas;
+        Gradients = gradients;
+        Outputs = outputs;
+        OutputAtBaseline = outputAtBaseline;
+        OutputAtInput = outputAtInput;
+        InputShape = inputShape;
+        Saturation = new double[alphas.Length];
+        double change = outputAtInput - outputAtBaseline;
+        for (int k = 0; k < alphas.Length; k++)
+        {
+            Saturation[k] = (outputs[k] - outputAtBaseline) / (change == 0 ? double.Epsilon : change);
+        }
+    }
+
+    /// <summary>The scaling factors <c>a_k</c>.</summary>
+    public double[] Alphas { get; }
+
+    /// <summary><c>dF/dx (x' + a_k (x - x'))</c>, <c>[alphas, input length]</c>.</summary>
+    public T[] Gradients { get; }
+
+    /// <summary><c>F(x' + a_k (x - x'))</c>.</summary>
+    public double[] Outputs { get; }
+
+    /// <summary>The fraction of the total output change reached at each factor: <c>(F(x_a) - F(x')) / (F(x) - F(x'))</c>.</summary>
+    public double[] Saturation { get; }
+
+    /// <summary><c>F(x')</c>.</summary>
+    public double OutputAtBaseline { get; }
+
+    /// <summary><c>F(x)</c>.</summary>
+    public double OutputAtInput { get; }
+
+    /// <summary>The network input's shape, the shape of each gradient row.</summary>
+    public TensorShape InputShape { get; }
+
+    /// <summary>The gradient at the <paramref name="index"/>-th factor.</summary>
+    public ReadOnlySpan<T> GradientAt(int index) => Gradients.AsSpan(index * InputShape.Length, InputShape.Length);
+}
+
+/// <summary>
+/// Interior gradients (Sundararajan et al., arXiv 1611.02639): the gradients at the scaled inputs
+/// <c>x' + a (x - x')</c>, returned with the output along the path so saturation can be seen.
+/// </summary>
+public sealed class InteriorGradients<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly INetwork<T> _network;
+    private readonly PathIntegrator<T> _path;
+    private readonly double[] _alphas;
+    private readonly T[] _typedAlphas;
+
+    /// <summary>Prepares the method for <paramref name="network"/>.</summary>
+    public InteriorGradients(INetwork<T> network, InteriorGradientsOptions? options = null)
+    {
+        Options = options ?? new InteriorGradientsOptions();
+        _alphas = Options.ResolveAlphas();
+        _typedAlphas = Array.ConvertAll(_alphas, T.CreateChecked);
+        _network = network;
+        _path = new PathIntegrator<T>(network, new IntegratedGradientsOptions { Steps = Math.Max(2, _alphas.Length), Baseline = Options.Baseline, Rule = QuadratureRule.RiemannLeft });
+    }
+
+    /// <summary>The settings.</summary>
+    public InteriorGradientsOptions Options { get; }
+
+    /// <summary>The gradients of output <paramref name="target"/> at every scaled input.</summary>
+    public InteriorGradientsResult<T> Attribute(ReadOnlySpan<T> input, int target, CancellationToken cancellationToken = default)
+    {
+        _path.Begin(input, target);
+        int length = _path.Info.InputLength;
+        int outputs = _path.Info.OutputLength;
+        var gradients = new T[_alphas.Length * length];
+        var values = new double[_alphas.Length];
+        Workspace<T> workspace = _path.Workspace;
+        for (int start = 0; start < _alphas.Length; start += workspace.Capacity)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            int count = Math.Min(workspace.Capacity, _alphas.Length - start);
+            _network.ForwardPath(_path.Baseline, _path.Direction, _typedAlphas.AsSpan(start, count), workspace);
+            ReadOnlySpan<T> output = workspace.Output(count);
+            for (int k = 0; k < count; k++)
+            {
+                values[start + k] = PathIntegrator<T>.Dot(output.Slice(k * outputs, outputs), _path.OutputWeights);
+            }
+
+            _path.SeedOutput(count);
+            _network.BackwardFrom(_path.Info.Output, workspace, count);
+            workspace.Gradients(_path.Info.Input, count).CopyTo(gradients.AsSpan(start * length));
+        }
+
+        (double atBaseline, double atInput) = _path.Endpoints(input);
+        return new InteriorGradientsResult<T>(_alphas, gradients, values, atBaseline, atInput, _path.Info.Input.OutputShape);
+    }
+}

@@ -1,0 +1,90 @@
+using System;
+using System.Numerics;
+using System.Threading;
+
+namespace Pathwise;
+
+/// <summary>
+/// Neuron conductance (Dhamdhere et al., arXiv 1807.09946): the flow through neuron <c>y_j</c> to each input
+/// feature, <c>NC_ji = (x_i - x'_i) * integral_0^1 dF/dy_j * dy_j/dx_i da</c>.
+/// </summary>
+/// <remarks>
+/// Per chunk of path points: one forward and one backward pass give <c>dF/dy</c> for every neuron; then one
+/// backward pass from the layer per requested neuron, seeded with <c>dF/dy_j</c> at each point, gives that
+/// neuron's row for every input feature at once — never one pass per input feature. Summed over features,
+/// a row is the neuron's total conductance.
+/// </remarks>
+public sealed class NeuronConductance<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly PathIntegrator<T> _path;
+    private readonly Layer _layer;
+    private readonly T[] _layerGradients;
+    private readonly T[] _row;
+
+    /// <summary>Prepares the method for neurons of <paramref name="layer"/> of <paramref name="network"/>.</summary>
+    public NeuronConductance(INetwork<T> network, Layer layer, LayerAttributionOptions? options = null)
+    {
+        Options = options ?? new LayerAttributionOptions();
+        _path = new PathIntegrator<T>(network, Options);
+        _layer = _path.Resolve(layer, Options.AttributeToLayerInput);
+        _layerGradients = new T[_path.ChunkCapacity * _layer.Size];
+        _row = new T[_path.Info.InputLength];
+    }
+
+    /// <summary>The validated settings.</summary>
+    public LayerAttributionOptions Options { get; }
+
+    /// <summary>Every neuron of the layer, for output <paramref name="target"/>: a <c>[layer size, input length]</c> matrix.</summary>
+    public NeuronAttribution<T> Attribute(ReadOnlySpan<T> input, int target, CancellationToken cancellationToken = default)
+    {
+        var all = new int[_layer.Size];
+        for (int j = 0; j < all.Length; j++)
+        {
+            all[j] = j;
+        }
+
+        return Attribute(input, target, all, cancellationToken);
+    }
+
+    /// <summary>The given <paramref name="neurons"/> (flat indices into the layer), for output <paramref name="target"/>.</summary>
+    public NeuronAttribution<T> Attribute(ReadOnlySpan<T> input, int target, ReadOnlySpan<int> neurons, CancellationToken cancellationToken = default)
+    {
+        foreach (int neuron in neurons)
+        {
+            Guard.Index(neuron, _layer.Size, nameof(neurons));
+        }
+
+        _path.Begin(input, target);
+        int length = _path.Info.InputLength;
+        int size = _layer.Size;
+        var values = new T[neurons.Length * length];
+        Workspace<T> workspace = _path.Workspace;
+        for (int start = 0; start < _path.Steps; start += _path.ChunkCapacity)
+        {
+            int count = _path.ForwardBackward(start, cancellationToken);
+            workspace.Gradients(_layer, count).CopyTo(_layerGradients);
+            ReadOnlySpan<T> weights = _path.Weights.AsSpan(start, count);
+            for (int n = 0; n < neurons.Length; n++)
+            {
+                int j = neurons[n];
+                Span<T> seed = workspace.Gradients(_layer, count);
+                seed.Clear();
+                for (int k = 0; k < count; k++)
+                {
+                    seed[k * size + j] = _layerGradients[k * size + j];
+                }
+
+                _path.Network.BackwardFrom(_layer, workspace, count);
+                Kernels.PathKernel.WeightedRowSum<T>(workspace.Gradients(_path.Info.Input, count), weights, _row);
+                System.Numerics.Tensors.TensorPrimitives.Add<T>(values.AsSpan(n * length, length), _row, values.AsSpan(n * length, length));
+            }
+        }
+
+        for (int n = 0; n < neurons.Length; n++)
+        {
+            System.Numerics.Tensors.TensorPrimitives.Multiply<T>(values.AsSpan(n * length, length), _path.Direction, values.AsSpan(n * length, length));
+        }
+
+        return new NeuronAttribution<T>(_layer, neurons.ToArray(), _path.Info.Input.OutputShape, values, _path.Steps);
+    }
+}
