@@ -16,6 +16,7 @@ public sealed class NetworkGenerator : IIncrementalGenerator
         public const string Parse = "Parse";
         public const string Specs = "Specs";
         public const string Diagnostics = "Diagnostics";
+        public const string Backends = "Backends";
     }
 
     public void Initialize(IncrementalGeneratorInitializationContext context)
@@ -37,8 +38,13 @@ public sealed class NetworkGenerator : IIncrementalGenerator
             .Where(static d => d.Count > 0)
             .WithTrackingName(Steps.Diagnostics);
 
-        context.RegisterSourceOutput(specs, static (spc, spec) =>
-            spc.AddSource(HintName(spec), NetworkEmitter.Emit(spec)));
+        // Whether the TorchSharp backend is referenced: a bool, so edits elsewhere leave the outputs cached.
+        IncrementalValueProvider<bool> torchSharp = context.CompilationProvider
+            .Select(static (compilation, _) => compilation.GetTypeByMetadataName(NetworkEmitter.TorchNetworkMetadataName) is not null)
+            .WithTrackingName(Steps.Backends);
+
+        context.RegisterSourceOutput(specs.Combine(torchSharp), static (spc, pair) =>
+            spc.AddSource(HintName(pair.Left), NetworkEmitter.Emit(pair.Left, torchSharp: pair.Right)));
 
         context.RegisterSourceOutput(diagnostics, static (spc, list) =>
         {

@@ -1,4 +1,5 @@
 using System;
+using System.IO;
 using System.Linq;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Jobs;
@@ -38,7 +39,9 @@ public static class Program
         }
 
         Job job = (quick ? Job.ShortRun : Job.Default).WithToolchain(InProcessEmitToolchain.Instance).AsDefault();
-        IConfig config = DefaultConfig.Instance.AddJob(job);
+        // Artifacts (logs, reports) go beside the binaries, not into the working directory.
+        IConfig config = DefaultConfig.Instance.AddJob(job)
+            .WithArtifactsPath(Path.Combine(AppContext.BaseDirectory, "BenchmarkDotNet.Artifacts"));
         var summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(rest, config);
         return summaries.Any(s => s.HasCriticalValidationErrors || s.Reports.Any(r => !r.Success)) ? 1 : 0;
     }

@@ -26,3 +26,30 @@ public sealed class EmitterSnapshotTests
         Snapshot.Verify(run.Sources[0].Source, test: test);
     }
 }
+
+/// <summary>With the TorchSharp backend referenced, every network also gets <c>ToTorch</c>.</summary>
+public sealed class TorchSharpEmissionTests
+{
+    private const string BackendStub = """
+        namespace Pathwise.TorchSharp
+        {
+            public sealed class TorchNetwork<T> where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+            {
+                public TorchNetwork(Pathwise.NetworkInfo info, Pathwise.ParameterSet<T> parameters, string device) { }
+            }
+        }
+        """;
+
+    [Fact]
+    public void WithBackendReferenced_EmitsToTorch()
+    {
+        GeneratorRun run = GeneratorHarness.Run(Declarations.TinyMlp, BackendStub);
+        Assert.Empty(run.Diagnostics);
+        Assert.Empty(run.Output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));
+        Assert.Contains("public global::Pathwise.TorchSharp.TorchNetwork<float> ToTorch(string device = \"cpu\") => new(Description, Parameters, device);", run.Sources.Single().Source);
+    }
+
+    [Fact]
+    public void WithoutBackend_EmitsNoTorchSharpReference() =>
+        Assert.DoesNotContain("TorchSharp", GeneratorHarness.Run(Declarations.TinyMlp).Sources.Single().Source);
+}

@@ -1,0 +1,40 @@
+using System;
+using Pathwise;
+using Xunit;
+
+namespace Pathwise.TorchSharp.Tests;
+
+/// <summary>The generator's <c>ToTorch</c>, emitted because this project references the TorchSharp backend.</summary>
+public sealed class GeneratedToTorchTests
+{
+    [Fact]
+    public void ToTorch_GivesTheSameForwardAndIntegratedGradients()
+    {
+        var network = new TorchEveryLayerCnn();
+        network.InitializeWeights(new Random(31));
+        using TorchNetwork<double> module = network.ToTorch("cpu");
+
+        var random = new Random(32);
+        var input = new double[TorchEveryLayerCnn.InputLength];
+        for (int i = 0; i < input.Length; i++)
+        {
+            input[i] = 2 * random.NextDouble() - 1;
+        }
+
+        var options = new IntegratedGradientsOptions { Steps = 16, Rule = QuadratureRule.GaussLegendre, InternalBatchSize = 5 };
+        Attribution<double> expected = new IntegratedGradients<double>(network, options).Attribute(input, 1);
+        using var torchMethod = new TorchIntegratedGradients<double>(module, options);
+        Attribution<double> actual = torchMethod.Attribute(input, 1);
+
+        double scale = 1e-300;
+        double difference = 0;
+        for (int i = 0; i < input.Length; i++)
+        {
+            scale = Math.Max(scale, Math.Abs(expected.Values[i]));
+            difference = Math.Max(difference, Math.Abs(expected.Values[i] - actual.Values[i]));
+        }
+
+        Assert.True(difference / scale < 1e-9, $"relative difference {difference / scale:E2}");
+        Assert.Equal(expected.Delta.OutputAtInput, actual.Delta.OutputAtInput, 12);
+    }
+}
