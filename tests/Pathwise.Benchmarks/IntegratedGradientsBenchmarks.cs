@@ -39,7 +39,7 @@ public abstract class IntegratedGradientsBenchmark
         _pathwise = new IntegratedGradients<float>(network, new IntegratedGradientsOptions { Steps = Steps, Rule = Rule, InternalBatchSize = 64 });
         _torch = new TorchIntegratedGradients(torchNetwork, Rule, Steps);
         _torchInput = _torch.Input(input);
-        Console.WriteLine("// " + Agreement.Check(GetType().Name + " " + Rule, _pathwise, _torch, _input, _torchInput, Target));
+        Console.WriteLine("// " + Agreement.Check(network.GetType().Name + " " + Rule, _pathwise, _torch, _input, _torchInput, Target));
     }
 
     /// <summary>Releases the native tensors.</summary>

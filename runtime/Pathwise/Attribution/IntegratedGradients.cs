@@ -59,7 +59,7 @@ public sealed class IntegratedGradients<T> where T : unmanaged, IFloatingPointIe
         Guard.Length<T>(attributions, _path.Info.InputLength, nameof(attributions));
         UseBaseline(_optionsBaseline);
         _path.Begin(input, target);
-        return Run(input, attributions, cancellationToken);
+        return Run(attributions, cancellationToken);
     }
 
     /// <summary>Attributes the weighted output <c>sum_j outputWeights[j] F_j</c> into <paramref name="attributions"/>; allocates nothing.</summary>
@@ -68,7 +68,7 @@ public sealed class IntegratedGradients<T> where T : unmanaged, IFloatingPointIe
         Guard.Length<T>(attributions, _path.Info.InputLength, nameof(attributions));
         UseBaseline(_optionsBaseline);
         _path.Begin(input, outputWeights);
-        return Run(input, attributions, cancellationToken);
+        return Run(attributions, cancellationToken);
     }
 
     /// <summary>Attributes output <paramref name="target"/> against the given <paramref name="baseline"/> instead of the options' one.</summary>
@@ -77,7 +77,7 @@ public sealed class IntegratedGradients<T> where T : unmanaged, IFloatingPointIe
         Guard.Length<T>(attributions, _path.Info.InputLength, nameof(attributions));
         _path.SetBaseline(baseline);
         _path.Begin(input, target);
-        return Run(input, attributions, cancellationToken);
+        return Run(attributions, cancellationToken);
     }
 
     /// <summary>
@@ -174,12 +174,20 @@ public sealed class IntegratedGradients<T> where T : unmanaged, IFloatingPointIe
         }
     }
 
-    private ConvergenceDelta Run(ReadOnlySpan<T> input, Span<T> attributions, CancellationToken cancellationToken)
+    private ConvergenceDelta Run(Span<T> attributions, CancellationToken cancellationToken)
     {
         _gradientSum.AsSpan().Clear();
+        double atBaseline = 0;
+        double atInput = 0;
         for (int start = 0; start < _path.Steps; start += _path.ChunkCapacity)
         {
-            int count = _path.Forward(start, cancellationToken);
+            bool last = start + _path.ChunkCapacity >= _path.Steps;
+            int count = last ? _path.ForwardWithEndpoints(start, cancellationToken) : _path.Forward(start, cancellationToken);
+            if (last)
+            {
+                (atBaseline, atInput) = _path.ReadEndpoints(count);
+            }
+
             _path.SeedOutput(count);
             _network.BackwardPathSum(_path.Weights.AsSpan(start, count), _path.Workspace, _gradientSum);
         }
@@ -191,7 +199,6 @@ public sealed class IntegratedGradients<T> where T : unmanaged, IFloatingPointIe
             sum += double.CreateChecked(attributions[i]);
         }
 
-        (double atBaseline, double atInput) = _path.Endpoints(input);
         return ConvergenceDelta.From(sum, atInput, atBaseline);
     }
 }

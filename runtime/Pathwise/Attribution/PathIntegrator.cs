@@ -12,6 +12,7 @@ namespace Pathwise;
 internal sealed class PathIntegrator<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly T[] _oneHot;
+    private readonly T[] _chunkAlphas;
 
     public PathIntegrator(INetwork<T> network, IntegratedGradientsOptions options)
     {
@@ -24,7 +25,10 @@ internal sealed class PathIntegrator<T> where T : unmanaged, IFloatingPointIeee7
         Alphas = Convert(nodes.Alphas);
         Weights = Convert(nodes.Weights);
         ChunkCapacity = Math.Max(2, Math.Min(options.InternalBatchSize, options.Steps));
-        Workspace = new Workspace<T>(Info, ChunkCapacity);
+
+        // Two rows beyond a chunk carry the endpoints a = 0 and a = 1 along with the last chunk.
+        Workspace = new Workspace<T>(Info, ChunkCapacity + 2);
+        _chunkAlphas = new T[ChunkCapacity + 2];
         Baseline = new T[Info.InputLength];
         options.Baseline.Fill<T>(Baseline);
         Direction = new T[Info.InputLength];
@@ -118,6 +122,30 @@ internal sealed class PathIntegrator<T> where T : unmanaged, IFloatingPointIeee7
         int count = Math.Min(ChunkCapacity, Steps - start);
         Network.ForwardPath(Baseline, Direction, Alphas.AsSpan(start, count), Workspace);
         return count;
+    }
+
+    /// <summary>
+    /// Like <see cref="Forward"/>, with the endpoints <c>a = 0</c> and <c>a = 1</c> run as two extra rows after
+    /// the chunk's points, so <see cref="ReadEndpoints"/> needs no pass of its own; returns the chunk's size
+    /// without them (backward passes over that many rows leave the endpoints out).
+    /// </summary>
+    public int ForwardWithEndpoints(int start, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        int count = Math.Min(ChunkCapacity, Steps - start);
+        Alphas.AsSpan(start, count).CopyTo(_chunkAlphas);
+        _chunkAlphas[count] = T.Zero;
+        _chunkAlphas[count + 1] = T.One;
+        Network.ForwardPath(Baseline, Direction, _chunkAlphas.AsSpan(0, count + 2), Workspace);
+        return count;
+    }
+
+    /// <summary><c>(F(x'), F(x))</c> from the endpoint rows that <see cref="ForwardWithEndpoints"/> left after <paramref name="count"/> points.</summary>
+    public (double AtBaseline, double AtInput) ReadEndpoints(int count)
+    {
+        int length = Info.OutputLength;
+        ReadOnlySpan<T> outputs = Workspace.Output(count + 2);
+        return (Dot(outputs.Slice(count * length, length), OutputWeights), Dot(outputs.Slice((count + 1) * length, length), OutputWeights));
     }
 
     /// <summary>Sets the output gradient of every point of the chunk to the explained weighting.</summary>
