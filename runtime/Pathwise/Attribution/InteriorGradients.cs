@@ -78,7 +78,7 @@ public sealed class InteriorGradientsResult<T> where T : unmanaged, IFloatingPoi
         double change = outputAtInput - outputAtBaseline;
         for (int k = 0; k < alphas.Length; k++)
         {
-            Saturation[k] = (outputs[k] - outputAtBaseline) / (change == 0 ? double.Epsilon : change);
+            Saturation[k] = change == 0 ? double.NaN : (outputs[k] - outputAtBaseline) / change;
         }
     }
 
@@ -91,7 +91,10 @@ public sealed class InteriorGradientsResult<T> where T : unmanaged, IFloatingPoi
     /// <summary><c>F(x' + a_k (x - x'))</c>.</summary>
     public double[] Outputs { get; }
 
-    /// <summary>The fraction of the total output change reached at each factor: <c>(F(x_a) - F(x')) / (F(x) - F(x'))</c>.</summary>
+    /// <summary>
+    /// The fraction of the total output change reached at each factor: <c>(F(x_a) - F(x')) / (F(x) - F(x'))</c>;
+    /// NaN when the output does not change between baseline and input (no fraction to speak of).
+    /// </summary>
     public double[] Saturation { get; }
 
     /// <summary><c>F(x')</c>.</summary>
