@@ -2,13 +2,19 @@ using System;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace Pathwise.Kernels;
 
 /// <summary>2-D convolution kernels (PyTorch <c>Conv2d</c>: cross-correlation, zero padding, weight <c>[O, C, K, K]</c>).</summary>
 /// <remarks>
-/// Direct loops whose innermost step is an axpy over a contiguous output row (stride 1) or a strided gather
-/// (stride &gt; 1); out-of-image taps are skipped, which is zero padding. Sources and destinations must not overlap.
+/// Stride 1 (kernel up to 7; for <see cref="BackwardInput{T}"/> also padding at most K - 1): each image is copied into
+/// zero-padded planes, where every tap is the same plane shifted by a constant, so the convolution is a register-blocked
+/// GEMM (4 channels x 3 vectors of positions, <see cref="System.Runtime.Intrinsics.Vector512{T}"/> where accelerated)
+/// with no im2col copy; BackwardInput runs the same GEMM on <c>dy</c> padded by <c>K - 1 - P</c> with the flipped,
+/// transposed weight. Scratch comes from a shared cache (no allocation in steady state). Other shapes use direct loops
+/// whose innermost step is an axpy over a contiguous output row (stride 1) or a strided gather (stride &gt; 1);
+/// out-of-image taps are skipped, which is zero padding. Sources and destinations must not overlap.
 /// </remarks>
 public static class Conv2DKernel
 {
@@ -42,6 +48,10 @@ public static class Conv2DKernel
         int plane = height * width, outPlane = outHeight * outWidth;
         ref T xRef = ref MemoryMarshal.GetReference(x);
         ref T wRef = ref MemoryMarshal.GetReference(weight);
+        if (count == 0 || (UseWide<T>(shape, backward: false) && ForwardWide(ref xRef, ref wRef, bias, ref MemoryMarshal.GetReference(y), count, shape)))
+        {
+            return;
+        }
 
         for (int n = 0; n < count; n++)
         {
@@ -119,6 +129,10 @@ public static class Conv2DKernel
         ref T dyRef = ref MemoryMarshal.GetReference(dy);
         ref T wRef = ref MemoryMarshal.GetReference(weight);
         ref T dxRef = ref MemoryMarshal.GetReference(dx);
+        if (count == 0 || (UseWide<T>(shape, backward: true) && BackwardWide(ref dyRef, ref wRef, ref dxRef, count, shape)))
+        {
+            return;
+        }
 
         for (int n = 0; n < count; n++)
         {
@@ -163,6 +177,292 @@ public static class Conv2DKernel
                 }
             }
         }
+    }
+
+    // ---- Stride-1 fast path: padded planes and a register-blocked "wide" GEMM ----
+    //
+    // With the source zero-padded into planes of width Wp, every tap (kh, kw) of a stride-1 correlation is the same
+    // contiguous plane shifted by kh*Wp + kw, so out[r, p] = sum_{c, t} packed[c, t, r] * src[c, tapOffset[t] + p]
+    // over p in [0, OH*Wp) is a GEMM with no im2col copy; columns ow >= OW of each output row are discarded.
+    // Forward runs it on padded x with the weight; BackwardInput runs it on dy padded by K-1-P with the
+    // flipped, transposed weight (a full correlation).
+
+    private const int WideRows = 4;    // output rows (channels) per micro-kernel
+    private const int WideVectors = 3; // vectors of columns per micro-kernel
+    private const int MaxScratch = 1 << 24;
+
+    private readonly struct WideGeometry
+    {
+        public readonly int InChannels, OutChannels, RowsPadded, Kernel, PaddedWidth, PlaneStride, WideLength;
+
+        public WideGeometry(int inChannels, int outChannels, int kernel, int paddedWidth, int outHeight, int vectorWidth)
+        {
+            InChannels = inChannels;
+            OutChannels = outChannels;
+            RowsPadded = (outChannels + WideRows - 1) / WideRows * WideRows;
+            Kernel = kernel;
+            PaddedWidth = paddedWidth;
+            int block = WideVectors * vectorWidth;
+            WideLength = (outHeight * paddedWidth + block - 1) / block * block;
+            // Every read src[c, (K-1)*Wp + K-1 + p] for p < WideLength stays inside the plane.
+            PlaneStride = WideLength + (kernel - 1) * paddedWidth + kernel - 1;
+        }
+
+        public long SourceLength => (long)InChannels * PlaneStride;
+
+        public long PackedLength => (long)InChannels * Kernel * Kernel * RowsPadded;
+
+        public long WideTotal => (long)RowsPadded * WideLength;
+
+        public long Total => SourceLength + PackedLength + RowsPadded + WideTotal;
+    }
+
+    private static bool UseWide<T>(Conv2DShape shape, bool backward)
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        VectorMath.CanVectorize<T>() && shape.Stride == 1 && shape.Kernel <= 7 && (!backward || shape.Padding <= shape.Kernel - 1);
+
+    private static int WideVectorWidth<T>()
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported ? Vector512<T>.Count : Vector256<T>.Count;
+
+    // Returns false (nothing written) when the scratch would be unreasonably large; the caller then runs the direct loops.
+    private static bool ForwardWide<T>(ref T xRef, ref T wRef, ReadOnlySpan<T> bias, ref T yRef, int count, Conv2DShape shape)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int k = shape.Kernel, p = shape.Padding, height = shape.Height, width = shape.Width;
+        int outHeight = shape.OutHeight, outWidth = shape.OutWidth;
+        var g = new WideGeometry(shape.InChannels, shape.OutChannels, k, width + 2 * p, outHeight, WideVectorWidth<T>());
+        if (g.Total > MaxScratch)
+        {
+            return false;
+        }
+
+        // Pooled scratch: no allocation in steady state, whichever thread calls.
+        T[] scratch = KernelScratch<T>.Rent((int)g.Total);
+        Span<T> all = scratch.AsSpan(0, (int)g.Total);
+        Span<T> source = all.Slice(0, (int)g.SourceLength);
+        Span<T> packed = all.Slice(source.Length, (int)g.PackedLength);
+        Span<T> rowBias = all.Slice(source.Length + packed.Length, g.RowsPadded);
+        Span<T> wide = all.Slice(source.Length + packed.Length + rowBias.Length);
+        source.Clear();
+        packed.Clear();
+        rowBias.Clear();
+        bias.CopyTo(rowBias);
+
+        // packed[c, t, o] = weight[o, c, t]
+        int taps = k * k, channels = shape.InChannels;
+        for (int o = 0; o < shape.OutChannels; o++)
+        {
+            for (int ct = 0; ct < channels * taps; ct++)
+            {
+                packed[ct * g.RowsPadded + o] = Unsafe.Add(ref wRef, o * channels * taps + ct);
+            }
+        }
+
+        int plane = height * width, outPlane = outHeight * outWidth;
+        for (int n = 0; n < count; n++)
+        {
+            for (int c = 0; c < channels; c++)
+            {
+                ref T xPlane = ref Unsafe.Add(ref xRef, (n * channels + c) * plane);
+                Span<T> sPlane = source.Slice(c * g.PlaneStride);
+                for (int h = 0; h < height; h++)
+                {
+                    MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref xPlane, h * width), width)
+                        .CopyTo(sPlane.Slice((h + p) * g.PaddedWidth + p, width));
+                }
+            }
+
+            WideGemm(source, packed, rowBias, wide, g);
+
+            for (int o = 0; o < shape.OutChannels; o++)
+            {
+                ref T yPlane = ref Unsafe.Add(ref yRef, (n * shape.OutChannels + o) * outPlane);
+                for (int oh = 0; oh < outHeight; oh++)
+                {
+                    wide.Slice(o * g.WideLength + oh * g.PaddedWidth, outWidth)
+                        .CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref yPlane, oh * outWidth), outWidth));
+                }
+            }
+        }
+
+        KernelScratch<T>.Return(scratch);
+        return true;
+    }
+
+    private static bool BackwardWide<T>(ref T dyRef, ref T wRef, ref T dxRef, int count, Conv2DShape shape)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int k = shape.Kernel, q = k - 1 - shape.Padding, height = shape.Height, width = shape.Width;
+        int outHeight = shape.OutHeight, outWidth = shape.OutWidth;
+        int inChannels = shape.OutChannels, outChannels = shape.InChannels; // roles swap: dy is the source
+        var g = new WideGeometry(inChannels, outChannels, k, outWidth + 2 * q, height, WideVectorWidth<T>());
+        if (g.Total > MaxScratch)
+        {
+            return false;
+        }
+
+        // Pooled scratch: no allocation in steady state, whichever thread calls.
+        T[] scratch = KernelScratch<T>.Rent((int)g.Total);
+        Span<T> all = scratch.AsSpan(0, (int)g.Total);
+        Span<T> source = all.Slice(0, (int)g.SourceLength);
+        Span<T> packed = all.Slice(source.Length, (int)g.PackedLength);
+        Span<T> rowBias = all.Slice(source.Length + packed.Length, g.RowsPadded);
+        Span<T> wide = all.Slice(source.Length + packed.Length + rowBias.Length);
+        source.Clear();
+        packed.Clear();
+        rowBias.Clear();
+
+        // packed[o, a, b, c] = weight[o, c, K-1-a, K-1-b]
+        int taps = k * k;
+        for (int o = 0; o < inChannels; o++)
+        {
+            for (int c = 0; c < outChannels; c++)
+            {
+                for (int t = 0; t < taps; t++)
+                {
+                    packed[(o * taps + t) * g.RowsPadded + c] = Unsafe.Add(ref wRef, (o * outChannels + c) * taps + taps - 1 - t);
+                }
+            }
+        }
+
+        int plane = height * width, outPlane = outHeight * outWidth;
+        for (int n = 0; n < count; n++)
+        {
+            for (int o = 0; o < inChannels; o++)
+            {
+                ref T dyPlane = ref Unsafe.Add(ref dyRef, (n * inChannels + o) * outPlane);
+                Span<T> sPlane = source.Slice(o * g.PlaneStride);
+                for (int oh = 0; oh < outHeight; oh++)
+                {
+                    MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref dyPlane, oh * outWidth), outWidth)
+                        .CopyTo(sPlane.Slice((oh + q) * g.PaddedWidth + q, outWidth));
+                }
+            }
+
+            WideGemm(source, packed, rowBias, wide, g);
+
+            for (int c = 0; c < outChannels; c++)
+            {
+                ref T dxPlane = ref Unsafe.Add(ref dxRef, (n * outChannels + c) * plane);
+                for (int h = 0; h < height; h++)
+                {
+                    wide.Slice(c * g.WideLength + h * g.PaddedWidth, width)
+                        .CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref dxPlane, h * width), width));
+                }
+            }
+        }
+
+        KernelScratch<T>.Return(scratch);
+        return true;
+    }
+
+    // wide[r, p] = rowBias[r] + sum_{c, t} packed[c, t, r] * source[c, tapOffset[t] + p] for r < RowsPadded, p < WideLength.
+    private static void WideGemm<T>(Span<T> source, Span<T> packed, Span<T> rowBias, Span<T> wide, in WideGeometry g)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        Span<int> offsets = stackalloc int[g.Kernel * g.Kernel];
+        for (int kh = 0; kh < g.Kernel; kh++)
+        {
+            for (int kw = 0; kw < g.Kernel; kw++)
+            {
+                offsets[kh * g.Kernel + kw] = kh * g.PaddedWidth + kw;
+            }
+        }
+
+        ref T s = ref MemoryMarshal.GetReference(source);
+        ref T w = ref MemoryMarshal.GetReference(packed);
+        ref T b = ref MemoryMarshal.GetReference(rowBias);
+        ref T d = ref MemoryMarshal.GetReference(wide);
+        ref int taps = ref MemoryMarshal.GetReference(offsets);
+        if (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported)
+        {
+            WideGemm<T, Vector512<T>, Simd512<T>>(ref s, ref w, ref b, ref d, ref taps, g);
+        }
+        else
+        {
+            WideGemm<T, Vector256<T>, Simd256<T>>(ref s, ref w, ref b, ref d, ref taps, g);
+        }
+    }
+
+    private static void WideGemm<T, TVector, TOps>(ref T source, ref T packed, ref T rowBias, ref T wide, ref int taps, in WideGeometry g)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TVector : struct
+        where TOps : struct, ISimdOps<T, TVector>
+    {
+        int block = WideVectors * TOps.Count;
+        for (int r0 = 0; r0 < g.RowsPadded; r0 += WideRows)
+        {
+            for (int p0 = 0; p0 < g.WideLength; p0 += block)
+            {
+                Wide4x3<T, TVector, TOps>(ref source, ref packed, ref rowBias, ref wide, ref taps, g, r0, p0);
+            }
+        }
+    }
+
+    private static void Wide4x3<T, TVector, TOps>(ref T source, ref T packed, ref T rowBias, ref T wide, ref int taps, in WideGeometry g, int r0, int p0)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TVector : struct
+        where TOps : struct, ISimdOps<T, TVector>
+    {
+        nuint v1 = (nuint)TOps.Count, v2 = 2 * v1;
+        TVector b = TOps.Broadcast(Unsafe.Add(ref rowBias, r0));
+        TVector a00 = b, a01 = b, a02 = b;
+        b = TOps.Broadcast(Unsafe.Add(ref rowBias, r0 + 1));
+        TVector a10 = b, a11 = b, a12 = b;
+        b = TOps.Broadcast(Unsafe.Add(ref rowBias, r0 + 2));
+        TVector a20 = b, a21 = b, a22 = b;
+        b = TOps.Broadcast(Unsafe.Add(ref rowBias, r0 + 3));
+        TVector a30 = b, a31 = b, a32 = b;
+
+        int tapCount = g.Kernel * g.Kernel, stride = g.RowsPadded;
+        ref T s = ref Unsafe.Add(ref source, p0);
+        ref T w = ref Unsafe.Add(ref packed, r0);
+        for (int c = 0; c < g.InChannels; c++)
+        {
+            for (int t = 0; t < tapCount; t++)
+            {
+                ref T st = ref Unsafe.Add(ref s, Unsafe.Add(ref taps, t));
+                TVector s0 = TOps.Load(ref st, 0);
+                TVector s1 = TOps.Load(ref st, v1);
+                TVector s2 = TOps.Load(ref st, v2);
+
+                b = TOps.Broadcast(w);
+                a00 = TOps.MultiplyAdd(b, s0, a00);
+                a01 = TOps.MultiplyAdd(b, s1, a01);
+                a02 = TOps.MultiplyAdd(b, s2, a02);
+                b = TOps.Broadcast(Unsafe.Add(ref w, 1));
+                a10 = TOps.MultiplyAdd(b, s0, a10);
+                a11 = TOps.MultiplyAdd(b, s1, a11);
+                a12 = TOps.MultiplyAdd(b, s2, a12);
+                b = TOps.Broadcast(Unsafe.Add(ref w, 2));
+                a20 = TOps.MultiplyAdd(b, s0, a20);
+                a21 = TOps.MultiplyAdd(b, s1, a21);
+                a22 = TOps.MultiplyAdd(b, s2, a22);
+                b = TOps.Broadcast(Unsafe.Add(ref w, 3));
+                a30 = TOps.MultiplyAdd(b, s0, a30);
+                a31 = TOps.MultiplyAdd(b, s1, a31);
+                a32 = TOps.MultiplyAdd(b, s2, a32);
+                w = ref Unsafe.Add(ref w, stride);
+            }
+
+            s = ref Unsafe.Add(ref s, g.PlaneStride);
+        }
+
+        ref T d = ref Unsafe.Add(ref wide, r0 * g.WideLength + p0);
+        nuint row = (nuint)g.WideLength;
+        TOps.Store(a00, ref d, 0);
+        TOps.Store(a01, ref d, v1);
+        TOps.Store(a02, ref d, v2);
+        TOps.Store(a10, ref d, row);
+        TOps.Store(a11, ref d, row + v1);
+        TOps.Store(a12, ref d, row + v2);
+        TOps.Store(a20, ref d, 2 * row);
+        TOps.Store(a21, ref d, 2 * row + v1);
+        TOps.Store(a22, ref d, 2 * row + v2);
+        TOps.Store(a30, ref d, 3 * row);
+        TOps.Store(a31, ref d, 3 * row + v1);
+        TOps.Store(a32, ref d, 3 * row + v2);
     }
 
     // Output positions [lo, hi) whose tap at kernel offset k lands inside [0, size): 0 <= out*S + k - P < size.

@@ -9,9 +9,14 @@ namespace Pathwise.Kernels;
 
 /// <summary>Fully connected layer kernels in PyTorch <c>nn.Linear</c> layout (weight is <c>[outputs, inputs]</c>).</summary>
 /// <remarks>
-/// The products are register-blocked: four rows of <c>x</c> against four rows of the weight (dot-product form) in
-/// <see cref="Forward{T}"/>, and four rows of <c>dy</c> against two vectors of weight columns (axpy form, contiguous)
-/// in <see cref="BackwardInput{T}"/>. Accumulation happens in the element type (float sums in float), as PyTorch does.
+/// The products are register-blocked with <see cref="Vector512{T}"/> where it is accelerated, else <see cref="Vector256{T}"/>:
+/// four rows of <c>x</c> against four rows of the weight (dot-product form, 16 accumulators, the four horizontal sums of
+/// a row reduced together) in <see cref="Forward{T}"/>, tiled over outputs so a weight tile stays in L1; four rows of
+/// <c>dy</c> against two or four vectors of weight columns (axpy form, contiguous) in <see cref="BackwardInput{T}"/>,
+/// and for one to three rows a single in-order pass over the weight. Partial vectors are handled by overlapping the
+/// last full vector (masked where it would double count), not by scalar tails. Inputs narrower than one
+/// <see cref="Vector256{T}"/> take a low-overhead scalar path. Accumulation happens in the element type (float sums in
+/// float), as PyTorch does.
 /// Sources and destinations must not overlap.
 /// </remarks>
 public static class DenseKernel
@@ -65,34 +70,13 @@ public static class DenseKernel
             return;
         }
 
-        int n0 = 0;
-        for (; n0 <= count - 4; n0 += 4)
+        if (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported && inputs >= Vector512<T>.Count)
         {
-            int o0 = 0;
-            for (; o0 <= outputs - 4; o0 += 4)
-            {
-                Dot4x4(ref xRef, ref wRef, ref bRef, hasBias, ref yRef, n0, o0, inputs, outputs);
-            }
-
-            for (; o0 < outputs; o0++)
-            {
-                Dot4x1(ref xRef, ref wRef, ref bRef, hasBias, ref yRef, n0, o0, inputs, outputs);
-            }
+            ForwardBlocked<T, Vector512<T>, Simd512<T>>(ref xRef, ref wRef, ref bRef, hasBias, ref yRef, count, inputs, outputs);
         }
-
-        for (; n0 < count; n0++)
+        else
         {
-            int o0 = 0;
-            for (; o0 <= outputs - 4; o0 += 4)
-            {
-                Dot1x4(ref xRef, ref wRef, ref bRef, hasBias, ref yRef, n0, o0, inputs, outputs);
-            }
-
-            for (; o0 < outputs; o0++)
-            {
-                T sum = TensorPrimitives.Dot(x.Slice(n0 * inputs, inputs), weight.Slice(o0 * inputs, inputs));
-                Unsafe.Add(ref yRef, n0 * outputs + o0) = hasBias ? Unsafe.Add(ref bRef, o0) + sum : sum;
-            }
+            ForwardBlocked<T, Vector256<T>, Simd256<T>>(ref xRef, ref wRef, ref bRef, hasBias, ref yRef, count, inputs, outputs);
         }
     }
 
@@ -143,180 +127,416 @@ public static class DenseKernel
             return;
         }
 
-        // Column strips outermost: one strip of the weight ([outputs, 2 vectors]) stays in L1 while every block of
-        // dy rows streams past it.
-        int width = Vector256<T>.Count;
+        if (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported && inputs >= Vector512<T>.Count)
+        {
+            BackwardBlocked<T, Vector512<T>, Simd512<T>>(ref dyRef, ref wRef, ref dxRef, count, inputs, outputs);
+        }
+        else
+        {
+            BackwardBlocked<T, Vector256<T>, Simd256<T>>(ref dyRef, ref wRef, ref dxRef, count, inputs, outputs);
+        }
+    }
+
+    // ---- Blocked drivers, one body for Vector256 and Vector512 (TOps supplies the width) ----
+
+    // y[n, o] for all rows. Outputs are tiled so a tile of weight rows (about 16 KB) stays in L1 while every block
+    // of 4 x rows streams past it; inside a tile, 4x4 blocks of (rows, outputs), then the tails. inputs >= TOps.Count.
+    private static void ForwardBlocked<T, TVector, TOps>(ref T xRef, ref T wRef, ref T bRef, bool hasBias, ref T yRef, int count, int inputs, int outputs)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TVector : struct
+        where TOps : struct, ISimdOps<T, TVector>
+    {
+        int tile = Math.Max(4, 16384 / (inputs * Unsafe.SizeOf<T>()) & ~3);
+        int fullRows = count - count % 4;
+        int rest = count - fullRows;
+        for (int t0 = 0; t0 < outputs; t0 += tile)
+        {
+            int tileEnd = Math.Min(outputs, t0 + tile);
+            int n0 = 0;
+            for (; n0 < fullRows; n0 += 4)
+            {
+                int o0 = t0;
+                for (; o0 <= tileEnd - 4; o0 += 4)
+                {
+                    Dot4x4<T, TVector, TOps>(ref xRef, ref wRef, ref bRef, hasBias, ref yRef, n0, o0, inputs, outputs, 4);
+                }
+
+                for (; o0 < tileEnd; o0++)
+                {
+                    Dot4x1<T, TVector, TOps>(ref xRef, ref wRef, ref bRef, hasBias, ref yRef, n0, o0, inputs, outputs);
+                }
+            }
+
+            if (rest == 0)
+            {
+                continue;
+            }
+
+            // 1 to 3 rows left: 3 run the 4-row kernel with the last row repeated (stored once); 2 and 1 their own.
+            int oe = t0;
+            for (; oe <= tileEnd - 4; oe += 4)
+            {
+                if (rest == 3)
+                {
+                    Dot4x4<T, TVector, TOps>(ref xRef, ref wRef, ref bRef, hasBias, ref yRef, n0, oe, inputs, outputs, 3);
+                }
+                else if (rest == 2)
+                {
+                    Dot2x4<T, TVector, TOps>(ref xRef, ref wRef, ref bRef, hasBias, ref yRef, n0, oe, inputs, outputs);
+                }
+                else
+                {
+                    Dot1x4<T, TVector, TOps>(ref xRef, ref wRef, ref bRef, hasBias, ref yRef, n0, oe, inputs, outputs);
+                }
+            }
+
+            for (; oe < tileEnd; oe++)
+            {
+                for (int n = n0; n < count; n++)
+                {
+                    Dot1x1<T, TVector, TOps>(ref xRef, ref wRef, ref bRef, hasBias, ref yRef, n, oe, inputs, outputs);
+                }
+            }
+        }
+    }
+
+    // dx[n, :] for all rows: column strips outermost, so one strip of the weight ([outputs, 2 or 4 vectors]) stays
+    // in L1 while every block of dy rows streams past it. The last partial strip overlaps the previous one
+    // (recomputing the same values), so there is no scalar tail. inputs >= TOps.Count.
+    private static void BackwardBlocked<T, TVector, TOps>(ref T dyRef, ref T wRef, ref T dxRef, int count, int inputs, int outputs)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TVector : struct
+        where TOps : struct, ISimdOps<T, TVector>
+    {
+        if (count < 4)
+        {
+            BackwardFewRows<T, TVector, TOps>(ref dyRef, ref wRef, ref dxRef, count, inputs, outputs);
+            return;
+        }
+
+        int width = TOps.Count;
         int fullRows = count - count % 4;
         int i0 = 0;
+        if (typeof(TVector) == typeof(Vector512<T>))
+        {
+            // 32 registers: 4 rows x 4 vectors of accumulators.
+            for (; i0 <= inputs - 4 * width; i0 += 4 * width)
+            {
+                int n0 = 0;
+                for (; n0 < fullRows; n0 += 4)
+                {
+                    Axpy4x4<T, TVector, TOps>(ref dyRef, ref wRef, ref dxRef, n0, i0, inputs, outputs);
+                }
+
+                for (; n0 < count; n0++)
+                {
+                    Axpy1x2<T, TVector, TOps>(ref dyRef, ref wRef, ref dxRef, n0, i0, inputs, outputs);
+                    Axpy1x2<T, TVector, TOps>(ref dyRef, ref wRef, ref dxRef, n0, i0 + 2 * width, inputs, outputs);
+                }
+            }
+        }
+
         for (; i0 <= inputs - 2 * width; i0 += 2 * width)
         {
             int n0 = 0;
             for (; n0 < fullRows; n0 += 4)
             {
-                Axpy4x2(ref dyRef, ref wRef, ref dxRef, n0, i0, inputs, outputs);
+                Axpy4x2<T, TVector, TOps>(ref dyRef, ref wRef, ref dxRef, n0, i0, inputs, outputs);
             }
 
             for (; n0 < count; n0++)
             {
-                Axpy1x2(ref dyRef, ref wRef, ref dxRef, n0, i0, inputs, outputs);
+                Axpy1x2<T, TVector, TOps>(ref dyRef, ref wRef, ref dxRef, n0, i0, inputs, outputs);
             }
         }
 
-        for (; i0 <= inputs - width; i0 += width)
+        while (i0 < inputs)
         {
+            int start = Math.Min(i0, inputs - width);
             int n0 = 0;
             for (; n0 < fullRows; n0 += 4)
             {
-                Axpy4x1(ref dyRef, ref wRef, ref dxRef, n0, i0, inputs, outputs);
+                Axpy4x1<T, TVector, TOps>(ref dyRef, ref wRef, ref dxRef, n0, start, inputs, outputs);
             }
 
             for (; n0 < count; n0++)
             {
-                Axpy1x1(ref dyRef, ref wRef, ref dxRef, n0, i0, inputs, outputs);
+                Axpy1x1<T, TVector, TOps>(ref dyRef, ref wRef, ref dxRef, n0, start, inputs, outputs);
             }
-        }
 
-        for (int n = 0; n < count; n++)
+            i0 = start + width;
+        }
+    }
+
+    // 1 to 3 rows (the count-1 matrix-vector product of the path algebra, and endpoint pairs): the weight streams
+    // once, 4 rows at a time, in order, while the dx rows (small, in L1) are updated: dx[n, :] = sum_o dy[n, o] * w[o, :].
+    private static void BackwardFewRows<T, TVector, TOps>(ref T dyRef, ref T wRef, ref T dxRef, int count, int inputs, int outputs)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TVector : struct
+        where TOps : struct, ISimdOps<T, TVector>
+    {
+        MemoryMarshal.CreateSpan(ref dxRef, count * inputs).Clear();
+        int width = TOps.Count;
+        int vectorEnd = inputs - inputs % width;
+        int o0 = 0;
+        for (; o0 < outputs; o0 += 4)
         {
-            ScalarColumns(ref dyRef, ref wRef, ref dxRef, n, i0, inputs, outputs);
+            int block = Math.Min(4, outputs - o0);
+            ref T w0 = ref Unsafe.Add(ref wRef, o0 * inputs);
+            ref T w1 = ref Unsafe.Add(ref w0, block > 1 ? inputs : 0); // rows past a short block are never read
+            ref T w2 = ref Unsafe.Add(ref w0, block > 2 ? 2 * inputs : 0);
+            ref T w3 = ref Unsafe.Add(ref w0, block > 3 ? 3 * inputs : 0);
+            for (int n = 0; n < count; n++)
+            {
+                ref T d = ref Unsafe.Add(ref dyRef, n * outputs + o0);
+                ref T dx = ref Unsafe.Add(ref dxRef, n * inputs);
+                if (block == 4)
+                {
+                    T c0 = d, c1 = Unsafe.Add(ref d, 1), c2 = Unsafe.Add(ref d, 2), c3 = Unsafe.Add(ref d, 3);
+                    TVector b0 = TOps.Broadcast(c0), b1 = TOps.Broadcast(c1), b2 = TOps.Broadcast(c2), b3 = TOps.Broadcast(c3);
+                    for (int i = 0; i < vectorEnd; i += width)
+                    {
+                        nuint k = (nuint)i;
+                        TVector acc = TOps.Load(ref dx, k);
+                        acc = TOps.MultiplyAdd(b0, TOps.Load(ref w0, k), acc);
+                        acc = TOps.MultiplyAdd(b1, TOps.Load(ref w1, k), acc);
+                        acc = TOps.MultiplyAdd(b2, TOps.Load(ref w2, k), acc);
+                        acc = TOps.MultiplyAdd(b3, TOps.Load(ref w3, k), acc);
+                        TOps.Store(acc, ref dx, k);
+                    }
+
+                    for (int i = vectorEnd; i < inputs; i++)
+                    {
+                        Unsafe.Add(ref dx, i) += c0 * Unsafe.Add(ref w0, i) + c1 * Unsafe.Add(ref w1, i) + c2 * Unsafe.Add(ref w2, i) + c3 * Unsafe.Add(ref w3, i);
+                    }
+                }
+                else
+                {
+                    for (int j = 0; j < block; j++)
+                    {
+                        T c = Unsafe.Add(ref d, j);
+                        ref T wj = ref Unsafe.Add(ref w0, j * inputs);
+                        TVector bj = TOps.Broadcast(c);
+                        for (int i = 0; i < vectorEnd; i += width)
+                        {
+                            nuint k = (nuint)i;
+                            TOps.Store(TOps.MultiplyAdd(bj, TOps.Load(ref wj, k), TOps.Load(ref dx, k)), ref dx, k);
+                        }
+
+                        for (int i = vectorEnd; i < inputs; i++)
+                        {
+                            Unsafe.Add(ref dx, i) += c * Unsafe.Add(ref wj, i);
+                        }
+                    }
+                }
+            }
         }
     }
 
     // ---- Forward micro-kernels (dot-product form over the contiguous input dimension) ----
+    // The last partial vector is read ending at inputs (overlapping the previous one) with its leading,
+    // already-summed lanes of x zeroed, so there is no scalar tail.
 
-    private static void Dot4x4<T>(ref T xRef, ref T wRef, ref T bRef, bool hasBias, ref T yRef, int n0, int o0, int inputs, int outputs)
+    // rows is 3 or 4: with 3 the last x row is read twice and its result stored once.
+    private static void Dot4x4<T, TVector, TOps>(ref T xRef, ref T wRef, ref T bRef, bool hasBias, ref T yRef, int n0, int o0, int inputs, int outputs, int rows)
         where T : unmanaged, IFloatingPointIeee754<T>
+        where TVector : struct
+        where TOps : struct, ISimdOps<T, TVector>
+    {
+        ref T x0 = ref Unsafe.Add(ref xRef, n0 * inputs);
+        ref T x1 = ref Unsafe.Add(ref x0, inputs);
+        ref T x2 = ref Unsafe.Add(ref x1, inputs);
+        ref T x3 = ref Unsafe.Add(ref x2, (rows - 3) * inputs);
+        ref T w0 = ref Unsafe.Add(ref wRef, o0 * inputs);
+        ref T w1 = ref Unsafe.Add(ref w0, inputs);
+        ref T w2 = ref Unsafe.Add(ref w1, inputs);
+        ref T w3 = ref Unsafe.Add(ref w2, inputs);
+
+        TVector a00 = default, a01 = default, a02 = default, a03 = default;
+        TVector a10 = default, a11 = default, a12 = default, a13 = default;
+        TVector a20 = default, a21 = default, a22 = default, a23 = default;
+        TVector a30 = default, a31 = default, a32 = default, a33 = default;
+
+        int width = TOps.Count;
+        int i = 0;
+        int skip = 0;
+        while (true)
+        {
+            nuint k = (nuint)i;
+            TVector xv0 = TOps.Load(ref x0, k);
+            TVector xv1 = TOps.Load(ref x1, k);
+            TVector xv2 = TOps.Load(ref x2, k);
+            TVector xv3 = TOps.Load(ref x3, k);
+            if (skip != 0)
+            {
+                xv0 = TOps.ZeroLeading(xv0, skip);
+                xv1 = TOps.ZeroLeading(xv1, skip);
+                xv2 = TOps.ZeroLeading(xv2, skip);
+                xv3 = TOps.ZeroLeading(xv3, skip);
+            }
+
+            TVector wv = TOps.Load(ref w0, k);
+            a00 = TOps.MultiplyAdd(xv0, wv, a00);
+            a10 = TOps.MultiplyAdd(xv1, wv, a10);
+            a20 = TOps.MultiplyAdd(xv2, wv, a20);
+            a30 = TOps.MultiplyAdd(xv3, wv, a30);
+
+            wv = TOps.Load(ref w1, k);
+            a01 = TOps.MultiplyAdd(xv0, wv, a01);
+            a11 = TOps.MultiplyAdd(xv1, wv, a11);
+            a21 = TOps.MultiplyAdd(xv2, wv, a21);
+            a31 = TOps.MultiplyAdd(xv3, wv, a31);
+
+            wv = TOps.Load(ref w2, k);
+            a02 = TOps.MultiplyAdd(xv0, wv, a02);
+            a12 = TOps.MultiplyAdd(xv1, wv, a12);
+            a22 = TOps.MultiplyAdd(xv2, wv, a22);
+            a32 = TOps.MultiplyAdd(xv3, wv, a32);
+
+            wv = TOps.Load(ref w3, k);
+            a03 = TOps.MultiplyAdd(xv0, wv, a03);
+            a13 = TOps.MultiplyAdd(xv1, wv, a13);
+            a23 = TOps.MultiplyAdd(xv2, wv, a23);
+            a33 = TOps.MultiplyAdd(xv3, wv, a33);
+
+            i += width;
+            if (i > inputs - width)
+            {
+                if (i == inputs || skip != 0)
+                {
+                    break;
+                }
+
+                skip = i - (inputs - width);
+                i = inputs - width;
+            }
+        }
+
+        ref T y0 = ref Unsafe.Add(ref yRef, n0 * outputs + o0);
+        ref T b = ref Unsafe.Add(ref bRef, o0);
+        TOps.StoreSums4(a00, a01, a02, a03, ref y0, ref b, hasBias);
+        TOps.StoreSums4(a10, a11, a12, a13, ref Unsafe.Add(ref y0, outputs), ref b, hasBias);
+        TOps.StoreSums4(a20, a21, a22, a23, ref Unsafe.Add(ref y0, 2 * outputs), ref b, hasBias);
+        if (rows == 4)
+        {
+            TOps.StoreSums4(a30, a31, a32, a33, ref Unsafe.Add(ref y0, 3 * outputs), ref b, hasBias);
+        }
+    }
+
+    private static void Dot2x4<T, TVector, TOps>(ref T xRef, ref T wRef, ref T bRef, bool hasBias, ref T yRef, int n0, int o0, int inputs, int outputs)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TVector : struct
+        where TOps : struct, ISimdOps<T, TVector>
+    {
+        ref T x0 = ref Unsafe.Add(ref xRef, n0 * inputs);
+        ref T x1 = ref Unsafe.Add(ref x0, inputs);
+        ref T w0 = ref Unsafe.Add(ref wRef, o0 * inputs);
+        ref T w1 = ref Unsafe.Add(ref w0, inputs);
+        ref T w2 = ref Unsafe.Add(ref w1, inputs);
+        ref T w3 = ref Unsafe.Add(ref w2, inputs);
+
+        TVector a00 = default, a01 = default, a02 = default, a03 = default;
+        TVector a10 = default, a11 = default, a12 = default, a13 = default;
+        int width = TOps.Count;
+        int i = 0;
+        int skip = 0;
+        while (true)
+        {
+            nuint k = (nuint)i;
+            TVector xv0 = TOps.Load(ref x0, k);
+            TVector xv1 = TOps.Load(ref x1, k);
+            if (skip != 0)
+            {
+                xv0 = TOps.ZeroLeading(xv0, skip);
+                xv1 = TOps.ZeroLeading(xv1, skip);
+            }
+
+            TVector wv = TOps.Load(ref w0, k);
+            a00 = TOps.MultiplyAdd(xv0, wv, a00);
+            a10 = TOps.MultiplyAdd(xv1, wv, a10);
+            wv = TOps.Load(ref w1, k);
+            a01 = TOps.MultiplyAdd(xv0, wv, a01);
+            a11 = TOps.MultiplyAdd(xv1, wv, a11);
+            wv = TOps.Load(ref w2, k);
+            a02 = TOps.MultiplyAdd(xv0, wv, a02);
+            a12 = TOps.MultiplyAdd(xv1, wv, a12);
+            wv = TOps.Load(ref w3, k);
+            a03 = TOps.MultiplyAdd(xv0, wv, a03);
+            a13 = TOps.MultiplyAdd(xv1, wv, a13);
+
+            i += width;
+            if (i > inputs - width)
+            {
+                if (i == inputs || skip != 0)
+                {
+                    break;
+                }
+
+                skip = i - (inputs - width);
+                i = inputs - width;
+            }
+        }
+
+        ref T y0 = ref Unsafe.Add(ref yRef, n0 * outputs + o0);
+        ref T b = ref Unsafe.Add(ref bRef, o0);
+        TOps.StoreSums4(a00, a01, a02, a03, ref y0, ref b, hasBias);
+        TOps.StoreSums4(a10, a11, a12, a13, ref Unsafe.Add(ref y0, outputs), ref b, hasBias);
+    }
+
+    private static void Dot4x1<T, TVector, TOps>(ref T xRef, ref T wRef, ref T bRef, bool hasBias, ref T yRef, int n0, int o0, int inputs, int outputs)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TVector : struct
+        where TOps : struct, ISimdOps<T, TVector>
     {
         ref T x0 = ref Unsafe.Add(ref xRef, n0 * inputs);
         ref T x1 = ref Unsafe.Add(ref x0, inputs);
         ref T x2 = ref Unsafe.Add(ref x1, inputs);
         ref T x3 = ref Unsafe.Add(ref x2, inputs);
         ref T w0 = ref Unsafe.Add(ref wRef, o0 * inputs);
-        ref T w1 = ref Unsafe.Add(ref w0, inputs);
-        ref T w2 = ref Unsafe.Add(ref w1, inputs);
-        ref T w3 = ref Unsafe.Add(ref w2, inputs);
 
-        Vector256<T> a00 = default, a01 = default, a02 = default, a03 = default;
-        Vector256<T> a10 = default, a11 = default, a12 = default, a13 = default;
-        Vector256<T> a20 = default, a21 = default, a22 = default, a23 = default;
-        Vector256<T> a30 = default, a31 = default, a32 = default, a33 = default;
-
-        int width = Vector256<T>.Count;
+        TVector a0 = default, a1 = default, a2 = default, a3 = default;
+        int width = TOps.Count;
         int i = 0;
-        for (; i <= inputs - width; i += width)
+        int skip = 0;
+        while (true)
         {
             nuint k = (nuint)i;
-            Vector256<T> xv0 = Vector256.LoadUnsafe(ref x0, k);
-            Vector256<T> xv1 = Vector256.LoadUnsafe(ref x1, k);
-            Vector256<T> xv2 = Vector256.LoadUnsafe(ref x2, k);
-            Vector256<T> xv3 = Vector256.LoadUnsafe(ref x3, k);
+            TVector wv = TOps.Load(ref w0, k);
+            if (skip != 0)
+            {
+                wv = TOps.ZeroLeading(wv, skip);
+            }
 
-            Vector256<T> wv = Vector256.LoadUnsafe(ref w0, k);
-            a00 = VectorMath.MultiplyAdd(xv0, wv, a00);
-            a10 = VectorMath.MultiplyAdd(xv1, wv, a10);
-            a20 = VectorMath.MultiplyAdd(xv2, wv, a20);
-            a30 = VectorMath.MultiplyAdd(xv3, wv, a30);
+            a0 = TOps.MultiplyAdd(TOps.Load(ref x0, k), wv, a0);
+            a1 = TOps.MultiplyAdd(TOps.Load(ref x1, k), wv, a1);
+            a2 = TOps.MultiplyAdd(TOps.Load(ref x2, k), wv, a2);
+            a3 = TOps.MultiplyAdd(TOps.Load(ref x3, k), wv, a3);
 
-            wv = Vector256.LoadUnsafe(ref w1, k);
-            a01 = VectorMath.MultiplyAdd(xv0, wv, a01);
-            a11 = VectorMath.MultiplyAdd(xv1, wv, a11);
-            a21 = VectorMath.MultiplyAdd(xv2, wv, a21);
-            a31 = VectorMath.MultiplyAdd(xv3, wv, a31);
+            i += width;
+            if (i > inputs - width)
+            {
+                if (i == inputs || skip != 0)
+                {
+                    break;
+                }
 
-            wv = Vector256.LoadUnsafe(ref w2, k);
-            a02 = VectorMath.MultiplyAdd(xv0, wv, a02);
-            a12 = VectorMath.MultiplyAdd(xv1, wv, a12);
-            a22 = VectorMath.MultiplyAdd(xv2, wv, a22);
-            a32 = VectorMath.MultiplyAdd(xv3, wv, a32);
-
-            wv = Vector256.LoadUnsafe(ref w3, k);
-            a03 = VectorMath.MultiplyAdd(xv0, wv, a03);
-            a13 = VectorMath.MultiplyAdd(xv1, wv, a13);
-            a23 = VectorMath.MultiplyAdd(xv2, wv, a23);
-            a33 = VectorMath.MultiplyAdd(xv3, wv, a33);
+                skip = i - (inputs - width);
+                i = inputs - width;
+            }
         }
 
-        T s00 = Vector256.Sum(a00), s01 = Vector256.Sum(a01), s02 = Vector256.Sum(a02), s03 = Vector256.Sum(a03);
-        T s10 = Vector256.Sum(a10), s11 = Vector256.Sum(a11), s12 = Vector256.Sum(a12), s13 = Vector256.Sum(a13);
-        T s20 = Vector256.Sum(a20), s21 = Vector256.Sum(a21), s22 = Vector256.Sum(a22), s23 = Vector256.Sum(a23);
-        T s30 = Vector256.Sum(a30), s31 = Vector256.Sum(a31), s32 = Vector256.Sum(a32), s33 = Vector256.Sum(a33);
-
-        for (; i < inputs; i++)
-        {
-            T xs0 = Unsafe.Add(ref x0, i), xs1 = Unsafe.Add(ref x1, i), xs2 = Unsafe.Add(ref x2, i), xs3 = Unsafe.Add(ref x3, i);
-            T ws0 = Unsafe.Add(ref w0, i), ws1 = Unsafe.Add(ref w1, i), ws2 = Unsafe.Add(ref w2, i), ws3 = Unsafe.Add(ref w3, i);
-            s00 += xs0 * ws0; s01 += xs0 * ws1; s02 += xs0 * ws2; s03 += xs0 * ws3;
-            s10 += xs1 * ws0; s11 += xs1 * ws1; s12 += xs1 * ws2; s13 += xs1 * ws3;
-            s20 += xs2 * ws0; s21 += xs2 * ws1; s22 += xs2 * ws2; s23 += xs2 * ws3;
-            s30 += xs3 * ws0; s31 += xs3 * ws1; s32 += xs3 * ws2; s33 += xs3 * ws3;
-        }
-
-        if (hasBias)
-        {
-            T b0 = Unsafe.Add(ref bRef, o0), b1 = Unsafe.Add(ref bRef, o0 + 1), b2 = Unsafe.Add(ref bRef, o0 + 2), b3 = Unsafe.Add(ref bRef, o0 + 3);
-            s00 += b0; s01 += b1; s02 += b2; s03 += b3;
-            s10 += b0; s11 += b1; s12 += b2; s13 += b3;
-            s20 += b0; s21 += b1; s22 += b2; s23 += b3;
-            s30 += b0; s31 += b1; s32 += b2; s33 += b3;
-        }
-
+        T b = hasBias ? Unsafe.Add(ref bRef, o0) : T.Zero;
         ref T y0 = ref Unsafe.Add(ref yRef, n0 * outputs + o0);
-        ref T y1 = ref Unsafe.Add(ref y0, outputs);
-        ref T y2 = ref Unsafe.Add(ref y1, outputs);
-        ref T y3 = ref Unsafe.Add(ref y2, outputs);
-        y0 = s00; Unsafe.Add(ref y0, 1) = s01; Unsafe.Add(ref y0, 2) = s02; Unsafe.Add(ref y0, 3) = s03;
-        y1 = s10; Unsafe.Add(ref y1, 1) = s11; Unsafe.Add(ref y1, 2) = s12; Unsafe.Add(ref y1, 3) = s13;
-        y2 = s20; Unsafe.Add(ref y2, 1) = s21; Unsafe.Add(ref y2, 2) = s22; Unsafe.Add(ref y2, 3) = s23;
-        y3 = s30; Unsafe.Add(ref y3, 1) = s31; Unsafe.Add(ref y3, 2) = s32; Unsafe.Add(ref y3, 3) = s33;
+        y0 = b + TOps.Sum(a0);
+        Unsafe.Add(ref y0, outputs) = b + TOps.Sum(a1);
+        Unsafe.Add(ref y0, 2 * outputs) = b + TOps.Sum(a2);
+        Unsafe.Add(ref y0, 3 * outputs) = b + TOps.Sum(a3);
     }
 
-    private static void Dot4x1<T>(ref T xRef, ref T wRef, ref T bRef, bool hasBias, ref T yRef, int n0, int o0, int inputs, int outputs)
+    private static void Dot1x4<T, TVector, TOps>(ref T xRef, ref T wRef, ref T bRef, bool hasBias, ref T yRef, int n0, int o0, int inputs, int outputs)
         where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        ref T x0 = ref Unsafe.Add(ref xRef, n0 * inputs);
-        ref T x1 = ref Unsafe.Add(ref x0, inputs);
-        ref T x2 = ref Unsafe.Add(ref x1, inputs);
-        ref T x3 = ref Unsafe.Add(ref x2, inputs);
-        ref T w0 = ref Unsafe.Add(ref wRef, o0 * inputs);
-
-        Vector256<T> a0 = default, a1 = default, a2 = default, a3 = default;
-        int width = Vector256<T>.Count;
-        int i = 0;
-        for (; i <= inputs - width; i += width)
-        {
-            nuint k = (nuint)i;
-            Vector256<T> wv = Vector256.LoadUnsafe(ref w0, k);
-            a0 = VectorMath.MultiplyAdd(Vector256.LoadUnsafe(ref x0, k), wv, a0);
-            a1 = VectorMath.MultiplyAdd(Vector256.LoadUnsafe(ref x1, k), wv, a1);
-            a2 = VectorMath.MultiplyAdd(Vector256.LoadUnsafe(ref x2, k), wv, a2);
-            a3 = VectorMath.MultiplyAdd(Vector256.LoadUnsafe(ref x3, k), wv, a3);
-        }
-
-        T s0 = Vector256.Sum(a0), s1 = Vector256.Sum(a1), s2 = Vector256.Sum(a2), s3 = Vector256.Sum(a3);
-        for (; i < inputs; i++)
-        {
-            T ws = Unsafe.Add(ref w0, i);
-            s0 += Unsafe.Add(ref x0, i) * ws;
-            s1 += Unsafe.Add(ref x1, i) * ws;
-            s2 += Unsafe.Add(ref x2, i) * ws;
-            s3 += Unsafe.Add(ref x3, i) * ws;
-        }
-
-        if (hasBias)
-        {
-            T b = Unsafe.Add(ref bRef, o0);
-            s0 += b; s1 += b; s2 += b; s3 += b;
-        }
-
-        ref T y0 = ref Unsafe.Add(ref yRef, n0 * outputs + o0);
-        y0 = s0;
-        Unsafe.Add(ref y0, outputs) = s1;
-        Unsafe.Add(ref y0, 2 * outputs) = s2;
-        Unsafe.Add(ref y0, 3 * outputs) = s3;
-    }
-
-    private static void Dot1x4<T>(ref T xRef, ref T wRef, ref T bRef, bool hasBias, ref T yRef, int n0, int o0, int inputs, int outputs)
-        where T : unmanaged, IFloatingPointIeee754<T>
+        where TVector : struct
+        where TOps : struct, ISimdOps<T, TVector>
     {
         ref T x0 = ref Unsafe.Add(ref xRef, n0 * inputs);
         ref T w0 = ref Unsafe.Add(ref wRef, o0 * inputs);
@@ -324,93 +544,181 @@ public static class DenseKernel
         ref T w2 = ref Unsafe.Add(ref w1, inputs);
         ref T w3 = ref Unsafe.Add(ref w2, inputs);
 
-        Vector256<T> a0 = default, a1 = default, a2 = default, a3 = default;
-        int width = Vector256<T>.Count;
+        TVector a0 = default, a1 = default, a2 = default, a3 = default;
+        int width = TOps.Count;
         int i = 0;
-        for (; i <= inputs - width; i += width)
+        int skip = 0;
+        while (true)
         {
             nuint k = (nuint)i;
-            Vector256<T> xv = Vector256.LoadUnsafe(ref x0, k);
-            a0 = VectorMath.MultiplyAdd(xv, Vector256.LoadUnsafe(ref w0, k), a0);
-            a1 = VectorMath.MultiplyAdd(xv, Vector256.LoadUnsafe(ref w1, k), a1);
-            a2 = VectorMath.MultiplyAdd(xv, Vector256.LoadUnsafe(ref w2, k), a2);
-            a3 = VectorMath.MultiplyAdd(xv, Vector256.LoadUnsafe(ref w3, k), a3);
+            TVector xv = TOps.Load(ref x0, k);
+            if (skip != 0)
+            {
+                xv = TOps.ZeroLeading(xv, skip);
+            }
+
+            a0 = TOps.MultiplyAdd(xv, TOps.Load(ref w0, k), a0);
+            a1 = TOps.MultiplyAdd(xv, TOps.Load(ref w1, k), a1);
+            a2 = TOps.MultiplyAdd(xv, TOps.Load(ref w2, k), a2);
+            a3 = TOps.MultiplyAdd(xv, TOps.Load(ref w3, k), a3);
+
+            i += width;
+            if (i > inputs - width)
+            {
+                if (i == inputs || skip != 0)
+                {
+                    break;
+                }
+
+                skip = i - (inputs - width);
+                i = inputs - width;
+            }
         }
 
-        T s0 = Vector256.Sum(a0), s1 = Vector256.Sum(a1), s2 = Vector256.Sum(a2), s3 = Vector256.Sum(a3);
-        for (; i < inputs; i++)
+        TOps.StoreSums4(a0, a1, a2, a3, ref Unsafe.Add(ref yRef, n0 * outputs + o0), ref Unsafe.Add(ref bRef, o0), hasBias);
+    }
+
+    private static void Dot1x1<T, TVector, TOps>(ref T xRef, ref T wRef, ref T bRef, bool hasBias, ref T yRef, int n0, int o0, int inputs, int outputs)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TVector : struct
+        where TOps : struct, ISimdOps<T, TVector>
+    {
+        ref T x0 = ref Unsafe.Add(ref xRef, n0 * inputs);
+        ref T w0 = ref Unsafe.Add(ref wRef, o0 * inputs);
+        TVector a0 = default, a1 = default;
+        int width = TOps.Count;
+        int i = 0;
+        for (; i <= inputs - 2 * width; i += 2 * width)
         {
-            T xs = Unsafe.Add(ref x0, i);
-            s0 += xs * Unsafe.Add(ref w0, i);
-            s1 += xs * Unsafe.Add(ref w1, i);
-            s2 += xs * Unsafe.Add(ref w2, i);
-            s3 += xs * Unsafe.Add(ref w3, i);
+            a0 = TOps.MultiplyAdd(TOps.Load(ref x0, (nuint)i), TOps.Load(ref w0, (nuint)i), a0);
+            a1 = TOps.MultiplyAdd(TOps.Load(ref x0, (nuint)(i + width)), TOps.Load(ref w0, (nuint)(i + width)), a1);
         }
 
-        if (hasBias)
+        if (i <= inputs - width)
         {
-            s0 += Unsafe.Add(ref bRef, o0);
-            s1 += Unsafe.Add(ref bRef, o0 + 1);
-            s2 += Unsafe.Add(ref bRef, o0 + 2);
-            s3 += Unsafe.Add(ref bRef, o0 + 3);
+            a0 = TOps.MultiplyAdd(TOps.Load(ref x0, (nuint)i), TOps.Load(ref w0, (nuint)i), a0);
+            i += width;
         }
 
-        ref T y0 = ref Unsafe.Add(ref yRef, n0 * outputs + o0);
-        y0 = s0;
-        Unsafe.Add(ref y0, 1) = s1;
-        Unsafe.Add(ref y0, 2) = s2;
-        Unsafe.Add(ref y0, 3) = s3;
+        if (i < inputs)
+        {
+            nuint k = (nuint)(inputs - width);
+            TVector xv = TOps.ZeroLeading(TOps.Load(ref x0, k), i - (inputs - width));
+            a1 = TOps.MultiplyAdd(xv, TOps.Load(ref w0, k), a1);
+        }
+
+        T sum = TOps.Sum(a0) + TOps.Sum(a1);
+        Unsafe.Add(ref yRef, n0 * outputs + o0) = hasBias ? Unsafe.Add(ref bRef, o0) + sum : sum;
     }
 
     // ---- BackwardInput micro-kernels (axpy form: rows of weight scaled by dy, contiguous in inputs) ----
 
-    private static void Axpy4x2<T>(ref T dyRef, ref T wRef, ref T dxRef, int n0, int i0, int inputs, int outputs)
+    private static void Axpy4x2<T, TVector, TOps>(ref T dyRef, ref T wRef, ref T dxRef, int n0, int i0, int inputs, int outputs)
         where T : unmanaged, IFloatingPointIeee754<T>
+        where TVector : struct
+        where TOps : struct, ISimdOps<T, TVector>
     {
-        int width = Vector256<T>.Count;
+        nuint second = (nuint)TOps.Count;
         ref T d0 = ref Unsafe.Add(ref dyRef, n0 * outputs);
         ref T d1 = ref Unsafe.Add(ref d0, outputs);
         ref T d2 = ref Unsafe.Add(ref d1, outputs);
         ref T d3 = ref Unsafe.Add(ref d2, outputs);
         ref T w = ref Unsafe.Add(ref wRef, i0);
 
-        Vector256<T> a00 = default, a01 = default, a10 = default, a11 = default;
-        Vector256<T> a20 = default, a21 = default, a30 = default, a31 = default;
+        TVector a00 = default, a01 = default, a10 = default, a11 = default;
+        TVector a20 = default, a21 = default, a30 = default, a31 = default;
         for (int o = 0; o < outputs; o++)
         {
-            nuint k = (nuint)(o * inputs);
-            Vector256<T> wv0 = Vector256.LoadUnsafe(ref w, k);
-            Vector256<T> wv1 = Vector256.LoadUnsafe(ref w, k + (nuint)width);
+            TVector wv0 = TOps.Load(ref w, 0);
+            TVector wv1 = TOps.Load(ref w, second);
+            w = ref Unsafe.Add(ref w, inputs);
 
-            Vector256<T> b = Vector256.Create(Unsafe.Add(ref d0, o));
-            a00 = VectorMath.MultiplyAdd(b, wv0, a00);
-            a01 = VectorMath.MultiplyAdd(b, wv1, a01);
-            b = Vector256.Create(Unsafe.Add(ref d1, o));
-            a10 = VectorMath.MultiplyAdd(b, wv0, a10);
-            a11 = VectorMath.MultiplyAdd(b, wv1, a11);
-            b = Vector256.Create(Unsafe.Add(ref d2, o));
-            a20 = VectorMath.MultiplyAdd(b, wv0, a20);
-            a21 = VectorMath.MultiplyAdd(b, wv1, a21);
-            b = Vector256.Create(Unsafe.Add(ref d3, o));
-            a30 = VectorMath.MultiplyAdd(b, wv0, a30);
-            a31 = VectorMath.MultiplyAdd(b, wv1, a31);
+            TVector b = TOps.Broadcast(Unsafe.Add(ref d0, o));
+            a00 = TOps.MultiplyAdd(b, wv0, a00);
+            a01 = TOps.MultiplyAdd(b, wv1, a01);
+            b = TOps.Broadcast(Unsafe.Add(ref d1, o));
+            a10 = TOps.MultiplyAdd(b, wv0, a10);
+            a11 = TOps.MultiplyAdd(b, wv1, a11);
+            b = TOps.Broadcast(Unsafe.Add(ref d2, o));
+            a20 = TOps.MultiplyAdd(b, wv0, a20);
+            a21 = TOps.MultiplyAdd(b, wv1, a21);
+            b = TOps.Broadcast(Unsafe.Add(ref d3, o));
+            a30 = TOps.MultiplyAdd(b, wv0, a30);
+            a31 = TOps.MultiplyAdd(b, wv1, a31);
         }
 
         ref T x0 = ref Unsafe.Add(ref dxRef, n0 * inputs + i0);
         nuint stride = (nuint)inputs;
-        nuint second = (nuint)width;
-        a00.StoreUnsafe(ref x0, 0);
-        a01.StoreUnsafe(ref x0, second);
-        a10.StoreUnsafe(ref x0, stride);
-        a11.StoreUnsafe(ref x0, stride + second);
-        a20.StoreUnsafe(ref x0, 2 * stride);
-        a21.StoreUnsafe(ref x0, 2 * stride + second);
-        a30.StoreUnsafe(ref x0, 3 * stride);
-        a31.StoreUnsafe(ref x0, 3 * stride + second);
+        TOps.Store(a00, ref x0, 0);
+        TOps.Store(a01, ref x0, second);
+        TOps.Store(a10, ref x0, stride);
+        TOps.Store(a11, ref x0, stride + second);
+        TOps.Store(a20, ref x0, 2 * stride);
+        TOps.Store(a21, ref x0, 2 * stride + second);
+        TOps.Store(a30, ref x0, 3 * stride);
+        TOps.Store(a31, ref x0, 3 * stride + second);
     }
 
-    private static void Axpy4x1<T>(ref T dyRef, ref T wRef, ref T dxRef, int n0, int i0, int inputs, int outputs)
+    private static void Axpy4x4<T, TVector, TOps>(ref T dyRef, ref T wRef, ref T dxRef, int n0, int i0, int inputs, int outputs)
         where T : unmanaged, IFloatingPointIeee754<T>
+        where TVector : struct
+        where TOps : struct, ISimdOps<T, TVector>
+    {
+        nuint v1 = (nuint)TOps.Count, v2 = 2 * v1, v3 = 3 * v1;
+        ref T d0 = ref Unsafe.Add(ref dyRef, n0 * outputs);
+        ref T d1 = ref Unsafe.Add(ref d0, outputs);
+        ref T d2 = ref Unsafe.Add(ref d1, outputs);
+        ref T d3 = ref Unsafe.Add(ref d2, outputs);
+        ref T w = ref Unsafe.Add(ref wRef, i0);
+
+        TVector a00 = default, a01 = default, a02 = default, a03 = default;
+        TVector a10 = default, a11 = default, a12 = default, a13 = default;
+        TVector a20 = default, a21 = default, a22 = default, a23 = default;
+        TVector a30 = default, a31 = default, a32 = default, a33 = default;
+        for (int o = 0; o < outputs; o++)
+        {
+            TVector wv0 = TOps.Load(ref w, 0);
+            TVector wv1 = TOps.Load(ref w, v1);
+            TVector wv2 = TOps.Load(ref w, v2);
+            TVector wv3 = TOps.Load(ref w, v3);
+            w = ref Unsafe.Add(ref w, inputs);
+
+            TVector b = TOps.Broadcast(Unsafe.Add(ref d0, o));
+            a00 = TOps.MultiplyAdd(b, wv0, a00);
+            a01 = TOps.MultiplyAdd(b, wv1, a01);
+            a02 = TOps.MultiplyAdd(b, wv2, a02);
+            a03 = TOps.MultiplyAdd(b, wv3, a03);
+            b = TOps.Broadcast(Unsafe.Add(ref d1, o));
+            a10 = TOps.MultiplyAdd(b, wv0, a10);
+            a11 = TOps.MultiplyAdd(b, wv1, a11);
+            a12 = TOps.MultiplyAdd(b, wv2, a12);
+            a13 = TOps.MultiplyAdd(b, wv3, a13);
+            b = TOps.Broadcast(Unsafe.Add(ref d2, o));
+            a20 = TOps.MultiplyAdd(b, wv0, a20);
+            a21 = TOps.MultiplyAdd(b, wv1, a21);
+            a22 = TOps.MultiplyAdd(b, wv2, a22);
+            a23 = TOps.MultiplyAdd(b, wv3, a23);
+            b = TOps.Broadcast(Unsafe.Add(ref d3, o));
+            a30 = TOps.MultiplyAdd(b, wv0, a30);
+            a31 = TOps.MultiplyAdd(b, wv1, a31);
+            a32 = TOps.MultiplyAdd(b, wv2, a32);
+            a33 = TOps.MultiplyAdd(b, wv3, a33);
+        }
+
+        ref T x0 = ref Unsafe.Add(ref dxRef, n0 * inputs + i0);
+        ref T x1 = ref Unsafe.Add(ref x0, inputs);
+        ref T x2 = ref Unsafe.Add(ref x1, inputs);
+        ref T x3 = ref Unsafe.Add(ref x2, inputs);
+        TOps.Store(a00, ref x0, 0); TOps.Store(a01, ref x0, v1); TOps.Store(a02, ref x0, v2); TOps.Store(a03, ref x0, v3);
+        TOps.Store(a10, ref x1, 0); TOps.Store(a11, ref x1, v1); TOps.Store(a12, ref x1, v2); TOps.Store(a13, ref x1, v3);
+        TOps.Store(a20, ref x2, 0); TOps.Store(a21, ref x2, v1); TOps.Store(a22, ref x2, v2); TOps.Store(a23, ref x2, v3);
+        TOps.Store(a30, ref x3, 0); TOps.Store(a31, ref x3, v1); TOps.Store(a32, ref x3, v2); TOps.Store(a33, ref x3, v3);
+    }
+
+    private static void Axpy4x1<T, TVector, TOps>(ref T dyRef, ref T wRef, ref T dxRef, int n0, int i0, int inputs, int outputs)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TVector : struct
+        where TOps : struct, ISimdOps<T, TVector>
     {
         ref T d0 = ref Unsafe.Add(ref dyRef, n0 * outputs);
         ref T d1 = ref Unsafe.Add(ref d0, outputs);
@@ -418,72 +726,61 @@ public static class DenseKernel
         ref T d3 = ref Unsafe.Add(ref d2, outputs);
         ref T w = ref Unsafe.Add(ref wRef, i0);
 
-        Vector256<T> a0 = default, a1 = default, a2 = default, a3 = default;
+        TVector a0 = default, a1 = default, a2 = default, a3 = default;
         for (int o = 0; o < outputs; o++)
         {
-            Vector256<T> wv = Vector256.LoadUnsafe(ref w, (nuint)(o * inputs));
-            a0 = VectorMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref d0, o)), wv, a0);
-            a1 = VectorMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref d1, o)), wv, a1);
-            a2 = VectorMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref d2, o)), wv, a2);
-            a3 = VectorMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref d3, o)), wv, a3);
+            TVector wv = TOps.Load(ref w, 0);
+            w = ref Unsafe.Add(ref w, inputs);
+            a0 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref d0, o)), wv, a0);
+            a1 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref d1, o)), wv, a1);
+            a2 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref d2, o)), wv, a2);
+            a3 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref d3, o)), wv, a3);
         }
 
         ref T x0 = ref Unsafe.Add(ref dxRef, n0 * inputs + i0);
         nuint stride = (nuint)inputs;
-        a0.StoreUnsafe(ref x0, 0);
-        a1.StoreUnsafe(ref x0, stride);
-        a2.StoreUnsafe(ref x0, 2 * stride);
-        a3.StoreUnsafe(ref x0, 3 * stride);
+        TOps.Store(a0, ref x0, 0);
+        TOps.Store(a1, ref x0, stride);
+        TOps.Store(a2, ref x0, 2 * stride);
+        TOps.Store(a3, ref x0, 3 * stride);
     }
 
-    private static void Axpy1x2<T>(ref T dyRef, ref T wRef, ref T dxRef, int n0, int i0, int inputs, int outputs)
+    private static void Axpy1x2<T, TVector, TOps>(ref T dyRef, ref T wRef, ref T dxRef, int n0, int i0, int inputs, int outputs)
         where T : unmanaged, IFloatingPointIeee754<T>
+        where TVector : struct
+        where TOps : struct, ISimdOps<T, TVector>
     {
-        int width = Vector256<T>.Count;
+        nuint second = (nuint)TOps.Count;
         ref T d0 = ref Unsafe.Add(ref dyRef, n0 * outputs);
         ref T w = ref Unsafe.Add(ref wRef, i0);
-        Vector256<T> a0 = default, a1 = default;
+        TVector a0 = default, a1 = default;
         for (int o = 0; o < outputs; o++)
         {
-            nuint k = (nuint)(o * inputs);
-            Vector256<T> b = Vector256.Create(Unsafe.Add(ref d0, o));
-            a0 = VectorMath.MultiplyAdd(b, Vector256.LoadUnsafe(ref w, k), a0);
-            a1 = VectorMath.MultiplyAdd(b, Vector256.LoadUnsafe(ref w, k + (nuint)width), a1);
+            TVector b = TOps.Broadcast(Unsafe.Add(ref d0, o));
+            a0 = TOps.MultiplyAdd(b, TOps.Load(ref w, 0), a0);
+            a1 = TOps.MultiplyAdd(b, TOps.Load(ref w, second), a1);
+            w = ref Unsafe.Add(ref w, inputs);
         }
 
         ref T x0 = ref Unsafe.Add(ref dxRef, n0 * inputs + i0);
-        a0.StoreUnsafe(ref x0, 0);
-        a1.StoreUnsafe(ref x0, (nuint)width);
+        TOps.Store(a0, ref x0, 0);
+        TOps.Store(a1, ref x0, second);
     }
 
-    private static void Axpy1x1<T>(ref T dyRef, ref T wRef, ref T dxRef, int n0, int i0, int inputs, int outputs)
+    private static void Axpy1x1<T, TVector, TOps>(ref T dyRef, ref T wRef, ref T dxRef, int n0, int i0, int inputs, int outputs)
         where T : unmanaged, IFloatingPointIeee754<T>
+        where TVector : struct
+        where TOps : struct, ISimdOps<T, TVector>
     {
         ref T d0 = ref Unsafe.Add(ref dyRef, n0 * outputs);
         ref T w = ref Unsafe.Add(ref wRef, i0);
-        Vector256<T> a0 = default;
+        TVector a0 = default;
         for (int o = 0; o < outputs; o++)
         {
-            a0 = VectorMath.MultiplyAdd(Vector256.Create(Unsafe.Add(ref d0, o)), Vector256.LoadUnsafe(ref w, (nuint)(o * inputs)), a0);
+            a0 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref d0, o)), TOps.Load(ref w, 0), a0);
+            w = ref Unsafe.Add(ref w, inputs);
         }
 
-        a0.StoreUnsafe(ref Unsafe.Add(ref dxRef, n0 * inputs + i0));
-    }
-
-    // dx[n, i] for i in [i0, inputs): the fewer-than-one-vector tail, gathered down the weight columns.
-    private static void ScalarColumns<T>(ref T dyRef, ref T wRef, ref T dxRef, int n, int i0, int inputs, int outputs)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        ref T d = ref Unsafe.Add(ref dyRef, n * outputs);
-        for (int i = i0; i < inputs; i++)
-        {
-            T sum = T.Zero;
-            for (int o = 0; o < outputs; o++)
-            {
-                sum += Unsafe.Add(ref d, o) * Unsafe.Add(ref wRef, o * inputs + i);
-            }
-
-            Unsafe.Add(ref dxRef, n * inputs + i) = sum;
-        }
+        TOps.Store(a0, ref Unsafe.Add(ref dxRef, n0 * inputs + i0), 0);
     }
 }
