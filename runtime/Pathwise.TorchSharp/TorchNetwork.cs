@@ -133,6 +133,44 @@ public sealed class TorchNetwork<T> : nn.Module<Tensor, Tensor> where T : unmana
         return x.MoveToOuterDisposeScope();
     }
 
+    /// <summary>
+    /// Runs every layer and returns every layer's activation: element <c>i</c> is the output of
+    /// <c>Info.Layers[i]</c>, <c>[n, ...that layer's shape]</c>, and element 0 is the input itself reshaped to
+    /// <c>[n, ...input shape]</c>. All stay in one autograd graph, so gradients and tangents can be taken at any
+    /// layer; the last element equals <see cref="forward"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">A row of <paramref name="input"/> does not hold the input's element count.</exception>
+    public Tensor[] ForwardAll(Tensor input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        if (input.dim() < 1 || (input.shape[0] > 0 && input.numel() != input.shape[0] * Info.InputLength))
+        {
+            throw new ArgumentException(
+                $"Expected input of shape [n, {string.Join(", ", Info.Input.OutputShape.Dimensions)}] (or [n, {Info.InputLength}]); got [{string.Join(", ", input.shape)}].",
+                nameof(input));
+        }
+
+        var activations = new Tensor[_steps.Length + 1];
+        using var scope = NewDisposeScope();
+        activations[0] = input.reshape(_inputDimensions);
+        for (int i = 0; i < _steps.Length; i++)
+        {
+            activations[i + 1] = Apply(_steps[i], activations[i]);
+        }
+
+        // Pre-activations and other intermediates die with the scope; autograd keeps what it needs. A layer may
+        // hand back its input object unchanged, so each distinct tensor moves out exactly once.
+        for (int i = 0; i < activations.Length; i++)
+        {
+            if (i == 0 || !ReferenceEquals(activations[i], activations[i - 1]))
+            {
+                activations[i].MoveToOuterDisposeScope();
+            }
+        }
+
+        return activations;
+    }
+
     /// <summary>Copies the generated network's current parameter values into the module.</summary>
     /// <exception cref="ArgumentException">A tensor is missing on either side or has another shape; the message names it.</exception>
     public void LoadParameters(ParameterSet<T> parameters)

@@ -160,6 +160,6 @@ public sealed class InteriorGradients<T> where T : unmanaged, IFloatingPointIeee
         }
 
         (double atBaseline, double atInput) = _path.Endpoints(input);
-        return new InteriorGradientsResult<T>(_alphas, gradients, values, atBaseline, atInput, _path.Info.Input.OutputShape);
+        return new InteriorGradientsResult<T>((double[])_alphas.Clone(), gradients, values, atBaseline, atInput, _path.Info.Input.OutputShape);
     }
 }

@@ -1,0 +1,75 @@
+using System;
+using System.Numerics;
+using System.Threading;
+using static TorchSharp.torch;
+
+namespace Pathwise.TorchSharp;
+
+/// <summary>
+/// Internal influence on a torch device: <c>I_j = sum_k w_k dF/dy_j(x' + a_k (x - x'))</c>, the path-averaged
+/// gradient at the layer. Same options, checks and results as <see cref="InternalInfluence{T}"/> (no delta).
+/// </summary>
+/// <remarks>
+/// One forward and one reverse pass per internal batch of path points; the weighted gradients are summed on the
+/// device and copied back once. Every native tensor of a call is released when it returns.
+/// </remarks>
+public sealed class TorchInternalInfluence<T> : IDisposable where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly TorchPath<T> _path;
+    private readonly Layer _layer;
+
+    /// <summary>Prepares the method for <paramref name="layer"/> of <paramref name="network"/>.</summary>
+    /// <exception cref="ArgumentException">An option is invalid, or the layer is not the network's (or has no input to attribute to).</exception>
+    public TorchInternalInfluence(TorchNetwork<T> network, Layer layer, LayerAttributionOptions? options = null)
+    {
+        Options = options ?? new LayerAttributionOptions();
+        _path = new TorchPath<T>(network, Options);
+        _layer = _path.ResolveOrRelease(layer, Options.AttributeToLayerInput);
+    }
+
+    /// <summary>The validated settings.</summary>
+    public LayerAttributionOptions Options { get; }
+
+    /// <summary>The device the attribution runs on (the network's).</summary>
+    public Device Device => _path.Device;
+
+    /// <summary>The internal influence of every neuron on output <paramref name="target"/>.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="target"/> is not an output index.</exception>
+    /// <exception cref="ArgumentException"><paramref name="input"/> has the wrong length or a non-finite value.</exception>
+    public LayerAttribution<T> Attribute(ReadOnlySpan<T> input, int target, CancellationToken cancellationToken = default)
+    {
+        T[] outputWeights = _path.Begin(input, target);
+        int size = _layer.Size;
+        double[] packed;
+        using (NewDisposeScope())
+        {
+            Tensor x = _path.Input(input);                         // [1, ...input]
+            Tensor direction = x - _path.Baseline;                 // [1, ...input]
+            Tensor weights = _path.OutputWeights(outputWeights);   // [1, outputs]
+            Tensor influence = _path.Zeros(size);                  // [size]
+            using (enable_grad())
+            {
+                for (int start = 0; start < _path.Steps; start += _path.ChunkCapacity)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    int count = Math.Min(_path.ChunkCapacity, _path.Steps - start);
+                    using (NewDisposeScope())
+                    {
+                        Tensor points = _path.Points(_path.Baseline, direction, start, count); // [count, ...input]
+                        Tensor[] activations = _path.Network.ForwardAll(points);
+                        Tensor y = activations[_layer.Index];                                 // [count, ...layer]
+                        Tensor gradients = autograd.grad([_path.Explained(activations[^1], weights, count)], [y])[0];
+                        influence.add_((gradients.reshape(count, size) * _path.NodeWeights(start, count)).sum(dim: 0));
+                    }
+                }
+            }
+
+            packed = TorchPath<T>.Download(influence);
+        }
+
+        return new LayerAttribution<T>(_layer, TorchPath<T>.Values(packed, 0, size), null, _path.Steps);
+    }
+
+    /// <summary>Releases the device tensors of the quadrature nodes and the baseline.</summary>
+    public void Dispose() => _path.Dispose();
+}
