@@ -18,17 +18,18 @@ public static class Pool2DKernel
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int planes = Validate(x.Length, "x", y.Length, "y", count, shape, forward: true);
-        int plane = shape.Height * shape.Width, outPlane = shape.OutHeight * shape.OutWidth;
+        int plane = shape.Height * shape.Width, outHeight = shape.OutHeight, outWidth = shape.OutWidth, outPlane = outHeight * outWidth;
+        bool pairs = shape.Kernel == 2 && shape.Stride == 2;
         for (int p = 0; p < planes; p++)
         {
             ref T xPlane = ref Unsafe.Add(ref MemoryMarshal.GetReference(x), p * plane);
             ref T yPlane = ref Unsafe.Add(ref MemoryMarshal.GetReference(y), p * outPlane);
-            for (int oh = 0; oh < shape.OutHeight; oh++)
+            for (int oh = 0; oh < outHeight; oh++)
             {
-                for (int ow = 0; ow < shape.OutWidth; ow++)
+                for (int ow = 0; ow < outWidth; ow++)
                 {
-                    int arg = ArgMax(ref xPlane, oh, ow, shape);
-                    Unsafe.Add(ref yPlane, oh * shape.OutWidth + ow) = Unsafe.Add(ref xPlane, arg);
+                    int arg = pairs ? ArgMax2x2(ref xPlane, oh, ow, shape) : ArgMax(ref xPlane, oh, ow, shape);
+                    Unsafe.Add(ref yPlane, oh * outWidth + ow) = Unsafe.Add(ref xPlane, arg);
                 }
             }
         }
@@ -49,19 +50,20 @@ public static class Pool2DKernel
     {
         int planes = Validate(dy.Length, "dy", dx.Length, "dx", count, shape, forward: false);
         ThrowHelper.RequireLength(x.Length, planes * shape.Height * shape.Width, nameof(x));
-        int plane = shape.Height * shape.Width, outPlane = shape.OutHeight * shape.OutWidth;
+        int plane = shape.Height * shape.Width, outHeight = shape.OutHeight, outWidth = shape.OutWidth, outPlane = outHeight * outWidth;
+        bool pairs = shape.Kernel == 2 && shape.Stride == 2;
         dx.Slice(0, planes * plane).Clear();
         for (int p = 0; p < planes; p++)
         {
             ref T xPlane = ref Unsafe.Add(ref MemoryMarshal.GetReference(x), p * plane);
             ref T dyPlane = ref Unsafe.Add(ref MemoryMarshal.GetReference(dy), p * outPlane);
             ref T dxPlane = ref Unsafe.Add(ref MemoryMarshal.GetReference(dx), p * plane);
-            for (int oh = 0; oh < shape.OutHeight; oh++)
+            for (int oh = 0; oh < outHeight; oh++)
             {
-                for (int ow = 0; ow < shape.OutWidth; ow++)
+                for (int ow = 0; ow < outWidth; ow++)
                 {
-                    int arg = ArgMax(ref xPlane, oh, ow, shape);
-                    Unsafe.Add(ref dxPlane, arg) += Unsafe.Add(ref dyPlane, oh * shape.OutWidth + ow);
+                    int arg = pairs ? ArgMax2x2(ref xPlane, oh, ow, shape) : ArgMax(ref xPlane, oh, ow, shape);
+                    Unsafe.Add(ref dxPlane, arg) += Unsafe.Add(ref dyPlane, oh * outWidth + ow);
                 }
             }
         }
@@ -173,6 +175,42 @@ public static class Pool2DKernel
     }
 
     // Index within the plane of the first maximum (row-major) of the window at (oh, ow); the first NaN wins.
+    /// <summary>
+    /// <see cref="ArgMax{T}"/> for the common 2x2 window with stride 2, unrolled: strict comparisons keep the
+    /// first maximum in row-major order; a window holding a NaN takes the general path, where the NaN wins.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int ArgMax2x2<T>(ref T plane, int oh, int ow, Pool2DShape shape)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int start = 2 * (oh * shape.Width + ow);
+        int below = start + shape.Width;
+        T a = Unsafe.Add(ref plane, start);
+        T b = Unsafe.Add(ref plane, start + 1);
+        T c = Unsafe.Add(ref plane, below);
+        T d = Unsafe.Add(ref plane, below + 1);
+        if (T.IsNaN(a) || T.IsNaN(b) || T.IsNaN(c) || T.IsNaN(d))
+        {
+            return ArgMax(ref plane, oh, ow, shape);
+        }
+
+        int best = start;
+        T value = a;
+        if (b > value)
+        {
+            value = b;
+            best = start + 1;
+        }
+
+        if (c > value)
+        {
+            value = c;
+            best = below;
+        }
+
+        return d > value ? below + 1 : best;
+    }
+
     private static int ArgMax<T>(ref T plane, int oh, int ow, Pool2DShape shape)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
