@@ -1,5 +1,6 @@
 using System;
 using Pathwise;
+using Pathwise.Tests;
 using Xunit;
 
 namespace Pathwise.TorchSharp.Tests;
@@ -10,12 +11,12 @@ public sealed class GeneratedToTorchTests
     [Fact]
     public void ToTorch_GivesTheSameForwardAndIntegratedGradients()
     {
-        var network = new TorchEveryLayerCnn();
+        var network = new EveryLayerCnn();
         network.InitializeWeights(new Random(31));
         using TorchNetwork<double> module = network.ToTorch("cpu");
 
         var random = new Random(32);
-        var input = new double[TorchEveryLayerCnn.InputLength];
+        var input = new double[EveryLayerCnn.InputLength];
         for (int i = 0; i < input.Length; i++)
         {
             input[i] = 2 * random.NextDouble() - 1;

@@ -1,5 +1,6 @@
 using System;
 using Pathwise;
+using Pathwise.Tests;
 
 namespace Pathwise.TorchSharp.Tests;
 
@@ -47,12 +48,12 @@ internal static class Subjects
 {
     public static readonly string[] Float64 =
     [
-        nameof(TorchLinear),
-        nameof(TorchActivationZoo),
-        nameof(TorchReluMlp),
-        nameof(TorchEveryLayerCnn),
-        nameof(TorchFashionCnn),
-        nameof(TorchPoolFirst),
+        nameof(Linear),
+        nameof(ActivationZoo),
+        nameof(ReluMlp),
+        nameof(EveryLayerCnn),
+        nameof(FashionCnn64),
+        nameof(PoolFirst),
     ];
 
     public static Subject<double> Create64(string name, int seed = 7)
@@ -60,12 +61,12 @@ internal static class Subjects
         var random = new Random(seed);
         switch (name)
         {
-            case nameof(TorchLinear): { var n = new TorchLinear(); n.InitializeWeights(random); return new(n, n.Parameters, n.LoadWeights); }
-            case nameof(TorchActivationZoo): { var n = new TorchActivationZoo(); n.InitializeWeights(random); return new(n, n.Parameters, n.LoadWeights); }
-            case nameof(TorchReluMlp): { var n = new TorchReluMlp(); n.InitializeWeights(random); return new(n, n.Parameters, n.LoadWeights); }
-            case nameof(TorchEveryLayerCnn): { var n = new TorchEveryLayerCnn(); n.InitializeWeights(random); return new(n, n.Parameters, n.LoadWeights); }
-            case nameof(TorchFashionCnn): { var n = new TorchFashionCnn(); n.InitializeWeights(random); return new(n, n.Parameters, n.LoadWeights); }
-            case nameof(TorchPoolFirst): { var n = new TorchPoolFirst(); n.InitializeWeights(random); return new(n, n.Parameters, n.LoadWeights); }
+            case nameof(Linear): { var n = new Linear(); n.InitializeWeights(random); return new(n, n.Parameters, n.LoadWeights); }
+            case nameof(ActivationZoo): { var n = new ActivationZoo(); n.InitializeWeights(random); return new(n, n.Parameters, n.LoadWeights); }
+            case nameof(ReluMlp): { var n = new ReluMlp(); n.InitializeWeights(random); return new(n, n.Parameters, n.LoadWeights); }
+            case nameof(EveryLayerCnn): { var n = new EveryLayerCnn(); n.InitializeWeights(random); return new(n, n.Parameters, n.LoadWeights); }
+            case nameof(FashionCnn64): { var n = new FashionCnn64(); n.InitializeWeights(random); return new(n, n.Parameters, n.LoadWeights); }
+            case nameof(PoolFirst): { var n = new PoolFirst(); n.InitializeWeights(random); return new(n, n.Parameters, n.LoadWeights); }
             default: throw new ArgumentException($"Unknown network {name}.", nameof(name));
         }
     }

@@ -2,6 +2,7 @@ using System;
 using System.Linq;
 using System.Threading;
 using Pathwise;
+using Pathwise.Tests;
 using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
@@ -44,9 +45,9 @@ public class TorchIntegratedGradientsTests
     }
 
     [Theory]
-    [InlineData(nameof(TorchEveryLayerCnn))]
-    [InlineData(nameof(TorchActivationZoo))]
-    [InlineData(nameof(TorchReluMlp))]
+    [InlineData(nameof(EveryLayerCnn))]
+    [InlineData(nameof(ActivationZoo))]
+    [InlineData(nameof(ReluMlp))]
     public void Attribute_WithConstantBaselineAndOutputWeights_MatchesCpu(string name)
     {
         Subject<double> subject = Subjects.Create64(name);
@@ -69,7 +70,7 @@ public class TorchIntegratedGradientsTests
     [Fact]
     public void Attribute_WithTensorBaseline_MatchesCpu()
     {
-        Subject<double> subject = Subjects.Create64(nameof(TorchFashionCnn));
+        Subject<double> subject = Subjects.Create64(nameof(FashionCnn64));
         var options = new IntegratedGradientsOptions
         {
             Steps = 16,
@@ -108,7 +109,7 @@ public class TorchIntegratedGradientsTests
     [Fact]
     public void InvalidArguments_ThrowTheCpuExceptions()
     {
-        Subject<double> subject = Subjects.Create64(nameof(TorchReluMlp));
+        Subject<double> subject = Subjects.Create64(nameof(ReluMlp));
         var cpu = new IntegratedGradients<double>(subject.Network);
         using var module = new TorchNetwork<double>(subject.Info, subject.Parameters);
         using var ig = new TorchIntegratedGradients<double>(module);
@@ -141,7 +142,7 @@ public class TorchIntegratedGradientsTests
     [Fact]
     public void Cancellation_IsObserved()
     {
-        Subject<double> subject = Subjects.Create64(nameof(TorchLinear));
+        Subject<double> subject = Subjects.Create64(nameof(Linear));
         using var module = new TorchNetwork<double>(subject.Info, subject.Parameters);
         using var ig = new TorchIntegratedGradients<double>(module);
         using var cancelled = new CancellationTokenSource();
@@ -152,7 +153,7 @@ public class TorchIntegratedGradientsTests
     [Fact]
     public void Attribute_LeavesNoLiveTensors()
     {
-        Subject<double> subject = Subjects.Create64(nameof(TorchEveryLayerCnn));
+        Subject<double> subject = Subjects.Create64(nameof(EveryLayerCnn));
         using var module = new TorchNetwork<double>(subject.Info, subject.Parameters);
         using var ig = new TorchIntegratedGradients<double>(module, new IntegratedGradientsOptions { Steps = 10, InternalBatchSize = 3 });
         double[] input = subject.RandomPoints(1, seed: 6);

@@ -2,6 +2,7 @@ using System;
 using System.Linq;
 using System.Threading;
 using Pathwise;
+using Pathwise.Tests;
 using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
@@ -56,8 +57,8 @@ public class TorchLayerMethodsTests
     }
 
     [Theory]
-    [InlineData(nameof(TorchEveryLayerCnn))]
-    [InlineData(nameof(TorchActivationZoo))]
+    [InlineData(nameof(EveryLayerCnn))]
+    [InlineData(nameof(ActivationZoo))]
     public void LayerConductance_WithOutputWeightsAndConstantBaseline_MatchesCpu(string name)
     {
         Subject<double> subject = Subjects.Create64(name);
@@ -131,7 +132,7 @@ public class TorchLayerMethodsTests
     [Fact]
     public void NeuronConductance_AllNeurons_MatchesCpuAndSumsToConductance()
     {
-        Subject<double> subject = Subjects.Create64(nameof(TorchEveryLayerCnn));
+        Subject<double> subject = Subjects.Create64(nameof(EveryLayerCnn));
         Layer layer = subject.Info.Layers.First(l => l.Name == "Hidden");
         var options = new LayerAttributionOptions { Steps = 7, Rule = QuadratureRule.RiemannMiddle, InternalBatchSize = 3 };
         double[] input = subject.RandomPoints(1, seed: 35);
@@ -167,9 +168,9 @@ public class TorchLayerMethodsTests
     }
 
     [Theory]
-    [InlineData(nameof(TorchEveryLayerCnn))]
-    [InlineData(nameof(TorchActivationZoo))]
-    [InlineData(nameof(TorchPoolFirst))]
+    [InlineData(nameof(EveryLayerCnn))]
+    [InlineData(nameof(ActivationZoo))]
+    [InlineData(nameof(PoolFirst))]
     public void InteriorGradients_MatchesCpu(string name)
     {
         Subject<double> subject = Subjects.Create64(name);
@@ -199,9 +200,9 @@ public class TorchLayerMethodsTests
     }
 
     [Theory]
-    [InlineData(nameof(TorchEveryLayerCnn))]
-    [InlineData(nameof(TorchReluMlp))]
-    [InlineData(nameof(TorchPoolFirst))]
+    [InlineData(nameof(EveryLayerCnn))]
+    [InlineData(nameof(ReluMlp))]
+    [InlineData(nameof(PoolFirst))]
     public void ExpectedGradients_ExactAndSampled_MatchCpu(string name)
     {
         Subject<double> subject = Subjects.Create64(name);
@@ -287,8 +288,8 @@ public class TorchLayerMethodsTests
     [Fact]
     public void InvalidArguments_ThrowTheCpuExceptions()
     {
-        Subject<double> subject = Subjects.Create64(nameof(TorchReluMlp));
-        Subject<double> other = Subjects.Create64(nameof(TorchLinear));
+        Subject<double> subject = Subjects.Create64(nameof(ReluMlp));
+        Subject<double> other = Subjects.Create64(nameof(Linear));
         using var module = new TorchNetwork<double>(subject.Info, subject.Parameters);
         Layer hidden = subject.Info.Layers[2];
         Layer input = subject.Info.Input;
@@ -375,7 +376,7 @@ public class TorchLayerMethodsTests
     [Fact]
     public void Calls_LeaveNoLiveTensors_AndObserveCancellation()
     {
-        Subject<double> subject = Subjects.Create64(nameof(TorchEveryLayerCnn));
+        Subject<double> subject = Subjects.Create64(nameof(EveryLayerCnn));
         double[] input = subject.RandomPoints(1, seed: 6);
         bool[] region = Enumerable.Range(0, subject.Info.InputLength).Select(i => i % 2 == 0).ToArray();
         Layer layer = subject.Info.Layers[4];
@@ -429,7 +430,7 @@ public class TorchLayerMethodsTests
     [Fact]
     public void Dispose_ReleasesTheMethodsTensors()
     {
-        Subject<double> subject = Subjects.Create64(nameof(TorchLinear));
+        Subject<double> subject = Subjects.Create64(nameof(Linear));
         using var module = new TorchNetwork<double>(subject.Info, subject.Parameters);
         long before = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
         new TorchLayerConductance<double>(module, subject.Info.Output).Dispose();

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using Pathwise;
+using Pathwise.Tests;
 using Pathwise.Weights;
 using TorchSharp;
 using Xunit;
@@ -36,13 +37,13 @@ public class TorchNetworkTests
     [Fact]
     public void StateDict_UsesPyTorchNames()
     {
-        Subject<double> subject = Subjects.Create64(nameof(TorchFashionCnn));
+        Subject<double> subject = Subjects.Create64(nameof(FashionCnn64));
         using var module = new TorchNetwork<double>(subject.Info, subject.Parameters);
         Assert.Equal(
             new[] { "conv1.weight", "conv1.bias", "conv2.weight", "conv2.bias", "fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias" },
             module.state_dict().Keys);
 
-        Subject<double> norm = Subjects.Create64(nameof(TorchReluMlp));
+        Subject<double> norm = Subjects.Create64(nameof(ReluMlp));
         using var normModule = new TorchNetwork<double>(norm.Info, norm.Parameters);
         Assert.Contains("norm.running_mean", normModule.state_dict().Keys);
         Assert.Contains("norm.running_var", normModule.state_dict().Keys);
@@ -131,8 +132,8 @@ public class TorchNetworkTests
     }
 
     [Theory]
-    [InlineData(nameof(TorchEveryLayerCnn))]
-    [InlineData(nameof(TorchFashionCnn))]
+    [InlineData(nameof(EveryLayerCnn))]
+    [InlineData(nameof(FashionCnn64))]
     public void SafeTensors_LoadedIntoBoth_GiveTheSameOutputs(string name)
     {
         Subject<double> source = Subjects.Create64(name, seed: 21);
@@ -162,7 +163,7 @@ public class TorchNetworkTests
     [Fact]
     public void SafeTensors_Mismatch_NamesTheTensor()
     {
-        Subject<double> subject = Subjects.Create64(nameof(TorchFashionCnn));
+        Subject<double> subject = Subjects.Create64(nameof(FashionCnn64));
         using var module = new TorchNetwork<double>(subject.Info, subject.Parameters);
         var tensors = subject.Parameters.Items.ToDictionary(
             p => p.Name,
@@ -211,8 +212,8 @@ public class TorchNetworkTests
     [Fact]
     public void LoadParameters_FromAnotherNetwork_NamesTheTensor()
     {
-        Subject<double> subject = Subjects.Create64(nameof(TorchFashionCnn));
-        Subject<double> other = Subjects.Create64(nameof(TorchEveryLayerCnn));
+        Subject<double> subject = Subjects.Create64(nameof(FashionCnn64));
+        Subject<double> other = Subjects.Create64(nameof(EveryLayerCnn));
         using var module = new TorchNetwork<double>(subject.Info, subject.Parameters);
         var ex = Assert.Throws<ArgumentException>(() => module.LoadParameters(other.Parameters));
         Assert.Contains("'conv.weight'", ex.Message);
@@ -221,9 +222,9 @@ public class TorchNetworkTests
     [Fact]
     public void LoadParameters_FollowsTheGeneratedNetworksCurrentValues()
     {
-        Subject<double> subject = Subjects.Create64(nameof(TorchReluMlp));
+        Subject<double> subject = Subjects.Create64(nameof(ReluMlp));
         using var module = new TorchNetwork<double>(subject.Info, subject.Parameters);
-        var network = (TorchReluMlp)subject.Network;
+        var network = (ReluMlp)subject.Network;
         network.InitializeWeights(new Random(1234));
         module.LoadParameters(network.Parameters);
 
@@ -235,7 +236,7 @@ public class TorchNetworkTests
     [Fact]
     public void BatchNorm_StaysInInferenceForm_InTrainingMode()
     {
-        Subject<double> subject = Subjects.Create64(nameof(TorchReluMlp));
+        Subject<double> subject = Subjects.Create64(nameof(ReluMlp));
         using var module = new TorchNetwork<double>(subject.Info, subject.Parameters);
         module.train();
         double[] points = subject.RandomPoints(4, seed: 2);
@@ -247,7 +248,7 @@ public class TorchNetworkTests
     [Fact]
     public void Forward_RejectsAWronglyShapedBatch()
     {
-        Subject<double> subject = Subjects.Create64(nameof(TorchEveryLayerCnn));
+        Subject<double> subject = Subjects.Create64(nameof(EveryLayerCnn));
         using var module = new TorchNetwork<double>(subject.Info, subject.Parameters);
         using var scope = NewDisposeScope();
         var ex = Assert.Throws<ArgumentException>(() => module.call(zeros(2, 2, 9, 9, ScalarType.Float64)));
@@ -260,7 +261,7 @@ public class TorchNetworkTests
     [Fact]
     public void WrongPrecision_IsRejected()
     {
-        Subject<double> subject = Subjects.Create64(nameof(TorchLinear));
+        Subject<double> subject = Subjects.Create64(nameof(Linear));
         var ex = Assert.Throws<ArgumentException>(() => new TorchNetwork<float>(subject.Info));
         Assert.Contains("Float64", ex.Message);
     }
@@ -268,7 +269,7 @@ public class TorchNetworkTests
     [Fact]
     public void Cuda_WithoutAGpu_FailsWithTheClearError()
     {
-        Subject<double> subject = Subjects.Create64(nameof(TorchLinear));
+        Subject<double> subject = Subjects.Create64(nameof(Linear));
         var ex = Assert.Throws<InvalidOperationException>(() => new TorchNetwork<double>(subject.Info, subject.Parameters, "cuda"));
         Assert.Contains("CUDA was requested ('cuda')", ex.Message);
         Assert.Contains("use device 'cpu'", ex.Message);
