@@ -249,7 +249,7 @@ internal static class NetworkParser
         {
             case LayerOp.Input:
             {
-                int[] dims = operation!.ConstructorArguments[0].Values.Select(v => v.Value is int d ? d : 0).ToArray();
+                int[] dims = Dimensions(operation!);
                 if ((dims.Length != 1 && dims.Length != 3) || dims.Any(d => d < 1))
                 {
                     diagnostics.Add(DiagnosticInfo.Create(Diagnostics.BadInputShape, at, member, "[" + string.Join(", ", dims) + "]"));
@@ -263,7 +263,7 @@ internal static class NetworkParser
 
             case LayerOp.Dense:
             {
-                int units = (int)operation!.ConstructorArguments[0].Value!;
+                int units = FirstArgument(operation!);
                 if (!Positive(member, "Units", units, at, diagnostics))
                 {
                     return null;
@@ -282,7 +282,7 @@ internal static class NetworkParser
 
             case LayerOp.Conv2D:
             {
-                int channels = (int)operation!.ConstructorArguments[0].Value!;
+                int channels = FirstArgument(operation!);
                 int kernel = Named(operation, "Kernel") as int? ?? 3;
                 int padding = Named(operation, "Padding") as int? ?? 0;
                 int stride = Named(operation, "Stride") as int? ?? 1;
@@ -305,7 +305,7 @@ internal static class NetworkParser
             case LayerOp.MaxPool2D:
             case LayerOp.AvgPool2D:
             {
-                int kernel = (int)operation!.ConstructorArguments[0].Value!;
+                int kernel = FirstArgument(operation!);
                 int stride = Named(operation, "Stride") as int? ?? 0;
                 if (!Positive(member, "Kernel", kernel, at, diagnostics) || !NonNegative(member, "Stride", stride, at, diagnostics))
                 {
@@ -379,6 +379,27 @@ internal static class NetworkParser
             default:
                 return Activation.LogSoftmax;
         }
+    }
+
+    /// <summary>
+    /// The first constructor argument as an int, or 0 when the attribute does not bind (the compiler reports
+    /// that error itself; 0 then reads as a non-positive size rather than crashing the generator).
+    /// </summary>
+    private static int FirstArgument(AttributeData attribute) =>
+        attribute.ConstructorArguments.Length > 0 && attribute.ConstructorArguments[0].Value is int value ? value : 0;
+
+    /// <summary>The <c>params int[]</c> of <c>[Input(...)]</c>; unbound or non-int entries read as 0.</summary>
+    private static int[] Dimensions(AttributeData attribute)
+    {
+        if (attribute.ConstructorArguments.Length == 0)
+        {
+            return new int[0];
+        }
+
+        TypedConstant argument = attribute.ConstructorArguments[0];
+        return argument.Kind == TypedConstantKind.Array
+            ? argument.Values.Select(v => v.Value is int d ? d : 0).ToArray()
+            : new[] { argument.Value is int single ? single : 0 };
     }
 
     private static object? Named(AttributeData? attribute, string name)

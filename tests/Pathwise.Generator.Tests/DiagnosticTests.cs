@@ -108,3 +108,25 @@ public sealed class DiagnosticTests
         }
     }
 }
+
+/// <summary>Declarations that do not even compile: the generator reports what it can and never throws.</summary>
+public sealed class MalformedDeclarationTests
+{
+    [Theory]
+    [InlineData("[Input(\"x\")] public partial InputLayer X { get; }\n[Dense(2)] public partial Layer D { get; }")]
+    [InlineData("[Input(4)] public partial InputLayer X { get; }\n[Dense] public partial Layer D { get; }")]
+    [InlineData("[Input(4)] public partial InputLayer X { get; }\n[Dense(\"wide\")] public partial Layer D { get; }")]
+    [InlineData("[Input] public partial InputLayer X { get; }\n[Dense(2)] public partial Layer D { get; }")]
+    [InlineData("[Input(1, 8, 8)] public partial InputLayer X { get; }\n[Conv2D(Kernel = \"k\")] public partial Layer C { get; }")]
+    [InlineData("[Input(1, 8, 8)] public partial InputLayer X { get; }\n[MaxPool2D(2.5)] public partial Layer P { get; }")]
+    [InlineData("[Input(4)] public partial InputLayer X { get; }\n[Dense(2), LeakyReLU(\"s\")] public partial Layer D { get; }")]
+    [InlineData("[Input(4)] public partial InputLayer X { get; }\n[Dense(2), Unknown] public partial Layer D { get; }")]
+    public void BrokenAttributes_DoNotCrashTheGenerator(string body)
+    {
+        string source = "using Pathwise;\n[Network] public partial class Net\n{\n" + body + "\n}";
+        GeneratorRun run = GeneratorHarness.Run(source);
+        // A generator that throws shows up as warning CS8785 on the compilation.
+        Assert.DoesNotContain(run.Output.GetDiagnostics(), d => d.Id == "CS8785");
+        Assert.DoesNotContain(run.Diagnostics, d => d.Id == "CS8785");
+    }
+}
