@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics.CodeAnalysis;
 using System.Numerics;
 
 namespace Pathwise;
@@ -11,7 +12,7 @@ public static class Guard
     {
         if (span.Length != expected)
         {
-            ThrowHelper.WrongLength(name, expected, span.Length);
+            WrongLength(name, expected, span.Length);
         }
     }
 
@@ -22,7 +23,7 @@ public static class Guard
         {
             if (!T.IsFinite(span[i]))
             {
-                ThrowHelper.NotFinite(name, i, double.CreateChecked(span[i]));
+                NotFinite(name, i, double.CreateChecked(span[i]));
             }
         }
     }
@@ -32,7 +33,20 @@ public static class Guard
     {
         if ((uint)value >= (uint)count)
         {
-            ThrowHelper.OutOfRange(name, count, value);
+            OutOfRange(name, count, value);
         }
     }
+
+    // The throws live apart from the checks so the checks stay small enough to inline.
+    [DoesNotReturn]
+    private static void WrongLength(string name, int expected, int actual) =>
+        throw new ArgumentException($"Expected {name} of length {expected}; got {actual}.", name);
+
+    [DoesNotReturn]
+    private static void NotFinite(string name, int index, double value) =>
+        throw new ArgumentException($"Expected finite values in {name}; element {index} is {value}.", name);
+
+    [DoesNotReturn]
+    private static void OutOfRange(string name, int expectedExclusiveMax, int actual) =>
+        throw new ArgumentOutOfRangeException(name, actual, $"Expected {name} in [0, {expectedExclusiveMax}); got {actual}.");
 }
