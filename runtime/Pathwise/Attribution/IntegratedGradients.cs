@@ -131,8 +131,9 @@ public sealed class IntegratedGradients<T> where T : unmanaged, IFloatingPointIe
     /// <summary>
     /// Attributes many inputs, <c>inputs[m, input length]</c>, each for its own target, in parallel over
     /// the machine's cores; writes <c>attributions[m, input length]</c> and one delta per input.
+    /// <paramref name="progress"/>, when given, hears the number of inputs done after each one.
     /// </summary>
-    public void AttributeBatch(ReadOnlyMemory<T> inputs, ReadOnlyMemory<int> targets, Memory<T> attributions, Memory<ConvergenceDelta> deltas, CancellationToken cancellationToken = default)
+    public void AttributeBatch(ReadOnlyMemory<T> inputs, ReadOnlyMemory<int> targets, Memory<T> attributions, Memory<ConvergenceDelta> deltas, CancellationToken cancellationToken = default, IProgress<int>? progress = null)
     {
         int length = _path.Info.InputLength;
         int count = targets.Length;
@@ -151,6 +152,7 @@ public sealed class IntegratedGradients<T> where T : unmanaged, IFloatingPointIe
             _workers[w] ??= new IntegratedGradients<T>(_network, Options);
         }
 
+        int done = 0;
         var parallel = new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = workers };
         Parallel.For(0, workers, parallel, w =>
         {
@@ -162,6 +164,7 @@ public sealed class IntegratedGradients<T> where T : unmanaged, IFloatingPointIe
                     targets.Span[m],
                     attributions.Span.Slice(m * length, length),
                     cancellationToken);
+                progress?.Report(Interlocked.Increment(ref done));
             }
         });
     }

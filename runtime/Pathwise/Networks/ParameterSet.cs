@@ -8,11 +8,22 @@ namespace Pathwise;
 /// <summary>What a parameter tensor is, which decides its default initialisation.</summary>
 public enum ParameterRole
 {
+    /// <summary>A dense or convolution weight; initialised uniform in <c>±1/sqrt(fan_in)</c>.</summary>
     Weight,
+
+    /// <summary>A dense or convolution bias; initialised uniform in <c>±1/sqrt(fan_in)</c>.</summary>
     Bias,
+
+    /// <summary>A batch norm's <c>weight</c> (gamma); neutral value 1.</summary>
     NormScale,
+
+    /// <summary>A batch norm's <c>bias</c> (beta); neutral value 0.</summary>
     NormShift,
+
+    /// <summary>A batch norm's <c>running_mean</c>; neutral value 0.</summary>
     RunningMean,
+
+    /// <summary>A batch norm's <c>running_var</c>; neutral value 1.</summary>
     RunningVariance,
 }
 
