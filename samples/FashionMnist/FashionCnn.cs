@@ -10,12 +10,12 @@ namespace FashionMnist;
 [Network]
 public sealed partial class FashionCnn
 {
-    [Input(1, 28, 28)]                         public partial InputLayer Pixels { get; }
-    [Conv2D(8, Kernel = 3, Padding = 1), ReLU] public partial Layer Conv1 { get; }
-    [MaxPool2D(2)]                             public partial Layer Pool1 { get; }
-    [Conv2D(16, Kernel = 3, Padding = 1), ReLU] public partial Layer Conv2 { get; }
-    [MaxPool2D(2)]                             public partial Layer Pool2 { get; }
-    [Flatten]                                  public partial Layer Flat { get; }
-    [Dense(64, WeightName = "fc1"), ReLU]      public partial Layer Hidden { get; }
-    [Dense(10, WeightName = "fc2")]            public partial Layer Logits { get; }
+    [Input(1, 28, 28)]                           public partial InputLayer Pixels { get; }
+    [Conv2D(8, Kernel = 3, Padding = 1), ReLU]   public partial Layer Conv1 { get; }
+    [MaxPool2D(2)]                               public partial Layer Pool1 { get; }
+    [Conv2D(16, Kernel = 3, Padding = 1), ReLU]  public partial Layer Conv2 { get; }
+    [MaxPool2D(2)]                               public partial Layer Pool2 { get; }
+    [Flatten]                                    public partial Layer Flat { get; }
+    [Dense(64, WeightName = "fc1"), ReLU]        public partial Layer Hidden { get; }
+    [Dense(10, WeightName = "fc2")]              public partial Layer Logits { get; }
 }
