@@ -184,12 +184,19 @@ internal static class NetworkEmitter
 
         private void WriteWeightIo()
         {
-            _w.Line("/// <summary>Creates the network and loads its weights from a safetensors file, checking every name and shape.</summary>");
-            _w.Open($"public static {_spec.TypeName} Load(string path)");
-            _w.Line($"var network = new {_spec.TypeName}();");
-            _w.Line($"network.LoadWeights({Runtime}.Weights.WeightSet.Load(path, Description.Weights));");
-            _w.Line("return network;");
-            _w.Close();
+            if (_spec.HasParameterlessConstructor)
+            {
+                _w.Line("/// <summary>Creates the network and loads its weights from a safetensors file, checking every name and shape.</summary>");
+                _w.Open($"public static {_spec.TypeName} Load(string path)");
+                _w.Line($"var network = new {_spec.TypeName}();");
+                _w.Line($"network.LoadWeights({Runtime}.Weights.WeightSet.Load(path, Description.Weights));");
+                _w.Line("return network;");
+                _w.Close();
+                _w.Line();
+            }
+
+            _w.Line("/// <summary>Loads weights from a safetensors file into this network, checking every name and shape.</summary>");
+            _w.Line($"public void LoadWeights(string path) => LoadWeights({Runtime}.Weights.WeightSet.Load(path, Description.Weights));");
             _w.Line();
             _w.Line("/// <summary>Copies every tensor from a weight set checked against <see cref=\"Description\"/>.</summary>");
             _w.Open($"public void LoadWeights({Runtime}.Weights.WeightSet weights)");

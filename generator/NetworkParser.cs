@@ -102,7 +102,9 @@ internal static class NetworkParser
         }
 
         string ns = type.ContainingNamespace.IsGlobalNamespace ? "" : type.ContainingNamespace.ToDisplayString();
-        var spec = new NetworkSpec(ns, type.Name, element, new EquatableArray<LayerSpec>(layers));
+        // A static Load needs 'new T()'; a type whose constructors all take arguments gets only LoadWeights.
+        bool parameterless = type.InstanceConstructors.Any(c => c.Parameters.Length == 0);
+        var spec = new NetworkSpec(ns, type.Name, element, new EquatableArray<LayerSpec>(layers), parameterless);
         return Result(spec, diagnostics);
     }
 

@@ -10,7 +10,8 @@ internal sealed record NetworkSpec(
     string Namespace,
     string TypeName,
     ElementType Element,
-    EquatableArray<LayerSpec> Layers);
+    EquatableArray<LayerSpec> Layers,
+    bool HasParameterlessConstructor = true);
 
 /// <summary>The generated network's scalar type.</summary>
 internal enum ElementType

@@ -53,3 +53,23 @@ public sealed class TorchSharpEmissionTests
     public void WithoutBackend_EmitsNoTorchSharpReference() =>
         Assert.DoesNotContain("TorchSharp", GeneratorHarness.Run(Declarations.TinyMlp).Sources.Single().Source);
 }
+
+/// <summary>Declarations at the edges of what C# allows still produce code that compiles.</summary>
+public sealed class DeclarationShapeTests
+{
+    [Theory]
+    [InlineData("using Pathwise;\n[Network] public partial class GlobalNet { [Input(3)] public partial InputLayer X { get; } [Dense(2)] public partial Layer Y { get; } }")]
+    [InlineData("using Pathwise;\nnamespace A.B.C { [Network(Precision.Float64)] internal sealed partial class Deep { [Input(3)] internal partial InputLayer X { get; } [Sigmoid] internal partial Layer S { get; } [Dense(2), Softmax] internal partial Layer Y { get; } } }")]
+    [InlineData("using Pathwise;\nnamespace N; [Network] public partial class OnlyPool { [Input(2, 4, 4)] public partial InputLayer X { get; } [AvgPool2D(2)] public partial Layer P { get; } }")]
+    [InlineData("using Pathwise;\nnamespace N; [Network] public partial class Flat1D { [Input(5)] public partial InputLayer X { get; } [Flatten] public partial Layer F { get; } [BatchNorm] public partial Layer B { get; } }")]
+    [InlineData("using Pathwise;\nnamespace N; public partial class UserCode { public int Existing => 1; } [Network] public partial class WithMembers { public WithMembers(int seed) { } private WithMembers() { } [Input(2)] public partial InputLayer X { get; } public int Other { get; set; } [Dense(1)] public partial Layer Y { get; } }")]
+    [InlineData("using Pathwise;\nnamespace N; [Network] public partial class OnlyArgs { public OnlyArgs(int seed) { } [Input(2)] public partial InputLayer X { get; } [Dense(1)] public partial Layer Y { get; } }")]
+    public void GeneratedCode_Compiles(string source)
+    {
+        GeneratorRun run = GeneratorHarness.Run(source);
+        Assert.Empty(run.Diagnostics);
+        var errors = run.Output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
+        Assert.True(errors.Count == 0, string.Join("\n", errors));
+        Assert.Single(run.Sources);
+    }
+}

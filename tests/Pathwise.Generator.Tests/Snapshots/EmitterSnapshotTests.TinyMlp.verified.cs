@@ -77,6 +77,9 @@ partial class TinyMlp : global::Pathwise.INetwork<float>
         return network;
     }
 
+    /// <summary>Loads weights from a safetensors file into this network, checking every name and shape.</summary>
+    public void LoadWeights(string path) => LoadWeights(global::Pathwise.Weights.WeightSet.Load(path, Description.Weights));
+
     /// <summary>Copies every tensor from a weight set checked against <see cref="Description"/>.</summary>
     public void LoadWeights(global::Pathwise.Weights.WeightSet weights)
     {
