@@ -17,6 +17,7 @@ public sealed class BackwardTests
         yield return [new EveryLayerCnn()];
         yield return [new FashionCnn64()];
         yield return [new PoolFirst()];
+        yield return [new ActivatedFlatten()];
     }
 
     private static T Randomized<T>(T network, int seed) where T : INetwork<double>

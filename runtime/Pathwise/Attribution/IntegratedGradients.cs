@@ -143,6 +143,7 @@ public sealed class IntegratedGradients<T> where T : unmanaged, IFloatingPointIe
         for (int m = 0; m < count; m++)
         {
             Guard.Index(targets.Span[m], _path.Info.OutputLength, "targets[" + m + "]");
+            Guard.Finite(inputs.Span.Slice(m * length, length), "inputs[" + m + "]");
         }
 
         int workers = Math.Min(Environment.ProcessorCount, Math.Max(1, count));

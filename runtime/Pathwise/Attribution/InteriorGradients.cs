@@ -34,6 +34,11 @@ public sealed record InteriorGradientsOptions
     {
         if (Alphas is not null)
         {
+            if (Alphas.Length == 0)
+            {
+                throw new ArgumentException("Expected at least one scaling factor; got none.", nameof(Alphas));
+            }
+
             foreach (double alpha in Alphas)
             {
                 if (!(alpha >= 0 && alpha <= 1))

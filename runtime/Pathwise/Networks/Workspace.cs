@@ -39,7 +39,7 @@ public sealed class Workspace<T> where T : unmanaged, IFloatingPointIeee754<T>
         {
             Layer layer = network.Layers[i];
             widest = Math.Max(widest, layer.Size);
-            if (layer.Kind == LayerKind.Flatten)
+            if (layer.Kind == LayerKind.Flatten && !layer.HasActivation)
             {
                 // Flatten is a view: it shares its input's memory.
                 _activations[i] = _activations[i - 1];
@@ -51,9 +51,9 @@ public sealed class Workspace<T> where T : unmanaged, IFloatingPointIeee754<T>
                 _gradients[i] = new T[checked(capacity * layer.Size)];
             }
 
-            if (layer.Kind == LayerKind.Activation)
+            if (ReadsInputAsPreActivation(layer))
             {
-                // An activation-only layer's value before activation is its input.
+                // An activation-only layer's (or an activated flatten's) value before activation is its input.
                 _preActivations[i] = _activations[i - 1];
                 _preActivationGradients[i] = _gradients[i - 1];
             }
@@ -139,8 +139,8 @@ public sealed class Workspace<T> where T : unmanaged, IFloatingPointIeee754<T>
             for (int i = 0; i < layers; i++)
             {
                 Layer layer = Network.Layers[i];
-                tangents[i] = layer.Kind == LayerKind.Flatten ? tangents[i - 1] : new T[Capacity * layer.Size];
-                preActivation[i] = layer.Kind == LayerKind.Activation ? tangents[i - 1]
+                tangents[i] = layer.Kind == LayerKind.Flatten && !layer.HasActivation ? tangents[i - 1] : new T[Capacity * layer.Size];
+                preActivation[i] = ReadsInputAsPreActivation(layer) ? tangents[i - 1]
                     : layer.HasActivation ? new T[Capacity * layer.Size]
                     : tangents[i];
             }
@@ -151,6 +151,10 @@ public sealed class Workspace<T> where T : unmanaged, IFloatingPointIeee754<T>
 
         return (_tangents, _preActivationTangents);
     }
+
+    /// <summary>Layers whose operation leaves the values as they are, so their activation reads the previous layer's output.</summary>
+    private static bool ReadsInputAsPreActivation(Layer layer) =>
+        layer.Kind == LayerKind.Activation || (layer.Kind == LayerKind.Flatten && layer.HasActivation);
 
     private Span<T> Slice(T[][] buffers, Layer layer, int count)
     {

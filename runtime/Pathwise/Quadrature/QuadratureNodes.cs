@@ -68,7 +68,7 @@ public sealed class QuadratureNodes
 
     /// <summary>
     /// Gauss–Legendre nodes and weights mapped to [0, 1]: Newton's method on <c>P_n</c> from the
-    /// Tricomi initial guess, each root refined until the step is below one ulp; weights
+    /// Tricomi initial guess, each root refined until the step is within a few ulps; weights
     /// <c>2 / ((1 - x^2) P_n'(x)^2)</c>, halved for the interval's length.
     /// </summary>
     private static void GaussLegendre(double[] alphas, double[] weights)
@@ -85,7 +85,8 @@ public sealed class QuadratureNodes
                 derivative = slope;
                 double step = value / slope;
                 x -= step;
-                if (Math.Abs(step) <= 2 * double.Epsilon + 1e-17 * Math.Abs(x))
+                // Converged once the step is within a few ulps of x: Newton's next step would only shuffle rounding.
+                if (Math.Abs(step) <= 4 * (Math.BitIncrement(Math.Abs(x)) - Math.Abs(x)))
                 {
                     break;
                 }
