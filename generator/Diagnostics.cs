@@ -49,12 +49,24 @@ internal static class Diagnostics
         "'{0}' carries a layer attribute, so it must be a non-static 'partial' property of type '{1}' with only a getter, e.g. 'public partial {1} {0} {{ get; }}'");
 
     public static readonly DiagnosticDescriptor UnsupportedType = Error(
-        "PW0011", "Network class must be top-level and non-generic",
-        "Network class '{0}' must be a top-level, non-generic class; move it out of '{1}' or remove its type parameters");
+        "PW0011", "Network must be a top-level, non-generic class",
+        "Network '{0}' must be a top-level, non-generic class: {1}");
 
     public static readonly DiagnosticDescriptor BadInputShape = Error(
         "PW0012", "Input shape must be [features] or [channels, height, width]",
         "Input '{0}' has shape {1}; declare [Input(features)] or [Input(channels, height, width)] with positive sizes");
+
+    public static readonly DiagnosticDescriptor NameClash = Error(
+        "PW0013", "Generated member name clash",
+        "Layer '{0}' needs the generated member '{1}', which clashes with {2}; rename the layer");
+
+    public static readonly DiagnosticDescriptor TooLarge = Error(
+        "PW0014", "Layer too large",
+        "Layer '{0}' needs {1} elements for {2}, more than a .NET array holds ({3}); use smaller sizes");
+
+    public static readonly DiagnosticDescriptor BadScalar = Error(
+        "PW0015", "Setting out of range",
+        "Layer '{0}': {1} must be {2}, but is {3}");
 
     private static readonly Dictionary<string, DiagnosticDescriptor> s_byId = new()
     {
@@ -70,6 +82,9 @@ internal static class Diagnostics
         [BadLayerMember.Id] = BadLayerMember,
         [UnsupportedType.Id] = UnsupportedType,
         [BadInputShape.Id] = BadInputShape,
+        [NameClash.Id] = NameClash,
+        [TooLarge.Id] = TooLarge,
+        [BadScalar.Id] = BadScalar,
     };
 
     public static DiagnosticDescriptor ById(string id) => s_byId[id];

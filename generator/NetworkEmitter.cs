@@ -126,7 +126,7 @@ internal static class NetworkEmitter
             _w.Line("    [");
             foreach ((LayerSpec _, string name, string dims, string _, int _) in Tensors())
             {
-                _w.Line($"        new(\"{name}\", [{dims}]),");
+                _w.Line($"        new({Quoted(name)}, [{dims}]),");
             }
 
             _w.Line("    ]);");
@@ -160,7 +160,7 @@ internal static class NetworkEmitter
             {
                 (LayerSpec layer, string name, string dims, string role, int fanIn) = tensors[i];
                 string end = i == tensors.Count - 1 ? ";" : "";
-                _w.Line($"    .Add(\"{name}\", {Runtime}.ParameterRole.{role}, {fanIn}, [{dims}], {TensorField(layer, name)}){end}");
+                _w.Line($"    .Add({Quoted(name)}, {Runtime}.ParameterRole.{role}, {fanIn}, [{dims}], {TensorField(layer, name)}){end}");
             }
 
             if (tensors.Count == 0)
@@ -177,7 +177,7 @@ internal static class NetworkEmitter
                 string type = layer.Op == LayerOp.Input ? "InputLayer" : "Layer";
                 string access = layer.Accessibility.Length > 0 ? layer.Accessibility + " " : "";
                 _w.Line($"/// <summary>{Describe(layer)}, output {layer.Out}.</summary>");
-                _w.Line($"{access}partial {Runtime}.{type} {layer.Member} => {LayerField(layer)};");
+                _w.Line($"{access}partial {Runtime}.{type} {GeneratedNames.Identifier(layer.Member)} => {LayerField(layer)};");
                 _w.Line();
             }
         }
@@ -639,7 +639,7 @@ internal static class NetworkEmitter
             var parts = new List<string>();
             if (layer.Op is LayerOp.Dense or LayerOp.Conv2D or LayerOp.BatchNorm)
             {
-                parts.Add($"weightName: \"{layer.WeightName}\"");
+                parts.Add($"weightName: {Quoted(layer.WeightName)}");
             }
 
             if (layer.Op is LayerOp.Conv2D or LayerOp.MaxPool2D or LayerOp.AvgPool2D)
@@ -690,20 +690,16 @@ internal static class NetworkEmitter
             return layer.Activation == Activation.None ? op : $"{op}, then {layer.Activation}";
         }
 
-        private static string Camel(string member) => char.ToLowerInvariant(member[0]) + member.Substring(1);
+        private static string LayerField(LayerSpec layer) => GeneratedNames.LayerField(layer.Member);
 
-        private static string LayerField(LayerSpec layer) => "s_" + Camel(layer.Member);
+        private static string ShapeField(LayerSpec layer) => GeneratedNames.ShapeField(layer.Member);
 
-        private static string ShapeField(LayerSpec layer) => "s_" + Camel(layer.Member) + "Shape";
+        private static string Field(LayerSpec layer, string suffix) => GeneratedNames.Field(layer.Member, suffix);
 
-        private static string Field(LayerSpec layer, string suffix) => "_" + Camel(layer.Member) + suffix;
+        private static string TensorField(LayerSpec layer, string tensorName) =>
+            GeneratedNames.TensorField(layer.Member, tensorName.Substring(layer.WeightName.Length + 1));
 
-        private static string TensorField(LayerSpec layer, string tensorName)
-        {
-            string suffix = tensorName.Substring(layer.WeightName.Length + 1);
-            string pascal = string.Concat(suffix.Split('_').Select(part => char.ToUpperInvariant(part[0]) + part.Substring(1)));
-            return Field(layer, pascal);
-        }
+        private static string Quoted(string text) => Microsoft.CodeAnalysis.CSharp.SymbolDisplay.FormatLiteral(text, quote: true);
 
         private static string Shape(ShapeSpec shape) => shape.Rank == 1
             ? $"new {Runtime}.TensorShape({shape.Channels})"

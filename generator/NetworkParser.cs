@@ -29,7 +29,7 @@ internal static class NetworkParser
     public static ParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken ct)
     {
         var type = (INamedTypeSymbol)context.TargetSymbol;
-        var syntax = (ClassDeclarationSyntax)context.TargetNode;
+        var syntax = (TypeDeclarationSyntax)context.TargetNode;
         var diagnostics = new List<DiagnosticInfo>();
 
         if (!syntax.Modifiers.Any(SyntaxKind.PartialKeyword))
@@ -38,10 +38,14 @@ internal static class NetworkParser
             return Result(null, diagnostics);
         }
 
-        if (type.ContainingType is not null || type.IsGenericType)
+        string? unsupported =
+            syntax is RecordDeclarationSyntax ? "declare it as a 'partial class', not a record"
+            : type.ContainingType is not null ? $"move it out of '{type.ContainingType.Name}'"
+            : type.IsGenericType ? "remove its type parameters"
+            : null;
+        if (unsupported is not null)
         {
-            string container = type.ContainingType?.Name ?? type.Name;
-            diagnostics.Add(DiagnosticInfo.Create(Diagnostics.UnsupportedType, syntax.Identifier.GetLocation(), type.Name, container));
+            diagnostics.Add(DiagnosticInfo.Create(Diagnostics.UnsupportedType, syntax.Identifier.GetLocation(), type.Name, unsupported));
             return Result(null, diagnostics);
         }
 
@@ -74,7 +78,7 @@ internal static class NetworkParser
         for (int i = 0; i < declared.Count; i++)
         {
             ct.ThrowIfCancellationRequested();
-            LayerSpec? layer = Infer(declared[i], i, declared.Count, shape, diagnostics);
+            LayerSpec? layer = Infer(declared[i], i, declared.Count, shape, element, diagnostics);
             if (layer is null)
             {
                 return Result(null, diagnostics);
@@ -95,6 +99,11 @@ internal static class NetworkParser
             shape = layer.Out;
         }
 
+        if (!CheckNames(type, declared, layers, diagnostics))
+        {
+            return Result(null, diagnostics);
+        }
+
         if (layers.Count < 2)
         {
             diagnostics.Add(DiagnosticInfo.Create(Diagnostics.UnsupportedLayerOrder, declared[0].MemberLocation, declared[0].Property.Name, "a network needs at least one layer after its input; declare one, e.g. [Dense(10)]"));
@@ -102,10 +111,48 @@ internal static class NetworkParser
         }
 
         string ns = type.ContainingNamespace.IsGlobalNamespace ? "" : type.ContainingNamespace.ToDisplayString();
-        // A static Load needs 'new T()'; a type whose constructors all take arguments gets only LoadWeights.
-        bool parameterless = type.InstanceConstructors.Any(c => c.Parameters.Length == 0);
+        // A static Load needs 'new T()'; a type whose constructors all need arguments gets only LoadWeights.
+        bool parameterless = type.InstanceConstructors.Any(c => c.Parameters.All(p => p.IsOptional || p.IsParams));
         var spec = new NetworkSpec(ns, type.Name, element, new EquatableArray<LayerSpec>(layers), parameterless);
         return Result(spec, diagnostics);
+    }
+
+    /// <summary>
+    /// Every identifier the emitter will declare must be free: not another layer's, not one every network
+    /// has, and not a member the user already wrote.
+    /// </summary>
+    private static bool CheckNames(INamedTypeSymbol type, List<DeclaredLayer> declared, List<LayerSpec> layers, List<DiagnosticInfo> diagnostics)
+    {
+        var owners = new Dictionary<string, string>(System.StringComparer.Ordinal);
+        foreach (string name in GeneratedNames.NetworkMembers)
+        {
+            owners[name] = "a member every generated network has";
+        }
+
+        var layerMembers = new HashSet<string>(layers.Select(l => l.Member), System.StringComparer.Ordinal);
+        foreach (string name in type.MemberNames)
+        {
+            if (!layerMembers.Contains(name) && !owners.ContainsKey(name))
+            {
+                owners[name] = $"the member '{name}' of '{type.Name}'";
+            }
+        }
+
+        for (int i = 0; i < layers.Count; i++)
+        {
+            foreach (string name in new[] { layers[i].Member }.Concat(GeneratedNames.ForLayer(layers[i])))
+            {
+                if (owners.TryGetValue(name, out string? owner))
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(Diagnostics.NameClash, declared[i].MemberLocation, layers[i].Member, name, owner));
+                    return false;
+                }
+
+                owners[name] = $"layer '{layers[i].Member}'";
+            }
+        }
+
+        return true;
     }
 
     private static ParseResult Result(NetworkSpec? spec, List<DiagnosticInfo> diagnostics) =>
@@ -216,7 +263,7 @@ internal static class NetworkParser
         return name.EndsWith("Attribute", System.StringComparison.Ordinal) ? name.Substring(0, name.Length - "Attribute".Length) : name;
     }
 
-    private static LayerSpec? Infer(DeclaredLayer declared, int index, int count, ShapeSpec? input, List<DiagnosticInfo> diagnostics)
+    private static LayerSpec? Infer(DeclaredLayer declared, int index, int count, ShapeSpec? input, ElementType element, List<DiagnosticInfo> diagnostics)
     {
         string member = declared.Property.Name;
         AttributeData? operation = declared.Operation;
@@ -240,6 +287,12 @@ internal static class NetworkParser
         if ((activation == Activation.Softmax || activation == Activation.LogSoftmax) && index != count - 1)
         {
             diagnostics.Add(DiagnosticInfo.Create(Diagnostics.SoftmaxNotLast, declared.ActivationLocation, member, activation.ToString()));
+            return null;
+        }
+
+        if (activation == Activation.LeakyReLU && !IsFinite(slope))
+        {
+            diagnostics.Add(DiagnosticInfo.Create(Diagnostics.BadScalar, declared.ActivationLocation, member, "the negative slope", "a finite number", Format(slope)));
             return null;
         }
 
@@ -332,9 +385,10 @@ internal static class NetworkParser
             case LayerOp.BatchNorm:
             {
                 double epsilon = Named(operation, "Epsilon") as double? ?? 1e-5;
-                if (!(epsilon > 0))
+                if (!(epsilon > 0) || !IsFinite(epsilon) || (element == ElementType.Float32 && !((float)epsilon > 0 && !float.IsInfinity((float)epsilon))))
                 {
-                    diagnostics.Add(DiagnosticInfo.Create(Diagnostics.NonPositiveSize, at, member, "Epsilon", "positive", epsilon.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+                    string expected = element == ElementType.Float32 ? "positive, finite and representable as a float" : "positive and finite";
+                    diagnostics.Add(DiagnosticInfo.Create(Diagnostics.BadScalar, at, member, "Epsilon", expected, Format(epsilon)));
                     return null;
                 }
 
@@ -346,6 +400,20 @@ internal static class NetworkParser
             default:
                 output = input!;
                 break;
+        }
+
+        long elements = (long)output.Channels * output.Height * output.Width;
+        long weights = op switch
+        {
+            LayerOp.Dense => (long)output.Channels * input!.Channels * input.Height * input.Width,
+            LayerOp.Conv2D => (long)output.Channels * input!.Channels * settings.Kernel * settings.Kernel,
+            _ => 0,
+        };
+        if (elements > MaxElements || weights > MaxElements)
+        {
+            bool weightsTooMany = weights > MaxElements;
+            diagnostics.Add(DiagnosticInfo.Create(Diagnostics.TooLarge, at, member, Format(weightsTooMany ? weights : elements), weightsTooMany ? "its weights" : "one point's output", Format(MaxElements)));
+            return null;
         }
 
         if ((activation == Activation.Softmax || activation == Activation.LogSoftmax) && output.Rank != 1)
@@ -466,6 +534,15 @@ internal static class NetworkParser
             height.ToString(System.Globalization.CultureInfo.InvariantCulture), width.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         return false;
     }
+
+    /// <summary>The most elements one buffer may need; a workspace also multiplies this by its capacity, checked at run time.</summary>
+    private const long MaxElements = int.MaxValue / 8;
+
+    private static bool IsFinite(double value) => !double.IsNaN(value) && !double.IsInfinity(value);
+
+    private static string Format(double value) => value.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+
+    private static string Format(long value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     private static bool HasWeights(LayerOp op) => op is LayerOp.Dense or LayerOp.Conv2D or LayerOp.BatchNorm;
 

@@ -98,9 +98,45 @@ public sealed class DiagnosticTests
         AssertSingle(Network("[Input(4, 4)] public partial InputLayer X { get; }\n[Dense(2)] public partial Layer D { get; }"), "PW0012", "Input(4, 4)");
 
     [Fact]
+    public void RecordNetwork_PW0011() =>
+        AssertSingle("using Pathwise;\n[Network] public partial record Net { [Input(4)] public partial InputLayer X { get; } [Dense(2)] public partial Layer D { get; } }", "PW0011", "Net");
+
+    [Fact]
+    public void LayersThatDifferOnlyInFirstLetterCase_PW0013() =>
+        AssertSingle(Network("[Input(4)] public partial InputLayer X { get; }\n[Dense(3)] public partial Layer Hidden { get; }\n[Dense(2, WeightName = \"other\")] public partial Layer hidden { get; }"), "PW0013", "hidden");
+
+    [Fact]
+    public void LayerNamedLikeAGeneratedMember_PW0013() =>
+        AssertSingle(Network("[Input(4)] public partial InputLayer X { get; }\n[Dense(3)] public partial Layer Info { get; }"), "PW0013", "Info");
+
+    [Fact]
+    public void ShapeFieldClash_PW0013() =>
+        AssertSingle(Network("[Input(1, 6, 6)] public partial InputLayer X { get; }\n[Conv2D(2)] public partial Layer Conv { get; }\n[Flatten] public partial Layer ConvShape { get; }"), "PW0013", "ConvShape");
+
+    [Fact]
+    public void UserMemberClash_PW0013() =>
+        AssertSingle(Network("private readonly float[] _denseWeight = new float[1];\n[Input(4)] public partial InputLayer X { get; }\n[Dense(2)] public partial Layer Dense { get; }"), "PW0013", "Dense");
+
+    [Fact]
+    public void HugeDense_PW0014() =>
+        AssertSingle(Network("[Input(100000)] public partial InputLayer X { get; }\n[Dense(100000)] public partial Layer D { get; }"), "PW0014", "Dense(100000)");
+
+    [Fact]
+    public void HugeInput_PW0014() =>
+        AssertSingle(Network("[Input(50000, 50000, 1)] public partial InputLayer X { get; }\n[Dense(2)] public partial Layer D { get; }"), "PW0014", "Input(50000, 50000, 1)");
+
+    [Fact]
+    public void NaNSlope_PW0015() =>
+        AssertSingle(Network("[Input(4)] public partial InputLayer X { get; }\n[Dense(2), LeakyReLU(double.NaN)] public partial Layer D { get; }"), "PW0015", "LeakyReLU(double.NaN)");
+
+    [Fact]
+    public void EpsilonThatOverflowsFloat_PW0015() =>
+        AssertSingle(Network("[Input(4)] public partial InputLayer X { get; }\n[BatchNorm(Epsilon = 1e300)] public partial Layer B { get; }"), "PW0015", "BatchNorm(Epsilon = 1e300)");
+
+    [Fact]
     public void EveryDiagnosticHasAFixInItsMessage()
     {
-        foreach (var id in new[] { "PW0001", "PW0002", "PW0003", "PW0004", "PW0005", "PW0006", "PW0007", "PW0008", "PW0009", "PW0010", "PW0011", "PW0012" })
+        foreach (var id in new[] { "PW0001", "PW0002", "PW0003", "PW0004", "PW0005", "PW0006", "PW0007", "PW0008", "PW0009", "PW0010", "PW0011", "PW0012", "PW0013", "PW0014", "PW0015" })
         {
             DiagnosticDescriptor descriptor = Diagnostics.ById(id);
             Assert.Equal(DiagnosticSeverity.Error, descriptor.DefaultSeverity);

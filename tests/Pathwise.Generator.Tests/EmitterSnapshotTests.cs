@@ -64,6 +64,8 @@ public sealed class DeclarationShapeTests
     [InlineData("using Pathwise;\nnamespace N; [Network] public partial class Flat1D { [Input(5)] public partial InputLayer X { get; } [Flatten] public partial Layer F { get; } [BatchNorm] public partial Layer B { get; } }")]
     [InlineData("using Pathwise;\nnamespace N; public partial class UserCode { public int Existing => 1; } [Network] public partial class WithMembers { public WithMembers(int seed) { } private WithMembers() { } [Input(2)] public partial InputLayer X { get; } public int Other { get; set; } [Dense(1)] public partial Layer Y { get; } }")]
     [InlineData("using Pathwise;\nnamespace N; [Network] public partial class OnlyArgs { public OnlyArgs(int seed) { } [Input(2)] public partial InputLayer X { get; } [Dense(1)] public partial Layer Y { get; } }")]
+    [InlineData("using Pathwise;\nnamespace N; [Network] public partial class Keywords { [Input(2)] public partial InputLayer @in { get; } [Dense(1, WeightName = \"odd \\\"name\\\"\")] public partial Layer @class { get; } }")]
+    [InlineData("using Pathwise;\nnamespace N; [Network] public partial class OptionalArgs { public OptionalArgs(int seed = 0) { } [Input(2)] public partial InputLayer X { get; } [Dense(1)] public partial Layer Y { get; } public static OptionalArgs FromFile(string path) => Load(path); }")]
     public void GeneratedCode_Compiles(string source)
     {
         GeneratorRun run = GeneratorHarness.Run(source);
