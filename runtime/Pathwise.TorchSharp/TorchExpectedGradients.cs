@@ -39,9 +39,18 @@ public sealed class TorchExpectedGradients<T> : IDisposable where T : unmanaged,
         BaselineCount = baselines.Length / _length;
         Options = options ?? new IntegratedGradientsOptions();
         _path = new TorchPath<T>(network, Options);
-        using (NewDisposeScope())
+        try
         {
-            _baselines = network.InputTensor(baselines, BaselineCount).DetachFromDisposeScope(); // [count, ...input]
+            using (NewDisposeScope())
+            {
+                _baselines = network.InputTensor(baselines, BaselineCount).DetachFromDisposeScope(); // [count, ...input]
+            }
+        }
+        catch
+        {
+            // Nothing half-built outlives a failed constructor: the path's device tensors go too.
+            _path.Dispose();
+            throw;
         }
     }
 

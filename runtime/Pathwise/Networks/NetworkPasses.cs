@@ -62,7 +62,10 @@ public static class NetworkPasses
         workspace.Gradients(info.Input, count).CopyTo(gradients);
     }
 
-    /// <summary>The fused path-gradient pass (see the output-weighting overload) for one target output.</summary>
+    /// <summary>
+    /// The fused path-gradient pass (see the output-weighting overload) for one target output. Its one-hot
+    /// weighting lives on the stack for up to 256 outputs (on the heap beyond).
+    /// </summary>
     public static void PathGradients<T>(
         this INetwork<T> network,
         ReadOnlySpan<T> baseline,
