@@ -149,7 +149,7 @@ internal sealed class PathIntegrator<T> where T : unmanaged, IFloatingPointIeee7
     }
 
     /// <summary>Sets the output gradient of every point of the chunk to the explained weighting.</summary>
-    public void SeedOutput(int count) => Broadcast(OutputWeights, Workspace.OutputGradient(count));
+    public void SeedOutput(int count) => Kernels.PathKernel.Broadcast<T>(OutputWeights, Workspace.OutputGradient(count));
 
     /// <summary>Forward, seed and full backward on one chunk; every layer's gradient is then in the workspace.</summary>
     public int ForwardBackward(int start, CancellationToken cancellationToken)
@@ -176,14 +176,6 @@ internal sealed class PathIntegrator<T> where T : unmanaged, IFloatingPointIeee7
         input.CopyTo(points.Slice(Info.InputLength));
         Network.ForwardFrom(Info.Input, Workspace, 2);
         return Workspace.Activations(layer, 2);
-    }
-
-    public static void Broadcast(ReadOnlySpan<T> row, Span<T> destination)
-    {
-        for (int offset = 0; offset < destination.Length; offset += row.Length)
-        {
-            row.CopyTo(destination.Slice(offset, row.Length));
-        }
     }
 
     public static double Dot(ReadOnlySpan<T> x, ReadOnlySpan<T> y)

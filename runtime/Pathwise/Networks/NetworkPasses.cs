@@ -52,11 +52,7 @@ public static class NetworkPasses
         }
 
         network.ForwardPath(baseline, direction, alphas, workspace);
-        Span<T> outputGradient = workspace.OutputGradient(count);
-        for (int k = 0; k < count; k++)
-        {
-            outputWeights.CopyTo(outputGradient.Slice(k * info.OutputLength, info.OutputLength));
-        }
+        Kernels.PathKernel.Broadcast(outputWeights, workspace.OutputGradient(count));
 
         network.BackwardFrom(info.Output, workspace, count);
         workspace.Gradients(info.Input, count).CopyTo(gradients);
