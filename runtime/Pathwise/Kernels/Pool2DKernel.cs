@@ -2,6 +2,8 @@ using System;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Pathwise.Kernels;
 
@@ -19,7 +21,12 @@ public static class Pool2DKernel
     {
         int planes = Validate(x.Length, "x", y.Length, "y", count, shape, forward: true);
         int plane = shape.Height * shape.Width, outHeight = shape.OutHeight, outWidth = shape.OutWidth, outPlane = outHeight * outWidth;
-        bool pairs = shape.Kernel == 2 && shape.Stride == 2;
+        if (shape.Kernel == 2 && shape.Stride == 2)
+        {
+            MaxForwardPairs(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(y), planes, shape.Height, shape.Width);
+            return;
+        }
+
         for (int p = 0; p < planes; p++)
         {
             ref T xPlane = ref Unsafe.Add(ref MemoryMarshal.GetReference(x), p * plane);
@@ -28,7 +35,7 @@ public static class Pool2DKernel
             {
                 for (int ow = 0; ow < outWidth; ow++)
                 {
-                    int arg = pairs ? ArgMax2x2(ref xPlane, oh, ow, shape) : ArgMax(ref xPlane, oh, ow, shape);
+                    int arg = ArgMax(ref xPlane, oh, ow, shape);
                     Unsafe.Add(ref yPlane, oh * outWidth + ow) = Unsafe.Add(ref xPlane, arg);
                 }
             }
@@ -51,7 +58,12 @@ public static class Pool2DKernel
         int planes = Validate(dy.Length, "dy", dx.Length, "dx", count, shape, forward: false);
         ThrowHelper.RequireLength(x.Length, planes * shape.Height * shape.Width, nameof(x));
         int plane = shape.Height * shape.Width, outHeight = shape.OutHeight, outWidth = shape.OutWidth, outPlane = outHeight * outWidth;
-        bool pairs = shape.Kernel == 2 && shape.Stride == 2;
+        if (shape.Kernel == 2 && shape.Stride == 2)
+        {
+            MaxBackwardPairs(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(dy), ref MemoryMarshal.GetReference(dx), planes, shape.Height, shape.Width);
+            return;
+        }
+
         dx.Slice(0, planes * plane).Clear();
         for (int p = 0; p < planes; p++)
         {
@@ -62,7 +74,7 @@ public static class Pool2DKernel
             {
                 for (int ow = 0; ow < outWidth; ow++)
                 {
-                    int arg = pairs ? ArgMax2x2(ref xPlane, oh, ow, shape) : ArgMax(ref xPlane, oh, ow, shape);
+                    int arg = ArgMax(ref xPlane, oh, ow, shape);
                     Unsafe.Add(ref dxPlane, arg) += Unsafe.Add(ref dyPlane, oh * outWidth + ow);
                 }
             }
@@ -85,6 +97,12 @@ public static class Pool2DKernel
         int planes = Validate(tx.Length, "tx", ty.Length, "ty", count, shape, forward: true);
         ThrowHelper.RequireLength(x.Length, planes * shape.Height * shape.Width, nameof(x));
         int plane = shape.Height * shape.Width, outPlane = shape.OutHeight * shape.OutWidth;
+        if (shape.Kernel == 2 && shape.Stride == 2)
+        {
+            MaxTangentPairs(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(tx), ref MemoryMarshal.GetReference(ty), planes, shape.Height, shape.Width);
+            return;
+        }
+
         for (int p = 0; p < planes; p++)
         {
             ref T xPlane = ref Unsafe.Add(ref MemoryMarshal.GetReference(x), p * plane);
@@ -175,42 +193,6 @@ public static class Pool2DKernel
     }
 
     // Index within the plane of the first maximum (row-major) of the window at (oh, ow); the first NaN wins.
-    /// <summary>
-    /// <see cref="ArgMax{T}"/> for the common 2x2 window with stride 2, unrolled: strict comparisons keep the
-    /// first maximum in row-major order; a window holding a NaN takes the general path, where the NaN wins.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int ArgMax2x2<T>(ref T plane, int oh, int ow, Pool2DShape shape)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        int start = 2 * (oh * shape.Width + ow);
-        int below = start + shape.Width;
-        T a = Unsafe.Add(ref plane, start);
-        T b = Unsafe.Add(ref plane, start + 1);
-        T c = Unsafe.Add(ref plane, below);
-        T d = Unsafe.Add(ref plane, below + 1);
-        if (T.IsNaN(a) || T.IsNaN(b) || T.IsNaN(c) || T.IsNaN(d))
-        {
-            return ArgMax(ref plane, oh, ow, shape);
-        }
-
-        int best = start;
-        T value = a;
-        if (b > value)
-        {
-            value = b;
-            best = start + 1;
-        }
-
-        if (c > value)
-        {
-            value = c;
-            best = below;
-        }
-
-        return d > value ? below + 1 : best;
-    }
-
     private static int ArgMax<T>(ref T plane, int oh, int ow, Pool2DShape shape)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -243,6 +225,301 @@ public static class Pool2DKernel
         return best;
     }
 
+    // ---- 2x2 window, stride 2: a pair of input rows at a time, vectorised across output columns ----
+    // Window [a b; c d]. The first maximum in row-major order is the top winner (b if b > a, else a) unless the
+    // bottom winner (d if d > c, else c) is strictly greater. A vector holding a NaN window takes the scalar path.
+
+    // [planes, H, W] -> [planes, H / 2, W / 2]
+    private static void MaxForwardPairs<T>(ref T x, ref T y, int planes, int height, int width)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int outHeight = height / 2, outWidth = width / 2, plane = height * width, outPlane = outHeight * outWidth;
+        for (int p = 0; p < planes; p++)
+        {
+            ref T xPlane = ref Unsafe.Add(ref x, p * plane);
+            ref T yPlane = ref Unsafe.Add(ref y, p * outPlane);
+            for (int oh = 0; oh < outHeight; oh++)
+            {
+                ref T top = ref Unsafe.Add(ref xPlane, 2 * oh * width);
+                ref T yRow = ref Unsafe.Add(ref yPlane, oh * outWidth);
+                int ow = 0;
+                if (Pair256<T>.IsSupported && outWidth >= Pair256<T>.Count)
+                {
+                    ow = ForwardVector<T, Vector256<T>, Pair256<T>>(ref top, width, ref yRow, outWidth);
+                }
+                else if (Pair128<T>.IsSupported && outWidth >= Pair128<T>.Count)
+                {
+                    ow = ForwardVector<T, Vector128<T>, Pair128<T>>(ref top, width, ref yRow, outWidth);
+                }
+
+                for (; ow < outWidth; ow++)
+                {
+                    Unsafe.Add(ref yRow, ow) = Unsafe.Add(ref top, ArgMaxPair(ref top, width, ow));
+                }
+            }
+        }
+    }
+
+    // dx [planes, H, W] (overwritten: argmax positions get 0 + dy, the rest of the window and any odd row/column 0)
+    private static void MaxBackwardPairs<T>(ref T x, ref T dy, ref T dx, int planes, int height, int width)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int outHeight = height / 2, outWidth = width / 2, plane = height * width, outPlane = outHeight * outWidth;
+        for (int p = 0; p < planes; p++)
+        {
+            ref T xPlane = ref Unsafe.Add(ref x, p * plane);
+            ref T dyPlane = ref Unsafe.Add(ref dy, p * outPlane);
+            ref T dxPlane = ref Unsafe.Add(ref dx, p * plane);
+            for (int oh = 0; oh < outHeight; oh++)
+            {
+                int offset = 2 * oh * width;
+                ref T top = ref Unsafe.Add(ref xPlane, offset);
+                ref T dxTop = ref Unsafe.Add(ref dxPlane, offset);
+                ref T dyRow = ref Unsafe.Add(ref dyPlane, oh * outWidth);
+                int ow = 0;
+                if (Pair256<T>.IsSupported && outWidth >= Pair256<T>.Count)
+                {
+                    ow = BackwardVector<T, Vector256<T>, Pair256<T>>(ref top, width, ref dyRow, ref dxTop, outWidth);
+                }
+                else if (Pair128<T>.IsSupported && outWidth >= Pair128<T>.Count)
+                {
+                    ow = BackwardVector<T, Vector128<T>, Pair128<T>>(ref top, width, ref dyRow, ref dxTop, outWidth);
+                }
+
+                for (; ow < outWidth; ow++)
+                {
+                    BackwardScalar(ref top, width, Unsafe.Add(ref dyRow, ow), ref dxTop, ow);
+                }
+
+                if ((width & 1) != 0)
+                {
+                    Unsafe.Add(ref dxTop, width - 1) = T.Zero;
+                    Unsafe.Add(ref dxTop, 2 * width - 1) = T.Zero;
+                }
+            }
+
+            if ((height & 1) != 0)
+            {
+                MemoryMarshal.CreateSpan(ref Unsafe.Add(ref dxPlane, (height - 1) * width), width).Clear();
+            }
+        }
+    }
+
+    // [planes, H, W] -> [planes, H / 2, W / 2]
+    private static void MaxTangentPairs<T>(ref T x, ref T tx, ref T ty, int planes, int height, int width)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int outHeight = height / 2, outWidth = width / 2, plane = height * width, outPlane = outHeight * outWidth;
+        for (int p = 0; p < planes; p++)
+        {
+            ref T xPlane = ref Unsafe.Add(ref x, p * plane);
+            ref T txPlane = ref Unsafe.Add(ref tx, p * plane);
+            ref T tyPlane = ref Unsafe.Add(ref ty, p * outPlane);
+            for (int oh = 0; oh < outHeight; oh++)
+            {
+                ref T top = ref Unsafe.Add(ref xPlane, 2 * oh * width);
+                ref T tTop = ref Unsafe.Add(ref txPlane, 2 * oh * width);
+                ref T tyRow = ref Unsafe.Add(ref tyPlane, oh * outWidth);
+                int ow = 0;
+                if (Pair256<T>.IsSupported && outWidth >= Pair256<T>.Count)
+                {
+                    ow = TangentVector<T, Vector256<T>, Pair256<T>>(ref top, ref tTop, width, ref tyRow, outWidth);
+                }
+                else if (Pair128<T>.IsSupported && outWidth >= Pair128<T>.Count)
+                {
+                    ow = TangentVector<T, Vector128<T>, Pair128<T>>(ref top, ref tTop, width, ref tyRow, outWidth);
+                }
+
+                for (; ow < outWidth; ow++)
+                {
+                    Unsafe.Add(ref tyRow, ow) = Unsafe.Add(ref tTop, ArgMaxPair(ref top, width, ow));
+                }
+            }
+        }
+    }
+
+    // Offset from top of the first maximum (row-major) of window ow in the row pair; the first NaN wins.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int ArgMaxPair<T>(ref T top, int width, int ow)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int i = 2 * ow, j = i + width;
+        T a = Unsafe.Add(ref top, i), b = Unsafe.Add(ref top, i + 1), c = Unsafe.Add(ref top, j), d = Unsafe.Add(ref top, j + 1);
+        if (T.IsNaN(a))
+        {
+            return i;
+        }
+
+        if (T.IsNaN(b))
+        {
+            return i + 1;
+        }
+
+        if (T.IsNaN(c))
+        {
+            return j;
+        }
+
+        if (T.IsNaN(d))
+        {
+            return j + 1;
+        }
+
+        int best = b > a ? i + 1 : i;
+        T value = b > a ? b : a;
+        if (c > value)
+        {
+            value = c;
+            best = j;
+        }
+
+        return d > value ? j + 1 : best;
+    }
+
+    // Writes all four dx positions of window ow: 0 + g at the argmax, 0 elsewhere.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void BackwardScalar<T>(ref T top, int width, T g, ref T dxTop, int ow)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int i = 2 * ow;
+        int arg = ArgMaxPair(ref top, width, ow);
+        Unsafe.Add(ref dxTop, i) = T.Zero;
+        Unsafe.Add(ref dxTop, i + 1) = T.Zero;
+        Unsafe.Add(ref dxTop, i + width) = T.Zero;
+        Unsafe.Add(ref dxTop, i + width + 1) = T.Zero;
+        Unsafe.Add(ref dxTop, arg) = T.Zero + g;
+    }
+
+    // Deinterleaves the windows ow..ow+N of the row pair into a, b, c, d (in TOps' lane order).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void LoadWindows<T, TV, TOps>(ref T top, int width, int ow, out TV a, out TV b, out TV c, out TV d)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TV : struct
+        where TOps : struct, IPairOps<T, TV>
+    {
+        nuint i = (nuint)(2 * ow), j = i + (nuint)width, n = (nuint)TOps.Count;
+        TV t0 = TOps.Load(ref top, i), t1 = TOps.Load(ref top, i + n);
+        TV u0 = TOps.Load(ref top, j), u1 = TOps.Load(ref top, j + n);
+        a = TOps.Evens(t0, t1);
+        b = TOps.Odds(t0, t1);
+        c = TOps.Evens(u0, u1);
+        d = TOps.Odds(u0, u1);
+    }
+
+    // Processes all outWidth (>= N) windows, the last vector overlapping; returns outWidth.
+    private static int ForwardVector<T, TV, TOps>(ref T top, int width, ref T yRow, int outWidth)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TV : struct
+        where TOps : struct, IPairOps<T, TV>
+    {
+        int n = TOps.Count;
+        for (int ow = 0; ow < outWidth; ow += n)
+        {
+            if (ow > outWidth - n)
+            {
+                ow = outWidth - n;
+            }
+
+            LoadWindows<T, TV, TOps>(ref top, width, ow, out TV a, out TV b, out TV c, out TV d);
+            if (TOps.HasNaN(a, b, c, d))
+            {
+                for (int k = ow; k < ow + n; k++)
+                {
+                    Unsafe.Add(ref yRow, k) = Unsafe.Add(ref top, ArgMaxPair(ref top, width, k));
+                }
+
+                continue;
+            }
+
+            TV upper = TOps.Select(TOps.GreaterThan(b, a), b, a);
+            TV lower = TOps.Select(TOps.GreaterThan(d, c), d, c);
+            TOps.Store(TOps.Fix(TOps.Select(TOps.GreaterThan(lower, upper), lower, upper)), ref yRow, (nuint)ow);
+        }
+
+        return outWidth;
+    }
+
+    private static int BackwardVector<T, TV, TOps>(ref T top, int width, ref T dyRow, ref T dxTop, int outWidth)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TV : struct
+        where TOps : struct, IPairOps<T, TV>
+    {
+        int n = TOps.Count;
+        nuint below = (nuint)width, un = (nuint)n;
+        for (int ow = 0; ow < outWidth; ow += n)
+        {
+            if (ow > outWidth - n)
+            {
+                ow = outWidth - n;
+            }
+
+            LoadWindows<T, TV, TOps>(ref top, width, ow, out TV a, out TV b, out TV c, out TV d);
+            if (TOps.HasNaN(a, b, c, d))
+            {
+                for (int k = ow; k < ow + n; k++)
+                {
+                    BackwardScalar(ref top, width, Unsafe.Add(ref dyRow, k), ref dxTop, k);
+                }
+
+                continue;
+            }
+
+            TV right = TOps.GreaterThan(b, a);
+            TV lowerRight = TOps.GreaterThan(d, c);
+            TV upper = TOps.Select(right, b, a);
+            TV lower = TOps.Select(lowerRight, d, c);
+            TV down = TOps.GreaterThan(lower, upper);
+
+            // 0 + dy, as if accumulated into a cleared dx (turns -0 into +0).
+            TV g = TOps.AddZero(TOps.Fix(TOps.Load(ref dyRow, (nuint)ow)));
+            TV gUpper = TOps.AndNot(g, down), gLower = TOps.And(g, down);
+            TV ga = TOps.AndNot(gUpper, right), gb = TOps.And(gUpper, right);
+            TV gc = TOps.AndNot(gLower, lowerRight), gd = TOps.And(gLower, lowerRight);
+            nuint i = (nuint)(2 * ow);
+            TOps.Store(TOps.InterleaveLower(ga, gb), ref dxTop, i);
+            TOps.Store(TOps.InterleaveUpper(ga, gb), ref dxTop, i + un);
+            TOps.Store(TOps.InterleaveLower(gc, gd), ref dxTop, i + below);
+            TOps.Store(TOps.InterleaveUpper(gc, gd), ref dxTop, i + below + un);
+        }
+
+        return outWidth;
+    }
+
+    private static int TangentVector<T, TV, TOps>(ref T top, ref T tTop, int width, ref T tyRow, int outWidth)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TV : struct
+        where TOps : struct, IPairOps<T, TV>
+    {
+        int n = TOps.Count;
+        for (int ow = 0; ow < outWidth; ow += n)
+        {
+            if (ow > outWidth - n)
+            {
+                ow = outWidth - n;
+            }
+
+            LoadWindows<T, TV, TOps>(ref top, width, ow, out TV a, out TV b, out TV c, out TV d);
+            if (TOps.HasNaN(a, b, c, d))
+            {
+                for (int k = ow; k < ow + n; k++)
+                {
+                    Unsafe.Add(ref tyRow, k) = Unsafe.Add(ref tTop, ArgMaxPair(ref top, width, k));
+                }
+
+                continue;
+            }
+
+            LoadWindows<T, TV, TOps>(ref tTop, width, ow, out TV ta, out TV tb, out TV tc, out TV td);
+            TV right = TOps.GreaterThan(b, a);
+            TV lowerRight = TOps.GreaterThan(d, c);
+            TV down = TOps.GreaterThan(TOps.Select(lowerRight, d, c), TOps.Select(right, b, a));
+            TV t = TOps.Select(down, TOps.Select(lowerRight, td, tc), TOps.Select(right, tb, ta));
+            TOps.Store(TOps.Fix(t), ref tyRow, (nuint)ow);
+        }
+
+        return outWidth;
+    }
+
     // Validates shape, count and the (source, destination) pair; returns the number of planes (count * C).
     private static int Validate(int sourceLength, string sourceName, int destinationLength, string destinationName, int count, Pool2DShape shape, bool forward)
     {
@@ -254,5 +531,167 @@ public static class Pool2DKernel
         ThrowHelper.RequireLength(sourceLength, forward ? inputTotal : outputTotal, sourceName);
         ThrowHelper.RequireDestination(destinationLength, forward ? outputTotal : inputTotal, destinationName);
         return planes;
+    }
+}
+
+/// <summary>
+/// Vector operations of the 2x2/stride-2 max-pool path over one register width. <see cref="Evens"/>/<see cref="Odds"/>
+/// deinterleave two loads (2N inputs) into N windows' left/right values in a lane order that <see cref="Fix"/> maps to
+/// output order (and back, it is an involution); <see cref="InterleaveLower"/>/<see cref="InterleaveUpper"/> undo the
+/// deinterleave.
+/// </summary>
+internal interface IPairOps<T, TVector>
+    where T : unmanaged, IFloatingPointIeee754<T>
+    where TVector : struct
+{
+    static abstract int Count { get; }
+
+    static abstract TVector Load(ref T source, nuint offset);
+
+    static abstract void Store(TVector value, ref T destination, nuint offset);
+
+    static abstract TVector Evens(TVector lower, TVector upper);
+
+    static abstract TVector Odds(TVector lower, TVector upper);
+
+    static abstract TVector Fix(TVector value);
+
+    static abstract TVector InterleaveLower(TVector even, TVector odd);
+
+    static abstract TVector InterleaveUpper(TVector even, TVector odd);
+
+    static abstract TVector GreaterThan(TVector left, TVector right);
+
+    static abstract TVector Select(TVector mask, TVector whenTrue, TVector whenFalse);
+
+    static abstract TVector And(TVector value, TVector mask);
+
+    static abstract TVector AndNot(TVector value, TVector mask);
+
+    static abstract TVector AddZero(TVector value);
+
+    /// <summary>True when any lane of any argument is NaN (may also be true for mixed infinities).</summary>
+    static abstract bool HasNaN(TVector a, TVector b, TVector c, TVector d);
+}
+
+/// <summary><see cref="IPairOps{T, TVector}"/> over <see cref="Vector256{T}"/> (AVX2; lanes in 64-bit-chunk order 0, 2, 1, 3).</summary>
+internal readonly struct Pair256<T> : IPairOps<T, Vector256<T>>
+    where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static bool IsSupported => Avx2.IsSupported && (typeof(T) == typeof(float) || typeof(T) == typeof(double));
+
+    public static int Count => Vector256<T>.Count;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> Load(ref T source, nuint offset) => Vector256.LoadUnsafe(ref source, offset);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store(Vector256<T> value, ref T destination, nuint offset) => value.StoreUnsafe(ref destination, offset);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> Evens(Vector256<T> lower, Vector256<T> upper) => typeof(T) == typeof(float)
+        ? Avx.Shuffle(lower.AsSingle(), upper.AsSingle(), 0b10_00_10_00).As<float, T>()
+        : Avx.Shuffle(lower.AsDouble(), upper.AsDouble(), 0b0000).As<double, T>();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> Odds(Vector256<T> lower, Vector256<T> upper) => typeof(T) == typeof(float)
+        ? Avx.Shuffle(lower.AsSingle(), upper.AsSingle(), 0b11_01_11_01).As<float, T>()
+        : Avx.Shuffle(lower.AsDouble(), upper.AsDouble(), 0b1111).As<double, T>();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> Fix(Vector256<T> value) => Avx2.Permute4x64(value.AsDouble(), 0b11_01_10_00).As<double, T>();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> InterleaveLower(Vector256<T> even, Vector256<T> odd) => typeof(T) == typeof(float)
+        ? Avx.UnpackLow(even.AsSingle(), odd.AsSingle()).As<float, T>()
+        : Avx.UnpackLow(even.AsDouble(), odd.AsDouble()).As<double, T>();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> InterleaveUpper(Vector256<T> even, Vector256<T> odd) => typeof(T) == typeof(float)
+        ? Avx.UnpackHigh(even.AsSingle(), odd.AsSingle()).As<float, T>()
+        : Avx.UnpackHigh(even.AsDouble(), odd.AsDouble()).As<double, T>();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> GreaterThan(Vector256<T> left, Vector256<T> right) => Vector256.GreaterThan(left, right);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> Select(Vector256<T> mask, Vector256<T> whenTrue, Vector256<T> whenFalse) =>
+        Vector256.ConditionalSelect(mask, whenTrue, whenFalse);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> And(Vector256<T> value, Vector256<T> mask) => value & mask;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> AndNot(Vector256<T> value, Vector256<T> mask) => Vector256.AndNot(value, mask);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> AddZero(Vector256<T> value) => value + Vector256<T>.Zero;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool HasNaN(Vector256<T> a, Vector256<T> b, Vector256<T> c, Vector256<T> d)
+    {
+        Vector256<T> sum = (a + b) + (c + d);
+        return !Vector256.EqualsAll(sum, sum);
+    }
+}
+
+/// <summary><see cref="IPairOps{T, TVector}"/> over <see cref="Vector128{T}"/> (SSE2; lanes already in output order).</summary>
+internal readonly struct Pair128<T> : IPairOps<T, Vector128<T>>
+    where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static bool IsSupported => Sse2.IsSupported && (typeof(T) == typeof(float) || typeof(T) == typeof(double));
+
+    public static int Count => Vector128<T>.Count;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<T> Load(ref T source, nuint offset) => Vector128.LoadUnsafe(ref source, offset);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store(Vector128<T> value, ref T destination, nuint offset) => value.StoreUnsafe(ref destination, offset);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<T> Evens(Vector128<T> lower, Vector128<T> upper) => typeof(T) == typeof(float)
+        ? Sse.Shuffle(lower.AsSingle(), upper.AsSingle(), 0b10_00_10_00).As<float, T>()
+        : Sse2.Shuffle(lower.AsDouble(), upper.AsDouble(), 0b00).As<double, T>();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<T> Odds(Vector128<T> lower, Vector128<T> upper) => typeof(T) == typeof(float)
+        ? Sse.Shuffle(lower.AsSingle(), upper.AsSingle(), 0b11_01_11_01).As<float, T>()
+        : Sse2.Shuffle(lower.AsDouble(), upper.AsDouble(), 0b11).As<double, T>();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<T> Fix(Vector128<T> value) => value;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<T> InterleaveLower(Vector128<T> even, Vector128<T> odd) => typeof(T) == typeof(float)
+        ? Sse.UnpackLow(even.AsSingle(), odd.AsSingle()).As<float, T>()
+        : Sse2.UnpackLow(even.AsDouble(), odd.AsDouble()).As<double, T>();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<T> InterleaveUpper(Vector128<T> even, Vector128<T> odd) => typeof(T) == typeof(float)
+        ? Sse.UnpackHigh(even.AsSingle(), odd.AsSingle()).As<float, T>()
+        : Sse2.UnpackHigh(even.AsDouble(), odd.AsDouble()).As<double, T>();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<T> GreaterThan(Vector128<T> left, Vector128<T> right) => Vector128.GreaterThan(left, right);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<T> Select(Vector128<T> mask, Vector128<T> whenTrue, Vector128<T> whenFalse) =>
+        Vector128.ConditionalSelect(mask, whenTrue, whenFalse);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<T> And(Vector128<T> value, Vector128<T> mask) => value & mask;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<T> AndNot(Vector128<T> value, Vector128<T> mask) => Vector128.AndNot(value, mask);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<T> AddZero(Vector128<T> value) => value + Vector128<T>.Zero;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool HasNaN(Vector128<T> a, Vector128<T> b, Vector128<T> c, Vector128<T> d)
+    {
+        Vector128<T> sum = (a + b) + (c + d);
+        return !Vector128.EqualsAll(sum, sum);
     }
 }
