@@ -114,7 +114,7 @@ public sealed class IntegratedGradients<T> where T : unmanaged, IFloatingPointIe
             }
         }
 
-        ReadOnlySpan<T> outputs = _path.EndpointActivations(input, _path.Info.Output);
+        ReadOnlySpan<T> outputs = _path.EndpointActivations(_path.Info.Output);
         int outputLength = _path.Info.OutputLength;
         for (int t = 0; t < targets.Length; t++)
         {
@@ -181,17 +181,9 @@ public sealed class IntegratedGradients<T> where T : unmanaged, IFloatingPointIe
     private ConvergenceDelta Run(Span<T> attributions, CancellationToken cancellationToken)
     {
         _gradientSum.AsSpan().Clear();
-        double atBaseline = 0;
-        double atInput = 0;
         for (int start = 0; start < _path.Steps; start += _path.ChunkCapacity)
         {
-            bool last = start + _path.ChunkCapacity >= _path.Steps;
-            int count = last ? _path.ForwardWithEndpoints(start, cancellationToken) : _path.Forward(start, cancellationToken);
-            if (last)
-            {
-                (atBaseline, atInput) = _path.ReadEndpoints(count);
-            }
-
+            int count = _path.Forward(start, cancellationToken);
             _path.SeedOutput(count);
             _network.BackwardPathSum(_path.Weights.AsSpan(start, count), _path.Workspace, _gradientSum);
         }
@@ -203,6 +195,7 @@ public sealed class IntegratedGradients<T> where T : unmanaged, IFloatingPointIe
             sum += double.CreateChecked(attributions[i]);
         }
 
+        (double atBaseline, double atInput) = _path.ReadEndpoints();
         return ConvergenceDelta.From(sum, atInput, atBaseline);
     }
 }

@@ -121,19 +121,17 @@ public sealed class InteriorGradientsResult<T> where T : unmanaged, IFloatingPoi
 /// </summary>
 public sealed class InteriorGradients<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private readonly INetwork<T> _network;
     private readonly PathIntegrator<T> _path;
     private readonly double[] _alphas;
-    private readonly T[] _typedAlphas;
 
     /// <summary>Prepares the method for <paramref name="network"/>.</summary>
     public InteriorGradients(INetwork<T> network, InteriorGradientsOptions? options = null)
     {
         Options = options ?? new InteriorGradientsOptions();
         _alphas = Options.ResolveAlphas();
-        _typedAlphas = Array.ConvertAll(_alphas, T.CreateChecked);
-        _network = network;
-        _path = new PathIntegrator<T>(network, new IntegratedGradientsOptions { Steps = Math.Max(2, _alphas.Length), Baseline = Options.Baseline, Rule = QuadratureRule.RiemannLeft });
+
+        // The path is sampled at the factors, not integrated: no quadrature weights.
+        _path = new PathIntegrator<T>(network, _alphas, new double[_alphas.Length], Options.Baseline, internalBatchSize: 64);
     }
 
     /// <summary>The settings.</summary>
@@ -148,11 +146,9 @@ public sealed class InteriorGradients<T> where T : unmanaged, IFloatingPointIeee
         var gradients = new T[_alphas.Length * length];
         var values = new double[_alphas.Length];
         Workspace<T> workspace = _path.Workspace;
-        for (int start = 0; start < _alphas.Length; start += workspace.Capacity)
+        for (int start = 0; start < _path.Steps; start += _path.ChunkCapacity)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            int count = Math.Min(workspace.Capacity, _alphas.Length - start);
-            _network.ForwardPath(_path.Baseline, _path.Direction, _typedAlphas.AsSpan(start, count), workspace);
+            int count = _path.Forward(start, cancellationToken);
             ReadOnlySpan<T> output = workspace.Output(count);
             for (int k = 0; k < count; k++)
             {
@@ -160,11 +156,11 @@ public sealed class InteriorGradients<T> where T : unmanaged, IFloatingPointIeee
             }
 
             _path.SeedOutput(count);
-            _network.BackwardFrom(_path.Info.Output, workspace, count);
+            _path.Network.BackwardFrom(_path.Info.Output, workspace, count);
             workspace.Gradients(_path.Info.Input, count).CopyTo(gradients.AsSpan(start * length));
         }
 
-        (double atBaseline, double atInput) = _path.Endpoints(input);
+        (double atBaseline, double atInput) = _path.ReadEndpoints();
         return new InteriorGradientsResult<T>((double[])_alphas.Clone(), gradients, values, atBaseline, atInput, _path.Info.Input.OutputShape);
     }
 }

@@ -36,17 +36,17 @@ public sealed class LayerConductance<T> where T : unmanaged, IFloatingPointIeee7
     public LayerAttribution<T> Attribute(ReadOnlySpan<T> input, int target, CancellationToken cancellationToken = default)
     {
         _path.Begin(input, target);
-        return Run(input, cancellationToken);
+        return Run(cancellationToken);
     }
 
     /// <summary>The conductance of every neuron for the weighted output <c>sum_j outputWeights[j] F_j</c>.</summary>
     public LayerAttribution<T> Attribute(ReadOnlySpan<T> input, ReadOnlySpan<T> outputWeights, CancellationToken cancellationToken = default)
     {
         _path.Begin(input, outputWeights);
-        return Run(input, cancellationToken);
+        return Run(cancellationToken);
     }
 
-    private LayerAttribution<T> Run(ReadOnlySpan<T> input, CancellationToken cancellationToken)
+    private LayerAttribution<T> Run(CancellationToken cancellationToken)
     {
         var conductance = new T[_layer.Size];
         Workspace<T> workspace = _path.Workspace;
@@ -59,7 +59,7 @@ public sealed class LayerConductance<T> where T : unmanaged, IFloatingPointIeee7
             Accumulate(workspace.Gradients(_layer, count), workspace.Tangents(_layer, count), _path.Weights.AsSpan(start, count), conductance);
         }
 
-        (double atBaseline, double atInput) = _path.Endpoints(input);
+        (double atBaseline, double atInput) = _path.ReadEndpoints();
         return new LayerAttribution<T>(_layer, conductance, ConvergenceDelta.From(PathIntegrator<T>.Sum(conductance), atInput, atBaseline), _path.Steps);
     }
 

@@ -52,7 +52,7 @@ public sealed class NeuronIntegratedGradients<T> where T : unmanaged, IFloatingP
         }
 
         System.Numerics.Tensors.TensorPrimitives.Multiply<T>(values, _path.Direction, values);
-        ReadOnlySpan<T> endpoints = _path.EndpointActivations(input, _layer);
+        ReadOnlySpan<T> endpoints = _path.EndpointActivations(_layer);
         var delta = ConvergenceDelta.From(PathIntegrator<T>.Sum(values), double.CreateChecked(endpoints[size + neuron]), double.CreateChecked(endpoints[neuron]));
         return new Attribution<T>(values, _path.Info.Input.OutputShape, delta, _path.Steps);
     }

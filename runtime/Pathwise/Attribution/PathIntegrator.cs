@@ -13,27 +13,37 @@ internal sealed class PathIntegrator<T> where T : unmanaged, IFloatingPointIeee7
 {
     private readonly T[] _oneHot;
     private readonly T[] _chunkAlphas;
+    private int _endpointRow;
 
+    /// <summary>A path integrated by the rule, step count, baseline and chunk size of <paramref name="options"/>.</summary>
     public PathIntegrator(INetwork<T> network, IntegratedGradientsOptions options)
+        : this(network, Nodes(options), options.Baseline, options.InternalBatchSize)
+    {
+    }
+
+    /// <summary>A path through the given points, each with its weight (zero weights when the path is sampled, not integrated).</summary>
+    public PathIntegrator(INetwork<T> network, double[] alphas, double[] weights, Baseline baseline, int internalBatchSize)
     {
         ArgumentNullException.ThrowIfNull(network);
-        ArgumentNullException.ThrowIfNull(options);
-        options.Validate();
         Network = network;
         Info = network.Info;
-        QuadratureNodes nodes = QuadratureNodes.Create(options.Rule, options.Steps);
-        Alphas = Convert(nodes.Alphas);
-        Weights = Convert(nodes.Weights);
-        ChunkCapacity = Math.Max(2, Math.Min(options.InternalBatchSize, options.Steps));
+        Alphas = Convert(alphas);
+        Weights = Convert(weights);
+        ChunkCapacity = Math.Max(2, Math.Min(internalBatchSize, alphas.Length));
 
         // Two rows beyond a chunk carry the endpoints a = 0 and a = 1 along with the last chunk.
         Workspace = new Workspace<T>(Info, ChunkCapacity + 2);
         _chunkAlphas = new T[ChunkCapacity + 2];
         Baseline = new T[Info.InputLength];
-        options.Baseline.Fill<T>(Baseline);
+        baseline.Fill<T>(Baseline);
         Direction = new T[Info.InputLength];
         OutputWeights = new T[Info.OutputLength];
         _oneHot = new T[Info.OutputLength];
+    }
+
+    private PathIntegrator(INetwork<T> network, QuadratureNodes nodes, Baseline baseline, int internalBatchSize)
+        : this(network, nodes.Alphas, nodes.Weights, baseline, internalBatchSize)
+    {
     }
 
     public INetwork<T> Network { get; }
@@ -115,38 +125,41 @@ internal sealed class PathIntegrator<T> where T : unmanaged, IFloatingPointIeee7
         baseline.CopyTo(Baseline);
     }
 
-    /// <summary>Runs the forward path pass on the chunk of points starting at <paramref name="start"/>; returns its size.</summary>
+    /// <summary>
+    /// Runs the forward path pass on the chunk of points starting at <paramref name="start"/>; returns its size.
+    /// The last chunk also carries the endpoints <c>a = 0</c> and <c>a = 1</c> as two extra rows after its points,
+    /// so <see cref="ReadEndpoints"/> and <see cref="EndpointActivations"/> need no pass of their own; passes over
+    /// the returned number of rows leave those rows alone.
+    /// </summary>
     public int Forward(int start, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         int count = Math.Min(ChunkCapacity, Steps - start);
-        Network.ForwardPath(Baseline, Direction, Alphas.AsSpan(start, count), Workspace);
-        return count;
-    }
+        if (start + count < Steps)
+        {
+            Network.ForwardPath(Baseline, Direction, Alphas.AsSpan(start, count), Workspace);
+            return count;
+        }
 
-    /// <summary>
-    /// Like <see cref="Forward"/>, with the endpoints <c>a = 0</c> and <c>a = 1</c> run as two extra rows after
-    /// the chunk's points, so <see cref="ReadEndpoints"/> needs no pass of its own; returns the chunk's size
-    /// without them (backward passes over that many rows leave the endpoints out).
-    /// </summary>
-    public int ForwardWithEndpoints(int start, CancellationToken cancellationToken)
-    {
-        cancellationToken.ThrowIfCancellationRequested();
-        int count = Math.Min(ChunkCapacity, Steps - start);
         Alphas.AsSpan(start, count).CopyTo(_chunkAlphas);
         _chunkAlphas[count] = T.Zero;
         _chunkAlphas[count + 1] = T.One;
         Network.ForwardPath(Baseline, Direction, _chunkAlphas.AsSpan(0, count + 2), Workspace);
+        _endpointRow = count;
         return count;
     }
 
-    /// <summary><c>(F(x'), F(x))</c> from the endpoint rows that <see cref="ForwardWithEndpoints"/> left after <paramref name="count"/> points.</summary>
-    public (double AtBaseline, double AtInput) ReadEndpoints(int count)
+    /// <summary><c>(F(x'), F(x))</c> of the explained weighting, from the endpoint rows of the last chunk.</summary>
+    public (double AtBaseline, double AtInput) ReadEndpoints()
     {
+        ReadOnlySpan<T> outputs = EndpointActivations(Info.Output);
         int length = Info.OutputLength;
-        ReadOnlySpan<T> outputs = Workspace.Output(count + 2);
-        return (Dot(outputs.Slice(count * length, length), OutputWeights), Dot(outputs.Slice((count + 1) * length, length), OutputWeights));
+        return (Dot(outputs.Slice(0, length), OutputWeights), Dot(outputs.Slice(length, length), OutputWeights));
     }
+
+    /// <summary>A layer's activations at the baseline (row 0) and the input (row 1), from the endpoint rows of the last chunk.</summary>
+    public ReadOnlySpan<T> EndpointActivations(Layer layer) =>
+        Workspace.Activations(layer, _endpointRow + 2).Slice(_endpointRow * layer.Size);
 
     /// <summary>Sets the output gradient of every point of the chunk to the explained weighting.</summary>
     public void SeedOutput(int count) => Kernels.PathKernel.Broadcast<T>(OutputWeights, Workspace.OutputGradient(count));
@@ -158,24 +171,6 @@ internal sealed class PathIntegrator<T> where T : unmanaged, IFloatingPointIeee7
         SeedOutput(count);
         Network.BackwardFrom(Info.Output, Workspace, count);
         return count;
-    }
-
-    /// <summary><c>(F(x'), F(x))</c> of the explained weighting, by a plain forward pass.</summary>
-    public (double AtBaseline, double AtInput) Endpoints(ReadOnlySpan<T> input)
-    {
-        ReadOnlySpan<T> outputs = EndpointActivations(input, Info.Output);
-        int length = Info.OutputLength;
-        return (Dot(outputs.Slice(0, length), OutputWeights), Dot(outputs.Slice(length, length), OutputWeights));
-    }
-
-    /// <summary>A layer's activations at the baseline (row 0) and the input (row 1).</summary>
-    public ReadOnlySpan<T> EndpointActivations(ReadOnlySpan<T> input, Layer layer)
-    {
-        Span<T> points = Workspace.Input(2);
-        Baseline.AsSpan().CopyTo(points);
-        input.CopyTo(points.Slice(Info.InputLength));
-        Network.ForwardFrom(Info.Input, Workspace, 2);
-        return Workspace.Activations(layer, 2);
     }
 
     public static double Dot(ReadOnlySpan<T> x, ReadOnlySpan<T> y)
@@ -198,6 +193,13 @@ internal sealed class PathIntegrator<T> where T : unmanaged, IFloatingPointIeee7
         }
 
         return sum;
+    }
+
+    private static QuadratureNodes Nodes(IntegratedGradientsOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        return QuadratureNodes.Create(options.Rule, options.Steps);
     }
 
     private static T[] Convert(double[] values)
