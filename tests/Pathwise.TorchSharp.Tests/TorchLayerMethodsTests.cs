@@ -245,7 +245,9 @@ public class TorchLayerMethodsTests
             Close.All<double>(workspace.Activations(layer, count).ToArray(), activation.contiguous().data<double>().ToArray(), 1e-12, $"{name} {layer.Name}");
         }
 
-        Close.All<double>(module.call(module.InputTensor(points, count)).data<double>().ToArray(), activations[^1].data<double>().ToArray(), 0, name + " forward");
+        // forward and ForwardAll are separate calls into libtorch: its kernels may pick another blocking for another
+        // input layout or alignment, so they agree to rounding (measured: 1 ulp), not bit for bit.
+        Close.All<double>(module.call(module.InputTensor(points, count)).data<double>().ToArray(), activations[^1].data<double>().ToArray(), 1e-12, name + " forward");
         Assert.Throws<ArgumentException>(() => module.ForwardAll(zeros(2, 5, dtype: ScalarType.Float64)));
     }
 
