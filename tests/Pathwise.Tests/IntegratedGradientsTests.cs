@@ -131,7 +131,7 @@ public sealed class IntegratedGradientsTests
         double[] input = NetworkHarness.RandomVector(new Random(13), 8);
         var constant = new IntegratedGradients<double>(network, new IntegratedGradientsOptions { Baseline = Baseline.Constant(0.25) });
         var tensor = new IntegratedGradients<double>(network, new IntegratedGradientsOptions { Baseline = Baseline.Of<double>(new double[8] { 0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25 }) });
-        PathReference.AssertClose(constant.Attribute(input, 1).Values, tensor.Attribute(input, 1).Values, 1e-12, "constant baseline");
+        LayerMethodFixtures.AssertClose(constant.Attribute(input, 1).Values, tensor.Attribute(input, 1).Values, 1e-12, "constant baseline");
     }
 
     [Fact]
@@ -168,7 +168,7 @@ public sealed class IntegratedGradientsTests
         for (int m = 0; m < count; m++)
         {
             Attribution<double> single = ig.Attribute(inputs.AsSpan(m * 10, 10), targets[m]);
-            PathReference.AssertClose(attributions.AsSpan(m * 10, 10), single.Values, 1e-12, $"batch input {m}");
+            LayerMethodFixtures.AssertClose(attributions.AsSpan(m * 10, 10), single.Values, 1e-12, $"batch input {m}");
             Assert.Equal(single.Delta.OutputAtInput, deltas[m].OutputAtInput, 12);
             Assert.Equal(single.Delta.OutputAtBaseline, deltas[m].OutputAtBaseline, 12);
             Assert.Equal(single.Delta.Absolute, deltas[m].Absolute, 12);
