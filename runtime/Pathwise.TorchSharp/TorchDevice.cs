@@ -37,7 +37,9 @@ public static class TorchDevices
         {
             int index = -1;
             if (n.Length > 4 && (!int.TryParse(n.AsSpan(5), out index) || index < 0))
+            {
                 throw new ArgumentException($"Invalid CUDA device '{name}': expected 'cuda' or 'cuda:N'.", nameof(name));
+            }
 
             EnsureNativeLoaded();
             bool available;
@@ -50,16 +52,21 @@ public static class TorchDevices
                 available = false;
             }
             if (!available)
+            {
                 throw new InvalidOperationException(
                     $"CUDA was requested ('{name}') but torch.cuda.is_available() is false: add a CUDA libtorch package " +
                     "(e.g. TorchSharp-cuda-linux / TorchSharp-cuda-windows instead of TorchSharp-cpu) and make sure an NVIDIA GPU " +
                     "and driver are present, or use device 'cpu'.");
+            }
 
             if (index >= 0)
             {
                 int count = torch.cuda.device_count();
                 if (index >= count)
+                {
                     throw new InvalidOperationException($"CUDA device {index} was requested but only {count} CUDA device(s) are available.");
+                }
+
                 return torch.device(DeviceType.CUDA, index);
             }
             return torch.CUDA;
@@ -98,7 +105,10 @@ public static class TorchDevices
         foreach (string candidate in candidates)
         {
             if (!File.Exists(candidate))
+            {
                 continue;
+            }
+
             try
             {
                 NativeLibrary.Load(candidate);
@@ -122,7 +132,10 @@ public static class TorchDevices
     private static Exception Innermost(Exception ex)
     {
         while (ex.InnerException is not null)
+        {
             ex = ex.InnerException;
+        }
+
         return ex;
     }
 

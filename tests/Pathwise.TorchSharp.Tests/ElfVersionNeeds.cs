@@ -16,7 +16,10 @@ internal static class ElfVersionNeeds
     public static List<Need> Read(byte[] d)
     {
         if (d.Length < 64 || d[0] != 0x7f || d[1] != (byte)'E' || d[2] != (byte)'L' || d[3] != (byte)'F' || d[4] != 2 || d[5] != 1)
+        {
             throw new FormatException("not a little-endian ELF64 file");
+        }
+
         ReadOnlySpan<byte> s = d;
         int shoff = checked((int)BinaryPrimitives.ReadUInt64LittleEndian(s[0x28..]));
         int shentsize = BinaryPrimitives.ReadUInt16LittleEndian(s[0x3A..]);
@@ -27,7 +30,10 @@ internal static class ElfVersionNeeds
         {
             ReadOnlySpan<byte> sh = s.Slice(shoff + i * shentsize, 64);
             if (BinaryPrimitives.ReadUInt32LittleEndian(sh[4..]) != ShtGnuVerneed)
+            {
                 continue;
+            }
+
             int off = checked((int)BinaryPrimitives.ReadUInt64LittleEndian(sh[0x18..]));
             int link = (int)BinaryPrimitives.ReadUInt32LittleEndian(sh[0x28..]);
             int count = (int)BinaryPrimitives.ReadUInt32LittleEndian(sh[0x2C..]);

@@ -46,7 +46,11 @@ public class TorchSharpTests
         for (int i = 0; i < 3; i++)
         {
             double z = b[i];
-            for (int j = 0; j < 4; j++) z += w[i, j] * x[j];
+            for (int j = 0; j < 4; j++)
+            {
+                z += w[i, j] * x[j];
+            }
+
             double t = Math.Tanh(z);
             yExpected += t;
             s[i] = 1 - t * t;
@@ -60,12 +64,19 @@ public class TorchSharpTests
         for (int i = 0; i < 3; i++)
         {
             Assert.Equal(s[i], gB[i], 1e-12);
-            for (int j = 0; j < 4; j++) Assert.Equal(s[i] * x[j], gW[i * 4 + j], 1e-12);
+            for (int j = 0; j < 4; j++)
+            {
+                Assert.Equal(s[i] * x[j], gW[i * 4 + j], 1e-12);
+            }
         }
         for (int j = 0; j < 4; j++)
         {
             double expected = 0;
-            for (int i = 0; i < 3; i++) expected += w[i, j] * s[i];
+            for (int i = 0; i < 3; i++)
+            {
+                expected += w[i, j] * s[i];
+            }
+
             Assert.Equal(expected, gX[j], 1e-12);
         }
     }
@@ -143,8 +154,11 @@ public class TorchSharpTests
         string? root = typeof(TorchSharpTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
             .FirstOrDefault(a => a.Key == "NuGetPackageRoot")?.Value;
         if (string.IsNullOrEmpty(root))
+        {
             root = Environment.GetEnvironmentVariable("NUGET_PACKAGES")
                 ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+        }
+
         return Path.Combine(root, "torchsharp", TorchSharpVersion, "runtimes", "linux-x64", "native", NativeName);
     }
 
