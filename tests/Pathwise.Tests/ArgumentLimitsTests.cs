@@ -125,6 +125,20 @@ public sealed class ArgumentLimitsTests
     }
 
     [Fact]
+    public void AllowedBatchTooLargeForTheNetwork_IsRefusedNamingTheBatchSize()
+    {
+        // Within the options' limits, but a million points of this CNN's widest layer exceed an array.
+        var options = new IntegratedGradientsOptions { Steps = QuadratureNodes.MaxSteps, InternalBatchSize = IntegratedGradientsOptions.MaxInternalBatchSize };
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => new IntegratedGradients<double>(new FashionCnn64(), options));
+
+        // The nodes and weights (a million each, in double and in T) come first; nothing of the workspace's size.
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 64L << 20);
+        Assert.Contains("InternalBatchSize", error.Message);
+        Assert.Contains("'Conv1'", error.Message);
+    }
+
+    [Fact]
     public void BaselineOutsideFloat32_IsRefusedForAFloat32Network()
     {
         var network32 = new TinyMlp32();

@@ -39,7 +39,7 @@ public sealed class Workspace<T> where T : unmanaged, IFloatingPointIeee754<T>
             throw new ArgumentOutOfRangeException(
                 nameof(capacity),
                 capacity,
-                $"A workspace of {capacity} points of network {network.Name} needs {bytes:N0} bytes; this process may use at most {available:N0}. Expected a smaller capacity.");
+                $"A workspace of {capacity} points of network {network.Name} needs {bytes:N0} bytes; this process may use at most {available:N0}. Expected a smaller capacity (the attribution methods' InternalBatchSize).");
         }
 
         Network = network;
@@ -108,7 +108,7 @@ public sealed class Workspace<T> where T : unmanaged, IFloatingPointIeee754<T>
             throw new ArgumentOutOfRangeException(
                 nameof(capacity),
                 capacity,
-                $"Expected a capacity of at most {Array.MaxLength / widest.Size} points for network {network.Name}: its widest layer '{widest.Name}' holds {widest.Size} values per point and an array holds at most {Array.MaxLength}; got {capacity}.");
+                $"Expected a capacity of at most {Array.MaxLength / widest.Size} points for network {network.Name}: its widest layer '{widest.Name}' holds {widest.Size} values per point and an array holds at most {Array.MaxLength}; got {capacity} (the attribution methods' InternalBatchSize sets it).");
         }
 
         // At most Array.MaxLength * 16 bytes per buffer, four buffers per layer: the sum stays far inside a long.
