@@ -19,8 +19,8 @@ namespace FashionMnist;
 public static class IdxReader
 {
     /// <summary>
-    /// Deflate expands its input at most about 1032 times; a gzip file of <c>L</c> bytes therefore holds fewer than
-    /// <c>1032 L</c> bytes, which bounds what a header may claim before anything is allocated.
+    /// Deflate compresses at most 1032 to 1 (a 258-byte match costs at least two bits), so a gzip file of <c>L</c>
+    /// bytes inflates to fewer than <c>1032 L</c> bytes: a bound on what a header may claim, checked before allocating.
     /// </summary>
     public const long MaxDeflateRatio = 1032;
 
@@ -115,6 +115,8 @@ public static class IdxReader
             throw new InvalidDataException($"{name}: more data than the header's {count} bytes.");
         }
 
+        // The decompressor checks the trailer only when it is whole: a cut trailer, or bytes after it, it passes
+        // silently. The last eight bytes of the file must be this member's trailer.
         if (crc.GetCurrentHashAsUInt32() != expectedCrc)
         {
             throw new InvalidDataException($"{name}: the CRC-32 of the decompressed data is {crc.GetCurrentHashAsUInt32():x8}; the gzip trailer records {expectedCrc:x8}.");
@@ -131,7 +133,7 @@ public static class IdxReader
         if (header[0] != 0 || header[1] != 0 || header[2] != 0x08 || header[3] != dimensions.Length)
         {
             throw new InvalidDataException(
-                $"{name}: expected an IDX file of unsigned bytes with {dimensions.Length} dimension(s) (header 00000803 or 0000080{dimensions.Length}); got header {Convert.ToHexString(header)}.");
+                $"{name}: expected an IDX file of unsigned bytes with {dimensions.Length} dimension(s), header 000008{dimensions.Length:X2}; got header {Convert.ToHexString(header)}.");
         }
 
         long count = 1;
