@@ -1,13 +1,11 @@
 using System;
-using System.Buffers.Binary;
 using System.IO;
-using System.IO.Compression;
 
 namespace FashionMnist;
 
 /// <summary>
 /// One split of Fashion-MNIST: 28x28 grey images as bytes (0 = background) and their labels 0..9, read from the
-/// gzip IDX files that Debian's <c>dataset-fashion-mnist</c> package installs.
+/// gzip IDX files that Debian's <c>dataset-fashion-mnist</c> package installs (or the same files uncompressed).
 /// </summary>
 public sealed class FashionMnistData
 {
@@ -37,10 +35,10 @@ public sealed class FashionMnistData
     public int Count => Labels.Length;
 
     /// <summary>Reads the training split (<c>train-*</c>, 60,000 images) from <paramref name="directory"/>.</summary>
-    public static FashionMnistData LoadTraining(string directory) => Load(directory, "train");
+    public static FashionMnistData LoadTraining(string directory) => LoadSplit(directory, "train");
 
     /// <summary>Reads the test split (<c>t10k-*</c>, 10,000 images) from <paramref name="directory"/>.</summary>
-    public static FashionMnistData LoadTest(string directory) => Load(directory, "t10k");
+    public static FashionMnistData LoadTest(string directory) => LoadSplit(directory, "t10k");
 
     /// <summary>Writes image <paramref name="index"/> scaled to [0, 1], the network's input, into <paramref name="destination"/>.</summary>
     public void CopyImage(int index, Span<float> destination)
@@ -60,64 +58,52 @@ public sealed class FashionMnistData
         return image;
     }
 
-    private static FashionMnistData Load(string directory, string split)
+    /// <summary>
+    /// Reads a split from its two IDX files, gzip-compressed or raw. Every fault of the files is an
+    /// <see cref="InvalidDataException"/> naming the file: see <see cref="IdxReader"/>, and besides a label outside
+    /// 0..9 or a different number of images and labels.
+    /// </summary>
+    public static FashionMnistData Load(string imagesPath, string labelsPath)
     {
-        byte[] images = ReadIdx(Path.Combine(directory, $"{split}-images-idx3-ubyte.gz"), [0, 28, 28]);
-        byte[] labels = ReadIdx(Path.Combine(directory, $"{split}-labels-idx1-ubyte.gz"), [0]);
+        byte[] images = IdxReader.Read(imagesPath, [0, 28, 28]);
+        byte[] labels = IdxReader.Read(labelsPath, [0]);
         if (images.Length != labels.Length * ImageSize)
         {
-            throw new InvalidDataException($"{split}: {images.Length / ImageSize} images but {labels.Length} labels in {directory}.");
+            throw new InvalidDataException($"{imagesPath} holds {images.Length / ImageSize} images but {labelsPath} holds {labels.Length} labels.");
+        }
+
+        for (int i = 0; i < labels.Length; i++)
+        {
+            if (labels[i] >= ClassNames.Length)
+            {
+                throw new InvalidDataException($"{labelsPath}: label {i} is {labels[i]}; expected a class 0..{ClassNames.Length - 1}.");
+            }
         }
 
         return new FashionMnistData(images, labels);
     }
 
-    // IDX: two zero bytes, the element type (0x08 = unsigned byte), the number of dimensions, each dimension as a
-    // big-endian int32, then the data. `expected` gives the dimensions, 0 for "any count".
-    private static byte[] ReadIdx(string path, int[] expected)
+    private static FashionMnistData LoadSplit(string directory, string split) =>
+        Load(Find(directory, $"{split}-images-idx3-ubyte"), Find(directory, $"{split}-labels-idx1-ubyte"));
+
+    /// <summary>The gzip file <c>name.gz</c>, else the raw file <c>name</c>.</summary>
+    private static string Find(string directory, string name)
     {
-        if (!File.Exists(path))
+        string compressed = Path.Combine(directory, name + ".gz");
+        if (File.Exists(compressed))
         {
-            throw new FileNotFoundException(
-                $"Fashion-MNIST file not found: {path}. Install the data set with " +
-                "`apt-get install dataset-fashion-mnist`, or pass --data DIR for a folder holding the four *-ubyte.gz files.",
-                path);
+            return compressed;
         }
 
-        using var file = File.OpenRead(path);
-        using var gzip = new GZipStream(file, CompressionMode.Decompress);
-        Span<byte> header = stackalloc byte[4];
-        gzip.ReadExactly(header);
-        if (header[0] != 0 || header[1] != 0 || header[2] != 0x08 || header[3] != expected.Length)
+        string raw = Path.Combine(directory, name);
+        if (File.Exists(raw))
         {
-            throw new InvalidDataException(
-                $"{path}: expected an IDX file of unsigned bytes with {expected.Length} dimension(s); got header {Convert.ToHexString(header)}.");
+            return raw;
         }
 
-        long count = 1;
-        Span<byte> dimension = stackalloc byte[4];
-        for (int d = 0; d < expected.Length; d++)
-        {
-            gzip.ReadExactly(dimension);
-            int size = BinaryPrimitives.ReadInt32BigEndian(dimension);
-            if (size < 0 || (expected[d] != 0 && size != expected[d]))
-            {
-                throw new InvalidDataException($"{path}: dimension {d} is {size}; expected {(expected[d] == 0 ? "a count" : expected[d])}.");
-            }
-
-            count *= size;
-        }
-
-        var data = new byte[checked((int)count)];
-        try
-        {
-            gzip.ReadExactly(data);
-        }
-        catch (EndOfStreamException)
-        {
-            throw new InvalidDataException($"{path}: truncated; the header promises {count} bytes of data.");
-        }
-
-        return data;
+        throw new FileNotFoundException(
+            $"Fashion-MNIST file not found: {compressed}. Install the data set with " +
+            "`apt-get install dataset-fashion-mnist`, or pass --data DIR for a folder holding the four *-ubyte.gz files.",
+            compressed);
     }
 }

@@ -42,20 +42,38 @@ public sealed class Baseline
         return new Baseline(0.0, copy);
     }
 
-    /// <summary>Writes the baseline for an input of <c>destination.Length</c> features.</summary>
+    /// <summary>Writes the baseline for an input of <c>destination.Length</c> features, rounded to <typeparamref name="T"/>.</summary>
+    /// <exception cref="ArgumentException">
+    /// A value is out of <typeparamref name="T"/>'s range (<c>Constant(1e300)</c> for a float32 network would
+    /// round to infinity), or the tensor's length is not <c>destination.Length</c>.
+    /// </exception>
     public void Fill<T>(Span<T> destination) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (_values is null)
         {
-            destination.Fill(T.CreateChecked(_constant));
+            destination.Fill(Convert<T>(_constant, -1));
             return;
         }
 
         Guard.Length<double>(_values, destination.Length, "baseline");
         for (int i = 0; i < destination.Length; i++)
         {
-            destination[i] = T.CreateChecked(_values[i]);
+            destination[i] = Convert<T>(_values[i], i);
         }
+    }
+
+    /// <summary>The value in <typeparamref name="T"/>; throws when it is finite as a double but not in <typeparamref name="T"/>.</summary>
+    private static T Convert<T>(double value, int index) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T converted = T.CreateChecked(value);
+        if (!T.IsFinite(converted))
+        {
+            string which = index < 0 ? $"the constant {value:R}" : $"element {index}, {value:R},";
+            throw new ArgumentException(
+                $"Expected a baseline finite in {typeof(T).Name}, the network's element type; {which} becomes {converted}.", "Baseline");
+        }
+
+        return converted;
     }
 
     /// <inheritdoc/>

@@ -5,7 +5,13 @@ namespace Pathwise;
 /// <summary>Settings of Integrated Gradients, validated on construction of the method.</summary>
 public record IntegratedGradientsOptions
 {
-    /// <summary>The number of gradient evaluations along the path (default 50).</summary>
+    /// <summary>
+    /// The most points one pass may hold: 1,000,000 (<see cref="QuadratureNodes.MaxSteps"/>). A chunk never holds
+    /// more than <see cref="Steps"/> points, so a larger batch would mean nothing.
+    /// </summary>
+    public const int MaxInternalBatchSize = QuadratureNodes.MaxSteps;
+
+    /// <summary>The number of gradient evaluations along the path, 1 to <see cref="QuadratureNodes.MaxSteps"/> = 1,000,000 (default 50).</summary>
     public int Steps { get; init; } = 50;
 
     /// <summary>The quadrature rule (default Gauss–Legendre).</summary>
@@ -14,15 +20,22 @@ public record IntegratedGradientsOptions
     /// <summary>The reference input (default zero).</summary>
     public Baseline Baseline { get; init; } = Baseline.Zero;
 
-    /// <summary>The most path points evaluated in one pass; bounds the workspace memory (default 64).</summary>
+    /// <summary>
+    /// The most path points evaluated in one pass, 1 to <see cref="MaxInternalBatchSize"/> = 1,000,000; bounds the
+    /// workspace memory, which grows with it times the network's total layer width (default 64).
+    /// </summary>
     public int InternalBatchSize { get; init; } = 64;
 
-    /// <summary>Throws an <see cref="ArgumentException"/> naming the first invalid setting.</summary>
+    /// <summary>
+    /// Throws an <see cref="ArgumentException"/> naming the first invalid setting; the methods call it before
+    /// they allocate anything. Whether the baseline is finite in the network's element type is checked when it
+    /// is converted to that type.
+    /// </summary>
     public virtual void Validate()
     {
-        if (Steps < 1)
+        if (Steps < 1 || Steps > QuadratureNodes.MaxSteps)
         {
-            throw new ArgumentOutOfRangeException(nameof(Steps), Steps, $"Expected Steps >= 1; got {Steps}.");
+            throw new ArgumentOutOfRangeException(nameof(Steps), Steps, $"Expected Steps in [1, {QuadratureNodes.MaxSteps}]; got {Steps}.");
         }
 
         if (Rule == QuadratureRule.Trapezoid && Steps < 2)
@@ -35,9 +48,9 @@ public record IntegratedGradientsOptions
             throw new ArgumentOutOfRangeException(nameof(Rule), Rule, "Expected one of the QuadratureRule values.");
         }
 
-        if (InternalBatchSize < 1)
+        if (InternalBatchSize < 1 || InternalBatchSize > MaxInternalBatchSize)
         {
-            throw new ArgumentOutOfRangeException(nameof(InternalBatchSize), InternalBatchSize, $"Expected InternalBatchSize >= 1; got {InternalBatchSize}.");
+            throw new ArgumentOutOfRangeException(nameof(InternalBatchSize), InternalBatchSize, $"Expected InternalBatchSize in [1, {MaxInternalBatchSize}]; got {InternalBatchSize}.");
         }
 
         ArgumentNullException.ThrowIfNull(Baseline, nameof(Baseline));

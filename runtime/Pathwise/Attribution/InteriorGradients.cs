@@ -20,7 +20,7 @@ public sealed record InteriorGradientsOptions
     /// <summary>The scaling factors; when null, <see cref="Count"/> factors spaced by <see cref="Spacing"/>.</summary>
     public double[]? Alphas { get; init; }
 
-    /// <summary>How many default factors (default 20).</summary>
+    /// <summary>How many default factors, 1 to <see cref="QuadratureNodes.MaxSteps"/> = 1,000,000 (default 20).</summary>
     public int Count { get; init; } = 20;
 
     /// <summary>How the default factors are spread (default linear).</summary>
@@ -34,9 +34,9 @@ public sealed record InteriorGradientsOptions
     {
         if (Alphas is not null)
         {
-            if (Alphas.Length == 0)
+            if (Alphas.Length == 0 || Alphas.Length > QuadratureNodes.MaxSteps)
             {
-                throw new ArgumentException("Expected at least one scaling factor; got none.", nameof(Alphas));
+                throw new ArgumentException($"Expected 1 to {QuadratureNodes.MaxSteps} scaling factors; got {Alphas.Length}.", nameof(Alphas));
             }
 
             foreach (double alpha in Alphas)
@@ -50,9 +50,9 @@ public sealed record InteriorGradientsOptions
             return (double[])Alphas.Clone();
         }
 
-        if (Count < 1)
+        if (Count < 1 || Count > QuadratureNodes.MaxSteps)
         {
-            throw new ArgumentOutOfRangeException(nameof(Count), Count, $"Expected Count >= 1; got {Count}.");
+            throw new ArgumentOutOfRangeException(nameof(Count), Count, $"Expected Count in [1, {QuadratureNodes.MaxSteps}]; got {Count}.");
         }
 
         var alphas = new double[Count];

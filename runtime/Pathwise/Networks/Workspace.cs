@@ -1,5 +1,6 @@
 using System;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace Pathwise;
 
@@ -22,10 +23,25 @@ public sealed class Workspace<T> where T : unmanaged, IFloatingPointIeee754<T>
     private T[][]? _preActivationTangents;
 
     /// <summary>Allocates buffers for <paramref name="capacity"/> points of <paramref name="network"/>.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">
+    /// <paramref name="capacity"/> is below 1, or so large that a layer's buffer (<c>capacity</c> times the layer's
+    /// size) would exceed <see cref="Array.MaxLength"/> elements, or that the buffers together (see
+    /// <see cref="RequiredBytes"/>) would exceed the memory this process may use; checked before anything is allocated.
+    /// </exception>
     public Workspace(NetworkInfo network, int capacity)
     {
         ArgumentNullException.ThrowIfNull(network);
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
+        long bytes = RequiredBytes(network, capacity);
+        long available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        if (available > 0 && bytes > available)
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(capacity),
+                capacity,
+                $"A workspace of {capacity} points of network {network.Name} needs {bytes:N0} bytes; this process may use at most {available:N0}. Expected a smaller capacity (the attribution methods' InternalBatchSize).");
+        }
+
         Network = network;
         Capacity = capacity;
 
@@ -47,8 +63,8 @@ public sealed class Workspace<T> where T : unmanaged, IFloatingPointIeee754<T>
             }
             else
             {
-                _activations[i] = new T[checked(capacity * layer.Size)];
-                _gradients[i] = new T[checked(capacity * layer.Size)];
+                _activations[i] = new T[capacity * layer.Size];
+                _gradients[i] = new T[capacity * layer.Size];
             }
 
             if (ReadsInputAsPreActivation(layer))
@@ -67,6 +83,48 @@ public sealed class Workspace<T> where T : unmanaged, IFloatingPointIeee754<T>
         _pathStart = new T[widest];
         _pathStep = new T[widest];
         _pathInputGradient = new T[network.InputLength];
+    }
+
+    /// <summary>
+    /// The bytes a workspace of <paramref name="capacity"/> points of <paramref name="network"/> allocates when built:
+    /// <c>capacity * layer size * sizeof(T)</c> for each buffer of each layer (activations and gradients, and their
+    /// values before activation for activated layers). Tangent buffers, made on first use, are not counted.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">
+    /// <paramref name="capacity"/> is below 1, or a layer's buffer would exceed <see cref="Array.MaxLength"/> elements.
+    /// </exception>
+    public static long RequiredBytes(NetworkInfo network, int capacity)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
+        Layer widest = network.Layers[0];
+        foreach (Layer layer in network.Layers)
+        {
+            widest = layer.Size > widest.Size ? layer : widest;
+        }
+
+        if ((long)capacity * widest.Size > Array.MaxLength)
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(capacity),
+                capacity,
+                $"Expected a capacity of at most {Array.MaxLength / widest.Size} points for network {network.Name}: its widest layer '{widest.Name}' holds {widest.Size} values per point and an array holds at most {Array.MaxLength}; got {capacity} (the attribution methods' InternalBatchSize sets it).");
+        }
+
+        // At most Array.MaxLength * 16 bytes per buffer, four buffers per layer: the sum stays far inside a long.
+        long bytes = 0;
+        foreach (Layer layer in network.Layers)
+        {
+            int buffers = layer.Kind == LayerKind.Flatten && !layer.HasActivation ? 0 : 2;
+            if (!ReadsInputAsPreActivation(layer) && layer.HasActivation)
+            {
+                buffers += 2;
+            }
+
+            bytes += buffers * (long)capacity * layer.Size * Unsafe.SizeOf<T>();
+        }
+
+        return bytes;
     }
 
     /// <summary>The network these buffers are shaped for.</summary>

@@ -15,6 +15,10 @@ public enum QuadratureRule
     /// <summary>Trapezoid rule on <c>n &gt;= 2</c> points <c>alpha_k = k / (n - 1)</c>; end weights halved, so the weights sum to 1.</summary>
     Trapezoid,
 
-    /// <summary>Gauss–Legendre on [0, 1]: exact for polynomials of degree <c>2n - 1</c>.</summary>
+    /// <summary>
+    /// Gauss–Legendre on [0, 1]: exact for polynomials of degree <c>2n - 1</c>. The points are the roots of the
+    /// Legendre polynomial <c>P_n(2 alpha - 1)</c>, found by Newton's method up to 100 points and by Bogaert's
+    /// iteration-free asymptotic formulas above (<c>O(n)</c> in all), both to within a few ulps.
+    /// </summary>
     GaussLegendre,
 }
