@@ -12,7 +12,7 @@ namespace Pathwise;
 /// A lock guards the few instructions of a rent or a return, which is nothing beside the path passes of a call. It
 /// is there for exactness rather than speed: a lock-free scan of slots can miss an item put back behind it by
 /// another thread and make a new one, so steady-state calls would allocate nothing only most of the time; with the
-/// lock, a rent finds an item whenever one is kept. Neither path allocates managed memory.
+/// lock, a rent finds an item whenever one is kept. Taking and releasing the lock allocate no managed memory.
 /// </remarks>
 internal sealed class ScratchPool<TItem> where TItem : class
 {
