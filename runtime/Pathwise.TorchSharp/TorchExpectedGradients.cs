@@ -17,6 +17,9 @@ namespace Pathwise.TorchSharp;
 /// <c>max(2, min(InternalBatchSize, Steps))</c> points, so one batch may mix baselines; each point's weighted
 /// gradient is added into its baseline's sum on the device (<c>index_add_</c>), and the per-baseline IGs are summed
 /// there too. One copy back at the end. The options' own baseline is validated but unused, as on the CPU.
+/// Safe to call from many threads at once: each call builds its own
+/// tensors and autograd graph, reads the shared device tensors without writing them (nor their <c>.grad</c>), and
+/// TorchSharp's dispose scopes and grad mode are per thread; dispose the instance only once no call is running.
 /// </remarks>
 public sealed class TorchExpectedGradients<T> : IDisposable where T : unmanaged, IFloatingPointIeee754<T>
 {

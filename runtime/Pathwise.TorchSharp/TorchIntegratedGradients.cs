@@ -17,7 +17,9 @@ namespace Pathwise.TorchSharp;
 /// <c>points = x' + alpha[:, None] * (x - x')</c>, run forward once and differentiated once with
 /// <c>torch.autograd.grad((F(points) * outputWeights).sum(), points)</c>; the per-point gradients are weighted
 /// by <c>w_k</c> and summed on the device. Nothing returns to the host until one copy at the end. Every native
-/// tensor of a call is released when it returns. One instance serves one thread at a time.
+/// tensor of a call is released when it returns. Safe to call from many threads at once: each call builds its own
+/// tensors and autograd graph, reads the shared device tensors without writing them (nor their <c>.grad</c>), and
+/// TorchSharp's dispose scopes and grad mode are per thread; dispose the instance only once no call is running.
 /// </remarks>
 public sealed class TorchIntegratedGradients<T> : IDisposable where T : unmanaged, IFloatingPointIeee754<T>
 {

@@ -13,7 +13,9 @@ namespace Pathwise.TorchSharp;
 /// </summary>
 /// <remarks>
 /// One forward and one reverse pass per batch of scaled inputs; gradients and outputs stay on the device until one
-/// copy at the end. Every native tensor of a call is released when it returns.
+/// copy at the end. Every native tensor of a call is released when it returns. Safe to call from many threads at once: each call builds its own
+/// tensors and autograd graph, reads the shared device tensors without writing them (nor their <c>.grad</c>), and
+/// TorchSharp's dispose scopes and grad mode are per thread; dispose the instance only once no call is running.
 /// </remarks>
 public sealed class TorchInteriorGradients<T> : IDisposable where T : unmanaged, IFloatingPointIeee754<T>
 {

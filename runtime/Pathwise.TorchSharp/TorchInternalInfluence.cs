@@ -11,7 +11,9 @@ namespace Pathwise.TorchSharp;
 /// </summary>
 /// <remarks>
 /// One forward and one reverse pass per internal batch of path points; the weighted gradients are summed on the
-/// device and copied back once. Every native tensor of a call is released when it returns.
+/// device and copied back once. Every native tensor of a call is released when it returns. Safe to call from many threads at once: each call builds its own
+/// tensors and autograd graph, reads the shared device tensors without writing them (nor their <c>.grad</c>), and
+/// TorchSharp's dispose scopes and grad mode are per thread; dispose the instance only once no call is running.
 /// </remarks>
 public sealed class TorchInternalInfluence<T> : IDisposable where T : unmanaged, IFloatingPointIeee754<T>
 {

@@ -13,7 +13,10 @@ namespace Pathwise.TorchSharp;
 /// Per internal batch of path points: one forward pass, one reverse pass for <c>dF/dy</c> at every neuron, then
 /// one reverse pass per requested neuron <c>j</c> of <c>sum_k w_k dF/dy_j(x_k) y_j(x_k)</c> (the first gradient
 /// held constant) over the retained graph, which gives that neuron's row for every input feature at once — never
-/// one pass per input feature. The rows are summed on the device and copied back once.
+/// one pass per input feature. The rows are summed on the device and copied back once. Safe to call from many
+/// threads at once: each call builds its own tensors and autograd graph, reads the shared device tensors without
+/// writing them (nor their <c>.grad</c>), and TorchSharp's dispose scopes and grad mode are per thread; dispose the
+/// instance only once no call is running.
 /// </remarks>
 public sealed class TorchNeuronConductance<T> : IDisposable where T : unmanaged, IFloatingPointIeee754<T>
 {

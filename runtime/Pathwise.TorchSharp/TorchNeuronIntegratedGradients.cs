@@ -13,6 +13,9 @@ namespace Pathwise.TorchSharp;
 /// <remarks>
 /// One forward pass to the layer and one reverse pass of <c>sum_k w_k y_j(x_k)</c> per internal batch of path
 /// points; the gradients are summed on the device and copied back once with the endpoint activations.
+/// Safe to call from many threads at once: each call builds its own
+/// tensors and autograd graph, reads the shared device tensors without writing them (nor their <c>.grad</c>), and
+/// TorchSharp's dispose scopes and grad mode are per thread; dispose the instance only once no call is running.
 /// </remarks>
 public sealed class TorchNeuronIntegratedGradients<T> : IDisposable where T : unmanaged, IFloatingPointIeee754<T>
 {

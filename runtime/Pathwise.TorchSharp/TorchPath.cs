@@ -10,6 +10,13 @@ namespace Pathwise.TorchSharp;
 /// baseline as device tensors, the chunk size, and the argument checks of the CPU methods in the same order
 /// with the same exceptions. The device tensors live until <see cref="Dispose"/>, whatever scope built them.
 /// </summary>
+/// <remarks>
+/// Read-only after construction, so the method objects built on it are safe to share across threads: every call
+/// makes its own tensors (in its own thread's dispose scope, since TorchSharp's dispose-scope manager is
+/// thread-static) and differentiates with <c>torch.autograd.grad</c>, which returns gradients instead of
+/// accumulating them into <c>.grad</c>; the module's parameters do not require grad. libtorch's grad mode, which
+/// <c>enable_grad</c> and <c>no_grad</c> set, is thread-local too.
+/// </remarks>
 internal sealed class TorchPath<T> : IDisposable where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly long[] _nodeDimensions;

@@ -1,10 +1,15 @@
 using System;
+using System.Threading;
 using Pathwise;
 using Xunit;
+using static Pathwise.Tests.LayerMethodFixtures;
 
 namespace Pathwise.Tests;
 
-/// <summary>After a first call has sized every buffer, attribution calls allocate nothing, whatever the layer kinds.</summary>
+/// <summary>
+/// After a first call has sized every buffer, attribution calls allocate nothing, whatever the layer kinds, and
+/// whether one thread or several share the method object; the methods that return a result allocate only that.
+/// </summary>
 [Collection(nameof(AllocationTests))]
 [CollectionDefinition(nameof(AllocationTests), DisableParallelization = true)]
 public sealed class AllocationTests
@@ -22,5 +27,150 @@ public sealed class AllocationTests
         long before = GC.GetAllocatedBytesForCurrentThread();
         ig.Attribute(input, 2, attributions);
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
+    public void IntegratedGradients_EverySpanOverload_AllocatesNothingOnceWarm()
+    {
+        var network = Randomized(new EveryLayerCnn(), 900);
+        (double[] input, double[] baseline) = InputAndBaseline(network.Info, 901);
+        double[] outputWeights = NetworkHarness.RandomVector(new Random(902), network.Info.OutputLength);
+        var ig = new IntegratedGradients<double>(network, new IntegratedGradientsOptions { Steps = 12, InternalBatchSize = 5 });
+        var attributions = new double[network.Info.InputLength];
+        var rows = new double[2 * network.Info.InputLength];
+        var deltas = new ConvergenceDelta[2];
+        int[] targets = [1, 3];
+        for (int round = 0; round < 3; round++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            ig.Attribute(input, 0, attributions);
+            ig.Attribute(input, outputWeights, attributions);
+            ig.Attribute(input, baseline, 2, attributions);
+            ig.AttributeTargets(input, targets, rows, deltas);
+            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            if (round > 0)
+            {
+                Assert.Equal(0, allocated);
+            }
+        }
+    }
+
+    [Fact]
+    public void IntegratedGradients_SharedByFourThreads_AllocatesNothingOnceWarm()
+    {
+        // A network without convolutions: the convolution kernels keep a scratch array per thread, which a fresh
+        // thread allocates on first use, and which under contention settle at one per thread only after a few
+        // allocations whose timing depends on the schedule. This test is about the method's own pool.
+        const int threads = 4;
+        var network = Randomized(new ReluMlp(), 910);
+        int length = network.Info.InputLength;
+        var ig = new IntegratedGradients<double>(network, new IntegratedGradientsOptions { Steps = 12, InternalBatchSize = 5 });
+
+        // Warm the pool with four workspaces: each batch of one input holds its workspace while its progress
+        // report waits for the other three, so four are rented at once.
+        using var together = new Barrier(threads);
+        var holder = new BarrierProgress(together);
+        RunOnThreads(threads, t =>
+        {
+            double[] input = NetworkHarness.RandomVector(new Random(911 + t), length);
+            ig.AttributeBatch(input, new[] { t % network.Info.OutputLength }, new double[length], new ConvergenceDelta[1], progress: holder);
+            return 0;
+        });
+
+        long[] allocated = RunOnThreads(threads, t =>
+        {
+            double[] input = NetworkHarness.RandomVector(new Random(920 + t), length);
+            var attributions = new double[length];
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 20; i++)
+            {
+                ig.Attribute(input, i % network.Info.OutputLength, attributions);
+            }
+
+            return GC.GetAllocatedBytesForCurrentThread() - before;
+        });
+        Assert.Equal(new long[threads], allocated);
+    }
+
+    [Fact]
+    public void LayerMethods_AllocateOnlyTheirResultOnceWarm()
+    {
+        // The result arrays and objects, and nothing the size of a workspace (tens of kilobytes here).
+        const long overhead = 512;
+        var network = Randomized(new EveryLayerCnn(), 930);
+        (double[] input, double[] other) = InputAndBaseline(network.Info, 931);
+        int length = network.Info.InputLength;
+        var options = new LayerAttributionOptions { Steps = 12, InternalBatchSize = 5 };
+        bool[] region = Array.ConvertAll(other, v => v > 0);
+        int[] neurons = [1, 4];
+        var conductance = new LayerConductance<double>(network, network.Conv2, options);
+        var influence = new InternalInfluence<double>(network, network.Hidden, options);
+        var neuronConductance = new NeuronConductance<double>(network, network.Hidden, options);
+        var neuronGradients = new NeuronIntegratedGradients<double>(network, network.Conv, options);
+        var regionToNeuron = new RegionToNeuron<double>(network, network.Hidden, options);
+        var expected = new ExpectedGradients<double>(network, other, options);
+        var interior = new InteriorGradients<double>(network, new InteriorGradientsOptions { Count = 9 });
+
+        AssertAllocatesOnly(network.Conv2.Size, () => conductance.Attribute(input, 1));
+        AssertAllocatesOnly(network.Hidden.Size, () => influence.Attribute(input, 1));
+        AssertAllocatesOnly(neurons.Length * length + neurons.Length / 2, () => neuronConductance.Attribute(input, 1, neurons));
+        AssertAllocatesOnly(length, () => neuronGradients.Attribute(input, 7));
+        AssertAllocatesOnly(network.Hidden.Size, () => regionToNeuron.Attribute(input, 1, region));
+        AssertAllocatesOnly(length, () => expected.Attribute(input, 1));
+        AssertAllocatesOnly(9 * length + 3 * 9, () => interior.Attribute(input, 1));
+
+        void AssertAllocatesOnly(int resultDoubles, Func<object> call)
+        {
+            call();
+            call();
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            call();
+            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            Assert.InRange(allocated, 8L * resultDoubles, 8L * resultDoubles + overhead);
+        }
+    }
+
+    /// <summary>Runs <paramref name="work"/> on <paramref name="threads"/> new threads started together; returns each one's result.</summary>
+    private static long[] RunOnThreads(int threads, Func<int, long> work)
+    {
+        var results = new long[threads];
+        Exception? error = null;
+        using var start = new Barrier(threads);
+        var workers = new Thread[threads];
+        for (int t = 0; t < threads; t++)
+        {
+            int index = t;
+            workers[t] = new Thread(() =>
+            {
+                start.SignalAndWait();
+                try
+                {
+                    results[index] = work(index);
+                }
+                catch (Exception e)
+                {
+                    Interlocked.CompareExchange(ref error, e, null);
+                }
+            });
+            workers[t].Start();
+        }
+
+        foreach (Thread worker in workers)
+        {
+            worker.Join();
+        }
+
+        if (error is not null)
+        {
+            throw new AggregateException(error);
+        }
+
+        return results;
+    }
+
+    /// <summary>A progress report that waits at a barrier, so the reporting calls are all in flight at once.</summary>
+    private sealed class BarrierProgress(Barrier barrier) : IProgress<int>
+    {
+        public void Report(int value) => barrier.SignalAndWait();
     }
 }

@@ -10,12 +10,16 @@ namespace Pathwise;
 /// a seeded generator (the same seed gives the same result). Completeness is against
 /// <c>F(x) - E_D[F(x')]</c> over the baselines used.
 /// </summary>
+/// <remarks>
+/// Safe to call from many threads at once: each call rents its buffer from a pool the instance owns and runs on
+/// the thread-safe <see cref="IntegratedGradients{T}"/>, so a warm call allocates only its result.
+/// </remarks>
 public sealed class ExpectedGradients<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly IntegratedGradients<T> _integratedGradients;
     private readonly T[] _baselines;
     private readonly int _length;
-    private readonly T[] _single;
+    private readonly ScratchPool<T[]> _singles;
     private readonly TensorShape _shape;
 
     /// <summary>Prepares the method with the baseline set <paramref name="baselines"/>, <c>[count, input length]</c>.</summary>
@@ -31,7 +35,7 @@ public sealed class ExpectedGradients<T> where T : unmanaged, IFloatingPointIeee
         Guard.Finite(baselines, nameof(baselines));
         _baselines = baselines.ToArray();
         _integratedGradients = new IntegratedGradients<T>(network, options);
-        _single = new T[_length];
+        _singles = new ScratchPool<T[]>(() => new T[_length]);
         _shape = network.Info.Input.OutputShape;
     }
 
@@ -44,9 +48,10 @@ public sealed class ExpectedGradients<T> where T : unmanaged, IFloatingPointIeee
         var values = new T[_length];
         double atBaseline = 0;
         double atInput = 0;
+        using var single = _singles.Borrow();
         for (int b = 0; b < BaselineCount; b++)
         {
-            (atBaseline, atInput) = Add(input, b, target, values, atBaseline, cancellationToken);
+            (atBaseline, atInput) = Add(input, b, target, values, single.Item, atBaseline, cancellationToken);
         }
 
         return Finish(values, atInput, atBaseline, BaselineCount);
@@ -60,18 +65,19 @@ public sealed class ExpectedGradients<T> where T : unmanaged, IFloatingPointIeee
         var values = new T[_length];
         double atBaseline = 0;
         double atInput = 0;
+        using var single = _singles.Borrow();
         for (int s = 0; s < samples; s++)
         {
-            (atBaseline, atInput) = Add(input, random.Next(BaselineCount), target, values, atBaseline, cancellationToken);
+            (atBaseline, atInput) = Add(input, random.Next(BaselineCount), target, values, single.Item, atBaseline, cancellationToken);
         }
 
         return Finish(values, atInput, atBaseline, samples);
     }
 
-    private (double BaselineSum, double AtInput) Add(ReadOnlySpan<T> input, int baseline, int target, Span<T> values, double baselineSum, CancellationToken cancellationToken)
+    private (double BaselineSum, double AtInput) Add(ReadOnlySpan<T> input, int baseline, int target, Span<T> values, Span<T> single, double baselineSum, CancellationToken cancellationToken)
     {
-        ConvergenceDelta delta = _integratedGradients.Attribute(input, _baselines.AsSpan(baseline * _length, _length), target, _single, cancellationToken);
-        System.Numerics.Tensors.TensorPrimitives.Add<T>(values, _single, values);
+        ConvergenceDelta delta = _integratedGradients.Attribute(input, _baselines.AsSpan(baseline * _length, _length), target, single, cancellationToken);
+        System.Numerics.Tensors.TensorPrimitives.Add<T>(values, single, values);
         return (baselineSum + delta.OutputAtBaseline, delta.OutputAtInput);
     }
 

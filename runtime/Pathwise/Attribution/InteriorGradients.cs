@@ -119,9 +119,10 @@ public sealed class InteriorGradientsResult<T> where T : unmanaged, IFloatingPoi
 /// Interior gradients (Sundararajan et al., arXiv 1611.02639): the gradients at the scaled inputs
 /// <c>x' + a (x - x')</c>, returned with the output along the path so saturation can be seen.
 /// </summary>
+/// <remarks>Safe to call from many threads at once: each call rents its workspace from a pool the instance owns.</remarks>
 public sealed class InteriorGradients<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private readonly PathIntegrator<T> _path;
+    private readonly ScratchPool<PathIntegrator<T>> _paths;
     private readonly double[] _alphas;
 
     /// <summary>Prepares the method for <paramref name="network"/>.</summary>
@@ -131,7 +132,9 @@ public sealed class InteriorGradients<T> where T : unmanaged, IFloatingPointIeee
         _alphas = Options.ResolveAlphas();
 
         // The path is sampled at the factors, not integrated: no quadrature weights.
-        _path = new PathIntegrator<T>(network, _alphas, new double[_alphas.Length], Options.Baseline, internalBatchSize: 64);
+        var first = new PathIntegrator<T>(network, _alphas, new double[_alphas.Length], Options.Baseline, internalBatchSize: 64);
+        _paths = new ScratchPool<PathIntegrator<T>>(first.Clone);
+        _paths.Return(first);
     }
 
     /// <summary>The settings.</summary>
@@ -140,27 +143,29 @@ public sealed class InteriorGradients<T> where T : unmanaged, IFloatingPointIeee
     /// <summary>The gradients of output <paramref name="target"/> at every scaled input.</summary>
     public InteriorGradientsResult<T> Attribute(ReadOnlySpan<T> input, int target, CancellationToken cancellationToken = default)
     {
-        _path.Begin(input, target);
-        int length = _path.Info.InputLength;
-        int outputs = _path.Info.OutputLength;
+        using var lease = _paths.Borrow();
+        PathIntegrator<T> path = lease.Item;
+        path.Begin(input, target);
+        int length = path.Info.InputLength;
+        int outputs = path.Info.OutputLength;
         var gradients = new T[_alphas.Length * length];
         var values = new double[_alphas.Length];
-        Workspace<T> workspace = _path.Workspace;
-        for (int start = 0; start < _path.Steps; start += _path.ChunkCapacity)
+        Workspace<T> workspace = path.Workspace;
+        for (int start = 0; start < path.Steps; start += path.ChunkCapacity)
         {
-            int count = _path.Forward(start, cancellationToken);
+            int count = path.Forward(start, cancellationToken);
             ReadOnlySpan<T> output = workspace.Output(count);
             for (int k = 0; k < count; k++)
             {
-                values[start + k] = PathIntegrator<T>.Dot(output.Slice(k * outputs, outputs), _path.OutputWeights);
+                values[start + k] = PathIntegrator<T>.Dot(output.Slice(k * outputs, outputs), path.OutputWeights);
             }
 
-            _path.SeedOutput(count);
-            _path.Network.BackwardFrom(_path.Info.Output, workspace, count);
-            workspace.Gradients(_path.Info.Input, count).CopyTo(gradients.AsSpan(start * length));
+            path.SeedOutput(count);
+            path.Network.BackwardFrom(path.Info.Output, workspace, count);
+            workspace.Gradients(path.Info.Input, count).CopyTo(gradients.AsSpan(start * length));
         }
 
-        (double atBaseline, double atInput) = _path.ReadEndpoints();
-        return new InteriorGradientsResult<T>((double[])_alphas.Clone(), gradients, values, atBaseline, atInput, _path.Info.Input.OutputShape);
+        (double atBaseline, double atInput) = path.ReadEndpoints();
+        return new InteriorGradientsResult<T>((double[])_alphas.Clone(), gradients, values, atBaseline, atInput, path.Info.Input.OutputShape);
     }
 }

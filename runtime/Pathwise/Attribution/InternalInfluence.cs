@@ -8,17 +8,20 @@ namespace Pathwise;
 /// Internal influence of every neuron of a layer (Leino et al.): <c>I_j = integral_0^1 dF/dy_j(x' + a (x - x')) da</c>,
 /// the path-averaged gradient at the layer, from one backward pass per chunk of path points.
 /// </summary>
+/// <remarks>Safe to call from many threads at once: each call rents its workspace from a pool the instance owns.</remarks>
 public sealed class InternalInfluence<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private readonly PathIntegrator<T> _path;
+    private readonly ScratchPool<PathIntegrator<T>> _paths;
     private readonly Layer _layer;
 
     /// <summary>Prepares the method for <paramref name="layer"/> of <paramref name="network"/>.</summary>
     public InternalInfluence(INetwork<T> network, Layer layer, LayerAttributionOptions? options = null)
     {
         Options = options ?? new LayerAttributionOptions();
-        _path = new PathIntegrator<T>(network, Options);
-        _layer = _path.Resolve(layer, Options.AttributeToLayerInput);
+        var first = new PathIntegrator<T>(network, Options);
+        _layer = first.Resolve(layer, Options.AttributeToLayerInput);
+        _paths = new ScratchPool<PathIntegrator<T>>(first.Clone);
+        _paths.Return(first);
     }
 
     /// <summary>The validated settings.</summary>
@@ -27,15 +30,17 @@ public sealed class InternalInfluence<T> where T : unmanaged, IFloatingPointIeee
     /// <summary>The internal influence of every neuron on output <paramref name="target"/>.</summary>
     public LayerAttribution<T> Attribute(ReadOnlySpan<T> input, int target, CancellationToken cancellationToken = default)
     {
-        _path.Begin(input, target);
+        using var lease = _paths.Borrow();
+        PathIntegrator<T> path = lease.Item;
+        path.Begin(input, target);
         var influence = new T[_layer.Size];
-        for (int start = 0; start < _path.Steps; start += _path.ChunkCapacity)
+        for (int start = 0; start < path.Steps; start += path.ChunkCapacity)
         {
-            int count = _path.ForwardBackward(start, cancellationToken);
-            Kernels.PathKernel.WeightedRowSum<T>(_path.Workspace.Gradients(_layer, count), _path.Weights.AsSpan(start, count), _path.Workspace.PathStep(_layer));
-            System.Numerics.Tensors.TensorPrimitives.Add<T>(influence, _path.Workspace.PathStep(_layer), influence);
+            int count = path.ForwardBackward(start, cancellationToken);
+            Kernels.PathKernel.WeightedRowSum<T>(path.Workspace.Gradients(_layer, count), path.Weights.AsSpan(start, count), path.Workspace.PathStep(_layer));
+            System.Numerics.Tensors.TensorPrimitives.Add<T>(influence, path.Workspace.PathStep(_layer), influence);
         }
 
-        return new LayerAttribution<T>(_layer, influence, null, _path.Steps);
+        return new LayerAttribution<T>(_layer, influence, null, path.Steps);
     }
 }

@@ -14,19 +14,22 @@ namespace Pathwise;
 /// rule's weighted sum of their product. Because the derivative <c>dy/da</c> is evaluated at each node
 /// (not differenced between consecutive nodes), every rule's endpoints are right, and on a layer that is
 /// linear in the input the result is exact for every rule. Completeness: <c>sum_j Cond_j = F(x) - F(x')</c>
-/// up to the quadrature error, reported as <see cref="LayerAttribution{T}.Delta"/>.
+/// up to the quadrature error, reported as <see cref="LayerAttribution{T}.Delta"/>. Safe to call from many
+/// threads at once: each call rents its workspace from a pool the instance owns.
 /// </remarks>
 public sealed class LayerConductance<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private readonly PathIntegrator<T> _path;
+    private readonly ScratchPool<PathIntegrator<T>> _paths;
     private readonly Layer _layer;
 
     /// <summary>Prepares the method for <paramref name="layer"/> of <paramref name="network"/>.</summary>
     public LayerConductance(INetwork<T> network, Layer layer, LayerAttributionOptions? options = null)
     {
         Options = options ?? new LayerAttributionOptions();
-        _path = new PathIntegrator<T>(network, Options);
-        _layer = _path.Resolve(layer, Options.AttributeToLayerInput);
+        var first = new PathIntegrator<T>(network, Options);
+        _layer = first.Resolve(layer, Options.AttributeToLayerInput);
+        _paths = new ScratchPool<PathIntegrator<T>>(first.Clone);
+        _paths.Return(first);
     }
 
     /// <summary>The validated settings.</summary>
@@ -35,32 +38,34 @@ public sealed class LayerConductance<T> where T : unmanaged, IFloatingPointIeee7
     /// <summary>The conductance of every neuron for output <paramref name="target"/>.</summary>
     public LayerAttribution<T> Attribute(ReadOnlySpan<T> input, int target, CancellationToken cancellationToken = default)
     {
-        _path.Begin(input, target);
-        return Run(cancellationToken);
+        using var lease = _paths.Borrow();
+        lease.Item.Begin(input, target);
+        return Run(lease.Item, cancellationToken);
     }
 
     /// <summary>The conductance of every neuron for the weighted output <c>sum_j outputWeights[j] F_j</c>.</summary>
     public LayerAttribution<T> Attribute(ReadOnlySpan<T> input, ReadOnlySpan<T> outputWeights, CancellationToken cancellationToken = default)
     {
-        _path.Begin(input, outputWeights);
-        return Run(cancellationToken);
+        using var lease = _paths.Borrow();
+        lease.Item.Begin(input, outputWeights);
+        return Run(lease.Item, cancellationToken);
     }
 
-    private LayerAttribution<T> Run(CancellationToken cancellationToken)
+    private LayerAttribution<T> Run(PathIntegrator<T> path, CancellationToken cancellationToken)
     {
         var conductance = new T[_layer.Size];
-        Workspace<T> workspace = _path.Workspace;
-        for (int start = 0; start < _path.Steps; start += _path.ChunkCapacity)
+        Workspace<T> workspace = path.Workspace;
+        for (int start = 0; start < path.Steps; start += path.ChunkCapacity)
         {
-            int count = _path.Forward(start, cancellationToken);
-            _path.Network.TangentPath(_path.Direction, workspace, count);
-            _path.SeedOutput(count);
-            _path.Network.BackwardFrom(_path.Info.Output, workspace, count);
-            Accumulate(workspace.Gradients(_layer, count), workspace.Tangents(_layer, count), _path.Weights.AsSpan(start, count), conductance);
+            int count = path.Forward(start, cancellationToken);
+            path.Network.TangentPath(path.Direction, workspace, count);
+            path.SeedOutput(count);
+            path.Network.BackwardFrom(path.Info.Output, workspace, count);
+            Accumulate(workspace.Gradients(_layer, count), workspace.Tangents(_layer, count), path.Weights.AsSpan(start, count), conductance);
         }
 
-        (double atBaseline, double atInput) = _path.ReadEndpoints();
-        return new LayerAttribution<T>(_layer, conductance, ConvergenceDelta.From(PathIntegrator<T>.Sum(conductance), atInput, atBaseline), _path.Steps);
+        (double atBaseline, double atInput) = path.ReadEndpoints();
+        return new LayerAttribution<T>(_layer, conductance, ConvergenceDelta.From(PathIntegrator<T>.Sum(conductance), atInput, atBaseline), path.Steps);
     }
 
     /// <summary><c>destination[j] += sum_k weights[k] * gradients[k, j] * tangents[k, j]</c>.</summary>

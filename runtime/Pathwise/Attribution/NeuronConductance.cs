@@ -12,23 +12,22 @@ namespace Pathwise;
 /// Per chunk of path points: one forward and one backward pass give <c>dF/dy</c> for every neuron; then one
 /// backward pass from the layer per requested neuron, seeded with <c>dF/dy_j</c> at each point, gives that
 /// neuron's row for every input feature at once — never one pass per input feature. Summed over features,
-/// a row is the neuron's total conductance.
+/// a row is the neuron's total conductance. Safe to call from many threads at once: each call rents its
+/// workspace from a pool the instance owns.
 /// </remarks>
 public sealed class NeuronConductance<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private readonly PathIntegrator<T> _path;
+    private readonly ScratchPool<PathIntegrator<T>> _paths;
     private readonly Layer _layer;
-    private readonly T[] _layerGradients;
-    private readonly T[] _row;
 
     /// <summary>Prepares the method for neurons of <paramref name="layer"/> of <paramref name="network"/>.</summary>
     public NeuronConductance(INetwork<T> network, Layer layer, LayerAttributionOptions? options = null)
     {
         Options = options ?? new LayerAttributionOptions();
-        _path = new PathIntegrator<T>(network, Options);
-        _layer = _path.Resolve(layer, Options.AttributeToLayerInput);
-        _layerGradients = new T[_path.ChunkCapacity * _layer.Size];
-        _row = new T[_path.Info.InputLength];
+        var first = new PathIntegrator<T>(network, Options);
+        _layer = first.Resolve(layer, Options.AttributeToLayerInput);
+        _paths = new ScratchPool<PathIntegrator<T>>(first.Clone);
+        _paths.Return(first);
     }
 
     /// <summary>The validated settings.</summary>
@@ -54,16 +53,21 @@ public sealed class NeuronConductance<T> where T : unmanaged, IFloatingPointIeee
             Guard.Index(neuron, _layer.Size, nameof(neurons));
         }
 
-        _path.Begin(input, target);
-        int length = _path.Info.InputLength;
+        using var lease = _paths.Borrow();
+        PathIntegrator<T> path = lease.Item;
+        path.Begin(input, target);
+        int length = path.Info.InputLength;
         int size = _layer.Size;
+        Span<T> scratch = path.Scratch(path.ChunkCapacity * size + length);
+        Span<T> layerGradients = scratch.Slice(0, path.ChunkCapacity * size);
+        Span<T> row = scratch.Slice(path.ChunkCapacity * size, length);
         var values = new T[neurons.Length * length];
-        Workspace<T> workspace = _path.Workspace;
-        for (int start = 0; start < _path.Steps; start += _path.ChunkCapacity)
+        Workspace<T> workspace = path.Workspace;
+        for (int start = 0; start < path.Steps; start += path.ChunkCapacity)
         {
-            int count = _path.ForwardBackward(start, cancellationToken);
-            workspace.Gradients(_layer, count).CopyTo(_layerGradients);
-            ReadOnlySpan<T> weights = _path.Weights.AsSpan(start, count);
+            int count = path.ForwardBackward(start, cancellationToken);
+            workspace.Gradients(_layer, count).CopyTo(layerGradients);
+            ReadOnlySpan<T> weights = path.Weights.AsSpan(start, count);
             for (int n = 0; n < neurons.Length; n++)
             {
                 int j = neurons[n];
@@ -71,20 +75,20 @@ public sealed class NeuronConductance<T> where T : unmanaged, IFloatingPointIeee
                 seed.Clear();
                 for (int k = 0; k < count; k++)
                 {
-                    seed[k * size + j] = _layerGradients[k * size + j];
+                    seed[k * size + j] = layerGradients[k * size + j];
                 }
 
-                _path.Network.BackwardFrom(_layer, workspace, count);
-                Kernels.PathKernel.WeightedRowSum<T>(workspace.Gradients(_path.Info.Input, count), weights, _row);
-                System.Numerics.Tensors.TensorPrimitives.Add<T>(values.AsSpan(n * length, length), _row, values.AsSpan(n * length, length));
+                path.Network.BackwardFrom(_layer, workspace, count);
+                Kernels.PathKernel.WeightedRowSum<T>(workspace.Gradients(path.Info.Input, count), weights, row);
+                System.Numerics.Tensors.TensorPrimitives.Add<T>(values.AsSpan(n * length, length), row, values.AsSpan(n * length, length));
             }
         }
 
         for (int n = 0; n < neurons.Length; n++)
         {
-            System.Numerics.Tensors.TensorPrimitives.Multiply<T>(values.AsSpan(n * length, length), _path.Direction, values.AsSpan(n * length, length));
+            System.Numerics.Tensors.TensorPrimitives.Multiply<T>(values.AsSpan(n * length, length), path.Direction, values.AsSpan(n * length, length));
         }
 
-        return new NeuronAttribution<T>(_layer, neurons.ToArray(), _path.Info.Input.OutputShape, values, _path.Steps);
+        return new NeuronAttribution<T>(_layer, neurons.ToArray(), path.Info.Input.OutputShape, values, path.Steps);
     }
 }

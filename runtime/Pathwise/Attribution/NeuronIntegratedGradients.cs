@@ -9,19 +9,20 @@ namespace Pathwise;
 /// <c>attr_i = (x_i - x'_i) * integral_0^1 dy_j/dx_i(x' + a (x - x')) da</c>; completeness against
 /// <c>y_j(x) - y_j(x')</c>.
 /// </summary>
+/// <remarks>Safe to call from many threads at once: each call rents its workspace from a pool the instance owns.</remarks>
 public sealed class NeuronIntegratedGradients<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private readonly PathIntegrator<T> _path;
+    private readonly ScratchPool<PathIntegrator<T>> _paths;
     private readonly Layer _layer;
-    private readonly T[] _row;
 
     /// <summary>Prepares the method for neurons of <paramref name="layer"/> of <paramref name="network"/>.</summary>
     public NeuronIntegratedGradients(INetwork<T> network, Layer layer, LayerAttributionOptions? options = null)
     {
         Options = options ?? new LayerAttributionOptions();
-        _path = new PathIntegrator<T>(network, Options);
-        _layer = _path.Resolve(layer, Options.AttributeToLayerInput);
-        _row = new T[_path.Info.InputLength];
+        var first = new PathIntegrator<T>(network, Options);
+        _layer = first.Resolve(layer, Options.AttributeToLayerInput);
+        _paths = new ScratchPool<PathIntegrator<T>>(first.Clone);
+        _paths.Return(first);
     }
 
     /// <summary>The validated settings.</summary>
@@ -31,14 +32,17 @@ public sealed class NeuronIntegratedGradients<T> where T : unmanaged, IFloatingP
     public Attribution<T> Attribute(ReadOnlySpan<T> input, int neuron, CancellationToken cancellationToken = default)
     {
         Guard.Index(neuron, _layer.Size, nameof(neuron));
-        _path.Begin(input, 0);
-        int length = _path.Info.InputLength;
+        using var lease = _paths.Borrow();
+        PathIntegrator<T> path = lease.Item;
+        path.Begin(input, 0);
+        int length = path.Info.InputLength;
+        Span<T> row = path.Scratch(length);
         int size = _layer.Size;
         var values = new T[length];
-        Workspace<T> workspace = _path.Workspace;
-        for (int start = 0; start < _path.Steps; start += _path.ChunkCapacity)
+        Workspace<T> workspace = path.Workspace;
+        for (int start = 0; start < path.Steps; start += path.ChunkCapacity)
         {
-            int count = _path.Forward(start, cancellationToken);
+            int count = path.Forward(start, cancellationToken);
             Span<T> seed = workspace.Gradients(_layer, count);
             seed.Clear();
             for (int k = 0; k < count; k++)
@@ -46,14 +50,14 @@ public sealed class NeuronIntegratedGradients<T> where T : unmanaged, IFloatingP
                 seed[k * size + neuron] = T.One;
             }
 
-            _path.Network.BackwardFrom(_layer, workspace, count);
-            Kernels.PathKernel.WeightedRowSum<T>(workspace.Gradients(_path.Info.Input, count), _path.Weights.AsSpan(start, count), _row);
-            System.Numerics.Tensors.TensorPrimitives.Add<T>(values, _row, values);
+            path.Network.BackwardFrom(_layer, workspace, count);
+            Kernels.PathKernel.WeightedRowSum<T>(workspace.Gradients(path.Info.Input, count), path.Weights.AsSpan(start, count), row);
+            System.Numerics.Tensors.TensorPrimitives.Add<T>(values, row, values);
         }
 
-        System.Numerics.Tensors.TensorPrimitives.Multiply<T>(values, _path.Direction, values);
-        ReadOnlySpan<T> endpoints = _path.EndpointActivations(_layer);
+        System.Numerics.Tensors.TensorPrimitives.Multiply<T>(values, path.Direction, values);
+        ReadOnlySpan<T> endpoints = path.EndpointActivations(_layer);
         var delta = ConvergenceDelta.From(PathIntegrator<T>.Sum(values), double.CreateChecked(endpoints[size + neuron]), double.CreateChecked(endpoints[neuron]));
-        return new Attribution<T>(values, _path.Info.Input.OutputShape, delta, _path.Steps);
+        return new Attribution<T>(values, path.Info.Input.OutputShape, delta, path.Steps);
     }
 }

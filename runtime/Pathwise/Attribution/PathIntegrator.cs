@@ -7,12 +7,19 @@ namespace Pathwise;
 /// <summary>
 /// The shared machinery of every path method: the quadrature points and weights, the baseline and the
 /// direction <c>x - x'</c>, the explained output weighting, and one workspace walked in chunks of at most
-/// its capacity. It allocates only when built.
+/// its capacity. It allocates only when built (and when <see cref="Scratch"/> first grows).
 /// </summary>
+/// <remarks>
+/// One instance is the state of one call at a time. A method object keeps a <see cref="ScratchPool{TItem}"/> of
+/// them, made by <see cref="Clone"/>, so that calls from several threads each rent their own; the points, weights
+/// and the options' baseline are read-only and shared by every clone.
+/// </remarks>
 internal sealed class PathIntegrator<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly T[] _oneHot;
     private readonly T[] _chunkAlphas;
+    private readonly int _internalBatchSize;
+    private T[] _scratch = [];
     private int _endpointRow;
 
     /// <summary>A path integrated by the rule, step count, baseline and chunk size of <paramref name="options"/>.</summary>
@@ -23,27 +30,32 @@ internal sealed class PathIntegrator<T> where T : unmanaged, IFloatingPointIeee7
 
     /// <summary>A path through the given points, each with its weight (zero weights when the path is sampled, not integrated).</summary>
     public PathIntegrator(INetwork<T> network, double[] alphas, double[] weights, Baseline baseline, int internalBatchSize)
+        : this(network, Convert(alphas), Convert(weights), Fill(network, baseline), internalBatchSize)
     {
-        ArgumentNullException.ThrowIfNull(network);
-        Network = network;
-        Info = network.Info;
-        Alphas = Convert(alphas);
-        Weights = Convert(weights);
-        ChunkCapacity = Math.Max(2, Math.Min(internalBatchSize, alphas.Length));
-
-        // Two rows beyond a chunk carry the endpoints a = 0 and a = 1 along with the last chunk.
-        Workspace = new Workspace<T>(Info, ChunkCapacity + 2);
-        _chunkAlphas = new T[ChunkCapacity + 2];
-        Baseline = new T[Info.InputLength];
-        baseline.Fill<T>(Baseline);
-        Direction = new T[Info.InputLength];
-        OutputWeights = new T[Info.OutputLength];
-        _oneHot = new T[Info.OutputLength];
     }
 
     private PathIntegrator(INetwork<T> network, QuadratureNodes nodes, Baseline baseline, int internalBatchSize)
         : this(network, nodes.Alphas, nodes.Weights, baseline, internalBatchSize)
     {
+    }
+
+    private PathIntegrator(INetwork<T> network, T[] alphas, T[] weights, T[] defaultBaseline, int internalBatchSize)
+    {
+        Network = network;
+        Info = network.Info;
+        Alphas = alphas;
+        Weights = weights;
+        DefaultBaseline = defaultBaseline;
+        _internalBatchSize = internalBatchSize;
+        ChunkCapacity = Math.Max(2, Math.Min(internalBatchSize, alphas.Length));
+
+        // Two rows beyond a chunk carry the endpoints a = 0 and a = 1 along with the last chunk.
+        Workspace = new Workspace<T>(Info, ChunkCapacity + 2);
+        _chunkAlphas = new T[ChunkCapacity + 2];
+        Baseline = (T[])defaultBaseline.Clone();
+        Direction = new T[Info.InputLength];
+        OutputWeights = new T[Info.OutputLength];
+        _oneHot = new T[Info.OutputLength];
     }
 
     public INetwork<T> Network { get; }
@@ -55,11 +67,16 @@ internal sealed class PathIntegrator<T> where T : unmanaged, IFloatingPointIeee7
     /// <summary>The most path points in one chunk.</summary>
     public int ChunkCapacity { get; }
 
+    /// <summary>The path points <c>a_k</c>, shared by every clone; read-only.</summary>
     public T[] Alphas { get; }
 
+    /// <summary>The quadrature weight of each point, shared by every clone; read-only.</summary>
     public T[] Weights { get; }
 
-    /// <summary>The baseline of the current call (the options' baseline unless a call sets another).</summary>
+    /// <summary>The options' baseline, shared by every clone; read-only.</summary>
+    public T[] DefaultBaseline { get; }
+
+    /// <summary>The baseline of the current call: the options' one unless the call set another (<see cref="SetBaseline"/>).</summary>
     public T[] Baseline { get; }
 
     /// <summary><c>x - x'</c> of the current call.</summary>
@@ -69,6 +86,23 @@ internal sealed class PathIntegrator<T> where T : unmanaged, IFloatingPointIeee7
     public T[] OutputWeights { get; }
 
     public int Steps => Alphas.Length;
+
+    /// <summary>A path over the same points, weights and baseline with its own workspace and buffers, for another call at the same time.</summary>
+    public PathIntegrator<T> Clone() => new(Network, Alphas, Weights, DefaultBaseline, _internalBatchSize);
+
+    /// <summary>
+    /// Method-owned scratch of <paramref name="length"/> elements (a running sum, a copy of layer gradients), kept
+    /// with this call state so a warm call allocates nothing; its contents are left from the last use.
+    /// </summary>
+    public Span<T> Scratch(int length)
+    {
+        if (_scratch.Length < length)
+        {
+            _scratch = new T[length];
+        }
+
+        return _scratch.AsSpan(0, length);
+    }
 
     /// <summary>
     /// The layer whose neurons a hidden-layer method reports: <paramref name="layer"/> itself, or the layer
@@ -117,12 +151,21 @@ internal sealed class PathIntegrator<T> where T : unmanaged, IFloatingPointIeee7
         }
     }
 
-    /// <summary>Replaces the baseline for the next calls.</summary>
+    /// <summary>Replaces the baseline for this call (and later ones, until <see cref="ResetBaseline"/>).</summary>
     public void SetBaseline(ReadOnlySpan<T> baseline)
     {
         Guard.Length(baseline, Info.InputLength, nameof(baseline));
         Guard.Finite(baseline, nameof(baseline));
         baseline.CopyTo(Baseline);
+    }
+
+    /// <summary>Puts back the options' baseline after a call that set another.</summary>
+    public void ResetBaseline()
+    {
+        if (!Baseline.AsSpan().SequenceEqual(DefaultBaseline))
+        {
+            DefaultBaseline.AsSpan().CopyTo(Baseline);
+        }
     }
 
     /// <summary>
@@ -200,6 +243,14 @@ internal sealed class PathIntegrator<T> where T : unmanaged, IFloatingPointIeee7
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         return QuadratureNodes.Create(options.Rule, options.Steps);
+    }
+
+    private static T[] Fill(INetwork<T> network, Baseline baseline)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        var values = new T[network.Info.InputLength];
+        baseline.Fill<T>(values);
+        return values;
     }
 
     private static T[] Convert(double[] values)

@@ -12,21 +12,24 @@ namespace Pathwise;
 /// Per chunk of path points: one forward pass carrying the forward-mode tangent along the masked
 /// direction <c>(x - x') 1_S</c>, one backward pass, for all neurons at once. For a layer that every path
 /// crosses, <c>sum_j A_j(S) = sum_{i in S} IG_i</c> exactly (the same quadrature); the difference is
-/// reported as <see cref="LayerAttribution{T}.Delta"/>, whose "output change" is the region's IG.
+/// reported as <see cref="LayerAttribution{T}.Delta"/>, whose "output change" is the region's IG. Safe to call
+/// from many threads at once: each call rents its workspace from a pool the instance owns.
 /// </remarks>
 public sealed class RegionToNeuron<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private readonly PathIntegrator<T> _path;
+    private readonly ScratchPool<PathIntegrator<T>> _paths;
     private readonly Layer _layer;
-    private readonly T[] _maskedDirection;
+    private readonly NetworkInfo _info;
 
     /// <summary>Prepares the method for <paramref name="layer"/> of <paramref name="network"/>.</summary>
     public RegionToNeuron(INetwork<T> network, Layer layer, LayerAttributionOptions? options = null)
     {
         Options = options ?? new LayerAttributionOptions();
-        _path = new PathIntegrator<T>(network, Options);
-        _layer = _path.Resolve(layer, Options.AttributeToLayerInput);
-        _maskedDirection = new T[_path.Info.InputLength];
+        var first = new PathIntegrator<T>(network, Options);
+        _layer = first.Resolve(layer, Options.AttributeToLayerInput);
+        _paths = new ScratchPool<PathIntegrator<T>>(first.Clone);
+        _paths.Return(first);
+        _info = first.Info;
     }
 
     /// <summary>The validated settings.</summary>
@@ -35,34 +38,37 @@ public sealed class RegionToNeuron<T> where T : unmanaged, IFloatingPointIeee754
     /// <summary>Each neuron's share of the region's IG for output <paramref name="target"/>; <paramref name="region"/> marks the features of <c>S</c>.</summary>
     public LayerAttribution<T> Attribute(ReadOnlySpan<T> input, int target, ReadOnlySpan<bool> region, CancellationToken cancellationToken = default)
     {
-        Guard.Length(region, _path.Info.InputLength, nameof(region));
-        _path.Begin(input, target);
-        for (int i = 0; i < _maskedDirection.Length; i++)
+        Guard.Length(region, _info.InputLength, nameof(region));
+        using var lease = _paths.Borrow();
+        PathIntegrator<T> path = lease.Item;
+        path.Begin(input, target);
+        Span<T> maskedDirection = path.Scratch(_info.InputLength);
+        for (int i = 0; i < maskedDirection.Length; i++)
         {
-            _maskedDirection[i] = region[i] ? _path.Direction[i] : T.Zero;
+            maskedDirection[i] = region[i] ? path.Direction[i] : T.Zero;
         }
 
         var contributions = new T[_layer.Size];
         double regionIntegratedGradients = 0;
-        Workspace<T> workspace = _path.Workspace;
-        int length = _path.Info.InputLength;
-        for (int start = 0; start < _path.Steps; start += _path.ChunkCapacity)
+        Workspace<T> workspace = path.Workspace;
+        int length = path.Info.InputLength;
+        for (int start = 0; start < path.Steps; start += path.ChunkCapacity)
         {
-            int count = _path.Forward(start, cancellationToken);
-            _path.Network.TangentPath(_maskedDirection, workspace, count);
-            _path.SeedOutput(count);
-            _path.Network.BackwardFrom(_path.Info.Output, workspace, count);
-            ReadOnlySpan<T> weights = _path.Weights.AsSpan(start, count);
+            int count = path.Forward(start, cancellationToken);
+            path.Network.TangentPath(maskedDirection, workspace, count);
+            path.SeedOutput(count);
+            path.Network.BackwardFrom(path.Info.Output, workspace, count);
+            ReadOnlySpan<T> weights = path.Weights.AsSpan(start, count);
             LayerConductance<T>.Accumulate(workspace.Gradients(_layer, count), workspace.Tangents(_layer, count), weights, contributions);
 
-            ReadOnlySpan<T> inputGradients = workspace.Gradients(_path.Info.Input, count);
+            ReadOnlySpan<T> inputGradients = workspace.Gradients(path.Info.Input, count);
             for (int k = 0; k < count; k++)
             {
-                regionIntegratedGradients += double.CreateChecked(weights[k]) * PathIntegrator<T>.Dot(inputGradients.Slice(k * length, length), _maskedDirection);
+                regionIntegratedGradients += double.CreateChecked(weights[k]) * PathIntegrator<T>.Dot(inputGradients.Slice(k * length, length), maskedDirection);
             }
         }
 
         var delta = ConvergenceDelta.From(PathIntegrator<T>.Sum(contributions), regionIntegratedGradients, 0);
-        return new LayerAttribution<T>(_layer, contributions, delta, _path.Steps);
+        return new LayerAttribution<T>(_layer, contributions, delta, path.Steps);
     }
 }
