@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Globalization;
 using System.Numerics;
 using Pathwise.Weights;
 
@@ -88,10 +89,31 @@ public sealed class ParameterSet<T> where T : unmanaged, IFloatingPointIeee754<T
         return values;
     }
 
-    /// <summary>Copies every tensor from a checked weight set.</summary>
-    public void Load(WeightSet weights)
+    /// <summary>
+    /// Copies every tensor from a checked weight set, after checking every value: a NaN, an infinity, a value
+    /// beyond <typeparamref name="T"/> or a negative running variance throws <see cref="WeightsValueException"/>
+    /// and leaves the parameters untouched.
+    /// </summary>
+    /// <exception cref="WeightsValueException">A value the network cannot use; the message names the tensor and the first bad index.</exception>
+    public void Load(WeightSet weights) => Load(weights, WeightLoadOptions.Default);
+
+    /// <summary>
+    /// Copies every tensor from a checked weight set; <see cref="WeightLoadOptions.CheckValues"/> decides whether
+    /// the values are checked first (see <see cref="Load(WeightSet)"/>).
+    /// </summary>
+    /// <exception cref="WeightsValueException">Values are checked and one cannot be used; the parameters are untouched.</exception>
+    public void Load(WeightSet weights, WeightLoadOptions options)
     {
         ArgumentNullException.ThrowIfNull(weights);
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.CheckValues)
+        {
+            foreach (Parameter<T> parameter in _parameters)
+            {
+                CheckValues(weights, parameter);
+            }
+        }
+
         foreach (Parameter<T> parameter in _parameters)
         {
             if (typeof(T) == typeof(float))
@@ -101,6 +123,33 @@ public sealed class ParameterSet<T> where T : unmanaged, IFloatingPointIeee754<T
             else
             {
                 weights.CopyTo(parameter.Name, System.Runtime.InteropServices.MemoryMarshal.Cast<T, double>(parameter.Values.AsSpan()));
+            }
+        }
+    }
+
+    private static void CheckValues(WeightSet weights, Parameter<T> parameter)
+    {
+        // A missing tensor is reported by CopyTo.
+        if (!weights.Tensors.TryGetValue(parameter.Name, out TensorData? tensor))
+        {
+            return;
+        }
+
+        double[] values = tensor.Values;
+        for (int i = 0; i < values.Length; i++)
+        {
+            double value = values[i];
+            if (!T.IsFinite(T.CreateTruncating(value)))
+            {
+                throw new WeightsValueException(weights.SourceName, parameter.Name, i, value, double.IsFinite(value)
+                    ? $"is {value.ToString("R", CultureInfo.InvariantCulture)}, beyond the range of {typeof(T).Name}"
+                    : $"is {(double.IsNaN(value) ? "NaN" : value > 0 ? "+infinity" : "-infinity")}");
+            }
+
+            if (parameter.Role == ParameterRole.RunningVariance && value < 0)
+            {
+                throw new WeightsValueException(weights.SourceName, parameter.Name, i, value,
+                    $"is {value.ToString("R", CultureInfo.InvariantCulture)}, but a batch-norm running variance cannot be negative");
             }
         }
     }
