@@ -164,8 +164,13 @@ public sealed class ReaderFuzzTests(ITestOutputHelper output)
         int headerEnd = file.Length >= 8 ? (int)Math.Min((ulong)file.Length, 8 + BinaryPrimitives.ReadUInt64LittleEndian(file)) : file.Length;
         int at = random.Next(4) == 0 || headerEnd == 0 ? random.Next(file.Length) : random.Next(headerEnd);
         var bytes = new List<byte>(file);
-        switch (random.Next(6))
+        switch (random.Next(7))
         {
+            case 6:
+                // Raw UTF-8 edge cases: encoded surrogate, overlong, beyond U+10FFFF, a valid 4-byte character, a BOM.
+                byte[][] sequences = { new byte[] { 0xED, 0xA0, 0x80 }, new byte[] { 0xC0, 0xAF }, new byte[] { 0xF4, 0x90, 0x80, 0x80 }, new byte[] { 0xF0, 0x9F, 0x98, 0x80 }, new byte[] { 0xEF, 0xBB, 0xBF } };
+                bytes.InsertRange(at, sequences[random.Next(sequences.Length)]);
+                break;
             case 0:
                 bytes[at] ^= (byte)(1 << random.Next(8));
                 break;
@@ -280,7 +285,7 @@ public sealed class ReaderFuzzTests(ITestOutputHelper output)
         public void Mutate(Random random)
         {
             Member? tensor = _members.Count(m => m.Fields is not null) == 0 ? null : _members.Where(m => m.Fields is not null).ElementAt(random.Next(_members.Count(m => m.Fields is not null)));
-            switch (random.Next(19))
+            switch (random.Next(20))
             {
                 case 0 when tensor is not null:
                     // A field repeated inside one entry, with the same or a different value.
@@ -371,6 +376,20 @@ public sealed class ReaderFuzzTests(ITestOutputHelper output)
                 case 18 when tensor is not null:
                     // The same value spelled another way: -0, 4.0, 4e0, 04. Only plain digits are integers.
                     EditField(tensor, random.Next(2) == 0 ? "\"shape\"" : "\"data_offsets\"", v => Respell(random, v));
+                    break;
+                case 19:
+                    // Keys spelled with escapes still name the same field.
+                    if (tensor is not null && tensor.Fields!.Count > 0 && random.Next(2) == 0)
+                    {
+                        int index = random.Next(tensor.Fields.Count);
+                        string key = tensor.Fields[index].Field;
+                        tensor.Fields[index] = ("\"" + $"\\u{(int)key[1]:x4}" + key.Substring(2), tensor.Fields[index].Value);
+                    }
+                    else
+                    {
+                        _members.Insert(random.Next(_members.Count + 1), new Member("\"__m\\u0065tadata__\"", "{\"a\":\"b\"}", null));
+                    }
+
                     break;
                 case 17:
                     long[] deltas = { -8, -1, 1, 8 };

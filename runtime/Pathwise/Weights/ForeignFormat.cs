@@ -1,5 +1,6 @@
 using System;
 using System.Buffers;
+using System.Buffers.Binary;
 using System.Text;
 
 namespace Pathwise.Weights;
@@ -68,10 +69,12 @@ internal static class ForeignFormat
 
     /// <summary>
     /// ONNX files are protobuf <c>ModelProto</c> messages; writers emit field 1 (<c>ir_version</c>, a small varint)
-    /// first, followed by another ModelProto field such as <c>producer_name</c> or <c>graph</c>.
+    /// first, followed by another ModelProto field such as <c>producer_name</c> or <c>graph</c>. Bytes 4 to 7 are
+    /// then that field's contents, never all zero, whereas a safetensors header length below 2^32 has them zero.
     /// </summary>
     private static bool LooksLikeOnnx(ReadOnlySpan<byte> file) =>
-        file.Length >= 3
+        file.Length >= 8
+        && BinaryPrimitives.ReadUInt32LittleEndian(file.Slice(4)) != 0
         && file[0] == 0x08
         && file[1] is >= 1 and <= 0x7F
         && file[2] is 0x12 or 0x1A or 0x22 or 0x28 or 0x32 or 0x3A or 0x42 or 0x72;
