@@ -111,6 +111,19 @@ public sealed class WeightValueTests
         Assert.Equal(3, error.Index);
     }
 
+    [Fact]
+    public void CheckValues_IsUsableByAnyBackend_AndKnowsTheRole()
+    {
+        WeightSet weights = Weights(new double[] { 1, 2, 3, 4, 5, 6 }, new double[] { 1, 1, -1 });
+
+        // The same values pass as a weight and fail as a running variance.
+        weights.CheckValues<float>("bn.running_var", ParameterRole.Weight);
+        WeightsValueException error = Assert.Throws<WeightsValueException>(() => weights.CheckValues<float>("bn.running_var", ParameterRole.RunningVariance));
+        Assert.Throws<KeyNotFoundException>(() => weights.CheckValues<double>("nope", ParameterRole.Weight));
+
+        Assert.Equal(2, error.Index);
+    }
+
     private static ParameterSet<T> Parameters<T>() where T : unmanaged, System.Numerics.IFloatingPointIeee754<T> =>
         new ParameterSet<T>()
             .Add("fc.weight", ParameterRole.Weight, 3, new[] { 2, 3 }, new T[6])

@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Globalization;
 using System.Numerics;
 using Pathwise.Weights;
 
@@ -110,7 +109,7 @@ public sealed class ParameterSet<T> where T : unmanaged, IFloatingPointIeee754<T
         {
             foreach (Parameter<T> parameter in _parameters)
             {
-                CheckValues(weights, parameter);
+                weights.CheckValues<T>(parameter.Name, parameter.Role);
             }
         }
 
@@ -123,33 +122,6 @@ public sealed class ParameterSet<T> where T : unmanaged, IFloatingPointIeee754<T
             else
             {
                 weights.CopyTo(parameter.Name, System.Runtime.InteropServices.MemoryMarshal.Cast<T, double>(parameter.Values.AsSpan()));
-            }
-        }
-    }
-
-    private static void CheckValues(WeightSet weights, Parameter<T> parameter)
-    {
-        // A missing tensor is reported by CopyTo.
-        if (!weights.Tensors.TryGetValue(parameter.Name, out TensorData? tensor))
-        {
-            return;
-        }
-
-        double[] values = tensor.Values;
-        for (int i = 0; i < values.Length; i++)
-        {
-            double value = values[i];
-            if (!T.IsFinite(T.CreateTruncating(value)))
-            {
-                throw new WeightsValueException(weights.SourceName, parameter.Name, i, value, double.IsFinite(value)
-                    ? $"is {value.ToString("R", CultureInfo.InvariantCulture)}, beyond the range of {typeof(T).Name}"
-                    : $"is {(double.IsNaN(value) ? "NaN" : value > 0 ? "+infinity" : "-infinity")}");
-            }
-
-            if (parameter.Role == ParameterRole.RunningVariance && value < 0)
-            {
-                throw new WeightsValueException(weights.SourceName, parameter.Name, i, value,
-                    $"is {value.ToString("R", CultureInfo.InvariantCulture)}, but a batch-norm running variance cannot be negative");
             }
         }
     }
