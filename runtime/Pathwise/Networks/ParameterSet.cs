@@ -88,10 +88,31 @@ public sealed class ParameterSet<T> where T : unmanaged, IFloatingPointIeee754<T
         return values;
     }
 
-    /// <summary>Copies every tensor from a checked weight set.</summary>
-    public void Load(WeightSet weights)
+    /// <summary>
+    /// Copies every tensor from a checked weight set, after checking every value: a NaN, an infinity, a value
+    /// beyond <typeparamref name="T"/> or a negative running variance throws <see cref="WeightsValueException"/>
+    /// and leaves the parameters untouched.
+    /// </summary>
+    /// <exception cref="WeightsValueException">A value the network cannot use; the message names the tensor and the first bad index.</exception>
+    public void Load(WeightSet weights) => Load(weights, WeightLoadOptions.Default);
+
+    /// <summary>
+    /// Copies every tensor from a checked weight set; <see cref="WeightLoadOptions.CheckValues"/> decides whether
+    /// the values are checked first (see <see cref="Load(WeightSet)"/>).
+    /// </summary>
+    /// <exception cref="WeightsValueException">Values are checked and one cannot be used; the parameters are untouched.</exception>
+    public void Load(WeightSet weights, WeightLoadOptions options)
     {
         ArgumentNullException.ThrowIfNull(weights);
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.CheckValues)
+        {
+            foreach (Parameter<T> parameter in _parameters)
+            {
+                weights.CheckValues<T>(parameter.Name, parameter.Role);
+            }
+        }
+
         foreach (Parameter<T> parameter in _parameters)
         {
             if (typeof(T) == typeof(float))

@@ -10,6 +10,16 @@ namespace Pathwise.Weights;
 /// relative to the data section) plus an optional <c>"__metadata__"</c> map of strings, then the raw
 /// little-endian tensor bytes.
 /// </summary>
+/// <remarks>
+/// Reading validates a file as the reference implementation (the Rust crate <c>safetensors</c>) does, and where
+/// that crate is more lenient than the format's description, as the description says: the header is UTF-8 JSON
+/// (no byte order mark, no lone surrogate escapes, no numbers beyond a double) holding an object; each entry has
+/// <c>dtype</c>, <c>shape</c> and <c>data_offsets</c> exactly once, as a string and plain unsigned integers;
+/// no key repeats; and the tensors, sorted by offsets, cover the data section exactly, with no gap, overlap or
+/// trailing byte, so a wrong header length cannot shift the data unnoticed. Every failure is a
+/// <see cref="WeightsFormatException"/> naming the problem, including a file that is not safetensors at all
+/// (a PyTorch <c>.pt</c> zip, a pickle, an ONNX model, text).
+/// </remarks>
 public static class SafeTensors
 {
     /// <summary>Reads every tensor of the file at <paramref name="path"/>, converting values to <see cref="double"/>.</summary>

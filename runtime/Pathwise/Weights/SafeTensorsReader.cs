@@ -1,9 +1,7 @@
 using System;
-using System.Buffers;
 using System.Buffers.Binary;
 using System.Collections.Generic;
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 
 namespace Pathwise.Weights;
@@ -42,7 +40,10 @@ internal static class SafeTensorsReader
     public static Dictionary<string, string> ReadMetadata(ReadOnlySpan<byte> file, string sourceName) =>
         ReadHeader(file, sourceName).Metadata;
 
-    /// <summary>Validates the prefix, the JSON header and every tensor's byte range against the data section.</summary>
+    /// <summary>
+    /// Validates the file as the reference implementation (the <c>safetensors</c> crate) does: the prefix, the JSON
+    /// header, every tensor's dtype, shape and offsets, and that the tensors cover the data section exactly.
+    /// </summary>
     public static Header ReadHeader(ReadOnlySpan<byte> file, string sourceName)
     {
         if (file.Length < PrefixLength)
@@ -52,69 +53,52 @@ internal static class SafeTensorsReader
 
         ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(file);
         ulong available = (ulong)(file.Length - PrefixLength);
-        if (headerLength > available)
+        if (headerLength > available || headerLength > MaxHeaderLength)
         {
-            throw Format(sourceName, $"header length {headerLength} is larger than the file: only {available} bytes follow the 8-byte prefix");
-        }
+            if (ForeignFormat.Describe(file) is string foreign)
+            {
+                throw Format(sourceName, $"not a safetensors file: it looks like {foreign}");
+            }
 
-        if (headerLength > MaxHeaderLength)
-        {
-            throw Format(sourceName, $"header length {headerLength} exceeds the {MaxHeaderLength}-byte limit");
+            throw Format(sourceName, headerLength > available
+                ? $"header length {headerLength} is larger than the file: only {available} bytes follow the 8-byte prefix"
+                : $"header length {headerLength} exceeds the {MaxHeaderLength}-byte limit");
         }
 
         int dataStart = PrefixLength + (int)headerLength;
         long dataLength = file.Length - dataStart;
         byte[] headerBytes = file.Slice(PrefixLength, (int)headerLength).ToArray();
-
-        // JsonDocument does not validate UTF-8 inside strings until they are read; check it all up front.
-        int invalidAt = FindInvalidUtf8(headerBytes);
-        if (invalidAt >= 0)
+        using JsonDocument document = HeaderJson.Parse(headerBytes, sourceName);
+        if (document.RootElement.ValueKind != JsonValueKind.Object)
         {
-            throw Format(sourceName, $"header is not valid UTF-8: invalid byte 0x{headerBytes[invalidAt]:X2} at header offset {invalidAt}");
+            throw Format(sourceName, $"header must be a JSON object, found {Describe(document.RootElement.ValueKind)}");
         }
 
-        JsonDocument document;
-        try
+        var entries = new List<Entry>();
+        var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (JsonProperty property in document.RootElement.EnumerateObject())
         {
-            document = JsonDocument.Parse(headerBytes);
-        }
-        catch (JsonException exception)
-        {
-            throw Format(sourceName, $"header is not valid JSON: {exception.Message}", exception);
-        }
-
-        using (document)
-        {
-            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            // The format disallows duplicate keys; the reference parser would silently keep the last one.
+            if (!seen.Add(property.Name))
             {
-                throw Format(sourceName, $"header must be a JSON object, found {Describe(document.RootElement.ValueKind)}");
+                throw Format(sourceName, property.Name == MetadataKey
+                    ? $"header has more than one '{MetadataKey}' entry"
+                    : $"tensor '{property.Name}' appears more than once in the header");
             }
 
-            var entries = new List<Entry>();
-            var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
-            var seen = new HashSet<string>(StringComparer.Ordinal);
-            foreach (JsonProperty property in document.RootElement.EnumerateObject())
+            if (property.Name == MetadataKey)
             {
-                if (!seen.Add(property.Name))
-                {
-                    throw Format(sourceName, property.Name == MetadataKey
-                        ? $"header has more than one '{MetadataKey}' entry"
-                        : $"tensor '{property.Name}' appears more than once in the header");
-                }
-
-                if (property.Name == MetadataKey)
-                {
-                    ReadMetadataEntry(property.Value, metadata, sourceName);
-                }
-                else
-                {
-                    entries.Add(ReadEntry(property.Name, property.Value, dataLength, sourceName));
-                }
+                ReadMetadataEntry(property.Value, metadata, sourceName);
             }
-
-            CheckOverlaps(entries, sourceName);
-            return new Header(dataStart, entries, metadata);
+            else
+            {
+                entries.Add(ReadEntry(property.Name, property.Value, dataLength, sourceName));
+            }
         }
+
+        CheckCoverage(entries, dataLength, sourceName);
+        return new Header(dataStart, entries, metadata);
     }
 
     private static void ReadMetadataEntry(JsonElement value, Dictionary<string, string> metadata, string sourceName)
@@ -150,104 +134,127 @@ internal static class SafeTensorsReader
             throw Format(sourceName, $"tensor '{name}' must be an object with dtype, shape and data_offsets, found {Describe(value.ValueKind)}");
         }
 
+        JsonElement? dtypeElement = null;
+        JsonElement? shapeElement = null;
+        JsonElement? offsetsElement = null;
+        foreach (JsonProperty field in value.EnumerateObject())
+        {
+            // Other fields are ignored, as the reference implementation ignores them.
+            switch (field.Name)
+            {
+                case "dtype":
+                    dtypeElement = Once(dtypeElement, field, name, sourceName);
+                    break;
+                case "shape":
+                    shapeElement = Once(shapeElement, field, name, sourceName);
+                    break;
+                case "data_offsets":
+                    offsetsElement = Once(offsetsElement, field, name, sourceName);
+                    break;
+            }
+        }
+
         // dtype
-        if (!value.TryGetProperty("dtype", out JsonElement dtypeElement))
+        if (dtypeElement is not JsonElement dtypeValue)
         {
             throw Format(sourceName, $"tensor '{name}' is missing 'dtype'");
         }
 
-        if (dtypeElement.ValueKind != JsonValueKind.String)
+        if (dtypeValue.ValueKind != JsonValueKind.String)
         {
-            throw Format(sourceName, $"tensor '{name}' has a 'dtype' that is {Describe(dtypeElement.ValueKind)}, not a string");
+            throw Format(sourceName, $"tensor '{name}' has a 'dtype' that is {Describe(dtypeValue.ValueKind)}, not a string");
         }
 
-        string dtypeName = dtypeElement.GetString()!;
+        string dtypeName = dtypeValue.GetString()!;
         if (!TensorDTypeInfo.TryParse(dtypeName, out TensorDType dtype))
         {
-            throw Format(sourceName, $"tensor '{name}' has unsupported dtype '{dtypeName}' (supported: {TensorDTypeInfo.SupportedNames})");
+            throw Format(sourceName, TensorDTypeInfo.IsFormatOnly(dtypeName)
+                ? $"tensor '{name}' has dtype '{dtypeName}', which Pathwise cannot read (supported: {TensorDTypeInfo.SupportedNames})"
+                : $"tensor '{name}' has unsupported dtype '{dtypeName}' (supported: {TensorDTypeInfo.SupportedNames})");
         }
 
         // shape
-        if (!value.TryGetProperty("shape", out JsonElement shapeElement))
+        if (shapeElement is not JsonElement shapeValue)
         {
             throw Format(sourceName, $"tensor '{name}' is missing 'shape'");
         }
 
-        long[] rawShape = ReadIntegers(name, "shape", shapeElement, sourceName);
-        for (int i = 0; i < rawShape.Length; i++)
-        {
-            if (rawShape[i] < 0)
-            {
-                throw Format(sourceName, $"tensor '{name}' has negative dimension {rawShape[i]} at index {i} in shape {Shapes.Format(rawShape)}");
-            }
-
-            if (rawShape[i] > int.MaxValue)
-            {
-                throw Format(sourceName, $"tensor '{name}' has dimension {rawShape[i]} at index {i} in shape {Shapes.Format(rawShape)}, larger than {int.MaxValue}");
-            }
-        }
+        ulong[] rawShape = ReadUnsignedIntegers(name, "shape", shapeValue, sourceName);
 
         // data_offsets
-        if (!value.TryGetProperty("data_offsets", out JsonElement offsetsElement))
+        if (offsetsElement is not JsonElement offsetsValue)
         {
             throw Format(sourceName, $"tensor '{name}' is missing 'data_offsets'");
         }
 
-        long[] offsets = ReadIntegers(name, "data_offsets", offsetsElement, sourceName);
+        ulong[] offsets = ReadUnsignedIntegers(name, "data_offsets", offsetsValue, sourceName);
         if (offsets.Length != 2)
         {
             throw Format(sourceName, $"tensor '{name}' has {offsets.Length} data_offsets; expected exactly 2, [begin, end]");
         }
 
-        long begin = offsets[0];
-        long end = offsets[1];
-        if (begin < 0 || end < begin)
+        ulong begin = offsets[0];
+        ulong end = offsets[1];
+        if (end < begin)
         {
-            throw Format(sourceName, $"tensor '{name}' has invalid data_offsets [{begin}, {end}): begin must be non-negative and no greater than end");
+            throw Format(sourceName, $"tensor '{name}' has invalid data_offsets [{begin}, {end}): begin must be no greater than end");
         }
 
-        if (end > dataLength)
+        if (end > (ulong)dataLength)
         {
             throw Format(sourceName, $"truncated body: tensor '{name}' needs bytes [{begin}, {end}) but the data section has {dataLength} bytes");
         }
 
+        // The reference multiplies the dimensions left to right in 64 bits and fails on the first overflow,
+        // even when a later dimension is 0.
         int size = TensorDTypeInfo.SizeOf(dtype);
-        long? elementCount = Shapes.TryElementCount(rawShape);
-        long? expectedBytes = elementCount is long count && count <= long.MaxValue / size ? count * size : null;
+        ulong? elementCount = Shapes.TryElementCount(rawShape);
+        ulong? expectedBytes = elementCount is ulong count && count <= ulong.MaxValue / (ulong)size ? count * (ulong)size : null;
         if (expectedBytes != end - begin)
         {
-            string needed = expectedBytes is long bytes ? $"{bytes} bytes" : "more bytes than a file can hold";
+            string needed = expectedBytes is ulong bytes ? $"{bytes} bytes" : "more bytes than a file can hold";
             throw Format(sourceName, $"tensor '{name}' has data_offsets [{begin}, {end}) spanning {end - begin} bytes, but dtype {dtypeName} ({size} bytes) × shape {Shapes.Format(rawShape)} needs {needed}");
-        }
-
-        if (elementCount > Array.MaxLength)
-        {
-            throw Format(sourceName, $"tensor '{name}' with shape {Shapes.Format(rawShape)} has more elements than an array can hold");
         }
 
         var shape = new int[rawShape.Length];
         for (int i = 0; i < shape.Length; i++)
         {
+            // Valid for the format only when another dimension is 0; TensorData holds int dimensions.
+            if (rawShape[i] > int.MaxValue)
+            {
+                throw Format(sourceName, $"tensor '{name}' has dimension {rawShape[i]} at index {i} in shape {Shapes.Format(rawShape)}, larger than {int.MaxValue}, which Pathwise cannot represent");
+            }
+
             shape[i] = (int)rawShape[i];
         }
 
-        return new Entry(name, dtype, shape, (int)elementCount!.Value, begin, end);
+        // end <= dataLength < 2^31, so the count and the offsets fit in int.
+        return new Entry(name, dtype, shape, (int)elementCount!.Value, (long)begin, (long)end);
     }
 
-    private static long[] ReadIntegers(string name, string field, JsonElement element, string sourceName)
+    private static JsonElement Once(JsonElement? previous, JsonProperty field, string name, string sourceName) =>
+        previous is null
+            ? field.Value
+            : throw Format(sourceName, $"tensor '{name}' has '{field.Name}' more than once");
+
+    private static ulong[] ReadUnsignedIntegers(string name, string field, JsonElement element, string sourceName)
     {
         if (element.ValueKind != JsonValueKind.Array)
         {
             throw Format(sourceName, $"tensor '{name}' has a '{field}' that is {Describe(element.ValueKind)}, not an array of integers");
         }
 
-        var result = new long[element.GetArrayLength()];
+        var result = new ulong[element.GetArrayLength()];
         int index = 0;
         foreach (JsonElement item in element.EnumerateArray())
         {
-            if (item.ValueKind != JsonValueKind.Number || !item.TryGetInt64(out long number))
+            // Like the reference: plain digits only, so -1, -0, 4.0 and 1e2 are refused, and at most 2^64 - 1.
+            string text = item.GetRawText();
+            if (item.ValueKind != JsonValueKind.Number
+                || text.AsSpan().IndexOfAnyExcept("0123456789") >= 0
+                || !ulong.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out ulong number))
             {
-                throw Format(sourceName, $"tensor '{name}' has '{field}' element {index} = {item.GetRawText()}, not an integer");
+                throw Format(sourceName, $"tensor '{name}' has '{field}' element {index} = {text}, not an integer in [0, {ulong.MaxValue}]");
             }
 
             result[index++] = number;
@@ -256,41 +263,52 @@ internal static class SafeTensorsReader
         return result;
     }
 
-    private static void CheckOverlaps(List<Entry> entries, string sourceName)
+    /// <summary>
+    /// The reference's rule: sorted by offsets, each tensor begins where the previous one ends, the first at 0,
+    /// and the last ends at the end of the file. No gap, no overlap (an empty tensor inside another's bytes
+    /// included), no trailing bytes, so a wrong header length cannot shift the data section unnoticed.
+    /// </summary>
+    private static void CheckCoverage(List<Entry> entries, long dataLength, string sourceName)
     {
-        // Empty tensors occupy no bytes and cannot overlap anything.
-        var occupied = entries.FindAll(static entry => entry.End > entry.Begin);
-        occupied.Sort(static (left, right) =>
+        var sorted = new List<Entry>(entries);
+        sorted.Sort(static (left, right) =>
         {
             int byBegin = left.Begin.CompareTo(right.Begin);
-            return byBegin != 0 ? byBegin : string.CompareOrdinal(left.Name, right.Name);
+            if (byBegin != 0)
+            {
+                return byBegin;
+            }
+
+            int byEnd = left.End.CompareTo(right.End);
+            return byEnd != 0 ? byEnd : string.CompareOrdinal(left.Name, right.Name);
         });
 
-        for (int i = 1; i < occupied.Count; i++)
+        long covered = 0;
+        Entry? previous = null;
+        foreach (Entry entry in sorted)
         {
-            Entry previous = occupied[i - 1];
-            Entry current = occupied[i];
-            if (current.Begin < previous.End)
+            if (entry.Begin > covered)
             {
-                throw Format(sourceName, $"tensors '{previous.Name}' and '{current.Name}' overlap: '{previous.Name}' occupies [{previous.Begin}, {previous.End}) and '{current.Name}' occupies [{current.Begin}, {current.End})");
-            }
-        }
-    }
-
-    private static int FindInvalidUtf8(ReadOnlySpan<byte> text)
-    {
-        int offset = 0;
-        while (offset < text.Length)
-        {
-            if (Rune.DecodeFromUtf8(text.Slice(offset), out _, out int consumed) != OperationStatus.Done)
-            {
-                return offset;
+                throw Format(sourceName, previous is null
+                    ? $"data section has {entry.Begin - covered} unused bytes [0, {entry.Begin}) before the first tensor '{entry.Name}'"
+                    : $"data section has {entry.Begin - covered} unused bytes [{covered}, {entry.Begin}) between tensors '{previous.Name}' and '{entry.Name}'");
             }
 
-            offset += consumed;
+            if (entry.Begin < covered)
+            {
+                throw Format(sourceName, $"tensors '{previous!.Name}' and '{entry.Name}' overlap: '{previous.Name}' occupies [{previous.Begin}, {previous.End}) and '{entry.Name}' occupies [{entry.Begin}, {entry.End})");
+            }
+
+            covered = entry.End;
+            previous = entry;
         }
 
-        return -1;
+        if (covered != dataLength)
+        {
+            throw Format(sourceName, previous is null
+                ? $"data section has {dataLength} bytes but the header lists no tensor to cover them (a wrong header length shifts the data section)"
+                : $"data section has {dataLength - covered} bytes [{covered}, {dataLength}) after the last tensor '{previous.Name}'; the tensors must cover it exactly (a wrong header length shifts the data section)");
+        }
     }
 
     private static string Describe(JsonValueKind kind) => kind switch

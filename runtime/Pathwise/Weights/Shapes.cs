@@ -9,13 +9,14 @@ namespace Pathwise.Weights;
 internal static class Shapes
 {
     /// <summary>
-    /// The element count <c>shape[0] × shape[1] × ...</c> (1 for a scalar, shape <c>[]</c>), or
-    /// <see langword="null"/> if it overflows <see cref="long"/>. Dimensions must already be non-negative.
+    /// The element count <c>shape[0] × shape[1] × ...</c> (1 for a scalar, shape <c>[]</c>), multiplied left to
+    /// right, or <see langword="null"/> at the first product that overflows 64 bits, as the reference implementation
+    /// computes it (so <c>[2^32, 2^32, 0]</c> overflows although its product is 0).
     /// </summary>
-    public static long? TryElementCount(ReadOnlySpan<long> shape)
+    public static ulong? TryElementCount(ReadOnlySpan<ulong> shape)
     {
-        long count = 1;
-        foreach (long dim in shape)
+        ulong count = 1;
+        foreach (ulong dim in shape)
         {
             try
             {
@@ -48,7 +49,7 @@ internal static class Shapes
     }
 
     /// <summary>Formats a shape as <c>[16, 8]</c>; a scalar is <c>[]</c>.</summary>
-    public static string Format(IReadOnlyList<long> shape)
+    public static string Format(IReadOnlyList<ulong> shape)
     {
         var builder = new StringBuilder("[");
         for (int i = 0; i < shape.Count; i++)

@@ -72,6 +72,14 @@ internal static class TensorDTypeInfo
         }
     }
 
+    /// <summary>
+    /// <see langword="true"/> for a dtype the format defines (the reference implementation's <c>Dtype</c> names)
+    /// but this reader cannot decode, such as <c>U8</c> or <c>F8_E4M3</c>.
+    /// </summary>
+    public static bool IsFormatOnly(string name) => name is
+        "BOOL" or "F4" or "F6_E2M3" or "F6_E3M2" or "U8" or "I8" or "F8_E5M2" or "F8_E4M3" or "F8_E8M0"
+        or "F8_E4M3FNUZ" or "F8_E5M2FNUZ" or "I16" or "U16" or "U32" or "C64" or "U64";
+
     /// <summary><see langword="true"/> for the floating-point dtypes <see cref="SafeTensors.Write"/> accepts.</summary>
     public static bool IsWritable(TensorDType dtype) =>
         dtype is TensorDType.F16 or TensorDType.BF16 or TensorDType.F32 or TensorDType.F64;

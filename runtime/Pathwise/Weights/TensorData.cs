@@ -75,7 +75,6 @@ public sealed class TensorData
 
     private static long ElementCount(string name, int[] shape)
     {
-        long count = 1;
         for (int i = 0; i < shape.Length; i++)
         {
             if (shape[i] < 0)
@@ -85,6 +84,16 @@ public sealed class TensorData
                     nameof(shape));
             }
 
+            if (shape[i] == 0)
+            {
+                // Empty whatever the other dimensions are, such as [2147483647, 2147483647, 3, 0].
+                return 0;
+            }
+        }
+
+        long count = 1;
+        for (int i = 0; i < shape.Length; i++)
+        {
             // Each factor is below 2^31, so the product of a valid shape fits until it passes Array.MaxLength.
             count *= shape[i];
             if (count > Array.MaxLength)

@@ -1,5 +1,7 @@
 using System;
 using System.Collections.Generic;
+using System.Globalization;
+using System.Numerics;
 
 namespace Pathwise.Weights;
 
@@ -138,7 +140,35 @@ public sealed class WeightSet
     public void CopyTo(string name, Span<double> destination) =>
         Find(name, destination.Length).AsSpan().CopyTo(destination);
 
-    private double[] Find(string name, int destinationLength)
+    /// <summary>
+    /// Checks that a network of element type <typeparamref name="T"/> can use every value of tensor
+    /// <paramref name="name"/>: no NaN, no infinity, nothing beyond <typeparamref name="T"/>'s range, and for a
+    /// <see cref="ParameterRole.RunningVariance"/> nothing negative. Called for each parameter before any is copied.
+    /// </summary>
+    /// <exception cref="WeightsValueException">The first bad value, with the tensor's name and its flat index.</exception>
+    /// <exception cref="KeyNotFoundException">No bound tensor has that name.</exception>
+    public void CheckValues<T>(string name, ParameterRole role) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        double[] values = Find(name, destinationLength: null);
+        for (int i = 0; i < values.Length; i++)
+        {
+            double value = values[i];
+            if (!T.IsFinite(T.CreateTruncating(value)))
+            {
+                throw new WeightsValueException(SourceName, name, i, value, double.IsFinite(value)
+                    ? $"is {value.ToString("R", CultureInfo.InvariantCulture)}, beyond the range of {typeof(T).Name}"
+                    : $"is {(double.IsNaN(value) ? "NaN" : value > 0 ? "+infinity" : "-infinity")}");
+            }
+
+            if (role == ParameterRole.RunningVariance && value < 0)
+            {
+                throw new WeightsValueException(SourceName, name, i, value,
+                    $"is {value.ToString("R", CultureInfo.InvariantCulture)}, but a batch-norm running variance cannot be negative");
+            }
+        }
+    }
+
+    private double[] Find(string name, int? destinationLength)
     {
         ArgumentNullException.ThrowIfNull(name);
         if (!_tensors.TryGetValue(name, out TensorData? tensor))
@@ -146,10 +176,10 @@ public sealed class WeightSet
             throw new KeyNotFoundException($"Weights from '{SourceName}' have no tensor '{name}'.");
         }
 
-        if (tensor.Values.Length != destinationLength)
+        if (destinationLength is int length && tensor.Values.Length != length)
         {
             throw new ArgumentException(
-                $"Destination has length {destinationLength} but tensor '{name}' {Shapes.Format(tensor.Shape)} has {tensor.Values.Length} elements.",
+                $"Destination has length {length} but tensor '{name}' {Shapes.Format(tensor.Shape)} has {tensor.Values.Length} elements.",
                 "destination");
         }
 
