@@ -203,17 +203,36 @@ public sealed class TorchNetwork<T> : nn.Module<Tensor, Tensor> where T : unmana
     /// <summary>Loads the safetensors file at <paramref name="path"/> (as <see cref="SafeTensors.Read(string)"/> reads it), checking every name and shape.</summary>
     /// <exception cref="WeightsFormatException">The file is corrupt or truncated.</exception>
     /// <exception cref="WeightsMismatchException">The file's tensors do not match the network; every missing, unexpected or mis-shaped tensor is named.</exception>
-    public void LoadSafeTensors(string path)
+    /// <exception cref="WeightsValueException">Values are checked (the default) and one cannot be used; the module is untouched.</exception>
+    public void LoadSafeTensors(string path, WeightLoadOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        Load(SafeTensors.Read(path), path);
+        Load(SafeTensors.Read(path), path, options);
     }
 
-    /// <summary>Copies tensors read from a weights file, checked against <see cref="NetworkInfo.Weights"/> exactly as the generated network checks them.</summary>
+    /// <summary>
+    /// Copies tensors read from a weights file, checked against <see cref="NetworkInfo.Weights"/> and, unless
+    /// <paramref name="options"/> says otherwise, checked for values the network cannot use, exactly as the
+    /// generated network checks them.
+    /// </summary>
     /// <exception cref="WeightsMismatchException">The tensors do not match the network; every problem is named.</exception>
-    public void Load(IReadOnlyDictionary<string, TensorData> tensors, string sourceName)
+    /// <exception cref="WeightsValueException">Values are checked (the default) and one cannot be used; the module is untouched.</exception>
+    public void Load(IReadOnlyDictionary<string, TensorData> tensors, string sourceName, WeightLoadOptions? options = null)
     {
         WeightSet weights = WeightSet.Bind(tensors, Info.Weights, sourceName);
+        if ((options ?? WeightLoadOptions.Default).CheckValues)
+        {
+            foreach (WeightTensorSpec spec in Info.Weights)
+            {
+                if (weights.Tensors.ContainsKey(spec.Name))
+                {
+                    // Only a running variance has a rule beyond finiteness; the other roles are checked alike.
+                    bool variance = spec.Name.EndsWith(".running_var", StringComparison.Ordinal);
+                    weights.CheckValues<T>(spec.Name, variance ? ParameterRole.RunningVariance : ParameterRole.Weight);
+                }
+            }
+        }
+
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         foreach (WeightTensorSpec spec in Info.Weights)

@@ -277,4 +277,26 @@ public class TorchNetworkTests
 
     private static long[] TorchTensorsShape(TensorShape shape, long count) =>
         shape.Rank == 1 ? [count, shape.Channels] : [count, shape.Channels, shape.Height, shape.Width];
+    [Theory]
+    [InlineData("h1.weight", double.NaN, "is NaN")]
+    [InlineData("norm.running_var", -0.5, "running variance cannot be negative")]
+    public void Load_RefusesValuesTheNetworkCannotUse_UnlessToldNotToCheck(string tensorName, double bad, string problem)
+    {
+        Subject<double> subject = Subjects.Create64(nameof(ReluMlp));
+        var tensors = subject.Parameters.Items.ToDictionary(
+            p => p.Name,
+            p => new TensorData(p.Name, p.Shape, p.Name == tensorName ? p.Values.Select((v, i) => i == 1 ? bad : v).ToArray() : p.Values.ToArray()));
+        using var module = new TorchNetwork<double>(subject.Info, subject.Parameters);
+        double before = module.Tensors[tensorName].data<double>()[1];
+
+        WeightsValueException error = Assert.Throws<WeightsValueException>(() => module.Load(tensors, "bad.safetensors"));
+        Assert.Equal(tensorName, error.TensorName);
+        Assert.Equal(1, error.Index);
+        Assert.Contains(problem, error.Message);
+        Assert.Equal(before, module.Tensors[tensorName].data<double>()[1]); // nothing copied
+
+        module.Load(tensors, "bad.safetensors", new WeightLoadOptions { CheckValues = false });
+        double loaded = module.Tensors[tensorName].data<double>()[1];
+        Assert.True(double.IsNaN(bad) ? double.IsNaN(loaded) : loaded == bad, $"loaded {loaded}");
+    }
 }
