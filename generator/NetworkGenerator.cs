@@ -1,3 +1,4 @@
+using System.Linq;
 using Microsoft.CodeAnalysis;
 using Pathwise.Generator.Model;
 
@@ -17,6 +18,8 @@ public sealed class NetworkGenerator : IIncrementalGenerator
         public const string Specs = "Specs";
         public const string Diagnostics = "Diagnostics";
         public const string Backends = "Backends";
+        public const string Stubs = "Stubs";
+        public const string HintNames = "HintNames";
     }
 
     public void Initialize(IncrementalGeneratorInitializationContext context)
@@ -43,8 +46,23 @@ public sealed class NetworkGenerator : IIncrementalGenerator
             .Select(static (compilation, _) => compilation.GetTypeByMetadataName(NetworkEmitter.TorchNetworkMetadataName) is not null)
             .WithTrackingName(Steps.Backends);
 
-        context.RegisterSourceOutput(specs.Combine(torchSharp), static (spc, pair) =>
-            spc.AddSource(HintName(pair.Left), NetworkEmitter.Emit(pair.Left, torchSharp: pair.Right)));
+        // A declaration in error still gets its layer properties implemented, so only its PW errors show.
+        IncrementalValuesProvider<StubSpec> stubs = results
+            .Where(static r => r.Stub is not null)
+            .Select(static (r, _) => r.Stub!)
+            .WithTrackingName(Steps.Stubs);
+
+        // File names must differ ignoring case; only the names are collected, so one network's edit leaves the others cached.
+        IncrementalValueProvider<Helpers.EquatableArray<string>> clashing = specs.Select(static (s, _) => s.FullName).Collect()
+            .Combine(stubs.Select(static (s, _) => s.FullName).Collect())
+            .Select(static (names, _) => Helpers.HintNames.Clashing(names.Left.Concat(names.Right)))
+            .WithTrackingName(Steps.HintNames);
+
+        context.RegisterSourceOutput(specs.Combine(torchSharp).Combine(clashing), static (spc, input) =>
+            spc.AddSource(Helpers.HintNames.For(input.Left.Left.FullName, input.Right), NetworkEmitter.Emit(input.Left.Left, torchSharp: input.Left.Right)));
+
+        context.RegisterSourceOutput(stubs.Combine(clashing), static (spc, input) =>
+            spc.AddSource(Helpers.HintNames.For(input.Left.FullName, input.Right), NetworkEmitter.EmitStub(input.Left)));
 
         context.RegisterSourceOutput(diagnostics, static (spc, list) =>
         {
@@ -54,7 +72,4 @@ public sealed class NetworkGenerator : IIncrementalGenerator
             }
         });
     }
-
-    private static string HintName(NetworkSpec spec) =>
-        (spec.Namespace.Length == 0 ? spec.TypeName : spec.Namespace + "." + spec.TypeName) + ".g.cs";
 }
