@@ -148,7 +148,7 @@ internal static class NetworkParser
     {
         foreach (AttributeData attribute in attributes)
         {
-            if (attribute.ConstructorArguments.Length == 1 && attribute.ConstructorArguments[0].Value is int precision)
+            if (attribute.ConstructorArguments.Length == 1 && ValueOf(attribute.ConstructorArguments[0]) is int precision)
             {
                 switch (precision)
                 {
@@ -848,7 +848,7 @@ internal static class NetworkParser
             case "ReLUAttribute":
                 return Activation.ReLU;
             case "LeakyReLUAttribute":
-                slope = attribute.ConstructorArguments.Length == 1 && attribute.ConstructorArguments[0].Value is double s ? s : 0.01;
+                slope = attribute.ConstructorArguments.Length == 1 && ValueOf(attribute.ConstructorArguments[0]) is double s ? s : 0.01;
                 return Activation.LeakyReLU;
             case "TanhAttribute":
                 return Activation.Tanh;
@@ -868,7 +868,7 @@ internal static class NetworkParser
     /// that error itself; 0 then reads as a non-positive size rather than crashing the generator).
     /// </summary>
     private static int FirstArgument(AttributeData attribute) =>
-        attribute.ConstructorArguments.Length > 0 && attribute.ConstructorArguments[0].Value is int value ? value : 0;
+        attribute.ConstructorArguments.Length > 0 && ValueOf(attribute.ConstructorArguments[0]) is int value ? value : 0;
 
     /// <summary>
     /// The <c>params int[]</c> of <c>[Input(...)]</c>, null for <c>[Input(null)]</c> or <c>[Input(default)]</c>;
@@ -888,9 +888,13 @@ internal static class NetworkParser
         }
 
         return argument.Kind == TypedConstantKind.Array
-            ? argument.Values.Select(v => v.Value is int d ? d : 0).ToArray()
-            : new[] { argument.Value is int single ? single : 0 };
+            ? argument.Values.Select(v => ValueOf(v) is int d ? d : 0).ToArray()
+            : new[] { ValueOf(argument) is int single ? single : 0 };
     }
+
+    /// <summary>A constant's value, or null for an array (whose <c>Value</c> throws) or a constant in error.</summary>
+    private static object? ValueOf(TypedConstant constant) =>
+        constant.Kind is TypedConstantKind.Array or TypedConstantKind.Error ? null : constant.Value;
 
     private static object? Named(AttributeData? attribute, string name)
     {
@@ -903,7 +907,7 @@ internal static class NetworkParser
         {
             if (argument.Key == name)
             {
-                return argument.Value.Kind == TypedConstantKind.Array ? null : argument.Value.Value;
+                return ValueOf(argument.Value);
             }
         }
 

@@ -168,9 +168,18 @@ public sealed class MalformedDeclarationTests
     [InlineData("[Input(1, 8, 8)] public partial InputLayer X { get; }\n[MaxPool2D(2.5)] public partial Layer P { get; }")]
     [InlineData("[Input(4)] public partial InputLayer X { get; }\n[Dense(2), LeakyReLU(\"s\")] public partial Layer D { get; }")]
     [InlineData("[Input(4)] public partial InputLayer X { get; }\n[Dense(2), Unknown] public partial Layer D { get; }")]
+    [InlineData("[Input(4)] public partial InputLayer X { get; }\n[Dense(new[] { 2 })] public partial Layer D { get; }")]
+    [InlineData("[Input(4)] public partial InputLayer X { get; }\n[Dense(2), LeakyReLU(new[] { 0.1 })] public partial Layer D { get; }")]
+    [InlineData("[Input(new[] { new[] { 1 } })] public partial InputLayer X { get; }\n[Dense(2)] public partial Layer D { get; }")]
+    [InlineData("[Input(4)] public partial InputLayer X { get; }\n[Dense(2, WeightName = new[] { \"a\" }, Bias = null)] public partial Layer D { get; }")]
+    [InlineData("[Input(4)] public partial InputLayer X { get; }\n[Dense(2)] public partial Layer { get; }")]
+    [InlineData("[Input(4)] public partial InputLayer X { get; }\n[Dense(2)] public partial Layer D { get; }\n[Dense(2)] public partial Layer D { get; }")]
+    [InlineData("[Input(4)] public partial InputLayer X { get; }\n[Conv2D(2, Kernel = 3, Kernel = 4)] public partial Layer D { get; }")]
     public void BrokenAttributes_DoNotCrashTheGenerator(string body)
     {
-        string source = "using Pathwise;\n[Network] public partial class Net\n{\n" + body + "\n}";
+        string source = "using Pathwise;\n[Network(new[] { 1 })] public partial class Net\n{\n" + body + "\n}";
+        Assert.DoesNotContain(GeneratorHarness.Run(source).Diagnostics, d => d.Id == "CS8785");
+        source = "using Pathwise;\n[Network] public partial class Net\n{\n" + body + "\n}";
         GeneratorRun run = GeneratorHarness.Run(source);
         // A generator that throws shows up as warning CS8785 on the compilation.
         Assert.DoesNotContain(run.Output.GetDiagnostics(), d => d.Id == "CS8785");
