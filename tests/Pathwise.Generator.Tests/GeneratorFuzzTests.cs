@@ -31,7 +31,7 @@ public sealed class GeneratorFuzzTests
     {
         var fuzzer = new DeclarationFuzzer(seed);
         var failures = new List<string>();
-        int compiled = 0, rejected = 0;
+        int compiled = 0, rejected = 0, indexedFiles = 0;
         var ids = new Dictionary<string, int>(StringComparer.Ordinal);
         Stopwatch clock = Stopwatch.StartNew();
         for (int batch = 0; batch < batches; batch++)
@@ -39,13 +39,14 @@ public sealed class GeneratorFuzzTests
             List<FuzzedNetwork> networks = Enumerable.Range(0, perBatch).Select(_ => fuzzer.Next()).ToList();
             GeneratorRun run = GeneratorHarness.Run(networks.Select(n => n.Source).ToArray());
             Check(networks, run, failures, ref compiled, ref rejected, ids);
+            indexedFiles += run.Sources.Count(source => Regex.IsMatch(source.HintName, @"\.[0-9]+\.g\.cs$"));
             if (failures.Count > 0)
             {
                 break;
             }
         }
 
-        _output.WriteLine($"seed {seed}: {compiled + rejected} declarations in {clock.Elapsed.TotalSeconds:F1} s; {compiled} compiled, {rejected} rejected with PW errors");
+        _output.WriteLine($"seed {seed}: {compiled + rejected} declarations in {clock.Elapsed.TotalSeconds:F1} s; {compiled} compiled, {rejected} rejected with PW errors; {indexedFiles} files named apart from a name differing in case");
         _output.WriteLine(string.Join(", ", ids.OrderBy(p => p.Key).Select(p => $"{p.Key}: {p.Value}")));
         Assert.True(failures.Count == 0, string.Join("\n\n", failures.Take(3)));
 
@@ -53,6 +54,7 @@ public sealed class GeneratorFuzzTests
         Assert.True(compiled >= (compiled + rejected) / 5, $"only {compiled} of {compiled + rejected} declarations compiled");
         Assert.True(rejected >= (compiled + rejected) / 5, $"only {rejected} of {compiled + rejected} declarations were rejected");
         Assert.True(ids.Count >= 14, "PW diagnostics reached: " + string.Join(", ", ids.Keys));
+        Assert.True(indexedFiles > 0, "no two networks had names differing only in case");
     }
 
     private static void Check(List<FuzzedNetwork> networks, GeneratorRun run, List<string> failures, ref int compiled, ref int rejected, Dictionary<string, int> ids)

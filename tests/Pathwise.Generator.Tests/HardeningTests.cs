@@ -309,3 +309,32 @@ public sealed class HardeningTests
         Assert.Empty(CompilerErrors(run));
     }
 }
+
+/// <summary>File names: readable when they can be, unique ignoring case always, the same on every run.</summary>
+public sealed class HintNameTests
+{
+    [Fact]
+    public void PlainName_IsTheFullName()
+    {
+        Helpers.EquatableArray<string> clashing = Helpers.HintNames.Clashing(new[] { "Samples.TinyMlp", "Samples.Other" });
+        Assert.Equal(0, clashing.Count);
+        Assert.Equal("Samples.TinyMlp.g.cs", Helpers.HintNames.For("Samples.TinyMlp", clashing));
+    }
+
+    [Fact]
+    public void NonAsciiCharacters_AreEscaped() =>
+        Assert.Equal("N._00D1et.g.cs", Helpers.HintNames.For("N.Ñet", Helpers.EquatableArray<string>.Empty));
+
+    [Fact]
+    public void NamesDifferingInCase_AreIndexedInOrdinalOrder_WhateverTheInputOrder()
+    {
+        string[] names = { "N.net", "N.Net", "n.NET", "N.Other" };
+        Helpers.EquatableArray<string> forward = Helpers.HintNames.Clashing(names);
+        Helpers.EquatableArray<string> backward = Helpers.HintNames.Clashing(names.Reverse());
+        Assert.Equal(forward, backward);
+        string[] files = names.Select(n => Helpers.HintNames.For(n, forward)).ToArray();
+        // Ordinal order: "N.Net" < "N.net" < "n.NET".
+        Assert.Equal(new[] { "N.net.1.g.cs", "N.Net.0.g.cs", "n.NET.2.g.cs", "N.Other.g.cs" }, files);
+        Assert.Equal(files.Length, files.Distinct(System.StringComparer.OrdinalIgnoreCase).Count());
+    }
+}
