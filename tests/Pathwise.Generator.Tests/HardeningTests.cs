@@ -338,3 +338,20 @@ public sealed class HintNameTests
         Assert.Equal(files.Length, files.Distinct(System.StringComparer.OrdinalIgnoreCase).Count());
     }
 }
+
+/// <summary>Primary constructors: their parameters are in scope in the generated part, which must not mind.</summary>
+public sealed class PrimaryConstructorTests
+{
+    [Theory]
+    [InlineData("int count, string path, object workspace, int Description")]
+    [InlineData("int seed = 0")]
+    public void PrimaryConstructorParameters_DoNotBreakTheGeneratedCode(string parameters)
+    {
+        GeneratorRun run = GeneratorHarness.Run("using Pathwise;\nnamespace N; [Network] public partial class Net(" + parameters + ") { [Input(4)] public partial InputLayer X { get; } [Dense(2)] public partial Layer D { get; } }");
+        Assert.Empty(run.Diagnostics);
+        var errors = run.Output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
+        Assert.True(errors.Count == 0, string.Join("\n", errors));
+        // Load needs a constructor callable without arguments.
+        Assert.Equal(parameters.Contains('='), run.Sources.Single().Source.Contains("public static Net Load(string path)"));
+    }
+}
