@@ -1,5 +1,6 @@
 using System.Linq;
 using Microsoft.CodeAnalysis;
+using Pathwise.Generator.Helpers;
 using Pathwise.Generator.Model;
 
 namespace Pathwise.Generator;
@@ -36,7 +37,7 @@ public sealed class NetworkGenerator : IIncrementalGenerator
             .Select(static (r, _) => r.Spec!)
             .WithTrackingName(Steps.Specs);
 
-        IncrementalValuesProvider<Helpers.EquatableArray<DiagnosticInfo>> diagnostics = results
+        IncrementalValuesProvider<EquatableArray<DiagnosticInfo>> diagnostics = results
             .Select(static (r, _) => r.Diagnostics)
             .Where(static d => d.Count > 0)
             .WithTrackingName(Steps.Diagnostics);
@@ -53,16 +54,16 @@ public sealed class NetworkGenerator : IIncrementalGenerator
             .WithTrackingName(Steps.Stubs);
 
         // File names must differ ignoring case; only the names are collected, so one network's edit leaves the others cached.
-        IncrementalValueProvider<Helpers.EquatableArray<string>> clashing = specs.Select(static (s, _) => s.FullName).Collect()
+        IncrementalValueProvider<EquatableArray<string>> clashing = specs.Select(static (s, _) => s.FullName).Collect()
             .Combine(stubs.Select(static (s, _) => s.FullName).Collect())
-            .Select(static (names, _) => Helpers.HintNames.Clashing(names.Left.Concat(names.Right)))
+            .Select(static (names, _) => HintNames.Clashing(names.Left.Concat(names.Right)))
             .WithTrackingName(Steps.HintNames);
 
         context.RegisterSourceOutput(specs.Combine(torchSharp).Combine(clashing), static (spc, input) =>
-            spc.AddSource(Helpers.HintNames.For(input.Left.Left.FullName, input.Right), NetworkEmitter.Emit(input.Left.Left, torchSharp: input.Left.Right)));
+            spc.AddSource(HintNames.For(input.Left.Left.FullName, input.Right), NetworkEmitter.Emit(input.Left.Left, torchSharp: input.Left.Right)));
 
         context.RegisterSourceOutput(stubs.Combine(clashing), static (spc, input) =>
-            spc.AddSource(Helpers.HintNames.For(input.Left.FullName, input.Right), NetworkEmitter.EmitStub(input.Left)));
+            spc.AddSource(HintNames.For(input.Left.FullName, input.Right), NetworkEmitter.EmitStub(input.Left)));
 
         context.RegisterSourceOutput(diagnostics, static (spc, list) =>
         {

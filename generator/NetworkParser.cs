@@ -64,10 +64,11 @@ internal static class NetworkParser
         ElementType element = ReadElement(type, context.Attributes, diagnostics);
 
         var needImplementation = new List<IPropertySymbol>();
-        List<DeclaredLayer> declared = ReadLayers(type, syntax, diagnostics, needImplementation, ct);
+        var layerNames = new HashSet<string>(System.StringComparer.Ordinal);
+        List<DeclaredLayer> declared = ReadLayers(type, syntax, diagnostics, needImplementation, layerNames, ct);
         List<LayerSpec> layers = InferLayers(type, syntax, declared, element, diagnostics, ct);
         CheckWeightNames(declared, diagnostics);
-        CheckNames(type, syntax, declared, needImplementation, diagnostics);
+        CheckNames(type, syntax, declared, layerNames, diagnostics);
 
         if (diagnostics.Count > 0 || layers.Count != declared.Count)
         {
@@ -226,9 +227,10 @@ internal static class NetworkParser
     /// <summary>
     /// The members carrying layer attributes, in declaration order, from the part that carries <c>[Network]</c>
     /// (members in other parts get PW0016). Every partial definition without an implementation goes into
-    /// <paramref name="needImplementation"/>, for the stub of a declaration in error.
+    /// <paramref name="needImplementation"/>, for the stub of a declaration in error; every layer member's name,
+    /// in whichever part, goes into <paramref name="layerNames"/>.
     /// </summary>
-    private static List<DeclaredLayer> ReadLayers(INamedTypeSymbol type, TypeDeclarationSyntax syntax, List<DiagnosticInfo> diagnostics, List<IPropertySymbol> needImplementation, CancellationToken ct)
+    private static List<DeclaredLayer> ReadLayers(INamedTypeSymbol type, TypeDeclarationSyntax syntax, List<DiagnosticInfo> diagnostics, List<IPropertySymbol> needImplementation, HashSet<string> layerNames, CancellationToken ct)
     {
         var declared = new List<DeclaredLayer>();
         foreach (ISymbol symbol in type.GetMembers())
@@ -244,6 +246,7 @@ internal static class NetworkParser
                 continue;
             }
 
+            layerNames.Add(property.Name);
             if (property.IsPartialDefinition && property.PartialImplementationPart is null)
             {
                 needImplementation.Add(property);
@@ -686,10 +689,8 @@ internal static class NetworkParser
     /// Every identifier the emitter declares must be free: not the class's own name, not another layer's, not
     /// one every network has, and not a member the user already wrote. One PW0013 per offending member.
     /// </summary>
-    private static void CheckNames(INamedTypeSymbol type, TypeDeclarationSyntax syntax, List<DeclaredLayer> declared, List<IPropertySymbol> layerProperties, List<DiagnosticInfo> diagnostics)
+    private static void CheckNames(INamedTypeSymbol type, TypeDeclarationSyntax syntax, List<DeclaredLayer> declared, HashSet<string> layerNames, List<DiagnosticInfo> diagnostics)
     {
-        var layerNames = new HashSet<string>(declared.Select(l => l.Member), System.StringComparer.Ordinal);
-        layerNames.UnionWith(layerProperties.Select(p => p.Name));
         string network = $"Network '{type.Name}'";
         var owners = new Dictionary<string, string>(System.StringComparer.Ordinal)
         {
