@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Linq;
 using Microsoft.CodeAnalysis;
 
 namespace Pathwise.Generator;
@@ -46,11 +47,11 @@ internal static class Diagnostics
 
     public static readonly DiagnosticDescriptor BadLayerMember = Error(
         "PW0010", "Layer member must be a partial get-only property",
-        "'{0}' carries a layer attribute, so it must be a non-static 'partial' property of type '{1}' with only a getter, e.g. 'public partial {1} {0} {{ get; }}'");
+        "'{0}' carries a layer attribute, so it must be a non-static 'partial' property of type '{1}' with only a getter and no implementation of its own, e.g. 'public partial {1} {0} {{ get; }}', but {2}");
 
     public static readonly DiagnosticDescriptor UnsupportedType = Error(
-        "PW0011", "Network must be a top-level, non-generic class",
-        "Network '{0}' must be a top-level, non-generic class: {1}");
+        "PW0011", "Network must be a top-level, non-generic, non-static class",
+        "Network '{0}' must be a top-level, non-generic, non-static class that can take a generated part: {1}");
 
     public static readonly DiagnosticDescriptor BadInputShape = Error(
         "PW0012", "Input shape must be [features] or [channels, height, width]",
@@ -58,7 +59,7 @@ internal static class Diagnostics
 
     public static readonly DiagnosticDescriptor NameClash = Error(
         "PW0013", "Generated member name clash",
-        "Layer '{0}' needs the generated member '{1}', which clashes with {2}; rename the layer");
+        "{0} needs the generated member '{1}', which clashes with {2}; rename {3}");
 
     public static readonly DiagnosticDescriptor TooLarge = Error(
         "PW0014", "Layer too large",
@@ -68,24 +69,24 @@ internal static class Diagnostics
         "PW0015", "Setting out of range",
         "Layer '{0}': {1} must be {2}, but is {3}");
 
-    private static readonly Dictionary<string, DiagnosticDescriptor> s_byId = new()
+    public static readonly DiagnosticDescriptor LayerInOtherPart = Error(
+        "PW0016", "Layers must be declared in one part",
+        "Layer '{0}' is declared in another part of partial class '{1}' than its [Network] attribute; layers run in declaration order, which is defined only within one part, so declare every layer in the part that carries [Network]");
+
+    public static readonly DiagnosticDescriptor BadPrecision = Error(
+        "PW0017", "Unknown precision",
+        "Network '{0}' has precision {1}, which is not a Precision member; declare [Network] for float32 or [Network(Precision.Float64)]");
+
+    private static readonly DiagnosticDescriptor[] s_all =
     {
-        [NotPartial.Id] = NotPartial,
-        [NoInput.Id] = NoInput,
-        [InputNotFirst.Id] = InputNotFirst,
-        [ShapeMismatch.Id] = ShapeMismatch,
-        [KernelTooLarge.Id] = KernelTooLarge,
-        [NonPositiveSize.Id] = NonPositiveSize,
-        [SoftmaxNotLast.Id] = SoftmaxNotLast,
-        [DuplicateWeightName.Id] = DuplicateWeightName,
-        [UnsupportedLayerOrder.Id] = UnsupportedLayerOrder,
-        [BadLayerMember.Id] = BadLayerMember,
-        [UnsupportedType.Id] = UnsupportedType,
-        [BadInputShape.Id] = BadInputShape,
-        [NameClash.Id] = NameClash,
-        [TooLarge.Id] = TooLarge,
-        [BadScalar.Id] = BadScalar,
+        NotPartial, NoInput, InputNotFirst, ShapeMismatch, KernelTooLarge, NonPositiveSize, SoftmaxNotLast, DuplicateWeightName,
+        UnsupportedLayerOrder, BadLayerMember, UnsupportedType, BadInputShape, NameClash, TooLarge, BadScalar, LayerInOtherPart, BadPrecision,
     };
+
+    private static readonly Dictionary<string, DiagnosticDescriptor> s_byId = s_all.ToDictionary(d => d.Id);
+
+    /// <summary>Every descriptor of the catalogue, in ID order.</summary>
+    public static IReadOnlyList<DiagnosticDescriptor> All => s_all;
 
     public static DiagnosticDescriptor ById(string id) => s_byId[id];
 

@@ -1,4 +1,6 @@
+using System.Linq;
 using Microsoft.CodeAnalysis;
+using Pathwise.Generator.Helpers;
 using Pathwise.Generator.Model;
 
 namespace Pathwise.Generator;
@@ -17,6 +19,8 @@ public sealed class NetworkGenerator : IIncrementalGenerator
         public const string Specs = "Specs";
         public const string Diagnostics = "Diagnostics";
         public const string Backends = "Backends";
+        public const string Stubs = "Stubs";
+        public const string HintNames = "HintNames";
     }
 
     public void Initialize(IncrementalGeneratorInitializationContext context)
@@ -33,7 +37,7 @@ public sealed class NetworkGenerator : IIncrementalGenerator
             .Select(static (r, _) => r.Spec!)
             .WithTrackingName(Steps.Specs);
 
-        IncrementalValuesProvider<Helpers.EquatableArray<DiagnosticInfo>> diagnostics = results
+        IncrementalValuesProvider<EquatableArray<DiagnosticInfo>> diagnostics = results
             .Select(static (r, _) => r.Diagnostics)
             .Where(static d => d.Count > 0)
             .WithTrackingName(Steps.Diagnostics);
@@ -43,8 +47,23 @@ public sealed class NetworkGenerator : IIncrementalGenerator
             .Select(static (compilation, _) => compilation.GetTypeByMetadataName(NetworkEmitter.TorchNetworkMetadataName) is not null)
             .WithTrackingName(Steps.Backends);
 
-        context.RegisterSourceOutput(specs.Combine(torchSharp), static (spc, pair) =>
-            spc.AddSource(HintName(pair.Left), NetworkEmitter.Emit(pair.Left, torchSharp: pair.Right)));
+        // A declaration in error still gets its layer properties implemented, so only its PW errors show.
+        IncrementalValuesProvider<StubSpec> stubs = results
+            .Where(static r => r.Stub is not null)
+            .Select(static (r, _) => r.Stub!)
+            .WithTrackingName(Steps.Stubs);
+
+        // File names must differ ignoring case; only the names are collected, so one network's edit leaves the others cached.
+        IncrementalValueProvider<EquatableArray<string>> clashing = specs.Select(static (s, _) => s.FullName).Collect()
+            .Combine(stubs.Select(static (s, _) => s.FullName).Collect())
+            .Select(static (names, _) => HintNames.Clashing(names.Left.Concat(names.Right)))
+            .WithTrackingName(Steps.HintNames);
+
+        context.RegisterSourceOutput(specs.Combine(torchSharp).Combine(clashing), static (spc, input) =>
+            spc.AddSource(HintNames.For(input.Left.Left.FullName, input.Right), NetworkEmitter.Emit(input.Left.Left, torchSharp: input.Left.Right)));
+
+        context.RegisterSourceOutput(stubs.Combine(clashing), static (spc, input) =>
+            spc.AddSource(HintNames.For(input.Left.FullName, input.Right), NetworkEmitter.EmitStub(input.Left)));
 
         context.RegisterSourceOutput(diagnostics, static (spc, list) =>
         {
@@ -54,7 +73,4 @@ public sealed class NetworkGenerator : IIncrementalGenerator
             }
         });
     }
-
-    private static string HintName(NetworkSpec spec) =>
-        (spec.Namespace.Length == 0 ? spec.TypeName : spec.Namespace + "." + spec.TypeName) + ".g.cs";
 }

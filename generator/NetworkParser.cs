@@ -1,6 +1,8 @@
 using System.Collections.Generic;
 using System.Collections.Immutable;
+using System.Globalization;
 using System.Linq;
+using System.Numerics;
 using System.Text;
 using System.Threading;
 using Microsoft.CodeAnalysis;
@@ -11,10 +13,22 @@ using Pathwise.Generator.Model;
 
 namespace Pathwise.Generator;
 
-/// <summary>Turns a <c>[Network]</c> class into a shape-checked <see cref="NetworkSpec"/> and its diagnostics.</summary>
+/// <summary>
+/// Turns a <c>[Network]</c> class into a shape-checked <see cref="NetworkSpec"/> and its diagnostics. Every
+/// problem of a declaration is reported at once, each at the offending code; a later layer is shape-checked
+/// as long as the shapes before it are known, so one mistake does not cascade into others.
+/// </summary>
 internal static class NetworkParser
 {
     private const string Namespace = "Pathwise";
+
+    private const string NetworkAttributeName = "Pathwise.NetworkAttribute";
+
+    /// <summary>
+    /// The most elements one buffer may hold: .NET's <c>Array.MaxLength</c>. A workspace multiplies a layer's
+    /// size by its capacity, which the runtime checks when it allocates.
+    /// </summary>
+    internal const long MaxElements = 0x7FFFFFC7;
 
     private static readonly HashSet<string> s_operations = new()
     {
@@ -26,191 +40,252 @@ internal static class NetworkParser
         "ReLUAttribute", "LeakyReLUAttribute", "TanhAttribute", "SigmoidAttribute", "GELUAttribute", "SoftmaxAttribute", "LogSoftmaxAttribute",
     };
 
+    /// <summary>Modifiers a layer property may carry besides <c>partial</c>; the generated part repeats them.</summary>
+    private static readonly HashSet<SyntaxKind> s_layerModifiers = new()
+    {
+        SyntaxKind.PublicKeyword, SyntaxKind.InternalKeyword, SyntaxKind.ProtectedKeyword, SyntaxKind.PrivateKeyword,
+        SyntaxKind.NewKeyword, SyntaxKind.VirtualKeyword, SyntaxKind.UnsafeKeyword, SyntaxKind.PartialKeyword,
+    };
+
+    private static readonly SymbolDisplayFormat s_typeFormat = SymbolDisplayFormat.FullyQualifiedFormat
+        .AddMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
+
     public static ParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken ct)
     {
         var type = (INamedTypeSymbol)context.TargetSymbol;
         var syntax = (TypeDeclarationSyntax)context.TargetNode;
+        if (!SpeaksForType(type, syntax))
+        {
+            return ParseResult.Nothing;
+        }
+
         var diagnostics = new List<DiagnosticInfo>();
+        CheckType(type, syntax, diagnostics);
+        ElementType element = ReadElement(type, context.Attributes, diagnostics);
 
-        if (!syntax.Modifiers.Any(SyntaxKind.PartialKeyword))
+        var needImplementation = new List<IPropertySymbol>();
+        var layerNames = new HashSet<string>(System.StringComparer.Ordinal);
+        List<DeclaredLayer> declared = ReadLayers(type, syntax, diagnostics, needImplementation, layerNames, ct);
+        List<LayerSpec> layers = InferLayers(type, syntax, declared, element, diagnostics, ct);
+        CheckWeightNames(declared, diagnostics);
+        CheckNames(type, syntax, declared, layerNames, diagnostics);
+
+        if (diagnostics.Count > 0 || layers.Count != declared.Count)
         {
-            diagnostics.Add(DiagnosticInfo.Create(Diagnostics.NotPartial, syntax.Identifier.GetLocation(), type.Name));
-            return Result(null, diagnostics);
+            StubSpec? stub = Stub(type, needImplementation, ct);
+            return new ParseResult(null, stub, new EquatableArray<DiagnosticInfo>(diagnostics));
         }
 
-        string? unsupported =
-            syntax is RecordDeclarationSyntax ? "declare it as a 'partial class', not a record"
-            : type.ContainingType is not null ? $"move it out of '{type.ContainingType.Name}'"
-            : type.IsGenericType ? "remove its type parameters"
-            : null;
-        if (unsupported is not null)
-        {
-            diagnostics.Add(DiagnosticInfo.Create(Diagnostics.UnsupportedType, syntax.Identifier.GetLocation(), type.Name, unsupported));
-            return Result(null, diagnostics);
-        }
-
-        ElementType element = ReadElement(context.Attributes);
-        var declared = new List<DeclaredLayer>();
-        foreach (IPropertySymbol property in OrderedProperties(type))
-        {
-            ct.ThrowIfCancellationRequested();
-            DeclaredLayer? layer = ReadMember(property, diagnostics);
-            if (layer is not null)
-            {
-                declared.Add(layer);
-            }
-        }
-
-        if (diagnostics.Count > 0)
-        {
-            return Result(null, diagnostics);
-        }
-
-        if (declared.Count == 0 || declared[0].Operation?.AttributeClass?.Name != "InputAttribute")
-        {
-            diagnostics.Add(DiagnosticInfo.Create(Diagnostics.NoInput, syntax.Identifier.GetLocation(), type.Name));
-            return Result(null, diagnostics);
-        }
-
-        var layers = new List<LayerSpec>();
-        var weightOwners = new Dictionary<string, string>();
-        ShapeSpec? shape = null;
-        for (int i = 0; i < declared.Count; i++)
-        {
-            ct.ThrowIfCancellationRequested();
-            LayerSpec? layer = Infer(declared[i], i, declared.Count, shape, element, diagnostics);
-            if (layer is null)
-            {
-                return Result(null, diagnostics);
-            }
-
-            if (HasWeights(layer.Op))
-            {
-                if (weightOwners.TryGetValue(layer.WeightName, out string? owner))
-                {
-                    diagnostics.Add(DiagnosticInfo.Create(Diagnostics.DuplicateWeightName, declared[i].OperationLocation, layer.Member, layer.WeightName, owner));
-                    return Result(null, diagnostics);
-                }
-
-                weightOwners.Add(layer.WeightName, layer.Member);
-            }
-
-            layers.Add(layer);
-            shape = layer.Out;
-        }
-
-        if (!CheckNames(type, declared, layers, diagnostics))
-        {
-            return Result(null, diagnostics);
-        }
-
-        if (layers.Count < 2)
-        {
-            diagnostics.Add(DiagnosticInfo.Create(Diagnostics.UnsupportedLayerOrder, declared[0].MemberLocation, declared[0].Property.Name, "a network needs at least one layer after its input; declare one, e.g. [Dense(10)]"));
-            return Result(null, diagnostics);
-        }
-
-        string ns = type.ContainingNamespace.IsGlobalNamespace ? "" : type.ContainingNamespace.ToDisplayString();
-        // A static Load needs 'new T()'; a type whose constructors all need arguments gets only LoadWeights.
-        bool parameterless = type.InstanceConstructors.Any(c => c.Parameters.All(p => p.IsOptional || p.IsParams));
-        var spec = new NetworkSpec(ns, type.Name, element, new EquatableArray<LayerSpec>(layers), parameterless);
-        return Result(spec, diagnostics);
+        // A static Load needs 'new T()': a concrete type with a constructor callable without arguments.
+        bool canCreate = !type.IsAbstract && type.InstanceConstructors.Any(c => c.Parameters.All(p => p.IsOptional || p.IsParams));
+        var spec = new NetworkSpec(NamespaceName(type.ContainingNamespace), type.Name, element, new EquatableArray<LayerSpec>(layers), canCreate);
+        return new ParseResult(spec, null, EquatableArray<DiagnosticInfo>.Empty);
     }
 
     /// <summary>
-    /// Every identifier the emitter will declare must be free: not another layer's, not one every network
-    /// has, and not a member the user already wrote.
+    /// With <c>[Network]</c> on several parts of one class (the compiler reports the duplicate attribute), only
+    /// the part carrying the first of them speaks for the type, so it is generated and reported once.
     /// </summary>
-    private static bool CheckNames(INamedTypeSymbol type, List<DeclaredLayer> declared, List<LayerSpec> layers, List<DiagnosticInfo> diagnostics)
+    private static bool SpeaksForType(INamedTypeSymbol type, TypeDeclarationSyntax syntax)
     {
-        var owners = new Dictionary<string, string>(System.StringComparer.Ordinal);
-        foreach (string name in GeneratedNames.NetworkMembers)
+        foreach (AttributeData attribute in type.GetAttributes())
         {
-            owners[name] = "a member every generated network has";
-        }
-
-        var layerMembers = new HashSet<string>(layers.Select(l => l.Member), System.StringComparer.Ordinal);
-        foreach (string name in type.MemberNames)
-        {
-            if (!layerMembers.Contains(name) && !owners.ContainsKey(name))
+            if (attribute.AttributeClass?.ToDisplayString() == NetworkAttributeName)
             {
-                owners[name] = $"the member '{name}' of '{type.Name}'";
-            }
-        }
-
-        for (int i = 0; i < layers.Count; i++)
-        {
-            foreach (string name in new[] { layers[i].Member }.Concat(GeneratedNames.ForLayer(layers[i])))
-            {
-                if (owners.TryGetValue(name, out string? owner))
-                {
-                    diagnostics.Add(DiagnosticInfo.Create(Diagnostics.NameClash, declared[i].MemberLocation, layers[i].Member, name, owner));
-                    return false;
-                }
-
-                owners[name] = $"layer '{layers[i].Member}'";
+                SyntaxReference? reference = attribute.ApplicationSyntaxReference;
+                return reference is null || (reference.SyntaxTree == syntax.SyntaxTree && syntax.Span.Contains(reference.Span));
             }
         }
 
         return true;
     }
 
-    private static ParseResult Result(NetworkSpec? spec, List<DiagnosticInfo> diagnostics) =>
-        new(diagnostics.Count == 0 ? spec : null, new EquatableArray<DiagnosticInfo>(diagnostics));
+    private static void CheckType(INamedTypeSymbol type, TypeDeclarationSyntax syntax, List<DiagnosticInfo> diagnostics)
+    {
+        Location at = syntax.Identifier.GetLocation();
+        if (!syntax.Modifiers.Any(SyntaxKind.PartialKeyword))
+        {
+            diagnostics.Add(DiagnosticInfo.Create(Diagnostics.NotPartial, at, type.Name));
+        }
 
-    private static ElementType ReadElement(ImmutableArray<AttributeData> attributes)
+        var reasons = new List<string>();
+        if (syntax is RecordDeclarationSyntax)
+        {
+            reasons.Add("declare it as a 'partial class', not a record");
+        }
+
+        if (type.ContainingType is not null)
+        {
+            reasons.Add($"move it out of '{type.ContainingType.Name}'");
+        }
+
+        if (type.TypeParameters.Length > 0)
+        {
+            reasons.Add("remove its type parameters");
+        }
+
+        if (type.IsStatic)
+        {
+            reasons.Add("remove 'static'; a network is an object that holds its weights");
+        }
+
+        if (type.IsFileLocal)
+        {
+            reasons.Add("remove 'file'; the generated part lives in another file, which a file-local class cannot span");
+        }
+
+        if (type.ContainingNamespace.IsGlobalNamespace && type.ContainingType is null && type.Name is "System" or Namespace)
+        {
+            reasons.Add($"rename it or move it into a namespace; a class '{type.Name}' in the global namespace hides the namespace '{type.Name}' that the generated code uses");
+        }
+
+        foreach (string reason in reasons)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(Diagnostics.UnsupportedType, at, type.Name, reason));
+        }
+    }
+
+    private static ElementType ReadElement(INamedTypeSymbol type, ImmutableArray<AttributeData> attributes, List<DiagnosticInfo> diagnostics)
     {
         foreach (AttributeData attribute in attributes)
         {
-            if (attribute.ConstructorArguments.Length == 1 && attribute.ConstructorArguments[0].Value is int precision)
+            if (attribute.ConstructorArguments.Length == 1 && ValueOf(attribute.ConstructorArguments[0]) is int precision)
             {
-                return precision == 1 ? ElementType.Float64 : ElementType.Float32;
+                switch (precision)
+                {
+                    case 0:
+                        return ElementType.Float32;
+                    case 1:
+                        return ElementType.Float64;
+                    default:
+                        diagnostics.Add(DiagnosticInfo.Create(Diagnostics.BadPrecision, LocationOf(attribute), type.Name, Format(precision)));
+                        return ElementType.Float32;
+                }
             }
         }
 
         return ElementType.Float32;
     }
 
-    private static IEnumerable<IPropertySymbol> OrderedProperties(INamedTypeSymbol type) =>
-        type.GetMembers()
-            .OfType<IPropertySymbol>()
-            .Where(p => p.Locations.Length > 0 && p.Locations[0].IsInSource)
-            .OrderBy(p => p.Locations[0].SourceTree?.FilePath, System.StringComparer.Ordinal)
-            .ThenBy(p => p.Locations[0].SourceSpan.Start);
+    /// <summary>A namespace's metadata name, <c>class.X</c> for <c>namespace @class.X</c>; empty for the global one.</summary>
+    private static string NamespaceName(INamespaceSymbol ns)
+    {
+        var parts = new List<string>();
+        for (INamespaceSymbol? n = ns; n is not null && !n.IsGlobalNamespace; n = n.ContainingNamespace)
+        {
+            parts.Insert(0, n.Name);
+        }
+
+        return string.Join(".", parts);
+    }
 
     /// <summary>One member with its layer attributes, before shape inference.</summary>
     private sealed class DeclaredLayer
     {
-        public DeclaredLayer(IPropertySymbol property, AttributeData? operation, AttributeData? activation)
+        public DeclaredLayer(IPropertySymbol property, AttributeData? operation, AttributeData? activation, string modifiers, bool wellFormed)
         {
             Property = property;
             Operation = operation;
             ActivationAttribute = activation;
+            Modifiers = modifiers;
+            WellFormed = wellFormed;
+            Op = operation is null ? LayerOp.Activation : (LayerOp)System.Enum.Parse(typeof(LayerOp), Short(operation));
+            Bias = Named(operation, "Bias") as bool? ?? true;
         }
 
         public IPropertySymbol Property { get; }
+
+        public string Member => Property.Name;
 
         public AttributeData? Operation { get; }
 
         public AttributeData? ActivationAttribute { get; }
 
+        public LayerOp Op { get; }
+
+        public bool Bias { get; }
+
+        /// <summary>The written modifiers without <c>partial</c>.</summary>
+        public string Modifiers { get; }
+
+        /// <summary>Whether the member itself is a valid layer property (its attributes may still be wrong).</summary>
+        public bool WellFormed { get; }
+
+        /// <summary>The tensor prefix, set by shape inference when it is valid.</summary>
+        public string? WeightName { get; set; }
+
         public Location MemberLocation => Property.Locations[0];
 
-        public Location OperationLocation => LocationOf(Operation ?? ActivationAttribute) ?? MemberLocation;
+        public Location OperationLocation => LocationOf(Operation ?? ActivationAttribute, MemberLocation);
 
-        public Location ActivationLocation => LocationOf(ActivationAttribute) ?? MemberLocation;
+        public Location ActivationLocation => LocationOf(ActivationAttribute, MemberLocation);
     }
 
-    private static Location? LocationOf(AttributeData? attribute) => attribute?.ApplicationSyntaxReference?.GetSyntax().GetLocation();
+    private static Location LocationOf(AttributeData? attribute, Location? fallback = null) =>
+        attribute?.ApplicationSyntaxReference?.GetSyntax().GetLocation() ?? fallback ?? Location.None;
 
-    private static DeclaredLayer? ReadMember(IPropertySymbol property, List<DiagnosticInfo> diagnostics)
+    /// <summary>
+    /// The members carrying layer attributes, in declaration order, from the part that carries <c>[Network]</c>
+    /// (members in other parts get PW0016). Every partial definition without an implementation goes into
+    /// <paramref name="needImplementation"/>, for the stub of a declaration in error; every layer member's name,
+    /// in whichever part, goes into <paramref name="layerNames"/>.
+    /// </summary>
+    private static List<DeclaredLayer> ReadLayers(INamedTypeSymbol type, TypeDeclarationSyntax syntax, List<DiagnosticInfo> diagnostics, List<IPropertySymbol> needImplementation, HashSet<string> layerNames, CancellationToken ct)
     {
-        AttributeData? operation = null;
-        AttributeData? activation = null;
+        var declared = new List<DeclaredLayer>();
+        foreach (ISymbol symbol in type.GetMembers())
+        {
+            ct.ThrowIfCancellationRequested();
+            if (symbol is not IPropertySymbol property || property.Locations.Length == 0 || !property.Locations[0].IsInSource || property.Name.Length == 0)
+            {
+                continue;
+            }
+
+            if (!ReadAttributes(property, diagnostics, out AttributeData? operation, out AttributeData? activation))
+            {
+                continue;
+            }
+
+            layerNames.Add(property.Name);
+            if (property.IsPartialDefinition && property.PartialImplementationPart is null)
+            {
+                needImplementation.Add(property);
+            }
+
+            Location location = property.Locations[0];
+            if (location.SourceTree != syntax.SyntaxTree || !syntax.Span.Contains(location.SourceSpan))
+            {
+                diagnostics.Add(DiagnosticInfo.Create(Diagnostics.LayerInOtherPart, location, property.Name, type.Name));
+                continue;
+            }
+
+            bool isInput = operation?.AttributeClass?.Name == "InputAttribute";
+            string? problem = MemberProblem(property, isInput ? "InputLayer" : "Layer", out string modifiers, ct);
+            if (problem is not null)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(Diagnostics.BadLayerMember, location, property.Name, isInput ? "InputLayer" : "Layer", problem));
+            }
+
+            declared.Add(new DeclaredLayer(property, operation, activation, modifiers, problem is null));
+        }
+
+        // Within one part, declaration order is source order.
+        declared.Sort((a, b) => a.MemberLocation.SourceSpan.Start.CompareTo(b.MemberLocation.SourceSpan.Start));
+        return declared;
+    }
+
+    /// <summary>
+    /// The member's one layer kind and one activation from Pathwise; false when it has neither. A second
+    /// kind or activation is PW0009, and the first one stands.
+    /// </summary>
+    private static bool ReadAttributes(IPropertySymbol property, List<DiagnosticInfo> diagnostics, out AttributeData? operation, out AttributeData? activation)
+    {
+        operation = null;
+        activation = null;
         foreach (AttributeData attribute in property.GetAttributes())
         {
             INamedTypeSymbol? attributeClass = attribute.AttributeClass;
-            if (attributeClass is null || attributeClass.ContainingNamespace?.ToDisplayString() != Namespace)
+            if (attributeClass is null || attributeClass.ContainingNamespace?.ToDisplayString() != Namespace || attributeClass.ContainingType is not null)
             {
                 continue;
             }
@@ -222,15 +297,14 @@ internal static class NetworkParser
                 continue;
             }
 
-            if ((isOperation && operation is not null) || (isActivation && activation is not null))
+            AttributeData? first = isOperation ? operation : activation;
+            if (first is not null)
             {
                 string what = isOperation ? "layer kind" : "activation";
-                diagnostics.Add(DiagnosticInfo.Create(Diagnostics.UnsupportedLayerOrder, LocationOf(attribute) ?? property.Locations[0], property.Name,
-                    $"a member declares one {what}; it already has [{Short((isOperation ? operation : activation)!)}], so declare [{Short(attribute)}] on a member of its own"));
-                return null;
+                diagnostics.Add(DiagnosticInfo.Create(Diagnostics.UnsupportedLayerOrder, LocationOf(attribute, property.Locations[0]), property.Name,
+                    $"a member declares one {what}; it already has [{Short(first)}], so declare [{Short(attribute)}] on a member of its own"));
             }
-
-            if (isOperation)
+            else if (isOperation)
             {
                 operation = attribute;
             }
@@ -240,21 +314,68 @@ internal static class NetworkParser
             }
         }
 
-        if (operation is null && activation is null)
+        return operation is not null || activation is not null;
+    }
+
+    /// <summary>Why <paramref name="property"/> cannot be a layer, or null; and its written modifiers without <c>partial</c>.</summary>
+    private static string? MemberProblem(IPropertySymbol property, string expectedType, out string modifiers, CancellationToken ct)
+    {
+        modifiers = "";
+        SyntaxTokenList tokens = property.DeclaringSyntaxReferences.Length > 0 && property.DeclaringSyntaxReferences[0].GetSyntax(ct) is BasePropertyDeclarationSyntax declaration
+            ? declaration.Modifiers
+            : default;
+        modifiers = string.Join(" ", tokens.Where(t => !t.IsKind(SyntaxKind.PartialKeyword)).Select(t => t.Text));
+
+        if (property.IsIndexer)
         {
-            return null;
+            return "it is an indexer";
         }
 
-        bool isInput = operation?.AttributeClass?.Name == "InputAttribute";
-        string expectedType = isInput ? "InputLayer" : "Layer";
-        bool typeOk = property.Type is INamedTypeSymbol named && named.Name == expectedType && named.ContainingNamespace?.ToDisplayString() == Namespace;
-        if (!property.IsPartialDefinition || property.IsStatic || property.SetMethod is not null || property.GetMethod is null || !typeOk)
+        if (property.PartialImplementationPart is not null)
         {
-            diagnostics.Add(DiagnosticInfo.Create(Diagnostics.BadLayerMember, property.Locations[0], property.Name, expectedType));
-            return null;
+            return "it has an implementation part; remove it, Pathwise writes it";
         }
 
-        return new DeclaredLayer(property, operation, activation);
+        if (!property.IsPartialDefinition)
+        {
+            return "it is not a 'partial' property without a body";
+        }
+
+        if (property.IsStatic)
+        {
+            return "it is static";
+        }
+
+        if (property.SetMethod is not null)
+        {
+            return "it has a setter";
+        }
+
+        if (property.GetMethod is null)
+        {
+            return "it has no getter";
+        }
+
+        if (property.ReturnsByRef || property.ReturnsByRefReadonly)
+        {
+            return "it returns by reference";
+        }
+
+        bool typeOk = property.Type is INamedTypeSymbol named && named.Name == expectedType && named.ContainingNamespace?.ToDisplayString() == Namespace && named.ContainingType is null;
+        if (!typeOk)
+        {
+            return $"its type is '{property.Type.ToDisplayString()}'";
+        }
+
+        foreach (SyntaxToken token in tokens)
+        {
+            if (!s_layerModifiers.Contains(token.Kind()))
+            {
+                return $"it is '{token.Text}'; a layer takes only an accessibility modifier and 'new', 'virtual' or 'unsafe'";
+            }
+        }
+
+        return null;
     }
 
     private static string Short(AttributeData attribute)
@@ -263,168 +384,460 @@ internal static class NetworkParser
         return name.EndsWith("Attribute", System.StringComparison.Ordinal) ? name.Substring(0, name.Length - "Attribute".Length) : name;
     }
 
-    private static LayerSpec? Infer(DeclaredLayer declared, int index, int count, ShapeSpec? input, ElementType element, List<DiagnosticInfo> diagnostics)
+    /// <summary>
+    /// Checks every layer's settings and infers the shapes in order. A layer whose input shape is unknown (a
+    /// layer before it is in error) has only its own settings checked. Returns the specs of the layers that are
+    /// entirely valid; the network is valid when that is every layer and no diagnostic was reported.
+    /// </summary>
+    private static List<LayerSpec> InferLayers(INamedTypeSymbol type, TypeDeclarationSyntax syntax, List<DeclaredLayer> declared, ElementType element, List<DiagnosticInfo> diagnostics, CancellationToken ct)
     {
-        string member = declared.Property.Name;
+        var layers = new List<LayerSpec>();
+        if (declared.Count == 0 || declared[0].Op != LayerOp.Input)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(Diagnostics.NoInput, syntax.Identifier.GetLocation(), type.Name));
+        }
+        else if (declared.Count == 1)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(Diagnostics.UnsupportedLayerOrder, declared[0].MemberLocation, declared[0].Member, "a network needs at least one layer after its input; declare one, e.g. [Dense(10)]"));
+        }
+
+        ShapeSpec? shape = null;
+        for (int i = 0; i < declared.Count; i++)
+        {
+            ct.ThrowIfCancellationRequested();
+            LayerSpec? layer = Infer(declared[i], i, declared.Count, shape, element, diagnostics, out shape);
+            if (layer is not null)
+            {
+                layers.Add(layer);
+            }
+        }
+
+        return layers;
+    }
+
+    private static void CheckWeightNames(List<DeclaredLayer> declared, List<DiagnosticInfo> diagnostics)
+    {
+        var owners = new Dictionary<string, string>(System.StringComparer.Ordinal);
+        foreach (DeclaredLayer layer in declared)
+        {
+            if (!HasWeights(layer.Op) || layer.WeightName is null)
+            {
+                continue;
+            }
+
+            if (owners.TryGetValue(layer.WeightName, out string? owner))
+            {
+                diagnostics.Add(DiagnosticInfo.Create(Diagnostics.DuplicateWeightName, layer.OperationLocation, layer.Member, layer.WeightName, owner));
+            }
+            else
+            {
+                owners.Add(layer.WeightName, layer.Member);
+            }
+        }
+    }
+
+    /// <summary>
+    /// One layer: its settings always, its shapes when <paramref name="input"/> is known. Returns its spec when
+    /// it is entirely valid; <paramref name="output"/> is its output shape, or null when that is unknown.
+    /// </summary>
+    private static LayerSpec? Infer(DeclaredLayer declared, int index, int count, ShapeSpec? input, ElementType element, List<DiagnosticInfo> diagnostics, out ShapeSpec? output)
+    {
+        output = null;
+        string member = declared.Member;
         AttributeData? operation = declared.Operation;
+        LayerOp op = declared.Op;
         string kind = operation is null ? "Activation" : Short(operation);
-        LayerOp op = operation is null ? LayerOp.Activation : (LayerOp)System.Enum.Parse(typeof(LayerOp), kind);
         Location at = declared.OperationLocation;
+        int reported = diagnostics.Count;
 
         if (op == LayerOp.Input && index > 0)
         {
             diagnostics.Add(DiagnosticInfo.Create(Diagnostics.InputNotFirst, at, member));
-            return null;
         }
 
         Activation activation = ReadActivation(declared.ActivationAttribute, out double slope);
         if (activation != Activation.None && op == LayerOp.Input)
         {
             diagnostics.Add(DiagnosticInfo.Create(Diagnostics.UnsupportedLayerOrder, declared.ActivationLocation, member, "an input layer cannot carry an activation; declare the activation on the next layer"));
-            return null;
         }
 
-        if ((activation == Activation.Softmax || activation == Activation.LogSoftmax) && index != count - 1)
+        bool softmax = activation is Activation.Softmax or Activation.LogSoftmax;
+        if (softmax && index != count - 1)
         {
             diagnostics.Add(DiagnosticInfo.Create(Diagnostics.SoftmaxNotLast, declared.ActivationLocation, member, activation.ToString()));
-            return null;
         }
 
-        if (activation == Activation.LeakyReLU && !IsFinite(slope))
+        if (activation == Activation.LeakyReLU && !Representable(slope, element))
         {
-            diagnostics.Add(DiagnosticInfo.Create(Diagnostics.BadScalar, declared.ActivationLocation, member, "the negative slope", "a finite number", Format(slope)));
-            return null;
+            diagnostics.Add(DiagnosticInfo.Create(Diagnostics.BadScalar, declared.ActivationLocation, member, "the negative slope", Finite(element), Format(slope)));
         }
 
-        string weightName = Named(operation, "WeightName") as string ?? SnakeCase(member);
-        bool bias = Named(operation, "Bias") as bool? ?? true;
-        var settings = new LayerSettings(Slope: slope);
-        ShapeSpec output;
+        string? weightName = null;
+        if (HasWeights(op))
+        {
+            object? written = Named(operation, "WeightName");
+            weightName = written as string ?? SnakeCase(member);
+            if (written is string name && !ValidWeightName(name))
+            {
+                diagnostics.Add(DiagnosticInfo.Create(Diagnostics.BadScalar, at, member, "WeightName",
+                    "a state_dict prefix such as \"fc1\" or \"features.0\": not empty, no leading, trailing or doubled dots", Quoted(name)));
+                weightName = null;
+            }
+        }
+
+        declared.WeightName = weightName;
+        var settings = new LayerSettings(Slope: slope, Bias: op is LayerOp.Dense or LayerOp.Conv2D && declared.Bias);
+        int[]? dims = null;
+        int size = 0, kernel = 0, padding = 0, stride = 0;
+        int before = diagnostics.Count;
         switch (op)
         {
             case LayerOp.Input:
-            {
-                int[] dims = Dimensions(operation!);
-                if ((dims.Length != 1 && dims.Length != 3) || dims.Any(d => d < 1))
+                dims = Dimensions(operation!);
+                if (dims is null || (dims.Length != 1 && dims.Length != 3) || dims.Any(d => d < 1))
                 {
-                    diagnostics.Add(DiagnosticInfo.Create(Diagnostics.BadInputShape, at, member, "[" + string.Join(", ", dims) + "]"));
-                    return null;
+                    diagnostics.Add(DiagnosticInfo.Create(Diagnostics.BadInputShape, at, member, dims is null ? "null" : "[" + string.Join(", ", dims) + "]"));
+                    dims = null;
                 }
 
-                output = dims.Length == 1 ? ShapeSpec.Flat(dims[0]) : ShapeSpec.Image(dims[0], dims[1], dims[2]);
-                input = output;
                 break;
+            case LayerOp.Dense:
+                size = FirstArgument(operation!);
+                Positive(member, "Units", size, at, diagnostics);
+                break;
+            case LayerOp.Conv2D:
+                size = FirstArgument(operation!);
+                kernel = Named(operation, "Kernel") as int? ?? 3;
+                padding = Named(operation, "Padding") as int? ?? 0;
+                stride = Named(operation, "Stride") as int? ?? 1;
+                Positive(member, "OutChannels", size, at, diagnostics);
+                Positive(member, "Kernel", kernel, at, diagnostics);
+                Positive(member, "Stride", stride, at, diagnostics);
+                NonNegative(member, "Padding", padding, at, diagnostics);
+                break;
+            case LayerOp.MaxPool2D:
+            case LayerOp.AvgPool2D:
+                kernel = FirstArgument(operation!);
+                stride = Named(operation, "Stride") as int? ?? 0;
+                Positive(member, "Kernel", kernel, at, diagnostics);
+                NonNegative(member, "Stride", stride, at, diagnostics);
+                stride = stride == 0 ? kernel : stride;
+                break;
+        }
+
+        // Only the sizes above decide the shape; the checks below do not stop shape inference.
+        bool sizesValid = diagnostics.Count == before;
+        if (op == LayerOp.BatchNorm)
+        {
+            double epsilon = Named(operation, "Epsilon") as double? ?? 1e-5;
+            if (!(epsilon > 0) || !Representable(epsilon, element) || (element == ElementType.Float32 && !((float)epsilon > 0)))
+            {
+                string expected = element == ElementType.Float32 ? "positive, finite and representable as a float" : "positive and finite";
+                diagnostics.Add(DiagnosticInfo.Create(Diagnostics.BadScalar, at, member, "Epsilon", expected, Format(epsilon)));
             }
 
-            case LayerOp.Dense:
-            {
-                int units = FirstArgument(operation!);
-                if (!Positive(member, "Units", units, at, diagnostics))
-                {
-                    return null;
-                }
+            settings = settings with { Epsilon = epsilon };
+        }
 
-                if (input!.Rank != 1)
+        // Shapes: the input layer's own, or each later layer's from the shape before it when that is known.
+        if (op == LayerOp.Input)
+        {
+            if (dims is null || index > 0)
+            {
+                return null;
+            }
+
+            if (!WithinLimit(member, Product(dims), "one input point", at, diagnostics))
+            {
+                return null;
+            }
+
+            input = output = dims.Length == 1 ? ShapeSpec.Flat(dims[0]) : ShapeSpec.Image(dims[0], dims[1], dims[2]);
+        }
+        else
+        {
+            if (input is null || !sizesValid)
+            {
+                return null;
+            }
+
+            output = OutputShape(member, op, kind, input, size, kernel, padding, stride, at, diagnostics);
+            if (output is null)
+            {
+                return null;
+            }
+
+            BigInteger weights = op switch
+            {
+                LayerOp.Dense => (BigInteger)size * input.Length,
+                LayerOp.Conv2D => (BigInteger)size * input.Channels * kernel * kernel,
+                _ => BigInteger.Zero,
+            };
+            if (!WithinLimit(member, weights, "its weights", at, diagnostics))
+            {
+                return null;
+            }
+
+            if (softmax && output.Rank != 1)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(Diagnostics.ShapeMismatch, declared.ActivationLocation, member, activation.ToString(), output.ToString(), "softmax runs over a flat [classes] output; declare a [Flatten] and a [Dense] layer first"));
+                return null;
+            }
+
+            settings = settings with { Kernel = kernel, Padding = padding, Stride = stride };
+        }
+
+        if (diagnostics.Count != reported || !declared.WellFormed || weightName is null && HasWeights(op))
+        {
+            return null;
+        }
+
+        return new LayerSpec(member, declared.Modifiers, op, activation, input!, output, weightName ?? "", settings);
+    }
+
+    /// <summary>
+    /// The output shape of a layer after the input layer, or null (with a diagnostic) when the layer cannot take
+    /// <paramref name="input"/> or its output is too large. Arithmetic is exact, so no size overflows.
+    /// </summary>
+    private static ShapeSpec? OutputShape(string member, LayerOp op, string kind, ShapeSpec input, int size, int kernel, int padding, int stride, Location at, List<DiagnosticInfo> diagnostics)
+    {
+        ShapeSpec output;
+        switch (op)
+        {
+            case LayerOp.Dense:
+                if (input.Rank != 1)
                 {
                     diagnostics.Add(DiagnosticInfo.Create(Diagnostics.ShapeMismatch, at, member, "Dense", input.ToString(), "Dense takes a flat [features] input; declare a [Flatten] layer before it"));
                     return null;
                 }
 
-                output = ShapeSpec.Flat(units);
-                settings = settings with { Bias = bias };
+                output = ShapeSpec.Flat(size);
                 break;
-            }
-
             case LayerOp.Conv2D:
             {
-                int channels = FirstArgument(operation!);
-                int kernel = Named(operation, "Kernel") as int? ?? 3;
-                int padding = Named(operation, "Padding") as int? ?? 0;
-                int stride = Named(operation, "Stride") as int? ?? 1;
-                if (!Positive(member, "OutChannels", channels, at, diagnostics) || !Positive(member, "Kernel", kernel, at, diagnostics)
-                    || !Positive(member, "Stride", stride, at, diagnostics) || !NonNegative(member, "Padding", padding, at, diagnostics))
+                if (!RequireImage(member, kind, input, at, diagnostics))
                 {
                     return null;
                 }
 
-                if (!RequireImage(member, "Conv2D", input!, at, diagnostics) || !Fits(member, kernel, input!.Height + 2 * padding, input.Width + 2 * padding, at, diagnostics))
+                long height = input.Height + 2L * padding;
+                long width = input.Width + 2L * padding;
+                if (!WithinLimit(member, (BigInteger)input.Channels * height * width, "its padded input", at, diagnostics)
+                    || !Fits(member, kernel, height, width, at, diagnostics))
                 {
                     return null;
                 }
 
-                output = ShapeSpec.Image(channels, (input.Height + 2 * padding - kernel) / stride + 1, (input.Width + 2 * padding - kernel) / stride + 1);
-                settings = settings with { Kernel = kernel, Padding = padding, Stride = stride, Bias = bias };
+                output = ShapeSpec.Image(size, (int)((height - kernel) / stride + 1), (int)((width - kernel) / stride + 1));
                 break;
             }
 
             case LayerOp.MaxPool2D:
             case LayerOp.AvgPool2D:
-            {
-                int kernel = FirstArgument(operation!);
-                int stride = Named(operation, "Stride") as int? ?? 0;
-                if (!Positive(member, "Kernel", kernel, at, diagnostics) || !NonNegative(member, "Stride", stride, at, diagnostics))
-                {
-                    return null;
-                }
-
-                stride = stride == 0 ? kernel : stride;
-                if (!RequireImage(member, kind, input!, at, diagnostics) || !Fits(member, kernel, input!.Height, input.Width, at, diagnostics))
+                if (!RequireImage(member, kind, input, at, diagnostics) || !Fits(member, kernel, input.Height, input.Width, at, diagnostics))
                 {
                     return null;
                 }
 
                 output = ShapeSpec.Image(input.Channels, (input.Height - kernel) / stride + 1, (input.Width - kernel) / stride + 1);
-                settings = settings with { Kernel = kernel, Stride = stride };
                 break;
+            case LayerOp.Flatten:
+                output = ShapeSpec.Flat(input.Length);
+                break;
+            default:
+                output = input;
+                break;
+        }
+
+        return WithinLimit(member, (BigInteger)output.Channels * output.Height * output.Width, "one point's output", at, diagnostics) ? output : null;
+    }
+
+    private static bool WithinLimit(string member, BigInteger elements, string what, Location at, List<DiagnosticInfo> diagnostics)
+    {
+        if (elements <= MaxElements)
+        {
+            return true;
+        }
+
+        diagnostics.Add(DiagnosticInfo.Create(Diagnostics.TooLarge, at, member, elements.ToString(CultureInfo.InvariantCulture), what, Format(MaxElements)));
+        return false;
+    }
+
+    private static BigInteger Product(int[] dims)
+    {
+        BigInteger product = BigInteger.One;
+        foreach (int d in dims)
+        {
+            product *= d;
+        }
+
+        return product;
+    }
+
+    /// <summary>A <c>WeightName</c> that makes well-formed tensor names: <c>{prefix}.weight</c>.</summary>
+    private static bool ValidWeightName(string name) =>
+        name.Trim().Length > 0 && !name.StartsWith(".", System.StringComparison.Ordinal) && !name.EndsWith(".", System.StringComparison.Ordinal)
+        && name.IndexOf("..", System.StringComparison.Ordinal) < 0;
+
+    /// <summary>Finite, and finite once converted to the element type (a float literal must not become infinity).</summary>
+    private static bool Representable(double value, ElementType element) =>
+        !double.IsNaN(value) && !double.IsInfinity(value) && (element == ElementType.Float64 || !float.IsInfinity((float)value));
+
+    private static string Finite(ElementType element) => element == ElementType.Float32 ? "a finite number representable as a float" : "a finite number";
+
+    /// <summary>
+    /// Every identifier the emitter declares must be free: not the class's own name, not another layer's, not
+    /// one every network has, and not a member the user already wrote. One PW0013 per offending member.
+    /// </summary>
+    private static void CheckNames(INamedTypeSymbol type, TypeDeclarationSyntax syntax, List<DeclaredLayer> declared, HashSet<string> layerNames, List<DiagnosticInfo> diagnostics)
+    {
+        string network = $"Network '{type.Name}'";
+        var owners = new Dictionary<string, string>(System.StringComparer.Ordinal)
+        {
+            [type.Name] = $"the name of class '{type.Name}'",
+        };
+
+        foreach (string name in GeneratedNames.NetworkMembers)
+        {
+            if (name == type.Name)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(Diagnostics.NameClash, syntax.Identifier.GetLocation(), network, name, "the class's own name", "the class"));
+                continue;
             }
 
-            case LayerOp.Flatten:
-                output = ShapeSpec.Flat(input!.Length);
-                break;
-
-            case LayerOp.BatchNorm:
+            ISymbol? user = layerNames.Contains(name) ? null : type.GetMembers(name).FirstOrDefault(m => !m.IsImplicitlyDeclared && m.Locations.Length > 0 && m.Locations[0].IsInSource);
+            if (user is not null)
             {
-                double epsilon = Named(operation, "Epsilon") as double? ?? 1e-5;
-                if (!(epsilon > 0) || !IsFinite(epsilon) || (element == ElementType.Float32 && !((float)epsilon > 0 && !float.IsInfinity((float)epsilon))))
+                diagnostics.Add(DiagnosticInfo.Create(Diagnostics.NameClash, user.Locations[0], network, name, $"the member '{name}' of '{type.Name}'", "that member"));
+            }
+
+            owners[name] = "a member every generated network has";
+        }
+
+        foreach (string name in type.MemberNames)
+        {
+            if (!layerNames.Contains(name) && !owners.ContainsKey(name))
+            {
+                owners[name] = $"the member '{name}' of '{type.Name}'";
+            }
+        }
+
+        foreach (DeclaredLayer layer in declared)
+        {
+            string? clash = null;
+            foreach (string name in new[] { layer.Member }.Concat(GeneratedNames.ForLayer(layer.Member, layer.Op, layer.Bias)))
+            {
+                if (clash is null && owners.TryGetValue(name, out string? owner))
                 {
-                    string expected = element == ElementType.Float32 ? "positive, finite and representable as a float" : "positive and finite";
-                    diagnostics.Add(DiagnosticInfo.Create(Diagnostics.BadScalar, at, member, "Epsilon", expected, Format(epsilon)));
+                    clash = name;
+                    diagnostics.Add(DiagnosticInfo.Create(Diagnostics.NameClash, layer.MemberLocation, $"Layer '{layer.Member}'", name, owner, "the layer"));
+                }
+
+                if (!owners.ContainsKey(name))
+                {
+                    owners[name] = $"layer '{layer.Member}'";
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// The implementation parts that keep a declaration in error from adding one CS9248 per layer, or null when
+    /// there is nothing to implement or the type cannot take another part (a part not 'partial', a file-local type).
+    /// </summary>
+    private static StubSpec? Stub(INamedTypeSymbol type, List<IPropertySymbol> properties, CancellationToken ct)
+    {
+        if (properties.Count == 0)
+        {
+            return null;
+        }
+
+        var headers = new List<string>();
+        var names = new List<string>();
+        for (INamedTypeSymbol? t = type; t is not null; t = t.ContainingType)
+        {
+            if (t.IsFileLocal || t.DeclaringSyntaxReferences.Length == 0)
+            {
+                return null;
+            }
+
+            string? keyword = null;
+            foreach (SyntaxReference reference in t.DeclaringSyntaxReferences)
+            {
+                if (reference.GetSyntax(ct) is not TypeDeclarationSyntax declaration || !declaration.Modifiers.Any(SyntaxKind.PartialKeyword))
+                {
                     return null;
                 }
 
-                output = input!;
-                settings = settings with { Epsilon = epsilon };
-                break;
+                keyword ??= Keyword(declaration);
             }
 
-            default:
-                output = input!;
-                break;
+            string parameters = t.TypeParameters.Length == 0 ? "" : "<" + string.Join(", ", t.TypeParameters.Select(p => GeneratedNames.Identifier(p.Name))) + ">";
+            headers.Insert(0, $"partial {keyword} {GeneratedNames.Identifier(t.Name)}{parameters}");
+            names.Insert(0, t.MetadataName);
         }
 
-        long elements = (long)output.Channels * output.Height * output.Width;
-        long weights = op switch
+        var members = new List<MemberStub>();
+        foreach (IPropertySymbol property in properties)
         {
-            LayerOp.Dense => (long)output.Channels * input!.Channels * input.Height * input.Width,
-            LayerOp.Conv2D => (long)output.Channels * input!.Channels * settings.Kernel * settings.Kernel,
-            _ => 0,
-        };
-        if (elements > MaxElements || weights > MaxElements)
-        {
-            bool weightsTooMany = weights > MaxElements;
-            diagnostics.Add(DiagnosticInfo.Create(Diagnostics.TooLarge, at, member, Format(weightsTooMany ? weights : elements), weightsTooMany ? "its weights" : "one point's output", Format(MaxElements)));
-            return null;
+            if (HasErrors(property.Type) || property.Parameters.Any(p => HasErrors(p.Type)))
+            {
+                continue;
+            }
+
+            string modifiers = property.DeclaringSyntaxReferences[0].GetSyntax(ct) is BasePropertyDeclarationSyntax declaration
+                ? string.Join(" ", declaration.Modifiers.Where(t => !t.IsKind(SyntaxKind.PartialKeyword)).Select(t => t.Text))
+                : "";
+            string refKind = property.ReturnsByRefReadonly ? "ref readonly " : property.ReturnsByRef ? "ref " : "";
+            string parameters = property.IsIndexer ? "[" + string.Join(", ", property.Parameters.Select(Parameter)) + "]" : "";
+            var accessors = new List<string>();
+            if (property.GetMethod is not null)
+            {
+                accessors.Add("get");
+            }
+
+            if (property.SetMethod is not null)
+            {
+                accessors.Add(property.SetMethod.IsInitOnly ? "init" : "set");
+            }
+
+            members.Add(new MemberStub(modifiers, refKind + property.Type.ToDisplayString(s_typeFormat), property.IsIndexer ? "this" : GeneratedNames.Identifier(property.Name), parameters, new EquatableArray<string>(accessors)));
         }
 
-        if ((activation == Activation.Softmax || activation == Activation.LogSoftmax) && output.Rank != 1)
-        {
-            diagnostics.Add(DiagnosticInfo.Create(Diagnostics.ShapeMismatch, declared.ActivationLocation, member, activation.ToString(), output.ToString(), "softmax runs over a flat [classes] output; declare a [Flatten] and a [Dense] layer first"));
-            return null;
-        }
-
-        string accessibility = SyntaxFacts.GetText(declared.Property.DeclaredAccessibility);
-        return new LayerSpec(member, accessibility, op, activation, input!, output, weightName, settings);
+        string ns = NamespaceName(type.ContainingNamespace);
+        string fullName = (ns.Length == 0 ? "" : ns + ".") + string.Join(".", names);
+        return members.Count == 0 ? null : new StubSpec(fullName, ns, new EquatableArray<string>(headers), new EquatableArray<MemberStub>(members));
     }
+
+    private static string Keyword(TypeDeclarationSyntax declaration) => declaration switch
+    {
+        RecordDeclarationSyntax record => record.ClassOrStructKeyword.IsKind(SyntaxKind.StructKeyword) ? "record struct" : "record",
+        StructDeclarationSyntax structure => structure.Modifiers.Any(SyntaxKind.RefKeyword) ? "ref struct" : "struct",
+        InterfaceDeclarationSyntax => "interface",
+        _ => "class",
+    };
+
+    private static string Parameter(IParameterSymbol parameter)
+    {
+        string modifier = parameter.IsParams ? "params " : parameter.RefKind switch
+        {
+            RefKind.Ref => "ref ",
+            RefKind.Out => "out ",
+            RefKind.In => "in ",
+            RefKind.RefReadOnlyParameter => "ref readonly ",
+            _ => "",
+        };
+        return modifier + parameter.Type.ToDisplayString(s_typeFormat) + " " + GeneratedNames.Identifier(parameter.Name);
+    }
+
+    private static bool HasErrors(ITypeSymbol type) => type switch
+    {
+        IErrorTypeSymbol => true,
+        IArrayTypeSymbol array => HasErrors(array.ElementType),
+        IPointerTypeSymbol pointer => HasErrors(pointer.PointedAtType),
+        INamedTypeSymbol named => named.TypeArguments.Any(HasErrors) || (named.ContainingType is not null && HasErrors(named.ContainingType)),
+        _ => type.TypeKind == TypeKind.Error,
+    };
 
     private static Activation ReadActivation(AttributeData? attribute, out double slope)
     {
@@ -436,7 +849,7 @@ internal static class NetworkParser
             case "ReLUAttribute":
                 return Activation.ReLU;
             case "LeakyReLUAttribute":
-                slope = attribute.ConstructorArguments.Length == 1 && attribute.ConstructorArguments[0].Value is double s ? s : 0.01;
+                slope = attribute.ConstructorArguments.Length == 1 && ValueOf(attribute.ConstructorArguments[0]) is double s ? s : 0.01;
                 return Activation.LeakyReLU;
             case "TanhAttribute":
                 return Activation.Tanh;
@@ -456,10 +869,13 @@ internal static class NetworkParser
     /// that error itself; 0 then reads as a non-positive size rather than crashing the generator).
     /// </summary>
     private static int FirstArgument(AttributeData attribute) =>
-        attribute.ConstructorArguments.Length > 0 && attribute.ConstructorArguments[0].Value is int value ? value : 0;
+        attribute.ConstructorArguments.Length > 0 && ValueOf(attribute.ConstructorArguments[0]) is int value ? value : 0;
 
-    /// <summary>The <c>params int[]</c> of <c>[Input(...)]</c>; unbound or non-int entries read as 0.</summary>
-    private static int[] Dimensions(AttributeData attribute)
+    /// <summary>
+    /// The <c>params int[]</c> of <c>[Input(...)]</c>, null for <c>[Input(null)]</c> or <c>[Input(default)]</c>;
+    /// unbound or non-int entries read as 0.
+    /// </summary>
+    private static int[]? Dimensions(AttributeData attribute)
     {
         if (attribute.ConstructorArguments.Length == 0)
         {
@@ -467,10 +883,19 @@ internal static class NetworkParser
         }
 
         TypedConstant argument = attribute.ConstructorArguments[0];
+        if (argument.IsNull)
+        {
+            return null;
+        }
+
         return argument.Kind == TypedConstantKind.Array
-            ? argument.Values.Select(v => v.Value is int d ? d : 0).ToArray()
-            : new[] { argument.Value is int single ? single : 0 };
+            ? argument.Values.Select(v => ValueOf(v) is int d ? d : 0).ToArray()
+            : new[] { ValueOf(argument) is int single ? single : 0 };
     }
+
+    /// <summary>A constant's value, or null for an array (whose <c>Value</c> throws) or a constant in error.</summary>
+    private static object? ValueOf(TypedConstant constant) =>
+        constant.Kind is TypedConstantKind.Array or TypedConstantKind.Error ? null : constant.Value;
 
     private static object? Named(AttributeData? attribute, string name)
     {
@@ -483,7 +908,7 @@ internal static class NetworkParser
         {
             if (argument.Key == name)
             {
-                return argument.Value.Value;
+                return ValueOf(argument.Value);
             }
         }
 
@@ -497,7 +922,7 @@ internal static class NetworkParser
             return true;
         }
 
-        diagnostics.Add(DiagnosticInfo.Create(Diagnostics.NonPositiveSize, at, member, what, "at least 1", value.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        diagnostics.Add(DiagnosticInfo.Create(Diagnostics.NonPositiveSize, at, member, what, "at least 1", Format(value)));
         return false;
     }
 
@@ -508,7 +933,7 @@ internal static class NetworkParser
             return true;
         }
 
-        diagnostics.Add(DiagnosticInfo.Create(Diagnostics.NonPositiveSize, at, member, what, "zero or more", value.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        diagnostics.Add(DiagnosticInfo.Create(Diagnostics.NonPositiveSize, at, member, what, "zero or more", Format(value)));
         return false;
     }
 
@@ -523,26 +948,22 @@ internal static class NetworkParser
         return false;
     }
 
-    private static bool Fits(string member, int kernel, int height, int width, Location at, List<DiagnosticInfo> diagnostics)
+    private static bool Fits(string member, int kernel, long height, long width, Location at, List<DiagnosticInfo> diagnostics)
     {
         if (kernel <= height && kernel <= width)
         {
             return true;
         }
 
-        diagnostics.Add(DiagnosticInfo.Create(Diagnostics.KernelTooLarge, at, member, kernel.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            height.ToString(System.Globalization.CultureInfo.InvariantCulture), width.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        diagnostics.Add(DiagnosticInfo.Create(Diagnostics.KernelTooLarge, at, member, Format(kernel), Format(height), Format(width)));
         return false;
     }
 
-    /// <summary>The most elements one buffer may need; a workspace also multiplies this by its capacity, checked at run time.</summary>
-    private const long MaxElements = int.MaxValue / 8;
+    private static string Format(double value) => value.ToString("R", CultureInfo.InvariantCulture);
 
-    private static bool IsFinite(double value) => !double.IsNaN(value) && !double.IsInfinity(value);
+    private static string Format(long value) => value.ToString(CultureInfo.InvariantCulture);
 
-    private static string Format(double value) => value.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
-
-    private static string Format(long value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    private static string Quoted(string text) => SymbolDisplay.FormatLiteral(text, quote: true);
 
     private static bool HasWeights(LayerOp op) => op is LayerOp.Dense or LayerOp.Conv2D or LayerOp.BatchNorm;
 

@@ -29,50 +29,57 @@ internal static class GeneratedNames
     public static string TensorField(string member, string tensorSuffix) =>
         Field(member, string.Concat(tensorSuffix.Split('_').Select(part => char.ToUpperInvariant(part[0]) + part.Substring(1))));
 
-    /// <summary>A member name as C# source: <c>@class</c> for a keyword.</summary>
+    /// <summary>
+    /// A name as C# source: <c>@class</c> for a keyword, and <c>@var</c> for a contextual one, which is always
+    /// allowed and keeps the name an identifier wherever it lands.
+    /// </summary>
     public static string Identifier(string name) =>
-        SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None ? "@" + name : name;
+        SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None || SyntaxFacts.GetContextualKeywordKind(name) != SyntaxKind.None ? "@" + name : name;
 
-    /// <summary>Every identifier the emitter declares for <paramref name="layer"/>.</summary>
-    public static IEnumerable<string> ForLayer(LayerSpec layer)
+    /// <summary>A dotted namespace as C# source, each part escaped: <c>@class.X</c>.</summary>
+    public static string Namespace(string metadataName) =>
+        string.Join(".", metadataName.Split('.').Select(Identifier));
+
+    /// <summary>Every identifier the emitter declares for a layer of kind <paramref name="op"/> on <paramref name="member"/>.</summary>
+    public static IEnumerable<string> ForLayer(string member, LayerOp op, bool bias)
     {
-        yield return LayerField(layer.Member);
-        if (layer.Op == LayerOp.Input)
+        yield return LayerField(member);
+        if (op == LayerOp.Input)
         {
             yield break;
         }
 
-        yield return "Forward" + layer.Member;
-        yield return "Backward" + layer.Member;
-        yield return "Tangent" + layer.Member;
-        switch (layer.Op)
+        yield return "Forward" + member;
+        yield return "Backward" + member;
+        yield return "Tangent" + member;
+        switch (op)
         {
             case LayerOp.Dense:
             case LayerOp.Conv2D:
-                yield return TensorField(layer.Member, "weight");
-                if (layer.Settings.Bias)
+                yield return TensorField(member, "weight");
+                if (bias)
                 {
-                    yield return TensorField(layer.Member, "bias");
+                    yield return TensorField(member, "bias");
                 }
 
-                if (layer.Op == LayerOp.Conv2D)
+                if (op == LayerOp.Conv2D)
                 {
-                    yield return ShapeField(layer.Member);
+                    yield return ShapeField(member);
                 }
 
                 break;
             case LayerOp.MaxPool2D:
             case LayerOp.AvgPool2D:
-                yield return ShapeField(layer.Member);
+                yield return ShapeField(member);
                 break;
             case LayerOp.BatchNorm:
                 foreach (string suffix in new[] { "weight", "bias", "running_mean", "running_var" })
                 {
-                    yield return TensorField(layer.Member, suffix);
+                    yield return TensorField(member, suffix);
                 }
 
-                yield return Field(layer.Member, "Scale");
-                yield return Field(layer.Member, "Shift");
+                yield return Field(member, "Scale");
+                yield return Field(member, "Shift");
                 break;
         }
     }

@@ -21,5 +21,12 @@ internal sealed record DiagnosticInfo(string Id, string FilePath, TextSpan Span,
     }
 }
 
-/// <summary>What the parser hands on: a spec when the declaration is valid, and its diagnostics.</summary>
-internal sealed record ParseResult(NetworkSpec? Spec, EquatableArray<DiagnosticInfo> Diagnostics);
+/// <summary>
+/// What the parser hands on: a spec when the declaration is valid; otherwise its diagnostics and, when the
+/// type can take another partial part, the stub that keeps the compiler quiet about its layer properties.
+/// A declaration that is not the one speaking for its type (a second <c>[Network]</c> part) gives nothing.
+/// </summary>
+internal sealed record ParseResult(NetworkSpec? Spec, StubSpec? Stub, EquatableArray<DiagnosticInfo> Diagnostics)
+{
+    public static ParseResult Nothing { get; } = new(null, null, EquatableArray<DiagnosticInfo>.Empty);
+}

@@ -2,10 +2,14 @@ namespace Pathwise.Generator.Model;
 
 // Every member must stay immutable and structurally equal, or incremental caching breaks.
 
-/// <summary>One layer: its member, operation, activation, shapes and tensor prefix.</summary>
+/// <summary>
+/// One layer: its member, operation, activation, shapes and tensor prefix. <see cref="Modifiers"/> are the
+/// member's modifiers as written, without <c>partial</c> (e.g. <c>"public"</c>, <c>""</c>, <c>"internal new"</c>),
+/// because both parts of a partial property must agree on them.
+/// </summary>
 internal sealed record LayerSpec(
     string Member,
-    string Accessibility,
+    string Modifiers,
     LayerOp Op,
     Activation Activation,
     ShapeSpec In,

@@ -7,7 +7,11 @@ namespace Pathwise.Generator.Tests;
 /// <summary>Each diagnostic of the catalogue fires on a bad declaration, at the offending code, and nothing is generated.</summary>
 public sealed class DiagnosticTests
 {
-    private static void AssertSingle(string source, string id, string locatedText)
+    /// <summary>
+    /// Exactly one diagnostic, <paramref name="id"/>, on <paramref name="locatedText"/>; no network code; and no
+    /// compiler error beside it unless the declaration is itself not valid C# (<paramref name="validCSharp"/>).
+    /// </summary>
+    internal static void AssertSingle(string source, string id, string locatedText, bool validCSharp = true)
     {
         GeneratorRun run = GeneratorHarness.Run(source);
         Diagnostic diagnostic = Assert.Single(run.Diagnostics);
@@ -18,10 +22,15 @@ public sealed class DiagnosticTests
         string text = tree.GetText().ToString(diagnostic.Location.SourceSpan);
         Assert.Equal(tree.GetLineSpan(diagnostic.Location.SourceSpan).Span, lines.Span);
         Assert.Equal(locatedText, text);
-        Assert.Empty(run.Sources);
+        Assert.DoesNotContain(run.Sources, s => s.Source.Contains("INetwork"));
+        if (validCSharp)
+        {
+            var errors = run.Output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
+            Assert.True(errors.Count == 0, "compiler errors beside the PW one:\n" + string.Join("\n", errors));
+        }
     }
 
-    private static string Network(string body, string header = "[Network] public partial class Net") => $$"""
+    internal static string Network(string body, string header = "[Network] public partial class Net") => $$"""
         using Pathwise;
         {{header}}
         {
@@ -31,7 +40,7 @@ public sealed class DiagnosticTests
 
     [Fact]
     public void ClassNotPartial_PW0001() =>
-        AssertSingle(Network("[Input(4)] public InputLayer X => null!;", "[Network] public class Net"), "PW0001", "Net");
+        AssertSingle(Network("[Input(4)] public partial InputLayer X { get; }\n[Dense(2)] public partial Layer D { get; }", "[Network] public class Net"), "PW0001", "Net", validCSharp: false);
 
     [Fact]
     public void NoInputLayer_PW0002() =>
@@ -75,7 +84,7 @@ public sealed class DiagnosticTests
 
     [Fact]
     public void TwoLayerKindsOnOneMember_PW0009() =>
-        AssertSingle(Network("[Input(4)] public partial InputLayer X { get; }\n[Dense(4), Dense(2)] public partial Layer D { get; }"), "PW0009", "Dense(2)");
+        AssertSingle(Network("[Input(4)] public partial InputLayer X { get; }\n[Dense(4), BatchNorm] public partial Layer D { get; }"), "PW0009", "BatchNorm");
 
     [Fact]
     public void ActivationOnInput_PW0009() =>
@@ -134,11 +143,13 @@ public sealed class DiagnosticTests
         AssertSingle(Network("[Input(4)] public partial InputLayer X { get; }\n[BatchNorm(Epsilon = 1e300)] public partial Layer B { get; }"), "PW0015", "BatchNorm(Epsilon = 1e300)");
 
     [Fact]
-    public void EveryDiagnosticHasAFixInItsMessage()
+    public void Catalogue_IsNumberedWithoutGaps_AndEveryEntryIsAnError()
     {
-        foreach (var id in new[] { "PW0001", "PW0002", "PW0003", "PW0004", "PW0005", "PW0006", "PW0007", "PW0008", "PW0009", "PW0010", "PW0011", "PW0012", "PW0013", "PW0014", "PW0015" })
+        var ids = Diagnostics.All.Select(d => d.Id).ToList();
+        Assert.Equal(Enumerable.Range(1, ids.Count).Select(i => $"PW{i:D4}"), ids);
+        foreach (DiagnosticDescriptor descriptor in Diagnostics.All)
         {
-            DiagnosticDescriptor descriptor = Diagnostics.ById(id);
+            Assert.Same(descriptor, Diagnostics.ById(descriptor.Id));
             Assert.Equal(DiagnosticSeverity.Error, descriptor.DefaultSeverity);
             Assert.False(string.IsNullOrWhiteSpace(descriptor.MessageFormat.ToString()));
         }
@@ -157,9 +168,18 @@ public sealed class MalformedDeclarationTests
     [InlineData("[Input(1, 8, 8)] public partial InputLayer X { get; }\n[MaxPool2D(2.5)] public partial Layer P { get; }")]
     [InlineData("[Input(4)] public partial InputLayer X { get; }\n[Dense(2), LeakyReLU(\"s\")] public partial Layer D { get; }")]
     [InlineData("[Input(4)] public partial InputLayer X { get; }\n[Dense(2), Unknown] public partial Layer D { get; }")]
+    [InlineData("[Input(4)] public partial InputLayer X { get; }\n[Dense(new[] { 2 })] public partial Layer D { get; }")]
+    [InlineData("[Input(4)] public partial InputLayer X { get; }\n[Dense(2), LeakyReLU(new[] { 0.1 })] public partial Layer D { get; }")]
+    [InlineData("[Input(new[] { new[] { 1 } })] public partial InputLayer X { get; }\n[Dense(2)] public partial Layer D { get; }")]
+    [InlineData("[Input(4)] public partial InputLayer X { get; }\n[Dense(2, WeightName = new[] { \"a\" }, Bias = null)] public partial Layer D { get; }")]
+    [InlineData("[Input(4)] public partial InputLayer X { get; }\n[Dense(2)] public partial Layer { get; }")]
+    [InlineData("[Input(4)] public partial InputLayer X { get; }\n[Dense(2)] public partial Layer D { get; }\n[Dense(2)] public partial Layer D { get; }")]
+    [InlineData("[Input(4)] public partial InputLayer X { get; }\n[Conv2D(2, Kernel = 3, Kernel = 4)] public partial Layer D { get; }")]
     public void BrokenAttributes_DoNotCrashTheGenerator(string body)
     {
-        string source = "using Pathwise;\n[Network] public partial class Net\n{\n" + body + "\n}";
+        string source = "using Pathwise;\n[Network(new[] { 1 })] public partial class Net\n{\n" + body + "\n}";
+        Assert.DoesNotContain(GeneratorHarness.Run(source).Diagnostics, d => d.Id == "CS8785");
+        source = "using Pathwise;\n[Network] public partial class Net\n{\n" + body + "\n}";
         GeneratorRun run = GeneratorHarness.Run(source);
         // A generator that throws shows up as warning CS8785 on the compilation.
         Assert.DoesNotContain(run.Output.GetDiagnostics(), d => d.Id == "CS8785");

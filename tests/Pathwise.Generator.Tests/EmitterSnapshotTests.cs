@@ -16,6 +16,25 @@ public sealed class EmitterSnapshotTests
     [Fact]
     public void EveryLayerFloat64() => VerifyNetwork(Declarations.EveryLayerFloat64);
 
+    /// <summary>The stub of a declaration in error, from a hand-built spec: nested headers, escaped names, every accessor shape.</summary>
+    [Fact]
+    public void StubForDeclarationInError()
+    {
+        var stub = new Model.StubSpec(
+            "class.Outer`1.Net",
+            "class",
+            new Helpers.EquatableArray<string>(new[] { "partial class Outer<T>", "partial record Net" }),
+            new Helpers.EquatableArray<Model.MemberStub>(new[]
+            {
+                new Model.MemberStub("public", "global::Pathwise.InputLayer", "X", "", new Helpers.EquatableArray<string>(new[] { "get" })),
+                new Model.MemberStub("", "global::Pathwise.Layer", "@var", "", new Helpers.EquatableArray<string>(new[] { "get" })),
+                new Model.MemberStub("internal static", "ref global::Pathwise.Layer", "D", "", new Helpers.EquatableArray<string>(new[] { "get" })),
+                new Model.MemberStub("protected", "global::Pathwise.Layer?", "E", "", new Helpers.EquatableArray<string>(new[] { "get", "set" })),
+                new Model.MemberStub("public", "global::Pathwise.Layer", "this", "[int i]", new Helpers.EquatableArray<string>(new[] { "get", "init" })),
+            }));
+        Snapshot.Verify(NetworkEmitter.EmitStub(stub));
+    }
+
     private static void VerifyNetwork(string source, [System.Runtime.CompilerServices.CallerMemberName] string test = "")
     {
         GeneratorRun run = GeneratorHarness.Run(source);

@@ -65,4 +65,29 @@ public sealed class IncrementalTests
             Assert.All(step.Outputs, o => Assert.True(o.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, o.Reason.ToString()));
         }
     }
+
+    [Fact]
+    public void EditingOneNetwork_LeavesTheOthersCached()
+    {
+        const string other = "using Pathwise;\nnamespace Samples; [Network] public partial class Other { [Input(3)] public partial InputLayer X { get; } [Dense(2)] public partial Layer Y { get; } }";
+        (GeneratorDriverRunResult result, _) = RunTwice(other, other.Replace("Dense(2)", "Dense(5)"));
+        var reasons = Steps(result, Pathwise.Generator.NetworkGenerator.Steps.Specs).SelectMany(s => s.Outputs).Select(o => o.Reason).ToList();
+        Assert.Equal(2, reasons.Count);
+        Assert.Single(reasons, r => r == IncrementalStepRunReason.Modified);
+        Assert.Single(reasons, r => r is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged);
+
+        // The file names depend only on the set of names, which did not change.
+        Assert.All(Steps(result, Pathwise.Generator.NetworkGenerator.Steps.HintNames).SelectMany(s => s.Outputs),
+            o => Assert.True(o.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, o.Reason.ToString()));
+    }
+
+    [Fact]
+    public void FixingADeclaration_ReplacesItsStubWithTheNetwork()
+    {
+        const string broken = "using Pathwise;\nnamespace Samples; [Network] public partial class Other { [Input(3)] public partial InputLayer X { get; } [Dense(0)] public partial Layer Y { get; } }";
+        (GeneratorDriverRunResult result, GeneratorDriver driver) = RunTwice(broken, broken.Replace("Dense(0)", "Dense(1)"));
+        Assert.Empty(result.Diagnostics);
+        Assert.Equal(2, result.GeneratedTrees.Count(t => t.ToString().Contains("INetwork<float>")));
+        Assert.DoesNotContain(result.GeneratedTrees, t => t.ToString().Contains("throw null!"));
+    }
 }

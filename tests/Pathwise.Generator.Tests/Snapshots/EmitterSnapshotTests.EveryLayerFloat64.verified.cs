@@ -135,7 +135,7 @@ partial class EveryLayer : global::Pathwise.INetwork<double>
     /// <summary>Creates the network and loads its weights from a safetensors file, checking every name and shape.</summary>
     public static EveryLayer Load(string path)
     {
-        var network = new EveryLayer();
+        EveryLayer network = new EveryLayer();
         network.LoadWeights(global::Pathwise.Weights.WeightSet.Load(path, Description.Weights));
         return network;
     }
@@ -207,16 +207,16 @@ partial class EveryLayer : global::Pathwise.INetwork<double>
     {
         int count = alphas.Length;
         workspace.Check(Description, count);
-        global::Pathwise.Guard.Length(baseline, InputLength, nameof(baseline));
-        global::Pathwise.Guard.Length(direction, InputLength, nameof(direction));
+        global::Pathwise.Guard.Length(baseline, InputLength, "baseline");
+        global::Pathwise.Guard.Length(direction, InputLength, "direction");
         global::Pathwise.Kernels.PathKernel.Interpolate<double>(baseline, direction, alphas, workspace.Input(count));
 
         // Conv is affine, so on the path z(x' + a d) = z(x') + a (W d): two products, not one per point.
-        var start = workspace.PathStart(s_conv);
-        var step = workspace.PathStep(s_conv);
+        global::System.Span<double> start = workspace.PathStart(s_conv);
+        global::System.Span<double> step = workspace.PathStep(s_conv);
         global::Pathwise.Kernels.Conv2DKernel.Forward<double>(baseline, _convWeight, _convBias, start, 1, s_convShape);
         global::Pathwise.Kernels.Conv2DKernel.Forward<double>(direction, _convWeight, default, step, 1, s_convShape);
-        var z = workspace.PreActivations(s_conv, count);
+        global::System.Span<double> z = workspace.PreActivations(s_conv, count);
         global::Pathwise.Kernels.PathKernel.Interpolate<double>(start, step, alphas, z);
         ForwardFrom(s_conv, workspace, count);
     }
@@ -226,8 +226,8 @@ partial class EveryLayer : global::Pathwise.INetwork<double>
     {
         int count = pointWeights.Length;
         workspace.Check(Description, count);
-        global::Pathwise.Guard.Length<double>(destination, InputLength, nameof(destination));
-        var gradient = workspace.PathInputGradient;
+        global::Pathwise.Guard.Length<double>(destination, InputLength, "destination");
+        global::System.Span<double> gradient = workspace.PathInputGradient;
         BackwardLogProbabilities(workspace, count);
         BackwardNorm1D(workspace, count);
         BackwardMixed(workspace, count);
@@ -236,10 +236,10 @@ partial class EveryLayer : global::Pathwise.INetwork<double>
         BackwardSmooth(workspace, count);
         BackwardPool(workspace, count);
         BackwardNorm(workspace, count);
-        var dz = workspace.PreActivationGradients(s_conv, count);
+        global::System.Span<double> dz = workspace.PreActivationGradients(s_conv, count);
 
         // Sum over points before the transposed product: sum_k w_k W^T dz_k = W^T (sum_k w_k dz_k).
-        var weighted = workspace.PathStep(s_conv);
+        global::System.Span<double> weighted = workspace.PathStep(s_conv);
         global::Pathwise.Kernels.PathKernel.WeightedRowSum<double>(dz, pointWeights, weighted);
         global::Pathwise.Kernels.Conv2DKernel.BackwardInput<double>(weighted, _convWeight, gradient, 1, s_convShape);
         global::System.Numerics.Tensors.TensorPrimitives.Add<double>(destination, gradient, destination);
@@ -265,13 +265,13 @@ partial class EveryLayer : global::Pathwise.INetwork<double>
     public void TangentPath(global::System.ReadOnlySpan<double> direction, global::Pathwise.Workspace<double> workspace, int count)
     {
         workspace.Check(Description, count);
-        global::Pathwise.Guard.Length(direction, InputLength, nameof(direction));
+        global::Pathwise.Guard.Length(direction, InputLength, "direction");
         global::Pathwise.Kernels.PathKernel.Broadcast<double>(direction, workspace.Tangents(s_image, count));
 
         // Conv is linear in its input's tangent and every point moves along the same direction: W v once, for all points.
-        var step = workspace.PathStep(s_conv);
+        global::System.Span<double> step = workspace.PathStep(s_conv);
         global::Pathwise.Kernels.Conv2DKernel.Forward<double>(direction, _convWeight, default, step, 1, s_convShape);
-        var tz = workspace.PreActivationTangents(s_conv, count);
+        global::System.Span<double> tz = workspace.PreActivationTangents(s_conv, count);
         global::Pathwise.Kernels.PathKernel.Broadcast<double>(step, tz);
         TangentFrom(s_conv, workspace, count);
     }
@@ -279,22 +279,22 @@ partial class EveryLayer : global::Pathwise.INetwork<double>
     // Conv: conv 3x3, 3 channels, padding 1, stride 2, [2, 9, 8] → [3, 5, 4].
     private void ForwardConv(global::Pathwise.Workspace<double> workspace, int count)
     {
-        var x = workspace.Activations(s_image, count); // [count, 144]
-        var z = workspace.PreActivations(s_conv, count); // [count, 60]
+        global::System.Span<double> x = workspace.Activations(s_image, count); // [count, 144]
+        global::System.Span<double> z = workspace.PreActivations(s_conv, count); // [count, 60]
         global::Pathwise.Kernels.Conv2DKernel.Forward<double>(x, _convWeight, _convBias, z, count, s_convShape);
     }
 
     private void BackwardConv(global::Pathwise.Workspace<double> workspace, int count)
     {
-        var dz = workspace.PreActivationGradients(s_conv, count); // [count, 60]
-        var dx = workspace.Gradients(s_image, count); // [count, 144]
+        global::System.Span<double> dz = workspace.PreActivationGradients(s_conv, count); // [count, 60]
+        global::System.Span<double> dx = workspace.Gradients(s_image, count); // [count, 144]
         global::Pathwise.Kernels.Conv2DKernel.BackwardInput<double>(dz, _convWeight, dx, count, s_convShape);
     }
 
     private void TangentConv(global::Pathwise.Workspace<double> workspace, int count)
     {
-        var tx = workspace.Tangents(s_image, count); // [count, 144]
-        var tz = workspace.PreActivationTangents(s_conv, count); // [count, 60]
+        global::System.Span<double> tx = workspace.Tangents(s_image, count); // [count, 144]
+        global::System.Span<double> tz = workspace.PreActivationTangents(s_conv, count); // [count, 60]
         // The tangent of an affine map is its linear part: no bias.
         global::Pathwise.Kernels.Conv2DKernel.Forward<double>(tx, _convWeight, default, tz, count, s_convShape);
     }
@@ -302,79 +302,79 @@ partial class EveryLayer : global::Pathwise.INetwork<double>
     // Norm: batch norm over 3 channels, then LeakyReLU, [3, 5, 4] → [3, 5, 4].
     private void ForwardNorm(global::Pathwise.Workspace<double> workspace, int count)
     {
-        var x = workspace.Activations(s_conv, count); // [count, 60]
-        var z = workspace.PreActivations(s_norm, count); // [count, 60]
+        global::System.Span<double> x = workspace.Activations(s_conv, count); // [count, 60]
+        global::System.Span<double> z = workspace.PreActivations(s_norm, count); // [count, 60]
         global::Pathwise.Kernels.ChannelAffineKernel.Forward<double>(x, _normScale, _normShift, z, count, 3, 20);
-        var y = workspace.Activations(s_norm, count);
+        global::System.Span<double> y = workspace.Activations(s_norm, count);
         global::Pathwise.Kernels.ActivationKernel.LeakyReLU<double>(z, y, 0.2);
     }
 
     private void BackwardNorm(global::Pathwise.Workspace<double> workspace, int count)
     {
-        var dz = workspace.PreActivationGradients(s_norm, count); // [count, 60]
-        var dy = workspace.Gradients(s_norm, count);
+        global::System.Span<double> dz = workspace.PreActivationGradients(s_norm, count); // [count, 60]
+        global::System.Span<double> dy = workspace.Gradients(s_norm, count);
         global::Pathwise.Kernels.ActivationKernel.LeakyReLUBackward<double>(workspace.PreActivations(s_norm, count), dy, dz, 0.2);
-        var dx = workspace.Gradients(s_conv, count); // [count, 60]
+        global::System.Span<double> dx = workspace.Gradients(s_conv, count); // [count, 60]
         global::Pathwise.Kernels.ChannelAffineKernel.Backward<double>(dz, _normScale, dx, count, 3, 20);
     }
 
     private void TangentNorm(global::Pathwise.Workspace<double> workspace, int count)
     {
-        var tx = workspace.Tangents(s_conv, count); // [count, 60]
-        var tz = workspace.PreActivationTangents(s_norm, count); // [count, 60]
+        global::System.Span<double> tx = workspace.Tangents(s_conv, count); // [count, 60]
+        global::System.Span<double> tz = workspace.PreActivationTangents(s_norm, count); // [count, 60]
         // The tangent of a per-channel affine map is the same per-channel scaling as its backward pass.
         global::Pathwise.Kernels.ChannelAffineKernel.Backward<double>(tx, _normScale, tz, count, 3, 20);
-        var ty = workspace.Tangents(s_norm, count);
+        global::System.Span<double> ty = workspace.Tangents(s_norm, count);
         global::Pathwise.Kernels.ActivationKernel.LeakyReLUTangent<double>(workspace.PreActivations(s_norm, count), workspace.Activations(s_norm, count), tz, ty, 0.2);
     }
 
     // Pool: average pool 2x2, stride 1, [3, 5, 4] → [3, 4, 3].
     private void ForwardPool(global::Pathwise.Workspace<double> workspace, int count)
     {
-        var x = workspace.Activations(s_norm, count); // [count, 60]
-        var z = workspace.PreActivations(s_pool, count); // [count, 36]
+        global::System.Span<double> x = workspace.Activations(s_norm, count); // [count, 60]
+        global::System.Span<double> z = workspace.PreActivations(s_pool, count); // [count, 36]
         global::Pathwise.Kernels.Pool2DKernel.AvgForward<double>(x, z, count, s_poolShape);
     }
 
     private void BackwardPool(global::Pathwise.Workspace<double> workspace, int count)
     {
-        var dz = workspace.PreActivationGradients(s_pool, count); // [count, 36]
-        var dx = workspace.Gradients(s_norm, count); // [count, 60]
+        global::System.Span<double> dz = workspace.PreActivationGradients(s_pool, count); // [count, 36]
+        global::System.Span<double> dx = workspace.Gradients(s_norm, count); // [count, 60]
         global::Pathwise.Kernels.Pool2DKernel.AvgBackward<double>(dz, dx, count, s_poolShape);
     }
 
     private void TangentPool(global::Pathwise.Workspace<double> workspace, int count)
     {
-        var tx = workspace.Tangents(s_norm, count); // [count, 60]
-        var tz = workspace.PreActivationTangents(s_pool, count); // [count, 36]
+        global::System.Span<double> tx = workspace.Tangents(s_norm, count); // [count, 60]
+        global::System.Span<double> tz = workspace.PreActivationTangents(s_pool, count); // [count, 36]
         global::Pathwise.Kernels.Pool2DKernel.AvgForward<double>(tx, tz, count, s_poolShape);
     }
 
     // Smooth: activation, then Gelu, [3, 4, 3] → [3, 4, 3].
     private void ForwardSmooth(global::Pathwise.Workspace<double> workspace, int count)
     {
-        var x = workspace.Activations(s_pool, count); // [count, 36]
-        var z = workspace.PreActivations(s_smooth, count); // [count, 36]
+        global::System.Span<double> x = workspace.Activations(s_pool, count); // [count, 36]
+        global::System.Span<double> z = workspace.PreActivations(s_smooth, count); // [count, 36]
         // No operation: the activation reads the previous layer's output.
-        var y = workspace.Activations(s_smooth, count);
+        global::System.Span<double> y = workspace.Activations(s_smooth, count);
         global::Pathwise.Kernels.ActivationKernel.Gelu<double>(z, y);
     }
 
     private void BackwardSmooth(global::Pathwise.Workspace<double> workspace, int count)
     {
-        var dz = workspace.PreActivationGradients(s_smooth, count); // [count, 36]
-        var dy = workspace.Gradients(s_smooth, count);
+        global::System.Span<double> dz = workspace.PreActivationGradients(s_smooth, count); // [count, 36]
+        global::System.Span<double> dy = workspace.Gradients(s_smooth, count);
         global::Pathwise.Kernels.ActivationKernel.GeluBackward<double>(workspace.PreActivations(s_smooth, count), dy, dz);
-        var dx = workspace.Gradients(s_pool, count); // [count, 36]
+        global::System.Span<double> dx = workspace.Gradients(s_pool, count); // [count, 36]
         // No operation: dz is the previous layer's gradient.
     }
 
     private void TangentSmooth(global::Pathwise.Workspace<double> workspace, int count)
     {
-        var tx = workspace.Tangents(s_pool, count); // [count, 36]
-        var tz = workspace.PreActivationTangents(s_smooth, count); // [count, 36]
+        global::System.Span<double> tx = workspace.Tangents(s_pool, count); // [count, 36]
+        global::System.Span<double> tz = workspace.PreActivationTangents(s_smooth, count); // [count, 36]
         // No operation: tz is the previous layer's tangent.
-        var ty = workspace.Tangents(s_smooth, count);
+        global::System.Span<double> ty = workspace.Tangents(s_smooth, count);
         global::Pathwise.Kernels.ActivationKernel.GeluTangent<double>(workspace.PreActivations(s_smooth, count), workspace.Activations(s_smooth, count), tz, ty);
     }
 
@@ -397,80 +397,80 @@ partial class EveryLayer : global::Pathwise.INetwork<double>
     // Squash: dense 36 → 7, no bias, then Sigmoid, [36] → [7].
     private void ForwardSquash(global::Pathwise.Workspace<double> workspace, int count)
     {
-        var x = workspace.Activations(s_flat, count); // [count, 36]
-        var z = workspace.PreActivations(s_squash, count); // [count, 7]
+        global::System.Span<double> x = workspace.Activations(s_flat, count); // [count, 36]
+        global::System.Span<double> z = workspace.PreActivations(s_squash, count); // [count, 7]
         global::Pathwise.Kernels.DenseKernel.Forward<double>(x, _squashWeight, default, z, count, 36, 7);
-        var y = workspace.Activations(s_squash, count);
+        global::System.Span<double> y = workspace.Activations(s_squash, count);
         global::Pathwise.Kernels.ActivationKernel.Sigmoid<double>(z, y);
     }
 
     private void BackwardSquash(global::Pathwise.Workspace<double> workspace, int count)
     {
-        var dz = workspace.PreActivationGradients(s_squash, count); // [count, 7]
-        var dy = workspace.Gradients(s_squash, count);
+        global::System.Span<double> dz = workspace.PreActivationGradients(s_squash, count); // [count, 7]
+        global::System.Span<double> dy = workspace.Gradients(s_squash, count);
         global::Pathwise.Kernels.ActivationKernel.SigmoidBackward<double>(workspace.Activations(s_squash, count), dy, dz);
-        var dx = workspace.Gradients(s_flat, count); // [count, 36]
+        global::System.Span<double> dx = workspace.Gradients(s_flat, count); // [count, 36]
         global::Pathwise.Kernels.DenseKernel.BackwardInput<double>(dz, _squashWeight, dx, count, 36, 7);
     }
 
     private void TangentSquash(global::Pathwise.Workspace<double> workspace, int count)
     {
-        var tx = workspace.Tangents(s_flat, count); // [count, 36]
-        var tz = workspace.PreActivationTangents(s_squash, count); // [count, 7]
+        global::System.Span<double> tx = workspace.Tangents(s_flat, count); // [count, 36]
+        global::System.Span<double> tz = workspace.PreActivationTangents(s_squash, count); // [count, 7]
         // The tangent of an affine map is its linear part: no bias.
         global::Pathwise.Kernels.DenseKernel.Forward<double>(tx, _squashWeight, default, tz, count, 36, 7);
-        var ty = workspace.Tangents(s_squash, count);
+        global::System.Span<double> ty = workspace.Tangents(s_squash, count);
         global::Pathwise.Kernels.ActivationKernel.SigmoidTangent<double>(workspace.PreActivations(s_squash, count), workspace.Activations(s_squash, count), tz, ty);
     }
 
     // Mixed: dense 7 → 6, then GeluTanh, [7] → [6].
     private void ForwardMixed(global::Pathwise.Workspace<double> workspace, int count)
     {
-        var x = workspace.Activations(s_squash, count); // [count, 7]
-        var z = workspace.PreActivations(s_mixed, count); // [count, 6]
+        global::System.Span<double> x = workspace.Activations(s_squash, count); // [count, 7]
+        global::System.Span<double> z = workspace.PreActivations(s_mixed, count); // [count, 6]
         global::Pathwise.Kernels.DenseKernel.Forward<double>(x, _mixedWeight, _mixedBias, z, count, 7, 6);
-        var y = workspace.Activations(s_mixed, count);
+        global::System.Span<double> y = workspace.Activations(s_mixed, count);
         global::Pathwise.Kernels.ActivationKernel.GeluTanh<double>(z, y);
     }
 
     private void BackwardMixed(global::Pathwise.Workspace<double> workspace, int count)
     {
-        var dz = workspace.PreActivationGradients(s_mixed, count); // [count, 6]
-        var dy = workspace.Gradients(s_mixed, count);
+        global::System.Span<double> dz = workspace.PreActivationGradients(s_mixed, count); // [count, 6]
+        global::System.Span<double> dy = workspace.Gradients(s_mixed, count);
         global::Pathwise.Kernels.ActivationKernel.GeluTanhBackward<double>(workspace.PreActivations(s_mixed, count), dy, dz);
-        var dx = workspace.Gradients(s_squash, count); // [count, 7]
+        global::System.Span<double> dx = workspace.Gradients(s_squash, count); // [count, 7]
         global::Pathwise.Kernels.DenseKernel.BackwardInput<double>(dz, _mixedWeight, dx, count, 7, 6);
     }
 
     private void TangentMixed(global::Pathwise.Workspace<double> workspace, int count)
     {
-        var tx = workspace.Tangents(s_squash, count); // [count, 7]
-        var tz = workspace.PreActivationTangents(s_mixed, count); // [count, 6]
+        global::System.Span<double> tx = workspace.Tangents(s_squash, count); // [count, 7]
+        global::System.Span<double> tz = workspace.PreActivationTangents(s_mixed, count); // [count, 6]
         // The tangent of an affine map is its linear part: no bias.
         global::Pathwise.Kernels.DenseKernel.Forward<double>(tx, _mixedWeight, default, tz, count, 7, 6);
-        var ty = workspace.Tangents(s_mixed, count);
+        global::System.Span<double> ty = workspace.Tangents(s_mixed, count);
         global::Pathwise.Kernels.ActivationKernel.GeluTanhTangent<double>(workspace.PreActivations(s_mixed, count), workspace.Activations(s_mixed, count), tz, ty);
     }
 
     // Norm1D: batch norm over 6 channels, [6] → [6].
     private void ForwardNorm1D(global::Pathwise.Workspace<double> workspace, int count)
     {
-        var x = workspace.Activations(s_mixed, count); // [count, 6]
-        var z = workspace.PreActivations(s_norm1D, count); // [count, 6]
+        global::System.Span<double> x = workspace.Activations(s_mixed, count); // [count, 6]
+        global::System.Span<double> z = workspace.PreActivations(s_norm1D, count); // [count, 6]
         global::Pathwise.Kernels.ChannelAffineKernel.Forward<double>(x, _norm1DScale, _norm1DShift, z, count, 6, 1);
     }
 
     private void BackwardNorm1D(global::Pathwise.Workspace<double> workspace, int count)
     {
-        var dz = workspace.PreActivationGradients(s_norm1D, count); // [count, 6]
-        var dx = workspace.Gradients(s_mixed, count); // [count, 6]
+        global::System.Span<double> dz = workspace.PreActivationGradients(s_norm1D, count); // [count, 6]
+        global::System.Span<double> dx = workspace.Gradients(s_mixed, count); // [count, 6]
         global::Pathwise.Kernels.ChannelAffineKernel.Backward<double>(dz, _norm1DScale, dx, count, 6, 1);
     }
 
     private void TangentNorm1D(global::Pathwise.Workspace<double> workspace, int count)
     {
-        var tx = workspace.Tangents(s_mixed, count); // [count, 6]
-        var tz = workspace.PreActivationTangents(s_norm1D, count); // [count, 6]
+        global::System.Span<double> tx = workspace.Tangents(s_mixed, count); // [count, 6]
+        global::System.Span<double> tz = workspace.PreActivationTangents(s_norm1D, count); // [count, 6]
         // The tangent of a per-channel affine map is the same per-channel scaling as its backward pass.
         global::Pathwise.Kernels.ChannelAffineKernel.Backward<double>(tx, _norm1DScale, tz, count, 6, 1);
     }
@@ -478,29 +478,29 @@ partial class EveryLayer : global::Pathwise.INetwork<double>
     // LogProbabilities: dense 6 → 4, then LogSoftmax, [6] → [4].
     private void ForwardLogProbabilities(global::Pathwise.Workspace<double> workspace, int count)
     {
-        var x = workspace.Activations(s_norm1D, count); // [count, 6]
-        var z = workspace.PreActivations(s_logProbabilities, count); // [count, 4]
+        global::System.Span<double> x = workspace.Activations(s_norm1D, count); // [count, 6]
+        global::System.Span<double> z = workspace.PreActivations(s_logProbabilities, count); // [count, 4]
         global::Pathwise.Kernels.DenseKernel.Forward<double>(x, _logProbabilitiesWeight, _logProbabilitiesBias, z, count, 6, 4);
-        var y = workspace.Activations(s_logProbabilities, count);
+        global::System.Span<double> y = workspace.Activations(s_logProbabilities, count);
         global::Pathwise.Kernels.ActivationKernel.LogSoftmax<double>(z, y, count, 4);
     }
 
     private void BackwardLogProbabilities(global::Pathwise.Workspace<double> workspace, int count)
     {
-        var dz = workspace.PreActivationGradients(s_logProbabilities, count); // [count, 4]
-        var dy = workspace.Gradients(s_logProbabilities, count);
+        global::System.Span<double> dz = workspace.PreActivationGradients(s_logProbabilities, count); // [count, 4]
+        global::System.Span<double> dy = workspace.Gradients(s_logProbabilities, count);
         global::Pathwise.Kernels.ActivationKernel.LogSoftmaxBackward<double>(workspace.Activations(s_logProbabilities, count), dy, dz, count, 4);
-        var dx = workspace.Gradients(s_norm1D, count); // [count, 6]
+        global::System.Span<double> dx = workspace.Gradients(s_norm1D, count); // [count, 6]
         global::Pathwise.Kernels.DenseKernel.BackwardInput<double>(dz, _logProbabilitiesWeight, dx, count, 6, 4);
     }
 
     private void TangentLogProbabilities(global::Pathwise.Workspace<double> workspace, int count)
     {
-        var tx = workspace.Tangents(s_norm1D, count); // [count, 6]
-        var tz = workspace.PreActivationTangents(s_logProbabilities, count); // [count, 4]
+        global::System.Span<double> tx = workspace.Tangents(s_norm1D, count); // [count, 6]
+        global::System.Span<double> tz = workspace.PreActivationTangents(s_logProbabilities, count); // [count, 4]
         // The tangent of an affine map is its linear part: no bias.
         global::Pathwise.Kernels.DenseKernel.Forward<double>(tx, _logProbabilitiesWeight, default, tz, count, 6, 4);
-        var ty = workspace.Tangents(s_logProbabilities, count);
+        global::System.Span<double> ty = workspace.Tangents(s_logProbabilities, count);
         global::Pathwise.Kernels.ActivationKernel.LogSoftmaxTangent<double>(workspace.Activations(s_logProbabilities, count), tz, ty, count, 4);
     }
 

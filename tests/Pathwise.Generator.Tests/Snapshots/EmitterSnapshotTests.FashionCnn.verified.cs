@@ -102,7 +102,7 @@ partial class FashionCnn : global::Pathwise.INetwork<float>
     /// <summary>Creates the network and loads its weights from a safetensors file, checking every name and shape.</summary>
     public static FashionCnn Load(string path)
     {
-        var network = new FashionCnn();
+        FashionCnn network = new FashionCnn();
         network.LoadWeights(global::Pathwise.Weights.WeightSet.Load(path, Description.Weights));
         return network;
     }
@@ -168,18 +168,18 @@ partial class FashionCnn : global::Pathwise.INetwork<float>
     {
         int count = alphas.Length;
         workspace.Check(Description, count);
-        global::Pathwise.Guard.Length(baseline, InputLength, nameof(baseline));
-        global::Pathwise.Guard.Length(direction, InputLength, nameof(direction));
+        global::Pathwise.Guard.Length(baseline, InputLength, "baseline");
+        global::Pathwise.Guard.Length(direction, InputLength, "direction");
         global::Pathwise.Kernels.PathKernel.Interpolate<float>(baseline, direction, alphas, workspace.Input(count));
 
         // Conv1 is affine, so on the path z(x' + a d) = z(x') + a (W d): two products, not one per point.
-        var start = workspace.PathStart(s_conv1);
-        var step = workspace.PathStep(s_conv1);
+        global::System.Span<float> start = workspace.PathStart(s_conv1);
+        global::System.Span<float> step = workspace.PathStep(s_conv1);
         global::Pathwise.Kernels.Conv2DKernel.Forward<float>(baseline, _conv1Weight, _conv1Bias, start, 1, s_conv1Shape);
         global::Pathwise.Kernels.Conv2DKernel.Forward<float>(direction, _conv1Weight, default, step, 1, s_conv1Shape);
-        var z = workspace.PreActivations(s_conv1, count);
+        global::System.Span<float> z = workspace.PreActivations(s_conv1, count);
         global::Pathwise.Kernels.PathKernel.Interpolate<float>(start, step, alphas, z);
-        var y = workspace.Activations(s_conv1, count);
+        global::System.Span<float> y = workspace.Activations(s_conv1, count);
         global::Pathwise.Kernels.ActivationKernel.ReLU<float>(z, y);
         ForwardFrom(s_conv1, workspace, count);
     }
@@ -189,20 +189,20 @@ partial class FashionCnn : global::Pathwise.INetwork<float>
     {
         int count = pointWeights.Length;
         workspace.Check(Description, count);
-        global::Pathwise.Guard.Length<float>(destination, InputLength, nameof(destination));
-        var gradient = workspace.PathInputGradient;
+        global::Pathwise.Guard.Length<float>(destination, InputLength, "destination");
+        global::System.Span<float> gradient = workspace.PathInputGradient;
         BackwardLogits(workspace, count);
         BackwardHidden(workspace, count);
         BackwardFlat(workspace, count);
         BackwardPool2(workspace, count);
         BackwardConv2(workspace, count);
         BackwardPool1(workspace, count);
-        var dz = workspace.PreActivationGradients(s_conv1, count);
-        var dy = workspace.Gradients(s_conv1, count);
+        global::System.Span<float> dz = workspace.PreActivationGradients(s_conv1, count);
+        global::System.Span<float> dy = workspace.Gradients(s_conv1, count);
         global::Pathwise.Kernels.ActivationKernel.ReLUBackward<float>(workspace.PreActivations(s_conv1, count), dy, dz);
 
         // Sum over points before the transposed product: sum_k w_k W^T dz_k = W^T (sum_k w_k dz_k).
-        var weighted = workspace.PathStep(s_conv1);
+        global::System.Span<float> weighted = workspace.PathStep(s_conv1);
         global::Pathwise.Kernels.PathKernel.WeightedRowSum<float>(dz, pointWeights, weighted);
         global::Pathwise.Kernels.Conv2DKernel.BackwardInput<float>(weighted, _conv1Weight, gradient, 1, s_conv1Shape);
         global::System.Numerics.Tensors.TensorPrimitives.Add<float>(destination, gradient, destination);
@@ -226,15 +226,15 @@ partial class FashionCnn : global::Pathwise.INetwork<float>
     public void TangentPath(global::System.ReadOnlySpan<float> direction, global::Pathwise.Workspace<float> workspace, int count)
     {
         workspace.Check(Description, count);
-        global::Pathwise.Guard.Length(direction, InputLength, nameof(direction));
+        global::Pathwise.Guard.Length(direction, InputLength, "direction");
         global::Pathwise.Kernels.PathKernel.Broadcast<float>(direction, workspace.Tangents(s_pixels, count));
 
         // Conv1 is linear in its input's tangent and every point moves along the same direction: W v once, for all points.
-        var step = workspace.PathStep(s_conv1);
+        global::System.Span<float> step = workspace.PathStep(s_conv1);
         global::Pathwise.Kernels.Conv2DKernel.Forward<float>(direction, _conv1Weight, default, step, 1, s_conv1Shape);
-        var tz = workspace.PreActivationTangents(s_conv1, count);
+        global::System.Span<float> tz = workspace.PreActivationTangents(s_conv1, count);
         global::Pathwise.Kernels.PathKernel.Broadcast<float>(step, tz);
-        var ty = workspace.Tangents(s_conv1, count);
+        global::System.Span<float> ty = workspace.Tangents(s_conv1, count);
         global::Pathwise.Kernels.ActivationKernel.ReLUTangent<float>(workspace.PreActivations(s_conv1, count), workspace.Activations(s_conv1, count), tz, ty);
         TangentFrom(s_conv1, workspace, count);
     }
@@ -242,102 +242,102 @@ partial class FashionCnn : global::Pathwise.INetwork<float>
     // Conv1: conv 3x3, 8 channels, padding 1, stride 1, then ReLU, [1, 28, 28] → [8, 28, 28].
     private void ForwardConv1(global::Pathwise.Workspace<float> workspace, int count)
     {
-        var x = workspace.Activations(s_pixels, count); // [count, 784]
-        var z = workspace.PreActivations(s_conv1, count); // [count, 6272]
+        global::System.Span<float> x = workspace.Activations(s_pixels, count); // [count, 784]
+        global::System.Span<float> z = workspace.PreActivations(s_conv1, count); // [count, 6272]
         global::Pathwise.Kernels.Conv2DKernel.Forward<float>(x, _conv1Weight, _conv1Bias, z, count, s_conv1Shape);
-        var y = workspace.Activations(s_conv1, count);
+        global::System.Span<float> y = workspace.Activations(s_conv1, count);
         global::Pathwise.Kernels.ActivationKernel.ReLU<float>(z, y);
     }
 
     private void BackwardConv1(global::Pathwise.Workspace<float> workspace, int count)
     {
-        var dz = workspace.PreActivationGradients(s_conv1, count); // [count, 6272]
-        var dy = workspace.Gradients(s_conv1, count);
+        global::System.Span<float> dz = workspace.PreActivationGradients(s_conv1, count); // [count, 6272]
+        global::System.Span<float> dy = workspace.Gradients(s_conv1, count);
         global::Pathwise.Kernels.ActivationKernel.ReLUBackward<float>(workspace.PreActivations(s_conv1, count), dy, dz);
-        var dx = workspace.Gradients(s_pixels, count); // [count, 784]
+        global::System.Span<float> dx = workspace.Gradients(s_pixels, count); // [count, 784]
         global::Pathwise.Kernels.Conv2DKernel.BackwardInput<float>(dz, _conv1Weight, dx, count, s_conv1Shape);
     }
 
     private void TangentConv1(global::Pathwise.Workspace<float> workspace, int count)
     {
-        var tx = workspace.Tangents(s_pixels, count); // [count, 784]
-        var tz = workspace.PreActivationTangents(s_conv1, count); // [count, 6272]
+        global::System.Span<float> tx = workspace.Tangents(s_pixels, count); // [count, 784]
+        global::System.Span<float> tz = workspace.PreActivationTangents(s_conv1, count); // [count, 6272]
         // The tangent of an affine map is its linear part: no bias.
         global::Pathwise.Kernels.Conv2DKernel.Forward<float>(tx, _conv1Weight, default, tz, count, s_conv1Shape);
-        var ty = workspace.Tangents(s_conv1, count);
+        global::System.Span<float> ty = workspace.Tangents(s_conv1, count);
         global::Pathwise.Kernels.ActivationKernel.ReLUTangent<float>(workspace.PreActivations(s_conv1, count), workspace.Activations(s_conv1, count), tz, ty);
     }
 
     // Pool1: max pool 2x2, stride 2, [8, 28, 28] → [8, 14, 14].
     private void ForwardPool1(global::Pathwise.Workspace<float> workspace, int count)
     {
-        var x = workspace.Activations(s_conv1, count); // [count, 6272]
-        var z = workspace.PreActivations(s_pool1, count); // [count, 1568]
+        global::System.Span<float> x = workspace.Activations(s_conv1, count); // [count, 6272]
+        global::System.Span<float> z = workspace.PreActivations(s_pool1, count); // [count, 1568]
         global::Pathwise.Kernels.Pool2DKernel.MaxForward<float>(x, z, count, s_pool1Shape);
     }
 
     private void BackwardPool1(global::Pathwise.Workspace<float> workspace, int count)
     {
-        var dz = workspace.PreActivationGradients(s_pool1, count); // [count, 1568]
-        var dx = workspace.Gradients(s_conv1, count); // [count, 6272]
+        global::System.Span<float> dz = workspace.PreActivationGradients(s_pool1, count); // [count, 1568]
+        global::System.Span<float> dx = workspace.Gradients(s_conv1, count); // [count, 6272]
         global::Pathwise.Kernels.Pool2DKernel.MaxBackward<float>(workspace.Activations(s_conv1, count), dz, dx, count, s_pool1Shape);
     }
 
     private void TangentPool1(global::Pathwise.Workspace<float> workspace, int count)
     {
-        var tx = workspace.Tangents(s_conv1, count); // [count, 6272]
-        var tz = workspace.PreActivationTangents(s_pool1, count); // [count, 1568]
+        global::System.Span<float> tx = workspace.Tangents(s_conv1, count); // [count, 6272]
+        global::System.Span<float> tz = workspace.PreActivationTangents(s_pool1, count); // [count, 1568]
         global::Pathwise.Kernels.Pool2DKernel.MaxTangent<float>(workspace.Activations(s_conv1, count), tx, tz, count, s_pool1Shape);
     }
 
     // Conv2: conv 3x3, 16 channels, padding 1, stride 1, then ReLU, [8, 14, 14] → [16, 14, 14].
     private void ForwardConv2(global::Pathwise.Workspace<float> workspace, int count)
     {
-        var x = workspace.Activations(s_pool1, count); // [count, 1568]
-        var z = workspace.PreActivations(s_conv2, count); // [count, 3136]
+        global::System.Span<float> x = workspace.Activations(s_pool1, count); // [count, 1568]
+        global::System.Span<float> z = workspace.PreActivations(s_conv2, count); // [count, 3136]
         global::Pathwise.Kernels.Conv2DKernel.Forward<float>(x, _conv2Weight, _conv2Bias, z, count, s_conv2Shape);
-        var y = workspace.Activations(s_conv2, count);
+        global::System.Span<float> y = workspace.Activations(s_conv2, count);
         global::Pathwise.Kernels.ActivationKernel.ReLU<float>(z, y);
     }
 
     private void BackwardConv2(global::Pathwise.Workspace<float> workspace, int count)
     {
-        var dz = workspace.PreActivationGradients(s_conv2, count); // [count, 3136]
-        var dy = workspace.Gradients(s_conv2, count);
+        global::System.Span<float> dz = workspace.PreActivationGradients(s_conv2, count); // [count, 3136]
+        global::System.Span<float> dy = workspace.Gradients(s_conv2, count);
         global::Pathwise.Kernels.ActivationKernel.ReLUBackward<float>(workspace.PreActivations(s_conv2, count), dy, dz);
-        var dx = workspace.Gradients(s_pool1, count); // [count, 1568]
+        global::System.Span<float> dx = workspace.Gradients(s_pool1, count); // [count, 1568]
         global::Pathwise.Kernels.Conv2DKernel.BackwardInput<float>(dz, _conv2Weight, dx, count, s_conv2Shape);
     }
 
     private void TangentConv2(global::Pathwise.Workspace<float> workspace, int count)
     {
-        var tx = workspace.Tangents(s_pool1, count); // [count, 1568]
-        var tz = workspace.PreActivationTangents(s_conv2, count); // [count, 3136]
+        global::System.Span<float> tx = workspace.Tangents(s_pool1, count); // [count, 1568]
+        global::System.Span<float> tz = workspace.PreActivationTangents(s_conv2, count); // [count, 3136]
         // The tangent of an affine map is its linear part: no bias.
         global::Pathwise.Kernels.Conv2DKernel.Forward<float>(tx, _conv2Weight, default, tz, count, s_conv2Shape);
-        var ty = workspace.Tangents(s_conv2, count);
+        global::System.Span<float> ty = workspace.Tangents(s_conv2, count);
         global::Pathwise.Kernels.ActivationKernel.ReLUTangent<float>(workspace.PreActivations(s_conv2, count), workspace.Activations(s_conv2, count), tz, ty);
     }
 
     // Pool2: max pool 2x2, stride 2, [16, 14, 14] → [16, 7, 7].
     private void ForwardPool2(global::Pathwise.Workspace<float> workspace, int count)
     {
-        var x = workspace.Activations(s_conv2, count); // [count, 3136]
-        var z = workspace.PreActivations(s_pool2, count); // [count, 784]
+        global::System.Span<float> x = workspace.Activations(s_conv2, count); // [count, 3136]
+        global::System.Span<float> z = workspace.PreActivations(s_pool2, count); // [count, 784]
         global::Pathwise.Kernels.Pool2DKernel.MaxForward<float>(x, z, count, s_pool2Shape);
     }
 
     private void BackwardPool2(global::Pathwise.Workspace<float> workspace, int count)
     {
-        var dz = workspace.PreActivationGradients(s_pool2, count); // [count, 784]
-        var dx = workspace.Gradients(s_conv2, count); // [count, 3136]
+        global::System.Span<float> dz = workspace.PreActivationGradients(s_pool2, count); // [count, 784]
+        global::System.Span<float> dx = workspace.Gradients(s_conv2, count); // [count, 3136]
         global::Pathwise.Kernels.Pool2DKernel.MaxBackward<float>(workspace.Activations(s_conv2, count), dz, dx, count, s_pool2Shape);
     }
 
     private void TangentPool2(global::Pathwise.Workspace<float> workspace, int count)
     {
-        var tx = workspace.Tangents(s_conv2, count); // [count, 3136]
-        var tz = workspace.PreActivationTangents(s_pool2, count); // [count, 784]
+        global::System.Span<float> tx = workspace.Tangents(s_conv2, count); // [count, 3136]
+        global::System.Span<float> tz = workspace.PreActivationTangents(s_pool2, count); // [count, 784]
         global::Pathwise.Kernels.Pool2DKernel.MaxTangent<float>(workspace.Activations(s_conv2, count), tx, tz, count, s_pool2Shape);
     }
 
@@ -360,51 +360,51 @@ partial class FashionCnn : global::Pathwise.INetwork<float>
     // Hidden: dense 784 → 64, then ReLU, [784] → [64].
     private void ForwardHidden(global::Pathwise.Workspace<float> workspace, int count)
     {
-        var x = workspace.Activations(s_flat, count); // [count, 784]
-        var z = workspace.PreActivations(s_hidden, count); // [count, 64]
+        global::System.Span<float> x = workspace.Activations(s_flat, count); // [count, 784]
+        global::System.Span<float> z = workspace.PreActivations(s_hidden, count); // [count, 64]
         global::Pathwise.Kernels.DenseKernel.Forward<float>(x, _hiddenWeight, _hiddenBias, z, count, 784, 64);
-        var y = workspace.Activations(s_hidden, count);
+        global::System.Span<float> y = workspace.Activations(s_hidden, count);
         global::Pathwise.Kernels.ActivationKernel.ReLU<float>(z, y);
     }
 
     private void BackwardHidden(global::Pathwise.Workspace<float> workspace, int count)
     {
-        var dz = workspace.PreActivationGradients(s_hidden, count); // [count, 64]
-        var dy = workspace.Gradients(s_hidden, count);
+        global::System.Span<float> dz = workspace.PreActivationGradients(s_hidden, count); // [count, 64]
+        global::System.Span<float> dy = workspace.Gradients(s_hidden, count);
         global::Pathwise.Kernels.ActivationKernel.ReLUBackward<float>(workspace.PreActivations(s_hidden, count), dy, dz);
-        var dx = workspace.Gradients(s_flat, count); // [count, 784]
+        global::System.Span<float> dx = workspace.Gradients(s_flat, count); // [count, 784]
         global::Pathwise.Kernels.DenseKernel.BackwardInput<float>(dz, _hiddenWeight, dx, count, 784, 64);
     }
 
     private void TangentHidden(global::Pathwise.Workspace<float> workspace, int count)
     {
-        var tx = workspace.Tangents(s_flat, count); // [count, 784]
-        var tz = workspace.PreActivationTangents(s_hidden, count); // [count, 64]
+        global::System.Span<float> tx = workspace.Tangents(s_flat, count); // [count, 784]
+        global::System.Span<float> tz = workspace.PreActivationTangents(s_hidden, count); // [count, 64]
         // The tangent of an affine map is its linear part: no bias.
         global::Pathwise.Kernels.DenseKernel.Forward<float>(tx, _hiddenWeight, default, tz, count, 784, 64);
-        var ty = workspace.Tangents(s_hidden, count);
+        global::System.Span<float> ty = workspace.Tangents(s_hidden, count);
         global::Pathwise.Kernels.ActivationKernel.ReLUTangent<float>(workspace.PreActivations(s_hidden, count), workspace.Activations(s_hidden, count), tz, ty);
     }
 
     // Logits: dense 64 → 10, [64] → [10].
     private void ForwardLogits(global::Pathwise.Workspace<float> workspace, int count)
     {
-        var x = workspace.Activations(s_hidden, count); // [count, 64]
-        var z = workspace.PreActivations(s_logits, count); // [count, 10]
+        global::System.Span<float> x = workspace.Activations(s_hidden, count); // [count, 64]
+        global::System.Span<float> z = workspace.PreActivations(s_logits, count); // [count, 10]
         global::Pathwise.Kernels.DenseKernel.Forward<float>(x, _logitsWeight, _logitsBias, z, count, 64, 10);
     }
 
     private void BackwardLogits(global::Pathwise.Workspace<float> workspace, int count)
     {
-        var dz = workspace.PreActivationGradients(s_logits, count); // [count, 10]
-        var dx = workspace.Gradients(s_hidden, count); // [count, 64]
+        global::System.Span<float> dz = workspace.PreActivationGradients(s_logits, count); // [count, 10]
+        global::System.Span<float> dx = workspace.Gradients(s_hidden, count); // [count, 64]
         global::Pathwise.Kernels.DenseKernel.BackwardInput<float>(dz, _logitsWeight, dx, count, 64, 10);
     }
 
     private void TangentLogits(global::Pathwise.Workspace<float> workspace, int count)
     {
-        var tx = workspace.Tangents(s_hidden, count); // [count, 64]
-        var tz = workspace.PreActivationTangents(s_logits, count); // [count, 10]
+        global::System.Span<float> tx = workspace.Tangents(s_hidden, count); // [count, 64]
+        global::System.Span<float> tz = workspace.PreActivationTangents(s_logits, count); // [count, 10]
         // The tangent of an affine map is its linear part: no bias.
         global::Pathwise.Kernels.DenseKernel.Forward<float>(tx, _logitsWeight, default, tz, count, 64, 10);
     }
