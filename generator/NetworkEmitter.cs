@@ -13,6 +13,7 @@ internal static class NetworkEmitter
     private const string Kernels = "global::Pathwise.Kernels";
     private const string Span = "global::System.Span";
     private const string ReadOnlySpan = "global::System.ReadOnlySpan";
+    private const string LoadOptions = "global::Pathwise.Weights.WeightLoadOptions";
 
     /// <summary>The backend type whose presence in the compilation adds <c>ToTorch</c> to every network.</summary>
     public const string TorchNetworkMetadataName = "Pathwise.TorchSharp.TorchNetwork`1";
@@ -228,21 +229,30 @@ internal static class NetworkEmitter
         {
             if (_spec.CanCreate)
             {
-                _w.Line("/// <summary>Creates the network and loads its weights from a safetensors file, checking every name and shape.</summary>");
-                _w.Open($"public static {TypeName} Load(string path)");
+                _w.Line("/// <summary>Creates the network and loads its weights from a safetensors file, checking every name, shape and value.</summary>");
+                _w.Line($"public static {TypeName} Load(string path) => Load(path, {LoadOptions}.Default);");
+                _w.Line();
+                _w.Line("/// <summary>Creates the network and loads its weights from a safetensors file, checking every name and shape, and the values as <paramref name=\"options\"/> says.</summary>");
+                _w.Open($"public static {TypeName} Load(string path, {LoadOptions} options)");
                 _w.Line($"{TypeName} network = new {TypeName}();");
-                _w.Line($"network.LoadWeights({Runtime}.Weights.WeightSet.Load(path, Description.Weights));");
+                _w.Line("network.LoadWeights(path, options);");
                 _w.Line("return network;");
                 _w.Close();
                 _w.Line();
             }
 
-            _w.Line("/// <summary>Loads weights from a safetensors file into this network, checking every name and shape.</summary>");
-            _w.Line($"public void LoadWeights(string path) => LoadWeights({Runtime}.Weights.WeightSet.Load(path, Description.Weights));");
+            _w.Line("/// <summary>Loads weights from a safetensors file into this network, checking every name, shape and value.</summary>");
+            _w.Line($"public void LoadWeights(string path) => LoadWeights(path, {LoadOptions}.Default);");
             _w.Line();
-            _w.Line("/// <summary>Copies every tensor from a weight set checked against <see cref=\"Description\"/>.</summary>");
-            _w.Open($"public void LoadWeights({Runtime}.Weights.WeightSet weights)");
-            _w.Line("Parameters.Load(weights);");
+            _w.Line("/// <summary>Loads weights from a safetensors file into this network, checking every name and shape, and the values as <paramref name=\"options\"/> says.</summary>");
+            _w.Line($"public void LoadWeights(string path, {LoadOptions} options) => LoadWeights({Runtime}.Weights.WeightSet.Load(path, Description.Weights), options);");
+            _w.Line();
+            _w.Line("/// <summary>Copies every tensor from a weight set checked against <see cref=\"Description\"/>, checking every value.</summary>");
+            _w.Line($"public void LoadWeights({Runtime}.Weights.WeightSet weights) => LoadWeights(weights, {LoadOptions}.Default);");
+            _w.Line();
+            _w.Line("/// <summary>Copies every tensor from a weight set checked against <see cref=\"Description\"/>, checking the values as <paramref name=\"options\"/> says; on a refused value nothing is copied.</summary>");
+            _w.Open($"public void LoadWeights({Runtime}.Weights.WeightSet weights, {LoadOptions} options)");
+            _w.Line("Parameters.Load(weights, options);");
             _w.Line("ParametersChanged();");
             _w.Close();
             _w.Line();

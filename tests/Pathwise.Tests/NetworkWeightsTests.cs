@@ -78,4 +78,41 @@ public sealed class NetworkWeightsTests : IDisposable
         var error = Assert.Throws<WeightsFormatException>(() => TanhMlp.Load(path));
         Assert.Contains("truncated", error.Message);
     }
+    [Fact]
+    public void NonFiniteWeights_AreRefusedByLoad_UnlessTheOptionsSayNotToCheck()
+    {
+        var source = new ReluMlp();
+        source.InitializeWeights(new Random(31));
+        source.Parameters.Items[0].Values[5] = double.PositiveInfinity;
+        Parameter<double> variance = Single(source.Parameters, "norm.running_var");
+        variance.Values[2] = -1;
+        string path = Path.Combine(_directory, "bad.safetensors");
+        source.SaveWeights(path, TensorDType.F64);
+
+        WeightsValueException error = Assert.Throws<WeightsValueException>(() => ReluMlp.Load(path));
+        Assert.Equal("h1.weight", error.TensorName);
+        Assert.Equal(5, error.Index);
+        var target = new ReluMlp();
+        Assert.Throws<WeightsValueException>(() => target.LoadWeights(path));
+        Assert.All(target.Parameters.Items[0].Values, value => Assert.Equal(0.0, value)); // nothing copied
+
+        var noCheck = new WeightLoadOptions { CheckValues = false };
+        ReluMlp loaded = ReluMlp.Load(path, noCheck);
+        Assert.Equal(double.PositiveInfinity, loaded.Parameters.Items[0].Values[5]);
+        target.LoadWeights(path, noCheck);
+        Assert.Equal(-1.0, Single(target.Parameters, "norm.running_var").Values[2]);
+    }
+
+    private static Parameter<double> Single(ParameterSet<double> parameters, string name)
+    {
+        foreach (Parameter<double> parameter in parameters.Items)
+        {
+            if (parameter.Name == name)
+            {
+                return parameter;
+            }
+        }
+
+        throw new KeyNotFoundException(name);
+    }
 }

@@ -146,7 +146,8 @@ public static class DenseKernel
         where TVector : struct
         where TOps : struct, ISimdOps<T, TVector>
     {
-        int tile = Math.Max(4, 16384 / (inputs * Unsafe.SizeOf<T>()) & ~3);
+        // In long: a row of 2^29 float64 inputs is 4 GiB, past int, and its tile is the minimum of 4 rows.
+        int tile = (int)Math.Max(4, 16384 / ((long)inputs * Unsafe.SizeOf<T>()) & ~3L);
         int fullRows = count - count % 4;
         int rest = count - fullRows;
         for (int t0 = 0; t0 < outputs; t0 += tile)

@@ -18,7 +18,7 @@ public sealed class WeightsValueException : Exception
     /// <param name="problem">What is wrong with the value, such as <c>is NaN</c>.</param>
     public WeightsValueException(string sourceName, string tensorName, int index, double value, string problem)
         : base($"Invalid weights in '{sourceName}': tensor '{tensorName}' element {index} {problem}. "
-            + "To load such values anyway, pass new WeightLoadOptions { CheckValues = false } to ParameterSet.Load.")
+            + "To load such values anyway, pass new WeightLoadOptions { CheckValues = false } to Load or LoadWeights.")
     {
         SourceName = sourceName;
         TensorName = tensorName;

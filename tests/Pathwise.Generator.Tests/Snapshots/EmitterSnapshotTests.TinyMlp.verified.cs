@@ -69,21 +69,30 @@ partial class TinyMlp : global::Pathwise.INetwork<float>
     /// <summary>dense 12 → 3, output [3].</summary>
     public partial global::Pathwise.Layer Logits => s_logits;
 
-    /// <summary>Creates the network and loads its weights from a safetensors file, checking every name and shape.</summary>
-    public static TinyMlp Load(string path)
+    /// <summary>Creates the network and loads its weights from a safetensors file, checking every name, shape and value.</summary>
+    public static TinyMlp Load(string path) => Load(path, global::Pathwise.Weights.WeightLoadOptions.Default);
+
+    /// <summary>Creates the network and loads its weights from a safetensors file, checking every name and shape, and the values as <paramref name="options"/> says.</summary>
+    public static TinyMlp Load(string path, global::Pathwise.Weights.WeightLoadOptions options)
     {
         TinyMlp network = new TinyMlp();
-        network.LoadWeights(global::Pathwise.Weights.WeightSet.Load(path, Description.Weights));
+        network.LoadWeights(path, options);
         return network;
     }
 
-    /// <summary>Loads weights from a safetensors file into this network, checking every name and shape.</summary>
-    public void LoadWeights(string path) => LoadWeights(global::Pathwise.Weights.WeightSet.Load(path, Description.Weights));
+    /// <summary>Loads weights from a safetensors file into this network, checking every name, shape and value.</summary>
+    public void LoadWeights(string path) => LoadWeights(path, global::Pathwise.Weights.WeightLoadOptions.Default);
 
-    /// <summary>Copies every tensor from a weight set checked against <see cref="Description"/>.</summary>
-    public void LoadWeights(global::Pathwise.Weights.WeightSet weights)
+    /// <summary>Loads weights from a safetensors file into this network, checking every name and shape, and the values as <paramref name="options"/> says.</summary>
+    public void LoadWeights(string path, global::Pathwise.Weights.WeightLoadOptions options) => LoadWeights(global::Pathwise.Weights.WeightSet.Load(path, Description.Weights), options);
+
+    /// <summary>Copies every tensor from a weight set checked against <see cref="Description"/>, checking every value.</summary>
+    public void LoadWeights(global::Pathwise.Weights.WeightSet weights) => LoadWeights(weights, global::Pathwise.Weights.WeightLoadOptions.Default);
+
+    /// <summary>Copies every tensor from a weight set checked against <see cref="Description"/>, checking the values as <paramref name="options"/> says; on a refused value nothing is copied.</summary>
+    public void LoadWeights(global::Pathwise.Weights.WeightSet weights, global::Pathwise.Weights.WeightLoadOptions options)
     {
-        Parameters.Load(weights);
+        Parameters.Load(weights, options);
         ParametersChanged();
     }
 
