@@ -15,12 +15,9 @@ internal static class NetworkEmitter
     private const string ReadOnlySpan = "global::System.ReadOnlySpan";
     private const string LoadOptions = "global::Pathwise.Weights.WeightLoadOptions";
 
-    /// <summary>The backend type whose presence in the compilation adds <c>ToTorch</c> to every network.</summary>
-    public const string TorchNetworkMetadataName = "Pathwise.TorchSharp.TorchNetwork`1";
-
-    public static string Emit(NetworkSpec spec, bool torchSharp = false)
+    public static string Emit(NetworkSpec spec)
     {
-        var emitter = new Writer(spec, torchSharp);
+        var emitter = new Writer(spec);
         return emitter.Write();
     }
 
@@ -67,12 +64,10 @@ internal static class NetworkEmitter
         private readonly List<LayerSpec> _layers;
         private readonly string _t;
         private readonly SourceWriter _w = new();
-        private readonly bool _torchSharp;
 
-        public Writer(NetworkSpec spec, bool torchSharp)
+        public Writer(NetworkSpec spec)
         {
             _spec = spec;
-            _torchSharp = torchSharp;
             _layers = spec.Layers.ToList();
             _t = spec.Element == ElementType.Float32 ? "float" : "double";
         }
@@ -274,16 +269,6 @@ internal static class NetworkEmitter
 
             _w.Close();
             _w.Line();
-            if (_torchSharp)
-            {
-                _w.Line("/// <summary>");
-                _w.Line("/// This network as a TorchSharp module with the same layers and <c>state_dict</c> names and a copy of the");
-                _w.Line("/// current weights, on <paramref name=\"device\"/> (<c>\"cpu\"</c>, <c>\"cuda\"</c>, <c>\"cuda:1\"</c>).");
-                _w.Line("/// </summary>");
-                _w.Line($"public global::Pathwise.TorchSharp.TorchNetwork<{_t}> ToTorch(string device = \"cpu\") => new(Description, Parameters, device);");
-                _w.Line();
-            }
-
             _w.Line("/// <summary>Allocates buffers for passes over up to <paramref name=\"capacity\"/> points.</summary>");
             _w.Line($"public {Workspace} CreateWorkspace(int capacity) => new(Description, capacity);");
             _w.Line();

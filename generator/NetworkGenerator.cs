@@ -18,7 +18,6 @@ public sealed class NetworkGenerator : IIncrementalGenerator
         public const string Parse = "Parse";
         public const string Specs = "Specs";
         public const string Diagnostics = "Diagnostics";
-        public const string Backends = "Backends";
         public const string Stubs = "Stubs";
         public const string HintNames = "HintNames";
     }
@@ -42,11 +41,6 @@ public sealed class NetworkGenerator : IIncrementalGenerator
             .Where(static d => d.Count > 0)
             .WithTrackingName(Steps.Diagnostics);
 
-        // Whether the TorchSharp backend is referenced: a bool, so edits elsewhere leave the outputs cached.
-        IncrementalValueProvider<bool> torchSharp = context.CompilationProvider
-            .Select(static (compilation, _) => compilation.GetTypeByMetadataName(NetworkEmitter.TorchNetworkMetadataName) is not null)
-            .WithTrackingName(Steps.Backends);
-
         // A declaration in error still gets its layer properties implemented, so only its PW errors show.
         IncrementalValuesProvider<StubSpec> stubs = results
             .Where(static r => r.Stub is not null)
@@ -59,8 +53,8 @@ public sealed class NetworkGenerator : IIncrementalGenerator
             .Select(static (names, _) => HintNames.Clashing(names.Left.Concat(names.Right)))
             .WithTrackingName(Steps.HintNames);
 
-        context.RegisterSourceOutput(specs.Combine(torchSharp).Combine(clashing), static (spc, input) =>
-            spc.AddSource(HintNames.For(input.Left.Left.FullName, input.Right), NetworkEmitter.Emit(input.Left.Left, torchSharp: input.Left.Right)));
+        context.RegisterSourceOutput(specs.Combine(clashing), static (spc, input) =>
+            spc.AddSource(HintNames.For(input.Left.FullName, input.Right), NetworkEmitter.Emit(input.Left)));
 
         context.RegisterSourceOutput(stubs.Combine(clashing), static (spc, input) =>
             spc.AddSource(HintNames.For(input.Left.FullName, input.Right), NetworkEmitter.EmitStub(input.Left)));

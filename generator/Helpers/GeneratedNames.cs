@@ -16,7 +16,7 @@ internal static class GeneratedNames
     {
         "InputLength", "OutputLength", "Description", "Info", "Parameters", "_parameters", "Load", "LoadWeights",
         "SaveWeights", "InitializeWeights", "ParametersChanged", "CreateWorkspace", "ForwardFrom", "BackwardFrom",
-        "TangentFrom", "ForwardPath", "BackwardPathSum", "TangentPath", "ToTorch",
+        "TangentFrom", "ForwardPath", "BackwardPathSum", "TangentPath",
     };
 
     public static string LayerField(string member) => "s_" + Camel(member);

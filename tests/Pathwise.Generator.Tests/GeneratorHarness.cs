@@ -80,7 +80,7 @@ public static class GeneratorHarness
     }
 
     private static bool IsOurs(string name) =>
-        name is NetworkGenerator.Steps.Parse or NetworkGenerator.Steps.Specs or NetworkGenerator.Steps.Diagnostics or NetworkGenerator.Steps.Backends
+        name is NetworkGenerator.Steps.Parse or NetworkGenerator.Steps.Specs or NetworkGenerator.Steps.Diagnostics
             or NetworkGenerator.Steps.Stubs or NetworkGenerator.Steps.HintNames;
 
     private static void AssertNoCompilerObjects(GeneratorDriverRunResult result)

@@ -5,7 +5,7 @@ using Xunit;
 
 namespace Pathwise.TorchSharp.Tests;
 
-/// <summary>The generator's <c>ToTorch</c>, emitted because this project references the TorchSharp backend.</summary>
+/// <summary>The backend's <c>ToTorch</c> extension on a generated network.</summary>
 public sealed class GeneratedToTorchTests
 {
     [Fact]
