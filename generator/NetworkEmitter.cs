@@ -10,7 +10,7 @@ namespace Pathwise.Generator;
 internal static class NetworkEmitter
 {
     private const string Runtime = "global::Pathwise";
-    private const string Kernels = "global::Pathwise.Kernels";
+    private const string Kernels = "global::Pathwise.CompilerServices.Kernels";
     private const string Span = "global::System.Span";
     private const string ReadOnlySpan = "global::System.ReadOnlySpan";
     private const string LoadOptions = "global::Pathwise.Weights.WeightLoadOptions";
@@ -309,8 +309,8 @@ internal static class NetworkEmitter
             _w.Open($"public void ForwardPath({ReadOnlySpan}<{_t}> baseline, {ReadOnlySpan}<{_t}> direction, {ReadOnlySpan}<{_t}> alphas, {Workspace} workspace)");
             _w.Line("int count = alphas.Length;");
             _w.Line("workspace.Check(Description, count);");
-            _w.Line($"{Runtime}.Guard.Length(baseline, InputLength, \"baseline\");");
-            _w.Line($"{Runtime}.Guard.Length(direction, InputLength, \"direction\");");
+            _w.Line($"{Runtime}.CompilerServices.Guard.Length(baseline, InputLength, \"baseline\");");
+            _w.Line($"{Runtime}.CompilerServices.Guard.Length(direction, InputLength, \"direction\");");
             _w.Line($"{Kernels}.PathKernel.Interpolate<{_t}>(baseline, direction, alphas, workspace.Input(count));");
             if (FirstLayerIsAffine)
             {
@@ -341,7 +341,7 @@ internal static class NetworkEmitter
             _w.Open($"public void BackwardPathSum({ReadOnlySpan}<{_t}> pointWeights, {Workspace} workspace, {Span}<{_t}> destination)");
             _w.Line("int count = pointWeights.Length;");
             _w.Line("workspace.Check(Description, count);");
-            _w.Line($"{Runtime}.Guard.Length<{_t}>(destination, InputLength, \"destination\");");
+            _w.Line($"{Runtime}.CompilerServices.Guard.Length<{_t}>(destination, InputLength, \"destination\");");
             _w.Line($"{SpanOfT} gradient = workspace.PathInputGradient;");
             if (FirstLayerIsAffine)
             {
@@ -391,7 +391,7 @@ internal static class NetworkEmitter
             _w.Line("/// <inheritdoc/>");
             _w.Open($"public void TangentPath({ReadOnlySpan}<{_t}> direction, {Workspace} workspace, int count)");
             _w.Line("workspace.Check(Description, count);");
-            _w.Line($"{Runtime}.Guard.Length(direction, InputLength, \"direction\");");
+            _w.Line($"{Runtime}.CompilerServices.Guard.Length(direction, InputLength, \"direction\");");
             _w.Line($"{Kernels}.PathKernel.Broadcast<{_t}>(direction, workspace.Tangents({LayerField(Input)}, count));");
             if (FirstLayerIsAffine)
             {

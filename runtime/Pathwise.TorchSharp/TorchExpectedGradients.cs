@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Numerics;
 using System.Threading;
+using Pathwise.CompilerServices;
 using TorchSharp;
 using static TorchSharp.torch;
 

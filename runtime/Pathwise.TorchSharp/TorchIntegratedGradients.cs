@@ -1,6 +1,7 @@
 using System;
 using System.Numerics;
 using System.Threading;
+using Pathwise.CompilerServices;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Numerics;
+using Pathwise.CompilerServices;
 using Pathwise.Weights;
 using TorchSharp;
 using TorchSharp.Modules;

@@ -1,5 +1,6 @@
 using System;
 using System.Numerics;
+using Pathwise.CompilerServices;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -3,7 +3,7 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.Linq;
 using Pathwise;
-using Pathwise.Kernels;
+using Pathwise.CompilerServices.Kernels;
 
 namespace Pathwise.Benchmarks;
 

@@ -1,6 +1,7 @@
 using System;
 using System.Numerics;
 using System.Threading.Tasks;
+using Pathwise.CompilerServices.Kernels;
 using Xunit;
 
 namespace Pathwise.Kernels.Tests;

@@ -1,5 +1,6 @@
 using System;
 using System.Numerics;
+using Pathwise.CompilerServices.Kernels;
 using Xunit;
 
 namespace Pathwise.Kernels.Tests;

@@ -1,5 +1,5 @@
 using System;
-using Pathwise.Kernels;
+using Pathwise.CompilerServices.Kernels;
 using Xunit;
 
 namespace Pathwise.Kernels.Tests;

@@ -2,7 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Numerics;
 using System.Runtime.InteropServices;
-using Pathwise.Kernels;
+using Pathwise.CompilerServices.Kernels;
 using Xunit;
 
 namespace Pathwise.Kernels.Tests;

@@ -1,4 +1,5 @@
 using System;
+using Pathwise.CompilerServices.Kernels;
 using Xunit;
 
 namespace Pathwise.Kernels.Tests;

@@ -2,6 +2,7 @@ using System;
 using System.Numerics;
 using System.Threading;
 using System.Threading.Tasks;
+using Pathwise.CompilerServices;
 
 namespace Pathwise;
 

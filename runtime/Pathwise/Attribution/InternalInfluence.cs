@@ -1,6 +1,7 @@
 using System;
 using System.Numerics;
 using System.Threading;
+using Pathwise.CompilerServices.Kernels;
 
 namespace Pathwise;
 
@@ -37,7 +38,7 @@ public sealed class InternalInfluence<T> where T : unmanaged, IFloatingPointIeee
         for (int start = 0; start < path.Steps; start += path.ChunkCapacity)
         {
             int count = path.ForwardBackward(start, cancellationToken);
-            Kernels.PathKernel.WeightedRowSum<T>(path.Workspace.Gradients(_layer, count), path.Weights.AsSpan(start, count), path.Workspace.PathStep(_layer));
+            PathKernel.WeightedRowSum<T>(path.Workspace.Gradients(_layer, count), path.Weights.AsSpan(start, count), path.Workspace.PathStep(_layer));
             System.Numerics.Tensors.TensorPrimitives.Add<T>(influence, path.Workspace.PathStep(_layer), influence);
         }
 

@@ -1,6 +1,8 @@
 using System;
 using System.Numerics;
 using System.Threading;
+using Pathwise.CompilerServices;
+using Pathwise.CompilerServices.Kernels;
 
 namespace Pathwise;
 
@@ -79,7 +81,7 @@ public sealed class NeuronConductance<T> where T : unmanaged, IFloatingPointIeee
                 }
 
                 path.Network.BackwardFrom(_layer, workspace, count);
-                Kernels.PathKernel.WeightedRowSum<T>(workspace.Gradients(path.Info.Input, count), weights, row);
+                PathKernel.WeightedRowSum<T>(workspace.Gradients(path.Info.Input, count), weights, row);
                 System.Numerics.Tensors.TensorPrimitives.Add<T>(values.AsSpan(n * length, length), row, values.AsSpan(n * length, length));
             }
         }

@@ -1,6 +1,8 @@
 using System;
 using System.Numerics;
 using System.Threading;
+using Pathwise.CompilerServices;
+using Pathwise.CompilerServices.Kernels;
 
 namespace Pathwise;
 
@@ -51,7 +53,7 @@ public sealed class NeuronIntegratedGradients<T> where T : unmanaged, IFloatingP
             }
 
             path.Network.BackwardFrom(_layer, workspace, count);
-            Kernels.PathKernel.WeightedRowSum<T>(workspace.Gradients(path.Info.Input, count), path.Weights.AsSpan(start, count), row);
+            PathKernel.WeightedRowSum<T>(workspace.Gradients(path.Info.Input, count), path.Weights.AsSpan(start, count), row);
             System.Numerics.Tensors.TensorPrimitives.Add<T>(values, row, values);
         }
 

@@ -1,6 +1,8 @@
 using System;
 using System.Numerics;
 using System.Threading;
+using Pathwise.CompilerServices;
+using Pathwise.CompilerServices.Kernels;
 
 namespace Pathwise;
 
@@ -205,7 +207,7 @@ internal sealed class PathIntegrator<T> where T : unmanaged, IFloatingPointIeee7
         Workspace.Activations(layer, _endpointRow + 2).Slice(_endpointRow * layer.Size);
 
     /// <summary>Sets the output gradient of every point of the chunk to the explained weighting.</summary>
-    public void SeedOutput(int count) => Kernels.PathKernel.Broadcast<T>(OutputWeights, Workspace.OutputGradient(count));
+    public void SeedOutput(int count) => PathKernel.Broadcast<T>(OutputWeights, Workspace.OutputGradient(count));
 
     /// <summary>Forward, seed and full backward on one chunk; every layer's gradient is then in the workspace.</summary>
     public int ForwardBackward(int start, CancellationToken cancellationToken)

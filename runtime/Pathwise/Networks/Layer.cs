@@ -1,3 +1,5 @@
+using System.ComponentModel;
+
 namespace Pathwise;
 
 /// <summary>
@@ -7,6 +9,7 @@ namespace Pathwise;
 public class Layer
 {
     /// <summary>Describes a layer; called by generated code.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
     public Layer(
         string name,
         int index,
@@ -90,5 +93,6 @@ public class Layer
 public sealed class InputLayer : Layer
 {
     /// <summary>Describes the input; called by generated code.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
     public InputLayer(string name, TensorShape shape) : base(name, 0, LayerKind.Input, ActivationKind.None, shape, shape) { }
 }

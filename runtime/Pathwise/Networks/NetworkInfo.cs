@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.ComponentModel;
 using Pathwise.Weights;
 
 namespace Pathwise;
@@ -8,6 +9,7 @@ namespace Pathwise;
 public sealed class NetworkInfo
 {
     /// <summary>Describes a network; called by generated code.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
     public NetworkInfo(string name, Precision precision, Layer[] layers, WeightTensorSpec[] weights)
     {
         if (layers.Length < 2 || layers[0] is not InputLayer)

@@ -1,5 +1,7 @@
 using System;
 using System.Numerics;
+using Pathwise.CompilerServices;
+using Pathwise.CompilerServices.Kernels;
 
 namespace Pathwise;
 
@@ -52,7 +54,7 @@ public static class NetworkPasses
         }
 
         network.ForwardPath(baseline, direction, alphas, workspace);
-        Kernels.PathKernel.Broadcast(outputWeights, workspace.OutputGradient(count));
+        PathKernel.Broadcast(outputWeights, workspace.OutputGradient(count));
 
         network.BackwardFrom(info.Output, workspace, count);
         workspace.Gradients(info.Input, count).CopyTo(gradients);

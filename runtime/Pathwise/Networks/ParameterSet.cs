@@ -1,6 +1,8 @@
 using System;
 using System.Collections.Generic;
+using System.ComponentModel;
 using System.Numerics;
+using Pathwise.CompilerServices;
 using Pathwise.Weights;
 
 namespace Pathwise;
@@ -64,6 +66,7 @@ public sealed class ParameterSet<T> where T : unmanaged, IFloatingPointIeee754<T
     public IReadOnlyList<Parameter<T>> Items => _parameters;
 
     /// <summary>Registers a tensor stored in <paramref name="values"/>; called by generated code.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
     public ParameterSet<T> Add(string name, ParameterRole role, int fanIn, int[] shape, T[] values)
     {
         int length = 1;

@@ -1,4 +1,5 @@
 using System;
+using System.ComponentModel;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 
@@ -164,15 +165,19 @@ public sealed class Workspace<T> where T : unmanaged, IFloatingPointIeee754<T>
     public Span<T> PreActivationTangents(Layer layer, int count) => Slice(EnsureTangents().PreActivation, layer, count);
 
     /// <summary>Scratch for the straight path: the first affine layer's value at the path start, one row.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
     public Span<T> PathStart(Layer layer) => _pathStart.AsSpan(0, layer.Size);
 
     /// <summary>Scratch for the straight path: the first affine layer's change per unit of alpha, one row.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
     public Span<T> PathStep(Layer layer) => _pathStep.AsSpan(0, layer.Size);
 
     /// <summary>Scratch for the straight path: one row of input gradient.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
     public Span<T> PathInputGradient => _pathInputGradient;
 
     /// <summary>Throws unless this workspace belongs to <paramref name="network"/> and holds <paramref name="count"/> points.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
     public void Check(NetworkInfo network, int count)
     {
         if (!ReferenceEquals(network, Network))

@@ -34,8 +34,8 @@ partial class EveryLayer : global::Pathwise.INetwork<double>
     private static readonly global::Pathwise.Layer s_mixed = new("Mixed", 7, global::Pathwise.LayerKind.Dense, global::Pathwise.ActivationKind.GeluTanh, new global::Pathwise.TensorShape(7), new global::Pathwise.TensorShape(6), weightName: "mixed", bias: true);
     private static readonly global::Pathwise.Layer s_norm1D = new("Norm1D", 8, global::Pathwise.LayerKind.BatchNorm, global::Pathwise.ActivationKind.None, new global::Pathwise.TensorShape(6), new global::Pathwise.TensorShape(6), weightName: "norm1d", epsilon: 0.001);
     private static readonly global::Pathwise.Layer s_logProbabilities = new("LogProbabilities", 9, global::Pathwise.LayerKind.Dense, global::Pathwise.ActivationKind.LogSoftmax, new global::Pathwise.TensorShape(6), new global::Pathwise.TensorShape(4), weightName: "log_probabilities", bias: true);
-    private static readonly global::Pathwise.Kernels.Conv2DShape s_convShape = new(2, 9, 8, 3, 3, 1, 2);
-    private static readonly global::Pathwise.Kernels.Pool2DShape s_poolShape = new(3, 5, 4, 2, 1);
+    private static readonly global::Pathwise.CompilerServices.Kernels.Conv2DShape s_convShape = new(2, 9, 8, 3, 3, 1, 2);
+    private static readonly global::Pathwise.CompilerServices.Kernels.Pool2DShape s_poolShape = new(3, 5, 4, 2, 1);
 
     /// <summary>The layers with their shapes, and the weight tensors with their <c>state_dict</c> names and shapes.</summary>
     public static global::Pathwise.NetworkInfo Description { get; } = new(
@@ -172,8 +172,8 @@ partial class EveryLayer : global::Pathwise.INetwork<double>
     /// <summary>Recomputes what is derived from the parameters (folded batch-norm scales); call after writing them.</summary>
     public void ParametersChanged()
     {
-        global::Pathwise.Kernels.ChannelAffineKernel.Fold<double>(_normWeight, _normBias, _normRunningMean, _normRunningVar, 1E-05, _normScale, _normShift);
-        global::Pathwise.Kernels.ChannelAffineKernel.Fold<double>(_norm1DWeight, _norm1DBias, _norm1DRunningMean, _norm1DRunningVar, 0.001, _norm1DScale, _norm1DShift);
+        global::Pathwise.CompilerServices.Kernels.ChannelAffineKernel.Fold<double>(_normWeight, _normBias, _normRunningMean, _normRunningVar, 1E-05, _normScale, _normShift);
+        global::Pathwise.CompilerServices.Kernels.ChannelAffineKernel.Fold<double>(_norm1DWeight, _norm1DBias, _norm1DRunningMean, _norm1DRunningVar, 0.001, _norm1DScale, _norm1DShift);
     }
 
     /// <summary>Allocates buffers for passes over up to <paramref name="capacity"/> points.</summary>
@@ -216,17 +216,17 @@ partial class EveryLayer : global::Pathwise.INetwork<double>
     {
         int count = alphas.Length;
         workspace.Check(Description, count);
-        global::Pathwise.Guard.Length(baseline, InputLength, "baseline");
-        global::Pathwise.Guard.Length(direction, InputLength, "direction");
-        global::Pathwise.Kernels.PathKernel.Interpolate<double>(baseline, direction, alphas, workspace.Input(count));
+        global::Pathwise.CompilerServices.Guard.Length(baseline, InputLength, "baseline");
+        global::Pathwise.CompilerServices.Guard.Length(direction, InputLength, "direction");
+        global::Pathwise.CompilerServices.Kernels.PathKernel.Interpolate<double>(baseline, direction, alphas, workspace.Input(count));
 
         // Conv is affine, so on the path z(x' + a d) = z(x') + a (W d): two products, not one per point.
         global::System.Span<double> start = workspace.PathStart(s_conv);
         global::System.Span<double> step = workspace.PathStep(s_conv);
-        global::Pathwise.Kernels.Conv2DKernel.Forward<double>(baseline, _convWeight, _convBias, start, 1, s_convShape);
-        global::Pathwise.Kernels.Conv2DKernel.Forward<double>(direction, _convWeight, default, step, 1, s_convShape);
+        global::Pathwise.CompilerServices.Kernels.Conv2DKernel.Forward<double>(baseline, _convWeight, _convBias, start, 1, s_convShape);
+        global::Pathwise.CompilerServices.Kernels.Conv2DKernel.Forward<double>(direction, _convWeight, default, step, 1, s_convShape);
         global::System.Span<double> z = workspace.PreActivations(s_conv, count);
-        global::Pathwise.Kernels.PathKernel.Interpolate<double>(start, step, alphas, z);
+        global::Pathwise.CompilerServices.Kernels.PathKernel.Interpolate<double>(start, step, alphas, z);
         ForwardFrom(s_conv, workspace, count);
     }
 
@@ -235,7 +235,7 @@ partial class EveryLayer : global::Pathwise.INetwork<double>
     {
         int count = pointWeights.Length;
         workspace.Check(Description, count);
-        global::Pathwise.Guard.Length<double>(destination, InputLength, "destination");
+        global::Pathwise.CompilerServices.Guard.Length<double>(destination, InputLength, "destination");
         global::System.Span<double> gradient = workspace.PathInputGradient;
         BackwardLogProbabilities(workspace, count);
         BackwardNorm1D(workspace, count);
@@ -249,8 +249,8 @@ partial class EveryLayer : global::Pathwise.INetwork<double>
 
         // Sum over points before the transposed product: sum_k w_k W^T dz_k = W^T (sum_k w_k dz_k).
         global::System.Span<double> weighted = workspace.PathStep(s_conv);
-        global::Pathwise.Kernels.PathKernel.WeightedRowSum<double>(dz, pointWeights, weighted);
-        global::Pathwise.Kernels.Conv2DKernel.BackwardInput<double>(weighted, _convWeight, gradient, 1, s_convShape);
+        global::Pathwise.CompilerServices.Kernels.PathKernel.WeightedRowSum<double>(dz, pointWeights, weighted);
+        global::Pathwise.CompilerServices.Kernels.Conv2DKernel.BackwardInput<double>(weighted, _convWeight, gradient, 1, s_convShape);
         global::System.Numerics.Tensors.TensorPrimitives.Add<double>(destination, gradient, destination);
     }
 
@@ -274,14 +274,14 @@ partial class EveryLayer : global::Pathwise.INetwork<double>
     public void TangentPath(global::System.ReadOnlySpan<double> direction, global::Pathwise.Workspace<double> workspace, int count)
     {
         workspace.Check(Description, count);
-        global::Pathwise.Guard.Length(direction, InputLength, "direction");
-        global::Pathwise.Kernels.PathKernel.Broadcast<double>(direction, workspace.Tangents(s_image, count));
+        global::Pathwise.CompilerServices.Guard.Length(direction, InputLength, "direction");
+        global::Pathwise.CompilerServices.Kernels.PathKernel.Broadcast<double>(direction, workspace.Tangents(s_image, count));
 
         // Conv is linear in its input's tangent and every point moves along the same direction: W v once, for all points.
         global::System.Span<double> step = workspace.PathStep(s_conv);
-        global::Pathwise.Kernels.Conv2DKernel.Forward<double>(direction, _convWeight, default, step, 1, s_convShape);
+        global::Pathwise.CompilerServices.Kernels.Conv2DKernel.Forward<double>(direction, _convWeight, default, step, 1, s_convShape);
         global::System.Span<double> tz = workspace.PreActivationTangents(s_conv, count);
-        global::Pathwise.Kernels.PathKernel.Broadcast<double>(step, tz);
+        global::Pathwise.CompilerServices.Kernels.PathKernel.Broadcast<double>(step, tz);
         TangentFrom(s_conv, workspace, count);
     }
 
@@ -290,14 +290,14 @@ partial class EveryLayer : global::Pathwise.INetwork<double>
     {
         global::System.Span<double> x = workspace.Activations(s_image, count); // [count, 144]
         global::System.Span<double> z = workspace.PreActivations(s_conv, count); // [count, 60]
-        global::Pathwise.Kernels.Conv2DKernel.Forward<double>(x, _convWeight, _convBias, z, count, s_convShape);
+        global::Pathwise.CompilerServices.Kernels.Conv2DKernel.Forward<double>(x, _convWeight, _convBias, z, count, s_convShape);
     }
 
     private void BackwardConv(global::Pathwise.Workspace<double> workspace, int count)
     {
         global::System.Span<double> dz = workspace.PreActivationGradients(s_conv, count); // [count, 60]
         global::System.Span<double> dx = workspace.Gradients(s_image, count); // [count, 144]
-        global::Pathwise.Kernels.Conv2DKernel.BackwardInput<double>(dz, _convWeight, dx, count, s_convShape);
+        global::Pathwise.CompilerServices.Kernels.Conv2DKernel.BackwardInput<double>(dz, _convWeight, dx, count, s_convShape);
     }
 
     private void TangentConv(global::Pathwise.Workspace<double> workspace, int count)
@@ -305,7 +305,7 @@ partial class EveryLayer : global::Pathwise.INetwork<double>
         global::System.Span<double> tx = workspace.Tangents(s_image, count); // [count, 144]
         global::System.Span<double> tz = workspace.PreActivationTangents(s_conv, count); // [count, 60]
         // The tangent of an affine map is its linear part: no bias.
-        global::Pathwise.Kernels.Conv2DKernel.Forward<double>(tx, _convWeight, default, tz, count, s_convShape);
+        global::Pathwise.CompilerServices.Kernels.Conv2DKernel.Forward<double>(tx, _convWeight, default, tz, count, s_convShape);
     }
 
     // Norm: batch norm over 3 channels, then LeakyReLU, [3, 5, 4] → [3, 5, 4].
@@ -313,18 +313,18 @@ partial class EveryLayer : global::Pathwise.INetwork<double>
     {
         global::System.Span<double> x = workspace.Activations(s_conv, count); // [count, 60]
         global::System.Span<double> z = workspace.PreActivations(s_norm, count); // [count, 60]
-        global::Pathwise.Kernels.ChannelAffineKernel.Forward<double>(x, _normScale, _normShift, z, count, 3, 20);
+        global::Pathwise.CompilerServices.Kernels.ChannelAffineKernel.Forward<double>(x, _normScale, _normShift, z, count, 3, 20);
         global::System.Span<double> y = workspace.Activations(s_norm, count);
-        global::Pathwise.Kernels.ActivationKernel.LeakyReLU<double>(z, y, 0.2);
+        global::Pathwise.CompilerServices.Kernels.ActivationKernel.LeakyReLU<double>(z, y, 0.2);
     }
 
     private void BackwardNorm(global::Pathwise.Workspace<double> workspace, int count)
     {
         global::System.Span<double> dz = workspace.PreActivationGradients(s_norm, count); // [count, 60]
         global::System.Span<double> dy = workspace.Gradients(s_norm, count);
-        global::Pathwise.Kernels.ActivationKernel.LeakyReLUBackward<double>(workspace.PreActivations(s_norm, count), dy, dz, 0.2);
+        global::Pathwise.CompilerServices.Kernels.ActivationKernel.LeakyReLUBackward<double>(workspace.PreActivations(s_norm, count), dy, dz, 0.2);
         global::System.Span<double> dx = workspace.Gradients(s_conv, count); // [count, 60]
-        global::Pathwise.Kernels.ChannelAffineKernel.Backward<double>(dz, _normScale, dx, count, 3, 20);
+        global::Pathwise.CompilerServices.Kernels.ChannelAffineKernel.Backward<double>(dz, _normScale, dx, count, 3, 20);
     }
 
     private void TangentNorm(global::Pathwise.Workspace<double> workspace, int count)
@@ -332,9 +332,9 @@ partial class EveryLayer : global::Pathwise.INetwork<double>
         global::System.Span<double> tx = workspace.Tangents(s_conv, count); // [count, 60]
         global::System.Span<double> tz = workspace.PreActivationTangents(s_norm, count); // [count, 60]
         // The tangent of a per-channel affine map is the same per-channel scaling as its backward pass.
-        global::Pathwise.Kernels.ChannelAffineKernel.Backward<double>(tx, _normScale, tz, count, 3, 20);
+        global::Pathwise.CompilerServices.Kernels.ChannelAffineKernel.Backward<double>(tx, _normScale, tz, count, 3, 20);
         global::System.Span<double> ty = workspace.Tangents(s_norm, count);
-        global::Pathwise.Kernels.ActivationKernel.LeakyReLUTangent<double>(workspace.PreActivations(s_norm, count), workspace.Activations(s_norm, count), tz, ty, 0.2);
+        global::Pathwise.CompilerServices.Kernels.ActivationKernel.LeakyReLUTangent<double>(workspace.PreActivations(s_norm, count), workspace.Activations(s_norm, count), tz, ty, 0.2);
     }
 
     // Pool: average pool 2x2, stride 1, [3, 5, 4] → [3, 4, 3].
@@ -342,21 +342,21 @@ partial class EveryLayer : global::Pathwise.INetwork<double>
     {
         global::System.Span<double> x = workspace.Activations(s_norm, count); // [count, 60]
         global::System.Span<double> z = workspace.PreActivations(s_pool, count); // [count, 36]
-        global::Pathwise.Kernels.Pool2DKernel.AvgForward<double>(x, z, count, s_poolShape);
+        global::Pathwise.CompilerServices.Kernels.Pool2DKernel.AvgForward<double>(x, z, count, s_poolShape);
     }
 
     private void BackwardPool(global::Pathwise.Workspace<double> workspace, int count)
     {
         global::System.Span<double> dz = workspace.PreActivationGradients(s_pool, count); // [count, 36]
         global::System.Span<double> dx = workspace.Gradients(s_norm, count); // [count, 60]
-        global::Pathwise.Kernels.Pool2DKernel.AvgBackward<double>(dz, dx, count, s_poolShape);
+        global::Pathwise.CompilerServices.Kernels.Pool2DKernel.AvgBackward<double>(dz, dx, count, s_poolShape);
     }
 
     private void TangentPool(global::Pathwise.Workspace<double> workspace, int count)
     {
         global::System.Span<double> tx = workspace.Tangents(s_norm, count); // [count, 60]
         global::System.Span<double> tz = workspace.PreActivationTangents(s_pool, count); // [count, 36]
-        global::Pathwise.Kernels.Pool2DKernel.AvgForward<double>(tx, tz, count, s_poolShape);
+        global::Pathwise.CompilerServices.Kernels.Pool2DKernel.AvgForward<double>(tx, tz, count, s_poolShape);
     }
 
     // Smooth: activation, then Gelu, [3, 4, 3] → [3, 4, 3].
@@ -366,14 +366,14 @@ partial class EveryLayer : global::Pathwise.INetwork<double>
         global::System.Span<double> z = workspace.PreActivations(s_smooth, count); // [count, 36]
         // No operation: the activation reads the previous layer's output.
         global::System.Span<double> y = workspace.Activations(s_smooth, count);
-        global::Pathwise.Kernels.ActivationKernel.Gelu<double>(z, y);
+        global::Pathwise.CompilerServices.Kernels.ActivationKernel.Gelu<double>(z, y);
     }
 
     private void BackwardSmooth(global::Pathwise.Workspace<double> workspace, int count)
     {
         global::System.Span<double> dz = workspace.PreActivationGradients(s_smooth, count); // [count, 36]
         global::System.Span<double> dy = workspace.Gradients(s_smooth, count);
-        global::Pathwise.Kernels.ActivationKernel.GeluBackward<double>(workspace.PreActivations(s_smooth, count), dy, dz);
+        global::Pathwise.CompilerServices.Kernels.ActivationKernel.GeluBackward<double>(workspace.PreActivations(s_smooth, count), dy, dz);
         global::System.Span<double> dx = workspace.Gradients(s_pool, count); // [count, 36]
         // No operation: dz is the previous layer's gradient.
     }
@@ -384,7 +384,7 @@ partial class EveryLayer : global::Pathwise.INetwork<double>
         global::System.Span<double> tz = workspace.PreActivationTangents(s_smooth, count); // [count, 36]
         // No operation: tz is the previous layer's tangent.
         global::System.Span<double> ty = workspace.Tangents(s_smooth, count);
-        global::Pathwise.Kernels.ActivationKernel.GeluTangent<double>(workspace.PreActivations(s_smooth, count), workspace.Activations(s_smooth, count), tz, ty);
+        global::Pathwise.CompilerServices.Kernels.ActivationKernel.GeluTangent<double>(workspace.PreActivations(s_smooth, count), workspace.Activations(s_smooth, count), tz, ty);
     }
 
     // Flat: flatten, [3, 4, 3] → [36].
@@ -408,18 +408,18 @@ partial class EveryLayer : global::Pathwise.INetwork<double>
     {
         global::System.Span<double> x = workspace.Activations(s_flat, count); // [count, 36]
         global::System.Span<double> z = workspace.PreActivations(s_squash, count); // [count, 7]
-        global::Pathwise.Kernels.DenseKernel.Forward<double>(x, _squashWeight, default, z, count, 36, 7);
+        global::Pathwise.CompilerServices.Kernels.DenseKernel.Forward<double>(x, _squashWeight, default, z, count, 36, 7);
         global::System.Span<double> y = workspace.Activations(s_squash, count);
-        global::Pathwise.Kernels.ActivationKernel.Sigmoid<double>(z, y);
+        global::Pathwise.CompilerServices.Kernels.ActivationKernel.Sigmoid<double>(z, y);
     }
 
     private void BackwardSquash(global::Pathwise.Workspace<double> workspace, int count)
     {
         global::System.Span<double> dz = workspace.PreActivationGradients(s_squash, count); // [count, 7]
         global::System.Span<double> dy = workspace.Gradients(s_squash, count);
-        global::Pathwise.Kernels.ActivationKernel.SigmoidBackward<double>(workspace.Activations(s_squash, count), dy, dz);
+        global::Pathwise.CompilerServices.Kernels.ActivationKernel.SigmoidBackward<double>(workspace.Activations(s_squash, count), dy, dz);
         global::System.Span<double> dx = workspace.Gradients(s_flat, count); // [count, 36]
-        global::Pathwise.Kernels.DenseKernel.BackwardInput<double>(dz, _squashWeight, dx, count, 36, 7);
+        global::Pathwise.CompilerServices.Kernels.DenseKernel.BackwardInput<double>(dz, _squashWeight, dx, count, 36, 7);
     }
 
     private void TangentSquash(global::Pathwise.Workspace<double> workspace, int count)
@@ -427,9 +427,9 @@ partial class EveryLayer : global::Pathwise.INetwork<double>
         global::System.Span<double> tx = workspace.Tangents(s_flat, count); // [count, 36]
         global::System.Span<double> tz = workspace.PreActivationTangents(s_squash, count); // [count, 7]
         // The tangent of an affine map is its linear part: no bias.
-        global::Pathwise.Kernels.DenseKernel.Forward<double>(tx, _squashWeight, default, tz, count, 36, 7);
+        global::Pathwise.CompilerServices.Kernels.DenseKernel.Forward<double>(tx, _squashWeight, default, tz, count, 36, 7);
         global::System.Span<double> ty = workspace.Tangents(s_squash, count);
-        global::Pathwise.Kernels.ActivationKernel.SigmoidTangent<double>(workspace.PreActivations(s_squash, count), workspace.Activations(s_squash, count), tz, ty);
+        global::Pathwise.CompilerServices.Kernels.ActivationKernel.SigmoidTangent<double>(workspace.PreActivations(s_squash, count), workspace.Activations(s_squash, count), tz, ty);
     }
 
     // Mixed: dense 7 → 6, then GeluTanh, [7] → [6].
@@ -437,18 +437,18 @@ partial class EveryLayer : global::Pathwise.INetwork<double>
     {
         global::System.Span<double> x = workspace.Activations(s_squash, count); // [count, 7]
         global::System.Span<double> z = workspace.PreActivations(s_mixed, count); // [count, 6]
-        global::Pathwise.Kernels.DenseKernel.Forward<double>(x, _mixedWeight, _mixedBias, z, count, 7, 6);
+        global::Pathwise.CompilerServices.Kernels.DenseKernel.Forward<double>(x, _mixedWeight, _mixedBias, z, count, 7, 6);
         global::System.Span<double> y = workspace.Activations(s_mixed, count);
-        global::Pathwise.Kernels.ActivationKernel.GeluTanh<double>(z, y);
+        global::Pathwise.CompilerServices.Kernels.ActivationKernel.GeluTanh<double>(z, y);
     }
 
     private void BackwardMixed(global::Pathwise.Workspace<double> workspace, int count)
     {
         global::System.Span<double> dz = workspace.PreActivationGradients(s_mixed, count); // [count, 6]
         global::System.Span<double> dy = workspace.Gradients(s_mixed, count);
-        global::Pathwise.Kernels.ActivationKernel.GeluTanhBackward<double>(workspace.PreActivations(s_mixed, count), dy, dz);
+        global::Pathwise.CompilerServices.Kernels.ActivationKernel.GeluTanhBackward<double>(workspace.PreActivations(s_mixed, count), dy, dz);
         global::System.Span<double> dx = workspace.Gradients(s_squash, count); // [count, 7]
-        global::Pathwise.Kernels.DenseKernel.BackwardInput<double>(dz, _mixedWeight, dx, count, 7, 6);
+        global::Pathwise.CompilerServices.Kernels.DenseKernel.BackwardInput<double>(dz, _mixedWeight, dx, count, 7, 6);
     }
 
     private void TangentMixed(global::Pathwise.Workspace<double> workspace, int count)
@@ -456,9 +456,9 @@ partial class EveryLayer : global::Pathwise.INetwork<double>
         global::System.Span<double> tx = workspace.Tangents(s_squash, count); // [count, 7]
         global::System.Span<double> tz = workspace.PreActivationTangents(s_mixed, count); // [count, 6]
         // The tangent of an affine map is its linear part: no bias.
-        global::Pathwise.Kernels.DenseKernel.Forward<double>(tx, _mixedWeight, default, tz, count, 7, 6);
+        global::Pathwise.CompilerServices.Kernels.DenseKernel.Forward<double>(tx, _mixedWeight, default, tz, count, 7, 6);
         global::System.Span<double> ty = workspace.Tangents(s_mixed, count);
-        global::Pathwise.Kernels.ActivationKernel.GeluTanhTangent<double>(workspace.PreActivations(s_mixed, count), workspace.Activations(s_mixed, count), tz, ty);
+        global::Pathwise.CompilerServices.Kernels.ActivationKernel.GeluTanhTangent<double>(workspace.PreActivations(s_mixed, count), workspace.Activations(s_mixed, count), tz, ty);
     }
 
     // Norm1D: batch norm over 6 channels, [6] → [6].
@@ -466,14 +466,14 @@ partial class EveryLayer : global::Pathwise.INetwork<double>
     {
         global::System.Span<double> x = workspace.Activations(s_mixed, count); // [count, 6]
         global::System.Span<double> z = workspace.PreActivations(s_norm1D, count); // [count, 6]
-        global::Pathwise.Kernels.ChannelAffineKernel.Forward<double>(x, _norm1DScale, _norm1DShift, z, count, 6, 1);
+        global::Pathwise.CompilerServices.Kernels.ChannelAffineKernel.Forward<double>(x, _norm1DScale, _norm1DShift, z, count, 6, 1);
     }
 
     private void BackwardNorm1D(global::Pathwise.Workspace<double> workspace, int count)
     {
         global::System.Span<double> dz = workspace.PreActivationGradients(s_norm1D, count); // [count, 6]
         global::System.Span<double> dx = workspace.Gradients(s_mixed, count); // [count, 6]
-        global::Pathwise.Kernels.ChannelAffineKernel.Backward<double>(dz, _norm1DScale, dx, count, 6, 1);
+        global::Pathwise.CompilerServices.Kernels.ChannelAffineKernel.Backward<double>(dz, _norm1DScale, dx, count, 6, 1);
     }
 
     private void TangentNorm1D(global::Pathwise.Workspace<double> workspace, int count)
@@ -481,7 +481,7 @@ partial class EveryLayer : global::Pathwise.INetwork<double>
         global::System.Span<double> tx = workspace.Tangents(s_mixed, count); // [count, 6]
         global::System.Span<double> tz = workspace.PreActivationTangents(s_norm1D, count); // [count, 6]
         // The tangent of a per-channel affine map is the same per-channel scaling as its backward pass.
-        global::Pathwise.Kernels.ChannelAffineKernel.Backward<double>(tx, _norm1DScale, tz, count, 6, 1);
+        global::Pathwise.CompilerServices.Kernels.ChannelAffineKernel.Backward<double>(tx, _norm1DScale, tz, count, 6, 1);
     }
 
     // LogProbabilities: dense 6 → 4, then LogSoftmax, [6] → [4].
@@ -489,18 +489,18 @@ partial class EveryLayer : global::Pathwise.INetwork<double>
     {
         global::System.Span<double> x = workspace.Activations(s_norm1D, count); // [count, 6]
         global::System.Span<double> z = workspace.PreActivations(s_logProbabilities, count); // [count, 4]
-        global::Pathwise.Kernels.DenseKernel.Forward<double>(x, _logProbabilitiesWeight, _logProbabilitiesBias, z, count, 6, 4);
+        global::Pathwise.CompilerServices.Kernels.DenseKernel.Forward<double>(x, _logProbabilitiesWeight, _logProbabilitiesBias, z, count, 6, 4);
         global::System.Span<double> y = workspace.Activations(s_logProbabilities, count);
-        global::Pathwise.Kernels.ActivationKernel.LogSoftmax<double>(z, y, count, 4);
+        global::Pathwise.CompilerServices.Kernels.ActivationKernel.LogSoftmax<double>(z, y, count, 4);
     }
 
     private void BackwardLogProbabilities(global::Pathwise.Workspace<double> workspace, int count)
     {
         global::System.Span<double> dz = workspace.PreActivationGradients(s_logProbabilities, count); // [count, 4]
         global::System.Span<double> dy = workspace.Gradients(s_logProbabilities, count);
-        global::Pathwise.Kernels.ActivationKernel.LogSoftmaxBackward<double>(workspace.Activations(s_logProbabilities, count), dy, dz, count, 4);
+        global::Pathwise.CompilerServices.Kernels.ActivationKernel.LogSoftmaxBackward<double>(workspace.Activations(s_logProbabilities, count), dy, dz, count, 4);
         global::System.Span<double> dx = workspace.Gradients(s_norm1D, count); // [count, 6]
-        global::Pathwise.Kernels.DenseKernel.BackwardInput<double>(dz, _logProbabilitiesWeight, dx, count, 6, 4);
+        global::Pathwise.CompilerServices.Kernels.DenseKernel.BackwardInput<double>(dz, _logProbabilitiesWeight, dx, count, 6, 4);
     }
 
     private void TangentLogProbabilities(global::Pathwise.Workspace<double> workspace, int count)
@@ -508,9 +508,9 @@ partial class EveryLayer : global::Pathwise.INetwork<double>
         global::System.Span<double> tx = workspace.Tangents(s_norm1D, count); // [count, 6]
         global::System.Span<double> tz = workspace.PreActivationTangents(s_logProbabilities, count); // [count, 4]
         // The tangent of an affine map is its linear part: no bias.
-        global::Pathwise.Kernels.DenseKernel.Forward<double>(tx, _logProbabilitiesWeight, default, tz, count, 6, 4);
+        global::Pathwise.CompilerServices.Kernels.DenseKernel.Forward<double>(tx, _logProbabilitiesWeight, default, tz, count, 6, 4);
         global::System.Span<double> ty = workspace.Tangents(s_logProbabilities, count);
-        global::Pathwise.Kernels.ActivationKernel.LogSoftmaxTangent<double>(workspace.Activations(s_logProbabilities, count), tz, ty, count, 4);
+        global::Pathwise.CompilerServices.Kernels.ActivationKernel.LogSoftmaxTangent<double>(workspace.Activations(s_logProbabilities, count), tz, ty, count, 4);
     }
 
 }

@@ -30,10 +30,10 @@ partial class FashionCnn : global::Pathwise.INetwork<float>
     private static readonly global::Pathwise.Layer s_flat = new("Flat", 5, global::Pathwise.LayerKind.Flatten, global::Pathwise.ActivationKind.None, new global::Pathwise.TensorShape(16, 7, 7), new global::Pathwise.TensorShape(784));
     private static readonly global::Pathwise.Layer s_hidden = new("Hidden", 6, global::Pathwise.LayerKind.Dense, global::Pathwise.ActivationKind.ReLU, new global::Pathwise.TensorShape(784), new global::Pathwise.TensorShape(64), weightName: "fc1", bias: true);
     private static readonly global::Pathwise.Layer s_logits = new("Logits", 7, global::Pathwise.LayerKind.Dense, global::Pathwise.ActivationKind.None, new global::Pathwise.TensorShape(64), new global::Pathwise.TensorShape(10), weightName: "fc2", bias: true);
-    private static readonly global::Pathwise.Kernels.Conv2DShape s_conv1Shape = new(1, 28, 28, 8, 3, 1, 1);
-    private static readonly global::Pathwise.Kernels.Pool2DShape s_pool1Shape = new(8, 28, 28, 2, 2);
-    private static readonly global::Pathwise.Kernels.Conv2DShape s_conv2Shape = new(8, 14, 14, 16, 3, 1, 1);
-    private static readonly global::Pathwise.Kernels.Pool2DShape s_pool2Shape = new(16, 14, 14, 2, 2);
+    private static readonly global::Pathwise.CompilerServices.Kernels.Conv2DShape s_conv1Shape = new(1, 28, 28, 8, 3, 1, 1);
+    private static readonly global::Pathwise.CompilerServices.Kernels.Pool2DShape s_pool1Shape = new(8, 28, 28, 2, 2);
+    private static readonly global::Pathwise.CompilerServices.Kernels.Conv2DShape s_conv2Shape = new(8, 14, 14, 16, 3, 1, 1);
+    private static readonly global::Pathwise.CompilerServices.Kernels.Pool2DShape s_pool2Shape = new(16, 14, 14, 2, 2);
 
     /// <summary>The layers with their shapes, and the weight tensors with their <c>state_dict</c> names and shapes.</summary>
     public static global::Pathwise.NetworkInfo Description { get; } = new(
@@ -177,19 +177,19 @@ partial class FashionCnn : global::Pathwise.INetwork<float>
     {
         int count = alphas.Length;
         workspace.Check(Description, count);
-        global::Pathwise.Guard.Length(baseline, InputLength, "baseline");
-        global::Pathwise.Guard.Length(direction, InputLength, "direction");
-        global::Pathwise.Kernels.PathKernel.Interpolate<float>(baseline, direction, alphas, workspace.Input(count));
+        global::Pathwise.CompilerServices.Guard.Length(baseline, InputLength, "baseline");
+        global::Pathwise.CompilerServices.Guard.Length(direction, InputLength, "direction");
+        global::Pathwise.CompilerServices.Kernels.PathKernel.Interpolate<float>(baseline, direction, alphas, workspace.Input(count));
 
         // Conv1 is affine, so on the path z(x' + a d) = z(x') + a (W d): two products, not one per point.
         global::System.Span<float> start = workspace.PathStart(s_conv1);
         global::System.Span<float> step = workspace.PathStep(s_conv1);
-        global::Pathwise.Kernels.Conv2DKernel.Forward<float>(baseline, _conv1Weight, _conv1Bias, start, 1, s_conv1Shape);
-        global::Pathwise.Kernels.Conv2DKernel.Forward<float>(direction, _conv1Weight, default, step, 1, s_conv1Shape);
+        global::Pathwise.CompilerServices.Kernels.Conv2DKernel.Forward<float>(baseline, _conv1Weight, _conv1Bias, start, 1, s_conv1Shape);
+        global::Pathwise.CompilerServices.Kernels.Conv2DKernel.Forward<float>(direction, _conv1Weight, default, step, 1, s_conv1Shape);
         global::System.Span<float> z = workspace.PreActivations(s_conv1, count);
-        global::Pathwise.Kernels.PathKernel.Interpolate<float>(start, step, alphas, z);
+        global::Pathwise.CompilerServices.Kernels.PathKernel.Interpolate<float>(start, step, alphas, z);
         global::System.Span<float> y = workspace.Activations(s_conv1, count);
-        global::Pathwise.Kernels.ActivationKernel.ReLU<float>(z, y);
+        global::Pathwise.CompilerServices.Kernels.ActivationKernel.ReLU<float>(z, y);
         ForwardFrom(s_conv1, workspace, count);
     }
 
@@ -198,7 +198,7 @@ partial class FashionCnn : global::Pathwise.INetwork<float>
     {
         int count = pointWeights.Length;
         workspace.Check(Description, count);
-        global::Pathwise.Guard.Length<float>(destination, InputLength, "destination");
+        global::Pathwise.CompilerServices.Guard.Length<float>(destination, InputLength, "destination");
         global::System.Span<float> gradient = workspace.PathInputGradient;
         BackwardLogits(workspace, count);
         BackwardHidden(workspace, count);
@@ -208,12 +208,12 @@ partial class FashionCnn : global::Pathwise.INetwork<float>
         BackwardPool1(workspace, count);
         global::System.Span<float> dz = workspace.PreActivationGradients(s_conv1, count);
         global::System.Span<float> dy = workspace.Gradients(s_conv1, count);
-        global::Pathwise.Kernels.ActivationKernel.ReLUBackward<float>(workspace.PreActivations(s_conv1, count), dy, dz);
+        global::Pathwise.CompilerServices.Kernels.ActivationKernel.ReLUBackward<float>(workspace.PreActivations(s_conv1, count), dy, dz);
 
         // Sum over points before the transposed product: sum_k w_k W^T dz_k = W^T (sum_k w_k dz_k).
         global::System.Span<float> weighted = workspace.PathStep(s_conv1);
-        global::Pathwise.Kernels.PathKernel.WeightedRowSum<float>(dz, pointWeights, weighted);
-        global::Pathwise.Kernels.Conv2DKernel.BackwardInput<float>(weighted, _conv1Weight, gradient, 1, s_conv1Shape);
+        global::Pathwise.CompilerServices.Kernels.PathKernel.WeightedRowSum<float>(dz, pointWeights, weighted);
+        global::Pathwise.CompilerServices.Kernels.Conv2DKernel.BackwardInput<float>(weighted, _conv1Weight, gradient, 1, s_conv1Shape);
         global::System.Numerics.Tensors.TensorPrimitives.Add<float>(destination, gradient, destination);
     }
 
@@ -235,16 +235,16 @@ partial class FashionCnn : global::Pathwise.INetwork<float>
     public void TangentPath(global::System.ReadOnlySpan<float> direction, global::Pathwise.Workspace<float> workspace, int count)
     {
         workspace.Check(Description, count);
-        global::Pathwise.Guard.Length(direction, InputLength, "direction");
-        global::Pathwise.Kernels.PathKernel.Broadcast<float>(direction, workspace.Tangents(s_pixels, count));
+        global::Pathwise.CompilerServices.Guard.Length(direction, InputLength, "direction");
+        global::Pathwise.CompilerServices.Kernels.PathKernel.Broadcast<float>(direction, workspace.Tangents(s_pixels, count));
 
         // Conv1 is linear in its input's tangent and every point moves along the same direction: W v once, for all points.
         global::System.Span<float> step = workspace.PathStep(s_conv1);
-        global::Pathwise.Kernels.Conv2DKernel.Forward<float>(direction, _conv1Weight, default, step, 1, s_conv1Shape);
+        global::Pathwise.CompilerServices.Kernels.Conv2DKernel.Forward<float>(direction, _conv1Weight, default, step, 1, s_conv1Shape);
         global::System.Span<float> tz = workspace.PreActivationTangents(s_conv1, count);
-        global::Pathwise.Kernels.PathKernel.Broadcast<float>(step, tz);
+        global::Pathwise.CompilerServices.Kernels.PathKernel.Broadcast<float>(step, tz);
         global::System.Span<float> ty = workspace.Tangents(s_conv1, count);
-        global::Pathwise.Kernels.ActivationKernel.ReLUTangent<float>(workspace.PreActivations(s_conv1, count), workspace.Activations(s_conv1, count), tz, ty);
+        global::Pathwise.CompilerServices.Kernels.ActivationKernel.ReLUTangent<float>(workspace.PreActivations(s_conv1, count), workspace.Activations(s_conv1, count), tz, ty);
         TangentFrom(s_conv1, workspace, count);
     }
 
@@ -253,18 +253,18 @@ partial class FashionCnn : global::Pathwise.INetwork<float>
     {
         global::System.Span<float> x = workspace.Activations(s_pixels, count); // [count, 784]
         global::System.Span<float> z = workspace.PreActivations(s_conv1, count); // [count, 6272]
-        global::Pathwise.Kernels.Conv2DKernel.Forward<float>(x, _conv1Weight, _conv1Bias, z, count, s_conv1Shape);
+        global::Pathwise.CompilerServices.Kernels.Conv2DKernel.Forward<float>(x, _conv1Weight, _conv1Bias, z, count, s_conv1Shape);
         global::System.Span<float> y = workspace.Activations(s_conv1, count);
-        global::Pathwise.Kernels.ActivationKernel.ReLU<float>(z, y);
+        global::Pathwise.CompilerServices.Kernels.ActivationKernel.ReLU<float>(z, y);
     }
 
     private void BackwardConv1(global::Pathwise.Workspace<float> workspace, int count)
     {
         global::System.Span<float> dz = workspace.PreActivationGradients(s_conv1, count); // [count, 6272]
         global::System.Span<float> dy = workspace.Gradients(s_conv1, count);
-        global::Pathwise.Kernels.ActivationKernel.ReLUBackward<float>(workspace.PreActivations(s_conv1, count), dy, dz);
+        global::Pathwise.CompilerServices.Kernels.ActivationKernel.ReLUBackward<float>(workspace.PreActivations(s_conv1, count), dy, dz);
         global::System.Span<float> dx = workspace.Gradients(s_pixels, count); // [count, 784]
-        global::Pathwise.Kernels.Conv2DKernel.BackwardInput<float>(dz, _conv1Weight, dx, count, s_conv1Shape);
+        global::Pathwise.CompilerServices.Kernels.Conv2DKernel.BackwardInput<float>(dz, _conv1Weight, dx, count, s_conv1Shape);
     }
 
     private void TangentConv1(global::Pathwise.Workspace<float> workspace, int count)
@@ -272,9 +272,9 @@ partial class FashionCnn : global::Pathwise.INetwork<float>
         global::System.Span<float> tx = workspace.Tangents(s_pixels, count); // [count, 784]
         global::System.Span<float> tz = workspace.PreActivationTangents(s_conv1, count); // [count, 6272]
         // The tangent of an affine map is its linear part: no bias.
-        global::Pathwise.Kernels.Conv2DKernel.Forward<float>(tx, _conv1Weight, default, tz, count, s_conv1Shape);
+        global::Pathwise.CompilerServices.Kernels.Conv2DKernel.Forward<float>(tx, _conv1Weight, default, tz, count, s_conv1Shape);
         global::System.Span<float> ty = workspace.Tangents(s_conv1, count);
-        global::Pathwise.Kernels.ActivationKernel.ReLUTangent<float>(workspace.PreActivations(s_conv1, count), workspace.Activations(s_conv1, count), tz, ty);
+        global::Pathwise.CompilerServices.Kernels.ActivationKernel.ReLUTangent<float>(workspace.PreActivations(s_conv1, count), workspace.Activations(s_conv1, count), tz, ty);
     }
 
     // Pool1: max pool 2x2, stride 2, [8, 28, 28] → [8, 14, 14].
@@ -282,21 +282,21 @@ partial class FashionCnn : global::Pathwise.INetwork<float>
     {
         global::System.Span<float> x = workspace.Activations(s_conv1, count); // [count, 6272]
         global::System.Span<float> z = workspace.PreActivations(s_pool1, count); // [count, 1568]
-        global::Pathwise.Kernels.Pool2DKernel.MaxForward<float>(x, z, count, s_pool1Shape);
+        global::Pathwise.CompilerServices.Kernels.Pool2DKernel.MaxForward<float>(x, z, count, s_pool1Shape);
     }
 
     private void BackwardPool1(global::Pathwise.Workspace<float> workspace, int count)
     {
         global::System.Span<float> dz = workspace.PreActivationGradients(s_pool1, count); // [count, 1568]
         global::System.Span<float> dx = workspace.Gradients(s_conv1, count); // [count, 6272]
-        global::Pathwise.Kernels.Pool2DKernel.MaxBackward<float>(workspace.Activations(s_conv1, count), dz, dx, count, s_pool1Shape);
+        global::Pathwise.CompilerServices.Kernels.Pool2DKernel.MaxBackward<float>(workspace.Activations(s_conv1, count), dz, dx, count, s_pool1Shape);
     }
 
     private void TangentPool1(global::Pathwise.Workspace<float> workspace, int count)
     {
         global::System.Span<float> tx = workspace.Tangents(s_conv1, count); // [count, 6272]
         global::System.Span<float> tz = workspace.PreActivationTangents(s_pool1, count); // [count, 1568]
-        global::Pathwise.Kernels.Pool2DKernel.MaxTangent<float>(workspace.Activations(s_conv1, count), tx, tz, count, s_pool1Shape);
+        global::Pathwise.CompilerServices.Kernels.Pool2DKernel.MaxTangent<float>(workspace.Activations(s_conv1, count), tx, tz, count, s_pool1Shape);
     }
 
     // Conv2: conv 3x3, 16 channels, padding 1, stride 1, then ReLU, [8, 14, 14] → [16, 14, 14].
@@ -304,18 +304,18 @@ partial class FashionCnn : global::Pathwise.INetwork<float>
     {
         global::System.Span<float> x = workspace.Activations(s_pool1, count); // [count, 1568]
         global::System.Span<float> z = workspace.PreActivations(s_conv2, count); // [count, 3136]
-        global::Pathwise.Kernels.Conv2DKernel.Forward<float>(x, _conv2Weight, _conv2Bias, z, count, s_conv2Shape);
+        global::Pathwise.CompilerServices.Kernels.Conv2DKernel.Forward<float>(x, _conv2Weight, _conv2Bias, z, count, s_conv2Shape);
         global::System.Span<float> y = workspace.Activations(s_conv2, count);
-        global::Pathwise.Kernels.ActivationKernel.ReLU<float>(z, y);
+        global::Pathwise.CompilerServices.Kernels.ActivationKernel.ReLU<float>(z, y);
     }
 
     private void BackwardConv2(global::Pathwise.Workspace<float> workspace, int count)
     {
         global::System.Span<float> dz = workspace.PreActivationGradients(s_conv2, count); // [count, 3136]
         global::System.Span<float> dy = workspace.Gradients(s_conv2, count);
-        global::Pathwise.Kernels.ActivationKernel.ReLUBackward<float>(workspace.PreActivations(s_conv2, count), dy, dz);
+        global::Pathwise.CompilerServices.Kernels.ActivationKernel.ReLUBackward<float>(workspace.PreActivations(s_conv2, count), dy, dz);
         global::System.Span<float> dx = workspace.Gradients(s_pool1, count); // [count, 1568]
-        global::Pathwise.Kernels.Conv2DKernel.BackwardInput<float>(dz, _conv2Weight, dx, count, s_conv2Shape);
+        global::Pathwise.CompilerServices.Kernels.Conv2DKernel.BackwardInput<float>(dz, _conv2Weight, dx, count, s_conv2Shape);
     }
 
     private void TangentConv2(global::Pathwise.Workspace<float> workspace, int count)
@@ -323,9 +323,9 @@ partial class FashionCnn : global::Pathwise.INetwork<float>
         global::System.Span<float> tx = workspace.Tangents(s_pool1, count); // [count, 1568]
         global::System.Span<float> tz = workspace.PreActivationTangents(s_conv2, count); // [count, 3136]
         // The tangent of an affine map is its linear part: no bias.
-        global::Pathwise.Kernels.Conv2DKernel.Forward<float>(tx, _conv2Weight, default, tz, count, s_conv2Shape);
+        global::Pathwise.CompilerServices.Kernels.Conv2DKernel.Forward<float>(tx, _conv2Weight, default, tz, count, s_conv2Shape);
         global::System.Span<float> ty = workspace.Tangents(s_conv2, count);
-        global::Pathwise.Kernels.ActivationKernel.ReLUTangent<float>(workspace.PreActivations(s_conv2, count), workspace.Activations(s_conv2, count), tz, ty);
+        global::Pathwise.CompilerServices.Kernels.ActivationKernel.ReLUTangent<float>(workspace.PreActivations(s_conv2, count), workspace.Activations(s_conv2, count), tz, ty);
     }
 
     // Pool2: max pool 2x2, stride 2, [16, 14, 14] → [16, 7, 7].
@@ -333,21 +333,21 @@ partial class FashionCnn : global::Pathwise.INetwork<float>
     {
         global::System.Span<float> x = workspace.Activations(s_conv2, count); // [count, 3136]
         global::System.Span<float> z = workspace.PreActivations(s_pool2, count); // [count, 784]
-        global::Pathwise.Kernels.Pool2DKernel.MaxForward<float>(x, z, count, s_pool2Shape);
+        global::Pathwise.CompilerServices.Kernels.Pool2DKernel.MaxForward<float>(x, z, count, s_pool2Shape);
     }
 
     private void BackwardPool2(global::Pathwise.Workspace<float> workspace, int count)
     {
         global::System.Span<float> dz = workspace.PreActivationGradients(s_pool2, count); // [count, 784]
         global::System.Span<float> dx = workspace.Gradients(s_conv2, count); // [count, 3136]
-        global::Pathwise.Kernels.Pool2DKernel.MaxBackward<float>(workspace.Activations(s_conv2, count), dz, dx, count, s_pool2Shape);
+        global::Pathwise.CompilerServices.Kernels.Pool2DKernel.MaxBackward<float>(workspace.Activations(s_conv2, count), dz, dx, count, s_pool2Shape);
     }
 
     private void TangentPool2(global::Pathwise.Workspace<float> workspace, int count)
     {
         global::System.Span<float> tx = workspace.Tangents(s_conv2, count); // [count, 3136]
         global::System.Span<float> tz = workspace.PreActivationTangents(s_pool2, count); // [count, 784]
-        global::Pathwise.Kernels.Pool2DKernel.MaxTangent<float>(workspace.Activations(s_conv2, count), tx, tz, count, s_pool2Shape);
+        global::Pathwise.CompilerServices.Kernels.Pool2DKernel.MaxTangent<float>(workspace.Activations(s_conv2, count), tx, tz, count, s_pool2Shape);
     }
 
     // Flat: flatten, [16, 7, 7] → [784].
@@ -371,18 +371,18 @@ partial class FashionCnn : global::Pathwise.INetwork<float>
     {
         global::System.Span<float> x = workspace.Activations(s_flat, count); // [count, 784]
         global::System.Span<float> z = workspace.PreActivations(s_hidden, count); // [count, 64]
-        global::Pathwise.Kernels.DenseKernel.Forward<float>(x, _hiddenWeight, _hiddenBias, z, count, 784, 64);
+        global::Pathwise.CompilerServices.Kernels.DenseKernel.Forward<float>(x, _hiddenWeight, _hiddenBias, z, count, 784, 64);
         global::System.Span<float> y = workspace.Activations(s_hidden, count);
-        global::Pathwise.Kernels.ActivationKernel.ReLU<float>(z, y);
+        global::Pathwise.CompilerServices.Kernels.ActivationKernel.ReLU<float>(z, y);
     }
 
     private void BackwardHidden(global::Pathwise.Workspace<float> workspace, int count)
     {
         global::System.Span<float> dz = workspace.PreActivationGradients(s_hidden, count); // [count, 64]
         global::System.Span<float> dy = workspace.Gradients(s_hidden, count);
-        global::Pathwise.Kernels.ActivationKernel.ReLUBackward<float>(workspace.PreActivations(s_hidden, count), dy, dz);
+        global::Pathwise.CompilerServices.Kernels.ActivationKernel.ReLUBackward<float>(workspace.PreActivations(s_hidden, count), dy, dz);
         global::System.Span<float> dx = workspace.Gradients(s_flat, count); // [count, 784]
-        global::Pathwise.Kernels.DenseKernel.BackwardInput<float>(dz, _hiddenWeight, dx, count, 784, 64);
+        global::Pathwise.CompilerServices.Kernels.DenseKernel.BackwardInput<float>(dz, _hiddenWeight, dx, count, 784, 64);
     }
 
     private void TangentHidden(global::Pathwise.Workspace<float> workspace, int count)
@@ -390,9 +390,9 @@ partial class FashionCnn : global::Pathwise.INetwork<float>
         global::System.Span<float> tx = workspace.Tangents(s_flat, count); // [count, 784]
         global::System.Span<float> tz = workspace.PreActivationTangents(s_hidden, count); // [count, 64]
         // The tangent of an affine map is its linear part: no bias.
-        global::Pathwise.Kernels.DenseKernel.Forward<float>(tx, _hiddenWeight, default, tz, count, 784, 64);
+        global::Pathwise.CompilerServices.Kernels.DenseKernel.Forward<float>(tx, _hiddenWeight, default, tz, count, 784, 64);
         global::System.Span<float> ty = workspace.Tangents(s_hidden, count);
-        global::Pathwise.Kernels.ActivationKernel.ReLUTangent<float>(workspace.PreActivations(s_hidden, count), workspace.Activations(s_hidden, count), tz, ty);
+        global::Pathwise.CompilerServices.Kernels.ActivationKernel.ReLUTangent<float>(workspace.PreActivations(s_hidden, count), workspace.Activations(s_hidden, count), tz, ty);
     }
 
     // Logits: dense 64 → 10, [64] → [10].
@@ -400,14 +400,14 @@ partial class FashionCnn : global::Pathwise.INetwork<float>
     {
         global::System.Span<float> x = workspace.Activations(s_hidden, count); // [count, 64]
         global::System.Span<float> z = workspace.PreActivations(s_logits, count); // [count, 10]
-        global::Pathwise.Kernels.DenseKernel.Forward<float>(x, _logitsWeight, _logitsBias, z, count, 64, 10);
+        global::Pathwise.CompilerServices.Kernels.DenseKernel.Forward<float>(x, _logitsWeight, _logitsBias, z, count, 64, 10);
     }
 
     private void BackwardLogits(global::Pathwise.Workspace<float> workspace, int count)
     {
         global::System.Span<float> dz = workspace.PreActivationGradients(s_logits, count); // [count, 10]
         global::System.Span<float> dx = workspace.Gradients(s_hidden, count); // [count, 64]
-        global::Pathwise.Kernels.DenseKernel.BackwardInput<float>(dz, _logitsWeight, dx, count, 64, 10);
+        global::Pathwise.CompilerServices.Kernels.DenseKernel.BackwardInput<float>(dz, _logitsWeight, dx, count, 64, 10);
     }
 
     private void TangentLogits(global::Pathwise.Workspace<float> workspace, int count)
@@ -415,7 +415,7 @@ partial class FashionCnn : global::Pathwise.INetwork<float>
         global::System.Span<float> tx = workspace.Tangents(s_hidden, count); // [count, 64]
         global::System.Span<float> tz = workspace.PreActivationTangents(s_logits, count); // [count, 10]
         // The tangent of an affine map is its linear part: no bias.
-        global::Pathwise.Kernels.DenseKernel.Forward<float>(tx, _logitsWeight, default, tz, count, 64, 10);
+        global::Pathwise.CompilerServices.Kernels.DenseKernel.Forward<float>(tx, _logitsWeight, default, tz, count, 64, 10);
     }
 
 }

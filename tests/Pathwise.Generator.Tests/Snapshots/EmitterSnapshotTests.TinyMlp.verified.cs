@@ -139,19 +139,19 @@ partial class TinyMlp : global::Pathwise.INetwork<float>
     {
         int count = alphas.Length;
         workspace.Check(Description, count);
-        global::Pathwise.Guard.Length(baseline, InputLength, "baseline");
-        global::Pathwise.Guard.Length(direction, InputLength, "direction");
-        global::Pathwise.Kernels.PathKernel.Interpolate<float>(baseline, direction, alphas, workspace.Input(count));
+        global::Pathwise.CompilerServices.Guard.Length(baseline, InputLength, "baseline");
+        global::Pathwise.CompilerServices.Guard.Length(direction, InputLength, "direction");
+        global::Pathwise.CompilerServices.Kernels.PathKernel.Interpolate<float>(baseline, direction, alphas, workspace.Input(count));
 
         // Hidden is affine, so on the path z(x' + a d) = z(x') + a (W d): two products, not one per point.
         global::System.Span<float> start = workspace.PathStart(s_hidden);
         global::System.Span<float> step = workspace.PathStep(s_hidden);
-        global::Pathwise.Kernels.DenseKernel.Forward<float>(baseline, _hiddenWeight, _hiddenBias, start, 1, 8, 16);
-        global::Pathwise.Kernels.DenseKernel.Forward<float>(direction, _hiddenWeight, default, step, 1, 8, 16);
+        global::Pathwise.CompilerServices.Kernels.DenseKernel.Forward<float>(baseline, _hiddenWeight, _hiddenBias, start, 1, 8, 16);
+        global::Pathwise.CompilerServices.Kernels.DenseKernel.Forward<float>(direction, _hiddenWeight, default, step, 1, 8, 16);
         global::System.Span<float> z = workspace.PreActivations(s_hidden, count);
-        global::Pathwise.Kernels.PathKernel.Interpolate<float>(start, step, alphas, z);
+        global::Pathwise.CompilerServices.Kernels.PathKernel.Interpolate<float>(start, step, alphas, z);
         global::System.Span<float> y = workspace.Activations(s_hidden, count);
-        global::Pathwise.Kernels.ActivationKernel.ReLU<float>(z, y);
+        global::Pathwise.CompilerServices.Kernels.ActivationKernel.ReLU<float>(z, y);
         ForwardFrom(s_hidden, workspace, count);
     }
 
@@ -160,18 +160,18 @@ partial class TinyMlp : global::Pathwise.INetwork<float>
     {
         int count = pointWeights.Length;
         workspace.Check(Description, count);
-        global::Pathwise.Guard.Length<float>(destination, InputLength, "destination");
+        global::Pathwise.CompilerServices.Guard.Length<float>(destination, InputLength, "destination");
         global::System.Span<float> gradient = workspace.PathInputGradient;
         BackwardLogits(workspace, count);
         BackwardHidden2(workspace, count);
         global::System.Span<float> dz = workspace.PreActivationGradients(s_hidden, count);
         global::System.Span<float> dy = workspace.Gradients(s_hidden, count);
-        global::Pathwise.Kernels.ActivationKernel.ReLUBackward<float>(workspace.PreActivations(s_hidden, count), dy, dz);
+        global::Pathwise.CompilerServices.Kernels.ActivationKernel.ReLUBackward<float>(workspace.PreActivations(s_hidden, count), dy, dz);
 
         // Sum over points before the transposed product: sum_k w_k W^T dz_k = W^T (sum_k w_k dz_k).
         global::System.Span<float> weighted = workspace.PathStep(s_hidden);
-        global::Pathwise.Kernels.PathKernel.WeightedRowSum<float>(dz, pointWeights, weighted);
-        global::Pathwise.Kernels.DenseKernel.BackwardInput<float>(weighted, _hiddenWeight, gradient, 1, 8, 16);
+        global::Pathwise.CompilerServices.Kernels.PathKernel.WeightedRowSum<float>(dz, pointWeights, weighted);
+        global::Pathwise.CompilerServices.Kernels.DenseKernel.BackwardInput<float>(weighted, _hiddenWeight, gradient, 1, 8, 16);
         global::System.Numerics.Tensors.TensorPrimitives.Add<float>(destination, gradient, destination);
     }
 
@@ -189,16 +189,16 @@ partial class TinyMlp : global::Pathwise.INetwork<float>
     public void TangentPath(global::System.ReadOnlySpan<float> direction, global::Pathwise.Workspace<float> workspace, int count)
     {
         workspace.Check(Description, count);
-        global::Pathwise.Guard.Length(direction, InputLength, "direction");
-        global::Pathwise.Kernels.PathKernel.Broadcast<float>(direction, workspace.Tangents(s_features, count));
+        global::Pathwise.CompilerServices.Guard.Length(direction, InputLength, "direction");
+        global::Pathwise.CompilerServices.Kernels.PathKernel.Broadcast<float>(direction, workspace.Tangents(s_features, count));
 
         // Hidden is linear in its input's tangent and every point moves along the same direction: W v once, for all points.
         global::System.Span<float> step = workspace.PathStep(s_hidden);
-        global::Pathwise.Kernels.DenseKernel.Forward<float>(direction, _hiddenWeight, default, step, 1, 8, 16);
+        global::Pathwise.CompilerServices.Kernels.DenseKernel.Forward<float>(direction, _hiddenWeight, default, step, 1, 8, 16);
         global::System.Span<float> tz = workspace.PreActivationTangents(s_hidden, count);
-        global::Pathwise.Kernels.PathKernel.Broadcast<float>(step, tz);
+        global::Pathwise.CompilerServices.Kernels.PathKernel.Broadcast<float>(step, tz);
         global::System.Span<float> ty = workspace.Tangents(s_hidden, count);
-        global::Pathwise.Kernels.ActivationKernel.ReLUTangent<float>(workspace.PreActivations(s_hidden, count), workspace.Activations(s_hidden, count), tz, ty);
+        global::Pathwise.CompilerServices.Kernels.ActivationKernel.ReLUTangent<float>(workspace.PreActivations(s_hidden, count), workspace.Activations(s_hidden, count), tz, ty);
         TangentFrom(s_hidden, workspace, count);
     }
 
@@ -207,18 +207,18 @@ partial class TinyMlp : global::Pathwise.INetwork<float>
     {
         global::System.Span<float> x = workspace.Activations(s_features, count); // [count, 8]
         global::System.Span<float> z = workspace.PreActivations(s_hidden, count); // [count, 16]
-        global::Pathwise.Kernels.DenseKernel.Forward<float>(x, _hiddenWeight, _hiddenBias, z, count, 8, 16);
+        global::Pathwise.CompilerServices.Kernels.DenseKernel.Forward<float>(x, _hiddenWeight, _hiddenBias, z, count, 8, 16);
         global::System.Span<float> y = workspace.Activations(s_hidden, count);
-        global::Pathwise.Kernels.ActivationKernel.ReLU<float>(z, y);
+        global::Pathwise.CompilerServices.Kernels.ActivationKernel.ReLU<float>(z, y);
     }
 
     private void BackwardHidden(global::Pathwise.Workspace<float> workspace, int count)
     {
         global::System.Span<float> dz = workspace.PreActivationGradients(s_hidden, count); // [count, 16]
         global::System.Span<float> dy = workspace.Gradients(s_hidden, count);
-        global::Pathwise.Kernels.ActivationKernel.ReLUBackward<float>(workspace.PreActivations(s_hidden, count), dy, dz);
+        global::Pathwise.CompilerServices.Kernels.ActivationKernel.ReLUBackward<float>(workspace.PreActivations(s_hidden, count), dy, dz);
         global::System.Span<float> dx = workspace.Gradients(s_features, count); // [count, 8]
-        global::Pathwise.Kernels.DenseKernel.BackwardInput<float>(dz, _hiddenWeight, dx, count, 8, 16);
+        global::Pathwise.CompilerServices.Kernels.DenseKernel.BackwardInput<float>(dz, _hiddenWeight, dx, count, 8, 16);
     }
 
     private void TangentHidden(global::Pathwise.Workspace<float> workspace, int count)
@@ -226,9 +226,9 @@ partial class TinyMlp : global::Pathwise.INetwork<float>
         global::System.Span<float> tx = workspace.Tangents(s_features, count); // [count, 8]
         global::System.Span<float> tz = workspace.PreActivationTangents(s_hidden, count); // [count, 16]
         // The tangent of an affine map is its linear part: no bias.
-        global::Pathwise.Kernels.DenseKernel.Forward<float>(tx, _hiddenWeight, default, tz, count, 8, 16);
+        global::Pathwise.CompilerServices.Kernels.DenseKernel.Forward<float>(tx, _hiddenWeight, default, tz, count, 8, 16);
         global::System.Span<float> ty = workspace.Tangents(s_hidden, count);
-        global::Pathwise.Kernels.ActivationKernel.ReLUTangent<float>(workspace.PreActivations(s_hidden, count), workspace.Activations(s_hidden, count), tz, ty);
+        global::Pathwise.CompilerServices.Kernels.ActivationKernel.ReLUTangent<float>(workspace.PreActivations(s_hidden, count), workspace.Activations(s_hidden, count), tz, ty);
     }
 
     // Hidden2: dense 16 → 12, then Tanh, [16] → [12].
@@ -236,18 +236,18 @@ partial class TinyMlp : global::Pathwise.INetwork<float>
     {
         global::System.Span<float> x = workspace.Activations(s_hidden, count); // [count, 16]
         global::System.Span<float> z = workspace.PreActivations(s_hidden2, count); // [count, 12]
-        global::Pathwise.Kernels.DenseKernel.Forward<float>(x, _hidden2Weight, _hidden2Bias, z, count, 16, 12);
+        global::Pathwise.CompilerServices.Kernels.DenseKernel.Forward<float>(x, _hidden2Weight, _hidden2Bias, z, count, 16, 12);
         global::System.Span<float> y = workspace.Activations(s_hidden2, count);
-        global::Pathwise.Kernels.ActivationKernel.Tanh<float>(z, y);
+        global::Pathwise.CompilerServices.Kernels.ActivationKernel.Tanh<float>(z, y);
     }
 
     private void BackwardHidden2(global::Pathwise.Workspace<float> workspace, int count)
     {
         global::System.Span<float> dz = workspace.PreActivationGradients(s_hidden2, count); // [count, 12]
         global::System.Span<float> dy = workspace.Gradients(s_hidden2, count);
-        global::Pathwise.Kernels.ActivationKernel.TanhBackward<float>(workspace.Activations(s_hidden2, count), dy, dz);
+        global::Pathwise.CompilerServices.Kernels.ActivationKernel.TanhBackward<float>(workspace.Activations(s_hidden2, count), dy, dz);
         global::System.Span<float> dx = workspace.Gradients(s_hidden, count); // [count, 16]
-        global::Pathwise.Kernels.DenseKernel.BackwardInput<float>(dz, _hidden2Weight, dx, count, 16, 12);
+        global::Pathwise.CompilerServices.Kernels.DenseKernel.BackwardInput<float>(dz, _hidden2Weight, dx, count, 16, 12);
     }
 
     private void TangentHidden2(global::Pathwise.Workspace<float> workspace, int count)
@@ -255,9 +255,9 @@ partial class TinyMlp : global::Pathwise.INetwork<float>
         global::System.Span<float> tx = workspace.Tangents(s_hidden, count); // [count, 16]
         global::System.Span<float> tz = workspace.PreActivationTangents(s_hidden2, count); // [count, 12]
         // The tangent of an affine map is its linear part: no bias.
-        global::Pathwise.Kernels.DenseKernel.Forward<float>(tx, _hidden2Weight, default, tz, count, 16, 12);
+        global::Pathwise.CompilerServices.Kernels.DenseKernel.Forward<float>(tx, _hidden2Weight, default, tz, count, 16, 12);
         global::System.Span<float> ty = workspace.Tangents(s_hidden2, count);
-        global::Pathwise.Kernels.ActivationKernel.TanhTangent<float>(workspace.PreActivations(s_hidden2, count), workspace.Activations(s_hidden2, count), tz, ty);
+        global::Pathwise.CompilerServices.Kernels.ActivationKernel.TanhTangent<float>(workspace.PreActivations(s_hidden2, count), workspace.Activations(s_hidden2, count), tz, ty);
     }
 
     // Logits: dense 12 → 3, [12] → [3].
@@ -265,14 +265,14 @@ partial class TinyMlp : global::Pathwise.INetwork<float>
     {
         global::System.Span<float> x = workspace.Activations(s_hidden2, count); // [count, 12]
         global::System.Span<float> z = workspace.PreActivations(s_logits, count); // [count, 3]
-        global::Pathwise.Kernels.DenseKernel.Forward<float>(x, _logitsWeight, _logitsBias, z, count, 12, 3);
+        global::Pathwise.CompilerServices.Kernels.DenseKernel.Forward<float>(x, _logitsWeight, _logitsBias, z, count, 12, 3);
     }
 
     private void BackwardLogits(global::Pathwise.Workspace<float> workspace, int count)
     {
         global::System.Span<float> dz = workspace.PreActivationGradients(s_logits, count); // [count, 3]
         global::System.Span<float> dx = workspace.Gradients(s_hidden2, count); // [count, 12]
-        global::Pathwise.Kernels.DenseKernel.BackwardInput<float>(dz, _logitsWeight, dx, count, 12, 3);
+        global::Pathwise.CompilerServices.Kernels.DenseKernel.BackwardInput<float>(dz, _logitsWeight, dx, count, 12, 3);
     }
 
     private void TangentLogits(global::Pathwise.Workspace<float> workspace, int count)
@@ -280,7 +280,7 @@ partial class TinyMlp : global::Pathwise.INetwork<float>
         global::System.Span<float> tx = workspace.Tangents(s_hidden2, count); // [count, 12]
         global::System.Span<float> tz = workspace.PreActivationTangents(s_logits, count); // [count, 3]
         // The tangent of an affine map is its linear part: no bias.
-        global::Pathwise.Kernels.DenseKernel.Forward<float>(tx, _logitsWeight, default, tz, count, 12, 3);
+        global::Pathwise.CompilerServices.Kernels.DenseKernel.Forward<float>(tx, _logitsWeight, default, tz, count, 12, 3);
     }
 
 }

@@ -1,11 +1,13 @@
 using System;
+using System.ComponentModel;
 using System.Numerics;
 using System.Numerics.Tensors;
 
-namespace Pathwise.Kernels;
+namespace Pathwise.CompilerServices.Kernels;
 
 /// <summary>Per-channel affine map <c>y = x * scale[c] + shift[c]</c>: inference-mode BatchNorm folded by <see cref="Fold{T}"/>.</summary>
 /// <remarks>Data is <c>[count, channels, spatial]</c>, with <c>spatial = H * W</c> (1 after a dense layer).</remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static class ChannelAffineKernel
 {
     /// <summary>Forward pass: <c>y[n, c, s] = x[n, c, s] * scale[c] + shift[c]</c>. <paramref name="y"/> may be <paramref name="x"/> (in place).</summary>

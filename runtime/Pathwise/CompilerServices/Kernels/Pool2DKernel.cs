@@ -1,14 +1,16 @@
 using System;
+using System.ComponentModel;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
-namespace Pathwise.Kernels;
+namespace Pathwise.CompilerServices.Kernels;
 
 /// <summary>Max and average pooling over <c>[count, C, H, W]</c> (PyTorch <c>MaxPool2d</c>/<c>AvgPool2d</c>, floor mode, no padding).</summary>
 /// <remarks>Sources and destinations must not overlap.</remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static class Pool2DKernel
 {
     /// <summary>Max pooling: <c>y[n, c, oh, ow] = max_{kh, kw} x[n, c, oh*S + kh, ow*S + kw]</c> (a NaN in the window wins).</summary>

@@ -2,7 +2,7 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
-namespace Pathwise.Kernels;
+namespace Pathwise.CompilerServices.Kernels;
 
 /// <summary>Small SIMD helpers shared by the kernels.</summary>
 internal static class VectorMath

@@ -1,8 +1,9 @@
 using System;
+using System.ComponentModel;
 using System.Numerics;
 using System.Numerics.Tensors;
 
-namespace Pathwise.Kernels;
+namespace Pathwise.CompilerServices.Kernels;
 
 /// <summary>
 /// Activation functions, their gradients (reverse mode) and their tangents (forward mode, Jacobian-vector products).
@@ -18,6 +19,7 @@ namespace Pathwise.Kernels;
 /// <para>Elementwise tangents take both <c>z</c> and <c>a</c> so the generator can call them uniformly; the one a
 /// function does not need is not read and may be empty.</para>
 /// </remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static class ActivationKernel
 {
     private const double InvSqrt2 = 0.70710678118654752440084436210484903;

@@ -1,4 +1,6 @@
-namespace Pathwise.Kernels;
+using System.ComponentModel;
+
+namespace Pathwise.CompilerServices.Kernels;
 
 /// <summary>Geometry of a square-window 2-D pooling over <c>[C, H, W]</c> images (floor mode, no padding).</summary>
 /// <param name="Channels">Channels <c>C</c>.</param>
@@ -6,6 +8,7 @@ namespace Pathwise.Kernels;
 /// <param name="Width">Input width <c>W</c>.</param>
 /// <param name="Kernel">Window size <c>K</c> (square).</param>
 /// <param name="Stride">Stride <c>S</c> in both directions.</param>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public readonly record struct Pool2DShape(int Channels, int Height, int Width, int Kernel, int Stride)
 {
     /// <summary>Output height, <c>(H - K) / S + 1</c>.</summary>

@@ -1,10 +1,12 @@
 using System;
+using System.ComponentModel;
 using System.Diagnostics.CodeAnalysis;
 using System.Numerics;
 
-namespace Pathwise;
+namespace Pathwise.CompilerServices;
 
 /// <summary>Argument checks shared by generated networks and attribution methods.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static class Guard
 {
     /// <summary>Throws unless <paramref name="span"/> has exactly <paramref name="expected"/> elements.</summary>

@@ -1,10 +1,12 @@
 using System;
+using System.ComponentModel;
 using System.Numerics;
 using System.Numerics.Tensors;
 
-namespace Pathwise.Kernels;
+namespace Pathwise.CompilerServices.Kernels;
 
 /// <summary>Helpers for the straight integration path <c>x' + alpha_k (x - x')</c> of Integrated Gradients.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static class PathKernel
 {
     /// <summary>

@@ -1,11 +1,12 @@
 using System;
+using System.ComponentModel;
 using System.Numerics;
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
-namespace Pathwise.Kernels;
+namespace Pathwise.CompilerServices.Kernels;
 
 /// <summary>Fully connected layer kernels in PyTorch <c>nn.Linear</c> layout (weight is <c>[outputs, inputs]</c>).</summary>
 /// <remarks>
@@ -19,6 +20,7 @@ namespace Pathwise.Kernels;
 /// float), as PyTorch does.
 /// Sources and destinations must not overlap.
 /// </remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static class DenseKernel
 {
     /// <summary>Forward pass: <c>y[n, o] = bias[o] + sum_i x[n, i] * weight[o, i]</c>.</summary>

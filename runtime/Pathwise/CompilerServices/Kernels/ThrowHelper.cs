@@ -1,7 +1,7 @@
 using System;
 using System.Diagnostics.CodeAnalysis;
 
-namespace Pathwise.Kernels;
+namespace Pathwise.CompilerServices.Kernels;
 
 /// <summary>The single place where kernels raise argument errors, keeping throw sites out of hot loops.</summary>
 internal static class ThrowHelper

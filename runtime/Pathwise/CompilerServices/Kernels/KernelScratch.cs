@@ -2,7 +2,7 @@ using System;
 using System.Numerics;
 using System.Threading;
 
-namespace Pathwise.Kernels;
+namespace Pathwise.CompilerServices.Kernels;
 
 /// <summary>
 /// Scratch arrays per element type for kernels that pad or pack their operands: one shared slot plus one slot per

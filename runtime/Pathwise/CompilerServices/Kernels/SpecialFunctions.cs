@@ -1,8 +1,10 @@
 using System;
+using System.ComponentModel;
 
-namespace Pathwise.Kernels;
+namespace Pathwise.CompilerServices.Kernels;
 
 /// <summary>Special functions that .NET does not provide, accurate to a few units in the last place of a double.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static class SpecialFunctions
 {
     private const double TwoOverSqrtPi = 1.1283791670955125738961589031215452;

@@ -1,10 +1,11 @@
 using System;
+using System.ComponentModel;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
-namespace Pathwise.Kernels;
+namespace Pathwise.CompilerServices.Kernels;
 
 /// <summary>2-D convolution kernels (PyTorch <c>Conv2d</c>: cross-correlation, zero padding, weight <c>[O, C, K, K]</c>).</summary>
 /// <remarks>
@@ -16,6 +17,7 @@ namespace Pathwise.Kernels;
 /// whose innermost step is an axpy over a contiguous output row (stride 1) or a strided gather (stride &gt; 1);
 /// out-of-image taps are skipped, which is zero padding. Sources and destinations must not overlap.
 /// </remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static class Conv2DKernel
 {
     /// <summary>

@@ -4,7 +4,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
-namespace Pathwise.Kernels;
+namespace Pathwise.CompilerServices.Kernels;
 
 /// <summary>An elementwise operator of one argument, in scalar and <see cref="Vector256{T}"/> form.</summary>
 internal interface IUnaryOperator<T>

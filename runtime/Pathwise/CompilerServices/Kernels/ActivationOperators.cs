@@ -1,7 +1,7 @@
 using System.Numerics;
 using System.Runtime.Intrinsics;
 
-namespace Pathwise.Kernels;
+namespace Pathwise.CompilerServices.Kernels;
 
 // Operator structs for ElementwiseDriver; each states its scalar formula. Comparisons are false for NaN,
 // so NaN inputs select the "not positive" branch, and NaN gradients propagate through multiplications.

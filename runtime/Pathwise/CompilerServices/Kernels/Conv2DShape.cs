@@ -1,4 +1,6 @@
-namespace Pathwise.Kernels;
+using System.ComponentModel;
+
+namespace Pathwise.CompilerServices.Kernels;
 
 /// <summary>Geometry of a square-kernel 2-D convolution over <c>[C, H, W]</c> images with zero padding.</summary>
 /// <param name="InChannels">Input channels <c>C</c>.</param>
@@ -8,6 +10,7 @@ namespace Pathwise.Kernels;
 /// <param name="Kernel">Kernel size <c>K</c> (square).</param>
 /// <param name="Padding">Zero padding <c>P</c> on every side.</param>
 /// <param name="Stride">Stride <c>S</c> in both directions.</param>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public readonly record struct Conv2DShape(int InChannels, int Height, int Width, int OutChannels, int Kernel, int Padding, int Stride)
 {
     /// <summary>Output height, <c>(H + 2P - K) / S + 1</c>.</summary>
