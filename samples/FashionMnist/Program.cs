@@ -157,7 +157,7 @@ static void Run(string dataDirectory, string? weightsPath, string outputDirector
         Console.WriteLine($"=== Test image {index}: {classes[test.Labels[index]]}, predicted {classes[target]} (p = {Softmax(logits)[target]:0.000})");
 
         Attribution<float> attribution = ig.Attribute(image, target);
-        LayerAttribution<float> conductance = model.Conductance(model.Hidden, image, target, layerOptions);
+        LayerAttribution<float> conductance = model.LayerConductance(model.Hidden, image, target, layerOptions);
         int[] top = TopByMagnitude(conductance.Values, 5);
         NeuronAttribution<float> flow = model.NeuronConductance(model.Hidden, image, target, [top[0]], layerOptions);
         Heatmap.PrintSideBySide(

@@ -31,11 +31,16 @@ public sealed class AttributeTargetsTests
             attributions.AsSpan().Fill(double.NaN);
             var deltas = new ConvergenceDelta[targets.Length];
             ig.AttributeTargets(input, targets, attributions, deltas);
+            Attribution<double>[] results = ig.AttributeTargets(input, targets);
+            Assert.Equal(targets.Length, results.Length);
             for (int t = 0; t < targets.Length; t++)
             {
                 Attribution<double> single = ig.Attribute(input, targets[t]);
                 string what = $"{info.Name} {rule} target {targets[t]}";
                 AssertClose(attributions.AsSpan(t * length, length), single.Values, 1e-12, what);
+                AssertClose(results[t].Values, single.Values, 1e-12, what + " (one-call form)");
+                Assert.Equal(deltas[t].Absolute, results[t].Delta.Absolute, 12);
+                Assert.Equal(single.Points, results[t].Points);
                 Assert.Equal(single.Delta.OutputAtInput, deltas[t].OutputAtInput, 12);
                 Assert.Equal(single.Delta.OutputAtBaseline, deltas[t].OutputAtBaseline, 12);
                 Assert.Equal(single.Delta.Absolute, deltas[t].Absolute, 12);

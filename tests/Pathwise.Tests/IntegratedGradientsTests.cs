@@ -165,9 +165,13 @@ public sealed class IntegratedGradientsTests
         var attributions = new double[count * 10];
         var deltas = new ConvergenceDelta[count];
         ig.AttributeBatch(inputs, targets, attributions, deltas);
+        Attribution<double>[] results = ig.AttributeBatch(inputs.AsSpan(), targets);
+        Assert.Equal(count, results.Length);
         for (int m = 0; m < count; m++)
         {
             Attribution<double> single = ig.Attribute(inputs.AsSpan(m * 10, 10), targets[m]);
+            LayerMethodFixtures.AssertClose(results[m].Values, single.Values, 1e-12, $"one-call batch input {m}");
+            Assert.Equal(single.Delta.Absolute, results[m].Delta.Absolute, 12);
             LayerMethodFixtures.AssertClose(attributions.AsSpan(m * 10, 10), single.Values, 1e-12, $"batch input {m}");
             Assert.Equal(single.Delta.OutputAtInput, deltas[m].OutputAtInput, 12);
             Assert.Equal(single.Delta.OutputAtBaseline, deltas[m].OutputAtBaseline, 12);

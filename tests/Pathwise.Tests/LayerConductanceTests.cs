@@ -59,7 +59,7 @@ public sealed class LayerConductanceTests
         (double[] input, double[] baseline) = InputAndBaseline(network.Info, 111);
         QuadratureNodes nodes = QuadratureNodes.Create(QuadratureRule.GaussLegendre, 3);
         var options = new LayerAttributionOptions { Rule = QuadratureRule.GaussLegendre, Steps = 3, Baseline = Baseline.Of<double>(baseline) };
-        LayerAttribution<double> actual = network.Conductance(network.Hidden, input, 7, options);
+        LayerAttribution<double> actual = network.LayerConductance(network.Hidden, input, 7, options);
         double[] expected = new PathReference(network, input, baseline).Conductance(network.Hidden, PathReference.OneHot(10, 7), nodes);
         AssertClose(actual.Values, expected, 1e-9, "FashionCnn64.Hidden");
     }
@@ -80,7 +80,7 @@ public sealed class LayerConductanceTests
             foreach (int steps in new[] { 2, 4, 8, 16 })
             {
                 var options = new LayerAttributionOptions { Rule = rule, Steps = steps, Baseline = Baseline.Of<double>(baseline) };
-                LayerAttribution<double> result = network.Conductance(layer, input, 1, options);
+                LayerAttribution<double> result = network.LayerConductance(layer, input, 1, options);
                 ConvergenceDelta delta = result.Delta!.Value;
                 Assert.True(delta.Relative < previous, $"{layer.Name} {rule}: delta {delta.Relative:E2} at {steps} steps is not below {previous:E2}");
                 previous = delta.Relative;
@@ -100,7 +100,7 @@ public sealed class LayerConductanceTests
                 var options = new LayerAttributionOptions { Rule = QuadratureRule.GaussLegendre, Steps = 32, Baseline = Baseline.Of<double>(baseline), AttributeToLayerInput = toInput };
                 for (int target = 0; target < 3; target++)
                 {
-                    LayerAttribution<double> result = network.Conductance(layer, input, target, options);
+                    LayerAttribution<double> result = network.LayerConductance(layer, input, target, options);
                     double[] outputWeights = PathReference.OneHot(3, target);
                     double change = NetworkHarness.Scalar(network, input, outputWeights) - NetworkHarness.Scalar(network, baseline, outputWeights);
                     double relative = Math.Abs(result.Sum() - change) / Math.Abs(change);
@@ -219,7 +219,7 @@ public sealed class LayerConductanceTests
             foreach (int steps in new[] { 2, 3, 5 })
             {
                 var options = new LayerAttributionOptions { Rule = rule, Steps = steps, Baseline = Baseline.Of<double>(baseline) };
-                LayerAttribution<double> conductance = network.Conductance(layer, input, 1, options);
+                LayerAttribution<double> conductance = network.LayerConductance(layer, input, 1, options);
                 LayerAttribution<double> influence = network.InternalInfluence(layer, input, 1, options);
                 var expected = new double[layer.Size];
                 for (int j = 0; j < expected.Length; j++)
@@ -240,7 +240,7 @@ public sealed class LayerConductanceTests
         var network = Randomized(new Linear(), 170);
         (double[] input, double[] baseline) = InputAndBaseline(network.Info, 171);
         var options = new LayerAttributionOptions { Rule = QuadratureRule.GaussLegendre, Steps = 5, Baseline = Baseline.Of<double>(baseline) };
-        LayerAttribution<double> result = network.Conductance(network.Y, input, 2, options);
+        LayerAttribution<double> result = network.LayerConductance(network.Y, input, 2, options);
         double[] outputWeights = PathReference.OneHot(3, 2);
         double change = NetworkHarness.Scalar(network, input, outputWeights) - NetworkHarness.Scalar(network, baseline, outputWeights);
 

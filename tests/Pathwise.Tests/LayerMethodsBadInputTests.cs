@@ -32,7 +32,7 @@ public sealed class LayerMethodsBadInputTests
         Assert.Contains("[0, 16)", list.Message);
         Assert.Equal("neurons", list.ParamName);
         Assert.Throws<ArgumentOutOfRangeException>(() => conductance.Attribute(input, 0, [-1]));
-        Assert.Throws<ArgumentOutOfRangeException>(() => network.NeuronIntegratedGradients(network.Out, 3, input));
+        Assert.Throws<ArgumentOutOfRangeException>(() => network.NeuronIntegratedGradients(network.Out, input, 3));
     }
 
     [Fact]
@@ -40,12 +40,12 @@ public sealed class LayerMethodsBadInputTests
     {
         var network = Randomized(new TanhMlp(), 910);
         var input = new double[8];
-        Assert.Contains("[0, 3)", Assert.Throws<ArgumentOutOfRangeException>(() => network.Conductance(network.H1, input, 3)).Message);
+        Assert.Contains("[0, 3)", Assert.Throws<ArgumentOutOfRangeException>(() => network.LayerConductance(network.H1, input, 3)).Message);
         Assert.Contains("[0, 3)", Assert.Throws<ArgumentOutOfRangeException>(() => network.InternalInfluence(network.H1, input, -1)).Message);
         Assert.Contains("[0, 3)", Assert.Throws<ArgumentOutOfRangeException>(() => network.NeuronConductance(network.H1, input, 3, [0])).Message);
         Assert.Contains("[0, 3)", Assert.Throws<ArgumentOutOfRangeException>(() => network.RegionToNeuron(network.H1, input, 3, new bool[8])).Message);
-        Assert.Contains("length 8", Assert.Throws<ArgumentException>(() => network.Conductance(network.H1, new double[5], 0)).Message);
-        Assert.Contains("length 8", Assert.Throws<ArgumentException>(() => network.NeuronIntegratedGradients(network.H1, 0, new double[9])).Message);
+        Assert.Contains("length 8", Assert.Throws<ArgumentException>(() => network.LayerConductance(network.H1, new double[5], 0)).Message);
+        Assert.Contains("length 8", Assert.Throws<ArgumentException>(() => network.NeuronIntegratedGradients(network.H1, new double[9], 0)).Message);
         Assert.Contains("length 3", Assert.Throws<ArgumentException>(() => new LayerConductance<double>(network, network.H1).Attribute(input, new double[2])).Message);
         var nan = new double[8];
         nan[2] = double.NaN;
@@ -109,7 +109,7 @@ public sealed class LayerMethodsBadInputTests
 
         // The input layer itself is a valid layer: its conductance is Integrated Gradients.
         double[] input = NetworkHarness.RandomVector(new Random(941), 8, 2);
-        LayerAttribution<double> conductance = network.Conductance(network.X, input, 1);
+        LayerAttribution<double> conductance = network.LayerConductance(network.X, input, 1);
         AssertClose(conductance.Values, network.IntegratedGradients(input, 1).Values, 1e-12, "input layer conductance vs IG");
     }
 

@@ -134,7 +134,7 @@ public sealed class RegionToNeuronTests
             {
                 Layer layer = info.Layers[index];
                 LayerAttribution<double> region = network.RegionToNeuron(layer, input, 0, full, options);
-                LayerAttribution<double> conductance = network.Conductance(layer, input, 0, options);
+                LayerAttribution<double> conductance = network.LayerConductance(layer, input, 0, options);
                 AssertClose(region.Values, conductance.Values, 1e-12, $"{info.Name}.{layer.Name} {rule}");
                 Assert.All(network.RegionToNeuron(layer, input, 0, new bool[info.InputLength], options).Values, value => Assert.Equal(0.0, value));
             }

@@ -17,7 +17,7 @@ public static class AttributionExtensions
         new IntegratedGradients<T>(network, options).Attribute(input, target, cancellationToken);
 
     /// <summary>Total conductance (layer Integrated Gradients) of every neuron of <paramref name="layer"/>.</summary>
-    public static LayerAttribution<T> Conductance<T>(this INetwork<T> network, Layer layer, ReadOnlySpan<T> input, int target, LayerAttributionOptions? options = null, CancellationToken cancellationToken = default)
+    public static LayerAttribution<T> LayerConductance<T>(this INetwork<T> network, Layer layer, ReadOnlySpan<T> input, int target, LayerAttributionOptions? options = null, CancellationToken cancellationToken = default)
         where T : unmanaged, IFloatingPointIeee754<T> =>
         new LayerConductance<T>(network, layer, options).Attribute(input, target, cancellationToken);
 
@@ -35,7 +35,7 @@ public static class AttributionExtensions
         new InternalInfluence<T>(network, layer, options).Attribute(input, target, cancellationToken);
 
     /// <summary>Integrated Gradients of neuron <paramref name="neuron"/> of <paramref name="layer"/>.</summary>
-    public static Attribution<T> NeuronIntegratedGradients<T>(this INetwork<T> network, Layer layer, int neuron, ReadOnlySpan<T> input, LayerAttributionOptions? options = null, CancellationToken cancellationToken = default)
+    public static Attribution<T> NeuronIntegratedGradients<T>(this INetwork<T> network, Layer layer, ReadOnlySpan<T> input, int neuron, LayerAttributionOptions? options = null, CancellationToken cancellationToken = default)
         where T : unmanaged, IFloatingPointIeee754<T> =>
         new NeuronIntegratedGradients<T>(network, layer, options).Attribute(input, neuron, cancellationToken);
 

@@ -14,7 +14,7 @@ namespace Pathwise;
 /// <remarks>
 /// An instance is safe to call from many threads at once: each call rents its workspace from a pool the instance
 /// owns, so once the pool holds one workspace per concurrent call, the span-out overloads allocate nothing (the
-/// overloads that return an <see cref="Attribution{T}"/> allocate only the result). <see cref="AttributeBatch"/>
+/// overloads that return an <see cref="Attribution{T}"/> allocate only the result). <c>AttributeBatch</c>
 /// runs inputs in parallel on workspaces from the same pool.
 /// </remarks>
 public sealed class IntegratedGradients<T> where T : unmanaged, IFloatingPointIeee754<T>
@@ -86,6 +86,19 @@ public sealed class IntegratedGradients<T> where T : unmanaged, IFloatingPointIe
     }
 
     /// <summary>
+    /// Attributes several outputs of one input at once (see the span form): one new result per target, in the
+    /// order of <paramref name="targets"/>.
+    /// </summary>
+    public Attribution<T>[] AttributeTargets(ReadOnlySpan<T> input, ReadOnlySpan<int> targets, CancellationToken cancellationToken = default)
+    {
+        int length = _info.InputLength;
+        var values = new T[targets.Length * length];
+        var deltas = new ConvergenceDelta[targets.Length];
+        AttributeTargets(input, targets, values, deltas, cancellationToken);
+        return Results(values, deltas);
+    }
+
+    /// <summary>
     /// Attributes several outputs of one input at once: the path points are run forward once per chunk and
     /// only the backward pass is repeated per target. Writes <c>attributions[t, input length]</c> and one delta per
     /// target; allocates nothing once warm.
@@ -141,7 +154,7 @@ public sealed class IntegratedGradients<T> where T : unmanaged, IFloatingPointIe
     /// the machine's cores; writes <c>attributions[m, input length]</c> and one delta per input.
     /// <paramref name="progress"/>, when given, hears the number of inputs done after each one.
     /// </summary>
-    public void AttributeBatch(ReadOnlyMemory<T> inputs, ReadOnlyMemory<int> targets, Memory<T> attributions, Memory<ConvergenceDelta> deltas, CancellationToken cancellationToken = default, IProgress<int>? progress = null)
+    public void AttributeBatch(ReadOnlyMemory<T> inputs, ReadOnlyMemory<int> targets, Memory<T> attributions, Memory<ConvergenceDelta> deltas, IProgress<int>? progress = null, CancellationToken cancellationToken = default)
     {
         int length = _info.InputLength;
         int count = targets.Length;
@@ -173,6 +186,36 @@ public sealed class IntegratedGradients<T> where T : unmanaged, IFloatingPointIe
                 progress?.Report(Interlocked.Increment(ref done));
             }
         });
+    }
+
+    /// <summary>
+    /// Attributes many inputs, <c>inputs[m, input length]</c>, each for its own target, in parallel over the
+    /// machine's cores (see the memory form); returns one new result per input, in order.
+    /// </summary>
+    public Attribution<T>[] AttributeBatch(ReadOnlySpan<T> inputs, ReadOnlySpan<int> targets, IProgress<int>? progress = null, CancellationToken cancellationToken = default)
+    {
+        long total = (long)targets.Length * _info.InputLength;
+        if (total > Array.MaxLength)
+        {
+            throw new ArgumentOutOfRangeException(nameof(targets), targets.Length, $"{targets.Length} inputs of length {_info.InputLength} do not fit one array; attribute them in smaller batches.");
+        }
+
+        var values = new T[total];
+        var deltas = new ConvergenceDelta[targets.Length];
+        AttributeBatch(inputs.ToArray(), targets.ToArray(), values, deltas, progress, cancellationToken);
+        return Results(values, deltas);
+    }
+
+    private Attribution<T>[] Results(T[] values, ConvergenceDelta[] deltas)
+    {
+        int length = _info.InputLength;
+        var results = new Attribution<T>[deltas.Length];
+        for (int m = 0; m < results.Length; m++)
+        {
+            results[m] = new Attribution<T>(values.AsSpan(m * length, length).ToArray(), _info.Input.OutputShape, deltas[m], _steps);
+        }
+
+        return results;
     }
 
     private static ConvergenceDelta Attribute(PathIntegrator<T> path, ReadOnlySpan<T> input, int target, Span<T> attributions, CancellationToken cancellationToken)

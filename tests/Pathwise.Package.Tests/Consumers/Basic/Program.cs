@@ -11,7 +11,7 @@ File.Delete(path);
 float[] applicant = [2.4f, -0.8f, 0.6f, 1.6f, -3.0f, 1.2f, 2.2f, -0.4f];
 var ig = new IntegratedGradients<float>(model, new IntegratedGradientsOptions { Steps = 64 });
 Attribution<float> attribution = ig.Attribute(applicant, target: 0);
-LayerAttribution<float> conductance = model.Conductance(model.Hidden, applicant, target: 0);
+LayerAttribution<float> conductance = model.LayerConductance(model.Hidden, applicant, target: 0);
 
 double change = attribution.Delta.OutputAtInput - attribution.Delta.OutputAtBaseline;
 bool complete = Math.Abs(attribution.Delta.Absolute) <= 1e-3 * Math.Max(1, Math.Abs(change));
