@@ -18,10 +18,7 @@ string[] decisions = ["approve", "review", "decline"];
 float[] applicant = [2.4f, -0.8f, 0.6f, 1.6f, -3.0f, 1.2f, 2.2f, -0.4f];
 
 // 3. Predict.
-var workspace = model.CreateWorkspace(1);
-applicant.CopyTo(workspace.Input(1));
-model.ForwardFrom(model.Applicant, workspace, 1);
-ReadOnlySpan<float> scores = workspace.Output(1);
+float[] scores = model.Predict(applicant);
 int target = 0;
 for (int j = 1; j < scores.Length; j++)
 {
@@ -31,7 +28,7 @@ for (int j = 1; j < scores.Length; j++)
     }
 }
 
-Console.WriteLine($"Scores: {string.Join(", ", ScoresText(scores.ToArray()))} -> {decisions[target]}");
+Console.WriteLine($"Scores: {string.Join(", ", ScoresText(scores))} -> {decisions[target]}");
 
 // 4. Explain the decision with Integrated Gradients: 50 Gauss-Legendre points from an all-zero baseline.
 var ig = new IntegratedGradients<float>(model, new IntegratedGradientsOptions { Steps = 50, Rule = QuadratureRule.GaussLegendre });
