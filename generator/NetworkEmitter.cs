@@ -262,6 +262,7 @@ internal static class NetworkEmitter
             _w.Line();
             _w.Line("/// <summary>Recomputes what is derived from the parameters (folded batch-norm scales); call after writing them.</summary>");
             _w.Open("public void ParametersChanged()");
+            _w.Line("Parameters.MarkSet();");
             foreach (LayerSpec layer in _layers.Where(l => l.Op == LayerOp.BatchNorm))
             {
                 _w.Line($"{Kernels}.ChannelAffineKernel.Fold<{_t}>({TensorField(layer, layer.WeightName + ".weight")}, {TensorField(layer, layer.WeightName + ".bias")}, {TensorField(layer, layer.WeightName + ".running_mean")}, {TensorField(layer, layer.WeightName + ".running_var")}, {Literal(layer.Settings.Epsilon)}, {Field(layer, "Scale")}, {Field(layer, "Shift")});");

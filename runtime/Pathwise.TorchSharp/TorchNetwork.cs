@@ -174,9 +174,10 @@ public sealed class TorchNetwork<T> : nn.Module<Tensor, Tensor> where T : unmana
 
     /// <summary>Copies the generated network's current parameter values into the module.</summary>
     /// <exception cref="ArgumentException">A tensor is missing on either side or has another shape; the message names it.</exception>
+    /// <exception cref="InvalidOperationException">The parameters were never set (all zeros).</exception>
     public void LoadParameters(ParameterSet<T> parameters)
     {
-        ArgumentNullException.ThrowIfNull(parameters);
+        Guard.WeightsSet(parameters, Info.Name);
         var seen = new HashSet<string>(StringComparer.Ordinal);
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();

@@ -21,7 +21,7 @@ public sealed class ArgumentLimitsTests
     [InlineData(3_000_000)]
     public void StepsAboveTheLimit_AreRefusedBeforeAllocating(int steps)
     {
-        var network = new TinyMlp32();
+        var network = Drawn(new TinyMlp32());
         foreach (QuadratureRule rule in Enum.GetValues<QuadratureRule>())
         {
             // Steps = InternalBatchSize = 3e6 once overflowed the workspace size.
@@ -43,7 +43,7 @@ public sealed class ArgumentLimitsTests
     [Fact]
     public void InternalBatchSizeAboveTheLimit_IsRefused()
     {
-        var network = new TinyMlp32();
+        var network = Drawn(new TinyMlp32());
         foreach (int size in new[] { IntegratedGradientsOptions.MaxInternalBatchSize + 1, 3_000_000, int.MaxValue })
         {
             var options = new IntegratedGradientsOptions { InternalBatchSize = size };
@@ -57,7 +57,7 @@ public sealed class ArgumentLimitsTests
     [Fact]
     public void TheLargestAllowedSettings_Build()
     {
-        var network = new TinyMlp32();
+        var network = Drawn(new TinyMlp32());
         var options = new IntegratedGradientsOptions
         {
             Steps = QuadratureNodes.MaxSteps,
@@ -72,7 +72,7 @@ public sealed class ArgumentLimitsTests
     [Fact]
     public void InteriorGradientsCountAboveTheLimit_IsRefused()
     {
-        var network = new TinyMlp32();
+        var network = Drawn(new TinyMlp32());
         var error = Assert.Throws<ArgumentOutOfRangeException>(() => new InteriorGradients<float>(network, new InteriorGradientsOptions { Count = int.MaxValue }));
         Assert.Equal("Count", error.ParamName);
         Assert.Contains("1000000", error.Message);
@@ -81,7 +81,7 @@ public sealed class ArgumentLimitsTests
     [Fact]
     public void WorkspaceOfIntMaxValuePoints_IsRefusedNamingTheLayer()
     {
-        var network = new TinyMlp32();
+        var network = Drawn(new TinyMlp32());
         long before = GC.GetAllocatedBytesForCurrentThread();
         var error = Assert.Throws<ArgumentOutOfRangeException>(() => network.CreateWorkspace(int.MaxValue));
         Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < SmallAllocation);
@@ -97,7 +97,7 @@ public sealed class ArgumentLimitsTests
     [Fact]
     public void WorkspaceSize_IsCountedPerBuffer_AndRefusedBeyondTheProcessMemory()
     {
-        var network = new FashionCnn64();
+        var network = Drawn(new FashionCnn64());
 
         // Values per point: the input (2 buffers), the activated convolutions (4: output, pre-activation, and
         // their gradients), the pools (2), flatten (a view, 0), the activated dense layer (4), the logits (2).
@@ -130,7 +130,7 @@ public sealed class ArgumentLimitsTests
         // Within the options' limits, but a million points of this CNN's widest layer exceed an array.
         var options = new IntegratedGradientsOptions { Steps = QuadratureNodes.MaxSteps, InternalBatchSize = IntegratedGradientsOptions.MaxInternalBatchSize };
         long before = GC.GetAllocatedBytesForCurrentThread();
-        var error = Assert.Throws<ArgumentOutOfRangeException>(() => new IntegratedGradients<double>(new FashionCnn64(), options));
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => new IntegratedGradients<double>(Drawn(new FashionCnn64()), options));
 
         // The nodes and weights (a million each, in double and in T) come first; nothing of the workspace's size.
         Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 64L << 20);
@@ -141,7 +141,7 @@ public sealed class ArgumentLimitsTests
     [Fact]
     public void BaselineOutsideFloat32_IsRefusedForAFloat32Network()
     {
-        var network32 = new TinyMlp32();
+        var network32 = Drawn(new TinyMlp32());
         var huge = new IntegratedGradientsOptions { Baseline = Baseline.Constant(1e300) };
         var error = Assert.Throws<ArgumentException>(() => new IntegratedGradients<float>(network32, huge));
         Assert.Equal("Baseline", error.ParamName);
@@ -149,7 +149,7 @@ public sealed class ArgumentLimitsTests
         Assert.Contains("1E+300", error.Message);
 
         // The same constant is finite in float64, and float32's largest value is accepted.
-        Assert.NotNull(new IntegratedGradients<double>(new TinyMlp64(), huge));
+        Assert.NotNull(new IntegratedGradients<double>(Drawn(new TinyMlp64()), huge));
         Assert.NotNull(new IntegratedGradients<float>(network32, new IntegratedGradientsOptions { Baseline = Baseline.Constant(float.MaxValue) }));
 
         double[] values = new double[8];
@@ -158,5 +158,23 @@ public sealed class ArgumentLimitsTests
         var elementError = Assert.Throws<ArgumentException>(() => new LayerConductance<float>(network32, network32.H1, tensor));
         Assert.Contains("element 5", elementError.Message);
         Assert.Throws<ArgumentException>(() => new InteriorGradients<float>(network32, new InteriorGradientsOptions { Baseline = Baseline.Of<double>(values) }));
+    }
+
+    // The limits are about the call: every network here has weights, so only the argument can be refused.
+    private static TNetwork Drawn<TNetwork>(TNetwork network) where TNetwork : class
+    {
+        switch (network)
+        {
+            case INetwork<float> narrow:
+                narrow.Parameters.Randomize(new Random(1));
+                narrow.ParametersChanged();
+                break;
+            case INetwork<double> wide:
+                wide.Parameters.Randomize(new Random(1));
+                wide.ParametersChanged();
+                break;
+        }
+
+        return network;
     }
 }

@@ -194,6 +194,8 @@ public sealed class IntegratedGradientsTests
             }
         }
 
+        narrow.ParametersChanged();
+
         double[] input = NetworkHarness.RandomVector(new Random(19), 8, 2);
         float[] input32 = Array.ConvertAll(input, v => (float)v);
         Attribution<double> expected = new IntegratedGradients<double>(wide).Attribute(input, 1);

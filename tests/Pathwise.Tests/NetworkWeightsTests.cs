@@ -103,6 +103,31 @@ public sealed class NetworkWeightsTests : IDisposable
         Assert.Equal(-1.0, Single(target.Parameters, "norm.running_var").Values[2]);
     }
 
+    [Fact]
+    public void WeightsNeverSet_AreAnError_UntilLoadedDrawnOrWritten()
+    {
+        var network = new TanhMlp();
+        Assert.False(network.Parameters.IsSet);
+        var error = Assert.Throws<InvalidOperationException>(() => new IntegratedGradients<double>(network));
+        Assert.Contains("TanhMlp's weights were never set", error.Message);
+        Assert.Contains("InitializeWeights", error.Message);
+        Assert.Throws<InvalidOperationException>(() => network.Predict(new double[8]));
+        Assert.Throws<InvalidOperationException>(() => new LayerConductance<double>(network, network.H1));
+        Assert.Throws<InvalidOperationException>(() => new InteriorGradients<double>(network));
+
+        network.Parameters.Items[0].Values[0] = 0.5; // written by hand, then announced
+        network.ParametersChanged();
+        Assert.True(network.Parameters.IsSet);
+        Assert.NotNull(new IntegratedGradients<double>(network));
+
+        var loaded = new TanhMlp();
+        string path = Path.Combine(_directory, "tanh.safetensors");
+        network.SaveWeights(path, TensorDType.F64);
+        loaded.LoadWeights(path);
+        Assert.True(loaded.Parameters.IsSet);
+        Assert.Equal(0.5, loaded.Parameters.Items[0].Values[0]);
+    }
+
     private static Parameter<double> Single(ParameterSet<double> parameters, string name)
     {
         foreach (Parameter<double> parameter in parameters.Items)

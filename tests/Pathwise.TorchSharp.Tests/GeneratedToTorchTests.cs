@@ -38,4 +38,12 @@ public sealed class GeneratedToTorchTests
         Assert.True(difference / scale < 1e-9, $"relative difference {difference / scale:E2}");
         Assert.Equal(expected.Delta.OutputAtInput, actual.Delta.OutputAtInput, 12);
     }
+
+    [Fact]
+    public void ToTorch_RefusesANetworkWhoseWeightsWereNeverSet()
+    {
+        var network = new EveryLayerCnn();
+        var error = Assert.Throws<InvalidOperationException>(() => network.ToTorch("cpu"));
+        Assert.Contains("weights were never set", error.Message);
+    }
 }

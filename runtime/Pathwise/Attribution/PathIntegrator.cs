@@ -43,6 +43,7 @@ internal sealed class PathIntegrator<T> where T : unmanaged, IFloatingPointIeee7
 
     private PathIntegrator(INetwork<T> network, T[] alphas, T[] weights, T[] defaultBaseline, int internalBatchSize)
     {
+        Guard.WeightsSet(network);
         Network = network;
         Info = network.Info;
         Alphas = alphas;

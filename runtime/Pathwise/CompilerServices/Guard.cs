@@ -39,6 +39,26 @@ public static class Guard
         }
     }
 
+    /// <summary>
+    /// Throws unless the network's weights were ever set (see <see cref="ParameterSet{T}.IsSet"/>): a network left
+    /// all zeros would explain nothing, silently.
+    /// </summary>
+    public static void WeightsSet<T>(INetwork<T> network) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        WeightsSet(network.Parameters, network.Info.Name);
+    }
+
+    /// <summary>Throws unless <paramref name="parameters"/>, the weights of <paramref name="network"/>, were ever set.</summary>
+    public static void WeightsSet<T>(ParameterSet<T> parameters, string network) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        if (!parameters.IsSet)
+        {
+            WeightsNeverSet(network);
+        }
+    }
+
     // The throws live apart from the checks so the checks stay small enough to inline.
     [DoesNotReturn]
     private static void WrongLength(string name, int expected, int actual) =>
@@ -47,6 +67,12 @@ public static class Guard
     [DoesNotReturn]
     private static void NotFinite(string name, int index, double value) =>
         throw new ArgumentException($"Expected finite values in {name}; element {index} is {value}.", name);
+
+    [DoesNotReturn]
+    private static void WeightsNeverSet(string network) =>
+        throw new InvalidOperationException(
+            $"{network}'s weights were never set, so every weight is zero. Load them ({network}.Load(path) or LoadWeights), " +
+            "draw them (InitializeWeights), or write Parameters and call ParametersChanged().");
 
     [DoesNotReturn]
     private static void OutOfRange(string name, int expectedExclusiveMax, int actual) =>

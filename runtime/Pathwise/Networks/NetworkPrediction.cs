@@ -31,7 +31,7 @@ public static class NetworkPrediction
     public static void Predict<T>(this INetwork<T> network, ReadOnlySpan<T> input, Span<T> output)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        ArgumentNullException.ThrowIfNull(network);
+        Guard.WeightsSet(network);
         NetworkInfo info = network.Info;
         Guard.Length(input, info.InputLength, nameof(input));
         Guard.Length<T>(output, info.OutputLength, nameof(output));
@@ -48,7 +48,7 @@ public static class NetworkPrediction
     public static void PredictBatch<T>(this INetwork<T> network, ReadOnlySpan<T> inputs, Span<T> outputs)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        ArgumentNullException.ThrowIfNull(network);
+        Guard.WeightsSet(network);
         NetworkInfo info = network.Info;
         if (inputs.Length % info.InputLength != 0)
         {

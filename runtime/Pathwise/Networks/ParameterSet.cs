@@ -61,9 +61,21 @@ public sealed class Parameter<T> where T : unmanaged, IFloatingPointIeee754<T>
 public sealed class ParameterSet<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly List<Parameter<T>> _parameters = new();
+    private volatile bool _set;
 
     /// <summary>The parameters, in declaration order.</summary>
     public IReadOnlyList<Parameter<T>> Items => _parameters;
+
+    /// <summary>
+    /// Whether the values were ever set: loaded, drawn by <see cref="Randomize"/>, or written and announced with
+    /// the network's <c>ParametersChanged</c>. A set with no tensors counts as set. Until then every weight is
+    /// zero and the network explains nothing, so attribution methods and prediction refuse it.
+    /// </summary>
+    public bool IsSet => _set || _parameters.Count == 0;
+
+    /// <summary>Records that the values were written; called by generated <c>ParametersChanged</c>.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public void MarkSet() => _set = true;
 
     /// <summary>Registers a tensor stored in <paramref name="values"/>; called by generated code.</summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
@@ -116,6 +128,7 @@ public sealed class ParameterSet<T> where T : unmanaged, IFloatingPointIeee754<T
             }
         }
 
+        _set = true;
         foreach (Parameter<T> parameter in _parameters)
         {
             if (typeof(T) == typeof(float))
@@ -154,6 +167,7 @@ public sealed class ParameterSet<T> where T : unmanaged, IFloatingPointIeee754<T
     public void Randomize(Random random)
     {
         ArgumentNullException.ThrowIfNull(random);
+        _set = true;
         foreach (Parameter<T> parameter in _parameters)
         {
             double bound = 1.0 / Math.Sqrt(Math.Max(1, parameter.FanIn));

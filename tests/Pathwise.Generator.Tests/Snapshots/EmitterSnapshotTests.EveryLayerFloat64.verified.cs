@@ -172,6 +172,7 @@ partial class EveryLayer : global::Pathwise.INetwork<double>
     /// <summary>Recomputes what is derived from the parameters (folded batch-norm scales); call after writing them.</summary>
     public void ParametersChanged()
     {
+        Parameters.MarkSet();
         global::Pathwise.CompilerServices.Kernels.ChannelAffineKernel.Fold<double>(_normWeight, _normBias, _normRunningMean, _normRunningVar, 1E-05, _normScale, _normShift);
         global::Pathwise.CompilerServices.Kernels.ChannelAffineKernel.Fold<double>(_norm1DWeight, _norm1DBias, _norm1DRunningMean, _norm1DRunningVar, 0.001, _norm1DScale, _norm1DShift);
     }

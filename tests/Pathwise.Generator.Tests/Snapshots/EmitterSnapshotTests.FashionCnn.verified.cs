@@ -139,6 +139,7 @@ partial class FashionCnn : global::Pathwise.INetwork<float>
     /// <summary>Recomputes what is derived from the parameters (folded batch-norm scales); call after writing them.</summary>
     public void ParametersChanged()
     {
+        Parameters.MarkSet();
     }
 
     /// <summary>Allocates buffers for passes over up to <paramref name="capacity"/> points.</summary>

@@ -109,6 +109,7 @@ partial class TinyMlp : global::Pathwise.INetwork<float>
     /// <summary>Recomputes what is derived from the parameters (folded batch-norm scales); call after writing them.</summary>
     public void ParametersChanged()
     {
+        Parameters.MarkSet();
     }
 
     /// <summary>Allocates buffers for passes over up to <paramref name="capacity"/> points.</summary>
