@@ -122,4 +122,29 @@ public sealed class LayerMethodsBadInputTests
         Assert.Throws<ArgumentOutOfRangeException>(() => new RegionToNeuron<double>(network, network.H1, new LayerAttributionOptions { Rule = QuadratureRule.Trapezoid, Steps = 1 }));
         Assert.Contains("length 8", Assert.Throws<ArgumentException>(() => new InternalInfluence<double>(network, network.H1, new LayerAttributionOptions { Baseline = Baseline.Of<double>(new double[3]) })).Message);
     }
+
+    [Fact]
+    public void ConvolutionNeurons_AreSelectedByChannelRowAndColumn()
+    {
+        var network = new FashionCnn64();
+        network.InitializeWeights(new Random(61));
+        Assert.Equal((5 * 14 + 3) * 14 + 9, network.Conv2.Neuron(5, 3, 9));
+        Assert.Equal(network.Pool2.Size - 1, network.Pool2.Neuron(15, 6, 6));
+
+        // The index addresses the same value as the workspace hook, in PyTorch's [channel, row, column] order.
+        double[] input = NetworkHarness.RandomVector(new Random(62), FashionCnn64.InputLength);
+        var workspace = network.CreateWorkspace(1);
+        input.CopyTo(workspace.Input(1));
+        network.ForwardFrom(network.Pixels, workspace, 1);
+        double[] activations = workspace.Activations(network.Pool1, 1).ToArray();
+        Assert.Equal(activations[2 * 14 * 14 + 10 * 14 + 4], activations[network.Pool1.Neuron(2, 10, 4)]);
+        NeuronAttribution<double> byCoordinates = network.NeuronConductance(network.Conv2, input, 1, [network.Conv2.Neuron(4, 7, 7)]);
+        NeuronAttribution<double> byIndex = network.NeuronConductance(network.Conv2, input, 1, [(4 * 14 + 7) * 14 + 7]);
+        LayerMethodFixtures.AssertClose(byCoordinates.Values, byIndex.Values, 1e-12, "same neuron");
+
+        Assert.Equal("row", Assert.Throws<ArgumentOutOfRangeException>(() => network.Conv2.Neuron(0, 14, 0)).ParamName);
+        Assert.Equal("channel", Assert.Throws<ArgumentOutOfRangeException>(() => network.Conv2.Neuron(-1, 0, 0)).ParamName);
+        Assert.Equal("column", Assert.Throws<ArgumentOutOfRangeException>(() => network.Conv2.Neuron(0, 0, 14)).ParamName);
+        Assert.Contains("flat", Assert.Throws<InvalidOperationException>(() => network.Hidden.Neuron(0, 0, 0)).Message);
+    }
 }

@@ -1,4 +1,6 @@
+using System;
 using System.ComponentModel;
+using Pathwise.CompilerServices;
 
 namespace Pathwise;
 
@@ -84,6 +86,26 @@ public class Layer
 
     /// <summary>Whether the layer keeps its pre-activation values apart from its output.</summary>
     public bool HasActivation => Activation != ActivationKind.None;
+
+    /// <summary>
+    /// The flat index of the neuron at <c>[channel, row, column]</c> of a layer whose output is an image
+    /// (<c>(channel * height + row) * width + column</c>, PyTorch's order), for the neuron methods.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The layer's output is flat; its neurons are numbered 0..Size-1.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A coordinate is outside the output shape.</exception>
+    public int Neuron(int channel, int row, int column)
+    {
+        TensorShape shape = OutputShape;
+        if (shape.Rank != 3)
+        {
+            throw new InvalidOperationException($"{Name}'s output {shape} is flat: select its neurons by index, 0 to {Size - 1}.");
+        }
+
+        Guard.Index(channel, shape.Channels, nameof(channel));
+        Guard.Index(row, shape.Height, nameof(row));
+        Guard.Index(column, shape.Width, nameof(column));
+        return (channel * shape.Height + row) * shape.Width + column;
+    }
 
     /// <inheritdoc/>
     public override string ToString() => $"{Name} ({Kind}{(HasActivation ? ", " + Activation : "")}) {OutputShape}";
