@@ -33,15 +33,6 @@ public sealed class Attribution<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>The value of feature <paramref name="index"/>.</summary>
     public T this[int index] => Values[index];
 
-    /// <summary>The sum of all attributions.</summary>
-    public T Sum()
-    {
-        T sum = T.Zero;
-        foreach (T value in Values)
-        {
-            sum += value;
-        }
-
-        return sum;
-    }
+    /// <summary>The sum of all attributions, accumulated in double precision (as every result's <c>Sum</c> is).</summary>
+    public double Sum() => PathIntegrator<T>.Sum(Values);
 }
