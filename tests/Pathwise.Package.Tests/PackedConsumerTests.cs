@@ -82,13 +82,17 @@ public sealed class PackedFeed : IDisposable
         _root = Path.Combine(Path.GetTempPath(), $"pathwise-package-{Guid.NewGuid():N}");
         Feed = Path.Combine(_root, "feed");
         Directory.CreateDirectory(Feed);
+        // A version no other run or user ever packed: NuGet takes a package already in a cache (the user's included,
+        // which serves here as a fallback folder) by id and version alone, and would test a stale copy.
+        string suffix = $"packtest.{DateTime.UtcNow:yyyyMMddHHmmss}.{Guid.NewGuid():N}";
         foreach (string project in new[] { "runtime/Pathwise/Pathwise.csproj", "runtime/Pathwise.TorchSharp/Pathwise.TorchSharp.csproj" })
         {
-            Dotnet(_repository, "pack", Path.Combine(_repository, project), "-c", "Release", "-o", Feed, "-nologo");
+            Dotnet(_repository, "pack", Path.Combine(_repository, project), "-c", "Release", "-o", Feed, "-nologo", $"-p:VersionSuffix={suffix}");
         }
 
         string packed = Path.GetFileName(Directory.GetFiles(Feed, "Pathwise.TorchSharp.*.nupkg").Single());
         Version = packed["Pathwise.TorchSharp.".Length..^".nupkg".Length];
+        Assert.EndsWith(suffix, Version);
     }
 
     public string Feed { get; }
@@ -111,7 +115,8 @@ public sealed class PackedFeed : IDisposable
             File.Copy(file, Path.Combine(app, Path.GetFileName(file)));
         }
 
-        // A private package folder, so a package packed by an earlier run with the same version is never reused.
+        // A private package folder, so the test's packages never land in the user's cache; packages already there
+        // (TorchSharp-cpu) are used from it.
         string userCache = Environment.GetEnvironmentVariable("NUGET_PACKAGES")
             ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
         File.WriteAllText(Path.Combine(app, "nuget.config"), $"""
