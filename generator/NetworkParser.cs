@@ -77,7 +77,10 @@ internal static class NetworkParser
         }
 
         // A static Load needs 'new T()': a concrete type with a constructor callable without arguments.
-        bool canCreate = !type.IsAbstract && type.InstanceConstructors.Any(c => c.Parameters.All(p => p.IsOptional || p.IsParams));
+        // Load calls `new T()`: it needs a constructor callable without arguments that leaves no required member unset.
+        bool hasRequired = HasRequiredMembers(type);
+        bool canCreate = !type.IsAbstract && type.InstanceConstructors.Any(c =>
+            c.Parameters.All(p => p.IsOptional || p.IsParams) && (!hasRequired || SetsRequiredMembers(c)));
         var spec = new NetworkSpec(NamespaceName(type.ContainingNamespace), type.Name, element, new EquatableArray<LayerSpec>(layers), canCreate);
         return new ParseResult(spec, null, EquatableArray<DiagnosticInfo>.Empty);
     }
@@ -168,6 +171,25 @@ internal static class NetworkParser
     }
 
     /// <summary>A namespace's metadata name, <c>class.X</c> for <c>namespace @class.X</c>; empty for the global one.</summary>
+    private static bool HasRequiredMembers(INamedTypeSymbol type)
+    {
+        for (INamedTypeSymbol? t = type; t is not null; t = t.BaseType)
+        {
+            foreach (ISymbol member in t.GetMembers())
+            {
+                if (member is IPropertySymbol { IsRequired: true } or IFieldSymbol { IsRequired: true })
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
+    private static bool SetsRequiredMembers(IMethodSymbol constructor) =>
+        constructor.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == "System.Diagnostics.CodeAnalysis.SetsRequiredMembersAttribute");
+
     private static string NamespaceName(INamespaceSymbol ns)
     {
         var parts = new List<string>();

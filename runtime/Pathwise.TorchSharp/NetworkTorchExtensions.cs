@@ -11,7 +11,7 @@ public static class NetworkTorchExtensions
     /// current weights, on <paramref name="device"/> (<c>"cpu"</c>, <c>"cuda"</c>, <c>"cuda:1"</c>). The module owns
     /// native memory: dispose it.
     /// </summary>
-    /// <exception cref="InvalidOperationException">The device is unavailable; the message says what to install.</exception>
+    /// <exception cref="InvalidOperationException">The device is unavailable (the message says what to install), or the network's weights were never set.</exception>
     public static TorchNetwork<T> ToTorch<T>(this INetwork<T> network, string device = "cpu")
         where T : unmanaged, IFloatingPointIeee754<T>
     {

@@ -107,6 +107,17 @@ public sealed class HardeningTests
         Assert.Contains("LoadWeights(string path)", run.Sources.Single().Source);
     }
 
+    [Theory]
+    [InlineData("public required int Seed { get; init; }", false)]
+    [InlineData("public required int Seed;", false)]
+    [InlineData("public required int Seed { get; init; } [System.Diagnostics.CodeAnalysis.SetsRequiredMembers] public Net() { }", true)]
+    public void RequiredMembers_GetLoadOnlyWhenAConstructorSetsThem(string members, bool load)
+    {
+        GeneratorRun run = GeneratorHarness.Run("using Pathwise;\nnamespace N; [Network] public partial class Net { " + members + " [Input(4)] public partial InputLayer X { get; } [Dense(2)] public partial Layer D { get; } }");
+        AssertCompiles(run);
+        Assert.Equal(load, run.Sources.Single().Source.Contains("public static Net Load(string path)"));
+    }
+
     [Fact]
     public void FileClass_PW0011() =>
         // A file-local class cannot take a part from another file, so its layers stay unimplemented (CS9248).

@@ -160,6 +160,25 @@ public sealed class ArgumentLimitsTests
         Assert.Throws<ArgumentException>(() => new InteriorGradients<float>(network32, new InteriorGradientsOptions { Baseline = Baseline.Of<double>(values) }));
     }
 
+    [Fact]
+    public void ResultsLargerThanAnArray_AreRefusedBeforeAnyPass()
+    {
+        // 2,800,000 rows of the CNN's 784 inputs is 2.2e9 elements: past Array.MaxLength, where int products wrap.
+        var network = Drawn(new FashionCnn64());
+        var ig = new IntegratedGradients<double>(network, new IntegratedGradientsOptions { Steps = 4 });
+        int[] targets = new int[2_800_000];
+        double[] input = new double[FashionCnn64.InputLength];
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => ig.AttributeTargets(input, targets));
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 1L << 20);
+        Assert.Equal("targets", error.ParamName);
+        Assert.Contains("exceed a .NET array", error.Message);
+
+        Assert.Equal("targets", Assert.Throws<ArgumentOutOfRangeException>(() => ig.AttributeTargets(input, targets, new double[1], new ConvergenceDelta[targets.Length])).ParamName);
+        Assert.Equal("neurons", Assert.Throws<ArgumentOutOfRangeException>(() => new NeuronConductance<double>(network, network.Conv1, new LayerAttributionOptions { Steps = 2 }).Attribute(input, 0, targets)).ParamName);
+    }
+
     // The limits are about the call: every network here has weights, so only the argument can be refused.
     private static TNetwork Drawn<TNetwork>(TNetwork network) where TNetwork : class
     {

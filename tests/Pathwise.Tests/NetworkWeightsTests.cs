@@ -128,6 +128,22 @@ public sealed class NetworkWeightsTests : IDisposable
         Assert.Equal(0.5, loaded.Parameters.Items[0].Values[0]);
     }
 
+    [Fact]
+    public void RefusedLoad_ChangesNothing_AndLeavesTheWeightsUnset()
+    {
+        var source = new ReluMlp();
+        source.InitializeWeights(new Random(33));
+        Single(source.Parameters, "norm.running_var").Values[0] = double.NaN; // refused after h1's tensors are checked
+        string path = Path.Combine(_directory, "late-nan.safetensors");
+        source.SaveWeights(path, TensorDType.F64);
+
+        var target = new ReluMlp();
+        Assert.Throws<WeightsValueException>(() => target.LoadWeights(path));
+        Assert.False(target.Parameters.IsSet);
+        Assert.All(target.Parameters.Items[0].Values, value => Assert.Equal(0.0, value));
+        Assert.Throws<InvalidOperationException>(() => new IntegratedGradients<double>(target));
+    }
+
     private static Parameter<double> Single(ParameterSet<double> parameters, string name)
     {
         foreach (Parameter<double> parameter in parameters.Items)

@@ -92,7 +92,7 @@ public sealed class IntegratedGradients<T> where T : unmanaged, IFloatingPointIe
     public Attribution<T>[] AttributeTargets(ReadOnlySpan<T> input, ReadOnlySpan<int> targets, CancellationToken cancellationToken = default)
     {
         int length = _info.InputLength;
-        var values = new T[targets.Length * length];
+        var values = new T[Guard.Elements(targets.Length, length, nameof(targets))];
         var deltas = new ConvergenceDelta[targets.Length];
         AttributeTargets(input, targets, values, deltas, cancellationToken);
         return Results(values, deltas);
@@ -106,7 +106,7 @@ public sealed class IntegratedGradients<T> where T : unmanaged, IFloatingPointIe
     public void AttributeTargets(ReadOnlySpan<T> input, ReadOnlySpan<int> targets, Span<T> attributions, Span<ConvergenceDelta> deltas, CancellationToken cancellationToken = default)
     {
         int length = _info.InputLength;
-        Guard.Length<T>(attributions, targets.Length * length, nameof(attributions));
+        Guard.Length<T>(attributions, Guard.Elements(targets.Length, length, nameof(targets)), nameof(attributions));
         Guard.Length<ConvergenceDelta>(deltas, targets.Length, nameof(deltas));
         foreach (int target in targets)
         {
@@ -158,13 +158,14 @@ public sealed class IntegratedGradients<T> where T : unmanaged, IFloatingPointIe
     {
         int length = _info.InputLength;
         int count = targets.Length;
-        Guard.Length(inputs.Span, count * length, nameof(inputs));
-        Guard.Length<T>(attributions.Span, count * length, nameof(attributions));
+        int elements = Guard.Elements(count, length, nameof(targets));
+        Guard.Length(inputs.Span, elements, nameof(inputs));
+        Guard.Length<T>(attributions.Span, elements, nameof(attributions));
         Guard.Length<ConvergenceDelta>(deltas.Span, count, nameof(deltas));
         for (int m = 0; m < count; m++)
         {
-            Guard.Index(targets.Span[m], _info.OutputLength, "targets[" + m + "]");
-            Guard.Finite(inputs.Span.Slice(m * length, length), "inputs[" + m + "]");
+            Guard.Index(targets.Span[m], _info.OutputLength, nameof(targets), m);
+            Guard.Finite(inputs.Span.Slice(m * length, length), nameof(inputs), m);
         }
 
         // Each worker rents one workspace for all its inputs, from the pool single calls use.
@@ -194,13 +195,7 @@ public sealed class IntegratedGradients<T> where T : unmanaged, IFloatingPointIe
     /// </summary>
     public Attribution<T>[] AttributeBatch(ReadOnlySpan<T> inputs, ReadOnlySpan<int> targets, IProgress<int>? progress = null, CancellationToken cancellationToken = default)
     {
-        long total = (long)targets.Length * _info.InputLength;
-        if (total > Array.MaxLength)
-        {
-            throw new ArgumentOutOfRangeException(nameof(targets), targets.Length, $"{targets.Length} inputs of length {_info.InputLength} do not fit one array; attribute them in smaller batches.");
-        }
-
-        var values = new T[total];
+        var values = new T[Guard.Elements(targets.Length, _info.InputLength, nameof(targets))];
         var deltas = new ConvergenceDelta[targets.Length];
         AttributeBatch(inputs.ToArray(), targets.ToArray(), values, deltas, progress, cancellationToken);
         return Results(values, deltas);

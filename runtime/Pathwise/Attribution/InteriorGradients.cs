@@ -1,6 +1,7 @@
 using System;
 using System.Numerics;
 using System.Threading;
+using Pathwise.CompilerServices;
 
 namespace Pathwise;
 
@@ -130,6 +131,8 @@ public sealed class InteriorGradients<T> where T : unmanaged, IFloatingPointIeee
     {
         Options = options ?? new InteriorGradientsOptions();
         _alphas = Options.ResolveAlphas();
+        ArgumentNullException.ThrowIfNull(network);
+        Guard.Elements(_alphas.Length, network.Info.InputLength, "Count"); // the gradients of one result
 
         // The path is sampled at the factors, not integrated: no quadrature weights.
         var first = new PathIntegrator<T>(network, _alphas, new double[_alphas.Length], Options.Baseline, internalBatchSize: 64);

@@ -63,7 +63,7 @@ public sealed class NeuronConductance<T> where T : unmanaged, IFloatingPointIeee
         Span<T> scratch = path.Scratch(path.ChunkCapacity * size + length);
         Span<T> layerGradients = scratch.Slice(0, path.ChunkCapacity * size);
         Span<T> row = scratch.Slice(path.ChunkCapacity * size, length);
-        var values = new T[neurons.Length * length];
+        var values = new T[Guard.Elements(neurons.Length, length, nameof(neurons))];
         Workspace<T> workspace = path.Workspace;
         for (int start = 0; start < path.Steps; start += path.ChunkCapacity)
         {

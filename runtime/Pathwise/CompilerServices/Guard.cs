@@ -21,12 +21,10 @@ public static class Guard
     /// <summary>Throws unless every element of <paramref name="span"/> is finite (no NaN, no infinity).</summary>
     public static void Finite<T>(ReadOnlySpan<T> span, string name) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        for (int i = 0; i < span.Length; i++)
+        int bad = FirstNonFinite(span);
+        if (bad >= 0)
         {
-            if (!T.IsFinite(span[i]))
-            {
-                NotFinite(name, i, double.CreateChecked(span[i]));
-            }
+            NotFinite(name, bad, double.CreateChecked(span[bad]));
         }
     }
 
@@ -37,6 +35,40 @@ public static class Guard
         {
             OutOfRange(name, count, value);
         }
+    }
+
+    /// <summary>Throws unless <c>0 &lt;= value &lt; count</c>; the error names <c>name[element]</c>, built only when thrown.</summary>
+    public static void Index(int value, int count, string name, int element)
+    {
+        if ((uint)value >= (uint)count)
+        {
+            OutOfRange($"{name}[{element}]", count, value);
+        }
+    }
+
+    /// <summary>Throws unless every element of <paramref name="span"/>, row <paramref name="row"/> of <paramref name="name"/>, is finite.</summary>
+    public static void Finite<T>(ReadOnlySpan<T> span, string name, int row) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int bad = FirstNonFinite(span);
+        if (bad >= 0)
+        {
+            NotFinite($"{name}[{row}]", bad, double.CreateChecked(span[bad]));
+        }
+    }
+
+    /// <summary>
+    /// <c>rows * rowLength</c>, the element count of a row-major matrix, or an <see cref="ArgumentOutOfRangeException"/>
+    /// naming <paramref name="name"/> when it exceeds a .NET array (computed without overflow).
+    /// </summary>
+    public static int Elements(int rows, int rowLength, string name)
+    {
+        long elements = (long)rows * rowLength;
+        if (elements > Array.MaxLength)
+        {
+            TooManyElements(name, rows, rowLength);
+        }
+
+        return (int)elements;
     }
 
     /// <summary>
@@ -59,6 +91,19 @@ public static class Guard
         }
     }
 
+    private static int FirstNonFinite<T>(ReadOnlySpan<T> span) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int i = 0; i < span.Length; i++)
+        {
+            if (!T.IsFinite(span[i]))
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
     // The throws live apart from the checks so the checks stay small enough to inline.
     [DoesNotReturn]
     private static void WrongLength(string name, int expected, int actual) =>
@@ -67,6 +112,10 @@ public static class Guard
     [DoesNotReturn]
     private static void NotFinite(string name, int index, double value) =>
         throw new ArgumentException($"Expected finite values in {name}; element {index} is {value}.", name);
+
+    [DoesNotReturn]
+    private static void TooManyElements(string name, int rows, int rowLength) =>
+        throw new ArgumentOutOfRangeException(name, rows, $"{rows} rows of {rowLength} in {name} exceed a .NET array ({Array.MaxLength} elements); split the work into smaller calls.");
 
     [DoesNotReturn]
     private static void WeightsNeverSet(string network) =>

@@ -35,6 +35,7 @@ public static class NetworkPrediction
         NetworkInfo info = network.Info;
         Guard.Length(input, info.InputLength, nameof(input));
         Guard.Length<T>(output, info.OutputLength, nameof(output));
+        Guard.Finite(input, nameof(input));
         ScratchPool<Workspace<T>> pool = Pools<T>.Single.GetValue(info, static i => new ScratchPool<Workspace<T>>(() => new Workspace<T>(i, 1)));
         using var lease = pool.Borrow();
         Run(network, input, output, lease.Item, 1);
@@ -56,12 +57,13 @@ public static class NetworkPrediction
         }
 
         int count = inputs.Length / info.InputLength;
-        Guard.Length<T>(outputs, count * info.OutputLength, nameof(outputs));
+        Guard.Length<T>(outputs, Guard.Elements(count, info.OutputLength, nameof(inputs)), nameof(outputs));
         if (count == 0)
         {
             return;
         }
 
+        Guard.Finite(inputs, nameof(inputs));
         ScratchPool<Workspace<T>> pool = Pools<T>.Batch.GetValue(info, static i => new ScratchPool<Workspace<T>>(() => new Workspace<T>(i, BatchChunk)));
         using var lease = pool.Borrow();
         for (int start = 0; start < count; start += BatchChunk)
@@ -79,7 +81,6 @@ public static class NetworkPrediction
     private static void Run<T>(INetwork<T> network, ReadOnlySpan<T> inputs, Span<T> outputs, Workspace<T> workspace, int count)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        Guard.Finite(inputs, nameof(inputs));
         inputs.CopyTo(workspace.Input(count));
         network.ForwardFrom(network.Info.Input, workspace, count);
         workspace.Output(count).CopyTo(outputs);

@@ -120,15 +120,16 @@ public sealed class ParameterSet<T> where T : unmanaged, IFloatingPointIeee754<T
     {
         ArgumentNullException.ThrowIfNull(weights);
         ArgumentNullException.ThrowIfNull(options);
-        if (options.CheckValues)
+        // Everything that can refuse the load runs before the first copy, so a refused load changes nothing.
+        foreach (Parameter<T> parameter in _parameters)
         {
-            foreach (Parameter<T> parameter in _parameters)
+            weights.CheckLength(parameter.Name, parameter.Values.Length);
+            if (options.CheckValues)
             {
                 weights.CheckValues<T>(parameter.Name, parameter.Role);
             }
         }
 
-        _set = true;
         foreach (Parameter<T> parameter in _parameters)
         {
             if (typeof(T) == typeof(float))
@@ -140,6 +141,8 @@ public sealed class ParameterSet<T> where T : unmanaged, IFloatingPointIeee754<T
                 weights.CopyTo(parameter.Name, System.Runtime.InteropServices.MemoryMarshal.Cast<T, double>(parameter.Values.AsSpan()));
             }
         }
+
+        _set = true;
     }
 
     /// <summary>Writes every tensor to a safetensors file, atomically.</summary>

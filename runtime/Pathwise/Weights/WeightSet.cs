@@ -134,6 +134,9 @@ public sealed class WeightSet
         }
     }
 
+    /// <summary>Throws as <see cref="CopyTo(string, Span{double})"/> would for a destination of <paramref name="length"/> elements, copying nothing.</summary>
+    internal void CheckLength(string name, int length) => Find(name, length);
+
     /// <summary>Copies tensor <paramref name="name"/> into <paramref name="destination"/>: <c>destination[i] = Values[i]</c>.</summary>
     /// <exception cref="KeyNotFoundException">No bound tensor has that name.</exception>
     /// <exception cref="ArgumentException"><c>destination.Length</c> differs from the tensor's element count.</exception>
