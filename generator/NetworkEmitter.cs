@@ -162,9 +162,9 @@ internal static class NetworkEmitter
             _w.Line($"    {Runtime}.Precision.{_spec.Element},");
             _w.Line($"    [{string.Join(", ", _layers.Select(LayerField))}],");
             _w.Line("    [");
-            foreach ((LayerSpec _, string name, string dims, string _, int _) in Tensors())
+            foreach ((LayerSpec _, string name, string dims, string role, int _) in Tensors())
             {
-                _w.Line($"        new({Quoted(name)}, [{dims}]),");
+                _w.Line($"        new({Quoted(name)}, [{dims}], {Runtime}.ParameterRole.{role}),");
             }
 
             _w.Line("    ]);");

@@ -89,7 +89,7 @@ public sealed class TorchNetwork<T> : nn.Module<Tensor, Tensor> where T : unmana
             {
                 // Neutral values: zero weights, unit scales and variances.
                 Tensor tensor = _tensors[spec.Name];
-                bool one = spec.Name.EndsWith(".running_var", StringComparison.Ordinal) || IsNormScale(spec.Name);
+                bool one = spec.Role is ParameterRole.RunningVariance or ParameterRole.NormScale;
                 tensor.fill_(one ? 1.0 : 0.0);
             }
         }
@@ -228,9 +228,7 @@ public sealed class TorchNetwork<T> : nn.Module<Tensor, Tensor> where T : unmana
             {
                 if (weights.Tensors.ContainsKey(spec.Name))
                 {
-                    // Only a running variance has a rule beyond finiteness; the other roles are checked alike.
-                    bool variance = spec.Name.EndsWith(".running_var", StringComparison.Ordinal);
-                    weights.CheckValues<T>(spec.Name, variance ? ParameterRole.RunningVariance : ParameterRole.Weight);
+                    weights.CheckValues<T>(spec.Name, spec.Role);
                 }
             }
         }
@@ -374,19 +372,6 @@ public sealed class TorchNetwork<T> : nn.Module<Tensor, Tensor> where T : unmana
                 throw new InvalidOperationException($"The torch module has tensor '{name}' that {Info.Name} does not declare.");
             }
         }
-    }
-
-    private bool IsNormScale(string name)
-    {
-        foreach (Step step in _steps)
-        {
-            if (step.Layer.Kind == LayerKind.BatchNorm && name == step.Layer.WeightName + ".weight")
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 
     private static void CheckShape(string name, Tensor target, int[] shape, string source)

@@ -41,14 +41,14 @@ partial class FashionCnn : global::Pathwise.INetwork<float>
         global::Pathwise.Precision.Float32,
         [s_pixels, s_conv1, s_pool1, s_conv2, s_pool2, s_flat, s_hidden, s_logits],
         [
-            new("conv1.weight", [8, 1, 3, 3]),
-            new("conv1.bias", [8]),
-            new("conv2.weight", [16, 8, 3, 3]),
-            new("conv2.bias", [16]),
-            new("fc1.weight", [64, 784]),
-            new("fc1.bias", [64]),
-            new("fc2.weight", [10, 64]),
-            new("fc2.bias", [10]),
+            new("conv1.weight", [8, 1, 3, 3], global::Pathwise.ParameterRole.Weight),
+            new("conv1.bias", [8], global::Pathwise.ParameterRole.Bias),
+            new("conv2.weight", [16, 8, 3, 3], global::Pathwise.ParameterRole.Weight),
+            new("conv2.bias", [16], global::Pathwise.ParameterRole.Bias),
+            new("fc1.weight", [64, 784], global::Pathwise.ParameterRole.Weight),
+            new("fc1.bias", [64], global::Pathwise.ParameterRole.Bias),
+            new("fc2.weight", [10, 64], global::Pathwise.ParameterRole.Weight),
+            new("fc2.bias", [10], global::Pathwise.ParameterRole.Bias),
         ]);
 
     private readonly float[] _conv1Weight = new float[8 * 1 * 3 * 3];

@@ -29,12 +29,12 @@ partial class TinyMlp : global::Pathwise.INetwork<float>
         global::Pathwise.Precision.Float32,
         [s_features, s_hidden, s_hidden2, s_logits],
         [
-            new("fc1.weight", [16, 8]),
-            new("fc1.bias", [16]),
-            new("fc2.weight", [12, 16]),
-            new("fc2.bias", [12]),
-            new("fc3.weight", [3, 12]),
-            new("fc3.bias", [3]),
+            new("fc1.weight", [16, 8], global::Pathwise.ParameterRole.Weight),
+            new("fc1.bias", [16], global::Pathwise.ParameterRole.Bias),
+            new("fc2.weight", [12, 16], global::Pathwise.ParameterRole.Weight),
+            new("fc2.bias", [12], global::Pathwise.ParameterRole.Bias),
+            new("fc3.weight", [3, 12], global::Pathwise.ParameterRole.Weight),
+            new("fc3.bias", [3], global::Pathwise.ParameterRole.Bias),
         ]);
 
     private readonly float[] _hiddenWeight = new float[16 * 8];
