@@ -339,8 +339,8 @@ internal static class NetworkEmitter
             _w.Close();
             _w.Line();
             _w.Line("/// <inheritdoc/>");
-            _w.Open($"public void BackwardPathSum({ReadOnlySpan}<{_t}> pointWeights, {Workspace} workspace, {Span}<{_t}> destination)");
-            _w.Line("int count = pointWeights.Length;");
+            _w.Open($"public void BackwardPathSum({ReadOnlySpan}<{_t}> pointCoefficients, {Workspace} workspace, {Span}<{_t}> destination)");
+            _w.Line("int count = pointCoefficients.Length;");
             _w.Line("workspace.Check(Description, count);");
             _w.Line($"{Runtime}.CompilerServices.Guard.Length<{_t}>(destination, InputLength, \"destination\");");
             _w.Line($"{SpanOfT} gradient = workspace.PathInputGradient;");
@@ -361,13 +361,13 @@ internal static class NetworkEmitter
                 _w.Line();
                 _w.Line("// Sum over points before the transposed product: sum_k w_k W^T dz_k = W^T (sum_k w_k dz_k).");
                 _w.Line($"{SpanOfT} weighted = workspace.PathStep({LayerField(first)});");
-                _w.Line($"{Kernels}.PathKernel.WeightedRowSum<{_t}>(dz, pointWeights, weighted);");
+                _w.Line($"{Kernels}.PathKernel.WeightedRowSum<{_t}>(dz, pointCoefficients, weighted);");
                 WriteAffineBackward(first, "weighted", "gradient", "1");
             }
             else
             {
                 _w.Line($"BackwardFrom({LayerField(Output)}, workspace, count);");
-                _w.Line($"{Kernels}.PathKernel.WeightedRowSum<{_t}>(workspace.Gradients({LayerField(Input)}, count), pointWeights, gradient);");
+                _w.Line($"{Kernels}.PathKernel.WeightedRowSum<{_t}>(workspace.Gradients({LayerField(Input)}, count), pointCoefficients, gradient);");
             }
 
             _w.Line($"global::System.Numerics.Tensors.TensorPrimitives.Add<{_t}>(destination, gradient, destination);");

@@ -15,7 +15,7 @@ namespace Pathwise.TorchSharp;
 /// </summary>
 /// <remarks>
 /// The path points of every (baseline, node) pair are laid end to end and run in internal batches of
-/// <c>max(2, min(InternalBatchSize, Steps))</c> points, so one batch may mix baselines; each point's weighted
+/// <c>max(2, min(InternalBatchSize, Points))</c> points, so one batch may mix baselines; each point's weighted
 /// gradient is added into its baseline's sum on the device (<c>index_add_</c>), and the per-baseline IGs are summed
 /// there too. One copy back at the end. The options' own baseline is validated but unused, as on the CPU.
 /// Safe to call from many threads at once: each call builds its own
@@ -106,9 +106,9 @@ public sealed class TorchExpectedGradients<T> : IDisposable where T : unmanaged,
 
     private Attribution<T> Run(ReadOnlySpan<T> input, int target, int[] picks, CancellationToken cancellationToken)
     {
-        T[] outputWeights = _path.Begin(input, target);
+        T[] outputCoefficients = _path.Begin(input, target);
         int outputs = _path.Info.OutputLength;
-        int steps = _path.Steps;
+        int steps = _path.Points;
         long total = (long)picks.Length * steps;
         var slots = new long[total];   // point p belongs to draw p / steps ...
         var nodes = new long[total];   // ... and sits at node p % steps
@@ -133,7 +133,7 @@ public sealed class TorchExpectedGradients<T> : IDisposable where T : unmanaged,
         {
             Device device = _path.Device;
             Tensor x = _path.Input(input);                                             // [1, ...input]
-            Tensor weights = _path.OutputWeights(outputWeights);                       // [1, outputs]
+            Tensor weights = _path.OutputCoefficients(outputCoefficients);                       // [1, outputs]
             Tensor used = _baselines.index_select(0, tensor(Array.ConvertAll(picks, p => (long)p)).to(device)); // [draws, ...input]
             Tensor directions = x - used;                                              // [draws, ...input]
             Tensor gradientSums = zeros_like(used);                                    // [draws, ...input]
@@ -153,7 +153,7 @@ public sealed class TorchExpectedGradients<T> : IDisposable where T : unmanaged,
                         Tensor points = _path.PathPoints(used.index_select(0, slot), directions.index_select(0, slot), _path.Alphas.index_select(0, node));
                         Tensor explained = _path.Explained(_path.Network.call(points), weights, (int)count);
                         Tensor gradients = autograd.grad([explained], [points])[0];   // [count, ...input]
-                        gradientSums.index_add_(0, slot, gradients * _path.PerPoint(_path.Weights.index_select(0, node)), one);
+                        gradientSums.index_add_(0, slot, gradients * _path.PerPoint(_path.Coefficients.index_select(0, node)), one);
                     }
                 }
             }
@@ -190,10 +190,10 @@ public sealed class TorchExpectedGradients<T> : IDisposable where T : unmanaged,
         double baselineSum = 0;
         foreach (int pick in picks)
         {
-            baselineSum += TorchPath<T>.Dot(packed.AsSpan(_length + rowOf[pick] * outputs, outputs), outputWeights);
+            baselineSum += TorchPath<T>.Dot(packed.AsSpan(_length + rowOf[pick] * outputs, outputs), outputCoefficients);
         }
 
-        double atInput = TorchPath<T>.Dot(packed.AsSpan(_length + distinct.Count * outputs, outputs), outputWeights);
+        double atInput = TorchPath<T>.Dot(packed.AsSpan(_length + distinct.Count * outputs, outputs), outputCoefficients);
         var delta = ConvergenceDelta.From(TorchPath<T>.Sum(values), atInput, baselineSum / picks.Length);
         return new Attribution<T>(values, _path.Info.Input.OutputShape, delta, steps * picks.Length);
     }

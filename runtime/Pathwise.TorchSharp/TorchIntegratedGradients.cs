@@ -16,7 +16,7 @@ namespace Pathwise.TorchSharp;
 /// <remarks>
 /// Each internal batch of path points is built on the device as one tensor
 /// <c>points = x' + alpha[:, None] * (x - x')</c>, run forward once and differentiated once with
-/// <c>torch.autograd.grad((F(points) * outputWeights).sum(), points)</c>; the per-point gradients are weighted
+/// <c>torch.autograd.grad((F(points) * outputCoefficients).sum(), points)</c>; the per-point gradients are weighted
 /// by <c>w_k</c> and summed on the device. Nothing returns to the host until one copy at the end. Every native
 /// tensor of a call is released when it returns. Safe to call from many threads at once: each call builds its own
 /// tensors and autograd graph, reads the shared device tensors without writing them (nor their <c>.grad</c>), and
@@ -42,7 +42,7 @@ public sealed class TorchIntegratedGradients<T> : IDisposable where T : unmanage
         _info = network.Info;
         Options = options;
 
-        QuadratureNodes nodes = QuadratureNodes.Create(options.Rule, options.Steps);
+        QuadratureNodes nodes = QuadratureNodes.Create(options.Rule, options.Points);
         _points = nodes.Count;
         var baseline = new T[_info.InputLength];
         options.Baseline.Fill<T>(baseline);
@@ -52,7 +52,7 @@ public sealed class TorchIntegratedGradients<T> : IDisposable where T : unmanage
         using (NewDisposeScope())
         {
             _alphas = Upload(nodes.Alphas, [nodes.Count]).DetachFromDisposeScope();
-            _weights = Upload(nodes.Weights, [nodes.Count]).DetachFromDisposeScope();
+            _weights = Upload(nodes.Coefficients, [nodes.Count]).DetachFromDisposeScope();
             _baseline = TorchTensors.FromValues(baseline, TorchTensors.BatchDimensions(_info.Input.OutputShape, 1))
                 .to(network.Device).DetachFromDisposeScope();
         }
@@ -75,13 +75,13 @@ public sealed class TorchIntegratedGradients<T> : IDisposable where T : unmanage
         return Run(input, oneHot, cancellationToken);
     }
 
-    /// <summary>Attributes the weighted output <c>sum_j outputWeights[j] F_j</c> at <paramref name="input"/>; returns a new result.</summary>
+    /// <summary>Attributes the weighted output <c>sum_j outputCoefficients[j] F_j</c> at <paramref name="input"/>; returns a new result.</summary>
     /// <exception cref="ArgumentException">A span has the wrong length or a non-finite value.</exception>
-    public Attribution<T> Attribute(ReadOnlySpan<T> input, ReadOnlySpan<T> outputWeights, CancellationToken cancellationToken = default)
+    public Attribution<T> Attribute(ReadOnlySpan<T> input, ReadOnlySpan<T> outputCoefficients, CancellationToken cancellationToken = default)
     {
-        Guard.Length(outputWeights, _info.OutputLength, nameof(outputWeights));
-        Guard.Finite(outputWeights, nameof(outputWeights));
-        return Run(input, outputWeights.ToArray(), cancellationToken);
+        Guard.Length(outputCoefficients, _info.OutputLength, nameof(outputCoefficients));
+        Guard.Finite(outputCoefficients, nameof(outputCoefficients));
+        return Run(input, outputCoefficients.ToArray(), cancellationToken);
     }
 
     /// <summary>Releases the device tensors of the quadrature nodes and the baseline.</summary>
@@ -98,7 +98,7 @@ public sealed class TorchIntegratedGradients<T> : IDisposable where T : unmanage
         _baseline.Dispose();
     }
 
-    private Attribution<T> Run(ReadOnlySpan<T> input, T[] outputWeights, CancellationToken cancellationToken)
+    private Attribution<T> Run(ReadOnlySpan<T> input, T[] outputCoefficients, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         int length = _info.InputLength;
@@ -111,14 +111,14 @@ public sealed class TorchIntegratedGradients<T> : IDisposable where T : unmanage
             Device device = _network.Device;
             Tensor x = _network.InputTensor(input, 1);                                            // [1, ...input]
             Tensor direction = x - _baseline;                                                    // [1, ...input]
-            Tensor weights = TorchTensors.FromValues(outputWeights, [1L, _info.OutputLength]).to(device); // [1, outputs]
+            Tensor weights = TorchTensors.FromValues(outputCoefficients, [1L, _info.OutputLength]).to(device); // [1, outputs]
             Tensor gradientSum = zeros_like(direction);                                          // [1, ...input]
             long[] pointDimensions = TorchTensors.BatchDimensions(_info.Input.OutputShape, -1);
             long[] nodeDimensions = new long[pointDimensions.Length];
             Array.Fill(nodeDimensions, 1L);
             nodeDimensions[0] = -1;
 
-            int batch = Math.Max(2, Math.Min(Options.InternalBatchSize, Options.Steps));
+            int batch = Math.Max(2, Math.Min(Options.InternalBatchSize, Options.Points));
             using (enable_grad())
             {
                 for (int start = 0; start < _points; start += batch)
@@ -132,8 +132,8 @@ public sealed class TorchIntegratedGradients<T> : IDisposable where T : unmanage
                         Tensor outputs = _network.call(points).reshape(count, _info.OutputLength); // [count, outputs]
                         Tensor explained = (outputs * weights).sum();
                         Tensor gradients = autograd.grad([explained], [points])[0];                // [count, ...input]
-                        Tensor nodeWeights = _weights.narrow(0, start, count).reshape(nodeDimensions);
-                        gradientSum.add_((gradients * nodeWeights).sum(0, keepdim: true));
+                        Tensor nodeCoefficients = _weights.narrow(0, start, count).reshape(nodeDimensions);
+                        gradientSum.add_((gradients * nodeCoefficients).sum(0, keepdim: true));
                     }
                 }
             }
@@ -158,8 +158,8 @@ public sealed class TorchIntegratedGradients<T> : IDisposable where T : unmanage
         }
 
         int outputLength = _info.OutputLength;
-        double atBaseline = Dot(packed.AsSpan(length, outputLength), outputWeights);
-        double atInput = Dot(packed.AsSpan(length + outputLength, outputLength), outputWeights);
+        double atBaseline = Dot(packed.AsSpan(length, outputLength), outputCoefficients);
+        double atInput = Dot(packed.AsSpan(length + outputLength, outputLength), outputCoefficients);
         return new Attribution<T>(values, _info.Input.OutputShape, ConvergenceDelta.From(sum, atInput, atBaseline), _points);
     }
 

@@ -29,7 +29,7 @@ public sealed class TorchInteriorGradients<T> : IDisposable where T : unmanaged,
     {
         Options = options ?? new InteriorGradientsOptions();
         _alphas = Options.ResolveAlphas();
-        _path = new TorchPath<T>(network, new IntegratedGradientsOptions { Steps = Math.Max(2, _alphas.Length), Baseline = Options.Baseline, Rule = QuadratureRule.RiemannLeft });
+        _path = new TorchPath<T>(network, new IntegratedGradientsOptions { Points = Math.Max(2, _alphas.Length), Baseline = Options.Baseline, Rule = QuadratureRule.RiemannLeft });
         using (NewDisposeScope())
         {
             // Rounded to T on the host, as the CPU method rounds them.
@@ -48,7 +48,7 @@ public sealed class TorchInteriorGradients<T> : IDisposable where T : unmanaged,
     /// <exception cref="ArgumentException"><paramref name="input"/> has the wrong length or a non-finite value.</exception>
     public InteriorGradientsResult<T> Attribute(ReadOnlySpan<T> input, int target, CancellationToken cancellationToken = default)
     {
-        T[] outputWeights = _path.Begin(input, target);
+        T[] outputCoefficients = _path.Begin(input, target);
         int length = _path.Info.InputLength;
         int outputs = _path.Info.OutputLength;
         int points = _alphas.Length;
@@ -57,7 +57,7 @@ public sealed class TorchInteriorGradients<T> : IDisposable where T : unmanaged,
         {
             Tensor x = _path.Input(input);                         // [1, ...input]
             Tensor direction = x - _path.Baseline;                 // [1, ...input]
-            Tensor weights = _path.OutputWeights(outputWeights);   // [1, outputs]
+            Tensor weights = _path.OutputCoefficients(outputCoefficients);   // [1, outputs]
             var gradients = new List<Tensor>();
             var values = new List<Tensor>();
             using (enable_grad())
@@ -91,12 +91,12 @@ public sealed class TorchInteriorGradients<T> : IDisposable where T : unmanaged,
         var outputValues = new double[points];
         for (int k = 0; k < points; k++)
         {
-            outputValues[k] = TorchPath<T>.Dot(packed.AsSpan(offset + k * outputs, outputs), outputWeights);
+            outputValues[k] = TorchPath<T>.Dot(packed.AsSpan(offset + k * outputs, outputs), outputCoefficients);
         }
 
         offset += points * outputs;
-        double atBaseline = TorchPath<T>.Dot(packed.AsSpan(offset, outputs), outputWeights);
-        double atInput = TorchPath<T>.Dot(packed.AsSpan(offset + outputs, outputs), outputWeights);
+        double atBaseline = TorchPath<T>.Dot(packed.AsSpan(offset, outputs), outputCoefficients);
+        double atInput = TorchPath<T>.Dot(packed.AsSpan(offset + outputs, outputs), outputCoefficients);
         return new InteriorGradientsResult<T>((double[])_alphas.Clone(), gradientValues, outputValues, atBaseline, atInput, _path.Info.Input.OutputShape);
     }
 

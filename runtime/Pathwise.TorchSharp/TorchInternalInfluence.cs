@@ -40,28 +40,28 @@ public sealed class TorchInternalInfluence<T> : IDisposable where T : unmanaged,
     /// <exception cref="ArgumentException"><paramref name="input"/> has the wrong length or a non-finite value.</exception>
     public LayerAttribution<T> Attribute(ReadOnlySpan<T> input, int target, CancellationToken cancellationToken = default)
     {
-        T[] outputWeights = _path.Begin(input, target);
+        T[] outputCoefficients = _path.Begin(input, target);
         int size = _layer.Size;
         double[] packed;
         using (NewDisposeScope())
         {
             Tensor x = _path.Input(input);                         // [1, ...input]
             Tensor direction = x - _path.Baseline;                 // [1, ...input]
-            Tensor weights = _path.OutputWeights(outputWeights);   // [1, outputs]
+            Tensor weights = _path.OutputCoefficients(outputCoefficients);   // [1, outputs]
             Tensor influence = _path.Zeros(size);                  // [size]
             using (enable_grad())
             {
-                for (int start = 0; start < _path.Steps; start += _path.ChunkCapacity)
+                for (int start = 0; start < _path.Points; start += _path.ChunkCapacity)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
-                    int count = Math.Min(_path.ChunkCapacity, _path.Steps - start);
+                    int count = Math.Min(_path.ChunkCapacity, _path.Points - start);
                     using (NewDisposeScope())
                     {
-                        Tensor points = _path.Points(_path.Baseline, direction, start, count); // [count, ...input]
+                        Tensor points = _path.ChunkPoints(_path.Baseline, direction, start, count); // [count, ...input]
                         Tensor[] activations = _path.Network.ForwardAll(points);
                         Tensor y = activations[_layer.Index];                                 // [count, ...layer]
                         Tensor gradients = autograd.grad([_path.Explained(activations[^1], weights, count)], [y])[0];
-                        influence.add_((gradients.reshape(count, size) * _path.NodeWeights(start, count)).sum(dim: 0));
+                        influence.add_((gradients.reshape(count, size) * _path.NodeCoefficients(start, count)).sum(dim: 0));
                     }
                 }
             }
@@ -69,7 +69,7 @@ public sealed class TorchInternalInfluence<T> : IDisposable where T : unmanaged,
             packed = TorchPath<T>.Download(influence);
         }
 
-        return new LayerAttribution<T>(_layer, TorchPath<T>.Values(packed, 0, size), null, _path.Steps);
+        return new LayerAttribution<T>(_layer, TorchPath<T>.Values(packed, 0, size), null, _path.Points);
     }
 
     /// <summary>Releases the device tensors of the quadrature nodes and the baseline.</summary>

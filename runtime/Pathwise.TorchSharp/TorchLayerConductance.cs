@@ -44,15 +44,15 @@ public sealed class TorchLayerConductance<T> : IDisposable where T : unmanaged, 
     public LayerAttribution<T> Attribute(ReadOnlySpan<T> input, int target, CancellationToken cancellationToken = default) =>
         Run(input, _path.Begin(input, target), cancellationToken);
 
-    /// <summary>The conductance of every neuron for the weighted output <c>sum_j outputWeights[j] F_j</c>.</summary>
+    /// <summary>The conductance of every neuron for the weighted output <c>sum_j outputCoefficients[j] F_j</c>.</summary>
     /// <exception cref="ArgumentException">A span has the wrong length or a non-finite value.</exception>
-    public LayerAttribution<T> Attribute(ReadOnlySpan<T> input, ReadOnlySpan<T> outputWeights, CancellationToken cancellationToken = default) =>
-        Run(input, _path.Begin(input, outputWeights), cancellationToken);
+    public LayerAttribution<T> Attribute(ReadOnlySpan<T> input, ReadOnlySpan<T> outputCoefficients, CancellationToken cancellationToken = default) =>
+        Run(input, _path.Begin(input, outputCoefficients), cancellationToken);
 
     /// <summary>Releases the device tensors of the quadrature nodes and the baseline.</summary>
     public void Dispose() => _path.Dispose();
 
-    private LayerAttribution<T> Run(ReadOnlySpan<T> input, T[] outputWeights, CancellationToken cancellationToken)
+    private LayerAttribution<T> Run(ReadOnlySpan<T> input, T[] outputCoefficients, CancellationToken cancellationToken)
     {
         int size = _layer.Size;
         int outputs = _path.Info.OutputLength;
@@ -61,24 +61,24 @@ public sealed class TorchLayerConductance<T> : IDisposable where T : unmanaged, 
         {
             Tensor x = _path.Input(input);                                      // [1, ...input]
             Tensor direction = x - _path.Baseline;                              // [1, ...input]
-            Tensor weights = _path.OutputWeights(outputWeights);                // [1, outputs]
+            Tensor weights = _path.OutputCoefficients(outputCoefficients);                // [1, outputs]
             Tensor conductance = _path.Zeros(size); // [size]
             using (enable_grad())
             {
-                for (int start = 0; start < _path.Steps; start += _path.ChunkCapacity)
+                for (int start = 0; start < _path.Points; start += _path.ChunkCapacity)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
-                    int count = Math.Min(_path.ChunkCapacity, _path.Steps - start);
+                    int count = Math.Min(_path.ChunkCapacity, _path.Points - start);
                     using (NewDisposeScope())
                     {
-                        Tensor points = _path.Points(_path.Baseline, direction, start, count); // [count, ...input]
+                        Tensor points = _path.ChunkPoints(_path.Baseline, direction, start, count); // [count, ...input]
                         Tensor[] activations = _path.Network.ForwardAll(points);
                         Tensor y = activations[_layer.Index];                                 // [count, ...layer]
                         Tensor explained = _path.Explained(activations[^1], weights, count);
                         Tensor gradients = autograd.grad([explained], [y], retain_graph: true)[0];
                         Tensor tangents = TorchPath<T>.Tangent(y, points, direction);         // [count, ...layer]
                         Tensor products = gradients.reshape(count, size) * tangents.reshape(count, size);
-                        conductance.add_((products * _path.NodeWeights(start, count)).sum(dim: 0));
+                        conductance.add_((products * _path.NodeCoefficients(start, count)).sum(dim: 0));
                     }
                 }
             }
@@ -88,8 +88,8 @@ public sealed class TorchLayerConductance<T> : IDisposable where T : unmanaged, 
         }
 
         T[] values = TorchPath<T>.Values(packed, 0, size);
-        double atBaseline = TorchPath<T>.Dot(packed.AsSpan(size, outputs), outputWeights);
-        double atInput = TorchPath<T>.Dot(packed.AsSpan(size + outputs, outputs), outputWeights);
-        return new LayerAttribution<T>(_layer, values, ConvergenceDelta.From(TorchPath<T>.Sum(values), atInput, atBaseline), _path.Steps);
+        double atBaseline = TorchPath<T>.Dot(packed.AsSpan(size, outputs), outputCoefficients);
+        double atInput = TorchPath<T>.Dot(packed.AsSpan(size + outputs, outputs), outputCoefficients);
+        return new LayerAttribution<T>(_layer, values, ConvergenceDelta.From(TorchPath<T>.Sum(values), atInput, atBaseline), _path.Points);
     }
 }

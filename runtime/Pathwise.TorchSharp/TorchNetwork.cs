@@ -29,10 +29,10 @@ public sealed class TorchNetwork<T> : nn.Module<Tensor, Tensor> where T : unmana
     private readonly long[] _inputDimensions;
 
     /// <summary>Builds the module for <paramref name="info"/> on <paramref name="device"/> (default CPU) and copies <paramref name="parameters"/> into it.</summary>
-    /// <param name="info">The generated network's description, <c>network.Info</c>.</param>
+    /// <param name="info">The generated network's info, <c>network.Info</c>.</param>
     /// <param name="parameters">The generated network's tensors, <c>network.Parameters</c>.</param>
     /// <param name="device">The torch device, e.g. from <see cref="TorchDevices.Resolve"/>.</param>
-    /// <exception cref="ArgumentException">The parameters do not match the description (the message names the tensor).</exception>
+    /// <exception cref="ArgumentException">The parameters do not match the network info (the message names the tensor).</exception>
     public TorchNetwork(NetworkInfo info, ParameterSet<T> parameters, Device? device = null)
         : this(info, device)
     {
@@ -82,7 +82,7 @@ public sealed class TorchNetwork<T> : nn.Module<Tensor, Tensor> where T : unmana
             _tensors.Add(name, buffer);
         }
 
-        CheckNamesAgainstDescription();
+        CheckNamesAgainstInfo();
         using (no_grad())
         {
             foreach (WeightTensorSpec spec in info.Weights)
@@ -97,7 +97,7 @@ public sealed class TorchNetwork<T> : nn.Module<Tensor, Tensor> where T : unmana
         eval();
     }
 
-    /// <summary>The generated network's description this module mirrors.</summary>
+    /// <summary>The generated network's info this module mirrors.</summary>
     public NetworkInfo Info { get; }
 
     /// <summary>The device holding the parameters; inputs are moved here.</summary>
@@ -351,7 +351,7 @@ public sealed class TorchNetwork<T> : nn.Module<Tensor, Tensor> where T : unmana
         parent.register_module(parts[^1], module);
     }
 
-    private void CheckNamesAgainstDescription()
+    private void CheckNamesAgainstInfo()
     {
         var declared = new HashSet<string>(StringComparer.Ordinal);
         foreach (WeightTensorSpec spec in Info.Weights)
@@ -362,7 +362,7 @@ public sealed class TorchNetwork<T> : nn.Module<Tensor, Tensor> where T : unmana
                 throw new InvalidOperationException($"{Info.Name} declares tensor '{spec.Name}' but the torch module has none of that name.");
             }
 
-            CheckShape(spec.Name, tensor, spec.Shape, Info.Name + "'s description");
+            CheckShape(spec.Name, tensor, spec.Shape, Info.Name + "'s info");
         }
 
         foreach (string name in _tensors.Keys)

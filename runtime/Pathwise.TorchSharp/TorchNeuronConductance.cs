@@ -63,7 +63,7 @@ public sealed class TorchNeuronConductance<T> : IDisposable where T : unmanaged,
             Guard.Index(neuron, _layer.Size, nameof(neurons));
         }
 
-        T[] outputWeights = _path.Begin(input, target);
+        T[] outputCoefficients = _path.Begin(input, target);
         int length = _path.Info.InputLength;
         int size = _layer.Size;
         int[] rows = neurons.ToArray();
@@ -72,22 +72,22 @@ public sealed class TorchNeuronConductance<T> : IDisposable where T : unmanaged,
         {
             Tensor x = _path.Input(input);                         // [1, ...input]
             Tensor direction = x - _path.Baseline;                 // [1, ...input]
-            Tensor weights = _path.OutputWeights(outputWeights);   // [1, outputs]
+            Tensor weights = _path.OutputCoefficients(outputCoefficients);   // [1, outputs]
             Tensor values = _path.Zeros(rows.Length, length);      // [neurons, input length]
             using (enable_grad())
             {
-                for (int start = 0; start < _path.Steps && rows.Length > 0; start += _path.ChunkCapacity)
+                for (int start = 0; start < _path.Points && rows.Length > 0; start += _path.ChunkCapacity)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
-                    int count = Math.Min(_path.ChunkCapacity, _path.Steps - start);
+                    int count = Math.Min(_path.ChunkCapacity, _path.Points - start);
                     using (NewDisposeScope())
                     {
-                        Tensor points = _path.Points(_path.Baseline, direction, start, count); // [count, ...input]
+                        Tensor points = _path.ChunkPoints(_path.Baseline, direction, start, count); // [count, ...input]
                         Tensor[] activations = _path.Network.ForwardAll(points);
                         Tensor y = activations[_layer.Index];                                 // [count, ...layer]
                         Tensor explained = _path.Explained(activations[^1], weights, count);
                         Tensor gradients = autograd.grad([explained], [y], retain_graph: true)[0];
-                        Tensor seeds = gradients.reshape(count, size) * _path.NodeWeights(start, count); // [count, size], w_k dF/dy
+                        Tensor seeds = gradients.reshape(count, size) * _path.NodeCoefficients(start, count); // [count, size], w_k dF/dy
                         Tensor flat = y.reshape(count, size);
                         for (int n = 0; n < rows.Length; n++)
                         {
@@ -104,7 +104,7 @@ public sealed class TorchNeuronConductance<T> : IDisposable where T : unmanaged,
             packed = TorchPath<T>.Download(values * direction.reshape(1, length));
         }
 
-        return new NeuronAttribution<T>(_layer, rows, _path.Info.Input.OutputShape, TorchPath<T>.Values(packed, 0, rows.Length * length), _path.Steps);
+        return new NeuronAttribution<T>(_layer, rows, _path.Info.Input.OutputShape, TorchPath<T>.Values(packed, 0, rows.Length * length), _path.Points);
     }
 
     /// <summary>Releases the device tensors of the quadrature nodes and the baseline.</summary>

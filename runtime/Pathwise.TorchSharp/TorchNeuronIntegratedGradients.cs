@@ -55,15 +55,15 @@ public sealed class TorchNeuronIntegratedGradients<T> : IDisposable where T : un
             Tensor gradientSum = zeros_like(direction);    // [1, ...input]
             using (enable_grad())
             {
-                for (int start = 0; start < _path.Steps; start += _path.ChunkCapacity)
+                for (int start = 0; start < _path.Points; start += _path.ChunkCapacity)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
-                    int count = Math.Min(_path.ChunkCapacity, _path.Steps - start);
+                    int count = Math.Min(_path.ChunkCapacity, _path.Points - start);
                     using (NewDisposeScope())
                     {
-                        Tensor points = _path.Points(_path.Baseline, direction, start, count); // [count, ...input]
+                        Tensor points = _path.ChunkPoints(_path.Baseline, direction, start, count); // [count, ...input]
                         Tensor y = _path.Network.ForwardAll(points)[_layer.Index].reshape(count, size);
-                        Tensor seed = (y.narrow(1, neuron, 1) * _path.NodeWeights(start, count)).sum();
+                        Tensor seed = (y.narrow(1, neuron, 1) * _path.NodeCoefficients(start, count)).sum();
                         Tensor gradients = autograd.grad([seed], [points])[0];               // [count, ...input]
                         gradientSum.add_(gradients.sum(dim: 0, keepdim: true));
                     }
@@ -76,7 +76,7 @@ public sealed class TorchNeuronIntegratedGradients<T> : IDisposable where T : un
 
         T[] values = TorchPath<T>.Values(packed, 0, length);
         var delta = ConvergenceDelta.From(TorchPath<T>.Sum(values), packed[length + 1], packed[length]);
-        return new Attribution<T>(values, _path.Info.Input.OutputShape, delta, _path.Steps);
+        return new Attribution<T>(values, _path.Info.Input.OutputShape, delta, _path.Points);
     }
 
     /// <summary>Releases the device tensors of the quadrature nodes and the baseline.</summary>

@@ -7,7 +7,7 @@ using static TorchSharp.torch;
 namespace Pathwise.TorchSharp;
 
 /// <summary>
-/// The device side of <c>PathIntegrator</c>: the validated options, the quadrature nodes and weights and the
+/// The device side of <c>PathIntegrator</c>: the validated options, the quadrature nodes and coefficients and the
 /// baseline as device tensors, the chunk size, and the argument checks of the CPU methods in the same order
 /// with the same exceptions. The device tensors live until <see cref="Dispose"/>, whatever scope built them.
 /// </summary>
@@ -30,19 +30,19 @@ internal sealed class TorchPath<T> : IDisposable where T : unmanaged, IFloatingP
         options.Validate();
         Network = network;
         Info = network.Info;
-        QuadratureNodes nodes = QuadratureNodes.Create(options.Rule, options.Steps);
-        Steps = nodes.Count;
-        ChunkCapacity = Math.Max(2, Math.Min(options.InternalBatchSize, options.Steps));
+        QuadratureNodes nodes = QuadratureNodes.Create(options.Rule, options.Points);
+        Points = nodes.Count;
+        ChunkCapacity = Math.Max(2, Math.Min(options.InternalBatchSize, options.Points));
         BaselineValues = new T[Info.InputLength];
         options.Baseline.Fill<T>(BaselineValues);
         _nodeDimensions = TorchTensors.BatchDimensions(Info.Input.OutputShape, -1);
         Array.Fill(_nodeDimensions, 1L, 1, _nodeDimensions.Length - 1);
 
-        // Nodes and weights are rounded to T on the host, exactly as the CPU methods round them.
+        // Nodes and coefficients are rounded to T on the host, exactly as the CPU methods round them.
         using (NewDisposeScope())
         {
             Alphas = Upload(nodes.Alphas).DetachFromDisposeScope();
-            Weights = Upload(nodes.Weights).DetachFromDisposeScope();
+            Coefficients = Upload(nodes.Coefficients).DetachFromDisposeScope();
             Baseline = Input(BaselineValues).DetachFromDisposeScope();
         }
     }
@@ -54,16 +54,16 @@ internal sealed class TorchPath<T> : IDisposable where T : unmanaged, IFloatingP
     public Device Device => Network.Device;
 
     /// <summary>The number of quadrature nodes.</summary>
-    public int Steps { get; }
+    public int Points { get; }
 
-    /// <summary>The most path points in one chunk: <c>max(2, min(InternalBatchSize, Steps))</c>, as on the CPU.</summary>
+    /// <summary>The most path points in one chunk: <c>max(2, min(InternalBatchSize, Points))</c>, as on the CPU.</summary>
     public int ChunkCapacity { get; }
 
     /// <summary>The nodes <c>a_k</c>, <c>[steps]</c>.</summary>
     public Tensor Alphas { get; }
 
-    /// <summary>The quadrature weights <c>w_k</c>, <c>[steps]</c>.</summary>
-    public Tensor Weights { get; }
+    /// <summary>The quadrature coefficients <c>c_k</c>, <c>[steps]</c>.</summary>
+    public Tensor Coefficients { get; }
 
     /// <summary>The options' baseline, <c>[1, ...input shape]</c>.</summary>
     public Tensor Baseline { get; }
@@ -113,21 +113,21 @@ internal sealed class TorchPath<T> : IDisposable where T : unmanaged, IFloatingP
     }
 
     /// <summary>Checks the input and an output weighting as the CPU does; returns a copy of the weighting.</summary>
-    public T[] Begin(ReadOnlySpan<T> input, ReadOnlySpan<T> outputWeights)
+    public T[] Begin(ReadOnlySpan<T> input, ReadOnlySpan<T> outputCoefficients)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         Guard.Length(input, Info.InputLength, nameof(input));
         Guard.Finite(input, nameof(input));
-        Guard.Length(outputWeights, Info.OutputLength, nameof(outputWeights));
-        Guard.Finite(outputWeights, nameof(outputWeights));
-        return outputWeights.ToArray();
+        Guard.Length(outputCoefficients, Info.OutputLength, nameof(outputCoefficients));
+        Guard.Finite(outputCoefficients, nameof(outputCoefficients));
+        return outputCoefficients.ToArray();
     }
 
     /// <summary>One point, <c>[1, ...input shape]</c>, on the device.</summary>
     public Tensor Input(ReadOnlySpan<T> values) => Network.InputTensor(values, 1);
 
     /// <summary>An output weighting, <c>[1, outputs]</c>, on the device.</summary>
-    public Tensor OutputWeights(T[] outputWeights) => TorchTensors.FromValues(outputWeights, [1L, Info.OutputLength]).to(Device);
+    public Tensor OutputCoefficients(T[] outputCoefficients) => TorchTensors.FromValues(outputCoefficients, [1L, Info.OutputLength]).to(Device);
 
     /// <summary>A zero accumulator of <typeparamref name="T"/> on the device.</summary>
     public Tensor Zeros(params long[] shape) => zeros(shape, dtype: Network.DType, device: Device);
@@ -139,19 +139,19 @@ internal sealed class TorchPath<T> : IDisposable where T : unmanaged, IFloatingP
     /// The path points <c>x' + a_k d</c> of nodes <c>start .. start + count</c>, <c>[count, ...input shape]</c>, as
     /// a fresh leaf that requires grad, so every layer computed from it is differentiable with respect to it.
     /// </summary>
-    public Tensor Points(Tensor baseline, Tensor direction, int start, int count) =>
+    public Tensor ChunkPoints(Tensor baseline, Tensor direction, int start, int count) =>
         PathPoints(baseline, direction, Alphas.narrow(0, start, count));
 
     /// <summary><c>x' + alphas d</c> for any nodes <c>alphas</c> <c>[count]</c>, as a leaf that requires grad.</summary>
     public Tensor PathPoints(Tensor baseline, Tensor direction, Tensor alphas) =>
         (baseline + PerPoint(alphas) * direction).detach().requires_grad_();
 
-    /// <summary>The weights of nodes <c>start .. start + count</c> as a column, <c>[count, 1]</c>.</summary>
-    public Tensor NodeWeights(int start, int count) => Weights.narrow(0, start, count).reshape(count, 1);
+    /// <summary>The coefficients of nodes <c>start .. start + count</c> as a column, <c>[count, 1]</c>.</summary>
+    public Tensor NodeCoefficients(int start, int count) => Coefficients.narrow(0, start, count).reshape(count, 1);
 
-    /// <summary>The explained output <c>sum_{k,j} outputWeights[j] F_j(points_k)</c> from the network's last activation.</summary>
-    public Tensor Explained(Tensor output, Tensor outputWeights, int count) =>
-        (output.reshape(count, Info.OutputLength) * outputWeights).sum();
+    /// <summary>The explained output <c>sum_{k,j} outputCoefficients[j] F_j(points_k)</c> from the network's last activation.</summary>
+    public Tensor Explained(Tensor output, Tensor outputCoefficients, int count) =>
+        (output.reshape(count, Info.OutputLength) * outputCoefficients).sum();
 
     /// <summary>
     /// The forward-mode tangent <c>J_y(points) direction</c>, <c>[count, ...y]</c>, exactly, by two reverse passes:
@@ -200,13 +200,13 @@ internal sealed class TorchPath<T> : IDisposable where T : unmanaged, IFloatingP
         return values;
     }
 
-    /// <summary><c>sum_j outputs[j] * weights[j]</c> in double, as the CPU's <c>PathIntegrator.Dot</c>.</summary>
-    public static double Dot(ReadOnlySpan<double> outputs, T[] weights)
+    /// <summary><c>sum_j outputs[j] * coefficients[j]</c> in double, as the CPU's <c>PathIntegrator.Dot</c>.</summary>
+    public static double Dot(ReadOnlySpan<double> outputs, T[] coefficients)
     {
         double sum = 0;
         for (int i = 0; i < outputs.Length; i++)
         {
-            sum += outputs[i] * double.CreateChecked(weights[i]);
+            sum += outputs[i] * double.CreateChecked(coefficients[i]);
         }
 
         return sum;
@@ -245,7 +245,7 @@ internal sealed class TorchPath<T> : IDisposable where T : unmanaged, IFloatingP
 
         _disposed = true;
         Alphas.Dispose();
-        Weights.Dispose();
+        Coefficients.Dispose();
         Baseline.Dispose();
     }
 }

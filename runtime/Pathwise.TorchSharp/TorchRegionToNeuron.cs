@@ -44,7 +44,7 @@ public sealed class TorchRegionToNeuron<T> : IDisposable where T : unmanaged, IF
     public LayerAttribution<T> Attribute(ReadOnlySpan<T> input, int target, ReadOnlySpan<bool> region, CancellationToken cancellationToken = default)
     {
         Guard.Length(region, _path.Info.InputLength, nameof(region));
-        T[] outputWeights = _path.Begin(input, target);
+        T[] outputCoefficients = _path.Begin(input, target);
         int length = _path.Info.InputLength;
         int size = _layer.Size;
         var mask = new T[length];
@@ -59,28 +59,28 @@ public sealed class TorchRegionToNeuron<T> : IDisposable where T : unmanaged, IF
             Tensor x = _path.Input(input);                                  // [1, ...input]
             Tensor direction = x - _path.Baseline;                          // [1, ...input]
             Tensor masked = where(_path.Input(mask) != 0, direction, zeros_like(direction)); // (x - x') 1_S
-            Tensor weights = _path.OutputWeights(outputWeights);            // [1, outputs]
+            Tensor weights = _path.OutputCoefficients(outputCoefficients);            // [1, outputs]
             Tensor contributions = _path.Zeros(size);                       // [size]
             Tensor regionIntegratedGradients = zeros([1L], dtype: ScalarType.Float64, device: _path.Device); // [1], in double as on the CPU
             Tensor wideMask = masked.to(ScalarType.Float64);
             using (enable_grad())
             {
-                for (int start = 0; start < _path.Steps; start += _path.ChunkCapacity)
+                for (int start = 0; start < _path.Points; start += _path.ChunkCapacity)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
-                    int count = Math.Min(_path.ChunkCapacity, _path.Steps - start);
+                    int count = Math.Min(_path.ChunkCapacity, _path.Points - start);
                     using (NewDisposeScope())
                     {
-                        Tensor points = _path.Points(_path.Baseline, direction, start, count); // [count, ...input]
+                        Tensor points = _path.ChunkPoints(_path.Baseline, direction, start, count); // [count, ...input]
                         Tensor[] activations = _path.Network.ForwardAll(points);
                         Tensor y = activations[_layer.Index];                                 // [count, ...layer]
                         Tensor explained = _path.Explained(activations[^1], weights, count);
                         System.Collections.Generic.IList<Tensor> gradients = autograd.grad([explained], [y, points], retain_graph: true); // dF/dy, dF/dx
                         Tensor tangents = TorchPath<T>.Tangent(y, points, masked);           // [count, ...layer]
-                        Tensor nodeWeights = _path.NodeWeights(start, count);                 // [count, 1]
-                        contributions.add_((gradients[0].reshape(count, size) * tangents.reshape(count, size) * nodeWeights).sum(dim: 0));
+                        Tensor nodeCoefficients = _path.NodeCoefficients(start, count);                 // [count, 1]
+                        contributions.add_((gradients[0].reshape(count, size) * tangents.reshape(count, size) * nodeCoefficients).sum(dim: 0));
                         Tensor inputTerms = (gradients[1].to(ScalarType.Float64) * wideMask).reshape(count, length).sum(dim: 1, keepdim: true);
-                        regionIntegratedGradients.add_((inputTerms * nodeWeights.to(ScalarType.Float64)).sum().reshape(1));
+                        regionIntegratedGradients.add_((inputTerms * nodeCoefficients.to(ScalarType.Float64)).sum().reshape(1));
                     }
                 }
             }
@@ -90,7 +90,7 @@ public sealed class TorchRegionToNeuron<T> : IDisposable where T : unmanaged, IF
 
         T[] values = TorchPath<T>.Values(packed, 0, size);
         var delta = ConvergenceDelta.From(TorchPath<T>.Sum(values), packed[size], 0);
-        return new LayerAttribution<T>(_layer, values, delta, _path.Steps);
+        return new LayerAttribution<T>(_layer, values, delta, _path.Points);
     }
 
     /// <summary>Releases the device tensors of the quadrature nodes and the baseline.</summary>

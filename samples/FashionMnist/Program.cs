@@ -140,8 +140,8 @@ static void Run(string dataDirectory, string? weightsPath, string outputDirector
     Console.WriteLine($"Pathwise FashionCnn.Load: logits agree with TorchSharp on {agreementImages} test images, max |difference| {largestDifference:E2}");
 
     // 4. Explain one test image per class with the prediction as the target.
-    var igOptions = new IntegratedGradientsOptions { Steps = 50, Rule = QuadratureRule.GaussLegendre, Baseline = Baseline.Zero };
-    var layerOptions = new LayerAttributionOptions { Steps = 50, Rule = QuadratureRule.GaussLegendre, Baseline = Baseline.Zero };
+    var igOptions = new IntegratedGradientsOptions { Points = 50, Rule = QuadratureRule.GaussLegendre, Baseline = Baseline.Zero };
+    var layerOptions = new LayerAttributionOptions { Points = 50, Rule = QuadratureRule.GaussLegendre, Baseline = Baseline.Zero };
     var ig = new IntegratedGradients<float>(model, igOptions);
     bool[] topLeft = Region(0, 0, 14);
     bool[] centre = Region(7, 7, 14);

@@ -31,7 +31,7 @@ for (int j = 1; j < scores.Length; j++)
 Console.WriteLine($"Scores: {string.Join(", ", ScoresText(scores))} -> {decisions[target]}");
 
 // 4. Explain the decision with Integrated Gradients: 50 Gauss-Legendre points from an all-zero baseline.
-var ig = new IntegratedGradients<float>(model, new IntegratedGradientsOptions { Steps = 50, Rule = QuadratureRule.GaussLegendre });
+var ig = new IntegratedGradients<float>(model, new IntegratedGradientsOptions { Points = 50, Rule = QuadratureRule.GaussLegendre });
 Attribution<float> attribution = ig.Attribute(applicant, target);
 
 Console.WriteLine();
@@ -64,7 +64,7 @@ foreach (QuadratureRule rule in Enum.GetValues<QuadratureRule>())
     Console.Write($"  {rule,-14}");
     foreach (int steps in new[] { 8, 16, 50 })
     {
-        var method = new IntegratedGradients<float>(model, new IntegratedGradientsOptions { Steps = steps, Rule = rule });
+        var method = new IntegratedGradients<float>(model, new IntegratedGradientsOptions { Points = steps, Rule = rule });
         Console.Write($" {method.Attribute(applicant, target).Delta.Relative,10:E2}");
     }
 

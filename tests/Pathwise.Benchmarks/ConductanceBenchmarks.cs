@@ -41,7 +41,7 @@ public class ConductanceByWidth
             _region[i] = i % 3 == 0;
         }
 
-        var options = new LayerAttributionOptions { Steps = 50 };
+        var options = new LayerAttributionOptions { Points = 50 };
         _conductance = new LayerConductance<float>(_network, _layer, options);
         _regionToNeuron = new RegionToNeuron<float>(_network, _layer, options);
         _naive = new NaiveConductance(_network, _layer, 50);
@@ -150,7 +150,7 @@ internal sealed class NaiveConductance
                     }
                 }
 
-                sum += _nodes.Weights[k] * gradients[k * size + j] * rate;
+                sum += _nodes.Coefficients[k] * gradients[k * size + j] * rate;
             }
 
             result[j] = (float)sum;

@@ -12,7 +12,7 @@ namespace Pathwise.Benchmarks;
 public abstract class IntegratedGradientsBenchmark
 {
     /// <summary>The number of path points.</summary>
-    public const int Steps = 50;
+    public const int Points = 50;
 
     /// <summary>The attributed output.</summary>
     public const int Target = 0;
@@ -36,8 +36,8 @@ public abstract class IntegratedGradientsBenchmark
         _torchNetwork = torchNetwork;
         _input = input;
         _attributions = new float[input.Length];
-        _pathwise = new IntegratedGradients<float>(network, new IntegratedGradientsOptions { Steps = Steps, Rule = Rule, InternalBatchSize = 64 });
-        _torch = new TorchIntegratedGradients(torchNetwork, Rule, Steps);
+        _pathwise = new IntegratedGradients<float>(network, new IntegratedGradientsOptions { Points = Points, Rule = Rule, InternalBatchSize = 64 });
+        _torch = new TorchIntegratedGradients(torchNetwork, Rule, Points);
         _torchInput = _torch.Input(input);
         Console.WriteLine("// " + Agreement.Check(network.GetType().Name + " " + Rule, _pathwise, _torch, _input, _torchInput, Target));
     }

@@ -14,7 +14,7 @@ namespace Pathwise.Benchmarks;
 /// </summary>
 internal static class KernelProfile
 {
-    private const int Points = IntegratedGradientsBenchmark.Steps;
+    private const int Points = IntegratedGradientsBenchmark.Points;
 
     public static void Run()
     {

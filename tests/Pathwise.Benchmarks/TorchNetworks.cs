@@ -95,7 +95,7 @@ public sealed class TorchIntegratedGradients : IDisposable
         Array.Fill(broadcast, 1L);
         broadcast[0] = nodes.Count;
         _alphas = torch.tensor(Array.ConvertAll(nodes.Alphas, a => (float)a), broadcast, ScalarType.Float32);
-        _weights = torch.tensor(Array.ConvertAll(nodes.Weights, w => (float)w), broadcast, ScalarType.Float32);
+        _weights = torch.tensor(Array.ConvertAll(nodes.Coefficients, w => (float)w), broadcast, ScalarType.Float32);
         _baseline = torch.zeros(network.InputShape, ScalarType.Float32);
     }
 

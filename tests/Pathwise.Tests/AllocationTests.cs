@@ -20,7 +20,7 @@ public sealed class AllocationTests
         var network = new FashionCnn64();
         network.InitializeWeights(new Random(1));
         double[] input = NetworkHarness.RandomVector(new Random(2), FashionCnn64.InputLength);
-        var ig = new IntegratedGradients<double>(network, new IntegratedGradientsOptions { Steps = 12, InternalBatchSize = 5 });
+        var ig = new IntegratedGradients<double>(network, new IntegratedGradientsOptions { Points = 12, InternalBatchSize = 5 });
         var attributions = new double[FashionCnn64.InputLength];
         ig.Attribute(input, 0, attributions);
         ig.Attribute(input, 1, attributions);
@@ -34,8 +34,8 @@ public sealed class AllocationTests
     {
         var network = Randomized(new EveryLayerCnn(), 900);
         (double[] input, double[] baseline) = InputAndBaseline(network.Info, 901);
-        double[] outputWeights = NetworkHarness.RandomVector(new Random(902), network.Info.OutputLength);
-        var ig = new IntegratedGradients<double>(network, new IntegratedGradientsOptions { Steps = 12, InternalBatchSize = 5 });
+        double[] outputCoefficients = NetworkHarness.RandomVector(new Random(902), network.Info.OutputLength);
+        var ig = new IntegratedGradients<double>(network, new IntegratedGradientsOptions { Points = 12, InternalBatchSize = 5 });
         var attributions = new double[network.Info.InputLength];
         var rows = new double[2 * network.Info.InputLength];
         var deltas = new ConvergenceDelta[2];
@@ -44,7 +44,7 @@ public sealed class AllocationTests
         {
             long before = GC.GetAllocatedBytesForCurrentThread();
             ig.Attribute(input, 0, attributions);
-            ig.Attribute(input, outputWeights, attributions);
+            ig.Attribute(input, outputCoefficients, attributions);
             ig.Attribute(input, baseline, 2, attributions);
             ig.AttributeTargets(input, targets, rows, deltas);
             long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
@@ -64,7 +64,7 @@ public sealed class AllocationTests
         const int threads = 4;
         var network = Randomized(new ReluMlp(), 910);
         int length = network.Info.InputLength;
-        var ig = new IntegratedGradients<double>(network, new IntegratedGradientsOptions { Steps = 12, InternalBatchSize = 5 });
+        var ig = new IntegratedGradients<double>(network, new IntegratedGradientsOptions { Points = 12, InternalBatchSize = 5 });
 
         // Warm the pool with four workspaces: each batch of one input holds its workspace while its progress
         // report waits for the other three, so four are rented at once.
@@ -100,7 +100,7 @@ public sealed class AllocationTests
         var network = Randomized(new EveryLayerCnn(), 930);
         (double[] input, double[] other) = InputAndBaseline(network.Info, 931);
         int length = network.Info.InputLength;
-        var options = new LayerAttributionOptions { Steps = 12, InternalBatchSize = 5 };
+        var options = new LayerAttributionOptions { Points = 12, InternalBatchSize = 5 };
         bool[] region = Array.ConvertAll(other, v => v > 0);
         int[] neurons = [1, 4];
         var conductance = new LayerConductance<double>(network, network.Conv2, options);

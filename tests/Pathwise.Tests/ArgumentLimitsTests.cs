@@ -17,27 +17,27 @@ public sealed class ArgumentLimitsTests
     [Theory]
     [InlineData(int.MaxValue)]
     [InlineData(100_000_000)]
-    [InlineData(QuadratureNodes.MaxSteps + 1)]
+    [InlineData(QuadratureNodes.MaxPoints + 1)]
     [InlineData(3_000_000)]
     public void StepsAboveTheLimit_AreRefusedBeforeAllocating(int steps)
     {
         var network = Drawn(new TinyMlp32());
         foreach (QuadratureRule rule in Enum.GetValues<QuadratureRule>())
         {
-            // Steps = InternalBatchSize = 3e6 once overflowed the workspace size.
-            var options = new IntegratedGradientsOptions { Steps = steps, Rule = rule, InternalBatchSize = Math.Min(steps, 3_000_000) };
+            // Points = InternalBatchSize = 3e6 once overflowed the workspace size.
+            var options = new IntegratedGradientsOptions { Points = steps, Rule = rule, InternalBatchSize = Math.Min(steps, 3_000_000) };
             long before = GC.GetAllocatedBytesForCurrentThread();
             var error = Assert.Throws<ArgumentOutOfRangeException>(() => new IntegratedGradients<float>(network, options));
             long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
 
-            Assert.Equal("Steps", error.ParamName);
+            Assert.Equal("Points", error.ParamName);
             Assert.Contains("1000000", error.Message);
             Assert.Contains(steps.ToString(CultureInfo.InvariantCulture), error.Message);
             Assert.True(allocated < SmallAllocation, $"{rule}: {allocated} bytes allocated before refusing");
         }
 
-        var layerOptions = new LayerAttributionOptions { Steps = steps };
-        Assert.Equal("Steps", Assert.Throws<ArgumentOutOfRangeException>(() => new LayerConductance<float>(network, network.H1, layerOptions)).ParamName);
+        var layerOptions = new LayerAttributionOptions { Points = steps };
+        Assert.Equal("Points", Assert.Throws<ArgumentOutOfRangeException>(() => new LayerConductance<float>(network, network.H1, layerOptions)).ParamName);
     }
 
     [Fact]
@@ -60,13 +60,13 @@ public sealed class ArgumentLimitsTests
         var network = Drawn(new TinyMlp32());
         var options = new IntegratedGradientsOptions
         {
-            Steps = QuadratureNodes.MaxSteps,
+            Points = QuadratureNodes.MaxPoints,
             InternalBatchSize = IntegratedGradientsOptions.MaxInternalBatchSize,
         };
 
         // A million Gauss-Legendre nodes and a workspace of a million points (about 0.3 GB for this MLP).
         var method = new IntegratedGradients<float>(network, options);
-        Assert.Equal(QuadratureNodes.MaxSteps, method.Options.Steps);
+        Assert.Equal(QuadratureNodes.MaxPoints, method.Options.Points);
     }
 
     [Fact]
@@ -128,7 +128,7 @@ public sealed class ArgumentLimitsTests
     public void AllowedBatchTooLargeForTheNetwork_IsRefusedNamingTheBatchSize()
     {
         // Within the options' limits, but a million points of this CNN's widest layer exceed an array.
-        var options = new IntegratedGradientsOptions { Steps = QuadratureNodes.MaxSteps, InternalBatchSize = IntegratedGradientsOptions.MaxInternalBatchSize };
+        var options = new IntegratedGradientsOptions { Points = QuadratureNodes.MaxPoints, InternalBatchSize = IntegratedGradientsOptions.MaxInternalBatchSize };
         long before = GC.GetAllocatedBytesForCurrentThread();
         var error = Assert.Throws<ArgumentOutOfRangeException>(() => new IntegratedGradients<double>(Drawn(new FashionCnn64()), options));
 
@@ -165,7 +165,7 @@ public sealed class ArgumentLimitsTests
     {
         // 2,800,000 rows of the CNN's 784 inputs is 2.2e9 elements: past Array.MaxLength, where int products wrap.
         var network = Drawn(new FashionCnn64());
-        var ig = new IntegratedGradients<double>(network, new IntegratedGradientsOptions { Steps = 4 });
+        var ig = new IntegratedGradients<double>(network, new IntegratedGradientsOptions { Points = 4 });
         int[] targets = new int[2_800_000];
         double[] input = new double[FashionCnn64.InputLength];
 
@@ -176,7 +176,7 @@ public sealed class ArgumentLimitsTests
         Assert.Contains("exceed a .NET array", error.Message);
 
         Assert.Equal("targets", Assert.Throws<ArgumentOutOfRangeException>(() => ig.AttributeTargets(input, targets, new double[1], new ConvergenceDelta[targets.Length])).ParamName);
-        Assert.Equal("neurons", Assert.Throws<ArgumentOutOfRangeException>(() => new NeuronConductance<double>(network, network.Conv1, new LayerAttributionOptions { Steps = 2 }).Attribute(input, 0, targets)).ParamName);
+        Assert.Equal("neurons", Assert.Throws<ArgumentOutOfRangeException>(() => new NeuronConductance<double>(network, network.Conv1, new LayerAttributionOptions { Points = 2 }).Attribute(input, 0, targets)).ParamName);
     }
 
     // The limits are about the call: every network here has weights, so only the argument can be refused.

@@ -23,7 +23,7 @@ public sealed class AttributeTargetsTests
             int length = info.InputLength;
             int last = info.OutputLength - 1;
             int[] targets = [last, 0, last, 1 % info.OutputLength];
-            var ig = new IntegratedGradients<double>(network, new IntegratedGradientsOptions { Rule = rule, Steps = 7, InternalBatchSize = 3, Baseline = Baseline.Of<double>(baseline) });
+            var ig = new IntegratedGradients<double>(network, new IntegratedGradientsOptions { Rule = rule, Points = 7, InternalBatchSize = 3, Baseline = Baseline.Of<double>(baseline) });
 
             // A call against another baseline first: the batch must go back to the options' baseline.
             ig.Attribute(input, new double[length], 0, new double[length]);

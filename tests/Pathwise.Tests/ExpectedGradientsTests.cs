@@ -54,7 +54,7 @@ public sealed class ExpectedGradientsTests
             NetworkInfo info = network.Info;
             double[] baselines = Baselines(info, 601);
             double[] input = NetworkHarness.RandomVector(new Random(602), info.InputLength, 2);
-            var options = new IntegratedGradientsOptions { Rule = rule, Steps = 9, InternalBatchSize = 4, Baseline = Baseline.Constant(0.7) };
+            var options = new IntegratedGradientsOptions { Rule = rule, Points = 9, InternalBatchSize = 4, Baseline = Baseline.Constant(0.7) };
             var method = new ExpectedGradients<double>(network, baselines, options);
             Assert.Equal(BaselineCount, method.BaselineCount);
             int[] all = [0, 1, 2, 3, 4];
@@ -80,7 +80,7 @@ public sealed class ExpectedGradientsTests
             NetworkInfo info = network.Info;
             double[] baselines = Baselines(info, 611);
             double[] input = NetworkHarness.RandomVector(new Random(612), info.InputLength, 2);
-            var options = new IntegratedGradientsOptions { Steps = 8 };
+            var options = new IntegratedGradientsOptions { Points = 8 };
             var method = new ExpectedGradients<double>(network, baselines, options);
             const int samples = 7;
             const int seed = 613;
@@ -111,7 +111,7 @@ public sealed class ExpectedGradientsTests
         var network = Randomized(new TanhMlp(), 620);
         double[] baselines = Baselines(network.Info, 621);
         double[] input = NetworkHarness.RandomVector(new Random(622), 8, 2);
-        var method = new ExpectedGradients<double>(network, baselines, new IntegratedGradientsOptions { Steps = 8 });
+        var method = new ExpectedGradients<double>(network, baselines, new IntegratedGradientsOptions { Points = 8 });
         Attribution<double> exact = method.Attribute(input, 2);
         double few = NetworkHarness.RelativeError(method.AttributeSampled(input, 2, 5, 623).Values, exact.Values);
         double many = NetworkHarness.RelativeError(method.AttributeSampled(input, 2, 5000, 623).Values, exact.Values);
@@ -125,7 +125,7 @@ public sealed class ExpectedGradientsTests
         var network = Randomized(new TanhMlp(), 630);
         double[] baselines = Baselines(network.Info, 631);
         double[] input = NetworkHarness.RandomVector(new Random(632), 8, 2);
-        var method = new ExpectedGradients<double>(network, baselines, new IntegratedGradientsOptions { Rule = QuadratureRule.GaussLegendre, Steps = 32 });
+        var method = new ExpectedGradients<double>(network, baselines, new IntegratedGradientsOptions { Rule = QuadratureRule.GaussLegendre, Points = 32 });
         for (int target = 0; target < 3; target++)
         {
             Attribution<double> result = method.Attribute(input, target);

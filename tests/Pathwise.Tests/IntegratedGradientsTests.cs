@@ -31,7 +31,7 @@ public sealed class IntegratedGradientsTests
         double[] baseline = NetworkHarness.RandomVector(random, 6);
         foreach (int steps in new[] { 2, 7, 50 })
         {
-            var ig = new IntegratedGradients<double>(network, new IntegratedGradientsOptions { Rule = rule, Steps = steps, Baseline = Baseline.Of<double>(baseline), InternalBatchSize = 3 });
+            var ig = new IntegratedGradients<double>(network, new IntegratedGradientsOptions { Rule = rule, Points = steps, Baseline = Baseline.Of<double>(baseline), InternalBatchSize = 3 });
             for (int target = 0; target < 3; target++)
             {
                 Attribution<double> attribution = ig.Attribute(input, target);
@@ -53,7 +53,7 @@ public sealed class IntegratedGradientsTests
         var network = Randomized(new TanhMlp(), 3);
         var random = new Random(4);
         double[] input = NetworkHarness.RandomVector(random, 8, 2);
-        var ig = new IntegratedGradients<double>(network, new IntegratedGradientsOptions { Rule = QuadratureRule.GaussLegendre, Steps = 32 });
+        var ig = new IntegratedGradients<double>(network, new IntegratedGradientsOptions { Rule = QuadratureRule.GaussLegendre, Points = 32 });
         for (int target = 0; target < 3; target++)
         {
             Attribution<double> attribution = ig.Attribute(input, target);
@@ -75,7 +75,7 @@ public sealed class IntegratedGradientsTests
         double previous = double.PositiveInfinity;
         foreach (int steps in new[] { 2, 4, 8, 16 })
         {
-            var ig = new IntegratedGradients<double>(network, new IntegratedGradientsOptions { Rule = rule, Steps = steps });
+            var ig = new IntegratedGradients<double>(network, new IntegratedGradientsOptions { Rule = rule, Points = steps });
             double delta = ig.Attribute(input, 0).Delta.Relative;
             Assert.True(delta < previous, $"{rule}: delta {delta:E2} at {steps} steps is not below {previous:E2}");
             previous = delta;
@@ -94,9 +94,9 @@ public sealed class IntegratedGradientsTests
             var random = new Random(11);
             double[] input = NetworkHarness.RandomVector(random, info.InputLength, 2);
             double[] baseline = NetworkHarness.RandomVector(random, info.InputLength, 0.5);
-            double[] outputWeights = NetworkHarness.RandomVector(random, info.OutputLength);
-            var ig = new IntegratedGradients<double>(network, new IntegratedGradientsOptions { Rule = rule, Steps = steps, Baseline = Baseline.Of<double>(baseline), InternalBatchSize = 4 });
-            Attribution<double> fused = ig.Attribute(input, outputWeights);
+            double[] outputCoefficients = NetworkHarness.RandomVector(random, info.OutputLength);
+            var ig = new IntegratedGradients<double>(network, new IntegratedGradientsOptions { Rule = rule, Points = steps, Baseline = Baseline.Of<double>(baseline), InternalBatchSize = 4 });
+            Attribution<double> fused = ig.Attribute(input, outputCoefficients);
 
             // Brute force: each point built on its own, a full backward per point, the sum written out.
             QuadratureNodes nodes = QuadratureNodes.Create(rule, steps);
@@ -109,17 +109,17 @@ public sealed class IntegratedGradientsTests
                     point[i] = baseline[i] + nodes.Alphas[k] * (input[i] - baseline[i]);
                 }
 
-                double[] gradient = NetworkHarness.BackwardGradient(network, point, 1, outputWeights);
+                double[] gradient = NetworkHarness.BackwardGradient(network, point, 1, outputCoefficients);
                 for (int i = 0; i < point.Length; i++)
                 {
-                    expected[i] += nodes.Weights[k] * gradient[i] * (input[i] - baseline[i]);
+                    expected[i] += nodes.Coefficients[k] * gradient[i] * (input[i] - baseline[i]);
                 }
             }
 
             double error = NetworkHarness.RelativeError(fused.Values, expected);
             Assert.True(error < 1e-12, $"{info.Name}: relative error {error:E2}");
 
-            double change = NetworkHarness.Scalar(network, input, outputWeights) - NetworkHarness.Scalar(network, baseline, outputWeights);
+            double change = NetworkHarness.Scalar(network, input, outputCoefficients) - NetworkHarness.Scalar(network, baseline, outputCoefficients);
             Assert.Equal(change, fused.Delta.OutputAtInput - fused.Delta.OutputAtBaseline, 12);
         }
     }
@@ -139,7 +139,7 @@ public sealed class IntegratedGradientsTests
     {
         var network = Randomized(new TanhMlp(), 14);
         double[] input = NetworkHarness.RandomVector(new Random(15), 8);
-        var ig = new IntegratedGradients<double>(network, new IntegratedGradientsOptions { Steps = 50, InternalBatchSize = 16 });
+        var ig = new IntegratedGradients<double>(network, new IntegratedGradientsOptions { Points = 50, InternalBatchSize = 16 });
         var attributions = new double[8];
         ig.Attribute(input, 0, attributions);
         long before = GC.GetAllocatedBytesForCurrentThread();
@@ -161,7 +161,7 @@ public sealed class IntegratedGradientsTests
             targets[m] = m % 5;
         }
 
-        var ig = new IntegratedGradients<double>(network, new IntegratedGradientsOptions { Steps = 24 });
+        var ig = new IntegratedGradients<double>(network, new IntegratedGradientsOptions { Points = 24 });
         var attributions = new double[count * 10];
         var deltas = new ConvergenceDelta[count];
         ig.AttributeBatch(inputs, targets, attributions, deltas);
@@ -227,9 +227,9 @@ public sealed class IntegratedGradientsTests
         var target = Assert.Throws<ArgumentOutOfRangeException>(() => ig.Attribute(new double[8], 3));
         Assert.Contains("[0, 3)", target.Message);
 
-        Assert.Throws<ArgumentOutOfRangeException>(() => new IntegratedGradients<double>(network, new IntegratedGradientsOptions { Steps = 0 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new IntegratedGradients<double>(network, new IntegratedGradientsOptions { Points = 0 }));
         Assert.Throws<ArgumentOutOfRangeException>(() => new IntegratedGradients<double>(network, new IntegratedGradientsOptions { InternalBatchSize = 0 }));
-        Assert.Throws<ArgumentOutOfRangeException>(() => new IntegratedGradients<double>(network, new IntegratedGradientsOptions { Rule = QuadratureRule.Trapezoid, Steps = 1 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new IntegratedGradients<double>(network, new IntegratedGradientsOptions { Rule = QuadratureRule.Trapezoid, Points = 1 }));
         var baseline = Assert.Throws<ArgumentException>(() => new IntegratedGradients<double>(network, new IntegratedGradientsOptions { Baseline = Baseline.Of<double>(new double[5]) }));
         Assert.Contains("length 8", baseline.Message);
         Assert.Throws<ArgumentException>(() => Baseline.Of<double>(new[] { 1.0, double.NaN }));
@@ -241,7 +241,7 @@ public sealed class IntegratedGradientsTests
     public void Cancellation_StopsBetweenBatches()
     {
         var network = Randomized(new TanhMlp(), 21);
-        var ig = new IntegratedGradients<double>(network, new IntegratedGradientsOptions { Steps = 40, InternalBatchSize = 4 });
+        var ig = new IntegratedGradients<double>(network, new IntegratedGradientsOptions { Points = 40, InternalBatchSize = 4 });
         using var source = new CancellationTokenSource();
         source.Cancel();
         Assert.Throws<OperationCanceledException>(() => ig.Attribute(new double[8], 0, source.Token));

@@ -30,7 +30,7 @@ public sealed class InternalInfluenceTests
                     Layer layer = info.Layers[index];
                     Layer reported = toInput ? info.Layers[index - 1] : layer;
                     int target = index % info.OutputLength;
-                    var options = new LayerAttributionOptions { Rule = rule, Steps = steps, Baseline = Baseline.Of<double>(baseline), InternalBatchSize = 2, AttributeToLayerInput = toInput };
+                    var options = new LayerAttributionOptions { Rule = rule, Points = steps, Baseline = Baseline.Of<double>(baseline), InternalBatchSize = 2, AttributeToLayerInput = toInput };
                     LayerAttribution<double> actual = new InternalInfluence<double>(network, layer, options).Attribute(input, target);
                     Assert.Same(reported, actual.Layer);
                     Assert.Null(actual.Delta);
@@ -54,7 +54,7 @@ public sealed class InternalInfluenceTests
         double[] weight = network.Parameters.Items[0].Values;
         foreach (int steps in new[] { 2, 3, 5 })
         {
-            var options = new LayerAttributionOptions { Rule = rule, Steps = steps, Baseline = Baseline.Of<double>(baseline) };
+            var options = new LayerAttributionOptions { Rule = rule, Points = steps, Baseline = Baseline.Of<double>(baseline) };
             for (int target = 0; target < 3; target++)
             {
                 // At the output: dF/dy = e_target. At its input: the weight row W[target, :].

@@ -22,7 +22,7 @@ public sealed class LayerConductanceTests
         {
             NetworkInfo info = network.Info;
             (double[] input, double[] baseline) = InputAndBaseline(info, 101);
-            double[] outputWeights = NetworkHarness.RandomVector(new Random(102), info.OutputLength);
+            double[] outputCoefficients = NetworkHarness.RandomVector(new Random(102), info.OutputLength);
             var reference = new PathReference(network, input, baseline);
             for (int index = 1; index < info.Layers.Count; index++)
             {
@@ -30,20 +30,20 @@ public sealed class LayerConductanceTests
                 {
                     Layer layer = info.Layers[index];
                     Layer reported = toInput ? info.Layers[index - 1] : layer;
-                    var options = new LayerAttributionOptions { Rule = rule, Steps = steps, Baseline = Baseline.Of<double>(baseline), InternalBatchSize = 3, AttributeToLayerInput = toInput };
+                    var options = new LayerAttributionOptions { Rule = rule, Points = steps, Baseline = Baseline.Of<double>(baseline), InternalBatchSize = 3, AttributeToLayerInput = toInput };
                     var method = new LayerConductance<double>(network, layer, options);
                     string what = $"{info.Name}.{layer.Name} toInput={toInput} {rule}";
 
-                    LayerAttribution<double> weighted = method.Attribute(input, outputWeights);
+                    LayerAttribution<double> weighted = method.Attribute(input, outputCoefficients);
                     Assert.Same(reported, weighted.Layer);
                     Assert.Equal(steps, weighted.Points);
-                    AssertClose(weighted.Values, reference.Conductance(reported, outputWeights, nodes), 1e-9, what + " weighted");
+                    AssertClose(weighted.Values, reference.Conductance(reported, outputCoefficients, nodes), 1e-9, what + " weighted");
 
                     int target = index % info.OutputLength;
                     LayerAttribution<double> targeted = method.Attribute(input, target);
                     AssertClose(targeted.Values, reference.Conductance(reported, PathReference.OneHot(info.OutputLength, target), nodes), 1e-9, what + $" target {target}");
 
-                    double change = NetworkHarness.Scalar(network, input, outputWeights) - NetworkHarness.Scalar(network, baseline, outputWeights);
+                    double change = NetworkHarness.Scalar(network, input, outputCoefficients) - NetworkHarness.Scalar(network, baseline, outputCoefficients);
                     ConvergenceDelta delta = weighted.Delta!.Value;
                     Assert.Equal(change, delta.OutputAtInput - delta.OutputAtBaseline, 12);
                     Assert.Equal(weighted.Sum() - change, delta.Absolute, 12);
@@ -58,7 +58,7 @@ public sealed class LayerConductanceTests
         var network = Randomized(new FashionCnn64(), 110);
         (double[] input, double[] baseline) = InputAndBaseline(network.Info, 111);
         QuadratureNodes nodes = QuadratureNodes.Create(QuadratureRule.GaussLegendre, 3);
-        var options = new LayerAttributionOptions { Rule = QuadratureRule.GaussLegendre, Steps = 3, Baseline = Baseline.Of<double>(baseline) };
+        var options = new LayerAttributionOptions { Rule = QuadratureRule.GaussLegendre, Points = 3, Baseline = Baseline.Of<double>(baseline) };
         LayerAttribution<double> actual = network.LayerConductance(network.Hidden, input, 7, options);
         double[] expected = new PathReference(network, input, baseline).Conductance(network.Hidden, PathReference.OneHot(10, 7), nodes);
         AssertClose(actual.Values, expected, 1e-9, "FashionCnn64.Hidden");
@@ -79,7 +79,7 @@ public sealed class LayerConductanceTests
             double previous = double.PositiveInfinity;
             foreach (int steps in new[] { 2, 4, 8, 16 })
             {
-                var options = new LayerAttributionOptions { Rule = rule, Steps = steps, Baseline = Baseline.Of<double>(baseline) };
+                var options = new LayerAttributionOptions { Rule = rule, Points = steps, Baseline = Baseline.Of<double>(baseline) };
                 LayerAttribution<double> result = network.LayerConductance(layer, input, 1, options);
                 ConvergenceDelta delta = result.Delta!.Value;
                 Assert.True(delta.Relative < previous, $"{layer.Name} {rule}: delta {delta.Relative:E2} at {steps} steps is not below {previous:E2}");
@@ -97,12 +97,12 @@ public sealed class LayerConductanceTests
         {
             foreach (bool toInput in new[] { false, true })
             {
-                var options = new LayerAttributionOptions { Rule = QuadratureRule.GaussLegendre, Steps = 32, Baseline = Baseline.Of<double>(baseline), AttributeToLayerInput = toInput };
+                var options = new LayerAttributionOptions { Rule = QuadratureRule.GaussLegendre, Points = 32, Baseline = Baseline.Of<double>(baseline), AttributeToLayerInput = toInput };
                 for (int target = 0; target < 3; target++)
                 {
                     LayerAttribution<double> result = network.LayerConductance(layer, input, target, options);
-                    double[] outputWeights = PathReference.OneHot(3, target);
-                    double change = NetworkHarness.Scalar(network, input, outputWeights) - NetworkHarness.Scalar(network, baseline, outputWeights);
+                    double[] outputCoefficients = PathReference.OneHot(3, target);
+                    double change = NetworkHarness.Scalar(network, input, outputCoefficients) - NetworkHarness.Scalar(network, baseline, outputCoefficients);
                     double relative = Math.Abs(result.Sum() - change) / Math.Abs(change);
                     Assert.True(relative < 1e-6, $"{layer.Name} toInput={toInput} target {target}: relative completeness error {relative:E2}");
                     Assert.True(result.Delta!.Value.Relative < 1e-6);
@@ -124,17 +124,17 @@ public sealed class LayerConductanceTests
         double[] yInput = NetworkHarness.Forward(network, input);
         double[] yBaseline = NetworkHarness.Forward(network, baseline);
         double[] weight = network.Parameters.Items[0].Values;
-        double[] outputWeights = NetworkHarness.RandomVector(new Random(142), 3);
+        double[] outputCoefficients = NetworkHarness.RandomVector(new Random(142), 3);
         foreach (int steps in new[] { 2, 3, 5 })
         {
-            var options = new LayerAttributionOptions { Rule = rule, Steps = steps, Baseline = Baseline.Of<double>(baseline) };
+            var options = new LayerAttributionOptions { Rule = rule, Points = steps, Baseline = Baseline.Of<double>(baseline) };
 
-            // Layer = output: Cond_j = dF/dy_j * (y_j(x) - y_j(x')), with dF/dy_j = outputWeights[j].
-            LayerAttribution<double> weighted = new LayerConductance<double>(network, network.Y, options).Attribute(input, outputWeights);
+            // Layer = output: Cond_j = dF/dy_j * (y_j(x) - y_j(x')), with dF/dy_j = outputCoefficients[j].
+            LayerAttribution<double> weighted = new LayerConductance<double>(network, network.Y, options).Attribute(input, outputCoefficients);
             var expected = new double[3];
             for (int j = 0; j < 3; j++)
             {
-                expected[j] = outputWeights[j] * (yInput[j] - yBaseline[j]);
+                expected[j] = outputCoefficients[j] * (yInput[j] - yBaseline[j]);
             }
 
             AssertClose(weighted.Values, expected, 1e-13, $"{rule} n={steps} weighted");
@@ -169,16 +169,16 @@ public sealed class LayerConductanceTests
         var network = Randomized(new LinearCnn(), 150);
         NetworkInfo info = network.Info;
         (double[] input, double[] baseline) = InputAndBaseline(info, 151);
-        double[] outputWeights = NetworkHarness.RandomVector(new Random(152), info.OutputLength);
+        double[] outputCoefficients = NetworkHarness.RandomVector(new Random(152), info.OutputLength);
         var reference = new PathReference(network, input, baseline);
-        double change = NetworkHarness.Scalar(network, input, outputWeights) - NetworkHarness.Scalar(network, baseline, outputWeights);
+        double change = NetworkHarness.Scalar(network, input, outputCoefficients) - NetworkHarness.Scalar(network, baseline, outputCoefficients);
         for (int index = 0; index < info.Layers.Count; index++)
         {
             Layer layer = info.Layers[index];
             double[] yInput = reference.ActivationsAt(input, layer);
             double[] yBaseline = reference.ActivationsAt(baseline, layer);
             reference.MoveTo(reference.PointAt(0.3));
-            double[] gradient = reference.LayerGradient(layer, outputWeights);
+            double[] gradient = reference.LayerGradient(layer, outputCoefficients);
             var expected = new double[layer.Size];
             for (int j = 0; j < expected.Length; j++)
             {
@@ -189,8 +189,8 @@ public sealed class LayerConductanceTests
             {
                 // The input layer is reached through the first layer's input.
                 Layer asked = index == 0 ? info.Layers[1] : layer;
-                var options = new LayerAttributionOptions { Rule = rule, Steps = steps, Baseline = Baseline.Of<double>(baseline), AttributeToLayerInput = index == 0, InternalBatchSize = 2 };
-                LayerAttribution<double> result = new LayerConductance<double>(network, asked, options).Attribute(input, outputWeights);
+                var options = new LayerAttributionOptions { Rule = rule, Points = steps, Baseline = Baseline.Of<double>(baseline), AttributeToLayerInput = index == 0, InternalBatchSize = 2 };
+                LayerAttribution<double> result = new LayerConductance<double>(network, asked, options).Attribute(input, outputCoefficients);
                 AssertClose(result.Values, expected, 1e-12, $"{layer.Name} {rule} n={steps}");
                 double relative = Math.Abs(result.Sum() - change) / Math.Abs(change);
                 Assert.True(relative < 1e-12, $"{layer.Name} {rule} n={steps}: sum {result.Sum():R} vs F(x) - F(x') {change:R}");
@@ -218,7 +218,7 @@ public sealed class LayerConductanceTests
             double[] yBaseline = reference.ActivationsAt(baseline, layer);
             foreach (int steps in new[] { 2, 3, 5 })
             {
-                var options = new LayerAttributionOptions { Rule = rule, Steps = steps, Baseline = Baseline.Of<double>(baseline) };
+                var options = new LayerAttributionOptions { Rule = rule, Points = steps, Baseline = Baseline.Of<double>(baseline) };
                 LayerAttribution<double> conductance = network.LayerConductance(layer, input, 1, options);
                 LayerAttribution<double> influence = network.InternalInfluence(layer, input, 1, options);
                 var expected = new double[layer.Size];
@@ -239,10 +239,10 @@ public sealed class LayerConductanceTests
         // covers alpha in [a_1, a_n] and misses about 9% of the change; the conductance must not.
         var network = Randomized(new Linear(), 170);
         (double[] input, double[] baseline) = InputAndBaseline(network.Info, 171);
-        var options = new LayerAttributionOptions { Rule = QuadratureRule.GaussLegendre, Steps = 5, Baseline = Baseline.Of<double>(baseline) };
+        var options = new LayerAttributionOptions { Rule = QuadratureRule.GaussLegendre, Points = 5, Baseline = Baseline.Of<double>(baseline) };
         LayerAttribution<double> result = network.LayerConductance(network.Y, input, 2, options);
-        double[] outputWeights = PathReference.OneHot(3, 2);
-        double change = NetworkHarness.Scalar(network, input, outputWeights) - NetworkHarness.Scalar(network, baseline, outputWeights);
+        double[] outputCoefficients = PathReference.OneHot(3, 2);
+        double change = NetworkHarness.Scalar(network, input, outputCoefficients) - NetworkHarness.Scalar(network, baseline, outputCoefficients);
 
         QuadratureNodes nodes = QuadratureNodes.Create(QuadratureRule.GaussLegendre, 5);
         var reference = new PathReference(network, input, baseline);

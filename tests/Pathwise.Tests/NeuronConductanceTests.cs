@@ -31,7 +31,7 @@ public sealed class NeuronConductanceTests
                     Layer layer = info.Layers[index];
                     Layer reported = toInput ? info.Layers[index - 1] : layer;
                     int target = (index + 1) % info.OutputLength;
-                    var options = new LayerAttributionOptions { Rule = rule, Steps = steps, Baseline = Baseline.Of<double>(baseline), InternalBatchSize = 2, AttributeToLayerInput = toInput };
+                    var options = new LayerAttributionOptions { Rule = rule, Points = steps, Baseline = Baseline.Of<double>(baseline), InternalBatchSize = 2, AttributeToLayerInput = toInput };
                     string what = $"{info.Name}.{layer.Name} toInput={toInput} {rule}";
 
                     NeuronAttribution<double> actual = new NeuronConductance<double>(network, layer, options).Attribute(input, target);
@@ -66,7 +66,7 @@ public sealed class NeuronConductanceTests
         {
             NetworkInfo info = network.Info;
             (double[] input, double[] baseline) = InputAndBaseline(info, 211);
-            var options = new LayerAttributionOptions { Steps = 6, Baseline = Baseline.Of<double>(baseline), InternalBatchSize = 4 };
+            var options = new LayerAttributionOptions { Points = 6, Baseline = Baseline.Of<double>(baseline), InternalBatchSize = 4 };
             for (int index = 1; index < info.Layers.Count; index++)
             {
                 Layer layer = info.Layers[index];
@@ -95,7 +95,7 @@ public sealed class NeuronConductanceTests
         var network = Randomized(new FashionCnn64(), 220);
         (double[] input, double[] baseline) = InputAndBaseline(network.Info, 221);
         QuadratureNodes nodes = QuadratureNodes.Create(QuadratureRule.RiemannMiddle, 3);
-        var options = new LayerAttributionOptions { Rule = QuadratureRule.RiemannMiddle, Steps = 3, Baseline = Baseline.Of<double>(baseline), InternalBatchSize = 2 };
+        var options = new LayerAttributionOptions { Rule = QuadratureRule.RiemannMiddle, Points = 3, Baseline = Baseline.Of<double>(baseline), InternalBatchSize = 2 };
         var reference = new PathReference(network, input, baseline);
         foreach ((Layer layer, int[] neurons) in new (Layer, int[])[] { (network.Conv2, [0, 777, 3135]), (network.Hidden, [3, 40]) })
         {

@@ -30,7 +30,7 @@ public sealed class NeuronIntegratedGradientsTests
                 {
                     Layer layer = info.Layers[index];
                     Layer reported = toInput ? info.Layers[index - 1] : layer;
-                    var options = new LayerAttributionOptions { Rule = rule, Steps = steps, Baseline = Baseline.Of<double>(baseline), InternalBatchSize = 3, AttributeToLayerInput = toInput };
+                    var options = new LayerAttributionOptions { Rule = rule, Points = steps, Baseline = Baseline.Of<double>(baseline), InternalBatchSize = 3, AttributeToLayerInput = toInput };
                     var method = new NeuronIntegratedGradients<double>(network, layer, options);
                     foreach (int neuron in new[] { 0, reported.Size / 2, reported.Size - 1 }.Distinct())
                     {
@@ -57,7 +57,7 @@ public sealed class NeuronIntegratedGradientsTests
         var reference = new PathReference(network, input, baseline);
         foreach (Layer layer in new[] { network.H1, network.H2, network.Out })
         {
-            var method = new NeuronIntegratedGradients<double>(network, layer, new LayerAttributionOptions { Rule = QuadratureRule.GaussLegendre, Steps = 32, Baseline = Baseline.Of<double>(baseline) });
+            var method = new NeuronIntegratedGradients<double>(network, layer, new LayerAttributionOptions { Rule = QuadratureRule.GaussLegendre, Points = 32, Baseline = Baseline.Of<double>(baseline) });
             double[] yInput = reference.ActivationsAt(input, layer);
             double[] yBaseline = reference.ActivationsAt(baseline, layer);
             for (int neuron = 0; neuron < layer.Size; neuron++)
@@ -89,7 +89,7 @@ public sealed class NeuronIntegratedGradientsTests
             int length = network.Info.InputLength;
             foreach (int steps in new[] { 2, 3, 5 })
             {
-                var method = new NeuronIntegratedGradients<double>(network, layer, new LayerAttributionOptions { Rule = rule, Steps = steps, Baseline = Baseline.Of<double>(baseline) });
+                var method = new NeuronIntegratedGradients<double>(network, layer, new LayerAttributionOptions { Rule = rule, Points = steps, Baseline = Baseline.Of<double>(baseline) });
                 for (int neuron = 0; neuron < layer.Size; neuron++)
                 {
                     double[] row = layer.Kind == LayerKind.Conv2D ? PathReference.ConvolutionRow(weight, layer, neuron) : weight.AsSpan(neuron * length, length).ToArray();

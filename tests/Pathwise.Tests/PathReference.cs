@@ -77,10 +77,10 @@ public sealed class PathReference
     /// <summary>The layer's output at the current point.</summary>
     public double[] Activations(Layer layer) => _workspace.Activations(layer, 1).ToArray();
 
-    /// <summary><c>dF/dy</c> at the layer for <c>F = sum_o outputWeights[o] F_o</c>, at the current point.</summary>
-    public double[] LayerGradient(Layer layer, double[] outputWeights)
+    /// <summary><c>dF/dy</c> at the layer for <c>F = sum_o outputCoefficients[o] F_o</c>, at the current point.</summary>
+    public double[] LayerGradient(Layer layer, double[] outputCoefficients)
     {
-        outputWeights.CopyTo(_workspace.OutputGradient(1));
+        outputCoefficients.CopyTo(_workspace.OutputGradient(1));
         _network.BackwardFrom(_info.Output, _workspace, 1);
         return _workspace.Gradients(layer, 1).ToArray();
     }
@@ -96,15 +96,15 @@ public sealed class PathReference
     }
 
     /// <summary><c>Cond_j = sum_k w_k dF/dy_j(x_k) (dy_j/dx(x_k) . (x - x'))</c>.</summary>
-    public double[] Conductance(Layer layer, double[] outputWeights, QuadratureNodes nodes)
+    public double[] Conductance(Layer layer, double[] outputCoefficients, QuadratureNodes nodes)
     {
         var region = new bool[Input.Length];
         region.AsSpan().Fill(true);
-        return RegionToNeuron(layer, outputWeights, nodes, region);
+        return RegionToNeuron(layer, outputCoefficients, nodes, region);
     }
 
     /// <summary><c>A_j(S) = sum_k w_k dF/dy_j(x_k) (dy_j/dx(x_k) . ((x - x') 1_S))</c>.</summary>
-    public double[] RegionToNeuron(Layer layer, double[] outputWeights, QuadratureNodes nodes, bool[] region)
+    public double[] RegionToNeuron(Layer layer, double[] outputCoefficients, QuadratureNodes nodes, bool[] region)
     {
         var masked = new double[Input.Length];
         for (int i = 0; i < masked.Length; i++)
@@ -116,10 +116,10 @@ public sealed class PathReference
         for (int k = 0; k < nodes.Count; k++)
         {
             MoveTo(PointAt(nodes.Alphas[k]));
-            double[] gradient = LayerGradient(layer, outputWeights);
+            double[] gradient = LayerGradient(layer, outputCoefficients);
             for (int j = 0; j < layer.Size; j++)
             {
-                result[j] += nodes.Weights[k] * gradient[j] * Dot(NeuronGradient(layer, j), masked);
+                result[j] += nodes.Coefficients[k] * gradient[j] * Dot(NeuronGradient(layer, j), masked);
             }
         }
 
@@ -127,20 +127,20 @@ public sealed class PathReference
     }
 
     /// <summary><c>NC_ji = (x_i - x'_i) sum_k w_k dF/dy_j(x_k) dy_j/dx_i(x_k)</c>, <c>[neurons, input length]</c>.</summary>
-    public double[] NeuronConductance(Layer layer, double[] outputWeights, QuadratureNodes nodes, int[] neurons)
+    public double[] NeuronConductance(Layer layer, double[] outputCoefficients, QuadratureNodes nodes, int[] neurons)
     {
         int length = Input.Length;
         var result = new double[neurons.Length * length];
         for (int k = 0; k < nodes.Count; k++)
         {
             MoveTo(PointAt(nodes.Alphas[k]));
-            double[] gradient = LayerGradient(layer, outputWeights);
+            double[] gradient = LayerGradient(layer, outputCoefficients);
             for (int n = 0; n < neurons.Length; n++)
             {
                 double[] row = NeuronGradient(layer, neurons[n]);
                 for (int i = 0; i < length; i++)
                 {
-                    result[n * length + i] += nodes.Weights[k] * gradient[neurons[n]] * row[i] * Direction[i];
+                    result[n * length + i] += nodes.Coefficients[k] * gradient[neurons[n]] * row[i] * Direction[i];
                 }
             }
         }
@@ -149,16 +149,16 @@ public sealed class PathReference
     }
 
     /// <summary><c>I_j = sum_k w_k dF/dy_j(x_k)</c>.</summary>
-    public double[] InternalInfluence(Layer layer, double[] outputWeights, QuadratureNodes nodes)
+    public double[] InternalInfluence(Layer layer, double[] outputCoefficients, QuadratureNodes nodes)
     {
         var result = new double[layer.Size];
         for (int k = 0; k < nodes.Count; k++)
         {
             MoveTo(PointAt(nodes.Alphas[k]));
-            double[] gradient = LayerGradient(layer, outputWeights);
+            double[] gradient = LayerGradient(layer, outputCoefficients);
             for (int j = 0; j < result.Length; j++)
             {
-                result[j] += nodes.Weights[k] * gradient[j];
+                result[j] += nodes.Coefficients[k] * gradient[j];
             }
         }
 
@@ -175,7 +175,7 @@ public sealed class PathReference
             double[] row = NeuronGradient(layer, neuron);
             for (int i = 0; i < result.Length; i++)
             {
-                result[i] += nodes.Weights[k] * row[i] * Direction[i];
+                result[i] += nodes.Coefficients[k] * row[i] * Direction[i];
             }
         }
 
@@ -183,16 +183,16 @@ public sealed class PathReference
     }
 
     /// <summary><c>IG_i = (x_i - x'_i) sum_k w_k dF/dx_i(x_k)</c>.</summary>
-    public double[] IntegratedGradients(double[] outputWeights, QuadratureNodes nodes)
+    public double[] IntegratedGradients(double[] outputCoefficients, QuadratureNodes nodes)
     {
         var result = new double[Input.Length];
         for (int k = 0; k < nodes.Count; k++)
         {
             MoveTo(PointAt(nodes.Alphas[k]));
-            double[] gradient = LayerGradient(_info.Input, outputWeights);
+            double[] gradient = LayerGradient(_info.Input, outputCoefficients);
             for (int i = 0; i < result.Length; i++)
             {
-                result[i] += nodes.Weights[k] * gradient[i] * Direction[i];
+                result[i] += nodes.Coefficients[k] * gradient[i] * Direction[i];
             }
         }
 

@@ -19,7 +19,7 @@ public sealed class QuadratureTests
         {
             QuadratureNodes nodes = QuadratureNodes.Create(rule, n);
             double sum = 0;
-            foreach (double w in nodes.Weights)
+            foreach (double w in nodes.Coefficients)
             {
                 sum += w;
                 Assert.True(w > 0);
@@ -51,9 +51,9 @@ public sealed class QuadratureTests
         Assert.Equal(0.5 - offset, nodes.Alphas[0], 15);
         Assert.Equal(0.5, nodes.Alphas[1], 15);
         Assert.Equal(0.5 + offset, nodes.Alphas[2], 15);
-        Assert.Equal(5.0 / 18, nodes.Weights[0], 15);
-        Assert.Equal(8.0 / 18, nodes.Weights[1], 15);
-        Assert.Equal(5.0 / 18, nodes.Weights[2], 15);
+        Assert.Equal(5.0 / 18, nodes.Coefficients[0], 15);
+        Assert.Equal(8.0 / 18, nodes.Coefficients[1], 15);
+        Assert.Equal(5.0 / 18, nodes.Coefficients[2], 15);
     }
 
     [Theory]
@@ -114,7 +114,7 @@ public sealed class QuadratureTests
                 double x = 2 * alphas[i] - 1;
                 double weightTolerance = 1e-14 + 8 * 2.2e-16 / (1 - x * x);
                 Assert.True(Math.Abs(nodes.Alphas[i] - alphas[i]) <= 1e-15, $"n={n} node {i}: {nodes.Alphas[i]:R} vs {alphas[i]:R}");
-                Assert.True(Math.Abs(nodes.Weights[i] - weights[i]) <= weightTolerance * weights[i], $"n={n} weight {i}: {nodes.Weights[i]:R} vs {weights[i]:R}");
+                Assert.True(Math.Abs(nodes.Coefficients[i] - weights[i]) <= weightTolerance * weights[i], $"n={n} weight {i}: {nodes.Coefficients[i]:R} vs {weights[i]:R}");
             }
         }
     }
@@ -139,8 +139,8 @@ public sealed class QuadratureTests
         // Relative, so the nodes next to 0 are held to their own digits; the mirror node is 1 - node.
         Assert.True(Math.Abs(nodes.Alphas[index] - node) <= 4e-15 * node, $"node {nodes.Alphas[index]:R} vs {node:R}");
         Assert.True(Math.Abs(nodes.Alphas[n - 1 - index] - (1 - node)) <= 2.3e-16, $"mirror node {nodes.Alphas[n - 1 - index]:R} vs {1 - node:R}");
-        Assert.True(Math.Abs(nodes.Weights[index] - weight) <= 4e-15 * weight, $"weight {nodes.Weights[index]:R} vs {weight:R}");
-        Assert.Equal(nodes.Weights[index], nodes.Weights[n - 1 - index]);
+        Assert.True(Math.Abs(nodes.Coefficients[index] - weight) <= 4e-15 * weight, $"weight {nodes.Coefficients[index]:R} vs {weight:R}");
+        Assert.Equal(nodes.Coefficients[index], nodes.Coefficients[n - 1 - index]);
     }
 
     [Theory]
@@ -157,7 +157,7 @@ public sealed class QuadratureTests
         for (int k = 0; k < n; k++)
         {
             double x = 2 * nodes.Alphas[k] - 1;
-            double w = nodes.Weights[k];
+            double w = nodes.Coefficients[k];
             double previous = 1;
             double current = x;
             integrals[0] += w;
@@ -180,13 +180,13 @@ public sealed class QuadratureTests
 
     [Theory]
     [InlineData(12345)]
-    [InlineData(QuadratureNodes.MaxSteps)]
+    [InlineData(QuadratureNodes.MaxPoints)]
     public void GaussLegendreAsymptotic_LargeN_WeightsSumToOneAndMonomialsAreExact(int n)
     {
         QuadratureNodes nodes = QuadratureNodes.Create(QuadratureRule.GaussLegendre, n);
         for (int k = 0; k < n; k++)
         {
-            Assert.True(nodes.Weights[k] > 0);
+            Assert.True(nodes.Coefficients[k] > 0);
             Assert.True(k == 0 ? nodes.Alphas[0] > 0 : nodes.Alphas[k] > nodes.Alphas[k - 1], $"node {k} not ascending");
         }
 
@@ -210,15 +210,15 @@ public sealed class QuadratureTests
     [InlineData(QuadratureRule.Trapezoid)]
     public void StepCountsAboveTheLimit_AreRejectedBeforeAllocating(QuadratureRule rule)
     {
-        foreach (int steps in new[] { QuadratureNodes.MaxSteps + 1, 100_000_000, int.MaxValue })
+        foreach (int steps in new[] { QuadratureNodes.MaxPoints + 1, 100_000_000, int.MaxValue })
         {
             var error = Assert.Throws<ArgumentOutOfRangeException>(() => QuadratureNodes.Create(rule, steps));
-            Assert.Equal("steps", error.ParamName);
+            Assert.Equal("points", error.ParamName);
             Assert.Contains("at most 1000000", error.Message);
             Assert.Contains(steps.ToString(System.Globalization.CultureInfo.InvariantCulture), error.Message);
         }
 
-        Assert.Equal(QuadratureNodes.MaxSteps, QuadratureNodes.Create(rule, QuadratureNodes.MaxSteps).Count);
+        Assert.Equal(QuadratureNodes.MaxPoints, QuadratureNodes.Create(rule, QuadratureNodes.MaxPoints).Count);
     }
 
     /// <summary>Newton's method on <c>P_n</c> by the three-term recurrence, mapped to [0, 1]: the exact reference, <c>O(n^2)</c>.</summary>
@@ -279,7 +279,7 @@ public sealed class QuadratureTests
         double compensation = 0;
         for (int k = 0; k < nodes.Count; k++)
         {
-            double term = nodes.Weights[k] * f(nodes.Alphas[k]);
+            double term = nodes.Coefficients[k] * f(nodes.Alphas[k]);
             double next = sum + term;
             compensation += Math.Abs(sum) >= Math.Abs(term) ? (sum - next) + term : (term - next) + sum;
             sum = next;

@@ -38,7 +38,7 @@ public sealed class RegionToNeuronTests
         {
             NetworkInfo info = network.Info;
             (double[] input, double[] baseline) = InputAndBaseline(info, 501);
-            var options = new LayerAttributionOptions { Rule = rule, Steps = steps, Baseline = Baseline.Of<double>(baseline), InternalBatchSize = 3 };
+            var options = new LayerAttributionOptions { Rule = rule, Points = steps, Baseline = Baseline.Of<double>(baseline), InternalBatchSize = 3 };
             int target = 1 % info.OutputLength;
             Attribution<double> ig = new IntegratedGradients<double>(network, options).Attribute(input, target);
             foreach (bool[] region in Masks(info.InputLength, 502))
@@ -90,7 +90,7 @@ public sealed class RegionToNeuronTests
                 {
                     Layer layer = info.Layers[index];
                     Layer reported = toInput ? info.Layers[index - 1] : layer;
-                    var options = new LayerAttributionOptions { Rule = rule, Steps = steps, Baseline = Baseline.Of<double>(baseline), InternalBatchSize = 2, AttributeToLayerInput = toInput };
+                    var options = new LayerAttributionOptions { Rule = rule, Points = steps, Baseline = Baseline.Of<double>(baseline), InternalBatchSize = 2, AttributeToLayerInput = toInput };
                     NeuronAttribution<double> neuronConductance = new NeuronConductance<double>(network, layer, options).Attribute(input, target);
                     var method = new RegionToNeuron<double>(network, layer, options);
                     foreach (bool[] region in Masks(length, 512 + index))
@@ -129,7 +129,7 @@ public sealed class RegionToNeuronTests
             (double[] input, double[] baseline) = InputAndBaseline(info, 521);
             var full = new bool[info.InputLength];
             full.AsSpan().Fill(true);
-            var options = new LayerAttributionOptions { Rule = rule, Steps = 7, Baseline = Baseline.Of<double>(baseline), InternalBatchSize = 3 };
+            var options = new LayerAttributionOptions { Rule = rule, Points = 7, Baseline = Baseline.Of<double>(baseline), InternalBatchSize = 3 };
             for (int index = 1; index < info.Layers.Count; index++)
             {
                 Layer layer = info.Layers[index];

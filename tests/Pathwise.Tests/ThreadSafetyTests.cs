@@ -15,7 +15,7 @@ public sealed class ThreadSafetyTests
     private const int Threads = 4;
     private const int CallsPerThread = 40;
 
-    private static readonly LayerAttributionOptions LayerOptions = new() { Steps = 12, InternalBatchSize = 5, Baseline = Baseline.Constant(-0.25) };
+    private static readonly LayerAttributionOptions LayerOptions = new() { Points = 12, InternalBatchSize = 5, Baseline = Baseline.Constant(-0.25) };
 
     /// <summary>A randomized network with every layer kind, <see cref="Cases"/> inputs, and a random input per case for baselines and weights.</summary>
     private sealed class Fixture

@@ -22,7 +22,7 @@ public sealed class GeneratedToTorchTests
             input[i] = 2 * random.NextDouble() - 1;
         }
 
-        var options = new IntegratedGradientsOptions { Steps = 16, Rule = QuadratureRule.GaussLegendre, InternalBatchSize = 5 };
+        var options = new IntegratedGradientsOptions { Points = 16, Rule = QuadratureRule.GaussLegendre, InternalBatchSize = 5 };
         Attribution<double> expected = new IntegratedGradients<double>(network, options).Attribute(input, 1);
         using var torchMethod = new TorchIntegratedGradients<double>(module, options);
         Attribution<double> actual = torchMethod.Attribute(input, 1);

@@ -31,13 +31,13 @@ internal sealed record Subject<T>(INetwork<T> Network, ParameterSet<T> Parameter
         return workspace.Output(count).ToArray();
     }
 
-    /// <summary>The generated backward pass: <c>d(sum_{n,j} outputWeights[n, j] F_j(x_n)) / dx_n</c>.</summary>
-    public T[] InputGradient(T[] points, T[] outputWeights, int count)
+    /// <summary>The generated backward pass: <c>d(sum_{n,j} outputCoefficients[n, j] F_j(x_n)) / dx_n</c>.</summary>
+    public T[] InputGradient(T[] points, T[] outputCoefficients, int count)
     {
         var workspace = new Workspace<T>(Info, count);
         points.CopyTo(workspace.Input(count));
         Network.ForwardFrom(Info.Input, workspace, count);
-        outputWeights.CopyTo(workspace.OutputGradient(count));
+        outputCoefficients.CopyTo(workspace.OutputGradient(count));
         Network.BackwardFrom(Info.Output, workspace, count);
         return workspace.Gradients(Info.Input, count).ToArray();
     }

@@ -32,7 +32,7 @@ public class TorchIntegratedGradientsTests
     public void Attribute_MatchesCpu_Float64(string name, QuadratureRule rule)
     {
         Subject<double> subject = Subjects.Create64(name);
-        var options = new IntegratedGradientsOptions { Steps = 9, Rule = rule, InternalBatchSize = 4 };
+        var options = new IntegratedGradientsOptions { Points = 9, Rule = rule, InternalBatchSize = 4 };
         double[] input = subject.RandomPoints(1, seed: 31);
         int target = subject.Info.OutputLength - 1;
 
@@ -53,18 +53,18 @@ public class TorchIntegratedGradientsTests
         Subject<double> subject = Subjects.Create64(name);
         var options = new IntegratedGradientsOptions
         {
-            Steps = 20,
+            Points = 20,
             Rule = QuadratureRule.GaussLegendre,
             Baseline = Baseline.Constant(-0.25),
             InternalBatchSize = 3,
         };
         double[] input = subject.RandomPoints(1, seed: 41);
-        double[] outputWeights = Enumerable.Range(0, subject.Info.OutputLength).Select(j => 0.5 - 0.3 * j).ToArray();
+        double[] outputCoefficients = Enumerable.Range(0, subject.Info.OutputLength).Select(j => 0.5 - 0.3 * j).ToArray();
 
-        Attribution<double> expected = new IntegratedGradients<double>(subject.Network, options).Attribute(input, outputWeights);
+        Attribution<double> expected = new IntegratedGradients<double>(subject.Network, options).Attribute(input, outputCoefficients);
         using var module = new TorchNetwork<double>(subject.Info, subject.Parameters);
         using var ig = new TorchIntegratedGradients<double>(module, options);
-        AssertSame(expected, ig.Attribute(input, outputWeights), 1e-9, name + " weighted");
+        AssertSame(expected, ig.Attribute(input, outputCoefficients), 1e-9, name + " weighted");
     }
 
     [Fact]
@@ -73,7 +73,7 @@ public class TorchIntegratedGradientsTests
         Subject<double> subject = Subjects.Create64(nameof(FashionCnn64));
         var options = new IntegratedGradientsOptions
         {
-            Steps = 16,
+            Points = 16,
             Rule = QuadratureRule.RiemannMiddle,
             Baseline = Baseline.Of<double>(subject.RandomPoints(1, seed: 2, scale: 0.1)),
             InternalBatchSize = 5,
@@ -92,7 +92,7 @@ public class TorchIntegratedGradientsTests
     public void Attribute_MatchesCpu_Float32()
     {
         Subject<float> subject = Subjects.CreateSmallCnn32();
-        var options = new IntegratedGradientsOptions { Steps = 24, Rule = QuadratureRule.Trapezoid, InternalBatchSize = 7 };
+        var options = new IntegratedGradientsOptions { Points = 24, Rule = QuadratureRule.Trapezoid, InternalBatchSize = 7 };
         float[] input = subject.RandomPoints(1, seed: 13);
 
         Attribution<float> expected = new IntegratedGradients<float>(subject.Network, options).Attribute(input, 1);
@@ -129,7 +129,7 @@ public class TorchIntegratedGradientsTests
             () => cpu.Attribute(good, new[] { 1.0, 0, double.NaN, 0, 0 }),
             () => ig.Attribute(good, new[] { 1.0, 0, double.NaN, 0, 0 }));
 
-        var badOptions = new IntegratedGradientsOptions { Steps = 1, Rule = QuadratureRule.Trapezoid };
+        var badOptions = new IntegratedGradientsOptions { Points = 1, Rule = QuadratureRule.Trapezoid };
         AssertSameError<ArgumentOutOfRangeException>(
             () => new IntegratedGradients<double>(subject.Network, badOptions),
             () => new TorchIntegratedGradients<double>(module, badOptions));
@@ -155,7 +155,7 @@ public class TorchIntegratedGradientsTests
     {
         Subject<double> subject = Subjects.Create64(nameof(EveryLayerCnn));
         using var module = new TorchNetwork<double>(subject.Info, subject.Parameters);
-        using var ig = new TorchIntegratedGradients<double>(module, new IntegratedGradientsOptions { Steps = 10, InternalBatchSize = 3 });
+        using var ig = new TorchIntegratedGradients<double>(module, new IntegratedGradientsOptions { Points = 10, InternalBatchSize = 3 });
         double[] input = subject.RandomPoints(1, seed: 6);
         ig.Attribute(input, 0);
 

@@ -35,7 +35,7 @@ public class TorchLayerMethodsTests
         return data;
     }
 
-    // Every layer of every network, every rule; InternalBatchSize 3 < Steps 5 splits the path into chunks.
+    // Every layer of every network, every rule; InternalBatchSize 3 < Points 5 splits the path into chunks.
     [Theory]
     [MemberData(nameof(NetworksAndRules))]
     public void LayerConductance_EveryLayer_MatchesCpu(string name, QuadratureRule rule)
@@ -48,7 +48,7 @@ public class TorchLayerMethodsTests
         {
             foreach (bool toLayerInput in layer.Index == 0 ? [false] : new[] { false, true })
             {
-                var options = new LayerAttributionOptions { Steps = 5, Rule = rule, InternalBatchSize = 3, AttributeToLayerInput = toLayerInput };
+                var options = new LayerAttributionOptions { Points = 5, Rule = rule, InternalBatchSize = 3, AttributeToLayerInput = toLayerInput };
                 LayerAttribution<double> expected = new LayerConductance<double>(subject.Network, layer, options).Attribute(input, target);
                 using var method = new TorchLayerConductance<double>(module, layer, options);
                 AssertSame(expected, method.Attribute(input, target), Float64Tolerance, $"{name} {rule} {layer.Name} toInput={toLayerInput}");
@@ -63,14 +63,14 @@ public class TorchLayerMethodsTests
     {
         Subject<double> subject = Subjects.Create64(name);
         double[] input = subject.RandomPoints(1, seed: 41);
-        double[] outputWeights = Enumerable.Range(0, subject.Info.OutputLength).Select(j => 0.5 - 0.3 * j).ToArray();
-        var options = new LayerAttributionOptions { Steps = 12, Baseline = Baseline.Constant(-0.25), InternalBatchSize = 5 };
+        double[] outputCoefficients = Enumerable.Range(0, subject.Info.OutputLength).Select(j => 0.5 - 0.3 * j).ToArray();
+        var options = new LayerAttributionOptions { Points = 12, Baseline = Baseline.Constant(-0.25), InternalBatchSize = 5 };
         using var module = new TorchNetwork<double>(subject.Info, subject.Parameters);
         foreach (Layer layer in subject.Info.Layers)
         {
-            LayerAttribution<double> expected = new LayerConductance<double>(subject.Network, layer, options).Attribute(input, outputWeights);
+            LayerAttribution<double> expected = new LayerConductance<double>(subject.Network, layer, options).Attribute(input, outputCoefficients);
             using var method = new TorchLayerConductance<double>(module, layer, options);
-            AssertSame(expected, method.Attribute(input, outputWeights), Float64Tolerance, $"{name} {layer.Name} weighted");
+            AssertSame(expected, method.Attribute(input, outputCoefficients), Float64Tolerance, $"{name} {layer.Name} weighted");
         }
     }
 
@@ -134,7 +134,7 @@ public class TorchLayerMethodsTests
     {
         Subject<double> subject = Subjects.Create64(nameof(EveryLayerCnn));
         Layer layer = subject.Info.Layers.First(l => l.Name == "Hidden");
-        var options = new LayerAttributionOptions { Steps = 7, Rule = QuadratureRule.RiemannMiddle, InternalBatchSize = 3 };
+        var options = new LayerAttributionOptions { Points = 7, Rule = QuadratureRule.RiemannMiddle, InternalBatchSize = 3 };
         double[] input = subject.RandomPoints(1, seed: 35);
         using var module = new TorchNetwork<double>(subject.Info, subject.Parameters);
         using var method = new TorchNeuronConductance<double>(module, layer, options);
@@ -208,8 +208,8 @@ public class TorchLayerMethodsTests
         Subject<double> subject = Subjects.Create64(name);
         double[] input = subject.RandomPoints(1, seed: 38);
         double[] baselines = subject.RandomPoints(4, seed: 39, scale: 0.5);
-        // Steps 5 in chunks of 3: chunks straddle baselines.
-        var options = new IntegratedGradientsOptions { Steps = 5, Rule = QuadratureRule.GaussLegendre, InternalBatchSize = 3 };
+        // Points 5 in chunks of 3: chunks straddle baselines.
+        var options = new IntegratedGradientsOptions { Points = 5, Rule = QuadratureRule.GaussLegendre, InternalBatchSize = 3 };
         var cpu = new ExpectedGradients<double>(subject.Network, baselines, options);
         using var module = new TorchNetwork<double>(subject.Info, subject.Parameters);
         using var method = new TorchExpectedGradients<double>(module, baselines, options);
@@ -264,7 +264,7 @@ public class TorchLayerMethodsTests
         using var module = new TorchNetwork<float>(subject.Info, subject.Parameters);
         foreach (Layer layer in subject.Info.Layers.Skip(1))
         {
-            var options = new LayerAttributionOptions { Steps = 12, Rule = QuadratureRule.Trapezoid, InternalBatchSize = 5 };
+            var options = new LayerAttributionOptions { Points = 12, Rule = QuadratureRule.Trapezoid, InternalBatchSize = 5 };
             using var conductance = new TorchLayerConductance<float>(module, layer, options);
             AssertSame(new LayerConductance<float>(subject.Network, layer, options).Attribute(input, 1), conductance.Attribute(input, 1), Float32Tolerance, "float32 conductance " + layer.Name);
             using var influence = new TorchInternalInfluence<float>(module, layer, options);
@@ -279,7 +279,7 @@ public class TorchLayerMethodsTests
         }
 
         float[] baselines = subject.RandomPoints(3, seed: 14, scale: 0.5);
-        var egOptions = new IntegratedGradientsOptions { Steps = 8, InternalBatchSize = 5 };
+        var egOptions = new IntegratedGradientsOptions { Points = 8, InternalBatchSize = 5 };
         using var expected = new TorchExpectedGradients<float>(module, baselines, egOptions);
         AssertSame(new ExpectedGradients<float>(subject.Network, baselines, egOptions).AttributeSampled(input, 0, 4, 3), expected.AttributeSampled(input, 0, 4, 3), Float32Tolerance, "float32 expected gradients");
         using var interior = new TorchInteriorGradients<float>(module);
@@ -300,7 +300,7 @@ public class TorchLayerMethodsTests
         nan[3] = double.NaN;
         bool[] region = new bool[subject.Info.InputLength];
         var toInput = new LayerAttributionOptions { AttributeToLayerInput = true };
-        var badRule = new LayerAttributionOptions { Steps = 1, Rule = QuadratureRule.Trapezoid };
+        var badRule = new LayerAttributionOptions { Points = 1, Rule = QuadratureRule.Trapezoid };
         var badBatch = new LayerAttributionOptions { InternalBatchSize = 0 };
         var badBaseline = new LayerAttributionOptions { Baseline = Baseline.Of<double>(new double[3]) };
 
@@ -382,7 +382,7 @@ public class TorchLayerMethodsTests
         double[] input = subject.RandomPoints(1, seed: 6);
         bool[] region = Enumerable.Range(0, subject.Info.InputLength).Select(i => i % 2 == 0).ToArray();
         Layer layer = subject.Info.Layers[4];
-        var options = new LayerAttributionOptions { Steps = 5, InternalBatchSize = 2 };
+        var options = new LayerAttributionOptions { Points = 5, InternalBatchSize = 2 };
         using var module = new TorchNetwork<double>(subject.Info, subject.Parameters);
         using var conductance = new TorchLayerConductance<double>(module, layer, options);
         using var influence = new TorchInternalInfluence<double>(module, layer, options);
@@ -451,8 +451,8 @@ public class TorchLayerMethodsTests
     }
 
     private static LayerAttributionOptions Options(bool toLayerInput) => toLayerInput
-        ? new LayerAttributionOptions { Steps = 6, Rule = QuadratureRule.Trapezoid, Baseline = Baseline.Constant(-0.25), InternalBatchSize = 4, AttributeToLayerInput = true }
-        : new LayerAttributionOptions { Steps = 6, Rule = QuadratureRule.GaussLegendre, InternalBatchSize = 4 };
+        ? new LayerAttributionOptions { Points = 6, Rule = QuadratureRule.Trapezoid, Baseline = Baseline.Constant(-0.25), InternalBatchSize = 4, AttributeToLayerInput = true }
+        : new LayerAttributionOptions { Points = 6, Rule = QuadratureRule.GaussLegendre, InternalBatchSize = 4 };
 
     private static Layer[] Layers<T>(Subject<T> subject, bool toLayerInput) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T> =>
         subject.Info.Layers.Skip(toLayerInput ? 1 : 0).ToArray();

@@ -98,13 +98,13 @@ public class TorchNetworkTests
         const int count = 4;
         double[] points = subject.RandomPoints(count, seed: 3);
         var random = new Random(17);
-        double[] outputWeights = Enumerable.Range(0, count * subject.Info.OutputLength).Select(_ => 2 * random.NextDouble() - 1).ToArray();
-        double[] expected = subject.InputGradient(points, outputWeights, count);
+        double[] outputCoefficients = Enumerable.Range(0, count * subject.Info.OutputLength).Select(_ => 2 * random.NextDouble() - 1).ToArray();
+        double[] expected = subject.InputGradient(points, outputCoefficients, count);
 
         using var module = new TorchNetwork<double>(subject.Info, subject.Parameters);
         using var scope = NewDisposeScope();
         Tensor x = module.InputTensor(points, count).requires_grad_();
-        Tensor weights = tensor(outputWeights, new long[] { count, subject.Info.OutputLength }, ScalarType.Float64);
+        Tensor weights = tensor(outputCoefficients, new long[] { count, subject.Info.OutputLength }, ScalarType.Float64);
         Tensor explained = (module.call(x).reshape(count, subject.Info.OutputLength) * weights).sum();
         explained.backward();
         Close.All<double>(expected, x.grad!.data<double>().ToArray(), 1e-9, name + " input gradient");
@@ -118,15 +118,15 @@ public class TorchNetworkTests
         Subject<float> subject = Subjects.CreateSmallCnn32();
         const int count = 3;
         float[] points = subject.RandomPoints(count, seed: 8);
-        var outputWeights = new float[count * subject.Info.OutputLength];
-        outputWeights.AsSpan().Fill(1f);
-        outputWeights[1] = -2f;
-        float[] expected = subject.InputGradient(points, outputWeights, count);
+        var outputCoefficients = new float[count * subject.Info.OutputLength];
+        outputCoefficients.AsSpan().Fill(1f);
+        outputCoefficients[1] = -2f;
+        float[] expected = subject.InputGradient(points, outputCoefficients, count);
 
         using var module = new TorchNetwork<float>(subject.Info, subject.Parameters);
         using var scope = NewDisposeScope();
         Tensor x = module.InputTensor(points, count).requires_grad_();
-        Tensor weights = tensor(outputWeights, new long[] { count, subject.Info.OutputLength });
+        Tensor weights = tensor(outputCoefficients, new long[] { count, subject.Info.OutputLength });
         (module.call(x).reshape(count, subject.Info.OutputLength) * weights).sum().backward();
         Close.All<float>(expected, x.grad!.data<float>().ToArray(), 3e-6, "float32 input gradient");
     }

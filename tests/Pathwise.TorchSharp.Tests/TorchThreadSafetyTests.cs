@@ -15,7 +15,7 @@ public sealed class TorchThreadSafetyTests
     private const int Threads = 4;
     private const int CallsPerThread = 10;
 
-    private static readonly LayerAttributionOptions Options = new() { Steps = 8, InternalBatchSize = 3, Baseline = Baseline.Constant(-0.25) };
+    private static readonly LayerAttributionOptions Options = new() { Points = 8, InternalBatchSize = 3, Baseline = Baseline.Constant(-0.25) };
 
     /// <summary>The network with every layer kind on the CPU device, and per case an input, a second input and output weights.</summary>
     private sealed class Fixture : IDisposable

@@ -87,6 +87,6 @@ public sealed class ExpectedGradients<T> where T : unmanaged, IFloatingPointIeee
         T scale = T.One / T.CreateChecked(count);
         System.Numerics.Tensors.TensorPrimitives.Multiply<T>(values, scale, values);
         var delta = ConvergenceDelta.From(PathIntegrator<T>.Sum(values), atInput, baselineSum / count);
-        return new Attribution<T>(values, _shape, delta, _integratedGradients.Options.Steps * count);
+        return new Attribution<T>(values, _shape, delta, _integratedGradients.Options.Points * count);
     }
 }

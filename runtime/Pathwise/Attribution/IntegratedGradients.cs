@@ -30,7 +30,7 @@ public sealed class IntegratedGradients<T> where T : unmanaged, IFloatingPointIe
         var first = new PathIntegrator<T>(network, options);
         Options = options;
         _info = first.Info;
-        _steps = first.Steps;
+        _steps = first.Points;
         _paths = new ScratchPool<PathIntegrator<T>>(first.Clone);
         _paths.Return(first);
     }
@@ -46,11 +46,11 @@ public sealed class IntegratedGradients<T> where T : unmanaged, IFloatingPointIe
         return new Attribution<T>(values, _info.Input.OutputShape, delta, _steps);
     }
 
-    /// <summary>Attributes the weighted output <c>sum_j outputWeights[j] F_j</c> at <paramref name="input"/>; returns a new result.</summary>
-    public Attribution<T> Attribute(ReadOnlySpan<T> input, ReadOnlySpan<T> outputWeights, CancellationToken cancellationToken = default)
+    /// <summary>Attributes the weighted output <c>sum_j outputCoefficients[j] F_j</c> at <paramref name="input"/>; returns a new result.</summary>
+    public Attribution<T> Attribute(ReadOnlySpan<T> input, ReadOnlySpan<T> outputCoefficients, CancellationToken cancellationToken = default)
     {
         var values = new T[_info.InputLength];
-        ConvergenceDelta delta = Attribute(input, outputWeights, values, cancellationToken);
+        ConvergenceDelta delta = Attribute(input, outputCoefficients, values, cancellationToken);
         return new Attribution<T>(values, _info.Input.OutputShape, delta, _steps);
     }
 
@@ -63,14 +63,14 @@ public sealed class IntegratedGradients<T> where T : unmanaged, IFloatingPointIe
         return Attribute(path, input, target, attributions, cancellationToken);
     }
 
-    /// <summary>Attributes the weighted output <c>sum_j outputWeights[j] F_j</c> into <paramref name="attributions"/>; allocates nothing once warm.</summary>
-    public ConvergenceDelta Attribute(ReadOnlySpan<T> input, ReadOnlySpan<T> outputWeights, Span<T> attributions, CancellationToken cancellationToken = default)
+    /// <summary>Attributes the weighted output <c>sum_j outputCoefficients[j] F_j</c> into <paramref name="attributions"/>; allocates nothing once warm.</summary>
+    public ConvergenceDelta Attribute(ReadOnlySpan<T> input, ReadOnlySpan<T> outputCoefficients, Span<T> attributions, CancellationToken cancellationToken = default)
     {
         Guard.Length<T>(attributions, _info.InputLength, nameof(attributions));
         using var lease = _paths.Borrow();
         PathIntegrator<T> path = lease.Item;
         path.ResetBaseline();
-        path.Begin(input, outputWeights);
+        path.Begin(input, outputCoefficients);
         return Run(path, attributions, cancellationToken);
     }
 
@@ -119,7 +119,7 @@ public sealed class IntegratedGradients<T> where T : unmanaged, IFloatingPointIe
         path.Begin(input, targets.Length > 0 ? targets[0] : 0);
         attributions.Clear();
         Workspace<T> workspace = path.Workspace;
-        for (int start = 0; start < path.Steps; start += path.ChunkCapacity)
+        for (int start = 0; start < path.Points; start += path.ChunkCapacity)
         {
             int count = path.Forward(start, cancellationToken);
             for (int t = 0; t < targets.Length; t++)
@@ -131,7 +131,7 @@ public sealed class IntegratedGradients<T> where T : unmanaged, IFloatingPointIe
                     seed[k * _info.OutputLength + targets[t]] = T.One;
                 }
 
-                path.Network.BackwardPathSum(path.Weights.AsSpan(start, count), workspace, attributions.Slice(t * length, length));
+                path.Network.BackwardPathSum(path.Coefficients.AsSpan(start, count), workspace, attributions.Slice(t * length, length));
             }
         }
 
@@ -224,11 +224,11 @@ public sealed class IntegratedGradients<T> where T : unmanaged, IFloatingPointIe
     {
         Span<T> gradientSum = path.Scratch(path.Info.InputLength);
         gradientSum.Clear();
-        for (int start = 0; start < path.Steps; start += path.ChunkCapacity)
+        for (int start = 0; start < path.Points; start += path.ChunkCapacity)
         {
             int count = path.Forward(start, cancellationToken);
             path.SeedOutput(count);
-            path.Network.BackwardPathSum(path.Weights.AsSpan(start, count), path.Workspace, gradientSum);
+            path.Network.BackwardPathSum(path.Coefficients.AsSpan(start, count), path.Workspace, gradientSum);
         }
 
         double sum = 0;

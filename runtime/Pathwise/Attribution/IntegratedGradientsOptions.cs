@@ -6,13 +6,13 @@ namespace Pathwise;
 public record IntegratedGradientsOptions
 {
     /// <summary>
-    /// The most points one pass may hold: 1,000,000 (<see cref="QuadratureNodes.MaxSteps"/>). A chunk never holds
-    /// more than <see cref="Steps"/> points, so a larger batch would mean nothing.
+    /// The most points one pass may hold: 1,000,000 (<see cref="QuadratureNodes.MaxPoints"/>). A chunk never holds
+    /// more than <see cref="Points"/> points, so a larger batch would mean nothing.
     /// </summary>
-    public const int MaxInternalBatchSize = QuadratureNodes.MaxSteps;
+    public const int MaxInternalBatchSize = QuadratureNodes.MaxPoints;
 
-    /// <summary>The number of gradient evaluations along the path, 1 to <see cref="QuadratureNodes.MaxSteps"/> = 1,000,000 (default 50).</summary>
-    public int Steps { get; init; } = 50;
+    /// <summary>The number of gradient evaluations along the path, 1 to <see cref="QuadratureNodes.MaxPoints"/> = 1,000,000 (default 50).</summary>
+    public int Points { get; init; } = 50;
 
     /// <summary>The quadrature rule (default Gauss–Legendre).</summary>
     public QuadratureRule Rule { get; init; } = QuadratureRule.GaussLegendre;
@@ -33,14 +33,14 @@ public record IntegratedGradientsOptions
     /// </summary>
     public virtual void Validate()
     {
-        if (Steps < 1 || Steps > QuadratureNodes.MaxSteps)
+        if (Points < 1 || Points > QuadratureNodes.MaxPoints)
         {
-            throw new ArgumentOutOfRangeException(nameof(Steps), Steps, $"Expected Steps in [1, {QuadratureNodes.MaxSteps}]; got {Steps}.");
+            throw new ArgumentOutOfRangeException(nameof(Points), Points, $"Expected Points in [1, {QuadratureNodes.MaxPoints}]; got {Points}.");
         }
 
-        if (Rule == QuadratureRule.Trapezoid && Steps < 2)
+        if (Rule == QuadratureRule.Trapezoid && Points < 2)
         {
-            throw new ArgumentOutOfRangeException(nameof(Steps), Steps, $"Expected Steps >= 2 for the trapezoid rule; got {Steps}.");
+            throw new ArgumentOutOfRangeException(nameof(Points), Points, $"Expected Points >= 2 for the trapezoid rule; got {Points}.");
         }
 
         if (!Enum.IsDefined(Rule))

@@ -21,7 +21,7 @@ public sealed record InteriorGradientsOptions
     /// <summary>The scaling factors; when null, <see cref="Count"/> factors spaced by <see cref="Spacing"/>.</summary>
     public double[]? Alphas { get; init; }
 
-    /// <summary>How many default factors, 1 to <see cref="QuadratureNodes.MaxSteps"/> = 1,000,000 (default 20).</summary>
+    /// <summary>How many default factors, 1 to <see cref="QuadratureNodes.MaxPoints"/> = 1,000,000 (default 20).</summary>
     public int Count { get; init; } = 20;
 
     /// <summary>How the default factors are spread (default linear).</summary>
@@ -35,9 +35,9 @@ public sealed record InteriorGradientsOptions
     {
         if (Alphas is not null)
         {
-            if (Alphas.Length == 0 || Alphas.Length > QuadratureNodes.MaxSteps)
+            if (Alphas.Length == 0 || Alphas.Length > QuadratureNodes.MaxPoints)
             {
-                throw new ArgumentException($"Expected 1 to {QuadratureNodes.MaxSteps} scaling factors; got {Alphas.Length}.", nameof(Alphas));
+                throw new ArgumentException($"Expected 1 to {QuadratureNodes.MaxPoints} scaling factors; got {Alphas.Length}.", nameof(Alphas));
             }
 
             foreach (double alpha in Alphas)
@@ -51,9 +51,9 @@ public sealed record InteriorGradientsOptions
             return (double[])Alphas.Clone();
         }
 
-        if (Count < 1 || Count > QuadratureNodes.MaxSteps)
+        if (Count < 1 || Count > QuadratureNodes.MaxPoints)
         {
-            throw new ArgumentOutOfRangeException(nameof(Count), Count, $"Expected Count in [1, {QuadratureNodes.MaxSteps}]; got {Count}.");
+            throw new ArgumentOutOfRangeException(nameof(Count), Count, $"Expected Count in [1, {QuadratureNodes.MaxPoints}]; got {Count}.");
         }
 
         var alphas = new double[Count];
@@ -154,13 +154,13 @@ public sealed class InteriorGradients<T> where T : unmanaged, IFloatingPointIeee
         var gradients = new T[_alphas.Length * length];
         var values = new double[_alphas.Length];
         Workspace<T> workspace = path.Workspace;
-        for (int start = 0; start < path.Steps; start += path.ChunkCapacity)
+        for (int start = 0; start < path.Points; start += path.ChunkCapacity)
         {
             int count = path.Forward(start, cancellationToken);
             ReadOnlySpan<T> output = workspace.Output(count);
             for (int k = 0; k < count; k++)
             {
-                values[start + k] = PathIntegrator<T>.Dot(output.Slice(k * outputs, outputs), path.OutputWeights);
+                values[start + k] = PathIntegrator<T>.Dot(output.Slice(k * outputs, outputs), path.OutputCoefficients);
             }
 
             path.SeedOutput(count);

@@ -35,13 +35,13 @@ public sealed class InternalInfluence<T> where T : unmanaged, IFloatingPointIeee
         PathIntegrator<T> path = lease.Item;
         path.Begin(input, target);
         var influence = new T[_layer.Size];
-        for (int start = 0; start < path.Steps; start += path.ChunkCapacity)
+        for (int start = 0; start < path.Points; start += path.ChunkCapacity)
         {
             int count = path.ForwardBackward(start, cancellationToken);
-            PathKernel.WeightedRowSum<T>(path.Workspace.Gradients(_layer, count), path.Weights.AsSpan(start, count), path.Workspace.PathStep(_layer));
+            PathKernel.WeightedRowSum<T>(path.Workspace.Gradients(_layer, count), path.Coefficients.AsSpan(start, count), path.Workspace.PathStep(_layer));
             System.Numerics.Tensors.TensorPrimitives.Add<T>(influence, path.Workspace.PathStep(_layer), influence);
         }
 
-        return new LayerAttribution<T>(_layer, influence, null, path.Steps);
+        return new LayerAttribution<T>(_layer, influence, null, path.Points);
     }
 }

@@ -43,11 +43,11 @@ public sealed class LayerConductance<T> where T : unmanaged, IFloatingPointIeee7
         return Run(lease.Item, cancellationToken);
     }
 
-    /// <summary>The conductance of every neuron for the weighted output <c>sum_j outputWeights[j] F_j</c>.</summary>
-    public LayerAttribution<T> Attribute(ReadOnlySpan<T> input, ReadOnlySpan<T> outputWeights, CancellationToken cancellationToken = default)
+    /// <summary>The conductance of every neuron for the weighted output <c>sum_j outputCoefficients[j] F_j</c>.</summary>
+    public LayerAttribution<T> Attribute(ReadOnlySpan<T> input, ReadOnlySpan<T> outputCoefficients, CancellationToken cancellationToken = default)
     {
         using var lease = _paths.Borrow();
-        lease.Item.Begin(input, outputWeights);
+        lease.Item.Begin(input, outputCoefficients);
         return Run(lease.Item, cancellationToken);
     }
 
@@ -55,17 +55,17 @@ public sealed class LayerConductance<T> where T : unmanaged, IFloatingPointIeee7
     {
         var conductance = new T[_layer.Size];
         Workspace<T> workspace = path.Workspace;
-        for (int start = 0; start < path.Steps; start += path.ChunkCapacity)
+        for (int start = 0; start < path.Points; start += path.ChunkCapacity)
         {
             int count = path.Forward(start, cancellationToken);
             path.Network.TangentPath(path.Direction, workspace, count);
             path.SeedOutput(count);
             path.Network.BackwardFrom(path.Info.Output, workspace, count);
-            Accumulate(workspace.Gradients(_layer, count), workspace.Tangents(_layer, count), path.Weights.AsSpan(start, count), conductance);
+            Accumulate(workspace.Gradients(_layer, count), workspace.Tangents(_layer, count), path.Coefficients.AsSpan(start, count), conductance);
         }
 
         (double atBaseline, double atInput) = path.ReadEndpoints();
-        return new LayerAttribution<T>(_layer, conductance, ConvergenceDelta.From(PathIntegrator<T>.Sum(conductance), atInput, atBaseline), path.Steps);
+        return new LayerAttribution<T>(_layer, conductance, ConvergenceDelta.From(PathIntegrator<T>.Sum(conductance), atInput, atBaseline), path.Points);
     }
 
     /// <summary><c>destination[j] += sum_k weights[k] * gradients[k, j] * tangents[k, j]</c>.</summary>

@@ -65,11 +65,11 @@ public sealed class NeuronConductance<T> where T : unmanaged, IFloatingPointIeee
         Span<T> row = scratch.Slice(path.ChunkCapacity * size, length);
         var values = new T[Guard.Elements(neurons.Length, length, nameof(neurons))];
         Workspace<T> workspace = path.Workspace;
-        for (int start = 0; start < path.Steps; start += path.ChunkCapacity)
+        for (int start = 0; start < path.Points; start += path.ChunkCapacity)
         {
             int count = path.ForwardBackward(start, cancellationToken);
             workspace.Gradients(_layer, count).CopyTo(layerGradients);
-            ReadOnlySpan<T> weights = path.Weights.AsSpan(start, count);
+            ReadOnlySpan<T> weights = path.Coefficients.AsSpan(start, count);
             for (int n = 0; n < neurons.Length; n++)
             {
                 int j = neurons[n];
@@ -91,6 +91,6 @@ public sealed class NeuronConductance<T> where T : unmanaged, IFloatingPointIeee
             System.Numerics.Tensors.TensorPrimitives.Multiply<T>(values.AsSpan(n * length, length), path.Direction, values.AsSpan(n * length, length));
         }
 
-        return new NeuronAttribution<T>(_layer, neurons.ToArray(), path.Info.Input.OutputShape, values, path.Steps);
+        return new NeuronAttribution<T>(_layer, neurons.ToArray(), path.Info.Input.OutputShape, values, path.Points);
     }
 }

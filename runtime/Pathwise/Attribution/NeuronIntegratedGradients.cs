@@ -42,7 +42,7 @@ public sealed class NeuronIntegratedGradients<T> where T : unmanaged, IFloatingP
         int size = _layer.Size;
         var values = new T[length];
         Workspace<T> workspace = path.Workspace;
-        for (int start = 0; start < path.Steps; start += path.ChunkCapacity)
+        for (int start = 0; start < path.Points; start += path.ChunkCapacity)
         {
             int count = path.Forward(start, cancellationToken);
             Span<T> seed = workspace.Gradients(_layer, count);
@@ -53,13 +53,13 @@ public sealed class NeuronIntegratedGradients<T> where T : unmanaged, IFloatingP
             }
 
             path.Network.BackwardFrom(_layer, workspace, count);
-            PathKernel.WeightedRowSum<T>(workspace.Gradients(path.Info.Input, count), path.Weights.AsSpan(start, count), row);
+            PathKernel.WeightedRowSum<T>(workspace.Gradients(path.Info.Input, count), path.Coefficients.AsSpan(start, count), row);
             System.Numerics.Tensors.TensorPrimitives.Add<T>(values, row, values);
         }
 
         System.Numerics.Tensors.TensorPrimitives.Multiply<T>(values, path.Direction, values);
         ReadOnlySpan<T> endpoints = path.EndpointActivations(_layer);
         var delta = ConvergenceDelta.From(PathIntegrator<T>.Sum(values), double.CreateChecked(endpoints[size + neuron]), double.CreateChecked(endpoints[neuron]));
-        return new Attribution<T>(values, path.Info.Input.OutputShape, delta, path.Steps);
+        return new Attribution<T>(values, path.Info.Input.OutputShape, delta, path.Points);
     }
 }

@@ -7,13 +7,13 @@ using Pathwise.CompilerServices.Kernels;
 namespace Pathwise;
 
 /// <summary>
-/// The shared machinery of every path method: the quadrature points and weights, the baseline and the
+/// The shared machinery of every path method: the quadrature points and coefficients, the baseline and the
 /// direction <c>x - x'</c>, the explained output weighting, and one workspace walked in chunks of at most
 /// its capacity. It allocates only when built (and when <see cref="Scratch"/> first grows).
 /// </summary>
 /// <remarks>
 /// One instance is the state of one call at a time. A method object keeps a <see cref="ScratchPool{TItem}"/> of
-/// them, made by <see cref="Clone"/>, so that calls from several threads each rent their own; the points, weights
+/// them, made by <see cref="Clone"/>, so that calls from several threads each rent their own; the points, coefficients
 /// and the options' baseline are read-only and shared by every clone.
 /// </remarks>
 internal sealed class PathIntegrator<T> where T : unmanaged, IFloatingPointIeee754<T>
@@ -30,24 +30,24 @@ internal sealed class PathIntegrator<T> where T : unmanaged, IFloatingPointIeee7
     {
     }
 
-    /// <summary>A path through the given points, each with its weight (zero weights when the path is sampled, not integrated).</summary>
-    public PathIntegrator(INetwork<T> network, double[] alphas, double[] weights, Baseline baseline, int internalBatchSize)
-        : this(network, Convert(alphas), Convert(weights), Fill(network, baseline), internalBatchSize)
+    /// <summary>A path through the given points, each with its weight (zero coefficients when the path is sampled, not integrated).</summary>
+    public PathIntegrator(INetwork<T> network, double[] alphas, double[] coefficients, Baseline baseline, int internalBatchSize)
+        : this(network, Convert(alphas), Convert(coefficients), Fill(network, baseline), internalBatchSize)
     {
     }
 
     private PathIntegrator(INetwork<T> network, QuadratureNodes nodes, Baseline baseline, int internalBatchSize)
-        : this(network, nodes.Alphas, nodes.Weights, baseline, internalBatchSize)
+        : this(network, nodes.Alphas, nodes.Coefficients, baseline, internalBatchSize)
     {
     }
 
-    private PathIntegrator(INetwork<T> network, T[] alphas, T[] weights, T[] defaultBaseline, int internalBatchSize)
+    private PathIntegrator(INetwork<T> network, T[] alphas, T[] coefficients, T[] defaultBaseline, int internalBatchSize)
     {
         Guard.WeightsSet(network);
         Network = network;
         Info = network.Info;
         Alphas = alphas;
-        Weights = weights;
+        Coefficients = coefficients;
         DefaultBaseline = defaultBaseline;
         _internalBatchSize = internalBatchSize;
         ChunkCapacity = Math.Max(2, Math.Min(internalBatchSize, alphas.Length));
@@ -57,7 +57,7 @@ internal sealed class PathIntegrator<T> where T : unmanaged, IFloatingPointIeee7
         _chunkAlphas = new T[ChunkCapacity + 2];
         Baseline = (T[])defaultBaseline.Clone();
         Direction = new T[Info.InputLength];
-        OutputWeights = new T[Info.OutputLength];
+        OutputCoefficients = new T[Info.OutputLength];
         _oneHot = new T[Info.OutputLength];
     }
 
@@ -74,7 +74,7 @@ internal sealed class PathIntegrator<T> where T : unmanaged, IFloatingPointIeee7
     public T[] Alphas { get; }
 
     /// <summary>The quadrature weight of each point, shared by every clone; read-only.</summary>
-    public T[] Weights { get; }
+    public T[] Coefficients { get; }
 
     /// <summary>The options' baseline, shared by every clone; read-only.</summary>
     public T[] DefaultBaseline { get; }
@@ -86,12 +86,12 @@ internal sealed class PathIntegrator<T> where T : unmanaged, IFloatingPointIeee7
     public T[] Direction { get; }
 
     /// <summary>The weighting of the outputs being explained.</summary>
-    public T[] OutputWeights { get; }
+    public T[] OutputCoefficients { get; }
 
-    public int Steps => Alphas.Length;
+    public int Points => Alphas.Length;
 
-    /// <summary>A path over the same points, weights and baseline with its own workspace and buffers, for another call at the same time.</summary>
-    public PathIntegrator<T> Clone() => new(Network, Alphas, Weights, DefaultBaseline, _internalBatchSize);
+    /// <summary>A path over the same points, coefficients and baseline with its own workspace and buffers, for another call at the same time.</summary>
+    public PathIntegrator<T> Clone() => new(Network, Alphas, Coefficients, DefaultBaseline, _internalBatchSize);
 
     /// <summary>
     /// Method-owned scratch of <paramref name="length"/> elements (a running sum, a copy of layer gradients), kept
@@ -137,15 +137,15 @@ internal sealed class PathIntegrator<T> where T : unmanaged, IFloatingPointIeee7
     }
 
     /// <summary>Validates and stores the input (against the current baseline) and an output weighting.</summary>
-    public void Begin(ReadOnlySpan<T> input, ReadOnlySpan<T> outputWeights)
+    public void Begin(ReadOnlySpan<T> input, ReadOnlySpan<T> outputCoefficients)
     {
         Guard.Length(input, Info.InputLength, nameof(input));
         Guard.Finite(input, nameof(input));
-        Guard.Length(outputWeights, Info.OutputLength, nameof(outputWeights));
-        Guard.Finite(outputWeights, nameof(outputWeights));
-        if (!outputWeights.Overlaps(OutputWeights))
+        Guard.Length(outputCoefficients, Info.OutputLength, nameof(outputCoefficients));
+        Guard.Finite(outputCoefficients, nameof(outputCoefficients));
+        if (!outputCoefficients.Overlaps(OutputCoefficients))
         {
-            outputWeights.CopyTo(OutputWeights);
+            outputCoefficients.CopyTo(OutputCoefficients);
         }
 
         for (int i = 0; i < Direction.Length; i++)
@@ -180,8 +180,8 @@ internal sealed class PathIntegrator<T> where T : unmanaged, IFloatingPointIeee7
     public int Forward(int start, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        int count = Math.Min(ChunkCapacity, Steps - start);
-        if (start + count < Steps)
+        int count = Math.Min(ChunkCapacity, Points - start);
+        if (start + count < Points)
         {
             Network.ForwardPath(Baseline, Direction, Alphas.AsSpan(start, count), Workspace);
             return count;
@@ -200,7 +200,7 @@ internal sealed class PathIntegrator<T> where T : unmanaged, IFloatingPointIeee7
     {
         ReadOnlySpan<T> outputs = EndpointActivations(Info.Output);
         int length = Info.OutputLength;
-        return (Dot(outputs.Slice(0, length), OutputWeights), Dot(outputs.Slice(length, length), OutputWeights));
+        return (Dot(outputs.Slice(0, length), OutputCoefficients), Dot(outputs.Slice(length, length), OutputCoefficients));
     }
 
     /// <summary>A layer's activations at the baseline (row 0) and the input (row 1), from the endpoint rows of the last chunk.</summary>
@@ -208,7 +208,7 @@ internal sealed class PathIntegrator<T> where T : unmanaged, IFloatingPointIeee7
         Workspace.Activations(layer, _endpointRow + 2).Slice(_endpointRow * layer.Size);
 
     /// <summary>Sets the output gradient of every point of the chunk to the explained weighting.</summary>
-    public void SeedOutput(int count) => PathKernel.Broadcast<T>(OutputWeights, Workspace.OutputGradient(count));
+    public void SeedOutput(int count) => PathKernel.Broadcast<T>(OutputCoefficients, Workspace.OutputGradient(count));
 
     /// <summary>Forward, seed and full backward on one chunk; every layer's gradient is then in the workspace.</summary>
     public int ForwardBackward(int start, CancellationToken cancellationToken)
@@ -245,7 +245,7 @@ internal sealed class PathIntegrator<T> where T : unmanaged, IFloatingPointIeee7
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        return QuadratureNodes.Create(options.Rule, options.Steps);
+        return QuadratureNodes.Create(options.Rule, options.Points);
     }
 
     private static T[] Fill(INetwork<T> network, Baseline baseline)

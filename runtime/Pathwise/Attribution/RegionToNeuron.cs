@@ -53,13 +53,13 @@ public sealed class RegionToNeuron<T> where T : unmanaged, IFloatingPointIeee754
         double regionIntegratedGradients = 0;
         Workspace<T> workspace = path.Workspace;
         int length = path.Info.InputLength;
-        for (int start = 0; start < path.Steps; start += path.ChunkCapacity)
+        for (int start = 0; start < path.Points; start += path.ChunkCapacity)
         {
             int count = path.Forward(start, cancellationToken);
             path.Network.TangentPath(maskedDirection, workspace, count);
             path.SeedOutput(count);
             path.Network.BackwardFrom(path.Info.Output, workspace, count);
-            ReadOnlySpan<T> weights = path.Weights.AsSpan(start, count);
+            ReadOnlySpan<T> weights = path.Coefficients.AsSpan(start, count);
             LayerConductance<T>.Accumulate(workspace.Gradients(_layer, count), workspace.Tangents(_layer, count), weights, contributions);
 
             ReadOnlySpan<T> inputGradients = workspace.Gradients(path.Info.Input, count);
@@ -70,6 +70,6 @@ public sealed class RegionToNeuron<T> where T : unmanaged, IFloatingPointIeee754
         }
 
         var delta = ConvergenceDelta.From(PathIntegrator<T>.Sum(contributions), regionIntegratedGradients, 0);
-        return new LayerAttribution<T>(_layer, contributions, delta, path.Steps);
+        return new LayerAttribution<T>(_layer, contributions, delta, path.Points);
     }
 }

@@ -36,10 +36,10 @@ public interface INetwork<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     /// <summary>
     /// After <see cref="ForwardPath"/> and with the output gradient set, adds
-    /// <c>sum_k pointWeights[k] * dF/dx(x_k)</c> into <paramref name="destination"/>, summing over points
+    /// <c>sum_k pointCoefficients[k] * dF/dx(x_k)</c> into <paramref name="destination"/>, summing over points
     /// before the first affine layer's transposed product. Per-point input gradients are not filled.
     /// </summary>
-    void BackwardPathSum(ReadOnlySpan<T> pointWeights, Workspace<T> workspace, Span<T> destination);
+    void BackwardPathSum(ReadOnlySpan<T> pointCoefficients, Workspace<T> workspace, Span<T> destination);
 
     /// <summary>
     /// Forward-mode pass: propagates the tangent held at <paramref name="from"/>'s output

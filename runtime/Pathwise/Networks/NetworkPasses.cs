@@ -25,7 +25,7 @@ public static class NetworkPasses
 
     /// <summary>
     /// The fused forward-and-gradient pass over the straight-path points <c>x_k = baseline + alphas[k] (input - baseline)</c>:
-    /// writes <c>gradients[k, i] = d(sum_j outputWeights[j] F_j)/dx_i at x_k</c>, reusing the forward activations,
+    /// writes <c>gradients[k, i] = d(sum_j outputCoefficients[j] F_j)/dx_i at x_k</c>, reusing the forward activations,
     /// never computing weight gradients. The workspace keeps every layer's activations and gradients (the hooks).
     /// </summary>
     public static void PathGradients<T>(
@@ -33,7 +33,7 @@ public static class NetworkPasses
         ReadOnlySpan<T> baseline,
         ReadOnlySpan<T> input,
         ReadOnlySpan<T> alphas,
-        ReadOnlySpan<T> outputWeights,
+        ReadOnlySpan<T> outputCoefficients,
         Span<T> gradients,
         Workspace<T> workspace)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -42,7 +42,7 @@ public static class NetworkPasses
         int count = alphas.Length;
         Guard.Length(baseline, info.InputLength, nameof(baseline));
         Guard.Length(input, info.InputLength, nameof(input));
-        Guard.Length(outputWeights, info.OutputLength, nameof(outputWeights));
+        Guard.Length(outputCoefficients, info.OutputLength, nameof(outputCoefficients));
         Guard.Length<T>(gradients, count * info.InputLength, nameof(gradients));
         workspace.Check(info, count);
 
@@ -54,7 +54,7 @@ public static class NetworkPasses
         }
 
         network.ForwardPath(baseline, direction, alphas, workspace);
-        PathKernel.Broadcast(outputWeights, workspace.OutputGradient(count));
+        PathKernel.Broadcast(outputCoefficients, workspace.OutputGradient(count));
 
         network.BackwardFrom(info.Output, workspace, count);
         workspace.Gradients(info.Input, count).CopyTo(gradients);

@@ -7,7 +7,7 @@ namespace Pathwise;
 
 /// <summary>
 /// One-call prediction on any generated network: <c>model.Predict(input)</c>. The workspaces these calls need
-/// are pooled per network description, so the span forms allocate nothing once warm and every form is safe to call
+/// are pooled per network info, so the span forms allocate nothing once warm and every form is safe to call
 /// from many threads at once (as long as the weights are not being changed meanwhile).
 /// </summary>
 public static class NetworkPrediction
@@ -86,7 +86,7 @@ public static class NetworkPrediction
         workspace.Output(count).CopyTo(outputs);
     }
 
-    // Workspaces depend only on the description, which every instance of a network type shares.
+    // Workspaces depend only on the network info, which every instance of a network type shares.
     private static class Pools<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         public static readonly ConditionalWeakTable<NetworkInfo, ScratchPool<Workspace<T>>> Single = new();

@@ -43,7 +43,7 @@ public sealed class Workspace<T> where T : unmanaged, IFloatingPointIeee754<T>
                 $"A workspace of {capacity} points of network {network.Name} needs {bytes:N0} bytes; this process may use at most {available:N0}. Expected a smaller capacity (the attribution methods' InternalBatchSize).");
         }
 
-        Network = network;
+        Info = network;
         Capacity = capacity;
 
         int layers = network.Layers.Count;
@@ -129,19 +129,19 @@ public sealed class Workspace<T> where T : unmanaged, IFloatingPointIeee754<T>
     }
 
     /// <summary>The network these buffers are shaped for.</summary>
-    public NetworkInfo Network { get; }
+    public NetworkInfo Info { get; }
 
     /// <summary>The most points one pass may hold.</summary>
     public int Capacity { get; }
 
     /// <summary>The input points, <c>[count, input length]</c>.</summary>
-    public Span<T> Input(int count) => Activations(Network.Input, count);
+    public Span<T> Input(int count) => Activations(Info.Input, count);
 
     /// <summary>The network outputs, <c>[count, output length]</c>.</summary>
-    public Span<T> Output(int count) => Activations(Network.Output, count);
+    public Span<T> Output(int count) => Activations(Info.Output, count);
 
     /// <summary>The gradient of the explained scalar with respect to the outputs, <c>[count, output length]</c>; set it before a backward pass.</summary>
-    public Span<T> OutputGradient(int count) => Gradients(Network.Output, count);
+    public Span<T> OutputGradient(int count) => Gradients(Info.Output, count);
 
     /// <summary>The layer's output (after its activation) for every point, <c>[count, layer size]</c>.</summary>
     public Span<T> Activations(Layer layer, int count) => Slice(_activations, layer, count);
@@ -180,9 +180,9 @@ public sealed class Workspace<T> where T : unmanaged, IFloatingPointIeee754<T>
     [EditorBrowsable(EditorBrowsableState.Never)]
     public void Check(NetworkInfo network, int count)
     {
-        if (!ReferenceEquals(network, Network))
+        if (!ReferenceEquals(network, Info))
         {
-            throw new ArgumentException($"This workspace was made for network {Network.Name}, not {network.Name}.");
+            throw new ArgumentException($"This workspace was made for network {Info.Name}, not {network.Name}.");
         }
 
         if ((uint)count > (uint)Capacity)
@@ -196,12 +196,12 @@ public sealed class Workspace<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (_tangents is null || _preActivationTangents is null)
         {
-            int layers = Network.Layers.Count;
+            int layers = Info.Layers.Count;
             var tangents = new T[layers][];
             var preActivation = new T[layers][];
             for (int i = 0; i < layers; i++)
             {
-                Layer layer = Network.Layers[i];
+                Layer layer = Info.Layers[i];
                 tangents[i] = layer.Kind == LayerKind.Flatten && !layer.HasActivation ? tangents[i - 1] : new T[Capacity * layer.Size];
                 preActivation[i] = ReadsInputAsPreActivation(layer) ? tangents[i - 1]
                     : layer.HasActivation ? new T[Capacity * layer.Size]
@@ -221,7 +221,7 @@ public sealed class Workspace<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     private Span<T> Slice(T[][] buffers, Layer layer, int count)
     {
-        Network.CheckOwns(layer);
+        Info.CheckOwns(layer);
         if ((uint)count > (uint)Capacity)
         {
             throw new ArgumentOutOfRangeException(nameof(count), $"Expected between 0 and {Capacity} points (the workspace capacity); got {count}.");

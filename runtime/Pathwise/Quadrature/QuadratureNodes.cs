@@ -2,14 +2,14 @@ using System;
 
 namespace Pathwise;
 
-/// <summary>The points <c>alpha_k</c> in [0, 1] and weights <c>w_k</c> of a quadrature rule: <c>integral_0^1 f = sum_k w_k f(alpha_k)</c>.</summary>
+/// <summary>The points <c>alpha_k</c> in [0, 1] and coefficients <c>c_k</c> of a quadrature rule: <c>integral_0^1 f = sum_k c_k f(alpha_k)</c>.</summary>
 public sealed class QuadratureNodes
 {
-    private QuadratureNodes(QuadratureRule rule, double[] alphas, double[] weights)
+    private QuadratureNodes(QuadratureRule rule, double[] alphas, double[] coefficients)
     {
         Rule = rule;
         Alphas = alphas;
-        Weights = weights;
+        Coefficients = coefficients;
     }
 
     /// <summary>The rule.</summary>
@@ -18,8 +18,8 @@ public sealed class QuadratureNodes
     /// <summary>The points, ascending.</summary>
     public double[] Alphas { get; }
 
-    /// <summary>The weights; they sum to 1 (to rounding).</summary>
-    public double[] Weights { get; }
+    /// <summary>The coefficients; they sum to 1 (to rounding).</summary>
+    public double[] Coefficients { get; }
 
     /// <summary>The number of points.</summary>
     public int Count => Alphas.Length;
@@ -29,23 +29,23 @@ public sealed class QuadratureNodes
     /// defaults to 50). The limit keeps a mistaken count from allocating gigabytes; every rule up to it is
     /// computed in well under a second, Gauss–Legendre included (<c>O(n)</c> above 100 points).
     /// </summary>
-    public const int MaxSteps = 1_000_000;
+    public const int MaxPoints = 1_000_000;
 
-    /// <summary>Computes the <paramref name="steps"/> points and weights of <paramref name="rule"/>.</summary>
+    /// <summary>Computes the <paramref name="points"/> points and coefficients of <paramref name="rule"/>.</summary>
     /// <exception cref="ArgumentOutOfRangeException">
-    /// <paramref name="steps"/> is below 1 (2 for the trapezoid rule) or above <see cref="MaxSteps"/>, or the rule is unknown.
+    /// <paramref name="points"/> is below 1 (2 for the trapezoid rule) or above <see cref="MaxPoints"/>, or the rule is unknown.
     /// </exception>
-    public static QuadratureNodes Create(QuadratureRule rule, int steps)
+    public static QuadratureNodes Create(QuadratureRule rule, int points)
     {
         int minimum = rule == QuadratureRule.Trapezoid ? 2 : 1;
-        if (steps < minimum)
+        if (points < minimum)
         {
-            throw new ArgumentOutOfRangeException(nameof(steps), steps, $"Expected at least {minimum} steps for rule {rule}; got {steps}.");
+            throw new ArgumentOutOfRangeException(nameof(points), points, $"Expected at least {minimum} points for rule {rule}; got {points}.");
         }
 
-        if (steps > MaxSteps)
+        if (points > MaxPoints)
         {
-            throw new ArgumentOutOfRangeException(nameof(steps), steps, $"Expected at most {MaxSteps} steps (QuadratureNodes.MaxSteps); got {steps}.");
+            throw new ArgumentOutOfRangeException(nameof(points), points, $"Expected at most {MaxPoints} points (QuadratureNodes.MaxPoints); got {points}.");
         }
 
         if (!Enum.IsDefined(rule))
@@ -53,36 +53,36 @@ public sealed class QuadratureNodes
             throw new ArgumentOutOfRangeException(nameof(rule), rule, "Unknown quadrature rule.");
         }
 
-        var alphas = new double[steps];
-        var weights = new double[steps];
+        var alphas = new double[points];
+        var coefficients = new double[points];
         switch (rule)
         {
             case QuadratureRule.RiemannLeft:
             case QuadratureRule.RiemannRight:
             case QuadratureRule.RiemannMiddle:
                 double offset = rule switch { QuadratureRule.RiemannLeft => 0.0, QuadratureRule.RiemannRight => 1.0, _ => 0.5 };
-                for (int k = 0; k < steps; k++)
+                for (int k = 0; k < points; k++)
                 {
-                    alphas[k] = (k + offset) / steps;
-                    weights[k] = 1.0 / steps;
+                    alphas[k] = (k + offset) / points;
+                    coefficients[k] = 1.0 / points;
                 }
 
                 break;
             case QuadratureRule.Trapezoid:
-                for (int k = 0; k < steps; k++)
+                for (int k = 0; k < points; k++)
                 {
-                    alphas[k] = (double)k / (steps - 1);
-                    weights[k] = (k == 0 || k == steps - 1 ? 0.5 : 1.0) / (steps - 1);
+                    alphas[k] = (double)k / (points - 1);
+                    coefficients[k] = (k == 0 || k == points - 1 ? 0.5 : 1.0) / (points - 1);
                 }
 
                 break;
             case QuadratureRule.GaussLegendre:
-                GaussLegendre.Compute(alphas, weights);
+                GaussLegendre.Compute(alphas, coefficients);
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(rule), rule, "Unknown quadrature rule.");
         }
 
-        return new QuadratureNodes(rule, alphas, weights);
+        return new QuadratureNodes(rule, alphas, coefficients);
     }
 }

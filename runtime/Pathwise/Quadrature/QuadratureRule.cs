@@ -3,16 +3,16 @@ namespace Pathwise;
 /// <summary>How the path integral over <c>alpha</c> in [0, 1] is approximated from <c>n</c> gradient evaluations.</summary>
 public enum QuadratureRule
 {
-    /// <summary>Left Riemann sum: <c>alpha_k = k / n</c>, weights <c>1 / n</c>.</summary>
+    /// <summary>Left Riemann sum: <c>alpha_k = k / n</c>, coefficients <c>1 / n</c>.</summary>
     RiemannLeft,
 
-    /// <summary>Right Riemann sum: <c>alpha_k = (k + 1) / n</c>, weights <c>1 / n</c>.</summary>
+    /// <summary>Right Riemann sum: <c>alpha_k = (k + 1) / n</c>, coefficients <c>1 / n</c>.</summary>
     RiemannRight,
 
-    /// <summary>Midpoint rule: <c>alpha_k = (k + 1/2) / n</c>, weights <c>1 / n</c>.</summary>
+    /// <summary>Midpoint rule: <c>alpha_k = (k + 1/2) / n</c>, coefficients <c>1 / n</c>.</summary>
     RiemannMiddle,
 
-    /// <summary>Trapezoid rule on <c>n &gt;= 2</c> points <c>alpha_k = k / (n - 1)</c>; end weights halved, so the weights sum to 1.</summary>
+    /// <summary>Trapezoid rule on <c>n &gt;= 2</c> points <c>alpha_k = k / (n - 1)</c>; end coefficients halved, so the coefficients sum to 1.</summary>
     Trapezoid,
 
     /// <summary>

@@ -232,9 +232,9 @@ partial class EveryLayer : global::Pathwise.INetwork<double>
     }
 
     /// <inheritdoc/>
-    public void BackwardPathSum(global::System.ReadOnlySpan<double> pointWeights, global::Pathwise.Workspace<double> workspace, global::System.Span<double> destination)
+    public void BackwardPathSum(global::System.ReadOnlySpan<double> pointCoefficients, global::Pathwise.Workspace<double> workspace, global::System.Span<double> destination)
     {
-        int count = pointWeights.Length;
+        int count = pointCoefficients.Length;
         workspace.Check(Description, count);
         global::Pathwise.CompilerServices.Guard.Length<double>(destination, InputLength, "destination");
         global::System.Span<double> gradient = workspace.PathInputGradient;
@@ -250,7 +250,7 @@ partial class EveryLayer : global::Pathwise.INetwork<double>
 
         // Sum over points before the transposed product: sum_k w_k W^T dz_k = W^T (sum_k w_k dz_k).
         global::System.Span<double> weighted = workspace.PathStep(s_conv);
-        global::Pathwise.CompilerServices.Kernels.PathKernel.WeightedRowSum<double>(dz, pointWeights, weighted);
+        global::Pathwise.CompilerServices.Kernels.PathKernel.WeightedRowSum<double>(dz, pointCoefficients, weighted);
         global::Pathwise.CompilerServices.Kernels.Conv2DKernel.BackwardInput<double>(weighted, _convWeight, gradient, 1, s_convShape);
         global::System.Numerics.Tensors.TensorPrimitives.Add<double>(destination, gradient, destination);
     }

@@ -195,9 +195,9 @@ partial class FashionCnn : global::Pathwise.INetwork<float>
     }
 
     /// <inheritdoc/>
-    public void BackwardPathSum(global::System.ReadOnlySpan<float> pointWeights, global::Pathwise.Workspace<float> workspace, global::System.Span<float> destination)
+    public void BackwardPathSum(global::System.ReadOnlySpan<float> pointCoefficients, global::Pathwise.Workspace<float> workspace, global::System.Span<float> destination)
     {
-        int count = pointWeights.Length;
+        int count = pointCoefficients.Length;
         workspace.Check(Description, count);
         global::Pathwise.CompilerServices.Guard.Length<float>(destination, InputLength, "destination");
         global::System.Span<float> gradient = workspace.PathInputGradient;
@@ -213,7 +213,7 @@ partial class FashionCnn : global::Pathwise.INetwork<float>
 
         // Sum over points before the transposed product: sum_k w_k W^T dz_k = W^T (sum_k w_k dz_k).
         global::System.Span<float> weighted = workspace.PathStep(s_conv1);
-        global::Pathwise.CompilerServices.Kernels.PathKernel.WeightedRowSum<float>(dz, pointWeights, weighted);
+        global::Pathwise.CompilerServices.Kernels.PathKernel.WeightedRowSum<float>(dz, pointCoefficients, weighted);
         global::Pathwise.CompilerServices.Kernels.Conv2DKernel.BackwardInput<float>(weighted, _conv1Weight, gradient, 1, s_conv1Shape);
         global::System.Numerics.Tensors.TensorPrimitives.Add<float>(destination, gradient, destination);
     }

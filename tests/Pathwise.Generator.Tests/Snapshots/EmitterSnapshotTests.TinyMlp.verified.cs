@@ -157,9 +157,9 @@ partial class TinyMlp : global::Pathwise.INetwork<float>
     }
 
     /// <inheritdoc/>
-    public void BackwardPathSum(global::System.ReadOnlySpan<float> pointWeights, global::Pathwise.Workspace<float> workspace, global::System.Span<float> destination)
+    public void BackwardPathSum(global::System.ReadOnlySpan<float> pointCoefficients, global::Pathwise.Workspace<float> workspace, global::System.Span<float> destination)
     {
-        int count = pointWeights.Length;
+        int count = pointCoefficients.Length;
         workspace.Check(Description, count);
         global::Pathwise.CompilerServices.Guard.Length<float>(destination, InputLength, "destination");
         global::System.Span<float> gradient = workspace.PathInputGradient;
@@ -171,7 +171,7 @@ partial class TinyMlp : global::Pathwise.INetwork<float>
 
         // Sum over points before the transposed product: sum_k w_k W^T dz_k = W^T (sum_k w_k dz_k).
         global::System.Span<float> weighted = workspace.PathStep(s_hidden);
-        global::Pathwise.CompilerServices.Kernels.PathKernel.WeightedRowSum<float>(dz, pointWeights, weighted);
+        global::Pathwise.CompilerServices.Kernels.PathKernel.WeightedRowSum<float>(dz, pointCoefficients, weighted);
         global::Pathwise.CompilerServices.Kernels.DenseKernel.BackwardInput<float>(weighted, _hiddenWeight, gradient, 1, 8, 16);
         global::System.Numerics.Tensors.TensorPrimitives.Add<float>(destination, gradient, destination);
     }

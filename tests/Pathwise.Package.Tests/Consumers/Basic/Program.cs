@@ -9,7 +9,7 @@ LoanModel model = LoanModel.Load(path);
 File.Delete(path);
 
 float[] applicant = [2.4f, -0.8f, 0.6f, 1.6f, -3.0f, 1.2f, 2.2f, -0.4f];
-var ig = new IntegratedGradients<float>(model, new IntegratedGradientsOptions { Steps = 64 });
+var ig = new IntegratedGradients<float>(model, new IntegratedGradientsOptions { Points = 64 });
 Attribution<float> attribution = ig.Attribute(applicant, target: 0);
 LayerAttribution<float> conductance = model.LayerConductance(model.Hidden, applicant, target: 0);
 

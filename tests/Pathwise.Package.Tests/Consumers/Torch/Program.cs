@@ -6,7 +6,7 @@ var model = new Classifier();
 model.InitializeWeights(new Random(3));
 float[] input = [0.5f, -1.0f, 2.0f, 0.25f, -0.75f, 1.5f];
 
-var options = new IntegratedGradientsOptions { Steps = 32 };
+var options = new IntegratedGradientsOptions { Points = 32 };
 Attribution<float> onCpu = new IntegratedGradients<float>(model, options).Attribute(input, target: 1);
 using var module = model.ToTorch("cpu");
 using var ig = new TorchIntegratedGradients<float>(module, options);
