@@ -163,7 +163,7 @@ public sealed class TorchIntegratedGradients<T> : IDisposable where T : unmanage
         return new Attribution<T>(values, _info.Input.OutputShape, ConvergenceDelta.From(sum, atInput, atBaseline), _points);
     }
 
-    private Tensor Upload(double[] values, long[] shape)
+    private Tensor Upload(ReadOnlySpan<double> values, long[] shape)
     {
         var rounded = new T[values.Length];
         for (int i = 0; i < values.Length; i++)

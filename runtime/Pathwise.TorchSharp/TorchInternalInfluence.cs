@@ -38,7 +38,7 @@ public sealed class TorchInternalInfluence<T> : IDisposable where T : unmanaged,
     /// <summary>The internal influence of every neuron on output <paramref name="target"/>.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="target"/> is not an output index.</exception>
     /// <exception cref="ArgumentException"><paramref name="input"/> has the wrong length or a non-finite value.</exception>
-    public LayerAttribution<T> Attribute(ReadOnlySpan<T> input, int target, CancellationToken cancellationToken = default)
+    public LayerInfluence<T> Attribute(ReadOnlySpan<T> input, int target, CancellationToken cancellationToken = default)
     {
         T[] outputCoefficients = _path.Begin(input, target);
         int size = _layer.Size;
@@ -69,7 +69,7 @@ public sealed class TorchInternalInfluence<T> : IDisposable where T : unmanaged,
             packed = TorchPath<T>.Download(influence);
         }
 
-        return new LayerAttribution<T>(_layer, TorchPath<T>.Values(packed, 0, size), null, _path.Points);
+        return new LayerInfluence<T>(_layer, TorchPath<T>.Values(packed, 0, size), _path.Points);
     }
 
     /// <summary>Releases the device tensors of the quadrature nodes and the baseline.</summary>

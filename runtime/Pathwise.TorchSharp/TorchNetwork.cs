@@ -374,7 +374,7 @@ public sealed class TorchNetwork<T> : nn.Module<Tensor, Tensor> where T : unmana
         }
     }
 
-    private static void CheckShape(string name, Tensor target, int[] shape, string source)
+    private static void CheckShape(string name, Tensor target, ReadOnlySpan<int> shape, string source)
     {
         bool equal = target.dim() == shape.Length;
         for (int i = 0; equal && i < shape.Length; i++)
@@ -384,7 +384,7 @@ public sealed class TorchNetwork<T> : nn.Module<Tensor, Tensor> where T : unmana
 
         if (!equal)
         {
-            throw new ArgumentException($"Tensor '{name}': the torch module has shape [{string.Join(", ", target.shape)}], {source} has [{string.Join(", ", shape)}].");
+            throw new ArgumentException($"Tensor '{name}': the torch module has shape [{string.Join(", ", target.shape)}], {source} has [{string.Join(", ", shape.ToArray())}].");
         }
     }
 

@@ -225,7 +225,7 @@ internal sealed class TorchPath<T> : IDisposable where T : unmanaged, IFloatingP
     }
 
     /// <summary>Host values rounded to T, as a 1-D device tensor.</summary>
-    public Tensor Upload(double[] values)
+    public Tensor Upload(ReadOnlySpan<double> values)
     {
         var rounded = new T[values.Length];
         for (int i = 0; i < values.Length; i++)

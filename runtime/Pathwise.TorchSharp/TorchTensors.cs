@@ -29,14 +29,25 @@ internal static class TorchTensors
     }
 
     /// <summary>A new CPU tensor holding a copy of <paramref name="values"/> in <paramref name="shape"/>.</summary>
-    public static Tensor FromValues<T>(T[] values, int[] shape) where T : unmanaged, IFloatingPointIeee754<T> =>
-        FromValues(values, Array.ConvertAll(shape, d => (long)d));
+    public static Tensor FromValues<T>(T[] values, ReadOnlySpan<int> shape) where T : unmanaged, IFloatingPointIeee754<T> =>
+        FromValues(values, Longs(shape));
 
     /// <summary>A new CPU tensor of <paramref name="dtype"/> from <paramref name="values"/>, rounded to nearest even when narrowing.</summary>
-    public static Tensor FromDoubles(double[] values, int[] shape, ScalarType dtype)
+    public static Tensor FromDoubles(ReadOnlySpan<double> values, ReadOnlySpan<int> shape, ScalarType dtype)
     {
-        using Tensor wide = tensor((double[])values.Clone(), Array.ConvertAll(shape, d => (long)d), ScalarType.Float64);
+        using Tensor wide = tensor(values.ToArray(), Longs(shape), ScalarType.Float64);
         return wide.to_type(dtype);
+    }
+
+    private static long[] Longs(ReadOnlySpan<int> shape)
+    {
+        var dimensions = new long[shape.Length];
+        for (int i = 0; i < shape.Length; i++)
+        {
+            dimensions[i] = shape[i];
+        }
+
+        return dimensions;
     }
 
     /// <summary>Copies a tensor of any element type to the host as <see cref="double"/> (exact for float32 and float64).</summary>

@@ -158,12 +158,12 @@ static void Run(string dataDirectory, string? weightsPath, string outputDirector
 
         Attribution<float> attribution = ig.Attribute(image, target);
         LayerAttribution<float> conductance = model.LayerConductance(model.Hidden, image, target, layerOptions);
-        int[] top = TopByMagnitude(conductance.Values, 5);
+        int[] top = TopByMagnitude(conductance.ToArray(), 5);
         NeuronAttribution<float> flow = model.NeuronConductance(model.Hidden, image, target, [top[0]], layerOptions);
         Heatmap.PrintSideBySide(
         [
             ("image", image),
-            ("|IG|", attribution.Values),
+            ("|IG|", attribution.ToArray()),
             ($"|cond. via hidden #{top[0]}|", flow.Row(0).ToArray()),
         ]);
 
@@ -173,12 +173,12 @@ static void Run(string dataDirectory, string? weightsPath, string outputDirector
             $"{delta.OutputAtInput - delta.OutputAtBaseline:+0.0000;-0.0000}, delta {delta.Absolute:E2} (relative {delta.Relative:E2})");
         Console.WriteLine(
             $"  Hidden conductance, top 5 of 64: {string.Join("  ", top.Select(j => $"#{j} {conductance[j]:+0.000;-0.000}"))}" +
-            $"   (sum {conductance.Sum():+0.000;-0.000}, delta {conductance.Delta?.Absolute:E2})");
+            $"   (sum {conductance.Sum():+0.000;-0.000}, delta {conductance.Delta.Absolute:E2})");
 
         foreach ((string name, bool[] region) in new[] { ("top-left 14x14", topLeft), ("centre 14x14", centre) })
         {
             LayerAttribution<float> share = model.RegionToNeuron(model.Hidden, image, target, region, layerOptions);
-            ConvergenceDelta regionDelta = share.Delta!.Value;
+            ConvergenceDelta regionDelta = share.Delta;
             Console.WriteLine(
                 $"  Region {name,-15} IG of region {regionDelta.OutputAtInput - regionDelta.OutputAtBaseline,8:+0.000;-0.000}, " +
                 $"via {string.Join("  ", top.Select(j => $"#{j} {share[j]:+0.000;-0.000}"))}   (delta {regionDelta.Absolute:E2})");

@@ -158,13 +158,13 @@ public sealed class TorchCnn : nn.Module<Tensor, Tensor>
                 throw new InvalidDataException($"{path} has no tensor '{name}'.");
             }
 
-            long[] shape = Array.ConvertAll(source.Shape, d => (long)d);
+            long[] shape = Array.ConvertAll(source.Shape.ToArray(), d => (long)d);
             if (!shape.AsSpan().SequenceEqual(target.shape))
             {
                 throw new InvalidDataException($"{path}: '{name}' is [{string.Join(", ", shape)}]; expected [{string.Join(", ", target.shape)}].");
             }
 
-            target.copy_(tensor(Array.ConvertAll(source.Values, v => (float)v), shape));
+            target.copy_(tensor(Array.ConvertAll(source.Values.ToArray(), v => (float)v), shape));
         }
     }
 

@@ -47,7 +47,7 @@ public class ConductanceByWidth
         _naive = new NaiveConductance(_network, _layer, 50);
 
         // The two must agree before their speeds are worth comparing.
-        float[] fast = _conductance.Attribute(_input, 0).Values;
+        float[] fast = _conductance.Attribute(_input, 0).ToArray();
         float[] slow = _naive.Run(_input, 0, null);
         double scale = 1e-30, difference = 0;
         for (int j = 0; j < fast.Length; j++)
@@ -74,13 +74,13 @@ public class ConductanceByWidth
     public float[] NaiveConductance() => _naive.Run(_input, 0, null);
 
     [Benchmark]
-    public float[] EfficientConductance() => _conductance.Attribute(_input, 0).Values;
+    public float[] EfficientConductance() => _conductance.Attribute(_input, 0).ToArray();
 
     [Benchmark]
     public float[] NaiveRegionToNeuron() => _naive.Run(_input, 0, _region);
 
     [Benchmark]
-    public float[] EfficientRegionToNeuron() => _regionToNeuron.Attribute(_input, 0, _region).Values;
+    public float[] EfficientRegionToNeuron() => _regionToNeuron.Attribute(_input, 0, _region).ToArray();
 }
 
 /// <summary>

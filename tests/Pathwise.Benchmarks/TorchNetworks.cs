@@ -20,7 +20,7 @@ public sealed class TorchNetwork : IDisposable
     {
         foreach (Parameter<float> parameter in parameters.Items)
         {
-            long[] shape = Array.ConvertAll(parameter.Shape, d => (long)d);
+            long[] shape = Array.ConvertAll(parameter.Shape.ToArray(), d => (long)d);
             _tensors.Add(parameter.Name, torch.tensor((float[])parameter.Values.Clone(), shape, ScalarType.Float32));
         }
 
@@ -94,8 +94,8 @@ public sealed class TorchIntegratedGradients : IDisposable
         var broadcast = new long[network.InputShape.Length + 1];
         Array.Fill(broadcast, 1L);
         broadcast[0] = nodes.Count;
-        _alphas = torch.tensor(Array.ConvertAll(nodes.Alphas, a => (float)a), broadcast, ScalarType.Float32);
-        _weights = torch.tensor(Array.ConvertAll(nodes.Coefficients, w => (float)w), broadcast, ScalarType.Float32);
+        _alphas = torch.tensor(Array.ConvertAll(nodes.Alphas.ToArray(), a => (float)a), broadcast, ScalarType.Float32);
+        _weights = torch.tensor(Array.ConvertAll(nodes.Coefficients.ToArray(), w => (float)w), broadcast, ScalarType.Float32);
         _baseline = torch.zeros(network.InputShape, ScalarType.Float32);
     }
 

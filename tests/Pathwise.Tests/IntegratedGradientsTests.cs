@@ -200,7 +200,7 @@ public sealed class IntegratedGradientsTests
         float[] input32 = Array.ConvertAll(input, v => (float)v);
         Attribution<double> expected = new IntegratedGradients<double>(wide).Attribute(input, 1);
         Attribution<float> actual = new IntegratedGradients<float>(narrow).Attribute(input32, 1);
-        double[] actualWide = Array.ConvertAll(actual.Values, v => (double)v);
+        double[] actualWide = Array.ConvertAll(actual.ToArray(), v => (double)v);
 
         // float32 carries ~7 digits; the weights were rounded to float, so agreement is to a few ulps of the largest value.
         Assert.True(NetworkHarness.RelativeError(actualWide, expected.Values) < 1e-5);

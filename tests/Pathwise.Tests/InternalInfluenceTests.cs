@@ -31,9 +31,8 @@ public sealed class InternalInfluenceTests
                     Layer reported = toInput ? info.Layers[index - 1] : layer;
                     int target = index % info.OutputLength;
                     var options = new LayerAttributionOptions { Rule = rule, Points = steps, Baseline = Baseline.Of<double>(baseline), InternalBatchSize = 2, AttributeToLayerInput = toInput };
-                    LayerAttribution<double> actual = new InternalInfluence<double>(network, layer, options).Attribute(input, target);
+                    LayerInfluence<double> actual = new InternalInfluence<double>(network, layer, options).Attribute(input, target);
                     Assert.Same(reported, actual.Layer);
-                    Assert.Null(actual.Delta);
                     double[] expected = reference.InternalInfluence(reported, PathReference.OneHot(info.OutputLength, target), nodes);
                     AssertClose(actual.Values, expected, 1e-9, $"{info.Name}.{layer.Name} toInput={toInput} {rule}");
                 }
@@ -59,7 +58,7 @@ public sealed class InternalInfluenceTests
             {
                 // At the output: dF/dy = e_target. At its input: the weight row W[target, :].
                 AssertClose(network.InternalInfluence(network.Y, input, target, options).Values, PathReference.OneHot(3, target), 1e-14, $"{rule} n={steps} output");
-                LayerAttribution<double> atInput = network.InternalInfluence(network.Y, input, target, options with { AttributeToLayerInput = true });
+                LayerInfluence<double> atInput = network.InternalInfluence(network.Y, input, target, options with { AttributeToLayerInput = true });
                 AssertClose(atInput.Values, weight.AsSpan(target * 6, 6), 1e-14, $"{rule} n={steps} input");
             }
         }

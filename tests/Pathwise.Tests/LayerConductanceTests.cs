@@ -44,7 +44,7 @@ public sealed class LayerConductanceTests
                     AssertClose(targeted.Values, reference.Conductance(reported, PathReference.OneHot(info.OutputLength, target), nodes), 1e-9, what + $" target {target}");
 
                     double change = NetworkHarness.Scalar(network, input, outputCoefficients) - NetworkHarness.Scalar(network, baseline, outputCoefficients);
-                    ConvergenceDelta delta = weighted.Delta!.Value;
+                    ConvergenceDelta delta = weighted.Delta;
                     Assert.Equal(change, delta.OutputAtInput - delta.OutputAtBaseline, 12);
                     Assert.Equal(weighted.Sum() - change, delta.Absolute, 12);
                 }
@@ -81,7 +81,7 @@ public sealed class LayerConductanceTests
             {
                 var options = new LayerAttributionOptions { Rule = rule, Points = steps, Baseline = Baseline.Of<double>(baseline) };
                 LayerAttribution<double> result = network.LayerConductance(layer, input, 1, options);
-                ConvergenceDelta delta = result.Delta!.Value;
+                ConvergenceDelta delta = result.Delta;
                 Assert.True(delta.Relative < previous, $"{layer.Name} {rule}: delta {delta.Relative:E2} at {steps} steps is not below {previous:E2}");
                 previous = delta.Relative;
             }
@@ -105,7 +105,7 @@ public sealed class LayerConductanceTests
                     double change = NetworkHarness.Scalar(network, input, outputCoefficients) - NetworkHarness.Scalar(network, baseline, outputCoefficients);
                     double relative = Math.Abs(result.Sum() - change) / Math.Abs(change);
                     Assert.True(relative < 1e-6, $"{layer.Name} toInput={toInput} target {target}: relative completeness error {relative:E2}");
-                    Assert.True(result.Delta!.Value.Relative < 1e-6);
+                    Assert.True(result.Delta.Relative < 1e-6);
                 }
             }
         }
@@ -138,7 +138,7 @@ public sealed class LayerConductanceTests
             }
 
             AssertClose(weighted.Values, expected, 1e-13, $"{rule} n={steps} weighted");
-            Assert.True(weighted.Delta!.Value.Relative < 1e-13, $"{rule} n={steps}: relative delta {weighted.Delta.Value.Relative:E2}");
+            Assert.True(weighted.Delta.Relative < 1e-13, $"{rule} n={steps}: relative delta {weighted.Delta.Relative:E2}");
 
             // Layer input = the network input: Cond_i = W[t, i] (x_i - x'_i).
             var toInput = new LayerConductance<double>(network, network.Y, options with { AttributeToLayerInput = true });
@@ -220,7 +220,7 @@ public sealed class LayerConductanceTests
             {
                 var options = new LayerAttributionOptions { Rule = rule, Points = steps, Baseline = Baseline.Of<double>(baseline) };
                 LayerAttribution<double> conductance = network.LayerConductance(layer, input, 1, options);
-                LayerAttribution<double> influence = network.InternalInfluence(layer, input, 1, options);
+                LayerInfluence<double> influence = network.InternalInfluence(layer, input, 1, options);
                 var expected = new double[layer.Size];
                 for (int j = 0; j < expected.Length; j++)
                 {

@@ -54,8 +54,7 @@ public sealed class ThreadSafetyTests
     private static double[] Joined(ReadOnlySpan<double> values, ConvergenceDelta delta) =>
         Contention.Join(values, delta.Absolute, delta.OutputAtInput, delta.OutputAtBaseline);
 
-    private static double[] Joined(LayerAttribution<double> attribution) =>
-        attribution.Delta is { } delta ? Joined(attribution.Values, delta) : attribution.Values;
+    private static double[] Joined(LayerAttribution<double> attribution) => Joined(attribution.Values, attribution.Delta);
 
     [Fact]
     public void IntegratedGradients_EveryOverload_MatchesSingleThreaded()
@@ -158,11 +157,11 @@ public sealed class ThreadSafetyTests
                 break;
             case "InternalInfluence":
                 var influence = new InternalInfluence<double>(network, network.Hidden, LayerOptions with { AttributeToLayerInput = true });
-                call = c => Joined(influence.Attribute(fixture.Inputs[c], fixture.Target(c)));
+                call = c => influence.Attribute(fixture.Inputs[c], fixture.Target(c)).ToArray();
                 break;
             case "NeuronConductance":
                 var neurons = new NeuronConductance<double>(network, network.Hidden, LayerOptions);
-                call = c => neurons.Attribute(fixture.Inputs[c], fixture.Target(c), [c % 7, (c + 3) % 7]).Values;
+                call = c => neurons.Attribute(fixture.Inputs[c], fixture.Target(c), [c % 7, (c + 3) % 7]).ToArray();
                 break;
             case "NeuronIntegratedGradients":
                 var neuron = new NeuronIntegratedGradients<double>(network, network.Conv, LayerOptions);

@@ -23,7 +23,7 @@ public class TorchNetworkTests
         using var module = new TorchNetwork<double>(subject.Info, subject.Parameters);
 
         Dictionary<string, Tensor> state = module.state_dict();
-        var expected = subject.Info.Weights.ToDictionary(w => w.Name, w => w.Shape);
+        var expected = subject.Info.Weights.ToDictionary(w => w.Name, w => w.Shape.ToArray());
         Assert.Equal(
             expected.Keys.OrderBy(k => k, StringComparer.Ordinal),
             state.Keys.Where(k => !k.EndsWith(".num_batches_tracked", StringComparison.Ordinal)).OrderBy(k => k, StringComparer.Ordinal));

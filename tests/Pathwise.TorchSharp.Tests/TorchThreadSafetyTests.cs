@@ -54,8 +54,8 @@ public sealed class TorchThreadSafetyTests
         public void Dispose() => Module.Dispose();
     }
 
-    private static double[] Joined(double[] values, ConvergenceDelta? delta) =>
-        delta is { } d ? Contention.Join(values, d.Absolute, d.OutputAtInput, d.OutputAtBaseline) : values;
+    private static double[] Joined(ReadOnlySpan<double> values, ConvergenceDelta delta) =>
+        Contention.Join(values, delta.Absolute, delta.OutputAtInput, delta.OutputAtBaseline);
 
     [Fact]
     public void IntegratedGradients_MatchesSingleThreaded()
@@ -95,11 +95,11 @@ public sealed class TorchThreadSafetyTests
                 break;
             case "InternalInfluence":
                 var influence = new TorchInternalInfluence<double>(fixture.Module, network.Hidden, Options with { AttributeToLayerInput = true });
-                (method, call) = (influence, c => influence.Attribute(fixture.Inputs[c], fixture.Target(c)).Values);
+                (method, call) = (influence, c => influence.Attribute(fixture.Inputs[c], fixture.Target(c)).ToArray());
                 break;
             case "NeuronConductance":
                 var neurons = new TorchNeuronConductance<double>(fixture.Module, network.Hidden, Options);
-                (method, call) = (neurons, c => neurons.Attribute(fixture.Inputs[c], fixture.Target(c), [c % 7, (c + 3) % 7]).Values);
+                (method, call) = (neurons, c => neurons.Attribute(fixture.Inputs[c], fixture.Target(c), [c % 7, (c + 3) % 7]).ToArray());
                 break;
             case "NeuronIntegratedGradients":
                 var neuron = new TorchNeuronIntegratedGradients<double>(fixture.Module, network.Conv, Options);

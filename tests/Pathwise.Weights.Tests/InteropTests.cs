@@ -87,7 +87,7 @@ public sealed class InteropTests
         Assert.Equal(new[] { -0.5, 0.0, 0.5 }, tensors["bn.bias"].Values);
         TensorData counter = tensors["bn.num_batches_tracked"];
         Assert.Equal(TensorDType.I64, counter.StoredAs);
-        Assert.Empty(counter.Shape);
+        Assert.Equal(0, counter.Shape.Length);
         Assert.Equal(new[] { 1234567.0 }, counter.Values);
         Assert.Equal(TensorDType.F32, tensors["bn.weight"].StoredAs);
         Assert.Equal(new Dictionary<string, string> { ["format"] = "pt", ["epoch"] = "12" }, metadata);

@@ -97,7 +97,7 @@ public sealed class ReferenceRuleTests
 
         Assert.Equal(5, tensors.Count);
         Assert.Equal(new[] { 0, 3 }, tensors["start"].Shape);
-        Assert.Empty(tensors["middle"].Values);
+        Assert.Equal(0, tensors["middle"].Values.Length);
         Assert.Equal(-2.0, tensors["b"].Values[0]);
     }
 
@@ -244,7 +244,7 @@ public sealed class ReferenceRuleTests
         TensorData tensor = Accepts(HandBuilt.File(header, Array.Empty<byte>()))["w"];
 
         Assert.Equal(new[] { int.MaxValue, int.MaxValue, 3, 0 }, tensor.Shape);
-        Assert.Empty(tensor.Values);
+        Assert.Equal(0, tensor.Values.Length);
     }
 
     [Fact]

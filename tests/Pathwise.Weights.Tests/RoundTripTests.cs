@@ -47,7 +47,7 @@ public sealed class RoundTripTests
         double[] values = { Math.PI, -Math.E, double.Epsilon, double.MaxValue, 1e-300, double.NaN, double.PositiveInfinity, -0.0 };
         var tensor = new TensorData("x", new[] { values.Length }, values);
 
-        double[] read = SafeTensors.Read(SafeTensors.Serialize(new[] { tensor }, TensorDType.F64), "mem")["x"].Values;
+        double[] read = SafeTensors.Read(SafeTensors.Serialize(new[] { tensor }, TensorDType.F64), "mem")["x"].Values.ToArray();
 
         for (int i = 0; i < values.Length; i++)
         {
@@ -196,6 +196,6 @@ public sealed class RoundTripTests
     private static double[] RoundTrip(double[] values, TensorDType dtype)
     {
         var tensor = new TensorData("x", new[] { values.Length }, values);
-        return SafeTensors.Read(SafeTensors.Serialize(new[] { tensor }, dtype), "mem")["x"].Values;
+        return SafeTensors.Read(SafeTensors.Serialize(new[] { tensor }, dtype), "mem")["x"].Values.ToArray();
     }
 }

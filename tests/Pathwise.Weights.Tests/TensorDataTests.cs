@@ -27,7 +27,7 @@ public sealed class TensorDataTests
         int[] shape = Array.Empty<int>();
         var scalar = new TensorData("s", shape, new[] { 4.0 });
 
-        Assert.Empty(scalar.Shape);
+        Assert.Equal(0, scalar.Shape.Length);
         Assert.Equal(TensorDType.F64, scalar.StoredAs);
         Assert.Throws<ArgumentException>(() => new TensorData("s", shape, Array.Empty<double>()));
     }

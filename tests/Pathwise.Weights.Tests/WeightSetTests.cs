@@ -174,7 +174,7 @@ public sealed class WeightSetTests
         var tensors = new Dictionary<string, TensorData>(StringComparer.Ordinal);
         foreach (WeightTensorSpec spec in Schema)
         {
-            tensors[spec.Name] = Tensor(spec.Name, spec.Shape);
+            tensors[spec.Name] = Tensor(spec.Name, spec.Shape.ToArray());
         }
 
         return tensors;

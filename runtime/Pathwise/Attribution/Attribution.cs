@@ -4,19 +4,29 @@ using System.Numerics;
 namespace Pathwise;
 
 /// <summary>An attribution of one input: one value per input feature, shaped like the input, with its convergence delta.</summary>
+/// <remarks>Immutable: the values are read through a read-only span; <see cref="ToArray"/> copies them.</remarks>
 public sealed class Attribution<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    /// <summary>Wraps computed values.</summary>
+    private readonly T[] _values;
+
+    /// <summary>Wraps computed values; the result owns <paramref name="values"/> from then on (it is not copied).</summary>
+    /// <exception cref="ArgumentException"><paramref name="values"/> does not hold <c>shape.Length</c> values.</exception>
     public Attribution(T[] values, TensorShape shape, ConvergenceDelta delta, int points)
     {
-        Values = values;
+        ArgumentNullException.ThrowIfNull(values);
+        if (values.Length != shape.Length)
+        {
+            throw new ArgumentException($"Expected {shape.Length} values for shape {shape}; got {values.Length}.", nameof(values));
+        }
+
+        _values = values;
         Shape = shape;
         Delta = delta;
         Points = points;
     }
 
     /// <summary>The attribution of every input feature, row-major in <see cref="Shape"/>.</summary>
-    public T[] Values { get; }
+    public ReadOnlySpan<T> Values => _values;
 
     /// <summary>The input's shape.</summary>
     public TensorShape Shape { get; }
@@ -28,11 +38,14 @@ public sealed class Attribution<T> where T : unmanaged, IFloatingPointIeee754<T>
     public int Points { get; }
 
     /// <summary>The value at <c>[channel, row, column]</c> of an image input.</summary>
-    public T this[int channel, int row, int column] => Values[(channel * Shape.Height + row) * Shape.Width + column];
+    public T this[int channel, int row, int column] => _values[(channel * Shape.Height + row) * Shape.Width + column];
 
     /// <summary>The value of feature <paramref name="index"/>.</summary>
-    public T this[int index] => Values[index];
+    public T this[int index] => _values[index];
 
     /// <summary>The sum of all attributions, accumulated in double precision (as every result's <c>Sum</c> is).</summary>
-    public double Sum() => PathIntegrator<T>.Sum(Values);
+    public double Sum() => PathIntegrator<T>.Sum(_values);
+
+    /// <summary>A copy of the values.</summary>
+    public T[] ToArray() => (T[])_values.Clone();
 }

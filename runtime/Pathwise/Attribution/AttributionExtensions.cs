@@ -30,7 +30,7 @@ public static class AttributionExtensions
     }
 
     /// <summary>Internal influence of every neuron of <paramref name="layer"/>.</summary>
-    public static LayerAttribution<T> InternalInfluence<T>(this INetwork<T> network, Layer layer, ReadOnlySpan<T> input, int target, LayerAttributionOptions? options = null, CancellationToken cancellationToken = default)
+    public static LayerInfluence<T> InternalInfluence<T>(this INetwork<T> network, Layer layer, ReadOnlySpan<T> input, int target, LayerAttributionOptions? options = null, CancellationToken cancellationToken = default)
         where T : unmanaged, IFloatingPointIeee754<T> =>
         new InternalInfluence<T>(network, layer, options).Attribute(input, target, cancellationToken);
 

@@ -5,7 +5,8 @@ using Pathwise.CompilerServices;
 namespace Pathwise;
 
 /// <summary>The reference input <c>x'</c> that an attribution explains the output against.</summary>
-public sealed class Baseline
+/// <remarks>Baselines are equal when they stand for the same values (a constant, or the same tensor element by element).</remarks>
+public sealed class Baseline : IEquatable<Baseline>
 {
     private readonly double _constant;
     private readonly double[]? _values;
@@ -75,6 +76,33 @@ public sealed class Baseline
         }
 
         return converted;
+    }
+
+    /// <summary>Whether <paramref name="other"/> stands for the same values.</summary>
+    public bool Equals(Baseline? other) =>
+        other is not null
+        && (_values is null
+            ? other._values is null && _constant.Equals(other._constant)
+            : other._values is not null && _values.AsSpan().SequenceEqual(other._values));
+
+    /// <inheritdoc/>
+    public override bool Equals(object? obj) => Equals(obj as Baseline);
+
+    /// <inheritdoc/>
+    public override int GetHashCode()
+    {
+        if (_values is null)
+        {
+            return _constant.GetHashCode();
+        }
+
+        var hash = new HashCode();
+        foreach (double value in _values)
+        {
+            hash.Add(value);
+        }
+
+        return hash.ToHashCode();
     }
 
     /// <inheritdoc/>

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Numerics;
 using System.Threading;
 using Pathwise.CompilerServices;
@@ -16,10 +17,17 @@ public enum InteriorSpacing
 }
 
 /// <summary>Settings of <see cref="InteriorGradients{T}"/>.</summary>
+/// <remarks>Two settings are equal when their factors are equal element by element (not when they share an array).</remarks>
 public sealed record InteriorGradientsOptions
 {
-    /// <summary>The scaling factors; when null, <see cref="Count"/> factors spaced by <see cref="Spacing"/>.</summary>
-    public double[]? Alphas { get; init; }
+    private readonly double[]? _alphas;
+
+    /// <summary>The scaling factors (copied when set); when null, <see cref="Count"/> factors spaced by <see cref="Spacing"/>.</summary>
+    public IReadOnlyList<double>? Alphas
+    {
+        get => _alphas is null ? null : Array.AsReadOnly(_alphas);
+        init => _alphas = value is null ? null : [.. value];
+    }
 
     /// <summary>How many default factors, 1 to <see cref="QuadratureNodes.MaxPoints"/> = 1,000,000 (default 20).</summary>
     public int Count { get; init; } = 20;
@@ -30,17 +38,17 @@ public sealed record InteriorGradientsOptions
     /// <summary>The reference input the scaling starts from (default zero, the paper's choice).</summary>
     public Baseline Baseline { get; init; } = Baseline.Zero;
 
-    /// <summary>The factors this configuration stands for; throws when one is outside [0, 1] or not finite.</summary>
+    /// <summary>The factors this configuration stands for, in a new array; throws when one is outside [0, 1] or not finite.</summary>
     public double[] ResolveAlphas()
     {
-        if (Alphas is not null)
+        if (_alphas is not null)
         {
-            if (Alphas.Length == 0 || Alphas.Length > QuadratureNodes.MaxPoints)
+            if (_alphas.Length == 0 || _alphas.Length > QuadratureNodes.MaxPoints)
             {
-                throw new ArgumentException($"Expected 1 to {QuadratureNodes.MaxPoints} scaling factors; got {Alphas.Length}.", nameof(Alphas));
+                throw new ArgumentException($"Expected 1 to {QuadratureNodes.MaxPoints} scaling factors; got {_alphas.Length}.", nameof(Alphas));
             }
 
-            foreach (double alpha in Alphas)
+            foreach (double alpha in _alphas)
             {
                 if (!(alpha >= 0 && alpha <= 1))
                 {
@@ -48,7 +56,7 @@ public sealed record InteriorGradientsOptions
                 }
             }
 
-            return (double[])Alphas.Clone();
+            return (double[])_alphas.Clone();
         }
 
         if (Count < 1 || Count > QuadratureNodes.MaxPoints)
@@ -66,42 +74,85 @@ public sealed record InteriorGradientsOptions
 
         return alphas;
     }
+
+    /// <summary>Equal when every setting is equal, the factors compared element by element.</summary>
+    public bool Equals(InteriorGradientsOptions? other) =>
+        other is not null
+        && Count == other.Count
+        && Spacing == other.Spacing
+        && Equals(Baseline, other.Baseline)
+        && (_alphas is null ? other._alphas is null : other._alphas is not null && _alphas.AsSpan().SequenceEqual(other._alphas));
+
+    /// <inheritdoc/>
+    public override int GetHashCode()
+    {
+        var hash = new HashCode();
+        hash.Add(Count);
+        hash.Add(Spacing);
+        hash.Add(Baseline);
+        if (_alphas is not null)
+        {
+            foreach (double alpha in _alphas)
+            {
+                hash.Add(alpha);
+            }
+        }
+
+        return hash.ToHashCode();
+    }
 }
 
 /// <summary>The gradients at scaled inputs, the outputs along the path, and how much of the output change each scale reaches.</summary>
+/// <remarks>Immutable: the values are read through read-only spans.</remarks>
 public sealed class InteriorGradientsResult<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    /// <summary>Wraps computed values.</summary>
+    private readonly double[] _alphas;
+    private readonly T[] _gradients;
+    private readonly double[] _outputs;
+    private readonly double[] _saturation;
+
+    /// <summary>Wraps computed values; the result owns the arrays from then on (they are not copied).</summary>
+    /// <exception cref="ArgumentException">The arrays' lengths do not agree with <paramref name="alphas"/> and <paramref name="inputShape"/>.</exception>
     public InteriorGradientsResult(double[] alphas, T[] gradients, double[] outputs, double outputAtBaseline, double outputAtInput, TensorShape inputShape)
     {
-        Alphas = alphas;
-        Gradients = gradients;
-        Outputs = outputs;
+        ArgumentNullException.ThrowIfNull(alphas);
+        ArgumentNullException.ThrowIfNull(gradients);
+        ArgumentNullException.ThrowIfNull(outputs);
+        if (gradients.Length != (long)alphas.Length * inputShape.Length || outputs.Length != alphas.Length)
+        {
+            throw new ArgumentException(
+                $"Expected {alphas.Length} x {inputShape.Length} gradients and {alphas.Length} outputs; got {gradients.Length} and {outputs.Length}.",
+                nameof(gradients));
+        }
+
+        _alphas = alphas;
+        _gradients = gradients;
+        _outputs = outputs;
         OutputAtBaseline = outputAtBaseline;
         OutputAtInput = outputAtInput;
         InputShape = inputShape;
-        Saturation = new double[alphas.Length];
+        _saturation = new double[alphas.Length];
         double change = outputAtInput - outputAtBaseline;
         for (int k = 0; k < alphas.Length; k++)
         {
-            Saturation[k] = change == 0 ? double.NaN : (outputs[k] - outputAtBaseline) / change;
+            _saturation[k] = change == 0 ? double.NaN : (outputs[k] - outputAtBaseline) / change;
         }
     }
 
     /// <summary>The scaling factors <c>a_k</c>.</summary>
-    public double[] Alphas { get; }
+    public ReadOnlySpan<double> Alphas => _alphas;
 
     /// <summary><c>dF/dx (x' + a_k (x - x'))</c>, <c>[alphas, input length]</c>.</summary>
-    public T[] Gradients { get; }
+    public ReadOnlySpan<T> Gradients => _gradients;
 
     /// <summary><c>F(x' + a_k (x - x'))</c>.</summary>
-    public double[] Outputs { get; }
+    public ReadOnlySpan<double> Outputs => _outputs;
 
     /// <summary>
     /// The fraction of the total output change reached at each factor: <c>(F(x_a) - F(x')) / (F(x) - F(x'))</c>;
     /// NaN when the output does not change between baseline and input (no fraction to speak of).
     /// </summary>
-    public double[] Saturation { get; }
+    public ReadOnlySpan<double> Saturation => _saturation;
 
     /// <summary><c>F(x')</c>.</summary>
     public double OutputAtBaseline { get; }
@@ -113,7 +164,7 @@ public sealed class InteriorGradientsResult<T> where T : unmanaged, IFloatingPoi
     public TensorShape InputShape { get; }
 
     /// <summary>The gradient at the <paramref name="index"/>-th factor.</summary>
-    public ReadOnlySpan<T> GradientAt(int index) => Gradients.AsSpan(index * InputShape.Length, InputShape.Length);
+    public ReadOnlySpan<T> GradientAt(int index) => _gradients.AsSpan(index * InputShape.Length, InputShape.Length);
 }
 
 /// <summary>

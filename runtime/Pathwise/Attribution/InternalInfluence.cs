@@ -29,7 +29,7 @@ public sealed class InternalInfluence<T> where T : unmanaged, IFloatingPointIeee
     public LayerAttributionOptions Options { get; }
 
     /// <summary>The internal influence of every neuron on output <paramref name="target"/>.</summary>
-    public LayerAttribution<T> Attribute(ReadOnlySpan<T> input, int target, CancellationToken cancellationToken = default)
+    public LayerInfluence<T> Attribute(ReadOnlySpan<T> input, int target, CancellationToken cancellationToken = default)
     {
         using var lease = _paths.Borrow();
         PathIntegrator<T> path = lease.Item;
@@ -42,6 +42,6 @@ public sealed class InternalInfluence<T> where T : unmanaged, IFloatingPointIeee
             System.Numerics.Tensors.TensorPrimitives.Add<T>(influence, path.Workspace.PathStep(_layer), influence);
         }
 
-        return new LayerAttribution<T>(_layer, influence, null, path.Points);
+        return new LayerInfluence<T>(_layer, influence, path.Points);
     }
 }

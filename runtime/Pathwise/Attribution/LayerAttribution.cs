@@ -3,15 +3,25 @@ using System.Numerics;
 
 namespace Pathwise;
 
-/// <summary>One value per neuron of a layer, shaped like that layer's output, with its convergence delta when the method has one.</summary>
-public sealed class LayerAttribution<T> where T : unmanaged, IFloatingPointIeee754<T>
+/// <summary>One value per neuron of a layer, shaped like that layer's output: what every layer method returns.</summary>
+/// <remarks>Immutable: the values are read through a read-only span; <see cref="ToArray"/> copies them.</remarks>
+public abstract class LayerValues<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    /// <summary>Wraps computed values.</summary>
-    public LayerAttribution(Layer layer, T[] values, ConvergenceDelta? delta, int points)
+    private readonly T[] _values;
+
+    /// <summary>Wraps computed values; the result owns <paramref name="values"/> from then on (it is not copied).</summary>
+    /// <exception cref="ArgumentException"><paramref name="values"/> does not hold one value per neuron of <paramref name="layer"/>.</exception>
+    private protected LayerValues(Layer layer, T[] values, int points)
     {
+        ArgumentNullException.ThrowIfNull(layer);
+        ArgumentNullException.ThrowIfNull(values);
+        if (values.Length != layer.Size)
+        {
+            throw new ArgumentException($"Expected {layer.Size} values for layer {layer.Name}; got {values.Length}.", nameof(values));
+        }
+
         Layer = layer;
-        Values = values;
-        Delta = delta;
+        _values = values;
         Points = points;
     }
 
@@ -19,37 +29,82 @@ public sealed class LayerAttribution<T> where T : unmanaged, IFloatingPointIeee7
     public Layer Layer { get; }
 
     /// <summary>The neurons' values, row-major in <see cref="Shape"/>.</summary>
-    public T[] Values { get; }
+    public ReadOnlySpan<T> Values => _values;
 
     /// <summary>The layer's output shape.</summary>
     public TensorShape Shape => Layer.OutputShape;
-
-    /// <summary>How far the values are from their completeness target, for methods that have one.</summary>
-    public ConvergenceDelta? Delta { get; }
 
     /// <summary>The number of path points used.</summary>
     public int Points { get; }
 
     /// <summary>The value of neuron <paramref name="index"/> (flat, channel-major).</summary>
-    public T this[int index] => Values[index];
+    public T this[int index] => _values[index];
 
     /// <summary>The value at <c>[channel, row, column]</c> of an image-shaped layer.</summary>
-    public T this[int channel, int row, int column] => Values[(channel * Shape.Height + row) * Shape.Width + column];
+    public T this[int channel, int row, int column] => _values[(channel * Shape.Height + row) * Shape.Width + column];
 
-    /// <summary>The sum over neurons.</summary>
-    public double Sum() => PathIntegrator<T>.Sum(Values);
+    /// <summary>The sum over neurons, accumulated in double precision.</summary>
+    public double Sum() => PathIntegrator<T>.Sum(_values);
+
+    /// <summary>A copy of the values.</summary>
+    public T[] ToArray() => (T[])_values.Clone();
+}
+
+/// <summary>
+/// A layer attribution that splits the output change among the layer's neurons (conductance, region-to-neuron):
+/// its values sum to <c>F(x) - F(x')</c> up to the <see cref="Delta"/> the quadrature leaves.
+/// </summary>
+public sealed class LayerAttribution<T> : LayerValues<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <summary>Wraps computed values; the result owns <paramref name="values"/> from then on (it is not copied).</summary>
+    /// <exception cref="ArgumentException"><paramref name="values"/> does not hold one value per neuron of <paramref name="layer"/>.</exception>
+    public LayerAttribution(Layer layer, T[] values, ConvergenceDelta delta, int points)
+        : base(layer, values, points)
+    {
+        Delta = delta;
+    }
+
+    /// <summary>How far the values' sum is from the output change it splits.</summary>
+    public ConvergenceDelta Delta { get; }
+}
+
+/// <summary>
+/// A layer's influence on the output without a completeness target (internal influence: the path integral of
+/// <c>dF/dy</c> at the layer, which need not sum to any output change).
+/// </summary>
+public sealed class LayerInfluence<T> : LayerValues<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <summary>Wraps computed values; the result owns <paramref name="values"/> from then on (it is not copied).</summary>
+    /// <exception cref="ArgumentException"><paramref name="values"/> does not hold one value per neuron of <paramref name="layer"/>.</exception>
+    public LayerInfluence(Layer layer, T[] values, int points)
+        : base(layer, values, points)
+    {
+    }
 }
 
 /// <summary>Per-input-feature values for each of some neurons of a layer: a <c>[neurons, input length]</c> matrix.</summary>
+/// <remarks>Immutable: the values are read through read-only spans; <see cref="ToArray"/> copies them.</remarks>
 public sealed class NeuronAttribution<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    /// <summary>Wraps computed values.</summary>
+    private readonly int[] _neurons;
+    private readonly T[] _values;
+
+    /// <summary>Wraps computed values; the result owns <paramref name="neurons"/> and <paramref name="values"/> from then on (they are not copied).</summary>
+    /// <exception cref="ArgumentException"><paramref name="values"/> does not hold <c>neurons.Length * inputShape.Length</c> values.</exception>
     public NeuronAttribution(Layer layer, int[] neurons, TensorShape inputShape, T[] values, int points)
     {
+        ArgumentNullException.ThrowIfNull(layer);
+        ArgumentNullException.ThrowIfNull(neurons);
+        ArgumentNullException.ThrowIfNull(values);
+        if (values.Length != (long)neurons.Length * inputShape.Length)
+        {
+            throw new ArgumentException($"Expected {neurons.Length} x {inputShape.Length} values; got {values.Length}.", nameof(values));
+        }
+
         Layer = layer;
-        Neurons = neurons;
+        _neurons = neurons;
         InputShape = inputShape;
-        Values = values;
+        _values = values;
         Points = points;
     }
 
@@ -57,20 +112,23 @@ public sealed class NeuronAttribution<T> where T : unmanaged, IFloatingPointIeee
     public Layer Layer { get; }
 
     /// <summary>The neurons (flat indices into the layer), one row each.</summary>
-    public int[] Neurons { get; }
+    public ReadOnlySpan<int> Neurons => _neurons;
 
     /// <summary>The network input's shape, the shape of each row.</summary>
     public TensorShape InputShape { get; }
 
     /// <summary>The values, <c>[neurons, input length]</c> row-major.</summary>
-    public T[] Values { get; }
+    public ReadOnlySpan<T> Values => _values;
 
     /// <summary>The number of path points used.</summary>
     public int Points { get; }
 
     /// <summary>The attribution of every input feature through the <paramref name="row"/>-th neuron.</summary>
-    public ReadOnlySpan<T> Row(int row) => Values.AsSpan(row * InputShape.Length, InputShape.Length);
+    public ReadOnlySpan<T> Row(int row) => _values.AsSpan(row * InputShape.Length, InputShape.Length);
 
     /// <summary>The value for neuron row <paramref name="row"/> and input feature <paramref name="feature"/>.</summary>
-    public T this[int row, int feature] => Values[row * InputShape.Length + feature];
+    public T this[int row, int feature] => _values[row * InputShape.Length + feature];
+
+    /// <summary>A copy of the values, <c>[neurons, input length]</c> row-major.</summary>
+    public T[] ToArray() => (T[])_values.Clone();
 }

@@ -31,7 +31,7 @@ internal sealed class PathIntegrator<T> where T : unmanaged, IFloatingPointIeee7
     }
 
     /// <summary>A path through the given points, each with its weight (zero coefficients when the path is sampled, not integrated).</summary>
-    public PathIntegrator(INetwork<T> network, double[] alphas, double[] coefficients, Baseline baseline, int internalBatchSize)
+    public PathIntegrator(INetwork<T> network, ReadOnlySpan<double> alphas, ReadOnlySpan<double> coefficients, Baseline baseline, int internalBatchSize)
         : this(network, Convert(alphas), Convert(coefficients), Fill(network, baseline), internalBatchSize)
     {
     }
@@ -256,7 +256,7 @@ internal sealed class PathIntegrator<T> where T : unmanaged, IFloatingPointIeee7
         return values;
     }
 
-    private static T[] Convert(double[] values)
+    private static T[] Convert(ReadOnlySpan<double> values)
     {
         var result = new T[values.Length];
         for (int i = 0; i < values.Length; i++)

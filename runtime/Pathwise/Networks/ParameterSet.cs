@@ -32,12 +32,14 @@ public enum ParameterRole
 /// <summary>One parameter tensor of a network: its <c>state_dict</c> name, PyTorch shape and values.</summary>
 public sealed class Parameter<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
+    private readonly int[] _shape;
+
     internal Parameter(string name, ParameterRole role, int fanIn, int[] shape, T[] values)
     {
         Name = name;
         Role = role;
         FanIn = fanIn;
-        Shape = shape;
+        _shape = shape;
         Values = values;
     }
 
@@ -51,7 +53,7 @@ public sealed class Parameter<T> where T : unmanaged, IFloatingPointIeee754<T>
     public int FanIn { get; }
 
     /// <summary>The PyTorch shape.</summary>
-    public int[] Shape { get; }
+    public ReadOnlySpan<int> Shape => _shape;
 
     /// <summary>The values, row-major; writing them changes the network (call its <c>ParametersChanged</c> after).</summary>
     public T[] Values { get; }

@@ -5,24 +5,27 @@ namespace Pathwise;
 /// <summary>The points <c>alpha_k</c> in [0, 1] and coefficients <c>c_k</c> of a quadrature rule: <c>integral_0^1 f = sum_k c_k f(alpha_k)</c>.</summary>
 public sealed class QuadratureNodes
 {
+    private readonly double[] _alphas;
+    private readonly double[] _coefficients;
+
     private QuadratureNodes(QuadratureRule rule, double[] alphas, double[] coefficients)
     {
         Rule = rule;
-        Alphas = alphas;
-        Coefficients = coefficients;
+        _alphas = alphas;
+        _coefficients = coefficients;
     }
 
     /// <summary>The rule.</summary>
     public QuadratureRule Rule { get; }
 
     /// <summary>The points, ascending.</summary>
-    public double[] Alphas { get; }
+    public ReadOnlySpan<double> Alphas => _alphas;
 
     /// <summary>The coefficients; they sum to 1 (to rounding).</summary>
-    public double[] Coefficients { get; }
+    public ReadOnlySpan<double> Coefficients => _coefficients;
 
     /// <summary>The number of points.</summary>
-    public int Count => Alphas.Length;
+    public int Count => _alphas.Length;
 
     /// <summary>
     /// The most points a rule may have: 1,000,000, far beyond what a path integral needs (Integrated Gradients

@@ -6,20 +6,23 @@ namespace Pathwise.Weights;
 /// One named tensor with its values in row-major order, converted to <see cref="double"/>:
 /// element <c>(i0, i1, ..., ik)</c> sits at <c>Values[((i0 × Shape[1] + i1) × Shape[2] + ...) + ik]</c>.
 /// </summary>
+/// <remarks>Immutable: shape and values are read through read-only spans.</remarks>
 public sealed class TensorData
 {
+    private readonly int[] _shape;
+    private readonly double[] _values;
+
     /// <summary>
-    /// Creates a tensor. <paramref name="values"/> is kept, not copied; <paramref name="shape"/> is copied.
+    /// Creates a tensor. <paramref name="values"/> is kept, not copied (the tensor owns it from then on); <paramref name="shape"/> is copied.
     /// </summary>
     /// <param name="name">The tensor's name in the file, such as <c>fc1.weight</c>.</param>
     /// <param name="shape">The dimensions, outermost first; <c>[]</c> for a scalar.</param>
     /// <param name="values">The elements in row-major order; <c>values.Length</c> must equal the product of <paramref name="shape"/>.</param>
     /// <param name="storedAs">The element type the values were read from or are meant for.</param>
     /// <exception cref="ArgumentException">A dimension is negative, or the value count does not match the shape.</exception>
-    public TensorData(string name, int[] shape, double[] values, TensorDType storedAs = TensorDType.F64)
+    public TensorData(string name, ReadOnlySpan<int> shape, double[] values, TensorDType storedAs = TensorDType.F64)
     {
         ArgumentNullException.ThrowIfNull(name);
-        ArgumentNullException.ThrowIfNull(shape);
         ArgumentNullException.ThrowIfNull(values);
         if (!Enum.IsDefined(storedAs))
         {
@@ -35,8 +38,8 @@ public sealed class TensorData
         }
 
         Name = name;
-        Shape = (int[])shape.Clone();
-        Values = values;
+        _shape = shape.ToArray();
+        _values = values;
         StoredAs = storedAs;
     }
 
@@ -44,17 +47,17 @@ public sealed class TensorData
     public string Name { get; }
 
     /// <summary>The dimensions, outermost first; empty for a scalar.</summary>
-    public int[] Shape { get; }
+    public ReadOnlySpan<int> Shape => _shape;
 
     /// <summary>The elements in row-major order; <c>Values.Length</c> is the product of <see cref="Shape"/>.</summary>
-    public double[] Values { get; }
+    public ReadOnlySpan<double> Values => _values;
 
     /// <summary>The element type in the file this tensor came from (or <see cref="TensorDType.F64"/> / <see cref="TensorDType.F32"/> for built tensors).</summary>
     public TensorDType StoredAs { get; }
 
     /// <summary>Builds a tensor from single-precision values (copied, widened exactly); <see cref="StoredAs"/> is <see cref="TensorDType.F32"/>.</summary>
     /// <exception cref="ArgumentException">A dimension is negative, or the value count does not match the shape.</exception>
-    public static TensorData From(string name, int[] shape, ReadOnlySpan<float> values)
+    public static TensorData From(string name, ReadOnlySpan<int> shape, ReadOnlySpan<float> values)
     {
         var widened = new double[values.Length];
         for (int i = 0; i < values.Length; i++)
@@ -67,13 +70,13 @@ public sealed class TensorData
 
     /// <summary>Builds a tensor from double-precision values (copied); <see cref="StoredAs"/> is <see cref="TensorDType.F64"/>.</summary>
     /// <exception cref="ArgumentException">A dimension is negative, or the value count does not match the shape.</exception>
-    public static TensorData From(string name, int[] shape, ReadOnlySpan<double> values) =>
+    public static TensorData From(string name, ReadOnlySpan<int> shape, ReadOnlySpan<double> values) =>
         new(name, shape, values.ToArray(), TensorDType.F64);
 
     /// <inheritdoc/>
-    public override string ToString() => $"{Name} {TensorDTypeInfo.NameOf(StoredAs)} {Shapes.Format(Shape)}";
+    public override string ToString() => $"{Name} {TensorDTypeInfo.NameOf(StoredAs)} {Shapes.Format(_shape)}";
 
-    private static long ElementCount(string name, int[] shape)
+    private static long ElementCount(string name, ReadOnlySpan<int> shape)
     {
         for (int i = 0; i < shape.Length; i++)
         {

@@ -61,9 +61,9 @@ public sealed class WeightSet
 
         foreach (WeightTensorSpec spec in schema)
         {
-            if (spec is null || spec.Name is null || spec.Shape is null)
+            if (spec is null)
             {
-                throw new ArgumentException("The schema contains a null entry, name or shape.", nameof(schema));
+                throw new ArgumentException("The schema contains a null entry.", nameof(schema));
             }
 
             if (!declared.Add(spec.Name))
@@ -127,7 +127,7 @@ public sealed class WeightSet
     /// <exception cref="ArgumentException"><c>destination.Length</c> differs from the tensor's element count.</exception>
     public void CopyTo(string name, Span<float> destination)
     {
-        double[] values = Find(name, destination.Length);
+        ReadOnlySpan<double> values = Find(name, destination.Length);
         for (int i = 0; i < values.Length; i++)
         {
             destination[i] = (float)values[i];
@@ -141,7 +141,7 @@ public sealed class WeightSet
     /// <exception cref="KeyNotFoundException">No bound tensor has that name.</exception>
     /// <exception cref="ArgumentException"><c>destination.Length</c> differs from the tensor's element count.</exception>
     public void CopyTo(string name, Span<double> destination) =>
-        Find(name, destination.Length).AsSpan().CopyTo(destination);
+        Find(name, destination.Length).CopyTo(destination);
 
     /// <summary>
     /// Checks that a network of element type <typeparamref name="T"/> can use every value of tensor
@@ -152,7 +152,7 @@ public sealed class WeightSet
     /// <exception cref="KeyNotFoundException">No bound tensor has that name.</exception>
     public void CheckValues<T>(string name, ParameterRole role) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        double[] values = Find(name, destinationLength: null);
+        ReadOnlySpan<double> values = Find(name, destinationLength: null);
         for (int i = 0; i < values.Length; i++)
         {
             double value = values[i];
@@ -171,7 +171,7 @@ public sealed class WeightSet
         }
     }
 
-    private double[] Find(string name, int? destinationLength)
+    private ReadOnlySpan<double> Find(string name, int? destinationLength)
     {
         ArgumentNullException.ThrowIfNull(name);
         if (!_tensors.TryGetValue(name, out TensorData? tensor))
