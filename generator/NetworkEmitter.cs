@@ -156,8 +156,8 @@ internal static class NetworkEmitter
             }
 
             _w.Line();
-            _w.Line("/// <summary>The layers with their shapes, and the weight tensors with their <c>state_dict</c> names and shapes.</summary>");
-            _w.Line($"public static {Runtime}.NetworkInfo Description {{ get; }} = new(");
+            _w.Line("// The layers with their shapes, and the weight tensors with their state_dict names, shapes and roles.");
+            _w.Line($"private static readonly {Runtime}.NetworkInfo s_info = new(");
             _w.Line($"    {Quoted(_spec.TypeName)},");
             _w.Line($"    {Runtime}.Precision.{_spec.Element},");
             _w.Line($"    [{string.Join(", ", _layers.Select(LayerField))}],");
@@ -188,8 +188,8 @@ internal static class NetworkEmitter
 
             _w.Line($"private {Runtime}.ParameterSet<{_t}>? _parameters;");
             _w.Line();
-            _w.Line("/// <summary>The network's layers and tensors.</summary>");
-            _w.Line($"public {Runtime}.NetworkInfo Info => Description;");
+            _w.Line("/// <summary>The network's layers with their shapes, and its weight tensors with their <c>state_dict</c> names and shapes.</summary>");
+            _w.Line($"public {Runtime}.NetworkInfo Info => s_info;");
             _w.Line();
             _w.Line("/// <summary>The parameter tensors in declaration order; after writing their values, call <see cref=\"ParametersChanged\"/>.</summary>");
             _w.Line($"public {Runtime}.ParameterSet<{_t}> Parameters => _parameters ??= new {Runtime}.ParameterSet<{_t}>()");
@@ -240,12 +240,12 @@ internal static class NetworkEmitter
             _w.Line($"public void LoadWeights(string path) => LoadWeights(path, {LoadOptions}.Default);");
             _w.Line();
             _w.Line("/// <summary>Loads weights from a safetensors file into this network, checking every name and shape, and the values as <paramref name=\"options\"/> says.</summary>");
-            _w.Line($"public void LoadWeights(string path, {LoadOptions} options) => LoadWeights({Runtime}.Weights.WeightSet.Load(path, Description.Weights), options);");
+            _w.Line($"public void LoadWeights(string path, {LoadOptions} options) => LoadWeights({Runtime}.Weights.WeightSet.Load(path, s_info.Weights), options);");
             _w.Line();
-            _w.Line("/// <summary>Copies every tensor from a weight set checked against <see cref=\"Description\"/>, checking every value.</summary>");
+            _w.Line("/// <summary>Copies every tensor from a weight set checked against <see cref=\"Info\"/>, checking every value.</summary>");
             _w.Line($"public void LoadWeights({Runtime}.Weights.WeightSet weights) => LoadWeights(weights, {LoadOptions}.Default);");
             _w.Line();
-            _w.Line("/// <summary>Copies every tensor from a weight set checked against <see cref=\"Description\"/>, checking the values as <paramref name=\"options\"/> says; on a refused value nothing is copied.</summary>");
+            _w.Line("/// <summary>Copies every tensor from a weight set checked against <see cref=\"Info\"/>, checking the values as <paramref name=\"options\"/> says; on a refused value nothing is copied.</summary>");
             _w.Open($"public void LoadWeights({Runtime}.Weights.WeightSet weights, {LoadOptions} options)");
             _w.Line("Parameters.Load(weights, options);");
             _w.Line("ParametersChanged();");
@@ -271,7 +271,7 @@ internal static class NetworkEmitter
             _w.Close();
             _w.Line();
             _w.Line("/// <summary>Allocates buffers for passes over up to <paramref name=\"capacity\"/> points.</summary>");
-            _w.Line($"public {Workspace} CreateWorkspace(int capacity) => new(Description, capacity);");
+            _w.Line($"public {Workspace} CreateWorkspace(int capacity) => new(s_info, capacity);");
             _w.Line();
         }
 
@@ -279,8 +279,8 @@ internal static class NetworkEmitter
         {
             _w.Line("/// <inheritdoc/>");
             _w.Open($"public void ForwardFrom({Runtime}.Layer from, {Workspace} workspace, int count)");
-            _w.Line("Description.CheckOwns(from);");
-            _w.Line("workspace.Check(Description, count);");
+            _w.Line("s_info.CheckOwns(from);");
+            _w.Line("workspace.Check(s_info, count);");
             for (int i = 1; i < _layers.Count; i++)
             {
                 _w.Line($"if (from.Index < {i}) Forward{_layers[i].Member}(workspace, count);");
@@ -290,8 +290,8 @@ internal static class NetworkEmitter
             _w.Line();
             _w.Line("/// <inheritdoc/>");
             _w.Open($"public void BackwardFrom({Runtime}.Layer from, {Workspace} workspace, int count)");
-            _w.Line("Description.CheckOwns(from);");
-            _w.Line("workspace.Check(Description, count);");
+            _w.Line("s_info.CheckOwns(from);");
+            _w.Line("workspace.Check(s_info, count);");
             for (int i = _layers.Count - 1; i >= 1; i--)
             {
                 _w.Line($"if (from.Index >= {i}) Backward{_layers[i].Member}(workspace, count);");
@@ -309,7 +309,7 @@ internal static class NetworkEmitter
             _w.Line("/// <inheritdoc/>");
             _w.Open($"public void ForwardPath({ReadOnlySpan}<{_t}> baseline, {ReadOnlySpan}<{_t}> direction, {ReadOnlySpan}<{_t}> alphas, {Workspace} workspace)");
             _w.Line("int count = alphas.Length;");
-            _w.Line("workspace.Check(Description, count);");
+            _w.Line("workspace.Check(s_info, count);");
             _w.Line($"{Runtime}.CompilerServices.Guard.Length(baseline, InputLength, \"baseline\");");
             _w.Line($"{Runtime}.CompilerServices.Guard.Length(direction, InputLength, \"direction\");");
             _w.Line($"{Kernels}.PathKernel.Interpolate<{_t}>(baseline, direction, alphas, workspace.Input(count));");
@@ -341,7 +341,7 @@ internal static class NetworkEmitter
             _w.Line("/// <inheritdoc/>");
             _w.Open($"public void BackwardPathSum({ReadOnlySpan}<{_t}> pointCoefficients, {Workspace} workspace, {Span}<{_t}> destination)");
             _w.Line("int count = pointCoefficients.Length;");
-            _w.Line("workspace.Check(Description, count);");
+            _w.Line("workspace.Check(s_info, count);");
             _w.Line($"{Runtime}.CompilerServices.Guard.Length<{_t}>(destination, InputLength, \"destination\");");
             _w.Line($"{SpanOfT} gradient = workspace.PathInputGradient;");
             if (FirstLayerIsAffine)
@@ -380,8 +380,8 @@ internal static class NetworkEmitter
             LayerSpec first = _layers[1];
             _w.Line("/// <inheritdoc/>");
             _w.Open($"public void TangentFrom({Runtime}.Layer from, {Workspace} workspace, int count)");
-            _w.Line("Description.CheckOwns(from);");
-            _w.Line("workspace.Check(Description, count);");
+            _w.Line("s_info.CheckOwns(from);");
+            _w.Line("workspace.Check(s_info, count);");
             for (int i = 1; i < _layers.Count; i++)
             {
                 _w.Line($"if (from.Index < {i}) Tangent{_layers[i].Member}(workspace, count);");
@@ -391,7 +391,7 @@ internal static class NetworkEmitter
             _w.Line();
             _w.Line("/// <inheritdoc/>");
             _w.Open($"public void TangentPath({ReadOnlySpan}<{_t}> direction, {Workspace} workspace, int count)");
-            _w.Line("workspace.Check(Description, count);");
+            _w.Line("workspace.Check(s_info, count);");
             _w.Line($"{Runtime}.CompilerServices.Guard.Length(direction, InputLength, \"direction\");");
             _w.Line($"{Kernels}.PathKernel.Broadcast<{_t}>(direction, workspace.Tangents({LayerField(Input)}, count));");
             if (FirstLayerIsAffine)

@@ -14,7 +14,7 @@ internal static class GeneratedNames
     /// <summary>Members every generated network has.</summary>
     public static readonly string[] NetworkMembers =
     {
-        "InputLength", "OutputLength", "Description", "Info", "Parameters", "_parameters", "Load", "LoadWeights",
+        "InputLength", "OutputLength", "s_info", "Info", "Parameters", "_parameters", "Load", "LoadWeights",
         "SaveWeights", "InitializeWeights", "ParametersChanged", "CreateWorkspace", "ForwardFrom", "BackwardFrom",
         "TangentFrom", "ForwardPath", "BackwardPathSum", "TangentPath",
     };

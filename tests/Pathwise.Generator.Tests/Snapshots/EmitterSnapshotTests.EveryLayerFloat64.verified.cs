@@ -37,8 +37,8 @@ partial class EveryLayer : global::Pathwise.INetwork<double>
     private static readonly global::Pathwise.CompilerServices.Kernels.Conv2DShape s_convShape = new(2, 9, 8, 3, 3, 1, 2);
     private static readonly global::Pathwise.CompilerServices.Kernels.Pool2DShape s_poolShape = new(3, 5, 4, 2, 1);
 
-    /// <summary>The layers with their shapes, and the weight tensors with their <c>state_dict</c> names and shapes.</summary>
-    public static global::Pathwise.NetworkInfo Description { get; } = new(
+    // The layers with their shapes, and the weight tensors with their state_dict names, shapes and roles.
+    private static readonly global::Pathwise.NetworkInfo s_info = new(
         "EveryLayer",
         global::Pathwise.Precision.Float64,
         [s_image, s_conv, s_norm, s_pool, s_smooth, s_flat, s_squash, s_mixed, s_norm1D, s_logProbabilities],
@@ -81,8 +81,8 @@ partial class EveryLayer : global::Pathwise.INetwork<double>
     private readonly double[] _norm1DShift = new double[6];
     private global::Pathwise.ParameterSet<double>? _parameters;
 
-    /// <summary>The network's layers and tensors.</summary>
-    public global::Pathwise.NetworkInfo Info => Description;
+    /// <summary>The network's layers with their shapes, and its weight tensors with their <c>state_dict</c> names and shapes.</summary>
+    public global::Pathwise.NetworkInfo Info => s_info;
 
     /// <summary>The parameter tensors in declaration order; after writing their values, call <see cref="ParametersChanged"/>.</summary>
     public global::Pathwise.ParameterSet<double> Parameters => _parameters ??= new global::Pathwise.ParameterSet<double>()
@@ -147,12 +147,12 @@ partial class EveryLayer : global::Pathwise.INetwork<double>
     public void LoadWeights(string path) => LoadWeights(path, global::Pathwise.Weights.WeightLoadOptions.Default);
 
     /// <summary>Loads weights from a safetensors file into this network, checking every name and shape, and the values as <paramref name="options"/> says.</summary>
-    public void LoadWeights(string path, global::Pathwise.Weights.WeightLoadOptions options) => LoadWeights(global::Pathwise.Weights.WeightSet.Load(path, Description.Weights), options);
+    public void LoadWeights(string path, global::Pathwise.Weights.WeightLoadOptions options) => LoadWeights(global::Pathwise.Weights.WeightSet.Load(path, s_info.Weights), options);
 
-    /// <summary>Copies every tensor from a weight set checked against <see cref="Description"/>, checking every value.</summary>
+    /// <summary>Copies every tensor from a weight set checked against <see cref="Info"/>, checking every value.</summary>
     public void LoadWeights(global::Pathwise.Weights.WeightSet weights) => LoadWeights(weights, global::Pathwise.Weights.WeightLoadOptions.Default);
 
-    /// <summary>Copies every tensor from a weight set checked against <see cref="Description"/>, checking the values as <paramref name="options"/> says; on a refused value nothing is copied.</summary>
+    /// <summary>Copies every tensor from a weight set checked against <see cref="Info"/>, checking the values as <paramref name="options"/> says; on a refused value nothing is copied.</summary>
     public void LoadWeights(global::Pathwise.Weights.WeightSet weights, global::Pathwise.Weights.WeightLoadOptions options)
     {
         Parameters.Load(weights, options);
@@ -178,13 +178,13 @@ partial class EveryLayer : global::Pathwise.INetwork<double>
     }
 
     /// <summary>Allocates buffers for passes over up to <paramref name="capacity"/> points.</summary>
-    public global::Pathwise.Workspace<double> CreateWorkspace(int capacity) => new(Description, capacity);
+    public global::Pathwise.Workspace<double> CreateWorkspace(int capacity) => new(s_info, capacity);
 
     /// <inheritdoc/>
     public void ForwardFrom(global::Pathwise.Layer from, global::Pathwise.Workspace<double> workspace, int count)
     {
-        Description.CheckOwns(from);
-        workspace.Check(Description, count);
+        s_info.CheckOwns(from);
+        workspace.Check(s_info, count);
         if (from.Index < 1) ForwardConv(workspace, count);
         if (from.Index < 2) ForwardNorm(workspace, count);
         if (from.Index < 3) ForwardPool(workspace, count);
@@ -199,8 +199,8 @@ partial class EveryLayer : global::Pathwise.INetwork<double>
     /// <inheritdoc/>
     public void BackwardFrom(global::Pathwise.Layer from, global::Pathwise.Workspace<double> workspace, int count)
     {
-        Description.CheckOwns(from);
-        workspace.Check(Description, count);
+        s_info.CheckOwns(from);
+        workspace.Check(s_info, count);
         if (from.Index >= 9) BackwardLogProbabilities(workspace, count);
         if (from.Index >= 8) BackwardNorm1D(workspace, count);
         if (from.Index >= 7) BackwardMixed(workspace, count);
@@ -216,7 +216,7 @@ partial class EveryLayer : global::Pathwise.INetwork<double>
     public void ForwardPath(global::System.ReadOnlySpan<double> baseline, global::System.ReadOnlySpan<double> direction, global::System.ReadOnlySpan<double> alphas, global::Pathwise.Workspace<double> workspace)
     {
         int count = alphas.Length;
-        workspace.Check(Description, count);
+        workspace.Check(s_info, count);
         global::Pathwise.CompilerServices.Guard.Length(baseline, InputLength, "baseline");
         global::Pathwise.CompilerServices.Guard.Length(direction, InputLength, "direction");
         global::Pathwise.CompilerServices.Kernels.PathKernel.Interpolate<double>(baseline, direction, alphas, workspace.Input(count));
@@ -235,7 +235,7 @@ partial class EveryLayer : global::Pathwise.INetwork<double>
     public void BackwardPathSum(global::System.ReadOnlySpan<double> pointCoefficients, global::Pathwise.Workspace<double> workspace, global::System.Span<double> destination)
     {
         int count = pointCoefficients.Length;
-        workspace.Check(Description, count);
+        workspace.Check(s_info, count);
         global::Pathwise.CompilerServices.Guard.Length<double>(destination, InputLength, "destination");
         global::System.Span<double> gradient = workspace.PathInputGradient;
         BackwardLogProbabilities(workspace, count);
@@ -258,8 +258,8 @@ partial class EveryLayer : global::Pathwise.INetwork<double>
     /// <inheritdoc/>
     public void TangentFrom(global::Pathwise.Layer from, global::Pathwise.Workspace<double> workspace, int count)
     {
-        Description.CheckOwns(from);
-        workspace.Check(Description, count);
+        s_info.CheckOwns(from);
+        workspace.Check(s_info, count);
         if (from.Index < 1) TangentConv(workspace, count);
         if (from.Index < 2) TangentNorm(workspace, count);
         if (from.Index < 3) TangentPool(workspace, count);
@@ -274,7 +274,7 @@ partial class EveryLayer : global::Pathwise.INetwork<double>
     /// <inheritdoc/>
     public void TangentPath(global::System.ReadOnlySpan<double> direction, global::Pathwise.Workspace<double> workspace, int count)
     {
-        workspace.Check(Description, count);
+        workspace.Check(s_info, count);
         global::Pathwise.CompilerServices.Guard.Length(direction, InputLength, "direction");
         global::Pathwise.CompilerServices.Kernels.PathKernel.Broadcast<double>(direction, workspace.Tangents(s_image, count));
 

@@ -35,8 +35,8 @@ partial class FashionCnn : global::Pathwise.INetwork<float>
     private static readonly global::Pathwise.CompilerServices.Kernels.Conv2DShape s_conv2Shape = new(8, 14, 14, 16, 3, 1, 1);
     private static readonly global::Pathwise.CompilerServices.Kernels.Pool2DShape s_pool2Shape = new(16, 14, 14, 2, 2);
 
-    /// <summary>The layers with their shapes, and the weight tensors with their <c>state_dict</c> names and shapes.</summary>
-    public static global::Pathwise.NetworkInfo Description { get; } = new(
+    // The layers with their shapes, and the weight tensors with their state_dict names, shapes and roles.
+    private static readonly global::Pathwise.NetworkInfo s_info = new(
         "FashionCnn",
         global::Pathwise.Precision.Float32,
         [s_pixels, s_conv1, s_pool1, s_conv2, s_pool2, s_flat, s_hidden, s_logits],
@@ -61,8 +61,8 @@ partial class FashionCnn : global::Pathwise.INetwork<float>
     private readonly float[] _logitsBias = new float[10];
     private global::Pathwise.ParameterSet<float>? _parameters;
 
-    /// <summary>The network's layers and tensors.</summary>
-    public global::Pathwise.NetworkInfo Info => Description;
+    /// <summary>The network's layers with their shapes, and its weight tensors with their <c>state_dict</c> names and shapes.</summary>
+    public global::Pathwise.NetworkInfo Info => s_info;
 
     /// <summary>The parameter tensors in declaration order; after writing their values, call <see cref="ParametersChanged"/>.</summary>
     public global::Pathwise.ParameterSet<float> Parameters => _parameters ??= new global::Pathwise.ParameterSet<float>()
@@ -114,12 +114,12 @@ partial class FashionCnn : global::Pathwise.INetwork<float>
     public void LoadWeights(string path) => LoadWeights(path, global::Pathwise.Weights.WeightLoadOptions.Default);
 
     /// <summary>Loads weights from a safetensors file into this network, checking every name and shape, and the values as <paramref name="options"/> says.</summary>
-    public void LoadWeights(string path, global::Pathwise.Weights.WeightLoadOptions options) => LoadWeights(global::Pathwise.Weights.WeightSet.Load(path, Description.Weights), options);
+    public void LoadWeights(string path, global::Pathwise.Weights.WeightLoadOptions options) => LoadWeights(global::Pathwise.Weights.WeightSet.Load(path, s_info.Weights), options);
 
-    /// <summary>Copies every tensor from a weight set checked against <see cref="Description"/>, checking every value.</summary>
+    /// <summary>Copies every tensor from a weight set checked against <see cref="Info"/>, checking every value.</summary>
     public void LoadWeights(global::Pathwise.Weights.WeightSet weights) => LoadWeights(weights, global::Pathwise.Weights.WeightLoadOptions.Default);
 
-    /// <summary>Copies every tensor from a weight set checked against <see cref="Description"/>, checking the values as <paramref name="options"/> says; on a refused value nothing is copied.</summary>
+    /// <summary>Copies every tensor from a weight set checked against <see cref="Info"/>, checking the values as <paramref name="options"/> says; on a refused value nothing is copied.</summary>
     public void LoadWeights(global::Pathwise.Weights.WeightSet weights, global::Pathwise.Weights.WeightLoadOptions options)
     {
         Parameters.Load(weights, options);
@@ -143,13 +143,13 @@ partial class FashionCnn : global::Pathwise.INetwork<float>
     }
 
     /// <summary>Allocates buffers for passes over up to <paramref name="capacity"/> points.</summary>
-    public global::Pathwise.Workspace<float> CreateWorkspace(int capacity) => new(Description, capacity);
+    public global::Pathwise.Workspace<float> CreateWorkspace(int capacity) => new(s_info, capacity);
 
     /// <inheritdoc/>
     public void ForwardFrom(global::Pathwise.Layer from, global::Pathwise.Workspace<float> workspace, int count)
     {
-        Description.CheckOwns(from);
-        workspace.Check(Description, count);
+        s_info.CheckOwns(from);
+        workspace.Check(s_info, count);
         if (from.Index < 1) ForwardConv1(workspace, count);
         if (from.Index < 2) ForwardPool1(workspace, count);
         if (from.Index < 3) ForwardConv2(workspace, count);
@@ -162,8 +162,8 @@ partial class FashionCnn : global::Pathwise.INetwork<float>
     /// <inheritdoc/>
     public void BackwardFrom(global::Pathwise.Layer from, global::Pathwise.Workspace<float> workspace, int count)
     {
-        Description.CheckOwns(from);
-        workspace.Check(Description, count);
+        s_info.CheckOwns(from);
+        workspace.Check(s_info, count);
         if (from.Index >= 7) BackwardLogits(workspace, count);
         if (from.Index >= 6) BackwardHidden(workspace, count);
         if (from.Index >= 5) BackwardFlat(workspace, count);
@@ -177,7 +177,7 @@ partial class FashionCnn : global::Pathwise.INetwork<float>
     public void ForwardPath(global::System.ReadOnlySpan<float> baseline, global::System.ReadOnlySpan<float> direction, global::System.ReadOnlySpan<float> alphas, global::Pathwise.Workspace<float> workspace)
     {
         int count = alphas.Length;
-        workspace.Check(Description, count);
+        workspace.Check(s_info, count);
         global::Pathwise.CompilerServices.Guard.Length(baseline, InputLength, "baseline");
         global::Pathwise.CompilerServices.Guard.Length(direction, InputLength, "direction");
         global::Pathwise.CompilerServices.Kernels.PathKernel.Interpolate<float>(baseline, direction, alphas, workspace.Input(count));
@@ -198,7 +198,7 @@ partial class FashionCnn : global::Pathwise.INetwork<float>
     public void BackwardPathSum(global::System.ReadOnlySpan<float> pointCoefficients, global::Pathwise.Workspace<float> workspace, global::System.Span<float> destination)
     {
         int count = pointCoefficients.Length;
-        workspace.Check(Description, count);
+        workspace.Check(s_info, count);
         global::Pathwise.CompilerServices.Guard.Length<float>(destination, InputLength, "destination");
         global::System.Span<float> gradient = workspace.PathInputGradient;
         BackwardLogits(workspace, count);
@@ -221,8 +221,8 @@ partial class FashionCnn : global::Pathwise.INetwork<float>
     /// <inheritdoc/>
     public void TangentFrom(global::Pathwise.Layer from, global::Pathwise.Workspace<float> workspace, int count)
     {
-        Description.CheckOwns(from);
-        workspace.Check(Description, count);
+        s_info.CheckOwns(from);
+        workspace.Check(s_info, count);
         if (from.Index < 1) TangentConv1(workspace, count);
         if (from.Index < 2) TangentPool1(workspace, count);
         if (from.Index < 3) TangentConv2(workspace, count);
@@ -235,7 +235,7 @@ partial class FashionCnn : global::Pathwise.INetwork<float>
     /// <inheritdoc/>
     public void TangentPath(global::System.ReadOnlySpan<float> direction, global::Pathwise.Workspace<float> workspace, int count)
     {
-        workspace.Check(Description, count);
+        workspace.Check(s_info, count);
         global::Pathwise.CompilerServices.Guard.Length(direction, InputLength, "direction");
         global::Pathwise.CompilerServices.Kernels.PathKernel.Broadcast<float>(direction, workspace.Tangents(s_pixels, count));
 

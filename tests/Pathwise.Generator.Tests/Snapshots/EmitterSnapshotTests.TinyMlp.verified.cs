@@ -23,8 +23,8 @@ partial class TinyMlp : global::Pathwise.INetwork<float>
     private static readonly global::Pathwise.Layer s_hidden2 = new("Hidden2", 2, global::Pathwise.LayerKind.Dense, global::Pathwise.ActivationKind.Tanh, new global::Pathwise.TensorShape(16), new global::Pathwise.TensorShape(12), weightName: "fc2", bias: true);
     private static readonly global::Pathwise.Layer s_logits = new("Logits", 3, global::Pathwise.LayerKind.Dense, global::Pathwise.ActivationKind.None, new global::Pathwise.TensorShape(12), new global::Pathwise.TensorShape(3), weightName: "fc3", bias: true);
 
-    /// <summary>The layers with their shapes, and the weight tensors with their <c>state_dict</c> names and shapes.</summary>
-    public static global::Pathwise.NetworkInfo Description { get; } = new(
+    // The layers with their shapes, and the weight tensors with their state_dict names, shapes and roles.
+    private static readonly global::Pathwise.NetworkInfo s_info = new(
         "TinyMlp",
         global::Pathwise.Precision.Float32,
         [s_features, s_hidden, s_hidden2, s_logits],
@@ -45,8 +45,8 @@ partial class TinyMlp : global::Pathwise.INetwork<float>
     private readonly float[] _logitsBias = new float[3];
     private global::Pathwise.ParameterSet<float>? _parameters;
 
-    /// <summary>The network's layers and tensors.</summary>
-    public global::Pathwise.NetworkInfo Info => Description;
+    /// <summary>The network's layers with their shapes, and its weight tensors with their <c>state_dict</c> names and shapes.</summary>
+    public global::Pathwise.NetworkInfo Info => s_info;
 
     /// <summary>The parameter tensors in declaration order; after writing their values, call <see cref="ParametersChanged"/>.</summary>
     public global::Pathwise.ParameterSet<float> Parameters => _parameters ??= new global::Pathwise.ParameterSet<float>()
@@ -84,12 +84,12 @@ partial class TinyMlp : global::Pathwise.INetwork<float>
     public void LoadWeights(string path) => LoadWeights(path, global::Pathwise.Weights.WeightLoadOptions.Default);
 
     /// <summary>Loads weights from a safetensors file into this network, checking every name and shape, and the values as <paramref name="options"/> says.</summary>
-    public void LoadWeights(string path, global::Pathwise.Weights.WeightLoadOptions options) => LoadWeights(global::Pathwise.Weights.WeightSet.Load(path, Description.Weights), options);
+    public void LoadWeights(string path, global::Pathwise.Weights.WeightLoadOptions options) => LoadWeights(global::Pathwise.Weights.WeightSet.Load(path, s_info.Weights), options);
 
-    /// <summary>Copies every tensor from a weight set checked against <see cref="Description"/>, checking every value.</summary>
+    /// <summary>Copies every tensor from a weight set checked against <see cref="Info"/>, checking every value.</summary>
     public void LoadWeights(global::Pathwise.Weights.WeightSet weights) => LoadWeights(weights, global::Pathwise.Weights.WeightLoadOptions.Default);
 
-    /// <summary>Copies every tensor from a weight set checked against <see cref="Description"/>, checking the values as <paramref name="options"/> says; on a refused value nothing is copied.</summary>
+    /// <summary>Copies every tensor from a weight set checked against <see cref="Info"/>, checking the values as <paramref name="options"/> says; on a refused value nothing is copied.</summary>
     public void LoadWeights(global::Pathwise.Weights.WeightSet weights, global::Pathwise.Weights.WeightLoadOptions options)
     {
         Parameters.Load(weights, options);
@@ -113,13 +113,13 @@ partial class TinyMlp : global::Pathwise.INetwork<float>
     }
 
     /// <summary>Allocates buffers for passes over up to <paramref name="capacity"/> points.</summary>
-    public global::Pathwise.Workspace<float> CreateWorkspace(int capacity) => new(Description, capacity);
+    public global::Pathwise.Workspace<float> CreateWorkspace(int capacity) => new(s_info, capacity);
 
     /// <inheritdoc/>
     public void ForwardFrom(global::Pathwise.Layer from, global::Pathwise.Workspace<float> workspace, int count)
     {
-        Description.CheckOwns(from);
-        workspace.Check(Description, count);
+        s_info.CheckOwns(from);
+        workspace.Check(s_info, count);
         if (from.Index < 1) ForwardHidden(workspace, count);
         if (from.Index < 2) ForwardHidden2(workspace, count);
         if (from.Index < 3) ForwardLogits(workspace, count);
@@ -128,8 +128,8 @@ partial class TinyMlp : global::Pathwise.INetwork<float>
     /// <inheritdoc/>
     public void BackwardFrom(global::Pathwise.Layer from, global::Pathwise.Workspace<float> workspace, int count)
     {
-        Description.CheckOwns(from);
-        workspace.Check(Description, count);
+        s_info.CheckOwns(from);
+        workspace.Check(s_info, count);
         if (from.Index >= 3) BackwardLogits(workspace, count);
         if (from.Index >= 2) BackwardHidden2(workspace, count);
         if (from.Index >= 1) BackwardHidden(workspace, count);
@@ -139,7 +139,7 @@ partial class TinyMlp : global::Pathwise.INetwork<float>
     public void ForwardPath(global::System.ReadOnlySpan<float> baseline, global::System.ReadOnlySpan<float> direction, global::System.ReadOnlySpan<float> alphas, global::Pathwise.Workspace<float> workspace)
     {
         int count = alphas.Length;
-        workspace.Check(Description, count);
+        workspace.Check(s_info, count);
         global::Pathwise.CompilerServices.Guard.Length(baseline, InputLength, "baseline");
         global::Pathwise.CompilerServices.Guard.Length(direction, InputLength, "direction");
         global::Pathwise.CompilerServices.Kernels.PathKernel.Interpolate<float>(baseline, direction, alphas, workspace.Input(count));
@@ -160,7 +160,7 @@ partial class TinyMlp : global::Pathwise.INetwork<float>
     public void BackwardPathSum(global::System.ReadOnlySpan<float> pointCoefficients, global::Pathwise.Workspace<float> workspace, global::System.Span<float> destination)
     {
         int count = pointCoefficients.Length;
-        workspace.Check(Description, count);
+        workspace.Check(s_info, count);
         global::Pathwise.CompilerServices.Guard.Length<float>(destination, InputLength, "destination");
         global::System.Span<float> gradient = workspace.PathInputGradient;
         BackwardLogits(workspace, count);
@@ -179,8 +179,8 @@ partial class TinyMlp : global::Pathwise.INetwork<float>
     /// <inheritdoc/>
     public void TangentFrom(global::Pathwise.Layer from, global::Pathwise.Workspace<float> workspace, int count)
     {
-        Description.CheckOwns(from);
-        workspace.Check(Description, count);
+        s_info.CheckOwns(from);
+        workspace.Check(s_info, count);
         if (from.Index < 1) TangentHidden(workspace, count);
         if (from.Index < 2) TangentHidden2(workspace, count);
         if (from.Index < 3) TangentLogits(workspace, count);
@@ -189,7 +189,7 @@ partial class TinyMlp : global::Pathwise.INetwork<float>
     /// <inheritdoc/>
     public void TangentPath(global::System.ReadOnlySpan<float> direction, global::Pathwise.Workspace<float> workspace, int count)
     {
-        workspace.Check(Description, count);
+        workspace.Check(s_info, count);
         global::Pathwise.CompilerServices.Guard.Length(direction, InputLength, "direction");
         global::Pathwise.CompilerServices.Kernels.PathKernel.Broadcast<float>(direction, workspace.Tangents(s_features, count));
 
