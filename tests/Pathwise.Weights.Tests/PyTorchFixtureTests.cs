@@ -176,6 +176,51 @@ public sealed class PyTorchFixtureTests
         Assert.Equal(File.ReadAllBytes(path), rewritten);
     }
 
+    [Fact]
+    public void Readme_ShowsTheWriterAndDeclarationsTestedHere()
+    {
+        string root = RepositoryRoot();
+        string readme = File.ReadAllText(Path.Combine(root, "README.md"));
+        string script = File.ReadAllText(Path.Combine(root, "tests", "Pathwise.Weights.Tests", "Fixtures", "PyTorch", "export_fixture.py"));
+        string networks = File.ReadAllText(Path.Combine(root, "tests", "Pathwise.Weights.Tests", "PyTorchNetworks.cs"));
+
+        // The writer, from its dtype table to the end of the function.
+        string writer = Between(script, "# safetensors dtype names", "\n\n\nclass FashionCnn");
+        Assert.Contains("def save_safetensors(state_dict, path):", writer);
+        Assert.Contains(writer, readme);
+
+        // The Quick start's FashionCnn, and the classifier's layers.
+        string quickStart = Between(readme, "[Network]                                   // float32", "\n}\n");
+        Assert.Contains(quickStart, networks);
+        string classifier = Between(readme, "```csharp\n[Input(12)]", "\n```").Substring("```csharp\n".Length);
+        foreach (string line in classifier.Split('\n'))
+        {
+            Assert.Contains("\n    " + line + "\n", networks);
+        }
+    }
+
+    private static string Between(string text, string start, string end)
+    {
+        int from = text.IndexOf(start, StringComparison.Ordinal);
+        Assert.True(from >= 0, $"'{start}' not found");
+        int to = text.IndexOf(end, from, StringComparison.Ordinal);
+        Assert.True(to > from, $"'{end}' not found after '{start}'");
+        return text[from..to];
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (DirectoryInfo? directory = new(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "Generator.sln")))
+            {
+                return directory.FullName;
+            }
+        }
+
+        throw new DirectoryNotFoundException($"No Generator.sln above {AppContext.BaseDirectory}.");
+    }
+
     private static string Fixture(string name) => Path.Combine(AppContext.BaseDirectory, "Fixtures", "PyTorch", name);
 
     private static IEnumerable<JsonElement> Cases(string network)
