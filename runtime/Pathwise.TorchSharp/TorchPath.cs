@@ -8,8 +8,9 @@ namespace Pathwise.TorchSharp;
 
 /// <summary>
 /// The device side of <c>PathIntegrator</c>: the validated options, the quadrature nodes and coefficients and the
-/// baseline as device tensors, the chunk size, and the argument checks of the CPU methods in the same order
-/// with the same exceptions. The device tensors live until <see cref="Dispose"/>, whatever scope built them.
+/// options' baseline as device tensors, the chunk size, and the argument checks of the CPU methods (a call's own
+/// baseline among them) in the same order with the same exceptions. The device tensors live until
+/// <see cref="Dispose"/>, whatever scope built them; a call's own baseline lives in that call's scope.
 /// </summary>
 /// <remarks>
 /// Read-only after construction, so the method objects built on it are safe to share across threads: every call

@@ -14,7 +14,8 @@ namespace Pathwise;
 /// <remarks>
 /// One instance is the state of one call at a time. A method object keeps a <see cref="ScratchPool{TItem}"/> of
 /// them, made by <see cref="Clone"/>, so that calls from several threads each rent their own; the points, coefficients
-/// and the options' baseline are read-only and shared by every clone.
+/// and the options' baseline are read-only and shared by every clone. A call's own baseline is copied into the
+/// rented state's <see cref="Baseline"/> by <c>Begin</c>, which every call goes through, so it never reaches another call.
 /// </remarks>
 internal sealed class PathIntegrator<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
