@@ -17,7 +17,8 @@ namespace Pathwise.TorchSharp;
 /// The path points of every (baseline, node) pair are laid end to end and run in internal batches of
 /// <c>max(2, min(InternalBatchSize, Points))</c> points, so one batch may mix baselines; each point's weighted
 /// gradient is added into its baseline's sum on the device (<c>index_add_</c>), and the per-baseline IGs are summed
-/// there too. One copy back at the end. The options' own baseline is validated but unused, as on the CPU.
+/// there too. One copy back at the end. The options' own baseline is validated but unused, as on the CPU. The baseline
+/// set is the constructor's, or each call's own (the overloads with a <c>baselines</c> argument), as on the CPU.
 /// Safe to call from many threads at once: each call builds its own
 /// tensors and autograd graph, reads the shared device tensors without writing them (nor their <c>.grad</c>), and
 /// TorchSharp's dispose scopes and grad mode are per thread; dispose the instance only once no call is running.
@@ -34,12 +35,7 @@ public sealed class TorchExpectedGradients<T> : IDisposable where T : unmanaged,
     {
         ArgumentNullException.ThrowIfNull(network);
         _length = network.Info.InputLength;
-        if (baselines.Length == 0 || baselines.Length % _length != 0)
-        {
-            throw new ArgumentException($"Expected one or more baselines of length {_length}; got {baselines.Length} values.", nameof(baselines));
-        }
-
-        Guard.Finite(baselines, nameof(baselines));
+        CheckSet(baselines, _length);
         BaselineCount = baselines.Length / _length;
         Options = options ?? new IntegratedGradientsOptions();
         _path = new TorchPath<T>(network, Options);
@@ -70,15 +66,22 @@ public sealed class TorchExpectedGradients<T> : IDisposable where T : unmanaged,
     /// <summary>The exact expectation over the baseline set, each baseline weighted equally.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="target"/> is not an output index.</exception>
     /// <exception cref="ArgumentException"><paramref name="input"/> has the wrong length or a non-finite value.</exception>
-    public Attribution<T> Attribute(ReadOnlySpan<T> input, int target, CancellationToken cancellationToken = default)
-    {
-        var picks = new int[BaselineCount];
-        for (int b = 0; b < picks.Length; b++)
-        {
-            picks[b] = b;
-        }
+    public Attribution<T> Attribute(ReadOnlySpan<T> input, int target, CancellationToken cancellationToken = default) =>
+        Run(input, null, target, Every(BaselineCount), cancellationToken);
 
-        return Run(input, target, picks, cancellationToken);
+    /// <summary>
+    /// The exact expectation over this call's own baseline set <paramref name="baselines"/>, <c>[count, input length]</c>,
+    /// instead of the constructor's: <c>(1/count) sum_b IG(x; x'_b)</c>, each baseline weighted equally.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="target"/> is not an output index.</exception>
+    /// <exception cref="ArgumentException">
+    /// The set is empty, not a whole number of inputs, or holds a non-finite value; or <paramref name="input"/> has the wrong
+    /// length or a non-finite value.
+    /// </exception>
+    public Attribution<T> Attribute(ReadOnlySpan<T> input, ReadOnlySpan<T> baselines, int target, CancellationToken cancellationToken = default)
+    {
+        CheckSet(baselines, _length);
+        return Run(input, baselines.ToArray(), target, Every(baselines.Length / _length), cancellationToken);
     }
 
     /// <summary>An estimate from <paramref name="samples"/> baselines drawn uniformly, with replacement, by a generator seeded with <paramref name="seed"/>.</summary>
@@ -87,14 +90,24 @@ public sealed class TorchExpectedGradients<T> : IDisposable where T : unmanaged,
     public Attribution<T> AttributeSampled(ReadOnlySpan<T> input, int target, int samples, int seed, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(samples, 1);
-        var random = new Random(seed);
-        var picks = new int[samples];
-        for (int s = 0; s < samples; s++)
-        {
-            picks[s] = random.Next(BaselineCount);
-        }
+        return Run(input, null, target, Draw(BaselineCount, samples, seed), cancellationToken);
+    }
 
-        return Run(input, target, picks, cancellationToken);
+    /// <summary>
+    /// An estimate from <paramref name="samples"/> baselines drawn uniformly, with replacement, by a generator seeded with
+    /// <paramref name="seed"/>, from this call's own baseline set <paramref name="baselines"/>, <c>[count, input length]</c>:
+    /// <c>(1/samples) sum_s IG(x; x'_{b_s})</c>. The same draws as the CPU's.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="samples"/> is below 1, or <paramref name="target"/> is not an output index.</exception>
+    /// <exception cref="ArgumentException">
+    /// The set is empty, not a whole number of inputs, or holds a non-finite value; or <paramref name="input"/> has the wrong
+    /// length or a non-finite value.
+    /// </exception>
+    public Attribution<T> AttributeSampled(ReadOnlySpan<T> input, ReadOnlySpan<T> baselines, int target, int samples, int seed, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(samples, 1);
+        CheckSet(baselines, _length);
+        return Run(input, baselines.ToArray(), target, Draw(baselines.Length / _length, samples, seed), cancellationToken);
     }
 
     /// <summary>Releases the device tensors of the baseline set and the quadrature nodes.</summary>
@@ -104,9 +117,45 @@ public sealed class TorchExpectedGradients<T> : IDisposable where T : unmanaged,
         _baselines.Dispose();
     }
 
-    private Attribution<T> Run(ReadOnlySpan<T> input, int target, int[] picks, CancellationToken cancellationToken)
+    /// <summary>Throws unless <paramref name="baselines"/> is one or more finite inputs of <paramref name="length"/> features (the CPU's check).</summary>
+    private static void CheckSet(ReadOnlySpan<T> baselines, int length)
     {
-        T[] outputCoefficients = _path.Begin(input, target);
+        if (baselines.Length == 0 || baselines.Length % length != 0)
+        {
+            throw new ArgumentException($"Expected one or more baselines of length {length}; got {baselines.Length} values.", nameof(baselines));
+        }
+
+        Guard.Finite(baselines, nameof(baselines));
+    }
+
+    private static int[] Every(int count)
+    {
+        var picks = new int[count];
+        for (int b = 0; b < picks.Length; b++)
+        {
+            picks[b] = b;
+        }
+
+        return picks;
+    }
+
+    /// <summary>The CPU's draws: <c>new Random(seed).Next(count)</c>, <paramref name="samples"/> times.</summary>
+    private static int[] Draw(int count, int samples, int seed)
+    {
+        var random = new Random(seed);
+        var picks = new int[samples];
+        for (int s = 0; s < samples; s++)
+        {
+            picks[s] = random.Next(count);
+        }
+
+        return picks;
+    }
+
+    /// <summary>The expectation over the drawn rows <paramref name="picks"/> of <paramref name="set"/>, <c>[count, input length]</c> (null: the constructor's set).</summary>
+    private Attribution<T> Run(ReadOnlySpan<T> input, T[]? set, int target, int[] picks, CancellationToken cancellationToken)
+    {
+        T[] outputCoefficients = _path.Begin(input, target).OutputCoefficients;
         int outputs = _path.Info.OutputLength;
         int steps = _path.Points;
         long total = (long)picks.Length * steps;
@@ -133,8 +182,9 @@ public sealed class TorchExpectedGradients<T> : IDisposable where T : unmanaged,
         {
             Device device = _path.Device;
             Tensor x = _path.Input(input);                                             // [1, ...input]
+            Tensor baselines = set is null ? _baselines : _path.Network.InputTensor(set, set.Length / _length); // [count, ...input]
             Tensor weights = _path.OutputCoefficients(outputCoefficients);                       // [1, outputs]
-            Tensor used = _baselines.index_select(0, tensor(Array.ConvertAll(picks, p => (long)p)).to(device)); // [draws, ...input]
+            Tensor used = baselines.index_select(0, tensor(Array.ConvertAll(picks, p => (long)p)).to(device)); // [draws, ...input]
             Tensor directions = x - used;                                              // [draws, ...input]
             Tensor gradientSums = zeros_like(used);                                    // [draws, ...input]
             Tensor slotIndex = tensor(slots).to(device);
@@ -162,7 +212,7 @@ public sealed class TorchExpectedGradients<T> : IDisposable where T : unmanaged,
             var endpoints = new List<Tensor>();
             using (no_grad())
             {
-                Tensor endpointInputs = cat([_baselines.index_select(0, tensor(distinct.ToArray()).to(device)), x], 0); // [distinct + 1, ...input]
+                Tensor endpointInputs = cat([baselines.index_select(0, tensor(distinct.ToArray()).to(device)), x], 0); // [distinct + 1, ...input]
                 for (long start = 0; start < endpointInputs.shape[0]; start += _path.ChunkCapacity)
                 {
                     long count = Math.Min(_path.ChunkCapacity, endpointInputs.shape[0] - start);

@@ -46,9 +46,21 @@ public sealed class TorchInteriorGradients<T> : IDisposable where T : unmanaged,
     /// <summary>The gradients of output <paramref name="target"/> at every scaled input.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="target"/> is not an output index.</exception>
     /// <exception cref="ArgumentException"><paramref name="input"/> has the wrong length or a non-finite value.</exception>
-    public InteriorGradientsResult<T> Attribute(ReadOnlySpan<T> input, int target, CancellationToken cancellationToken = default)
+    public InteriorGradientsResult<T> Attribute(ReadOnlySpan<T> input, int target, CancellationToken cancellationToken = default) =>
+        Run(input, _path.Begin(input, target), cancellationToken);
+
+    /// <summary>
+    /// The gradients of output <paramref name="target"/> at every scaled input, scaled from this call's own
+    /// <paramref name="baseline"/> <c>x'</c>: <c>dF/dx (x' + a_k (x - x'))</c>.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="target"/> is not an output index.</exception>
+    /// <exception cref="ArgumentException"><paramref name="input"/> or <paramref name="baseline"/> is not of the input length, or holds a non-finite value.</exception>
+    public InteriorGradientsResult<T> Attribute(ReadOnlySpan<T> input, ReadOnlySpan<T> baseline, int target, CancellationToken cancellationToken = default) =>
+        Run(input, _path.Begin(input, baseline, target), cancellationToken);
+
+    private InteriorGradientsResult<T> Run(ReadOnlySpan<T> input, TorchPath<T>.Call call, CancellationToken cancellationToken)
     {
-        T[] outputCoefficients = _path.Begin(input, target);
+        T[] outputCoefficients = call.OutputCoefficients;
         int length = _path.Info.InputLength;
         int outputs = _path.Info.OutputLength;
         int points = _alphas.Length;
@@ -56,7 +68,8 @@ public sealed class TorchInteriorGradients<T> : IDisposable where T : unmanaged,
         using (NewDisposeScope())
         {
             Tensor x = _path.Input(input);                         // [1, ...input]
-            Tensor direction = x - _path.Baseline;                 // [1, ...input]
+            Tensor baseline = _path.BaselineOf(call);              // [1, ...input]
+            Tensor direction = x - baseline;                       // [1, ...input]
             Tensor weights = _path.OutputCoefficients(outputCoefficients);   // [1, outputs]
             var gradients = new List<Tensor>();
             var values = new List<Tensor>();
@@ -68,7 +81,7 @@ public sealed class TorchInteriorGradients<T> : IDisposable where T : unmanaged,
                     int count = Math.Min(_path.ChunkCapacity, points - start);
                     using (NewDisposeScope())
                     {
-                        Tensor scaled = _path.PathPoints(_path.Baseline, direction, _typedAlphas.narrow(0, start, count)); // [count, ...input]
+                        Tensor scaled = _path.PathPoints(baseline, direction, _typedAlphas.narrow(0, start, count)); // [count, ...input]
                         Tensor output = _path.Network.call(scaled).reshape(count, outputs);                               // [count, outputs]
                         Tensor gradient = autograd.grad([(output * weights).sum()], [scaled])[0];                        // [count, ...input]
                         gradients.Add(gradient.reshape(count, length).MoveToOuterDisposeScope());
@@ -80,7 +93,7 @@ public sealed class TorchInteriorGradients<T> : IDisposable where T : unmanaged,
             Tensor endpoints;
             using (no_grad())
             {
-                endpoints = _path.Network.call(cat([_path.Baseline, x], 0)).reshape(2, outputs); // [baseline; input]
+                endpoints = _path.Network.call(cat([baseline, x], 0)).reshape(2, outputs); // [baseline; input]
             }
 
             packed = TorchPath<T>.Download(cat(gradients, 0), cat(values, 0), endpoints);

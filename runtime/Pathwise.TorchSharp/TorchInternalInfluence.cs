@@ -38,15 +38,28 @@ public sealed class TorchInternalInfluence<T> : IDisposable where T : unmanaged,
     /// <summary>The internal influence of every neuron on output <paramref name="target"/>.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="target"/> is not an output index.</exception>
     /// <exception cref="ArgumentException"><paramref name="input"/> has the wrong length or a non-finite value.</exception>
-    public LayerInfluence<T> Attribute(ReadOnlySpan<T> input, int target, CancellationToken cancellationToken = default)
+    public LayerInfluence<T> Attribute(ReadOnlySpan<T> input, int target, CancellationToken cancellationToken = default) =>
+        Run(input, _path.Begin(input, target), cancellationToken);
+
+    /// <summary>
+    /// The internal influence of every neuron on output <paramref name="target"/>, along the path from this call's own
+    /// <paramref name="baseline"/> <c>x'</c>: <c>I_j = sum_k w_k dF/dy_j(x' + a_k (x - x'))</c>.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="target"/> is not an output index.</exception>
+    /// <exception cref="ArgumentException"><paramref name="input"/> or <paramref name="baseline"/> is not of the input length, or holds a non-finite value.</exception>
+    public LayerInfluence<T> Attribute(ReadOnlySpan<T> input, ReadOnlySpan<T> baseline, int target, CancellationToken cancellationToken = default) =>
+        Run(input, _path.Begin(input, baseline, target), cancellationToken);
+
+    private LayerInfluence<T> Run(ReadOnlySpan<T> input, TorchPath<T>.Call call, CancellationToken cancellationToken)
     {
-        T[] outputCoefficients = _path.Begin(input, target);
+        T[] outputCoefficients = call.OutputCoefficients;
         int size = _layer.Size;
         double[] packed;
         using (NewDisposeScope())
         {
             Tensor x = _path.Input(input);                         // [1, ...input]
-            Tensor direction = x - _path.Baseline;                 // [1, ...input]
+            Tensor baseline = _path.BaselineOf(call);              // [1, ...input]
+            Tensor direction = x - baseline;                       // [1, ...input]
             Tensor weights = _path.OutputCoefficients(outputCoefficients);   // [1, outputs]
             Tensor influence = _path.Zeros(size);                  // [size]
             using (enable_grad())
@@ -57,7 +70,7 @@ public sealed class TorchInternalInfluence<T> : IDisposable where T : unmanaged,
                     int count = Math.Min(_path.ChunkCapacity, _path.Points - start);
                     using (NewDisposeScope())
                     {
-                        Tensor points = _path.ChunkPoints(_path.Baseline, direction, start, count); // [count, ...input]
+                        Tensor points = _path.ChunkPoints(baseline, direction, start, count); // [count, ...input]
                         Tensor[] activations = _path.Network.ForwardAll(points);
                         Tensor y = activations[_layer.Index];                                 // [count, ...layer]
                         Tensor gradients = autograd.grad([_path.Explained(activations[^1], weights, count)], [y])[0];

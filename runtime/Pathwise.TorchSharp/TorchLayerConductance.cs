@@ -49,18 +49,37 @@ public sealed class TorchLayerConductance<T> : IDisposable where T : unmanaged, 
     public LayerAttribution<T> Attribute(ReadOnlySpan<T> input, ReadOnlySpan<T> outputCoefficients, CancellationToken cancellationToken = default) =>
         Run(input, _path.Begin(input, outputCoefficients), cancellationToken);
 
+    /// <summary>
+    /// The conductance of every neuron for output <paramref name="target"/>, along the path from this call's own
+    /// <paramref name="baseline"/> <c>x'</c>: <c>Cond_j = sum_k w_k dF/dy_j(x_k) [J_y(x_k) (x - x')]_j</c>, <c>x_k = x' + a_k (x - x')</c>.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="target"/> is not an output index.</exception>
+    /// <exception cref="ArgumentException"><paramref name="input"/> or <paramref name="baseline"/> is not of the input length, or holds a non-finite value.</exception>
+    public LayerAttribution<T> Attribute(ReadOnlySpan<T> input, ReadOnlySpan<T> baseline, int target, CancellationToken cancellationToken = default) =>
+        Run(input, _path.Begin(input, baseline, target), cancellationToken);
+
+    /// <summary>
+    /// The conductance of every neuron for the weighted output <c>sum_j outputCoefficients[j] F_j</c>, along the path from
+    /// this call's own <paramref name="baseline"/> <c>x'</c>: <c>x_k = x' + a_k (x - x')</c>.
+    /// </summary>
+    /// <exception cref="ArgumentException">A span is not of its expected length, or holds a non-finite value.</exception>
+    public LayerAttribution<T> Attribute(ReadOnlySpan<T> input, ReadOnlySpan<T> baseline, ReadOnlySpan<T> outputCoefficients, CancellationToken cancellationToken = default) =>
+        Run(input, _path.Begin(input, baseline, outputCoefficients), cancellationToken);
+
     /// <summary>Releases the device tensors of the quadrature nodes and the baseline.</summary>
     public void Dispose() => _path.Dispose();
 
-    private LayerAttribution<T> Run(ReadOnlySpan<T> input, T[] outputCoefficients, CancellationToken cancellationToken)
+    private LayerAttribution<T> Run(ReadOnlySpan<T> input, TorchPath<T>.Call call, CancellationToken cancellationToken)
     {
+        T[] outputCoefficients = call.OutputCoefficients;
         int size = _layer.Size;
         int outputs = _path.Info.OutputLength;
         double[] packed;
         using (NewDisposeScope())
         {
             Tensor x = _path.Input(input);                                      // [1, ...input]
-            Tensor direction = x - _path.Baseline;                              // [1, ...input]
+            Tensor baseline = _path.BaselineOf(call);                           // [1, ...input]
+            Tensor direction = x - baseline;                                    // [1, ...input]
             Tensor weights = _path.OutputCoefficients(outputCoefficients);                // [1, outputs]
             Tensor conductance = _path.Zeros(size); // [size]
             using (enable_grad())
@@ -71,7 +90,7 @@ public sealed class TorchLayerConductance<T> : IDisposable where T : unmanaged, 
                     int count = Math.Min(_path.ChunkCapacity, _path.Points - start);
                     using (NewDisposeScope())
                     {
-                        Tensor points = _path.ChunkPoints(_path.Baseline, direction, start, count); // [count, ...input]
+                        Tensor points = _path.ChunkPoints(baseline, direction, start, count); // [count, ...input]
                         Tensor[] activations = _path.Network.ForwardAll(points);
                         Tensor y = activations[_layer.Index];                                 // [count, ...layer]
                         Tensor explained = _path.Explained(activations[^1], weights, count);
@@ -83,7 +102,7 @@ public sealed class TorchLayerConductance<T> : IDisposable where T : unmanaged, 
                 }
             }
 
-            (_, Tensor endpoints) = _path.Endpoints(_path.Baseline, x, _layer);  // [2, outputs]
+            (_, Tensor endpoints) = _path.Endpoints(baseline, x, _layer);  // [2, outputs]
             packed = TorchPath<T>.Download(conductance, endpoints);
         }
 

@@ -44,14 +44,18 @@ public sealed class TorchNeuronConductance<T> : IDisposable where T : unmanaged,
     /// <exception cref="ArgumentException"><paramref name="input"/> has the wrong length or a non-finite value.</exception>
     public NeuronAttribution<T> Attribute(ReadOnlySpan<T> input, int target, CancellationToken cancellationToken = default)
     {
-        var all = new int[_layer.Size];
-        for (int j = 0; j < all.Length; j++)
-        {
-            all[j] = j;
-        }
-
-        return Attribute(input, target, all, cancellationToken);
+        return Attribute(input, target, AllNeurons(), cancellationToken);
     }
+
+    /// <summary>
+    /// Every neuron of the layer, for output <paramref name="target"/>, along the path from this call's own
+    /// <paramref name="baseline"/> <c>x'</c>: <c>NC_ji = (x_i - x'_i) sum_k w_k dF/dy_j(x_k) dy_j/dx_i(x_k)</c>,
+    /// <c>x_k = x' + a_k (x - x')</c>, a <c>[layer size, input length]</c> matrix.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="target"/> is not an output index.</exception>
+    /// <exception cref="ArgumentException"><paramref name="input"/> or <paramref name="baseline"/> is not of the input length, or holds a non-finite value.</exception>
+    public NeuronAttribution<T> Attribute(ReadOnlySpan<T> input, ReadOnlySpan<T> baseline, int target, CancellationToken cancellationToken = default) =>
+        Attribute(input, baseline, target, AllNeurons(), cancellationToken);
 
     /// <summary>The given <paramref name="neurons"/> (flat indices into the layer), for output <paramref name="target"/>.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A neuron is not in the layer, or <paramref name="target"/> is not an output index.</exception>
@@ -63,7 +67,40 @@ public sealed class TorchNeuronConductance<T> : IDisposable where T : unmanaged,
             Guard.Index(neuron, _layer.Size, nameof(neurons));
         }
 
-        T[] outputCoefficients = _path.Begin(input, target);
+        return Run(input, _path.Begin(input, target), neurons, cancellationToken);
+    }
+
+    /// <summary>
+    /// The given <paramref name="neurons"/> (flat indices into the layer), for output <paramref name="target"/>, along the
+    /// path from this call's own <paramref name="baseline"/> <c>x'</c>:
+    /// <c>NC_ji = (x_i - x'_i) sum_k w_k dF/dy_j(x_k) dy_j/dx_i(x_k)</c>, <c>x_k = x' + a_k (x - x')</c>.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">A neuron is not in the layer, or <paramref name="target"/> is not an output index.</exception>
+    /// <exception cref="ArgumentException"><paramref name="input"/> or <paramref name="baseline"/> is not of the input length, or holds a non-finite value.</exception>
+    public NeuronAttribution<T> Attribute(ReadOnlySpan<T> input, ReadOnlySpan<T> baseline, int target, ReadOnlySpan<int> neurons, CancellationToken cancellationToken = default)
+    {
+        foreach (int neuron in neurons)
+        {
+            Guard.Index(neuron, _layer.Size, nameof(neurons));
+        }
+
+        return Run(input, _path.Begin(input, baseline, target), neurons, cancellationToken);
+    }
+
+    private int[] AllNeurons()
+    {
+        var all = new int[_layer.Size];
+        for (int j = 0; j < all.Length; j++)
+        {
+            all[j] = j;
+        }
+
+        return all;
+    }
+
+    private NeuronAttribution<T> Run(ReadOnlySpan<T> input, TorchPath<T>.Call call, ReadOnlySpan<int> neurons, CancellationToken cancellationToken)
+    {
+        T[] outputCoefficients = call.OutputCoefficients;
         int length = _path.Info.InputLength;
         int size = _layer.Size;
         int[] rows = neurons.ToArray();
@@ -71,7 +108,8 @@ public sealed class TorchNeuronConductance<T> : IDisposable where T : unmanaged,
         using (NewDisposeScope())
         {
             Tensor x = _path.Input(input);                         // [1, ...input]
-            Tensor direction = x - _path.Baseline;                 // [1, ...input]
+            Tensor baseline = _path.BaselineOf(call);              // [1, ...input]
+            Tensor direction = x - baseline;                       // [1, ...input]
             Tensor weights = _path.OutputCoefficients(outputCoefficients);   // [1, outputs]
             Tensor values = _path.Zeros(rows.Length, length);      // [neurons, input length]
             using (enable_grad())
@@ -82,7 +120,7 @@ public sealed class TorchNeuronConductance<T> : IDisposable where T : unmanaged,
                     int count = Math.Min(_path.ChunkCapacity, _path.Points - start);
                     using (NewDisposeScope())
                     {
-                        Tensor points = _path.ChunkPoints(_path.Baseline, direction, start, count); // [count, ...input]
+                        Tensor points = _path.ChunkPoints(baseline, direction, start, count); // [count, ...input]
                         Tensor[] activations = _path.Network.ForwardAll(points);
                         Tensor y = activations[_layer.Index];                                 // [count, ...layer]
                         Tensor explained = _path.Explained(activations[^1], weights, count);

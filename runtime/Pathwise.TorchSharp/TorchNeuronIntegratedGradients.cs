@@ -44,14 +44,31 @@ public sealed class TorchNeuronIntegratedGradients<T> : IDisposable where T : un
     public Attribution<T> Attribute(ReadOnlySpan<T> input, int neuron, CancellationToken cancellationToken = default)
     {
         Guard.Index(neuron, _layer.Size, nameof(neuron));
-        _path.Begin(input, 0);
+        return Run(input, _path.Begin(input, 0), neuron, cancellationToken);
+    }
+
+    /// <summary>
+    /// Attributes neuron <paramref name="neuron"/> (a flat index into the layer) to every input feature, along the path from
+    /// this call's own <paramref name="baseline"/> <c>x'</c>: <c>attr_i = (x_i - x'_i) sum_k w_k dy_j/dx_i(x' + a_k (x - x'))</c>.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="neuron"/> is not a neuron of the layer.</exception>
+    /// <exception cref="ArgumentException"><paramref name="input"/> or <paramref name="baseline"/> is not of the input length, or holds a non-finite value.</exception>
+    public Attribution<T> Attribute(ReadOnlySpan<T> input, ReadOnlySpan<T> baseline, int neuron, CancellationToken cancellationToken = default)
+    {
+        Guard.Index(neuron, _layer.Size, nameof(neuron));
+        return Run(input, _path.Begin(input, baseline, 0), neuron, cancellationToken);
+    }
+
+    private Attribution<T> Run(ReadOnlySpan<T> input, TorchPath<T>.Call call, int neuron, CancellationToken cancellationToken)
+    {
         int length = _path.Info.InputLength;
         int size = _layer.Size;
         double[] packed;
         using (NewDisposeScope())
         {
             Tensor x = _path.Input(input);                 // [1, ...input]
-            Tensor direction = x - _path.Baseline;         // [1, ...input]
+            Tensor baseline = _path.BaselineOf(call);      // [1, ...input]
+            Tensor direction = x - baseline;               // [1, ...input]
             Tensor gradientSum = zeros_like(direction);    // [1, ...input]
             using (enable_grad())
             {
@@ -61,7 +78,7 @@ public sealed class TorchNeuronIntegratedGradients<T> : IDisposable where T : un
                     int count = Math.Min(_path.ChunkCapacity, _path.Points - start);
                     using (NewDisposeScope())
                     {
-                        Tensor points = _path.ChunkPoints(_path.Baseline, direction, start, count); // [count, ...input]
+                        Tensor points = _path.ChunkPoints(baseline, direction, start, count); // [count, ...input]
                         Tensor y = _path.Network.ForwardAll(points)[_layer.Index].reshape(count, size);
                         Tensor seed = (y.narrow(1, neuron, 1) * _path.NodeCoefficients(start, count)).sum();
                         Tensor gradients = autograd.grad([seed], [points])[0];               // [count, ...input]
@@ -70,7 +87,7 @@ public sealed class TorchNeuronIntegratedGradients<T> : IDisposable where T : un
                 }
             }
 
-            (Tensor endpoints, _) = _path.Endpoints(_path.Baseline, x, _layer);           // [2, size]
+            (Tensor endpoints, _) = _path.Endpoints(baseline, x, _layer);           // [2, size]
             packed = TorchPath<T>.Download(direction * gradientSum, endpoints.narrow(1, neuron, 1));
         }
 

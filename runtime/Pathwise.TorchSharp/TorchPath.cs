@@ -8,8 +8,9 @@ namespace Pathwise.TorchSharp;
 
 /// <summary>
 /// The device side of <c>PathIntegrator</c>: the validated options, the quadrature nodes and coefficients and the
-/// baseline as device tensors, the chunk size, and the argument checks of the CPU methods in the same order
-/// with the same exceptions. The device tensors live until <see cref="Dispose"/>, whatever scope built them.
+/// options' baseline as device tensors, the chunk size, and the argument checks of the CPU methods (a call's own
+/// baseline among them) in the same order with the same exceptions. The device tensors live until
+/// <see cref="Dispose"/>, whatever scope built them; a call's own baseline lives in that call's scope.
 /// </summary>
 /// <remarks>
 /// Read-only after construction, so the method objects built on it are safe to share across threads: every call
@@ -102,25 +103,49 @@ internal sealed class TorchPath<T> : IDisposable where T : unmanaged, IFloatingP
         }
     }
 
-    /// <summary>Checks the input and a target output as the CPU does; returns the one-hot output weighting.</summary>
-    public T[] Begin(ReadOnlySpan<T> input, int target)
+    /// <summary>Checks the input and a target output as the CPU does; the call runs from the options' baseline.</summary>
+    public Call Begin(ReadOnlySpan<T> input, int target) => Begin(input, default, ownBaseline: false, target);
+
+    /// <summary>Checks the input, the call's own <paramref name="baseline"/> and a target output as the CPU does.</summary>
+    public Call Begin(ReadOnlySpan<T> input, ReadOnlySpan<T> baseline, int target) => Begin(input, baseline, ownBaseline: true, target);
+
+    /// <summary>Checks the input and an output weighting as the CPU does; the call runs from the options' baseline.</summary>
+    public Call Begin(ReadOnlySpan<T> input, ReadOnlySpan<T> outputCoefficients) => Begin(input, default, ownBaseline: false, outputCoefficients);
+
+    /// <summary>Checks the input, the call's own <paramref name="baseline"/> and an output weighting as the CPU does.</summary>
+    public Call Begin(ReadOnlySpan<T> input, ReadOnlySpan<T> baseline, ReadOnlySpan<T> outputCoefficients) =>
+        Begin(input, baseline, ownBaseline: true, outputCoefficients);
+
+    /// <summary>
+    /// The baseline <paramref name="call"/> runs from, <c>[1, ...input shape]</c>: the options' shared tensor, or the call's
+    /// own uploaded into the current dispose scope (so it goes with the call's other tensors).
+    /// </summary>
+    public Tensor BaselineOf(Call call) => call.Baseline is null ? Baseline : Input(call.Baseline);
+
+    private Call Begin(ReadOnlySpan<T> input, ReadOnlySpan<T> baseline, bool ownBaseline, int target)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         Guard.Index(target, Info.OutputLength, nameof(target));
         var oneHot = new T[Info.OutputLength];
         oneHot[target] = T.One;
-        return Begin(input, oneHot);
+        return Begin(input, baseline, ownBaseline, oneHot);
     }
 
-    /// <summary>Checks the input and an output weighting as the CPU does; returns a copy of the weighting.</summary>
-    public T[] Begin(ReadOnlySpan<T> input, ReadOnlySpan<T> outputCoefficients)
+    // The checks of PathIntegrator.Begin, in its order.
+    private Call Begin(ReadOnlySpan<T> input, ReadOnlySpan<T> baseline, bool ownBaseline, ReadOnlySpan<T> outputCoefficients)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         Guard.Length(input, Info.InputLength, nameof(input));
         Guard.Finite(input, nameof(input));
+        if (ownBaseline)
+        {
+            Guard.Length(baseline, Info.InputLength, nameof(baseline));
+            Guard.Finite(baseline, nameof(baseline));
+        }
+
         Guard.Length(outputCoefficients, Info.OutputLength, nameof(outputCoefficients));
         Guard.Finite(outputCoefficients, nameof(outputCoefficients));
-        return outputCoefficients.ToArray();
+        return new Call(outputCoefficients.ToArray(), ownBaseline ? baseline.ToArray() : null);
     }
 
     /// <summary>One point, <c>[1, ...input shape]</c>, on the device.</summary>
@@ -248,4 +273,7 @@ internal sealed class TorchPath<T> : IDisposable where T : unmanaged, IFloatingP
         Coefficients.Dispose();
         Baseline.Dispose();
     }
+
+    /// <summary>The checked arguments of one call: its output weighting, and its own baseline (null: the options').</summary>
+    public readonly record struct Call(T[] OutputCoefficients, T[]? Baseline);
 }

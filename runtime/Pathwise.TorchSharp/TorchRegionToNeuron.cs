@@ -44,7 +44,25 @@ public sealed class TorchRegionToNeuron<T> : IDisposable where T : unmanaged, IF
     public LayerAttribution<T> Attribute(ReadOnlySpan<T> input, int target, ReadOnlySpan<bool> region, CancellationToken cancellationToken = default)
     {
         Guard.Length(region, _path.Info.InputLength, nameof(region));
-        T[] outputCoefficients = _path.Begin(input, target);
+        return Run(input, _path.Begin(input, target), region, cancellationToken);
+    }
+
+    /// <summary>
+    /// Each neuron's share of the region's IG for output <paramref name="target"/>, along the path from this call's own
+    /// <paramref name="baseline"/> <c>x'</c>: <c>A_j(S) = sum_k w_k dF/dy_j(x_k) [J_y(x_k) ((x - x') 1_S)]_j</c>,
+    /// <c>x_k = x' + a_k (x - x')</c>; <paramref name="region"/> marks the features of <c>S</c>.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="target"/> is not an output index.</exception>
+    /// <exception cref="ArgumentException">A span is not of the input length, or <paramref name="input"/> or <paramref name="baseline"/> holds a non-finite value.</exception>
+    public LayerAttribution<T> Attribute(ReadOnlySpan<T> input, ReadOnlySpan<T> baseline, int target, ReadOnlySpan<bool> region, CancellationToken cancellationToken = default)
+    {
+        Guard.Length(region, _path.Info.InputLength, nameof(region));
+        return Run(input, _path.Begin(input, baseline, target), region, cancellationToken);
+    }
+
+    private LayerAttribution<T> Run(ReadOnlySpan<T> input, TorchPath<T>.Call call, ReadOnlySpan<bool> region, CancellationToken cancellationToken)
+    {
+        T[] outputCoefficients = call.OutputCoefficients;
         int length = _path.Info.InputLength;
         int size = _layer.Size;
         var mask = new T[length];
@@ -57,7 +75,8 @@ public sealed class TorchRegionToNeuron<T> : IDisposable where T : unmanaged, IF
         using (NewDisposeScope())
         {
             Tensor x = _path.Input(input);                                  // [1, ...input]
-            Tensor direction = x - _path.Baseline;                          // [1, ...input]
+            Tensor baseline = _path.BaselineOf(call);                       // [1, ...input]
+            Tensor direction = x - baseline;                                // [1, ...input]
             Tensor masked = where(_path.Input(mask) != 0, direction, zeros_like(direction)); // (x - x') 1_S
             Tensor weights = _path.OutputCoefficients(outputCoefficients);            // [1, outputs]
             Tensor contributions = _path.Zeros(size);                       // [size]
@@ -71,7 +90,7 @@ public sealed class TorchRegionToNeuron<T> : IDisposable where T : unmanaged, IF
                     int count = Math.Min(_path.ChunkCapacity, _path.Points - start);
                     using (NewDisposeScope())
                     {
-                        Tensor points = _path.ChunkPoints(_path.Baseline, direction, start, count); // [count, ...input]
+                        Tensor points = _path.ChunkPoints(baseline, direction, start, count); // [count, ...input]
                         Tensor[] activations = _path.Network.ForwardAll(points);
                         Tensor y = activations[_layer.Index];                                 // [count, ...layer]
                         Tensor explained = _path.Explained(activations[^1], weights, count);

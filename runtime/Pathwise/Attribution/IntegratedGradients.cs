@@ -54,6 +54,18 @@ public sealed class IntegratedGradients<T> where T : unmanaged, IFloatingPointIe
         return new Attribution<T>(values, _info.Input.OutputShape, delta, _steps);
     }
 
+    /// <summary>
+    /// Attributes output <paramref name="target"/> against this call's own <paramref name="baseline"/> <c>x'</c> instead of the
+    /// options' one: <c>attr_i = (x_i - x'_i) * integral_0^1 dF/dx_i(x' + a (x - x')) da</c>; returns a new result.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="input"/> or <paramref name="baseline"/> is not of the input length, or holds a non-finite value.</exception>
+    public Attribution<T> Attribute(ReadOnlySpan<T> input, ReadOnlySpan<T> baseline, int target, CancellationToken cancellationToken = default)
+    {
+        var values = new T[_info.InputLength];
+        ConvergenceDelta delta = Attribute(input, baseline, target, values, cancellationToken);
+        return new Attribution<T>(values, _info.Input.OutputShape, delta, _steps);
+    }
+
     /// <summary>Attributes output <paramref name="target"/> into <paramref name="attributions"/>; allocates nothing once warm.</summary>
     public ConvergenceDelta Attribute(ReadOnlySpan<T> input, int target, Span<T> attributions, CancellationToken cancellationToken = default)
     {
@@ -69,19 +81,22 @@ public sealed class IntegratedGradients<T> where T : unmanaged, IFloatingPointIe
         Guard.Length<T>(attributions, _info.InputLength, nameof(attributions));
         using var lease = _paths.Borrow();
         PathIntegrator<T> path = lease.Item;
-        path.ResetBaseline();
         path.Begin(input, outputCoefficients);
         return Run(path, attributions, cancellationToken);
     }
 
-    /// <summary>Attributes output <paramref name="target"/> against the given <paramref name="baseline"/> instead of the options' one; allocates nothing once warm.</summary>
+    /// <summary>
+    /// Attributes output <paramref name="target"/> against this call's own <paramref name="baseline"/> <c>x'</c> instead of the
+    /// options' one, into <paramref name="attributions"/>: <c>attr_i = (x_i - x'_i) * integral_0^1 dF/dx_i(x' + a (x - x')) da</c>;
+    /// allocates nothing once warm. Later calls without a baseline use the options' one again.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="input"/> or <paramref name="baseline"/> is not of the input length, or holds a non-finite value.</exception>
     public ConvergenceDelta Attribute(ReadOnlySpan<T> input, ReadOnlySpan<T> baseline, int target, Span<T> attributions, CancellationToken cancellationToken = default)
     {
         Guard.Length<T>(attributions, _info.InputLength, nameof(attributions));
         using var lease = _paths.Borrow();
         PathIntegrator<T> path = lease.Item;
-        path.SetBaseline(baseline);
-        path.Begin(input, target);
+        path.Begin(input, baseline, target);
         return Run(path, attributions, cancellationToken);
     }
 
@@ -115,7 +130,6 @@ public sealed class IntegratedGradients<T> where T : unmanaged, IFloatingPointIe
 
         using var lease = _paths.Borrow();
         PathIntegrator<T> path = lease.Item;
-        path.ResetBaseline();
         path.Begin(input, targets.Length > 0 ? targets[0] : 0);
         attributions.Clear();
         Workspace<T> workspace = path.Workspace;
@@ -215,7 +229,6 @@ public sealed class IntegratedGradients<T> where T : unmanaged, IFloatingPointIe
 
     private static ConvergenceDelta Attribute(PathIntegrator<T> path, ReadOnlySpan<T> input, int target, Span<T> attributions, CancellationToken cancellationToken)
     {
-        path.ResetBaseline();
         path.Begin(input, target);
         return Run(path, attributions, cancellationToken);
     }

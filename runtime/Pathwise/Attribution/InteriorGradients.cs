@@ -198,8 +198,24 @@ public sealed class InteriorGradients<T> where T : unmanaged, IFloatingPointIeee
     public InteriorGradientsResult<T> Attribute(ReadOnlySpan<T> input, int target, CancellationToken cancellationToken = default)
     {
         using var lease = _paths.Borrow();
-        PathIntegrator<T> path = lease.Item;
-        path.Begin(input, target);
+        lease.Item.Begin(input, target);
+        return Run(lease.Item, cancellationToken);
+    }
+
+    /// <summary>
+    /// The gradients of output <paramref name="target"/> at every scaled input, scaled from this call's own
+    /// <paramref name="baseline"/> <c>x'</c>: <c>dF/dx (x' + a_k (x - x'))</c>.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="input"/> or <paramref name="baseline"/> is not of the input length, or holds a non-finite value.</exception>
+    public InteriorGradientsResult<T> Attribute(ReadOnlySpan<T> input, ReadOnlySpan<T> baseline, int target, CancellationToken cancellationToken = default)
+    {
+        using var lease = _paths.Borrow();
+        lease.Item.Begin(input, baseline, target);
+        return Run(lease.Item, cancellationToken);
+    }
+
+    private InteriorGradientsResult<T> Run(PathIntegrator<T> path, CancellationToken cancellationToken)
+    {
         int length = path.Info.InputLength;
         int outputs = path.Info.OutputLength;
         var gradients = new T[_alphas.Length * length];

@@ -32,8 +32,24 @@ public sealed class InternalInfluence<T> where T : unmanaged, IFloatingPointIeee
     public LayerInfluence<T> Attribute(ReadOnlySpan<T> input, int target, CancellationToken cancellationToken = default)
     {
         using var lease = _paths.Borrow();
-        PathIntegrator<T> path = lease.Item;
-        path.Begin(input, target);
+        lease.Item.Begin(input, target);
+        return Run(lease.Item, cancellationToken);
+    }
+
+    /// <summary>
+    /// The internal influence of every neuron on output <paramref name="target"/>, along the path from this call's own
+    /// <paramref name="baseline"/> <c>x'</c>: <c>I_j = integral_0^1 dF/dy_j(x' + a (x - x')) da</c>.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="input"/> or <paramref name="baseline"/> is not of the input length, or holds a non-finite value.</exception>
+    public LayerInfluence<T> Attribute(ReadOnlySpan<T> input, ReadOnlySpan<T> baseline, int target, CancellationToken cancellationToken = default)
+    {
+        using var lease = _paths.Borrow();
+        lease.Item.Begin(input, baseline, target);
+        return Run(lease.Item, cancellationToken);
+    }
+
+    private LayerInfluence<T> Run(PathIntegrator<T> path, CancellationToken cancellationToken)
+    {
         var influence = new T[_layer.Size];
         for (int start = 0; start < path.Points; start += path.ChunkCapacity)
         {

@@ -51,6 +51,30 @@ public sealed class LayerConductance<T> where T : unmanaged, IFloatingPointIeee7
         return Run(lease.Item, cancellationToken);
     }
 
+    /// <summary>
+    /// The conductance of every neuron for output <paramref name="target"/>, along the path from this call's own
+    /// <paramref name="baseline"/> <c>x'</c>: <c>Cond_j = integral_0^1 dF/dy_j(x(a)) * dy_j(x(a))/da da</c>, <c>x(a) = x' + a (x - x')</c>.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="input"/> or <paramref name="baseline"/> is not of the input length, or holds a non-finite value.</exception>
+    public LayerAttribution<T> Attribute(ReadOnlySpan<T> input, ReadOnlySpan<T> baseline, int target, CancellationToken cancellationToken = default)
+    {
+        using var lease = _paths.Borrow();
+        lease.Item.Begin(input, baseline, target);
+        return Run(lease.Item, cancellationToken);
+    }
+
+    /// <summary>
+    /// The conductance of every neuron for the weighted output <c>sum_j outputCoefficients[j] F_j</c>, along the path
+    /// from this call's own <paramref name="baseline"/> <c>x'</c>: <c>x(a) = x' + a (x - x')</c>.
+    /// </summary>
+    /// <exception cref="ArgumentException">A span is not of its expected length, or holds a non-finite value.</exception>
+    public LayerAttribution<T> Attribute(ReadOnlySpan<T> input, ReadOnlySpan<T> baseline, ReadOnlySpan<T> outputCoefficients, CancellationToken cancellationToken = default)
+    {
+        using var lease = _paths.Borrow();
+        lease.Item.Begin(input, baseline, outputCoefficients);
+        return Run(lease.Item, cancellationToken);
+    }
+
     private LayerAttribution<T> Run(PathIntegrator<T> path, CancellationToken cancellationToken)
     {
         var conductance = new T[_layer.Size];

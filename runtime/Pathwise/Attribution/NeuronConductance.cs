@@ -38,14 +38,17 @@ public sealed class NeuronConductance<T> where T : unmanaged, IFloatingPointIeee
     /// <summary>Every neuron of the layer, for output <paramref name="target"/>: a <c>[layer size, input length]</c> matrix.</summary>
     public NeuronAttribution<T> Attribute(ReadOnlySpan<T> input, int target, CancellationToken cancellationToken = default)
     {
-        var all = new int[_layer.Size];
-        for (int j = 0; j < all.Length; j++)
-        {
-            all[j] = j;
-        }
-
-        return Attribute(input, target, all, cancellationToken);
+        return Attribute(input, target, AllNeurons(), cancellationToken);
     }
+
+    /// <summary>
+    /// Every neuron of the layer, for output <paramref name="target"/>, along the path from this call's own
+    /// <paramref name="baseline"/> <c>x'</c>: <c>NC_ji = (x_i - x'_i) * integral_0^1 dF/dy_j * dy_j/dx_i (x' + a (x - x')) da</c>,
+    /// a <c>[layer size, input length]</c> matrix.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="input"/> or <paramref name="baseline"/> is not of the input length, or holds a non-finite value.</exception>
+    public NeuronAttribution<T> Attribute(ReadOnlySpan<T> input, ReadOnlySpan<T> baseline, int target, CancellationToken cancellationToken = default) =>
+        Attribute(input, baseline, target, AllNeurons(), cancellationToken);
 
     /// <summary>The given <paramref name="neurons"/> (flat indices into the layer), for output <paramref name="target"/>.</summary>
     public NeuronAttribution<T> Attribute(ReadOnlySpan<T> input, int target, ReadOnlySpan<int> neurons, CancellationToken cancellationToken = default)
@@ -56,8 +59,41 @@ public sealed class NeuronConductance<T> where T : unmanaged, IFloatingPointIeee
         }
 
         using var lease = _paths.Borrow();
-        PathIntegrator<T> path = lease.Item;
-        path.Begin(input, target);
+        lease.Item.Begin(input, target);
+        return Run(lease.Item, neurons, cancellationToken);
+    }
+
+    /// <summary>
+    /// The given <paramref name="neurons"/> (flat indices into the layer), for output <paramref name="target"/>, along the
+    /// path from this call's own <paramref name="baseline"/> <c>x'</c>:
+    /// <c>NC_ji = (x_i - x'_i) * integral_0^1 dF/dy_j * dy_j/dx_i (x' + a (x - x')) da</c>.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="input"/> or <paramref name="baseline"/> is not of the input length, or holds a non-finite value.</exception>
+    public NeuronAttribution<T> Attribute(ReadOnlySpan<T> input, ReadOnlySpan<T> baseline, int target, ReadOnlySpan<int> neurons, CancellationToken cancellationToken = default)
+    {
+        foreach (int neuron in neurons)
+        {
+            Guard.Index(neuron, _layer.Size, nameof(neurons));
+        }
+
+        using var lease = _paths.Borrow();
+        lease.Item.Begin(input, baseline, target);
+        return Run(lease.Item, neurons, cancellationToken);
+    }
+
+    private int[] AllNeurons()
+    {
+        var all = new int[_layer.Size];
+        for (int j = 0; j < all.Length; j++)
+        {
+            all[j] = j;
+        }
+
+        return all;
+    }
+
+    private NeuronAttribution<T> Run(PathIntegrator<T> path, ReadOnlySpan<int> neurons, CancellationToken cancellationToken)
+    {
         int length = path.Info.InputLength;
         int size = _layer.Size;
         Span<T> scratch = path.Scratch(path.ChunkCapacity * size + length);

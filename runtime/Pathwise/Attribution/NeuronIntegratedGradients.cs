@@ -35,8 +35,25 @@ public sealed class NeuronIntegratedGradients<T> where T : unmanaged, IFloatingP
     {
         Guard.Index(neuron, _layer.Size, nameof(neuron));
         using var lease = _paths.Borrow();
-        PathIntegrator<T> path = lease.Item;
-        path.Begin(input, 0);
+        lease.Item.Begin(input, 0);
+        return Run(lease.Item, neuron, cancellationToken);
+    }
+
+    /// <summary>
+    /// Attributes neuron <paramref name="neuron"/> (a flat index into the layer) to every input feature, along the path from
+    /// this call's own <paramref name="baseline"/> <c>x'</c>: <c>attr_i = (x_i - x'_i) * integral_0^1 dy_j/dx_i(x' + a (x - x')) da</c>.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="input"/> or <paramref name="baseline"/> is not of the input length, or holds a non-finite value.</exception>
+    public Attribution<T> Attribute(ReadOnlySpan<T> input, ReadOnlySpan<T> baseline, int neuron, CancellationToken cancellationToken = default)
+    {
+        Guard.Index(neuron, _layer.Size, nameof(neuron));
+        using var lease = _paths.Borrow();
+        lease.Item.Begin(input, baseline, 0);
+        return Run(lease.Item, neuron, cancellationToken);
+    }
+
+    private Attribution<T> Run(PathIntegrator<T> path, int neuron, CancellationToken cancellationToken)
+    {
         int length = path.Info.InputLength;
         Span<T> row = path.Scratch(length);
         int size = _layer.Size;

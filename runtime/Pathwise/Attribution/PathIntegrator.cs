@@ -14,7 +14,8 @@ namespace Pathwise;
 /// <remarks>
 /// One instance is the state of one call at a time. A method object keeps a <see cref="ScratchPool{TItem}"/> of
 /// them, made by <see cref="Clone"/>, so that calls from several threads each rent their own; the points, coefficients
-/// and the options' baseline are read-only and shared by every clone.
+/// and the options' baseline are read-only and shared by every clone. A call's own baseline is copied into the
+/// rented state's <see cref="Baseline"/> by <c>Begin</c>, which every call goes through, so it never reaches another call.
 /// </remarks>
 internal sealed class PathIntegrator<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
@@ -23,6 +24,7 @@ internal sealed class PathIntegrator<T> where T : unmanaged, IFloatingPointIeee7
     private readonly int _internalBatchSize;
     private T[] _scratch = [];
     private int _endpointRow;
+    private bool _baselineIsDefault = true;
 
     /// <summary>A path integrated by the rule, step count, baseline and chunk size of <paramref name="options"/>.</summary>
     public PathIntegrator(INetwork<T> network, IntegratedGradientsOptions options)
@@ -79,7 +81,7 @@ internal sealed class PathIntegrator<T> where T : unmanaged, IFloatingPointIeee7
     /// <summary>The options' baseline, shared by every clone; read-only.</summary>
     public T[] DefaultBaseline { get; }
 
-    /// <summary>The baseline of the current call: the options' one unless the call set another (<see cref="SetBaseline"/>).</summary>
+    /// <summary>The baseline of the current call: the options' one, or the call's own (see <c>Begin</c>).</summary>
     public T[] Baseline { get; }
 
     /// <summary><c>x - x'</c> of the current call.</summary>
@@ -127,22 +129,57 @@ internal sealed class PathIntegrator<T> where T : unmanaged, IFloatingPointIeee7
         return Info.Layers[layer.Index - 1];
     }
 
-    /// <summary>Validates and stores the input (against the current baseline) and a target output.</summary>
-    public void Begin(ReadOnlySpan<T> input, int target)
+    /// <summary>Validates and stores the input and a target output; the path starts at the options' baseline.</summary>
+    public void Begin(ReadOnlySpan<T> input, int target) => Begin(input, default, ownBaseline: false, target);
+
+    /// <summary>Validates and stores the input, this call's own <paramref name="baseline"/> and a target output.</summary>
+    public void Begin(ReadOnlySpan<T> input, ReadOnlySpan<T> baseline, int target) => Begin(input, baseline, ownBaseline: true, target);
+
+    /// <summary>Validates and stores the input and an output weighting; the path starts at the options' baseline.</summary>
+    public void Begin(ReadOnlySpan<T> input, ReadOnlySpan<T> outputCoefficients) => Begin(input, default, ownBaseline: false, outputCoefficients);
+
+    /// <summary>Validates and stores the input, this call's own <paramref name="baseline"/> and an output weighting.</summary>
+    public void Begin(ReadOnlySpan<T> input, ReadOnlySpan<T> baseline, ReadOnlySpan<T> outputCoefficients) =>
+        Begin(input, baseline, ownBaseline: true, outputCoefficients);
+
+    private void Begin(ReadOnlySpan<T> input, ReadOnlySpan<T> baseline, bool ownBaseline, int target)
     {
         Guard.Index(target, Info.OutputLength, nameof(target));
         _oneHot.AsSpan().Clear();
         _oneHot[target] = T.One;
-        Begin(input, _oneHot);
+        Begin(input, baseline, ownBaseline, _oneHot);
     }
 
-    /// <summary>Validates and stores the input (against the current baseline) and an output weighting.</summary>
-    public void Begin(ReadOnlySpan<T> input, ReadOnlySpan<T> outputCoefficients)
+    /// <summary>
+    /// Every call goes through here, so every call sets the baseline it runs against: its own, or the options'
+    /// put back when an earlier call on this state had its own. A per-call baseline thus never outlives its call,
+    /// and putting the options' one back costs nothing when no call replaced it.
+    /// </summary>
+    private void Begin(ReadOnlySpan<T> input, ReadOnlySpan<T> baseline, bool ownBaseline, ReadOnlySpan<T> outputCoefficients)
     {
         Guard.Length(input, Info.InputLength, nameof(input));
         Guard.Finite(input, nameof(input));
+        if (ownBaseline)
+        {
+            Guard.Length(baseline, Info.InputLength, nameof(baseline));
+            Guard.Finite(baseline, nameof(baseline));
+        }
+
         Guard.Length(outputCoefficients, Info.OutputLength, nameof(outputCoefficients));
         Guard.Finite(outputCoefficients, nameof(outputCoefficients));
+
+        // Every argument is checked: only now does the call state change.
+        if (ownBaseline)
+        {
+            baseline.CopyTo(Baseline);
+            _baselineIsDefault = false;
+        }
+        else if (!_baselineIsDefault)
+        {
+            DefaultBaseline.AsSpan().CopyTo(Baseline);
+            _baselineIsDefault = true;
+        }
+
         if (!outputCoefficients.Overlaps(OutputCoefficients))
         {
             outputCoefficients.CopyTo(OutputCoefficients);
@@ -151,23 +188,6 @@ internal sealed class PathIntegrator<T> where T : unmanaged, IFloatingPointIeee7
         for (int i = 0; i < Direction.Length; i++)
         {
             Direction[i] = input[i] - Baseline[i];
-        }
-    }
-
-    /// <summary>Replaces the baseline for this call (and later ones, until <see cref="ResetBaseline"/>).</summary>
-    public void SetBaseline(ReadOnlySpan<T> baseline)
-    {
-        Guard.Length(baseline, Info.InputLength, nameof(baseline));
-        Guard.Finite(baseline, nameof(baseline));
-        baseline.CopyTo(Baseline);
-    }
-
-    /// <summary>Puts back the options' baseline after a call that set another.</summary>
-    public void ResetBaseline()
-    {
-        if (!Baseline.AsSpan().SequenceEqual(DefaultBaseline))
-        {
-            DefaultBaseline.AsSpan().CopyTo(Baseline);
         }
     }
 

@@ -41,8 +41,26 @@ public sealed class RegionToNeuron<T> where T : unmanaged, IFloatingPointIeee754
     {
         Guard.Length(region, _info.InputLength, nameof(region));
         using var lease = _paths.Borrow();
-        PathIntegrator<T> path = lease.Item;
-        path.Begin(input, target);
+        lease.Item.Begin(input, target);
+        return Run(lease.Item, region, cancellationToken);
+    }
+
+    /// <summary>
+    /// Each neuron's share of the region's IG for output <paramref name="target"/>, along the path from this call's own
+    /// <paramref name="baseline"/> <c>x'</c>: <c>A_j(S) = integral_0^1 dF/dy_j(x(a)) [J_y(x(a)) ((x - x') 1_S)]_j da</c>,
+    /// <c>x(a) = x' + a (x - x')</c>; <paramref name="region"/> marks the features of <c>S</c>.
+    /// </summary>
+    /// <exception cref="ArgumentException">A span is not of the input length, or <paramref name="input"/> or <paramref name="baseline"/> holds a non-finite value.</exception>
+    public LayerAttribution<T> Attribute(ReadOnlySpan<T> input, ReadOnlySpan<T> baseline, int target, ReadOnlySpan<bool> region, CancellationToken cancellationToken = default)
+    {
+        Guard.Length(region, _info.InputLength, nameof(region));
+        using var lease = _paths.Borrow();
+        lease.Item.Begin(input, baseline, target);
+        return Run(lease.Item, region, cancellationToken);
+    }
+
+    private LayerAttribution<T> Run(PathIntegrator<T> path, ReadOnlySpan<bool> region, CancellationToken cancellationToken)
+    {
         Span<T> maskedDirection = path.Scratch(_info.InputLength);
         for (int i = 0; i < maskedDirection.Length; i++)
         {
