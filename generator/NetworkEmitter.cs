@@ -289,12 +289,17 @@ internal static class NetworkEmitter
             _w.Close();
             _w.Line();
             _w.Line("/// <inheritdoc/>");
-            _w.Open($"public void BackwardFrom({Runtime}.Layer from, {Workspace} workspace, int count)");
+            _w.Line($"public void BackwardFrom({Runtime}.Layer from, {Workspace} workspace, int count) => BackwardFrom(from, {LayerField(Input)}, workspace, count);");
+            _w.Line();
+            _w.Line("/// <inheritdoc/>");
+            _w.Open($"public void BackwardFrom({Runtime}.Layer from, {Runtime}.Layer to, {Workspace} workspace, int count)");
             _w.Line("s_info.CheckOwns(from);");
+            _w.Line("s_info.CheckOwns(to);");
+            _w.Line($"{Runtime}.CompilerServices.Guard.LayerOrder(to, from, \"to\");");
             _w.Line("workspace.Check(s_info, count);");
             for (int i = _layers.Count - 1; i >= 1; i--)
             {
-                _w.Line($"if (from.Index >= {i}) Backward{_layers[i].Member}(workspace, count);");
+                _w.Line($"if (from.Index >= {i} && to.Index < {i}) Backward{_layers[i].Member}(workspace, count);");
             }
 
             _w.Close();
@@ -379,23 +384,36 @@ internal static class NetworkEmitter
         {
             LayerSpec first = _layers[1];
             _w.Line("/// <inheritdoc/>");
-            _w.Open($"public void TangentFrom({Runtime}.Layer from, {Workspace} workspace, int count)");
+            _w.Line($"public void TangentFrom({Runtime}.Layer from, {Workspace} workspace, int count) => TangentFrom(from, {LayerField(Output)}, workspace, count);");
+            _w.Line();
+            _w.Line("/// <inheritdoc/>");
+            _w.Open($"public void TangentFrom({Runtime}.Layer from, {Runtime}.Layer through, {Workspace} workspace, int count)");
             _w.Line("s_info.CheckOwns(from);");
+            _w.Line("s_info.CheckOwns(through);");
+            _w.Line($"{Runtime}.CompilerServices.Guard.LayerOrder(from, through, \"through\");");
             _w.Line("workspace.Check(s_info, count);");
             for (int i = 1; i < _layers.Count; i++)
             {
-                _w.Line($"if (from.Index < {i}) Tangent{_layers[i].Member}(workspace, count);");
+                _w.Line($"if (from.Index < {i} && through.Index >= {i}) Tangent{_layers[i].Member}(workspace, count);");
             }
 
             _w.Close();
             _w.Line();
             _w.Line("/// <inheritdoc/>");
-            _w.Open($"public void TangentPath({ReadOnlySpan}<{_t}> direction, {Workspace} workspace, int count)");
+            _w.Line($"public void TangentPath({ReadOnlySpan}<{_t}> direction, {Workspace} workspace, int count) => TangentPath(direction, {LayerField(Output)}, workspace, count);");
+            _w.Line();
+            _w.Line("/// <inheritdoc/>");
+            _w.Open($"public void TangentPath({ReadOnlySpan}<{_t}> direction, {Runtime}.Layer through, {Workspace} workspace, int count)");
+            _w.Line("s_info.CheckOwns(through);");
             _w.Line("workspace.Check(s_info, count);");
             _w.Line($"{Runtime}.CompilerServices.Guard.Length(direction, InputLength, \"direction\");");
             _w.Line($"{Kernels}.PathKernel.Broadcast<{_t}>(direction, workspace.Tangents({LayerField(Input)}, count));");
             if (FirstLayerIsAffine)
             {
+                _w.Line("if (through.Index == 0)");
+                _w.Line("{");
+                _w.Line("    return;");
+                _w.Line("}");
                 _w.Line();
                 _w.Line($"// {first.Member} is linear in its input's tangent and every point moves along the same direction: W v once, for all points.");
                 _w.Line($"{SpanOfT} step = workspace.PathStep({LayerField(first)});");
@@ -408,11 +426,11 @@ internal static class NetworkEmitter
                     WriteActivationTangent(first, "tz", "ty");
                 }
 
-                _w.Line($"TangentFrom({LayerField(first)}, workspace, count);");
+                _w.Line($"TangentFrom({LayerField(first)}, through, workspace, count);");
             }
             else
             {
-                _w.Line($"TangentFrom({LayerField(Input)}, workspace, count);");
+                _w.Line($"TangentFrom({LayerField(Input)}, through, workspace, count);");
             }
 
             _w.Close();

@@ -28,6 +28,20 @@ public static class Guard
         }
     }
 
+    /// <summary>
+    /// Throws unless layer <paramref name="lower"/> is <paramref name="upper"/> or one before it: a backward pass runs
+    /// down from the upper layer to the lower one, a tangent pass up from the lower layer to the upper one.
+    /// </summary>
+    public static void LayerOrder(Layer lower, Layer upper, string name)
+    {
+        if (lower.Index > upper.Index)
+        {
+            throw new ArgumentException(
+                $"Expected layer '{lower.Name}' (index {lower.Index}) at or below layer '{upper.Name}' (index {upper.Index}); a pass runs between them in layer order.",
+                name);
+        }
+    }
+
     /// <summary>Throws unless <c>0 &lt;= value &lt; count</c>.</summary>
     public static void Index(int value, int count, string name)
     {

@@ -28,6 +28,14 @@ public interface INetwork<T> where T : unmanaged, IFloatingPointIeee754<T>
     void BackwardFrom(Layer from, Workspace<T> workspace, int count);
 
     /// <summary>
+    /// Propagates the gradient held at <paramref name="from"/>'s output down to <paramref name="to"/>'s output and
+    /// no further: the layers above <paramref name="to"/> run, so a method that needs the gradient at a hidden layer
+    /// skips the layers below it. <c>BackwardFrom(from, network.Info.Input, ...)</c> is <see cref="BackwardFrom(Layer, Workspace{T}, int)"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="to"/> is above <paramref name="from"/>, or a layer belongs to another network.</exception>
+    void BackwardFrom(Layer from, Layer to, Workspace<T> workspace, int count);
+
+    /// <summary>
     /// Runs the network on the straight-path points <c>x_k = baseline + alphas[k] * direction</c>
     /// (<c>count = alphas.Length</c>), computing the first affine layer as <c>z(baseline) + alpha W direction</c>.
     /// Every layer's activations are filled, the input's included.
@@ -49,9 +57,23 @@ public interface INetwork<T> where T : unmanaged, IFloatingPointIeee754<T>
     void TangentFrom(Layer from, Workspace<T> workspace, int count);
 
     /// <summary>
+    /// <see cref="TangentFrom(Layer, Workspace{T}, int)"/> stopping at <paramref name="through"/>: the tangents of the
+    /// layers after <paramref name="from"/> up to and including <paramref name="through"/>, none above it.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="through"/> is below <paramref name="from"/>, or a layer belongs to another network.</exception>
+    void TangentFrom(Layer from, Layer through, Workspace<T> workspace, int count);
+
+    /// <summary>
     /// Forward-mode pass along one input direction for all <paramref name="count"/> points of the last forward
     /// pass: every layer's tangent becomes <c>J_y(x_k) direction</c>. The first affine layer's tangent is
     /// computed once (<c>W direction</c>) and shared by every point.
     /// </summary>
     void TangentPath(ReadOnlySpan<T> direction, Workspace<T> workspace, int count);
+
+    /// <summary>
+    /// <see cref="TangentPath(ReadOnlySpan{T}, Workspace{T}, int)"/> stopping at <paramref name="through"/>: a method
+    /// that needs <c>dy/da</c> at a hidden layer leaves the layers above it alone.
+    /// </summary>
+    /// <exception cref="ArgumentException">The layer belongs to another network, or the direction has the wrong length.</exception>
+    void TangentPath(ReadOnlySpan<T> direction, Layer through, Workspace<T> workspace, int count);
 }

@@ -197,19 +197,24 @@ partial class EveryLayer : global::Pathwise.INetwork<double>
     }
 
     /// <inheritdoc/>
-    public void BackwardFrom(global::Pathwise.Layer from, global::Pathwise.Workspace<double> workspace, int count)
+    public void BackwardFrom(global::Pathwise.Layer from, global::Pathwise.Workspace<double> workspace, int count) => BackwardFrom(from, s_image, workspace, count);
+
+    /// <inheritdoc/>
+    public void BackwardFrom(global::Pathwise.Layer from, global::Pathwise.Layer to, global::Pathwise.Workspace<double> workspace, int count)
     {
         s_info.CheckOwns(from);
+        s_info.CheckOwns(to);
+        global::Pathwise.CompilerServices.Guard.LayerOrder(to, from, "to");
         workspace.Check(s_info, count);
-        if (from.Index >= 9) BackwardLogProbabilities(workspace, count);
-        if (from.Index >= 8) BackwardNorm1D(workspace, count);
-        if (from.Index >= 7) BackwardMixed(workspace, count);
-        if (from.Index >= 6) BackwardSquash(workspace, count);
-        if (from.Index >= 5) BackwardFlat(workspace, count);
-        if (from.Index >= 4) BackwardSmooth(workspace, count);
-        if (from.Index >= 3) BackwardPool(workspace, count);
-        if (from.Index >= 2) BackwardNorm(workspace, count);
-        if (from.Index >= 1) BackwardConv(workspace, count);
+        if (from.Index >= 9 && to.Index < 9) BackwardLogProbabilities(workspace, count);
+        if (from.Index >= 8 && to.Index < 8) BackwardNorm1D(workspace, count);
+        if (from.Index >= 7 && to.Index < 7) BackwardMixed(workspace, count);
+        if (from.Index >= 6 && to.Index < 6) BackwardSquash(workspace, count);
+        if (from.Index >= 5 && to.Index < 5) BackwardFlat(workspace, count);
+        if (from.Index >= 4 && to.Index < 4) BackwardSmooth(workspace, count);
+        if (from.Index >= 3 && to.Index < 3) BackwardPool(workspace, count);
+        if (from.Index >= 2 && to.Index < 2) BackwardNorm(workspace, count);
+        if (from.Index >= 1 && to.Index < 1) BackwardConv(workspace, count);
     }
 
     /// <inheritdoc/>
@@ -256,34 +261,47 @@ partial class EveryLayer : global::Pathwise.INetwork<double>
     }
 
     /// <inheritdoc/>
-    public void TangentFrom(global::Pathwise.Layer from, global::Pathwise.Workspace<double> workspace, int count)
+    public void TangentFrom(global::Pathwise.Layer from, global::Pathwise.Workspace<double> workspace, int count) => TangentFrom(from, s_logProbabilities, workspace, count);
+
+    /// <inheritdoc/>
+    public void TangentFrom(global::Pathwise.Layer from, global::Pathwise.Layer through, global::Pathwise.Workspace<double> workspace, int count)
     {
         s_info.CheckOwns(from);
+        s_info.CheckOwns(through);
+        global::Pathwise.CompilerServices.Guard.LayerOrder(from, through, "through");
         workspace.Check(s_info, count);
-        if (from.Index < 1) TangentConv(workspace, count);
-        if (from.Index < 2) TangentNorm(workspace, count);
-        if (from.Index < 3) TangentPool(workspace, count);
-        if (from.Index < 4) TangentSmooth(workspace, count);
-        if (from.Index < 5) TangentFlat(workspace, count);
-        if (from.Index < 6) TangentSquash(workspace, count);
-        if (from.Index < 7) TangentMixed(workspace, count);
-        if (from.Index < 8) TangentNorm1D(workspace, count);
-        if (from.Index < 9) TangentLogProbabilities(workspace, count);
+        if (from.Index < 1 && through.Index >= 1) TangentConv(workspace, count);
+        if (from.Index < 2 && through.Index >= 2) TangentNorm(workspace, count);
+        if (from.Index < 3 && through.Index >= 3) TangentPool(workspace, count);
+        if (from.Index < 4 && through.Index >= 4) TangentSmooth(workspace, count);
+        if (from.Index < 5 && through.Index >= 5) TangentFlat(workspace, count);
+        if (from.Index < 6 && through.Index >= 6) TangentSquash(workspace, count);
+        if (from.Index < 7 && through.Index >= 7) TangentMixed(workspace, count);
+        if (from.Index < 8 && through.Index >= 8) TangentNorm1D(workspace, count);
+        if (from.Index < 9 && through.Index >= 9) TangentLogProbabilities(workspace, count);
     }
 
     /// <inheritdoc/>
-    public void TangentPath(global::System.ReadOnlySpan<double> direction, global::Pathwise.Workspace<double> workspace, int count)
+    public void TangentPath(global::System.ReadOnlySpan<double> direction, global::Pathwise.Workspace<double> workspace, int count) => TangentPath(direction, s_logProbabilities, workspace, count);
+
+    /// <inheritdoc/>
+    public void TangentPath(global::System.ReadOnlySpan<double> direction, global::Pathwise.Layer through, global::Pathwise.Workspace<double> workspace, int count)
     {
+        s_info.CheckOwns(through);
         workspace.Check(s_info, count);
         global::Pathwise.CompilerServices.Guard.Length(direction, InputLength, "direction");
         global::Pathwise.CompilerServices.Kernels.PathKernel.Broadcast<double>(direction, workspace.Tangents(s_image, count));
+        if (through.Index == 0)
+        {
+            return;
+        }
 
         // Conv is linear in its input's tangent and every point moves along the same direction: W v once, for all points.
         global::System.Span<double> step = workspace.PathStep(s_conv);
         global::Pathwise.CompilerServices.Kernels.Conv2DKernel.Forward<double>(direction, _convWeight, default, step, 1, s_convShape);
         global::System.Span<double> tz = workspace.PreActivationTangents(s_conv, count);
         global::Pathwise.CompilerServices.Kernels.PathKernel.Broadcast<double>(step, tz);
-        TangentFrom(s_conv, workspace, count);
+        TangentFrom(s_conv, through, workspace, count);
     }
 
     // Conv: conv 3x3, 3 channels, padding 1, stride 2, [2, 9, 8] → [3, 5, 4].

@@ -160,17 +160,22 @@ partial class FashionCnn : global::Pathwise.INetwork<float>
     }
 
     /// <inheritdoc/>
-    public void BackwardFrom(global::Pathwise.Layer from, global::Pathwise.Workspace<float> workspace, int count)
+    public void BackwardFrom(global::Pathwise.Layer from, global::Pathwise.Workspace<float> workspace, int count) => BackwardFrom(from, s_pixels, workspace, count);
+
+    /// <inheritdoc/>
+    public void BackwardFrom(global::Pathwise.Layer from, global::Pathwise.Layer to, global::Pathwise.Workspace<float> workspace, int count)
     {
         s_info.CheckOwns(from);
+        s_info.CheckOwns(to);
+        global::Pathwise.CompilerServices.Guard.LayerOrder(to, from, "to");
         workspace.Check(s_info, count);
-        if (from.Index >= 7) BackwardLogits(workspace, count);
-        if (from.Index >= 6) BackwardHidden(workspace, count);
-        if (from.Index >= 5) BackwardFlat(workspace, count);
-        if (from.Index >= 4) BackwardPool2(workspace, count);
-        if (from.Index >= 3) BackwardConv2(workspace, count);
-        if (from.Index >= 2) BackwardPool1(workspace, count);
-        if (from.Index >= 1) BackwardConv1(workspace, count);
+        if (from.Index >= 7 && to.Index < 7) BackwardLogits(workspace, count);
+        if (from.Index >= 6 && to.Index < 6) BackwardHidden(workspace, count);
+        if (from.Index >= 5 && to.Index < 5) BackwardFlat(workspace, count);
+        if (from.Index >= 4 && to.Index < 4) BackwardPool2(workspace, count);
+        if (from.Index >= 3 && to.Index < 3) BackwardConv2(workspace, count);
+        if (from.Index >= 2 && to.Index < 2) BackwardPool1(workspace, count);
+        if (from.Index >= 1 && to.Index < 1) BackwardConv1(workspace, count);
     }
 
     /// <inheritdoc/>
@@ -219,25 +224,38 @@ partial class FashionCnn : global::Pathwise.INetwork<float>
     }
 
     /// <inheritdoc/>
-    public void TangentFrom(global::Pathwise.Layer from, global::Pathwise.Workspace<float> workspace, int count)
+    public void TangentFrom(global::Pathwise.Layer from, global::Pathwise.Workspace<float> workspace, int count) => TangentFrom(from, s_logits, workspace, count);
+
+    /// <inheritdoc/>
+    public void TangentFrom(global::Pathwise.Layer from, global::Pathwise.Layer through, global::Pathwise.Workspace<float> workspace, int count)
     {
         s_info.CheckOwns(from);
+        s_info.CheckOwns(through);
+        global::Pathwise.CompilerServices.Guard.LayerOrder(from, through, "through");
         workspace.Check(s_info, count);
-        if (from.Index < 1) TangentConv1(workspace, count);
-        if (from.Index < 2) TangentPool1(workspace, count);
-        if (from.Index < 3) TangentConv2(workspace, count);
-        if (from.Index < 4) TangentPool2(workspace, count);
-        if (from.Index < 5) TangentFlat(workspace, count);
-        if (from.Index < 6) TangentHidden(workspace, count);
-        if (from.Index < 7) TangentLogits(workspace, count);
+        if (from.Index < 1 && through.Index >= 1) TangentConv1(workspace, count);
+        if (from.Index < 2 && through.Index >= 2) TangentPool1(workspace, count);
+        if (from.Index < 3 && through.Index >= 3) TangentConv2(workspace, count);
+        if (from.Index < 4 && through.Index >= 4) TangentPool2(workspace, count);
+        if (from.Index < 5 && through.Index >= 5) TangentFlat(workspace, count);
+        if (from.Index < 6 && through.Index >= 6) TangentHidden(workspace, count);
+        if (from.Index < 7 && through.Index >= 7) TangentLogits(workspace, count);
     }
 
     /// <inheritdoc/>
-    public void TangentPath(global::System.ReadOnlySpan<float> direction, global::Pathwise.Workspace<float> workspace, int count)
+    public void TangentPath(global::System.ReadOnlySpan<float> direction, global::Pathwise.Workspace<float> workspace, int count) => TangentPath(direction, s_logits, workspace, count);
+
+    /// <inheritdoc/>
+    public void TangentPath(global::System.ReadOnlySpan<float> direction, global::Pathwise.Layer through, global::Pathwise.Workspace<float> workspace, int count)
     {
+        s_info.CheckOwns(through);
         workspace.Check(s_info, count);
         global::Pathwise.CompilerServices.Guard.Length(direction, InputLength, "direction");
         global::Pathwise.CompilerServices.Kernels.PathKernel.Broadcast<float>(direction, workspace.Tangents(s_pixels, count));
+        if (through.Index == 0)
+        {
+            return;
+        }
 
         // Conv1 is linear in its input's tangent and every point moves along the same direction: W v once, for all points.
         global::System.Span<float> step = workspace.PathStep(s_conv1);
@@ -246,7 +264,7 @@ partial class FashionCnn : global::Pathwise.INetwork<float>
         global::Pathwise.CompilerServices.Kernels.PathKernel.Broadcast<float>(step, tz);
         global::System.Span<float> ty = workspace.Tangents(s_conv1, count);
         global::Pathwise.CompilerServices.Kernels.ActivationKernel.ReLUTangent<float>(workspace.PreActivations(s_conv1, count), workspace.Activations(s_conv1, count), tz, ty);
-        TangentFrom(s_conv1, workspace, count);
+        TangentFrom(s_conv1, through, workspace, count);
     }
 
     // Conv1: conv 3x3, 8 channels, padding 1, stride 1, then ReLU, [1, 28, 28] → [8, 28, 28].

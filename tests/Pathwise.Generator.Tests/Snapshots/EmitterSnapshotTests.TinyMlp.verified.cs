@@ -126,13 +126,18 @@ partial class TinyMlp : global::Pathwise.INetwork<float>
     }
 
     /// <inheritdoc/>
-    public void BackwardFrom(global::Pathwise.Layer from, global::Pathwise.Workspace<float> workspace, int count)
+    public void BackwardFrom(global::Pathwise.Layer from, global::Pathwise.Workspace<float> workspace, int count) => BackwardFrom(from, s_features, workspace, count);
+
+    /// <inheritdoc/>
+    public void BackwardFrom(global::Pathwise.Layer from, global::Pathwise.Layer to, global::Pathwise.Workspace<float> workspace, int count)
     {
         s_info.CheckOwns(from);
+        s_info.CheckOwns(to);
+        global::Pathwise.CompilerServices.Guard.LayerOrder(to, from, "to");
         workspace.Check(s_info, count);
-        if (from.Index >= 3) BackwardLogits(workspace, count);
-        if (from.Index >= 2) BackwardHidden2(workspace, count);
-        if (from.Index >= 1) BackwardHidden(workspace, count);
+        if (from.Index >= 3 && to.Index < 3) BackwardLogits(workspace, count);
+        if (from.Index >= 2 && to.Index < 2) BackwardHidden2(workspace, count);
+        if (from.Index >= 1 && to.Index < 1) BackwardHidden(workspace, count);
     }
 
     /// <inheritdoc/>
@@ -177,21 +182,34 @@ partial class TinyMlp : global::Pathwise.INetwork<float>
     }
 
     /// <inheritdoc/>
-    public void TangentFrom(global::Pathwise.Layer from, global::Pathwise.Workspace<float> workspace, int count)
+    public void TangentFrom(global::Pathwise.Layer from, global::Pathwise.Workspace<float> workspace, int count) => TangentFrom(from, s_logits, workspace, count);
+
+    /// <inheritdoc/>
+    public void TangentFrom(global::Pathwise.Layer from, global::Pathwise.Layer through, global::Pathwise.Workspace<float> workspace, int count)
     {
         s_info.CheckOwns(from);
+        s_info.CheckOwns(through);
+        global::Pathwise.CompilerServices.Guard.LayerOrder(from, through, "through");
         workspace.Check(s_info, count);
-        if (from.Index < 1) TangentHidden(workspace, count);
-        if (from.Index < 2) TangentHidden2(workspace, count);
-        if (from.Index < 3) TangentLogits(workspace, count);
+        if (from.Index < 1 && through.Index >= 1) TangentHidden(workspace, count);
+        if (from.Index < 2 && through.Index >= 2) TangentHidden2(workspace, count);
+        if (from.Index < 3 && through.Index >= 3) TangentLogits(workspace, count);
     }
 
     /// <inheritdoc/>
-    public void TangentPath(global::System.ReadOnlySpan<float> direction, global::Pathwise.Workspace<float> workspace, int count)
+    public void TangentPath(global::System.ReadOnlySpan<float> direction, global::Pathwise.Workspace<float> workspace, int count) => TangentPath(direction, s_logits, workspace, count);
+
+    /// <inheritdoc/>
+    public void TangentPath(global::System.ReadOnlySpan<float> direction, global::Pathwise.Layer through, global::Pathwise.Workspace<float> workspace, int count)
     {
+        s_info.CheckOwns(through);
         workspace.Check(s_info, count);
         global::Pathwise.CompilerServices.Guard.Length(direction, InputLength, "direction");
         global::Pathwise.CompilerServices.Kernels.PathKernel.Broadcast<float>(direction, workspace.Tangents(s_features, count));
+        if (through.Index == 0)
+        {
+            return;
+        }
 
         // Hidden is linear in its input's tangent and every point moves along the same direction: W v once, for all points.
         global::System.Span<float> step = workspace.PathStep(s_hidden);
@@ -200,7 +218,7 @@ partial class TinyMlp : global::Pathwise.INetwork<float>
         global::Pathwise.CompilerServices.Kernels.PathKernel.Broadcast<float>(step, tz);
         global::System.Span<float> ty = workspace.Tangents(s_hidden, count);
         global::Pathwise.CompilerServices.Kernels.ActivationKernel.ReLUTangent<float>(workspace.PreActivations(s_hidden, count), workspace.Activations(s_hidden, count), tz, ty);
-        TangentFrom(s_hidden, workspace, count);
+        TangentFrom(s_hidden, through, workspace, count);
     }
 
     // Hidden: dense 8 → 16, then ReLU, [8] → [16].
