@@ -375,7 +375,7 @@ internal static class NetworkEmitter
                 _w.Line($"{Kernels}.PathKernel.WeightedRowSum<{_t}>(workspace.Gradients({LayerField(Input)}, count), pointCoefficients, gradient);");
             }
 
-            _w.Line($"global::System.Numerics.Tensors.TensorPrimitives.Add<{_t}>(destination, gradient, destination);");
+            _w.Line($"{Kernels}.PathKernel.AddTo<{_t}>(gradient, destination);");
             _w.Close();
             _w.Line();
         }

@@ -257,7 +257,7 @@ partial class EveryLayer : global::Pathwise.INetwork<double>
         global::System.Span<double> weighted = workspace.PathStep(s_conv);
         global::Pathwise.CompilerServices.Kernels.PathKernel.WeightedRowSum<double>(dz, pointCoefficients, weighted);
         global::Pathwise.CompilerServices.Kernels.Conv2DKernel.BackwardInput<double>(weighted, _convWeight, gradient, 1, s_convShape);
-        global::System.Numerics.Tensors.TensorPrimitives.Add<double>(destination, gradient, destination);
+        global::Pathwise.CompilerServices.Kernels.PathKernel.AddTo<double>(gradient, destination);
     }
 
     /// <inheritdoc/>

@@ -220,7 +220,7 @@ partial class FashionCnn : global::Pathwise.INetwork<float>
         global::System.Span<float> weighted = workspace.PathStep(s_conv1);
         global::Pathwise.CompilerServices.Kernels.PathKernel.WeightedRowSum<float>(dz, pointCoefficients, weighted);
         global::Pathwise.CompilerServices.Kernels.Conv2DKernel.BackwardInput<float>(weighted, _conv1Weight, gradient, 1, s_conv1Shape);
-        global::System.Numerics.Tensors.TensorPrimitives.Add<float>(destination, gradient, destination);
+        global::Pathwise.CompilerServices.Kernels.PathKernel.AddTo<float>(gradient, destination);
     }
 
     /// <inheritdoc/>

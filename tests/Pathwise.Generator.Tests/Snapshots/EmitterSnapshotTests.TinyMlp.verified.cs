@@ -178,7 +178,7 @@ partial class TinyMlp : global::Pathwise.INetwork<float>
         global::System.Span<float> weighted = workspace.PathStep(s_hidden);
         global::Pathwise.CompilerServices.Kernels.PathKernel.WeightedRowSum<float>(dz, pointCoefficients, weighted);
         global::Pathwise.CompilerServices.Kernels.DenseKernel.BackwardInput<float>(weighted, _hiddenWeight, gradient, 1, 8, 16);
-        global::System.Numerics.Tensors.TensorPrimitives.Add<float>(destination, gradient, destination);
+        global::Pathwise.CompilerServices.Kernels.PathKernel.AddTo<float>(gradient, destination);
     }
 
     /// <inheritdoc/>

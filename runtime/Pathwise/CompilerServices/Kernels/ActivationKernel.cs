@@ -1,6 +1,7 @@
 using System;
 using System.ComponentModel;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Numerics.Tensors;
 
 namespace Pathwise.CompilerServices.Kernels;
@@ -39,7 +40,7 @@ public static class ActivationKernel
             return;
         }
 
-        TensorPrimitives.Max(z, T.Zero, a);
+        ElementwiseDriver.Unary(z, a, default(ReLUOperator<T>));
     }
 
     /// <summary>ReLU gradient: <c>dz[i] = z[i] &gt; 0 ? da[i] : 0</c> (derivative 0 at 0). Overwrites <paramref name="dz"/>.</summary>
@@ -148,6 +149,7 @@ public static class ActivationKernel
     /// Exact GELU: <c>a[i] = 0.5 z (1 + erf(z / sqrt 2)) = z Phi(z)</c>, evaluated in double as
     /// <c>0.5 z erfc(-z / sqrt 2)</c> (accurate also for large negative z).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Gelu<T>(ReadOnlySpan<T> z, Span<T> a)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -183,6 +185,7 @@ public static class ActivationKernel
     /// <summary>
     /// Tanh-approximated GELU: <c>a[i] = 0.5 z (1 + tanh(u))</c>, <c>u = sqrt(2/pi) (z + 0.044715 z^3)</c>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void GeluTanh<T>(ReadOnlySpan<T> z, Span<T> a)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -221,6 +224,7 @@ public static class ActivationKernel
     // ---------------- Softmax ----------------
 
     /// <summary>Row-wise softmax: <c>a[n, j] = exp(z[n, j] - m_n) / sum_k exp(z[n, k] - m_n)</c>, <c>m_n = max_k z[n, k]</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Softmax<T>(ReadOnlySpan<T> z, Span<T> a, int count, int classes)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -266,6 +270,7 @@ public static class ActivationKernel
     // ---------------- LogSoftmax ----------------
 
     /// <summary>Row-wise log-softmax: <c>a[n, j] = (z[n, j] - m_n) - log(sum_k exp(z[n, k] - m_n))</c>, <c>m_n = max_k z[n, k]</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void LogSoftmax<T>(ReadOnlySpan<T> z, Span<T> a, int count, int classes)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -298,6 +303,7 @@ public static class ActivationKernel
     /// Log-softmax gradient from the output <c>a</c> (log-probabilities): <c>dz[n, j] = da[n, j] - exp(a[n, j]) * sum_k da[n, k]</c>.
     /// Overwrites <paramref name="dz"/>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void LogSoftmaxBackward<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> da, Span<T> dz, int count, int classes)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -318,6 +324,7 @@ public static class ActivationKernel
     /// Log-softmax tangent (JVP) from the output <c>a</c>: <c>ta[n, j] = tz[n, j] - sum_k exp(a[n, k]) tz[n, k]</c>.
     /// Overwrites <paramref name="ta"/>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void LogSoftmaxTangent<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> tz, Span<T> ta, int count, int classes)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -342,6 +349,7 @@ public static class ActivationKernel
     // ---------------- shared pieces ----------------
 
     // destination[i] = g[i] * (Phi(z) + z phi(z)), computed in double.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void GeluDerivativeTimes<T>(ReadOnlySpan<T> z, ReadOnlySpan<T> g, Span<T> destination)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -355,6 +363,7 @@ public static class ActivationKernel
     }
 
     // destination[i] = g[i] * GeluTanh'(z[i]).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void GeluTanhDerivativeTimes<T>(ReadOnlySpan<T> z, ReadOnlySpan<T> g, Span<T> destination)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -373,6 +382,7 @@ public static class ActivationKernel
     }
 
     // destination = a * (g - <a, g>) per row; destination may be g.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void SoftmaxJacobianTimes<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> g, Span<T> destination, int count, int classes)
         where T : unmanaged, IFloatingPointIeee754<T>
     {

@@ -1,7 +1,7 @@
 using System;
 using System.ComponentModel;
 using System.Numerics;
-using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 
 namespace Pathwise.CompilerServices.Kernels;
 
@@ -18,6 +18,7 @@ public static class ChannelAffineKernel
     /// <param name="count">Number of rows (points).</param>
     /// <param name="channels">Channels.</param>
     /// <param name="spatial">Elements per channel.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> scale, ReadOnlySpan<T> shift, Span<T> y, int count, int channels, int spatial)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -28,8 +29,10 @@ public static class ChannelAffineKernel
             int rowLength = channels;
             for (int n = 0; n < count; n++)
             {
-                // [channels] rows: one fused pass per row.
-                TensorPrimitives.MultiplyAdd(x.Slice(n * rowLength, rowLength), scale, shift, y.Slice(n * rowLength, rowLength));
+                // [channels] rows: the product, then the shift added (each rounded, as one multiply-add would be unfused).
+                Span<T> row = y.Slice(n * rowLength, rowLength);
+                ElementwiseDriver.Binary<T, MultiplyOperator<T>>(x.Slice(n * rowLength, rowLength), scale, row, default);
+                ElementwiseDriver.Binary<T, AddOperator<T>>(row, shift, row, default);
             }
 
             return;
@@ -40,9 +43,7 @@ public static class ChannelAffineKernel
             for (int c = 0; c < channels; c++)
             {
                 int offset = (n * channels + c) * spatial;
-                Span<T> destination = y.Slice(offset, spatial);
-                TensorPrimitives.Multiply(x.Slice(offset, spatial), scale[c], destination);
-                TensorPrimitives.Add(destination, shift[c], destination);
+                ElementwiseDriver.Unary(x.Slice(offset, spatial), y.Slice(offset, spatial), new AffineOperator<T>(scale[c], shift[c]));
             }
         }
     }
@@ -54,6 +55,7 @@ public static class ChannelAffineKernel
     /// <param name="count">Number of rows (points).</param>
     /// <param name="channels">Channels.</param>
     /// <param name="spatial">Elements per channel.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Backward<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> scale, Span<T> dx, int count, int channels, int spatial)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -62,7 +64,7 @@ public static class ChannelAffineKernel
         {
             for (int n = 0; n < count; n++)
             {
-                TensorPrimitives.Multiply(dy.Slice(n * channels, channels), scale, dx.Slice(n * channels, channels));
+                ElementwiseDriver.Binary<T, MultiplyOperator<T>>(dy.Slice(n * channels, channels), scale, dx.Slice(n * channels, channels), default);
             }
 
             return;
@@ -73,7 +75,7 @@ public static class ChannelAffineKernel
             for (int c = 0; c < channels; c++)
             {
                 int offset = (n * channels + c) * spatial;
-                TensorPrimitives.Multiply(dy.Slice(offset, spatial), scale[c], dx.Slice(offset, spatial));
+                ElementwiseDriver.Unary(dy.Slice(offset, spatial), dx.Slice(offset, spatial), new ScaleOperator<T>(scale[c]));
             }
         }
     }
@@ -89,6 +91,7 @@ public static class ChannelAffineKernel
     /// <param name="epsilon">BatchNorm epsilon.</param>
     /// <param name="scale">Destination scale, <c>[channels]</c>.</param>
     /// <param name="shift">Destination shift, <c>[channels]</c>.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Fold<T>(ReadOnlySpan<T> gamma, ReadOnlySpan<T> beta, ReadOnlySpan<T> mean, ReadOnlySpan<T> variance, T epsilon, Span<T> scale, Span<T> shift)
         where T : unmanaged, IFloatingPointIeee754<T>
     {

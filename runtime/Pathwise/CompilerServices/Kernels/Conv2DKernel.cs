@@ -30,6 +30,7 @@ public static class Conv2DKernel
     /// <param name="y">Destination, <c>[count, O, OH, OW]</c> (overwritten).</param>
     /// <param name="count">Number of images.</param>
     /// <param name="shape">Convolution geometry.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> weight, ReadOnlySpan<T> bias, Span<T> y, int count, Conv2DShape shape)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -113,6 +114,7 @@ public static class Conv2DKernel
     /// <param name="dx">Destination, <c>[count, C, H, W]</c> (zeroed, then accumulated; not added into).</param>
     /// <param name="count">Number of images.</param>
     /// <param name="shape">Convolution geometry.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void BackwardInput<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> weight, Span<T> dx, int count, Conv2DShape shape)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -219,15 +221,18 @@ public static class Conv2DKernel
         public long Total => SourceLength + PackedLength + RowsPadded + WideTotal;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool UseWide<T>(Conv2DShape shape, bool backward)
         where T : unmanaged, IFloatingPointIeee754<T> =>
         VectorMath.CanVectorize<T>() && shape.Stride == 1 && shape.Kernel <= 7 && (!backward || shape.Padding <= shape.Kernel - 1);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int WideVectorWidth<T>()
         where T : unmanaged, IFloatingPointIeee754<T> =>
         Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported ? Vector512<T>.Count : Vector256<T>.Count;
 
     // Returns false (nothing written) when the scratch would be unreasonably large; the caller then runs the direct loops.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool ForwardWide<T>(ref T xRef, ref T wRef, ReadOnlySpan<T> bias, ref T yRef, int count, Conv2DShape shape)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -292,6 +297,7 @@ public static class Conv2DKernel
         return true;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool BackwardWide<T>(ref T dyRef, ref T wRef, ref T dxRef, int count, Conv2DShape shape)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -360,6 +366,7 @@ public static class Conv2DKernel
     }
 
     // wide[r, p] = rowBias[r] + sum_{c, t} packed[c, t, r] * source[c, tapOffset[t] + p] for r < RowsPadded, p < WideLength.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void WideGemm<T>(Span<T> source, Span<T> packed, Span<T> rowBias, Span<T> wide, in WideGeometry g)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -387,6 +394,7 @@ public static class Conv2DKernel
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void WideGemm<T, TVector, TOps>(ref T source, ref T packed, ref T rowBias, ref T wide, ref int taps, in WideGeometry g)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TVector : struct
@@ -402,6 +410,7 @@ public static class Conv2DKernel
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Wide4x3<T, TVector, TOps>(ref T source, ref T packed, ref T rowBias, ref T wide, ref int taps, in WideGeometry g, int r0, int p0)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TVector : struct

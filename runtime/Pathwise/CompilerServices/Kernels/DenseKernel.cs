@@ -31,6 +31,7 @@ public static class DenseKernel
     /// <param name="count">Number of rows (points).</param>
     /// <param name="inputs">Input features.</param>
     /// <param name="outputs">Output features.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> weight, ReadOnlySpan<T> bias, Span<T> y, int count, int inputs, int outputs)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -91,6 +92,7 @@ public static class DenseKernel
     /// <param name="count">Number of rows (points).</param>
     /// <param name="inputs">Input features.</param>
     /// <param name="outputs">Output features.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void BackwardInput<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> weight, Span<T> dx, int count, int inputs, int outputs)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -143,6 +145,7 @@ public static class DenseKernel
 
     // y[n, o] for all rows. Outputs are tiled so a tile of weight rows (about 16 KB) stays in L1 while every block
     // of 4 x rows streams past it; inside a tile, 4x4 blocks of (rows, outputs), then the tails. inputs >= TOps.Count.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ForwardBlocked<T, TVector, TOps>(ref T xRef, ref T wRef, ref T bRef, bool hasBias, ref T yRef, int count, int inputs, int outputs)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TVector : struct
@@ -206,6 +209,7 @@ public static class DenseKernel
     // dx[n, :] for all rows: column strips outermost, so one strip of the weight ([outputs, 2 or 4 vectors]) stays
     // in L1 while every block of dy rows streams past it. The last partial strip overlaps the previous one
     // (recomputing the same values), so there is no scalar tail. inputs >= TOps.Count.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void BackwardBlocked<T, TVector, TOps>(ref T dyRef, ref T wRef, ref T dxRef, int count, int inputs, int outputs)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TVector : struct
@@ -273,6 +277,7 @@ public static class DenseKernel
 
     // 1 to 3 rows (the count-1 matrix-vector product of the path algebra, and endpoint pairs): the weight streams
     // once, 4 rows at a time, in order, while the dx rows (small, in L1) are updated: dx[n, :] = sum_o dy[n, o] * w[o, :].
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void BackwardFewRows<T, TVector, TOps>(ref T dyRef, ref T wRef, ref T dxRef, int count, int inputs, int outputs)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TVector : struct
@@ -341,6 +346,7 @@ public static class DenseKernel
     // already-summed lanes of x zeroed, so there is no scalar tail.
 
     // rows is 3 or 4: with 3 the last x row is read twice and its result stored once.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Dot4x4<T, TVector, TOps>(ref T xRef, ref T wRef, ref T bRef, bool hasBias, ref T yRef, int n0, int o0, int inputs, int outputs, int rows)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TVector : struct
@@ -426,6 +432,7 @@ public static class DenseKernel
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Dot2x4<T, TVector, TOps>(ref T xRef, ref T wRef, ref T bRef, bool hasBias, ref T yRef, int n0, int o0, int inputs, int outputs)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TVector : struct
@@ -486,6 +493,7 @@ public static class DenseKernel
         TOps.StoreSums4(a10, a11, a12, a13, ref Unsafe.Add(ref y0, outputs), ref b, hasBias);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Dot4x1<T, TVector, TOps>(ref T xRef, ref T wRef, ref T bRef, bool hasBias, ref T yRef, int n0, int o0, int inputs, int outputs)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TVector : struct
@@ -536,6 +544,7 @@ public static class DenseKernel
         Unsafe.Add(ref y0, 3 * outputs) = b + TOps.Sum(a3);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Dot1x4<T, TVector, TOps>(ref T xRef, ref T wRef, ref T bRef, bool hasBias, ref T yRef, int n0, int o0, int inputs, int outputs)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TVector : struct
@@ -581,6 +590,7 @@ public static class DenseKernel
         TOps.StoreSums4(a0, a1, a2, a3, ref Unsafe.Add(ref yRef, n0 * outputs + o0), ref Unsafe.Add(ref bRef, o0), hasBias);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Dot1x1<T, TVector, TOps>(ref T xRef, ref T wRef, ref T bRef, bool hasBias, ref T yRef, int n0, int o0, int inputs, int outputs)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TVector : struct
@@ -616,6 +626,7 @@ public static class DenseKernel
 
     // ---- BackwardInput micro-kernels (axpy form: rows of weight scaled by dy, contiguous in inputs) ----
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Axpy4x2<T, TVector, TOps>(ref T dyRef, ref T wRef, ref T dxRef, int n0, int i0, int inputs, int outputs)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TVector : struct
@@ -662,6 +673,7 @@ public static class DenseKernel
         TOps.Store(a31, ref x0, 3 * stride + second);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Axpy4x4<T, TVector, TOps>(ref T dyRef, ref T wRef, ref T dxRef, int n0, int i0, int inputs, int outputs)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TVector : struct
@@ -718,6 +730,7 @@ public static class DenseKernel
         TOps.Store(a30, ref x3, 0); TOps.Store(a31, ref x3, v1); TOps.Store(a32, ref x3, v2); TOps.Store(a33, ref x3, v3);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Axpy4x1<T, TVector, TOps>(ref T dyRef, ref T wRef, ref T dxRef, int n0, int i0, int inputs, int outputs)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TVector : struct
@@ -748,6 +761,7 @@ public static class DenseKernel
         TOps.Store(a3, ref x0, 3 * stride);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Axpy1x2<T, TVector, TOps>(ref T dyRef, ref T wRef, ref T dxRef, int n0, int i0, int inputs, int outputs)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TVector : struct
@@ -770,6 +784,7 @@ public static class DenseKernel
         TOps.Store(a1, ref x0, second);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Axpy1x1<T, TVector, TOps>(ref T dyRef, ref T wRef, ref T dxRef, int n0, int i0, int inputs, int outputs)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TVector : struct

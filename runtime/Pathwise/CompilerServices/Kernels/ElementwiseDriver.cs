@@ -30,6 +30,7 @@ internal interface IBinaryOperator<T>
 /// </summary>
 internal static class ElementwiseDriver
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Unary<T, TOperator>(ReadOnlySpan<T> x, Span<T> destination, TOperator op)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TOperator : struct, IUnaryOperator<T>
@@ -53,6 +54,7 @@ internal static class ElementwiseDriver
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Binary<T, TOperator>(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> destination, TOperator op)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TOperator : struct, IBinaryOperator<T>

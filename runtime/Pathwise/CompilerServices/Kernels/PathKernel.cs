@@ -1,7 +1,7 @@
 using System;
 using System.ComponentModel;
 using System.Numerics;
-using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 
 namespace Pathwise.CompilerServices.Kernels;
 
@@ -16,6 +16,7 @@ public static class PathKernel
     /// <param name="direction">Direction <c>x - x'</c>, <c>[features]</c>.</param>
     /// <param name="alphas">Path coordinates, <c>[count]</c>.</param>
     /// <param name="points">Destination, <c>[count, features]</c> (overwritten).</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Interpolate<T>(ReadOnlySpan<T> baseline, ReadOnlySpan<T> direction, ReadOnlySpan<T> alphas, Span<T> points)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -25,7 +26,7 @@ public static class PathKernel
         for (int k = 0; k < alphas.Length; k++)
         {
             // [features] row k: direction * alpha + baseline.
-            TensorPrimitives.MultiplyAdd(direction, alphas[k], baseline, points.Slice(k * features, features));
+            ElementwiseDriver.Binary(direction, baseline, points.Slice(k * features, features), new ScaleAddOperator<T>(alphas[k]));
         }
     }
 
@@ -36,6 +37,7 @@ public static class PathKernel
     /// <param name="rows">Rows, <c>[count, features]</c>.</param>
     /// <param name="weights">Row weights, <c>[count]</c>.</param>
     /// <param name="destination">Destination, <c>[features]</c> (overwritten).</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void WeightedRowSum<T>(ReadOnlySpan<T> rows, ReadOnlySpan<T> weights, Span<T> destination)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -47,16 +49,27 @@ public static class PathKernel
             return;
         }
 
-        TensorPrimitives.Multiply(rows.Slice(0, features), weights[0], destination);
+        ElementwiseDriver.Unary(rows.Slice(0, features), destination, new ScaleOperator<T>(weights[0]));
         for (int k = 1; k < weights.Length; k++)
         {
-            TensorPrimitives.MultiplyAdd(rows.Slice(k * features, features), weights[k], destination, destination);
+            ElementwiseDriver.Binary(rows.Slice(k * features, features), destination, destination, new ScaleAddOperator<T>(weights[k]));
         }
+    }
+
+    /// <summary>Adds a row into another: <c>destination[i] += source[i]</c>.</summary>
+    /// <param name="source">The row added, <c>[features]</c>.</param>
+    /// <param name="destination">The row added to, <c>[features]</c> (accumulated into).</param>
+    public static void AddTo<T>(ReadOnlySpan<T> source, Span<T> destination)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ThrowHelper.RequireLength(source.Length, destination.Length, nameof(source));
+        ElementwiseDriver.Binary<T, AddOperator<T>>(destination, source, destination, default);
     }
 
     /// <summary>Repeats one row: <c>destination[k, i] = row[i]</c> for every whole row of <paramref name="destination"/> (overwritten).</summary>
     /// <param name="row">The row, <c>[features]</c>.</param>
     /// <param name="destination">Destination, <c>[rows, features]</c>; its length must be a multiple of the row's.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Broadcast<T>(ReadOnlySpan<T> row, Span<T> destination)
     {
         if (row.Length == 0 ? destination.Length != 0 : destination.Length % row.Length != 0)

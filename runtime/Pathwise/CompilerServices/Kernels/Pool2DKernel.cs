@@ -18,6 +18,7 @@ public static class Pool2DKernel
     /// <param name="y">Destination, <c>[count, C, OH, OW]</c> (overwritten).</param>
     /// <param name="count">Number of images.</param>
     /// <param name="shape">Pooling geometry.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void MaxForward<T>(ReadOnlySpan<T> x, Span<T> y, int count, Pool2DShape shape)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -54,6 +55,7 @@ public static class Pool2DKernel
     /// <param name="dx">Destination, <c>[count, C, H, W]</c> (overwritten).</param>
     /// <param name="count">Number of images.</param>
     /// <param name="shape">Pooling geometry.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void MaxBackward<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> dy, Span<T> dx, int count, Pool2DShape shape)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -93,6 +95,7 @@ public static class Pool2DKernel
     /// <param name="ty">Destination, <c>[count, C, OH, OW]</c> (overwritten).</param>
     /// <param name="count">Number of images.</param>
     /// <param name="shape">Pooling geometry.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void MaxTangent<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> tx, Span<T> ty, int count, Pool2DShape shape)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -125,6 +128,7 @@ public static class Pool2DKernel
     /// <param name="y">Destination, <c>[count, C, OH, OW]</c> (overwritten).</param>
     /// <param name="count">Number of images.</param>
     /// <param name="shape">Pooling geometry.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void AvgForward<T>(ReadOnlySpan<T> x, Span<T> y, int count, Pool2DShape shape)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -164,6 +168,7 @@ public static class Pool2DKernel
     /// <param name="dx">Destination, <c>[count, C, H, W]</c> (overwritten).</param>
     /// <param name="count">Number of images.</param>
     /// <param name="shape">Pooling geometry.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void AvgBackward<T>(ReadOnlySpan<T> dy, Span<T> dx, int count, Pool2DShape shape)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -195,6 +200,7 @@ public static class Pool2DKernel
     }
 
     // Index within the plane of the first maximum (row-major) of the window at (oh, ow); the first NaN wins.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int ArgMax<T>(ref T plane, int oh, int ow, Pool2DShape shape)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -232,6 +238,7 @@ public static class Pool2DKernel
     // bottom winner (d if d > c, else c) is strictly greater. A vector holding a NaN window takes the scalar path.
 
     // [planes, H, W] -> [planes, H / 2, W / 2]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void MaxForwardPairs<T>(ref T x, ref T y, int planes, int height, int width)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -263,6 +270,7 @@ public static class Pool2DKernel
     }
 
     // dx [planes, H, W] (overwritten: argmax positions get 0 + dy, the rest of the window and any odd row/column 0)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void MaxBackwardPairs<T>(ref T x, ref T dy, ref T dx, int planes, int height, int width)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -308,6 +316,7 @@ public static class Pool2DKernel
     }
 
     // [planes, H, W] -> [planes, H / 2, W / 2]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void MaxTangentPairs<T>(ref T x, ref T tx, ref T ty, int planes, int height, int width)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -409,6 +418,7 @@ public static class Pool2DKernel
     }
 
     // Processes all outWidth (>= N) windows, the last vector overlapping; returns outWidth.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int ForwardVector<T, TV, TOps>(ref T top, int width, ref T yRow, int outWidth)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TV : struct
@@ -441,6 +451,7 @@ public static class Pool2DKernel
         return outWidth;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int BackwardVector<T, TV, TOps>(ref T top, int width, ref T dyRow, ref T dxTop, int outWidth)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TV : struct
@@ -487,6 +498,7 @@ public static class Pool2DKernel
         return outWidth;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int TangentVector<T, TV, TOps>(ref T top, ref T tTop, int width, ref T tyRow, int outWidth)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TV : struct

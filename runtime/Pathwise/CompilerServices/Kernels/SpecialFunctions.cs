@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System;
 using System.ComponentModel;
 
@@ -56,6 +57,7 @@ public static class SpecialFunctions
         return x > 0 ? ErfcPositive(x) : 2.0 - ErfcPositive(-x);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static double SmallErf(double x)
     {
         double x2 = x * x;
@@ -76,6 +78,7 @@ public static class SpecialFunctions
     }
 
     // x >= 1 or NaN: trapezoidal rule below 4, continued fraction above.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static double ErfcPositive(double x)
     {
         if (x > 27.5)
@@ -112,6 +115,7 @@ public static class SpecialFunctions
         return main + 2.0 / (1.0 - Math.Exp(2.0 * Math.PI * x / Step));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static double[] BuildExpTable()
     {
         double[] table = new double[Terms];
@@ -124,6 +128,7 @@ public static class SpecialFunctions
         return table;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static double[] BuildSquareTable()
     {
         double[] table = new double[Terms];
