@@ -11,10 +11,9 @@ namespace Pathwise.TorchSharp;
 /// Same options, checks, draws and results as <see cref="ExpectedGradients{T}"/>.
 /// </summary>
 /// <remarks>
-/// The path points of every (baseline, node) pair are laid end to end and run in internal batches of
-/// <c>max(2, min(InternalBatchSize, Points))</c> points, so one batch may mix baselines; each point's weighted
-/// gradient is added into its baseline's sum on the device (<c>index_add_</c>), and the per-baseline IGs are summed
-/// there too. One copy back at the end. The options' own baseline is validated but unused, as on the CPU. The baseline
+/// The CPU's mathematics on the device engine: one Integrated Gradients run per drawn baseline (its chunks of
+/// <c>max(2, min(InternalBatchSize, Points))</c> points on the device, one copy back per run), the attributions summed
+/// and scaled on the host in <typeparamref name="T"/>. The options' own baseline is validated but unused, as on the CPU. The baseline
 /// set is the constructor's, or each call's own (the overloads with a <c>baselines</c> argument), as on the CPU.
 /// Safe to call from many threads at once: each call builds its own
 /// tensors and autograd graph, reads the shared device tensors without writing them (nor their <c>.grad</c>), and

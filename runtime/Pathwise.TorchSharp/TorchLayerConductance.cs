@@ -13,7 +13,7 @@ namespace Pathwise.TorchSharp;
 /// <remarks>
 /// Per internal batch of path points: one forward pass through <see cref="TorchNetwork{T}.ForwardAll"/>, one
 /// reverse pass for <c>dF/dy</c>, and the exact forward-mode tangent <c>dy/da = J_y (x - x')</c> by two more
-/// reverse passes (see <c>TorchPath.Tangent</c>); the weighted products are summed on the device and copied
+/// reverse passes (see <c>TorchPathEngine.Tangent</c>); the weighted products are summed on the device and copied
 /// back once. Every native tensor of a call is released when it returns. Safe to call from many threads at once: each call builds its own
 /// tensors and autograd graph, reads the shared device tensors without writing them (nor their <c>.grad</c>), and
 /// TorchSharp's dispose scopes and grad mode are per thread; dispose the instance only once no call is running.

@@ -12,7 +12,7 @@ namespace Pathwise.TorchSharp;
 /// </summary>
 /// <remarks>
 /// Per internal batch of path points: one forward pass, one reverse pass for <c>dF/dy</c> and <c>dF/dx</c> together,
-/// and the exact tangent along the masked direction by two more reverse passes (see <c>TorchPath.Tangent</c>).
+/// and the exact tangent along the masked direction by two more reverse passes (see <c>TorchPathEngine.Tangent</c>).
 /// Sums stay on the device until one copy at the end. Safe to call from many threads at once: each call builds its own
 /// tensors and autograd graph, reads the shared device tensors without writing them (nor their <c>.grad</c>), and
 /// TorchSharp's dispose scopes and grad mode are per thread; dispose the instance only once no call is running.
