@@ -20,37 +20,34 @@ namespace Pathwise.TorchSharp;
 /// tensors and autograd graph, reads the shared device tensors without writing them (nor their <c>.grad</c>), and
 /// TorchSharp's dispose scopes and grad mode are per thread; dispose the instance only once no call is running.
 /// </remarks>
-public sealed class TorchIntegratedGradients<T> : IDisposable where T : unmanaged, IFloatingPointIeee754<T>
+public sealed class TorchIntegratedGradients<T> : IAttributionMethod<T, Attribution<T>>, IDisposable where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private readonly TorchPath<T> _path;
-    private readonly NetworkInfo _info;
+    private readonly PathHost<T> _host;
 
     /// <summary>Prepares the method for <paramref name="network"/> on its device; throws if an option is invalid.</summary>
     public TorchIntegratedGradients(TorchNetwork<T> network, IntegratedGradientsOptions? options = null)
     {
-        ArgumentNullException.ThrowIfNull(network);
-        options ??= new IntegratedGradientsOptions();
-        _path = new TorchPath<T>(network, options);
-        _info = network.Info;
-        Options = options;
+        Options = options ?? new IntegratedGradientsOptions();
+        _host = TorchPathEngine<T>.Host(network, TorchPathEngine<T>.NewPlan(network, Options));
+        Device = network.Device;
     }
 
     /// <summary>The validated settings.</summary>
     public IntegratedGradientsOptions Options { get; }
 
     /// <summary>The device the attribution runs on (the network's).</summary>
-    public Device Device => _path.Device;
+    public Device Device { get; }
 
     /// <summary>Attributes output <paramref name="target"/> at <paramref name="input"/>; returns a new result.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="target"/> is not an output index.</exception>
     /// <exception cref="ArgumentException"><paramref name="input"/> has the wrong length or a non-finite value.</exception>
     public Attribution<T> Attribute(ReadOnlySpan<T> input, int target, CancellationToken cancellationToken = default) =>
-        Run(input, _path.Begin(input, target), cancellationToken);
+        IntegratedGradientsMath<T>.Attribute(_host, PathRequest<T>.ForTarget(input, target), cancellationToken);
 
     /// <summary>Attributes the weighted output <c>sum_j outputCoefficients[j] F_j</c> at <paramref name="input"/>; returns a new result.</summary>
     /// <exception cref="ArgumentException">A span has the wrong length or a non-finite value.</exception>
     public Attribution<T> Attribute(ReadOnlySpan<T> input, ReadOnlySpan<T> outputCoefficients, CancellationToken cancellationToken = default) =>
-        Run(input, _path.Begin(input, outputCoefficients), cancellationToken);
+        IntegratedGradientsMath<T>.Attribute(_host, PathRequest<T>.ForWeights(input, outputCoefficients), cancellationToken);
 
     /// <summary>
     /// Attributes output <paramref name="target"/> against this call's own <paramref name="baseline"/> <c>x'</c> instead of the
@@ -59,62 +56,8 @@ public sealed class TorchIntegratedGradients<T> : IDisposable where T : unmanage
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="target"/> is not an output index.</exception>
     /// <exception cref="ArgumentException"><paramref name="input"/> or <paramref name="baseline"/> is not of the input length, or holds a non-finite value.</exception>
     public Attribution<T> Attribute(ReadOnlySpan<T> input, ReadOnlySpan<T> baseline, int target, CancellationToken cancellationToken = default) =>
-        Run(input, _path.Begin(input, baseline, target), cancellationToken);
+        IntegratedGradientsMath<T>.Attribute(_host, PathRequest<T>.ForTarget(input, baseline, target), cancellationToken);
 
     /// <summary>Releases the device tensors of the quadrature nodes and the baseline.</summary>
-    public void Dispose() => _path.Dispose();
-
-    private Attribution<T> Run(ReadOnlySpan<T> input, TorchPath<T>.Call call, CancellationToken cancellationToken)
-    {
-        T[] outputCoefficients = call.OutputCoefficients;
-        int length = _info.InputLength;
-        double[] packed;
-        using (NewDisposeScope())
-        {
-            Tensor x = _path.Input(input);                                                       // [1, ...input]
-            Tensor baseline = _path.BaselineOf(call);                                            // [1, ...input]
-            Tensor direction = x - baseline;                                                     // [1, ...input]
-            Tensor weights = _path.OutputCoefficients(outputCoefficients);                       // [1, outputs]
-            Tensor gradientSum = zeros_like(direction);                                          // [1, ...input]
-            using (enable_grad())
-            {
-                for (int start = 0; start < _path.Points; start += _path.ChunkCapacity)
-                {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    int count = Math.Min(_path.ChunkCapacity, _path.Points - start);
-                    using (NewDisposeScope())
-                    {
-                        Tensor points = _path.ChunkPoints(baseline, direction, start, count);            // [count, ...input]
-                        Tensor explained = _path.Explained(_path.Network.call(points), weights, count);
-                        Tensor gradients = autograd.grad([explained], [points])[0];                      // [count, ...input]
-                        Tensor nodeCoefficients = _path.PerPoint(_path.Coefficients.narrow(0, start, count)); // [count, 1, ...]
-                        gradientSum.add_((gradients * nodeCoefficients).sum(0, keepdim: true));
-                    }
-                }
-            }
-
-            Tensor attributions = direction * gradientSum;                                       // [1, ...input]
-            Tensor endpoints;
-            using (no_grad())
-            {
-                endpoints = _path.Network.call(cat([baseline, x], 0));                           // [baseline; input]
-            }
-
-            // One copy back: the attributions, then both endpoint outputs.
-            packed = TorchPath<T>.Download(attributions, endpoints);
-        }
-
-        var values = new T[length];
-        double sum = 0;
-        for (int i = 0; i < length; i++)
-        {
-            values[i] = T.CreateChecked(packed[i]);
-            sum += double.CreateChecked(values[i]);
-        }
-
-        int outputLength = _info.OutputLength;
-        double atBaseline = TorchPath<T>.Dot(packed.AsSpan(length, outputLength), outputCoefficients);
-        double atInput = TorchPath<T>.Dot(packed.AsSpan(length + outputLength, outputLength), outputCoefficients);
-        return new Attribution<T>(values, _info.Input.OutputShape, ConvergenceDelta.From(sum, atInput, atBaseline), _path.Points);
-    }
+    public void Dispose() => _host.Dispose();
 }

@@ -15,9 +15,9 @@ namespace Pathwise.TorchSharp;
 /// tensors and autograd graph, reads the shared device tensors without writing them (nor their <c>.grad</c>), and
 /// TorchSharp's dispose scopes and grad mode are per thread; dispose the instance only once no call is running.
 /// </remarks>
-public sealed class TorchInternalInfluence<T> : IDisposable where T : unmanaged, IFloatingPointIeee754<T>
+public sealed class TorchInternalInfluence<T> : IAttributionMethod<T, LayerInfluence<T>>, IDisposable where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private readonly TorchPath<T> _path;
+    private readonly PathHost<T> _host;
     private readonly Layer _layer;
 
     /// <summary>Prepares the method for <paramref name="layer"/> of <paramref name="network"/>.</summary>
@@ -25,21 +25,26 @@ public sealed class TorchInternalInfluence<T> : IDisposable where T : unmanaged,
     public TorchInternalInfluence(TorchNetwork<T> network, Layer layer, LayerAttributionOptions? options = null)
     {
         Options = options ?? new LayerAttributionOptions();
-        _path = new TorchPath<T>(network, Options);
-        _layer = _path.ResolveOrRelease(layer, Options.AttributeToLayerInput);
+        PathPlan<T> plan = TorchPathEngine<T>.NewPlan(network, Options);
+        _layer = plan.Resolve(layer, Options.AttributeToLayerInput);
+        _host = TorchPathEngine<T>.Host(network, plan);
+        Device = network.Device;
     }
 
     /// <summary>The validated settings.</summary>
     public LayerAttributionOptions Options { get; }
 
     /// <summary>The device the attribution runs on (the network's).</summary>
-    public Device Device => _path.Device;
+    public Device Device { get; }
+
+    /// <summary>Releases the device tensors of the quadrature nodes and the baseline.</summary>
+    public void Dispose() => _host.Dispose();
 
     /// <summary>The internal influence of every neuron on output <paramref name="target"/>.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="target"/> is not an output index.</exception>
     /// <exception cref="ArgumentException"><paramref name="input"/> has the wrong length or a non-finite value.</exception>
     public LayerInfluence<T> Attribute(ReadOnlySpan<T> input, int target, CancellationToken cancellationToken = default) =>
-        Run(input, _path.Begin(input, target), cancellationToken);
+        InternalInfluenceMath<T>.Attribute(_host, _layer, PathRequest<T>.ForTarget(input, target), cancellationToken);
 
     /// <summary>
     /// The internal influence of every neuron on output <paramref name="target"/>, along the path from this call's own
@@ -48,43 +53,5 @@ public sealed class TorchInternalInfluence<T> : IDisposable where T : unmanaged,
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="target"/> is not an output index.</exception>
     /// <exception cref="ArgumentException"><paramref name="input"/> or <paramref name="baseline"/> is not of the input length, or holds a non-finite value.</exception>
     public LayerInfluence<T> Attribute(ReadOnlySpan<T> input, ReadOnlySpan<T> baseline, int target, CancellationToken cancellationToken = default) =>
-        Run(input, _path.Begin(input, baseline, target), cancellationToken);
-
-    private LayerInfluence<T> Run(ReadOnlySpan<T> input, TorchPath<T>.Call call, CancellationToken cancellationToken)
-    {
-        T[] outputCoefficients = call.OutputCoefficients;
-        int size = _layer.Size;
-        double[] packed;
-        using (NewDisposeScope())
-        {
-            Tensor x = _path.Input(input);                         // [1, ...input]
-            Tensor baseline = _path.BaselineOf(call);              // [1, ...input]
-            Tensor direction = x - baseline;                       // [1, ...input]
-            Tensor weights = _path.OutputCoefficients(outputCoefficients);   // [1, outputs]
-            Tensor influence = _path.Zeros(size);                  // [size]
-            using (enable_grad())
-            {
-                for (int start = 0; start < _path.Points; start += _path.ChunkCapacity)
-                {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    int count = Math.Min(_path.ChunkCapacity, _path.Points - start);
-                    using (NewDisposeScope())
-                    {
-                        Tensor points = _path.ChunkPoints(baseline, direction, start, count); // [count, ...input]
-                        Tensor[] activations = _path.Network.ForwardAll(points);
-                        Tensor y = activations[_layer.Index];                                 // [count, ...layer]
-                        Tensor gradients = autograd.grad([_path.Explained(activations[^1], weights, count)], [y])[0];
-                        influence.add_((gradients.reshape(count, size) * _path.NodeCoefficients(start, count)).sum(dim: 0));
-                    }
-                }
-            }
-
-            packed = TorchPath<T>.Download(influence);
-        }
-
-        return new LayerInfluence<T>(_layer, TorchPath<T>.Values(packed, 0, size), _path.Points);
-    }
-
-    /// <summary>Releases the device tensors of the quadrature nodes and the baseline.</summary>
-    public void Dispose() => _path.Dispose();
+        InternalInfluenceMath<T>.Attribute(_host, _layer, PathRequest<T>.ForTarget(input, baseline, target), cancellationToken);
 }

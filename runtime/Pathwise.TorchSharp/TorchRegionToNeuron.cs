@@ -1,7 +1,6 @@
 using System;
 using System.Numerics;
 using System.Threading;
-using Pathwise.CompilerServices;
 using static TorchSharp.torch;
 
 namespace Pathwise.TorchSharp;
@@ -13,14 +12,14 @@ namespace Pathwise.TorchSharp;
 /// </summary>
 /// <remarks>
 /// Per internal batch of path points: one forward pass, one reverse pass for <c>dF/dy</c> and <c>dF/dx</c> together,
-/// and the exact tangent along the masked direction by two more reverse passes (see <c>TorchPath.Tangent</c>).
+/// and the exact tangent along the masked direction by two more reverse passes (see <c>TorchPathEngine.Tangent</c>).
 /// Sums stay on the device until one copy at the end. Safe to call from many threads at once: each call builds its own
 /// tensors and autograd graph, reads the shared device tensors without writing them (nor their <c>.grad</c>), and
 /// TorchSharp's dispose scopes and grad mode are per thread; dispose the instance only once no call is running.
 /// </remarks>
 public sealed class TorchRegionToNeuron<T> : IDisposable where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private readonly TorchPath<T> _path;
+    private readonly PathHost<T> _host;
     private readonly Layer _layer;
 
     /// <summary>Prepares the method for <paramref name="layer"/> of <paramref name="network"/>.</summary>
@@ -28,24 +27,26 @@ public sealed class TorchRegionToNeuron<T> : IDisposable where T : unmanaged, IF
     public TorchRegionToNeuron(TorchNetwork<T> network, Layer layer, LayerAttributionOptions? options = null)
     {
         Options = options ?? new LayerAttributionOptions();
-        _path = new TorchPath<T>(network, Options);
-        _layer = _path.ResolveOrRelease(layer, Options.AttributeToLayerInput);
+        PathPlan<T> plan = TorchPathEngine<T>.NewPlan(network, Options);
+        _layer = plan.Resolve(layer, Options.AttributeToLayerInput);
+        _host = TorchPathEngine<T>.Host(network, plan);
+        Device = network.Device;
     }
 
     /// <summary>The validated settings.</summary>
     public LayerAttributionOptions Options { get; }
 
     /// <summary>The device the attribution runs on (the network's).</summary>
-    public Device Device => _path.Device;
+    public Device Device { get; }
+
+    /// <summary>Releases the device tensors of the quadrature nodes and the baseline.</summary>
+    public void Dispose() => _host.Dispose();
 
     /// <summary>Each neuron's share of the region's IG for output <paramref name="target"/>; <paramref name="region"/> marks the features of <c>S</c>.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="target"/> is not an output index.</exception>
     /// <exception cref="ArgumentException">A span has the wrong length, or <paramref name="input"/> a non-finite value.</exception>
-    public LayerAttribution<T> Attribute(ReadOnlySpan<T> input, int target, ReadOnlySpan<bool> region, CancellationToken cancellationToken = default)
-    {
-        Guard.Length(region, _path.Info.InputLength, nameof(region));
-        return Run(input, _path.Begin(input, target), region, cancellationToken);
-    }
+    public LayerAttribution<T> Attribute(ReadOnlySpan<T> input, int target, ReadOnlySpan<bool> region, CancellationToken cancellationToken = default) =>
+        RegionToNeuronMath<T>.Attribute(_host, _layer, region, PathRequest<T>.ForTarget(input, target), cancellationToken);
 
     /// <summary>
     /// Each neuron's share of the region's IG for output <paramref name="target"/>, along the path from this call's own
@@ -54,64 +55,6 @@ public sealed class TorchRegionToNeuron<T> : IDisposable where T : unmanaged, IF
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="target"/> is not an output index.</exception>
     /// <exception cref="ArgumentException">A span is not of the input length, or <paramref name="input"/> or <paramref name="baseline"/> holds a non-finite value.</exception>
-    public LayerAttribution<T> Attribute(ReadOnlySpan<T> input, ReadOnlySpan<T> baseline, int target, ReadOnlySpan<bool> region, CancellationToken cancellationToken = default)
-    {
-        Guard.Length(region, _path.Info.InputLength, nameof(region));
-        return Run(input, _path.Begin(input, baseline, target), region, cancellationToken);
-    }
-
-    private LayerAttribution<T> Run(ReadOnlySpan<T> input, TorchPath<T>.Call call, ReadOnlySpan<bool> region, CancellationToken cancellationToken)
-    {
-        T[] outputCoefficients = call.OutputCoefficients;
-        int length = _path.Info.InputLength;
-        int size = _layer.Size;
-        var mask = new T[length];
-        for (int i = 0; i < length; i++)
-        {
-            mask[i] = region[i] ? T.One : T.Zero;
-        }
-
-        double[] packed;
-        using (NewDisposeScope())
-        {
-            Tensor x = _path.Input(input);                                  // [1, ...input]
-            Tensor baseline = _path.BaselineOf(call);                       // [1, ...input]
-            Tensor direction = x - baseline;                                // [1, ...input]
-            Tensor masked = where(_path.Input(mask) != 0, direction, zeros_like(direction)); // (x - x') 1_S
-            Tensor weights = _path.OutputCoefficients(outputCoefficients);            // [1, outputs]
-            Tensor contributions = _path.Zeros(size);                       // [size]
-            Tensor regionIntegratedGradients = zeros([1L], dtype: ScalarType.Float64, device: _path.Device); // [1], in double as on the CPU
-            Tensor wideMask = masked.to(ScalarType.Float64);
-            using (enable_grad())
-            {
-                for (int start = 0; start < _path.Points; start += _path.ChunkCapacity)
-                {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    int count = Math.Min(_path.ChunkCapacity, _path.Points - start);
-                    using (NewDisposeScope())
-                    {
-                        Tensor points = _path.ChunkPoints(baseline, direction, start, count); // [count, ...input]
-                        Tensor[] activations = _path.Network.ForwardAll(points);
-                        Tensor y = activations[_layer.Index];                                 // [count, ...layer]
-                        Tensor explained = _path.Explained(activations[^1], weights, count);
-                        System.Collections.Generic.IList<Tensor> gradients = autograd.grad([explained], [y, points], retain_graph: true); // dF/dy, dF/dx
-                        Tensor tangents = TorchPath<T>.Tangent(y, points, masked);           // [count, ...layer]
-                        Tensor nodeCoefficients = _path.NodeCoefficients(start, count);                 // [count, 1]
-                        contributions.add_((gradients[0].reshape(count, size) * tangents.reshape(count, size) * nodeCoefficients).sum(dim: 0));
-                        Tensor inputTerms = (gradients[1].to(ScalarType.Float64) * wideMask).reshape(count, length).sum(dim: 1, keepdim: true);
-                        regionIntegratedGradients.add_((inputTerms * nodeCoefficients.to(ScalarType.Float64)).sum().reshape(1));
-                    }
-                }
-            }
-
-            packed = TorchPath<T>.Download(contributions, regionIntegratedGradients);
-        }
-
-        T[] values = TorchPath<T>.Values(packed, 0, size);
-        var delta = ConvergenceDelta.From(TorchPath<T>.Sum(values), packed[size], 0);
-        return new LayerAttribution<T>(_layer, values, delta, _path.Points);
-    }
-
-    /// <summary>Releases the device tensors of the quadrature nodes and the baseline.</summary>
-    public void Dispose() => _path.Dispose();
+    public LayerAttribution<T> Attribute(ReadOnlySpan<T> input, ReadOnlySpan<T> baseline, int target, ReadOnlySpan<bool> region, CancellationToken cancellationToken = default) =>
+        RegionToNeuronMath<T>.Attribute(_host, _layer, region, PathRequest<T>.ForTarget(input, baseline, target), cancellationToken);
 }

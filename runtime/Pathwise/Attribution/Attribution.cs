@@ -44,7 +44,7 @@ public sealed class Attribution<T> where T : unmanaged, IFloatingPointIeee754<T>
     public T this[int index] => _values[index];
 
     /// <summary>The sum of all attributions, accumulated in double precision (as every result's <c>Sum</c> is).</summary>
-    public double Sum() => PathIntegrator<T>.Sum(_values);
+    public double Sum() => PathSums.Sum<T>(_values);
 
     /// <summary>A copy of the values.</summary>
     public T[] ToArray() => (T[])_values.Clone();

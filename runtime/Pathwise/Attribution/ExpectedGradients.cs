@@ -17,32 +17,30 @@ namespace Pathwise;
 /// Safe to call from many threads at once: each call rents its buffer from a pool the instance owns and runs on
 /// the thread-safe <see cref="IntegratedGradients{T}"/>, so a warm call allocates only its result.
 /// </remarks>
-public sealed class ExpectedGradients<T> where T : unmanaged, IFloatingPointIeee754<T>
+public sealed class ExpectedGradients<T> : IAttributionMethod<T, Attribution<T>> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private readonly IntegratedGradients<T> _integratedGradients;
+    private readonly PathHost<T> _host;
     private readonly T[] _baselines;
-    private readonly int _length;
-    private readonly ScratchPool<T[]> _singles;
-    private readonly TensorShape _shape;
 
     /// <summary>Prepares the method with the baseline set <paramref name="baselines"/>, <c>[count, input length]</c>.</summary>
     public ExpectedGradients(INetwork<T> network, ReadOnlySpan<T> baselines, IntegratedGradientsOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(network);
-        _length = network.Info.InputLength;
-        CheckSet(baselines, _length);
+        ExpectedGradientsMath<T>.CheckSet(baselines, network.Info.InputLength);
         _baselines = baselines.ToArray();
-        _integratedGradients = new IntegratedGradients<T>(network, options);
-        _singles = new ScratchPool<T[]>(() => new T[_length]);
-        _shape = network.Info.Input.OutputShape;
+        Options = options ?? new IntegratedGradientsOptions();
+        _host = CpuPathEngine<T>.Host(network, Options);
     }
 
+    /// <summary>The validated settings.</summary>
+    public IntegratedGradientsOptions Options { get; }
+
     /// <summary>The number of baselines in the set.</summary>
-    public int BaselineCount => _baselines.Length / _length;
+    public int BaselineCount => _baselines.Length / _host.Info.InputLength;
 
     /// <summary>The exact expectation over the baseline set, each baseline weighted equally.</summary>
     public Attribution<T> Attribute(ReadOnlySpan<T> input, int target, CancellationToken cancellationToken = default) =>
-        Exact(input, _baselines, target, cancellationToken);
+        ExpectedGradientsMath<T>.Exact(_host, input, _baselines, target, cancellationToken);
 
     /// <summary>
     /// The exact expectation over this call's own baseline set <paramref name="baselines"/>, <c>[count, input length]</c>,
@@ -51,15 +49,15 @@ public sealed class ExpectedGradients<T> where T : unmanaged, IFloatingPointIeee
     /// <exception cref="ArgumentException">The set is empty, not a whole number of inputs, or holds a non-finite value.</exception>
     public Attribution<T> Attribute(ReadOnlySpan<T> input, ReadOnlySpan<T> baselines, int target, CancellationToken cancellationToken = default)
     {
-        CheckSet(baselines, _length);
-        return Exact(input, baselines, target, cancellationToken);
+        ExpectedGradientsMath<T>.CheckSet(baselines, _host.Info.InputLength);
+        return ExpectedGradientsMath<T>.Exact(_host, input, baselines, target, cancellationToken);
     }
 
     /// <summary>An estimate from <paramref name="samples"/> baselines drawn uniformly, with replacement, by a generator seeded with <paramref name="seed"/>.</summary>
     public Attribution<T> AttributeSampled(ReadOnlySpan<T> input, int target, int samples, int seed, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(samples, 1);
-        return Sampled(input, _baselines, target, samples, seed, cancellationToken);
+        return ExpectedGradientsMath<T>.Sampled(_host, input, _baselines, target, samples, seed, cancellationToken);
     }
 
     /// <summary>
@@ -71,12 +69,20 @@ public sealed class ExpectedGradients<T> where T : unmanaged, IFloatingPointIeee
     public Attribution<T> AttributeSampled(ReadOnlySpan<T> input, ReadOnlySpan<T> baselines, int target, int samples, int seed, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(samples, 1);
-        CheckSet(baselines, _length);
-        return Sampled(input, baselines, target, samples, seed, cancellationToken);
+        ExpectedGradientsMath<T>.CheckSet(baselines, _host.Info.InputLength);
+        return ExpectedGradientsMath<T>.Sampled(_host, input, baselines, target, samples, seed, cancellationToken);
     }
+}
 
+/// <summary>
+/// Expected gradients' mathematics, for both backends: one Integrated Gradients run per drawn baseline on one rented
+/// engine, the attributions summed in <typeparamref name="T"/> and scaled by <c>1/draws</c>; completeness against
+/// <c>F(x)</c> less the mean of <c>F(x'_b)</c> over the draws.
+/// </summary>
+internal static class ExpectedGradientsMath<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
     /// <summary>Throws unless <paramref name="baselines"/> is one or more finite inputs of <paramref name="length"/> features.</summary>
-    private static void CheckSet(ReadOnlySpan<T> baselines, int length)
+    public static void CheckSet(ReadOnlySpan<T> baselines, int length)
     {
         if (baselines.Length == 0 || baselines.Length % length != 0)
         {
@@ -86,49 +92,68 @@ public sealed class ExpectedGradients<T> where T : unmanaged, IFloatingPointIeee
         Guard.Finite(baselines, nameof(baselines));
     }
 
-    private Attribution<T> Exact(ReadOnlySpan<T> input, ReadOnlySpan<T> baselines, int target, CancellationToken cancellationToken)
+    /// <summary>The exact expectation over every row of <paramref name="baselines"/>.</summary>
+    public static Attribution<T> Exact(PathHost<T> host, ReadOnlySpan<T> input, ReadOnlySpan<T> baselines, int target, CancellationToken cancellationToken)
     {
-        int count = baselines.Length / _length;
-        var values = new T[_length];
-        double atBaseline = 0;
-        double atInput = 0;
-        using var single = _singles.Borrow();
+        int length = host.Info.InputLength;
+        int count = baselines.Length / length;
+        var values = new T[length];
+        var sums = default(Sums);
+        using var lease = host.Borrow();
         for (int b = 0; b < count; b++)
         {
-            (atBaseline, atInput) = Add(input, baselines.Slice(b * _length, _length), target, values, single.Item, atBaseline, cancellationToken);
+            Add(lease.Item, input, baselines.Slice(b * length, length), target, values, ref sums, cancellationToken);
         }
 
-        return Finish(values, atInput, atBaseline, count);
+        return Finish(host, values, sums, count);
     }
 
-    private Attribution<T> Sampled(ReadOnlySpan<T> input, ReadOnlySpan<T> baselines, int target, int samples, int seed, CancellationToken cancellationToken)
+    /// <summary>The estimate from <paramref name="samples"/> rows drawn by <c>new Random(seed).Next(count)</c>.</summary>
+    public static Attribution<T> Sampled(PathHost<T> host, ReadOnlySpan<T> input, ReadOnlySpan<T> baselines, int target, int samples, int seed, CancellationToken cancellationToken)
     {
-        int count = baselines.Length / _length;
+        int length = host.Info.InputLength;
+        int count = baselines.Length / length;
         var random = new Random(seed);
-        var values = new T[_length];
-        double atBaseline = 0;
-        double atInput = 0;
-        using var single = _singles.Borrow();
+        var values = new T[length];
+        var sums = default(Sums);
+        using var lease = host.Borrow();
         for (int s = 0; s < samples; s++)
         {
-            (atBaseline, atInput) = Add(input, baselines.Slice(random.Next(count) * _length, _length), target, values, single.Item, atBaseline, cancellationToken);
+            Add(lease.Item, input, baselines.Slice(random.Next(count) * length, length), target, values, ref sums, cancellationToken);
         }
 
-        return Finish(values, atInput, atBaseline, samples);
+        return Finish(host, values, sums, samples);
     }
 
-    private (double BaselineSum, double AtInput) Add(ReadOnlySpan<T> input, ReadOnlySpan<T> baseline, int target, Span<T> values, Span<T> single, double baselineSum, CancellationToken cancellationToken)
+    private static void Add(IPathEngine<T> engine, ReadOnlySpan<T> input, ReadOnlySpan<T> baseline, int target, Span<T> values, ref Sums sums, CancellationToken cancellationToken)
     {
-        ConvergenceDelta delta = _integratedGradients.Attribute(input, baseline, target, single, cancellationToken);
-        System.Numerics.Tensors.TensorPrimitives.Add<T>(values, single, values);
-        return (baselineSum + delta.OutputAtBaseline, delta.OutputAtInput);
+        engine.Call.Begin(PathRequest<T>.ForTarget(input, baseline, target));
+        var steps = default(IntegratedGradientsMath<T>.Steps);
+        PathRunner.Run(engine, ref steps, cancellationToken);
+        ReadOnlySpan<T> gradientSum = engine.Accumulated(steps.GradientSum);
+        ReadOnlySpan<T> direction = engine.Call.Direction;
+        for (int i = 0; i < values.Length; i++)
+        {
+            T attribution = direction[i] * gradientSum[i];
+            values[i] += attribution;
+        }
+
+        (double atBaseline, double atInput) = PathRunner.ExplainedEndpoints(engine);
+        sums.AtBaseline += atBaseline;
+        sums.AtInput = atInput;
     }
 
-    private Attribution<T> Finish(T[] values, double atInput, double baselineSum, int count)
+    private static Attribution<T> Finish(PathHost<T> host, T[] values, Sums sums, int count)
     {
         T scale = T.One / T.CreateChecked(count);
         System.Numerics.Tensors.TensorPrimitives.Multiply<T>(values, scale, values);
-        var delta = ConvergenceDelta.From(PathIntegrator<T>.Sum(values), atInput, baselineSum / count);
-        return new Attribution<T>(values, _shape, delta, _integratedGradients.Options.Points * count);
+        var delta = ConvergenceDelta.From(PathSums.Sum<T>(values), sums.AtInput, sums.AtBaseline / count);
+        return new Attribution<T>(values, host.Info.Input.OutputShape, delta, host.Plan.Points * count);
+    }
+
+    private struct Sums
+    {
+        public double AtBaseline;
+        public double AtInput;
     }
 }

@@ -17,73 +17,46 @@ namespace Pathwise;
 /// overloads that return an <see cref="Attribution{T}"/> allocate only the result). <c>AttributeBatch</c>
 /// runs inputs in parallel on workspaces from the same pool.
 /// </remarks>
-public sealed class IntegratedGradients<T> where T : unmanaged, IFloatingPointIeee754<T>
+public sealed class IntegratedGradients<T> : IAttributionMethod<T, Attribution<T>> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private readonly ScratchPool<PathIntegrator<T>> _paths;
+    private readonly PathHost<T> _host;
     private readonly NetworkInfo _info;
-    private readonly int _steps;
 
     /// <summary>Prepares the method for <paramref name="network"/>; throws if an option is invalid.</summary>
     public IntegratedGradients(INetwork<T> network, IntegratedGradientsOptions? options = null)
     {
         options ??= new IntegratedGradientsOptions();
-        var first = new PathIntegrator<T>(network, options);
+        _host = CpuPathEngine<T>.Host(network, options);
+        _info = _host.Info;
         Options = options;
-        _info = first.Info;
-        _steps = first.Points;
-        _paths = new ScratchPool<PathIntegrator<T>>(first.Clone);
-        _paths.Return(first);
     }
 
     /// <summary>The validated settings.</summary>
     public IntegratedGradientsOptions Options { get; }
 
     /// <summary>Attributes output <paramref name="target"/> at <paramref name="input"/>; returns a new result.</summary>
-    public Attribution<T> Attribute(ReadOnlySpan<T> input, int target, CancellationToken cancellationToken = default)
-    {
-        var values = new T[_info.InputLength];
-        ConvergenceDelta delta = Attribute(input, target, values, cancellationToken);
-        return new Attribution<T>(values, _info.Input.OutputShape, delta, _steps);
-    }
+    public Attribution<T> Attribute(ReadOnlySpan<T> input, int target, CancellationToken cancellationToken = default) =>
+        IntegratedGradientsMath<T>.Attribute(_host, PathRequest<T>.ForTarget(input, target), cancellationToken);
 
     /// <summary>Attributes the weighted output <c>sum_j outputCoefficients[j] F_j</c> at <paramref name="input"/>; returns a new result.</summary>
-    public Attribution<T> Attribute(ReadOnlySpan<T> input, ReadOnlySpan<T> outputCoefficients, CancellationToken cancellationToken = default)
-    {
-        var values = new T[_info.InputLength];
-        ConvergenceDelta delta = Attribute(input, outputCoefficients, values, cancellationToken);
-        return new Attribution<T>(values, _info.Input.OutputShape, delta, _steps);
-    }
+    public Attribution<T> Attribute(ReadOnlySpan<T> input, ReadOnlySpan<T> outputCoefficients, CancellationToken cancellationToken = default) =>
+        IntegratedGradientsMath<T>.Attribute(_host, PathRequest<T>.ForWeights(input, outputCoefficients), cancellationToken);
 
     /// <summary>
     /// Attributes output <paramref name="target"/> against this call's own <paramref name="baseline"/> <c>x'</c> instead of the
     /// options' one: <c>attr_i = (x_i - x'_i) * integral_0^1 dF/dx_i(x' + a (x - x')) da</c>; returns a new result.
     /// </summary>
     /// <exception cref="ArgumentException"><paramref name="input"/> or <paramref name="baseline"/> is not of the input length, or holds a non-finite value.</exception>
-    public Attribution<T> Attribute(ReadOnlySpan<T> input, ReadOnlySpan<T> baseline, int target, CancellationToken cancellationToken = default)
-    {
-        var values = new T[_info.InputLength];
-        ConvergenceDelta delta = Attribute(input, baseline, target, values, cancellationToken);
-        return new Attribution<T>(values, _info.Input.OutputShape, delta, _steps);
-    }
+    public Attribution<T> Attribute(ReadOnlySpan<T> input, ReadOnlySpan<T> baseline, int target, CancellationToken cancellationToken = default) =>
+        IntegratedGradientsMath<T>.Attribute(_host, PathRequest<T>.ForTarget(input, baseline, target), cancellationToken);
 
     /// <summary>Attributes output <paramref name="target"/> into <paramref name="attributions"/>; allocates nothing once warm.</summary>
-    public ConvergenceDelta Attribute(ReadOnlySpan<T> input, int target, Span<T> attributions, CancellationToken cancellationToken = default)
-    {
-        Guard.Length<T>(attributions, _info.InputLength, nameof(attributions));
-        using var lease = _paths.Borrow();
-        PathIntegrator<T> path = lease.Item;
-        return Attribute(path, input, target, attributions, cancellationToken);
-    }
+    public ConvergenceDelta Attribute(ReadOnlySpan<T> input, int target, Span<T> attributions, CancellationToken cancellationToken = default) =>
+        Attribute(PathRequest<T>.ForTarget(input, target), attributions, cancellationToken);
 
     /// <summary>Attributes the weighted output <c>sum_j outputCoefficients[j] F_j</c> into <paramref name="attributions"/>; allocates nothing once warm.</summary>
-    public ConvergenceDelta Attribute(ReadOnlySpan<T> input, ReadOnlySpan<T> outputCoefficients, Span<T> attributions, CancellationToken cancellationToken = default)
-    {
-        Guard.Length<T>(attributions, _info.InputLength, nameof(attributions));
-        using var lease = _paths.Borrow();
-        PathIntegrator<T> path = lease.Item;
-        path.Begin(input, outputCoefficients);
-        return Run(path, attributions, cancellationToken);
-    }
+    public ConvergenceDelta Attribute(ReadOnlySpan<T> input, ReadOnlySpan<T> outputCoefficients, Span<T> attributions, CancellationToken cancellationToken = default) =>
+        Attribute(PathRequest<T>.ForWeights(input, outputCoefficients), attributions, cancellationToken);
 
     /// <summary>
     /// Attributes output <paramref name="target"/> against this call's own <paramref name="baseline"/> <c>x'</c> instead of the
@@ -91,14 +64,8 @@ public sealed class IntegratedGradients<T> where T : unmanaged, IFloatingPointIe
     /// allocates nothing once warm. Later calls without a baseline use the options' one again.
     /// </summary>
     /// <exception cref="ArgumentException"><paramref name="input"/> or <paramref name="baseline"/> is not of the input length, or holds a non-finite value.</exception>
-    public ConvergenceDelta Attribute(ReadOnlySpan<T> input, ReadOnlySpan<T> baseline, int target, Span<T> attributions, CancellationToken cancellationToken = default)
-    {
-        Guard.Length<T>(attributions, _info.InputLength, nameof(attributions));
-        using var lease = _paths.Borrow();
-        PathIntegrator<T> path = lease.Item;
-        path.Begin(input, baseline, target);
-        return Run(path, attributions, cancellationToken);
-    }
+    public ConvergenceDelta Attribute(ReadOnlySpan<T> input, ReadOnlySpan<T> baseline, int target, Span<T> attributions, CancellationToken cancellationToken = default) =>
+        Attribute(PathRequest<T>.ForTarget(input, baseline, target), attributions, cancellationToken);
 
     /// <summary>
     /// Attributes several outputs of one input at once (see the span form): one new result per target, in the
@@ -128,38 +95,20 @@ public sealed class IntegratedGradients<T> where T : unmanaged, IFloatingPointIe
             Guard.Index(target, _info.OutputLength, nameof(targets));
         }
 
-        using var lease = _paths.Borrow();
-        PathIntegrator<T> path = lease.Item;
-        path.Begin(input, targets.Length > 0 ? targets[0] : 0);
+        using var lease = _host.Borrow();
+        var engine = (CpuPathEngine<T>)lease.Item;
+        engine.Call.Begin(PathRequest<T>.ForTarget(input, targets.Length > 0 ? targets[0] : 0));
         attributions.Clear();
-        Workspace<T> workspace = path.Workspace;
-        for (int start = 0; start < path.Points; start += path.ChunkCapacity)
-        {
-            int count = path.Forward(start, cancellationToken);
-            for (int t = 0; t < targets.Length; t++)
-            {
-                Span<T> seed = workspace.OutputGradient(count);
-                seed.Clear();
-                for (int k = 0; k < count; k++)
-                {
-                    seed[k * _info.OutputLength + targets[t]] = T.One;
-                }
+        var steps = new TargetsSteps(targets, attributions, length);
+        PathRunner.Run(engine, ref steps, cancellationToken);
 
-                path.Network.BackwardPathSum(path.Coefficients.AsSpan(start, count), workspace, attributions.Slice(t * length, length));
-            }
-        }
-
-        ReadOnlySpan<T> outputs = path.EndpointActivations(_info.Output);
+        ReadOnlySpan<T> outputs = engine.Endpoints(_info.Output);
         int outputLength = _info.OutputLength;
         for (int t = 0; t < targets.Length; t++)
         {
             Span<T> row = attributions.Slice(t * length, length);
-            for (int i = 0; i < length; i++)
-            {
-                row[i] *= path.Direction[i];
-            }
-
-            deltas[t] = ConvergenceDelta.From(PathIntegrator<T>.Sum(row), double.CreateChecked(outputs[outputLength + targets[t]]), double.CreateChecked(outputs[targets[t]]));
+            double sum = PathRunner.ScaleByDirection<T>(engine.Call.Direction, row, row);
+            deltas[t] = ConvergenceDelta.From(sum, double.CreateChecked(outputs[outputLength + targets[t]]), double.CreateChecked(outputs[targets[t]]));
         }
     }
 
@@ -182,20 +131,18 @@ public sealed class IntegratedGradients<T> where T : unmanaged, IFloatingPointIe
             Guard.Finite(inputs.Span.Slice(m * length, length), nameof(inputs), m);
         }
 
-        // Each worker rents one workspace for all its inputs, from the pool single calls use.
+        // Each worker rents one engine for all its inputs, from the pool single calls use.
         int workers = Math.Min(Environment.ProcessorCount, Math.Max(1, count));
         int done = 0;
         var parallel = new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = workers };
         Parallel.For(0, workers, parallel, w =>
         {
-            using var lease = _paths.Borrow();
-            PathIntegrator<T> path = lease.Item;
+            using var lease = _host.Borrow();
             for (int m = w; m < count; m += workers)
             {
-                deltas.Span[m] = Attribute(
-                    path,
-                    inputs.Span.Slice(m * length, length),
-                    targets.Span[m],
+                deltas.Span[m] = IntegratedGradientsMath<T>.Run(
+                    lease.Item,
+                    PathRequest<T>.ForTarget(inputs.Span.Slice(m * length, length), targets.Span[m]),
                     attributions.Span.Slice(m * length, length),
                     cancellationToken);
                 progress?.Report(Interlocked.Increment(ref done));
@@ -215,43 +162,83 @@ public sealed class IntegratedGradients<T> where T : unmanaged, IFloatingPointIe
         return Results(values, deltas);
     }
 
+    private ConvergenceDelta Attribute(scoped in PathRequest<T> request, Span<T> attributions, CancellationToken cancellationToken)
+    {
+        Guard.Length<T>(attributions, _info.InputLength, nameof(attributions));
+        using var lease = _host.Borrow();
+        return IntegratedGradientsMath<T>.Run(lease.Item, request, attributions, cancellationToken);
+    }
+
     private Attribution<T>[] Results(T[] values, ConvergenceDelta[] deltas)
     {
         int length = _info.InputLength;
         var results = new Attribution<T>[deltas.Length];
         for (int m = 0; m < results.Length; m++)
         {
-            results[m] = new Attribution<T>(values.AsSpan(m * length, length).ToArray(), _info.Input.OutputShape, deltas[m], _steps);
+            results[m] = new Attribution<T>(values.AsSpan(m * length, length).ToArray(), _info.Input.OutputShape, deltas[m], _host.Plan.Points);
         }
 
         return results;
     }
 
-    private static ConvergenceDelta Attribute(PathIntegrator<T> path, ReadOnlySpan<T> input, int target, Span<T> attributions, CancellationToken cancellationToken)
+    /// <summary>Per chunk, one backward pass per target into that target's row: the forward pass is shared.</summary>
+    private ref struct TargetsSteps(ReadOnlySpan<int> targets, Span<T> attributions, int length) : IPathSteps<T>
     {
-        path.Begin(input, target);
-        return Run(path, attributions, cancellationToken);
+        private readonly ReadOnlySpan<int> _targets = targets;
+        private readonly Span<T> _attributions = attributions;
+
+        public readonly Layer? EndpointLayer => null;
+
+        public readonly void Start(IPathEngine<T> engine)
+        {
+        }
+
+        public readonly void Step(IPathEngine<T> engine, int start, int count)
+        {
+            var cpu = (CpuPathEngine<T>)engine;
+            for (int t = 0; t < _targets.Length; t++)
+            {
+                cpu.AddInputGradientSum(_attributions.Slice(t * length, length), _targets[t]);
+            }
+        }
+    }
+}
+
+/// <summary>
+/// Integrated Gradients' mathematics, for both backends: per chunk <c>g += sum_k c_k dF/dx(x_k)</c> (on the CPU the
+/// generated fused <c>BackwardPathSum</c>), then <c>attr_i = (x_i - x'_i) g_i</c> and the delta against the endpoints.
+/// </summary>
+internal static class IntegratedGradientsMath<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <summary>Checks the request, attributes into a new result.</summary>
+    public static Attribution<T> Attribute(PathHost<T> host, scoped in PathRequest<T> request, CancellationToken cancellationToken)
+    {
+        var values = new T[host.Info.InputLength];
+        using var lease = host.Borrow();
+        ConvergenceDelta delta = Run(lease.Item, request, values, cancellationToken);
+        return new Attribution<T>(values, host.Info.Input.OutputShape, delta, host.Plan.Points);
     }
 
-    private static ConvergenceDelta Run(PathIntegrator<T> path, Span<T> attributions, CancellationToken cancellationToken)
+    /// <summary>Checks the request and attributes into <paramref name="attributions"/> on a rented engine.</summary>
+    public static ConvergenceDelta Run(IPathEngine<T> engine, scoped in PathRequest<T> request, Span<T> attributions, CancellationToken cancellationToken)
     {
-        Span<T> gradientSum = path.Scratch(path.Info.InputLength);
-        gradientSum.Clear();
-        for (int start = 0; start < path.Points; start += path.ChunkCapacity)
-        {
-            int count = path.Forward(start, cancellationToken);
-            path.SeedOutput(count);
-            path.Network.BackwardPathSum(path.Coefficients.AsSpan(start, count), path.Workspace, gradientSum);
-        }
-
-        double sum = 0;
-        for (int i = 0; i < attributions.Length; i++)
-        {
-            attributions[i] = path.Direction[i] * gradientSum[i];
-            sum += double.CreateChecked(attributions[i]);
-        }
-
-        (double atBaseline, double atInput) = path.ReadEndpoints();
+        engine.Call.Begin(request);
+        var steps = default(Steps);
+        PathRunner.Run(engine, ref steps, cancellationToken);
+        double sum = PathRunner.ScaleByDirection<T>(engine.Call.Direction, engine.Accumulated(steps.GradientSum), attributions);
+        (double atBaseline, double atInput) = PathRunner.ExplainedEndpoints(engine);
         return ConvergenceDelta.From(sum, atInput, atBaseline);
+    }
+
+    /// <summary><c>g += sum_k c_k dF/dx(x_k)</c> per chunk.</summary>
+    internal struct Steps : IPathSteps<T>
+    {
+        public int GradientSum;
+
+        public readonly Layer? EndpointLayer => null;
+
+        public void Start(IPathEngine<T> engine) => GradientSum = engine.NewAccumulator(engine.Plan.Info.InputLength);
+
+        public readonly void Step(IPathEngine<T> engine, int start, int count) => engine.AddInputGradientSum(GradientSum);
     }
 }

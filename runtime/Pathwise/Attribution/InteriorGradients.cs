@@ -172,9 +172,9 @@ public sealed class InteriorGradientsResult<T> where T : unmanaged, IFloatingPoi
 /// <c>x' + a (x - x')</c>, returned with the output along the path so saturation can be seen.
 /// </summary>
 /// <remarks>Safe to call from many threads at once: each call rents its workspace from a pool the instance owns.</remarks>
-public sealed class InteriorGradients<T> where T : unmanaged, IFloatingPointIeee754<T>
+public sealed class InteriorGradients<T> : IAttributionMethod<T, InteriorGradientsResult<T>> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private readonly ScratchPool<PathIntegrator<T>> _paths;
+    private readonly PathHost<T> _host;
     private readonly double[] _alphas;
 
     /// <summary>Prepares the method for <paramref name="network"/>.</summary>
@@ -183,59 +183,79 @@ public sealed class InteriorGradients<T> where T : unmanaged, IFloatingPointIeee
         Options = options ?? new InteriorGradientsOptions();
         _alphas = Options.ResolveAlphas();
         ArgumentNullException.ThrowIfNull(network);
-        Guard.Elements(_alphas.Length, network.Info.InputLength, "Count"); // the gradients of one result
-
-        // The path is sampled at the factors, not integrated: no quadrature weights.
-        var first = new PathIntegrator<T>(network, _alphas, new double[_alphas.Length], Options.Baseline, internalBatchSize: 64);
-        _paths = new ScratchPool<PathIntegrator<T>>(first.Clone);
-        _paths.Return(first);
+        _host = CpuPathEngine<T>.Host(network, InteriorGradientsMath<T>.Plan(network.Info, _alphas, Options.Baseline));
     }
 
     /// <summary>The settings.</summary>
     public InteriorGradientsOptions Options { get; }
 
     /// <summary>The gradients of output <paramref name="target"/> at every scaled input.</summary>
-    public InteriorGradientsResult<T> Attribute(ReadOnlySpan<T> input, int target, CancellationToken cancellationToken = default)
-    {
-        using var lease = _paths.Borrow();
-        lease.Item.Begin(input, target);
-        return Run(lease.Item, cancellationToken);
-    }
+    public InteriorGradientsResult<T> Attribute(ReadOnlySpan<T> input, int target, CancellationToken cancellationToken = default) =>
+        InteriorGradientsMath<T>.Attribute(_host, _alphas, PathRequest<T>.ForTarget(input, target), cancellationToken);
 
     /// <summary>
     /// The gradients of output <paramref name="target"/> at every scaled input, scaled from this call's own
     /// <paramref name="baseline"/> <c>x'</c>: <c>dF/dx (x' + a_k (x - x'))</c>.
     /// </summary>
     /// <exception cref="ArgumentException"><paramref name="input"/> or <paramref name="baseline"/> is not of the input length, or holds a non-finite value.</exception>
-    public InteriorGradientsResult<T> Attribute(ReadOnlySpan<T> input, ReadOnlySpan<T> baseline, int target, CancellationToken cancellationToken = default)
+    public InteriorGradientsResult<T> Attribute(ReadOnlySpan<T> input, ReadOnlySpan<T> baseline, int target, CancellationToken cancellationToken = default) =>
+        InteriorGradientsMath<T>.Attribute(_host, _alphas, PathRequest<T>.ForTarget(input, baseline, target), cancellationToken);
+}
+
+/// <summary>
+/// Interior gradients' mathematics, for both backends: the path sampled at the factors (zero weights), each chunk's
+/// input gradients and outputs kept; the outputs weighted in double as the endpoints are.
+/// </summary>
+internal static class InteriorGradientsMath<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <summary>A plan sampling the path at the factors <paramref name="alphas"/>, in chunks of at most 64.</summary>
+    public static PathPlan<T> Plan(NetworkInfo info, double[] alphas, Baseline baseline)
     {
-        using var lease = _paths.Borrow();
-        lease.Item.Begin(input, baseline, target);
-        return Run(lease.Item, cancellationToken);
+        Guard.Elements(alphas.Length, info.InputLength, "Count"); // the gradients of one result
+
+        // The path is sampled at the factors, not integrated: no quadrature weights.
+        return new PathPlan<T>(info, alphas, new double[alphas.Length], baseline, internalBatchSize: 64);
     }
 
-    private InteriorGradientsResult<T> Run(PathIntegrator<T> path, CancellationToken cancellationToken)
+    public static InteriorGradientsResult<T> Attribute(PathHost<T> host, double[] alphas, scoped in PathRequest<T> request, CancellationToken cancellationToken)
     {
-        int length = path.Info.InputLength;
-        int outputs = path.Info.OutputLength;
-        var gradients = new T[_alphas.Length * length];
-        var values = new double[_alphas.Length];
-        Workspace<T> workspace = path.Workspace;
-        for (int start = 0; start < path.Points; start += path.ChunkCapacity)
+        NetworkInfo info = host.Info;
+        int outputs = info.OutputLength;
+        using var lease = host.Borrow();
+        IPathEngine<T> engine = lease.Item;
+        engine.Call.Begin(request);
+        var steps = new Steps(alphas.Length);
+        PathRunner.Run(engine, ref steps, cancellationToken);
+        T[] gradients = engine.Accumulated(steps.Gradients).ToArray();
+        ReadOnlySpan<T> outputRows = engine.Accumulated(steps.Outputs);
+        var values = new double[alphas.Length];
+        for (int k = 0; k < values.Length; k++)
         {
-            int count = path.Forward(start, cancellationToken);
-            ReadOnlySpan<T> output = workspace.Output(count);
-            for (int k = 0; k < count; k++)
-            {
-                values[start + k] = PathIntegrator<T>.Dot(output.Slice(k * outputs, outputs), path.OutputCoefficients);
-            }
-
-            path.SeedOutput(count);
-            path.Network.BackwardFrom(path.Info.Output, workspace, count);
-            workspace.Gradients(path.Info.Input, count).CopyTo(gradients.AsSpan(start * length));
+            values[k] = PathSums.Dot<T>(outputRows.Slice(k * outputs, outputs), engine.Call.OutputCoefficients);
         }
 
-        (double atBaseline, double atInput) = path.ReadEndpoints();
-        return new InteriorGradientsResult<T>((double[])_alphas.Clone(), gradients, values, atBaseline, atInput, path.Info.Input.OutputShape);
+        (double atBaseline, double atInput) = PathRunner.ExplainedEndpoints(engine);
+        return new InteriorGradientsResult<T>((double[])alphas.Clone(), gradients, values, atBaseline, atInput, info.Input.OutputShape);
+    }
+
+    private struct Steps(int points) : IPathSteps<T>
+    {
+        public int Gradients;
+        public int Outputs;
+
+        public readonly Layer? EndpointLayer => null;
+
+        public void Start(IPathEngine<T> engine)
+        {
+            Gradients = engine.NewAccumulator(points * engine.Plan.Info.InputLength);
+            Outputs = engine.NewAccumulator(points * engine.Plan.Info.OutputLength);
+        }
+
+        public readonly void Step(IPathEngine<T> engine, int start, int count)
+        {
+            engine.CopyOutputs(Outputs, start);
+            engine.BackwardFromOutput(engine.Plan.Info.Input, throughInput: true);
+            engine.CopyInputGradients(Gradients, start);
+        }
     }
 }

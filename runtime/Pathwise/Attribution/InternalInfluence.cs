@@ -1,7 +1,6 @@
 using System;
 using System.Numerics;
 using System.Threading;
-using Pathwise.CompilerServices.Kernels;
 
 namespace Pathwise;
 
@@ -10,54 +9,60 @@ namespace Pathwise;
 /// the path-averaged gradient at the layer, from one backward pass per chunk of path points.
 /// </summary>
 /// <remarks>Safe to call from many threads at once: each call rents its workspace from a pool the instance owns.</remarks>
-public sealed class InternalInfluence<T> where T : unmanaged, IFloatingPointIeee754<T>
+public sealed class InternalInfluence<T> : IAttributionMethod<T, LayerInfluence<T>> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private readonly ScratchPool<PathIntegrator<T>> _paths;
+    private readonly PathHost<T> _host;
     private readonly Layer _layer;
 
     /// <summary>Prepares the method for <paramref name="layer"/> of <paramref name="network"/>.</summary>
     public InternalInfluence(INetwork<T> network, Layer layer, LayerAttributionOptions? options = null)
     {
         Options = options ?? new LayerAttributionOptions();
-        var first = new PathIntegrator<T>(network, Options);
-        _layer = first.Resolve(layer, Options.AttributeToLayerInput);
-        _paths = new ScratchPool<PathIntegrator<T>>(first.Clone);
-        _paths.Return(first);
+        _host = CpuPathEngine<T>.Host(network, Options);
+        _layer = _host.Plan.Resolve(layer, Options.AttributeToLayerInput);
     }
 
     /// <summary>The validated settings.</summary>
     public LayerAttributionOptions Options { get; }
 
     /// <summary>The internal influence of every neuron on output <paramref name="target"/>.</summary>
-    public LayerInfluence<T> Attribute(ReadOnlySpan<T> input, int target, CancellationToken cancellationToken = default)
-    {
-        using var lease = _paths.Borrow();
-        lease.Item.Begin(input, target);
-        return Run(lease.Item, cancellationToken);
-    }
+    public LayerInfluence<T> Attribute(ReadOnlySpan<T> input, int target, CancellationToken cancellationToken = default) =>
+        InternalInfluenceMath<T>.Attribute(_host, _layer, PathRequest<T>.ForTarget(input, target), cancellationToken);
 
     /// <summary>
     /// The internal influence of every neuron on output <paramref name="target"/>, along the path from this call's own
     /// <paramref name="baseline"/> <c>x'</c>: <c>I_j = integral_0^1 dF/dy_j(x' + a (x - x')) da</c>.
     /// </summary>
     /// <exception cref="ArgumentException"><paramref name="input"/> or <paramref name="baseline"/> is not of the input length, or holds a non-finite value.</exception>
-    public LayerInfluence<T> Attribute(ReadOnlySpan<T> input, ReadOnlySpan<T> baseline, int target, CancellationToken cancellationToken = default)
+    public LayerInfluence<T> Attribute(ReadOnlySpan<T> input, ReadOnlySpan<T> baseline, int target, CancellationToken cancellationToken = default) =>
+        InternalInfluenceMath<T>.Attribute(_host, _layer, PathRequest<T>.ForTarget(input, baseline, target), cancellationToken);
+}
+
+/// <summary>Internal influence's mathematics, for both backends: per chunk one backward pass, <c>I_j += sum_k c_k dF/dy_j(x_k)</c>.</summary>
+internal static class InternalInfluenceMath<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static LayerInfluence<T> Attribute(PathHost<T> host, Layer layer, scoped in PathRequest<T> request, CancellationToken cancellationToken)
     {
-        using var lease = _paths.Borrow();
-        lease.Item.Begin(input, baseline, target);
-        return Run(lease.Item, cancellationToken);
+        using var lease = host.Borrow();
+        IPathEngine<T> engine = lease.Item;
+        engine.Call.Begin(request);
+        var steps = new Steps(layer);
+        PathRunner.Run(engine, ref steps, cancellationToken);
+        return new LayerInfluence<T>(layer, engine.Accumulated(steps.Influence).ToArray(), host.Plan.Points);
     }
 
-    private LayerInfluence<T> Run(PathIntegrator<T> path, CancellationToken cancellationToken)
+    private struct Steps(Layer layer) : IPathSteps<T>
     {
-        var influence = new T[_layer.Size];
-        for (int start = 0; start < path.Points; start += path.ChunkCapacity)
-        {
-            int count = path.ForwardBackward(start, cancellationToken);
-            PathKernel.WeightedRowSum<T>(path.Workspace.Gradients(_layer, count), path.Coefficients.AsSpan(start, count), path.Workspace.PathStep(_layer));
-            System.Numerics.Tensors.TensorPrimitives.Add<T>(influence, path.Workspace.PathStep(_layer), influence);
-        }
+        public int Influence;
 
-        return new LayerInfluence<T>(_layer, influence, path.Points);
+        public readonly Layer? EndpointLayer => null;
+
+        public void Start(IPathEngine<T> engine) => Influence = engine.NewAccumulator(layer.Size);
+
+        public readonly void Step(IPathEngine<T> engine, int start, int count)
+        {
+            engine.BackwardFromOutput(layer, throughInput: false);
+            engine.AddLayerGradientSum(layer, Influence);
+        }
     }
 }

@@ -44,7 +44,7 @@ public abstract class LayerValues<T> where T : unmanaged, IFloatingPointIeee754<
     public T this[int channel, int row, int column] => _values[(channel * Shape.Height + row) * Shape.Width + column];
 
     /// <summary>The sum over neurons, accumulated in double precision.</summary>
-    public double Sum() => PathIntegrator<T>.Sum(_values);
+    public double Sum() => PathSums.Sum<T>(_values);
 
     /// <summary>A copy of the values.</summary>
     public T[] ToArray() => (T[])_values.Clone();

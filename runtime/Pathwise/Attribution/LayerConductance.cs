@@ -17,94 +17,77 @@ namespace Pathwise;
 /// up to the quadrature error, reported as <see cref="LayerAttribution{T}.Delta"/>. Safe to call from many
 /// threads at once: each call rents its workspace from a pool the instance owns.
 /// </remarks>
-public sealed class LayerConductance<T> where T : unmanaged, IFloatingPointIeee754<T>
+public sealed class LayerConductance<T> : IAttributionMethod<T, LayerAttribution<T>> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private readonly ScratchPool<PathIntegrator<T>> _paths;
+    private readonly PathHost<T> _host;
     private readonly Layer _layer;
 
     /// <summary>Prepares the method for <paramref name="layer"/> of <paramref name="network"/>.</summary>
     public LayerConductance(INetwork<T> network, Layer layer, LayerAttributionOptions? options = null)
     {
         Options = options ?? new LayerAttributionOptions();
-        var first = new PathIntegrator<T>(network, Options);
-        _layer = first.Resolve(layer, Options.AttributeToLayerInput);
-        _paths = new ScratchPool<PathIntegrator<T>>(first.Clone);
-        _paths.Return(first);
+        _host = CpuPathEngine<T>.Host(network, Options);
+        _layer = _host.Plan.Resolve(layer, Options.AttributeToLayerInput);
     }
 
     /// <summary>The validated settings.</summary>
     public LayerAttributionOptions Options { get; }
 
     /// <summary>The conductance of every neuron for output <paramref name="target"/>.</summary>
-    public LayerAttribution<T> Attribute(ReadOnlySpan<T> input, int target, CancellationToken cancellationToken = default)
-    {
-        using var lease = _paths.Borrow();
-        lease.Item.Begin(input, target);
-        return Run(lease.Item, cancellationToken);
-    }
+    public LayerAttribution<T> Attribute(ReadOnlySpan<T> input, int target, CancellationToken cancellationToken = default) =>
+        LayerConductanceMath<T>.Attribute(_host, _layer, PathRequest<T>.ForTarget(input, target), cancellationToken);
 
     /// <summary>The conductance of every neuron for the weighted output <c>sum_j outputCoefficients[j] F_j</c>.</summary>
-    public LayerAttribution<T> Attribute(ReadOnlySpan<T> input, ReadOnlySpan<T> outputCoefficients, CancellationToken cancellationToken = default)
-    {
-        using var lease = _paths.Borrow();
-        lease.Item.Begin(input, outputCoefficients);
-        return Run(lease.Item, cancellationToken);
-    }
+    public LayerAttribution<T> Attribute(ReadOnlySpan<T> input, ReadOnlySpan<T> outputCoefficients, CancellationToken cancellationToken = default) =>
+        LayerConductanceMath<T>.Attribute(_host, _layer, PathRequest<T>.ForWeights(input, outputCoefficients), cancellationToken);
 
     /// <summary>
     /// The conductance of every neuron for output <paramref name="target"/>, along the path from this call's own
     /// <paramref name="baseline"/> <c>x'</c>: <c>Cond_j = integral_0^1 dF/dy_j(x(a)) * dy_j(x(a))/da da</c>, <c>x(a) = x' + a (x - x')</c>.
     /// </summary>
     /// <exception cref="ArgumentException"><paramref name="input"/> or <paramref name="baseline"/> is not of the input length, or holds a non-finite value.</exception>
-    public LayerAttribution<T> Attribute(ReadOnlySpan<T> input, ReadOnlySpan<T> baseline, int target, CancellationToken cancellationToken = default)
-    {
-        using var lease = _paths.Borrow();
-        lease.Item.Begin(input, baseline, target);
-        return Run(lease.Item, cancellationToken);
-    }
+    public LayerAttribution<T> Attribute(ReadOnlySpan<T> input, ReadOnlySpan<T> baseline, int target, CancellationToken cancellationToken = default) =>
+        LayerConductanceMath<T>.Attribute(_host, _layer, PathRequest<T>.ForTarget(input, baseline, target), cancellationToken);
 
     /// <summary>
     /// The conductance of every neuron for the weighted output <c>sum_j outputCoefficients[j] F_j</c>, along the path
     /// from this call's own <paramref name="baseline"/> <c>x'</c>: <c>x(a) = x' + a (x - x')</c>.
     /// </summary>
     /// <exception cref="ArgumentException">A span is not of its expected length, or holds a non-finite value.</exception>
-    public LayerAttribution<T> Attribute(ReadOnlySpan<T> input, ReadOnlySpan<T> baseline, ReadOnlySpan<T> outputCoefficients, CancellationToken cancellationToken = default)
+    public LayerAttribution<T> Attribute(ReadOnlySpan<T> input, ReadOnlySpan<T> baseline, ReadOnlySpan<T> outputCoefficients, CancellationToken cancellationToken = default) =>
+        LayerConductanceMath<T>.Attribute(_host, _layer, PathRequest<T>.ForWeights(input, baseline, outputCoefficients), cancellationToken);
+}
+
+/// <summary>
+/// Layer conductance's mathematics, for both backends: per chunk one backward pass for <c>dF/dy</c> and the
+/// tangent <c>J_y (x - x')</c>, <c>Cond_j += sum_k c_k dF/dy_j(x_k) [J_y(x_k) (x - x')]_j</c>; the delta against the endpoints.
+/// </summary>
+internal static class LayerConductanceMath<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static LayerAttribution<T> Attribute(PathHost<T> host, Layer layer, scoped in PathRequest<T> request, CancellationToken cancellationToken)
     {
-        using var lease = _paths.Borrow();
-        lease.Item.Begin(input, baseline, outputCoefficients);
-        return Run(lease.Item, cancellationToken);
+        using var lease = host.Borrow();
+        IPathEngine<T> engine = lease.Item;
+        engine.Call.Begin(request);
+        var steps = new Steps(layer);
+        PathRunner.Run(engine, ref steps, cancellationToken);
+        T[] conductance = engine.Accumulated(steps.Conductance).ToArray();
+        (double atBaseline, double atInput) = PathRunner.ExplainedEndpoints(engine);
+        return new LayerAttribution<T>(layer, conductance, ConvergenceDelta.From(PathSums.Sum<T>(conductance), atInput, atBaseline), host.Plan.Points);
     }
 
-    private LayerAttribution<T> Run(PathIntegrator<T> path, CancellationToken cancellationToken)
+    private struct Steps(Layer layer) : IPathSteps<T>
     {
-        var conductance = new T[_layer.Size];
-        Workspace<T> workspace = path.Workspace;
-        for (int start = 0; start < path.Points; start += path.ChunkCapacity)
-        {
-            int count = path.Forward(start, cancellationToken);
-            path.Network.TangentPath(path.Direction, workspace, count);
-            path.SeedOutput(count);
-            path.Network.BackwardFrom(path.Info.Output, workspace, count);
-            Accumulate(workspace.Gradients(_layer, count), workspace.Tangents(_layer, count), path.Coefficients.AsSpan(start, count), conductance);
-        }
+        public int Conductance;
 
-        (double atBaseline, double atInput) = path.ReadEndpoints();
-        return new LayerAttribution<T>(_layer, conductance, ConvergenceDelta.From(PathIntegrator<T>.Sum(conductance), atInput, atBaseline), path.Points);
-    }
+        public readonly Layer? EndpointLayer => null;
 
-    /// <summary><c>destination[j] += sum_k weights[k] * gradients[k, j] * tangents[k, j]</c>.</summary>
-    internal static void Accumulate(ReadOnlySpan<T> gradients, ReadOnlySpan<T> tangents, ReadOnlySpan<T> weights, Span<T> destination)
-    {
-        int size = destination.Length;
-        for (int k = 0; k < weights.Length; k++)
+        public void Start(IPathEngine<T> engine) => Conductance = engine.NewAccumulator(layer.Size);
+
+        public readonly void Step(IPathEngine<T> engine, int start, int count)
         {
-            T weight = weights[k];
-            ReadOnlySpan<T> g = gradients.Slice(k * size, size);
-            ReadOnlySpan<T> t = tangents.Slice(k * size, size);
-            for (int j = 0; j < size; j++)
-            {
-                destination[j] += weight * g[j] * t[j];
-            }
+            engine.BackwardFromOutput(layer, throughInput: false);
+            engine.AddConductance(layer, PathVector.Direction, Conductance);
         }
     }
 }

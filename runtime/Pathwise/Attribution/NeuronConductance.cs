@@ -2,7 +2,6 @@ using System;
 using System.Numerics;
 using System.Threading;
 using Pathwise.CompilerServices;
-using Pathwise.CompilerServices.Kernels;
 
 namespace Pathwise;
 
@@ -17,29 +16,25 @@ namespace Pathwise;
 /// a row is the neuron's total conductance. Safe to call from many threads at once: each call rents its
 /// workspace from a pool the instance owns.
 /// </remarks>
-public sealed class NeuronConductance<T> where T : unmanaged, IFloatingPointIeee754<T>
+public sealed class NeuronConductance<T> : IAttributionMethod<T, NeuronAttribution<T>> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private readonly ScratchPool<PathIntegrator<T>> _paths;
+    private readonly PathHost<T> _host;
     private readonly Layer _layer;
 
     /// <summary>Prepares the method for neurons of <paramref name="layer"/> of <paramref name="network"/>.</summary>
     public NeuronConductance(INetwork<T> network, Layer layer, LayerAttributionOptions? options = null)
     {
         Options = options ?? new LayerAttributionOptions();
-        var first = new PathIntegrator<T>(network, Options);
-        _layer = first.Resolve(layer, Options.AttributeToLayerInput);
-        _paths = new ScratchPool<PathIntegrator<T>>(first.Clone);
-        _paths.Return(first);
+        _host = CpuPathEngine<T>.Host(network, Options);
+        _layer = _host.Plan.Resolve(layer, Options.AttributeToLayerInput);
     }
 
     /// <summary>The validated settings.</summary>
     public LayerAttributionOptions Options { get; }
 
     /// <summary>Every neuron of the layer, for output <paramref name="target"/>: a <c>[layer size, input length]</c> matrix.</summary>
-    public NeuronAttribution<T> Attribute(ReadOnlySpan<T> input, int target, CancellationToken cancellationToken = default)
-    {
-        return Attribute(input, target, AllNeurons(), cancellationToken);
-    }
+    public NeuronAttribution<T> Attribute(ReadOnlySpan<T> input, int target, CancellationToken cancellationToken = default) =>
+        Attribute(input, target, NeuronConductanceMath<T>.AllNeurons(_layer), cancellationToken);
 
     /// <summary>
     /// Every neuron of the layer, for output <paramref name="target"/>, along the path from this call's own
@@ -48,19 +43,13 @@ public sealed class NeuronConductance<T> where T : unmanaged, IFloatingPointIeee
     /// </summary>
     /// <exception cref="ArgumentException"><paramref name="input"/> or <paramref name="baseline"/> is not of the input length, or holds a non-finite value.</exception>
     public NeuronAttribution<T> Attribute(ReadOnlySpan<T> input, ReadOnlySpan<T> baseline, int target, CancellationToken cancellationToken = default) =>
-        Attribute(input, baseline, target, AllNeurons(), cancellationToken);
+        Attribute(input, baseline, target, NeuronConductanceMath<T>.AllNeurons(_layer), cancellationToken);
 
     /// <summary>The given <paramref name="neurons"/> (flat indices into the layer), for output <paramref name="target"/>.</summary>
     public NeuronAttribution<T> Attribute(ReadOnlySpan<T> input, int target, ReadOnlySpan<int> neurons, CancellationToken cancellationToken = default)
     {
-        foreach (int neuron in neurons)
-        {
-            Guard.Index(neuron, _layer.Size, nameof(neurons));
-        }
-
-        using var lease = _paths.Borrow();
-        lease.Item.Begin(input, target);
-        return Run(lease.Item, neurons, cancellationToken);
+        NeuronConductanceMath<T>.CheckNeurons(_layer, neurons);
+        return NeuronConductanceMath<T>.Attribute(_host, _layer, neurons, PathRequest<T>.ForTarget(input, target), cancellationToken);
     }
 
     /// <summary>
@@ -71,19 +60,31 @@ public sealed class NeuronConductance<T> where T : unmanaged, IFloatingPointIeee
     /// <exception cref="ArgumentException"><paramref name="input"/> or <paramref name="baseline"/> is not of the input length, or holds a non-finite value.</exception>
     public NeuronAttribution<T> Attribute(ReadOnlySpan<T> input, ReadOnlySpan<T> baseline, int target, ReadOnlySpan<int> neurons, CancellationToken cancellationToken = default)
     {
+        NeuronConductanceMath<T>.CheckNeurons(_layer, neurons);
+        return NeuronConductanceMath<T>.Attribute(_host, _layer, neurons, PathRequest<T>.ForTarget(input, baseline, target), cancellationToken);
+    }
+}
+
+/// <summary>
+/// Neuron conductance's mathematics, for both backends: per chunk one backward pass for <c>dF/dy</c>, then one
+/// backward pass from the layer per requested neuron seeded with <c>dF/dy_j</c>,
+/// <c>row_j += sum_k c_k dF/dy_j(x_k) dy_j/dx(x_k)</c>; then <c>NC_ji = (x_i - x'_i) row_ji</c>.
+/// </summary>
+internal static class NeuronConductanceMath<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <summary>Throws unless every neuron is a flat index into <paramref name="layer"/>; checked before the call's arguments.</summary>
+    public static void CheckNeurons(Layer layer, ReadOnlySpan<int> neurons)
+    {
         foreach (int neuron in neurons)
         {
-            Guard.Index(neuron, _layer.Size, nameof(neurons));
+            Guard.Index(neuron, layer.Size, nameof(neurons));
         }
-
-        using var lease = _paths.Borrow();
-        lease.Item.Begin(input, baseline, target);
-        return Run(lease.Item, neurons, cancellationToken);
     }
 
-    private int[] AllNeurons()
+    /// <summary><c>0 .. layer size</c>.</summary>
+    public static int[] AllNeurons(Layer layer)
     {
-        var all = new int[_layer.Size];
+        var all = new int[layer.Size];
         for (int j = 0; j < all.Length; j++)
         {
             all[j] = j;
@@ -92,41 +93,47 @@ public sealed class NeuronConductance<T> where T : unmanaged, IFloatingPointIeee
         return all;
     }
 
-    private NeuronAttribution<T> Run(PathIntegrator<T> path, ReadOnlySpan<int> neurons, CancellationToken cancellationToken)
+    public static NeuronAttribution<T> Attribute(PathHost<T> host, Layer layer, ReadOnlySpan<int> neurons, scoped in PathRequest<T> request, CancellationToken cancellationToken)
     {
-        int length = path.Info.InputLength;
-        int size = _layer.Size;
-        Span<T> scratch = path.Scratch(path.ChunkCapacity * size + length);
-        Span<T> layerGradients = scratch.Slice(0, path.ChunkCapacity * size);
-        Span<T> row = scratch.Slice(path.ChunkCapacity * size, length);
+        int length = host.Info.InputLength;
         var values = new T[Guard.Elements(neurons.Length, length, nameof(neurons))];
-        Workspace<T> workspace = path.Workspace;
-        for (int start = 0; start < path.Points; start += path.ChunkCapacity)
-        {
-            int count = path.ForwardBackward(start, cancellationToken);
-            workspace.Gradients(_layer, count).CopyTo(layerGradients);
-            ReadOnlySpan<T> weights = path.Coefficients.AsSpan(start, count);
-            for (int n = 0; n < neurons.Length; n++)
-            {
-                int j = neurons[n];
-                Span<T> seed = workspace.Gradients(_layer, count);
-                seed.Clear();
-                for (int k = 0; k < count; k++)
-                {
-                    seed[k * size + j] = layerGradients[k * size + j];
-                }
-
-                path.Network.BackwardFrom(_layer, workspace, count);
-                PathKernel.WeightedRowSum<T>(workspace.Gradients(path.Info.Input, count), weights, row);
-                System.Numerics.Tensors.TensorPrimitives.Add<T>(values.AsSpan(n * length, length), row, values.AsSpan(n * length, length));
-            }
-        }
-
+        using var lease = host.Borrow();
+        IPathEngine<T> engine = lease.Item;
+        engine.Call.Begin(request);
+        var steps = new Steps(layer, neurons, values.Length);
+        PathRunner.Run(engine, ref steps, cancellationToken);
+        ReadOnlySpan<T> rows = engine.Accumulated(steps.Rows);
         for (int n = 0; n < neurons.Length; n++)
         {
-            System.Numerics.Tensors.TensorPrimitives.Multiply<T>(values.AsSpan(n * length, length), path.Direction, values.AsSpan(n * length, length));
+            PathRunner.ScaleByDirection<T>(engine.Call.Direction, rows.Slice(n * length, length), values.AsSpan(n * length, length));
         }
 
-        return new NeuronAttribution<T>(_layer, neurons.ToArray(), path.Info.Input.OutputShape, values, path.Points);
+        return new NeuronAttribution<T>(layer, neurons.ToArray(), host.Info.Input.OutputShape, values, host.Plan.Points);
+    }
+
+    private ref struct Steps(Layer layer, ReadOnlySpan<int> neurons, int elements) : IPathSteps<T>
+    {
+        private readonly ReadOnlySpan<int> _neurons = neurons;
+
+        public int Rows;
+
+        public readonly Layer? EndpointLayer => null;
+
+        public void Start(IPathEngine<T> engine) => Rows = engine.NewAccumulator(elements);
+
+        public readonly void Step(IPathEngine<T> engine, int start, int count)
+        {
+            if (_neurons.Length == 0)
+            {
+                return;
+            }
+
+            int length = engine.Plan.Info.InputLength;
+            engine.BackwardFromOutput(layer, throughInput: false);
+            for (int n = 0; n < _neurons.Length; n++)
+            {
+                engine.AddNeuronInputGradientSum(layer, _neurons[n], NeuronSeed.OutputGradient, Rows, n * length);
+            }
+        }
     }
 }

@@ -18,32 +18,23 @@ namespace Pathwise;
 /// </remarks>
 public sealed class RegionToNeuron<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private readonly ScratchPool<PathIntegrator<T>> _paths;
+    private readonly PathHost<T> _host;
     private readonly Layer _layer;
-    private readonly NetworkInfo _info;
 
     /// <summary>Prepares the method for <paramref name="layer"/> of <paramref name="network"/>.</summary>
     public RegionToNeuron(INetwork<T> network, Layer layer, LayerAttributionOptions? options = null)
     {
         Options = options ?? new LayerAttributionOptions();
-        var first = new PathIntegrator<T>(network, Options);
-        _layer = first.Resolve(layer, Options.AttributeToLayerInput);
-        _paths = new ScratchPool<PathIntegrator<T>>(first.Clone);
-        _paths.Return(first);
-        _info = first.Info;
+        _host = CpuPathEngine<T>.Host(network, Options);
+        _layer = _host.Plan.Resolve(layer, Options.AttributeToLayerInput);
     }
 
     /// <summary>The validated settings.</summary>
     public LayerAttributionOptions Options { get; }
 
     /// <summary>Each neuron's share of the region's IG for output <paramref name="target"/>; <paramref name="region"/> marks the features of <c>S</c>.</summary>
-    public LayerAttribution<T> Attribute(ReadOnlySpan<T> input, int target, ReadOnlySpan<bool> region, CancellationToken cancellationToken = default)
-    {
-        Guard.Length(region, _info.InputLength, nameof(region));
-        using var lease = _paths.Borrow();
-        lease.Item.Begin(input, target);
-        return Run(lease.Item, region, cancellationToken);
-    }
+    public LayerAttribution<T> Attribute(ReadOnlySpan<T> input, int target, ReadOnlySpan<bool> region, CancellationToken cancellationToken = default) =>
+        RegionToNeuronMath<T>.Attribute(_host, _layer, region, PathRequest<T>.ForTarget(input, target), cancellationToken);
 
     /// <summary>
     /// Each neuron's share of the region's IG for output <paramref name="target"/>, along the path from this call's own
@@ -51,43 +42,49 @@ public sealed class RegionToNeuron<T> where T : unmanaged, IFloatingPointIeee754
     /// <c>x(a) = x' + a (x - x')</c>; <paramref name="region"/> marks the features of <c>S</c>.
     /// </summary>
     /// <exception cref="ArgumentException">A span is not of the input length, or <paramref name="input"/> or <paramref name="baseline"/> holds a non-finite value.</exception>
-    public LayerAttribution<T> Attribute(ReadOnlySpan<T> input, ReadOnlySpan<T> baseline, int target, ReadOnlySpan<bool> region, CancellationToken cancellationToken = default)
+    public LayerAttribution<T> Attribute(ReadOnlySpan<T> input, ReadOnlySpan<T> baseline, int target, ReadOnlySpan<bool> region, CancellationToken cancellationToken = default) =>
+        RegionToNeuronMath<T>.Attribute(_host, _layer, region, PathRequest<T>.ForTarget(input, baseline, target), cancellationToken);
+}
+
+/// <summary>
+/// Region-to-neuron's mathematics, for both backends: per chunk one backward pass for <c>dF/dy</c> and <c>dF/dx</c>
+/// and the tangent along the masked direction <c>m = (x - x') 1_S</c>:
+/// <c>A_j += sum_k c_k dF/dy_j(x_k) [J_y(x_k) m]_j</c> and the region's IG <c>sum_k c_k dF/dx(x_k) . m</c> in double.
+/// </summary>
+internal static class RegionToNeuronMath<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static LayerAttribution<T> Attribute(PathHost<T> host, Layer layer, ReadOnlySpan<bool> region, scoped in PathRequest<T> request, CancellationToken cancellationToken)
     {
-        Guard.Length(region, _info.InputLength, nameof(region));
-        using var lease = _paths.Borrow();
-        lease.Item.Begin(input, baseline, target);
-        return Run(lease.Item, region, cancellationToken);
+        Guard.Length(region, host.Info.InputLength, nameof(region));
+        using var lease = host.Borrow();
+        IPathEngine<T> engine = lease.Item;
+        engine.Call.Begin(request);
+        engine.Call.SetRegion(region);
+        var steps = new Steps(layer);
+        PathRunner.Run(engine, ref steps, cancellationToken);
+        T[] contributions = engine.Accumulated(steps.Contributions).ToArray();
+        var delta = ConvergenceDelta.From(PathSums.Sum<T>(contributions), engine.Sum(steps.RegionIntegratedGradients), 0);
+        return new LayerAttribution<T>(layer, contributions, delta, host.Plan.Points);
     }
 
-    private LayerAttribution<T> Run(PathIntegrator<T> path, ReadOnlySpan<bool> region, CancellationToken cancellationToken)
+    private struct Steps(Layer layer) : IPathSteps<T>
     {
-        Span<T> maskedDirection = path.Scratch(_info.InputLength);
-        for (int i = 0; i < maskedDirection.Length; i++)
+        public int Contributions;
+        public int RegionIntegratedGradients;
+
+        public readonly Layer? EndpointLayer => null;
+
+        public void Start(IPathEngine<T> engine)
         {
-            maskedDirection[i] = region[i] ? path.Direction[i] : T.Zero;
+            Contributions = engine.NewAccumulator(layer.Size);
+            RegionIntegratedGradients = engine.NewSum();
         }
 
-        var contributions = new T[_layer.Size];
-        double regionIntegratedGradients = 0;
-        Workspace<T> workspace = path.Workspace;
-        int length = path.Info.InputLength;
-        for (int start = 0; start < path.Points; start += path.ChunkCapacity)
+        public readonly void Step(IPathEngine<T> engine, int start, int count)
         {
-            int count = path.Forward(start, cancellationToken);
-            path.Network.TangentPath(maskedDirection, workspace, count);
-            path.SeedOutput(count);
-            path.Network.BackwardFrom(path.Info.Output, workspace, count);
-            ReadOnlySpan<T> weights = path.Coefficients.AsSpan(start, count);
-            LayerConductance<T>.Accumulate(workspace.Gradients(_layer, count), workspace.Tangents(_layer, count), weights, contributions);
-
-            ReadOnlySpan<T> inputGradients = workspace.Gradients(path.Info.Input, count);
-            for (int k = 0; k < count; k++)
-            {
-                regionIntegratedGradients += double.CreateChecked(weights[k]) * PathIntegrator<T>.Dot(inputGradients.Slice(k * length, length), maskedDirection);
-            }
+            engine.BackwardFromOutput(layer, throughInput: true);
+            engine.AddInputGradientDot(PathVector.MaskedDirection, RegionIntegratedGradients);
+            engine.AddConductance(layer, PathVector.MaskedDirection, Contributions);
         }
-
-        var delta = ConvergenceDelta.From(PathIntegrator<T>.Sum(contributions), regionIntegratedGradients, 0);
-        return new LayerAttribution<T>(_layer, contributions, delta, path.Points);
     }
 }

@@ -1,0 +1,280 @@
+using System;
+using System.Numerics;
+using System.Numerics.Tensors;
+using Pathwise.CompilerServices;
+using Pathwise.CompilerServices.Kernels;
+
+namespace Pathwise;
+
+/// <summary>
+/// The CPU engine: the path operations over a generated network's passes and its own <see cref="Workspace{T}"/> of
+/// <c>ChunkCapacity + 2</c> points (two rows beyond a chunk carry the endpoints with the last chunk). It allocates
+/// when built and when an accumulator or scratch row first grows; a warm call allocates nothing.
+/// </summary>
+internal sealed class CpuPathEngine<T> : IPathEngine<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly INetwork<T> _network;
+    private readonly NetworkInfo _info;
+    private readonly Workspace<T> _workspace;
+    private readonly T[] _chunkAlphas;
+    private T[][] _accumulators = new T[2][];
+    private int[] _lengths = new int[2];
+    private int _accumulatorCount;
+    private double[] _sums = new double[1];
+    private int _sumCount;
+    private T[] _row = [];
+    private T[] _layerGradients = [];
+    private bool _layerGradientsSaved;
+    private int _start;
+    private int _count;
+    private int _endpointRow;
+
+    public CpuPathEngine(INetwork<T> network, PathPlan<T> plan)
+    {
+        _network = network;
+        _info = plan.Info;
+        Plan = plan;
+        Call = new PathCall<T>(plan);
+        _workspace = new Workspace<T>(_info, plan.ChunkCapacity + 2);
+        _chunkAlphas = new T[plan.ChunkCapacity + 2];
+    }
+
+    public PathPlan<T> Plan { get; }
+
+    public PathCall<T> Call { get; }
+
+    /// <summary>
+    /// A host for a CPU method: the options checked first, then the network (its weights must be set), then the
+    /// plan and a first engine, made now so that a workspace too large for this process fails the constructor.
+    /// </summary>
+    public static PathHost<T> Host(INetwork<T> network, IntegratedGradientsOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        ArgumentNullException.ThrowIfNull(network);
+        return Host(network, new PathPlan<T>(network.Info, options));
+    }
+
+    /// <summary>A host for a CPU method on the given plan.</summary>
+    public static PathHost<T> Host(INetwork<T> network, PathPlan<T> plan)
+    {
+        Guard.WeightsSet(network);
+        return new PathHost<T>(plan, new CpuPathEngine<T>(network, plan), () => new CpuPathEngine<T>(network, plan));
+    }
+
+    public void Open()
+    {
+        _accumulatorCount = 0;
+        _sumCount = 0;
+    }
+
+    public void Close()
+    {
+    }
+
+    public int NewAccumulator(int length)
+    {
+        if (_accumulatorCount == _accumulators.Length)
+        {
+            Array.Resize(ref _accumulators, 2 * _accumulators.Length);
+            Array.Resize(ref _lengths, 2 * _lengths.Length);
+        }
+
+        int handle = _accumulatorCount++;
+        if (_accumulators[handle] is null || _accumulators[handle].Length < length)
+        {
+            _accumulators[handle] = new T[length];
+        }
+
+        _lengths[handle] = length;
+        _accumulators[handle].AsSpan(0, length).Clear();
+        return handle;
+    }
+
+    public int NewSum()
+    {
+        if (_sumCount == _sums.Length)
+        {
+            Array.Resize(ref _sums, 2 * _sums.Length);
+        }
+
+        _sums[_sumCount] = 0;
+        return _sumCount++;
+    }
+
+    public int Forward(int start)
+    {
+        int count = Plan.ChunkSize(start);
+        _start = start;
+        _count = count;
+        _layerGradientsSaved = false;
+        if (start + count < Plan.Points)
+        {
+            _network.ForwardPath(Call.Baseline, Call.Direction, Plan.Alphas.AsSpan(start, count), _workspace);
+            return count;
+        }
+
+        Plan.Alphas.AsSpan(start, count).CopyTo(_chunkAlphas);
+        _chunkAlphas[count] = T.Zero;
+        _chunkAlphas[count + 1] = T.One;
+        _network.ForwardPath(Call.Baseline, Call.Direction, _chunkAlphas.AsSpan(0, count + 2), _workspace);
+        _endpointRow = count;
+        return count;
+    }
+
+    public void AddInputGradientSum(int accumulator, int target = -1)
+    {
+        if (target < 0)
+        {
+            SeedOutput();
+        }
+        else
+        {
+            SeedOutput(target);
+        }
+
+        _network.BackwardPathSum(Weights, _workspace, Values(accumulator));
+    }
+
+    /// <summary>
+    /// <c>destination += sum_k c_k dF_target/dx(x_k)</c> into a caller's row: the fused pass of
+    /// <see cref="AddInputGradientSum(int, int)"/> for several targets of one forward pass (<c>AttributeTargets</c>).
+    /// </summary>
+    public void AddInputGradientSum(Span<T> destination, int target)
+    {
+        SeedOutput(target);
+        _network.BackwardPathSum(Weights, _workspace, destination);
+    }
+
+    public void BackwardFromOutput(Layer layer, bool throughInput)
+    {
+        // The generated backward runs down to the input whatever layer is read.
+        SeedOutput();
+        _network.BackwardFrom(_info.Output, _workspace, _count);
+        _layerGradientsSaved = false;
+    }
+
+    public void AddLayerGradientSum(Layer layer, int accumulator)
+    {
+        Span<T> row = Row(layer.Size);
+        PathKernel.WeightedRowSum<T>(_workspace.Gradients(layer, _count), Weights, row);
+        Span<T> destination = Values(accumulator);
+        TensorPrimitives.Add<T>(destination, row, destination);
+    }
+
+    public void AddConductance(Layer layer, PathVector along, int accumulator)
+    {
+        _network.TangentPath(Vector(along), _workspace, _count);
+        ReadOnlySpan<T> gradients = _workspace.Gradients(layer, _count);
+        ReadOnlySpan<T> tangents = _workspace.Tangents(layer, _count);
+        ReadOnlySpan<T> weights = Weights;
+        Span<T> destination = Values(accumulator);
+        int size = destination.Length;
+        for (int k = 0; k < weights.Length; k++)
+        {
+            T weight = weights[k];
+            ReadOnlySpan<T> g = gradients.Slice(k * size, size);
+            ReadOnlySpan<T> t = tangents.Slice(k * size, size);
+            for (int j = 0; j < size; j++)
+            {
+                destination[j] += weight * g[j] * t[j];
+            }
+        }
+    }
+
+    public void AddInputGradientDot(PathVector along, int sum)
+    {
+        ReadOnlySpan<T> vector = Vector(along);
+        ReadOnlySpan<T> weights = Weights;
+        ReadOnlySpan<T> gradients = _workspace.Gradients(_info.Input, _count);
+        int length = _info.InputLength;
+        double total = _sums[sum];
+        for (int k = 0; k < weights.Length; k++)
+        {
+            total += double.CreateChecked(weights[k]) * PathSums.Dot(gradients.Slice(k * length, length), vector);
+        }
+
+        _sums[sum] = total;
+    }
+
+    public void AddNeuronInputGradientSum(Layer layer, int neuron, NeuronSeed seed, int accumulator, int offset)
+    {
+        int size = layer.Size;
+        int count = _count;
+        Span<T> gradients = _workspace.Gradients(layer, count);
+        if (seed == NeuronSeed.OutputGradient && !_layerGradientsSaved)
+        {
+            // Each neuron's backward pass overwrites the layer's gradients: keep dF/dy of the chunk.
+            if (_layerGradients.Length < gradients.Length)
+            {
+                _layerGradients = new T[Plan.ChunkCapacity * size];
+            }
+
+            gradients.CopyTo(_layerGradients);
+            _layerGradientsSaved = true;
+        }
+
+        gradients.Clear();
+        for (int k = 0; k < count; k++)
+        {
+            gradients[k * size + neuron] = seed == NeuronSeed.One ? T.One : _layerGradients[k * size + neuron];
+        }
+
+        _network.BackwardFrom(layer, _workspace, count);
+        int length = _info.InputLength;
+        Span<T> row = Row(length);
+        PathKernel.WeightedRowSum<T>(_workspace.Gradients(_info.Input, count), Weights, row);
+        Span<T> destination = Values(accumulator).Slice(offset, length);
+        TensorPrimitives.Add<T>(destination, row, destination);
+    }
+
+    public void CopyInputGradients(int accumulator, int row) =>
+        _workspace.Gradients(_info.Input, _count).CopyTo(Values(accumulator).Slice(row * _info.InputLength));
+
+    public void CopyOutputs(int accumulator, int row) =>
+        _workspace.Output(_count).CopyTo(Values(accumulator).Slice(row * _info.OutputLength));
+
+    public void Finish(Layer? layer)
+    {
+        // The endpoints ran with the last chunk; the accumulators are already on the host.
+    }
+
+    public ReadOnlySpan<T> Accumulated(int accumulator) => Values(accumulator);
+
+    public double Sum(int sum) => _sums[sum];
+
+    public ReadOnlySpan<T> Endpoints(Layer layer) =>
+        _workspace.Activations(layer, _endpointRow + 2).Slice(_endpointRow * layer.Size);
+
+    private ReadOnlySpan<T> Weights => Plan.Coefficients.AsSpan(_start, _count);
+
+    private Span<T> Values(int accumulator) => _accumulators[accumulator].AsSpan(0, _lengths[accumulator]);
+
+    private ReadOnlySpan<T> Vector(PathVector along) => along == PathVector.Direction ? Call.Direction : Call.MaskedDirection;
+
+    /// <summary>Engine-owned scratch of one row, contents left from the last use.</summary>
+    private Span<T> Row(int length)
+    {
+        if (_row.Length < length)
+        {
+            _row = new T[Math.Max(length, Math.Max(_info.InputLength, 16))];
+        }
+
+        return _row.AsSpan(0, length);
+    }
+
+    /// <summary>Sets the output gradient of every point of the chunk to the explained weighting.</summary>
+    private void SeedOutput() => PathKernel.Broadcast<T>(Call.OutputCoefficients, _workspace.OutputGradient(_count));
+
+    /// <summary>Sets the output gradient of every point of the chunk to output <paramref name="target"/>'s one-hot.</summary>
+    private void SeedOutput(int target)
+    {
+        Span<T> seed = _workspace.OutputGradient(_count);
+        seed.Clear();
+        int outputs = _info.OutputLength;
+        for (int k = 0; k < _count; k++)
+        {
+            seed[k * outputs + target] = T.One;
+        }
+    }
+}

@@ -1,0 +1,168 @@
+using System;
+using System.Numerics;
+using Pathwise.CompilerServices;
+
+namespace Pathwise;
+
+/// <summary>
+/// The arguments of one path call as a method received them: the input, the call's own baseline (or none: the
+/// options'), and the explained output as a target index or a weighting. Checked by <see cref="PathCall{T}.Begin"/>.
+/// </summary>
+internal readonly ref struct PathRequest<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private PathRequest(ReadOnlySpan<T> input, ReadOnlySpan<T> baseline, bool ownBaseline, bool byTarget, int target, ReadOnlySpan<T> outputCoefficients)
+    {
+        Input = input;
+        Baseline = baseline;
+        OwnBaseline = ownBaseline;
+        ByTarget = byTarget;
+        Target = target;
+        OutputCoefficients = outputCoefficients;
+    }
+
+    public ReadOnlySpan<T> Input { get; }
+
+    public ReadOnlySpan<T> Baseline { get; }
+
+    public bool OwnBaseline { get; }
+
+    /// <summary>Whether one output, <see cref="Target"/>, is explained (else <see cref="OutputCoefficients"/> weights them).</summary>
+    public bool ByTarget { get; }
+
+    /// <summary>The explained output's index, as the caller gave it (checked by <see cref="PathCall{T}.Begin"/>).</summary>
+    public int Target { get; }
+
+    public ReadOnlySpan<T> OutputCoefficients { get; }
+
+    /// <summary>Output <paramref name="target"/> at <paramref name="input"/>, from the options' baseline.</summary>
+    public static PathRequest<T> ForTarget(ReadOnlySpan<T> input, int target) => new(input, default, false, true, target, default);
+
+    /// <summary>Output <paramref name="target"/> at <paramref name="input"/>, from the call's own <paramref name="baseline"/>.</summary>
+    public static PathRequest<T> ForTarget(ReadOnlySpan<T> input, ReadOnlySpan<T> baseline, int target) => new(input, baseline, true, true, target, default);
+
+    /// <summary><c>sum_j outputCoefficients[j] F_j</c> at <paramref name="input"/>, from the options' baseline.</summary>
+    public static PathRequest<T> ForWeights(ReadOnlySpan<T> input, ReadOnlySpan<T> outputCoefficients) => new(input, default, false, false, 0, outputCoefficients);
+
+    /// <summary><c>sum_j outputCoefficients[j] F_j</c> at <paramref name="input"/>, from the call's own <paramref name="baseline"/>.</summary>
+    public static PathRequest<T> ForWeights(ReadOnlySpan<T> input, ReadOnlySpan<T> baseline, ReadOnlySpan<T> outputCoefficients) =>
+        new(input, baseline, true, false, 0, outputCoefficients);
+}
+
+/// <summary>
+/// The checked arguments of the current call of one engine, on the host: the input <c>x</c>, the baseline <c>x'</c>,
+/// the direction <c>x - x'</c>, the output weighting (one-hot for a target) and, for region methods, the masked
+/// direction <c>(x - x') 1_S</c>. One per engine, so it is rented with it and a warm call allocates nothing.
+/// </summary>
+internal sealed class PathCall<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly PathPlan<T> _plan;
+    private bool _baselineIsDefault = true;
+
+    public PathCall(PathPlan<T> plan)
+    {
+        _plan = plan;
+        NetworkInfo info = plan.Info;
+        Input = new T[info.InputLength];
+        Baseline = (T[])plan.Baseline.Clone();
+        Direction = new T[info.InputLength];
+        OutputCoefficients = new T[info.OutputLength];
+    }
+
+    /// <summary><c>x</c>.</summary>
+    public T[] Input { get; }
+
+    /// <summary><c>x'</c>: the options' baseline, or the call's own (see <see cref="OwnBaseline"/>).</summary>
+    public T[] Baseline { get; }
+
+    /// <summary>Whether <see cref="Baseline"/> is the call's own rather than the options'.</summary>
+    public bool OwnBaseline => !_baselineIsDefault;
+
+    /// <summary><c>x - x'</c>.</summary>
+    public T[] Direction { get; }
+
+    /// <summary>The weighting of the explained outputs (one-hot for a target).</summary>
+    public T[] OutputCoefficients { get; }
+
+    /// <summary><c>(x - x') 1_S</c> after <see cref="SetRegion"/>; empty before.</summary>
+    public ReadOnlySpan<T> MaskedDirection => HasRegion ? _masked : default;
+
+    /// <summary>Whether this call has a region (<see cref="SetRegion"/>).</summary>
+    public bool HasRegion { get; private set; }
+
+    private T[] _masked = [];
+
+    /// <summary>
+    /// Checks the arguments in one order for every method and backend — the target, the input (length, then
+    /// finiteness), the call's own baseline, the output weighting — and only then stores them. A call's own baseline
+    /// never outlives its call: a call without one puts the options' back.
+    /// </summary>
+    public void Begin(scoped in PathRequest<T> request)
+    {
+        NetworkInfo info = _plan.Info;
+        bool byTarget = request.ByTarget;
+        if (byTarget)
+        {
+            Guard.Index(request.Target, info.OutputLength, "target");
+        }
+
+        Guard.Length(request.Input, info.InputLength, "input");
+        Guard.Finite(request.Input, "input");
+        if (request.OwnBaseline)
+        {
+            Guard.Length(request.Baseline, info.InputLength, "baseline");
+            Guard.Finite(request.Baseline, "baseline");
+        }
+
+        if (!byTarget)
+        {
+            Guard.Length(request.OutputCoefficients, info.OutputLength, "outputCoefficients");
+            Guard.Finite(request.OutputCoefficients, "outputCoefficients");
+        }
+
+        // Every argument is checked: only now does the call state change.
+        request.Input.CopyTo(Input);
+        if (request.OwnBaseline)
+        {
+            request.Baseline.CopyTo(Baseline);
+            _baselineIsDefault = false;
+        }
+        else if (!_baselineIsDefault)
+        {
+            _plan.Baseline.AsSpan().CopyTo(Baseline);
+            _baselineIsDefault = true;
+        }
+
+        if (byTarget)
+        {
+            OutputCoefficients.AsSpan().Clear();
+            OutputCoefficients[request.Target] = T.One;
+        }
+        else if (!request.OutputCoefficients.Overlaps(OutputCoefficients))
+        {
+            request.OutputCoefficients.CopyTo(OutputCoefficients);
+        }
+
+        for (int i = 0; i < Direction.Length; i++)
+        {
+            Direction[i] = Input[i] - Baseline[i];
+        }
+
+        HasRegion = false;
+    }
+
+    /// <summary>Sets the masked direction <c>(x - x') 1_S</c> of <paramref name="region"/>, after <see cref="Begin"/>; its length is checked by the caller.</summary>
+    public void SetRegion(ReadOnlySpan<bool> region)
+    {
+        if (_masked.Length != Direction.Length)
+        {
+            _masked = new T[Direction.Length];
+        }
+
+        for (int i = 0; i < _masked.Length; i++)
+        {
+            _masked[i] = region[i] ? Direction[i] : T.Zero;
+        }
+
+        HasRegion = true;
+    }
+}

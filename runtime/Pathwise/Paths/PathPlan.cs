@@ -1,0 +1,101 @@
+using System;
+using System.Numerics;
+
+namespace Pathwise;
+
+/// <summary>
+/// What a path method fixes once, when it is built, for both backends: the validated options, the path points
+/// <c>a_k</c> and their weights <c>c_k</c> (rounded to <typeparamref name="T"/> once, so both backends use the same
+/// numbers), the chunk schedule and the options' baseline. Immutable, so one plan serves every call of a method
+/// object on every thread.
+/// </summary>
+/// <remarks>
+/// The schedule: chunks of <see cref="ChunkCapacity"/> points, <c>max(2, min(InternalBatchSize, Points))</c>, from
+/// point 0 on; the last chunk holds the rest (<see cref="ChunkSize"/>). The backends run the endpoints <c>a = 0</c>
+/// and <c>a = 1</c> with the last chunk or on their own, as suits them (see <see cref="IPathEngine{T}.Forward"/>).
+/// </remarks>
+internal sealed class PathPlan<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <summary>A plan integrating by the rule, step count, baseline and chunk size of <paramref name="options"/>, validated first.</summary>
+    public PathPlan(NetworkInfo info, IntegratedGradientsOptions options)
+        : this(info, Nodes(options), options.Baseline, options.InternalBatchSize)
+    {
+    }
+
+    /// <summary>A path through the given points, each with its weight (all zero when the path is sampled, not integrated).</summary>
+    public PathPlan(NetworkInfo info, ReadOnlySpan<double> alphas, ReadOnlySpan<double> coefficients, Baseline baseline, int internalBatchSize)
+    {
+        ArgumentNullException.ThrowIfNull(info);
+        ArgumentNullException.ThrowIfNull(baseline);
+        Info = info;
+        Alphas = Round(alphas);
+        Coefficients = Round(coefficients);
+        Baseline = new T[info.InputLength];
+        baseline.Fill<T>(Baseline);
+        ChunkCapacity = Math.Max(2, Math.Min(internalBatchSize, Alphas.Length));
+    }
+
+    private PathPlan(NetworkInfo info, QuadratureNodes nodes, Baseline baseline, int internalBatchSize)
+        : this(info, nodes.Alphas, nodes.Coefficients, baseline, internalBatchSize)
+    {
+    }
+
+    /// <summary>The network the plan is for.</summary>
+    public NetworkInfo Info { get; }
+
+    /// <summary>The path points <c>a_k</c>; read-only.</summary>
+    public T[] Alphas { get; }
+
+    /// <summary>The weight <c>c_k</c> of each point; read-only.</summary>
+    public T[] Coefficients { get; }
+
+    /// <summary>The options' baseline <c>x'</c>; read-only.</summary>
+    public T[] Baseline { get; }
+
+    /// <summary>The number of path points.</summary>
+    public int Points => Alphas.Length;
+
+    /// <summary>The most path points in one chunk: <c>max(2, min(InternalBatchSize, Points))</c>.</summary>
+    public int ChunkCapacity { get; }
+
+    /// <summary>The number of points of the chunk that starts at point <paramref name="start"/>.</summary>
+    public int ChunkSize(int start) => Math.Min(ChunkCapacity, Points - start);
+
+    /// <summary>
+    /// The layer whose neurons a hidden-layer method reports: <paramref name="layer"/> itself, or the layer
+    /// before it when attributing to its input. Throws for a layer of another network or the input's input.
+    /// </summary>
+    public Layer Resolve(Layer layer, bool toLayerInput)
+    {
+        Info.CheckOwns(layer);
+        if (!toLayerInput)
+        {
+            return layer;
+        }
+
+        if (layer.Index == 0)
+        {
+            throw new ArgumentException($"Layer '{layer.Name}' is the network input; it has no input to attribute to.", nameof(layer));
+        }
+
+        return Info.Layers[layer.Index - 1];
+    }
+
+    private static QuadratureNodes Nodes(IntegratedGradientsOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        return QuadratureNodes.Create(options.Rule, options.Points);
+    }
+
+    private static T[] Round(ReadOnlySpan<double> values)
+    {
+        var result = new T[values.Length];
+        for (int i = 0; i < values.Length; i++)
+        {
+            result[i] = T.CreateChecked(values[i]);
+        }
+
+        return result;
+    }
+}

@@ -1,0 +1,103 @@
+using System;
+using System.Numerics;
+using System.Threading;
+
+namespace Pathwise;
+
+/// <summary>A path method's per-chunk mathematics over an engine, run by <see cref="PathRunner"/>.</summary>
+internal interface IPathSteps<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <summary>The layer whose endpoint activations the method reads (besides the output's), or null.</summary>
+    Layer? EndpointLayer { get; }
+
+    /// <summary>Makes the method's accumulators, before the first chunk.</summary>
+    void Start(IPathEngine<T> engine);
+
+    /// <summary>The method's work on the chunk of <paramref name="count"/> points from <paramref name="start"/>, after its forward pass.</summary>
+    void Step(IPathEngine<T> engine, int start, int count);
+}
+
+/// <summary>The one chunk loop of every path method, on either backend, and the reductions that close a call.</summary>
+internal static class PathRunner
+{
+    /// <summary>
+    /// Runs one call on <paramref name="engine"/>, whose <see cref="IPathEngine{T}.Call"/> is begun: opens it, lets
+    /// <paramref name="steps"/> make its accumulators, walks the plan's chunks (checking for cancellation before
+    /// each), finishes, and closes the call however it ends. Read the results from the engine afterwards.
+    /// </summary>
+    public static void Run<T, TSteps>(IPathEngine<T> engine, scoped ref TSteps steps, CancellationToken cancellationToken)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TSteps : IPathSteps<T>, allows ref struct
+    {
+        PathPlan<T> plan = engine.Plan;
+        engine.Open();
+        try
+        {
+            steps.Start(engine);
+            for (int start = 0; start < plan.Points; start += plan.ChunkCapacity)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                int count = engine.Forward(start);
+                steps.Step(engine, start, count);
+            }
+
+            engine.Finish(steps.EndpointLayer);
+        }
+        finally
+        {
+            engine.Close();
+        }
+    }
+
+    /// <summary><c>(F(x'), F(x))</c> of the explained weighting, in double, from the engine's endpoints.</summary>
+    public static (double AtBaseline, double AtInput) ExplainedEndpoints<T>(IPathEngine<T> engine)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ReadOnlySpan<T> outputs = engine.Endpoints(engine.Plan.Info.Output);
+        ReadOnlySpan<T> weights = engine.Call.OutputCoefficients;
+        int length = weights.Length;
+        return (PathSums.Dot(outputs.Slice(0, length), weights), PathSums.Dot(outputs.Slice(length, length), weights));
+    }
+
+    /// <summary><c>attributions[i] = (x_i - x'_i) * sums[i]</c> in <typeparamref name="T"/>; returns their sum in double.</summary>
+    public static double ScaleByDirection<T>(ReadOnlySpan<T> direction, ReadOnlySpan<T> sums, Span<T> attributions)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        double sum = 0;
+        for (int i = 0; i < attributions.Length; i++)
+        {
+            attributions[i] = direction[i] * sums[i];
+            sum += double.CreateChecked(attributions[i]);
+        }
+
+        return sum;
+    }
+}
+
+/// <summary>Sums in double precision, as every method reports them.</summary>
+internal static class PathSums
+{
+    /// <summary><c>sum_i x_i y_i</c> in double.</summary>
+    public static double Dot<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> y) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        double sum = 0;
+        for (int i = 0; i < x.Length; i++)
+        {
+            sum += double.CreateChecked(x[i]) * double.CreateChecked(y[i]);
+        }
+
+        return sum;
+    }
+
+    /// <summary><c>sum_i values_i</c> in double.</summary>
+    public static double Sum<T>(ReadOnlySpan<T> values) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        double sum = 0;
+        foreach (T value in values)
+        {
+            sum += double.CreateChecked(value);
+        }
+
+        return sum;
+    }
+}
