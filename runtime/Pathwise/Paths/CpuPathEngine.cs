@@ -148,9 +148,9 @@ internal sealed class CpuPathEngine<T> : IPathEngine<T> where T : unmanaged, IFl
 
     public void BackwardFromOutput(Layer layer, bool throughInput)
     {
-        // The generated backward runs down to the input whatever layer is read.
+        // Only the layers above the one read run, unless the input's gradient is needed too.
         SeedOutput();
-        _network.BackwardFrom(_info.Output, _workspace, _count);
+        _network.BackwardFrom(_info.Output, throughInput ? _info.Input : layer, _workspace, _count);
         _layerGradientsSaved = false;
     }
 
@@ -164,7 +164,8 @@ internal sealed class CpuPathEngine<T> : IPathEngine<T> where T : unmanaged, IFl
 
     public void AddConductance(Layer layer, PathVector along, int accumulator)
     {
-        _network.TangentPath(Vector(along), _workspace, _count);
+        // dy/da is needed at the layer only: the tangent pass stops there.
+        _network.TangentPath(Vector(along), layer, _workspace, _count);
         ReadOnlySpan<T> gradients = _workspace.Gradients(layer, _count);
         ReadOnlySpan<T> tangents = _workspace.Tangents(layer, _count);
         ReadOnlySpan<T> weights = Weights;

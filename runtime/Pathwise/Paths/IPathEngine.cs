@@ -72,7 +72,8 @@ internal interface IPathEngine<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     /// <summary>
     /// The gradient of the explained output at <paramref name="layer"/> for every point of the chunk (and at the input
-    /// when <paramref name="throughInput"/>), for the reductions below. The CPU runs down to the input either way.
+    /// when <paramref name="throughInput"/>), for the reductions below. Only the layers above <paramref name="layer"/> run
+    /// unless the input's gradient is asked for.
     /// </summary>
     void BackwardFromOutput(Layer layer, bool throughInput);
 
