@@ -36,7 +36,7 @@ public sealed class FeatureAttribution<T> where T : unmanaged, IFloatingPointIee
     /// <summary>The input's shape.</summary>
     public TensorShape Shape { get; }
 
-    /// <summary>The number of gradient evaluations used (1 for saliency; the samples times the wrapped method's for a noise tunnel).</summary>
+    /// <summary>The number of gradient evaluations used (1 for saliency and input times gradient; for a noise tunnel, the number of samples, each one run of the wrapped attribution).</summary>
     public int Points { get; }
 
     /// <summary>The value at <c>[channel, row, column]</c> of an image input.</summary>
