@@ -4,7 +4,8 @@ using System.Numerics;
 namespace Pathwise;
 
 /// <summary>
-/// An input attribution to wrap in a <see cref="NoiseTunnel{T}"/> (or to measure by its sensitivity): writes the attribution of output <paramref name="target"/> at
+/// An input attribution to wrap in a <see cref="NoiseTunnel{T}"/> (or to measure with
+/// <see cref="AttributionMetrics.SensitivityMax{T}"/>): writes the attribution of output <paramref name="target"/> at
 /// <paramref name="input"/> into <paramref name="attributions"/>, shaped like the input. Any method's span form fits,
 /// e.g. <c>(x, t, a) =&gt; ig.Attribute(x, t, a)</c> or <c>(x, t, a) =&gt; saliency.Attribute(x, t, a)</c>.
 /// </summary>
