@@ -45,7 +45,8 @@ public sealed class PackedConsumerTests : IClassFixture<PackedFeed>
         Assert.Contains("buildTransitive/Pathwise.TorchSharp.targets", entries);
         Assert.Contains("lib/net10.0/Pathwise.TorchSharp.dll", entries);
         string nuspec = ReadEntry(package, "Pathwise.TorchSharp.nuspec");
-        Assert.Contains($"<dependency id=\"Pathwise\" version=\"{_feed.Version}\" include=\"All\" />", nuspec);
+        // Exactly its own version of Pathwise ([v]), since the backend runs Pathwise's internal path core.
+        Assert.Contains($"<dependency id=\"Pathwise\" version=\"[{_feed.Version}]\" include=\"All\" />", nuspec);
     }
 
     [Fact]
