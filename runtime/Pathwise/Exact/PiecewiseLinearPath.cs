@@ -1,0 +1,437 @@
+using System;
+using System.Collections.Generic;
+using System.Numerics;
+using Pathwise.CompilerServices.Kernels;
+
+namespace Pathwise;
+
+/// <summary>
+/// The pieces of the straight path <c>x(a) = x' + a (x - x')</c>, <c>a</c> in [0, 1], on which a network of
+/// piecewise-linear layers (Dense, Conv2D, BatchNorm, Flatten, pooling; ReLU, LeakyReLU or no activation) is
+/// affine: the breakpoints <c>0 = a_0 &lt; a_1 &lt; ... &lt; a_m = 1</c> where a ReLU pre-activation crosses zero
+/// or a max-pool window's maximum passes to another element. On each piece every layer's gradient is constant,
+/// so a path integral is exact as one evaluation per piece weighted by its length.
+/// </summary>
+/// <remarks>
+/// <para>
+/// The breakpoints are found layer by layer, in float64 whatever the network's element type (a crossing near a
+/// zero baseline is poorly conditioned in float32). Once the pieces of the layers below a layer are known, each of
+/// its pre-activations is affine in <c>a</c> on each piece: its value and slope at the piece's midpoint (a forward
+/// pass and a forward-mode tangent along <c>x - x'</c>) give the line, and the line's zero, or the crossing of two
+/// lines of one pooling window, inside the piece is a new breakpoint. The next layer is then read on the refined
+/// pieces.
+/// </para>
+/// <para>
+/// Conventions at a breakpoint, as everywhere in Pathwise: <c>ReLU'(0) = 0</c>, the first maximum of a pooling
+/// window wins. They do not affect the integral, which does not see the finitely many breakpoints.
+/// </para>
+/// </remarks>
+internal sealed class PiecewiseLinearPath
+{
+    private readonly NetworkInfo _info;
+    private readonly LayerStep[] _steps;
+
+    private PiecewiseLinearPath(NetworkInfo info, LayerStep[] steps)
+    {
+        _info = info;
+        _steps = steps;
+    }
+
+    /// <summary>
+    /// The float64 path of a network: its parameters copied and widened, checked to be piecewise linear.
+    /// </summary>
+    /// <exception cref="NotSupportedException">A layer has a smooth activation (the message names it).</exception>
+    public static PiecewiseLinearPath Of<T>(INetwork<T> network) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        NetworkInfo info = network.Info;
+        var tensors = new Dictionary<string, double[]>(StringComparer.Ordinal);
+        foreach (Parameter<T> parameter in network.Parameters.Items)
+        {
+            var values = new double[parameter.Values.Length];
+            for (int i = 0; i < values.Length; i++)
+            {
+                values[i] = double.CreateChecked(parameter.Values[i]);
+            }
+
+            tensors[parameter.Name] = values;
+        }
+
+        var steps = new LayerStep[info.Layers.Count];
+        for (int l = 1; l < info.Layers.Count; l++)
+        {
+            steps[l] = LayerStep.Create(info.Layers[l], tensors);
+        }
+
+        return new PiecewiseLinearPath(info, steps);
+    }
+
+    /// <summary>Whether every layer is piecewise linear (and so has an exact path integral by pieces).</summary>
+    public static bool Supports(NetworkInfo info, out string? reason)
+    {
+        foreach (Layer layer in info.Layers)
+        {
+            if (layer.Activation is not (ActivationKind.None or ActivationKind.ReLU or ActivationKind.LeakyReLU))
+            {
+                reason = $"layer '{layer.Name}' has the smooth activation {layer.Activation}, on which no path is piecewise linear";
+                return false;
+            }
+        }
+
+        reason = null;
+        return true;
+    }
+
+    /// <summary>
+    /// The breakpoints of the path from <paramref name="baseline"/> to <paramref name="input"/>, ascending, from 0 to 1
+    /// inclusive (so <c>m</c> pieces give <c>m + 1</c> values). Stops refining once the pieces would pass
+    /// <paramref name="maxPieces"/>, and then reports <paramref name="complete"/> false.
+    /// </summary>
+    public double[] Breakpoints(ReadOnlySpan<double> baseline, ReadOnlySpan<double> input, int maxPieces, out bool complete)
+    {
+        int length = _info.InputLength;
+        var direction = new double[length];
+        for (int i = 0; i < length; i++)
+        {
+            direction[i] = input[i] - baseline[i];
+        }
+
+        var breaks = new List<double> { 0.0, 1.0 };
+        complete = true;
+        for (int l = 1; l < _steps.Length; l++)
+        {
+            LayerStep step = _steps[l];
+            if (!step.CanBreak)
+            {
+                continue;
+            }
+
+            int pieces = breaks.Count - 1;
+            var middles = new double[pieces];
+            for (int p = 0; p < pieces; p++)
+            {
+                middles[p] = 0.5 * (breaks[p] + breaks[p + 1]);
+            }
+
+            (double[] values, double[] slopes) = EvaluateUpTo(l, baseline, direction, middles);
+            var found = new List<double>();
+            for (int p = 0; p < pieces; p++)
+            {
+                step.FindBreaks(values, slopes, p, middles[p], breaks[p], breaks[p + 1], found);
+            }
+
+            if (found.Count == 0)
+            {
+                continue;
+            }
+
+            breaks.AddRange(found);
+            breaks.Sort();
+            Deduplicate(breaks);
+            if (breaks.Count - 1 > maxPieces)
+            {
+                complete = false;
+                return breaks.ToArray();
+            }
+        }
+
+        return breaks.ToArray();
+    }
+
+    /// <summary>
+    /// The forward and tangent passes at the path points <c>x' + a d</c> for every <c>a</c> in <paramref name="alphas"/>,
+    /// up to layer <paramref name="layer"/>; returns what that layer's breakpoints are read from (its
+    /// pre-activations, or its input for a pooling layer) with their slopes in <c>a</c>, <c>[alphas, size]</c>.
+    /// </summary>
+    private (double[] Values, double[] Slopes) EvaluateUpTo(int layer, ReadOnlySpan<double> baseline, ReadOnlySpan<double> direction, double[] alphas)
+    {
+        int count = alphas.Length;
+        int length = _info.InputLength;
+        var x = new double[count * length];
+        var tx = new double[count * length];
+        for (int k = 0; k < count; k++)
+        {
+            for (int i = 0; i < length; i++)
+            {
+                x[k * length + i] = baseline[i] + alphas[k] * direction[i];
+                tx[k * length + i] = direction[i];
+            }
+        }
+
+        for (int l = 1; ; l++)
+        {
+            LayerStep step = _steps[l];
+            if (l == layer && step.BreaksOnInput)
+            {
+                return (x, tx);
+            }
+
+            (double[] z, double[] tz) = step.Linear(x, tx, count);
+            if (l == layer)
+            {
+                return (z, tz);
+            }
+
+            (x, tx) = step.Activate(z, tz);
+        }
+    }
+
+    /// <summary>Drops a breakpoint within a few ulps of the one before it (both lines crossed at the same place).</summary>
+    private static void Deduplicate(List<double> breaks)
+    {
+        int kept = 1;
+        for (int i = 1; i < breaks.Count; i++)
+        {
+            if (breaks[i] - breaks[kept - 1] > 4 * double.Epsilon + 1e-15 * Math.Abs(breaks[i]))
+            {
+                breaks[kept++] = breaks[i];
+            }
+            else if (i == breaks.Count - 1)
+            {
+                breaks[kept - 1] = breaks[i]; // keep 1.0 exactly as the last breakpoint
+            }
+        }
+
+        breaks.RemoveRange(kept, breaks.Count - kept);
+    }
+
+    /// <summary>One layer in float64: its linear part, its activation, and where on a piece it breaks.</summary>
+    private sealed class LayerStep
+    {
+        private readonly Layer _layer;
+        private readonly double[] _weight = [];
+        private readonly double[] _bias = [];
+        private readonly double[] _scale = [];
+        private readonly double[] _shift = [];
+
+        private LayerStep(Layer layer)
+        {
+            _layer = layer;
+        }
+
+        private LayerStep(Layer layer, double[] weight, double[] bias)
+            : this(layer)
+        {
+            _weight = weight;
+            _bias = bias;
+        }
+
+        private LayerStep(Layer layer, double[] scale, double[] shift, bool _)
+            : this(layer)
+        {
+            _scale = scale;
+            _shift = shift;
+        }
+
+        /// <summary>A ReLU or LeakyReLU activation, or a max pool: a layer whose output can change slope on a piece.</summary>
+        public bool CanBreak => _layer.Activation is ActivationKind.ReLU or ActivationKind.LeakyReLU || _layer.Kind == LayerKind.MaxPool2D;
+
+        /// <summary>A max pool breaks where its input's lines cross; an activation where its pre-activation crosses zero.</summary>
+        public bool BreaksOnInput => _layer.Kind == LayerKind.MaxPool2D && _layer.Activation is not (ActivationKind.ReLU or ActivationKind.LeakyReLU);
+
+        public static LayerStep Create(Layer layer, Dictionary<string, double[]> tensors)
+        {
+            if (!Supports(layer))
+            {
+                throw new NotSupportedException(
+                    $"The exact rule needs a piecewise-linear network, but layer '{layer.Name}' has the smooth activation {layer.Activation}. " +
+                    "Use a fixed quadrature rule (QuadratureRule.GaussLegendre) for networks with Tanh, Sigmoid, GELU or Softmax.");
+            }
+
+            if (layer.Kind == LayerKind.MaxPool2D && layer.Activation is ActivationKind.ReLU or ActivationKind.LeakyReLU)
+            {
+                throw new NotSupportedException($"The exact rule does not yet handle an activation on max-pooling layer '{layer.Name}'.");
+            }
+
+            string prefix = layer.WeightName ?? string.Empty;
+            switch (layer.Kind)
+            {
+                case LayerKind.Dense:
+                case LayerKind.Conv2D:
+                    return new LayerStep(layer, tensors[prefix + ".weight"], layer.HasBias ? tensors[prefix + ".bias"] : []);
+                case LayerKind.BatchNorm:
+                    int channels = layer.OutputShape.Channels;
+                    var scale = new double[channels];
+                    var shift = new double[channels];
+                    ChannelAffineKernel.Fold<double>(tensors[prefix + ".weight"], tensors[prefix + ".bias"], tensors[prefix + ".running_mean"],
+                        tensors[prefix + ".running_var"], layer.Epsilon, scale, shift);
+                    return new LayerStep(layer, scale, shift, true);
+                default:
+                    return new LayerStep(layer);
+            }
+        }
+
+        private static bool Supports(Layer layer) => layer.Activation is ActivationKind.None or ActivationKind.ReLU or ActivationKind.LeakyReLU;
+
+        /// <summary>The layer's linear (or, for max pooling, piecewise-linear) map and its tangent: <c>(z, dz/da)</c>.</summary>
+        public (double[] Z, double[] Tz) Linear(double[] x, double[] tx, int count)
+        {
+            int outputs = _layer.Size;
+            var z = new double[count * outputs];
+            var tz = new double[count * outputs];
+            TensorShape input = _layer.InputShape;
+            switch (_layer.Kind)
+            {
+                case LayerKind.Dense:
+                    DenseKernel.Forward<double>(x, _weight, _bias, z, count, input.Length, outputs);
+                    DenseKernel.Forward<double>(tx, _weight, default, tz, count, input.Length, outputs);
+                    break;
+                case LayerKind.Conv2D:
+                    var convolution = new Conv2DShape(input.Channels, input.Height, input.Width, _layer.OutputShape.Channels, _layer.Kernel, _layer.Padding, _layer.Stride);
+                    Conv2DKernel.Forward<double>(x, _weight, _bias, z, count, convolution);
+                    Conv2DKernel.Forward<double>(tx, _weight, default, tz, count, convolution);
+                    break;
+                case LayerKind.BatchNorm:
+                    int spatial = input.Length / input.Channels;
+                    ChannelAffineKernel.Forward<double>(x, _scale, _shift, z, count, input.Channels, spatial);
+                    ChannelAffineKernel.Forward<double>(tx, _scale, new double[input.Channels], tz, count, input.Channels, spatial);
+                    break;
+                case LayerKind.MaxPool2D:
+                    var pool = new Pool2DShape(input.Channels, input.Height, input.Width, _layer.Kernel, _layer.Stride);
+                    Pool2DKernel.MaxForward<double>(x, z, count, pool);
+                    Pool2DKernel.MaxTangent<double>(x, tx, tz, count, pool);
+                    break;
+                case LayerKind.AvgPool2D:
+                    var average = new Pool2DShape(input.Channels, input.Height, input.Width, _layer.Kernel, _layer.Stride);
+                    Pool2DKernel.AvgForward<double>(x, z, count, average);
+                    Pool2DKernel.AvgForward<double>(tx, tz, count, average);
+                    break;
+                case LayerKind.Flatten:
+                case LayerKind.Activation:
+                    x.AsSpan().CopyTo(z);
+                    tx.AsSpan().CopyTo(tz);
+                    break;
+                default:
+                    throw new NotSupportedException($"Layer '{_layer.Name}' has kind {_layer.Kind}, which the exact rule does not handle.");
+            }
+
+            return (z, tz);
+        }
+
+        /// <summary>The activation and its tangent: <c>(a, da/da)</c> with the slope of the side the point is on.</summary>
+        public (double[] A, double[] Ta) Activate(double[] z, double[] tz)
+        {
+            switch (_layer.Activation)
+            {
+                case ActivationKind.ReLU:
+                    var a = new double[z.Length];
+                    var ta = new double[z.Length];
+                    ActivationKernel.ReLU<double>(z, a);
+                    ActivationKernel.ReLUTangent<double>(z, a, tz, ta);
+                    return (a, ta);
+                case ActivationKind.LeakyReLU:
+                    var leaky = new double[z.Length];
+                    var tLeaky = new double[z.Length];
+                    ActivationKernel.LeakyReLU<double>(z, leaky, _layer.NegativeSlope);
+                    ActivationKernel.LeakyReLUTangent<double>(z, leaky, tz, tLeaky, _layer.NegativeSlope);
+                    return (leaky, tLeaky);
+                default:
+                    return (z, tz);
+            }
+        }
+
+        /// <summary>Adds to <paramref name="found"/> every breakpoint of this layer strictly inside piece <paramref name="piece"/>, <c>(lo, hi)</c>.</summary>
+        public void FindBreaks(double[] values, double[] slopes, int piece, double middle, double lo, double hi, List<double> found)
+        {
+            if (_layer.Kind == LayerKind.MaxPool2D)
+            {
+                PoolBreaks(values, slopes, piece, middle, lo, hi, found);
+                return;
+            }
+
+            // Each pre-activation is z(a) = z(m) + (a - m) z'(m) on the piece: a zero strictly inside it is a break.
+            int size = _layer.Size;
+            int offset = piece * size;
+            for (int j = 0; j < size; j++)
+            {
+                double slope = slopes[offset + j];
+                if (slope != 0)
+                {
+                    double zero = middle - (values[offset + j] / slope);
+                    if (zero > lo && zero < hi)
+                    {
+                        found.Add(zero);
+                    }
+                }
+            }
+        }
+
+        // In each window the pooled value is the upper envelope of its elements' lines on the piece: walk it from lo,
+        // switching to the line that overtakes the current one first, and record each switch inside the piece.
+        private void PoolBreaks(double[] values, double[] slopes, int piece, double middle, double lo, double hi, List<double> found)
+        {
+            TensorShape input = _layer.InputShape;
+            TensorShape output = _layer.OutputShape;
+            int kernel = _layer.Kernel;
+            int stride = _layer.Stride;
+            int offset = piece * input.Length;
+            Span<int> window = stackalloc int[kernel * kernel];
+            for (int c = 0; c < output.Channels; c++)
+            {
+                for (int oh = 0; oh < output.Height; oh++)
+                {
+                    for (int ow = 0; ow < output.Width; ow++)
+                    {
+                        int n = 0;
+                        for (int i = 0; i < kernel; i++)
+                        {
+                            for (int j = 0; j < kernel; j++)
+                            {
+                                window[n++] = offset + ((c * input.Height) + (oh * stride) + i) * input.Width + (ow * stride) + j;
+                            }
+                        }
+
+                        Envelope(values, slopes, window, middle, lo, hi, found);
+                    }
+                }
+            }
+        }
+
+        private static void Envelope(double[] values, double[] slopes, ReadOnlySpan<int> window, double middle, double lo, double hi, List<double> found)
+        {
+            // The element on top just after lo: the largest value at lo, ties going to the larger slope.
+            int current = -1;
+            double best = double.NegativeInfinity;
+            double bestSlope = 0;
+            foreach (int e in window)
+            {
+                double at = values[e] + ((lo - middle) * slopes[e]);
+                if (at > best || (at == best && slopes[e] > bestSlope))
+                {
+                    current = e;
+                    best = at;
+                    bestSlope = slopes[e];
+                }
+            }
+
+            double position = lo;
+            for (int guard = 0; guard < window.Length; guard++)
+            {
+                int next = -1;
+                double earliest = hi;
+                foreach (int e in window)
+                {
+                    if (slopes[e] > slopes[current])
+                    {
+                        // values[e] + (a - m) s_e = values[c] + (a - m) s_c
+                        double crossing = middle + ((values[current] - values[e]) / (slopes[e] - slopes[current]));
+                        if (crossing > position && crossing < earliest)
+                        {
+                            earliest = crossing;
+                            next = e;
+                        }
+                    }
+                }
+
+                if (next < 0)
+                {
+                    return;
+                }
+
+                found.Add(earliest);
+                position = earliest;
+                current = next;
+            }
+        }
+    }
+}
