@@ -28,6 +28,10 @@ public abstract class IntegratedGradientsBenchmark
     [Params(QuadratureRule.GaussLegendre, QuadratureRule.RiemannMiddle)]
     public QuadratureRule Rule { get; set; }
 
+    /// <summary>Points per pass: the per-network default (Automatic, 0) against a fixed 64.</summary>
+    [Params(IntegratedGradientsOptions.Automatic, 64)]
+    public int Batch { get; set; }
+
     /// <summary>Builds both sides and throws unless their attributions agree.</summary>
     [GlobalSetup]
     public void Setup()
@@ -36,7 +40,7 @@ public abstract class IntegratedGradientsBenchmark
         _torchNetwork = torchNetwork;
         _input = input;
         _attributions = new float[input.Length];
-        _pathwise = new IntegratedGradients<float>(network, new IntegratedGradientsOptions { Points = Points, Rule = Rule, InternalBatchSize = 64 });
+        _pathwise = new IntegratedGradients<float>(network, new IntegratedGradientsOptions { Points = Points, Rule = Rule, InternalBatchSize = Batch });
         _torch = new TorchIntegratedGradients(torchNetwork, Rule, Points);
         _torchInput = _torch.Input(input);
         Console.WriteLine("// " + Agreement.Check(network.GetType().Name + " " + Rule, _pathwise, _torch, _input, _torchInput, Target));

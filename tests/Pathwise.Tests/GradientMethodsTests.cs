@@ -164,7 +164,7 @@ public sealed class GradientMethodsTests
         batch[9] = double.NegativeInfinity;
         Assert.Throws<ArgumentException>("inputs[1]", () => inputXGradient.AttributeBatch(batch, [0, 1]));
 
-        Assert.Throws<ArgumentOutOfRangeException>("InternalBatchSize", () => new Saliency<double>(network, new SaliencyOptions { InternalBatchSize = 0 }));
+        Assert.Throws<ArgumentOutOfRangeException>("InternalBatchSize", () => new Saliency<double>(network, new SaliencyOptions { InternalBatchSize = -1 }));
         Assert.Throws<InvalidOperationException>(() => new Saliency<double>(new TanhMlp()));
         Assert.Throws<InvalidOperationException>(() => new InputXGradient<double>(new TanhMlp()));
         Assert.Throws<ArgumentNullException>(() => new Saliency<double>(null!));

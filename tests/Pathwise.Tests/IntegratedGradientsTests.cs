@@ -228,7 +228,7 @@ public sealed class IntegratedGradientsTests
         Assert.Contains("[0, 3)", target.Message);
 
         Assert.Throws<ArgumentOutOfRangeException>(() => new IntegratedGradients<double>(network, new IntegratedGradientsOptions { Points = 0 }));
-        Assert.Throws<ArgumentOutOfRangeException>(() => new IntegratedGradients<double>(network, new IntegratedGradientsOptions { InternalBatchSize = 0 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new IntegratedGradients<double>(network, new IntegratedGradientsOptions { InternalBatchSize = -1 }));
         Assert.Throws<ArgumentOutOfRangeException>(() => new IntegratedGradients<double>(network, new IntegratedGradientsOptions { Rule = QuadratureRule.Trapezoid, Points = 1 }));
         var baseline = Assert.Throws<ArgumentException>(() => new IntegratedGradients<double>(network, new IntegratedGradientsOptions { Baseline = Baseline.Of<double>(new double[5]) }));
         Assert.Contains("length 8", baseline.Message);

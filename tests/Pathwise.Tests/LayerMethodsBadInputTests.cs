@@ -118,7 +118,7 @@ public sealed class LayerMethodsBadInputTests
     {
         var network = Randomized(new TanhMlp(), 950);
         Assert.Throws<ArgumentOutOfRangeException>(() => new LayerConductance<double>(network, network.H1, new LayerAttributionOptions { Points = 0 }));
-        Assert.Throws<ArgumentOutOfRangeException>(() => new NeuronConductance<double>(network, network.H1, new LayerAttributionOptions { InternalBatchSize = 0 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new NeuronConductance<double>(network, network.H1, new LayerAttributionOptions { InternalBatchSize = -1 }));
         Assert.Throws<ArgumentOutOfRangeException>(() => new RegionToNeuron<double>(network, network.H1, new LayerAttributionOptions { Rule = QuadratureRule.Trapezoid, Points = 1 }));
         Assert.Contains("length 8", Assert.Throws<ArgumentException>(() => new InternalInfluence<double>(network, network.H1, new LayerAttributionOptions { Baseline = Baseline.Of<double>(new double[3]) })).Message);
     }

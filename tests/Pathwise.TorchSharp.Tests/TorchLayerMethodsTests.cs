@@ -301,7 +301,7 @@ public class TorchLayerMethodsTests
         bool[] region = new bool[subject.Info.InputLength];
         var toInput = new LayerAttributionOptions { AttributeToLayerInput = true };
         var badRule = new LayerAttributionOptions { Points = 1, Rule = QuadratureRule.Trapezoid };
-        var badBatch = new LayerAttributionOptions { InternalBatchSize = 0 };
+        var badBatch = new LayerAttributionOptions { InternalBatchSize = -1 };
         var badBaseline = new LayerAttributionOptions { Baseline = Baseline.Of<double>(new double[3]) };
 
         // Construction: the layer and the options.

@@ -32,7 +32,20 @@ internal sealed class PathPlan<T> where T : unmanaged, IFloatingPointIeee754<T>
         Coefficients = Round(coefficients);
         Baseline = new T[info.InputLength];
         baseline.Fill<T>(Baseline);
-        ChunkCapacity = Math.Max(2, Math.Min(internalBatchSize, Alphas.Length));
+        int batch = internalBatchSize == IntegratedGradientsOptions.Automatic ? AutomaticBatch(info) : internalBatchSize;
+        ChunkCapacity = Math.Max(2, Math.Min(batch, Alphas.Length));
+    }
+
+    /// <summary>The largest of 64, 32, ..., 2 points whose workspace fits in <see cref="IntegratedGradientsOptions.AutomaticWorkspaceBytes"/>.</summary>
+    internal static int AutomaticBatch(NetworkInfo info)
+    {
+        int batch = 64;
+        while (batch > 2 && Workspace<T>.RequiredBytes(info, batch + 2) > IntegratedGradientsOptions.AutomaticWorkspaceBytes)
+        {
+            batch /= 2;
+        }
+
+        return batch;
     }
 
     private PathPlan(NetworkInfo info, QuadratureNodes nodes, Baseline baseline, int internalBatchSize)
