@@ -33,6 +33,7 @@ internal sealed class PathPlan<T> where T : unmanaged, IFloatingPointIeee754<T>
         Baseline = new T[info.InputLength];
         baseline.Fill<T>(Baseline);
         ChunkCapacity = Math.Max(2, Math.Min(internalBatchSize, Alphas.Length));
+        InternalBatchSize = internalBatchSize;
     }
 
     private PathPlan(NetworkInfo info, QuadratureNodes nodes, Baseline baseline, int internalBatchSize)
@@ -54,6 +55,9 @@ internal sealed class PathPlan<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     /// <summary>The number of path points.</summary>
     public int Points => Alphas.Length;
+
+    /// <summary>The option the chunks come from: the most rows (examples times path points) one pass should hold.</summary>
+    public int InternalBatchSize { get; }
 
     /// <summary>The most path points in one chunk: <c>max(2, min(InternalBatchSize, Points))</c>.</summary>
     public int ChunkCapacity { get; }
