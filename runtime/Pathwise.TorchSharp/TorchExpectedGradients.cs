@@ -92,6 +92,14 @@ public sealed class TorchExpectedGradients<T> : IAttributionMethod<T, Attributio
         return ExpectedGradientsMath<T>.Sampled(_host, input, baselines, target, samples, seed, cancellationToken);
     }
 
+    /// <inheritdoc/>
+    /// <remarks>
+    /// With <paramref name="baselines"/> empty, each input's expectation is over the constructor's set; with a row per
+    /// input, over the set of that one baseline. Input by input on the device.
+    /// </remarks>
+    public Attribution<T>[] AttributeBatch(ReadOnlySpan<T> inputs, ReadOnlySpan<int> targets, ReadOnlySpan<T> baselines = default, IProgress<int>? progress = null, CancellationToken cancellationToken = default) =>
+        ExpectedGradientsMath<T>.Batch(_host, _baselines, inputs, targets, baselines, progress, cancellationToken);
+
     /// <summary>Releases the device tensors of the quadrature nodes and the baseline.</summary>
     public void Dispose() => _host.Dispose();
 }

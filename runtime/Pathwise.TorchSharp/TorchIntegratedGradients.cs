@@ -58,6 +58,40 @@ public sealed class TorchIntegratedGradients<T> : IAttributionMethod<T, Attribut
     public Attribution<T> Attribute(ReadOnlySpan<T> input, ReadOnlySpan<T> baseline, int target, CancellationToken cancellationToken = default) =>
         IntegratedGradientsMath<T>.Attribute(_host, PathRequest<T>.ForTarget(input, baseline, target), cancellationToken);
 
+    /// <inheritdoc/>
+    /// <remarks>
+    /// Stacked on the device: the inputs run in groups of <c>max(1, InternalBatchSize / chunk)</c>, where the chunk is
+    /// <c>min(InternalBatchSize, Points)</c> points, each chunk's points of a group's inputs one tensor
+    /// <c>[inputs * points, ...input]</c> (one forward and one backward pass for the group), the gradient sums kept as
+    /// <c>[inputs, input length]</c> on the device and copied back once per group.
+    /// </remarks>
+    public Attribution<T>[] AttributeBatch(ReadOnlySpan<T> inputs, ReadOnlySpan<int> targets, ReadOnlySpan<T> baselines = default, IProgress<int>? progress = null, CancellationToken cancellationToken = default) =>
+        PathBatch.Run(_host, inputs, targets, baselines, IntegratedGradientsMath<T>.Example, IntegratedGradientsMath<T>.Stacked, progress, cancellationToken);
+
+    /// <summary>
+    /// Attributes several outputs of one input in one pass: per chunk the path points run forward once, then one
+    /// backward pass per target (the graph retained between them); one new result per target, in order.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">A target is not an output index.</exception>
+    /// <exception cref="ArgumentException"><paramref name="input"/> has the wrong length or a non-finite value.</exception>
+    public Attribution<T>[] AttributeTargets(ReadOnlySpan<T> input, ReadOnlySpan<int> targets, CancellationToken cancellationToken = default)
+    {
+        using var lease = _host.Borrow();
+        return IntegratedGradientsMath<T>.Targets(lease.Item, input, default, ownBaseline: false, targets, cancellationToken);
+    }
+
+    /// <summary>
+    /// Attributes several outputs of one input in one pass, along the path from this call's own <paramref name="baseline"/>
+    /// <c>x'</c>: <c>result[t]_i = (x_i - x'_i) * sum_k w_k dF_targets[t]/dx_i(x' + alpha_k (x - x'))</c>; one new result per target, in order.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">A target is not an output index.</exception>
+    /// <exception cref="ArgumentException"><paramref name="input"/> or <paramref name="baseline"/> is not of the input length, or holds a non-finite value.</exception>
+    public Attribution<T>[] AttributeTargets(ReadOnlySpan<T> input, ReadOnlySpan<T> baseline, ReadOnlySpan<int> targets, CancellationToken cancellationToken = default)
+    {
+        using var lease = _host.Borrow();
+        return IntegratedGradientsMath<T>.Targets(lease.Item, input, baseline, ownBaseline: true, targets, cancellationToken);
+    }
+
     /// <summary>Releases the device tensors of the quadrature nodes and the baseline.</summary>
     public void Dispose() => _host.Dispose();
 }

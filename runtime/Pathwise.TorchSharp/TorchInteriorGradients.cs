@@ -53,6 +53,11 @@ public sealed class TorchInteriorGradients<T> : IAttributionMethod<T, InteriorGr
     public InteriorGradientsResult<T> Attribute(ReadOnlySpan<T> input, ReadOnlySpan<T> baseline, int target, CancellationToken cancellationToken = default) =>
         InteriorGradientsMath<T>.Attribute(_host, _alphas, PathRequest<T>.ForTarget(input, baseline, target), cancellationToken);
 
+    /// <inheritdoc/>
+    /// <remarks>Input by input on the device (the stacked engine does not copy per-point rows).</remarks>
+    public InteriorGradientsResult<T>[] AttributeBatch(ReadOnlySpan<T> inputs, ReadOnlySpan<int> targets, ReadOnlySpan<T> baselines = default, IProgress<int>? progress = null, CancellationToken cancellationToken = default) =>
+        InteriorGradientsMath<T>.Batch(_host, _alphas, inputs, targets, baselines, progress, cancellationToken);
+
     /// <summary>Releases the device tensors of the scaling factors and the baseline.</summary>
     public void Dispose() => _host.Dispose();
 }

@@ -37,6 +37,29 @@ public sealed class TorchInternalInfluence<T> : IAttributionMethod<T, LayerInflu
     /// <summary>The device the attribution runs on (the network's).</summary>
     public Device Device { get; }
 
+    /// <inheritdoc/>
+    /// <remarks>Stacked on the device, as <see cref="TorchLayerConductance{T}.AttributeBatch"/>.</remarks>
+    public LayerInfluence<T>[] AttributeBatch(ReadOnlySpan<T> inputs, ReadOnlySpan<int> targets, ReadOnlySpan<T> baselines = default, IProgress<int>? progress = null, CancellationToken cancellationToken = default) =>
+        InternalInfluenceMath<T>.Batch(_host, _layer, inputs, targets, baselines, stacked: true, progress, cancellationToken);
+
+    /// <summary>
+    /// The internal influence of every neuron on each of several outputs of one input, in one pass: per chunk one forward
+    /// pass, then one backward pass per target; one result per target, in order.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">A target is not an output index.</exception>
+    /// <exception cref="ArgumentException"><paramref name="input"/> has the wrong length or a non-finite value.</exception>
+    public LayerInfluence<T>[] AttributeTargets(ReadOnlySpan<T> input, ReadOnlySpan<int> targets, CancellationToken cancellationToken = default) =>
+        InternalInfluenceMath<T>.Targets(_host, _layer, input, default, ownBaseline: false, targets, cancellationToken);
+
+    /// <summary>
+    /// The internal influence of every neuron on each of several outputs of one input, along the path from this call's own
+    /// <paramref name="baseline"/> <c>x'</c>, in one pass; one result per target, in order.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">A target is not an output index.</exception>
+    /// <exception cref="ArgumentException"><paramref name="input"/> or <paramref name="baseline"/> is not of the input length, or holds a non-finite value.</exception>
+    public LayerInfluence<T>[] AttributeTargets(ReadOnlySpan<T> input, ReadOnlySpan<T> baseline, ReadOnlySpan<int> targets, CancellationToken cancellationToken = default) =>
+        InternalInfluenceMath<T>.Targets(_host, _layer, input, baseline, ownBaseline: true, targets, cancellationToken);
+
     /// <summary>Releases the device tensors of the quadrature nodes and the baseline.</summary>
     public void Dispose() => _host.Dispose();
 

@@ -40,6 +40,33 @@ public sealed class TorchLayerConductance<T> : IAttributionMethod<T, LayerAttrib
     /// <summary>The device the attribution runs on (the network's).</summary>
     public Device Device { get; }
 
+    /// <inheritdoc/>
+    /// <remarks>
+    /// Stacked on the device: the inputs run in groups of <c>max(1, InternalBatchSize / chunk)</c>, where the chunk is
+    /// <c>min(InternalBatchSize, Points)</c> points, each chunk's points of a group's inputs one tensor
+    /// <c>[inputs * points, ...input]</c>, with each input's own direction for the tangent.
+    /// </remarks>
+    public LayerAttribution<T>[] AttributeBatch(ReadOnlySpan<T> inputs, ReadOnlySpan<int> targets, ReadOnlySpan<T> baselines = default, IProgress<int>? progress = null, CancellationToken cancellationToken = default) =>
+        LayerConductanceMath<T>.Batch(_host, _layer, inputs, targets, baselines, stacked: true, progress, cancellationToken);
+
+    /// <summary>
+    /// The conductance of every neuron for each of several outputs of one input, in one pass: per chunk one forward
+    /// pass and one tangent, then one backward pass per target; one result per target, in order.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">A target is not an output index.</exception>
+    /// <exception cref="ArgumentException"><paramref name="input"/> has the wrong length or a non-finite value.</exception>
+    public LayerAttribution<T>[] AttributeTargets(ReadOnlySpan<T> input, ReadOnlySpan<int> targets, CancellationToken cancellationToken = default) =>
+        LayerConductanceMath<T>.Targets(_host, _layer, input, default, ownBaseline: false, targets, cancellationToken);
+
+    /// <summary>
+    /// The conductance of every neuron for each of several outputs of one input, along the path from this call's own
+    /// <paramref name="baseline"/> <c>x'</c>, in one pass; one result per target, in order.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">A target is not an output index.</exception>
+    /// <exception cref="ArgumentException"><paramref name="input"/> or <paramref name="baseline"/> is not of the input length, or holds a non-finite value.</exception>
+    public LayerAttribution<T>[] AttributeTargets(ReadOnlySpan<T> input, ReadOnlySpan<T> baseline, ReadOnlySpan<int> targets, CancellationToken cancellationToken = default) =>
+        LayerConductanceMath<T>.Targets(_host, _layer, input, baseline, ownBaseline: true, targets, cancellationToken);
+
     /// <summary>Releases the device tensors of the quadrature nodes and the baseline.</summary>
     public void Dispose() => _host.Dispose();
 

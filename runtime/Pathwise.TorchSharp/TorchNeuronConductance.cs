@@ -40,6 +40,11 @@ public sealed class TorchNeuronConductance<T> : IAttributionMethod<T, NeuronAttr
     /// <summary>The device the attribution runs on (the network's).</summary>
     public Device Device { get; }
 
+    /// <inheritdoc/>
+    /// <remarks>Every neuron of the layer per input; input by input on the device (one neuron pass per example is not stacked).</remarks>
+    public NeuronAttribution<T>[] AttributeBatch(ReadOnlySpan<T> inputs, ReadOnlySpan<int> targets, ReadOnlySpan<T> baselines = default, IProgress<int>? progress = null, CancellationToken cancellationToken = default) =>
+        NeuronConductanceMath<T>.Batch(_host, _layer, inputs, targets, baselines, progress, cancellationToken);
+
     /// <summary>Releases the device tensors of the quadrature nodes and the baseline.</summary>
     public void Dispose() => _host.Dispose();
 

@@ -51,7 +51,7 @@ internal sealed class TorchPlanTensors<T> : IDisposable where T : unmanaged, IFl
 /// grad mode are per thread; <c>autograd.grad</c> returns gradients instead of accumulating them into <c>.grad</c>,
 /// and the module's parameters do not require grad.
 /// </remarks>
-internal sealed class TorchPathEngine<T> : IPathEngine<T> where T : unmanaged, IFloatingPointIeee754<T>
+internal sealed class TorchPathEngine<T> : IStackedPathEngine<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly TorchNetwork<T> _network;
     private readonly TorchPlanTensors<T> _shared;
@@ -77,8 +77,14 @@ internal sealed class TorchPathEngine<T> : IPathEngine<T> where T : unmanaged, I
     private Tensor? _explained;
     private Tensor? _layerGradient;
     private Tensor? _inputGradient;
+    private Tensor? _tangent;
+    private Layer? _tangentOf;
+    private PathVector _tangentAlong;
+    private bool _stacked;
+    private int _examples = 1;
     private int _start;
     private int _count;
+    private int _rows;
 
     public TorchPathEngine(TorchNetwork<T> network, PathPlan<T> plan, TorchPlanTensors<T> shared)
     {
@@ -87,6 +93,7 @@ internal sealed class TorchPathEngine<T> : IPathEngine<T> where T : unmanaged, I
         _info = plan.Info;
         Plan = plan;
         Call = new PathCall<T>(plan);
+        Stack = new PathStack<T>(plan);
         _nodeDimensions = TorchTensors.BatchDimensions(_info.Input.OutputShape, -1);
         Array.Fill(_nodeDimensions, 1L, 1, _nodeDimensions.Length - 1);
     }
@@ -94,6 +101,14 @@ internal sealed class TorchPathEngine<T> : IPathEngine<T> where T : unmanaged, I
     public PathPlan<T> Plan { get; }
 
     public PathCall<T> Call { get; }
+
+    public PathStack<T> Stack { get; }
+
+    /// <summary>
+    /// <c>max(1, InternalBatchSize / ChunkCapacity)</c>: a stacked chunk holds at most <c>InternalBatchSize</c> rows of
+    /// examples times points, as Captum's <c>internal_batch_size</c> counts them (one example when the points alone fill it).
+    /// </summary>
+    public int StackCapacity => Math.Max(1, Plan.InternalBatchSize / Plan.ChunkCapacity);
 
     /// <summary>A host for a TorchSharp method on <paramref name="plan"/>; it owns the plan's device tensors.</summary>
     public static PathHost<T> Host(TorchNetwork<T> network, PathPlan<T> plan)
@@ -119,11 +134,28 @@ internal sealed class TorchPathEngine<T> : IPathEngine<T> where T : unmanaged, I
         _callScope = NewDisposeScope();
         _accumulators.Clear();
         _sums.Clear();
-        _x = _network.InputTensor(Call.Input, 1);                                                   // [1, ...input]
-        _baseline = Call.OwnBaseline ? _network.InputTensor(Call.Baseline, 1) : _shared.Baseline;  // [1, ...input]
-        _direction = _x - _baseline;                                                              // [1, ...input]
-        _masked = Call.HasRegion ? _network.InputTensor(Call.MaskedDirection, 1) : null;          // (x - x') 1_S
-        _weights = TorchTensors.FromValues(Call.OutputCoefficients, [1L, _info.OutputLength]).to(_network.Device); // [1, outputs]
+        _stacked = Stack.Pending;
+        Stack.Pending = false;
+        if (_stacked)
+        {
+            // The examples of a batch (PathStack.Begin), E of them: each row of every tensor below is one example's.
+            _examples = Stack.Count;
+            _x = _network.InputTensor(Stack.Inputs, _examples);                                                        // [E, ...input]
+            _baseline = Stack.OwnBaselines ? _network.InputTensor(Stack.Baselines, _examples) : _shared.Baseline;     // [E or 1, ...input]
+            _direction = _x - _baseline;                                                                               // [E, ...input]
+            _masked = null;
+            _weights = TorchTensors.FromValues(Stack.OutputCoefficients.ToArray(), [(long)_examples, _info.OutputLength]).to(_network.Device); // [E, outputs]
+        }
+        else
+        {
+            _examples = 1;
+            _x = _network.InputTensor(Call.Input, 1);                                                   // [1, ...input]
+            _baseline = Call.OwnBaseline ? _network.InputTensor(Call.Baseline, 1) : _shared.Baseline;  // [1, ...input]
+            _direction = _x - _baseline;                                                              // [1, ...input]
+            _masked = Call.HasRegion ? _network.InputTensor(Call.MaskedDirection, 1) : null;          // (x - x') 1_S
+            _weights = TorchTensors.FromValues(Call.OutputCoefficients, [1L, _info.OutputLength]).to(_network.Device); // [1, outputs]
+        }
+
         _gradMode = enable_grad();
     }
 
@@ -135,7 +167,10 @@ internal sealed class TorchPathEngine<T> : IPathEngine<T> where T : unmanaged, I
         _gradMode = null;
         _chunkScope = null;
         _callScope = null;
-        _x = _baseline = _direction = _masked = _weights = _points = _explained = _layerGradient = _inputGradient = null;
+        _x = _baseline = _direction = _masked = _weights = _points = _explained = _layerGradient = _inputGradient = _tangent = null;
+        _tangentOf = null;
+        _stacked = false;
+        _examples = 1;
         _activations = [];
         _accumulators.Clear();
         _sums.Clear();
@@ -143,7 +178,8 @@ internal sealed class TorchPathEngine<T> : IPathEngine<T> where T : unmanaged, I
 
     public int NewAccumulator(int length)
     {
-        _accumulators.Add(zeros([length], dtype: _network.DType, device: _network.Device));
+        // Stacked, [E, length] kept flat: example m's values are m * length ...
+        _accumulators.Add(zeros([(long)_examples * length], dtype: _network.DType, device: _network.Device));
         return _accumulators.Count - 1;
     }
 
@@ -161,53 +197,76 @@ internal sealed class TorchPathEngine<T> : IPathEngine<T> where T : unmanaged, I
         int count = Plan.ChunkSize(start);
         _start = start;
         _count = count;
+        _rows = _examples * count;
         Tensor alphas = _shared.Alphas.narrow(0, start, count).reshape(_nodeDimensions);        // [count, 1, ...]
-        _points = (_baseline! + alphas * _direction!).detach().requires_grad_();                 // [count, ...input], a leaf
+        if (_stacked)
+        {
+            // Every example's points in one tensor, example-major: row m * count + k is x'_m + a_k (x_m - x'_m).
+            Tensor points = _baseline!.unsqueeze(1) + alphas.unsqueeze(0) * _direction!.unsqueeze(1); // [E, count, ...input]
+            _points = points.reshape(TorchTensors.BatchDimensions(_info.Input.OutputShape, _rows)).detach().requires_grad_();
+        }
+        else
+        {
+            _points = (_baseline! + alphas * _direction!).detach().requires_grad_();             // [count, ...input], a leaf
+        }
+
         _activations = _network.ForwardAll(_points);
-        _explained = _layerGradient = _inputGradient = null;
+        _explained = _layerGradient = _inputGradient = _tangent = null;
+        _tangentOf = null;
         return count;
     }
 
     public void AddInputGradientSum(int accumulator, int target = -1)
     {
-        Tensor gradients = autograd.grad([Explained(target)], [_points!])[0];                   // [count, ...input]
-        _accumulators[accumulator].add_((gradients.reshape(_count, _info.InputLength) * Weights()).sum(dim: 0));
+        // Several targets of one chunk keep the graph for the next target's pass.
+        Tensor gradients = autograd.grad([Explained(target)], [_points!], retain_graph: target >= 0)[0]; // [rows, ...input]
+        _accumulators[accumulator].add_(WeightedSum(gradients, _info.InputLength));
     }
 
-    public void BackwardFromOutput(Layer layer, bool throughInput)
+    public void BackwardFromOutput(Layer layer, bool throughInput, int target = -1)
     {
-        // The graph is kept for the tangents and neuron passes that may follow on this chunk.
+        // The graph is kept for the tangents, neuron passes and further targets that may follow on this chunk.
         Tensor y = _activations[layer.Index];
+        Tensor explained = Explained(target);
         if (throughInput && layer.Index != 0)
         {
-            IList<Tensor> both = autograd.grad([Explained(-1)], [y, _points!], retain_graph: true);
-            _layerGradient = both[0].reshape(_count, layer.Size);
-            _inputGradient = both[1].reshape(_count, _info.InputLength);
+            IList<Tensor> both = autograd.grad([explained], [y, _points!], retain_graph: true);
+            _layerGradient = both[0].reshape(_rows, layer.Size);
+            _inputGradient = both[1].reshape(_rows, _info.InputLength);
         }
         else
         {
-            _layerGradient = autograd.grad([Explained(-1)], [y], retain_graph: true)[0].reshape(_count, layer.Size);
+            _layerGradient = autograd.grad([explained], [y], retain_graph: true)[0].reshape(_rows, layer.Size);
             _inputGradient = layer.Index == 0 ? _layerGradient : null;
         }
     }
 
     public void AddLayerGradientSum(Layer layer, int accumulator) =>
-        _accumulators[accumulator].add_((_layerGradient! * Weights()).sum(dim: 0));
+        _accumulators[accumulator].add_(WeightedSum(_layerGradient!, layer.Size));
 
     public void AddConductance(Layer layer, PathVector along, int accumulator)
     {
-        Tensor tangents = Tangent(_activations[layer.Index], _points!, Vector(along)).reshape(_count, layer.Size);
-        _accumulators[accumulator].add_((_layerGradient! * tangents * Weights()).sum(dim: 0));
+        // The tangent does not depend on the output seeded: several targets of one chunk share it.
+        if (!ReferenceEquals(_tangentOf, layer) || _tangentAlong != along)
+        {
+            _tangent = Tangent(_activations[layer.Index], _points!, RowVector(along)).reshape(_rows, layer.Size);
+            _tangentOf = layer;
+            _tangentAlong = along;
+        }
+
+        _accumulators[accumulator].add_(WeightedSum(_layerGradient! * _tangent!, layer.Size));
     }
 
     public void AddInputGradientDot(PathVector along, int sum)
     {
+        NotStacked();
         Tensor terms = (_inputGradient!.to(ScalarType.Float64) * Vector(along).to(ScalarType.Float64).reshape(1, _info.InputLength)).sum(dim: 1, keepdim: true);
         _sums[sum].add_((terms * Weights().to(ScalarType.Float64)).sum().reshape(1));
     }
 
     public void AddNeuronInputGradientSum(Layer layer, int neuron, NeuronSeed seed, int accumulator, int offset)
     {
+        NotStacked();
         Tensor y = _activations[layer.Index].reshape(_count, layer.Size).narrow(1, neuron, 1);  // [count, 1]
         Tensor scale = seed == NeuronSeed.One ? Weights() : _layerGradient!.narrow(1, neuron, 1) * Weights();
         Tensor row = autograd.grad([(y * scale).sum()], [_points!], retain_graph: true)[0];     // [count, ...input]
@@ -217,12 +276,14 @@ internal sealed class TorchPathEngine<T> : IPathEngine<T> where T : unmanaged, I
 
     public void CopyInputGradients(int accumulator, int row)
     {
+        NotStacked();
         int length = _info.InputLength;
         _accumulators[accumulator].narrow(0, (long)row * length, (long)_count * length).copy_(_inputGradient!.reshape(-1));
     }
 
     public void CopyOutputs(int accumulator, int row)
     {
+        NotStacked();
         int outputs = _info.OutputLength;
         _accumulators[accumulator].narrow(0, (long)row * outputs, (long)_count * outputs).copy_(_activations[^1].detach().reshape(-1));
     }
@@ -236,7 +297,7 @@ internal sealed class TorchPathEngine<T> : IPathEngine<T> where T : unmanaged, I
         parts.AddRange(_sums);
         using (no_grad())
         {
-            Tensor[] endpoints = _network.ForwardAll(cat([_baseline!, _x!], 0));               // [baseline; input]
+            Tensor[] endpoints = _network.ForwardAll(cat([_baseline!.expand_as(_x!), _x!], 0)); // [baselines; inputs], [2E, ...input]
             parts.Add(endpoints[^1]);
             if (layer is not null)
             {
@@ -257,10 +318,10 @@ internal sealed class TorchPathEngine<T> : IPathEngine<T> where T : unmanaged, I
 
         _hostSums = packed.AsSpan(offset, _sums.Count).ToArray();
         offset += _sums.Count;
-        _endpointOutputs = Values(packed, offset, 2 * _info.OutputLength);
-        offset += 2 * _info.OutputLength;
+        _endpointOutputs = Values(packed, offset, 2 * _examples * _info.OutputLength);
+        offset += 2 * _examples * _info.OutputLength;
         _endpointLayerOf = layer;
-        _endpointLayer = layer is null ? [] : Values(packed, offset, 2 * layer.Size);
+        _endpointLayer = layer is null ? [] : Values(packed, offset, 2 * _examples * layer.Size);
     }
 
     public ReadOnlySpan<T> Accumulated(int accumulator) => _hostAccumulators[accumulator];
@@ -291,8 +352,8 @@ internal sealed class TorchPathEngine<T> : IPathEngine<T> where T : unmanaged, I
     private static Tensor Tangent(Tensor y, Tensor points, Tensor direction)
     {
         Tensor u = zeros_like(y).requires_grad_();
-        Tensor v = autograd.grad([y], [points], [u], create_graph: true)[0];  // [count, ...input]
-        return autograd.grad([v], [u], [direction.expand_as(v)])[0];           // [count, ...y]
+        Tensor v = autograd.grad([y], [points], [u], create_graph: true)[0];                   // [count, ...input]
+        return autograd.grad([v], [u], [direction.expand_as(v)], retain_graph: true)[0];        // [count, ...y]
     }
 
     /// <summary>One copy to the host: every part flattened and concatenated, as doubles (exact for float32 and float64).</summary>
@@ -322,13 +383,65 @@ internal sealed class TorchPathEngine<T> : IPathEngine<T> where T : unmanaged, I
     /// <summary>The explained output of the chunk: <c>sum_{k,j} w_j F_j(x_k)</c>, or <c>sum_k F_target(x_k)</c>.</summary>
     private Tensor Explained(int target)
     {
-        Tensor output = _activations[^1].reshape(_count, _info.OutputLength);
+        Tensor output = _activations[^1].reshape(_rows, _info.OutputLength);
         if (target >= 0)
         {
+            NotStacked();
             return output.narrow(1, target, 1).sum();
         }
 
+        if (_stacked)
+        {
+            // Each example's rows weighted by its own output weighting: sum_{m,k,j} w_mj F_j(x_mk).
+            return _explained ??= (output.reshape(_examples, _count, _info.OutputLength) * _weights!.unsqueeze(1)).sum();
+        }
+
         return _explained ??= (output * _weights!).sum();
+    }
+
+    /// <summary>
+    /// <c>sum_k c_k values[k]</c> per example, flat: <c>[n]</c> from <c>[count, n]</c> rows, or, stacked, <c>[E * n]</c>
+    /// from <c>[E * count, n]</c> rows (example-major), the reduction over each example's own points.
+    /// </summary>
+    private Tensor WeightedSum(Tensor values, int n)
+    {
+        if (_stacked)
+        {
+            return (values.reshape(_examples, _count, n) * Weights().reshape(1, _count, 1)).sum(dim: 1).reshape(-1);
+        }
+
+        return (values.reshape(_count, n) * Weights()).sum(dim: 0);
+    }
+
+    /// <summary>The tangent's direction per row: the call's, or, stacked, each example's repeated over its points.</summary>
+    private Tensor RowVector(PathVector along)
+    {
+        if (!_stacked)
+        {
+            return Vector(along);
+        }
+
+        if (along != PathVector.Direction)
+        {
+            NotStacked();
+        }
+
+        long[] perPoint = TorchTensors.BatchDimensions(_info.Input.OutputShape, _count);
+        perPoint[0] = _examples;
+        long[] expanded = new long[perPoint.Length + 1];
+        expanded[0] = _examples;
+        expanded[1] = _count;
+        Array.Copy(perPoint, 1, expanded, 2, perPoint.Length - 1);
+        return _direction!.unsqueeze(1).expand(expanded).reshape(TorchTensors.BatchDimensions(_info.Input.OutputShape, _rows));
+    }
+
+    /// <summary>Throws for an operation a stacked call does not support (see <see cref="IStackedPathEngine{T}"/>).</summary>
+    private void NotStacked()
+    {
+        if (_stacked)
+        {
+            throw new InvalidOperationException("This path operation runs one example at a time; the method's batch must not be stacked.");
+        }
     }
 
     /// <summary>The chunk's weights <c>c_k</c> as a column, <c>[count, 1]</c>.</summary>

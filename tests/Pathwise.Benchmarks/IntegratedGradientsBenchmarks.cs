@@ -20,7 +20,7 @@ public abstract class IntegratedGradientsBenchmark
     private IntegratedGradients<float> _pathwise = null!;
     private TorchNetwork _torchNetwork = null!;
     private TorchIntegratedGradients _torch = null!;
-    private TorchSharp.torch.Tensor _torchInput = null!;
+    private global::TorchSharp.torch.Tensor _torchInput = null!;
     private float[] _input = null!;
     private float[] _attributions = null!;
 

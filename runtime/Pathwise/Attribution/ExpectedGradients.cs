@@ -72,6 +72,15 @@ public sealed class ExpectedGradients<T> : IAttributionMethod<T, Attribution<T>>
         ExpectedGradientsMath<T>.CheckSet(baselines, _host.Info.InputLength);
         return ExpectedGradientsMath<T>.Sampled(_host, input, baselines, target, samples, seed, cancellationToken);
     }
+
+    /// <inheritdoc/>
+    /// <remarks>
+    /// With <paramref name="baselines"/> empty, each input's expectation is over the constructor's set; with a row per
+    /// input, over the set of that one baseline, as <see cref="Attribute(ReadOnlySpan{T}, ReadOnlySpan{T}, int, CancellationToken)"/>
+    /// with one row (i.e. Integrated Gradients from it).
+    /// </remarks>
+    public Attribution<T>[] AttributeBatch(ReadOnlySpan<T> inputs, ReadOnlySpan<int> targets, ReadOnlySpan<T> baselines = default, IProgress<int>? progress = null, CancellationToken cancellationToken = default) =>
+        ExpectedGradientsMath<T>.Batch(_host, _baselines, inputs, targets, baselines, progress, cancellationToken);
 }
 
 /// <summary>
@@ -95,18 +104,40 @@ internal static class ExpectedGradientsMath<T> where T : unmanaged, IFloatingPoi
     /// <summary>The exact expectation over every row of <paramref name="baselines"/>.</summary>
     public static Attribution<T> Exact(PathHost<T> host, ReadOnlySpan<T> input, ReadOnlySpan<T> baselines, int target, CancellationToken cancellationToken)
     {
-        int length = host.Info.InputLength;
+        using var lease = host.Borrow();
+        return Exact(lease.Item, input, baselines, target, cancellationToken);
+    }
+
+    /// <summary>The exact expectation over every row of <paramref name="baselines"/>, on a rented engine: the code of every single call.</summary>
+    public static Attribution<T> Exact(IPathEngine<T> engine, ReadOnlySpan<T> input, ReadOnlySpan<T> baselines, int target, CancellationToken cancellationToken)
+    {
+        int length = engine.Plan.Info.InputLength;
         int count = baselines.Length / length;
         var values = new T[length];
         var sums = default(Sums);
-        using var lease = host.Borrow();
         for (int b = 0; b < count; b++)
         {
-            Add(lease.Item, input, baselines.Slice(b * length, length), target, values, ref sums, cancellationToken);
+            Add(engine, input, baselines.Slice(b * length, length), target, values, ref sums, cancellationToken);
         }
 
-        return Finish(host, values, sums, count);
+        return Finish(engine.Plan, values, sums, count);
     }
+
+    /// <summary>
+    /// A batch (see <see cref="PathBatch"/>), example by example on every backend: each input's exact expectation over
+    /// <paramref name="set"/>, or over its own row of <paramref name="baselines"/> as a set of one.
+    /// </summary>
+    public static Attribution<T>[] Batch(PathHost<T> host, T[] set, ReadOnlySpan<T> inputs, ReadOnlySpan<int> targets, ReadOnlySpan<T> baselines, IProgress<int>? progress, CancellationToken cancellationToken) =>
+        PathBatch.Run(
+            host,
+            inputs,
+            targets,
+            baselines,
+            (IPathEngine<T> engine, scoped in PathRequest<T> request, CancellationToken token) =>
+                Exact(engine, request.Input, request.OwnBaseline ? request.Baseline : set, request.Target, token),
+            null,
+            progress,
+            cancellationToken);
 
     /// <summary>The estimate from <paramref name="samples"/> rows drawn by <c>new Random(seed).Next(count)</c>.</summary>
     public static Attribution<T> Sampled(PathHost<T> host, ReadOnlySpan<T> input, ReadOnlySpan<T> baselines, int target, int samples, int seed, CancellationToken cancellationToken)
@@ -122,7 +153,7 @@ internal static class ExpectedGradientsMath<T> where T : unmanaged, IFloatingPoi
             Add(lease.Item, input, baselines.Slice(random.Next(count) * length, length), target, values, ref sums, cancellationToken);
         }
 
-        return Finish(host, values, sums, samples);
+        return Finish(host.Plan, values, sums, samples);
     }
 
     private static void Add(IPathEngine<T> engine, ReadOnlySpan<T> input, ReadOnlySpan<T> baseline, int target, Span<T> values, ref Sums sums, CancellationToken cancellationToken)
@@ -143,12 +174,12 @@ internal static class ExpectedGradientsMath<T> where T : unmanaged, IFloatingPoi
         sums.AtInput = atInput;
     }
 
-    private static Attribution<T> Finish(PathHost<T> host, T[] values, Sums sums, int count)
+    private static Attribution<T> Finish(PathPlan<T> plan, T[] values, Sums sums, int count)
     {
         T scale = T.One / T.CreateChecked(count);
         System.Numerics.Tensors.TensorPrimitives.Multiply<T>(values, scale, values);
         var delta = ConvergenceDelta.From(PathSums.Sum<T>(values), sums.AtInput, sums.AtBaseline / count);
-        return new Attribution<T>(values, host.Info.Input.OutputShape, delta, host.Plan.Points * count);
+        return new Attribution<T>(values, plan.Info.Input.OutputShape, delta, plan.Points * count);
     }
 
     private struct Sums

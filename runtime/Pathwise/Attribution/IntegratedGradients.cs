@@ -71,14 +71,17 @@ public sealed class IntegratedGradients<T> : IAttributionMethod<T, Attribution<T
     /// Attributes several outputs of one input at once (see the span form): one new result per target, in the
     /// order of <paramref name="targets"/>.
     /// </summary>
-    public Attribution<T>[] AttributeTargets(ReadOnlySpan<T> input, ReadOnlySpan<int> targets, CancellationToken cancellationToken = default)
-    {
-        int length = _info.InputLength;
-        var values = new T[Guard.Elements(targets.Length, length, nameof(targets))];
-        var deltas = new ConvergenceDelta[targets.Length];
-        AttributeTargets(input, targets, values, deltas, cancellationToken);
-        return Results(values, deltas);
-    }
+    public Attribution<T>[] AttributeTargets(ReadOnlySpan<T> input, ReadOnlySpan<int> targets, CancellationToken cancellationToken = default) =>
+        Targets(input, default, ownBaseline: false, targets, cancellationToken);
+
+    /// <summary>
+    /// Attributes several outputs of one input at once, along the path from this call's own <paramref name="baseline"/>
+    /// <c>x'</c>: <c>result[t]_i = (x_i - x'_i) * integral_0^1 dF_targets[t]/dx_i(x' + a (x - x')) da</c>, the path points run
+    /// forward once per chunk and only the backward pass repeated per target; one new result per target, in order.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="input"/> or <paramref name="baseline"/> is not of the input length, or holds a non-finite value.</exception>
+    public Attribution<T>[] AttributeTargets(ReadOnlySpan<T> input, ReadOnlySpan<T> baseline, ReadOnlySpan<int> targets, CancellationToken cancellationToken = default) =>
+        Targets(input, baseline, ownBaseline: true, targets, cancellationToken);
 
     /// <summary>
     /// Attributes several outputs of one input at once: the path points are run forward once per chunk and
@@ -90,34 +93,17 @@ public sealed class IntegratedGradients<T> : IAttributionMethod<T, Attribution<T
         int length = _info.InputLength;
         Guard.Length<T>(attributions, Guard.Elements(targets.Length, length, nameof(targets)), nameof(attributions));
         Guard.Length<ConvergenceDelta>(deltas, targets.Length, nameof(deltas));
-        foreach (int target in targets)
-        {
-            Guard.Index(target, _info.OutputLength, nameof(targets));
-        }
-
         using var lease = _host.Borrow();
-        var engine = (CpuPathEngine<T>)lease.Item;
-        engine.Call.Begin(PathRequest<T>.ForTarget(input, targets.Length > 0 ? targets[0] : 0));
-        attributions.Clear();
-        var steps = new TargetsSteps(targets, attributions, length);
-        PathRunner.Run(engine, ref steps, cancellationToken);
-
-        ReadOnlySpan<T> outputs = engine.Endpoints(_info.Output);
-        int outputLength = _info.OutputLength;
-        for (int t = 0; t < targets.Length; t++)
-        {
-            Span<T> row = attributions.Slice(t * length, length);
-            double sum = PathRunner.ScaleByDirection<T>(engine.Call.Direction, row, row);
-            deltas[t] = ConvergenceDelta.From(sum, double.CreateChecked(outputs[outputLength + targets[t]]), double.CreateChecked(outputs[targets[t]]));
-        }
+        IntegratedGradientsMath<T>.RunTargets(lease.Item, input, default, ownBaseline: false, targets, attributions, deltas, cancellationToken);
     }
 
     /// <summary>
     /// Attributes many inputs, <c>inputs[m, input length]</c>, each for its own target, in parallel over
-    /// the machine's cores; writes <c>attributions[m, input length]</c> and one delta per input.
+    /// the machine's cores; writes <c>attributions[m, input length]</c> and one delta per input. Each input's path starts
+    /// at the options' baseline when <paramref name="baselines"/> is empty, else at its own row of it, <c>[m, input length]</c>.
     /// <paramref name="progress"/>, when given, hears the number of inputs done after each one.
     /// </summary>
-    public void AttributeBatch(ReadOnlyMemory<T> inputs, ReadOnlyMemory<int> targets, Memory<T> attributions, Memory<ConvergenceDelta> deltas, IProgress<int>? progress = null, CancellationToken cancellationToken = default)
+    public void AttributeBatch(ReadOnlyMemory<T> inputs, ReadOnlyMemory<int> targets, Memory<T> attributions, Memory<ConvergenceDelta> deltas, ReadOnlyMemory<T> baselines = default, IProgress<int>? progress = null, CancellationToken cancellationToken = default)
     {
         int length = _info.InputLength;
         int count = targets.Length;
@@ -125,11 +111,7 @@ public sealed class IntegratedGradients<T> : IAttributionMethod<T, Attribution<T
         Guard.Length(inputs.Span, elements, nameof(inputs));
         Guard.Length<T>(attributions.Span, elements, nameof(attributions));
         Guard.Length<ConvergenceDelta>(deltas.Span, count, nameof(deltas));
-        for (int m = 0; m < count; m++)
-        {
-            Guard.Index(targets.Span[m], _info.OutputLength, nameof(targets), m);
-            Guard.Finite(inputs.Span.Slice(m * length, length), nameof(inputs), m);
-        }
+        PathBatch.Check(_info, inputs.Span, targets.Span, baselines.Span);
 
         // Each worker rents one engine for all its inputs, from the pool single calls use.
         int workers = Math.Min(Environment.ProcessorCount, Math.Max(1, count));
@@ -140,9 +122,10 @@ public sealed class IntegratedGradients<T> : IAttributionMethod<T, Attribution<T
             using var lease = _host.Borrow();
             for (int m = w; m < count; m += workers)
             {
+                ReadOnlySpan<T> input = inputs.Span.Slice(m * length, length);
                 deltas.Span[m] = IntegratedGradientsMath<T>.Run(
                     lease.Item,
-                    PathRequest<T>.ForTarget(inputs.Span.Slice(m * length, length), targets.Span[m]),
+                    baselines.IsEmpty ? PathRequest<T>.ForTarget(input, targets.Span[m]) : PathRequest<T>.ForTarget(input, baselines.Span.Slice(m * length, length), targets.Span[m]),
                     attributions.Span.Slice(m * length, length),
                     cancellationToken);
                 progress?.Report(Interlocked.Increment(ref done));
@@ -150,16 +133,14 @@ public sealed class IntegratedGradients<T> : IAttributionMethod<T, Attribution<T
         });
     }
 
-    /// <summary>
-    /// Attributes many inputs, <c>inputs[m, input length]</c>, each for its own target, in parallel over the
-    /// machine's cores (see the memory form); returns one new result per input, in order.
-    /// </summary>
-    public Attribution<T>[] AttributeBatch(ReadOnlySpan<T> inputs, ReadOnlySpan<int> targets, IProgress<int>? progress = null, CancellationToken cancellationToken = default)
+    /// <inheritdoc/>
+    public Attribution<T>[] AttributeBatch(ReadOnlySpan<T> inputs, ReadOnlySpan<int> targets, ReadOnlySpan<T> baselines = default, IProgress<int>? progress = null, CancellationToken cancellationToken = default) =>
+        PathBatch.Run(_host, inputs, targets, baselines, IntegratedGradientsMath<T>.Example, null, progress, cancellationToken);
+
+    private Attribution<T>[] Targets(ReadOnlySpan<T> input, ReadOnlySpan<T> baseline, bool ownBaseline, ReadOnlySpan<int> targets, CancellationToken cancellationToken)
     {
-        var values = new T[Guard.Elements(targets.Length, _info.InputLength, nameof(targets))];
-        var deltas = new ConvergenceDelta[targets.Length];
-        AttributeBatch(inputs.ToArray(), targets.ToArray(), values, deltas, progress, cancellationToken);
-        return Results(values, deltas);
+        using var lease = _host.Borrow();
+        return IntegratedGradientsMath<T>.Targets(lease.Item, input, baseline, ownBaseline, targets, cancellationToken);
     }
 
     private ConvergenceDelta Attribute(scoped in PathRequest<T> request, Span<T> attributions, CancellationToken cancellationToken)
@@ -167,40 +148,6 @@ public sealed class IntegratedGradients<T> : IAttributionMethod<T, Attribution<T
         Guard.Length<T>(attributions, _info.InputLength, nameof(attributions));
         using var lease = _host.Borrow();
         return IntegratedGradientsMath<T>.Run(lease.Item, request, attributions, cancellationToken);
-    }
-
-    private Attribution<T>[] Results(T[] values, ConvergenceDelta[] deltas)
-    {
-        int length = _info.InputLength;
-        var results = new Attribution<T>[deltas.Length];
-        for (int m = 0; m < results.Length; m++)
-        {
-            results[m] = new Attribution<T>(values.AsSpan(m * length, length).ToArray(), _info.Input.OutputShape, deltas[m], _host.Plan.Points);
-        }
-
-        return results;
-    }
-
-    /// <summary>Per chunk, one backward pass per target into that target's row: the forward pass is shared.</summary>
-    private ref struct TargetsSteps(ReadOnlySpan<int> targets, Span<T> attributions, int length) : IPathSteps<T>
-    {
-        private readonly ReadOnlySpan<int> _targets = targets;
-        private readonly Span<T> _attributions = attributions;
-
-        public readonly Layer? EndpointLayer => null;
-
-        public readonly void Start(IPathEngine<T> engine)
-        {
-        }
-
-        public readonly void Step(IPathEngine<T> engine, int start, int count)
-        {
-            var cpu = (CpuPathEngine<T>)engine;
-            for (int t = 0; t < _targets.Length; t++)
-            {
-                cpu.AddInputGradientSum(_attributions.Slice(t * length, length), _targets[t]);
-            }
-        }
     }
 }
 
@@ -228,6 +175,97 @@ internal static class IntegratedGradientsMath<T> where T : unmanaged, IFloatingP
         double sum = PathRunner.ScaleByDirection<T>(engine.Call.Direction, engine.Accumulated(steps.GradientSum), attributions);
         (double atBaseline, double atInput) = PathRunner.ExplainedEndpoints(engine);
         return ConvergenceDelta.From(sum, atInput, atBaseline);
+    }
+
+    /// <summary>One input of a batch on a rented engine: the code of a single call, into a new result.</summary>
+    public static Attribution<T> Example(IPathEngine<T> engine, scoped in PathRequest<T> request, CancellationToken cancellationToken)
+    {
+        PathPlan<T> plan = engine.Plan;
+        var values = new T[plan.Info.InputLength];
+        ConvergenceDelta delta = Run(engine, request, values, cancellationToken);
+        return new Attribution<T>(values, plan.Info.Input.OutputShape, delta, plan.Points);
+    }
+
+    /// <summary>The examples stacked on <paramref name="engine"/>, in one chunk loop: one result each.</summary>
+    public static void Stacked(IStackedPathEngine<T> engine, Span<Attribution<T>> results, CancellationToken cancellationToken)
+    {
+        var steps = default(Steps);
+        PathRunner.Run(engine, ref steps, cancellationToken);
+        PathPlan<T> plan = engine.Plan;
+        PathStack<T> stack = engine.Stack;
+        int length = plan.Info.InputLength;
+        ReadOnlySpan<T> sums = engine.Accumulated(steps.GradientSum);
+        for (int m = 0; m < results.Length; m++)
+        {
+            var values = new T[length];
+            double sum = PathRunner.ScaleByDirection<T>(stack.Direction(m), sums.Slice(m * length, length), values);
+            (double atBaseline, double atInput) = stack.ExplainedEndpoints(engine, m);
+            results[m] = new Attribution<T>(values, plan.Info.Input.OutputShape, ConvergenceDelta.From(sum, atInput, atBaseline), plan.Points);
+        }
+    }
+
+    /// <summary>Several targets of one input, one new result each (see <see cref="RunTargets"/>).</summary>
+    public static Attribution<T>[] Targets(IPathEngine<T> engine, ReadOnlySpan<T> input, ReadOnlySpan<T> baseline, bool ownBaseline, ReadOnlySpan<int> targets, CancellationToken cancellationToken)
+    {
+        PathPlan<T> plan = engine.Plan;
+        int length = plan.Info.InputLength;
+        var values = new T[Guard.Elements(targets.Length, length, nameof(targets))];
+        var deltas = new ConvergenceDelta[targets.Length];
+        RunTargets(engine, input, baseline, ownBaseline, targets, values, deltas, cancellationToken);
+        var results = new Attribution<T>[targets.Length];
+        for (int t = 0; t < results.Length; t++)
+        {
+            results[t] = new Attribution<T>(values.AsSpan(t * length, length).ToArray(), plan.Info.Input.OutputShape, deltas[t], plan.Points);
+        }
+
+        return results;
+    }
+
+    /// <summary>
+    /// Several targets of one input in one pass: per chunk the points run forward once, then one backward pass per
+    /// target into that target's accumulator; writes <c>attributions[t, input length]</c> and one delta per target. Each
+    /// target's numbers are those of its single call (the same seed, passes and sums).
+    /// </summary>
+    public static void RunTargets(IPathEngine<T> engine, ReadOnlySpan<T> input, ReadOnlySpan<T> baseline, bool ownBaseline, ReadOnlySpan<int> targets, Span<T> attributions, Span<ConvergenceDelta> deltas, CancellationToken cancellationToken)
+    {
+        PathTargets.Begin(engine, targets, input, baseline, ownBaseline);
+        var steps = new TargetSteps(targets);
+        PathRunner.Run(engine, ref steps, cancellationToken);
+        int length = engine.Plan.Info.InputLength;
+        for (int t = 0; t < targets.Length; t++)
+        {
+            Span<T> row = attributions.Slice(t * length, length);
+            double sum = PathRunner.ScaleByDirection<T>(engine.Call.Direction, engine.Accumulated(steps.First + t), row);
+            (double atBaseline, double atInput) = PathTargets.Endpoints(engine, targets[t]);
+            deltas[t] = ConvergenceDelta.From(sum, atInput, atBaseline);
+        }
+    }
+
+    /// <summary>Per chunk, one backward pass per target into that target's accumulator: the forward pass is shared.</summary>
+    private ref struct TargetSteps(ReadOnlySpan<int> targets) : IPathSteps<T>
+    {
+        private readonly ReadOnlySpan<int> _targets = targets;
+
+        public int First;
+
+        public readonly Layer? EndpointLayer => null;
+
+        public void Start(IPathEngine<T> engine)
+        {
+            for (int t = 0; t < _targets.Length; t++)
+            {
+                int handle = engine.NewAccumulator(engine.Plan.Info.InputLength);
+                First = t == 0 ? handle : First;
+            }
+        }
+
+        public readonly void Step(IPathEngine<T> engine, int start, int count)
+        {
+            for (int t = 0; t < _targets.Length; t++)
+            {
+                engine.AddInputGradientSum(First + t, _targets[t]);
+            }
+        }
     }
 
     /// <summary><c>g += sum_k c_k dF/dx(x_k)</c> per chunk.</summary>

@@ -200,6 +200,10 @@ public sealed class InteriorGradients<T> : IAttributionMethod<T, InteriorGradien
     /// <exception cref="ArgumentException"><paramref name="input"/> or <paramref name="baseline"/> is not of the input length, or holds a non-finite value.</exception>
     public InteriorGradientsResult<T> Attribute(ReadOnlySpan<T> input, ReadOnlySpan<T> baseline, int target, CancellationToken cancellationToken = default) =>
         InteriorGradientsMath<T>.Attribute(_host, _alphas, PathRequest<T>.ForTarget(input, baseline, target), cancellationToken);
+
+    /// <inheritdoc/>
+    public InteriorGradientsResult<T>[] AttributeBatch(ReadOnlySpan<T> inputs, ReadOnlySpan<int> targets, ReadOnlySpan<T> baselines = default, IProgress<int>? progress = null, CancellationToken cancellationToken = default) =>
+        InteriorGradientsMath<T>.Batch(_host, _alphas, inputs, targets, baselines, progress, cancellationToken);
 }
 
 /// <summary>
@@ -219,10 +223,27 @@ internal static class InteriorGradientsMath<T> where T : unmanaged, IFloatingPoi
 
     public static InteriorGradientsResult<T> Attribute(PathHost<T> host, double[] alphas, scoped in PathRequest<T> request, CancellationToken cancellationToken)
     {
-        NetworkInfo info = host.Info;
-        int outputs = info.OutputLength;
         using var lease = host.Borrow();
-        IPathEngine<T> engine = lease.Item;
+        return Run(lease.Item, alphas, request, cancellationToken);
+    }
+
+    /// <summary>A batch (see <see cref="PathBatch"/>), example by example on every backend (the stacked engine does not copy rows).</summary>
+    public static InteriorGradientsResult<T>[] Batch(PathHost<T> host, double[] alphas, ReadOnlySpan<T> inputs, ReadOnlySpan<int> targets, ReadOnlySpan<T> baselines, IProgress<int>? progress, CancellationToken cancellationToken) =>
+        PathBatch.Run(
+            host,
+            inputs,
+            targets,
+            baselines,
+            (IPathEngine<T> engine, scoped in PathRequest<T> request, CancellationToken token) => Run(engine, alphas, request, token),
+            null,
+            progress,
+            cancellationToken);
+
+    /// <summary>Checks and begins <paramref name="request"/> on a rented engine and runs it: the code of every single call.</summary>
+    public static InteriorGradientsResult<T> Run(IPathEngine<T> engine, double[] alphas, scoped in PathRequest<T> request, CancellationToken cancellationToken)
+    {
+        NetworkInfo info = engine.Plan.Info;
+        int outputs = info.OutputLength;
         engine.Call.Begin(request);
         var steps = new Steps(alphas.Length);
         PathRunner.Run(engine, ref steps, cancellationToken);

@@ -63,6 +63,11 @@ public sealed class NeuronConductance<T> : IAttributionMethod<T, NeuronAttributi
         NeuronConductanceMath<T>.CheckNeurons(_layer, neurons);
         return NeuronConductanceMath<T>.Attribute(_host, _layer, neurons, PathRequest<T>.ForTarget(input, baseline, target), cancellationToken);
     }
+
+    /// <inheritdoc/>
+    /// <remarks>Every neuron of the layer, as <see cref="Attribute(ReadOnlySpan{T}, int, CancellationToken)"/>.</remarks>
+    public NeuronAttribution<T>[] AttributeBatch(ReadOnlySpan<T> inputs, ReadOnlySpan<int> targets, ReadOnlySpan<T> baselines = default, IProgress<int>? progress = null, CancellationToken cancellationToken = default) =>
+        NeuronConductanceMath<T>.Batch(_host, _layer, inputs, targets, baselines, progress, cancellationToken);
 }
 
 /// <summary>
@@ -95,10 +100,33 @@ internal static class NeuronConductanceMath<T> where T : unmanaged, IFloatingPoi
 
     public static NeuronAttribution<T> Attribute(PathHost<T> host, Layer layer, ReadOnlySpan<int> neurons, scoped in PathRequest<T> request, CancellationToken cancellationToken)
     {
-        int length = host.Info.InputLength;
-        var values = new T[Guard.Elements(neurons.Length, length, nameof(neurons))];
         using var lease = host.Borrow();
-        IPathEngine<T> engine = lease.Item;
+        return Run(lease.Item, layer, neurons, request, cancellationToken);
+    }
+
+    /// <summary>
+    /// A batch (see <see cref="PathBatch"/>), every neuron per input; example by example on every backend (a neuron's
+    /// backward pass from the layer is seeded per example, which the stacked engine does not do).
+    /// </summary>
+    public static NeuronAttribution<T>[] Batch(PathHost<T> host, Layer layer, ReadOnlySpan<T> inputs, ReadOnlySpan<int> targets, ReadOnlySpan<T> baselines, IProgress<int>? progress, CancellationToken cancellationToken)
+    {
+        int[] neurons = AllNeurons(layer);
+        return PathBatch.Run(
+            host,
+            inputs,
+            targets,
+            baselines,
+            (IPathEngine<T> engine, scoped in PathRequest<T> request, CancellationToken token) => Run(engine, layer, neurons, request, token),
+            null,
+            progress,
+            cancellationToken);
+    }
+
+    /// <summary>Checks and begins <paramref name="request"/> on a rented engine and runs it: the code of every single call.</summary>
+    public static NeuronAttribution<T> Run(IPathEngine<T> engine, Layer layer, ReadOnlySpan<int> neurons, scoped in PathRequest<T> request, CancellationToken cancellationToken)
+    {
+        int length = engine.Plan.Info.InputLength;
+        var values = new T[Guard.Elements(neurons.Length, length, nameof(neurons))];
         engine.Call.Begin(request);
         var steps = new Steps(layer, neurons, values.Length);
         PathRunner.Run(engine, ref steps, cancellationToken);
@@ -108,7 +136,7 @@ internal static class NeuronConductanceMath<T> where T : unmanaged, IFloatingPoi
             PathRunner.ScaleByDirection<T>(engine.Call.Direction, rows.Slice(n * length, length), values.AsSpan(n * length, length));
         }
 
-        return new NeuronAttribution<T>(layer, neurons.ToArray(), host.Info.Input.OutputShape, values, host.Plan.Points);
+        return new NeuronAttribution<T>(layer, neurons.ToArray(), engine.Plan.Info.Input.OutputShape, values, engine.Plan.Points);
     }
 
     private ref struct Steps(Layer layer, ReadOnlySpan<int> neurons, int elements) : IPathSteps<T>

@@ -25,6 +25,8 @@ internal sealed class CpuPathEngine<T> : IPathEngine<T> where T : unmanaged, IFl
     private T[] _row = [];
     private T[] _layerGradients = [];
     private bool _layerGradientsSaved;
+    private Layer? _tangentsOf;
+    private PathVector _tangentsAlong;
     private int _start;
     private int _count;
     private int _endpointRow;
@@ -59,7 +61,7 @@ internal sealed class CpuPathEngine<T> : IPathEngine<T> where T : unmanaged, IFl
     public static PathHost<T> Host(INetwork<T> network, PathPlan<T> plan)
     {
         Guard.WeightsSet(network);
-        return new PathHost<T>(plan, new CpuPathEngine<T>(network, plan), () => new CpuPathEngine<T>(network, plan));
+        return new PathHost<T>(plan, new CpuPathEngine<T>(network, plan), () => new CpuPathEngine<T>(network, plan), parallelBatches: true);
     }
 
     public void Open()
@@ -108,6 +110,7 @@ internal sealed class CpuPathEngine<T> : IPathEngine<T> where T : unmanaged, IFl
         _start = start;
         _count = count;
         _layerGradientsSaved = false;
+        _tangentsOf = null;
         if (start + count < Plan.Points)
         {
             _network.ForwardPath(Call.Baseline, Call.Direction, Plan.Alphas.AsSpan(start, count), _workspace);
@@ -136,20 +139,18 @@ internal sealed class CpuPathEngine<T> : IPathEngine<T> where T : unmanaged, IFl
         _network.BackwardPathSum(Weights, _workspace, Values(accumulator));
     }
 
-    /// <summary>
-    /// <c>destination += sum_k c_k dF_target/dx(x_k)</c> into a caller's row: the fused pass of
-    /// <see cref="AddInputGradientSum(int, int)"/> for several targets of one forward pass (<c>AttributeTargets</c>).
-    /// </summary>
-    public void AddInputGradientSum(Span<T> destination, int target)
-    {
-        SeedOutput(target);
-        _network.BackwardPathSum(Weights, _workspace, destination);
-    }
-
-    public void BackwardFromOutput(Layer layer, bool throughInput)
+    public void BackwardFromOutput(Layer layer, bool throughInput, int target = -1)
     {
         // Only the layers above the one read run, unless the input's gradient is needed too.
-        SeedOutput();
+        if (target < 0)
+        {
+            SeedOutput();
+        }
+        else
+        {
+            SeedOutput(target);
+        }
+
         _network.BackwardFrom(_info.Output, throughInput ? _info.Input : layer, _workspace, _count);
         _layerGradientsSaved = false;
     }
@@ -164,8 +165,15 @@ internal sealed class CpuPathEngine<T> : IPathEngine<T> where T : unmanaged, IFl
 
     public void AddConductance(Layer layer, PathVector along, int accumulator)
     {
-        // dy/da is needed at the layer only: the tangent pass stops there.
-        _network.TangentPath(Vector(along), layer, _workspace, _count);
+        // dy/da is needed at the layer only: the tangent pass stops there. It does not depend on the output seeded, so
+        // several targets of one chunk (AttributeTargets) share it; backward passes leave the tangents alone.
+        if (!ReferenceEquals(_tangentsOf, layer) || _tangentsAlong != along)
+        {
+            _network.TangentPath(Vector(along), layer, _workspace, _count);
+            _tangentsOf = layer;
+            _tangentsAlong = along;
+        }
+
         ReadOnlySpan<T> gradients = _workspace.Gradients(layer, _count);
         ReadOnlySpan<T> tangents = _workspace.Tangents(layer, _count);
         ReadOnlySpan<T> weights = Weights;

@@ -73,9 +73,10 @@ internal interface IPathEngine<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>
     /// The gradient of the explained output at <paramref name="layer"/> for every point of the chunk (and at the input
     /// when <paramref name="throughInput"/>), for the reductions below. Only the layers above <paramref name="layer"/> run
-    /// unless the input's gradient is asked for.
+    /// unless the input's gradient is asked for. With a <paramref name="target"/> that is not negative, the gradient of
+    /// output <paramref name="target"/> instead, with no new forward pass (several targets of one chunk, <c>AttributeTargets</c>).
     /// </summary>
-    void BackwardFromOutput(Layer layer, bool throughInput);
+    void BackwardFromOutput(Layer layer, bool throughInput, int target = -1);
 
     /// <summary><c>acc[j] += sum_k c_k dF/dy_j(x_k)</c>, after <see cref="BackwardFromOutput"/> at <paramref name="layer"/>.</summary>
     void AddLayerGradientSum(Layer layer, int accumulator);

@@ -15,9 +15,10 @@ internal sealed class PathHost<T> : IDisposable where T : unmanaged, IFloatingPo
     private volatile bool _disposed;
 
     /// <summary>A host for <paramref name="plan"/> whose pool starts with <paramref name="first"/> and makes more with <paramref name="create"/>.</summary>
-    public PathHost(PathPlan<T> plan, IPathEngine<T> first, Func<IPathEngine<T>> create, IDisposable? owned = null)
+    public PathHost(PathPlan<T> plan, IPathEngine<T> first, Func<IPathEngine<T>> create, IDisposable? owned = null, bool parallelBatches = false)
     {
         Plan = plan;
+        ParallelBatches = parallelBatches;
         _engines = new ScratchPool<IPathEngine<T>>(create);
         _engines.Return(first);
         _owned = owned;
@@ -26,6 +27,9 @@ internal sealed class PathHost<T> : IDisposable where T : unmanaged, IFloatingPo
     public PathPlan<T> Plan { get; }
 
     public NetworkInfo Info => Plan.Info;
+
+    /// <summary>Whether a batch runs its examples in parallel over the cores, one engine per worker (the CPU), or in order on one engine (a device).</summary>
+    public bool ParallelBatches { get; }
 
     /// <summary>An engine for one call: <c>using var lease = host.Borrow();</c>.</summary>
     public ScratchPool<IPathEngine<T>>.Lease Borrow()

@@ -34,6 +34,7 @@ internal sealed class PathPlan<T> where T : unmanaged, IFloatingPointIeee754<T>
         baseline.Fill<T>(Baseline);
         int batch = internalBatchSize == IntegratedGradientsOptions.Automatic ? AutomaticBatch(info) : internalBatchSize;
         ChunkCapacity = Math.Max(2, Math.Min(batch, Alphas.Length));
+        InternalBatchSize = batch;
     }
 
     /// <summary>The largest of 64, 32, ..., 2 points whose workspace fits in <see cref="IntegratedGradientsOptions.AutomaticWorkspaceBytes"/>.</summary>
@@ -68,7 +69,10 @@ internal sealed class PathPlan<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>The number of path points.</summary>
     public int Points => Alphas.Length;
 
-    /// <summary>The most path points in one chunk: <c>max(2, min(InternalBatchSize, Points))</c>.</summary>
+    /// <summary>The option the chunks come from: the most rows (examples times path points) one pass should hold.</summary>
+    public int InternalBatchSize { get; }
+
+    /// <summary>The most path points in one chunk: <c>max(2, min(InternalBatchSize, Points))</c>, with Automatic resolved.</summary>
     public int ChunkCapacity { get; }
 
     /// <summary>The number of points of the chunk that starts at point <paramref name="start"/>.</summary>

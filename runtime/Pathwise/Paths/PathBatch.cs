@@ -1,0 +1,327 @@
+using System;
+using System.Numerics;
+using System.Threading;
+using System.Threading.Tasks;
+using Pathwise.CompilerServices;
+
+namespace Pathwise;
+
+/// <summary>A method's per-input code path on a rented engine: checks and begins <paramref name="request"/>, runs it, returns its result.</summary>
+internal delegate TResult PathExample<T, TResult>(IPathEngine<T> engine, scoped in PathRequest<T> request, CancellationToken cancellationToken)
+    where T : unmanaged, IFloatingPointIeee754<T>;
+
+/// <summary>
+/// A method's stacked code path: runs the examples begun on <paramref name="engine"/>'s <see cref="IStackedPathEngine{T}.Stack"/>
+/// in one chunk loop and writes one result per example into <paramref name="results"/>.
+/// </summary>
+internal delegate void PathStackedExamples<T, TResult>(IStackedPathEngine<T> engine, Span<TResult> results, CancellationToken cancellationToken)
+    where T : unmanaged, IFloatingPointIeee754<T>;
+
+/// <summary>
+/// The one batch runner of every path method, on either backend: <c>inputs[n, input length]</c>, a target per input and
+/// the options' baseline or one per input, checked once, then run example by example through the method's per-input
+/// code (<see cref="PathExample{T, TResult}"/>), or, on an engine that stacks examples, a group of examples per chunk
+/// loop (<see cref="PathStackedExamples{T, TResult}"/>).
+/// </summary>
+/// <remarks>
+/// On the CPU (<see cref="PathHost{T}.ParallelBatches"/>) the examples run in parallel over the machine's cores, each
+/// worker on one engine rented from the pool single calls use; each example runs the very code of a single call on
+/// its own engine, so a batch's results equal the single calls' bit for bit. On a device the examples run on one
+/// engine in order (the device parallelises within a pass), stacked when the method and engine allow it.
+/// </remarks>
+internal static class PathBatch
+{
+    /// <summary>
+    /// Checks a batch and returns its size <c>n</c>: <paramref name="inputs"/> a whole number <c>n</c> of inputs, one target
+    /// per input, <paramref name="baselines"/> empty or <c>[n, input length]</c>; then per row, in the order of a single
+    /// call's checks, its target, its input's and its baseline's finiteness, each error naming the row.
+    /// </summary>
+    public static int Check<T>(NetworkInfo info, ReadOnlySpan<T> inputs, ReadOnlySpan<int> targets, ReadOnlySpan<T> baselines)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int length = info.InputLength;
+        if (inputs.Length % length != 0)
+        {
+            throw new ArgumentException($"Expected inputs as [n, {length}], a multiple of the input length {length}; got {inputs.Length} values.", nameof(inputs));
+        }
+
+        int count = inputs.Length / length;
+        if (targets.Length != count)
+        {
+            throw new ArgumentException($"Expected one target per input, {count}; got {targets.Length}.", nameof(targets));
+        }
+
+        if (!baselines.IsEmpty && baselines.Length != inputs.Length)
+        {
+            throw new ArgumentException(
+                $"Expected no baselines (the options' baseline for every input) or one per input, [{count}, {length}] = {inputs.Length} values; got {baselines.Length}.",
+                nameof(baselines));
+        }
+
+        for (int m = 0; m < count; m++)
+        {
+            Guard.Index(targets[m], info.OutputLength, nameof(targets), m);
+            Guard.Finite(inputs.Slice(m * length, length), nameof(inputs), m);
+            if (!baselines.IsEmpty)
+            {
+                Guard.Finite(baselines.Slice(m * length, length), nameof(baselines), m);
+            }
+        }
+
+        return count;
+    }
+
+    /// <summary>
+    /// Checks the batch, then runs it: one result per input, in order. <paramref name="progress"/> hears the number of
+    /// inputs done after each input (each group, when stacked); cancellation is checked before each input and each chunk.
+    /// </summary>
+    public static TResult[] Run<T, TResult>(
+        PathHost<T> host,
+        ReadOnlySpan<T> inputs,
+        ReadOnlySpan<int> targets,
+        ReadOnlySpan<T> baselines,
+        PathExample<T, TResult> example,
+        PathStackedExamples<T, TResult>? stacked,
+        IProgress<int>? progress,
+        CancellationToken cancellationToken)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int count = Check(host.Info, inputs, targets, baselines);
+        var results = new TResult[count];
+        if (count == 0)
+        {
+            return results;
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        if (!host.ParallelBatches)
+        {
+            using var lease = host.Borrow();
+            if (stacked is not null && lease.Item is IStackedPathEngine<T> engine && engine.StackCapacity > 1)
+            {
+                RunStacked(engine, inputs, targets, baselines, stacked, results, progress, cancellationToken);
+            }
+            else
+            {
+                for (int m = 0; m < count; m++)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    results[m] = Example(lease.Item, inputs, targets, baselines, m, example, cancellationToken);
+                    progress?.Report(m + 1);
+                }
+            }
+
+            return results;
+        }
+
+        // The spans cannot enter the workers' lambda: copies, made once the batch is checked.
+        T[] inputCopy = inputs.ToArray();
+        int[] targetCopy = targets.ToArray();
+        T[] baselineCopy = baselines.ToArray();
+        int workers = Math.Min(Environment.ProcessorCount, count);
+        int done = 0;
+        var parallel = new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = workers };
+
+        // Each worker rents one engine for all its inputs, from the pool single calls use.
+        Parallel.For(0, workers, parallel, w =>
+        {
+            using var lease = host.Borrow();
+            for (int m = w; m < count; m += workers)
+            {
+                results[m] = Example(lease.Item, inputCopy, targetCopy, baselineCopy, m, example, cancellationToken);
+                progress?.Report(Interlocked.Increment(ref done));
+            }
+        });
+        return results;
+    }
+
+    /// <summary>Example <paramref name="m"/> of a checked batch as a single call's request.</summary>
+    private static TResult Example<T, TResult>(
+        IPathEngine<T> engine,
+        ReadOnlySpan<T> inputs,
+        ReadOnlySpan<int> targets,
+        ReadOnlySpan<T> baselines,
+        int m,
+        PathExample<T, TResult> example,
+        CancellationToken cancellationToken)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int length = engine.Plan.Info.InputLength;
+        ReadOnlySpan<T> input = inputs.Slice(m * length, length);
+        return baselines.IsEmpty
+            ? example(engine, PathRequest<T>.ForTarget(input, targets[m]), cancellationToken)
+            : example(engine, PathRequest<T>.ForTarget(input, baselines.Slice(m * length, length), targets[m]), cancellationToken);
+    }
+
+    /// <summary>The checked batch in groups of at most <see cref="IStackedPathEngine{T}.StackCapacity"/> examples, one chunk loop per group.</summary>
+    private static void RunStacked<T, TResult>(
+        IStackedPathEngine<T> engine,
+        ReadOnlySpan<T> inputs,
+        ReadOnlySpan<int> targets,
+        ReadOnlySpan<T> baselines,
+        PathStackedExamples<T, TResult> stacked,
+        TResult[] results,
+        IProgress<int>? progress,
+        CancellationToken cancellationToken)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int length = engine.Plan.Info.InputLength;
+        int count = targets.Length;
+        for (int first = 0; first < count; first += engine.StackCapacity)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            int group = Math.Min(engine.StackCapacity, count - first);
+            engine.Stack.Begin(
+                inputs.Slice(first * length, group * length),
+                baselines.IsEmpty ? default : baselines.Slice(first * length, group * length),
+                targets.Slice(first, group));
+            stacked(engine, results.AsSpan(first, group), cancellationToken);
+            progress?.Report(first + group);
+        }
+    }
+}
+
+/// <summary>
+/// An engine that runs the chunk loop over several examples at once: after <see cref="PathStack{T}.Begin"/> on
+/// <see cref="Stack"/>, the next call (from <see cref="IPathEngine{T}.Open"/> to <see cref="IPathEngine{T}.Close"/>) stacks
+/// each chunk's points of every example, <c>[examples * count, ...input]</c>, seeds each example's rows with its own output
+/// weighting, and keeps each accumulator of length <c>L</c> as <c>[examples, L]</c> (read back as <c>examples * L</c> values).
+/// <see cref="IPathEngine{T}.Endpoints"/> then holds <c>[2, examples, size]</c>: every baseline, then every input.
+/// </summary>
+/// <remarks>
+/// Stacked, an engine supports the operations whose per-chunk mathematics is a forward, a backward from the explained
+/// output and a weighted reduction: <see cref="IPathEngine{T}.AddInputGradientSum"/> (without a target),
+/// <see cref="IPathEngine{T}.BackwardFromOutput"/> (without a target), <see cref="IPathEngine{T}.AddLayerGradientSum"/> and
+/// <see cref="IPathEngine{T}.AddConductance"/> along the direction; the others throw.
+/// </remarks>
+internal interface IStackedPathEngine<T> : IPathEngine<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <summary>The most examples one chunk stacks.</summary>
+    int StackCapacity { get; }
+
+    /// <summary>The examples of the next call.</summary>
+    PathStack<T> Stack { get; }
+}
+
+/// <summary>
+/// The host arguments of a stacked call (see <see cref="IStackedPathEngine{T}"/>): the inputs, baselines, directions
+/// and output weightings of up to a capacity of examples, checked by <see cref="PathBatch.Check"/> before they come.
+/// </summary>
+internal sealed class PathStack<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly PathPlan<T> _plan;
+    private T[] _inputs = [];
+    private T[] _baselines = [];
+    private T[] _directions = [];
+    private T[] _coefficients = [];
+
+    public PathStack(PathPlan<T> plan) => _plan = plan;
+
+    /// <summary>The number of examples of the call begun last.</summary>
+    public int Count { get; private set; }
+
+    /// <summary>Whether the next call is stacked: set by <see cref="Begin"/>, cleared by the engine when the call opens.</summary>
+    public bool Pending { get; set; }
+
+    /// <summary>Whether the examples have their own baselines (else the options' one, shared).</summary>
+    public bool OwnBaselines { get; private set; }
+
+    /// <summary>The inputs, <c>[Count, input length]</c>.</summary>
+    public ReadOnlySpan<T> Inputs => _inputs.AsSpan(0, Count * _plan.Info.InputLength);
+
+    /// <summary>The examples' own baselines, <c>[Count, input length]</c>, when <see cref="OwnBaselines"/>.</summary>
+    public ReadOnlySpan<T> Baselines => _baselines.AsSpan(0, OwnBaselines ? Count * _plan.Info.InputLength : 0);
+
+    /// <summary>The output weightings (one-hot of each target), <c>[Count, output length]</c>.</summary>
+    public ReadOnlySpan<T> OutputCoefficients => _coefficients.AsSpan(0, Count * _plan.Info.OutputLength);
+
+    /// <summary>Example <paramref name="example"/>'s direction <c>x - x'</c>.</summary>
+    public ReadOnlySpan<T> Direction(int example) => _directions.AsSpan(example * _plan.Info.InputLength, _plan.Info.InputLength);
+
+    /// <summary>Example <paramref name="example"/>'s output weighting.</summary>
+    public ReadOnlySpan<T> Coefficients(int example) => _coefficients.AsSpan(example * _plan.Info.OutputLength, _plan.Info.OutputLength);
+
+    /// <summary>Stores checked examples for the next call: inputs <c>[n, input length]</c>, baselines empty or alike, n targets.</summary>
+    public void Begin(ReadOnlySpan<T> inputs, ReadOnlySpan<T> baselines, ReadOnlySpan<int> targets)
+    {
+        int length = _plan.Info.InputLength;
+        int outputs = _plan.Info.OutputLength;
+        int count = targets.Length;
+        Grow(ref _inputs, count * length);
+        Grow(ref _baselines, count * length);
+        Grow(ref _directions, count * length);
+        Grow(ref _coefficients, count * outputs);
+        Count = count;
+        OwnBaselines = !baselines.IsEmpty;
+        inputs.CopyTo(_inputs);
+        for (int m = 0; m < count; m++)
+        {
+            ReadOnlySpan<T> baseline = OwnBaselines ? baselines.Slice(m * length, length) : _plan.Baseline;
+            baseline.CopyTo(_baselines.AsSpan(m * length, length));
+            for (int i = 0; i < length; i++)
+            {
+                _directions[m * length + i] = inputs[m * length + i] - baseline[i];
+            }
+
+            Span<T> coefficients = _coefficients.AsSpan(m * outputs, outputs);
+            coefficients.Clear();
+            coefficients[targets[m]] = T.One;
+        }
+
+        Pending = true;
+    }
+
+    /// <summary>Example <paramref name="example"/>'s <c>(F(x'), F(x))</c> of its explained output, in double, from the engine's stacked endpoints.</summary>
+    public (double AtBaseline, double AtInput) ExplainedEndpoints(IPathEngine<T> engine, int example)
+    {
+        int outputs = _plan.Info.OutputLength;
+        ReadOnlySpan<T> endpoints = engine.Endpoints(_plan.Info.Output);
+        ReadOnlySpan<T> weights = Coefficients(example);
+        return (PathSums.Dot(endpoints.Slice(example * outputs, outputs), weights), PathSums.Dot(endpoints.Slice((Count + example) * outputs, outputs), weights));
+    }
+
+    private static void Grow(ref T[] array, int length)
+    {
+        if (array.Length < length)
+        {
+            array = new T[length];
+        }
+    }
+}
+
+/// <summary>
+/// Several targets of one input in one pass, for every method that has the form: per chunk the path points run forward
+/// once, then one backward pass per target seeded with that target's one-hot; one accumulator per target, made
+/// consecutively, so target <c>t</c>'s is <c>first + t</c>.
+/// </summary>
+internal static class PathTargets
+{
+    /// <summary>Throws unless every target is an output index (the error names <c>targets</c>, as a single call names <c>target</c>).</summary>
+    public static void Check(NetworkInfo info, ReadOnlySpan<int> targets)
+    {
+        foreach (int target in targets)
+        {
+            Guard.Index(target, info.OutputLength, nameof(targets));
+        }
+    }
+
+    /// <summary>
+    /// Begins <paramref name="engine"/>'s call for <paramref name="input"/> and <paramref name="baseline"/> (the call's target
+    /// is the first of the targets, or 0 when there are none), after the targets are checked.
+    /// </summary>
+    public static void Begin<T>(IPathEngine<T> engine, ReadOnlySpan<int> targets, ReadOnlySpan<T> input, ReadOnlySpan<T> baseline, bool ownBaseline)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        Check(engine.Plan.Info, targets);
+        int first = targets.IsEmpty ? 0 : targets[0];
+        engine.Call.Begin(ownBaseline ? PathRequest<T>.ForTarget(input, baseline, first) : PathRequest<T>.ForTarget(input, first));
+    }
+
+    /// <summary>Target <paramref name="target"/>'s <c>(F_target(x'), F_target(x))</c> in double, from the engine's endpoints.</summary>
+    public static (double AtBaseline, double AtInput) Endpoints<T>(IPathEngine<T> engine, int target)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ReadOnlySpan<T> outputs = engine.Endpoints(engine.Plan.Info.Output);
+        return (double.CreateChecked(outputs[target]), double.CreateChecked(outputs[engine.Plan.Info.OutputLength + target]));
+    }
+}
