@@ -66,6 +66,8 @@ internal sealed class TorchPathEngine<T> : IStackedPathEngine<T> where T : unman
     private Layer? _endpointLayerOf;
     private DisposeScope? _callScope;
     private DisposeScope? _chunkScope;
+    private Tensor? _callAlphas;
+    private Tensor? _callCoefficients;
     private IDisposable? _gradMode;
     private Tensor? _x;
     private Tensor? _baseline;
@@ -108,7 +110,7 @@ internal sealed class TorchPathEngine<T> : IStackedPathEngine<T> where T : unman
     /// <c>max(1, InternalBatchSize / ChunkCapacity)</c>: a stacked chunk holds at most <c>InternalBatchSize</c> rows of
     /// examples times points, as Captum's <c>internal_batch_size</c> counts them (one example when the points alone fill it).
     /// </summary>
-    public int StackCapacity => Math.Max(1, Plan.InternalBatchSize / Plan.ChunkCapacity);
+    public int StackCapacity => Plan.ExactPath is null ? Math.Max(1, Plan.InternalBatchSize / Plan.ChunkCapacity) : 1; // exact paths have their own points
 
     /// <summary>A host for a TorchSharp method on <paramref name="plan"/>; it owns the plan's device tensors.</summary>
     public static PathHost<T> Host(TorchNetwork<T> network, PathPlan<T> plan)
@@ -126,12 +128,27 @@ internal sealed class TorchPathEngine<T> : IStackedPathEngine<T> where T : unman
         ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        return new PathPlan<T>(network.Info, options);
+        return new PathPlan<T>(network.Info, options).WithRule(options, () => PiecewiseLinearPath.Of(network.Info, HostTensors(network)));
+    }
+
+    /// <summary>The module's tensors on the host in float64, by <c>state_dict</c> name, for the exact rule's breakpoints.</summary>
+    private static Dictionary<string, double[]> HostTensors(TorchNetwork<T> network)
+    {
+        var tensors = new Dictionary<string, double[]>(StringComparer.Ordinal);
+        foreach ((string name, Tensor tensor) in network.Tensors)
+        {
+            tensors[name] = TorchTensors.ToDoubles(tensor);
+        }
+
+        return tensors;
     }
 
     public void Open()
     {
         _callScope = NewDisposeScope();
+        bool ownPoints = !ReferenceEquals(Call.Alphas, Plan.Alphas);
+        _callAlphas = ownPoints ? TorchTensors.FromValues(Call.Alphas, [(long)Call.Points]).to(_network.Device) : null;
+        _callCoefficients = ownPoints ? TorchTensors.FromValues(Call.Coefficients, [(long)Call.Points]).to(_network.Device) : null;
         _accumulators.Clear();
         _sums.Clear();
         _stacked = Stack.Pending;
@@ -194,11 +211,11 @@ internal sealed class TorchPathEngine<T> : IStackedPathEngine<T> where T : unman
     {
         _chunkScope?.Dispose();
         _chunkScope = NewDisposeScope();
-        int count = Plan.ChunkSize(start);
+        int count = Call.ChunkSize(start);
         _start = start;
         _count = count;
         _rows = _examples * count;
-        Tensor alphas = _shared.Alphas.narrow(0, start, count).reshape(_nodeDimensions);        // [count, 1, ...]
+        Tensor alphas = CallAlphas().narrow(0, start, count).reshape(_nodeDimensions);           // [count, 1, ...]
         if (_stacked)
         {
             // Every example's points in one tensor, example-major: row m * count + k is x'_m + a_k (x_m - x'_m).
@@ -445,7 +462,12 @@ internal sealed class TorchPathEngine<T> : IStackedPathEngine<T> where T : unman
     }
 
     /// <summary>The chunk's weights <c>c_k</c> as a column, <c>[count, 1]</c>.</summary>
-    private Tensor Weights() => _shared.Coefficients.narrow(0, _start, _count).reshape(_count, 1);
+    private Tensor Weights() => CallCoefficients().narrow(0, _start, _count).reshape(_count, 1);
+
+    // The plan's nodes live on the device for the method's life; an exact call's own pieces go up once per call (Open).
+    private Tensor CallAlphas() => _callAlphas ?? _shared.Alphas;
+
+    private Tensor CallCoefficients() => _callCoefficients ?? _shared.Coefficients;
 
     private Tensor Vector(PathVector along) => along == PathVector.Direction ? _direction! : _masked!;
 }

@@ -179,27 +179,3 @@ public sealed class PiecewiseLinearPathTests
         return pattern.ToString();
     }
 }
-
-[Network(Precision.Float64)]
-public sealed partial class PwlMlp
-{
-    [Input(6)] public partial InputLayer X { get; }
-    [Dense(12), ReLU] public partial Layer H1 { get; }
-    [BatchNorm] public partial Layer Norm { get; }
-    [Dense(9), LeakyReLU(0.1)] public partial Layer H2 { get; }
-    [Dense(7), ReLU] public partial Layer H3 { get; }
-    [Dense(3)] public partial Layer Out { get; }
-}
-
-[Network(Precision.Float64)]
-public sealed partial class PwlCnn
-{
-    [Input(2, 8, 8)] public partial InputLayer Image { get; }
-    [Conv2D(3, Kernel = 3, Padding = 1), ReLU] public partial Layer Conv1 { get; }
-    [MaxPool2D(2)] public partial Layer Pool1 { get; }
-    [Conv2D(4, Kernel = 2, Padding = 1, Stride = 2), LeakyReLU(0.05)] public partial Layer Conv2 { get; }
-    [AvgPool2D(2, Stride = 1)] public partial Layer Avg { get; }
-    [Flatten] public partial Layer Flat { get; }
-    [Dense(6), ReLU] public partial Layer Hidden { get; }
-    [Dense(3)] public partial Layer Out { get; }
-}

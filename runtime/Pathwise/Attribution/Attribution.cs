@@ -11,7 +11,7 @@ public sealed class Attribution<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     /// <summary>Wraps computed values; the result owns <paramref name="values"/> from then on (it is not copied).</summary>
     /// <exception cref="ArgumentException"><paramref name="values"/> does not hold <c>shape.Length</c> values.</exception>
-    public Attribution(T[] values, TensorShape shape, ConvergenceDelta delta, int points)
+    public Attribution(T[] values, TensorShape shape, ConvergenceDelta delta, int points, QuadratureRule rule = QuadratureRule.GaussLegendre)
     {
         ArgumentNullException.ThrowIfNull(values);
         if (values.Length != shape.Length)
@@ -23,6 +23,7 @@ public sealed class Attribution<T> where T : unmanaged, IFloatingPointIeee754<T>
         Shape = shape;
         Delta = delta;
         Points = points;
+        Rule = rule;
     }
 
     /// <summary>The attribution of every input feature, row-major in <see cref="Shape"/>.</summary>
@@ -34,8 +35,11 @@ public sealed class Attribution<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>The convergence delta.</summary>
     public ConvergenceDelta Delta { get; }
 
-    /// <summary>The number of gradient evaluations used.</summary>
+    /// <summary>The number of gradient evaluations used: with <see cref="QuadratureRule.Exact"/>, the number of pieces of the path.</summary>
     public int Points { get; }
+
+    /// <summary>The rule the path was integrated by: the options' rule, or Gauss–Legendre where an exact path had more pieces than allowed.</summary>
+    public QuadratureRule Rule { get; }
 
     /// <summary>The value at <c>[channel, row, column]</c> of an image input.</summary>
     public T this[int channel, int row, int column] => _values[(channel * Shape.Height + row) * Shape.Width + column];

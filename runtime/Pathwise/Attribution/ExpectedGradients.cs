@@ -172,6 +172,8 @@ internal static class ExpectedGradientsMath<T> where T : unmanaged, IFloatingPoi
         (double atBaseline, double atInput) = PathRunner.ExplainedEndpoints(engine);
         sums.AtBaseline += atBaseline;
         sums.AtInput = atInput;
+        sums.Points += engine.Call.Points;
+        sums.FellBack |= engine.Call.Rule != engine.Plan.Rule;
     }
 
     private static Attribution<T> Finish(PathPlan<T> plan, T[] values, Sums sums, int count)
@@ -179,12 +181,14 @@ internal static class ExpectedGradientsMath<T> where T : unmanaged, IFloatingPoi
         T scale = T.One / T.CreateChecked(count);
         System.Numerics.Tensors.TensorPrimitives.Multiply<T>(values, scale, values);
         var delta = ConvergenceDelta.From(PathSums.Sum<T>(values), sums.AtInput, sums.AtBaseline / count);
-        return new Attribution<T>(values, plan.Info.Input.OutputShape, delta, plan.Points * count);
+        return new Attribution<T>(values, plan.Info.Input.OutputShape, delta, sums.Points, sums.FellBack ? QuadratureRule.GaussLegendre : plan.Rule);
     }
 
     private struct Sums
     {
         public double AtBaseline;
         public double AtInput;
+        public int Points;
+        public bool FellBack;
     }
 }

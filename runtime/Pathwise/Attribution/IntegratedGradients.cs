@@ -163,7 +163,7 @@ internal static class IntegratedGradientsMath<T> where T : unmanaged, IFloatingP
         var values = new T[host.Info.InputLength];
         using var lease = host.Borrow();
         ConvergenceDelta delta = Run(lease.Item, request, values, cancellationToken);
-        return new Attribution<T>(values, host.Info.Input.OutputShape, delta, host.Plan.Points);
+        return new Attribution<T>(values, host.Info.Input.OutputShape, delta, lease.Item.Call.Points, lease.Item.Call.Rule);
     }
 
     /// <summary>Checks the request and attributes into <paramref name="attributions"/> on a rented engine.</summary>
@@ -183,7 +183,7 @@ internal static class IntegratedGradientsMath<T> where T : unmanaged, IFloatingP
         PathPlan<T> plan = engine.Plan;
         var values = new T[plan.Info.InputLength];
         ConvergenceDelta delta = Run(engine, request, values, cancellationToken);
-        return new Attribution<T>(values, plan.Info.Input.OutputShape, delta, plan.Points);
+        return new Attribution<T>(values, plan.Info.Input.OutputShape, delta, engine.Call.Points, engine.Call.Rule);
     }
 
     /// <summary>The examples stacked on <paramref name="engine"/>, in one chunk loop: one result each.</summary>
@@ -200,7 +200,7 @@ internal static class IntegratedGradientsMath<T> where T : unmanaged, IFloatingP
             var values = new T[length];
             double sum = PathRunner.ScaleByDirection<T>(stack.Direction(m), sums.Slice(m * length, length), values);
             (double atBaseline, double atInput) = stack.ExplainedEndpoints(engine, m);
-            results[m] = new Attribution<T>(values, plan.Info.Input.OutputShape, ConvergenceDelta.From(sum, atInput, atBaseline), plan.Points);
+            results[m] = new Attribution<T>(values, plan.Info.Input.OutputShape, ConvergenceDelta.From(sum, atInput, atBaseline), plan.Points, plan.Rule);
         }
     }
 
@@ -215,7 +215,7 @@ internal static class IntegratedGradientsMath<T> where T : unmanaged, IFloatingP
         var results = new Attribution<T>[targets.Length];
         for (int t = 0; t < results.Length; t++)
         {
-            results[t] = new Attribution<T>(values.AsSpan(t * length, length).ToArray(), plan.Info.Input.OutputShape, deltas[t], plan.Points);
+            results[t] = new Attribution<T>(values.AsSpan(t * length, length).ToArray(), plan.Info.Input.OutputShape, deltas[t], engine.Call.Points, engine.Call.Rule);
         }
 
         return results;

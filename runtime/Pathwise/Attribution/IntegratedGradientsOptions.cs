@@ -14,8 +14,15 @@ public record IntegratedGradientsOptions
     /// <summary>The number of gradient evaluations along the path, 1 to <see cref="QuadratureNodes.MaxPoints"/> = 1,000,000 (default 50).</summary>
     public int Points { get; init; } = 50;
 
-    /// <summary>The quadrature rule (default Gauss–Legendre).</summary>
+    /// <summary>The quadrature rule (default Gauss–Legendre); <see cref="QuadratureRule.Exact"/> integrates piecewise-linear networks exactly.</summary>
     public QuadratureRule Rule { get; init; } = QuadratureRule.GaussLegendre;
+
+    /// <summary>
+    /// With <see cref="QuadratureRule.Exact"/>: the most pieces a path may be cut into, 1 to 1,000,000 (default
+    /// 10,000). A path with more is integrated by Gauss–Legendre on <see cref="Points"/> points instead, and the
+    /// result's <c>Rule</c> says so; no input can make a call wait unboundedly.
+    /// </summary>
+    public int MaxPieces { get; init; } = 10_000;
 
     /// <summary>The reference input (default zero).</summary>
     public Baseline Baseline { get; init; } = Baseline.Zero;
@@ -57,6 +64,11 @@ public record IntegratedGradientsOptions
         if (!Enum.IsDefined(Rule))
         {
             throw new ArgumentOutOfRangeException(nameof(Rule), Rule, "Expected one of the QuadratureRule values.");
+        }
+
+        if (MaxPieces < 1 || MaxPieces > QuadratureNodes.MaxPoints)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxPieces), MaxPieces, $"Expected MaxPieces in [1, {QuadratureNodes.MaxPoints}]; got {MaxPieces}.");
         }
 
         if (InternalBatchSize != Automatic && (InternalBatchSize < 1 || InternalBatchSize > MaxInternalBatchSize))

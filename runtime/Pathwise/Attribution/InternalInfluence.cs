@@ -74,7 +74,7 @@ internal static class InternalInfluenceMath<T> where T : unmanaged, IFloatingPoi
         engine.Call.Begin(request);
         var steps = new Steps(layer);
         PathRunner.Run(engine, ref steps, cancellationToken);
-        return new LayerInfluence<T>(layer, engine.Accumulated(steps.Influence).ToArray(), engine.Plan.Points);
+        return new LayerInfluence<T>(layer, engine.Accumulated(steps.Influence).ToArray(), engine.Call.Points, engine.Call.Rule);
     }
 
     /// <summary>A batch (see <see cref="PathBatch"/>); stacked on a device that stacks when <paramref name="stacked"/>.</summary>
@@ -97,7 +97,7 @@ internal static class InternalInfluenceMath<T> where T : unmanaged, IFloatingPoi
         ReadOnlySpan<T> all = engine.Accumulated(steps.Influence);
         for (int m = 0; m < results.Length; m++)
         {
-            results[m] = new LayerInfluence<T>(layer, all.Slice(m * layer.Size, layer.Size).ToArray(), engine.Plan.Points);
+            results[m] = new LayerInfluence<T>(layer, all.Slice(m * layer.Size, layer.Size).ToArray(), engine.Plan.Points, engine.Plan.Rule);
         }
     }
 
@@ -112,7 +112,7 @@ internal static class InternalInfluenceMath<T> where T : unmanaged, IFloatingPoi
         var results = new LayerInfluence<T>[targets.Length];
         for (int t = 0; t < results.Length; t++)
         {
-            results[t] = new LayerInfluence<T>(layer, engine.Accumulated(steps.First + t).ToArray(), engine.Plan.Points);
+            results[t] = new LayerInfluence<T>(layer, engine.Accumulated(steps.First + t).ToArray(), engine.Call.Points, engine.Call.Rule);
         }
 
         return results;

@@ -11,7 +11,7 @@ public abstract class LayerValues<T> where T : unmanaged, IFloatingPointIeee754<
 
     /// <summary>Wraps computed values; the result owns <paramref name="values"/> from then on (it is not copied).</summary>
     /// <exception cref="ArgumentException"><paramref name="values"/> does not hold one value per neuron of <paramref name="layer"/>.</exception>
-    private protected LayerValues(Layer layer, T[] values, int points)
+    private protected LayerValues(Layer layer, T[] values, int points, QuadratureRule rule)
     {
         ArgumentNullException.ThrowIfNull(layer);
         ArgumentNullException.ThrowIfNull(values);
@@ -23,6 +23,7 @@ public abstract class LayerValues<T> where T : unmanaged, IFloatingPointIeee754<
         Layer = layer;
         _values = values;
         Points = points;
+        Rule = rule;
     }
 
     /// <summary>The layer whose neurons the values belong to (the previous layer when attributing to a layer's input).</summary>
@@ -34,8 +35,11 @@ public abstract class LayerValues<T> where T : unmanaged, IFloatingPointIeee754<
     /// <summary>The layer's output shape.</summary>
     public TensorShape Shape => Layer.OutputShape;
 
-    /// <summary>The number of path points used.</summary>
+    /// <summary>The number of path points used: with <see cref="QuadratureRule.Exact"/>, the number of pieces of the path.</summary>
     public int Points { get; }
+
+    /// <summary>The rule the path was integrated by: the options' rule, or Gauss–Legendre where an exact path had more pieces than allowed.</summary>
+    public QuadratureRule Rule { get; }
 
     /// <summary>The value of neuron <paramref name="index"/> (flat, channel-major).</summary>
     public T this[int index] => _values[index];
@@ -58,8 +62,8 @@ public sealed class LayerAttribution<T> : LayerValues<T> where T : unmanaged, IF
 {
     /// <summary>Wraps computed values; the result owns <paramref name="values"/> from then on (it is not copied).</summary>
     /// <exception cref="ArgumentException"><paramref name="values"/> does not hold one value per neuron of <paramref name="layer"/>.</exception>
-    public LayerAttribution(Layer layer, T[] values, ConvergenceDelta delta, int points)
-        : base(layer, values, points)
+    public LayerAttribution(Layer layer, T[] values, ConvergenceDelta delta, int points, QuadratureRule rule = QuadratureRule.GaussLegendre)
+        : base(layer, values, points, rule)
     {
         Delta = delta;
     }
@@ -76,8 +80,8 @@ public sealed class LayerInfluence<T> : LayerValues<T> where T : unmanaged, IFlo
 {
     /// <summary>Wraps computed values; the result owns <paramref name="values"/> from then on (it is not copied).</summary>
     /// <exception cref="ArgumentException"><paramref name="values"/> does not hold one value per neuron of <paramref name="layer"/>.</exception>
-    public LayerInfluence(Layer layer, T[] values, int points)
-        : base(layer, values, points)
+    public LayerInfluence(Layer layer, T[] values, int points, QuadratureRule rule = QuadratureRule.GaussLegendre)
+        : base(layer, values, points, rule)
     {
     }
 }
@@ -91,7 +95,7 @@ public sealed class NeuronAttribution<T> where T : unmanaged, IFloatingPointIeee
 
     /// <summary>Wraps computed values; the result owns <paramref name="neurons"/> and <paramref name="values"/> from then on (they are not copied).</summary>
     /// <exception cref="ArgumentException"><paramref name="values"/> does not hold <c>neurons.Length * inputShape.Length</c> values.</exception>
-    public NeuronAttribution(Layer layer, int[] neurons, TensorShape inputShape, T[] values, int points)
+    public NeuronAttribution(Layer layer, int[] neurons, TensorShape inputShape, T[] values, int points, QuadratureRule rule = QuadratureRule.GaussLegendre)
     {
         ArgumentNullException.ThrowIfNull(layer);
         ArgumentNullException.ThrowIfNull(neurons);
@@ -106,6 +110,7 @@ public sealed class NeuronAttribution<T> where T : unmanaged, IFloatingPointIeee
         InputShape = inputShape;
         _values = values;
         Points = points;
+        Rule = rule;
     }
 
     /// <summary>The layer of the neurons.</summary>
@@ -120,8 +125,11 @@ public sealed class NeuronAttribution<T> where T : unmanaged, IFloatingPointIeee
     /// <summary>The values, <c>[neurons, input length]</c> row-major.</summary>
     public ReadOnlySpan<T> Values => _values;
 
-    /// <summary>The number of path points used.</summary>
+    /// <summary>The number of path points used: with <see cref="QuadratureRule.Exact"/>, the number of pieces of the path.</summary>
     public int Points { get; }
+
+    /// <summary>The rule the path was integrated by: the options' rule, or Gauss–Legendre where an exact path had more pieces than allowed.</summary>
+    public QuadratureRule Rule { get; }
 
     /// <summary>The attribution of every input feature through the <paramref name="row"/>-th neuron.</summary>
     public ReadOnlySpan<T> Row(int row) => _values.AsSpan(row * InputShape.Length, InputShape.Length);

@@ -99,7 +99,7 @@ internal static class LayerConductanceMath<T> where T : unmanaged, IFloatingPoin
         PathRunner.Run(engine, ref steps, cancellationToken);
         T[] conductance = engine.Accumulated(steps.Conductance).ToArray();
         (double atBaseline, double atInput) = PathRunner.ExplainedEndpoints(engine);
-        return new LayerAttribution<T>(layer, conductance, ConvergenceDelta.From(PathSums.Sum<T>(conductance), atInput, atBaseline), engine.Plan.Points);
+        return new LayerAttribution<T>(layer, conductance, ConvergenceDelta.From(PathSums.Sum<T>(conductance), atInput, atBaseline), engine.Call.Points, engine.Call.Rule);
     }
 
     /// <summary>A batch (see <see cref="PathBatch"/>); stacked on a device that stacks when <paramref name="stacked"/>.</summary>
@@ -124,7 +124,7 @@ internal static class LayerConductanceMath<T> where T : unmanaged, IFloatingPoin
         {
             T[] conductance = all.Slice(m * layer.Size, layer.Size).ToArray();
             (double atBaseline, double atInput) = engine.Stack.ExplainedEndpoints(engine, m);
-            results[m] = new LayerAttribution<T>(layer, conductance, ConvergenceDelta.From(PathSums.Sum<T>(conductance), atInput, atBaseline), engine.Plan.Points);
+            results[m] = new LayerAttribution<T>(layer, conductance, ConvergenceDelta.From(PathSums.Sum<T>(conductance), atInput, atBaseline), engine.Plan.Points, engine.Plan.Rule);
         }
     }
 
@@ -144,7 +144,7 @@ internal static class LayerConductanceMath<T> where T : unmanaged, IFloatingPoin
         {
             T[] conductance = engine.Accumulated(steps.First + t).ToArray();
             (double atBaseline, double atInput) = PathTargets.Endpoints(engine, targets[t]);
-            results[t] = new LayerAttribution<T>(layer, conductance, ConvergenceDelta.From(PathSums.Sum<T>(conductance), atInput, atBaseline), engine.Plan.Points);
+            results[t] = new LayerAttribution<T>(layer, conductance, ConvergenceDelta.From(PathSums.Sum<T>(conductance), atInput, atBaseline), engine.Call.Points, engine.Call.Rule);
         }
 
         return results;

@@ -136,7 +136,7 @@ internal static class NeuronConductanceMath<T> where T : unmanaged, IFloatingPoi
             PathRunner.ScaleByDirection<T>(engine.Call.Direction, rows.Slice(n * length, length), values.AsSpan(n * length, length));
         }
 
-        return new NeuronAttribution<T>(layer, neurons.ToArray(), engine.Plan.Info.Input.OutputShape, values, engine.Plan.Points);
+        return new NeuronAttribution<T>(layer, neurons.ToArray(), engine.Plan.Info.Input.OutputShape, values, engine.Call.Points, engine.Call.Rule);
     }
 
     private ref struct Steps(Layer layer, ReadOnlySpan<int> neurons, int elements) : IPathSteps<T>

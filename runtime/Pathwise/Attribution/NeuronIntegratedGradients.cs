@@ -60,7 +60,7 @@ internal static class NeuronIntegratedGradientsMath<T> where T : unmanaged, IFlo
         double sum = PathRunner.ScaleByDirection<T>(engine.Call.Direction, engine.Accumulated(steps.GradientSum), values);
         ReadOnlySpan<T> endpoints = engine.Endpoints(layer);
         var delta = ConvergenceDelta.From(sum, double.CreateChecked(endpoints[layer.Size + neuron]), double.CreateChecked(endpoints[neuron]));
-        return new Attribution<T>(values, host.Info.Input.OutputShape, delta, host.Plan.Points);
+        return new Attribution<T>(values, host.Info.Input.OutputShape, delta, engine.Call.Points, engine.Call.Rule);
     }
 
     private struct Steps(Layer layer, int neuron) : IPathSteps<T>

@@ -64,7 +64,7 @@ internal static class RegionToNeuronMath<T> where T : unmanaged, IFloatingPointI
         PathRunner.Run(engine, ref steps, cancellationToken);
         T[] contributions = engine.Accumulated(steps.Contributions).ToArray();
         var delta = ConvergenceDelta.From(PathSums.Sum<T>(contributions), engine.Sum(steps.RegionIntegratedGradients), 0);
-        return new LayerAttribution<T>(layer, contributions, delta, host.Plan.Points);
+        return new LayerAttribution<T>(layer, contributions, delta, engine.Call.Points, engine.Call.Rule);
     }
 
     private struct Steps(Layer layer) : IPathSteps<T>

@@ -44,7 +44,6 @@ internal sealed class PiecewiseLinearPath
     public static PiecewiseLinearPath Of<T>(INetwork<T> network) where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(network);
-        NetworkInfo info = network.Info;
         var tensors = new Dictionary<string, double[]>(StringComparer.Ordinal);
         foreach (Parameter<T> parameter in network.Parameters.Items)
         {
@@ -57,6 +56,14 @@ internal sealed class PiecewiseLinearPath
             tensors[parameter.Name] = values;
         }
 
+        return Of(network.Info, tensors);
+    }
+
+    /// <summary>The float64 path of a network described by <paramref name="info"/> with the given tensors (by <c>state_dict</c> name, widened).</summary>
+    /// <exception cref="NotSupportedException">A layer has a smooth activation (the message names it).</exception>
+    public static PiecewiseLinearPath Of(NetworkInfo info, IReadOnlyDictionary<string, double[]> tensors)
+    {
+        ArgumentNullException.ThrowIfNull(info);
         var steps = new LayerStep[info.Layers.Count];
         for (int l = 1; l < info.Layers.Count; l++)
         {
@@ -229,7 +236,7 @@ internal sealed class PiecewiseLinearPath
         /// <summary>A max pool breaks where its input's lines cross; an activation where its pre-activation crosses zero.</summary>
         public bool BreaksOnInput => _layer.Kind == LayerKind.MaxPool2D && _layer.Activation is not (ActivationKind.ReLU or ActivationKind.LeakyReLU);
 
-        public static LayerStep Create(Layer layer, Dictionary<string, double[]> tensors)
+        public static LayerStep Create(Layer layer, IReadOnlyDictionary<string, double[]> tensors)
         {
             if (!Supports(layer))
             {

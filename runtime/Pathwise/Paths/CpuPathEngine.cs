@@ -54,7 +54,7 @@ internal sealed class CpuPathEngine<T> : IPathEngine<T> where T : unmanaged, IFl
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         ArgumentNullException.ThrowIfNull(network);
-        return Host(network, new PathPlan<T>(network.Info, options));
+        return Host(network, new PathPlan<T>(network.Info, options).WithRule(options, () => PiecewiseLinearPath.Of(network)));
     }
 
     /// <summary>A host for a CPU method on the given plan.</summary>
@@ -106,18 +106,18 @@ internal sealed class CpuPathEngine<T> : IPathEngine<T> where T : unmanaged, IFl
 
     public int Forward(int start)
     {
-        int count = Plan.ChunkSize(start);
+        int count = Call.ChunkSize(start);
         _start = start;
         _count = count;
         _layerGradientsSaved = false;
         _tangentsOf = null;
-        if (start + count < Plan.Points)
+        if (start + count < Call.Points)
         {
-            _network.ForwardPath(Call.Baseline, Call.Direction, Plan.Alphas.AsSpan(start, count), _workspace);
+            _network.ForwardPath(Call.Baseline, Call.Direction, Call.Alphas.AsSpan(start, count), _workspace);
             return count;
         }
 
-        Plan.Alphas.AsSpan(start, count).CopyTo(_chunkAlphas);
+        Call.Alphas.AsSpan(start, count).CopyTo(_chunkAlphas);
         _chunkAlphas[count] = T.Zero;
         _chunkAlphas[count + 1] = T.One;
         _network.ForwardPath(Call.Baseline, Call.Direction, _chunkAlphas.AsSpan(0, count + 2), _workspace);
@@ -255,7 +255,7 @@ internal sealed class CpuPathEngine<T> : IPathEngine<T> where T : unmanaged, IFl
     public ReadOnlySpan<T> Endpoints(Layer layer) =>
         _workspace.Activations(layer, _endpointRow + 2).Slice(_endpointRow * layer.Size);
 
-    private ReadOnlySpan<T> Weights => Plan.Coefficients.AsSpan(_start, _count);
+    private ReadOnlySpan<T> Weights => Call.Coefficients.AsSpan(_start, _count);
 
     private Span<T> Values(int accumulator) => _accumulators[accumulator].AsSpan(0, _lengths[accumulator]);
 

@@ -59,7 +59,7 @@ internal interface IPathEngine<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     /// <summary>
     /// Runs the network forward at the path points <c>x' + a_k (x - x')</c>, <c>k = start .. start + count</c>, where
-    /// <c>count = Plan.ChunkSize(start)</c>; returns <c>count</c>. The CPU carries the endpoints <c>a = 0</c> and
+    /// <c>count = Call.ChunkSize(start)</c>; returns <c>count</c>. The CPU carries the endpoints <c>a = 0</c> and
     /// <c>a = 1</c> along with the last chunk, so <see cref="Endpoints"/> needs no pass of its own.
     /// </summary>
     int Forward(int start);

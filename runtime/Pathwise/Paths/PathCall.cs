@@ -66,6 +66,9 @@ internal sealed class PathCall<T> where T : unmanaged, IFloatingPointIeee754<T>
         Baseline = (T[])plan.Baseline.Clone();
         Direction = new T[info.InputLength];
         OutputCoefficients = new T[info.OutputLength];
+        Alphas = plan.Alphas;
+        Coefficients = plan.Coefficients;
+        Rule = plan.Rule;
     }
 
     /// <summary><c>x</c>.</summary>
@@ -82,6 +85,21 @@ internal sealed class PathCall<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     /// <summary>The weighting of the explained outputs (one-hot for a target).</summary>
     public T[] OutputCoefficients { get; }
+
+    /// <summary>The path points of this call: the plan's nodes, or with the exact rule the midpoints of this path's pieces.</summary>
+    public T[] Alphas { get; private set; }
+
+    /// <summary>The weight of each of <see cref="Alphas"/>: the plan's coefficients, or the pieces' lengths.</summary>
+    public T[] Coefficients { get; private set; }
+
+    /// <summary>The number of path points of this call.</summary>
+    public int Points => Alphas.Length;
+
+    /// <summary>The rule this call integrates by: the options', or Gauss–Legendre when an exact path had too many pieces.</summary>
+    public QuadratureRule Rule { get; private set; }
+
+    /// <summary>The number of points of the chunk that starts at point <paramref name="start"/>.</summary>
+    public int ChunkSize(int start) => Math.Min(_plan.ChunkCapacity, Points - start);
 
     /// <summary><c>(x - x') 1_S</c> after <see cref="SetRegion"/>; empty before.</summary>
     public ReadOnlySpan<T> MaskedDirection => HasRegion ? _masked : default;
@@ -148,6 +166,46 @@ internal sealed class PathCall<T> where T : unmanaged, IFloatingPointIeee754<T>
         }
 
         HasRegion = false;
+        if (_plan.ExactPath is { } exactPath)
+        {
+            CutIntoPieces(exactPath());
+        }
+    }
+
+    /// <summary>
+    /// The exact rule's points for this path: one at the middle of each piece, weighted by its length. The breakpoints
+    /// are found in float64 from this call's baseline and input; past the plan's piece limit, the plan's Gauss–Legendre
+    /// nodes are used instead.
+    /// </summary>
+    private void CutIntoPieces(PiecewiseLinearPath path)
+    {
+        var baseline = new double[Baseline.Length];
+        var input = new double[Input.Length];
+        for (int i = 0; i < input.Length; i++)
+        {
+            baseline[i] = double.CreateChecked(Baseline[i]);
+            input[i] = double.CreateChecked(Input[i]);
+        }
+
+        double[] breaks = path.Breakpoints(baseline, input, _plan.MaxPieces, out bool complete);
+        if (!complete)
+        {
+            Alphas = _plan.Alphas;
+            Coefficients = _plan.Coefficients;
+            Rule = QuadratureRule.GaussLegendre;
+            return;
+        }
+
+        int pieces = breaks.Length - 1;
+        Alphas = new T[pieces];
+        Coefficients = new T[pieces];
+        for (int p = 0; p < pieces; p++)
+        {
+            Alphas[p] = T.CreateChecked(0.5 * (breaks[p] + breaks[p + 1]));
+            Coefficients[p] = T.CreateChecked(breaks[p + 1] - breaks[p]);
+        }
+
+        Rule = QuadratureRule.Exact;
     }
 
     /// <summary>Sets the masked direction <c>(x - x') 1_S</c> of <paramref name="region"/>, after <see cref="Begin"/>; its length is checked by the caller.</summary>

@@ -20,6 +20,7 @@ internal sealed class PathPlan<T> where T : unmanaged, IFloatingPointIeee754<T>
     public PathPlan(NetworkInfo info, IntegratedGradientsOptions options)
         : this(info, Nodes(options), options.Baseline, options.InternalBatchSize)
     {
+        Rule = options.Rule;
     }
 
     /// <summary>A path through the given points, each with its weight (all zero when the path is sampled, not integrated).</summary>
@@ -53,6 +54,9 @@ internal sealed class PathPlan<T> where T : unmanaged, IFloatingPointIeee754<T>
         : this(info, nodes.Alphas, nodes.Coefficients, baseline, internalBatchSize)
     {
     }
+
+    /// <summary>The options' rule (Gauss–Legendre for a sampled path); the nodes are Gauss–Legendre's when it is <see cref="QuadratureRule.Exact"/>.</summary>
+    public QuadratureRule Rule { get; private init; } = QuadratureRule.GaussLegendre;
 
     /// <summary>The network the plan is for.</summary>
     public NetworkInfo Info { get; }
@@ -98,11 +102,53 @@ internal sealed class PathPlan<T> where T : unmanaged, IFloatingPointIeee754<T>
         return Info.Layers[layer.Index - 1];
     }
 
+    /// <summary>
+    /// With the exact rule: makes the float64 path of the network's current parameters, one per call (so a call sees
+    /// the weights as they are then); null for a fixed rule.
+    /// </summary>
+    public Func<PiecewiseLinearPath>? ExactPath { get; private init; }
+
+    /// <summary>With the exact rule: the most pieces before a call falls back to the plan's Gauss–Legendre nodes.</summary>
+    public int MaxPieces { get; private init; }
+
+    /// <summary>
+    /// This plan with the exact rule of <paramref name="options"/> when it asks for it: the fixed nodes become the
+    /// fallback and <paramref name="exactPath"/> the source of each call's pieces. Refuses a network with a smooth
+    /// activation, naming the layer.
+    /// </summary>
+    public PathPlan<T> WithRule(IntegratedGradientsOptions options, Func<PiecewiseLinearPath> exactPath)
+    {
+        if (options.Rule != QuadratureRule.Exact)
+        {
+            return this;
+        }
+
+        if (!PiecewiseLinearPath.Supports(Info, out string? reason))
+        {
+            throw new NotSupportedException(
+                $"QuadratureRule.Exact needs a piecewise-linear network, but in {Info.Name} {reason}. Use a fixed rule such as QuadratureRule.GaussLegendre.");
+        }
+
+        return new PathPlan<T>(this) { ExactPath = exactPath, MaxPieces = options.MaxPieces };
+    }
+
+    private PathPlan(PathPlan<T> plan)
+    {
+        Info = plan.Info;
+        Alphas = plan.Alphas;
+        Coefficients = plan.Coefficients;
+        Baseline = plan.Baseline;
+        ChunkCapacity = plan.ChunkCapacity;
+        InternalBatchSize = plan.InternalBatchSize;
+        Rule = plan.Rule;
+    }
+
     private static QuadratureNodes Nodes(IntegratedGradientsOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        return QuadratureNodes.Create(options.Rule, options.Points);
+        // The exact rule's fallback (and its chunk size): Gauss–Legendre on Points points.
+        return QuadratureNodes.Create(options.Rule == QuadratureRule.Exact ? QuadratureRule.GaussLegendre : options.Rule, options.Points);
     }
 
     private static T[] Round(ReadOnlySpan<double> values)

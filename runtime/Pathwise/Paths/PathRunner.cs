@@ -34,7 +34,7 @@ internal static class PathRunner
         try
         {
             steps.Start(engine);
-            for (int start = 0; start < plan.Points; start += plan.ChunkCapacity)
+            for (int start = 0; start < engine.Call.Points; start += plan.ChunkCapacity)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 int count = engine.Forward(start);

@@ -82,6 +82,8 @@ public sealed class QuadratureNodes
             case QuadratureRule.GaussLegendre:
                 GaussLegendre.Compute(alphas, coefficients);
                 break;
+            case QuadratureRule.Exact:
+                throw new ArgumentException("The exact rule's points are the pieces of each path, not fixed nodes; the methods compute them per call.", nameof(rule));
             default:
                 throw new ArgumentOutOfRangeException(nameof(rule), rule, "Unknown quadrature rule.");
         }

@@ -21,4 +21,14 @@ public enum QuadratureRule
     /// iteration-free asymptotic formulas above (<c>O(n)</c> in all), both to within a few ulps.
     /// </summary>
     GaussLegendre,
+
+    /// <summary>
+    /// The exact path integral of a piecewise-linear network (ReLU, LeakyReLU, max and average pooling, dense,
+    /// convolution, batch norm): the path is cut where a ReLU pre-activation crosses zero or a max-pool window's winner
+    /// changes, breakpoints found in float64; on each piece the gradient is constant, so one gradient at each piece's
+    /// midpoint weighted by its length gives the integral with no quadrature error. The points are the pieces, so they
+    /// depend on the input; a path with more than <c>MaxPieces</c> pieces is integrated by Gauss–Legendre on
+    /// <c>Points</c> points instead, and the result says so. Networks with smooth activations are refused.
+    /// </summary>
+    Exact,
 }
