@@ -15,6 +15,7 @@ namespace Pathwise.Benchmarks;
 /// <list type="bullet">
 /// <item><c>--quick</c>: BenchmarkDotNet's short job (3 warm-ups, 3 iterations, one launch); every benchmark in about a minute.</item>
 /// <item><c>--profile</c>: no BenchmarkDotNet; a Stopwatch split of one Pathwise IG call into its kernel calls.</item>
+/// <item><c>--exact</c>: no BenchmarkDotNet; pieces, time per call and completeness of the exact rule against Gauss–Legendre.</item>
 /// <item><c>--startup</c>: no BenchmarkDotNet; time per call from a fresh process's first call (run it with <c>DOTNET_PROCESSOR_COUNT=1</c>).</item>
 /// <item>anything else goes to <see cref="BenchmarkSwitcher"/> (<c>--filter *Cnn*</c>, <c>--list flat</c>, ...);
 /// without a <c>--filter</c> every benchmark runs.</item>
@@ -30,6 +31,12 @@ public static class Program
         if (args.Contains("--profile"))
         {
             KernelProfile.Run();
+            return 0;
+        }
+
+        if (args.Contains("--exact"))
+        {
+            ExactRuleReport.Run();
             return 0;
         }
 

@@ -28,6 +28,8 @@ namespace Pathwise;
 /// </remarks>
 internal sealed class PiecewiseLinearPath
 {
+    private const int Block = 64;
+
     private readonly NetworkInfo _info;
     private readonly LayerStep[] _steps;
 
@@ -113,18 +115,22 @@ internal sealed class PiecewiseLinearPath
                 continue;
             }
 
+            // The pieces' midpoints in blocks, so the passes' buffers stay a few megabytes however many pieces there are.
             int pieces = breaks.Count - 1;
-            var middles = new double[pieces];
-            for (int p = 0; p < pieces; p++)
-            {
-                middles[p] = 0.5 * (breaks[p] + breaks[p + 1]);
-            }
-
-            (double[] values, double[] slopes) = EvaluateUpTo(l, baseline, direction, middles);
             var found = new List<double>();
-            for (int p = 0; p < pieces; p++)
+            for (int first = 0; first < pieces; first += Block)
             {
-                step.FindBreaks(values, slopes, p, middles[p], breaks[p], breaks[p + 1], found);
+                var middles = new double[Math.Min(Block, pieces - first)];
+                for (int p = 0; p < middles.Length; p++)
+                {
+                    middles[p] = 0.5 * (breaks[first + p] + breaks[first + p + 1]);
+                }
+
+                (double[] values, double[] slopes) = EvaluateUpTo(l, baseline, direction, middles);
+                for (int p = 0; p < middles.Length; p++)
+                {
+                    step.FindBreaks(values, slopes, p, middles[p], breaks[first + p], breaks[first + p + 1], found);
+                }
             }
 
             if (found.Count == 0)
