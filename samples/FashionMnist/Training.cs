@@ -15,6 +15,9 @@ namespace FashionMnist;
 /// </summary>
 public static class Training
 {
+    // Managed memory one training step may allocate with the collector held off (tensor wrappers and scalars, far less).
+    private const long NoGcBytes = 16 << 20;
+
     /// <summary>
     /// Trains <paramref name="module"/> for <paramref name="epochs"/> passes over <paramref name="data"/> in batches of
     /// <paramref name="batchSize"/>; after each epoch prints the mean loss and, when <paramref name="test"/> is given,
@@ -51,14 +54,29 @@ public static class Training
                     group.LearningRate = learningRate * 0.5 * (1 + Math.Cos(Math.PI * step / totalBatches));
                 }
 
-                using var scope = NewDisposeScope();
-                Tensor images = tensor(pixels.AsSpan(0, count * FashionMnistData.ImageSize).ToArray(), [count, 1, 28, 28]);
-                Tensor targets = tensor(labels.AsSpan(0, count).ToArray(), [count]);
-                optimizer.zero_grad();
-                Tensor loss = F.cross_entropy(module.forward(images), targets);
-                loss.backward();
-                optimizer.step();
-                lossSum += loss.item<float>() * count;
+                // No garbage collection during the step: TorchSharp passes temporary Scalars (from doubles, inside
+                // Adam's step) to native code without keeping them alive, and a collection that finalises one
+                // mid-call fails the step with "Unknown scalar type". Collections happen between steps instead.
+                bool noGc = GC.TryStartNoGCRegion(NoGcBytes);
+                try
+                {
+                    using var scope = NewDisposeScope();
+                    Tensor images = tensor(count == batchSize ? pixels : pixels.AsSpan(0, count * FashionMnistData.ImageSize).ToArray(), [count, 1, 28, 28]);
+                    Tensor targets = tensor(count == batchSize ? labels : labels.AsSpan(0, count).ToArray(), [count]);
+                    optimizer.zero_grad();
+                    Tensor loss = F.cross_entropy(module.forward(images), targets);
+                    loss.backward();
+                    optimizer.step();
+                    lossSum += loss.item<float>() * count;
+                }
+                finally
+                {
+                    if (noGc && System.Runtime.GCSettings.LatencyMode == System.Runtime.GCLatencyMode.NoGCRegion)
+                    {
+                        GC.EndNoGCRegion();
+                    }
+                }
+
                 step++;
             }
 

@@ -80,6 +80,11 @@ public static class AttributionImages
         var colors = new SKColor[values.Length];
         for (int i = 0; i < colors.Length; i++)
         {
+            if (!float.IsFinite(values[i]))
+            {
+                throw new ArgumentException($"Expected finite values; values[{i}] is {values[i]}.", nameof(values));
+            }
+
             colors[i] = DivergingColorMap.Map(values[i], clip);
         }
 

@@ -81,7 +81,7 @@ public static class Plots
         plot.XLabel("a (scale from the baseline x' to the input x)");
         plot.YLabel("F, the target's logit");
         plot.Axes.Right.Label.Text = "dF/da";
-        plot.ShowLegend(Alignment.LowerRight);
+        plot.ShowLegend(Edge.Bottom);
         return plot;
     }
 
@@ -115,8 +115,8 @@ public static class Plots
             scatter.LegendText = line.Rule;
         }
 
-        plot.Axes.Bottom.TickGenerator = LogTicks();
-        plot.Axes.Left.TickGenerator = LogTicks();
+        plot.Axes.Bottom.TickGenerator = LogTicks(exponent => Math.Pow(10, exponent).ToString("0", CultureInfo.InvariantCulture));
+        plot.Axes.Left.TickGenerator = LogTicks(exponent => "1e" + exponent.ToString("0", CultureInfo.InvariantCulture));
         plot.Title(title);
         plot.XLabel("points (log scale)");
         plot.YLabel("relative |delta| (log scale)");
@@ -173,10 +173,10 @@ public static class Plots
         return indices[..Math.Min(count, indices.Length)];
     }
 
-    private static ScottPlot.TickGenerators.NumericAutomatic LogTicks() => new()
+    private static ScottPlot.TickGenerators.NumericAutomatic LogTicks(Func<double, string> label) => new()
     {
         MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(),
         IntegerTicksOnly = true,
-        LabelFormatter = exponent => "1e" + exponent.ToString("0", CultureInfo.InvariantCulture),
+        LabelFormatter = label,
     };
 }

@@ -112,13 +112,13 @@ public static class MainJob
                 }
 
                 InteriorGradientsResult<float> interior = cnn.InteriorGradients(image, target, new InteriorGradientsOptions { Count = 50 });
-                using (Plot saturation = Plots.SaturationCurve(interior, image, baseline, $"CNN, test image {index}: saturation along the path to '{FashionMnistData.ClassNames[target]}'"))
+                using (Plot saturation = Plots.SaturationCurve(interior, image, baseline, $"CNN, image {index}: saturation along the path, target '{FashionMnistData.ClassNames[target]}'"))
                 {
                     files.Add(Write(output, $"{name}-{stem}-saturation.png", path => Plots.Save(saturation, path)));
                 }
 
                 LayerAttribution<float> conductance = cnn.LayerConductance(cnn.Hidden, image, target, layerOptions);
-                using (Plot bars = Plots.TopBars(conductance.Values, 10, $"CNN, test image {index}: conductance of Hidden (64 neurons), top 10 of |value|; sum {conductance.Sum():0.###}", "conductance"))
+                using (Plot bars = Plots.TopBars(conductance.Values, 10, $"CNN, image {index}: conductance of Hidden, top 10 of 64 (sum {conductance.Sum():0.##})", "conductance"))
                 {
                     files.Add(Write(output, $"{name}-{stem}-conductance.png", path => Plots.Save(bars, path)));
                 }
@@ -126,7 +126,7 @@ public static class MainJob
                 if (n == 0)
                 {
                     LayerAttribution<float> region = cnn.RegionToNeuron(cnn.Hidden, image, target, centre, layerOptions);
-                    using (Plot bars = Plots.TopBars(region.Values, 10, $"CNN, test image {index}: region-to-neuron, centre 14x14 (rows and columns 7-20) via Hidden; IG of the region {region.Sum():0.###}", "share of the region's IG"))
+                    using (Plot bars = Plots.TopBars(region.Values, 10, $"CNN, image {index}: centre 14x14 (rows, columns 7-20) via Hidden (region IG {region.Sum():0.##})", "share of the region's IG"))
                     {
                         files.Add(Write(output, $"{name}-{stem}-region-centre.png", path => Plots.Save(bars, path)));
                     }
@@ -177,7 +177,7 @@ public static class MainJob
             series.Add(new ConvergenceSeries(rule.ToString(), ConvergencePoints, deltas));
         }
 
-        using Plot plot = Plots.Convergence(series, $"{name}: Integrated Gradients' relative convergence delta by rule (float32)");
+        using Plot plot = Plots.Convergence(series, $"{name}: IG's relative convergence delta by rule (float32)");
         Plots.Save(plot, path);
     }
 
