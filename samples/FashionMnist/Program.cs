@@ -225,8 +225,19 @@ static Command TrainCommand(Func<System.CommandLine.Parsing.ArgumentResult, stri
     command.SetAction(parse =>
     {
         string which = parse.GetValue(model)!;
-        FashionMnistData training = FashionMnistData.LoadTraining(parse.GetValue(data)!);
-        FashionMnistData test = FashionMnistData.LoadTest(parse.GetValue(data)!);
+        FashionMnistData training;
+        FashionMnistData test;
+        try
+        {
+            training = FashionMnistData.LoadTraining(parse.GetValue(data)!);
+            test = FashionMnistData.LoadTest(parse.GetValue(data)!);
+        }
+        catch (Exception e) when (e is FileNotFoundException or InvalidDataException)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return 1;
+        }
+
         int seedValue = parse.GetValue(seed);
         Console.WriteLine($"TorchSharp on the CPU, {torch.get_num_threads()} threads; {training.Count} training and {test.Count} test images; seed {seedValue}");
         if (which is "cnn" or "all")

@@ -185,12 +185,12 @@ public static class MainJob
     {
         log.WriteLine();
         log.WriteLine($"Integrated Gradients, {Points} Gauss-Legendre points, zero baseline (black image), target = predicted class:");
-        log.WriteLine($"{"model",-5} {"image",5}  {"label",-11}  {"predicted",-11} {"conf.",6}  {"F(x)-F(0)",9}  {"delta",9}  {"rel. delta",10}  {"points",6}  {"ms",6}");
+        log.WriteLine($"{"model",-5} {"image",5}  {"label",-11}  {"predicted",-11} {"conf.",7}  {"F(x)-F(0)",9}  {"delta",9}  {"rel. delta",10}  {"points",6}  {"ms",6}");
         foreach (ExplanationRow row in rows)
         {
             log.WriteLine(string.Create(
                 CultureInfo.InvariantCulture,
-                $"{row.Model,-5} {row.Image,5}  {row.Label,-11}  {row.Predicted,-11} {row.Confidence,6:P1}  {row.OutputChange,9:+0.000;-0.000}  {row.Delta,9:E1}  {row.RelativeDelta,10:E1}  {row.Points,6}  {row.Milliseconds,6:0.00}"));
+                $"{row.Model,-5} {row.Image,5}  {row.Label,-11}  {row.Predicted,-11} {row.Confidence,7:P1}  {row.OutputChange,9:+0.000;-0.000}  {row.Delta,9:E1}  {row.RelativeDelta,10:E1}  {row.Points,6}  {row.Milliseconds,6:0.00}"));
         }
     }
 
