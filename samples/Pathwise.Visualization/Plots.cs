@@ -43,28 +43,9 @@ public static class Plots
     public static Plot SaturationCurve(InteriorGradientsResult<float> result, ReadOnlySpan<float> input, ReadOnlySpan<float> baseline, string title)
     {
         ArgumentNullException.ThrowIfNull(result);
-        int length = result.InputShape.Length;
-        if (input.Length != length || baseline.Length != length)
-        {
-            throw new ArgumentException($"Expected input and baseline of {length} values; got {input.Length} and {baseline.Length}.", nameof(input));
-        }
-
-        int count = result.Alphas.Length;
         double[] alphas = result.Alphas.ToArray();
         double[] outputs = result.Outputs.ToArray();
-        var integrand = new double[count];
-        for (int k = 0; k < count; k++)
-        {
-            ReadOnlySpan<float> gradient = result.GradientAt(k);
-            double sum = 0;
-            for (int i = 0; i < length; i++)
-            {
-                sum += ((double)input[i] - baseline[i]) * gradient[i];
-            }
-
-            integrand[k] = sum;
-        }
-
+        double[] integrand = PathIntegrand(result, input, baseline);
         var plot = new Plot();
         var output = plot.Add.Scatter(alphas, outputs);
         output.LegendText = "F(x' + a(x - x'))";
@@ -83,6 +64,36 @@ public static class Plots
         plot.Axes.Right.Label.Text = "dF/da";
         plot.ShowLegend(Edge.Bottom);
         return plot;
+    }
+
+    /// <summary>
+    /// The integrand of Integrated Gradients at each of the result's factors, in double:
+    /// <c>dF/da (a_k) = Σ_i (x_i - x'_i) ∂F/∂x_i (x' + a_k (x - x'))</c>.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="input"/> or <paramref name="baseline"/> is not the result's input length.</exception>
+    public static double[] PathIntegrand(InteriorGradientsResult<float> result, ReadOnlySpan<float> input, ReadOnlySpan<float> baseline)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        int length = result.InputShape.Length;
+        if (input.Length != length || baseline.Length != length)
+        {
+            throw new ArgumentException($"Expected input and baseline of {length} values; got {input.Length} and {baseline.Length}.", nameof(input));
+        }
+
+        var integrand = new double[result.Alphas.Length];
+        for (int k = 0; k < integrand.Length; k++)
+        {
+            ReadOnlySpan<float> gradient = result.GradientAt(k);
+            double sum = 0;
+            for (int i = 0; i < length; i++)
+            {
+                sum += ((double)input[i] - baseline[i]) * gradient[i];
+            }
+
+            integrand[k] = sum;
+        }
+
+        return integrand;
     }
 
     /// <summary>

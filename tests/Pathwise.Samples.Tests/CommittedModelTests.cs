@@ -1,6 +1,7 @@
 using System;
 using System.IO;
 using FashionMnist;
+using Pathwise;
 using Pathwise.Visualization;
 using Quickstart;
 using SkiaSharp;
@@ -78,6 +79,31 @@ public sealed class CommittedModelTests : IDisposable
         Assert.Equal(tile + 40, panel.Height);
         using SKBitmap plot = SKBitmap.Decode(Path.Combine(output, "cnn-convergence.png"));
         Assert.Equal((Plots.DefaultWidth, Plots.DefaultHeight), (plot.Width, plot.Height));
+    }
+
+    [DatasetFact]
+    public void SaturationIntegrand_IntegratesToTheOutputChange()
+    {
+        // The committed MLP is piecewise linear along the path, so the integrand is piecewise constant: its right Riemann
+        // sum (1/n) · Σ_k dF/da(k/n), k = 1..n, is F(x) - F(0) up to the few steps that straddle a ReLU kink, each off
+        // by at most |jump| / n. Independent truth: F from Predict.
+        FashionMnistData test = FashionMnistData.LoadTest(FashionMnistData.DefaultDirectory);
+        FashionMlp mlp = FashionMlp.Load(Path.Combine(Models, "fashion-mlp.safetensors"));
+        float[] image = test.Image(0);
+        var baseline = new float[image.Length];
+        const int n = 4000;
+        InteriorGradientsResult<float> interior = mlp.InteriorGradients(image, 9, new InteriorGradientsOptions { Count = n });
+        double[] integrand = Plots.PathIntegrand(interior, image, baseline);
+        double integral = 0;
+        foreach (double value in integrand)
+        {
+            integral += value / n;
+        }
+
+        double change = (double)mlp.Predict(image)[9] - mlp.Predict(baseline)[9];
+        Assert.Equal(change, interior.OutputAtInput - interior.OutputAtBaseline, 3);
+        Assert.True(Math.Abs(integral - change) <= 2e-3 * Math.Abs(change), $"integral {integral}, F(x) - F(0) {change}");
+        Assert.Throws<ArgumentException>(() => Plots.PathIntegrand(interior, image.AsSpan(1), baseline));
     }
 
     private static float[] AllImages(FashionMnistData data)
