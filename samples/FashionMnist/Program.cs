@@ -68,6 +68,8 @@ var root = new RootCommand("Fashion-MNIST: train a small CNN with TorchSharp, ex
 {
     dataOption, weightsOption, outputOption, batchesOption, imagesOption, seedOption,
 };
+var train = TrainCommand(dataOption.DefaultValueFactory!);
+root.Subcommands.Add(train);
 root.SetAction(parse =>
 {
     try
@@ -204,6 +206,79 @@ static void Run(string dataDirectory, string? weightsPath, string outputDirector
     Console.WriteLine($"IG, 50 Gauss-Legendre points, one 28x28 image (median; {Environment.ProcessorCount} cores; informative only):");
     Console.WriteLine($"  Pathwise (generated C#)           {pathwiseMs,7:0.00} ms");
     Console.WriteLine($"  TorchIntegratedGradients (CPU)    {torchMs,7:0.00} ms   (max |difference| from Pathwise {igDifference:E2})");
+}
+
+// `train`: the recipe behind the committed samples/Models files (see samples/Models/README.md).
+static Command TrainCommand(Func<System.CommandLine.Parsing.ArgumentResult, string> defaultData)
+{
+    var data = new Option<string>("--data") { HelpName = "dir", Description = "Folder with the Fashion-MNIST gzip IDX files", DefaultValueFactory = defaultData };
+    var output = new Option<string>("--out") { HelpName = "dir", Description = "Folder the safetensors files are written to", DefaultValueFactory = _ => Path.Combine("samples", "Models") };
+    var model = new Option<string>("--model") { HelpName = "cnn|mlp|all", Description = "Which model to train", DefaultValueFactory = _ => "all" };
+    var cnnEpochs = new Option<int>("--cnn-epochs") { HelpName = "n", Description = "Epochs of the CNN", DefaultValueFactory = _ => 12 };
+    var mlpEpochs = new Option<int>("--mlp-epochs") { HelpName = "n", Description = "Epochs of the MLP", DefaultValueFactory = _ => 12 };
+    var seed = new Option<int>("--seed") { HelpName = "n", Description = "Seed of the initial weights and the shuffling", DefaultValueFactory = _ => 2026 };
+    model.AcceptOnlyFromAmong("cnn", "mlp", "all");
+    var command = new Command("train", "Train the README's FashionCnn and the 784-256-128-10 FashionMlp from a fixed seed; save them as safetensors.")
+    {
+        data, output, model, cnnEpochs, mlpEpochs, seed,
+    };
+    command.SetAction(parse =>
+    {
+        string which = parse.GetValue(model)!;
+        FashionMnistData training;
+        FashionMnistData test;
+        try
+        {
+            training = FashionMnistData.LoadTraining(parse.GetValue(data)!);
+            test = FashionMnistData.LoadTest(parse.GetValue(data)!);
+        }
+        catch (Exception e) when (e is FileNotFoundException or InvalidDataException)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return 1;
+        }
+
+        int seedValue = parse.GetValue(seed);
+        Console.WriteLine($"TorchSharp on the CPU, {torch.get_num_threads()} threads; {training.Count} training and {test.Count} test images; seed {seedValue}");
+        if (which is "cnn" or "all")
+        {
+            torch.manual_seed(seedValue);
+            using var cnn = new TorchCnn();
+            TrainOne(cnn, "fashion-cnn", training, test, parse.GetValue(cnnEpochs), seedValue, parse.GetValue(output)!);
+        }
+
+        if (which is "mlp" or "all")
+        {
+            torch.manual_seed(seedValue);
+            using var mlp = new TorchMlp();
+            TrainOne(mlp, "fashion-mlp", training, test, parse.GetValue(mlpEpochs), seedValue, parse.GetValue(output)!);
+        }
+
+        return 0;
+    });
+    return command;
+}
+
+static void TrainOne(torch.nn.Module<torch.Tensor, torch.Tensor> module, string name, FashionMnistData training, FashionMnistData test, int epochs, int seed, string output)
+{
+    const int batchSize = 64;
+    const double learningRate = 2e-3;
+    Console.WriteLine($"Training {name}: {epochs} epochs, batches of {batchSize}, Adam, learning rate {learningRate} with cosine decay");
+    var clock = Stopwatch.StartNew();
+    Training.Train(module, training, test, epochs, batchSize, learningRate, seed);
+    double seconds = clock.Elapsed.TotalSeconds;
+    double accuracy = Training.Accuracy(module, test);
+    string path = Path.Combine(output, name + ".safetensors");
+    Training.SaveSafeTensors(module, path, new Dictionary<string, string>
+    {
+        ["source"] = "dotnet run -c Release --project samples/FashionMnist -- train",
+        ["seed"] = $"{seed}",
+        ["epochs"] = $"{epochs}",
+        ["batch_size"] = $"{batchSize}",
+        ["learning_rate"] = $"{learningRate}",
+        ["test_accuracy"] = $"{accuracy:0.0000}",
+    });
+    Console.WriteLine($"{name}: test accuracy {accuracy:P2} after {seconds:0} s; saved {path} ({new FileInfo(path).Length / 1024} KiB)");
 }
 
 static float[] Logits(FashionCnn model, Workspace<float> workspace, ReadOnlySpan<float> image)

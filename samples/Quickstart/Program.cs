@@ -1,76 +1,68 @@
 using System;
+using System.CommandLine;
 using System.IO;
-using Pathwise;
+using FashionMnist;
+using Pathwise.Weights;
 using Quickstart;
 
-// 1. A network with weights. Here they are drawn from a seed and saved as safetensors, as PyTorch would
-//    write them (fc1.weight [16, 8], ...); a real app ships the file its training run saved.
-string weightsPath = Path.Combine(Path.GetTempPath(), "pathwise-quickstart.safetensors");
-var trained = new LoanModel();
-trained.InitializeWeights(new Random(2026));
-trained.SaveWeights(weightsPath);
-
-// 2. Load it back: every tensor's name and shape is checked against the declaration.
-LoanModel model = LoanModel.Load(weightsPath);
-
-string[] features = ["income", "debt", "age", "tenure", "late payments", "credit lines", "savings", "requests"];
-string[] decisions = ["approve", "review", "decline"];
-float[] applicant = [2.4f, -0.8f, 0.6f, 1.6f, -3.0f, 1.2f, 2.2f, -0.4f];
-
-// 3. Predict.
-float[] scores = model.Predict(applicant);
-int target = 0;
-for (int j = 1; j < scores.Length; j++)
+// The main job: the committed Fashion-MNIST CNN and MLP (samples/Models) classify test images, Integrated Gradients
+// explains a handful, a summary table is printed and the pictures are written to a folder (./pathwise-output).
+var outOption = new Option<string>("--out")
 {
-    if (scores[j] > scores[target])
+    HelpName = "dir",
+    Description = "Folder the pictures are written to",
+    DefaultValueFactory = _ => "pathwise-output",
+};
+var dataOption = new Option<string>("--data")
+{
+    HelpName = "dir",
+    Description = "Folder with the Fashion-MNIST gzip IDX files (apt-get install dataset-fashion-mnist)",
+    DefaultValueFactory = _ => FashionMnistData.DefaultDirectory,
+};
+var modelsOption = new Option<string>("--models")
+{
+    HelpName = "dir",
+    Description = "Folder with fashion-cnn.safetensors and fashion-mlp.safetensors",
+    DefaultValueFactory = _ => Path.Combine(AppContext.BaseDirectory, "Models"),
+};
+var imagesOption = new Option<int>("--images")
+{
+    HelpName = "n",
+    Description = "Test images to explain, one per class (1 to 10)",
+    DefaultValueFactory = _ => 6,
+};
+imagesOption.Validators.Add(result =>
+{
+    if (result.GetValueOrDefault<int>() is < 1 or > 10)
     {
-        target = j;
+        result.AddError("--images must be between 1 and 10.");
     }
-}
+});
 
-Console.WriteLine($"Scores: {string.Join(", ", ScoresText(scores))} -> {decisions[target]}");
-
-// 4. Explain the decision with Integrated Gradients: 50 Gauss-Legendre points from an all-zero baseline.
-var ig = new IntegratedGradients<float>(model, new IntegratedGradientsOptions { Points = 50, Rule = QuadratureRule.GaussLegendre });
-Attribution<float> attribution = ig.Attribute(applicant, target);
-
-Console.WriteLine();
-Console.WriteLine($"Integrated Gradients for '{decisions[target]}' ({attribution.Points} points, {ig.Options.Rule}):");
-float largest = 1e-12f;
-foreach (float value in attribution.Values)
+var root = new RootCommand("Pathwise quick start: classify Fashion-MNIST with the committed models, explain a handful, write pictures.")
 {
-    largest = Math.Max(largest, Math.Abs(value));
-}
-
-for (int i = 0; i < features.Length; i++)
+    outOption, dataOption, modelsOption, imagesOption,
+};
+root.SetAction(parse =>
 {
-    float value = attribution[i];
-    string bar = new string(value >= 0 ? '+' : '-', (int)Math.Round(Math.Abs(value) / largest * 30));
-    Console.WriteLine($"  {features[i],-14} {value,9:+0.0000;-0.0000}  {bar}");
-}
-
-ConvergenceDelta delta = attribution.Delta;
-Console.WriteLine();
-Console.WriteLine($"Sum of attributions      {attribution.Sum(),10:+0.000000;-0.000000}");
-Console.WriteLine($"F(x) - F(baseline)       {delta.OutputAtInput - delta.OutputAtBaseline,10:+0.000000;-0.000000}");
-Console.WriteLine($"Convergence delta        {delta.Absolute,10:E2}  (relative {delta.Relative:E2})");
-
-// 5. How the quadrature rule changes completeness at a given budget.
-Console.WriteLine();
-Console.WriteLine("Relative delta by rule and step count:");
-Console.WriteLine($"  {"rule",-14} {"8",10} {"16",10} {"50",10}");
-foreach (QuadratureRule rule in Enum.GetValues<QuadratureRule>())
-{
-    Console.Write($"  {rule,-14}");
-    foreach (int steps in new[] { 8, 16, 50 })
+    string data = parse.GetValue(dataOption)!;
+    if (!Directory.Exists(data))
     {
-        var method = new IntegratedGradients<float>(model, new IntegratedGradientsOptions { Points = steps, Rule = rule });
-        Console.Write($" {method.Attribute(applicant, target).Delta.Relative,10:E2}");
+        Console.Error.WriteLine(
+            $"error: the Fashion-MNIST folder {data} does not exist. Install Debian's data set as root: " +
+            "`apt-get update && apt-get install -y dataset-fashion-mnist`, or pass --data DIR for a folder with the four *-ubyte.gz files.");
+        return 2;
     }
 
-    Console.WriteLine();
-}
-
-File.Delete(weightsPath);
-
-static string[] ScoresText(float[] values) => Array.ConvertAll(values, v => v.ToString("0.000"));
+    try
+    {
+        MainJob.Run(new JobOptions(data, parse.GetValue(modelsOption)!, parse.GetValue(outOption)!, parse.GetValue(imagesOption)), Console.Out);
+        return 0;
+    }
+    catch (Exception e) when (e is FileNotFoundException or InvalidDataException or WeightsFormatException or WeightsMismatchException)
+    {
+        Console.Error.WriteLine($"error: {e.Message}");
+        return 1;
+    }
+});
+return root.Parse(args).Invoke();
