@@ -8,7 +8,7 @@ namespace Pathwise.Tests;
 /// <summary>Integrated Gradients against closed forms, completeness, a brute-force definition, and bad input.</summary>
 public sealed class IntegratedGradientsTests
 {
-    private static readonly QuadratureRule[] s_rules = Enum.GetValues<QuadratureRule>();
+    private static readonly QuadratureRule[] s_rules = LayerMethodFixtures.Rules;
 
     private static T Randomized<T>(T network, int seed) where T : INetwork<double>
     {

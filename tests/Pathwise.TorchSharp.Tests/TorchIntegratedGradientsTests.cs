@@ -16,7 +16,8 @@ public class TorchIntegratedGradientsTests
         var data = new TheoryData<string, QuadratureRule>();
         foreach (string name in Subjects.Float64)
         {
-            foreach (QuadratureRule rule in Enum.GetValues<QuadratureRule>())
+            // The fixed rules; the exact rule, which only piecewise-linear networks take, has its own tests.
+            foreach (QuadratureRule rule in Enum.GetValues<QuadratureRule>().Where(r => r != QuadratureRule.Exact))
             {
                 data.Add(name, rule);
             }
