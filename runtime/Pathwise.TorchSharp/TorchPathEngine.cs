@@ -207,11 +207,12 @@ internal sealed class TorchPathEngine<T> : IStackedPathEngine<T> where T : unman
         return _sums.Count - 1;
     }
 
-    public int Forward(int start)
+    public int Forward(int start) => Forward(start, Call.ChunkSize(start));
+
+    public int Forward(int start, int count)
     {
         _chunkScope?.Dispose();
         _chunkScope = NewDisposeScope();
-        int count = Call.ChunkSize(start);
         _start = start;
         _count = count;
         _rows = _examples * count;

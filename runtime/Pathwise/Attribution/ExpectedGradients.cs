@@ -160,7 +160,7 @@ internal static class ExpectedGradientsMath<T> where T : unmanaged, IFloatingPoi
     {
         engine.Call.Begin(PathRequest<T>.ForTarget(input, baseline, target));
         var steps = default(IntegratedGradientsMath<T>.Steps);
-        PathRunner.Run(engine, ref steps, cancellationToken);
+        PathSplit.Run(engine, ref steps, cancellationToken);
         ReadOnlySpan<T> gradientSum = engine.Accumulated(steps.GradientSum);
         ReadOnlySpan<T> direction = engine.Call.Direction;
         for (int i = 0; i < values.Length; i++)

@@ -171,7 +171,7 @@ internal static class IntegratedGradientsMath<T> where T : unmanaged, IFloatingP
     {
         engine.Call.Begin(request);
         var steps = default(Steps);
-        PathRunner.Run(engine, ref steps, cancellationToken);
+        PathSplit.Run(engine, ref steps, cancellationToken);
         double sum = PathRunner.ScaleByDirection<T>(engine.Call.Direction, engine.Accumulated(steps.GradientSum), attributions);
         (double atBaseline, double atInput) = PathRunner.ExplainedEndpoints(engine);
         return ConvergenceDelta.From(sum, atInput, atBaseline);

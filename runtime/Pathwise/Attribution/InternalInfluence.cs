@@ -73,7 +73,7 @@ internal static class InternalInfluenceMath<T> where T : unmanaged, IFloatingPoi
     {
         engine.Call.Begin(request);
         var steps = new Steps(layer);
-        PathRunner.Run(engine, ref steps, cancellationToken);
+        PathSplit.Run(engine, ref steps, cancellationToken);
         return new LayerInfluence<T>(layer, engine.Accumulated(steps.Influence).ToArray(), engine.Call.Points, engine.Call.Rule);
     }
 

@@ -96,7 +96,7 @@ internal static class LayerConductanceMath<T> where T : unmanaged, IFloatingPoin
     {
         engine.Call.Begin(request);
         var steps = new Steps(layer);
-        PathRunner.Run(engine, ref steps, cancellationToken);
+        PathSplit.Run(engine, ref steps, cancellationToken);
         T[] conductance = engine.Accumulated(steps.Conductance).ToArray();
         (double atBaseline, double atInput) = PathRunner.ExplainedEndpoints(engine);
         return new LayerAttribution<T>(layer, conductance, ConvergenceDelta.From(PathSums.Sum<T>(conductance), atInput, atBaseline), engine.Call.Points, engine.Call.Rule);

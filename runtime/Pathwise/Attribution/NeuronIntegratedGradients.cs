@@ -55,7 +55,7 @@ internal static class NeuronIntegratedGradientsMath<T> where T : unmanaged, IFlo
         // No output is explained; output 0 stands in so the input and baseline get the common checks.
         engine.Call.Begin(ownBaseline ? PathRequest<T>.ForTarget(input, baseline, 0) : PathRequest<T>.ForTarget(input, 0));
         var steps = new Steps(layer, neuron);
-        PathRunner.Run(engine, ref steps, cancellationToken);
+        PathSplit.Run(engine, ref steps, cancellationToken);
         var values = new T[host.Info.InputLength];
         double sum = PathRunner.ScaleByDirection<T>(engine.Call.Direction, engine.Accumulated(steps.GradientSum), values);
         ReadOnlySpan<T> endpoints = engine.Endpoints(layer);

@@ -61,7 +61,7 @@ internal static class RegionToNeuronMath<T> where T : unmanaged, IFloatingPointI
         engine.Call.Begin(request);
         engine.Call.SetRegion(region);
         var steps = new Steps(layer);
-        PathRunner.Run(engine, ref steps, cancellationToken);
+        PathSplit.Run(engine, ref steps, cancellationToken);
         T[] contributions = engine.Accumulated(steps.Contributions).ToArray();
         var delta = ConvergenceDelta.From(PathSums.Sum<T>(contributions), engine.Sum(steps.RegionIntegratedGradients), 0);
         return new LayerAttribution<T>(layer, contributions, delta, engine.Call.Points, engine.Call.Rule);

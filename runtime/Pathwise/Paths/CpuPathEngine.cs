@@ -45,6 +45,14 @@ internal sealed class CpuPathEngine<T> : IPathEngine<T> where T : unmanaged, IFl
 
     public PathCall<T> Call { get; }
 
+    /// <summary>The host whose pool this engine belongs to: a split call rents its second engine there.</summary>
+    public PathHost<T>? Owner { get; set; }
+
+    /// <summary>This engine's reusable half-call job of type <typeparamref name="TJob"/> (one steps type per method object).</summary>
+    public TJob Job<TJob>() where TJob : class, new() => _job as TJob ?? (TJob)(_job = new TJob());
+
+    private object? _job;
+
     /// <summary>
     /// A host for a CPU method: the options checked first, then the network (its weights must be set), then the
     /// plan and a first engine, made now so that a workspace too large for this process fails the constructor.
@@ -61,7 +69,11 @@ internal sealed class CpuPathEngine<T> : IPathEngine<T> where T : unmanaged, IFl
     public static PathHost<T> Host(INetwork<T> network, PathPlan<T> plan)
     {
         Guard.WeightsSet(network);
-        return new PathHost<T>(plan, new CpuPathEngine<T>(network, plan), () => new CpuPathEngine<T>(network, plan), parallelBatches: true);
+        PathHost<T>? host = null;
+        var first = new CpuPathEngine<T>(network, plan);
+        host = new PathHost<T>(plan, first, () => new CpuPathEngine<T>(network, plan) { Owner = host }, parallelBatches: true);
+        first.Owner = host;
+        return host;
     }
 
     public void Open()
@@ -104,9 +116,10 @@ internal sealed class CpuPathEngine<T> : IPathEngine<T> where T : unmanaged, IFl
         return _sumCount++;
     }
 
-    public int Forward(int start)
+    public int Forward(int start) => Forward(start, Call.ChunkSize(start));
+
+    public int Forward(int start, int count)
     {
-        int count = Call.ChunkSize(start);
         _start = start;
         _count = count;
         _layerGradientsSaved = false;
@@ -249,6 +262,23 @@ internal sealed class CpuPathEngine<T> : IPathEngine<T> where T : unmanaged, IFl
     }
 
     public ReadOnlySpan<T> Accumulated(int accumulator) => Values(accumulator);
+
+    /// <summary>
+    /// Adds the accumulators and sums of <paramref name="other"/>, which ran the first half of this call's points with
+    /// the same steps (so the same handles): this engine's half plus the other's, in that order, whoever ran which.
+    /// </summary>
+    public void AddFrom(CpuPathEngine<T> other)
+    {
+        for (int a = 0; a < _accumulatorCount; a++)
+        {
+            PathKernel.AddTo<T>(other.Values(a), Values(a));
+        }
+
+        for (int s = 0; s < _sumCount; s++)
+        {
+            _sums[s] += other._sums[s];
+        }
+    }
 
     public double Sum(int sum) => _sums[sum];
 

@@ -31,7 +31,7 @@ internal enum NeuronSeed
 /// </summary>
 /// <remarks>
 /// A call: <see cref="PathCall{T}.Begin"/> on <see cref="Call"/>, then <see cref="Open"/>; accumulators made with
-/// <see cref="NewAccumulator"/> and <see cref="NewSum"/> before the first chunk; per chunk <see cref="Forward"/> and the
+/// <see cref="NewAccumulator"/> and <see cref="NewSum"/> before the first chunk; per chunk <see cref="Forward(int)"/> and the
 /// method's operations; then <see cref="Finish"/>, after which <see cref="Accumulated"/>, <see cref="Sum"/> and
 /// <see cref="Endpoints"/> read the results on the host; <see cref="Close"/> always ends the call (see
 /// <see cref="PathRunner"/>). Every weighted reduction weighs point <c>k</c> by the plan's <c>c_k</c>. Operations run per
@@ -63,6 +63,12 @@ internal interface IPathEngine<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <c>a = 1</c> along with the last chunk, so <see cref="Endpoints"/> needs no pass of its own.
     /// </summary>
     int Forward(int start);
+
+    /// <summary>
+    /// <see cref="Forward(int)"/> on the <paramref name="count"/> points from <paramref name="start"/> (at most the plan's
+    /// chunk capacity): a split call runs its halves in chunks that need not start at multiples of the capacity.
+    /// </summary>
+    int Forward(int start, int count);
 
     /// <summary>
     /// <c>acc += sum_k c_k dF/dx(x_k)</c> for the explained output (output <paramref name="target"/> when it is not

@@ -208,6 +208,29 @@ internal sealed class PathCall<T> where T : unmanaged, IFloatingPointIeee754<T>
         Rule = QuadratureRule.Exact;
     }
 
+    /// <summary>Makes this call the same as <paramref name="other"/>, already begun on another engine of the same plan (a split call's second half).</summary>
+    public void CopyFrom(PathCall<T> other)
+    {
+        other.Input.AsSpan().CopyTo(Input);
+        other.Baseline.AsSpan().CopyTo(Baseline);
+        _baselineIsDefault = other._baselineIsDefault;
+        other.Direction.AsSpan().CopyTo(Direction);
+        other.OutputCoefficients.AsSpan().CopyTo(OutputCoefficients);
+        Alphas = other.Alphas;
+        Coefficients = other.Coefficients;
+        Rule = other.Rule;
+        HasRegion = other.HasRegion;
+        if (other.HasRegion)
+        {
+            if (_masked.Length != Direction.Length)
+            {
+                _masked = new T[Direction.Length];
+            }
+
+            other._masked.AsSpan().CopyTo(_masked);
+        }
+    }
+
     /// <summary>Sets the masked direction <c>(x - x') 1_S</c> of <paramref name="region"/>, after <see cref="Begin"/>; its length is checked by the caller.</summary>
     public void SetRegion(ReadOnlySpan<bool> region)
     {

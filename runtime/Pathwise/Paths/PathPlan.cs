@@ -12,7 +12,7 @@ namespace Pathwise;
 /// <remarks>
 /// The schedule: chunks of <see cref="ChunkCapacity"/> points, <c>max(2, min(InternalBatchSize, Points))</c>, from
 /// point 0 on; the last chunk holds the rest (<see cref="ChunkSize"/>). The backends run the endpoints <c>a = 0</c>
-/// and <c>a = 1</c> with the last chunk or on their own, as suits them (see <see cref="IPathEngine{T}.Forward"/>).
+/// and <c>a = 1</c> with the last chunk or on their own, as suits them (see <see cref="IPathEngine{T}.Forward(int)"/>).
 /// </remarks>
 internal sealed class PathPlan<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
@@ -57,6 +57,11 @@ internal sealed class PathPlan<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     /// <summary>The options' rule (Gauss–Legendre for a sampled path); the nodes are Gauss–Legendre's when it is <see cref="QuadratureRule.Exact"/>.</summary>
     public QuadratureRule Rule { get; private init; } = QuadratureRule.GaussLegendre;
+
+    /// <summary>The workspace bytes of one point (<see cref="Workspace{T}.RequiredBytes"/> of one), a measure of a point's work.</summary>
+    public long BytesPerPoint => _bytesPerPoint ??= Workspace<T>.RequiredBytes(Info, 1);
+
+    private long? _bytesPerPoint;
 
     /// <summary>The network the plan is for.</summary>
     public NetworkInfo Info { get; }

@@ -49,6 +49,34 @@ internal static class PathRunner
         }
     }
 
+    /// <summary>
+    /// <see cref="Run"/> over the points <c>from .. to</c> only, in chunks of at most the plan's capacity: one half of a
+    /// split call (<see cref="PathSplit"/>). The half that ends at the call's last point carries the endpoints.
+    /// </summary>
+    public static void RunRange<T, TSteps>(IPathEngine<T> engine, scoped ref TSteps steps, int from, int to, CancellationToken cancellationToken)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TSteps : IPathSteps<T>, allows ref struct
+    {
+        int capacity = engine.Plan.ChunkCapacity;
+        engine.Open();
+        try
+        {
+            steps.Start(engine);
+            for (int start = from; start < to; start += capacity)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                int count = engine.Forward(start, Math.Min(capacity, to - start));
+                steps.Step(engine, start, count);
+            }
+
+            engine.Finish(steps.EndpointLayer);
+        }
+        finally
+        {
+            engine.Close();
+        }
+    }
+
     /// <summary><c>(F(x'), F(x))</c> of the explained weighting, in double, from the engine's endpoints.</summary>
     public static (double AtBaseline, double AtInput) ExplainedEndpoints<T>(IPathEngine<T> engine)
         where T : unmanaged, IFloatingPointIeee754<T>
