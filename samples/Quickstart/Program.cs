@@ -46,6 +46,15 @@ var root = new RootCommand("Pathwise quick start: classify Fashion-MNIST with th
 root.SetAction(parse =>
 {
     string data = parse.GetValue(dataOption)!;
+    if (!Directory.Exists(data) && parse.GetResult(dataOption) is null or { Implicit: true })
+    {
+        // No --data and no Debian data set: the 500 test images committed beside the models.
+        data = Path.Combine(AppContext.BaseDirectory, "Models", "fashion-mnist-slice");
+        Console.WriteLine(
+            "Debian's Fashion-MNIST is not installed (`apt-get install -y dataset-fashion-mnist` gives all 10,000 test images); " +
+            "using the first 500, committed in samples/Models/fashion-mnist-slice.");
+    }
+
     if (!Directory.Exists(data))
     {
         Console.Error.WriteLine(

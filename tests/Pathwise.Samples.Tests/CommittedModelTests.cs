@@ -36,6 +36,26 @@ public sealed class CommittedModelTests : IDisposable
         Assert.True(accuracy >= 0.88, $"MLP test accuracy {accuracy:P2}; expected at least 88 %.");
     }
 
+    [Fact]
+    public void CommittedSlice_RunsTheMainJobWithoutTheDataSet()
+    {
+        // The first command's fallback on a machine without Debian's Fashion-MNIST: 500 committed test images.
+        string slice = Path.Combine(Models, "fashion-mnist-slice");
+        FashionMnistData test = FashionMnistData.LoadTest(slice);
+        Assert.Equal(500, test.Count);
+        if (Directory.Exists(FashionMnistData.DefaultDirectory))
+        {
+            FashionMnistData full = FashionMnistData.LoadTest(FashionMnistData.DefaultDirectory);
+            Assert.Equal(full.Labels.AsSpan(0, 500).ToArray(), test.Labels);
+            Assert.Equal(full.Image(499), test.Image(499));
+        }
+
+        var log = new StringWriter();
+        JobResult result = MainJob.Run(new JobOptions(slice, Models, Path.Combine(_directory, "slice"), Images: 1, Classify: 500), log);
+        Assert.Equal(500, result.Classified);
+        Assert.True(result.CnnAccuracy >= 0.88, $"CNN accuracy on the slice {result.CnnAccuracy:P2}");
+    }
+
     [DatasetFact]
     public void MainJob_WritesTheTableAndThePictures()
     {
