@@ -28,7 +28,7 @@ namespace Pathwise;
 /// </remarks>
 internal sealed class PiecewiseLinearPath
 {
-    private const int Block = 64;
+    private const int Block = 16;
 
     private readonly NetworkInfo _info;
     private readonly LayerStep[] _steps;
@@ -93,119 +93,160 @@ internal sealed class PiecewiseLinearPath
 
     /// <summary>
     /// The breakpoints of the path from <paramref name="baseline"/> to <paramref name="input"/>, ascending, from 0 to 1
-    /// inclusive (so <c>m</c> pieces give <c>m + 1</c> values). Stops refining once the pieces would pass
-    /// <paramref name="maxPieces"/>, and then reports <paramref name="complete"/> false.
+    /// inclusive (so <c>m</c> pieces give <c>m + 1</c> values). Stops once the pieces would pass
+    /// <paramref name="maxPieces"/>, and then reports <paramref name="complete"/> false (the breakpoints returned are
+    /// then a partial cut).
     /// </summary>
+    /// <remarks>
+    /// Pieces run through the layers depth first, in blocks of at most <see cref="Block"/>: a block's layer-<c>l</c>
+    /// inputs (value and slope at each piece's midpoint) go through layer <c>l</c>'s linear map once; each piece is cut
+    /// where its lines cross; a sub-piece's values at its own midpoint follow from its parent's lines (everything below
+    /// the cut is affine on the parent piece), so no layer is evaluated twice for the same piece, and memory stays a
+    /// few blocks per layer however many pieces there are.
+    /// </remarks>
     public double[] Breakpoints(ReadOnlySpan<double> baseline, ReadOnlySpan<double> input, int maxPieces, out bool complete)
     {
         int length = _info.InputLength;
-        var direction = new double[length];
+        var x = new double[length];
+        var tx = new double[length];
         for (int i = 0; i < length; i++)
         {
-            direction[i] = input[i] - baseline[i];
+            tx[i] = input[i] - baseline[i];
+            x[i] = baseline[i] + (0.5 * tx[i]);
         }
 
-        var breaks = new List<double> { 0.0, 1.0 };
-        complete = true;
-        for (int l = 1; l < _steps.Length; l++)
+        var search = new Search(maxPieces);
+        search.Breaks.Add(0.0);
+        Process(search, [0.0], [1.0], 1, x, tx);
+        complete = !search.Stopped;
+        if (search.Stopped)
         {
-            LayerStep step = _steps[l];
-            if (!step.CanBreak)
-            {
-                continue;
-            }
-
-            // The pieces' midpoints in blocks, so the passes' buffers stay a few megabytes however many pieces there are.
-            int pieces = breaks.Count - 1;
-            var found = new List<double>();
-            for (int first = 0; first < pieces; first += Block)
-            {
-                var middles = new double[Math.Min(Block, pieces - first)];
-                for (int p = 0; p < middles.Length; p++)
-                {
-                    middles[p] = 0.5 * (breaks[first + p] + breaks[first + p + 1]);
-                }
-
-                (double[] values, double[] slopes) = EvaluateUpTo(l, baseline, direction, middles);
-                for (int p = 0; p < middles.Length; p++)
-                {
-                    step.FindBreaks(values, slopes, p, middles[p], breaks[first + p], breaks[first + p + 1], found);
-                }
-            }
-
-            if (found.Count == 0)
-            {
-                continue;
-            }
-
-            breaks.AddRange(found);
-            breaks.Sort();
-            Deduplicate(breaks);
-            if (breaks.Count - 1 > maxPieces)
-            {
-                complete = false;
-                return breaks.ToArray();
-            }
+            return [.. search.Breaks, 1.0];
         }
 
-        return breaks.ToArray();
+        return [.. search.Breaks];
     }
 
     /// <summary>
-    /// The forward and tangent passes at the path points <c>x' + a d</c> for every <c>a</c> in <paramref name="alphas"/>,
-    /// up to layer <paramref name="layer"/>; returns what that layer's breakpoints are read from (its
-    /// pre-activations, or its input for a pooling layer) with their slopes in <c>a</c>, <c>[alphas, size]</c>.
+    /// Runs the pieces <c>[lows[p], highs[p]]</c> from layer <paramref name="layer"/> on: <paramref name="x"/> and
+    /// <paramref name="tx"/> are that layer's input and its slope in <c>a</c> at each piece's midpoint, <c>[pieces, input length]</c>.
     /// </summary>
-    private (double[] Values, double[] Slopes) EvaluateUpTo(int layer, ReadOnlySpan<double> baseline, ReadOnlySpan<double> direction, double[] alphas)
+    private void Process(Search search, double[] lows, double[] highs, int layer, double[] x, double[] tx)
     {
-        int count = alphas.Length;
-        int length = _info.InputLength;
-        var x = new double[count * length];
-        var tx = new double[count * length];
-        for (int k = 0; k < count; k++)
+        int count = lows.Length;
+        if (layer == _steps.Length)
         {
-            for (int i = 0; i < length; i++)
-            {
-                x[k * length + i] = baseline[i] + alphas[k] * direction[i];
-                tx[k * length + i] = direction[i];
-            }
+            search.Breaks.AddRange(highs);
+            return;
         }
 
-        for (int l = 1; ; l++)
+        LayerStep step = _steps[layer];
+        (double[] z, double[] tz) = step.Linear(x, tx, count);
+
+        // Cut each piece where this layer's lines cross inside it.
+        var cuts = new List<double>();
+        var pieceOf = new List<int>();
+        var subLows = new List<double>();
+        var subHighs = new List<double>();
+        for (int p = 0; p < count; p++)
         {
-            LayerStep step = _steps[l];
-            if (l == layer && step.BreaksOnInput)
+            double middle = 0.5 * (lows[p] + highs[p]);
+            cuts.Clear();
+            if (step.CanBreak)
             {
-                return (x, tx);
+                step.FindBreaks(step.BreaksOnInput ? x : z, step.BreaksOnInput ? tx : tz, p, middle, lows[p], highs[p], cuts);
+                cuts.Sort();
             }
 
-            (double[] z, double[] tz) = step.Linear(x, tx, count);
-            if (l == layer)
+            double low = lows[p];
+            foreach (double cut in cuts)
             {
-                return (z, tz);
+                if (cut - low > 4 * double.Epsilon + (1e-15 * Math.Abs(cut)) && highs[p] - cut > 1e-15)
+                {
+                    subLows.Add(low);
+                    subHighs.Add(cut);
+                    pieceOf.Add(p);
+                    low = cut;
+                }
             }
 
-            (x, tx) = step.Activate(z, tz);
+            subLows.Add(low);
+            subHighs.Add(highs[p]);
+            pieceOf.Add(p);
+        }
+
+        search.Pieces += subLows.Count - count;
+        if (search.Pieces > search.MaxPieces)
+        {
+            search.Stopped = true;
+        }
+
+        if (search.Stopped)
+        {
+            return;
+        }
+
+        // The sub-pieces in blocks: their values at their own midpoints, then the activation, then the next layer.
+        int inputSize = LayerAt(layer).InputShape.Length;
+        int outputSize = LayerAt(layer).Size;
+        for (int first = 0; first < subLows.Count && !search.Stopped; first += Block)
+        {
+            int n = Math.Min(Block, subLows.Count - first);
+            var zs = new double[n * outputSize];
+            var tzs = new double[n * outputSize];
+            bool recompute = LayerAt(layer).Kind == LayerKind.MaxPool2D;
+            var xs = recompute ? new double[n * inputSize] : [];
+            var txs = recompute ? new double[n * inputSize] : [];
+            for (int k = 0; k < n; k++)
+            {
+                int s = first + k;
+                int p = pieceOf[s];
+                double shift = (0.5 * (subLows[s] + subHighs[s])) - (0.5 * (lows[p] + highs[p]));
+                if (recompute)
+                {
+                    // A max pool's output is not affine on the parent piece: pool the sub-piece's own (affine) input.
+                    Extrapolate(x, tx, p, inputSize, shift, xs, txs, k);
+                }
+                else
+                {
+                    Extrapolate(z, tz, p, outputSize, shift, zs, tzs, k);
+                }
+            }
+
+            if (recompute)
+            {
+                (zs, tzs) = step.Linear(xs, txs, n);
+            }
+
+            (double[] a, double[] ta) = step.Activate(zs, tzs);
+            Process(search, subLows.GetRange(first, n).ToArray(), subHighs.GetRange(first, n).ToArray(), layer + 1, a, ta);
         }
     }
 
-    /// <summary>Drops a breakpoint within a few ulps of the one before it (both lines crossed at the same place).</summary>
-    private static void Deduplicate(List<double> breaks)
-    {
-        int kept = 1;
-        for (int i = 1; i < breaks.Count; i++)
-        {
-            if (breaks[i] - breaks[kept - 1] > 4 * double.Epsilon + 1e-15 * Math.Abs(breaks[i]))
-            {
-                breaks[kept++] = breaks[i];
-            }
-            else if (i == breaks.Count - 1)
-            {
-                breaks[kept - 1] = breaks[i]; // keep 1.0 exactly as the last breakpoint
-            }
-        }
+    private Layer LayerAt(int index) => _info.Layers[index];
 
-        breaks.RemoveRange(kept, breaks.Count - kept);
+    /// <summary>Row <paramref name="row"/> of the destination: row <paramref name="piece"/> of the values moved <paramref name="shift"/> along its slope.</summary>
+    private static void Extrapolate(double[] values, double[] slopes, int piece, int size, double shift, double[] destination, double[] destinationSlopes, int row)
+    {
+        int from = piece * size;
+        int to = row * size;
+        for (int j = 0; j < size; j++)
+        {
+            destination[to + j] = values[from + j] + (shift * slopes[from + j]);
+            destinationSlopes[to + j] = slopes[from + j];
+        }
+    }
+
+    /// <summary>The state of one breakpoint search: the breakpoints so far, ascending, and the piece count against its limit.</summary>
+    private sealed class Search(int maxPieces)
+    {
+        public List<double> Breaks { get; } = [];
+
+        public int MaxPieces { get; } = maxPieces;
+
+        public int Pieces { get; set; } = 1;
+
+        public bool Stopped { get; set; }
     }
 
     /// <summary>One layer in float64: its linear part, its activation, and where on a piece it breaks.</summary>
