@@ -57,4 +57,15 @@ public sealed class TorchRegionToNeuron<T> : IDisposable where T : unmanaged, IF
     /// <exception cref="ArgumentException">A span is not of the input length, or <paramref name="input"/> or <paramref name="baseline"/> holds a non-finite value.</exception>
     public LayerAttribution<T> Attribute(ReadOnlySpan<T> input, ReadOnlySpan<T> baseline, int target, ReadOnlySpan<bool> region, CancellationToken cancellationToken = default) =>
         RegionToNeuronMath<T>.Attribute(_host, _layer, region, PathRequest<T>.ForTarget(input, baseline, target), cancellationToken);
+
+    /// <summary>
+    /// A batch: <paramref name="inputs"/> <c>[n, input length]</c>, output <c>targets[m]</c> of input <c>m</c>, one
+    /// <paramref name="region"/> <c>S</c> for all, each from the options' baseline or from row <c>m</c> of <paramref name="baselines"/>:
+    /// <c>A_mj(S) = integral_0^1 dF_t/dy_j(x_m(a)) [J_y(x_m(a)) ((x_m - x'_m) 1_S)]_j da</c>, <c>t = targets[m]</c>; one result per input, in order.
+    /// </summary>
+    /// <remarks>Each input runs the code of a single call, in order on the device.</remarks>
+    /// <exception cref="ArgumentException"><paramref name="region"/> is not of the input length, the spans' lengths disagree, or a row holds a non-finite value (the error names the row).</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A target is not an output index (the error names the row).</exception>
+    public LayerAttribution<T>[] AttributeBatch(ReadOnlySpan<T> inputs, ReadOnlySpan<int> targets, ReadOnlySpan<bool> region, ReadOnlySpan<T> baselines = default, IProgress<int>? progress = null, CancellationToken cancellationToken = default) =>
+        RegionToNeuronMath<T>.Batch(_host, _layer, inputs, targets, region, baselines, progress, cancellationToken);
 }

@@ -44,6 +44,17 @@ public sealed class RegionToNeuron<T> where T : unmanaged, IFloatingPointIeee754
     /// <exception cref="ArgumentException">A span is not of the input length, or <paramref name="input"/> or <paramref name="baseline"/> holds a non-finite value.</exception>
     public LayerAttribution<T> Attribute(ReadOnlySpan<T> input, ReadOnlySpan<T> baseline, int target, ReadOnlySpan<bool> region, CancellationToken cancellationToken = default) =>
         RegionToNeuronMath<T>.Attribute(_host, _layer, region, PathRequest<T>.ForTarget(input, baseline, target), cancellationToken);
+
+    /// <summary>
+    /// A batch: <paramref name="inputs"/> <c>[n, input length]</c>, output <c>targets[m]</c> of input <c>m</c>, one
+    /// <paramref name="region"/> <c>S</c> for all, each from the options' baseline or from row <c>m</c> of <paramref name="baselines"/>:
+    /// <c>A_mj(S) = integral_0^1 dF_t/dy_j(x_m(a)) [J_y(x_m(a)) ((x_m - x'_m) 1_S)]_j da</c>, <c>t = targets[m]</c>; one result per input, in order.
+    /// </summary>
+    /// <remarks>Each input runs the code of a single call, so on the CPU a batch's results equal the single calls' bit for bit.</remarks>
+    /// <exception cref="ArgumentException"><paramref name="region"/> is not of the input length, the spans' lengths disagree, or a row holds a non-finite value (the error names the row).</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A target is not an output index (the error names the row).</exception>
+    public LayerAttribution<T>[] AttributeBatch(ReadOnlySpan<T> inputs, ReadOnlySpan<int> targets, ReadOnlySpan<bool> region, ReadOnlySpan<T> baselines = default, IProgress<int>? progress = null, CancellationToken cancellationToken = default) =>
+        RegionToNeuronMath<T>.Batch(_host, _layer, inputs, targets, region, baselines, progress, cancellationToken);
 }
 
 /// <summary>
@@ -57,7 +68,31 @@ internal static class RegionToNeuronMath<T> where T : unmanaged, IFloatingPointI
     {
         Guard.Length(region, host.Info.InputLength, nameof(region));
         using var lease = host.Borrow();
-        IPathEngine<T> engine = lease.Item;
+        return Run(lease.Item, layer, region, request, cancellationToken);
+    }
+
+    /// <summary>
+    /// A batch (see <see cref="PathBatch"/>), one region for every input, checked once first; example by example on every
+    /// backend (the region's masked direction is per example, which the stacked engine does not carry).
+    /// </summary>
+    public static LayerAttribution<T>[] Batch(PathHost<T> host, Layer layer, ReadOnlySpan<T> inputs, ReadOnlySpan<int> targets, ReadOnlySpan<bool> region, ReadOnlySpan<T> baselines, IProgress<int>? progress, CancellationToken cancellationToken)
+    {
+        Guard.Length(region, host.Info.InputLength, nameof(region));
+        bool[] mask = region.ToArray();
+        return PathBatch.Run(
+            host,
+            inputs,
+            targets,
+            baselines,
+            (IPathEngine<T> engine, scoped in PathRequest<T> request, CancellationToken token) => Run(engine, layer, mask, request, token),
+            null,
+            progress,
+            cancellationToken);
+    }
+
+    /// <summary>Begins <paramref name="request"/> with the checked <paramref name="region"/> on a rented engine and runs it: the code of every single call.</summary>
+    public static LayerAttribution<T> Run(IPathEngine<T> engine, Layer layer, ReadOnlySpan<bool> region, scoped in PathRequest<T> request, CancellationToken cancellationToken)
+    {
         engine.Call.Begin(request);
         engine.Call.SetRegion(region);
         var steps = new Steps(layer);
