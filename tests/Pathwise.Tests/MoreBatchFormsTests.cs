@@ -159,6 +159,62 @@ public sealed class MoreBatchFormsTests
         Assert.Empty(regionToNeuron.AttributeBatch([], [], region));
     }
 
+    [Theory]
+    [MemberData(nameof(Networks))]
+    public void AttributeTargets_NeuronConductanceAndRegionToNeuron_EqualPerTargetCallsExactly(string name)
+    {
+        // Same code path per target: each target's backward pass from the same one-hot seed over the same forward
+        // activations (and, for region-to-neuron, the same tangent) as its single call, into its own zeroed accumulator, in
+        // the same chunk order. (Region-to-neuron's single call may split a call's points over two cores when its work
+        // reaches 256 KB; these networks stay below that, so the single call runs the one chunk loop too.)
+        INetwork<double> network = Network(name);
+        NetworkInfo info = network.Info;
+        (double[] input, double[] baseline) = InputAndBaseline(info, 50);
+        int last = info.OutputLength - 1;
+        int[] targets = [last, 0, last, 1 % info.OutputLength];
+        bool[] region = [.. Enumerable.Range(0, info.InputLength).Select(i => i % 4 != 2)];
+        var options = new LayerAttributionOptions { Points = 7, InternalBatchSize = 3 };
+        foreach (Layer layer in info.Layers.Skip(1))
+        {
+            var conductance = new NeuronConductance<double>(network, layer, options);
+            var shares = new RegionToNeuron<double>(network, layer, options);
+            NeuronAttribution<double>[] rows = conductance.AttributeTargets(input, targets);
+            NeuronAttribution<double>[] ownRows = conductance.AttributeTargets(input, baseline, targets);
+            LayerAttribution<double>[] regions = shares.AttributeTargets(input, targets, region);
+            LayerAttribution<double>[] ownRegions = shares.AttributeTargets(input, baseline, targets, region);
+            Assert.Equal(targets.Length, rows.Length);
+            Assert.Equal(targets.Length, ownRegions.Length);
+            for (int t = 0; t < targets.Length; t++)
+            {
+                SameRows(conductance.Attribute(input, targets[t]), rows[t]);
+                SameRows(conductance.Attribute(input, baseline, targets[t]), ownRows[t]);
+                SameShares(shares.Attribute(input, targets[t], region), regions[t]);
+                SameShares(shares.Attribute(input, baseline, targets[t], region), ownRegions[t]);
+            }
+        }
+
+        Layer first = info.Layers[1];
+        Assert.Empty(new NeuronConductance<double>(network, first, options).AttributeTargets(input, []));
+        Assert.Empty(new RegionToNeuron<double>(network, first, options).AttributeTargets(input, [], region));
+        Assert.Throws<ArgumentOutOfRangeException>("targets", () => new NeuronConductance<double>(network, first, options).AttributeTargets(input, [0, info.OutputLength]));
+        Assert.Throws<ArgumentOutOfRangeException>("targets", () => new RegionToNeuron<double>(network, first, options).AttributeTargets(input, [-1], region));
+        Assert.Throws<ArgumentException>("region", () => new RegionToNeuron<double>(network, first, options).AttributeTargets(input, [0], new bool[info.InputLength + 1]));
+
+        static void SameRows(NeuronAttribution<double> expected, NeuronAttribution<double> actual)
+        {
+            Assert.Same(expected.Layer, actual.Layer);
+            Assert.Equal(expected.Neurons.ToArray(), actual.Neurons.ToArray());
+            Assert.Equal(expected.Values.ToArray(), actual.Values.ToArray());
+        }
+
+        static void SameShares(LayerAttribution<double> expected, LayerAttribution<double> actual)
+        {
+            Assert.Same(expected.Layer, actual.Layer);
+            Assert.Equal(expected.Values.ToArray(), actual.Values.ToArray());
+            Assert.Equal(expected.Delta, actual.Delta);
+        }
+    }
+
     private static INetwork<double> Network(string name) => name switch
     {
         nameof(TanhMlp) => Randomized(new TanhMlp(), 10),

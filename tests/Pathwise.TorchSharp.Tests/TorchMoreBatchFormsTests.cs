@@ -57,17 +57,54 @@ public class TorchMoreBatchFormsTests
                 Same(ownShares.Values, ownShares.Delta, sharesFromOwn[m].Values, sharesFromOwn[m].Delta, what + " region-to-neuron, own baseline");
             }
         }
+    }
 
-        static void Same(ReadOnlySpan<double> expected, ConvergenceDelta expectedDelta, ReadOnlySpan<double> actual, ConvergenceDelta actualDelta, string what)
+    [Theory]
+    [InlineData(nameof(ReluMlp))]
+    [InlineData(nameof(EveryLayerCnn))]
+    public void AttributeTargets_MatchCpuPerTargetCalls(string name)
+    {
+        Subject<double> subject = Subjects.Create64(name);
+        NetworkInfo info = subject.Info;
+        double[] input = subject.RandomPoints(1, 81);
+        double[] baseline = subject.RandomPoints(1, 82, scale: 0.5);
+        int last = info.OutputLength - 1;
+        int[] targets = [last, 0, last, 1];
+        bool[] region = [.. Enumerable.Range(0, info.InputLength).Select(i => i % 4 != 2)];
+        var options = new LayerAttributionOptions { Points = 5, InternalBatchSize = 2 };
+        using var module = new TorchNetwork<double>(info, subject.Parameters);
+        foreach (Layer layer in info.Layers.Skip(1))
         {
-            Close.All(expected, actual, Float64Tolerance, what);
-            double[] e = [expectedDelta.OutputAtInput, expectedDelta.OutputAtBaseline, expectedDelta.Absolute];
-            double[] a = [actualDelta.OutputAtInput, actualDelta.OutputAtBaseline, actualDelta.Absolute];
-            double scale = Math.Max(1, e.Max(Math.Abs));
-            for (int i = 0; i < e.Length; i++)
+            using var conductance = new TorchNeuronConductance<double>(module, layer, options);
+            using var shares = new TorchRegionToNeuron<double>(module, layer, options);
+            var cpuConductance = new NeuronConductance<double>(subject.Network, layer, options);
+            var cpuShares = new RegionToNeuron<double>(subject.Network, layer, options);
+            NeuronAttribution<double>[] rows = conductance.AttributeTargets(input, targets);
+            NeuronAttribution<double>[] ownRows = conductance.AttributeTargets(input, baseline, targets);
+            LayerAttribution<double>[] regions = shares.AttributeTargets(input, targets, region);
+            LayerAttribution<double>[] ownRegions = shares.AttributeTargets(input, baseline, targets, region);
+            for (int t = 0; t < targets.Length; t++)
             {
-                Close.Value(e[i], a[i], Float64Tolerance, scale, $"{what} delta {i}");
+                string what = $"{name} layer {layer.Name} target {targets[t]}";
+                Close.All(cpuConductance.Attribute(input, targets[t]).Values, rows[t].Values, Float64Tolerance, what + " neuron conductance");
+                Close.All(cpuConductance.Attribute(input, baseline, targets[t]).Values, ownRows[t].Values, Float64Tolerance, what + " neuron conductance, own baseline");
+                LayerAttribution<double> single = cpuShares.Attribute(input, targets[t], region);
+                Same(single.Values, single.Delta, regions[t].Values, regions[t].Delta, what + " region-to-neuron");
+                LayerAttribution<double> own = cpuShares.Attribute(input, baseline, targets[t], region);
+                Same(own.Values, own.Delta, ownRegions[t].Values, ownRegions[t].Delta, what + " region-to-neuron, own baseline");
             }
+        }
+    }
+
+    private static void Same(ReadOnlySpan<double> expected, ConvergenceDelta expectedDelta, ReadOnlySpan<double> actual, ConvergenceDelta actualDelta, string what)
+    {
+        Close.All(expected, actual, Float64Tolerance, what);
+        double[] e = [expectedDelta.OutputAtInput, expectedDelta.OutputAtBaseline, expectedDelta.Absolute];
+        double[] a = [actualDelta.OutputAtInput, actualDelta.OutputAtBaseline, actualDelta.Absolute];
+        double scale = Math.Max(1, e.Max(Math.Abs));
+        for (int i = 0; i < e.Length; i++)
+        {
+            Close.Value(e[i], a[i], Float64Tolerance, scale, $"{what} delta {i}");
         }
     }
 
