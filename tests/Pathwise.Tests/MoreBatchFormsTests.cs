@@ -8,7 +8,8 @@ using static Pathwise.Tests.LayerMethodFixtures;
 namespace Pathwise.Tests;
 
 /// <summary>
-/// The batch forms of neuron Integrated Gradients (one neuron per input) and region-to-neuron (one region for every input), on the CPU.
+/// The batch forms of neuron Integrated Gradients (one neuron per input) and region-to-neuron (one region for every input),
+/// and the multi-target forms (<c>AttributeTargets</c>) of neuron conductance and region-to-neuron, on the CPU.
 /// </summary>
 /// <remarks>
 /// Exact equality is asserted only where the code path is literally the same: a batch runs each example through the very

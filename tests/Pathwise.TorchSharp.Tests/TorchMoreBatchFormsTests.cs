@@ -8,8 +8,8 @@ namespace Pathwise.TorchSharp.Tests;
 
 /// <summary>
 /// The device's batch forms of neuron Integrated Gradients (one neuron per input) and region-to-neuron (one region for
-/// every input) against the CPU's single calls, float64, 1e-9 relative to the largest value (the bound of the other
-/// cross-checks). Both run input by input on the device.
+/// every input), and the multi-target forms of neuron conductance and region-to-neuron, against the CPU's single calls,
+/// float64, 1e-9 relative to the largest value (the bound of the other cross-checks). The batches run input by input on the device.
 /// </summary>
 public class TorchMoreBatchFormsTests
 {
