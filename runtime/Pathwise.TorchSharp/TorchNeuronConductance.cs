@@ -45,6 +45,24 @@ public sealed class TorchNeuronConductance<T> : IAttributionMethod<T, NeuronAttr
     public NeuronAttribution<T>[] AttributeBatch(ReadOnlySpan<T> inputs, ReadOnlySpan<int> targets, ReadOnlySpan<T> baselines = default, IProgress<int>? progress = null, CancellationToken cancellationToken = default) =>
         NeuronConductanceMath<T>.Batch(_host, _layer, inputs, targets, baselines, progress, cancellationToken);
 
+    /// <summary>
+    /// Every neuron of the layer for each of several outputs of one input, in one pass: per chunk the path points run forward
+    /// once, then per target one backward pass for <c>dF_t/dy</c> and one from the layer per neuron,
+    /// <c>NC_tji = (x_i - x'_i) * integral_0^1 dF_t/dy_j * dy_j/dx_i da</c>; one <c>[layer size, input length]</c> result per target, in order.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">A target is not an output index.</exception>
+    public NeuronAttribution<T>[] AttributeTargets(ReadOnlySpan<T> input, ReadOnlySpan<int> targets, CancellationToken cancellationToken = default) =>
+        NeuronConductanceMath<T>.Targets(_host, _layer, input, default, ownBaseline: false, targets, cancellationToken);
+
+    /// <summary>
+    /// Every neuron of the layer for each of several outputs of one input, along the path from this call's own
+    /// <paramref name="baseline"/> <c>x'</c>, in one pass (see the form without a baseline); one result per target, in order.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">A target is not an output index.</exception>
+    /// <exception cref="ArgumentException"><paramref name="input"/> or <paramref name="baseline"/> is not of the input length, or holds a non-finite value.</exception>
+    public NeuronAttribution<T>[] AttributeTargets(ReadOnlySpan<T> input, ReadOnlySpan<T> baseline, ReadOnlySpan<int> targets, CancellationToken cancellationToken = default) =>
+        NeuronConductanceMath<T>.Targets(_host, _layer, input, baseline, ownBaseline: true, targets, cancellationToken);
+
     /// <summary>Releases the device tensors of the quadrature nodes and the baseline.</summary>
     public void Dispose() => _host.Dispose();
 

@@ -56,4 +56,15 @@ public sealed class TorchNeuronIntegratedGradients<T> : IDisposable where T : un
     /// <exception cref="ArgumentException"><paramref name="input"/> or <paramref name="baseline"/> is not of the input length, or holds a non-finite value.</exception>
     public Attribution<T> Attribute(ReadOnlySpan<T> input, ReadOnlySpan<T> baseline, int neuron, CancellationToken cancellationToken = default) =>
         NeuronIntegratedGradientsMath<T>.Attribute(_host, _layer, neuron, input, baseline, ownBaseline: true, cancellationToken);
+
+    /// <summary>
+    /// A batch: <paramref name="inputs"/> <c>[n, input length]</c>, neuron <c>neurons[m]</c> (a flat index into the layer) of
+    /// input <c>m</c>, each from the options' baseline or from row <c>m</c> of <paramref name="baselines"/> <c>[n, input length]</c>:
+    /// <c>attr_mi = (x_mi - x'_mi) * integral_0^1 dy_j/dx_i(x'_m + a (x_m - x'_m)) da</c>, <c>j = neurons[m]</c>; one result per input, in order.
+    /// </summary>
+    /// <remarks>Each input runs the code of a single call, in order on the device.</remarks>
+    /// <exception cref="ArgumentException">The spans' lengths disagree, or a row holds a non-finite value (the error names the row).</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A neuron is not a neuron of the layer (the error names the row).</exception>
+    public Attribution<T>[] AttributeBatch(ReadOnlySpan<T> inputs, ReadOnlySpan<int> neurons, ReadOnlySpan<T> baselines = default, IProgress<int>? progress = null, CancellationToken cancellationToken = default) =>
+        NeuronIntegratedGradientsMath<T>.Batch(_host, _layer, inputs, neurons, baselines, progress, cancellationToken);
 }

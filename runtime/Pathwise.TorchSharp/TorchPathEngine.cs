@@ -365,12 +365,13 @@ internal sealed class TorchPathEngine<T> : IStackedPathEngine<T> where T : unman
     /// The forward-mode tangent <c>J_y(points) direction</c>, <c>[count, ...y]</c>, exactly, by two reverse passes:
     /// <c>v(u) = J_y^T u</c> is linear in <c>u</c>, so the gradient of <c>direction . v(u)</c> with respect to
     /// <c>u</c> is <c>J_y direction</c>. <paramref name="y"/> must be computed from the leaf <paramref name="points"/>;
-    /// the graph is released afterwards, so take every reverse-mode gradient first.
+    /// the forward graph is kept (freed with the chunk's tensors), so further targets of the chunk (region-to-neuron's
+    /// <c>AttributeTargets</c>) can still run their reverse passes through the input after it.
     /// </summary>
     private static Tensor Tangent(Tensor y, Tensor points, Tensor direction)
     {
         Tensor u = zeros_like(y).requires_grad_();
-        Tensor v = autograd.grad([y], [points], [u], create_graph: true)[0];                   // [count, ...input]
+        Tensor v = autograd.grad([y], [points], [u], retain_graph: true, create_graph: true)[0]; // [count, ...input]
         return autograd.grad([v], [u], [direction.expand_as(v)], retain_graph: true)[0];        // [count, ...y]
     }
 

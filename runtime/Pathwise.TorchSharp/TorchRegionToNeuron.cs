@@ -57,4 +57,34 @@ public sealed class TorchRegionToNeuron<T> : IDisposable where T : unmanaged, IF
     /// <exception cref="ArgumentException">A span is not of the input length, or <paramref name="input"/> or <paramref name="baseline"/> holds a non-finite value.</exception>
     public LayerAttribution<T> Attribute(ReadOnlySpan<T> input, ReadOnlySpan<T> baseline, int target, ReadOnlySpan<bool> region, CancellationToken cancellationToken = default) =>
         RegionToNeuronMath<T>.Attribute(_host, _layer, region, PathRequest<T>.ForTarget(input, baseline, target), cancellationToken);
+
+    /// <summary>
+    /// A batch: <paramref name="inputs"/> <c>[n, input length]</c>, output <c>targets[m]</c> of input <c>m</c>, one
+    /// <paramref name="region"/> <c>S</c> for all, each from the options' baseline or from row <c>m</c> of <paramref name="baselines"/>:
+    /// <c>A_mj(S) = integral_0^1 dF_t/dy_j(x_m(a)) [J_y(x_m(a)) ((x_m - x'_m) 1_S)]_j da</c>, <c>t = targets[m]</c>; one result per input, in order.
+    /// </summary>
+    /// <remarks>Each input runs the code of a single call, in order on the device.</remarks>
+    /// <exception cref="ArgumentException"><paramref name="region"/> is not of the input length, the spans' lengths disagree, or a row holds a non-finite value (the error names the row).</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A target is not an output index (the error names the row).</exception>
+    public LayerAttribution<T>[] AttributeBatch(ReadOnlySpan<T> inputs, ReadOnlySpan<int> targets, ReadOnlySpan<bool> region, ReadOnlySpan<T> baselines = default, IProgress<int>? progress = null, CancellationToken cancellationToken = default) =>
+        RegionToNeuronMath<T>.Batch(_host, _layer, inputs, targets, region, baselines, progress, cancellationToken);
+
+    /// <summary>
+    /// Each neuron's share of the region's IG for each of several outputs of one input, in one pass: per chunk the path
+    /// points run forward once with the tangent along <c>(x - x') 1_S</c>, then one backward pass per target,
+    /// <c>A_tj(S) = integral_0^1 dF_t/dy_j(x(a)) [J_y(x(a)) ((x - x') 1_S)]_j da</c>; one result per target, in order.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">A target is not an output index.</exception>
+    /// <exception cref="ArgumentException"><paramref name="region"/> or <paramref name="input"/> is not of the input length, or the input holds a non-finite value.</exception>
+    public LayerAttribution<T>[] AttributeTargets(ReadOnlySpan<T> input, ReadOnlySpan<int> targets, ReadOnlySpan<bool> region, CancellationToken cancellationToken = default) =>
+        RegionToNeuronMath<T>.Targets(_host, _layer, input, default, ownBaseline: false, targets, region, cancellationToken);
+
+    /// <summary>
+    /// Each neuron's share of the region's IG for each of several outputs of one input, along the path from this call's own
+    /// <paramref name="baseline"/> <c>x'</c>, in one pass (see the form without a baseline); one result per target, in order.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">A target is not an output index.</exception>
+    /// <exception cref="ArgumentException">A span is not of the input length, or <paramref name="input"/> or <paramref name="baseline"/> holds a non-finite value.</exception>
+    public LayerAttribution<T>[] AttributeTargets(ReadOnlySpan<T> input, ReadOnlySpan<T> baseline, ReadOnlySpan<int> targets, ReadOnlySpan<bool> region, CancellationToken cancellationToken = default) =>
+        RegionToNeuronMath<T>.Targets(_host, _layer, input, baseline, ownBaseline: true, targets, region, cancellationToken);
 }

@@ -68,6 +68,24 @@ public sealed class NeuronConductance<T> : IAttributionMethod<T, NeuronAttributi
     /// <remarks>Every neuron of the layer, as <see cref="Attribute(ReadOnlySpan{T}, int, CancellationToken)"/>.</remarks>
     public NeuronAttribution<T>[] AttributeBatch(ReadOnlySpan<T> inputs, ReadOnlySpan<int> targets, ReadOnlySpan<T> baselines = default, IProgress<int>? progress = null, CancellationToken cancellationToken = default) =>
         NeuronConductanceMath<T>.Batch(_host, _layer, inputs, targets, baselines, progress, cancellationToken);
+
+    /// <summary>
+    /// Every neuron of the layer for each of several outputs of one input, in one pass: per chunk the path points run forward
+    /// once, then per target one backward pass for <c>dF_t/dy</c> and one from the layer per neuron,
+    /// <c>NC_tji = (x_i - x'_i) * integral_0^1 dF_t/dy_j * dy_j/dx_i da</c>; one <c>[layer size, input length]</c> result per target, in order.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">A target is not an output index.</exception>
+    public NeuronAttribution<T>[] AttributeTargets(ReadOnlySpan<T> input, ReadOnlySpan<int> targets, CancellationToken cancellationToken = default) =>
+        NeuronConductanceMath<T>.Targets(_host, _layer, input, default, ownBaseline: false, targets, cancellationToken);
+
+    /// <summary>
+    /// Every neuron of the layer for each of several outputs of one input, along the path from this call's own
+    /// <paramref name="baseline"/> <c>x'</c>, in one pass (see the form without a baseline); one result per target, in order.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">A target is not an output index.</exception>
+    /// <exception cref="ArgumentException"><paramref name="input"/> or <paramref name="baseline"/> is not of the input length, or holds a non-finite value.</exception>
+    public NeuronAttribution<T>[] AttributeTargets(ReadOnlySpan<T> input, ReadOnlySpan<T> baseline, ReadOnlySpan<int> targets, CancellationToken cancellationToken = default) =>
+        NeuronConductanceMath<T>.Targets(_host, _layer, input, baseline, ownBaseline: true, targets, cancellationToken);
 }
 
 /// <summary>
@@ -122,6 +140,37 @@ internal static class NeuronConductanceMath<T> where T : unmanaged, IFloatingPoi
             cancellationToken);
     }
 
+    /// <summary>
+    /// Every neuron for each of several targets of one input, in one pass: per chunk the path points run forward once, then
+    /// per target one backward pass from its output for <c>dF_t/dy</c> and one backward pass from the layer per neuron seeded
+    /// with it, in the order of a single call's chunk; each target's numbers are its single call's.
+    /// </summary>
+    public static NeuronAttribution<T>[] Targets(PathHost<T> host, Layer layer, ReadOnlySpan<T> input, ReadOnlySpan<T> baseline, bool ownBaseline, ReadOnlySpan<int> targets, CancellationToken cancellationToken)
+    {
+        int[] neurons = AllNeurons(layer);
+        int length = host.Info.InputLength;
+        int elements = Guard.Elements(neurons.Length, length, nameof(neurons));
+        using var lease = host.Borrow();
+        IPathEngine<T> engine = lease.Item;
+        PathTargets.Begin(engine, targets, input, baseline, ownBaseline);
+        var steps = new TargetSteps(layer, neurons, targets, elements);
+        PathRunner.Run(engine, ref steps, cancellationToken);
+        var results = new NeuronAttribution<T>[targets.Length];
+        for (int t = 0; t < results.Length; t++)
+        {
+            ReadOnlySpan<T> rows = engine.Accumulated(steps.First + t);
+            var values = new T[elements];
+            for (int n = 0; n < neurons.Length; n++)
+            {
+                PathRunner.ScaleByDirection<T>(engine.Call.Direction, rows.Slice(n * length, length), values.AsSpan(n * length, length));
+            }
+
+            results[t] = new NeuronAttribution<T>(layer, (int[])neurons.Clone(), engine.Plan.Info.Input.OutputShape, values, engine.Call.Points, engine.Call.Rule);
+        }
+
+        return results;
+    }
+
     /// <summary>Checks and begins <paramref name="request"/> on a rented engine and runs it: the code of every single call.</summary>
     public static NeuronAttribution<T> Run(IPathEngine<T> engine, Layer layer, ReadOnlySpan<int> neurons, scoped in PathRequest<T> request, CancellationToken cancellationToken)
     {
@@ -137,6 +186,45 @@ internal static class NeuronConductanceMath<T> where T : unmanaged, IFloatingPoi
         }
 
         return new NeuronAttribution<T>(layer, neurons.ToArray(), engine.Plan.Info.Input.OutputShape, values, engine.Call.Points, engine.Call.Rule);
+    }
+
+    /// <summary>Per chunk, per target: the backward pass from its output, then its neurons' passes into the target's accumulator <c>First + t</c>.</summary>
+    private ref struct TargetSteps(Layer layer, ReadOnlySpan<int> neurons, ReadOnlySpan<int> targets, int elements) : IPathSteps<T>
+    {
+        private readonly ReadOnlySpan<int> _neurons = neurons;
+        private readonly ReadOnlySpan<int> _targets = targets;
+
+        /// <summary>The first target's accumulator; target <c>t</c>'s is <c>First + t</c>.</summary>
+        public int First;
+
+        public readonly Layer? EndpointLayer => null;
+
+        public void Start(IPathEngine<T> engine)
+        {
+            for (int t = 0; t < _targets.Length; t++)
+            {
+                int handle = engine.NewAccumulator(elements);
+                First = t == 0 ? handle : First;
+            }
+        }
+
+        public readonly void Step(IPathEngine<T> engine, int start, int count)
+        {
+            if (_neurons.Length == 0)
+            {
+                return;
+            }
+
+            int length = engine.Plan.Info.InputLength;
+            for (int t = 0; t < _targets.Length; t++)
+            {
+                engine.BackwardFromOutput(layer, throughInput: false, _targets[t]);
+                for (int n = 0; n < _neurons.Length; n++)
+                {
+                    engine.AddNeuronInputGradientSum(layer, _neurons[n], NeuronSeed.OutputGradient, First + t, n * length);
+                }
+            }
+        }
     }
 
     private ref struct Steps(Layer layer, ReadOnlySpan<int> neurons, int elements) : IPathSteps<T>

@@ -38,6 +38,17 @@ public sealed class NeuronIntegratedGradients<T> where T : unmanaged, IFloatingP
     /// <exception cref="ArgumentException"><paramref name="input"/> or <paramref name="baseline"/> is not of the input length, or holds a non-finite value.</exception>
     public Attribution<T> Attribute(ReadOnlySpan<T> input, ReadOnlySpan<T> baseline, int neuron, CancellationToken cancellationToken = default) =>
         NeuronIntegratedGradientsMath<T>.Attribute(_host, _layer, neuron, input, baseline, ownBaseline: true, cancellationToken);
+
+    /// <summary>
+    /// A batch: <paramref name="inputs"/> <c>[n, input length]</c>, neuron <c>neurons[m]</c> (a flat index into the layer) of
+    /// input <c>m</c>, each from the options' baseline or from row <c>m</c> of <paramref name="baselines"/> <c>[n, input length]</c>:
+    /// <c>attr_mi = (x_mi - x'_mi) * integral_0^1 dy_j/dx_i(x'_m + a (x_m - x'_m)) da</c>, <c>j = neurons[m]</c>; one result per input, in order.
+    /// </summary>
+    /// <remarks>Each input runs the code of a single call, so on the CPU a batch's results equal the single calls' bit for bit.</remarks>
+    /// <exception cref="ArgumentException">The spans' lengths disagree, or a row holds a non-finite value (the error names the row).</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A neuron is not a neuron of the layer (the error names the row).</exception>
+    public Attribution<T>[] AttributeBatch(ReadOnlySpan<T> inputs, ReadOnlySpan<int> neurons, ReadOnlySpan<T> baselines = default, IProgress<int>? progress = null, CancellationToken cancellationToken = default) =>
+        NeuronIntegratedGradientsMath<T>.Batch(_host, _layer, inputs, neurons, baselines, progress, cancellationToken);
 }
 
 /// <summary>
@@ -50,17 +61,39 @@ internal static class NeuronIntegratedGradientsMath<T> where T : unmanaged, IFlo
     {
         Guard.Index(neuron, layer.Size, nameof(neuron));
         using var lease = host.Borrow();
-        IPathEngine<T> engine = lease.Item;
 
         // No output is explained; output 0 stands in so the input and baseline get the common checks.
-        engine.Call.Begin(ownBaseline ? PathRequest<T>.ForTarget(input, baseline, 0) : PathRequest<T>.ForTarget(input, 0));
+        return Run(lease.Item, layer, neuron, ownBaseline ? PathRequest<T>.ForTarget(input, baseline, 0) : PathRequest<T>.ForTarget(input, 0), cancellationToken);
+    }
+
+    /// <summary>
+    /// A batch (see <see cref="PathBatch"/>), one neuron per input (checked and named as <c>neurons</c>); example by example
+    /// on every backend (the backward pass from the layer is seeded per example, which the stacked engine does not do).
+    /// </summary>
+    public static Attribution<T>[] Batch(PathHost<T> host, Layer layer, ReadOnlySpan<T> inputs, ReadOnlySpan<int> neurons, ReadOnlySpan<T> baselines, IProgress<int>? progress, CancellationToken cancellationToken) =>
+        PathBatch.Run(
+            host,
+            inputs,
+            neurons,
+            BatchIndices.Neurons(layer),
+            baselines,
+            (IPathEngine<T> engine, scoped in PathRequest<T> request, CancellationToken token) =>
+                Run(engine, layer, request.Target, request.OwnBaseline ? PathRequest<T>.ForTarget(request.Input, request.Baseline, 0) : PathRequest<T>.ForTarget(request.Input, 0), token),
+            null,
+            progress,
+            cancellationToken);
+
+    /// <summary>Begins <paramref name="request"/> (output 0 standing in) on a rented engine and runs neuron <paramref name="neuron"/>: the code of every single call.</summary>
+    public static Attribution<T> Run(IPathEngine<T> engine, Layer layer, int neuron, scoped in PathRequest<T> request, CancellationToken cancellationToken)
+    {
+        engine.Call.Begin(request);
         var steps = new Steps(layer, neuron);
         PathSplit.Run(engine, ref steps, cancellationToken);
-        var values = new T[host.Info.InputLength];
+        var values = new T[engine.Plan.Info.InputLength];
         double sum = PathRunner.ScaleByDirection<T>(engine.Call.Direction, engine.Accumulated(steps.GradientSum), values);
         ReadOnlySpan<T> endpoints = engine.Endpoints(layer);
         var delta = ConvergenceDelta.From(sum, double.CreateChecked(endpoints[layer.Size + neuron]), double.CreateChecked(endpoints[neuron]));
-        return new Attribution<T>(values, host.Info.Input.OutputShape, delta, engine.Call.Points, engine.Call.Rule);
+        return new Attribution<T>(values, engine.Plan.Info.Input.OutputShape, delta, engine.Call.Points, engine.Call.Rule);
     }
 
     private struct Steps(Layer layer, int neuron) : IPathSteps<T>

@@ -44,6 +44,36 @@ public sealed class RegionToNeuron<T> where T : unmanaged, IFloatingPointIeee754
     /// <exception cref="ArgumentException">A span is not of the input length, or <paramref name="input"/> or <paramref name="baseline"/> holds a non-finite value.</exception>
     public LayerAttribution<T> Attribute(ReadOnlySpan<T> input, ReadOnlySpan<T> baseline, int target, ReadOnlySpan<bool> region, CancellationToken cancellationToken = default) =>
         RegionToNeuronMath<T>.Attribute(_host, _layer, region, PathRequest<T>.ForTarget(input, baseline, target), cancellationToken);
+
+    /// <summary>
+    /// A batch: <paramref name="inputs"/> <c>[n, input length]</c>, output <c>targets[m]</c> of input <c>m</c>, one
+    /// <paramref name="region"/> <c>S</c> for all, each from the options' baseline or from row <c>m</c> of <paramref name="baselines"/>:
+    /// <c>A_mj(S) = integral_0^1 dF_t/dy_j(x_m(a)) [J_y(x_m(a)) ((x_m - x'_m) 1_S)]_j da</c>, <c>t = targets[m]</c>; one result per input, in order.
+    /// </summary>
+    /// <remarks>Each input runs the code of a single call, so on the CPU a batch's results equal the single calls' bit for bit.</remarks>
+    /// <exception cref="ArgumentException"><paramref name="region"/> is not of the input length, the spans' lengths disagree, or a row holds a non-finite value (the error names the row).</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A target is not an output index (the error names the row).</exception>
+    public LayerAttribution<T>[] AttributeBatch(ReadOnlySpan<T> inputs, ReadOnlySpan<int> targets, ReadOnlySpan<bool> region, ReadOnlySpan<T> baselines = default, IProgress<int>? progress = null, CancellationToken cancellationToken = default) =>
+        RegionToNeuronMath<T>.Batch(_host, _layer, inputs, targets, region, baselines, progress, cancellationToken);
+
+    /// <summary>
+    /// Each neuron's share of the region's IG for each of several outputs of one input, in one pass: per chunk the path
+    /// points run forward once with the tangent along <c>(x - x') 1_S</c>, then one backward pass per target,
+    /// <c>A_tj(S) = integral_0^1 dF_t/dy_j(x(a)) [J_y(x(a)) ((x - x') 1_S)]_j da</c>; one result per target, in order.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">A target is not an output index.</exception>
+    /// <exception cref="ArgumentException"><paramref name="region"/> or <paramref name="input"/> is not of the input length, or the input holds a non-finite value.</exception>
+    public LayerAttribution<T>[] AttributeTargets(ReadOnlySpan<T> input, ReadOnlySpan<int> targets, ReadOnlySpan<bool> region, CancellationToken cancellationToken = default) =>
+        RegionToNeuronMath<T>.Targets(_host, _layer, input, default, ownBaseline: false, targets, region, cancellationToken);
+
+    /// <summary>
+    /// Each neuron's share of the region's IG for each of several outputs of one input, along the path from this call's own
+    /// <paramref name="baseline"/> <c>x'</c>, in one pass (see the form without a baseline); one result per target, in order.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">A target is not an output index.</exception>
+    /// <exception cref="ArgumentException">A span is not of the input length, or <paramref name="input"/> or <paramref name="baseline"/> holds a non-finite value.</exception>
+    public LayerAttribution<T>[] AttributeTargets(ReadOnlySpan<T> input, ReadOnlySpan<T> baseline, ReadOnlySpan<int> targets, ReadOnlySpan<bool> region, CancellationToken cancellationToken = default) =>
+        RegionToNeuronMath<T>.Targets(_host, _layer, input, baseline, ownBaseline: true, targets, region, cancellationToken);
 }
 
 /// <summary>
@@ -57,7 +87,56 @@ internal static class RegionToNeuronMath<T> where T : unmanaged, IFloatingPointI
     {
         Guard.Length(region, host.Info.InputLength, nameof(region));
         using var lease = host.Borrow();
+        return Run(lease.Item, layer, region, request, cancellationToken);
+    }
+
+    /// <summary>
+    /// A batch (see <see cref="PathBatch"/>), one region for every input, checked once first; example by example on every
+    /// backend (the region's masked direction is per example, which the stacked engine does not carry).
+    /// </summary>
+    public static LayerAttribution<T>[] Batch(PathHost<T> host, Layer layer, ReadOnlySpan<T> inputs, ReadOnlySpan<int> targets, ReadOnlySpan<bool> region, ReadOnlySpan<T> baselines, IProgress<int>? progress, CancellationToken cancellationToken)
+    {
+        Guard.Length(region, host.Info.InputLength, nameof(region));
+        bool[] mask = region.ToArray();
+        return PathBatch.Run(
+            host,
+            inputs,
+            targets,
+            baselines,
+            (IPathEngine<T> engine, scoped in PathRequest<T> request, CancellationToken token) => Run(engine, layer, mask, request, token),
+            null,
+            progress,
+            cancellationToken);
+    }
+
+    /// <summary>
+    /// Several targets of one input in one pass: per chunk one forward pass and one tangent along the masked direction,
+    /// then per target a backward pass from its output through the input, in the order of a single call's chunk; each
+    /// target's numbers are its single call's.
+    /// </summary>
+    public static LayerAttribution<T>[] Targets(PathHost<T> host, Layer layer, ReadOnlySpan<T> input, ReadOnlySpan<T> baseline, bool ownBaseline, ReadOnlySpan<int> targets, ReadOnlySpan<bool> region, CancellationToken cancellationToken)
+    {
+        Guard.Length(region, host.Info.InputLength, nameof(region));
+        using var lease = host.Borrow();
         IPathEngine<T> engine = lease.Item;
+        PathTargets.Begin(engine, targets, input, baseline, ownBaseline);
+        engine.Call.SetRegion(region);
+        var steps = new TargetSteps(layer, targets);
+        PathRunner.Run(engine, ref steps, cancellationToken);
+        var results = new LayerAttribution<T>[targets.Length];
+        for (int t = 0; t < results.Length; t++)
+        {
+            T[] contributions = engine.Accumulated(steps.First + t).ToArray();
+            var delta = ConvergenceDelta.From(PathSums.Sum<T>(contributions), engine.Sum(steps.FirstSum + t), 0);
+            results[t] = new LayerAttribution<T>(layer, contributions, delta, engine.Call.Points, engine.Call.Rule);
+        }
+
+        return results;
+    }
+
+    /// <summary>Begins <paramref name="request"/> with the checked <paramref name="region"/> on a rented engine and runs it: the code of every single call.</summary>
+    public static LayerAttribution<T> Run(IPathEngine<T> engine, Layer layer, ReadOnlySpan<bool> region, scoped in PathRequest<T> request, CancellationToken cancellationToken)
+    {
         engine.Call.Begin(request);
         engine.Call.SetRegion(region);
         var steps = new Steps(layer);
@@ -65,6 +144,39 @@ internal static class RegionToNeuronMath<T> where T : unmanaged, IFloatingPointI
         T[] contributions = engine.Accumulated(steps.Contributions).ToArray();
         var delta = ConvergenceDelta.From(PathSums.Sum<T>(contributions), engine.Sum(steps.RegionIntegratedGradients), 0);
         return new LayerAttribution<T>(layer, contributions, delta, engine.Call.Points, engine.Call.Rule);
+    }
+
+    /// <summary>Per chunk, per target: the backward pass from its output through the input, its region's IG and its shares (the tangent shared).</summary>
+    private ref struct TargetSteps(Layer layer, ReadOnlySpan<int> targets) : IPathSteps<T>
+    {
+        private readonly ReadOnlySpan<int> _targets = targets;
+
+        /// <summary>The first target's accumulator and sum; target <c>t</c>'s are <c>First + t</c> and <c>FirstSum + t</c>.</summary>
+        public int First;
+        public int FirstSum;
+
+        public readonly Layer? EndpointLayer => null;
+
+        public void Start(IPathEngine<T> engine)
+        {
+            for (int t = 0; t < _targets.Length; t++)
+            {
+                int handle = engine.NewAccumulator(layer.Size);
+                int sum = engine.NewSum();
+                First = t == 0 ? handle : First;
+                FirstSum = t == 0 ? sum : FirstSum;
+            }
+        }
+
+        public readonly void Step(IPathEngine<T> engine, int start, int count)
+        {
+            for (int t = 0; t < _targets.Length; t++)
+            {
+                engine.BackwardFromOutput(layer, throughInput: true, _targets[t]);
+                engine.AddInputGradientDot(PathVector.MaskedDirection, FirstSum + t);
+                engine.AddConductance(layer, PathVector.MaskedDirection, First + t);
+            }
+        }
     }
 
     private struct Steps(Layer layer) : IPathSteps<T>

@@ -37,6 +37,14 @@ internal static class PathBatch
     /// call's checks, its target, its input's and its baseline's finiteness, each error naming the row.
     /// </summary>
     public static int Check<T>(NetworkInfo info, ReadOnlySpan<T> inputs, ReadOnlySpan<int> targets, ReadOnlySpan<T> baselines)
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        Check(info, inputs, targets, baselines, BatchIndices.Targets(info));
+
+    /// <summary>
+    /// <see cref="Check{T}(NetworkInfo, ReadOnlySpan{T}, ReadOnlySpan{int}, ReadOnlySpan{T})"/> with each input's index
+    /// (<paramref name="targets"/>) checked and named as <paramref name="indices"/> says: an output or, for neuron methods, a neuron.
+    /// </summary>
+    public static int Check<T>(NetworkInfo info, ReadOnlySpan<T> inputs, ReadOnlySpan<int> targets, ReadOnlySpan<T> baselines, BatchIndices indices)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int length = info.InputLength;
@@ -48,7 +56,7 @@ internal static class PathBatch
         int count = inputs.Length / length;
         if (targets.Length != count)
         {
-            throw new ArgumentException($"Expected one target per input, {count}; got {targets.Length}.", nameof(targets));
+            throw new ArgumentException($"Expected one {indices.Noun} per input, {count}; got {targets.Length}.", indices.Name);
         }
 
         if (!baselines.IsEmpty && baselines.Length != inputs.Length)
@@ -60,7 +68,7 @@ internal static class PathBatch
 
         for (int m = 0; m < count; m++)
         {
-            Guard.Index(targets[m], info.OutputLength, nameof(targets), m);
+            Guard.Index(targets[m], indices.Count, indices.Name, m);
             Guard.Finite(inputs.Slice(m * length, length), nameof(inputs), m);
             if (!baselines.IsEmpty)
             {
@@ -84,9 +92,27 @@ internal static class PathBatch
         PathStackedExamples<T, TResult>? stacked,
         IProgress<int>? progress,
         CancellationToken cancellationToken)
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        Run(host, inputs, targets, BatchIndices.Targets(host.Info), baselines, example, stacked, progress, cancellationToken);
+
+    /// <summary>
+    /// <see cref="Run{T, TResult}(PathHost{T}, ReadOnlySpan{T}, ReadOnlySpan{int}, ReadOnlySpan{T}, PathExample{T, TResult}, PathStackedExamples{T, TResult}?, IProgress{int}?, CancellationToken)"/>
+    /// with each input's index checked as <paramref name="indices"/> says; the index reaches <paramref name="example"/> as its request's
+    /// <see cref="PathRequest{T}.Target"/> (a method whose index is not an output, as a neuron, re-begins with its own request).
+    /// </summary>
+    public static TResult[] Run<T, TResult>(
+        PathHost<T> host,
+        ReadOnlySpan<T> inputs,
+        ReadOnlySpan<int> targets,
+        BatchIndices indices,
+        ReadOnlySpan<T> baselines,
+        PathExample<T, TResult> example,
+        PathStackedExamples<T, TResult>? stacked,
+        IProgress<int>? progress,
+        CancellationToken cancellationToken)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int count = Check(host.Info, inputs, targets, baselines);
+        int count = Check(host.Info, inputs, targets, baselines, indices);
         var results = new TResult[count];
         if (count == 0)
         {
@@ -182,6 +208,19 @@ internal static class PathBatch
 }
 
 /// <summary>
+/// What a batch's per-input index is: <see cref="Count"/> its bound (<c>0 &lt;= index &lt; Count</c>), <see cref="Name"/> the
+/// argument errors name, <see cref="Noun"/> one index in words.
+/// </summary>
+internal readonly record struct BatchIndices(int Count, string Name, string Noun)
+{
+    /// <summary>An output of the network per input, named <c>targets</c>.</summary>
+    public static BatchIndices Targets(NetworkInfo info) => new(info.OutputLength, "targets", "target");
+
+    /// <summary>A neuron of <paramref name="layer"/> per input, named <c>neurons</c>.</summary>
+    public static BatchIndices Neurons(Layer layer) => new(layer.Size, "neurons", "neuron");
+}
+
+/// <summary>
 /// An engine that runs the chunk loop over several examples at once: after <see cref="PathStack{T}.Begin"/> on
 /// <see cref="Stack"/>, the next call (from <see cref="IPathEngine{T}.Open"/> to <see cref="IPathEngine{T}.Close"/>) stacks
 /// each chunk's points of every example, <c>[examples * count, ...input]</c>, seeds each example's rows with its own output
@@ -205,7 +244,7 @@ internal interface IStackedPathEngine<T> : IPathEngine<T> where T : unmanaged, I
 
 /// <summary>
 /// The host arguments of a stacked call (see <see cref="IStackedPathEngine{T}"/>): the inputs, baselines, directions
-/// and output weightings of up to a capacity of examples, checked by <see cref="PathBatch.Check"/> before they come.
+/// and output weightings of up to a capacity of examples, checked by <see cref="PathBatch.Check{T}(NetworkInfo, ReadOnlySpan{T}, ReadOnlySpan{int}, ReadOnlySpan{T})"/> before they come.
 /// </summary>
 internal sealed class PathStack<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
