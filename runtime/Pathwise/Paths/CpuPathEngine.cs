@@ -1,6 +1,5 @@
 using System;
 using System.Numerics;
-using System.Numerics.Tensors;
 using Pathwise.CompilerServices;
 using Pathwise.CompilerServices.Kernels;
 
@@ -173,7 +172,7 @@ internal sealed class CpuPathEngine<T> : IPathEngine<T> where T : unmanaged, IFl
         Span<T> row = Row(layer.Size);
         PathKernel.WeightedRowSum<T>(_workspace.Gradients(layer, _count), Weights, row);
         Span<T> destination = Values(accumulator);
-        TensorPrimitives.Add<T>(destination, row, destination);
+        PathKernel.AddTo<T>(row, destination);
     }
 
     public void AddConductance(Layer layer, PathVector along, int accumulator)
@@ -247,7 +246,7 @@ internal sealed class CpuPathEngine<T> : IPathEngine<T> where T : unmanaged, IFl
         Span<T> row = Row(length);
         PathKernel.WeightedRowSum<T>(_workspace.Gradients(_info.Input, count), Weights, row);
         Span<T> destination = Values(accumulator).Slice(offset, length);
-        TensorPrimitives.Add<T>(destination, row, destination);
+        PathKernel.AddTo<T>(row, destination);
     }
 
     public void CopyInputGradients(int accumulator, int row) =>

@@ -27,27 +27,8 @@ internal static class PathRunner
     /// </summary>
     public static void Run<T, TSteps>(IPathEngine<T> engine, scoped ref TSteps steps, CancellationToken cancellationToken)
         where T : unmanaged, IFloatingPointIeee754<T>
-        where TSteps : IPathSteps<T>, allows ref struct
-    {
-        PathPlan<T> plan = engine.Plan;
-        engine.Open();
-        try
-        {
-            steps.Start(engine);
-            for (int start = 0; start < engine.Call.Points; start += plan.ChunkCapacity)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                int count = engine.Forward(start);
-                steps.Step(engine, start, count);
-            }
-
-            engine.Finish(steps.EndpointLayer);
-        }
-        finally
-        {
-            engine.Close();
-        }
-    }
+        where TSteps : IPathSteps<T>, allows ref struct =>
+        RunRange(engine, ref steps, 0, engine.Call.Points, cancellationToken);
 
     /// <summary>
     /// <see cref="Run"/> over the points <c>from .. to</c> only, in chunks of at most the plan's capacity: one half of a
