@@ -17,7 +17,8 @@ it. Files written beside this script:
   Flatten, Linear(24, 5), LogSoftmax;
 - cnn_reshape_opset13.onnx: Conv(1->3, k3, stride 2), Tanh, then x.reshape(1, -1) (a Reshape with a constant shape;
   batch fixed at 1) and Linear(48, 4);
-- unsupported_opset13.onnx: Linear, Abs, Linear, Cos: an import must name both the Abs and the Cos node.
+- unsupported_opset13.onnx: Linear, Abs, Linear, Cos: an import must name both the Abs and the Cos node;
+- residual_opset13.onnx: x + ReLU(Linear(x)), then Linear: the residual Add (not a chain) must be named.
 The .NET tests import these files and compare with ONNX Runtime; they never run Python.
 """
 import os
@@ -97,6 +98,16 @@ class Unsupported(nn.Module):
         return torch.cos(self.fc2(torch.abs(self.fc1(x))))
 
 
+class Residual(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Linear(4, 4)
+        self.fc2 = nn.Linear(4, 2)
+
+    def forward(self, x):
+        return self.fc2(x + torch.relu(self.fc1(x)))
+
+
 def export(model, example, name, opset, dynamic=True):
     model.eval()
     path = os.path.join(HERE, f"{name}_opset{opset}.onnx")
@@ -139,6 +150,7 @@ def main():
         export(cnn, torch.randn(2, 1, 12, 12), "cnn", opset)
     export(CnnReshape(), torch.randn(1, 1, 9, 9), "cnn_reshape", 13, dynamic=False)
     export(Unsupported(), torch.randn(2, 4), "unsupported", 13)
+    export(Residual(), torch.randn(2, 4), "residual", 13)
     for name in sorted(os.listdir(HERE)):
         if name.endswith(".onnx"):
             model = onnx.load(os.path.join(HERE, name))
