@@ -55,9 +55,23 @@ internal sealed class OnnxGraph
         }
 
         int index = 0;
+        var produced = new HashSet<string>(StringComparer.Ordinal);
         foreach (NodeProto node in graph.Node)
         {
             _order[node] = index++;
+            if (node.Output.Count == 0 || node.Output[0].Length == 0)
+            {
+                throw Fail($"node '{NameOf(node)}' ({node.OpType}) has no output");
+            }
+
+            foreach (string output in node.Output)
+            {
+                if (output.Length > 0 && (!produced.Add(output) || Constants.ContainsKey(output)))
+                {
+                    throw Fail($"tensor '{output}' is written by more than one node or initializer (node '{NameOf(node)}'); an ONNX graph assigns each tensor once");
+                }
+            }
+
             if (node.OpType == "Constant" && node.Domain is "" or "ai.onnx")
             {
                 foreach (AttributeProto attribute in node.Attribute)
@@ -108,6 +122,11 @@ internal sealed class OnnxGraph
         if (graph.Output.Count != 1)
         {
             throw Fail($"the graph has {graph.Output.Count} outputs; Pathwise networks have exactly one");
+        }
+
+        if (produced.Contains(inputs[0].Name))
+        {
+            throw Fail($"input '{inputs[0].Name}' is also written by a node");
         }
 
         InputName = inputs[0].Name;

@@ -115,6 +115,18 @@ public static class OnnxImporter
             }
 
             NodeProto node = readers[0];
+            if (chain.Consumed.Contains(node))
+            {
+                chain.Refuse(node, $"reads '{chain.Current}' again: the graph has a cycle");
+                break;
+            }
+
+            if (node.Input.Count == 0 || node.Input[0] != chain.Current)
+            {
+                chain.Refuse(node, $"reads the chain's tensor '{chain.Current}' as an input other than its first (data) input");
+                break;
+            }
+
             if (unknown.Find(u => u.NodeName == OnnxGraph.NameOf(node)) is { } known)
             {
                 chain.Unsupported.Add(known);

@@ -21,6 +21,9 @@ internal static class OperatorMappers
 {
     private const double Sqrt2 = 1.4142135623730951;
 
+    /// <summary>The largest stride or padding accepted (far beyond any real model; keeps shape arithmetic in range).</summary>
+    private const long MaxWindow = 1 << 20;
+
     /// <summary>Mappers by ONNX operator type (default domain).</summary>
     public static readonly IReadOnlyDictionary<string, OperatorMapper> Table = new Dictionary<string, OperatorMapper>(StringComparer.Ordinal)
     {
@@ -173,6 +176,12 @@ internal static class OperatorMappers
             return chain.Refuse(node, $"strides [{Join(strides)}] and pads [{Join(pads)}]: Pathwise's Conv2D takes one stride and one padding for every side");
         }
 
+        if (strides[0] is < 1 or > MaxWindow || pads[0] is < 0 or > MaxWindow || kernel < 1
+            || chain.Shape[1] + 2 * pads[0] < kernel || chain.Shape[2] + 2 * pads[0] < kernel)
+        {
+            return chain.Refuse(node, $"kernel {kernel}, stride {strides[0]} and padding {pads[0]} do not fit a [{Join(chain.Shape)}] input");
+        }
+
         int stride = (int)strides[0];
         int padding = (int)pads[0];
         int height = (chain.Shape[1] + 2 * padding - kernel) / stride + 1;
@@ -245,6 +254,11 @@ internal static class OperatorMappers
             || ChainBuilder.Text(node, "auto_pad", "NOTSET") != "NOTSET" || !chain.OutputUnused(node, 1))
         {
             return chain.Refuse(node, "padded, dilated or ceil-mode pooling, or max pooling whose indices are used (not supported)");
+        }
+
+        if (kernelShape[0] < 1 || kernelShape[0] > Math.Min(chain.Shape[1], chain.Shape[2]) || strides[0] is < 1 or > MaxWindow)
+        {
+            return chain.Refuse(node, $"window {kernelShape[0]} with stride {strides[0]} does not fit a [{Join(chain.Shape)}] input");
         }
 
         int kernel = (int)kernelShape[0];
