@@ -16,7 +16,8 @@ namespace Pathwise.Onnx;
 /// only the batch dynamic) to one output. Operators map onto layers as follows: <c>Gemm</c> and <c>MatMul</c>
 /// (with a following constant <c>Add</c> as bias) → <c>Dense</c>; <c>Conv</c> → <c>Conv2D</c>;
 /// <c>BatchNormalization</c> → <c>BatchNorm</c>; <c>MaxPool</c> / <c>AveragePool</c> → <c>MaxPool2D</c> /
-/// <c>AvgPool2D</c>; <c>Flatten</c> and a flattening <c>Reshape</c> → <c>Flatten</c>; <c>Relu</c>,
+/// <c>AvgPool2D</c>; <c>Flatten</c>, a flattening <c>Reshape</c> and the <c>Shape</c> … <c>Reshape</c> chain of
+/// <c>x.view(x.size(0), -1)</c> → <c>Flatten</c>; <c>Relu</c>,
 /// <c>LeakyRelu</c>, <c>Sigmoid</c>, <c>Tanh</c>, <c>Gelu</c> and GELU's exported erf form, <c>Softmax</c>,
 /// <c>LogSoftmax</c> → activations; <c>Identity</c>, inference <c>Dropout</c> and a zero <c>Pad</c> → nothing.
 /// Anything else is reported: the <see cref="OnnxImportException"/> lists every node that cannot be mapped, by

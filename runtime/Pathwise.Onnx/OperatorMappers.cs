@@ -46,6 +46,10 @@ internal static class OperatorMappers
         ["Identity"] = (chain, node) => chain.PassThrough(node),
         ["Dropout"] = Dropout,
         ["Pad"] = Pad,
+        ["Shape"] = DynamicFlatten,
+        ["Gather"] = (chain, node) => chain.Refuse(node, "a Gather that is not part of a flatten's target shape (embeddings are not supported yet)"),
+        ["Unsqueeze"] = (chain, node) => chain.Refuse(node, "an Unsqueeze that is not part of a flatten's target shape"),
+        ["Concat"] = (chain, node) => chain.Refuse(node, "a Concat that is not part of a flatten's target shape (concatenation is not supported yet)"),
         ["Add"] = (chain, node) => chain.Refuse(node, "an Add that is not the bias of a MatMul (residual sums are not supported yet)"),
         ["Mul"] = (chain, node) => chain.Refuse(node, "a Mul that is not part of GELU's erf form"),
         ["Erf"] = (chain, node) => chain.Refuse(node, "an Erf that is not part of GELU's erf form 0.5 x (1 + erf(x / sqrt 2))"),
@@ -307,20 +311,53 @@ internal static class OperatorMappers
         return FlattenTo(chain, node);
     }
 
-    private static string? FlattenTo(ChainBuilder chain, NodeProto node)
+    /// <summary>
+    /// <c>x.view(x.size(0), -1)</c> with a dynamic batch, as PyTorch exports it:
+    /// <c>Reshape(x, Concat(Unsqueeze(Gather(Shape(x), 0), [0]), [-1]))</c>; x feeds exactly the Shape and the Reshape.
+    /// </summary>
+    private static string? DynamicFlatten(ChainBuilder chain, NodeProto shape)
+    {
+        string x = chain.Current;
+        NodeProto? gather = chain.SoleConsumer(shape.Output[0]);
+        NodeProto? unsqueeze = gather is { OpType: "Gather" } && ChainBuilder.Int(gather, "axis", 0) == 0
+            && gather.Input.Count == 2 && gather.Input[0] == shape.Output[0] && chain.Constant(gather, 1) is { } index && index.IsScalar(0, 0)
+            ? chain.SoleConsumer(gather.Output[0]) : null;
+        NodeProto? concat = unsqueeze is { OpType: "Unsqueeze" } && unsqueeze.Input[0] == gather!.Output[0]
+            && chain.Constant(unsqueeze, 1) is { } axes && axes.IsScalar(0, 0)
+            ? chain.SoleConsumer(unsqueeze.Output[0]) : null;
+        NodeProto? reshape = concat is { OpType: "Concat" } && ChainBuilder.Int(concat, "axis", 0) == 0 && concat.Input.Count == 2
+            && concat.Input[0] == unsqueeze!.Output[0] && chain.Constant(concat, 1) is { } rest && rest.Values.Length == 1
+            && (rest.Values[0] == -1 || rest.Values[0] == Product(chain.Shape))
+            ? chain.SoleConsumer(concat.Output[0]) : null;
+        if (reshape is not { OpType: "Reshape" } || reshape.Input.Count < 2 || reshape.Input[0] != x || reshape.Input[1] != concat!.Output[0]
+            || ChainBuilder.Int(reshape, "allowzero", 0) != 0 || chain.Graph.Consumers(x).Count != 2)
+        {
+            return chain.Refuse(shape, "a Shape that is not the start of x.view(x.size(0), -1), a flatten keeping the batch dimension");
+        }
+
+        return FlattenTo(chain, shape, gather!, unsqueeze!, concat, reshape);
+    }
+
+    private static long Product(int[] shape)
+    {
+        long product = 1;
+        foreach (int d in shape)
+        {
+            product *= d;
+        }
+
+        return product;
+    }
+
+    private static string? FlattenTo(ChainBuilder chain, params NodeProto[] nodes)
     {
         if (chain.Shape.Length == 1)
         {
-            return chain.PassThrough(node);
+            return chain.PassThrough(nodes);
         }
 
-        int features = 1;
-        foreach (int d in chain.Shape)
-        {
-            features *= d;
-        }
-
-        return chain.AddLayer("Flatten", MemberSource(node.Name.Length > 0 ? node.Name : "Flatten"), [features], node);
+        NodeProto last = nodes[^1];
+        return chain.AddLayer("Flatten", MemberSource(last.Name.Length > 0 ? last.Name : "Flatten"), [(int)Product(chain.Shape)], nodes);
     }
 
     private static string? LeakyRelu(ChainBuilder chain, NodeProto node)

@@ -24,7 +24,7 @@ public sealed class OnnxImportTests(ITestOutputHelper output)
     public static TheoryData<string> Models => new()
     {
         "mlp_gemm_opset13.onnx", "mlp_gemm_opset17.onnx", "mlp_matmul_opset13.onnx", "mlp_matmul_opset17.onnx",
-        "cnn_opset13.onnx", "cnn_opset17.onnx", "cnn_reshape_opset13.onnx",
+        "cnn_opset13.onnx", "cnn_opset17.onnx", "cnn_reshape_opset13.onnx", "cnn_view_opset13.onnx", "cnn_view_opset17.onnx",
     };
 
     [Theory]

@@ -17,6 +17,8 @@ it. Files written beside this script:
   Flatten, Linear(24, 5), LogSoftmax;
 - cnn_reshape_opset13.onnx: Conv(1->3, k3, stride 2), Tanh, then x.reshape(1, -1) (a Reshape with a constant shape;
   batch fixed at 1) and Linear(48, 4);
+- cnn_view_opsetN.onnx: Conv(1->2, k3), ReLU, x.view(x.size(0), -1) with a dynamic batch (exported as Shape, Gather,
+  Unsqueeze, Concat and Reshape), Linear(32, 3);
 - unsupported_opset13.onnx: Linear, Abs, Linear, Cos: an import must name both the Abs and the Cos node;
 - residual_opset13.onnx: x + ReLU(Linear(x)), then Linear: the residual Add (not a chain) must be named.
 The .NET tests import these files and compare with ONNX Runtime; they never run Python.
@@ -88,6 +90,17 @@ class CnnReshape(nn.Module):
         return self.fc(torch.tanh(self.conv(x)).reshape(1, -1))
 
 
+class CnnView(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(1, 2, 3)
+        self.fc = nn.Linear(32, 3)
+
+    def forward(self, x):
+        x = torch.relu(self.conv(x))
+        return self.fc(x.view(x.size(0), -1))
+
+
 class Unsupported(nn.Module):
     def __init__(self):
         super().__init__()
@@ -151,6 +164,9 @@ def main():
     export(CnnReshape(), torch.randn(1, 1, 9, 9), "cnn_reshape", 13, dynamic=False)
     export(Unsupported(), torch.randn(2, 4), "unsupported", 13)
     export(Residual(), torch.randn(2, 4), "residual", 13)
+    cnn_view = CnnView()  # made last, so adding it left the earlier fixtures' random draws unchanged
+    for opset in (13, 17):
+        export(cnn_view, torch.randn(2, 1, 6, 6), "cnn_view", opset)
     for name in sorted(os.listdir(HERE)):
         if name.endswith(".onnx"):
             model = onnx.load(os.path.join(HERE, name))
