@@ -195,7 +195,7 @@ internal static class DeclarationWriter
     {
         var text = new StringBuilder();
         string producer = graph.Model.ProducerName.Length > 0 ? $"{graph.Model.ProducerName} {graph.Model.ProducerVersion}".TrimEnd() : "an unnamed producer";
-        text.Append("// Imported from ").Append(fileName).Append(" (").Append(producer).Append(", opset ").Append(graph.Opset).Append(") by Pathwise.Onnx.\n");
+        text.Append("// Imported from ").Append(Comment(fileName)).Append(" (").Append(Comment(producer)).Append(", opset ").Append(graph.Opset).Append(") by Pathwise.Onnx.\n");
         text.Append("// Weights: ").Append(className).Append(".safetensors (PyTorch layout); load them with ").Append(className).Append(".Load(path).\n");
         text.Append("// Each member's comment names the ONNX nodes it stands for.\n");
         text.Append("using Pathwise;\n\n");
@@ -210,12 +210,33 @@ internal static class DeclarationWriter
         {
             text.Append("    [").Append(Attributes(layer, graph.InputShape)).Append("] public partial ")
                 .Append(layer.IsInput ? "InputLayer " : "Layer ").Append(layer.Member).Append(" { get; }");
-            text.Append(layer.IsInput ? $" // {graph.InputName}" : $" // {string.Join(", ", layer.Nodes)}");
+            text.Append(" // ").Append(Comment(layer.IsInput ? graph.InputName : string.Join(", ", layer.Nodes)));
             text.Append('\n');
         }
 
         text.Append("}\n");
         return text.ToString();
+    }
+
+    /// <summary>
+    /// Text from the model made safe inside a <c>//</c> comment: a line break (or any control or line-separator
+    /// character) in a node's name would otherwise end the comment and put the rest of the name into the code.
+    /// </summary>
+    public static string Comment(string text)
+    {
+        var builder = new StringBuilder(Math.Min(text.Length, 200));
+        foreach (char c in text)
+        {
+            if (builder.Length == 200)
+            {
+                builder.Append("...");
+                break;
+            }
+
+            builder.Append(char.IsControl(c) || c is '\u2028' or '\u2029' ? '?' : c);
+        }
+
+        return builder.ToString();
     }
 
     public static string Attributes(LayerDraft layer, int[] inputShape)

@@ -93,6 +93,18 @@ public sealed class MapperRefusalTests
         CompiledNetwork.Compile(imported.Declaration, "TanhFirst");
     }
 
+    [Fact]
+    public void NodeNamesWithLineBreaks_StayInsideTheirComments()
+    {
+        var model = new Graph([1, 3]);
+        model.Constant("fc.weight", [2, 3]);
+        model.Node("Gemm", "/fc/Gemm\n} public static class Injected { }\u2028//", ["input", "fc.weight"], "output", ("transB", 1L));
+        ImportedNetwork imported = OnnxImporter.Import(model.Proto.ToByteArray(), "m\r\n.onnx", new OnnxImportOptions { ClassName = "Named" });
+        Type type = CompiledNetwork.Compile(imported.Declaration, "Named");
+        Assert.Null(type.Assembly.GetType("Injected"));
+        Assert.Contains("// /fc/Gemm?} public static class Injected { }?//", imported.Declaration, StringComparison.Ordinal);
+    }
+
     private static UnsupportedNode Refused(Graph model)
     {
         var error = Assert.Throws<OnnxImportException>(() => OnnxImporter.Import(model.Proto.ToByteArray(), "m.onnx"));
