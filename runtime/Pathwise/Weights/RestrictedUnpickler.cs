@@ -27,6 +27,12 @@ namespace Pathwise.Weights;
 /// mark stack and memo are bounded by the pickle's length, so a malformed or hostile pickle fails with a
 /// <see cref="WeightsFormatException"/> and never runs long or allocates beyond a small multiple of its size.
 /// </para>
+/// <para>
+/// Why not Razorvine.Pickle: it resolves a global it has no registered constructor for to a <c>ClassDict</c>
+/// (a silent placeholder, not a refusal) and ships constructors for globals of its own, so an allow-list would be
+/// a layer over a resolver that accepts by default. Here the allow-list is the only path a global can take, and
+/// the machine is small enough to read whole.
+/// </para>
 /// </remarks>
 internal sealed class RestrictedUnpickler
 {
