@@ -63,6 +63,29 @@ public sealed class OnnxImportTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void ImportedDeclaration_LoadsTheModelsOwnStateDict_AndMatchesOnnxRuntime()
+    {
+        // The weight names come from the graph, which kept PyTorch's parameter names: the .pt that torch.save wrote
+        // for the same model loads into the imported declaration as it is.
+        string path = Fixture("cnn_opset17.onnx");
+        ImportedNetwork imported = OnnxImporter.Import(path, new OnnxImportOptions { ClassName = "CnnFromPt" });
+        INetwork<float> network = CompiledNetwork.Load<float>(CompiledNetwork.Compile(imported.Declaration, "CnnFromPt"), Fixture("cnn_state_dict.pt"));
+
+        using var session = new InferenceSession(path);
+        var random = new Random(7);
+        for (int sample = 0; sample < Samples; sample++)
+        {
+            float[] input = Enumerable.Range(0, 144).Select(_ => (float)(random.NextDouble() * 4 - 2)).ToArray();
+            float[] expected = RunOnnxRuntime(session, input, [1, 1, 12, 12]);
+            float[] actual = network.Predict(input);
+            for (int i = 0; i < expected.Length; i++)
+            {
+                Assert.True(Math.Abs(actual[i] - expected[i]) <= Tolerance * Math.Max(1, Math.Abs(expected[i])), $"sample {sample}, output {i}: {actual[i]:R} vs {expected[i]:R}");
+            }
+        }
+    }
+
+    [Fact]
     public void Cnn_Declaration_NamesEveryLayerFromTheGraph()
     {
         ImportedNetwork imported = OnnxImporter.Import(Fixture("cnn_opset17.onnx"));

@@ -19,6 +19,8 @@ it. Files written beside this script:
   batch fixed at 1) and Linear(48, 4);
 - cnn_view_opsetN.onnx: Conv(1->2, k3), ReLU, x.view(x.size(0), -1) with a dynamic batch (exported as Shape, Gather,
   Unsqueeze, Concat and Reshape), Linear(32, 3);
+- cnn_state_dict.pt: torch.save(cnn.state_dict()) of the cnn model above, whose tensor names are the ones the
+  import takes from the graph, so the imported declaration loads it directly;
 - unsupported_opset13.onnx: Linear, Abs, Linear, Cos: an import must name both the Abs and the Cos node;
 - residual_opset13.onnx: x + ReLU(Linear(x)), then Linear: the residual Add (not a chain) must be named.
 The .NET tests import these files and compare with ONNX Runtime; they never run Python.
@@ -161,6 +163,7 @@ def main():
         export(mlp_gemm, torch.randn(2, 6), "mlp_gemm", opset)
         insert_identity_and_dropout(export(mlp_matmul, torch.randn(2, 5), "mlp_matmul", opset))
         export(cnn, torch.randn(2, 1, 12, 12), "cnn", opset)
+    torch.save(cnn.state_dict(), os.path.join(HERE, "cnn_state_dict.pt"))
     export(CnnReshape(), torch.randn(1, 1, 9, 9), "cnn_reshape", 13, dynamic=False)
     export(Unsupported(), torch.randn(2, 4), "unsupported", 13)
     export(Residual(), torch.randn(2, 4), "residual", 13)
