@@ -11,7 +11,17 @@ namespace Pathwise.Cli;
 internal sealed record CliConsole(IAnsiConsole Out, TextWriter Error, TextWriter Help)
 {
     /// <summary>The process's console: Spectre's detection of colours and interactivity, stderr for errors.</summary>
-    public static CliConsole System() => new(AnsiConsole.Console, Console.Error, Console.Out);
+    public static CliConsole System()
+    {
+        IAnsiConsole console = AnsiConsole.Console;
+        if (Console.IsOutputRedirected)
+        {
+            // A file or a pipe has no width: 80 columns would wrap the tables' numbers.
+            console.Profile.Width = 160;
+        }
+
+        return new CliConsole(console, Console.Error, Console.Out);
+    }
 
     /// <summary>A plain console writing to <paramref name="output"/> (no colours, no progress bar, 200 columns), for tests and pipes.</summary>
     public static CliConsole Plain(TextWriter output, TextWriter error)

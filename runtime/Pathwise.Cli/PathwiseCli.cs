@@ -2,6 +2,7 @@ using System;
 using System.CommandLine;
 using System.CommandLine.Help;
 using System.CommandLine.Invocation;
+using System.CommandLine.Parsing;
 using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
@@ -26,20 +27,43 @@ internal static class PathwiseCli
     /// <param name="cancellationToken">Stops the command as Ctrl-C does: exit code 130.</param>
     public static Task<int> RunAsync(string[] args, CliConsole console, bool handleTermination = false, CancellationToken cancellationToken = default)
     {
-        RootCommand root = Create(console);
+        Command root = Create(console);
+        if (args.Length == 0)
+        {
+            // No command: the help, as a usage error.
+            root.Parse(["--help"]).Invoke(new InvocationConfiguration { Output = console.Help, Error = console.Error });
+            return Task.FromResult(ExitCodes.BadInput);
+        }
+
         var configuration = new InvocationConfiguration
         {
             Output = console.Help,
             Error = console.Error,
             ProcessTerminationTimeout = handleTermination ? StopTimeout : null,
         };
-        return root.Parse(args).InvokeAsync(configuration, cancellationToken);
+        ParseResult parse = root.Parse(args);
+        if (parse.Errors.Count > 0 && parse.Action is ParseErrorAction)
+        {
+            // Usage errors as one "error:" line each and where to read more, not the whole help after them.
+            foreach (ParseError error in parse.Errors)
+            {
+                console.Error.WriteLine($"error: {error.Message}");
+            }
+
+            string command = parse.CommandResult.Command == root ? "pathwise" : $"pathwise {parse.CommandResult.Command.Name}";
+            console.Error.WriteLine($"Run '{command} --help' for the options and exit codes.");
+            return Task.FromResult(ExitCodes.BadInput);
+        }
+
+        return parse.InvokeAsync(configuration, cancellationToken);
     }
 
     /// <summary>The root command with every subcommand.</summary>
-    public static RootCommand Create(CliConsole console)
+    public static Command Create(CliConsole console)
     {
-        var root = new RootCommand(
+        // A Command named pathwise rather than a RootCommand, whose name would be the assembly's (Pathwise.Cli) in the usage lines.
+        var root = new Command(
+            "pathwise",
             "Pathwise: explain neural-network predictions with Integrated Gradients and the other path methods." + Environment.NewLine +
             "Runs the bundled Fashion-MNIST models (cnn, mlp) on the bundled 500 test images with no setup; takes your own" + Environment.NewLine +
             "safetensors weights with a network declared in an assembly (--assembly DLL --network TYPE).")
@@ -48,6 +72,8 @@ internal static class PathwiseCli
             EvaluateCommand.Create(console),
             InspectCommand.Create(console),
             BenchCommand.Create(console),
+            new HelpOption(),
+            new VersionOption(),
         };
 
         // Every --help ends with the exit codes.
@@ -105,7 +131,32 @@ internal static class PathwiseCli
         }
     }
 
-    /// <summary>The built-in help, then the exit codes.</summary>
+    /// <summary>Each command's examples, printed by its --help before the exit codes.</summary>
+    private static readonly System.Collections.Generic.Dictionary<string, string> Examples = new(StringComparer.Ordinal)
+    {
+        ["pathwise"] = """
+            Examples:
+              pathwise explain                                    the bundled CNN on images 0-4, Integrated Gradients, a table
+              pathwise explain -m mlp -i 0-9 --report page.html   one self-contained page with the tables and the pictures
+              pathwise explain --method conductance --layer Hidden -o pictures
+              pathwise explain -m my.safetensors --assembly bin/My.dll --network MyNet -d my-images-idx3-ubyte.gz
+              pathwise evaluate -m mlp                            accuracy, overall and per class
+              pathwise inspect my.safetensors --network cnn       tensors, and whether they fit the bundled CNN
+              pathwise bench -r gausslegendre -r exact            milliseconds per explanation
+
+            """,
+        ["explain"] = """
+            Examples:
+              pathwise explain -i 0-9 -o pictures --report report.html
+              pathwise explain -m mlp --rule exact -i 17
+              pathwise explain --method expected --baselines 32 -i 3
+              pathwise explain --method noisetunnel --tunnel-of ig --samples 20 -i 0-2 -o pictures
+              pathwise explain --method conductance --layer Hidden --report conductance.html
+
+            """,
+    };
+
+    /// <summary>The built-in help, then the command's examples and the exit codes.</summary>
     private sealed class HelpWithExitCodes(SynchronousCommandLineAction inner) : SynchronousCommandLineAction
     {
         public override bool ClearsParseErrors => true;
@@ -114,6 +165,11 @@ internal static class PathwiseCli
         {
             int result = inner.Invoke(parseResult);
             TextWriter output = parseResult.InvocationConfiguration.Output;
+            if (Examples.TryGetValue(parseResult.CommandResult.Command.Name, out string? examples))
+            {
+                output.WriteLine(examples);
+            }
+
             output.WriteLine(ExitCodes.HelpText);
             return result;
         }

@@ -33,7 +33,7 @@ internal static class BenchCommand
         var rules = new Option<string[]>("--rule", "-r")
         {
             HelpName = "RULE",
-            Description = "The quadrature rules to time (repeat the option for several)",
+            Description = "The quadrature rules to time, repeat the option for several: " + string.Join(", ", CommonOptions.RuleNames()),
             DefaultValueFactory = _ => ["gausslegendre"],
             AllowMultipleArgumentsPerToken = true,
         };

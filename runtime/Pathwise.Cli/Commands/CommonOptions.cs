@@ -52,7 +52,7 @@ internal static class CommonOptions
         var option = new Option<string>("--rule", "-r")
         {
             HelpName = "RULE",
-            Description = "The quadrature rule of the path methods",
+            Description = "The quadrature rule of the path methods: " + string.Join(", ", RuleNames()) + " (exact: the piecewise-linear integral, one gradient per piece)",
             DefaultValueFactory = _ => "gausslegendre",
         };
         option.AcceptOnlyFromAmong(RuleNames());

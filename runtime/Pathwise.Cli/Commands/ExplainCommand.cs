@@ -157,11 +157,17 @@ internal static class ExplainCommand
                 throw CliException.BadInput($"--method {MethodNames.Name(run.Method)} attributes to a hidden layer: name it with --layer NAME.");
             }
 
-            model.FindLayer(run.Layer);
+            run = run with { Layer = model.FindLayer(run.Layer).Name };
         }
         else if (run.Layer is not null)
         {
             throw CliException.BadInput($"--layer applies to conductance and influence, not to --method {MethodNames.Name(run.Method)}.");
+        }
+
+        if (set.Count > 0)
+        {
+            // A --target that names no output fails here, before any work.
+            TargetOf(run.Target, model, set, indices[0], set.Image(indices[0]));
         }
 
         string? outputDirectory = run.Output is null ? null : Path.GetFullPath(run.Output);
@@ -217,7 +223,7 @@ internal static class ExplainCommand
                     $": {MethodNames.Title(run.Method)} of '{ClassName(model, explained)}'";
                 List<Picture> pictures = Pictures.Draw(explanation, image, set.Height, set.Width, stem, title, run.Layer ?? "");
                 WritePictures(outputDirectory, pictures, written);
-                sections.Add(new ReportSection(title, SectionRows(model, explanation), pictures));
+                sections.Add(new ReportSection(title, SectionRows(model, explanation, run.Rule), pictures));
             });
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -240,7 +246,7 @@ internal static class ExplainCommand
             }
         }
 
-        PrintTable(console, model, explanations);
+        PrintTable(console, model, explanations, run.Rule);
         string? note = stopped ? $"Stopped by Ctrl-C after {explanations.Count} of {indices.Length} images; the rows below are complete." : null;
         if (reportPath is not null)
         {
@@ -254,7 +260,7 @@ internal static class ExplainCommand
                     ("target", run.Target),
                 ],
                 Header,
-                [.. explanations.ConvertAll(e => (IReadOnlyList<string>)Cells(model, e))],
+                [.. explanations.ConvertAll(e => (IReadOnlyList<string>)Cells(model, e, run.Rule))],
                 sections,
                 plots,
                 note);
@@ -314,7 +320,7 @@ internal static class ExplainCommand
     private static readonly string[] Header =
         ["image", "label", "target", "predicted", "confidence", "F(x)-F(x')", "sum of attr.", "delta", "rel. delta", "points", "ms"];
 
-    private static void PrintTable(CliConsole console, CliModel model, List<Explanation> explanations)
+    private static void PrintTable(CliConsole console, CliModel model, List<Explanation> explanations, QuadratureRule requested)
     {
         var table = new Table().Border(TableBorder.Rounded);
         for (int c = 0; c < Header.Length; c++)
@@ -330,7 +336,7 @@ internal static class ExplainCommand
 
         foreach (Explanation e in explanations)
         {
-            string[] cells = Cells(model, e);
+            string[] cells = Cells(model, e, requested);
             var escaped = new string[cells.Length];
             for (int i = 0; i < cells.Length; i++)
             {
@@ -344,7 +350,7 @@ internal static class ExplainCommand
     }
 
     /// <summary>A row of the summary table (console and report): the same strings in both.</summary>
-    internal static string[] Cells(CliModel model, Explanation e) =>
+    internal static string[] Cells(CliModel model, Explanation e, QuadratureRule requested) =>
     [
         Invariant($"{e.Index}"),
         e.Label >= 0 ? ClassName(model, e.Label) : "-",
@@ -355,13 +361,13 @@ internal static class ExplainCommand
         e.InputValues is null && e.LayerValues is null ? "-" : Invariant($"{e.Sum:+0.0000;-0.0000}"),
         e.Delta is { } a ? Invariant($"{a.Absolute:0.00E+00}") : "-",
         e.Delta is { } r ? Invariant($"{r.Relative:0.00E+00}") : "-",
-        PointsText(e),
+        PointsText(e, requested),
         Invariant($"{e.Milliseconds:0.00}"),
     ];
 
-    private static List<(string Key, string Name, string Value)> SectionRows(CliModel model, Explanation e)
+    private static List<(string Key, string Name, string Value)> SectionRows(CliModel model, Explanation e, QuadratureRule requested)
     {
-        string[] cells = Cells(model, e);
+        string[] cells = Cells(model, e, requested);
         var rows = new List<(string, string, string)>();
         string[] keys = ["image", "label", "target", "predicted", "confidence", "output-change", "sum", "delta", "relative-delta", "points", "ms"];
         for (int i = 0; i < cells.Length; i++)
@@ -378,11 +384,12 @@ internal static class ExplainCommand
         return rows;
     }
 
-    private static string PointsText(Explanation e) => e.Rule switch
+    /// <summary>Points, or the exact rule's pieces, or the fallback the exact rule took past its piece limit.</summary>
+    private static string PointsText(Explanation e, QuadratureRule requested) => e.Rule switch
     {
         QuadratureRule.Exact => Invariant($"{e.Points} pieces"),
-        { } rule => Invariant($"{e.Points} {rule}"),
-        null => Invariant($"{e.Points}"),
+        { } used when requested == QuadratureRule.Exact => Invariant($"{e.Points} ({used} fallback)"),
+        _ => Invariant($"{e.Points}"),
     };
 
     private static Picture ConvergencePlot(CliModel model, ImageSet set, Explanation first, CancellationToken cancellationToken)

@@ -73,7 +73,7 @@ internal static class InspectCommand
             }
 
             elements += count;
-            table.AddRow(Markup.Escape(name), tensor.StoredAs.ToString(), Shape(tensor.Shape), count.ToString("N0", CultureInfo.InvariantCulture));
+            table.AddRow(Markup.Escape(name), tensor.StoredAs.ToString(), Markup.Escape(Shape(tensor.Shape)), count.ToString("N0", CultureInfo.InvariantCulture));
         }
 
         console.Out.Write(table);

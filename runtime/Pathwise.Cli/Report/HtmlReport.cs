@@ -30,6 +30,7 @@ internal static class HtmlReport
         figure { margin: 0.5em 0 1.5em; } figcaption { color: #555; font-size: 0.9em; }
         img { max-width: 100%; height: auto; }
         .note { color: #8a4b00; }
+        .row { display: flex; flex-wrap: wrap; gap: 1.5em; align-items: flex-start; }
         """;
 
     private const string Script = """
@@ -93,16 +94,16 @@ internal static class HtmlReport
         for (int s = 0; s < sections.Count; s++)
         {
             ReportSection section = sections[s];
-            html.Append("<section class=\"image\" id=\"image-").Append(s).Append("\">\n<h2>").Append(E(section.Heading)).Append("</h2>\n<table>\n");
+            html.Append("<section class=\"image\" id=\"image-").Append(s).Append("\">\n<h2>").Append(E(section.Heading)).Append("</h2>\n<div class=\"row\">\n<table>\n");
             foreach ((string key, string name, string value) in section.Rows)
             {
                 html.Append("<tr><th>").Append(E(name)).Append("</th><td data-field=\"").Append(E(key)).Append("\"")
                     .Append(IsNumber(value) ? " class=\"n\"" : "").Append('>').Append(E(value)).Append("</td></tr>\n");
             }
 
-            html.Append("</table>\n");
+            html.Append("</table>\n<div>\n");
             AppendPictures(html, section.Pictures);
-            html.Append("</section>\n");
+            html.Append("</div>\n</div>\n</section>\n");
         }
 
         if (plots.Count > 0)
