@@ -45,13 +45,7 @@ internal static class BenchCommand
             Description = "Timed calls per rule",
             DefaultValueFactory = _ => 20,
         };
-        repeat.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<int>() is < 1 or > 100_000)
-            {
-                r.AddError($"--repeat must be between 1 and 100000; got {r.GetValueOrDefault<int>()}.");
-            }
-        });
+        CommonOptions.Check(repeat, value => value is >= 1 and <= 100_000, value => $"--repeat must be between 1 and 100000; got {value}.");
         var command = new Command("bench", "Time Integrated Gradients on a model: median, mean and fastest milliseconds per explanation of one image.")
         {
             model, assembly, network, data, image, rules, points, repeat,

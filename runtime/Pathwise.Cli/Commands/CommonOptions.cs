@@ -68,16 +68,34 @@ internal static class CommonOptions
             Description = "Points per path (gradient evaluations); for the exact rule the fallback count",
             DefaultValueFactory = _ => defaultValue,
         };
-        option.Validators.Add(result =>
-        {
-            int value = result.GetValueOrDefault<int>();
-            if (value is < 1 or > QuadratureNodes.MaxPoints)
-            {
-                result.AddError($"--points must be between 1 and {QuadratureNodes.MaxPoints}; got {value}.");
-            }
-        });
+        Check(option, value => value is >= 1 and <= QuadratureNodes.MaxPoints, value => $"--points must be between 1 and {QuadratureNodes.MaxPoints}; got {value}.");
         return option;
     }
+
+    /// <summary>Adds a validator: <paramref name="message"/> is the error when a parsed value fails <paramref name="valid"/> (a value that did not parse has its own error already).</summary>
+    public static void Check<T>(Option<T> option, Func<T, bool> valid, Func<T, string> message) =>
+        option.Validators.Add(result =>
+        {
+            if (result.Tokens.Count == 0)
+            {
+                return;   // the default
+            }
+
+            T value;
+            try
+            {
+                value = result.GetValueOrDefault<T>();
+            }
+            catch (InvalidOperationException)
+            {
+                return;   // not a T: the parser reports it
+            }
+
+            if (!valid(value))
+            {
+                result.AddError(message(value));
+            }
+        });
 
     /// <summary>Every rule's command-line name: its enum name in lower case (<c>gausslegendre</c>, <c>riemannmiddle</c>, <c>exact</c>).</summary>
     public static string[] RuleNames()

@@ -62,13 +62,7 @@ internal static class ExplainCommand
             Description = "expected: the baseline set, the first N images of the data",
             DefaultValueFactory = _ => 16,
         };
-        baselines.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<int>() < 1)
-            {
-                r.AddError($"--baselines must be at least 1; got {r.GetValueOrDefault<int>()}.");
-            }
-        });
+        CommonOptions.Check(baselines, value => value >= 1, value => $"--baselines must be at least 1; got {value}.");
         var tunnelOf = new Option<string>("--tunnel-of")
         {
             HelpName = "METHOD",
@@ -82,27 +76,14 @@ internal static class ExplainCommand
             Description = "noisetunnel: noisy copies per image",
             DefaultValueFactory = _ => 10,
         };
-        samples.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<int>() is < 1 or > NoiseTunnelOptions.MaxSamples)
-            {
-                r.AddError($"--samples must be between 1 and {NoiseTunnelOptions.MaxSamples}; got {r.GetValueOrDefault<int>()}.");
-            }
-        });
+        CommonOptions.Check(samples, value => value is >= 1 and <= NoiseTunnelOptions.MaxSamples, value => $"--samples must be between 1 and {NoiseTunnelOptions.MaxSamples}; got {value}.");
         var noise = new Option<double>("--noise-level")
         {
             HelpName = "S",
             Description = "noisetunnel: the noise's standard deviation as a fraction of the image's range",
             DefaultValueFactory = _ => 0.15,
         };
-        noise.Validators.Add(r =>
-        {
-            double value = r.GetValueOrDefault<double>();
-            if (!(value >= 0) || !double.IsFinite(value))
-            {
-                r.AddError($"--noise-level must be a finite number >= 0; got {value}.");
-            }
-        });
+        CommonOptions.Check(noise, value => value >= 0 && double.IsFinite(value), value => $"--noise-level must be a finite number >= 0; got {value}.");
         var output = new Option<string?>("--output", "-o")
         {
             HelpName = "DIR",

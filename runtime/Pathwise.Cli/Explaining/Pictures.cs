@@ -36,7 +36,7 @@ internal static class Pictures
         if (explanation.Saturation is { } saturation)
         {
             using Plot plot = Plots.SaturationCurve(saturation, image, new float[image.Length], title);
-            pictures.Add(new Picture($"{stem}-saturation.png", title + ": saturation along the path and the IG integrand", Encode(plot)));
+            pictures.Add(new Picture($"{stem}.png", title + ": saturation along the path and the IG integrand", Encode(plot)));
         }
 
         if (explanation.LayerValues is { } neurons)
