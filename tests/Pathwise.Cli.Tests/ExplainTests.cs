@@ -78,6 +78,27 @@ public sealed class ExplainTests : IDisposable
     }
 
     [Fact]
+    public void TargetLabel_OnAMisclassifiedImage_ExplainsTheLabel_NotThePrediction()
+    {
+        FashionCnn cnn = FashionCnn.Load(CliRun.Weights("cnn"));
+        FashionMnistData data = FashionMnistData.LoadTest(CliRun.Slice);
+        int index = Enumerable.Range(0, data.Count).First(i => ArgMax(cnn.Predict(data.Image(i))) != data.Labels[i]);
+        float[] logits = cnn.Predict(data.Image(index));
+        int label = data.Labels[index];
+
+        CliResult result = CliRun.Run("explain", "--data", CliRun.Slice, "--images", index.ToString(CultureInfo.InvariantCulture), "--target", "label");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        string[] cells = Row(result.Output, index).Split('│', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.Equal(FashionMnistData.ClassNames[label], cells[2]);                   // target
+        Assert.Equal(FashionMnistData.ClassNames[ArgMax(logits)], cells[3]);          // predicted
+        double change = logits[label] - (double)cnn.Predict(new float[FashionMnistData.ImageSize])[label];
+        Assert.Equal(change.ToString("+0.0000;-0.0000", CultureInfo.InvariantCulture), cells[5]);
+    }
+
+    private static int ArgMax(float[] values) => Array.IndexOf(values, values.Max());
+
+    [Fact]
     public void ExactRule_ReportsPieces_AndIntegratesThePiecewiseLinearMlpExactly()
     {
         CliResult result = CliRun.Run("explain", "--data", CliRun.Slice, "--images", "4", "--model", "mlp", "--rule", "exact");
@@ -112,11 +133,10 @@ public sealed class ExplainTests : IDisposable
         FashionMnistData data = FashionMnistData.LoadTest(CliRun.Slice);
         float[] logits = net.Predict(data.Image(1));
         int predicted = Array.IndexOf(logits, logits.Max());
-        // Outputs of a declared network are named by index: label (a class name of the data), target, predicted.
+        // Outputs of a declared network are named by index: label (a class name of the data), then predicted (the target, whose column is left out).
         string[] cells = Row(single.Output, 1).Split('│', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         Assert.True(cells[1] == FashionMnistData.ClassNames[data.Labels[1]] || cells[1] == data.Labels[1].ToString(CultureInfo.InvariantCulture), single.Output);
         Assert.Equal(predicted.ToString(CultureInfo.InvariantCulture), cells[2]);
-        Assert.Equal(predicted.ToString(CultureInfo.InvariantCulture), cells[3]);
         Assert.StartsWith("TinyNet64:", @double.Output);
     }
 
@@ -143,7 +163,7 @@ public sealed class ExplainTests : IDisposable
         }
 
         Assert.Equal(2, Regex.Matches(html, @"<section class=""image""").Count);
-        Assert.Equal(Row(result.Output, 5).Split('│', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)[5],
+        Assert.Equal(Row(result.Output, 5).Split('│', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)[4],
             Regex.Match(html, @"id=""image-1"".*?data-field=""output-change""[^>]*>([^<]+)<", RegexOptions.Singleline).Groups[1].Value);
         Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(report)!, "*.tmp"));
     }

@@ -227,7 +227,7 @@ internal static class ExplainCommand
             }
         }
 
-        PrintTable(console, model, explanations, run.Rule);
+        PrintTable(console, model, explanations, run.Rule, !string.Equals(run.Target, "predicted", StringComparison.OrdinalIgnoreCase));
         string? note = stopped ? $"Stopped by Ctrl-C after {explanations.Count} of {indices.Length} images; the rows below are complete." : null;
         if (reportPath is not null)
         {
@@ -298,14 +298,22 @@ internal static class ExplainCommand
             });
     }
 
+    private const int TargetColumn = 2;
+
     private static readonly string[] Header =
         ["image", "label", "target", "predicted", "confidence", "F(x)-F(x')", "sum of attr.", "delta", "rel. delta", "points", "ms"];
 
-    private static void PrintTable(CliConsole console, CliModel model, List<Explanation> explanations, QuadratureRule requested)
+    /// <summary>The summary table on the console; without the target column when the target is the predicted class (the next column).</summary>
+    private static void PrintTable(CliConsole console, CliModel model, List<Explanation> explanations, QuadratureRule requested, bool showTarget)
     {
         var table = new Table().Border(TableBorder.Rounded);
         for (int c = 0; c < Header.Length; c++)
         {
+            if (c == TargetColumn && !showTarget)
+            {
+                continue;
+            }
+
             var column = new TableColumn(Header[c]);
             if (c is 0 or >= 4)
             {
@@ -318,13 +326,16 @@ internal static class ExplainCommand
         foreach (Explanation e in explanations)
         {
             string[] cells = Cells(model, e, requested);
-            var escaped = new string[cells.Length];
+            var escaped = new List<string>(cells.Length);
             for (int i = 0; i < cells.Length; i++)
             {
-                escaped[i] = Markup.Escape(cells[i]);
+                if (i != TargetColumn || showTarget)
+                {
+                    escaped.Add(Markup.Escape(cells[i]));
+                }
             }
 
-            table.AddRow(escaped);
+            table.AddRow([.. escaped]);
         }
 
         console.Out.Write(table);
