@@ -42,8 +42,9 @@ internal static class Pictures
         if (explanation.LayerValues is { } neurons)
         {
             int top = Math.Min(10, neurons.Length);
-            string caption = $"{title}: top {top} of {neurons.Length} neurons of {layer} (sum {explanation.Sum.ToString("0.###", CultureInfo.InvariantCulture)})";
-            using Plot plot = Plots.TopBars(neurons, top, caption, "attribution");
+            string summary = $"top {top} of {neurons.Length} neurons of {layer} (sum {explanation.Sum.ToString("0.###", CultureInfo.InvariantCulture)})";
+            string caption = $"{title}: {summary}";
+            using Plot plot = Plots.TopBars(neurons, top, summary, "attribution");
             pictures.Add(new Picture($"{stem}.png", caption, Encode(plot)));
         }
 
