@@ -43,6 +43,19 @@ public sealed class ExplainTests : IDisposable
         Assert.Empty(result.Error);
     }
 
+    [Fact]
+    public void AnImagesFile_IsReadWithTheLabelsFileBesideIt()
+    {
+        string images = Path.Combine(CliRun.Slice, "t10k-images-idx3-ubyte.gz");
+
+        CliResult result = CliRun.Run("explain", "--data", images, "--images", "499", "--model", "mlp", "--method", "saliency");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        FashionMnistData data = FashionMnistData.LoadTest(CliRun.Slice);
+        Assert.Equal(FashionMnistData.ClassNames[data.Labels[499]], Row(result.Output, 499).Split('│', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)[1]);
+        Assert.Contains("of the bundled slice: the first 500 Fashion-MNIST test images.", result.Output);
+    }
+
     [Theory]
     [InlineData("ig", 2)]            // the panel and the convergence plot
     [InlineData("interior", 1)]      // the saturation curve

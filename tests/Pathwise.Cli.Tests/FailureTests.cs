@@ -58,6 +58,20 @@ public sealed class FailureTests : IDisposable
     }
 
     [Fact]
+    public void ImagesOfAnotherSize_ExitWith1_NamingBothShapes()
+    {
+        // A raw IDX file of two 5x5 byte images: magic 00 00 08 03, then the dimensions big-endian.
+        string file = Path.Combine(_directory, "small-images-idx3-ubyte");
+        byte[] header = [0, 0, 8, 3, 0, 0, 0, 2, 0, 0, 0, 5, 0, 0, 0, 5];
+        File.WriteAllBytes(file, [.. header, .. new byte[50]]);
+
+        CliResult result = CliRun.Run("explain", "--data", file);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains($"the images of {file} are 5x5 (25 values) but FashionCnn takes [1, 28, 28] (784 values)", result.Error);
+    }
+
+    [Fact]
     public void MissingWeights_ExitsWith1_NamingTheFile()
     {
         string missing = Path.Combine(_directory, "model.safetensors");
