@@ -72,6 +72,7 @@ internal static class PathwiseCli
             EvaluateCommand.Create(console),
             InspectCommand.Create(console),
             BenchCommand.Create(console),
+            ImportCommand.Create(console),
             new HelpOption(),
             new VersionOption(),
         };
@@ -143,6 +144,7 @@ internal static class PathwiseCli
               pathwise evaluate -m mlp                            accuracy, overall and per class
               pathwise inspect my.safetensors --network cnn       tensors, and whether they fit the bundled CNN
               pathwise bench -r gausslegendre -r exact            milliseconds per explanation
+              pathwise import model.onnx -o Models -c MyNet       a declaration and its weights from an ONNX model
 
             """,
         ["explain"] = """

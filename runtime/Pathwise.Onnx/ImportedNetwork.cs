@@ -43,7 +43,8 @@ public sealed class ImportedNetwork
 
     /// <summary>
     /// Writes <c>ClassName.cs</c> (the declaration) and <c>ClassName.safetensors</c> (the weights) into
-    /// <paramref name="directory"/>, creating it if needed, and returns both paths.
+    /// <paramref name="directory"/>, creating it if needed, each atomically (a temporary file, then a rename), and
+    /// returns both paths.
     /// </summary>
     public (string DeclarationPath, string WeightsPath) WriteTo(string directory)
     {
@@ -51,7 +52,9 @@ public sealed class ImportedNetwork
         Directory.CreateDirectory(directory);
         string declarationPath = Path.Combine(directory, ClassName + ".cs");
         string weightsPath = Path.Combine(directory, ClassName + ".safetensors");
-        File.WriteAllText(declarationPath, Declaration);
+        string temporary = declarationPath + ".tmp";
+        File.WriteAllText(temporary, Declaration);
+        File.Move(temporary, declarationPath, overwrite: true);
         WriteWeights(weightsPath);
         return (declarationPath, weightsPath);
     }

@@ -19,11 +19,11 @@ internal static class InspectCommand
     /// <summary>The command and its options.</summary>
     public static Command Create(CliConsole console)
     {
-        var file = new Argument<string>("FILE") { Description = "The .safetensors file" };
+        var file = new Argument<string>("FILE") { Description = "The weights file: .safetensors or a PyTorch state_dict (.pt)" };
         Option<string?> assembly = CommonOptions.Assembly();
         Option<string?> network = CommonOptions.Network();
         network.Description = "Check the file against this network: cnn or mlp (the bundled declarations), or a type in --assembly [default: report which bundled network it fits]";
-        var command = new Command("inspect", "List a safetensors file's tensors (dtype, shape) and check it against a declared network, naming each mismatch.")
+        var command = new Command("inspect", "List a weights file's tensors (dtype, shape) and check it against a declared network, naming each mismatch.")
         {
             file, assembly, network,
         };
@@ -39,15 +39,15 @@ internal static class InspectCommand
         string path = Path.GetFullPath(file);
         if (!File.Exists(path))
         {
-            throw CliException.BadInput($"{path} does not exist; expected a .safetensors file.");
+            throw CliException.BadInput($"{path} does not exist; expected a .safetensors or .pt file.");
         }
 
         IReadOnlyDictionary<string, TensorData> tensors;
         IReadOnlyDictionary<string, string> metadata;
         try
         {
-            tensors = SafeTensors.Read(path);
-            metadata = SafeTensors.ReadMetadata(path);
+            tensors = WeightsFile.Read(path);
+            metadata = IsZip(path) ? new Dictionary<string, string>() : SafeTensors.ReadMetadata(path);
         }
         catch (Exception e) when (e is WeightsFormatException or IOException or UnauthorizedAccessException)
         {
@@ -126,6 +126,14 @@ internal static class InspectCommand
         }
 
         return ExitCodes.WeightsMismatch;
+    }
+
+    /// <summary>A PyTorch checkpoint (a zip, which <see cref="WeightsFile"/> reads) carries no safetensors metadata.</summary>
+    private static bool IsZip(string path)
+    {
+        Span<byte> start = stackalloc byte[4];
+        using FileStream stream = File.OpenRead(path);
+        return stream.ReadAtLeast(start, 4, throwOnEndOfStream: false) == 4 && start.SequenceEqual("PK\u0003\u0004"u8);
     }
 
     private static bool Fits(IReadOnlyDictionary<string, TensorData> tensors, NetworkInfo info, string path, out WeightsMismatchException? mismatch)
