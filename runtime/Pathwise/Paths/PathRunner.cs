@@ -23,12 +23,22 @@ internal static class PathRunner
     /// <summary>
     /// Runs one call on <paramref name="engine"/>, whose <see cref="IPathEngine{T}.Call"/> is begun: opens it, lets
     /// <paramref name="steps"/> make its accumulators, walks the plan's chunks (checking for cancellation before
-    /// each), finishes, and closes the call however it ends. Read the results from the engine afterwards.
+    /// each), finishes, and closes the call however it ends. Read the results from the engine afterwards. With the
+    /// adaptive rule, the same over each interval's points until the tolerance is met (<see cref="AdaptiveCall{T}.Run"/>):
+    /// the engine's results are then the intervals' sums, and <see cref="PathCall{T}.Adaptive"/> holds the error estimates.
     /// </summary>
     public static void Run<T, TSteps>(IPathEngine<T> engine, scoped ref TSteps steps, CancellationToken cancellationToken)
         where T : unmanaged, IFloatingPointIeee754<T>
-        where TSteps : IPathSteps<T>, allows ref struct =>
+        where TSteps : IPathSteps<T>, allows ref struct
+    {
+        if (engine.Call.Adaptive is not null)
+        {
+            AdaptiveCall<T>.Run(engine, ref steps, cancellationToken);
+            return;
+        }
+
         RunRange(engine, ref steps, 0, engine.Call.Points, cancellationToken);
+    }
 
     /// <summary>
     /// <see cref="Run"/> over the points <c>from .. to</c> only, in chunks of at most the plan's capacity: one half of a
