@@ -197,6 +197,87 @@ public sealed class AdaptiveRuleTests
         Assert.Null(new IntegratedGradients<double>(network).Attribute(input, 0).Error);
     }
 
+    [Theory]
+    [MemberData(nameof(SmoothNetworks))]
+    public void EveryPathMethod_TakesTheRule_WithHonestEstimates(INetwork<double> network, int seed)
+    {
+        Prepare(network, seed, gain: 3);
+        (double[] baseline, double[] input) = Path(network, seed * 100 + 7);
+        const double Tolerance = 1e-8;
+        var adaptive = new LayerAttributionOptions { Rule = QuadratureRule.Adaptive, Tolerance = Tolerance, Baseline = Baseline.Of<double>(baseline) };
+
+        // The reference: Gauss–Legendre on 1,000 points, exact to rounding on these analytic integrands.
+        LayerAttributionOptions fine = adaptive with { Rule = QuadratureRule.GaussLegendre, Points = 1000 };
+        var coverage = new Coverage();
+        foreach (Layer layer in network.Info.Layers.Skip(1))
+        {
+            LayerAttribution<double> conductance = new LayerConductance<double>(network, layer, adaptive).Attribute(input, 1);
+            coverage.Check(conductance.Rule, conductance.Points, conductance.Error, conductance.Values, new LayerConductance<double>(network, layer, fine).Attribute(input, 1).Values, Tolerance);
+
+            LayerInfluence<double> influence = new InternalInfluence<double>(network, layer, adaptive).Attribute(input, 2);
+            coverage.Check(influence.Rule, influence.Points, influence.Error, influence.Values, new InternalInfluence<double>(network, layer, fine).Attribute(input, 2).Values, Tolerance);
+
+            int neuron = layer.Size / 3;
+            Attribution<double> neuronIg = new NeuronIntegratedGradients<double>(network, layer, adaptive).Attribute(input, neuron);
+            coverage.Check(neuronIg.Rule, neuronIg.Points, neuronIg.Error, neuronIg.Values, new NeuronIntegratedGradients<double>(network, layer, fine).Attribute(input, neuron).Values, Tolerance);
+
+            int[] neurons = [0, layer.Size - 1];
+            NeuronAttribution<double> neuronConductance = new NeuronConductance<double>(network, layer, adaptive).Attribute(input, 0, neurons);
+            coverage.Check(neuronConductance.Rule, neuronConductance.Points, neuronConductance.Error, neuronConductance.Values, new NeuronConductance<double>(network, layer, fine).Attribute(input, 0, neurons).Values, Tolerance);
+
+            bool[] region = [.. Enumerable.Range(0, network.Info.InputLength).Select(i => i % 3 != 1)];
+            LayerAttribution<double> share = new RegionToNeuron<double>(network, layer, adaptive).Attribute(input, 1, region);
+            coverage.Check(share.Rule, share.Points, share.Error, share.Values, new RegionToNeuron<double>(network, layer, fine).Attribute(input, 1, region).Values, tolerance: null);
+        }
+
+        // Several targets of one input share the intervals; each result has its own estimates.
+        Attribution<double>[] targets = new IntegratedGradients<double>(network, adaptive).AttributeTargets(input, [0, 2]);
+        Attribution<double>[] fineTargets = new IntegratedGradients<double>(network, fine).AttributeTargets(input, [0, 2]);
+        for (int t = 0; t < 2; t++)
+        {
+            coverage.Check(targets[t].Rule, targets[t].Points, targets[t].Error, targets[t].Values, fineTargets[t].Values, tolerance: null);
+        }
+
+        // Expected gradients over three baselines: the mean of three adaptive paths, the mean of their estimates.
+        double[] set = [.. baseline, .. Path(network, seed * 100 + 8).Input.Select(v => v / 2), .. Path(network, seed * 100 + 9).Baseline];
+        Attribution<double> expected = new ExpectedGradients<double>(network, set, adaptive).Attribute(input, 1);
+        coverage.Check(expected.Rule, expected.Points, expected.Error, expected.Values, new ExpectedGradients<double>(network, set, fine).Attribute(input, 1).Values, Tolerance);
+
+        Assert.True(coverage.Covered >= 0.99 * coverage.Features, $"{coverage.Covered} of {coverage.Features} values covered");
+    }
+
+    /// <summary>Counts the values whose true error is within their estimate, after checking each result's rule, points and tolerance.</summary>
+    private sealed class Coverage
+    {
+        public int Covered { get; private set; }
+
+        public int Features { get; private set; }
+
+        public void Check(QuadratureRule rule, int points, QuadratureError? error, ReadOnlySpan<double> values, ReadOnlySpan<double> reference, double? tolerance)
+        {
+            Assert.Equal(QuadratureRule.Adaptive, rule);
+            Assert.NotNull(error);
+            Assert.True(error.Converged);
+            Assert.Equal(values.Length, error.Features.Length);
+            Assert.True(points >= 22 && points % 22 == 0, $"{points} points");
+            double trueError = 0;
+            double size = 0;
+            for (int i = 0; i < values.Length; i++)
+            {
+                double difference = Math.Abs(values[i] - reference[i]);
+                Features++;
+                Covered += difference <= error.Features[i] ? 1 : 0;
+                trueError += difference;
+                size += Math.Abs(values[i]);
+            }
+
+            if (tolerance is { } relative)
+            {
+                Assert.True(trueError <= relative * size, $"true error {trueError:E2} over {relative:E0} * {size:E2}");
+            }
+        }
+    }
+
     internal static void Prepare(INetwork<double> network, int seed, double gain)
     {
         network.Parameters.Randomize(new Random(seed));

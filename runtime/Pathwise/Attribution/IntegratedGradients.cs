@@ -163,6 +163,7 @@ internal static class IntegratedGradientsMath<T> where T : unmanaged, IFloatingP
         var values = new T[host.Info.InputLength];
         using var lease = host.Borrow();
         ConvergenceDelta delta = Run(lease.Item, request, values, cancellationToken);
+        // The call's one accumulator, handle 0 (Steps.GradientSum).
         return new Attribution<T>(values, host.Info.Input.OutputShape, delta, lease.Item.Call.Points, lease.Item.Call.Rule) { Error = lease.Item.Call.Adaptive?.Error(0) };
     }
 
@@ -183,6 +184,7 @@ internal static class IntegratedGradientsMath<T> where T : unmanaged, IFloatingP
         PathPlan<T> plan = engine.Plan;
         var values = new T[plan.Info.InputLength];
         ConvergenceDelta delta = Run(engine, request, values, cancellationToken);
+        // The call's one accumulator, handle 0 (Steps.GradientSum).
         return new Attribution<T>(values, plan.Info.Input.OutputShape, delta, engine.Call.Points, engine.Call.Rule) { Error = engine.Call.Adaptive?.Error(0) };
     }
 
@@ -217,7 +219,7 @@ internal static class IntegratedGradientsMath<T> where T : unmanaged, IFloatingP
         {
             results[t] = new Attribution<T>(values.AsSpan(t * length, length).ToArray(), plan.Info.Input.OutputShape, deltas[t], engine.Call.Points, engine.Call.Rule)
             {
-                Error = engine.Call.Adaptive?.Error(t),
+                Error = engine.Call.Adaptive?.Error(t), // TargetSteps: target t's accumulator is handle t (First = 0)
             };
         }
 

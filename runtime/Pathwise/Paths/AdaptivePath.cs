@@ -293,13 +293,14 @@ internal sealed class AdaptiveCall<T> where T : unmanaged, IFloatingPointIeee754
                 continue;
             }
 
+            // An accumulator of several rows (one per neuron) scales each row alike.
             ReadOnlySpan<T> vector = by == PathVector.Direction ? call.Direction : call.MaskedDirection;
             int length = _offsets[a + 1] - _offsets[a];
-            if (vector.Length == length)
+            if (vector.Length > 0 && length % vector.Length == 0)
             {
                 for (int j = 0; j < length; j++)
                 {
-                    _scale[_offsets[a] + j] = double.CreateChecked(vector[j]);
+                    _scale[_offsets[a] + j] = double.CreateChecked(vector[j % vector.Length]);
                 }
             }
         }
