@@ -204,7 +204,7 @@ internal static class ExpectedGradientsMath<T> where T : unmanaged, IFloatingPoi
                 errors[i] /= count;
             }
 
-            error = new QuadratureError(sums.TotalError / count, errors, !sums.Unconverged, sums.Tolerance, sums.Points, sums.Intervals);
+            error = new QuadratureError(sums.TotalError / count, errors, !sums.Unconverged, sums.Tolerance, sums.Points, sums.Intervals, true);
         }
 
         return new Attribution<T>(values, plan.Info.Input.OutputShape, delta, sums.Points, sums.FellBack ? QuadratureRule.GaussLegendre : plan.Rule) { Error = error };

@@ -125,7 +125,7 @@ internal sealed class AdaptiveCall<T> where T : unmanaged, IFloatingPointIeee754
 
     /// <summary>The error of accumulator <paramref name="accumulator"/> as a result reports it: a new object.</summary>
     public QuadratureError Error(int accumulator) =>
-        new(TotalError(accumulator), Errors(accumulator).ToArray(), Converged, Tolerance, PointsUsed, Intervals);
+        new(TotalError(accumulator), Errors(accumulator).ToArray(), Converged, Tolerance, PointsUsed, Intervals, true);
 
     /// <summary>
     /// Runs the call begun on <paramref name="engine"/> adaptively: every first piece integrated, then the intervals with
