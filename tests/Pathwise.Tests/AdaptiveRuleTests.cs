@@ -25,6 +25,16 @@ public sealed partial class WideTanhMlp
     [Dense(3)] public partial Layer Out { get; }
 }
 
+/// <summary>The float32 twin of <see cref="TanhMlp"/>.</summary>
+[Network]
+public sealed partial class TanhMlp32
+{
+    [Input(8)] public partial InputLayer X { get; }
+    [Dense(16), Tanh] public partial Layer H1 { get; }
+    [Dense(12), Tanh] public partial Layer H2 { get; }
+    [Dense(3)] public partial Layer Out { get; }
+}
+
 /// <summary>Piecewise-linear layers below smooth ones: the adaptive rule cuts at the ReLU breakpoints first.</summary>
 [Network(Precision.Float64)]
 public sealed partial class ReluTanhMlp
@@ -171,6 +181,50 @@ public sealed class AdaptiveRuleTests
         Assert.Null(adaptive.Error);
         Assert.Equal(exact.Points, adaptive.Points);
         Assert.Equal(exact.ToArray(), adaptive.ToArray());
+    }
+
+    [Fact]
+    public void Float32Network_ConvergesToFloat32Tolerances_WithEstimatesCoveringItsRounding()
+    {
+        // The float32 network's weights, widened exactly into its float64 twin: the twin's integral is the truth.
+        var twin = new TanhMlp();
+        Prepare(twin, 81, gain: 3);
+        var network = new TanhMlp32();
+        for (int p = 0; p < twin.Parameters.Items.Count; p++)
+        {
+            Parameter<double> wide = twin.Parameters.Items[p];
+            Parameter<float> narrow = network.Parameters.Items[p];
+            for (int i = 0; i < wide.Values.Length; i++)
+            {
+                narrow.Values[i] = (float)wide.Values[i];
+                wide.Values[i] = narrow.Values[i];
+            }
+        }
+
+        twin.ParametersChanged();
+        network.ParametersChanged();
+        int covered = 0;
+        int features = 0;
+        foreach (double tolerance in new[] { 1e-3, 1e-5, 1e-6 })
+        {
+            for (int trial = 0; trial < 6; trial++)
+            {
+                (double[] baseline, double[] input) = Path(twin, 8100 + trial);
+                baseline = [.. baseline.Select(v => (double)(float)v)];
+                input = [.. input.Select(v => (double)(float)v)];
+                var options = new IntegratedGradientsOptions { Rule = QuadratureRule.Adaptive, Tolerance = tolerance, Baseline = Baseline.Of<float>([.. baseline.Select(v => (float)v)]) };
+                Attribution<float> result = new IntegratedGradients<float>(network, options).Attribute([.. input.Select(v => (float)v)], trial % 3);
+                Assert.True(result.Error!.Converged, $"tolerance {tolerance:E0}: {result.Points} points");
+                double[] reference = Reference(twin, baseline, input, trial % 3, []);
+                for (int i = 0; i < reference.Length; i++)
+                {
+                    features++;
+                    covered += Math.Abs(result[i] - reference[i]) <= result.Error.Features[i] ? 1 : 0;
+                }
+            }
+        }
+
+        Assert.True(covered >= 0.99 * features, $"{covered} of {features} features covered");
     }
 
     [Fact]

@@ -10,7 +10,13 @@ internal interface IPathSteps<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>The layer whose endpoint activations the method reads (besides the output's), or null.</summary>
     Layer? EndpointLayer { get; }
 
-    /// <summary>Makes the method's accumulators, before the first chunk.</summary>
+    /// <summary>
+    /// Makes the method's accumulators, before the first chunk (with the adaptive rule, before each interval's pass).
+    /// An accumulator whose values the method multiplies elementwise by <c>x - x'</c> (or the region's masked direction)
+    /// is registered with <see cref="PathCall{T}.ScaleErrors"/>, so the adaptive rule weighs its errors as the result does;
+    /// the method then reads its estimates with <c>engine.Call.Adaptive?.Error(handle)</c>. Nothing else is needed for a
+    /// method to take every rule.
+    /// </summary>
     void Start(IPathEngine<T> engine);
 
     /// <summary>The method's work on the chunk of <paramref name="count"/> points from <paramref name="start"/>, after its forward pass.</summary>
