@@ -228,6 +228,41 @@ public sealed class AdaptiveRuleTests
     }
 
     [Fact]
+    public void GaussKronrodNodes_AreExactToTheirDegrees_AndNested()
+    {
+        var kAlphas = new double[15];
+        var kWeights = new double[15];
+        var gAlphas = new double[7];
+        var gWeights = new double[7];
+        const double Low = 0.25;
+        const double High = 0.75;
+        GaussKronrod.Kronrod<double>(Low, High, kAlphas, kWeights);
+        GaussKronrod.Gauss<double>(Low, High, gAlphas, gWeights);
+        for (int degree = 0; degree <= 22; degree++)
+        {
+            // integral_lo^hi x^d dx in closed form: K15 is exact to degree 22, G7 to degree 13.
+            double exact = (Math.Pow(High, degree + 1) - Math.Pow(Low, degree + 1)) / (degree + 1);
+            double kronrod = kAlphas.Select((a, k) => kWeights[k] * Math.Pow(a, degree)).Sum();
+            Assert.True(Math.Abs(kronrod - exact) <= 2e-15 * exact, $"K15, degree {degree}: {kronrod - exact:E2}");
+            if (degree <= 13)
+            {
+                double gauss = gAlphas.Select((a, k) => gWeights[k] * Math.Pow(a, degree)).Sum();
+                Assert.True(Math.Abs(gauss - exact) <= 2e-15 * exact, $"G7, degree {degree}: {gauss - exact:E2}");
+            }
+        }
+
+        // A function no polynomial of low degree fits tells the rules apart: K15 far closer to exp(8x)'s integral than G7.
+        double expExact = (Math.Exp(8 * High) - Math.Exp(8 * Low)) / 8;
+        double expKronrod = kAlphas.Select((a, k) => kWeights[k] * Math.Exp(8 * a)).Sum();
+        double expGauss = gAlphas.Select((a, k) => gWeights[k] * Math.Exp(8 * a)).Sum();
+        Assert.True(Math.Abs(expKronrod - expExact) < 1e-3 * Math.Abs(expGauss - expExact), $"K15 {expKronrod - expExact:E2}, G7 {expGauss - expExact:E2}");
+
+        // Ascending, inside the interval, and the Gauss points are Kronrod points 1, 3, ..., 13.
+        Assert.True(kAlphas.Zip(kAlphas.Skip(1)).All(p => p.First < p.Second) && kAlphas[0] > Low && kAlphas[^1] < High);
+        Assert.Equal(gAlphas, Enumerable.Range(0, 7).Select(k => kAlphas[(2 * k) + 1]));
+    }
+
+    [Fact]
     public void BadSettings_AreRefusedNamingThem()
     {
         var network = new TanhMlp();
