@@ -35,7 +35,7 @@ public abstract class LayerValues<T> where T : unmanaged, IFloatingPointIeee754<
     /// <summary>The layer's output shape.</summary>
     public TensorShape Shape => Layer.OutputShape;
 
-    /// <summary>The number of path points used: with <see cref="QuadratureRule.Exact"/>, the number of pieces of the path.</summary>
+    /// <summary>The number of path points used: with <see cref="QuadratureRule.Exact"/>, the number of pieces of the path; with <see cref="QuadratureRule.Adaptive"/>, 22 per interval integrated.</summary>
     public int Points { get; }
 
     /// <summary>The rule the path was integrated by: the options' rule, or Gauss–Legendre where an exact path had more pieces than allowed.</summary>
@@ -128,7 +128,7 @@ public sealed class NeuronAttribution<T> where T : unmanaged, IFloatingPointIeee
     /// <summary>The values, <c>[neurons, input length]</c> row-major.</summary>
     public ReadOnlySpan<T> Values => _values;
 
-    /// <summary>The number of path points used: with <see cref="QuadratureRule.Exact"/>, the number of pieces of the path.</summary>
+    /// <summary>The number of path points used: with <see cref="QuadratureRule.Exact"/>, the number of pieces of the path; with <see cref="QuadratureRule.Adaptive"/>, 22 per interval integrated.</summary>
     public int Points { get; }
 
     /// <summary>The rule the path was integrated by: the options' rule, or Gauss–Legendre where an exact path had more pieces than allowed.</summary>
