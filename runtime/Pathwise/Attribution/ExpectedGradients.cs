@@ -174,6 +174,21 @@ internal static class ExpectedGradientsMath<T> where T : unmanaged, IFloatingPoi
         sums.AtInput = atInput;
         sums.Points += engine.Call.Points;
         sums.FellBack |= engine.Call.Rule != engine.Plan.Rule;
+        if (engine.Call.Adaptive is { } adaptive)
+        {
+            // Each baseline's estimates add (the mean divides them at the end).
+            sums.Errors ??= new double[values.Length];
+            ReadOnlySpan<double> errors = adaptive.Errors(steps.GradientSum);
+            for (int i = 0; i < errors.Length; i++)
+            {
+                sums.Errors[i] += errors[i];
+            }
+
+            sums.TotalError += adaptive.TotalError(steps.GradientSum);
+            sums.Intervals += adaptive.Intervals;
+            sums.Unconverged |= !adaptive.Converged;
+            sums.Tolerance = adaptive.Tolerance;
+        }
     }
 
     private static Attribution<T> Finish(PathPlan<T> plan, T[] values, Sums sums, int count)
@@ -181,7 +196,18 @@ internal static class ExpectedGradientsMath<T> where T : unmanaged, IFloatingPoi
         T scale = T.One / T.CreateChecked(count);
         System.Numerics.Tensors.TensorPrimitives.Multiply<T>(values, scale, values);
         var delta = ConvergenceDelta.From(PathSums.Sum<T>(values), sums.AtInput, sums.AtBaseline / count);
-        return new Attribution<T>(values, plan.Info.Input.OutputShape, delta, sums.Points, sums.FellBack ? QuadratureRule.GaussLegendre : plan.Rule);
+        QuadratureError? error = null;
+        if (sums.Errors is { } errors)
+        {
+            for (int i = 0; i < errors.Length; i++)
+            {
+                errors[i] /= count;
+            }
+
+            error = new QuadratureError(sums.TotalError / count, errors, !sums.Unconverged, sums.Tolerance, sums.Points, sums.Intervals, true);
+        }
+
+        return new Attribution<T>(values, plan.Info.Input.OutputShape, delta, sums.Points, sums.FellBack ? QuadratureRule.GaussLegendre : plan.Rule) { Error = error };
     }
 
     private struct Sums
@@ -190,5 +216,12 @@ internal static class ExpectedGradientsMath<T> where T : unmanaged, IFloatingPoi
         public double AtInput;
         public int Points;
         public bool FellBack;
+
+        // With the adaptive rule: the baselines' estimates, summed.
+        public double[]? Errors;
+        public double TotalError;
+        public int Intervals;
+        public bool Unconverged;
+        public double Tolerance;
     }
 }

@@ -74,7 +74,10 @@ internal static class InternalInfluenceMath<T> where T : unmanaged, IFloatingPoi
         engine.Call.Begin(request);
         var steps = new Steps(layer);
         PathSplit.Run(engine, ref steps, cancellationToken);
-        return new LayerInfluence<T>(layer, engine.Accumulated(steps.Influence).ToArray(), engine.Call.Points, engine.Call.Rule);
+        return new LayerInfluence<T>(layer, engine.Accumulated(steps.Influence).ToArray(), engine.Call.Points, engine.Call.Rule)
+        {
+            Error = engine.Call.Adaptive?.Error(steps.Influence),
+        };
     }
 
     /// <summary>A batch (see <see cref="PathBatch"/>); stacked on a device that stacks when <paramref name="stacked"/>.</summary>
@@ -112,7 +115,10 @@ internal static class InternalInfluenceMath<T> where T : unmanaged, IFloatingPoi
         var results = new LayerInfluence<T>[targets.Length];
         for (int t = 0; t < results.Length; t++)
         {
-            results[t] = new LayerInfluence<T>(layer, engine.Accumulated(steps.First + t).ToArray(), engine.Call.Points, engine.Call.Rule);
+            results[t] = new LayerInfluence<T>(layer, engine.Accumulated(steps.First + t).ToArray(), engine.Call.Points, engine.Call.Rule)
+            {
+                Error = engine.Call.Adaptive?.Error(steps.First + t),
+            };
         }
 
         return results;

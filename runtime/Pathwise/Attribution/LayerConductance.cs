@@ -99,7 +99,10 @@ internal static class LayerConductanceMath<T> where T : unmanaged, IFloatingPoin
         PathSplit.Run(engine, ref steps, cancellationToken);
         T[] conductance = engine.Accumulated(steps.Conductance).ToArray();
         (double atBaseline, double atInput) = PathRunner.ExplainedEndpoints(engine);
-        return new LayerAttribution<T>(layer, conductance, ConvergenceDelta.From(PathSums.Sum<T>(conductance), atInput, atBaseline), engine.Call.Points, engine.Call.Rule);
+        return new LayerAttribution<T>(layer, conductance, ConvergenceDelta.From(PathSums.Sum<T>(conductance), atInput, atBaseline), engine.Call.Points, engine.Call.Rule)
+        {
+            Error = engine.Call.Adaptive?.Error(steps.Conductance),
+        };
     }
 
     /// <summary>A batch (see <see cref="PathBatch"/>); stacked on a device that stacks when <paramref name="stacked"/>.</summary>
@@ -144,7 +147,10 @@ internal static class LayerConductanceMath<T> where T : unmanaged, IFloatingPoin
         {
             T[] conductance = engine.Accumulated(steps.First + t).ToArray();
             (double atBaseline, double atInput) = PathTargets.Endpoints(engine, targets[t]);
-            results[t] = new LayerAttribution<T>(layer, conductance, ConvergenceDelta.From(PathSums.Sum<T>(conductance), atInput, atBaseline), engine.Call.Points, engine.Call.Rule);
+            results[t] = new LayerAttribution<T>(layer, conductance, ConvergenceDelta.From(PathSums.Sum<T>(conductance), atInput, atBaseline), engine.Call.Points, engine.Call.Rule)
+            {
+                Error = engine.Call.Adaptive?.Error(steps.First + t),
+            };
         }
 
         return results;

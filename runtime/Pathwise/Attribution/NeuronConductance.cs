@@ -165,7 +165,10 @@ internal static class NeuronConductanceMath<T> where T : unmanaged, IFloatingPoi
                 PathRunner.ScaleByDirection<T>(engine.Call.Direction, rows.Slice(n * length, length), values.AsSpan(n * length, length));
             }
 
-            results[t] = new NeuronAttribution<T>(layer, (int[])neurons.Clone(), engine.Plan.Info.Input.OutputShape, values, engine.Call.Points, engine.Call.Rule);
+            results[t] = new NeuronAttribution<T>(layer, (int[])neurons.Clone(), engine.Plan.Info.Input.OutputShape, values, engine.Call.Points, engine.Call.Rule)
+            {
+                Error = engine.Call.Adaptive?.Error(steps.First + t),
+            };
         }
 
         return results;
@@ -185,7 +188,10 @@ internal static class NeuronConductanceMath<T> where T : unmanaged, IFloatingPoi
             PathRunner.ScaleByDirection<T>(engine.Call.Direction, rows.Slice(n * length, length), values.AsSpan(n * length, length));
         }
 
-        return new NeuronAttribution<T>(layer, neurons.ToArray(), engine.Plan.Info.Input.OutputShape, values, engine.Call.Points, engine.Call.Rule);
+        return new NeuronAttribution<T>(layer, neurons.ToArray(), engine.Plan.Info.Input.OutputShape, values, engine.Call.Points, engine.Call.Rule)
+        {
+            Error = engine.Call.Adaptive?.Error(steps.Rows),
+        };
     }
 
     /// <summary>Per chunk, per target: the backward pass from its output, then its neurons' passes into the target's accumulator <c>First + t</c>.</summary>
@@ -204,6 +210,7 @@ internal static class NeuronConductanceMath<T> where T : unmanaged, IFloatingPoi
             for (int t = 0; t < _targets.Length; t++)
             {
                 int handle = engine.NewAccumulator(elements);
+                engine.Call.ScaleErrors(handle, PathVector.Direction);
                 First = t == 0 ? handle : First;
             }
         }
@@ -235,7 +242,11 @@ internal static class NeuronConductanceMath<T> where T : unmanaged, IFloatingPoi
 
         public readonly Layer? EndpointLayer => null;
 
-        public void Start(IPathEngine<T> engine) => Rows = engine.NewAccumulator(elements);
+        public void Start(IPathEngine<T> engine)
+        {
+            Rows = engine.NewAccumulator(elements);
+            engine.Call.ScaleErrors(Rows, PathVector.Direction);
+        }
 
         public readonly void Step(IPathEngine<T> engine, int start, int count)
         {

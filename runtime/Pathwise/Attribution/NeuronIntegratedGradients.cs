@@ -93,7 +93,10 @@ internal static class NeuronIntegratedGradientsMath<T> where T : unmanaged, IFlo
         double sum = PathRunner.ScaleByDirection<T>(engine.Call.Direction, engine.Accumulated(steps.GradientSum), values);
         ReadOnlySpan<T> endpoints = engine.Endpoints(layer);
         var delta = ConvergenceDelta.From(sum, double.CreateChecked(endpoints[layer.Size + neuron]), double.CreateChecked(endpoints[neuron]));
-        return new Attribution<T>(values, engine.Plan.Info.Input.OutputShape, delta, engine.Call.Points, engine.Call.Rule);
+        return new Attribution<T>(values, engine.Plan.Info.Input.OutputShape, delta, engine.Call.Points, engine.Call.Rule)
+        {
+            Error = engine.Call.Adaptive?.Error(steps.GradientSum),
+        };
     }
 
     private struct Steps(Layer layer, int neuron) : IPathSteps<T>
@@ -102,7 +105,11 @@ internal static class NeuronIntegratedGradientsMath<T> where T : unmanaged, IFlo
 
         public readonly Layer? EndpointLayer => layer;
 
-        public void Start(IPathEngine<T> engine) => GradientSum = engine.NewAccumulator(engine.Plan.Info.InputLength);
+        public void Start(IPathEngine<T> engine)
+        {
+            GradientSum = engine.NewAccumulator(engine.Plan.Info.InputLength);
+            engine.Call.ScaleErrors(GradientSum, PathVector.Direction);
+        }
 
         public readonly void Step(IPathEngine<T> engine, int start, int count) =>
             engine.AddNeuronInputGradientSum(layer, neuron, NeuronSeed.One, GradientSum, 0);

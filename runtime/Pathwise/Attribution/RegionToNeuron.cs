@@ -128,7 +128,10 @@ internal static class RegionToNeuronMath<T> where T : unmanaged, IFloatingPointI
         {
             T[] contributions = engine.Accumulated(steps.First + t).ToArray();
             var delta = ConvergenceDelta.From(PathSums.Sum<T>(contributions), engine.Sum(steps.FirstSum + t), 0);
-            results[t] = new LayerAttribution<T>(layer, contributions, delta, engine.Call.Points, engine.Call.Rule);
+            results[t] = new LayerAttribution<T>(layer, contributions, delta, engine.Call.Points, engine.Call.Rule)
+            {
+                Error = engine.Call.Adaptive?.Error(steps.First + t),
+            };
         }
 
         return results;
@@ -143,7 +146,10 @@ internal static class RegionToNeuronMath<T> where T : unmanaged, IFloatingPointI
         PathSplit.Run(engine, ref steps, cancellationToken);
         T[] contributions = engine.Accumulated(steps.Contributions).ToArray();
         var delta = ConvergenceDelta.From(PathSums.Sum<T>(contributions), engine.Sum(steps.RegionIntegratedGradients), 0);
-        return new LayerAttribution<T>(layer, contributions, delta, engine.Call.Points, engine.Call.Rule);
+        return new LayerAttribution<T>(layer, contributions, delta, engine.Call.Points, engine.Call.Rule)
+        {
+            Error = engine.Call.Adaptive?.Error(steps.Contributions),
+        };
     }
 
     /// <summary>Per chunk, per target: the backward pass from its output through the input, its region's IG and its shares (the tangent shared).</summary>
