@@ -58,3 +58,19 @@ public enum ActivationKind
     /// <summary>Log-softmax over the layer's features (last layer only).</summary>
     LogSoftmax,
 }
+
+/// <summary>What the runtime needs to know of each <see cref="LayerKind"/>, in one place.</summary>
+internal static class LayerKindFacts
+{
+    /// <summary>
+    /// Kinds that leave their input's values as they are (Flatten, and activation-only members): without an
+    /// activation the layer shares its input's buffers; with one, its value before activation is its input.
+    /// </summary>
+    public static bool PassesThrough(LayerKind kind) => kind is LayerKind.Flatten or LayerKind.Activation;
+
+    /// <summary>A layer whose buffers are its input's: a pass-through kind without an activation.</summary>
+    public static bool IsView(Layer layer) => PassesThrough(layer.Kind) && !layer.HasActivation;
+
+    /// <summary>A layer whose activation reads the previous layer's output as its value before activation.</summary>
+    public static bool ReadsInputAsPreActivation(Layer layer) => PassesThrough(layer.Kind) && layer.HasActivation;
+}
