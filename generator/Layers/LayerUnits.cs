@@ -16,6 +16,9 @@ internal static class LayerUnits
         new FlattenLayer(),
         new BatchNormLayer(),
         new ActivationLayer(),
+        new IdentityLayer(),
+        new DropoutLayer(),
+        new GlobalAvgPool2DLayer(),
     };
 
     private static readonly Dictionary<LayerOp, LayerUnit> s_byOp = new();

@@ -23,7 +23,7 @@ internal sealed record LayerSpec(
 
 /// <summary>
 /// The numbers of a layer's operation; unused ones are zero. <see cref="Size"/> is the count a kind's attribute
-/// takes first (a dense layer's units, a convolution's output channels).
+/// takes first (a dense layer's units, a convolution's output channels); <see cref="Rate"/> is a dropout's <c>p</c>.
 /// </summary>
 internal sealed record LayerSettings(
     int Kernel = 0,
@@ -32,7 +32,8 @@ internal sealed record LayerSettings(
     bool Bias = false,
     double Epsilon = 0,
     double Slope = 0,
-    int Size = 0);
+    int Size = 0,
+    double Rate = 0);
 
 /// <summary>Mirrors <c>Pathwise.LayerKind</c>; each member has its unit in <see cref="Layers.LayerUnits"/>.</summary>
 internal enum LayerOp
@@ -45,6 +46,9 @@ internal enum LayerOp
     Flatten,
     BatchNorm,
     Activation,
+    Identity,
+    Dropout,
+    GlobalAvgPool2D,
 }
 
 /// <summary>Mirrors <c>Pathwise.ActivationKind</c>.</summary>

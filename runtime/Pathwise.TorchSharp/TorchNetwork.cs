@@ -265,7 +265,8 @@ public sealed class TorchNetwork<T> : nn.Module<Tensor, Tensor> where T : unmana
             LayerKind.MaxPool2D => nn.functional.max_pool2d(x, layer.Kernel, layer.Stride),
             LayerKind.AvgPool2D => nn.functional.avg_pool2d(x, layer.Kernel, layer.Stride),
             LayerKind.Flatten => x.flatten(1),
-            LayerKind.Activation => x,
+            LayerKind.GlobalAvgPool2D => x.mean([2, 3], keepdim: true),
+            LayerKind.Activation or LayerKind.Identity or LayerKind.Dropout => x,
             _ => throw new NotSupportedException($"Layer '{layer.Name}' has kind {layer.Kind}, which the TorchSharp backend does not support."),
         };
 
@@ -317,6 +318,9 @@ public sealed class TorchNetwork<T> : nn.Module<Tensor, Tensor> where T : unmana
                 return null;
             case LayerKind.Flatten:
             case LayerKind.Activation:
+            case LayerKind.Identity:
+            case LayerKind.Dropout:
+            case LayerKind.GlobalAvgPool2D:
                 return null;
             default:
                 throw new NotSupportedException($"Layer '{layer.Name}' has kind {layer.Kind}, which the TorchSharp backend does not support.");

@@ -18,6 +18,9 @@ public sealed class BackwardTests
         yield return [new FashionCnn64()];
         yield return [new PoolFirst()];
         yield return [new ActivatedFlatten()];
+        yield return [new ExportedCnn()];
+        yield return [new GlobalPoolFirst()];
+        yield return [new PwlGlobalPoolCnn()];
     }
 
     private static T Randomized<T>(T network, int seed) where T : INetwork<double>

@@ -19,23 +19,3 @@ internal abstract class PassThroughLayer : LayerUnit
 
     public override void WriteTangent(EmitContext e, LayerSpec layer, LayerSpec previous) => WriteNoOperation(e, "tangent");
 }
-
-/// <summary><c>[Flatten]</c>: <c>[C, H, W]</c> read as <c>[C·H·W]</c> in PyTorch's order; a view, no copy.</summary>
-internal sealed class FlattenLayer : PassThroughLayer
-{
-    public override LayerOp Op => LayerOp.Flatten;
-
-    public override ShapeSpec? OutputShape(LayerReader reader, ShapeSpec input, LayerSettings settings) => ShapeSpec.Flat(input.Length);
-
-    public override string Describe(LayerSpec layer) => "flatten";
-}
-
-/// <summary>A member with only an activation attribute: the activation of the previous layer's output.</summary>
-internal sealed class ActivationLayer : PassThroughLayer
-{
-    public override LayerOp Op => LayerOp.Activation;
-
-    public override string? AttributeName => null;
-
-    public override string Describe(LayerSpec layer) => "activation";
-}
