@@ -1,5 +1,4 @@
 using System;
-using System.Linq;
 using Pathwise.Generator.Layers;
 using Pathwise.Generator.Model;
 using Xunit;
@@ -45,7 +44,7 @@ public sealed class LayerUnitTests
 
     [Fact]
     public void RuntimeKinds_AllHaveAUnit() =>
-        Assert.Empty(Enum.GetNames<LayerKind>().Where(name => !Enum.TryParse(name, out LayerOp _)));
+        Assert.DoesNotContain(Enum.GetNames<LayerKind>(), name => !Enum.TryParse(name, out LayerOp _));
 
     [Fact]
     public void GeneratorDefaults_AreTheAttributesDefaults()

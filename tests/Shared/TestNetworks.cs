@@ -163,7 +163,7 @@ public sealed partial class GlobalPoolFirst
     [GlobalAvgPool2D, Tanh] public partial Layer Gap { get; }
     [Flatten] public partial Layer Flat { get; }
     [Dropout(0.1), Sigmoid] public partial Layer Drop { get; }
-    [Dense(2)] public partial Layer Out { get; }
+    [Dense(3)] public partial Layer Out { get; }
 }
 
 /// <summary>A piecewise-linear CNN through the new kinds: dropout, global average pooling, an identity with a LeakyReLU.</summary>
