@@ -20,17 +20,8 @@ internal sealed class BatchNormLayer : LayerUnit
 
     public override bool HasWeights => true;
 
-    public override LayerSettings Read(LayerReader reader, LayerSettings settings)
-    {
-        double epsilon = reader.Named("Epsilon") as double? ?? DefaultEpsilon;
-        if (!(epsilon > 0) || !reader.Representable(epsilon) || (reader.Element == ElementType.Float32 && !((float)epsilon > 0)))
-        {
-            string expected = reader.Element == ElementType.Float32 ? "positive, finite and representable as a float" : "positive and finite";
-            reader.BadScalar("Epsilon", expected, LayerReader.Format(epsilon));
-        }
-
-        return settings with { Epsilon = epsilon };
-    }
+    public override LayerSettings Read(LayerReader reader, LayerSettings settings) =>
+        settings with { Epsilon = reader.Epsilon(DefaultEpsilon) };
 
     public override ShapeSpec? OutputShape(LayerReader reader, ShapeSpec input, LayerSettings settings) => input;
 

@@ -86,6 +86,22 @@ internal sealed class LayerReader
     /// <summary>Reports a scalar setting outside its range (PW diagnostic <c>BadScalar</c>); shape inference goes on.</summary>
     public void BadScalar(string what, string expected, string actual) => Report(Diagnostics.BadScalar, Member, what, expected, actual);
 
+    /// <summary>
+    /// The <c>Epsilon</c> named argument, or <paramref name="fallback"/> when it is not written; reports it unless it
+    /// is positive and finite (and stays positive and finite as the element type).
+    /// </summary>
+    public double Epsilon(double fallback)
+    {
+        double epsilon = Named("Epsilon") as double? ?? fallback;
+        if (!(epsilon > 0) || !Representable(epsilon) || (Element == ElementType.Float32 && !((float)epsilon > 0)))
+        {
+            string expected = Element == ElementType.Float32 ? "positive, finite and representable as a float" : "positive and finite";
+            BadScalar("Epsilon", expected, Format(epsilon));
+        }
+
+        return epsilon;
+    }
+
     /// <summary>Finite, and finite once converted to the element type (a float literal must not become infinity).</summary>
     public bool Representable(double value) =>
         !double.IsNaN(value) && !double.IsInfinity(value) && (Element == ElementType.Float64 || !float.IsInfinity((float)value));

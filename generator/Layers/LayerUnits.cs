@@ -19,6 +19,7 @@ internal static class LayerUnits
         new IdentityLayer(),
         new DropoutLayer(),
         new GlobalAvgPool2DLayer(),
+        new LayerNormLayer(),
     };
 
     private static readonly Dictionary<LayerOp, LayerUnit> s_byOp = new();

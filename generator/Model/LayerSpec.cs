@@ -49,6 +49,7 @@ internal enum LayerOp
     Identity,
     Dropout,
     GlobalAvgPool2D,
+    LayerNorm,
 }
 
 /// <summary>Mirrors <c>Pathwise.ActivationKind</c>.</summary>

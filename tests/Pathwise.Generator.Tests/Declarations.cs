@@ -73,6 +73,7 @@ public static class Declarations
             [GlobalAvgPool2D]                                   public partial Layer Gap { get; }
             [Flatten]                                           public partial Layer Flat { get; }
             [Dropout, Tanh]                                     public partial Layer DropTanh { get; }
+            [LayerNorm(Epsilon = 1e-3)]                         public partial Layer Norm { get; }
             [Dense(3)]                                          public partial Layer Logits { get; }
         }
         """;

@@ -57,5 +57,6 @@ public sealed class LayerUnitTests
         Assert.Equal(Pool2DLayer.DefaultStride, new AvgPool2DAttribute(2).Stride);
         Assert.Equal(BatchNormLayer.DefaultEpsilon, new BatchNormAttribute().Epsilon);
         Assert.Equal(DropoutLayer.DefaultRate, new DropoutAttribute().P);
+        Assert.Equal(LayerNormLayer.DefaultEpsilon, new LayerNormAttribute().Epsilon);
     }
 }

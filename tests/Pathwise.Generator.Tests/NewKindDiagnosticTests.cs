@@ -26,6 +26,20 @@ public sealed class NewKindDiagnosticTests
         AssertSingle(Network("[Input(4)] public partial InputLayer X { get; }\n[Identity, Dropout] public partial Layer D { get; }"), "PW0009", "Dropout");
 
     [Fact]
+    public void LayerNormOnAnImage_PW0004() =>
+        AssertSingle(Network("[Input(2, 4, 4)] public partial InputLayer X { get; }\n[LayerNorm] public partial Layer N { get; }"), "PW0004", "LayerNorm");
+
+    [Theory]
+    [InlineData("LayerNorm(Epsilon = 0)")]
+    [InlineData("LayerNorm(Epsilon = 1e-50)")]
+    public void LayerNormEpsilonNotPositiveInFloat32_PW0015(string attribute) =>
+        AssertSingle(Network($"[Input(4)] public partial InputLayer X {{ get; }}\n[{attribute}] public partial Layer N {{ get; }}"), "PW0015", attribute);
+
+    [Fact]
+    public void LayerNormsWithOneWeightName_PW0008() =>
+        AssertSingle(Network("[Input(4)] public partial InputLayer X { get; }\n[LayerNorm(WeightName = \"ln\")] public partial Layer A { get; }\n[LayerNorm(WeightName = \"ln\")] public partial Layer B { get; }"), "PW0008", "LayerNorm(WeightName = \"ln\")");
+
+    [Fact]
     public void IdentityAsTheOnlyLayerAfterTheInput_Compiles()
     {
         GeneratorRun run = GeneratorHarness.Run(Network("[Input(4)] public partial InputLayer X { get; }\n[Identity] public partial Layer D { get; }"));

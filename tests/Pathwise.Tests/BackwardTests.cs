@@ -21,6 +21,7 @@ public sealed class BackwardTests
         yield return [new ExportedCnn()];
         yield return [new GlobalPoolFirst()];
         yield return [new PwlGlobalPoolCnn()];
+        yield return [new LayerNormMlp()];
     }
 
     private static T Randomized<T>(T network, int seed) where T : INetwork<double>

@@ -55,9 +55,42 @@ public sealed class ExportedKindsTests
         Assert.DoesNotContain(network.Info.Weights, w => w.Name.StartsWith("drop", StringComparison.Ordinal) || w.Name.StartsWith("gap", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void LayerNorm_NormalisesEachPoint_AndTheExactRuleRefusesIt()
+    {
+        var network = new LayerNormMlp();
+        network.InitializeWeights(new Random(5));
+        const int count = 2;
+        Workspace<double> workspace = network.CreateWorkspace(count);
+        NetworkHarness.RandomVector(new Random(6), count * LayerNormMlp.InputLength, 2).CopyTo(workspace.Input(count));
+        network.ForwardFrom(network.X, workspace, count);
+
+        // Independently: (x - mean) / sqrt(biased variance + eps) * weight + bias, from the tensors by name.
+        double[] gamma = network.Parameters.Items.Single(p => p.Name == "ln2.weight").Values;
+        double[] beta = network.Parameters.Items.Single(p => p.Name == "ln2.bias").Values;
+        double[] x = workspace.Activations(network.H2, count).ToArray();
+        double[] y = workspace.Activations(network.Norm2, count).ToArray();
+        for (int n = 0; n < count; n++)
+        {
+            double[] row = x.Skip(n * 5).Take(5).ToArray();
+            double mean = row.Average();
+            double variance = row.Select(v => (v - mean) * (v - mean)).Average();
+            for (int i = 0; i < 5; i++)
+            {
+                Assert.Equal((row[i] - mean) / Math.Sqrt(variance + 1e-3) * gamma[i] + beta[i], y[n * 5 + i], 13);
+            }
+        }
+
+        Assert.Equal(1e-3, network.Norm2.Epsilon);
+        Assert.False(PiecewiseLinearPath.Supports(network.Info, out string? reason));
+        Assert.Contains("'Norm'", reason);
+        Assert.Contains("LayerNorm", reason);
+    }
+
     [Theory]
     [InlineData(typeof(ExportedCnn))]
     [InlineData(typeof(GlobalPoolFirst))]
+    [InlineData(typeof(LayerNormMlp))]
     public void IntegratedGradients_AreComplete(Type type)
     {
         var network = (INetwork<double>)Activator.CreateInstance(type)!;

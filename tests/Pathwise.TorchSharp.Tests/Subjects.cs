@@ -57,6 +57,7 @@ internal static class Subjects
         nameof(ExportedCnn),
         nameof(GlobalPoolFirst),
         nameof(PwlGlobalPoolCnn),
+        nameof(LayerNormMlp),
     ];
 
     public static Subject<double> Create64(string name, int seed = 7)
@@ -73,6 +74,7 @@ internal static class Subjects
             case nameof(ExportedCnn): { var n = new ExportedCnn(); n.InitializeWeights(random); return new(n, n.Parameters, n.LoadWeights); }
             case nameof(GlobalPoolFirst): { var n = new GlobalPoolFirst(); n.InitializeWeights(random); return new(n, n.Parameters, n.LoadWeights); }
             case nameof(PwlGlobalPoolCnn): { var n = new PwlGlobalPoolCnn(); n.InitializeWeights(random); return new(n, n.Parameters, n.LoadWeights); }
+            case nameof(LayerNormMlp): { var n = new LayerNormMlp(); n.InitializeWeights(random); return new(n, n.Parameters, n.LoadWeights); }
             default: throw new ArgumentException($"Unknown network {name}.", nameof(name));
         }
     }

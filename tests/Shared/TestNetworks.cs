@@ -166,6 +166,18 @@ public sealed partial class GlobalPoolFirst
     [Dense(3)] public partial Layer Out { get; }
 }
 
+/// <summary>An MLP with layer norms, one activated and one with its own epsilon: smooth, so not for the exact rule.</summary>
+[Network(Precision.Float64)]
+public sealed partial class LayerNormMlp
+{
+    [Input(6)] public partial InputLayer X { get; }
+    [Dense(8)] public partial Layer H1 { get; }
+    [LayerNorm, GELU] public partial Layer Norm { get; }
+    [Dense(5), Tanh] public partial Layer H2 { get; }
+    [LayerNorm(Epsilon = 1e-3, WeightName = "ln2")] public partial Layer Norm2 { get; }
+    [Dense(3)] public partial Layer Out { get; }
+}
+
 /// <summary>A piecewise-linear CNN through the new kinds: dropout, global average pooling, an identity with a LeakyReLU.</summary>
 [Network(Precision.Float64)]
 public sealed partial class PwlGlobalPoolCnn

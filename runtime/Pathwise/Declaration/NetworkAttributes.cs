@@ -171,6 +171,21 @@ public sealed class DropoutAttribute : Attribute
     public double P { get; }
 }
 
+/// <summary>
+/// Layer normalisation over a point's flat features, <c>y = (x - mean x) / sqrt(var x + eps) * weight + bias</c> with
+/// the biased variance, as PyTorch's <c>nn.LayerNorm(features)</c> and ONNX's <c>LayerNormalization</c> on the last
+/// axis compute it. Tensors: <c>weight</c> and <c>bias</c>, <c>[features]</c>. Smooth, so the exact rule refuses it.
+/// </summary>
+[AttributeUsage(AttributeTargets.Property, Inherited = false)]
+public sealed class LayerNormAttribute : Attribute
+{
+    /// <summary>The epsilon added to the variance (default 1e-5, PyTorch's <c>eps</c>).</summary>
+    public double Epsilon { get; set; } = 1e-5;
+
+    /// <summary>The <c>state_dict</c> prefix of the layer's tensors; defaults to the member name in snake_case.</summary>
+    public string? WeightName { get; set; }
+}
+
 /// <summary>Rectified linear unit, <c>max(0, x)</c>; its derivative at 0 is taken as 0.</summary>
 [AttributeUsage(AttributeTargets.Property, Inherited = false)]
 public sealed class ReLUAttribute : Attribute { }

@@ -35,6 +35,12 @@ public enum LayerKind
 
     /// <summary>Global average pooling, <c>[C, H, W]</c> to <c>[C, 1, 1]</c>: <c>y[c] = mean over h, w of x[c, h, w]</c>.</summary>
     GlobalAvgPool2D,
+
+    /// <summary>
+    /// Layer normalisation over a point's features, <c>y = gamma (x - mean x) / sqrt(var x + eps) + beta</c>: PyTorch's
+    /// <c>nn.LayerNorm(features)</c>. Not piecewise linear.
+    /// </summary>
+    LayerNorm,
 }
 
 /// <summary>The activation applied after a layer's operation.</summary>

@@ -12,6 +12,7 @@ namespace Checks;
 /// <c>Gap</c>: global average pool over 6x6 → [4, 1, 1].<br/>
 /// <c>Flat</c>: flatten → [4].<br/>
 /// <c>DropTanh</c>: dropout p = 0.5, the identity at inference, then Tanh → [4].<br/>
+/// <c>Norm</c>: layer norm over 4 features → [4].<br/>
 /// <c>Logits</c>: dense 4 → 3 → [3].<br/>
 /// </remarks>
 partial class ExportedKinds : global::Pathwise.INetwork<float>
@@ -29,23 +30,28 @@ partial class ExportedKinds : global::Pathwise.INetwork<float>
     private static readonly global::Pathwise.Layer s_gap = new("Gap", 4, global::Pathwise.LayerKind.GlobalAvgPool2D, global::Pathwise.ActivationKind.None, new global::Pathwise.TensorShape(4, 6, 6), new global::Pathwise.TensorShape(4, 1, 1));
     private static readonly global::Pathwise.Layer s_flat = new("Flat", 5, global::Pathwise.LayerKind.Flatten, global::Pathwise.ActivationKind.None, new global::Pathwise.TensorShape(4, 1, 1), new global::Pathwise.TensorShape(4));
     private static readonly global::Pathwise.Layer s_dropTanh = new("DropTanh", 6, global::Pathwise.LayerKind.Dropout, global::Pathwise.ActivationKind.Tanh, new global::Pathwise.TensorShape(4), new global::Pathwise.TensorShape(4));
-    private static readonly global::Pathwise.Layer s_logits = new("Logits", 7, global::Pathwise.LayerKind.Dense, global::Pathwise.ActivationKind.None, new global::Pathwise.TensorShape(4), new global::Pathwise.TensorShape(3), weightName: "logits", bias: true);
+    private static readonly global::Pathwise.Layer s_norm = new("Norm", 7, global::Pathwise.LayerKind.LayerNorm, global::Pathwise.ActivationKind.None, new global::Pathwise.TensorShape(4), new global::Pathwise.TensorShape(4), weightName: "norm", epsilon: 0.001);
+    private static readonly global::Pathwise.Layer s_logits = new("Logits", 8, global::Pathwise.LayerKind.Dense, global::Pathwise.ActivationKind.None, new global::Pathwise.TensorShape(4), new global::Pathwise.TensorShape(3), weightName: "logits", bias: true);
     private static readonly global::Pathwise.CompilerServices.Kernels.Conv2DShape s_convShape = new(3, 6, 6, 4, 3, 1, 1);
 
     // The layers with their shapes, and the weight tensors with their state_dict names, shapes and roles.
     private static readonly global::Pathwise.NetworkInfo s_info = new(
         "ExportedKinds",
         global::Pathwise.Precision.Float32,
-        [s_image, s_same, s_conv, s_drop, s_gap, s_flat, s_dropTanh, s_logits],
+        [s_image, s_same, s_conv, s_drop, s_gap, s_flat, s_dropTanh, s_norm, s_logits],
         [
             new("conv.weight", [4, 3, 3, 3], global::Pathwise.ParameterRole.Weight),
             new("conv.bias", [4], global::Pathwise.ParameterRole.Bias),
+            new("norm.weight", [4], global::Pathwise.ParameterRole.NormScale),
+            new("norm.bias", [4], global::Pathwise.ParameterRole.NormShift),
             new("logits.weight", [3, 4], global::Pathwise.ParameterRole.Weight),
             new("logits.bias", [3], global::Pathwise.ParameterRole.Bias),
         ]);
 
     private readonly float[] _convWeight = new float[4 * 3 * 3 * 3];
     private readonly float[] _convBias = new float[4];
+    private readonly float[] _normWeight = global::Pathwise.ParameterSet<float>.Ones(4);
+    private readonly float[] _normBias = new float[4];
     private readonly float[] _logitsWeight = new float[3 * 4];
     private readonly float[] _logitsBias = new float[3];
     private global::Pathwise.ParameterSet<float>? _parameters;
@@ -57,6 +63,8 @@ partial class ExportedKinds : global::Pathwise.INetwork<float>
     public global::Pathwise.ParameterSet<float> Parameters => _parameters ??= new global::Pathwise.ParameterSet<float>()
         .Add("conv.weight", global::Pathwise.ParameterRole.Weight, 27, [4, 3, 3, 3], _convWeight)
         .Add("conv.bias", global::Pathwise.ParameterRole.Bias, 27, [4], _convBias)
+        .Add("norm.weight", global::Pathwise.ParameterRole.NormScale, 1, [4], _normWeight)
+        .Add("norm.bias", global::Pathwise.ParameterRole.NormShift, 1, [4], _normBias)
         .Add("logits.weight", global::Pathwise.ParameterRole.Weight, 4, [3, 4], _logitsWeight)
         .Add("logits.bias", global::Pathwise.ParameterRole.Bias, 4, [3], _logitsBias);
 
@@ -80,6 +88,9 @@ partial class ExportedKinds : global::Pathwise.INetwork<float>
 
     /// <summary>dropout p = 0.5, the identity at inference, then Tanh, output [4].</summary>
     public partial global::Pathwise.Layer DropTanh => s_dropTanh;
+
+    /// <summary>layer norm over 4 features, output [4].</summary>
+    public partial global::Pathwise.Layer Norm => s_norm;
 
     /// <summary>dense 4 → 3, output [3].</summary>
     public partial global::Pathwise.Layer Logits => s_logits;
@@ -141,7 +152,8 @@ partial class ExportedKinds : global::Pathwise.INetwork<float>
         if (from.Index < 4) ForwardGap(workspace, count);
         if (from.Index < 5) ForwardFlat(workspace, count);
         if (from.Index < 6) ForwardDropTanh(workspace, count);
-        if (from.Index < 7) ForwardLogits(workspace, count);
+        if (from.Index < 7) ForwardNorm(workspace, count);
+        if (from.Index < 8) ForwardLogits(workspace, count);
     }
 
     /// <inheritdoc/>
@@ -154,7 +166,8 @@ partial class ExportedKinds : global::Pathwise.INetwork<float>
         s_info.CheckOwns(to);
         global::Pathwise.CompilerServices.Guard.LayerOrder(to, from, "to");
         workspace.Check(s_info, count);
-        if (from.Index >= 7 && to.Index < 7) BackwardLogits(workspace, count);
+        if (from.Index >= 8 && to.Index < 8) BackwardLogits(workspace, count);
+        if (from.Index >= 7 && to.Index < 7) BackwardNorm(workspace, count);
         if (from.Index >= 6 && to.Index < 6) BackwardDropTanh(workspace, count);
         if (from.Index >= 5 && to.Index < 5) BackwardFlat(workspace, count);
         if (from.Index >= 4 && to.Index < 4) BackwardGap(workspace, count);
@@ -202,7 +215,8 @@ partial class ExportedKinds : global::Pathwise.INetwork<float>
         if (from.Index < 4 && through.Index >= 4) TangentGap(workspace, count);
         if (from.Index < 5 && through.Index >= 5) TangentFlat(workspace, count);
         if (from.Index < 6 && through.Index >= 6) TangentDropTanh(workspace, count);
-        if (from.Index < 7 && through.Index >= 7) TangentLogits(workspace, count);
+        if (from.Index < 7 && through.Index >= 7) TangentNorm(workspace, count);
+        if (from.Index < 8 && through.Index >= 8) TangentLogits(workspace, count);
     }
 
     /// <inheritdoc/>
@@ -346,10 +360,32 @@ partial class ExportedKinds : global::Pathwise.INetwork<float>
         global::Pathwise.CompilerServices.Kernels.ActivationKernel.TanhTangent<float>(workspace.PreActivations(s_dropTanh, count), workspace.Activations(s_dropTanh, count), tz, ty);
     }
 
+    // Norm: layer norm over 4 features, [4] → [4].
+    private void ForwardNorm(global::Pathwise.Workspace<float> workspace, int count)
+    {
+        global::System.Span<float> x = workspace.Activations(s_dropTanh, count); // [count, 4]
+        global::System.Span<float> z = workspace.PreActivations(s_norm, count); // [count, 4]
+        global::Pathwise.CompilerServices.Kernels.LayerNormKernel.Forward<float>(x, _normWeight, _normBias, z, count, features: 4, epsilon: 0.00100000005f);
+    }
+
+    private void BackwardNorm(global::Pathwise.Workspace<float> workspace, int count)
+    {
+        global::System.Span<float> dz = workspace.PreActivationGradients(s_norm, count); // [count, 4]
+        global::System.Span<float> dx = workspace.Gradients(s_dropTanh, count); // [count, 4]
+        global::Pathwise.CompilerServices.Kernels.LayerNormKernel.Backward<float>(workspace.Activations(s_dropTanh, count), _normWeight, dz, dx, count, features: 4, epsilon: 0.00100000005f);
+    }
+
+    private void TangentNorm(global::Pathwise.Workspace<float> workspace, int count)
+    {
+        global::System.Span<float> tx = workspace.Tangents(s_dropTanh, count); // [count, 4]
+        global::System.Span<float> tz = workspace.PreActivationTangents(s_norm, count); // [count, 4]
+        global::Pathwise.CompilerServices.Kernels.LayerNormKernel.Tangent<float>(workspace.Activations(s_dropTanh, count), _normWeight, tx, tz, count, features: 4, epsilon: 0.00100000005f);
+    }
+
     // Logits: dense 4 → 3, [4] → [3].
     private void ForwardLogits(global::Pathwise.Workspace<float> workspace, int count)
     {
-        global::System.Span<float> x = workspace.Activations(s_dropTanh, count); // [count, 4]
+        global::System.Span<float> x = workspace.Activations(s_norm, count); // [count, 4]
         global::System.Span<float> z = workspace.PreActivations(s_logits, count); // [count, 3]
         global::Pathwise.CompilerServices.Kernels.DenseKernel.Forward<float>(x, _logitsWeight, _logitsBias, z, count, 4, 3);
     }
@@ -357,13 +393,13 @@ partial class ExportedKinds : global::Pathwise.INetwork<float>
     private void BackwardLogits(global::Pathwise.Workspace<float> workspace, int count)
     {
         global::System.Span<float> dz = workspace.PreActivationGradients(s_logits, count); // [count, 3]
-        global::System.Span<float> dx = workspace.Gradients(s_dropTanh, count); // [count, 4]
+        global::System.Span<float> dx = workspace.Gradients(s_norm, count); // [count, 4]
         global::Pathwise.CompilerServices.Kernels.DenseKernel.BackwardInput<float>(dz, _logitsWeight, dx, count, 4, 3);
     }
 
     private void TangentLogits(global::Pathwise.Workspace<float> workspace, int count)
     {
-        global::System.Span<float> tx = workspace.Tangents(s_dropTanh, count); // [count, 4]
+        global::System.Span<float> tx = workspace.Tangents(s_norm, count); // [count, 4]
         global::System.Span<float> tz = workspace.PreActivationTangents(s_logits, count); // [count, 3]
         // The tangent of an affine map is its linear part: no bias.
         global::Pathwise.CompilerServices.Kernels.DenseKernel.Forward<float>(tx, _logitsWeight, default, tz, count, 4, 3);
