@@ -32,18 +32,27 @@ internal sealed class PiecewiseLinearPath
 
     private readonly NetworkInfo _info;
     private readonly LayerStep[] _steps;
+    private readonly Layer _origin;
 
-    private PiecewiseLinearPath(NetworkInfo info, LayerStep[] steps)
+    private PiecewiseLinearPath(NetworkInfo info, LayerStep[] steps, Layer origin)
     {
         _info = info;
         _steps = steps;
+        _origin = origin;
     }
 
     /// <summary>
-    /// The float64 path of a network: its parameters copied and widened, checked to be piecewise linear.
+    /// The layer whose activation space the path runs in: the network input, or a hidden layer for a path
+    /// <c>y(a) = y(x') + a (y(x) - y(x'))</c> through the layers above it (layer Integrated Gradients).
     /// </summary>
-    /// <exception cref="NotSupportedException">A layer has a smooth activation (the message names it).</exception>
-    public static PiecewiseLinearPath Of<T>(INetwork<T> network) where T : unmanaged, IFloatingPointIeee754<T>
+    public Layer Origin => _origin;
+
+    /// <summary>
+    /// The float64 path of a network: its parameters copied and widened, checked to be piecewise linear above
+    /// <paramref name="origin"/> (the network input when null), the layer whose activation space the path runs in.
+    /// </summary>
+    /// <exception cref="NotSupportedException">A layer above the origin has a smooth activation (the message names it).</exception>
+    public static PiecewiseLinearPath Of<T>(INetwork<T> network, Layer? origin = null) where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(network);
         var tensors = new Dictionary<string, double[]>(StringComparer.Ordinal);
@@ -58,28 +67,40 @@ internal sealed class PiecewiseLinearPath
             tensors[parameter.Name] = values;
         }
 
-        return Of(network.Info, tensors);
+        return Of(network.Info, tensors, origin);
     }
 
-    /// <summary>The float64 path of a network described by <paramref name="info"/> with the given tensors (by <c>state_dict</c> name, widened).</summary>
-    /// <exception cref="NotSupportedException">A layer has a smooth activation (the message names it).</exception>
-    public static PiecewiseLinearPath Of(NetworkInfo info, IReadOnlyDictionary<string, double[]> tensors)
+    /// <summary>
+    /// The float64 path of a network described by <paramref name="info"/> with the given tensors (by <c>state_dict</c> name,
+    /// widened), in the activation space of <paramref name="origin"/> (the network input when null).
+    /// </summary>
+    /// <exception cref="NotSupportedException">A layer above the origin has a smooth activation (the message names it).</exception>
+    public static PiecewiseLinearPath Of(NetworkInfo info, IReadOnlyDictionary<string, double[]> tensors, Layer? origin = null)
     {
         ArgumentNullException.ThrowIfNull(info);
+        origin ??= info.Input;
+        info.CheckOwns(origin);
         var steps = new LayerStep[info.Layers.Count];
-        for (int l = 1; l < info.Layers.Count; l++)
+        for (int l = origin.Index + 1; l < info.Layers.Count; l++)
         {
             steps[l] = LayerStep.Create(info.Layers[l], tensors);
         }
 
-        return new PiecewiseLinearPath(info, steps);
+        return new PiecewiseLinearPath(info, steps, origin);
     }
 
     /// <summary>Whether every layer is piecewise linear (and so has an exact path integral by pieces).</summary>
-    public static bool Supports(NetworkInfo info, out string? reason)
+    public static bool Supports(NetworkInfo info, out string? reason) => Supports(info, info.Input, out reason);
+
+    /// <summary>
+    /// Whether every layer above <paramref name="origin"/> is piecewise linear, so a path in <paramref name="origin"/>'s
+    /// activation space has an exact integral by pieces (the layers at and below it may be anything).
+    /// </summary>
+    public static bool Supports(NetworkInfo info, Layer origin, out string? reason)
     {
-        foreach (Layer layer in info.Layers)
+        for (int l = origin.Index + 1; l < info.Layers.Count; l++)
         {
+            Layer layer = info.Layers[l];
             if (layer.Activation is not (ActivationKind.None or ActivationKind.ReLU or ActivationKind.LeakyReLU))
             {
                 reason = $"layer '{layer.Name}' has the smooth activation {layer.Activation}, on which no path is piecewise linear";
@@ -92,8 +113,9 @@ internal sealed class PiecewiseLinearPath
     }
 
     /// <summary>
-    /// The breakpoints of the path from <paramref name="baseline"/> to <paramref name="input"/>, ascending, from 0 to 1
-    /// inclusive (so <c>m</c> pieces give <c>m + 1</c> values). Stops once the pieces would pass
+    /// The breakpoints of the path from <paramref name="baseline"/> to <paramref name="input"/> (values of
+    /// <see cref="Origin"/>: the network input, or a hidden layer's activations, where the path runs through the layers
+    /// above it), ascending, from 0 to 1 inclusive (so <c>m</c> pieces give <c>m + 1</c> values). Stops once the pieces would pass
     /// <paramref name="maxPieces"/>, and then reports <paramref name="complete"/> false (the breakpoints returned are
     /// then a partial cut).
     /// </summary>
@@ -106,7 +128,12 @@ internal sealed class PiecewiseLinearPath
     /// </remarks>
     public double[] Breakpoints(ReadOnlySpan<double> baseline, ReadOnlySpan<double> input, int maxPieces, out bool complete)
     {
-        int length = _info.InputLength;
+        int length = _origin.Size;
+        if (baseline.Length != length || input.Length != length)
+        {
+            throw new ArgumentException($"Expected the path's ends as values of layer '{_origin.Name}', {length} each; got {baseline.Length} and {input.Length}.");
+        }
+
         var x = new double[length];
         var tx = new double[length];
         for (int i = 0; i < length; i++)
@@ -117,7 +144,7 @@ internal sealed class PiecewiseLinearPath
 
         var search = new Search(maxPieces);
         search.Breaks.Add(0.0);
-        Process(search, [0.0], [1.0], 1, x, tx);
+        Process(search, [0.0], [1.0], _origin.Index + 1, x, tx);
         complete = !search.Stopped;
         if (search.Stopped)
         {

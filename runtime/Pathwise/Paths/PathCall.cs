@@ -69,7 +69,18 @@ internal sealed class PathCall<T> where T : unmanaged, IFloatingPointIeee754<T>
         Alphas = plan.Alphas;
         Coefficients = plan.Coefficients;
         Rule = plan.Rule;
+        LayerBaseline = new T[plan.InLayerSpace ? plan.Origin.Size : 0];
+        LayerDirection = new T[LayerBaseline.Length];
     }
+
+    /// <summary>
+    /// With a path in a hidden layer's activation space (<see cref="PathPlan{T}.Origin"/>), after <see cref="BeginLayerPath"/>:
+    /// the path's start <c>y(x')</c>, the layer's activations at the baseline; empty for an input-space path.
+    /// </summary>
+    public T[] LayerBaseline { get; }
+
+    /// <summary>With a path in a hidden layer's activation space, after <see cref="BeginLayerPath"/>: <c>y(x) - y(x')</c>; empty otherwise.</summary>
+    public T[] LayerDirection { get; }
 
     /// <summary><c>x</c>.</summary>
     public T[] Input { get; }
@@ -166,25 +177,47 @@ internal sealed class PathCall<T> where T : unmanaged, IFloatingPointIeee754<T>
         }
 
         HasRegion = false;
+        if (_plan.ExactPath is { } exactPath && !_plan.InLayerSpace)
+        {
+            CutIntoPieces(exactPath(), Baseline, Input);
+        }
+    }
+
+    /// <summary>
+    /// For a plan whose path runs in a hidden layer's activation space, after <see cref="Begin"/>: takes the layer's
+    /// activations at the baseline and the input, <paramref name="endpoints"/> <c>[2, layer size]</c> (the engine runs
+    /// the network to get them), as the path's ends <c>y(x')</c> and <c>y(x)</c>; with the exact rule, cuts the path
+    /// through the layers above into its pieces.
+    /// </summary>
+    public void BeginLayerPath(ReadOnlySpan<T> endpoints)
+    {
+        int size = LayerBaseline.Length;
+        endpoints.Slice(0, size).CopyTo(LayerBaseline);
+        ReadOnlySpan<T> atInput = endpoints.Slice(size, size);
+        for (int j = 0; j < size; j++)
+        {
+            LayerDirection[j] = atInput[j] - LayerBaseline[j];
+        }
+
         if (_plan.ExactPath is { } exactPath)
         {
-            CutIntoPieces(exactPath());
+            CutIntoPieces(exactPath(), LayerBaseline, atInput);
         }
     }
 
     /// <summary>
     /// The exact rule's points for this path: one at the middle of each piece, weighted by its length. The breakpoints
-    /// are found in float64 from this call's baseline and input; past the plan's piece limit, the plan's Gauss–Legendre
-    /// nodes are used instead.
+    /// are found in float64 from this call's ends (the baseline and input, or their activations at the plan's origin);
+    /// past the plan's piece limit, the plan's Gauss–Legendre nodes are used instead.
     /// </summary>
-    private void CutIntoPieces(PiecewiseLinearPath path)
+    private void CutIntoPieces(PiecewiseLinearPath path, ReadOnlySpan<T> start, ReadOnlySpan<T> end)
     {
-        var baseline = new double[Baseline.Length];
-        var input = new double[Input.Length];
+        var baseline = new double[start.Length];
+        var input = new double[end.Length];
         for (int i = 0; i < input.Length; i++)
         {
-            baseline[i] = double.CreateChecked(Baseline[i]);
-            input[i] = double.CreateChecked(Input[i]);
+            baseline[i] = double.CreateChecked(start[i]);
+            input[i] = double.CreateChecked(end[i]);
         }
 
         double[] breaks = path.Breakpoints(baseline, input, _plan.MaxPieces, out bool complete);
@@ -216,6 +249,8 @@ internal sealed class PathCall<T> where T : unmanaged, IFloatingPointIeee754<T>
         _baselineIsDefault = other._baselineIsDefault;
         other.Direction.AsSpan().CopyTo(Direction);
         other.OutputCoefficients.AsSpan().CopyTo(OutputCoefficients);
+        other.LayerBaseline.AsSpan().CopyTo(LayerBaseline);
+        other.LayerDirection.AsSpan().CopyTo(LayerDirection);
         Alphas = other.Alphas;
         Coefficients = other.Coefficients;
         Rule = other.Rule;
