@@ -40,8 +40,7 @@ public sealed class LayerIntegratedGradients<T> : IAttributionMethod<T, LayerAtt
         ArgumentNullException.ThrowIfNull(network);
         var plan = new PathPlan<T>(network.Info, Options);
         _layer = plan.Resolve(layer, Options.AttributeToLayerInput);
-        Layer origin = _layer;
-        _host = CpuPathEngine<T>.Host(network, plan.WithOrigin(origin).WithRule(Options, () => PiecewiseLinearPath.Of(network, origin)));
+        _host = CpuPathEngine<T>.Host(network, plan.WithOrigin(_layer).WithRule(Options, PiecewiseLinearPath.Source(network, _layer)));
     }
 
     /// <summary>The validated settings.</summary>

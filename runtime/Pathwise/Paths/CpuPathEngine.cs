@@ -61,7 +61,7 @@ internal sealed class CpuPathEngine<T> : IPathEngine<T> where T : unmanaged, IFl
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         ArgumentNullException.ThrowIfNull(network);
-        return Host(network, new PathPlan<T>(network.Info, options).WithRule(options, () => PiecewiseLinearPath.Of(network)));
+        return Host(network, new PathPlan<T>(network.Info, options).WithRule(options, PiecewiseLinearPath.Source(network)));
     }
 
     /// <summary>A host for a CPU method on the given plan.</summary>
