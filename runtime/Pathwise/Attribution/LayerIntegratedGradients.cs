@@ -21,8 +21,9 @@ namespace Pathwise;
 /// Per path point one forward pass through the layers above and one backward pass down to the layer; the
 /// quadrature rule weighs the gradients. Completeness: <c>sum_j LIG_j = F(x) - F(x')</c> up to the quadrature error,
 /// reported as <see cref="LayerAttribution{T}.Delta"/>. With <see cref="QuadratureRule.Exact"/> the path is cut where a
-/// layer above crosses a breakpoint (the layers below may be smooth). Safe to call from many threads at once: each call
-/// rents its workspace from a pool the instance owns.
+/// layer above crosses a breakpoint (the layers below may be smooth). Where a max-pool window stays tied along the whole
+/// line (two elements 0 at <c>x</c> and equal at a uniform baseline), the gradient goes to the first, as everywhere in
+/// Pathwise. Safe to call from many threads at once: each call rents its workspace from a pool the instance owns.
 /// </para>
 /// </remarks>
 public sealed class LayerIntegratedGradients<T> : IAttributionMethod<T, LayerAttribution<T>> where T : unmanaged, IFloatingPointIeee754<T>
