@@ -177,9 +177,9 @@ internal sealed class PathCall<T> where T : unmanaged, IFloatingPointIeee754<T>
         }
 
         HasRegion = false;
-        if (_plan.ExactPath is { } exactPath && !_plan.InLayerSpace)
+        if (!_plan.InLayerSpace)
         {
-            CutIntoPieces(exactPath(), Baseline, Input);
+            StartPath(Baseline, Input);
         }
     }
 
@@ -199,9 +199,19 @@ internal sealed class PathCall<T> where T : unmanaged, IFloatingPointIeee754<T>
             LayerDirection[j] = atInput[j] - LayerBaseline[j];
         }
 
+        StartPath(LayerBaseline, atInput);
+    }
+
+    /// <summary>
+    /// The one place a rule sets this call's points from the ends of its path, whatever space the path runs in (the
+    /// input's, from <see cref="Begin"/>; a hidden layer's, from <see cref="BeginLayerPath"/>): the plan's fixed nodes
+    /// stay; the exact rule cuts the path into its pieces.
+    /// </summary>
+    private void StartPath(ReadOnlySpan<T> start, ReadOnlySpan<T> end)
+    {
         if (_plan.ExactPath is { } exactPath)
         {
-            CutIntoPieces(exactPath(), LayerBaseline, atInput);
+            CutIntoPieces(exactPath(), start, end);
         }
     }
 
