@@ -41,7 +41,7 @@ internal static class FashionExactReport
         [QuadratureRule.RiemannLeft, QuadratureRule.RiemannRight, QuadratureRule.RiemannMiddle, QuadratureRule.Trapezoid, QuadratureRule.GaussLegendre];
 
     /// <summary>Runs the float32 ratio table on <paramref name="images"/> images and, when <paramref name="float64Table"/>, the float64 table (the CNN on <paramref name="cnnImages"/> of them).</summary>
-    public static void Run(int images, bool float64Table, int cnnImages, bool ratioTable = true)
+    public static void Run(int images, bool float64Table, int cnnImages, bool ratioTable = true, bool mlpOnly = false)
     {
         string models = FindModels();
         float[][] pixels = ReadImages(Path.Combine(models, "fashion-mnist-slice", "t10k-images-idx3-ubyte.gz"), images);
@@ -51,7 +51,10 @@ internal static class FashionExactReport
         if (ratioTable)
         {
             Ratio("Fashion MLP 784-256-128-10", FashionMlp.Load(mlpPath), pixels);
-            Ratio("Fashion CNN", FashionCnn.Load(cnnPath), pixels);
+            if (!mlpOnly)
+            {
+                Ratio("Fashion CNN", FashionCnn.Load(cnnPath), pixels);
+            }
         }
 
         if (float64Table)

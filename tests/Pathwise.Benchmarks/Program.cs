@@ -18,7 +18,7 @@ namespace Pathwise.Benchmarks;
 /// <item><c>--exact</c>: no BenchmarkDotNet; pieces, time per call and completeness of the exact rule against Gauss–Legendre on
 /// random networks, then on the trained Fashion models the exact rule against 32-point Gauss–Legendre in float32 and, with
 /// <c>--points</c>, the points each fixed rule needs for a relative delta of 1e-3 and 1e-6 (float64); <c>--images N</c> (default 4),
-/// <c>--cnn-images N</c> for the float64 CNN table, <c>--points-only</c>, <c>--fashion-only</c>.</item>
+/// <c>--cnn-images N</c> for the float64 CNN table, <c>--points-only</c>, <c>--fashion-only</c>, <c>--mlp-only</c> (float32 table).</item>
 /// <item><c>--startup</c>: no BenchmarkDotNet; time per call from a fresh process's first call (run it with <c>DOTNET_PROCESSOR_COUNT=1</c>).</item>
 /// <item>anything else goes to <see cref="BenchmarkSwitcher"/> (<c>--filter *Cnn*</c>, <c>--list flat</c>, ...);
 /// without a <c>--filter</c> every benchmark runs.</item>
@@ -48,7 +48,7 @@ public static class Program
 
             int cnnAt = Array.IndexOf(args, "--cnn-images");
             int cnnImages = cnnAt >= 0 && cnnAt + 1 < args.Length ? int.Parse(args[cnnAt + 1], System.Globalization.CultureInfo.InvariantCulture) : images;
-            FashionExactReport.Run(images, float64Table: args.Contains("--points"), cnnImages, ratioTable: !args.Contains("--points-only"));
+            FashionExactReport.Run(images, float64Table: args.Contains("--points"), cnnImages, ratioTable: !args.Contains("--points-only"), mlpOnly: args.Contains("--mlp-only"));
             return 0;
         }
 
