@@ -172,6 +172,33 @@ public sealed class TorchNetwork<T> : nn.Module<Tensor, Tensor> where T : unmana
         return activations;
     }
 
+    /// <summary>
+    /// Runs the layers above <paramref name="from"/> on <paramref name="values"/>, <c>[n, ...from's shape]</c>: element
+    /// <c>i</c> is the output of <c>Info.Layers[i]</c> for <c>i &gt;= from.Index</c> (element <c>from.Index</c> is
+    /// <paramref name="values"/> reshaped), in one autograd graph; the elements below are null.
+    /// </summary>
+    internal Tensor[] ForwardAllFrom(Layer from, Tensor values)
+    {
+        Info.CheckOwns(from);
+        var activations = new Tensor[_steps.Length + 1];
+        using var scope = NewDisposeScope();
+        activations[from.Index] = values.reshape(TorchTensors.BatchDimensions(from.OutputShape, -1));
+        for (int i = from.Index; i < _steps.Length; i++)
+        {
+            activations[i + 1] = Apply(_steps[i], activations[i]);
+        }
+
+        for (int i = from.Index; i < activations.Length; i++)
+        {
+            if (i == from.Index || !ReferenceEquals(activations[i], activations[i - 1]))
+            {
+                activations[i].MoveToOuterDisposeScope();
+            }
+        }
+
+        return activations;
+    }
+
     /// <summary>Copies the generated network's current parameter values into the module.</summary>
     /// <exception cref="ArgumentException">A tensor is missing on either side or has another shape; the message names it.</exception>
     /// <exception cref="InvalidOperationException">The parameters were never set (all zeros).</exception>

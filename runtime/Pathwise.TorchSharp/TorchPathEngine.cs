@@ -72,6 +72,9 @@ internal sealed class TorchPathEngine<T> : IStackedPathEngine<T> where T : unman
     private Tensor? _x;
     private Tensor? _baseline;
     private Tensor? _direction;
+    private Tensor? _layerBaseline;
+    private Tensor? _layerDirection;
+    private long[] _layerNodeDimensions = [];
     private Tensor? _masked;
     private Tensor? _weights;
     private Tensor? _points;
@@ -128,11 +131,11 @@ internal sealed class TorchPathEngine<T> : IStackedPathEngine<T> where T : unman
         ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        return new PathPlan<T>(network.Info, options).WithRule(options, prefix => PiecewiseLinearPath.Of(network.Info, HostTensors(network), prefix));
+        return new PathPlan<T>(network.Info, options).WithRule(options, prefix => PiecewiseLinearPath.Of(network.Info, HostTensors(network), prefix: prefix));
     }
 
     /// <summary>The module's tensors on the host in float64, by <c>state_dict</c> name, for the exact rule's breakpoints.</summary>
-    private static Dictionary<string, double[]> HostTensors(TorchNetwork<T> network)
+    internal static Dictionary<string, double[]> HostTensors(TorchNetwork<T> network)
     {
         var tensors = new Dictionary<string, double[]>(StringComparer.Ordinal);
         foreach ((string name, Tensor tensor) in network.Tensors)
@@ -173,7 +176,37 @@ internal sealed class TorchPathEngine<T> : IStackedPathEngine<T> where T : unman
             _weights = TorchTensors.FromValues(Call.OutputCoefficients, [1L, _info.OutputLength]).to(_network.Device); // [1, outputs]
         }
 
+        if (Plan.InLayerSpace)
+        {
+            // The path in the origin's space: y(x') and y(x) - y(x'), [1, ...layer shape], as the host rounded them.
+            long[] shape = TorchTensors.BatchDimensions(Plan.Origin.OutputShape, 1);
+            _layerBaseline = TorchTensors.FromValues(Call.LayerBaseline, shape).to(_network.Device);
+            _layerDirection = TorchTensors.FromValues(Call.LayerDirection, shape).to(_network.Device);
+            _layerNodeDimensions = TorchTensors.BatchDimensions(Plan.Origin.OutputShape, -1);
+            Array.Fill(_layerNodeDimensions, 1L, 1, _layerNodeDimensions.Length - 1);
+        }
+
         _gradMode = enable_grad();
+    }
+
+    public void BeginLayerPath()
+    {
+        if (!Plan.InLayerSpace)
+        {
+            return;
+        }
+
+        // The layer's activations at x' and x, [2, size], through the whole network once, without a graph.
+        Layer origin = Plan.Origin;
+        double[] values;
+        using (NewDisposeScope())
+        using (no_grad())
+        {
+            Tensor ends = cat([_network.InputTensor(Call.Baseline, 1), _network.InputTensor(Call.Input, 1)], 0);
+            values = TorchTensors.ToDoubles(_network.ForwardAll(ends)[origin.Index].reshape(-1).to(ScalarType.Float64));
+        }
+
+        Call.BeginLayerPath(Values(values, 0, values.Length));
     }
 
     public void Close()
@@ -184,7 +217,7 @@ internal sealed class TorchPathEngine<T> : IStackedPathEngine<T> where T : unman
         _gradMode = null;
         _chunkScope = null;
         _callScope = null;
-        _x = _baseline = _direction = _masked = _weights = _points = _explained = _layerGradient = _inputGradient = _tangent = null;
+        _x = _baseline = _direction = _layerBaseline = _layerDirection = _masked = _weights = _points = _explained = _layerGradient = _inputGradient = _tangent = null;
         _tangentOf = null;
         _stacked = false;
         _examples = 1;
@@ -216,6 +249,17 @@ internal sealed class TorchPathEngine<T> : IStackedPathEngine<T> where T : unman
         _start = start;
         _count = count;
         _rows = _examples * count;
+        if (Plan.InLayerSpace)
+        {
+            // Only the layers above the origin run, at y(x') + a_k (y(x) - y(x')).
+            Tensor layerAlphas = CallAlphas().narrow(0, start, count).reshape(_layerNodeDimensions); // [count, 1, ...]
+            _points = (_layerBaseline! + layerAlphas * _layerDirection!).detach().requires_grad_();   // [count, ...layer], a leaf
+            _activations = _network.ForwardAllFrom(Plan.Origin, _points);
+            _explained = _layerGradient = _inputGradient = _tangent = null;
+            _tangentOf = null;
+            return count;
+        }
+
         Tensor alphas = CallAlphas().narrow(0, start, count).reshape(_nodeDimensions);           // [count, 1, ...]
         if (_stacked)
         {
@@ -315,7 +359,10 @@ internal sealed class TorchPathEngine<T> : IStackedPathEngine<T> where T : unman
         parts.AddRange(_sums);
         using (no_grad())
         {
-            Tensor[] endpoints = _network.ForwardAll(cat([_baseline!.expand_as(_x!), _x!], 0)); // [baselines; inputs], [2E, ...input]
+            // [baselines; inputs], [2E, ...input]; in a layer's space the ends of its path, y(x') and y(x') + (y(x) - y(x')).
+            Tensor[] endpoints = Plan.InLayerSpace
+                ? _network.ForwardAllFrom(Plan.Origin, cat([_layerBaseline!, _layerBaseline! + _layerDirection!], 0))
+                : _network.ForwardAll(cat([_baseline!.expand_as(_x!), _x!], 0));
             parts.Add(endpoints[^1]);
             if (layer is not null)
             {

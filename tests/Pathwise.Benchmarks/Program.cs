@@ -15,7 +15,10 @@ namespace Pathwise.Benchmarks;
 /// <list type="bullet">
 /// <item><c>--quick</c>: BenchmarkDotNet's short job (3 warm-ups, 3 iterations, one launch); every benchmark in about a minute.</item>
 /// <item><c>--profile</c>: no BenchmarkDotNet; a Stopwatch split of one Pathwise IG call into its kernel calls.</item>
-/// <item><c>--exact</c>: no BenchmarkDotNet; pieces, time per call and completeness of the exact rule against Gauss–Legendre.</item>
+/// <item><c>--exact</c>: no BenchmarkDotNet; pieces, time per call and completeness of the exact rule against Gauss–Legendre on
+/// random networks, then on the trained Fashion models the exact rule against 32-point Gauss–Legendre in float32 and, with
+/// <c>--points</c>, the points each fixed rule needs for a relative delta of 1e-3 and 1e-6 (float64); <c>--images N</c> (default 4),
+/// <c>--cnn-images N</c> for the float64 CNN table, <c>--points-only</c>, <c>--fashion-only</c>, <c>--mlp-only</c> (float32 table).</item>
 /// <item><c>--adaptive</c>: no BenchmarkDotNet; points, time per call, estimated and true error of the adaptive rule per tolerance.</item>
 /// <item><c>--startup</c>: no BenchmarkDotNet; time per call from a fresh process's first call (run it with <c>DOTNET_PROCESSOR_COUNT=1</c>).</item>
 /// <item>anything else goes to <see cref="BenchmarkSwitcher"/> (<c>--filter *Cnn*</c>, <c>--list flat</c>, ...);
@@ -37,7 +40,16 @@ public static class Program
 
         if (args.Contains("--exact"))
         {
-            ExactRuleReport.Run();
+            int at = Array.IndexOf(args, "--images");
+            int images = at >= 0 && at + 1 < args.Length ? int.Parse(args[at + 1], System.Globalization.CultureInfo.InvariantCulture) : 4;
+            if (!args.Contains("--fashion-only"))
+            {
+                ExactRuleReport.Run();
+            }
+
+            int cnnAt = Array.IndexOf(args, "--cnn-images");
+            int cnnImages = cnnAt >= 0 && cnnAt + 1 < args.Length ? int.Parse(args[cnnAt + 1], System.Globalization.CultureInfo.InvariantCulture) : images;
+            FashionExactReport.Run(images, float64Table: args.Contains("--points"), cnnImages, ratioTable: !args.Contains("--points-only"), mlpOnly: args.Contains("--mlp-only"));
             return 0;
         }
 

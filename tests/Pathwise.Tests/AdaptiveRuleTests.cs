@@ -303,6 +303,22 @@ public sealed class AdaptiveRuleTests
             LayerAttribution<double> conductance = new LayerConductance<double>(network, layer, adaptive).Attribute(input, 1);
             coverage.Check(conductance.Rule, conductance.Points, conductance.Error, conductance.Values, new LayerConductance<double>(network, layer, fine).Attribute(input, 1).Values, Tolerance);
 
+            // Layer Integrated Gradients runs its path in the layer's own activation space: its estimates scale by y(x) - y(x').
+            // Where every layer above it is piecewise linear the rule is the exact one, and says so.
+            LayerAttribution<double> layerIg = new LayerIntegratedGradients<double>(network, layer, adaptive).Attribute(input, 1);
+            double[] layerIgReference = new LayerIntegratedGradients<double>(network, layer, fine).Attribute(input, 1).ToArray();
+            if (PiecewiseLinearPath.Supports(network.Info, layer, out _))
+            {
+                Assert.Equal(QuadratureRule.Exact, layerIg.Rule);
+                Assert.Null(layerIg.Error);
+                double scale = layerIgReference.Sum(Math.Abs);
+                Assert.All(layerIg.ToArray().Zip(layerIgReference), pair => Assert.True(Math.Abs(pair.First - pair.Second) <= 1e-12 * scale, $"{pair.First} vs {pair.Second}"));
+            }
+            else
+            {
+                coverage.Check(layerIg.Rule, layerIg.Points, layerIg.Error, layerIg.Values, layerIgReference, Tolerance);
+            }
+
             LayerInfluence<double> influence = new InternalInfluence<double>(network, layer, adaptive).Attribute(input, 2);
             coverage.Check(influence.Rule, influence.Points, influence.Error, influence.Values, new InternalInfluence<double>(network, layer, fine).Attribute(input, 2).Values, Tolerance);
 

@@ -5,7 +5,7 @@ using static Pathwise.Tests.LayerMethodFixtures;
 
 namespace Pathwise.Tests;
 
-/// <summary>Total conductance (layer IG) against the brute-force sum, completeness, and closed forms on affine layers.</summary>
+/// <summary>Total conductance against the brute-force sum, completeness, and closed forms on affine layers.</summary>
 public sealed class LayerConductanceTests
 {
     [Theory]

@@ -42,4 +42,28 @@ public sealed class TorchExactRuleTests
             Assert.Equal(QuadratureRule.Exact, batch[1].Rule);
         }
     }
+
+    [Fact]
+    public void ExactLayerIntegratedGradients_MatchTheCpu_OnEveryLayer()
+    {
+        foreach (INetwork<double> network in new INetwork<double>[] { new PwlMlp(), new PwlCnn() })
+        {
+            network.Parameters.Randomize(new Random(23));
+            network.ParametersChanged();
+            var random = new Random(24);
+            double[] input = [.. Enumerable.Range(0, network.Info.InputLength).Select(_ => 4 * random.NextDouble() - 2)];
+            var options = new LayerAttributionOptions { Rule = QuadratureRule.Exact, InternalBatchSize = 5, Baseline = Baseline.Constant(0.1) };
+            using TorchNetwork<double> module = network.ToTorch("cpu");
+            foreach (Layer layer in network.Info.Layers.Skip(1))
+            {
+                LayerAttribution<double> cpu = new LayerIntegratedGradients<double>(network, layer, options).Attribute(input, 2);
+                using var method = new TorchLayerIntegratedGradients<double>(module, layer, options);
+                LayerAttribution<double> device = method.Attribute(input, 2);
+                Assert.Equal(QuadratureRule.Exact, device.Rule);
+                Assert.Equal(cpu.Points, device.Points);
+                Close.All<double>(cpu.Values, device.Values, 1e-9, $"{network.Info.Name}.{layer.Name}");
+                Assert.True(Math.Abs(device.Delta.Relative) < 1e-10, $"{network.Info.Name}.{layer.Name}: device delta {device.Delta.Relative:E2}");
+            }
+        }
+    }
 }

@@ -450,6 +450,69 @@ public class TorchLayerMethodsTests
         Assert.Throws<ObjectDisposedException>(() => method.Attribute(new double[6], 0));
     }
 
+    // Every layer of every network, every fixed rule, both ways; InternalBatchSize 3 < Points 5 splits the path into chunks.
+    // A random baseline: from a uniform one, a convolution's activations tie across a max-pool window at x', and two
+    // elements that are 0 at x stay tied along the whole chord, where the CPU (first maximum) and libtorch pass the
+    // gradient to different elements: both valid, not comparable.
+    [Theory]
+    [MemberData(nameof(NetworksAndRules))]
+    public void LayerIntegratedGradients_EveryLayer_MatchesCpu(string name, QuadratureRule rule)
+    {
+        Subject<double> subject = Subjects.Create64(name);
+        double[] input = subject.RandomPoints(1, seed: 38);
+        Baseline baseline = Baseline.Of<double>(subject.RandomPoints(1, seed: 39, scale: 0.3));
+        int target = subject.Info.OutputLength - 1;
+        using var module = new TorchNetwork<double>(subject.Info, subject.Parameters);
+        foreach (Layer layer in subject.Info.Layers)
+        {
+            foreach (bool toLayerInput in layer.Index == 0 ? [false] : new[] { false, true })
+            {
+                var options = new LayerAttributionOptions { Points = 5, Rule = rule, InternalBatchSize = 3, AttributeToLayerInput = toLayerInput, Baseline = baseline };
+                LayerAttribution<double> expected = new LayerIntegratedGradients<double>(subject.Network, layer, options).Attribute(input, target);
+                using var method = new TorchLayerIntegratedGradients<double>(module, layer, options);
+                AssertSame(expected, method.Attribute(input, target), Float64Tolerance, $"{name} {rule} {layer.Name} toInput={toLayerInput}");
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(nameof(EveryLayerCnn))]
+    [InlineData(nameof(ReluMlp))]
+    public void LayerIntegratedGradients_EveryForm_MatchesCpu(string name)
+    {
+        Subject<double> subject = Subjects.Create64(name);
+        double[] inputs = subject.RandomPoints(3, seed: 42);
+        double[] baselines = subject.RandomPoints(3, seed: 43, scale: 0.5);
+        int length = subject.Info.InputLength;
+        double[] outputCoefficients = Enumerable.Range(0, subject.Info.OutputLength).Select(j => 0.5 - 0.3 * j).ToArray();
+        var options = new LayerAttributionOptions { Points = 12, InternalBatchSize = 5 };
+        using var module = new TorchNetwork<double>(subject.Info, subject.Parameters);
+        foreach (Layer layer in subject.Info.Layers.Skip(1))
+        {
+            var cpu = new LayerIntegratedGradients<double>(subject.Network, layer, options);
+            using var method = new TorchLayerIntegratedGradients<double>(module, layer, options);
+            ReadOnlySpan<double> input = inputs.AsSpan(0, length);
+            ReadOnlySpan<double> baseline = baselines.AsSpan(0, length);
+            AssertSame(cpu.Attribute(input, outputCoefficients), method.Attribute(input, outputCoefficients), Float64Tolerance, $"{name} {layer.Name} weighted");
+            AssertSame(cpu.Attribute(input, baseline, 1), method.Attribute(input, baseline, 1), Float64Tolerance, $"{name} {layer.Name} own baseline");
+            AssertSame(cpu.Attribute(input, baseline, outputCoefficients), method.Attribute(input, baseline, outputCoefficients), Float64Tolerance, $"{name} {layer.Name} own baseline, weighted");
+
+            int[] targets = [2, 0, 2];
+            LayerAttribution<double>[] expectedBatch = cpu.AttributeBatch(inputs, targets, baselines);
+            LayerAttribution<double>[] actualBatch = method.AttributeBatch(inputs, targets, baselines);
+            LayerAttribution<double>[] expectedTargets = cpu.AttributeTargets(input, targets);
+            LayerAttribution<double>[] actualTargets = method.AttributeTargets(input, targets);
+            LayerAttribution<double>[] expectedOwn = cpu.AttributeTargets(input, baseline, targets);
+            LayerAttribution<double>[] actualOwn = method.AttributeTargets(input, baseline, targets);
+            for (int m = 0; m < 3; m++)
+            {
+                AssertSame(expectedBatch[m], actualBatch[m], Float64Tolerance, $"{name} {layer.Name} batch {m}");
+                AssertSame(expectedTargets[m], actualTargets[m], Float64Tolerance, $"{name} {layer.Name} targets {m}");
+                AssertSame(expectedOwn[m], actualOwn[m], Float64Tolerance, $"{name} {layer.Name} targets, own baseline {m}");
+            }
+        }
+    }
+
     private static LayerAttributionOptions Options(bool toLayerInput) => toLayerInput
         ? new LayerAttributionOptions { Points = 6, Rule = QuadratureRule.Trapezoid, Baseline = Baseline.Constant(-0.25), InternalBatchSize = 4, AttributeToLayerInput = true }
         : new LayerAttributionOptions { Points = 6, Rule = QuadratureRule.GaussLegendre, InternalBatchSize = 4 };

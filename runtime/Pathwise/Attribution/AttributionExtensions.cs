@@ -16,10 +16,18 @@ public static class AttributionExtensions
         where T : unmanaged, IFloatingPointIeee754<T> =>
         new IntegratedGradients<T>(network, options).Attribute(input, target, cancellationToken);
 
-    /// <summary>Total conductance (layer Integrated Gradients) of every neuron of <paramref name="layer"/>.</summary>
+    /// <summary>Total conductance of every neuron of <paramref name="layer"/>: <c>integral dF/dy_j dy_j/da da</c> along the image of the input path.</summary>
     public static LayerAttribution<T> LayerConductance<T>(this INetwork<T> network, Layer layer, ReadOnlySpan<T> input, int target, LayerAttributionOptions? options = null, CancellationToken cancellationToken = default)
         where T : unmanaged, IFloatingPointIeee754<T> =>
         new LayerConductance<T>(network, layer, options).Attribute(input, target, cancellationToken);
+
+    /// <summary>
+    /// Layer Integrated Gradients of every neuron of <paramref name="layer"/>, in its activation space:
+    /// <c>(y_j(x) - y_j(x')) integral dF/dy_j da</c> along the chord <c>y(x') + a (y(x) - y(x'))</c>.
+    /// </summary>
+    public static LayerAttribution<T> LayerIntegratedGradients<T>(this INetwork<T> network, Layer layer, ReadOnlySpan<T> input, int target, LayerAttributionOptions? options = null, CancellationToken cancellationToken = default)
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        new LayerIntegratedGradients<T>(network, layer, options).Attribute(input, target, cancellationToken);
 
     /// <summary>Neuron conductance of the given neurons of <paramref name="layer"/> (every neuron when <paramref name="neurons"/> is empty).</summary>
     public static NeuronAttribution<T> NeuronConductance<T>(this INetwork<T> network, Layer layer, ReadOnlySpan<T> input, int target, ReadOnlySpan<int> neurons, LayerAttributionOptions? options = null, CancellationToken cancellationToken = default)

@@ -5,8 +5,10 @@ using System.Threading;
 namespace Pathwise;
 
 /// <summary>
-/// Total conductance of every neuron of a layer, i.e. layer Integrated Gradients (Dhamdhere et al., arXiv
-/// 1807.09946): <c>Cond_j = integral_0^1 dF/dy_j(x(a)) * dy_j(x(a))/da da</c> along <c>x(a) = x' + a (x - x')</c>.
+/// Total conductance of every neuron of a layer (Dhamdhere et al., arXiv 1807.09946; Captum's <c>LayerConductance</c>):
+/// <c>Cond_j = integral_0^1 dF/dy_j(x(a)) * dy_j(x(a))/da da</c> along <c>x(a) = x' + a (x - x')</c>, i.e. along the
+/// layer's image of the input path. Not <see cref="LayerIntegratedGradients{T}"/>, which follows the straight line
+/// between the layer's activations at <c>x'</c> and <c>x</c> instead.
 /// </summary>
 /// <remarks>
 /// Per path point, one forward pass carries the forward-mode tangent <c>dy/da = J_y (x - x')</c> and one

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Numerics;
+using System.Threading;
 using Pathwise.CompilerServices.Kernels;
 
 namespace Pathwise;
@@ -32,26 +33,30 @@ internal sealed class PiecewiseLinearPath
 
     private readonly NetworkInfo _info;
     private readonly LayerStep[] _steps;
+    private readonly Layer _origin;
 
-    private PiecewiseLinearPath(NetworkInfo info, LayerStep[] steps)
+    private PiecewiseLinearPath(NetworkInfo info, LayerStep[] steps, Layer origin)
     {
         _info = info;
         _steps = steps;
+        _origin = origin;
     }
 
     /// <summary>
-    /// The float64 path of a network: its parameters copied and widened, checked to be piecewise linear.
+    /// The layer whose activation space the path runs in: the network input, or a hidden layer for a path
+    /// <c>y(a) = y(x') + a (y(x) - y(x'))</c> through the layers above it (layer Integrated Gradients).
     /// </summary>
-    /// <exception cref="NotSupportedException">A layer has a smooth activation (the message names it).</exception>
-    public static PiecewiseLinearPath Of<T>(INetwork<T> network) where T : unmanaged, IFloatingPointIeee754<T> => Of(network, prefix: false);
+    public Layer Origin => _origin;
 
     /// <summary>
-    /// The float64 path of a network, or with <paramref name="prefix"/> of its layers below the first one that is not
-    /// piecewise linear (the adaptive rule's cuts on a mixed network: below the first smooth activation every
-    /// pre-activation is piecewise affine along the path).
+    /// The float64 path of a network in the activation space of <paramref name="origin"/> (the network input when null):
+    /// its parameters copied and widened, checked to be piecewise linear above the origin; or, with
+    /// <paramref name="prefix"/>, the path through the layers above the origin and below the first one that is not
+    /// piecewise linear (the adaptive rule's cuts on a mixed network: there every pre-activation is piecewise affine
+    /// along the path).
     /// </summary>
-    /// <exception cref="NotSupportedException">Without <paramref name="prefix"/>: a layer has a smooth activation (the message names it).</exception>
-    public static PiecewiseLinearPath Of<T>(INetwork<T> network, bool prefix) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <exception cref="NotSupportedException">Without <paramref name="prefix"/>: a layer above the origin has a smooth activation (the message names it).</exception>
+    public static PiecewiseLinearPath Of<T>(INetwork<T> network, Layer? origin = null, bool prefix = false) where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(network);
         var tensors = new Dictionary<string, double[]>(StringComparer.Ordinal);
@@ -66,31 +71,61 @@ internal sealed class PiecewiseLinearPath
             tensors[parameter.Name] = values;
         }
 
-        return Of(network.Info, tensors, prefix);
+        return Of(network.Info, tensors, origin, prefix);
     }
 
-    /// <summary>The float64 path of a network described by <paramref name="info"/> with the given tensors (by <c>state_dict</c> name, widened).</summary>
-    /// <exception cref="NotSupportedException">A layer has a smooth activation (the message names it).</exception>
-    public static PiecewiseLinearPath Of(NetworkInfo info, IReadOnlyDictionary<string, double[]> tensors, bool prefix = false)
+    /// <summary>
+    /// The source of a CPU call's float64 path (see <see cref="Of{T}(INetwork{T}, Layer?, bool)"/>; the argument says
+    /// prefix): made again only when the network's parameters were written since (<c>ParametersChanged</c>, a load,
+    /// <c>Randomize</c>), so a call sees the weights as they are then without widening them on every call. Safe from many threads.
+    /// </summary>
+    public static Func<bool, PiecewiseLinearPath> Source<T>(INetwork<T> network, Layer? origin = null) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        var cached = new Tuple<long, PiecewiseLinearPath>?[2];
+        return prefix =>
+        {
+            int slot = prefix ? 1 : 0;
+            long version = network.Parameters.Version;
+            Tuple<long, PiecewiseLinearPath>? current = Volatile.Read(ref cached[slot]);
+            if (current is null || current.Item1 != version)
+            {
+                current = Tuple.Create(version, Of(network, origin, prefix));
+                Volatile.Write(ref cached[slot], current);
+            }
+
+            return current.Item2;
+        };
+    }
+
+    /// <summary>
+    /// The float64 path of a network described by <paramref name="info"/> with the given tensors (by <c>state_dict</c> name,
+    /// widened), in the activation space of <paramref name="origin"/> (the network input when null); with
+    /// <paramref name="prefix"/>, through the piecewise-linear layers above the origin only (see <see cref="PrefixEnd"/>).
+    /// </summary>
+    /// <exception cref="NotSupportedException">Without <paramref name="prefix"/>: a layer above the origin has a smooth activation (the message names it).</exception>
+    public static PiecewiseLinearPath Of(NetworkInfo info, IReadOnlyDictionary<string, double[]> tensors, Layer? origin = null, bool prefix = false)
     {
         ArgumentNullException.ThrowIfNull(info);
-        int end = prefix ? PrefixEnd(info) : info.Layers.Count;
+        origin ??= info.Input;
+        info.CheckOwns(origin);
+        int end = prefix ? PrefixEnd(info, origin) : info.Layers.Count;
         var steps = new LayerStep[end];
-        for (int l = 1; l < end; l++)
+        for (int l = origin.Index + 1; l < end; l++)
         {
             steps[l] = LayerStep.Create(info.Layers[l], tensors);
         }
 
-        return new PiecewiseLinearPath(info, steps);
+        return new PiecewiseLinearPath(info, steps, origin);
     }
 
     /// <summary>
     /// The index of the first layer that is not piecewise linear along the path in the way the search handles (a smooth
     /// activation, or an activation on a max pool), or the layer count when there is none.
     /// </summary>
-    public static int PrefixEnd(NetworkInfo info)
+    public static int PrefixEnd(NetworkInfo info, Layer origin)
     {
-        for (int l = 1; l < info.Layers.Count; l++)
+        for (int l = origin.Index + 1; l < info.Layers.Count; l++)
         {
             Layer layer = info.Layers[l];
             if (!LayerStep.Handles(layer))
@@ -107,7 +142,7 @@ internal sealed class PiecewiseLinearPath
     {
         get
         {
-            for (int l = 1; l < _steps.Length; l++)
+            for (int l = _origin.Index + 1; l < _steps.Length; l++)
             {
                 if (_steps[l].CanBreak)
                 {
@@ -120,10 +155,17 @@ internal sealed class PiecewiseLinearPath
     }
 
     /// <summary>Whether every layer is piecewise linear (and so has an exact path integral by pieces).</summary>
-    public static bool Supports(NetworkInfo info, out string? reason)
+    public static bool Supports(NetworkInfo info, out string? reason) => Supports(info, info.Input, out reason);
+
+    /// <summary>
+    /// Whether every layer above <paramref name="origin"/> is piecewise linear, so a path in <paramref name="origin"/>'s
+    /// activation space has an exact integral by pieces (the layers at and below it may be anything).
+    /// </summary>
+    public static bool Supports(NetworkInfo info, Layer origin, out string? reason)
     {
-        foreach (Layer layer in info.Layers)
+        for (int l = origin.Index + 1; l < info.Layers.Count; l++)
         {
+            Layer layer = info.Layers[l];
             if (!LayerKindFacts.IsPiecewiseLinear(layer.Kind))
             {
                 reason = $"layer '{layer.Name}' is a {layer.Kind}, which is not piecewise linear in its input";
@@ -142,8 +184,9 @@ internal sealed class PiecewiseLinearPath
     }
 
     /// <summary>
-    /// The breakpoints of the path from <paramref name="baseline"/> to <paramref name="input"/>, ascending, from 0 to 1
-    /// inclusive (so <c>m</c> pieces give <c>m + 1</c> values). Stops once the pieces would pass
+    /// The breakpoints of the path from <paramref name="baseline"/> to <paramref name="input"/> (values of
+    /// <see cref="Origin"/>: the network input, or a hidden layer's activations, where the path runs through the layers
+    /// above it), ascending, from 0 to 1 inclusive (so <c>m</c> pieces give <c>m + 1</c> values). Stops once the pieces would pass
     /// <paramref name="maxPieces"/>, and then reports <paramref name="complete"/> false (the breakpoints returned are
     /// then a partial cut).
     /// </summary>
@@ -156,7 +199,12 @@ internal sealed class PiecewiseLinearPath
     /// </remarks>
     public double[] Breakpoints(ReadOnlySpan<double> baseline, ReadOnlySpan<double> input, int maxPieces, out bool complete)
     {
-        int length = _info.InputLength;
+        int length = _origin.Size;
+        if (baseline.Length != length || input.Length != length)
+        {
+            throw new ArgumentException($"Expected the path's ends as values of layer '{_origin.Name}', {length} each; got {baseline.Length} and {input.Length}.");
+        }
+
         var x = new double[length];
         var tx = new double[length];
         for (int i = 0; i < length; i++)
@@ -167,7 +215,7 @@ internal sealed class PiecewiseLinearPath
 
         var search = new Search(maxPieces);
         search.Breaks.Add(0.0);
-        Process(search, [0.0], [1.0], 1, x, tx);
+        Process(search, [0.0], [1.0], _origin.Index + 1, x, tx);
         complete = !search.Stopped;
         if (search.Stopped)
         {
@@ -179,9 +227,11 @@ internal sealed class PiecewiseLinearPath
 
     /// <summary>
     /// Runs the pieces <c>[lows[p], highs[p]]</c> from layer <paramref name="layer"/> on: <paramref name="x"/> and
-    /// <paramref name="tx"/> are that layer's input and its slope in <c>a</c> at each piece's midpoint, <c>[pieces, input length]</c>.
+    /// <paramref name="tx"/> are that layer's input and its slope in <c>a</c> at each piece's midpoint, <c>[pieces, input length]</c>;
+    /// or, when <paramref name="linear"/> is given, the layer's linear map of them, already computed (a dense layer fed
+    /// by <see cref="DenseLines"/>; <paramref name="x"/> and <paramref name="tx"/> are then not read).
     /// </summary>
-    private void Process(Search search, double[] lows, double[] highs, int layer, double[] x, double[] tx)
+    private void Process(Search search, double[] lows, double[] highs, int layer, double[] x, double[] tx, (double[] Z, double[] Tz)? linear = null)
     {
         int count = lows.Length;
         if (layer == _steps.Length)
@@ -191,7 +241,7 @@ internal sealed class PiecewiseLinearPath
         }
 
         LayerStep step = _steps[layer];
-        (double[] z, double[] tz) = step.Linear(x, tx, count);
+        (double[] z, double[] tz) = linear ?? step.Linear(x, tx, count);
 
         // Cut each piece where this layer's lines cross inside it.
         var cuts = new List<double>();
@@ -239,19 +289,28 @@ internal sealed class PiecewiseLinearPath
         // The sub-pieces in blocks: their values at their own midpoints, then the activation, then the next layer.
         int inputSize = LayerAt(layer).InputShape.Length;
         int outputSize = LayerAt(layer).Size;
+        bool recompute = LayerAt(layer).Kind == LayerKind.MaxPool2D;
+
+        // A dense layer next: its lines on consecutive sub-pieces of one parent differ by the few neurons that crossed.
+        DenseLines? dense = !recompute && layer + 1 < _steps.Length && _steps[layer + 1].IsDense ? new DenseLines(_steps[layer + 1], LayerAt(layer)) : null;
+        Span<int> blockParents = stackalloc int[Block];
+        Span<double> blockShifts = stackalloc double[Block];
         for (int first = 0; first < subLows.Count && !search.Stopped; first += Block)
         {
             int n = Math.Min(Block, subLows.Count - first);
             var zs = new double[n * outputSize];
             var tzs = new double[n * outputSize];
-            bool recompute = LayerAt(layer).Kind == LayerKind.MaxPool2D;
             var xs = recompute ? new double[n * inputSize] : [];
             var txs = recompute ? new double[n * inputSize] : [];
+            Span<int> parents = blockParents.Slice(0, n);
+            Span<double> shifts = blockShifts.Slice(0, n);
             for (int k = 0; k < n; k++)
             {
                 int s = first + k;
                 int p = pieceOf[s];
                 double shift = (0.5 * (subLows[s] + subHighs[s])) - (0.5 * (lows[p] + highs[p]));
+                parents[k] = p;
+                shifts[k] = shift;
                 if (recompute)
                 {
                     // A max pool's output is not affine on the parent piece: pool the sub-piece's own (affine) input.
@@ -263,14 +322,142 @@ internal sealed class PiecewiseLinearPath
                 }
             }
 
+            double[] blockLows = subLows.GetRange(first, n).ToArray();
+            double[] blockHighs = subHighs.GetRange(first, n).ToArray();
+            if (dense is not null)
+            {
+                Process(search, blockLows, blockHighs, layer + 1, [], [], dense.Next(z, tz, zs, parents, shifts));
+                continue;
+            }
+
             if (recompute)
             {
                 (zs, tzs) = step.Linear(xs, txs, n);
             }
 
             (double[] a, double[] ta) = step.Activate(zs, tzs);
-            Process(search, subLows.GetRange(first, n).ToArray(), subHighs.GetRange(first, n).ToArray(), layer + 1, a, ta);
+            Process(search, blockLows, blockHighs, layer + 1, a, ta);
         }
+    }
+
+    /// <summary>
+    /// A dense layer's pre-activation lines on consecutive sub-pieces of the pieces of the layer below it, updated rather
+    /// than recomputed. On a sub-piece of parent piece <c>p</c> (midpoint <c>m</c>) the layer below outputs the line
+    /// <c>D (z + (a - m) t)</c>, with <c>z</c>, <c>t</c> its pre-activation and slope at <c>m</c> and <c>D</c> the diagonal
+    /// of its activation's slopes on the sub-piece (1 or 0 for ReLU, 1 or the negative slope for LeakyReLU). So the dense
+    /// layer's value and slope at <c>m</c> are <c>W D z + b</c> and <c>W D t</c>; the next sub-piece of the same parent
+    /// changes <c>D</c> only where a neuron crossed, so it costs one column of <c>W</c> per crossing, not all of <c>W</c>.
+    /// The value at the sub-piece's own midpoint is then <c>(W D z + b) + (m_s - m) W D t</c>. Recomputed in full for a
+    /// new parent, after <see cref="Refresh"/> updates (bounding the rounding that updates accumulate), or when many
+    /// neurons changed at once.
+    /// </summary>
+    private sealed class DenseLines
+    {
+        private const int Refresh = 64;
+
+        private readonly LayerStep _dense;
+        private readonly Layer _below;
+        private readonly int _inputs;
+        private readonly int _outputs;
+        private readonly double[] _slopes;
+        private readonly double[] _nextSlopes;
+        private readonly double[] _scaled;
+        private readonly double[] _scaledSlope;
+        private readonly double[] _value;
+        private readonly double[] _slope;
+        private int _parent = -1;
+        private int _updates;
+
+        public DenseLines(LayerStep dense, Layer below)
+        {
+            _dense = dense;
+            _below = below;
+            _inputs = below.Size;
+            _outputs = dense.Outputs;
+            _slopes = new double[_inputs];
+            _nextSlopes = new double[_inputs];
+            _scaled = new double[_inputs];
+            _scaledSlope = new double[_inputs];
+            _value = new double[_outputs];
+            _slope = new double[_outputs];
+        }
+
+        /// <summary>
+        /// The dense layer's <c>(z, dz/da)</c> at each sub-piece's midpoint, <c>[n, outputs]</c>: <paramref name="zs"/> holds
+        /// the layer below's pre-activations there (which side of each kink), <paramref name="z"/> and <paramref name="t"/>
+        /// its parents' values and slopes, <paramref name="shifts"/> each sub-piece's midpoint less its parent's.
+        /// </summary>
+        public (double[] Z, double[] Tz) Next(double[] z, double[] t, double[] zs, ReadOnlySpan<int> parents, ReadOnlySpan<double> shifts)
+        {
+            int n = parents.Length;
+            var values = new double[n * _outputs];
+            var tangents = new double[n * _outputs];
+            ReadOnlySpan<double> weight = _dense.Weight;
+            for (int k = 0; k < n; k++)
+            {
+                int p = parents[k];
+                int changed = 0;
+                for (int j = 0; j < _inputs; j++)
+                {
+                    _nextSlopes[j] = Slope(zs[(k * _inputs) + j]);
+                    changed += _nextSlopes[j] != _slopes[j] ? 1 : 0;
+                }
+
+                ReadOnlySpan<double> zp = z.AsSpan(p * _inputs, _inputs);
+                ReadOnlySpan<double> tp = t.AsSpan(p * _inputs, _inputs);
+                if (p != _parent || _updates >= Refresh || changed * 16 > _inputs)
+                {
+                    for (int j = 0; j < _inputs; j++)
+                    {
+                        _scaled[j] = _nextSlopes[j] * zp[j];
+                        _scaledSlope[j] = _nextSlopes[j] * tp[j];
+                    }
+
+                    DenseKernel.Forward<double>(_scaled, weight, _dense.Bias, _value, 1, _inputs, _outputs);
+                    DenseKernel.Forward<double>(_scaledSlope, weight, default, _slope, 1, _inputs, _outputs);
+                    _parent = p;
+                    _updates = 0;
+                }
+                else if (changed > 0)
+                {
+                    for (int j = 0; j < _inputs; j++)
+                    {
+                        double step = _nextSlopes[j] - _slopes[j];
+                        if (step != 0)
+                        {
+                            double dz = step * zp[j];
+                            double dt = step * tp[j];
+                            for (int o = 0; o < _outputs; o++)
+                            {
+                                double w = weight[(o * _inputs) + j];
+                                _value[o] += w * dz;
+                                _slope[o] += w * dt;
+                            }
+                        }
+                    }
+
+                    _updates++;
+                }
+
+                _nextSlopes.AsSpan().CopyTo(_slopes);
+                double shift = shifts[k];
+                for (int o = 0; o < _outputs; o++)
+                {
+                    values[(k * _outputs) + o] = _value[o] + (shift * _slope[o]);
+                    tangents[(k * _outputs) + o] = _slope[o];
+                }
+            }
+
+            return (values, tangents);
+        }
+
+        // The activation's slope on the side of the kink value lies on, as the kernels decide it (ReLU'(0) = 0).
+        private double Slope(double value) => _below.Activation switch
+        {
+            ActivationKind.ReLU => value > 0 ? 1 : 0,
+            ActivationKind.LeakyReLU => value > 0 ? 1 : _below.NegativeSlope,
+            _ => 1,
+        };
     }
 
     private Layer LayerAt(int index) => _info.Layers[index];
@@ -326,6 +513,18 @@ internal sealed class PiecewiseLinearPath
             _scale = scale;
             _shift = shift;
         }
+
+        /// <summary>A dense layer: <see cref="DenseLines"/> updates its lines sub-piece by sub-piece.</summary>
+        public bool IsDense => _layer.Kind == LayerKind.Dense;
+
+        /// <summary>The weight, <c>[outputs, inputs]</c> row-major (dense and convolution layers).</summary>
+        public double[] Weight => _weight;
+
+        /// <summary>The bias, or empty.</summary>
+        public double[] Bias => _bias;
+
+        /// <summary>The layer's output size.</summary>
+        public int Outputs => _layer.Size;
 
         /// <summary>A ReLU or LeakyReLU activation, or a max pool: a layer whose output can change slope on a piece.</summary>
         public bool CanBreak => _layer.Activation is ActivationKind.ReLU or ActivationKind.LeakyReLU || _layer.Kind == LayerKind.MaxPool2D;

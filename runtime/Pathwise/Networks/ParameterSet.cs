@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.ComponentModel;
 using System.Numerics;
+using System.Threading;
 using Pathwise.CompilerServices;
 using Pathwise.Weights;
 
@@ -77,7 +78,21 @@ public sealed class ParameterSet<T> where T : unmanaged, IFloatingPointIeee754<T
 
     /// <summary>Records that the values were written; called by generated <c>ParametersChanged</c>.</summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
-    public void MarkSet() => _set = true;
+    public void MarkSet() => Written();
+
+    /// <summary>
+    /// Counts the announced writes (<see cref="MarkSet"/>, <see cref="Load(WeightSet)"/>, <see cref="Randomize"/>): what is
+    /// derived from the values, such as the exact rule's float64 copy, is stale once it changes.
+    /// </summary>
+    internal long Version => Interlocked.Read(ref _version);
+
+    private long _version;
+
+    private void Written()
+    {
+        Interlocked.Increment(ref _version);
+        _set = true;
+    }
 
     /// <summary>Registers a tensor stored in <paramref name="values"/>; called by generated code.</summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
@@ -144,7 +159,7 @@ public sealed class ParameterSet<T> where T : unmanaged, IFloatingPointIeee754<T
             }
         }
 
-        _set = true;
+        Written();
     }
 
     /// <summary>Writes every tensor to a safetensors file, atomically.</summary>
@@ -172,7 +187,7 @@ public sealed class ParameterSet<T> where T : unmanaged, IFloatingPointIeee754<T
     public void Randomize(Random random)
     {
         ArgumentNullException.ThrowIfNull(random);
-        _set = true;
+        Written();
         foreach (Parameter<T> parameter in _parameters)
         {
             double bound = 1.0 / Math.Sqrt(Math.Max(1, parameter.FanIn));

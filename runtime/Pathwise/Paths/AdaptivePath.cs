@@ -294,7 +294,12 @@ internal sealed class AdaptiveCall<T> where T : unmanaged, IFloatingPointIeee754
             }
 
             // An accumulator of several rows (one per neuron) scales each row alike.
-            ReadOnlySpan<T> vector = by == PathVector.Direction ? call.Direction : call.MaskedDirection;
+            ReadOnlySpan<T> vector = by switch
+            {
+                PathVector.Direction => call.Direction,
+                PathVector.MaskedDirection => call.MaskedDirection,
+                _ => call.LayerDirection,
+            };
             int length = _offsets[a + 1] - _offsets[a];
             if (vector.Length > 0 && length % vector.Length == 0)
             {

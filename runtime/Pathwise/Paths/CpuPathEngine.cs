@@ -61,7 +61,7 @@ internal sealed class CpuPathEngine<T> : IPathEngine<T> where T : unmanaged, IFl
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         ArgumentNullException.ThrowIfNull(network);
-        return Host(network, new PathPlan<T>(network.Info, options).WithRule(options, prefix => PiecewiseLinearPath.Of(network, prefix)));
+        return Host(network, new PathPlan<T>(network.Info, options).WithRule(options, PiecewiseLinearPath.Source(network)));
     }
 
     /// <summary>A host for a CPU method on the given plan.</summary>
@@ -83,6 +83,23 @@ internal sealed class CpuPathEngine<T> : IPathEngine<T> where T : unmanaged, IFl
 
     public void Close()
     {
+    }
+
+    public void BeginLayerPath()
+    {
+        if (!Plan.InLayerSpace)
+        {
+            return;
+        }
+
+        // x' and x through the layers up to the origin (and, as ForwardFrom runs them all, above it: two rows only).
+        Layer origin = Plan.Origin;
+        int length = _info.InputLength;
+        Span<T> inputs = _workspace.Input(2);
+        Call.Baseline.AsSpan().CopyTo(inputs);
+        Call.Input.AsSpan().CopyTo(inputs.Slice(length));
+        _network.ForwardFrom(_info.Input, _workspace, 2);
+        Call.BeginLayerPath(_workspace.Activations(origin, 2));
     }
 
     public int NewAccumulator(int length)
@@ -125,16 +142,44 @@ internal sealed class CpuPathEngine<T> : IPathEngine<T> where T : unmanaged, IFl
         _tangentsOf = null;
         if (start + count < Call.Points)
         {
-            _network.ForwardPath(Call.Baseline, Call.Direction, Call.Alphas.AsSpan(start, count), _workspace);
+            ForwardPath(Call.Alphas.AsSpan(start, count));
             return count;
         }
 
         Call.Alphas.AsSpan(start, count).CopyTo(_chunkAlphas);
         _chunkAlphas[count] = T.Zero;
         _chunkAlphas[count + 1] = T.One;
-        _network.ForwardPath(Call.Baseline, Call.Direction, _chunkAlphas.AsSpan(0, count + 2), _workspace);
+        ForwardPath(_chunkAlphas.AsSpan(0, count + 2));
         _endpointRow = count;
         return count;
+    }
+
+    /// <summary>The forward pass at the path points <paramref name="alphas"/>: in the input's space, or above a hidden origin.</summary>
+    private void ForwardPath(ReadOnlySpan<T> alphas)
+    {
+        if (!Plan.InLayerSpace)
+        {
+            _network.ForwardPath(Call.Baseline, Call.Direction, alphas, _workspace);
+            return;
+        }
+
+        // The origin's rows are the points y(x') + a_k (y(x) - y(x')); only the layers above it run.
+        Layer origin = Plan.Origin;
+        int size = origin.Size;
+        Span<T> rows = _workspace.Activations(origin, alphas.Length);
+        ReadOnlySpan<T> start = Call.LayerBaseline;
+        ReadOnlySpan<T> direction = Call.LayerDirection;
+        for (int k = 0; k < alphas.Length; k++)
+        {
+            T alpha = alphas[k];
+            Span<T> row = rows.Slice(k * size, size);
+            for (int j = 0; j < size; j++)
+            {
+                row[j] = start[j] + (alpha * direction[j]);
+            }
+        }
+
+        _network.ForwardFrom(origin, _workspace, alphas.Length);
     }
 
     public void AddInputGradientSum(int accumulator, int target = -1)

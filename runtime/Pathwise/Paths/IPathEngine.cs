@@ -11,6 +11,12 @@ internal enum PathVector
 
     /// <summary><c>(x - x') 1_S</c>, the call's region (<see cref="PathCall{T}.SetRegion"/>).</summary>
     MaskedDirection,
+
+    /// <summary>
+    /// <c>y(x) - y(x')</c> at the plan's origin layer (<see cref="PathCall{T}.LayerDirection"/>), for a path in a hidden
+    /// layer's activation space; only as the scale of an adaptive rule's errors, never as a tangent's direction.
+    /// </summary>
+    LayerDirection,
 }
 
 /// <summary>The per-point seed of a backward pass from one neuron <c>j</c> of a layer.</summary>
@@ -48,6 +54,15 @@ internal interface IPathEngine<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>Starts a call on the checked <see cref="Call"/> (uploads it, on a device).</summary>
     void Open();
 
+    /// <summary>
+    /// For a plan whose path runs in a hidden layer's activation space (<see cref="PathPlan{T}.Origin"/>), after
+    /// <see cref="PathCall{T}.Begin"/> and before <see cref="Open"/>: runs the network at the call's <c>x'</c> and <c>x</c>
+    /// and begins the path between the origin's activations there (<see cref="PathCall{T}.BeginLayerPath"/>). From then
+    /// on <see cref="Forward(int)"/> runs the layers above the origin at <c>y(x') + a_k (y(x) - y(x'))</c>. Does nothing
+    /// for an input-space path.
+    /// </summary>
+    void BeginLayerPath();
+
     /// <summary>Ends the call, releasing what it made on a device; host results stay readable until the next call.</summary>
     void Close();
 
@@ -58,7 +73,8 @@ internal interface IPathEngine<T> where T : unmanaged, IFloatingPointIeee754<T>
     int NewSum();
 
     /// <summary>
-    /// Runs the network forward at the path points <c>x' + a_k (x - x')</c>, <c>k = start .. start + count</c>, where
+    /// Runs the network forward at the path points <c>x' + a_k (x - x')</c> (with a path in a hidden layer's space, the
+    /// layers above it at <c>y(x') + a_k (y(x) - y(x'))</c>), <c>k = start .. start + count</c>, where
     /// <c>count = Call.ChunkSize(start)</c>; returns <c>count</c>. The CPU carries the endpoints <c>a = 0</c> and
     /// <c>a = 1</c> along with the last chunk, so <see cref="Endpoints"/> needs no pass of its own.
     /// </summary>

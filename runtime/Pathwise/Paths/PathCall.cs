@@ -70,7 +70,18 @@ internal sealed class PathCall<T> where T : unmanaged, IFloatingPointIeee754<T>
         Coefficients = plan.Coefficients;
         Rule = plan.Rule;
         Adaptive = plan.Adaptive is { } adaptive ? new AdaptiveCall<T>(adaptive) : null;
+        LayerBaseline = new T[plan.InLayerSpace ? plan.Origin.Size : 0];
+        LayerDirection = new T[LayerBaseline.Length];
     }
+
+    /// <summary>
+    /// With a path in a hidden layer's activation space (<see cref="PathPlan{T}.Origin"/>), after <see cref="BeginLayerPath"/>:
+    /// the path's start <c>y(x')</c>, the layer's activations at the baseline; empty for an input-space path.
+    /// </summary>
+    public T[] LayerBaseline { get; }
+
+    /// <summary>With a path in a hidden layer's activation space, after <see cref="BeginLayerPath"/>: <c>y(x) - y(x')</c>; empty otherwise.</summary>
+    public T[] LayerDirection { get; }
 
     /// <summary>With the adaptive rule, this call's intervals and error estimates; null otherwise.</summary>
     public AdaptiveCall<T>? Adaptive { get; }
@@ -179,12 +190,44 @@ internal sealed class PathCall<T> where T : unmanaged, IFloatingPointIeee754<T>
 
         HasRegion = false;
         _reportedPoints = 0;
-        if (_plan.ExactPath is { } exactPath)
+        if (!_plan.InLayerSpace)
         {
-            CutIntoPieces(exactPath());
+            StartPath(Baseline, Input);
+        }
+    }
+
+    /// <summary>
+    /// For a plan whose path runs in a hidden layer's activation space, after <see cref="Begin"/>: takes the layer's
+    /// activations at the baseline and the input, <paramref name="endpoints"/> <c>[2, layer size]</c> (the engine runs
+    /// the network to get them), as the path's ends <c>y(x')</c> and <c>y(x)</c>; with the exact rule, cuts the path
+    /// through the layers above into its pieces.
+    /// </summary>
+    public void BeginLayerPath(ReadOnlySpan<T> endpoints)
+    {
+        int size = LayerBaseline.Length;
+        endpoints.Slice(0, size).CopyTo(LayerBaseline);
+        ReadOnlySpan<T> atInput = endpoints.Slice(size, size);
+        for (int j = 0; j < size; j++)
+        {
+            LayerDirection[j] = atInput[j] - LayerBaseline[j];
         }
 
-        Adaptive?.Begin(Baseline, Input);
+        StartPath(LayerBaseline, atInput);
+    }
+
+    /// <summary>
+    /// The one place a rule sets this call's points from the ends of its path, whatever space the path runs in (the
+    /// input's, from <see cref="Begin"/>; a hidden layer's, from <see cref="BeginLayerPath"/>): the plan's fixed nodes
+    /// stay; the exact rule cuts the path into its pieces.
+    /// </summary>
+    private void StartPath(ReadOnlySpan<T> start, ReadOnlySpan<T> end)
+    {
+        if (_plan.ExactPath is { } exactPath)
+        {
+            CutIntoPieces(exactPath(), start, end);
+        }
+
+        Adaptive?.Begin(start, end);
     }
 
     /// <summary>With the adaptive rule: runs the next pass on <paramref name="alphas"/> weighted by <paramref name="coefficients"/> (kept, not copied).</summary>
@@ -207,17 +250,17 @@ internal sealed class PathCall<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     /// <summary>
     /// The exact rule's points for this path: one at the middle of each piece, weighted by its length. The breakpoints
-    /// are found in float64 from this call's baseline and input; past the plan's piece limit, the plan's Gauss–Legendre
-    /// nodes are used instead.
+    /// are found in float64 from this call's ends (the baseline and input, or their activations at the plan's origin);
+    /// past the plan's piece limit, the plan's Gauss–Legendre nodes are used instead.
     /// </summary>
-    private void CutIntoPieces(PiecewiseLinearPath path)
+    private void CutIntoPieces(PiecewiseLinearPath path, ReadOnlySpan<T> start, ReadOnlySpan<T> end)
     {
-        var baseline = new double[Baseline.Length];
-        var input = new double[Input.Length];
+        var baseline = new double[start.Length];
+        var input = new double[end.Length];
         for (int i = 0; i < input.Length; i++)
         {
-            baseline[i] = double.CreateChecked(Baseline[i]);
-            input[i] = double.CreateChecked(Input[i]);
+            baseline[i] = double.CreateChecked(start[i]);
+            input[i] = double.CreateChecked(end[i]);
         }
 
         double[] breaks = path.Breakpoints(baseline, input, _plan.MaxPieces, out bool complete);
@@ -249,6 +292,8 @@ internal sealed class PathCall<T> where T : unmanaged, IFloatingPointIeee754<T>
         _baselineIsDefault = other._baselineIsDefault;
         other.Direction.AsSpan().CopyTo(Direction);
         other.OutputCoefficients.AsSpan().CopyTo(OutputCoefficients);
+        other.LayerBaseline.AsSpan().CopyTo(LayerBaseline);
+        other.LayerDirection.AsSpan().CopyTo(LayerDirection);
         Alphas = other.Alphas;
         Coefficients = other.Coefficients;
         Rule = other.Rule;

@@ -135,12 +135,12 @@ internal sealed class PathPlan<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (options.Rule == QuadratureRule.Adaptive)
         {
-            if (PiecewiseLinearPath.Supports(Info, out _))
+            if (PiecewiseLinearPath.Supports(Info, Origin, out _))
             {
                 return new PathPlan<T>(this) { ExactPath = () => path(false), MaxPieces = options.MaxPieces, Rule = QuadratureRule.Exact };
             }
 
-            bool cuts = PiecewiseLinearPath.PrefixEnd(Info) > 1;
+            bool cuts = PiecewiseLinearPath.PrefixEnd(Info, Origin) > Origin.Index + 1;
             return new PathPlan<T>(this)
             {
                 Adaptive = new AdaptiveSettings(options.Tolerance, options.MaxPoints, cuts ? () => path(true) : null),
@@ -153,7 +153,7 @@ internal sealed class PathPlan<T> where T : unmanaged, IFloatingPointIeee754<T>
             return this;
         }
 
-        if (!PiecewiseLinearPath.Supports(Info, out string? reason))
+        if (!PiecewiseLinearPath.Supports(Info, Origin, out string? reason))
         {
             throw new NotSupportedException(
                 $"QuadratureRule.Exact needs a piecewise-linear network, but in {Info.Name} {reason}. Use QuadratureRule.Adaptive, or a fixed rule such as QuadratureRule.GaussLegendre.");
@@ -161,6 +161,28 @@ internal sealed class PathPlan<T> where T : unmanaged, IFloatingPointIeee754<T>
 
         return new PathPlan<T>(this) { ExactPath = () => path(false), MaxPieces = options.MaxPieces };
     }
+
+    /// <summary>
+    /// The layer whose activation space the path runs in: the network input (every input-space method), or a hidden
+    /// layer <c>l</c>, whose path <c>y(x') + a (y(x) - y(x'))</c> runs through the layers above it only (layer
+    /// Integrated Gradients). A call's ends <c>y(x')</c> and <c>y(x)</c> come from <see cref="IPathEngine{T}.BeginLayerPath"/>.
+    /// </summary>
+    public Layer Origin => _origin ?? Info.Input;
+
+    private Layer? _origin;
+
+    /// <summary>
+    /// This plan with its path in <paramref name="layer"/>'s activation space (see <see cref="Origin"/>); call it before
+    /// <see cref="WithRule"/>, which checks only the layers above the origin for the exact rule.
+    /// </summary>
+    public PathPlan<T> WithOrigin(Layer layer)
+    {
+        Info.CheckOwns(layer);
+        return new PathPlan<T>(this) { _origin = layer.Index == 0 ? null : layer };
+    }
+
+    /// <summary>Whether the path runs in a hidden layer's activation space rather than the input's.</summary>
+    public bool InLayerSpace => _origin is not null;
 
     private PathPlan(PathPlan<T> plan)
     {
@@ -171,6 +193,9 @@ internal sealed class PathPlan<T> where T : unmanaged, IFloatingPointIeee754<T>
         ChunkCapacity = plan.ChunkCapacity;
         InternalBatchSize = plan.InternalBatchSize;
         Rule = plan.Rule;
+        ExactPath = plan.ExactPath;
+        MaxPieces = plan.MaxPieces;
+        _origin = plan._origin;
     }
 
     private static QuadratureNodes Nodes(IntegratedGradientsOptions options)
