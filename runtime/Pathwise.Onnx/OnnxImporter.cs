@@ -16,7 +16,10 @@ namespace Pathwise.Onnx;
 /// only the batch dynamic) to one output. Operators map onto layers as follows: <c>Gemm</c> and <c>MatMul</c>
 /// (with a following constant <c>Add</c> as bias) → <c>Dense</c>; <c>Conv</c> → <c>Conv2D</c>;
 /// <c>BatchNormalization</c> → <c>BatchNorm</c>; <c>MaxPool</c> / <c>AveragePool</c> → <c>MaxPool2D</c> /
-/// <c>AvgPool2D</c>; <c>Flatten</c>, a flattening <c>Reshape</c> and the <c>Shape</c> … <c>Reshape</c> chain of
+/// <c>AvgPool2D</c>; <c>GlobalAveragePool</c> and a <c>ReduceMean</c> over axes [2, 3] → <c>GlobalAvgPool2D</c> (and
+/// <c>Flatten</c> when the axes are not kept); <c>LayerNormalization</c> on the last axis and PyTorch's decomposed form
+/// of it before opset 17 (<c>ReduceMean</c>, <c>Sub</c>, <c>Pow</c>, <c>ReduceMean</c>, <c>Add</c>, <c>Sqrt</c>,
+/// <c>Div</c>, <c>Mul</c>, <c>Add</c>) → <c>LayerNorm</c>; <c>Flatten</c>, a flattening <c>Reshape</c> and the <c>Shape</c> … <c>Reshape</c> chain of
 /// <c>x.view(x.size(0), -1)</c> → <c>Flatten</c>; <c>Relu</c>,
 /// <c>LeakyRelu</c>, <c>Sigmoid</c>, <c>Tanh</c>, <c>Gelu</c> and GELU's exported erf form, <c>Softmax</c>,
 /// <c>LogSoftmax</c> → activations; <c>Identity</c>, inference <c>Dropout</c> and a zero <c>Pad</c> → nothing.

@@ -33,6 +33,9 @@ internal static class OperatorMappers
         ["BatchNormalization"] = BatchNormalization,
         ["MaxPool"] = (chain, node) => Pool(chain, node, "MaxPool2D"),
         ["AveragePool"] = (chain, node) => Pool(chain, node, "AvgPool2D"),
+        ["GlobalAveragePool"] = GlobalAveragePool,
+        ["ReduceMean"] = ReduceMean,
+        ["LayerNormalization"] = LayerNormalization,
         ["Flatten"] = Flatten,
         ["Reshape"] = Reshape,
         ["Relu"] = (chain, node) => chain.AddActivation("ReLU", false, node),
@@ -53,6 +56,9 @@ internal static class OperatorMappers
         ["Add"] = (chain, node) => chain.Refuse(node, "an Add that is not the bias of a MatMul (residual sums are not supported yet)"),
         ["Mul"] = (chain, node) => chain.Refuse(node, "a Mul that is not part of GELU's erf form"),
         ["Erf"] = (chain, node) => chain.Refuse(node, "an Erf that is not part of GELU's erf form 0.5 x (1 + erf(x / sqrt 2))"),
+        ["Sub"] = (chain, node) => chain.Refuse(node, "a Sub that is not part of a layer normalisation's decomposed form"),
+        ["Pow"] = (chain, node) => chain.Refuse(node, "a Pow that is not part of a layer normalisation's decomposed form"),
+        ["Sqrt"] = (chain, node) => chain.Refuse(node, "a Sqrt that is not part of a layer normalisation's decomposed form"),
     };
 
     /// <summary><c>Y = A × Bᵀ + C</c> (transB = 1, as PyTorch's Linear exports) or <c>A × B + C</c>: a Dense layer.</summary>
@@ -272,6 +278,185 @@ internal static class OperatorMappers
         string kind = stride == kernel ? $"{attribute}({kernel})" : $"{attribute}({kernel}, Stride = {stride})";
         string source = node.Name.Length > 0 ? node.Name : attribute;
         return chain.AddLayer(kind, MemberSource(source), [chain.Shape[0], height, width], node);
+    }
+
+    /// <summary><c>GlobalAveragePool</c> (PyTorch's <c>AdaptiveAvgPool2d(1)</c>): <c>[C, H, W]</c> → <c>[C, 1, 1]</c>, each channel's mean.</summary>
+    private static string? GlobalAveragePool(ChainBuilder chain, NodeProto node)
+    {
+        if (chain.Shape.Length != 3)
+        {
+            return chain.Refuse(node, $"a GlobalAveragePool of a [{Join(chain.Shape)}] input; it needs [channels, height, width]");
+        }
+
+        return chain.AddLayer("GlobalAvgPool2D", MemberSource(node.Name.Length > 0 ? node.Name : "GlobalAvgPool2D"), [chain.Shape[0], 1, 1], node);
+    }
+
+    /// <summary>
+    /// <c>ReduceMean</c> over the spatial axes [2, 3] of a <c>[C, H, W]</c> input (<c>x.mean((2, 3))</c>, keepdims 0 or
+    /// 1): <c>GlobalAvgPool2D</c>, then <c>Flatten</c> when the axes are dropped; or over the last axis of a
+    /// <c>[features]</c> input, the start of a layer normalisation's decomposed form (opsets before 17).
+    /// </summary>
+    private static string? ReduceMean(ChainBuilder chain, NodeProto node)
+    {
+        long[]? axes = ReduceAxes(chain, node);
+        bool keepDims = ChainBuilder.Int(node, "keepdims", 1) != 0;
+        if (chain.Shape.Length == 1 && axes is [-1 or 1] && keepDims)
+        {
+            return DecomposedLayerNorm(chain, node);
+        }
+
+        if (chain.Shape.Length != 3 || axes is null || axes.Length != 2 || !IsSpatial(axes[0]) || !IsSpatial(axes[1]) || Normalize(axes[0]) == Normalize(axes[1]))
+        {
+            return chain.Refuse(node, $"a ReduceMean over axes [{(axes is null ? "all" : Join(axes))}] of [batch, {Join(chain.Shape)}]; only the spatial mean x.mean((2, 3)) of an image maps (GlobalAvgPool2D)");
+        }
+
+        string source = MemberSource(node.Name.Length > 0 ? node.Name : "GlobalAvgPool2D");
+        int channels = chain.Shape[0];
+        if (keepDims)
+        {
+            return chain.AddLayer("GlobalAvgPool2D", source, [channels, 1, 1], node);
+        }
+
+        // [C, H, W] → [C, 1, 1] → [C]: the node's one output is the flatten's.
+        return chain.AddLayer("GlobalAvgPool2D", source, [channels, 1, 1], node) is null
+            ? null
+            : chain.AddLayer("Flatten", source + "_flatten", [channels], node);
+
+        static bool IsSpatial(long axis) => axis is 2 or 3 or -1 or -2;
+        static long Normalize(long axis) => axis < 0 ? axis + 4 : axis;
+    }
+
+    /// <summary>A ReduceMean's axes: the attribute (before opset 18) or the constant second input (opset 18); <see langword="null"/> for all axes.</summary>
+    private static long[]? ReduceAxes(ChainBuilder chain, NodeProto node)
+    {
+        if (ChainBuilder.Ints(node, "axes") is { } attribute)
+        {
+            return attribute;
+        }
+
+        return chain.Constant(node, 1) is { } input ? Array.ConvertAll(input.Values, v => (long)v) : null;
+    }
+
+    /// <summary>
+    /// <c>LayerNormalization</c> (opset 17) on the last axis of a <c>[features]</c> input:
+    /// <c>(x - mean) / sqrt(var + epsilon) × Scale + B</c>, constant Scale and B (B absent: zeros).
+    /// </summary>
+    private static string? LayerNormalization(ChainBuilder chain, NodeProto node)
+    {
+        long axis = ChainBuilder.Int(node, "axis", -1);
+        if (chain.Shape.Length != 1 || axis is not (-1 or 1))
+        {
+            return chain.Refuse(node, $"a LayerNormalization over axis {axis} of [batch, {Join(chain.Shape)}]; Pathwise's LayerNorm normalises the flat features of a [batch, features] input");
+        }
+
+        int features = chain.Shape[0];
+        ConstantTensor? scale = chain.Constant(node, 1);
+        ConstantTensor? bias = chain.Constant(node, 2);
+        if (scale is null || scale.Values.Length != features || (node.Input.Count > 2 && node.Input[2].Length > 0 && (bias is null || bias.Values.Length != features)))
+        {
+            return chain.Refuse(node, $"a LayerNormalization whose scale and bias are not constants of {features} values");
+        }
+
+        if (!chain.OutputUnused(node, 1) || !chain.OutputUnused(node, 2))
+        {
+            return chain.Refuse(node, "a LayerNormalization whose mean or inverse standard deviation outputs are used");
+        }
+
+        return LayerNorm(chain, node, ChainBuilder.Float(node, "epsilon", 1e-5f), scale, bias, [node]);
+    }
+
+    /// <summary>
+    /// The decomposed layer normalisation PyTorch exports before opset 17, operands of the Mul and Adds in either order:
+    /// <c>d = Sub(x, ReduceMean(x)); Add(Mul(Div(d, Sqrt(Add(ReduceMean(Pow(d, 2)), epsilon))), weight), bias)</c>,
+    /// every mean over the last axis with keepdims; x feeds only the ReduceMean and the Sub, d only the Pow and the Div.
+    /// The Mul and the last Add are absent without affine parameters.
+    /// </summary>
+    private static string? DecomposedLayerNorm(ChainBuilder chain, NodeProto mean)
+    {
+        string x = chain.Current;
+        int features = chain.Shape[0];
+        NodeProto? sub = chain.SoleConsumer(mean.Output[0]);
+        bool subOk = sub is { OpType: "Sub" } && sub.Input.Count == 2 && sub.Input[0] == x && sub.Input[1] == mean.Output[0]
+            && chain.Graph.Consumers(x).Count == 2 && chain.Graph.Consumers(sub.Output[0]).Count == 2 && sub.Output[0] != chain.Graph.OutputName;
+        NodeProto? pow = null;
+        NodeProto? div = null;
+        if (subOk)
+        {
+            foreach (NodeProto reader in chain.Graph.Consumers(sub!.Output[0]))
+            {
+                if (reader is { OpType: "Pow" } && reader.Input.Count == 2 && reader.Input[0] == sub.Output[0] && chain.Constant(reader, 1) is { } two && two.IsScalar(2, 0))
+                {
+                    pow = reader;
+                }
+                else if (reader is { OpType: "Div" } && reader.Input.Count == 2 && reader.Input[0] == sub.Output[0])
+                {
+                    div = reader;
+                }
+            }
+        }
+
+        NodeProto? variance = pow is not null ? chain.SoleConsumer(pow.Output[0]) : null;
+        bool varianceOk = variance is { OpType: "ReduceMean" } && variance.Input[0] == pow!.Output[0]
+            && ReduceAxes(chain, variance) is [-1 or 1] && ChainBuilder.Int(variance, "keepdims", 1) != 0;
+        NodeProto? add = varianceOk ? chain.SoleConsumer(variance!.Output[0]) : null;
+        ConstantTensor? epsilon = add is { OpType: "Add" } ? ConstantOperand(chain, add, variance!.Output[0]) : null;
+        NodeProto? sqrt = epsilon is { Values.Length: 1 } ? chain.SoleConsumer(add!.Output[0]) : null;
+        if (sqrt is not { OpType: "Sqrt" } || div is null || chain.SoleConsumer(sqrt.Output[0]) != div || div.Input[1] != sqrt.Output[0])
+        {
+            return chain.Refuse(mean, "a ReduceMean over the features that does not start a layer normalisation (x - mean) / sqrt(var + eps) * weight + bias");
+        }
+
+        var nodes = new List<NodeProto> { mean, sub!, pow!, variance!, add!, sqrt, div };
+        ConstantTensor? weight = null;
+        ConstantTensor? bias = null;
+        if (chain.SoleConsumer(div.Output[0]) is { OpType: "Mul" } mul && ConstantOperand(chain, mul, div.Output[0]) is { } w && w.Values.Length == features)
+        {
+            weight = w;
+            nodes.Add(mul);
+            if (chain.SoleConsumer(mul.Output[0]) is { OpType: "Add" } shift && ConstantOperand(chain, shift, mul.Output[0]) is { } b && b.Values.Length == features)
+            {
+                bias = b;
+                nodes.Add(shift);
+            }
+        }
+
+        return LayerNorm(chain, mean, (float)epsilon!.Values[0], weight, bias, [.. nodes]);
+    }
+
+    /// <summary>The constant other operand of a two-input node one of whose inputs is <paramref name="other"/>.</summary>
+    private static ConstantTensor? ConstantOperand(ChainBuilder chain, NodeProto node, string other)
+    {
+        if (node.Input.Count != 2)
+        {
+            return null;
+        }
+
+        int index = node.Input[0] == other ? 1 : node.Input[1] == other ? 0 : -1;
+        return index >= 0 ? chain.Constant(node, index) : null;
+    }
+
+    /// <summary>Declares <c>LayerNorm</c> with tensors <c>weight</c> (ones when absent) and <c>bias</c> (zeros when absent).</summary>
+    private static string? LayerNorm(ChainBuilder chain, NodeProto node, float epsilon, ConstantTensor? weight, ConstantTensor? bias, NodeProto[] nodes)
+    {
+        if (!float.IsFinite(epsilon) || epsilon <= 0)
+        {
+            return chain.Refuse(node, $"epsilon {epsilon.ToString(CultureInfo.InvariantCulture)} is not a positive finite number");
+        }
+
+        int features = chain.Shape[0];
+        string prefix = chain.WeightPrefix(node, weight?.Name, "layer_norm");
+        double[] scale = weight is not null ? (double[])weight.Values.Clone() : new double[features];
+        if (weight is null)
+        {
+            Array.Fill(scale, 1.0);
+        }
+
+        chain.AddWeight(prefix, "weight", [features], scale);
+        chain.AddWeight(prefix, "bias", [features], bias is not null ? (double[])bias.Values.Clone() : new double[features]);
+        string kind = epsilon == 1e-5f
+            ? $"LayerNorm(WeightName = {ChainBuilder.Quote(prefix)})"
+            : $"LayerNorm(Epsilon = {ChainBuilder.Literal(epsilon)}, WeightName = {ChainBuilder.Quote(prefix)})";
+        return chain.AddLayer(kind, prefix, [features], nodes);
     }
 
     /// <summary><c>Flatten(axis = 1)</c>: <c>[C, H, W]</c> → <c>[C·H·W]</c>; of a vector, nothing.</summary>

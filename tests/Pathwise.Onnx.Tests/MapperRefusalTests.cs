@@ -105,6 +105,82 @@ public sealed class MapperRefusalTests
         Assert.Contains("// /fc/Gemm?} public static class Injected { }?//", imported.Declaration, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void LayerNormalizationOnAnImage_IsRefused_AskingForFlatFeatures()
+    {
+        var model = new Graph([1, 2, 3, 4]);
+        model.Constant("ln.weight", [4]);
+        model.Node("LayerNormalization", "/ln/LayerNormalization", ["input", "ln.weight"], "output");
+        UnsupportedNode node = Refused(model);
+        Assert.Equal(("/ln/LayerNormalization", "LayerNormalization"), (node.NodeName, node.OpType));
+        Assert.Contains("over axis -1 of [batch, 2, 3, 4]", node.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void LayerNormalizationWithAComputedScale_IsRefused()
+    {
+        var model = new Graph([1, 3]);
+        model.Node("LayerNormalization", "/ln/LayerNormalization", ["input", "input"], "output");
+        Assert.Contains("scale and bias are not constants of 3 values", Refused(model).Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void LayerNormalizationWithoutBias_IsLayerNormWithZeroBias_AndComputesTheDefinition()
+    {
+        // y = (x - mean) / sqrt(var + 1e-3) * scale, biased variance, in float64 here. The declaration writes the float
+        // epsilon as its shortest text, 0.001, which the Float64 network reads as the double 1e-3.
+        var model = new Graph([1, 4]);
+        model.Constant("ln.weight", [4], [0.5, -1.25, 2, 0.75]);
+        NodeProto norm = model.Node("LayerNormalization", "/ln/LayerNormalization", ["input", "ln.weight"], "output", ("axis", 1L));
+        norm.Attribute.Add(new AttributeProto { Name = "epsilon", F = 1e-3f, Type = AttributeProto.Types.AttributeType.Float });
+        ImportedNetwork imported = OnnxImporter.Import(model.Proto.ToByteArray(), "m.onnx", new OnnxImportOptions { ClassName = "NormOnly", Precision = Precision.Float64 });
+        Assert.Equal(["Input: Input(4)", "Ln: LayerNorm(Epsilon = 0.001, WeightName = \"ln\")"], imported.Layers.Select(l => $"{l.Member}: {l.Attributes}"));
+        Assert.Equal([0.0, 0, 0, 0], imported.Weights.Single(w => w.Name == "ln.bias").Values.ToArray());
+
+        using var directory = new TempDirectory();
+        (_, string weightsPath) = imported.WriteTo(directory.Path);
+        INetwork<double> network = CompiledNetwork.Load<double>(CompiledNetwork.Compile(imported.Declaration, "NormOnly"), weightsPath);
+        double[] x = [0.3, -1.7, 2.2, 0.9];
+        double[] scale = [0.5f, -1.25f, 2f, 0.75f];
+        double mean = x.Average();
+        double variance = x.Select(v => (v - mean) * (v - mean)).Average();
+        double[] actual = network.Predict(x);
+        for (int i = 0; i < 4; i++)
+        {
+            double expected = (x[i] - mean) / Math.Sqrt(variance + 1e-3) * scale[i];
+            Assert.True(Math.Abs(actual[i] - expected) <= 1e-12, $"output {i}: {actual[i]:R} vs {expected:R}");
+        }
+    }
+
+    [Fact]
+    public void ReduceMeanOverChannels_IsRefused_NamingTheSpatialMean()
+    {
+        var model = new Graph([1, 2, 3, 4]);
+        NodeProto mean = model.Node("ReduceMean", "/ReduceMean", ["input"], "output", ("keepdims", 0L));
+        mean.Attribute.Add(new AttributeProto { Name = "axes", Ints = { 1 }, Type = AttributeProto.Types.AttributeType.Ints });
+        Assert.Contains("only the spatial mean x.mean((2, 3))", Refused(model).Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ReduceMeanOfFeatures_ThatIsNotALayerNorm_IsRefused()
+    {
+        var model = new Graph([1, 3]);
+        NodeProto mean = model.Node("ReduceMean", "/ReduceMean", ["input"], "m");
+        mean.Attribute.Add(new AttributeProto { Name = "axes", Ints = { -1 }, Type = AttributeProto.Types.AttributeType.Ints });
+        model.Node("Sub", "/Sub", ["input", "m"], "output");
+        UnsupportedNode node = Refused(model);
+        Assert.Equal(("/ReduceMean", "ReduceMean"), (node.NodeName, node.OpType));
+        Assert.Contains("does not start a layer normalisation", node.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void GlobalAveragePoolOfFeatures_IsRefused()
+    {
+        var model = new Graph([1, 3]);
+        model.Node("GlobalAveragePool", "/GlobalAveragePool", ["input"], "output");
+        Assert.Contains("it needs [channels, height, width]", Refused(model).Reason, StringComparison.Ordinal);
+    }
+
     private static UnsupportedNode Refused(Graph model)
     {
         var error = Assert.Throws<OnnxImportException>(() => OnnxImporter.Import(model.Proto.ToByteArray(), "m.onnx"));

@@ -25,6 +25,7 @@ public sealed class OnnxImportTests(ITestOutputHelper output)
     {
         "mlp_gemm_opset13.onnx", "mlp_gemm_opset17.onnx", "mlp_matmul_opset13.onnx", "mlp_matmul_opset17.onnx",
         "cnn_opset13.onnx", "cnn_opset17.onnx", "cnn_reshape_opset13.onnx", "cnn_view_opset13.onnx", "cnn_view_opset17.onnx",
+        "cnn_gap_opset13.onnx", "cnn_gap_opset17.onnx", "cnn_mean_opset13.onnx", "mlp_layernorm_opset13.onnx", "mlp_layernorm_opset17.onnx",
     };
 
     [Theory]
@@ -128,6 +129,79 @@ public sealed class OnnxImportTests(ITestOutputHelper output)
         // W1 is [5, 12] in the graph (x @ W1); Dense stores [out, in] = W1ᵀ.
         TensorData weight = imported.Weights.Single(w => w.Name == "dense1.weight");
         Assert.Equal([12, 5], weight.Shape.ToArray());
+    }
+
+    [Theory]
+    [InlineData("cnn_gap_opset13.onnx")]
+    [InlineData("cnn_gap_opset17.onnx")]
+    public void GlobalAveragePool_IsGlobalAvgPool2D_ThenTheGraphsFlatten(string file)
+    {
+        ImportedNetwork imported = OnnxImporter.Import(Fixture(file));
+        string[] expected =
+        [
+            "Input: Input(1, 6, 6)",
+            "Conv: Conv2D(4, Kernel = 3, Padding = 1, WeightName = \"conv\"), ReLU",
+            "Gap: GlobalAvgPool2D",
+            "Flatten: Flatten",
+            "Fc: Dense(3, WeightName = \"fc\")",
+        ];
+        Assert.Equal(expected, imported.Layers.Select(l => $"{l.Member}: {l.Attributes}"));
+        Assert.Equal(["/gap/GlobalAveragePool"], imported.Layers[2].Nodes);
+    }
+
+    [Fact]
+    public void SpatialReduceMean_WithoutKeptAxes_IsGlobalAvgPool2D_AndFlatten()
+    {
+        ImportedNetwork imported = OnnxImporter.Import(Fixture("cnn_mean_opset13.onnx"));
+        string[] expected =
+        [
+            "Input: Input(1, 7, 7)",
+            "Conv: Conv2D(3, Kernel = 3, WeightName = \"conv\"), Tanh",
+            "ReduceMean: GlobalAvgPool2D",
+            "ReduceMeanFlatten: Flatten",
+            "Fc: Dense(2, WeightName = \"fc\")",
+        ];
+        Assert.Equal(expected, imported.Layers.Select(l => $"{l.Member}: {l.Attributes}"));
+        Assert.Equal(["/ReduceMean"], imported.Layers[2].Nodes);
+        Assert.Equal(["/ReduceMean"], imported.Layers[3].Nodes);
+    }
+
+    [Theory]
+    [InlineData("mlp_layernorm_opset13.onnx")]
+    [InlineData("mlp_layernorm_opset17.onnx")]
+    public void LayerNormalization_AndItsDecomposedForm_AreLayerNorm_WithEpsilonAndStateDictNames(string file)
+    {
+        ImportedNetwork imported = OnnxImporter.Import(Fixture(file));
+        string[] expected =
+        [
+            "Input: Input(6)",
+            "Fc1: Dense(10, WeightName = \"fc1\")",
+            "Ln1: LayerNorm(WeightName = \"ln1\"), Tanh",
+            "Fc2: Dense(8, WeightName = \"fc2\")",
+            "Ln2: LayerNorm(Epsilon = 0.001, WeightName = \"ln2\")",
+            "Head: Dense(3, WeightName = \"head\")",
+        ];
+        Assert.Equal(expected, imported.Layers.Select(l => $"{l.Member}: {l.Attributes}"));
+        string[] normNodes = file.Contains("opset13", StringComparison.Ordinal)
+            ? ["/ln1/ReduceMean", "/ln1/Sub", "/ln1/Pow", "/ln1/ReduceMean_1", "/ln1/Add", "/ln1/Sqrt", "/ln1/Div", "/ln1/Mul", "/ln1/Add_1", "/Tanh"]
+            : ["/ln1/LayerNormalization", "/Tanh"];
+        Assert.Equal(normNodes, imported.Layers[2].Nodes);
+
+        // The tensors keep PyTorch's names and values: ln1.weight is the initializer the graph holds, as a float.
+        global::Onnx.ModelProto model = global::Onnx.ModelProto.Parser.ParseFrom(File.ReadAllBytes(Fixture(file)));
+        global::Onnx.TensorProto initializer = model.Graph.Initializer.Single(t => t.Name == "ln1.weight");
+        TensorData weight = imported.Weights.Single(w => w.Name == "ln1.weight");
+        Assert.Equal([10], weight.Shape.ToArray());
+        Assert.Equal(initializer.FloatData.Count > 0 ? initializer.FloatData.Select(v => (double)v) : ReadFloats(initializer.RawData.ToByteArray()), weight.Values.ToArray());
+        Assert.Contains("ln2.bias", imported.Weights.Select(w => w.Name));
+    }
+
+    private static IEnumerable<double> ReadFloats(byte[] raw)
+    {
+        for (int i = 0; i < raw.Length; i += 4)
+        {
+            yield return BitConverter.ToSingle(raw, i);
+        }
     }
 
     [Fact]

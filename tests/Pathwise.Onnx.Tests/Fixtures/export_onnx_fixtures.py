@@ -22,7 +22,14 @@ it. Files written beside this script:
 - cnn_state_dict.pt: torch.save(cnn.state_dict()) of the cnn model above, whose tensor names are the ones the
   import takes from the graph, so the imported declaration loads it directly;
 - unsupported_opset13.onnx: Linear, Abs, Linear, Cos: an import must name both the Abs and the Cos node;
-- residual_opset13.onnx: x + ReLU(Linear(x)), then Linear: the residual Add (not a chain) must be named.
+- residual_opset13.onnx: x + ReLU(Linear(x)), then Linear: the residual Add (not a chain) must be named;
+- cnn_gap_opsetN.onnx: Conv(1->4, k3, pad 1), ReLU, AdaptiveAvgPool2d(1) (exported as GlobalAveragePool),
+  Flatten, Linear(4, 3);
+- cnn_mean_opset13.onnx: Conv(1->3, k3), Tanh, x.mean((2, 3)) (a ReduceMean over the spatial axes, keepdims 0),
+  Linear(3, 2);
+- mlp_layernorm_opsetN.onnx: Linear(6, 10), LayerNorm(10) (affine parameters drawn at random), Tanh, Linear(10, 8),
+  LayerNorm(8, eps=1e-3), Linear(8, 3); opset 17 writes LayerNormalization nodes, opset 13 the decomposed form
+  (ReduceMean, Sub, Pow, ReduceMean, Add, Sqrt, Div, Mul, Add).
 The .NET tests import these files and compare with ONNX Runtime; they never run Python.
 """
 import os
@@ -103,6 +110,46 @@ class CnnView(nn.Module):
         return self.fc(x.view(x.size(0), -1))
 
 
+class CnnGap(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(1, 4, 3, padding=1)
+        self.gap = nn.AdaptiveAvgPool2d(1)
+        self.flatten = nn.Flatten()
+        self.fc = nn.Linear(4, 3)
+
+    def forward(self, x):
+        return self.fc(self.flatten(self.gap(torch.relu(self.conv(x)))))
+
+
+class CnnMean(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(1, 3, 3)
+        self.fc = nn.Linear(3, 2)
+
+    def forward(self, x):
+        return self.fc(torch.tanh(self.conv(x)).mean((2, 3)))
+
+
+class MlpLayerNorm(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Linear(6, 10)
+        self.ln1 = nn.LayerNorm(10)
+        self.fc2 = nn.Linear(10, 8)
+        self.ln2 = nn.LayerNorm(8, eps=1e-3)
+        self.head = nn.Linear(8, 3)
+        with torch.no_grad():
+            for norm in (self.ln1, self.ln2):
+                norm.weight.copy_(torch.randn_like(norm.weight) * 0.5 + 1)
+                norm.bias.copy_(torch.randn_like(norm.bias) * 0.2)
+
+    def forward(self, x):
+        x = torch.tanh(self.ln1(self.fc1(x)))
+        return self.head(self.ln2(self.fc2(x)))
+
+
 class Unsupported(nn.Module):
     def __init__(self):
         super().__init__()
@@ -170,6 +217,12 @@ def main():
     cnn_view = CnnView()  # made last, so adding it left the earlier fixtures' random draws unchanged
     for opset in (13, 17):
         export(cnn_view, torch.randn(2, 1, 6, 6), "cnn_view", opset)
+    # Made after every earlier fixture, so adding them left those files' random draws unchanged.
+    cnn_gap, cnn_mean, mlp_layernorm = CnnGap(), CnnMean(), MlpLayerNorm()
+    for opset in (13, 17):
+        export(cnn_gap, torch.randn(2, 1, 6, 6), "cnn_gap", opset)
+        export(mlp_layernorm, torch.randn(2, 6), "mlp_layernorm", opset)
+    export(cnn_mean, torch.randn(2, 1, 7, 7), "cnn_mean", 13)
     for name in sorted(os.listdir(HERE)):
         if name.endswith(".onnx"):
             model = onnx.load(os.path.join(HERE, name))
