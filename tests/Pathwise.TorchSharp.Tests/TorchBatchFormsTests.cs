@@ -111,6 +111,14 @@ public class TorchBatchFormsTests
             SameAttribution(cpuIg.Attribute(input, baseline, targets[t]), ownIgs[t], $"{name} IG target {targets[t]}, own baseline");
         }
 
+        // Interior and expected gradients, through the interface: several chunks of factors, a set of two baselines.
+        var interior = new InteriorGradientsOptions { Count = 70, Baseline = Baseline.Constant(0.1) };
+        double[] set = subject.RandomPoints(2, 83, scale: 0.3);
+        using var torchInterior = new TorchInteriorGradients<double>(module, interior);
+        using var torchExpected = new TorchExpectedGradients<double>(module, set, options);
+        SameTargets(torchInterior, new InteriorGradients<double>(subject.Network, interior), r => r.Gradients.ToArray(), r => [r.OutputAtBaseline, r.OutputAtInput, .. r.Outputs], name + " interior");
+        SameTargets(torchExpected, new ExpectedGradients<double>(subject.Network, set, options), r => r.Values.ToArray(), r => Delta(r.Delta), name + " expected");
+
         foreach (Layer layer in info.Layers.Skip(1))
         {
             using var conductance = new TorchLayerConductance<double>(module, layer, options);
@@ -128,6 +136,28 @@ public class TorchBatchFormsTests
                 Close.All<double>(own.Values, ownConductances[t].Values, Float64Tolerance, what + " conductance, own baseline");
                 Close.Value(own.Delta.Absolute, ownConductances[t].Delta.Absolute, Float64Tolerance, Math.Max(1, Math.Abs(own.Sum())), what + " delta");
                 Close.All<double>(cpuInfluence.Attribute(input, baseline, targets[t]).Values, influences[t].Values, Float64Tolerance, what + " influence");
+            }
+        }
+
+        void SameTargets<TResult>(IAttributionMethod<double, TResult> device, IAttributionMethod<double, TResult> cpu, Func<TResult, double[]> values, Func<TResult, double[]> scalars, string what)
+        {
+            TResult[] fromOptions = device.AttributeTargets(input, targets);
+            TResult[] fromOwn = device.AttributeTargets(input, baseline, targets);
+            for (int t = 0; t < targets.Length; t++)
+            {
+                Same(cpu.Attribute(input, targets[t]), fromOptions[t], $"{what} target {targets[t]}");
+                Same(cpu.Attribute(input, baseline, targets[t]), fromOwn[t], $"{what} target {targets[t]}, own baseline");
+            }
+
+            void Same(TResult expected, TResult actual, string label)
+            {
+                Close.All<double>(values(expected), values(actual), Float64Tolerance, label);
+                double[] e = scalars(expected);
+                double[] a = scalars(actual);
+                for (int i = 0; i < e.Length; i++)
+                {
+                    Close.Value(e[i], a[i], Float64Tolerance, Math.Max(1, e.Max(Math.Abs)), $"{label} scalar {i}");
+                }
             }
         }
 

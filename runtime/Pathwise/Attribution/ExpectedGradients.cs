@@ -73,6 +73,28 @@ public sealed class ExpectedGradients<T> : IAttributionMethod<T, Attribution<T>>
         return ExpectedGradientsMath<T>.Sampled(_host, input, baselines, target, samples, seed, cancellationToken);
     }
 
+    /// <summary>
+    /// The exact expectation over the baseline set for each of several outputs of one input:
+    /// <c>result[t] = (1/count) sum_b IG_targets[t](x; x'_b)</c>, each baseline's path points run forward once per chunk and
+    /// only the backward pass repeated per target; one result per target, in order.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">A target is not an output index.</exception>
+    /// <exception cref="ArgumentException"><paramref name="input"/> is not of the input length, or holds a non-finite value.</exception>
+    public Attribution<T>[] AttributeTargets(ReadOnlySpan<T> input, ReadOnlySpan<int> targets, CancellationToken cancellationToken = default) =>
+        ExpectedGradientsMath<T>.Targets(_host, input, _baselines, targets, cancellationToken);
+
+    /// <summary>
+    /// The exact expectation over this call's own baseline set <paramref name="baselines"/>, <c>[count, input length]</c>, for each
+    /// of several outputs of one input, in one pass per baseline (see the form without a set); one result per target, in order.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">A target is not an output index.</exception>
+    /// <exception cref="ArgumentException">The set is empty, not a whole number of inputs, or holds a non-finite value; or <paramref name="input"/> is not of the input length, or holds a non-finite value.</exception>
+    public Attribution<T>[] AttributeTargets(ReadOnlySpan<T> input, ReadOnlySpan<T> baselines, ReadOnlySpan<int> targets, CancellationToken cancellationToken = default)
+    {
+        ExpectedGradientsMath<T>.CheckSet(baselines, _host.Info.InputLength);
+        return ExpectedGradientsMath<T>.Targets(_host, input, baselines, targets, cancellationToken);
+    }
+
     /// <inheritdoc/>
     /// <remarks>
     /// With <paramref name="baselines"/> empty, each input's expectation is over the constructor's set; with a row per
@@ -156,12 +178,49 @@ internal static class ExpectedGradientsMath<T> where T : unmanaged, IFloatingPoi
         return Finish(host.Plan, values, sums, samples);
     }
 
+    /// <summary>
+    /// Several targets of one input, each the exact expectation over every row of <paramref name="baselines"/>: per baseline
+    /// one Integrated Gradients run whose chunks run forward once and backward once per target; one result per target, in order.
+    /// </summary>
+    public static Attribution<T>[] Targets(PathHost<T> host, ReadOnlySpan<T> input, ReadOnlySpan<T> baselines, ReadOnlySpan<int> targets, CancellationToken cancellationToken)
+    {
+        int length = host.Info.InputLength;
+        int count = baselines.Length / length;
+        var values = new T[Guard.Elements(targets.Length, length, nameof(targets))];
+        var sums = new Sums[targets.Length];
+        using var lease = host.Borrow();
+        IPathEngine<T> engine = lease.Item;
+        for (int b = 0; b < count; b++)
+        {
+            PathTargets.Begin(engine, targets, input, baselines.Slice(b * length, length), ownBaseline: true);
+            var steps = new IntegratedGradientsMath<T>.TargetSteps(targets);
+            PathRunner.Run(engine, ref steps, cancellationToken);
+            for (int t = 0; t < targets.Length; t++)
+            {
+                Accumulate(engine, engine.Accumulated(steps.First + t), PathTargets.Endpoints(engine, targets[t]), values.AsSpan(t * length, length), ref sums[t]);
+            }
+        }
+
+        var results = new Attribution<T>[targets.Length];
+        for (int t = 0; t < results.Length; t++)
+        {
+            results[t] = Finish(engine.Plan, values.AsSpan(t * length, length).ToArray(), sums[t], count);
+        }
+
+        return results;
+    }
+
     private static void Add(IPathEngine<T> engine, ReadOnlySpan<T> input, ReadOnlySpan<T> baseline, int target, Span<T> values, ref Sums sums, CancellationToken cancellationToken)
     {
         engine.Call.Begin(PathRequest<T>.ForTarget(input, baseline, target));
         var steps = default(IntegratedGradientsMath<T>.Steps);
         PathSplit.Run(engine, ref steps, cancellationToken);
-        ReadOnlySpan<T> gradientSum = engine.Accumulated(steps.GradientSum);
+        Accumulate(engine, engine.Accumulated(steps.GradientSum), PathRunner.ExplainedEndpoints(engine), values, ref sums);
+    }
+
+    /// <summary><c>values += (x - x') g</c> in <typeparamref name="T"/> for one baseline's gradient sum <c>g</c>, and its endpoints into <paramref name="sums"/>.</summary>
+    private static void Accumulate(IPathEngine<T> engine, ReadOnlySpan<T> gradientSum, (double AtBaseline, double AtInput) endpoints, Span<T> values, ref Sums sums)
+    {
         ReadOnlySpan<T> direction = engine.Call.Direction;
         for (int i = 0; i < values.Length; i++)
         {
@@ -169,9 +228,8 @@ internal static class ExpectedGradientsMath<T> where T : unmanaged, IFloatingPoi
             values[i] += attribution;
         }
 
-        (double atBaseline, double atInput) = PathRunner.ExplainedEndpoints(engine);
-        sums.AtBaseline += atBaseline;
-        sums.AtInput = atInput;
+        sums.AtBaseline += endpoints.AtBaseline;
+        sums.AtInput = endpoints.AtInput;
         sums.Points += engine.Call.Points;
         sums.FellBack |= engine.Call.Rule != engine.Plan.Rule;
     }

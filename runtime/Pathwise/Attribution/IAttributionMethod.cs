@@ -37,6 +37,22 @@ public interface IAttributionMethod<T, TResult> where T : unmanaged, IFloatingPo
     TResult Attribute(ReadOnlySpan<T> input, ReadOnlySpan<T> baseline, int target, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Explains several outputs of one input in one pass, <c>result[t] = Attribute(input, targets[t])</c>: per chunk the path
+    /// points run forward once and only the backward pass is repeated per target (one result per target, in order).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">A target is not an output index (the error names <c>targets</c>).</exception>
+    /// <exception cref="ArgumentException"><paramref name="input"/> is not of the input length, or holds a non-finite value.</exception>
+    TResult[] AttributeTargets(ReadOnlySpan<T> input, ReadOnlySpan<int> targets, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Explains several outputs of one input in one pass along the path from this call's own <paramref name="baseline"/>
+    /// <c>x'</c>, <c>result[t] = Attribute(input, baseline, targets[t])</c>; one result per target, in order.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">A target is not an output index (the error names <c>targets</c>).</exception>
+    /// <exception cref="ArgumentException"><paramref name="input"/> or <paramref name="baseline"/> is not of the input length, or holds a non-finite value.</exception>
+    TResult[] AttributeTargets(ReadOnlySpan<T> input, ReadOnlySpan<T> baseline, ReadOnlySpan<int> targets, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// Explains a batch, Captum's shape: <c>result[m] = Attribute(inputs[m], baselines[m], targets[m])</c> for the inputs
     /// <paramref name="inputs"/> <c>[n, input length]</c>, one target each, and the options' baseline when
     /// <paramref name="baselines"/> is empty, else one per input, <c>[n, input length]</c>. On the CPU the inputs run in

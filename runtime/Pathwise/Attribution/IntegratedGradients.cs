@@ -242,7 +242,7 @@ internal static class IntegratedGradientsMath<T> where T : unmanaged, IFloatingP
     }
 
     /// <summary>Per chunk, one backward pass per target into that target's accumulator: the forward pass is shared.</summary>
-    private ref struct TargetSteps(ReadOnlySpan<int> targets) : IPathSteps<T>
+    internal ref struct TargetSteps(ReadOnlySpan<int> targets) : IPathSteps<T>
     {
         private readonly ReadOnlySpan<int> _targets = targets;
 

@@ -204,6 +204,25 @@ public sealed class InteriorGradients<T> : IAttributionMethod<T, InteriorGradien
     /// <inheritdoc/>
     public InteriorGradientsResult<T>[] AttributeBatch(ReadOnlySpan<T> inputs, ReadOnlySpan<int> targets, ReadOnlySpan<T> baselines = default, IProgress<int>? progress = null, CancellationToken cancellationToken = default) =>
         InteriorGradientsMath<T>.Batch(_host, _alphas, inputs, targets, baselines, progress, cancellationToken);
+
+    /// <summary>
+    /// The gradients of each of several outputs of one input at every scaled input, in one pass: per chunk the scaled inputs
+    /// run forward once, then one backward pass per target, <c>result[t].Gradients[k] = dF_targets[t]/dx (x' + a_k (x - x'))</c>;
+    /// one result per target, in order.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">A target is not an output index.</exception>
+    /// <exception cref="ArgumentException"><paramref name="input"/> is not of the input length, or holds a non-finite value.</exception>
+    public InteriorGradientsResult<T>[] AttributeTargets(ReadOnlySpan<T> input, ReadOnlySpan<int> targets, CancellationToken cancellationToken = default) =>
+        InteriorGradientsMath<T>.Targets(_host, _alphas, input, default, ownBaseline: false, targets, cancellationToken);
+
+    /// <summary>
+    /// The gradients of each of several outputs of one input at every scaled input, scaled from this call's own
+    /// <paramref name="baseline"/> <c>x'</c>, in one pass (see the form without a baseline); one result per target, in order.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">A target is not an output index.</exception>
+    /// <exception cref="ArgumentException"><paramref name="input"/> or <paramref name="baseline"/> is not of the input length, or holds a non-finite value.</exception>
+    public InteriorGradientsResult<T>[] AttributeTargets(ReadOnlySpan<T> input, ReadOnlySpan<T> baseline, ReadOnlySpan<int> targets, CancellationToken cancellationToken = default) =>
+        InteriorGradientsMath<T>.Targets(_host, _alphas, input, baseline, ownBaseline: true, targets, cancellationToken);
 }
 
 /// <summary>
@@ -257,6 +276,71 @@ internal static class InteriorGradientsMath<T> where T : unmanaged, IFloatingPoi
 
         (double atBaseline, double atInput) = PathRunner.ExplainedEndpoints(engine);
         return new InteriorGradientsResult<T>((double[])alphas.Clone(), gradients, values, atBaseline, atInput, info.Input.OutputShape);
+    }
+
+    /// <summary>
+    /// Several targets of one input in one pass: per chunk the outputs are kept once, then per target one backward pass
+    /// from its output through the input into its own gradient rows; each target's numbers are its single call's.
+    /// </summary>
+    public static InteriorGradientsResult<T>[] Targets(PathHost<T> host, double[] alphas, ReadOnlySpan<T> input, ReadOnlySpan<T> baseline, bool ownBaseline, ReadOnlySpan<int> targets, CancellationToken cancellationToken)
+    {
+        using var lease = host.Borrow();
+        IPathEngine<T> engine = lease.Item;
+        NetworkInfo info = engine.Plan.Info;
+        int outputs = info.OutputLength;
+        PathTargets.Begin(engine, targets, input, baseline, ownBaseline);
+        var steps = new TargetSteps(alphas.Length, targets);
+        PathRunner.Run(engine, ref steps, cancellationToken);
+        ReadOnlySpan<T> outputRows = engine.Accumulated(steps.Outputs);
+        var results = new InteriorGradientsResult<T>[targets.Length];
+        for (int t = 0; t < results.Length; t++)
+        {
+            int target = targets[t];
+            var values = new double[alphas.Length];
+            for (int k = 0; k < values.Length; k++)
+            {
+                values[k] = double.CreateChecked(outputRows[k * outputs + target]);
+            }
+
+            (double atBaseline, double atInput) = PathTargets.Endpoints(engine, target);
+            T[] gradients = engine.Accumulated(steps.First + t).ToArray();
+            results[t] = new InteriorGradientsResult<T>((double[])alphas.Clone(), gradients, values, atBaseline, atInput, info.Input.OutputShape);
+        }
+
+        return results;
+    }
+
+    /// <summary>Per chunk the outputs once, then per target a backward pass through the input into that target's rows <c>First + t</c>.</summary>
+    private ref struct TargetSteps(int points, ReadOnlySpan<int> targets) : IPathSteps<T>
+    {
+        private readonly ReadOnlySpan<int> _targets = targets;
+
+        public int Outputs;
+
+        /// <summary>The first target's gradient rows; target <c>t</c>'s are <c>First + t</c>.</summary>
+        public int First;
+
+        public readonly Layer? EndpointLayer => null;
+
+        public void Start(IPathEngine<T> engine)
+        {
+            Outputs = engine.NewAccumulator(points * engine.Plan.Info.OutputLength);
+            for (int t = 0; t < _targets.Length; t++)
+            {
+                int handle = engine.NewAccumulator(points * engine.Plan.Info.InputLength);
+                First = t == 0 ? handle : First;
+            }
+        }
+
+        public readonly void Step(IPathEngine<T> engine, int start, int count)
+        {
+            engine.CopyOutputs(Outputs, start);
+            for (int t = 0; t < _targets.Length; t++)
+            {
+                engine.BackwardFromOutput(engine.Plan.Info.Input, throughInput: true, _targets[t]);
+                engine.CopyInputGradients(First + t, start);
+            }
+        }
     }
 
     private struct Steps(int points) : IPathSteps<T>
