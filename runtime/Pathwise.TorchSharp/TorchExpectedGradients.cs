@@ -95,7 +95,8 @@ public sealed class TorchExpectedGradients<T> : IAttributionMethod<T, Attributio
     /// <inheritdoc/>
     /// <remarks>
     /// With <paramref name="baselines"/> empty, each input's expectation is over the constructor's set; with a row per
-    /// input, over the set of that one baseline. Input by input on the device.
+    /// input, over the set of that one baseline. Stacked on the device: every (input, baseline) pair of a group of inputs is
+    /// one Integrated Gradients example, <c>max(1, InternalBatchSize / chunk)</c> pairs per tensor of <c>[pairs * points, ...input]</c>.
     /// </remarks>
     public Attribution<T>[] AttributeBatch(ReadOnlySpan<T> inputs, ReadOnlySpan<int> targets, ReadOnlySpan<T> baselines = default, IProgress<int>? progress = null, CancellationToken cancellationToken = default) =>
         ExpectedGradientsMath<T>.Batch(_host, _baselines, inputs, targets, baselines, progress, cancellationToken);

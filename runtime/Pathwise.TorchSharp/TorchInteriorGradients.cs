@@ -54,7 +54,7 @@ public sealed class TorchInteriorGradients<T> : IAttributionMethod<T, InteriorGr
         InteriorGradientsMath<T>.Attribute(_host, _alphas, PathRequest<T>.ForTarget(input, baseline, target), cancellationToken);
 
     /// <inheritdoc/>
-    /// <remarks>Input by input on the device (the stacked engine does not copy per-point rows).</remarks>
+    /// <remarks>Stacked on the device, as <see cref="TorchIntegratedGradients{T}.AttributeBatch"/>: the inputs run in groups of <c>max(1, InternalBatchSize / chunk)</c>, each chunk's points of a group one tensor <c>[inputs * points, ...input]</c>, the gradients and outputs kept as <c>[inputs, factors, ...]</c> on the device.</remarks>
     public InteriorGradientsResult<T>[] AttributeBatch(ReadOnlySpan<T> inputs, ReadOnlySpan<int> targets, ReadOnlySpan<T> baselines = default, IProgress<int>? progress = null, CancellationToken cancellationToken = default) =>
         InteriorGradientsMath<T>.Batch(_host, _alphas, inputs, targets, baselines, progress, cancellationToken);
 

@@ -61,6 +61,7 @@ internal sealed class TorchPathEngine<T> : IStackedPathEngine<T> where T : unman
     private readonly List<Tensor> _sums = [];
     private T[][] _hostAccumulators = [];
     private double[] _hostSums = [];
+    private int _hostExamples = 1;
     private T[] _endpointOutputs = [];
     private T[] _endpointLayer = [];
     private Layer? _endpointLayerOf;
@@ -74,6 +75,7 @@ internal sealed class TorchPathEngine<T> : IStackedPathEngine<T> where T : unman
     private Tensor? _direction;
     private Tensor? _masked;
     private Tensor? _weights;
+    private Tensor? _indices;
     private Tensor? _points;
     private Tensor[] _activations = [];
     private Tensor? _explained;
@@ -160,8 +162,9 @@ internal sealed class TorchPathEngine<T> : IStackedPathEngine<T> where T : unman
             _x = _network.InputTensor(Stack.Inputs, _examples);                                                        // [E, ...input]
             _baseline = Stack.OwnBaselines ? _network.InputTensor(Stack.Baselines, _examples) : _shared.Baseline;     // [E or 1, ...input]
             _direction = _x - _baseline;                                                                               // [E, ...input]
-            _masked = null;
+            _masked = Stack.HasRegion ? _network.InputTensor(Stack.MaskedDirections, _examples) : null;               // [E, ...input], (x_m - x'_m) 1_S
             _weights = TorchTensors.FromValues(Stack.OutputCoefficients.ToArray(), [(long)_examples, _info.OutputLength]).to(_network.Device); // [E, outputs]
+            _indices = tensor(Stack.Indices.ToArray(), dtype: ScalarType.Int64, device: _network.Device);              // [E], each example's target or neuron
         }
         else
         {
@@ -184,7 +187,7 @@ internal sealed class TorchPathEngine<T> : IStackedPathEngine<T> where T : unman
         _gradMode = null;
         _chunkScope = null;
         _callScope = null;
-        _x = _baseline = _direction = _masked = _weights = _points = _explained = _layerGradient = _inputGradient = _tangent = null;
+        _x = _baseline = _direction = _masked = _weights = _indices = _points = _explained = _layerGradient = _inputGradient = _tangent = null;
         _tangentOf = null;
         _stacked = false;
         _examples = 1;
@@ -202,8 +205,8 @@ internal sealed class TorchPathEngine<T> : IStackedPathEngine<T> where T : unman
 
     public int NewSum()
     {
-        // In double, as on the CPU.
-        _sums.Add(zeros([1L], dtype: ScalarType.Float64, device: _network.Device));
+        // In double, as on the CPU; stacked, one per example.
+        _sums.Add(zeros([(long)_examples], dtype: ScalarType.Float64, device: _network.Device));
         return _sums.Count - 1;
     }
 
@@ -277,34 +280,45 @@ internal sealed class TorchPathEngine<T> : IStackedPathEngine<T> where T : unman
 
     public void AddInputGradientDot(PathVector along, int sum)
     {
-        NotStacked();
-        Tensor terms = (_inputGradient!.to(ScalarType.Float64) * Vector(along).to(ScalarType.Float64).reshape(1, _info.InputLength)).sum(dim: 1, keepdim: true);
-        _sums[sum].add_((terms * Weights().to(ScalarType.Float64)).sum().reshape(1));
+        // terms[m, k] = dF/dx(x_mk) . v_m in double, then sum_k c_k terms[m, k] per example: [E] (E = 1 unstacked).
+        int length = _info.InputLength;
+        Tensor vectors = Vector(along).to(ScalarType.Float64).reshape(_examples, 1, length);                        // [E, 1, L]
+        Tensor terms = (_inputGradient!.to(ScalarType.Float64).reshape(_examples, _count, length) * vectors).sum(dim: 2); // [E, count]
+        _sums[sum].add_((terms * Weights().to(ScalarType.Float64).reshape(1, _count)).sum(dim: 1));
     }
 
     public void AddNeuronInputGradientSum(Layer layer, int neuron, NeuronSeed seed, int accumulator, int offset)
     {
-        NotStacked();
-        Tensor y = _activations[layer.Index].reshape(_count, layer.Size).narrow(1, neuron, 1);  // [count, 1]
-        Tensor scale = seed == NeuronSeed.One ? Weights() : _layerGradient!.narrow(1, neuron, 1) * Weights();
-        Tensor row = autograd.grad([(y * scale).sum()], [_points!], retain_graph: true)[0];     // [count, ...input]
+        // Row r of the chunk (example m, point k) seeds its neuron: the call's, or stacked with EachExample, example m's own.
+        Tensor index = neuron == PathStack<T>.EachExample
+            ? _indices!.reshape(_examples, 1).expand(_examples, _count).reshape(_rows, 1)                          // [rows, 1]
+            : full([(long)_rows, 1L], (long)neuron, dtype: ScalarType.Int64, device: _network.Device);
+        Tensor y = _activations[layer.Index].reshape(_rows, layer.Size).gather(1, index);                          // [rows, 1]
+        Tensor weights = RowWeights();                                                                             // [rows, 1]
+        Tensor scale = seed == NeuronSeed.One ? weights : _layerGradient!.gather(1, index) * weights;
+        Tensor row = autograd.grad([(y * scale).sum()], [_points!], retain_graph: true)[0];                       // [rows, ...input]
         int length = _info.InputLength;
-        _accumulators[accumulator].narrow(0, offset, length).add_(row.reshape(_count, length).sum(dim: 0));
+        Tensor sums = row.reshape(_examples, _count, length).sum(dim: 1);                                          // [E, L]
+        Rows(accumulator).narrow(1, offset, length).add_(sums);
     }
 
     public void CopyInputGradients(int accumulator, int row)
     {
-        NotStacked();
         int length = _info.InputLength;
-        _accumulators[accumulator].narrow(0, (long)row * length, (long)_count * length).copy_(_inputGradient!.reshape(-1));
+        Rows(accumulator).narrow(1, (long)row * length, (long)_count * length).copy_(_inputGradient!.reshape(_examples, _count * length));
     }
 
     public void CopyOutputs(int accumulator, int row)
     {
-        NotStacked();
         int outputs = _info.OutputLength;
-        _accumulators[accumulator].narrow(0, (long)row * outputs, (long)_count * outputs).copy_(_activations[^1].detach().reshape(-1));
+        Rows(accumulator).narrow(1, (long)row * outputs, (long)_count * outputs).copy_(_activations[^1].detach().reshape(_examples, _count * outputs));
     }
+
+    /// <summary>An accumulator as <c>[E, length]</c> (a view: writes reach the accumulator).</summary>
+    private Tensor Rows(int accumulator) => _accumulators[accumulator].view(_examples, -1);
+
+    /// <summary>The chunk's weight of every row, <c>[rows, 1]</c>: <c>c_k</c> for each example's point <c>k</c>.</summary>
+    private Tensor RowWeights() => _stacked ? Weights().repeat(_examples, 1) : Weights();
 
     public void Finish(Layer? layer)
     {
@@ -334,8 +348,9 @@ internal sealed class TorchPathEngine<T> : IStackedPathEngine<T> where T : unman
             offset += length;
         }
 
-        _hostSums = packed.AsSpan(offset, _sums.Count).ToArray();
-        offset += _sums.Count;
+        _hostExamples = _examples;
+        _hostSums = packed.AsSpan(offset, _sums.Count * _examples).ToArray();
+        offset += _sums.Count * _examples;
         _endpointOutputs = Values(packed, offset, 2 * _examples * _info.OutputLength);
         offset += 2 * _examples * _info.OutputLength;
         _endpointLayerOf = layer;
@@ -344,7 +359,9 @@ internal sealed class TorchPathEngine<T> : IStackedPathEngine<T> where T : unman
 
     public ReadOnlySpan<T> Accumulated(int accumulator) => _hostAccumulators[accumulator];
 
-    public double Sum(int sum) => _hostSums[sum];
+    public double Sum(int sum) => _hostSums[sum * _hostExamples];
+
+    public ReadOnlySpan<double> Sums(int sum) => _hostSums.AsSpan(sum * _hostExamples, _hostExamples);
 
     public ReadOnlySpan<T> Endpoints(Layer layer)
     {
@@ -440,18 +457,13 @@ internal sealed class TorchPathEngine<T> : IStackedPathEngine<T> where T : unman
             return Vector(along);
         }
 
-        if (along != PathVector.Direction)
-        {
-            NotStacked();
-        }
-
         long[] perPoint = TorchTensors.BatchDimensions(_info.Input.OutputShape, _count);
         perPoint[0] = _examples;
         long[] expanded = new long[perPoint.Length + 1];
         expanded[0] = _examples;
         expanded[1] = _count;
         Array.Copy(perPoint, 1, expanded, 2, perPoint.Length - 1);
-        return _direction!.unsqueeze(1).expand(expanded).reshape(TorchTensors.BatchDimensions(_info.Input.OutputShape, _rows));
+        return Vector(along).unsqueeze(1).expand(expanded).reshape(TorchTensors.BatchDimensions(_info.Input.OutputShape, _rows));
     }
 
     /// <summary>Throws for an operation a stacked call does not support (see <see cref="IStackedPathEngine{T}"/>).</summary>

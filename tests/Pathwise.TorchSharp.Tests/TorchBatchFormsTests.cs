@@ -13,9 +13,9 @@ namespace Pathwise.TorchSharp.Tests;
 
 /// <summary>
 /// The device's batch and multi-target forms against the CPU's single calls, float64, 1e-9 relative to the largest
-/// value (the bound of the other cross-checks). Integrated Gradients, layer conductance and internal influence stack a
-/// group of inputs' path points in one tensor per chunk when <c>InternalBatchSize</c> holds several inputs' points;
-/// the other methods run input by input on the device.
+/// value (the bound of the other cross-checks). Every method stacks a group of inputs' path points in one tensor per chunk
+/// when <c>InternalBatchSize</c> holds several inputs' points (interior gradients' 3 factors in chunks of 64 always do; expected
+/// gradients stacks (input, baseline) pairs), and runs input by input otherwise.
 /// </summary>
 public class TorchBatchFormsTests
 {
@@ -186,17 +186,47 @@ public class TorchBatchFormsTests
         using var ig = new TorchIntegratedGradients<double>(module, options);
         using var conductance = new TorchLayerConductance<double>(module, layer, options);
         using var neuron = new TorchNeuronConductance<double>(module, layer, options);
+        using var neuronIg = new TorchNeuronIntegratedGradients<double>(module, layer, options);
+        using var region = new TorchRegionToNeuron<double>(module, layer, options);
+        using var interior = new TorchInteriorGradients<double>(module, new InteriorGradientsOptions { Count = 5 });
+        using var expected = new TorchExpectedGradients<double>(module, inputs.AsSpan(0, 2 * subject.Info.InputLength), options);
+        bool[] mask = new bool[subject.Info.InputLength];
+        mask.AsSpan(0, mask.Length / 2).Fill(true);
 
         // 3 inputs per chunk: groups of 3, 3 and 1, each reported when done.
         var reports = new ConcurrentQueue<int>();
         ig.AttributeBatch(inputs, targets, progress: new Recorder(reports), cancellationToken: default);
         Assert.Equal([3, 6, 7], reports.ToArray());
 
+        // Every method stacks (progress comes per group, not per input); interior gradients' 5 factors in chunks of 64 stack all 7.
+        Action<IProgress<int>>[] stacked =
+        [
+            progress => conductance.AttributeBatch(inputs, targets, progress: progress),
+            progress => neuron.AttributeBatch(inputs, targets, progress: progress),
+            progress => neuronIg.AttributeBatch(inputs, targets, progress: progress),
+            progress => region.AttributeBatch(inputs, targets, mask, progress: progress),
+            progress => expected.AttributeBatch(inputs, targets, progress: progress),
+        ];
+        foreach (Action<IProgress<int>> call in stacked)
+        {
+            var groups = new ConcurrentQueue<int>();
+            call(new Recorder(groups));
+            Assert.Equal([3, 6, 7], groups.ToArray());
+        }
+
+        var all = new ConcurrentQueue<int>();
+        interior.AttributeBatch(inputs, targets, progress: new Recorder(all));
+        Assert.Equal([7], all.ToArray());
+
         Action<CancellationToken>[] calls =
         [
             token => ig.AttributeBatch(inputs, targets, cancellationToken: token),
             token => conductance.AttributeBatch(inputs, targets, inputs, cancellationToken: token),
             token => neuron.AttributeBatch(inputs, targets, cancellationToken: token),
+            token => neuronIg.AttributeBatch(inputs, targets, inputs, cancellationToken: token),
+            token => region.AttributeBatch(inputs, targets, mask, cancellationToken: token),
+            token => interior.AttributeBatch(inputs, targets, cancellationToken: token),
+            token => expected.AttributeBatch(inputs, targets, cancellationToken: token),
             token => conductance.AttributeTargets(inputs.AsSpan(0, subject.Info.InputLength), [0, 1, 2], token),
             token => ig.AttributeTargets(inputs.AsSpan(0, subject.Info.InputLength), [0, 1, 2], token),
         ];

@@ -9,7 +9,8 @@ namespace Pathwise.TorchSharp.Tests;
 /// <summary>
 /// The device's batch forms of neuron Integrated Gradients (one neuron per input) and region-to-neuron (one region for
 /// every input), and the multi-target forms of neuron conductance and region-to-neuron, against the CPU's single calls,
-/// float64, 1e-9 relative to the largest value (the bound of the other cross-checks). The batches run input by input on the device.
+/// float64, 1e-9 relative to the largest value (the bound of the other cross-checks). With 6 points, InternalBatchSize 20
+/// stacks 3 inputs per chunk (groups of 3 and 1); 4 runs them one by one.
 /// </summary>
 public class TorchMoreBatchFormsTests
 {
@@ -17,9 +18,11 @@ public class TorchMoreBatchFormsTests
     private const int Count = 4;
 
     [Theory]
-    [InlineData(nameof(ReluMlp))]
-    [InlineData(nameof(EveryLayerCnn))]
-    public void BatchForms_MatchCpuSingleCalls(string name)
+    [InlineData(nameof(ReluMlp), 4)]
+    [InlineData(nameof(ReluMlp), 20)]
+    [InlineData(nameof(EveryLayerCnn), 4)]
+    [InlineData(nameof(EveryLayerCnn), 20)]
+    public void BatchForms_MatchCpuSingleCalls(string name, int internalBatchSize)
     {
         Subject<double> subject = Subjects.Create64(name);
         NetworkInfo info = subject.Info;
@@ -28,7 +31,7 @@ public class TorchMoreBatchFormsTests
         double[] baselines = subject.RandomPoints(Count, 72, scale: 0.5);
         int[] targets = [.. Enumerable.Range(0, Count).Select(m => (3 * m + 2) % info.OutputLength)];
         bool[] region = [.. Enumerable.Range(0, length).Select(i => i % 3 != 1)];
-        var options = new LayerAttributionOptions { Points = 6, InternalBatchSize = 4, Baseline = Baseline.Constant(0.1) };
+        var options = new LayerAttributionOptions { Points = 6, InternalBatchSize = internalBatchSize, Baseline = Baseline.Constant(0.1) };
         using var module = new TorchNetwork<double>(info, subject.Parameters);
         foreach (Layer layer in info.Layers.Skip(1))
         {

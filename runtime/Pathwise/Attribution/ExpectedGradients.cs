@@ -146,8 +146,8 @@ internal static class ExpectedGradientsMath<T> where T : unmanaged, IFloatingPoi
     }
 
     /// <summary>
-    /// A batch (see <see cref="PathBatch"/>), example by example on every backend: each input's exact expectation over
-    /// <paramref name="set"/>, or over its own row of <paramref name="baselines"/> as a set of one.
+    /// A batch (see <see cref="PathBatch"/>): each input's exact expectation over <paramref name="set"/>, or over its own row of
+    /// <paramref name="baselines"/> as a set of one; on a device that stacks, every (input, baseline) pair is one stacked example.
     /// </summary>
     public static Attribution<T>[] Batch(PathHost<T> host, T[] set, ReadOnlySpan<T> inputs, ReadOnlySpan<int> targets, ReadOnlySpan<T> baselines, IProgress<int>? progress, CancellationToken cancellationToken) =>
         PathBatch.Run(
@@ -157,9 +157,57 @@ internal static class ExpectedGradientsMath<T> where T : unmanaged, IFloatingPoi
             baselines,
             (IPathEngine<T> engine, scoped in PathRequest<T> request, CancellationToken token) =>
                 Exact(engine, request.Input, request.OwnBaseline ? request.Baseline : set, request.Target, token),
-            null,
+            (engine, results, token) => Stacked(engine, set, results, token),
             progress,
             cancellationToken);
+
+    /// <summary>
+    /// The inputs stacked on <paramref name="engine"/>, each with its set (<paramref name="set"/>, or its own baseline): the
+    /// pairs <c>p = m * setSize + b</c> of input <c>m</c> and baseline <c>b</c> run as Integrated Gradients examples, a stack
+    /// of pairs per chunk loop, each input's runs summed in the order of its single call.
+    /// </summary>
+    public static void Stacked(IStackedPathEngine<T> engine, T[] set, Span<Attribution<T>> results, CancellationToken cancellationToken)
+    {
+        PathStack<T> stack = engine.Stack;
+        int length = engine.Plan.Info.InputLength;
+        int count = stack.Count;
+        bool own = stack.OwnBaselines;
+        int perInput = own ? 1 : set.Length / length;
+
+        // The stack is begun again per group of pairs: the inputs' rows are copied out first.
+        int pairs = count * perInput;
+        var inputs = new T[Guard.Elements(pairs, length, "baselines")];
+        var baselines = new T[inputs.Length];
+        var targets = new int[pairs];
+        for (int p = 0; p < pairs; p++)
+        {
+            int m = p / perInput;
+            stack.Inputs.Slice(m * length, length).CopyTo(inputs.AsSpan(p * length, length));
+            (own ? stack.Baselines.Slice(m * length, length) : set.AsSpan((p % perInput) * length, length)).CopyTo(baselines.AsSpan(p * length, length));
+            targets[p] = stack.Indices[m];
+        }
+
+        var values = new T[count * length];
+        var sums = new Sums[count];
+        for (int first = 0; first < pairs; first += engine.StackCapacity)
+        {
+            int group = Math.Min(engine.StackCapacity, pairs - first);
+            stack.Begin(inputs.AsSpan(first * length, group * length), baselines.AsSpan(first * length, group * length), targets.AsSpan(first, group));
+            var steps = default(IntegratedGradientsMath<T>.Steps);
+            PathRunner.Run(engine, ref steps, cancellationToken);
+            ReadOnlySpan<T> all = engine.Accumulated(steps.GradientSum);    // [group, L]
+            for (int g = 0; g < group; g++)
+            {
+                int m = (first + g) / perInput;
+                Accumulate(stack.Direction(g), all.Slice(g * length, length), stack.ExplainedEndpoints(engine, g), engine.Plan.Points, false, values.AsSpan(m * length, length), ref sums[m]);
+            }
+        }
+
+        for (int m = 0; m < count; m++)
+        {
+            results[m] = Finish(engine.Plan, values.AsSpan(m * length, length).ToArray(), sums[m], perInput);
+        }
+    }
 
     /// <summary>The estimate from <paramref name="samples"/> rows drawn by <c>new Random(seed).Next(count)</c>.</summary>
     public static Attribution<T> Sampled(PathHost<T> host, ReadOnlySpan<T> input, ReadOnlySpan<T> baselines, int target, int samples, int seed, CancellationToken cancellationToken)
@@ -197,7 +245,7 @@ internal static class ExpectedGradientsMath<T> where T : unmanaged, IFloatingPoi
             PathRunner.Run(engine, ref steps, cancellationToken);
             for (int t = 0; t < targets.Length; t++)
             {
-                Accumulate(engine, engine.Accumulated(steps.First + t), PathTargets.Endpoints(engine, targets[t]), values.AsSpan(t * length, length), ref sums[t]);
+                Accumulate(engine.Call.Direction, engine.Accumulated(steps.First + t), PathTargets.Endpoints(engine, targets[t]), engine.Call.Points, engine.Call.Rule != engine.Plan.Rule, values.AsSpan(t * length, length), ref sums[t]);
             }
         }
 
@@ -215,13 +263,15 @@ internal static class ExpectedGradientsMath<T> where T : unmanaged, IFloatingPoi
         engine.Call.Begin(PathRequest<T>.ForTarget(input, baseline, target));
         var steps = default(IntegratedGradientsMath<T>.Steps);
         PathSplit.Run(engine, ref steps, cancellationToken);
-        Accumulate(engine, engine.Accumulated(steps.GradientSum), PathRunner.ExplainedEndpoints(engine), values, ref sums);
+        Accumulate(engine.Call.Direction, engine.Accumulated(steps.GradientSum), PathRunner.ExplainedEndpoints(engine), engine.Call.Points, engine.Call.Rule != engine.Plan.Rule, values, ref sums);
     }
 
-    /// <summary><c>values += (x - x') g</c> in <typeparamref name="T"/> for one baseline's gradient sum <c>g</c>, and its endpoints into <paramref name="sums"/>.</summary>
-    private static void Accumulate(IPathEngine<T> engine, ReadOnlySpan<T> gradientSum, (double AtBaseline, double AtInput) endpoints, Span<T> values, ref Sums sums)
+    /// <summary>
+    /// <c>values += (x - x') g</c> in <typeparamref name="T"/> for one baseline's gradient sum <c>g</c>; its endpoints, its
+    /// <paramref name="points"/> and whether its exact path <paramref name="fellBack"/> to Gauss–Legendre into <paramref name="sums"/>.
+    /// </summary>
+    private static void Accumulate(ReadOnlySpan<T> direction, ReadOnlySpan<T> gradientSum, (double AtBaseline, double AtInput) endpoints, int points, bool fellBack, Span<T> values, ref Sums sums)
     {
-        ReadOnlySpan<T> direction = engine.Call.Direction;
         for (int i = 0; i < values.Length; i++)
         {
             T attribution = direction[i] * gradientSum[i];
@@ -230,8 +280,8 @@ internal static class ExpectedGradientsMath<T> where T : unmanaged, IFloatingPoi
 
         sums.AtBaseline += endpoints.AtBaseline;
         sums.AtInput = endpoints.AtInput;
-        sums.Points += engine.Call.Points;
-        sums.FellBack |= engine.Call.Rule != engine.Plan.Rule;
+        sums.Points += points;
+        sums.FellBack |= fellBack;
     }
 
     private static Attribution<T> Finish(PathPlan<T> plan, T[] values, Sums sums, int count)

@@ -56,8 +56,8 @@ public interface IAttributionMethod<T, TResult> where T : unmanaged, IFloatingPo
     /// Explains a batch, Captum's shape: <c>result[m] = Attribute(inputs[m], baselines[m], targets[m])</c> for the inputs
     /// <paramref name="inputs"/> <c>[n, input length]</c>, one target each, and the options' baseline when
     /// <paramref name="baselines"/> is empty, else one per input, <c>[n, input length]</c>. On the CPU the inputs run in
-    /// parallel over the cores and each result equals its single call's exactly; on a device, methods whose chunk is a
-    /// forward, a backward and a weighted reduction stack the inputs' path points in one tensor per internal batch.
+    /// parallel over the cores and each result equals its single call's exactly; on a device the inputs' path points are
+    /// stacked in one tensor per internal batch.
     /// <paramref name="progress"/>, when given, hears the number of inputs done.
     /// </summary>
     /// <exception cref="ArgumentException">The inputs are not a whole number of inputs, the targets not one per input, the baselines neither empty nor one per input, or a row holds a non-finite value (the error names the row, e.g. <c>inputs[3]</c>).</exception>

@@ -246,7 +246,7 @@ internal static class InteriorGradientsMath<T> where T : unmanaged, IFloatingPoi
         return Run(lease.Item, alphas, request, cancellationToken);
     }
 
-    /// <summary>A batch (see <see cref="PathBatch"/>), example by example on every backend (the stacked engine does not copy rows).</summary>
+    /// <summary>A batch (see <see cref="PathBatch"/>); stacked on a device that stacks.</summary>
     public static InteriorGradientsResult<T>[] Batch(PathHost<T> host, double[] alphas, ReadOnlySpan<T> inputs, ReadOnlySpan<int> targets, ReadOnlySpan<T> baselines, IProgress<int>? progress, CancellationToken cancellationToken) =>
         PathBatch.Run(
             host,
@@ -254,28 +254,47 @@ internal static class InteriorGradientsMath<T> where T : unmanaged, IFloatingPoi
             targets,
             baselines,
             (IPathEngine<T> engine, scoped in PathRequest<T> request, CancellationToken token) => Run(engine, alphas, request, token),
-            null,
+            (engine, results, token) => Stacked(engine, alphas, results, token),
             progress,
             cancellationToken);
+
+    /// <summary>The examples stacked on <paramref name="engine"/>, in one chunk loop: one result each, from its rows of the gradients and outputs.</summary>
+    public static void Stacked(IStackedPathEngine<T> engine, double[] alphas, Span<InteriorGradientsResult<T>> results, CancellationToken cancellationToken)
+    {
+        NetworkInfo info = engine.Plan.Info;
+        int gradients = alphas.Length * info.InputLength;
+        int outputs = alphas.Length * info.OutputLength;
+        var steps = new Steps(alphas.Length);
+        PathRunner.Run(engine, ref steps, cancellationToken);
+        ReadOnlySpan<T> allGradients = engine.Accumulated(steps.Gradients);   // [examples, points * L]
+        ReadOnlySpan<T> allOutputs = engine.Accumulated(steps.Outputs);       // [examples, points * outputs]
+        PathStack<T> stack = engine.Stack;
+        for (int m = 0; m < results.Length; m++)
+        {
+            results[m] = Result(info, alphas, allGradients.Slice(m * gradients, gradients), allOutputs.Slice(m * outputs, outputs), stack.Coefficients(m), stack.ExplainedEndpoints(engine, m));
+        }
+    }
 
     /// <summary>Checks and begins <paramref name="request"/> on a rented engine and runs it: the code of every single call.</summary>
     public static InteriorGradientsResult<T> Run(IPathEngine<T> engine, double[] alphas, scoped in PathRequest<T> request, CancellationToken cancellationToken)
     {
-        NetworkInfo info = engine.Plan.Info;
-        int outputs = info.OutputLength;
         engine.Call.Begin(request);
         var steps = new Steps(alphas.Length);
         PathRunner.Run(engine, ref steps, cancellationToken);
-        T[] gradients = engine.Accumulated(steps.Gradients).ToArray();
-        ReadOnlySpan<T> outputRows = engine.Accumulated(steps.Outputs);
+        return Result(engine.Plan.Info, alphas, engine.Accumulated(steps.Gradients), engine.Accumulated(steps.Outputs), engine.Call.OutputCoefficients, PathRunner.ExplainedEndpoints(engine));
+    }
+
+    /// <summary>A new result from one path's gradient rows and output rows, its outputs weighted by <paramref name="weights"/> in double.</summary>
+    private static InteriorGradientsResult<T> Result(NetworkInfo info, double[] alphas, ReadOnlySpan<T> gradients, ReadOnlySpan<T> outputRows, ReadOnlySpan<T> weights, (double AtBaseline, double AtInput) endpoints)
+    {
+        int outputs = info.OutputLength;
         var values = new double[alphas.Length];
         for (int k = 0; k < values.Length; k++)
         {
-            values[k] = PathSums.Dot<T>(outputRows.Slice(k * outputs, outputs), engine.Call.OutputCoefficients);
+            values[k] = PathSums.Dot<T>(outputRows.Slice(k * outputs, outputs), weights);
         }
 
-        (double atBaseline, double atInput) = PathRunner.ExplainedEndpoints(engine);
-        return new InteriorGradientsResult<T>((double[])alphas.Clone(), gradients, values, atBaseline, atInput, info.Input.OutputShape);
+        return new InteriorGradientsResult<T>((double[])alphas.Clone(), gradients.ToArray(), values, endpoints.AtBaseline, endpoints.AtInput, info.Input.OutputShape);
     }
 
     /// <summary>
