@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Numerics;
+using System.Threading;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -121,6 +122,13 @@ internal sealed class TorchPathEngine<T> : IStackedPathEngine<T> where T : unman
         return new PathHost<T>(plan, new TorchPathEngine<T>(network, plan, shared), () => new TorchPathEngine<T>(network, plan, shared), shared);
     }
 
+    /// <summary>A host for a method written in evaluations at free points (<see cref="AtPoints"/>), in chunks of <paramref name="internalBatchSize"/> points.</summary>
+    public static PathHost<T> PointsHost(TorchNetwork<T> network, int internalBatchSize)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        return Host(network, PathPlan<T>.ForPoints(network.Info, internalBatchSize));
+    }
+
     /// <summary>
     /// The plan of a TorchSharp method from <paramref name="options"/>, checked as the CPU checks them: the network,
     /// then the options; the layer is resolved by the caller before any device tensor exists.
@@ -209,8 +217,6 @@ internal sealed class TorchPathEngine<T> : IStackedPathEngine<T> where T : unman
         _sums.Add(zeros([(long)_examples], dtype: ScalarType.Float64, device: _network.Device));
         return _sums.Count - 1;
     }
-
-    public int Forward(int start) => Forward(start, Call.ChunkSize(start));
 
     public int Forward(int start, int count)
     {
@@ -319,6 +325,59 @@ internal sealed class TorchPathEngine<T> : IStackedPathEngine<T> where T : unman
 
     /// <summary>The chunk's weight of every row, <c>[rows, 1]</c>: <c>c_k</c> for each example's point <c>k</c>.</summary>
     private Tensor RowWeights() => _stacked ? Weights().repeat(_examples, 1) : Weights();
+
+    public void AtPoints(ReadOnlySpan<T> points, int count, ReadOnlySpan<T> outputCoefficients, Span<T> outputs, Span<T> gradients, CancellationToken cancellationToken)
+    {
+        // Per chunk: one input tensor that requires grad, one forward call of the module and, for gradients, one
+        // autograd.grad(sum_{n,j} c[n, j] F_j(x_n), x), every point's own gradient since the points do not interact; the
+        // outputs and gradients come back in one copy per chunk. Every tensor of a chunk lives in that chunk's scope.
+        int inputs = _info.InputLength;
+        int outputLength = _info.OutputLength;
+        bool withGradients = !gradients.IsEmpty;
+        for (int start = 0; start < count; start += Plan.ChunkCapacity)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            int rows = Plan.ChunkSize(start, count);
+            double[] packed;
+            using (NewDisposeScope())
+            using (withGradients ? enable_grad() : no_grad())
+            {
+                Tensor x = _network.InputTensor(points.Slice(start * inputs, rows * inputs), rows);                      // [rows, ...input]
+                Tensor y = _network.call(withGradients ? x.requires_grad_() : x).reshape(rows, outputLength);            // [rows, outputs]
+                Tensor yFlat = y.detach().reshape(-1).to(ScalarType.Float64);
+                if (withGradients)
+                {
+                    T[] weights = outputCoefficients.Slice(start * outputLength, rows * outputLength).ToArray();
+                    Tensor c = TorchTensors.FromValues(weights, [(long)rows, outputLength]).to(_network.Device);
+                    Tensor dx = autograd.grad([(y * c).sum()], [x])[0];                                                   // [rows, ...input]
+                    packed = TorchTensors.ToDoubles(cat([yFlat, dx.reshape(-1).to(ScalarType.Float64)], 0));
+                }
+                else
+                {
+                    packed = TorchTensors.ToDoubles(yFlat);
+                }
+            }
+
+            if (!outputs.IsEmpty)
+            {
+                Round(packed.AsSpan(0, rows * outputLength), outputs.Slice(start * outputLength, rows * outputLength));
+            }
+
+            if (withGradients)
+            {
+                Round(packed.AsSpan(rows * outputLength, rows * inputs), gradients.Slice(start * inputs, rows * inputs));
+            }
+        }
+
+        // Values that came from T, back to T exactly.
+        static void Round(ReadOnlySpan<double> from, Span<T> to)
+        {
+            for (int i = 0; i < to.Length; i++)
+            {
+                to[i] = T.CreateChecked(from[i]);
+            }
+        }
+    }
 
     public void Finish(Layer? layer)
     {
