@@ -7,6 +7,7 @@ using Pathwise;
 using Pathwise.Tests;
 using TorchSharp;
 using Xunit;
+using static Pathwise.TorchSharp.Tests.DeviceAgreement;
 using static TorchSharp.torch;
 
 namespace Pathwise.TorchSharp.Tests;
@@ -19,7 +20,6 @@ namespace Pathwise.TorchSharp.Tests;
 /// </summary>
 public class TorchBatchFormsTests
 {
-    private const double Float64Tolerance = 1e-9;
     private const int Count = 5;
 
     public static TheoryData<string, int> NetworksAndBatchSizes() => new()
@@ -70,20 +70,8 @@ public class TorchBatchFormsTests
             {
                 double[] input = inputs.AsSpan(m * length, length).ToArray();
                 double[] baseline = baselines.AsSpan(m * length, length).ToArray();
-                Same(cpu.Attribute(input, targets[m]), fromOptions[m], $"{what} input {m}");
-                Same(cpu.Attribute(input, baseline, targets[m]), fromOwn[m], $"{what} input {m}, own baseline");
-            }
-
-            void Same(TResult expected, TResult actual, string label)
-            {
-                Close.All<double>(values(expected), values(actual), Float64Tolerance, label);
-                double[] e = scalars(expected);
-                double[] a = scalars(actual);
-                double scale = e.Length == 0 ? 1 : Math.Max(1, e.Max(Math.Abs));
-                for (int i = 0; i < e.Length; i++)
-                {
-                    Close.Value(e[i], a[i], Float64Tolerance, scale, $"{label} scalar {i}");
-                }
+                Same(cpu.Attribute(input, targets[m]), fromOptions[m], values, scalars, $"{what} input {m}");
+                Same(cpu.Attribute(input, baseline, targets[m]), fromOwn[m], values, scalars, $"{what} input {m}, own baseline");
             }
         }
     }
@@ -107,8 +95,8 @@ public class TorchBatchFormsTests
         Attribution<double>[] ownIgs = torchIg.AttributeTargets(input, baseline, targets);
         for (int t = 0; t < targets.Length; t++)
         {
-            SameAttribution(cpuIg.Attribute(input, targets[t]), igs[t], $"{name} IG target {targets[t]}");
-            SameAttribution(cpuIg.Attribute(input, baseline, targets[t]), ownIgs[t], $"{name} IG target {targets[t]}, own baseline");
+            Same(cpuIg.Attribute(input, targets[t]), igs[t], r => r.Values.ToArray(), r => Delta(r.Delta), $"{name} IG target {targets[t]}");
+            Same(cpuIg.Attribute(input, baseline, targets[t]), ownIgs[t], r => r.Values.ToArray(), r => Delta(r.Delta), $"{name} IG target {targets[t]}, own baseline");
         }
 
         // Interior and expected gradients, through the interface: several chunks of factors, a set of two baselines.
@@ -145,30 +133,8 @@ public class TorchBatchFormsTests
             TResult[] fromOwn = device.AttributeTargets(input, baseline, targets);
             for (int t = 0; t < targets.Length; t++)
             {
-                Same(cpu.Attribute(input, targets[t]), fromOptions[t], $"{what} target {targets[t]}");
-                Same(cpu.Attribute(input, baseline, targets[t]), fromOwn[t], $"{what} target {targets[t]}, own baseline");
-            }
-
-            void Same(TResult expected, TResult actual, string label)
-            {
-                Close.All<double>(values(expected), values(actual), Float64Tolerance, label);
-                double[] e = scalars(expected);
-                double[] a = scalars(actual);
-                for (int i = 0; i < e.Length; i++)
-                {
-                    Close.Value(e[i], a[i], Float64Tolerance, Math.Max(1, e.Max(Math.Abs)), $"{label} scalar {i}");
-                }
-            }
-        }
-
-        static void SameAttribution(Attribution<double> expected, Attribution<double> actual, string what)
-        {
-            Close.All<double>(expected.Values, actual.Values, Float64Tolerance, what);
-            double[] e = Delta(expected.Delta);
-            double[] a = Delta(actual.Delta);
-            for (int i = 0; i < e.Length; i++)
-            {
-                Close.Value(e[i], a[i], Float64Tolerance, Math.Max(1, e.Max(Math.Abs)), what + $" delta {i}");
+                Same(cpu.Attribute(input, targets[t]), fromOptions[t], values, scalars, $"{what} target {targets[t]}");
+                Same(cpu.Attribute(input, baseline, targets[t]), fromOwn[t], values, scalars, $"{what} target {targets[t]}, own baseline");
             }
         }
     }
@@ -277,8 +243,6 @@ public class TorchBatchFormsTests
         Assert.Throws<ArgumentOutOfRangeException>("targets", () => ig.AttributeTargets(inputs.AsSpan(0, length), [0, -1]));
     }
 
-    private static double[] Delta(ConvergenceDelta delta) => [delta.Absolute, delta.OutputAtInput, delta.OutputAtBaseline];
-
     private sealed class Recorder(ConcurrentQueue<int> reports, CancellationTokenSource? cancel = null) : IProgress<int>
     {
         public void Report(int value)
@@ -287,4 +251,28 @@ public class TorchBatchFormsTests
             cancel?.Cancel();
         }
     }
+}
+
+/// <summary>
+/// How the device's results are held to the CPU's: the values within 1e-9 relative to the largest (the bound of every
+/// float64 cross-check), and the scalars (deltas, endpoint outputs) within 1e-9 relative to the largest of them or 1.
+/// </summary>
+internal static class DeviceAgreement
+{
+    public const double Float64Tolerance = 1e-9;
+
+    public static void Same<TResult>(TResult expected, TResult actual, Func<TResult, double[]> values, Func<TResult, double[]> scalars, string label)
+    {
+        Close.All<double>(values(expected), values(actual), Float64Tolerance, label);
+        double[] e = scalars(expected);
+        double[] a = scalars(actual);
+        Assert.Equal(e.Length, a.Length);
+        double scale = e.Length == 0 ? 1 : Math.Max(1, e.Max(Math.Abs));
+        for (int i = 0; i < e.Length; i++)
+        {
+            Close.Value(e[i], a[i], Float64Tolerance, scale, $"{label} scalar {i}");
+        }
+    }
+
+    public static double[] Delta(ConvergenceDelta delta) => [delta.Absolute, delta.OutputAtInput, delta.OutputAtBaseline];
 }
