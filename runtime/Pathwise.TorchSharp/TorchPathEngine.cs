@@ -296,12 +296,9 @@ internal sealed class TorchPathEngine<T> : IStackedPathEngine<T> where T : unman
     public void AddNeuronInputGradientSum(Layer layer, int neuron, NeuronSeed seed, int accumulator, int offset)
     {
         // Row r of the chunk (example m, point k) seeds its neuron: the call's, or stacked with EachExample, example m's own.
-        Tensor index = neuron == PathStack<T>.EachExample
-            ? _indices!.reshape(_examples, 1).expand(_examples, _count).reshape(_rows, 1)                          // [rows, 1]
-            : full([(long)_rows, 1L], (long)neuron, dtype: ScalarType.Int64, device: _network.Device);
-        Tensor y = _activations[layer.Index].reshape(_rows, layer.Size).gather(1, index);                          // [rows, 1]
+        Tensor y = Neuron(_activations[layer.Index].reshape(_rows, layer.Size), neuron);                            // [rows, 1]
         Tensor weights = RowWeights();                                                                             // [rows, 1]
-        Tensor scale = seed == NeuronSeed.One ? weights : _layerGradient!.gather(1, index) * weights;
+        Tensor scale = seed == NeuronSeed.One ? weights : Neuron(_layerGradient!, neuron) * weights;
         Tensor row = autograd.grad([(y * scale).sum()], [_points!], retain_graph: true)[0];                       // [rows, ...input]
         int length = _info.InputLength;
         Tensor sums = row.reshape(_examples, _count, length).sum(dim: 1);                                          // [E, L]
@@ -318,6 +315,18 @@ internal sealed class TorchPathEngine<T> : IStackedPathEngine<T> where T : unman
     {
         int outputs = _info.OutputLength;
         Rows(accumulator).narrow(1, (long)row * outputs, (long)_count * outputs).copy_(_activations[^1].detach().reshape(_examples, _count * outputs));
+    }
+
+    /// <summary>Column <paramref name="neuron"/> of <c>[rows, size]</c> values, or with <see cref="PathStack{T}.EachExample"/> each row's example's own neuron: <c>[rows, 1]</c>.</summary>
+    private Tensor Neuron(Tensor values, int neuron)
+    {
+        if (neuron != PathStack<T>.EachExample)
+        {
+            return values.narrow(1, neuron, 1);
+        }
+
+        Tensor index = _indices!.reshape(_examples, 1).expand(_examples, _count).reshape(_rows, 1);                // [rows, 1], example-major
+        return values.gather(1, index);
     }
 
     /// <summary>An accumulator as <c>[E, length]</c> (a view: writes reach the accumulator).</summary>
