@@ -250,14 +250,7 @@ internal static class IntegratedGradientsMath<T> where T : unmanaged, IFloatingP
 
         public readonly Layer? EndpointLayer => null;
 
-        public void Start(IPathEngine<T> engine)
-        {
-            for (int t = 0; t < _targets.Length; t++)
-            {
-                int handle = engine.NewAccumulator(engine.Plan.Info.InputLength);
-                First = t == 0 ? handle : First;
-            }
-        }
+        public void Start(IPathEngine<T> engine) => First = PathTargets.NewAccumulators(engine, _targets.Length, engine.Plan.Info.InputLength);
 
         public readonly void Step(IPathEngine<T> engine, int start, int count)
         {

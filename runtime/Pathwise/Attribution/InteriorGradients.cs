@@ -344,11 +344,7 @@ internal static class InteriorGradientsMath<T> where T : unmanaged, IFloatingPoi
         public void Start(IPathEngine<T> engine)
         {
             Outputs = engine.NewAccumulator(points * engine.Plan.Info.OutputLength);
-            for (int t = 0; t < _targets.Length; t++)
-            {
-                int handle = engine.NewAccumulator(points * engine.Plan.Info.InputLength);
-                First = t == 0 ? handle : First;
-            }
+            First = PathTargets.NewAccumulators(engine, _targets.Length, points * engine.Plan.Info.InputLength);
         }
 
         public readonly void Step(IPathEngine<T> engine, int start, int count)

@@ -116,14 +116,7 @@ internal sealed class LayerPathMath<T, TResult> where T : unmanaged, IFloatingPo
 
         public readonly Layer? EndpointLayer => null;
 
-        public void Start(IPathEngine<T> engine)
-        {
-            for (int t = 0; t < _targets.Length; t++)
-            {
-                int handle = engine.NewAccumulator(layer.Size);
-                First = t == 0 ? handle : First;
-            }
-        }
+        public void Start(IPathEngine<T> engine) => First = PathTargets.NewAccumulators(engine, _targets.Length, layer.Size);
 
         public readonly void Step(IPathEngine<T> engine, int start, int count)
         {

@@ -209,14 +209,7 @@ internal static class NeuronConductanceMath<T> where T : unmanaged, IFloatingPoi
 
         public readonly Layer? EndpointLayer => null;
 
-        public void Start(IPathEngine<T> engine)
-        {
-            for (int t = 0; t < _targets.Length; t++)
-            {
-                int handle = engine.NewAccumulator(elements);
-                First = t == 0 ? handle : First;
-            }
-        }
+        public void Start(IPathEngine<T> engine) => First = PathTargets.NewAccumulators(engine, _targets.Length, elements);
 
         public readonly void Step(IPathEngine<T> engine, int start, int count)
         {

@@ -176,13 +176,8 @@ internal static class RegionToNeuronMath<T> where T : unmanaged, IFloatingPointI
 
         public void Start(IPathEngine<T> engine)
         {
-            for (int t = 0; t < _targets.Length; t++)
-            {
-                int handle = engine.NewAccumulator(layer.Size);
-                int sum = engine.NewSum();
-                First = t == 0 ? handle : First;
-                FirstSum = t == 0 ? sum : FirstSum;
-            }
+            First = PathTargets.NewAccumulators(engine, _targets.Length, layer.Size);
+            FirstSum = PathTargets.NewSums(engine, _targets.Length);
         }
 
         public readonly void Step(IPathEngine<T> engine, int start, int count)

@@ -402,6 +402,37 @@ internal static class PathTargets
         engine.Call.Begin(ownBaseline ? PathRequest<T>.ForTarget(input, baseline, first) : PathRequest<T>.ForTarget(input, first));
     }
 
+    /// <summary>
+    /// <paramref name="count"/> zeroed accumulators of <paramref name="length"/> elements, one per target, made consecutively:
+    /// returns the first's handle, so target <c>t</c>'s is <c>first + t</c> (0 when there are none).
+    /// </summary>
+    public static int NewAccumulators<T>(IPathEngine<T> engine, int count, int length)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int first = 0;
+        for (int t = 0; t < count; t++)
+        {
+            int handle = engine.NewAccumulator(length);
+            first = t == 0 ? handle : first;
+        }
+
+        return first;
+    }
+
+    /// <summary><paramref name="count"/> zeroed double sums, one per target, made consecutively: returns the first's handle (0 when there are none).</summary>
+    public static int NewSums<T>(IPathEngine<T> engine, int count)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int first = 0;
+        for (int t = 0; t < count; t++)
+        {
+            int handle = engine.NewSum();
+            first = t == 0 ? handle : first;
+        }
+
+        return first;
+    }
+
     /// <summary>Target <paramref name="target"/>'s <c>(F_target(x'), F_target(x))</c> in double, from the engine's endpoints.</summary>
     public static (double AtBaseline, double AtInput) Endpoints<T>(IPathEngine<T> engine, int target)
         where T : unmanaged, IFloatingPointIeee754<T>
