@@ -202,14 +202,14 @@ public sealed class TorchNetwork<T> : nn.Module<Tensor, Tensor> where T : unmana
         }
     }
 
-    /// <summary>Loads the safetensors file at <paramref name="path"/> (as <see cref="SafeTensors.Read(string)"/> reads it), checking every name and shape.</summary>
+    /// <summary>Loads the weights file at <paramref name="path"/>, safetensors or a PyTorch <c>state_dict</c> zip (as <see cref="WeightsFile.Read(string)"/> reads it), checking every name and shape.</summary>
     /// <exception cref="WeightsFormatException">The file is corrupt or truncated.</exception>
     /// <exception cref="WeightsMismatchException">The file's tensors do not match the network; every missing, unexpected or mis-shaped tensor is named.</exception>
     /// <exception cref="WeightsValueException">Values are checked (the default) and one cannot be used; the module is untouched.</exception>
-    public void LoadSafeTensors(string path, WeightLoadOptions? options = null)
+    public void LoadWeights(string path, WeightLoadOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        Load(SafeTensors.Read(path), path, options);
+        Load(WeightsFile.Read(path), path, options);
     }
 
     /// <summary>

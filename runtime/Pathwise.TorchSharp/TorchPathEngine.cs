@@ -113,7 +113,7 @@ internal sealed class TorchPathEngine<T> : IStackedPathEngine<T> where T : unman
     /// <c>max(1, InternalBatchSize / ChunkCapacity)</c>: a stacked chunk holds at most <c>InternalBatchSize</c> rows of
     /// examples times points, as Captum's <c>internal_batch_size</c> counts them (one example when the points alone fill it).
     /// </summary>
-    public int StackCapacity => Plan.ExactPath is null ? Math.Max(1, Plan.InternalBatchSize / Plan.ChunkCapacity) : 1; // exact paths have their own points
+    public int StackCapacity => Plan.ExactPath is null && Plan.Adaptive is null ? Math.Max(1, Plan.InternalBatchSize / Plan.ChunkCapacity) : 1; // exact and adaptive paths have their own points
 
     /// <summary>A host for a TorchSharp method on <paramref name="plan"/>; it owns the plan's device tensors.</summary>
     public static PathHost<T> Host(TorchNetwork<T> network, PathPlan<T> plan)
@@ -138,7 +138,7 @@ internal sealed class TorchPathEngine<T> : IStackedPathEngine<T> where T : unman
         ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        return new PathPlan<T>(network.Info, options).WithRule(options, () => PiecewiseLinearPath.Of(network.Info, HostTensors(network)));
+        return new PathPlan<T>(network.Info, options).WithRule(options, prefix => PiecewiseLinearPath.Of(network.Info, HostTensors(network), prefix));
     }
 
     /// <summary>The module's tensors on the host in float64, by <c>state_dict</c> name, for the exact rule's breakpoints.</summary>
@@ -430,6 +430,14 @@ internal sealed class TorchPathEngine<T> : IStackedPathEngine<T> where T : unman
     public double Sum(int sum) => _hostSums[sum * _hostExamples];
 
     public ReadOnlySpan<double> Sums(int sum) => _hostSums.AsSpan(sum * _hostExamples, _hostExamples);
+
+    public int AccumulatorCount => _hostAccumulators.Length;
+
+    public int SumCount => _hostSums.Length;
+
+    public Span<T> Results(int accumulator) => _hostAccumulators[accumulator];
+
+    public void SetSum(int sum, double value) => _hostSums[sum] = value;
 
     public ReadOnlySpan<T> Endpoints(Layer layer)
     {

@@ -16,6 +16,7 @@ namespace Pathwise.Benchmarks;
 /// <item><c>--quick</c>: BenchmarkDotNet's short job (3 warm-ups, 3 iterations, one launch); every benchmark in about a minute.</item>
 /// <item><c>--profile</c>: no BenchmarkDotNet; a Stopwatch split of one Pathwise IG call into its kernel calls.</item>
 /// <item><c>--exact</c>: no BenchmarkDotNet; pieces, time per call and completeness of the exact rule against Gauss–Legendre.</item>
+/// <item><c>--adaptive</c>: no BenchmarkDotNet; points, time per call, estimated and true error of the adaptive rule per tolerance.</item>
 /// <item><c>--startup</c>: no BenchmarkDotNet; time per call from a fresh process's first call (run it with <c>DOTNET_PROCESSOR_COUNT=1</c>).</item>
 /// <item>anything else goes to <see cref="BenchmarkSwitcher"/> (<c>--filter *Cnn*</c>, <c>--list flat</c>, ...);
 /// without a <c>--filter</c> every benchmark runs.</item>
@@ -37,6 +38,12 @@ public static class Program
         if (args.Contains("--exact"))
         {
             ExactRuleReport.Run();
+            return 0;
+        }
+
+        if (args.Contains("--adaptive"))
+        {
+            AdaptiveRuleReport.Run();
             return 0;
         }
 

@@ -145,7 +145,7 @@ public class TorchNetworkTests
             Subject<double> generated = Subjects.Create64(name, seed: 99); // other weights, overwritten by the file
             generated.LoadWeights(WeightSet.Load(path, generated.Info.Weights));
             using var module = new TorchNetwork<double>(generated.Info); // neutral weights, overwritten by the file
-            module.LoadSafeTensors(path);
+            module.LoadWeights(path);
 
             const int count = 3;
             double[] points = generated.RandomPoints(count, seed: 4);
@@ -175,7 +175,7 @@ public class TorchNetworkTests
         try
         {
             SafeTensors.Write(path, tensors.Values, TensorDType.F32);
-            var ex = Assert.Throws<WeightsMismatchException>(() => module.LoadSafeTensors(path));
+            var ex = Assert.Throws<WeightsMismatchException>(() => module.LoadWeights(path));
             Assert.Contains("tensor 'fc1.weight': expected shape [64, 784], found [784, 64]", ex.Message);
             Assert.Equal(new[] { "fc1.weight" }, ex.Mismatched);
         }

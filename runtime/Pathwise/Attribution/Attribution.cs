@@ -35,11 +35,17 @@ public sealed class Attribution<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>The convergence delta.</summary>
     public ConvergenceDelta Delta { get; }
 
-    /// <summary>The number of gradient evaluations used: with <see cref="QuadratureRule.Exact"/>, the number of pieces of the path.</summary>
+    /// <summary>The number of gradient evaluations used: with <see cref="QuadratureRule.Exact"/>, the number of pieces of the path; with <see cref="QuadratureRule.Adaptive"/>, 22 per interval integrated.</summary>
     public int Points { get; }
 
-    /// <summary>The rule the path was integrated by: the options' rule, or Gauss–Legendre where an exact path had more pieces than allowed.</summary>
+    /// <summary>
+    /// The rule the path was integrated by: the options' rule, or Gauss–Legendre where an exact path had more pieces
+    /// than allowed, or <see cref="QuadratureRule.Exact"/> where the adaptive rule met a piecewise-linear network.
+    /// </summary>
     public QuadratureRule Rule { get; }
+
+    /// <summary>With <see cref="QuadratureRule.Adaptive"/>: the estimated quadrature error of each value and of their sum; null for the other rules.</summary>
+    public QuadratureError? Error { get; init; }
 
     /// <summary>The value at <c>[channel, row, column]</c> of an image input.</summary>
     public T this[int channel, int row, int column] => _values[(channel * Shape.Height + row) * Shape.Width + column];

@@ -199,7 +199,7 @@ internal static class ExpectedGradientsMath<T> where T : unmanaged, IFloatingPoi
             for (int g = 0; g < group; g++)
             {
                 int m = (first + g) / perInput;
-                Accumulate(stack.Direction(g), all.Slice(g * length, length), stack.ExplainedEndpoints(engine, g), engine.Plan.Points, false, values.AsSpan(m * length, length), ref sums[m]);
+                Accumulate(stack.Direction(g), all.Slice(g * length, length), stack.ExplainedEndpoints(engine, g), engine.Plan.Points, false, null, 0, values.AsSpan(m * length, length), ref sums[m]);
             }
         }
 
@@ -245,7 +245,7 @@ internal static class ExpectedGradientsMath<T> where T : unmanaged, IFloatingPoi
             PathRunner.Run(engine, ref steps, cancellationToken);
             for (int t = 0; t < targets.Length; t++)
             {
-                Accumulate(engine.Call.Direction, engine.Accumulated(steps.First + t), PathTargets.Endpoints(engine, targets[t]), engine.Call.Points, engine.Call.Rule != engine.Plan.Rule, values.AsSpan(t * length, length), ref sums[t]);
+                Accumulate(engine.Call.Direction, engine.Accumulated(steps.First + t), PathTargets.Endpoints(engine, targets[t]), engine.Call.Points, engine.Call.Rule != engine.Plan.Rule, engine.Call.Adaptive, steps.First + t, values.AsSpan(t * length, length), ref sums[t]);
             }
         }
 
@@ -263,14 +263,15 @@ internal static class ExpectedGradientsMath<T> where T : unmanaged, IFloatingPoi
         engine.Call.Begin(PathRequest<T>.ForTarget(input, baseline, target));
         var steps = default(IntegratedGradientsMath<T>.Steps);
         PathSplit.Run(engine, ref steps, cancellationToken);
-        Accumulate(engine.Call.Direction, engine.Accumulated(steps.GradientSum), PathRunner.ExplainedEndpoints(engine), engine.Call.Points, engine.Call.Rule != engine.Plan.Rule, values, ref sums);
+        Accumulate(engine.Call.Direction, engine.Accumulated(steps.GradientSum), PathRunner.ExplainedEndpoints(engine), engine.Call.Points, engine.Call.Rule != engine.Plan.Rule, engine.Call.Adaptive, steps.GradientSum, values, ref sums);
     }
 
     /// <summary>
     /// <c>values += (x - x') g</c> in <typeparamref name="T"/> for one baseline's gradient sum <c>g</c>; its endpoints, its
-    /// <paramref name="points"/> and whether its exact path <paramref name="fellBack"/> to Gauss–Legendre into <paramref name="sums"/>.
+    /// <paramref name="points"/>, whether its exact path <paramref name="fellBack"/> to Gauss–Legendre and, with the adaptive
+    /// rule, the error estimates of accumulator <paramref name="handle"/> into <paramref name="sums"/>.
     /// </summary>
-    private static void Accumulate(ReadOnlySpan<T> direction, ReadOnlySpan<T> gradientSum, (double AtBaseline, double AtInput) endpoints, int points, bool fellBack, Span<T> values, ref Sums sums)
+    private static void Accumulate(ReadOnlySpan<T> direction, ReadOnlySpan<T> gradientSum, (double AtBaseline, double AtInput) endpoints, int points, bool fellBack, AdaptiveCall<T>? adaptive, int handle, Span<T> values, ref Sums sums)
     {
         for (int i = 0; i < values.Length; i++)
         {
@@ -282,6 +283,21 @@ internal static class ExpectedGradientsMath<T> where T : unmanaged, IFloatingPoi
         sums.AtInput = endpoints.AtInput;
         sums.Points += points;
         sums.FellBack |= fellBack;
+        if (adaptive is not null)
+        {
+            // Each baseline's estimates add (the mean divides them at the end).
+            sums.Errors ??= new double[values.Length];
+            ReadOnlySpan<double> errors = adaptive.Errors(handle);
+            for (int i = 0; i < errors.Length; i++)
+            {
+                sums.Errors[i] += errors[i];
+            }
+
+            sums.TotalError += adaptive.TotalError(handle);
+            sums.Intervals += adaptive.Intervals;
+            sums.Unconverged |= !adaptive.Converged;
+            sums.Tolerance = adaptive.Tolerance;
+        }
     }
 
     private static Attribution<T> Finish(PathPlan<T> plan, T[] values, Sums sums, int count)
@@ -289,7 +305,18 @@ internal static class ExpectedGradientsMath<T> where T : unmanaged, IFloatingPoi
         T scale = T.One / T.CreateChecked(count);
         System.Numerics.Tensors.TensorPrimitives.Multiply<T>(values, scale, values);
         var delta = ConvergenceDelta.From(PathSums.Sum<T>(values), sums.AtInput, sums.AtBaseline / count);
-        return new Attribution<T>(values, plan.Info.Input.OutputShape, delta, sums.Points, sums.FellBack ? QuadratureRule.GaussLegendre : plan.Rule);
+        QuadratureError? error = null;
+        if (sums.Errors is { } errors)
+        {
+            for (int i = 0; i < errors.Length; i++)
+            {
+                errors[i] /= count;
+            }
+
+            error = new QuadratureError(sums.TotalError / count, errors, !sums.Unconverged, sums.Tolerance, sums.Points, sums.Intervals, true);
+        }
+
+        return new Attribution<T>(values, plan.Info.Input.OutputShape, delta, sums.Points, sums.FellBack ? QuadratureRule.GaussLegendre : plan.Rule) { Error = error };
     }
 
     private struct Sums
@@ -298,5 +325,12 @@ internal static class ExpectedGradientsMath<T> where T : unmanaged, IFloatingPoi
         public double AtInput;
         public int Points;
         public bool FellBack;
+
+        // With the adaptive rule: the baselines' estimates, summed.
+        public double[]? Errors;
+        public double TotalError;
+        public int Intervals;
+        public bool Unconverged;
+        public double Tolerance;
     }
 }

@@ -163,7 +163,8 @@ internal static class IntegratedGradientsMath<T> where T : unmanaged, IFloatingP
         var values = new T[host.Info.InputLength];
         using var lease = host.Borrow();
         ConvergenceDelta delta = Run(lease.Item, request, values, cancellationToken);
-        return new Attribution<T>(values, host.Info.Input.OutputShape, delta, lease.Item.Call.Points, lease.Item.Call.Rule);
+        // The call's one accumulator, handle 0 (Steps.GradientSum).
+        return new Attribution<T>(values, host.Info.Input.OutputShape, delta, lease.Item.Call.Points, lease.Item.Call.Rule) { Error = lease.Item.Call.Adaptive?.Error(0) };
     }
 
     /// <summary>Checks the request and attributes into <paramref name="attributions"/> on a rented engine.</summary>
@@ -183,7 +184,8 @@ internal static class IntegratedGradientsMath<T> where T : unmanaged, IFloatingP
         PathPlan<T> plan = engine.Plan;
         var values = new T[plan.Info.InputLength];
         ConvergenceDelta delta = Run(engine, request, values, cancellationToken);
-        return new Attribution<T>(values, plan.Info.Input.OutputShape, delta, engine.Call.Points, engine.Call.Rule);
+        // The call's one accumulator, handle 0 (Steps.GradientSum).
+        return new Attribution<T>(values, plan.Info.Input.OutputShape, delta, engine.Call.Points, engine.Call.Rule) { Error = engine.Call.Adaptive?.Error(0) };
     }
 
     /// <summary>The examples stacked on <paramref name="engine"/>, in one chunk loop: one result each.</summary>
@@ -215,7 +217,10 @@ internal static class IntegratedGradientsMath<T> where T : unmanaged, IFloatingP
         var results = new Attribution<T>[targets.Length];
         for (int t = 0; t < results.Length; t++)
         {
-            results[t] = new Attribution<T>(values.AsSpan(t * length, length).ToArray(), plan.Info.Input.OutputShape, deltas[t], engine.Call.Points, engine.Call.Rule);
+            results[t] = new Attribution<T>(values.AsSpan(t * length, length).ToArray(), plan.Info.Input.OutputShape, deltas[t], engine.Call.Points, engine.Call.Rule)
+            {
+                Error = engine.Call.Adaptive?.Error(t), // TargetSteps: target t's accumulator is handle t (First = 0)
+            };
         }
 
         return results;
@@ -250,7 +255,7 @@ internal static class IntegratedGradientsMath<T> where T : unmanaged, IFloatingP
 
         public readonly Layer? EndpointLayer => null;
 
-        public void Start(IPathEngine<T> engine) => First = PathTargets.NewAccumulators(engine, _targets.Length, engine.Plan.Info.InputLength);
+        public void Start(IPathEngine<T> engine) => First = PathTargets.NewAccumulators(engine, _targets.Length, engine.Plan.Info.InputLength, PathVector.Direction);
 
         public readonly void Step(IPathEngine<T> engine, int start, int count)
         {
@@ -268,7 +273,11 @@ internal static class IntegratedGradientsMath<T> where T : unmanaged, IFloatingP
 
         public readonly Layer? EndpointLayer => null;
 
-        public void Start(IPathEngine<T> engine) => GradientSum = engine.NewAccumulator(engine.Plan.Info.InputLength);
+        public void Start(IPathEngine<T> engine)
+        {
+            GradientSum = engine.NewAccumulator(engine.Plan.Info.InputLength);
+            engine.Call.ScaleErrors(GradientSum, PathVector.Direction);
+        }
 
         public readonly void Step(IPathEngine<T> engine, int start, int count) => engine.AddInputGradientSum(GradientSum);
     }

@@ -14,7 +14,7 @@ public record IntegratedGradientsOptions
     /// <summary>The number of gradient evaluations along the path, 1 to <see cref="QuadratureNodes.MaxPoints"/> = 1,000,000 (default 50).</summary>
     public int Points { get; init; } = 50;
 
-    /// <summary>The quadrature rule (default Gauss–Legendre); <see cref="QuadratureRule.Exact"/> integrates piecewise-linear networks exactly.</summary>
+    /// <summary>The quadrature rule (default Gauss–Legendre); <see cref="QuadratureRule.Exact"/> integrates piecewise-linear networks exactly, <see cref="QuadratureRule.Adaptive"/> smooth and mixed ones to <see cref="Tolerance"/>.</summary>
     public QuadratureRule Rule { get; init; } = QuadratureRule.GaussLegendre;
 
     /// <summary>
@@ -23,6 +23,20 @@ public record IntegratedGradientsOptions
     /// result's <c>Rule</c> says so; no input can make a call wait unboundedly.
     /// </summary>
     public int MaxPieces { get; init; } = 10_000;
+
+    /// <summary>
+    /// With <see cref="QuadratureRule.Adaptive"/>: the requested relative tolerance, in (0, 1) (default 1e-6). A call
+    /// refines until its estimated error summed over the result's features is at most <c>Tolerance * sum_i |attr_i|</c>
+    /// (for Integrated Gradients <c>sum_i |attr_i| &gt;= |F(x) - F(x')|</c>). Float32 networks cannot go much below 1e-6.
+    /// </summary>
+    public double Tolerance { get; init; } = 1e-6;
+
+    /// <summary>
+    /// With <see cref="QuadratureRule.Adaptive"/>: the most gradient evaluations one call may use, 22 (one interval's
+    /// Kronrod and Gauss points) to 1,000,000 (default 10,000). Past it the call stops refining, and the result's
+    /// <c>Error.Converged</c> is false; no input can make a call wait unboundedly.
+    /// </summary>
+    public int MaxPoints { get; init; } = 10_000;
 
     /// <summary>The reference input (default zero).</summary>
     public Baseline Baseline { get; init; } = Baseline.Zero;
@@ -69,6 +83,16 @@ public record IntegratedGradientsOptions
         if (MaxPieces < 1 || MaxPieces > QuadratureNodes.MaxPoints)
         {
             throw new ArgumentOutOfRangeException(nameof(MaxPieces), MaxPieces, $"Expected MaxPieces in [1, {QuadratureNodes.MaxPoints}]; got {MaxPieces}.");
+        }
+
+        if (!(Tolerance > 0 && Tolerance < 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(Tolerance), Tolerance, $"Expected Tolerance in (0, 1); got {Tolerance}.");
+        }
+
+        if (MaxPoints < GaussKronrod.PointsPerInterval || MaxPoints > QuadratureNodes.MaxPoints)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxPoints), MaxPoints, $"Expected MaxPoints in [{GaussKronrod.PointsPerInterval}, {QuadratureNodes.MaxPoints}]; got {MaxPoints}.");
         }
 
         if (InternalBatchSize != Automatic && (InternalBatchSize < 1 || InternalBatchSize > MaxInternalBatchSize))

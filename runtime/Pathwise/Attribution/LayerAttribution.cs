@@ -35,11 +35,14 @@ public abstract class LayerValues<T> where T : unmanaged, IFloatingPointIeee754<
     /// <summary>The layer's output shape.</summary>
     public TensorShape Shape => Layer.OutputShape;
 
-    /// <summary>The number of path points used: with <see cref="QuadratureRule.Exact"/>, the number of pieces of the path.</summary>
+    /// <summary>The number of path points used: with <see cref="QuadratureRule.Exact"/>, the number of pieces of the path; with <see cref="QuadratureRule.Adaptive"/>, 22 per interval integrated.</summary>
     public int Points { get; }
 
     /// <summary>The rule the path was integrated by: the options' rule, or Gauss–Legendre where an exact path had more pieces than allowed.</summary>
     public QuadratureRule Rule { get; }
+
+    /// <summary>With <see cref="QuadratureRule.Adaptive"/>: the estimated quadrature error of each neuron's value and of their sum; null for the other rules.</summary>
+    public QuadratureError? Error { get; init; }
 
     /// <summary>The value of neuron <paramref name="index"/> (flat, channel-major).</summary>
     public T this[int index] => _values[index];
@@ -125,11 +128,17 @@ public sealed class NeuronAttribution<T> where T : unmanaged, IFloatingPointIeee
     /// <summary>The values, <c>[neurons, input length]</c> row-major.</summary>
     public ReadOnlySpan<T> Values => _values;
 
-    /// <summary>The number of path points used: with <see cref="QuadratureRule.Exact"/>, the number of pieces of the path.</summary>
+    /// <summary>The number of path points used: with <see cref="QuadratureRule.Exact"/>, the number of pieces of the path; with <see cref="QuadratureRule.Adaptive"/>, 22 per interval integrated.</summary>
     public int Points { get; }
 
     /// <summary>The rule the path was integrated by: the options' rule, or Gauss–Legendre where an exact path had more pieces than allowed.</summary>
     public QuadratureRule Rule { get; }
+
+    /// <summary>
+    /// With <see cref="QuadratureRule.Adaptive"/>: the estimated quadrature error of each value, <c>[neurons, input length]</c>
+    /// row-major as <see cref="Values"/>, and of their sum; null for the other rules.
+    /// </summary>
+    public QuadratureError? Error { get; init; }
 
     /// <summary>The attribution of every input feature through the <paramref name="row"/>-th neuron.</summary>
     public ReadOnlySpan<T> Row(int row) => _values.AsSpan(row * InputShape.Length, InputShape.Length);

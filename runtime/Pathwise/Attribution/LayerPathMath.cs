@@ -5,10 +5,10 @@ using System.Threading;
 namespace Pathwise;
 
 /// <summary>
-/// One layer method's result from a path's values at the layer, <c>[layer size]</c> (a new array the result may keep), and the
-/// explained output's endpoints <c>(F(x'), F(x))</c>.
+/// One layer method's result from a path's values at the layer, <c>[layer size]</c> (a new array the result may keep), the
+/// explained output's endpoints <c>(F(x'), F(x))</c> and, with the adaptive rule, the values' error estimates.
 /// </summary>
-internal delegate TResult LayerResult<T, TResult>(Layer layer, T[] values, (double AtBaseline, double AtInput) endpoints, int points, QuadratureRule rule)
+internal delegate TResult LayerResult<T, TResult>(Layer layer, T[] values, (double AtBaseline, double AtInput) endpoints, int points, QuadratureRule rule, QuadratureError? error)
     where T : unmanaged, IFloatingPointIeee754<T>;
 
 /// <summary>
@@ -40,7 +40,7 @@ internal sealed class LayerPathMath<T, TResult> where T : unmanaged, IFloatingPo
         engine.Call.Begin(request);
         var steps = new Steps(layer, _conductance);
         PathSplit.Run(engine, ref steps, cancellationToken);
-        return _result(layer, engine.Accumulated(steps.Values).ToArray(), PathRunner.ExplainedEndpoints(engine), engine.Call.Points, engine.Call.Rule);
+        return _result(layer, engine.Accumulated(steps.Values).ToArray(), PathRunner.ExplainedEndpoints(engine), engine.Call.Points, engine.Call.Rule, engine.Call.Adaptive?.Error(steps.Values));
     }
 
     /// <summary>A batch (see <see cref="PathBatch"/>); stacked on a device that stacks.</summary>
@@ -63,7 +63,7 @@ internal sealed class LayerPathMath<T, TResult> where T : unmanaged, IFloatingPo
         ReadOnlySpan<T> all = engine.Accumulated(steps.Values);    // [examples, layer size]
         for (int m = 0; m < results.Length; m++)
         {
-            results[m] = _result(layer, all.Slice(m * layer.Size, layer.Size).ToArray(), engine.Stack.ExplainedEndpoints(engine, m), engine.Plan.Points, engine.Plan.Rule);
+            results[m] = _result(layer, all.Slice(m * layer.Size, layer.Size).ToArray(), engine.Stack.ExplainedEndpoints(engine, m), engine.Plan.Points, engine.Plan.Rule, null);
         }
     }
 
@@ -81,7 +81,7 @@ internal sealed class LayerPathMath<T, TResult> where T : unmanaged, IFloatingPo
         var results = new TResult[targets.Length];
         for (int t = 0; t < results.Length; t++)
         {
-            results[t] = _result(layer, engine.Accumulated(steps.First + t).ToArray(), PathTargets.Endpoints(engine, targets[t]), engine.Call.Points, engine.Call.Rule);
+            results[t] = _result(layer, engine.Accumulated(steps.First + t).ToArray(), PathTargets.Endpoints(engine, targets[t]), engine.Call.Points, engine.Call.Rule, engine.Call.Adaptive?.Error(steps.First + t));
         }
 
         return results;
@@ -148,11 +148,11 @@ internal static class LayerMath<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>Layer conductance: the product with the tangent along <c>x - x'</c>; complete against <c>F(x) - F(x')</c>.</summary>
     public static LayerPathMath<T, LayerAttribution<T>> Conductance { get; } = new(
         conductance: true,
-        (layer, values, endpoints, points, rule) =>
-            new LayerAttribution<T>(layer, values, ConvergenceDelta.From(PathSums.Sum<T>(values), endpoints.AtInput, endpoints.AtBaseline), points, rule));
+        (layer, values, endpoints, points, rule, error) =>
+            new LayerAttribution<T>(layer, values, ConvergenceDelta.From(PathSums.Sum<T>(values), endpoints.AtInput, endpoints.AtBaseline), points, rule) { Error = error });
 
     /// <summary>Internal influence: the path-integrated gradient at the layer, without a completeness target.</summary>
     public static LayerPathMath<T, LayerInfluence<T>> Influence { get; } = new(
         conductance: false,
-        (layer, values, endpoints, points, rule) => new LayerInfluence<T>(layer, values, points, rule));
+        (layer, values, endpoints, points, rule, error) => new LayerInfluence<T>(layer, values, points, rule) { Error = error });
 }

@@ -147,12 +147,12 @@ internal static class NeuronConductanceMath<T> where T : unmanaged, IFloatingPoi
         ReadOnlySpan<T> all = engine.Accumulated(steps.Rows);                                          // [examples, neurons * L]
         for (int m = 0; m < results.Length; m++)
         {
-            results[m] = Result(engine.Plan, layer, neurons, engine.Stack.Direction(m), all.Slice(m * elements, elements), engine.Plan.Points, engine.Plan.Rule);
+            results[m] = Result(engine.Plan, layer, neurons, engine.Stack.Direction(m), all.Slice(m * elements, elements), engine.Plan.Points, engine.Plan.Rule, null);
         }
     }
 
-    /// <summary><c>NC_ji = (x_i - x'_i) row_ji</c> for every neuron's row of <paramref name="rows"/>, into a new result.</summary>
-    private static NeuronAttribution<T> Result(PathPlan<T> plan, Layer layer, ReadOnlySpan<int> neurons, ReadOnlySpan<T> direction, ReadOnlySpan<T> rows, int points, QuadratureRule rule)
+    /// <summary><c>NC_ji = (x_i - x'_i) row_ji</c> for every neuron's row of <paramref name="rows"/>, into a new result with the adaptive rule's <paramref name="error"/> (or none).</summary>
+    private static NeuronAttribution<T> Result(PathPlan<T> plan, Layer layer, ReadOnlySpan<int> neurons, ReadOnlySpan<T> direction, ReadOnlySpan<T> rows, int points, QuadratureRule rule, QuadratureError? error)
     {
         int length = plan.Info.InputLength;
         var values = new T[rows.Length];
@@ -161,7 +161,7 @@ internal static class NeuronConductanceMath<T> where T : unmanaged, IFloatingPoi
             PathRunner.ScaleByDirection<T>(direction, rows.Slice(n * length, length), values.AsSpan(n * length, length));
         }
 
-        return new NeuronAttribution<T>(layer, neurons.ToArray(), plan.Info.Input.OutputShape, values, points, rule);
+        return new NeuronAttribution<T>(layer, neurons.ToArray(), plan.Info.Input.OutputShape, values, points, rule) { Error = error };
     }
 
     /// <summary>
@@ -182,7 +182,7 @@ internal static class NeuronConductanceMath<T> where T : unmanaged, IFloatingPoi
         var results = new NeuronAttribution<T>[targets.Length];
         for (int t = 0; t < results.Length; t++)
         {
-            results[t] = Result(engine.Plan, layer, neurons, engine.Call.Direction, engine.Accumulated(steps.First + t), engine.Call.Points, engine.Call.Rule);
+            results[t] = Result(engine.Plan, layer, neurons, engine.Call.Direction, engine.Accumulated(steps.First + t), engine.Call.Points, engine.Call.Rule, engine.Call.Adaptive?.Error(steps.First + t));
         }
 
         return results;
@@ -195,7 +195,7 @@ internal static class NeuronConductanceMath<T> where T : unmanaged, IFloatingPoi
         engine.Call.Begin(request);
         var steps = new Steps(layer, neurons, elements);
         PathRunner.Run(engine, ref steps, cancellationToken);
-        return Result(engine.Plan, layer, neurons, engine.Call.Direction, engine.Accumulated(steps.Rows), engine.Call.Points, engine.Call.Rule);
+        return Result(engine.Plan, layer, neurons, engine.Call.Direction, engine.Accumulated(steps.Rows), engine.Call.Points, engine.Call.Rule, engine.Call.Adaptive?.Error(steps.Rows));
     }
 
     /// <summary>Per chunk, per target: the backward pass from its output, then its neurons' passes into the target's accumulator <c>First + t</c>.</summary>
@@ -209,7 +209,7 @@ internal static class NeuronConductanceMath<T> where T : unmanaged, IFloatingPoi
 
         public readonly Layer? EndpointLayer => null;
 
-        public void Start(IPathEngine<T> engine) => First = PathTargets.NewAccumulators(engine, _targets.Length, elements);
+        public void Start(IPathEngine<T> engine) => First = PathTargets.NewAccumulators(engine, _targets.Length, elements, PathVector.Direction);
 
         public readonly void Step(IPathEngine<T> engine, int start, int count)
         {
@@ -238,7 +238,11 @@ internal static class NeuronConductanceMath<T> where T : unmanaged, IFloatingPoi
 
         public readonly Layer? EndpointLayer => null;
 
-        public void Start(IPathEngine<T> engine) => Rows = engine.NewAccumulator(elements);
+        public void Start(IPathEngine<T> engine)
+        {
+            Rows = engine.NewAccumulator(elements);
+            engine.Call.ScaleErrors(Rows, PathVector.Direction);
+        }
 
         public readonly void Step(IPathEngine<T> engine, int start, int count)
         {

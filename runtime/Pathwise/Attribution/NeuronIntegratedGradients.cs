@@ -95,7 +95,7 @@ internal static class NeuronIntegratedGradientsMath<T> where T : unmanaged, IFlo
         for (int m = 0; m < results.Length; m++)
         {
             int neuron = stack.Indices[m];
-            results[m] = Result(engine.Plan, stack.Direction(m), all.Slice(m * length, length), endpoints[m * layer.Size + neuron], endpoints[(stack.Count + m) * layer.Size + neuron], engine.Plan.Points, engine.Plan.Rule);
+            results[m] = Result(engine.Plan, stack.Direction(m), all.Slice(m * length, length), endpoints[m * layer.Size + neuron], endpoints[(stack.Count + m) * layer.Size + neuron], engine.Plan.Points, engine.Plan.Rule, null);
         }
     }
 
@@ -106,16 +106,16 @@ internal static class NeuronIntegratedGradientsMath<T> where T : unmanaged, IFlo
         var steps = new Steps(layer, neuron);
         PathSplit.Run(engine, ref steps, cancellationToken);
         ReadOnlySpan<T> endpoints = engine.Endpoints(layer);
-        return Result(engine.Plan, engine.Call.Direction, engine.Accumulated(steps.GradientSum), endpoints[neuron], endpoints[layer.Size + neuron], engine.Call.Points, engine.Call.Rule);
+        return Result(engine.Plan, engine.Call.Direction, engine.Accumulated(steps.GradientSum), endpoints[neuron], endpoints[layer.Size + neuron], engine.Call.Points, engine.Call.Rule, engine.Call.Adaptive?.Error(steps.GradientSum));
     }
 
-    /// <summary><c>attr_i = (x_i - x'_i) g_i</c> into a new result, complete against <c>y_j(x) - y_j(x')</c>.</summary>
-    private static Attribution<T> Result(PathPlan<T> plan, ReadOnlySpan<T> direction, ReadOnlySpan<T> gradientSum, T atBaseline, T atInput, int points, QuadratureRule rule)
+    /// <summary><c>attr_i = (x_i - x'_i) g_i</c> into a new result, complete against <c>y_j(x) - y_j(x')</c>, with the adaptive rule's <paramref name="error"/> (or none).</summary>
+    private static Attribution<T> Result(PathPlan<T> plan, ReadOnlySpan<T> direction, ReadOnlySpan<T> gradientSum, T atBaseline, T atInput, int points, QuadratureRule rule, QuadratureError? error)
     {
         var values = new T[plan.Info.InputLength];
         double sum = PathRunner.ScaleByDirection<T>(direction, gradientSum, values);
         var delta = ConvergenceDelta.From(sum, double.CreateChecked(atInput), double.CreateChecked(atBaseline));
-        return new Attribution<T>(values, plan.Info.Input.OutputShape, delta, points, rule);
+        return new Attribution<T>(values, plan.Info.Input.OutputShape, delta, points, rule) { Error = error };
     }
 
     private struct Steps(Layer layer, int neuron) : IPathSteps<T>
@@ -124,7 +124,11 @@ internal static class NeuronIntegratedGradientsMath<T> where T : unmanaged, IFlo
 
         public readonly Layer? EndpointLayer => layer;
 
-        public void Start(IPathEngine<T> engine) => GradientSum = engine.NewAccumulator(engine.Plan.Info.InputLength);
+        public void Start(IPathEngine<T> engine)
+        {
+            GradientSum = engine.NewAccumulator(engine.Plan.Info.InputLength);
+            engine.Call.ScaleErrors(GradientSum, PathVector.Direction);
+        }
 
         public readonly void Step(IPathEngine<T> engine, int start, int count) =>
             engine.AddNeuronInputGradientSum(layer, neuron, NeuronSeed.One, GradientSum, 0);

@@ -119,15 +119,15 @@ internal static class RegionToNeuronMath<T> where T : unmanaged, IFloatingPointI
         ReadOnlySpan<double> regions = engine.Sums(steps.RegionIntegratedGradients);    // [examples]
         for (int m = 0; m < results.Length; m++)
         {
-            results[m] = Result(layer, all.Slice(m * layer.Size, layer.Size), regions[m], engine.Plan.Points, engine.Plan.Rule);
+            results[m] = Result(layer, all.Slice(m * layer.Size, layer.Size), regions[m], engine.Plan.Points, engine.Plan.Rule, null);
         }
     }
 
-    /// <summary>The shares into a new result, their delta against the region's IG <paramref name="regionIntegratedGradients"/>.</summary>
-    private static LayerAttribution<T> Result(Layer layer, ReadOnlySpan<T> shares, double regionIntegratedGradients, int points, QuadratureRule rule)
+    /// <summary>The shares into a new result, their delta against the region's IG <paramref name="regionIntegratedGradients"/>, with the adaptive rule's <paramref name="error"/> (or none).</summary>
+    private static LayerAttribution<T> Result(Layer layer, ReadOnlySpan<T> shares, double regionIntegratedGradients, int points, QuadratureRule rule, QuadratureError? error)
     {
         T[] contributions = shares.ToArray();
-        return new LayerAttribution<T>(layer, contributions, ConvergenceDelta.From(PathSums.Sum<T>(contributions), regionIntegratedGradients, 0), points, rule);
+        return new LayerAttribution<T>(layer, contributions, ConvergenceDelta.From(PathSums.Sum<T>(contributions), regionIntegratedGradients, 0), points, rule) { Error = error };
     }
 
     /// <summary>
@@ -147,7 +147,7 @@ internal static class RegionToNeuronMath<T> where T : unmanaged, IFloatingPointI
         var results = new LayerAttribution<T>[targets.Length];
         for (int t = 0; t < results.Length; t++)
         {
-            results[t] = Result(layer, engine.Accumulated(steps.First + t), engine.Sum(steps.FirstSum + t), engine.Call.Points, engine.Call.Rule);
+            results[t] = Result(layer, engine.Accumulated(steps.First + t), engine.Sum(steps.FirstSum + t), engine.Call.Points, engine.Call.Rule, engine.Call.Adaptive?.Error(steps.First + t));
         }
 
         return results;
@@ -160,7 +160,7 @@ internal static class RegionToNeuronMath<T> where T : unmanaged, IFloatingPointI
         engine.Call.SetRegion(region);
         var steps = new Steps(layer);
         PathSplit.Run(engine, ref steps, cancellationToken);
-        return Result(layer, engine.Accumulated(steps.Contributions), engine.Sum(steps.RegionIntegratedGradients), engine.Call.Points, engine.Call.Rule);
+        return Result(layer, engine.Accumulated(steps.Contributions), engine.Sum(steps.RegionIntegratedGradients), engine.Call.Points, engine.Call.Rule, engine.Call.Adaptive?.Error(steps.Contributions));
     }
 
     /// <summary>Per chunk, per target: the backward pass from its output through the input, its region's IG and its shares (the tangent shared).</summary>

@@ -43,7 +43,15 @@ internal sealed class PiecewiseLinearPath
     /// The float64 path of a network: its parameters copied and widened, checked to be piecewise linear.
     /// </summary>
     /// <exception cref="NotSupportedException">A layer has a smooth activation (the message names it).</exception>
-    public static PiecewiseLinearPath Of<T>(INetwork<T> network) where T : unmanaged, IFloatingPointIeee754<T>
+    public static PiecewiseLinearPath Of<T>(INetwork<T> network) where T : unmanaged, IFloatingPointIeee754<T> => Of(network, prefix: false);
+
+    /// <summary>
+    /// The float64 path of a network, or with <paramref name="prefix"/> of its layers below the first one that is not
+    /// piecewise linear (the adaptive rule's cuts on a mixed network: below the first smooth activation every
+    /// pre-activation is piecewise affine along the path).
+    /// </summary>
+    /// <exception cref="NotSupportedException">Without <paramref name="prefix"/>: a layer has a smooth activation (the message names it).</exception>
+    public static PiecewiseLinearPath Of<T>(INetwork<T> network, bool prefix) where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(network);
         var tensors = new Dictionary<string, double[]>(StringComparer.Ordinal);
@@ -58,21 +66,57 @@ internal sealed class PiecewiseLinearPath
             tensors[parameter.Name] = values;
         }
 
-        return Of(network.Info, tensors);
+        return Of(network.Info, tensors, prefix);
     }
 
     /// <summary>The float64 path of a network described by <paramref name="info"/> with the given tensors (by <c>state_dict</c> name, widened).</summary>
     /// <exception cref="NotSupportedException">A layer has a smooth activation (the message names it).</exception>
-    public static PiecewiseLinearPath Of(NetworkInfo info, IReadOnlyDictionary<string, double[]> tensors)
+    public static PiecewiseLinearPath Of(NetworkInfo info, IReadOnlyDictionary<string, double[]> tensors, bool prefix = false)
     {
         ArgumentNullException.ThrowIfNull(info);
-        var steps = new LayerStep[info.Layers.Count];
-        for (int l = 1; l < info.Layers.Count; l++)
+        int end = prefix ? PrefixEnd(info) : info.Layers.Count;
+        var steps = new LayerStep[end];
+        for (int l = 1; l < end; l++)
         {
             steps[l] = LayerStep.Create(info.Layers[l], tensors);
         }
 
         return new PiecewiseLinearPath(info, steps);
+    }
+
+    /// <summary>
+    /// The index of the first layer that is not piecewise linear along the path in the way the search handles (a smooth
+    /// activation, or an activation on a max pool), or the layer count when there is none.
+    /// </summary>
+    public static int PrefixEnd(NetworkInfo info)
+    {
+        for (int l = 1; l < info.Layers.Count; l++)
+        {
+            Layer layer = info.Layers[l];
+            if (!LayerStep.Handles(layer))
+            {
+                return l;
+            }
+        }
+
+        return info.Layers.Count;
+    }
+
+    /// <summary>Whether some layer of the path can break it (a ReLU, LeakyReLU or max pool): without one there is a single piece.</summary>
+    public bool CanBreak
+    {
+        get
+        {
+            for (int l = 1; l < _steps.Length; l++)
+            {
+                if (_steps[l].CanBreak)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
     }
 
     /// <summary>Whether every layer is piecewise linear (and so has an exact path integral by pieces).</summary>
@@ -316,6 +360,10 @@ internal sealed class PiecewiseLinearPath
         }
 
         private static bool Supports(Layer layer) => layer.Activation is ActivationKind.None or ActivationKind.ReLU or ActivationKind.LeakyReLU;
+
+        /// <summary>Whether <see cref="Create"/> takes the layer: piecewise linear, and no activation on a max pool.</summary>
+        public static bool Handles(Layer layer) =>
+            Supports(layer) && !(layer.Kind == LayerKind.MaxPool2D && layer.Activation is ActivationKind.ReLU or ActivationKind.LeakyReLU);
 
         /// <summary>The layer's linear (or, for max pooling, piecewise-linear) map and its tangent: <c>(z, dz/da)</c>.</summary>
         public (double[] Z, double[] Tz) Linear(double[] x, double[] tx, int count)

@@ -62,7 +62,7 @@ internal sealed class CpuPathEngine<T> : IPathEngine<T> where T : unmanaged, IFl
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         ArgumentNullException.ThrowIfNull(network);
-        return Host(network, new PathPlan<T>(network.Info, options).WithRule(options, () => PiecewiseLinearPath.Of(network)));
+        return Host(network, new PathPlan<T>(network.Info, options).WithRule(options, prefix => PiecewiseLinearPath.Of(network, prefix)));
     }
 
     /// <summary>
@@ -315,6 +315,14 @@ internal sealed class CpuPathEngine<T> : IPathEngine<T> where T : unmanaged, IFl
     }
 
     public double Sum(int sum) => _sums[sum];
+
+    public int AccumulatorCount => _accumulatorCount;
+
+    public int SumCount => _sumCount;
+
+    public Span<T> Results(int accumulator) => Values(accumulator);
+
+    public void SetSum(int sum, double value) => _sums[sum] = value;
 
     public ReadOnlySpan<T> Endpoints(Layer layer) =>
         _workspace.Activations(layer, _endpointRow + 2).Slice(_endpointRow * layer.Size);

@@ -117,6 +117,21 @@ internal interface IPathEngine<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>A double accumulator's value, after <see cref="Finish"/>.</summary>
     double Sum(int sum);
 
+    /// <summary>The number of accumulators made since <see cref="Open"/> (after <see cref="Finish"/>, those of the finished call).</summary>
+    int AccumulatorCount { get; }
+
+    /// <summary>The number of double sums made since <see cref="Open"/> (after <see cref="Finish"/>, those of the finished call).</summary>
+    int SumCount { get; }
+
+    /// <summary>
+    /// An accumulator's host values after <see cref="Finish"/>, writable: the adaptive rule replaces them by its
+    /// intervals' sum (<see cref="AdaptiveCall{T}.Run"/>); <see cref="Accumulated"/> then reads what was written.
+    /// </summary>
+    Span<T> Results(int accumulator);
+
+    /// <summary>Replaces a double sum's host value after <see cref="Finish"/>, as <see cref="Results"/> does an accumulator's.</summary>
+    void SetSum(int sum, double value);
+
     /// <summary>
     /// Off the path, as a call of its own (it ends the last call's results): at <paramref name="count"/> free points
     /// <c>x_n = points[n, input length]</c>, in chunks of at most the plan's capacity, writes <c>outputs[n, output length] = F(x_n)</c>

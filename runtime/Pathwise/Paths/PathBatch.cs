@@ -419,6 +419,22 @@ internal static class PathTargets
         return first;
     }
 
+    /// <summary>
+    /// <see cref="NewAccumulators{T}(IPathEngine{T}, int, int)"/> whose values the method multiplies by <paramref name="scaleErrorsBy"/>
+    /// (<c>x - x'</c>): with the adaptive rule, their error estimates are scaled alike (<see cref="PathCall{T}.ScaleErrors"/>).
+    /// </summary>
+    public static int NewAccumulators<T>(IPathEngine<T> engine, int count, int length, PathVector scaleErrorsBy)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int first = NewAccumulators(engine, count, length);
+        for (int t = 0; t < count; t++)
+        {
+            engine.Call.ScaleErrors(first + t, scaleErrorsBy);
+        }
+
+        return first;
+    }
+
     /// <summary><paramref name="count"/> zeroed double sums, one per target, made consecutively: returns the first's handle (0 when there are none).</summary>
     public static int NewSums<T>(IPathEngine<T> engine, int count)
         where T : unmanaged, IFloatingPointIeee754<T>

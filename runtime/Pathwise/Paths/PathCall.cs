@@ -69,7 +69,11 @@ internal sealed class PathCall<T> where T : unmanaged, IFloatingPointIeee754<T>
         Alphas = plan.Alphas;
         Coefficients = plan.Coefficients;
         Rule = plan.Rule;
+        Adaptive = plan.Adaptive is { } adaptive ? new AdaptiveCall<T>(adaptive) : null;
     }
+
+    /// <summary>With the adaptive rule, this call's intervals and error estimates; null otherwise.</summary>
+    public AdaptiveCall<T>? Adaptive { get; }
 
     /// <summary><c>x</c>.</summary>
     public T[] Input { get; }
@@ -86,14 +90,22 @@ internal sealed class PathCall<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>The weighting of the explained outputs (one-hot for a target).</summary>
     public T[] OutputCoefficients { get; }
 
-    /// <summary>The path points of this call: the plan's nodes, or with the exact rule the midpoints of this path's pieces.</summary>
+    /// <summary>
+    /// The path points of this call: the plan's nodes, or with the exact rule the midpoints of this path's pieces; with
+    /// the adaptive rule, the points of the interval being integrated.
+    /// </summary>
     public T[] Alphas { get; private set; }
 
     /// <summary>The weight of each of <see cref="Alphas"/>: the plan's coefficients, or the pieces' lengths.</summary>
     public T[] Coefficients { get; private set; }
 
-    /// <summary>The number of path points of this call.</summary>
-    public int Points => Alphas.Length;
+    /// <summary>
+    /// The number of path points of this call; once an adaptive call has run, every gradient evaluation it used
+    /// (<see cref="ReportPoints"/>).
+    /// </summary>
+    public int Points => _reportedPoints > 0 ? _reportedPoints : Alphas.Length;
+
+    private int _reportedPoints;
 
     /// <summary>The rule this call integrates by: the options', or Gauss–Legendre when an exact path had too many pieces.</summary>
     public QuadratureRule Rule { get; private set; }
@@ -163,11 +175,32 @@ internal sealed class PathCall<T> where T : unmanaged, IFloatingPointIeee754<T>
         }
 
         HasRegion = false;
+        _reportedPoints = 0;
         if (_plan.ExactPath is { } exactPath)
         {
             CutIntoPieces(exactPath());
         }
+
+        Adaptive?.Begin(Baseline, Input);
     }
+
+    /// <summary>With the adaptive rule: runs the next pass on <paramref name="alphas"/> weighted by <paramref name="coefficients"/> (kept, not copied).</summary>
+    public void UsePoints(T[] alphas, T[] coefficients)
+    {
+        _reportedPoints = 0;
+        Alphas = alphas;
+        Coefficients = coefficients;
+    }
+
+    /// <summary>With the adaptive rule: the gradient evaluations the finished call used, reported by <see cref="Points"/>.</summary>
+    public void ReportPoints(int points) => _reportedPoints = points;
+
+    /// <summary>
+    /// Says that accumulator <paramref name="accumulator"/> enters the result multiplied elementwise by
+    /// <paramref name="by"/>, so the adaptive rule weighs and reports its errors alike; nothing for the other rules.
+    /// Called by a method's steps when they make the accumulator.
+    /// </summary>
+    public void ScaleErrors(int accumulator, PathVector by) => Adaptive?.ScaleErrors(accumulator, by);
 
     /// <summary>
     /// The exact rule's points for this path: one at the middle of each piece, weighted by its length. The breakpoints
@@ -216,6 +249,12 @@ internal sealed class PathCall<T> where T : unmanaged, IFloatingPointIeee754<T>
         Alphas = other.Alphas;
         Coefficients = other.Coefficients;
         Rule = other.Rule;
+        _reportedPoints = other._reportedPoints;
+        if (other.Adaptive is { } adaptive)
+        {
+            Adaptive!.CopyFrom(adaptive);
+        }
+
         HasRegion = other.HasRegion;
         if (other.HasRegion)
         {

@@ -55,7 +55,10 @@ internal sealed class PathPlan<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
     }
 
-    /// <summary>The options' rule (Gauss–Legendre for a sampled path); the nodes are Gauss–Legendre's when it is <see cref="QuadratureRule.Exact"/>.</summary>
+    /// <summary>
+    /// The options' rule (Gauss–Legendre for a sampled path; <see cref="QuadratureRule.Exact"/> for the adaptive rule on a
+    /// piecewise-linear network); the nodes are Gauss–Legendre's when it is <see cref="QuadratureRule.Exact"/> or <see cref="QuadratureRule.Adaptive"/>.
+    /// </summary>
     public QuadratureRule Rule { get; private init; } = QuadratureRule.GaussLegendre;
 
     /// <summary>The workspace bytes of one point (<see cref="Workspace{T}.RequiredBytes"/> of one), a measure of a point's work.</summary>
@@ -121,12 +124,34 @@ internal sealed class PathPlan<T> where T : unmanaged, IFloatingPointIeee754<T>
     public int MaxPieces { get; private init; }
 
     /// <summary>
-    /// This plan with the exact rule of <paramref name="options"/> when it asks for it: the fixed nodes become the
-    /// fallback and <paramref name="exactPath"/> the source of each call's pieces. Refuses a network with a smooth
-    /// activation, naming the layer.
+    /// With the adaptive rule: the settings and the source of each call's first cuts (see <see cref="AdaptiveSettings"/>); null otherwise.
     /// </summary>
-    public PathPlan<T> WithRule(IntegratedGradientsOptions options, Func<PiecewiseLinearPath> exactPath)
+    public AdaptiveSettings? Adaptive { get; private init; }
+
+    /// <summary>
+    /// This plan with the exact or adaptive rule of <paramref name="options"/> when it asks for one. Exact: the fixed
+    /// nodes become the fallback and <paramref name="path"/> (all layers) the source of each call's pieces; a network
+    /// with a smooth activation is refused, naming the layer. Adaptive: on a purely piecewise-linear network the exact
+    /// rule (documented); otherwise the plan's nodes are the 15 Kronrod points of [0, 1] and <paramref name="path"/>
+    /// (prefix layers only) the source of each call's first cuts.
+    /// </summary>
+    public PathPlan<T> WithRule(IntegratedGradientsOptions options, Func<bool, PiecewiseLinearPath> path)
     {
+        if (options.Rule == QuadratureRule.Adaptive)
+        {
+            if (PiecewiseLinearPath.Supports(Info, out _))
+            {
+                return new PathPlan<T>(this) { ExactPath = () => path(false), MaxPieces = options.MaxPieces, Rule = QuadratureRule.Exact };
+            }
+
+            bool cuts = PiecewiseLinearPath.PrefixEnd(Info) > 1;
+            return new PathPlan<T>(this)
+            {
+                Adaptive = new AdaptiveSettings(options.Tolerance, options.MaxPoints, cuts ? () => path(true) : null),
+                Rule = QuadratureRule.Adaptive,
+            };
+        }
+
         if (options.Rule != QuadratureRule.Exact)
         {
             return this;
@@ -135,10 +160,10 @@ internal sealed class PathPlan<T> where T : unmanaged, IFloatingPointIeee754<T>
         if (!PiecewiseLinearPath.Supports(Info, out string? reason))
         {
             throw new NotSupportedException(
-                $"QuadratureRule.Exact needs a piecewise-linear network, but in {Info.Name} {reason}. Use a fixed rule such as QuadratureRule.GaussLegendre.");
+                $"QuadratureRule.Exact needs a piecewise-linear network, but in {Info.Name} {reason}. Use QuadratureRule.Adaptive, or a fixed rule such as QuadratureRule.GaussLegendre.");
         }
 
-        return new PathPlan<T>(this) { ExactPath = exactPath, MaxPieces = options.MaxPieces };
+        return new PathPlan<T>(this) { ExactPath = () => path(false), MaxPieces = options.MaxPieces };
     }
 
     /// <summary>
@@ -177,8 +202,9 @@ internal sealed class PathPlan<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        // The exact rule's fallback (and its chunk size): Gauss–Legendre on Points points.
-        return QuadratureNodes.Create(options.Rule == QuadratureRule.Exact ? QuadratureRule.GaussLegendre : options.Rule, options.Points);
+        // The exact rule's fallback (and its chunk size): Gauss–Legendre on Points points. The adaptive rule keeps them
+        // too: they set its chunk size, and are the exact rule's fallback where it delegates to Exact.
+        return QuadratureNodes.Create(options.Rule is QuadratureRule.Exact or QuadratureRule.Adaptive ? QuadratureRule.GaussLegendre : options.Rule, options.Points);
     }
 
     private static T[] Round(ReadOnlySpan<double> values)
@@ -192,3 +218,11 @@ internal sealed class PathPlan<T> where T : unmanaged, IFloatingPointIeee754<T>
         return result;
     }
 }
+
+/// <summary>
+/// The adaptive rule's settings in a plan: the relative <paramref name="Tolerance"/>, the most gradient evaluations
+/// per call (<paramref name="MaxPoints"/>), and, on a mixed network, the float64 path of the piecewise-linear layers
+/// below the first smooth activation, made per call (so a call sees the weights as they are then), whose breakpoints
+/// are the first cuts; null when those layers cannot break the path.
+/// </summary>
+internal sealed record AdaptiveSettings(double Tolerance, int MaxPoints, Func<PiecewiseLinearPath>? PrefixPath);

@@ -10,7 +10,13 @@ internal interface IPathSteps<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>The layer whose endpoint activations the method reads (besides the output's), or null.</summary>
     Layer? EndpointLayer { get; }
 
-    /// <summary>Makes the method's accumulators, before the first chunk.</summary>
+    /// <summary>
+    /// Makes the method's accumulators, before the first chunk (with the adaptive rule, before each interval's pass).
+    /// An accumulator whose values the method multiplies elementwise by <c>x - x'</c> (or the region's masked direction)
+    /// is registered with <see cref="PathCall{T}.ScaleErrors"/>, so the adaptive rule weighs its errors as the result does;
+    /// the method then reads its estimates with <c>engine.Call.Adaptive?.Error(handle)</c>. Nothing else is needed for a
+    /// method to take every rule.
+    /// </summary>
     void Start(IPathEngine<T> engine);
 
     /// <summary>The method's work on the chunk of <paramref name="count"/> points from <paramref name="start"/>, after its forward pass.</summary>
@@ -23,12 +29,22 @@ internal static class PathRunner
     /// <summary>
     /// Runs one call on <paramref name="engine"/>, whose <see cref="IPathEngine{T}.Call"/> is begun: opens it, lets
     /// <paramref name="steps"/> make its accumulators, walks the plan's chunks (checking for cancellation before
-    /// each), finishes, and closes the call however it ends. Read the results from the engine afterwards.
+    /// each), finishes, and closes the call however it ends. Read the results from the engine afterwards. With the
+    /// adaptive rule, the same over each interval's points until the tolerance is met (<see cref="AdaptiveCall{T}.Run"/>):
+    /// the engine's results are then the intervals' sums, and <see cref="PathCall{T}.Adaptive"/> holds the error estimates.
     /// </summary>
     public static void Run<T, TSteps>(IPathEngine<T> engine, scoped ref TSteps steps, CancellationToken cancellationToken)
         where T : unmanaged, IFloatingPointIeee754<T>
-        where TSteps : IPathSteps<T>, allows ref struct =>
+        where TSteps : IPathSteps<T>, allows ref struct
+    {
+        if (engine.Call.Adaptive is not null)
+        {
+            AdaptiveCall<T>.Run(engine, ref steps, cancellationToken);
+            return;
+        }
+
         RunRange(engine, ref steps, 0, engine.Call.Points, cancellationToken);
+    }
 
     /// <summary>
     /// <see cref="Run"/> over the points <c>from .. to</c> only, in chunks of at most the plan's capacity: one half of a

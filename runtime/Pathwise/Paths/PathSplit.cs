@@ -23,7 +23,7 @@ internal static class PathSplit
         where TSteps : struct, IPathSteps<T>
     {
         int points = engine.Call.Points;
-        if (engine is not CpuPathEngine<T> { Owner: { } host } primary || !Pays(engine.Plan, points))
+        if (engine is not CpuPathEngine<T> { Owner: { } host } primary || engine.Call.Adaptive is not null || !Pays(engine.Plan, points))
         {
             PathRunner.Run(engine, ref steps, cancellationToken);
             return;

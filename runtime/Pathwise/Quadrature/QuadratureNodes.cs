@@ -84,6 +84,8 @@ public sealed class QuadratureNodes
                 break;
             case QuadratureRule.Exact:
                 throw new ArgumentException("The exact rule's points are the pieces of each path, not fixed nodes; the methods compute them per call.", nameof(rule));
+            case QuadratureRule.Adaptive:
+                throw new ArgumentException("The adaptive rule's points depend on the integrand, not fixed nodes; the methods compute them per call.", nameof(rule));
             default:
                 throw new ArgumentOutOfRangeException(nameof(rule), rule, "Unknown quadrature rule.");
         }

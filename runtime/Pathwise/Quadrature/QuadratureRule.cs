@@ -31,4 +31,18 @@ public enum QuadratureRule
     /// <c>Points</c> points instead, and the result says so. Networks with smooth activations are refused.
     /// </summary>
     Exact,
+
+    /// <summary>
+    /// Adaptive Gauss–Kronrod to a requested tolerance, for smooth and mixed networks: each interval is integrated by the
+    /// 15-point Kronrod rule, its error estimated per feature by <c>|K15 - G7|</c> against the nested 7-point Gauss rule,
+    /// and the intervals with the largest estimated error are halved until the estimated error, summed over features,
+    /// is at most <c>Tolerance * sum_i |attr_i|</c> or <c>MaxPoints</c> would be passed (the result then says it did not
+    /// converge). On a mixed network the path is first cut at the breakpoints of the piecewise-linear layers below the
+    /// first smooth activation (as <see cref="Exact"/> finds them). A purely piecewise-linear network is integrated by
+    /// <see cref="Exact"/> instead, and the result says so. Results carry the estimate (<c>Attribution.Error</c>).
+    /// Each interval costs 22 gradients (the Gauss points are evaluated again; the engines reduce with one set of weights
+    /// per pass), reported in <c>Points</c>. Unlike the fixed rules a call allocates (its first cuts, the result's
+    /// estimates); the per-interval buffers stay with the method's pooled engines and are reused.
+    /// </summary>
+    Adaptive,
 }

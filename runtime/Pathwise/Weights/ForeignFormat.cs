@@ -30,7 +30,7 @@ internal static class ForeignFormat
         if (file.StartsWith("PK\u0003\u0004"u8) || file.StartsWith("PK\u0005\u0006"u8))
         {
             return "a zip archive (signature PK\\x03\\x04), as a PyTorch checkpoint saved by torch.save (.pt, .pth, .bin) is; "
-                + "convert it with safetensors.torch.save_file(model.state_dict(), path)";
+                + "read a saved state_dict with PyTorchCheckpoint.Read or WeightsFile.Read (a network's Load and LoadWeights take either format)";
         }
 
         if (file.Length >= 2 && file[0] == 0x80 && file[1] is >= 2 and <= 5)

@@ -28,11 +28,14 @@ public sealed class WeightSet
     /// <summary>The file path or other name the weights came from.</summary>
     public string SourceName { get; }
 
-    /// <summary>Reads the safetensors file at <paramref name="path"/> and binds it to <paramref name="schema"/>.</summary>
-    /// <exception cref="WeightsFormatException">The file is corrupt or truncated.</exception>
+    /// <summary>
+    /// Reads the safetensors or PyTorch checkpoint (<c>torch.save(state_dict)</c>) file at <paramref name="path"/>,
+    /// the format told by its content (<see cref="WeightsFile.Read(string)"/>), and binds it to <paramref name="schema"/>.
+    /// </summary>
+    /// <exception cref="WeightsFormatException">The file is corrupt, truncated or refused.</exception>
     /// <exception cref="WeightsMismatchException">The file's tensors do not match <paramref name="schema"/>; every problem is listed.</exception>
     public static WeightSet Load(string path, IReadOnlyList<WeightTensorSpec> schema) =>
-        Bind(SafeTensors.Read(path), schema, path);
+        Bind(WeightsFile.Read(path), schema, path);
 
     /// <summary>
     /// Checks <paramref name="tensors"/> against <paramref name="schema"/>: each declared name present with the exact

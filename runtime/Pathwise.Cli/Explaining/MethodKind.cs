@@ -1,0 +1,84 @@
+using System;
+using System.Collections.Generic;
+
+namespace Pathwise.Cli.Explaining;
+
+/// <summary>The attribution methods <c>pathwise explain --method</c> runs.</summary>
+internal enum MethodKind
+{
+    /// <summary>Integrated Gradients: <c>attr_i = (x_i - x'_i) ∫ ∂F/∂x_i(x' + a(x - x')) da</c> by the chosen rule.</summary>
+    IntegratedGradients,
+
+    /// <summary>Interior gradients: the output <c>F(x' + a(x - x'))</c> and its gradient at <c>--points</c> values of <c>a</c>; drawn as the saturation curve.</summary>
+    InteriorGradients,
+
+    /// <summary>Expected gradients: Integrated Gradients averaged over a baseline set (<c>--baselines</c> images of the data).</summary>
+    ExpectedGradients,
+
+    /// <summary>Saliency: <c>|∂F/∂x_i(x)|</c>.</summary>
+    Saliency,
+
+    /// <summary>Input × gradient: <c>x_i ∂F/∂x_i(x)</c>.</summary>
+    InputXGradient,
+
+    /// <summary>A noise tunnel (SmoothGrad) around another method: the mean attribution over noisy copies of the input.</summary>
+    NoiseTunnel,
+
+    /// <summary>Layer conductance of a hidden layer (<c>--layer</c>): each neuron's share of <c>F(x) - F(x')</c>.</summary>
+    Conductance,
+
+    /// <summary>Internal influence of a hidden layer (<c>--layer</c>): the path integral of <c>∂F/∂y_j</c>.</summary>
+    InternalInfluence,
+}
+
+/// <summary>The names <c>--method</c> accepts, and what each says in tables and file names.</summary>
+internal static class MethodNames
+{
+    /// <summary>The command-line names, in help order.</summary>
+    public static readonly IReadOnlyDictionary<string, MethodKind> ByName = new Dictionary<string, MethodKind>(StringComparer.Ordinal)
+    {
+        ["ig"] = MethodKind.IntegratedGradients,
+        ["interior"] = MethodKind.InteriorGradients,
+        ["expected"] = MethodKind.ExpectedGradients,
+        ["saliency"] = MethodKind.Saliency,
+        ["inputxgradient"] = MethodKind.InputXGradient,
+        ["noisetunnel"] = MethodKind.NoiseTunnel,
+        ["conductance"] = MethodKind.Conductance,
+        ["influence"] = MethodKind.InternalInfluence,
+    };
+
+    /// <summary>The command-line name of <paramref name="method"/>.</summary>
+    public static string Name(MethodKind method)
+    {
+        foreach (KeyValuePair<string, MethodKind> pair in ByName)
+        {
+            if (pair.Value == method)
+            {
+                return pair.Key;
+            }
+        }
+
+        throw new ArgumentOutOfRangeException(nameof(method), method, "Unknown method.");
+    }
+
+    /// <summary>The method's name as a reader knows it: <c>"Integrated Gradients"</c>.</summary>
+    public static string Title(MethodKind method) => method switch
+    {
+        MethodKind.IntegratedGradients => "Integrated Gradients",
+        MethodKind.InteriorGradients => "interior gradients",
+        MethodKind.ExpectedGradients => "expected gradients",
+        MethodKind.Saliency => "saliency",
+        MethodKind.InputXGradient => "input x gradient",
+        MethodKind.NoiseTunnel => "noise tunnel",
+        MethodKind.Conductance => "layer conductance",
+        MethodKind.InternalInfluence => "internal influence",
+        _ => method.ToString(),
+    };
+
+    /// <summary>True for the methods that attribute to a hidden layer's neurons and need <c>--layer</c>.</summary>
+    public static bool IsLayerMethod(MethodKind method) => method is MethodKind.Conductance or MethodKind.InternalInfluence;
+
+    /// <summary>True for the methods whose <c>--rule</c> and <c>--points</c> choose a quadrature.</summary>
+    public static bool UsesRule(MethodKind method) =>
+        method is MethodKind.IntegratedGradients or MethodKind.ExpectedGradients or MethodKind.Conductance or MethodKind.InternalInfluence;
+}

@@ -1,0 +1,290 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Text;
+using Onnx;
+using Pathwise.Weights;
+
+namespace Pathwise.Onnx;
+
+/// <summary>One member of the declaration being built.</summary>
+internal sealed class LayerDraft(string member, string? kind, bool isInput)
+{
+    public string Member { get; } = member;
+
+    /// <summary>The layer attribute (<c>Dense(16, WeightName = "fc1")</c>), or <see langword="null"/> for an activation alone.</summary>
+    public string? Kind { get; } = kind;
+
+    public bool IsInput { get; } = isInput;
+
+    public string? Activation { get; set; }
+
+    public List<string> Nodes { get; } = new();
+}
+
+/// <summary>
+/// The state of one import: the walk along the graph's chain from its input (the tensor <see cref="Current"/> of
+/// shape <see cref="Shape"/>, batch dimension left out), the members declared so far, their weights, and every
+/// node that could not be mapped. Operator mappers (<see cref="OperatorMappers"/>) read nodes through it and
+/// declare layers with it.
+/// </summary>
+internal sealed class ChainBuilder
+{
+    private static readonly HashSet<string> Reserved = new(StringComparer.Ordinal)
+    {
+        // Members every generated network has (the generator's GeneratedNames.NetworkMembers), and Description.
+        "InputLength", "OutputLength", "Info", "Parameters", "Load", "LoadWeights", "SaveWeights", "InitializeWeights",
+        "ParametersChanged", "CreateWorkspace", "ForwardFrom", "BackwardFrom", "TangentFrom", "ForwardPath",
+        "BackwardPathSum", "TangentPath", "Description", "ToString", "GetHashCode", "Equals", "GetType",
+    };
+
+    private readonly HashSet<string> _members = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _prefixes = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _fallbackCounts = new(StringComparer.Ordinal);
+    private bool _final;
+
+    public ChainBuilder(OnnxGraph graph, string className)
+    {
+        Graph = graph;
+        _members.Add(className);
+        Current = graph.InputName;
+        Shape = graph.InputShape;
+        var input = new LayerDraft(UniqueMember(Pascal(graph.InputName, "Input")), null, isInput: true);
+        _members.Add(input.Member);
+        Layers.Add(input);
+    }
+
+    public OnnxGraph Graph { get; }
+
+    /// <summary>The tensor the chain has reached.</summary>
+    public string Current { get; set; }
+
+    /// <summary>The shape of <see cref="Current"/> without its batch dimension: <c>[features]</c> or <c>[channels, height, width]</c>.</summary>
+    public int[] Shape { get; set; }
+
+    public List<LayerDraft> Layers { get; } = new();
+
+    public List<TensorData> Weights { get; } = new();
+
+    public List<UnsupportedNode> Unsupported { get; } = new();
+
+    /// <summary>Nodes a mapper has accounted for.</summary>
+    public HashSet<NodeProto> Consumed { get; } = new();
+
+    // ---- Reading nodes ----
+
+    public static AttributeProto? Attribute(NodeProto node, string name)
+    {
+        foreach (AttributeProto attribute in node.Attribute)
+        {
+            if (attribute.Name == name)
+            {
+                return attribute;
+            }
+        }
+
+        return null;
+    }
+
+    public static long Int(NodeProto node, string name, long fallback) => Attribute(node, name) is { } a ? a.I : fallback;
+
+    public static float Float(NodeProto node, string name, float fallback) => Attribute(node, name) is { } a ? a.F : fallback;
+
+    public static string Text(NodeProto node, string name, string fallback) => Attribute(node, name) is { } a ? a.S.ToStringUtf8() : fallback;
+
+    public static long[]? Ints(NodeProto node, string name) => Attribute(node, name) is { } a ? [.. a.Ints] : null;
+
+    /// <summary>The constant fed to input <paramref name="index"/>, or <see langword="null"/> when that input is absent or computed.</summary>
+    public ConstantTensor? Constant(NodeProto node, int index) =>
+        index < node.Input.Count && node.Input[index].Length > 0 && Graph.Constants.TryGetValue(node.Input[index], out ConstantTensor? value) ? value : null;
+
+    /// <summary>The one node reading <paramref name="tensor"/>, or <see langword="null"/> if none or several do, or it is the graph's output.</summary>
+    public NodeProto? SoleConsumer(string tensor)
+    {
+        IReadOnlyList<NodeProto> consumers = Graph.Consumers(tensor);
+        return consumers.Count == 1 && tensor != Graph.OutputName ? consumers[0] : null;
+    }
+
+    /// <summary><see langword="true"/> when output <paramref name="index"/> of <paramref name="node"/> is absent or read by nobody.</summary>
+    public bool OutputUnused(NodeProto node, int index) =>
+        index >= node.Output.Count || node.Output[index].Length == 0
+        || (Graph.Consumers(node.Output[index]).Count == 0 && node.Output[index] != Graph.OutputName);
+
+    // ---- Declaring ----
+
+    /// <summary>Records that <paramref name="node"/> cannot be mapped; the walk stops when a mapper returns <see langword="null"/>.</summary>
+    public string? Refuse(NodeProto node, string reason)
+    {
+        Consumed.Add(node);
+        Unsupported.Add(new UnsupportedNode(OnnxGraph.NameOf(node), node.OpType, reason));
+        return null;
+    }
+
+    /// <summary>Declares a layer member named after <paramref name="memberSource"/> (its weight prefix or node name), with output shape <paramref name="shape"/>.</summary>
+    public string? AddLayer(string kind, string memberSource, int[] shape, params NodeProto[] nodes)
+    {
+        if (_final)
+        {
+            return Refuse(nodes[0], "follows a Softmax or LogSoftmax, which Pathwise allows only on the last layer");
+        }
+
+        var layer = new LayerDraft(UniqueMember(Pascal(memberSource, "Layer")), kind, isInput: false);
+        _members.Add(layer.Member);
+        Consume(layer, nodes);
+        Layers.Add(layer);
+        Shape = shape;
+        return nodes[^1].Output[0];
+    }
+
+    /// <summary>
+    /// Declares an activation: beside the last layer when it has none (and is not the input), else alone on a member
+    /// named after the node. A softmax ends the chain: only no-ops may follow it.
+    /// </summary>
+    public string? AddActivation(string activation, bool isSoftmax, params NodeProto[] nodes)
+    {
+        if (_final)
+        {
+            return Refuse(nodes[0], "follows a Softmax or LogSoftmax, which Pathwise allows only on the last layer");
+        }
+
+        LayerDraft last = Layers[^1];
+        if (last.IsInput || last.Activation is not null)
+        {
+            last = new LayerDraft(UniqueMember(Pascal(NodeStem(nodes[0], lastSegment: true), activation)), null, isInput: false);
+            _members.Add(last.Member);
+            Layers.Add(last);
+        }
+
+        last.Activation = activation;
+        Consume(last, nodes);
+        _final |= isSoftmax;
+        return nodes[^1].Output[0];
+    }
+
+    /// <summary>Accounts for nodes that compute nothing at inference (Identity, Dropout, a zero Pad, a flatten of a vector).</summary>
+    public string PassThrough(params NodeProto[] nodes)
+    {
+        Consume(Layers[^1], nodes);
+        return nodes[^1].Output[0];
+    }
+
+    /// <summary>Adds a weight tensor <c>prefix.suffix</c>.</summary>
+    public void AddWeight(string prefix, string suffix, int[] shape, double[] values) =>
+        Weights.Add(new TensorData(prefix + "." + suffix, shape, values, TensorDType.F32));
+
+    /// <summary>
+    /// A unique <c>state_dict</c> prefix for a layer's tensors: the PyTorch name the exporter kept on the weight
+    /// initializer (<c>fc1.weight</c> → <c>fc1</c>), else the module path in the node's name (<c>/fc1/Gemm</c> →
+    /// <c>fc1</c>), else <paramref name="fallback"/> and a count (<c>dense1</c>).
+    /// </summary>
+    public string WeightPrefix(NodeProto node, string? weightName, string fallback)
+    {
+        string? prefix = null;
+        if (weightName is not null && weightName.EndsWith(".weight", StringComparison.Ordinal) && weightName.Length > ".weight".Length)
+        {
+            prefix = SanitizeDotted(weightName.Substring(0, weightName.Length - ".weight".Length));
+        }
+
+        if (string.IsNullOrEmpty(prefix))
+        {
+            prefix = SanitizeDotted(NodeStem(node, lastSegment: false).Replace('/', '.'));
+        }
+
+        if (string.IsNullOrEmpty(prefix))
+        {
+            _fallbackCounts[fallback] = _fallbackCounts.GetValueOrDefault(fallback) + 1;
+            prefix = fallback + _fallbackCounts[fallback].ToString(CultureInfo.InvariantCulture);
+        }
+
+        string unique = prefix;
+        for (int n = 2; !_prefixes.Add(unique); n++)
+        {
+            unique = prefix + "_" + n.ToString(CultureInfo.InvariantCulture);
+        }
+
+        return unique;
+    }
+
+    /// <summary>A finite float attribute as C# source: the shortest text that reads back as the same float (<c>0.2</c>, <c>1E-05</c>).</summary>
+    public static string Literal(float value) => value.ToString("R", CultureInfo.InvariantCulture);
+
+    /// <summary>C# string literal of <paramref name="text"/> (weight names hold only letters, digits, '_' and '.').</summary>
+    public static string Quote(string text) => "\"" + text + "\"";
+
+    private void Consume(LayerDraft layer, NodeProto[] nodes)
+    {
+        foreach (NodeProto node in nodes)
+        {
+            Consumed.Add(node);
+            layer.Nodes.Add(OnnxGraph.NameOf(node));
+        }
+    }
+
+    /// <summary>The module path of a PyTorch-exported node name: <c>/fc1/Gemm</c> → <c>fc1</c>, or its last segment <c>Gemm</c>.</summary>
+    private static string NodeStem(NodeProto node, bool lastSegment)
+    {
+        string[] parts = node.Name.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        if (lastSegment)
+        {
+            return parts.Length > 0 ? string.Join("_", parts) : node.OpType;
+        }
+
+        return parts.Length > 1 ? string.Join("/", parts, 0, parts.Length - 1) : "";
+    }
+
+    private static string SanitizeDotted(string name)
+    {
+        var segments = new List<string>();
+        foreach (string part in name.Split('.'))
+        {
+            var builder = new StringBuilder();
+            foreach (char c in part)
+            {
+                builder.Append(char.IsAsciiLetterOrDigit(c) || c == '_' ? c : '_');
+            }
+
+            if (builder.Length > 0)
+            {
+                segments.Add(builder.ToString());
+            }
+        }
+
+        return string.Join(".", segments);
+    }
+
+    /// <summary>PascalCase identifier from a name: <c>classifier.0</c> → <c>Classifier0</c>, <c>/act/Relu</c> → <c>ActRelu</c>.</summary>
+    public static string Pascal(string name, string fallback)
+    {
+        var builder = new StringBuilder();
+        bool upper = true;
+        foreach (char c in name)
+        {
+            if (!char.IsAsciiLetterOrDigit(c))
+            {
+                upper = true;
+                continue;
+            }
+
+            builder.Append(upper ? char.ToUpperInvariant(c) : c);
+            upper = false;
+        }
+
+        if (builder.Length == 0)
+        {
+            return fallback;
+        }
+
+        return char.IsAsciiDigit(builder[0]) ? fallback + builder : builder.ToString();
+    }
+
+    private string UniqueMember(string name)
+    {
+        string unique = name;
+        for (int n = 2; _members.Contains(unique) || Reserved.Contains(unique); n++)
+        {
+            unique = name + n.ToString(CultureInfo.InvariantCulture);
+        }
+
+        return unique;
+    }
+}

@@ -1,0 +1,472 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using Onnx;
+
+namespace Pathwise.Onnx;
+
+/// <summary>
+/// Maps the node that reads the chain's current tensor (and any nodes it owns, such as a MatMul's bias Add) onto
+/// a declaration member, returning the tensor the chain continues from, or <see langword="null"/> after
+/// <see cref="ChainBuilder.Refuse"/>.
+/// </summary>
+internal delegate string? OperatorMapper(ChainBuilder chain, NodeProto node);
+
+/// <summary>
+/// The table of ONNX operators the importer understands, one entry per operator: adding a layer kind to the
+/// import is adding its mapper here. Operators that only appear inside a pattern another mapper owns (the Erf
+/// of GELU's exact form, a MatMul's bias Add) have entries that refuse them when met alone.
+/// </summary>
+internal static class OperatorMappers
+{
+    private const double Sqrt2 = 1.4142135623730951;
+
+    /// <summary>The largest stride or padding accepted (far beyond any real model; keeps shape arithmetic in range).</summary>
+    private const long MaxWindow = 1 << 20;
+
+    /// <summary>Mappers by ONNX operator type (default domain).</summary>
+    public static readonly IReadOnlyDictionary<string, OperatorMapper> Table = new Dictionary<string, OperatorMapper>(StringComparer.Ordinal)
+    {
+        ["Gemm"] = Gemm,
+        ["MatMul"] = MatMul,
+        ["Conv"] = Conv,
+        ["BatchNormalization"] = BatchNormalization,
+        ["MaxPool"] = (chain, node) => Pool(chain, node, "MaxPool2D"),
+        ["AveragePool"] = (chain, node) => Pool(chain, node, "AvgPool2D"),
+        ["Flatten"] = Flatten,
+        ["Reshape"] = Reshape,
+        ["Relu"] = (chain, node) => chain.AddActivation("ReLU", false, node),
+        ["Sigmoid"] = (chain, node) => chain.AddActivation("Sigmoid", false, node),
+        ["Tanh"] = (chain, node) => chain.AddActivation("Tanh", false, node),
+        ["LeakyRelu"] = LeakyRelu,
+        ["Gelu"] = Gelu,
+        ["Div"] = GeluErfForm,
+        ["Softmax"] = (chain, node) => Softmax(chain, node, "Softmax"),
+        ["LogSoftmax"] = (chain, node) => Softmax(chain, node, "LogSoftmax"),
+        ["Identity"] = (chain, node) => chain.PassThrough(node),
+        ["Dropout"] = Dropout,
+        ["Pad"] = Pad,
+        ["Shape"] = DynamicFlatten,
+        ["Gather"] = (chain, node) => chain.Refuse(node, "a Gather that is not part of a flatten's target shape (embeddings are not supported yet)"),
+        ["Unsqueeze"] = (chain, node) => chain.Refuse(node, "an Unsqueeze that is not part of a flatten's target shape"),
+        ["Concat"] = (chain, node) => chain.Refuse(node, "a Concat that is not part of a flatten's target shape (concatenation is not supported yet)"),
+        ["Add"] = (chain, node) => chain.Refuse(node, "an Add that is not the bias of a MatMul (residual sums are not supported yet)"),
+        ["Mul"] = (chain, node) => chain.Refuse(node, "a Mul that is not part of GELU's erf form"),
+        ["Erf"] = (chain, node) => chain.Refuse(node, "an Erf that is not part of GELU's erf form 0.5 x (1 + erf(x / sqrt 2))"),
+    };
+
+    /// <summary><c>Y = A × Bᵀ + C</c> (transB = 1, as PyTorch's Linear exports) or <c>A × B + C</c>: a Dense layer.</summary>
+    private static string? Gemm(ChainBuilder chain, NodeProto node)
+    {
+        ConstantTensor? b = chain.Constant(node, 1);
+        ConstantTensor? c = chain.Constant(node, 2);
+        if (b is null || b.Dims.Length != 2)
+        {
+            return chain.Refuse(node, "a Gemm whose B is not a constant matrix (only weights known at import can be declared)");
+        }
+
+        if (node.Input.Count > 2 && node.Input[2].Length > 0 && c is null)
+        {
+            return chain.Refuse(node, "a Gemm whose C is computed, not a constant bias");
+        }
+
+        if (ChainBuilder.Int(node, "transA", 0) != 0 || ChainBuilder.Float(node, "alpha", 1f) != 1f || ChainBuilder.Float(node, "beta", 1f) != 1f)
+        {
+            return chain.Refuse(node, "a Gemm with transA, alpha or beta other than PyTorch's Linear (0, 1, 1)");
+        }
+
+        bool transB = ChainBuilder.Int(node, "transB", 0) != 0;
+        int outputs = (int)(transB ? b.Dims[0] : b.Dims[1]);
+        int inputs = (int)(transB ? b.Dims[1] : b.Dims[0]);
+        return Dense(chain, node, b, transposed: !transB, inputs, outputs, c, [node]);
+    }
+
+    /// <summary><c>Y = A × B</c> with a constant <c>B[in, out]</c>, and the following <c>Add</c> of a constant <c>[out]</c> as its bias.</summary>
+    private static string? MatMul(ChainBuilder chain, NodeProto node)
+    {
+        ConstantTensor? b = chain.Constant(node, 1);
+        if (b is null || b.Dims.Length != 2 || node.Input[0] != chain.Current)
+        {
+            return chain.Refuse(node, "a MatMul that is not the chain's input times a constant matrix");
+        }
+
+        int inputs = (int)b.Dims[0];
+        int outputs = (int)b.Dims[1];
+        NodeProto? add = chain.SoleConsumer(node.Output[0]);
+        if (add is { OpType: "Add" } && add.Input.Count == 2)
+        {
+            int other = add.Input[0] == node.Output[0] ? 1 : 0;
+            ConstantTensor? bias = chain.Constant(add, other);
+            if (bias is not null && bias.Values.Length == outputs && add.Input[1 - other] == node.Output[0])
+            {
+                return Dense(chain, node, b, transposed: true, inputs, outputs, bias, [node, add]);
+            }
+        }
+
+        return Dense(chain, node, b, transposed: true, inputs, outputs, null, [node]);
+    }
+
+    private static string? Dense(ChainBuilder chain, NodeProto node, ConstantTensor w, bool transposed, int inputs, int outputs, ConstantTensor? bias, NodeProto[] nodes)
+    {
+        if (chain.Shape.Length != 1)
+        {
+            return chain.Refuse(node, $"a fully connected layer on a [{Join(chain.Shape)}] input: flatten it first (Flatten or Reshape to [batch, -1])");
+        }
+
+        if (chain.Shape[0] != inputs)
+        {
+            return chain.Refuse(node, $"a weight of {inputs} inputs applied to {chain.Shape[0]} features");
+        }
+
+        if (bias is not null && bias.Values.Length != outputs)
+        {
+            return chain.Refuse(node, $"a bias of {bias.Values.Length} values for {outputs} outputs");
+        }
+
+        // PyTorch's Linear layout: W[out, in].
+        var weight = new double[outputs * inputs];
+        for (int o = 0; o < outputs; o++)
+        {
+            for (int i = 0; i < inputs; i++)
+            {
+                weight[o * inputs + i] = transposed ? w.Values[i * outputs + o] : w.Values[o * inputs + i];
+            }
+        }
+
+        string prefix = chain.WeightPrefix(node, w.Name, "dense");
+        chain.AddWeight(prefix, "weight", [outputs, inputs], weight);
+        if (bias is not null)
+        {
+            chain.AddWeight(prefix, "bias", [outputs], (double[])bias.Values.Clone());
+        }
+
+        string kind = $"Dense({outputs}, WeightName = {ChainBuilder.Quote(prefix)}{(bias is null ? ", Bias = false" : "")})";
+        return chain.AddLayer(kind, prefix, [outputs], nodes);
+    }
+
+    /// <summary>A 2-D convolution: square kernel, one group, no dilation, equal padding on every side, equal strides.</summary>
+    private static string? Conv(ChainBuilder chain, NodeProto node)
+    {
+        ConstantTensor? w = chain.Constant(node, 1);
+        ConstantTensor? b = chain.Constant(node, 2);
+        if (w is null || w.Dims.Length != 4 || (node.Input.Count > 2 && node.Input[2].Length > 0 && b is null))
+        {
+            return chain.Refuse(node, "a Conv whose weight or bias is not a constant (or not 2-D)");
+        }
+
+        if (chain.Shape.Length != 3)
+        {
+            return chain.Refuse(node, $"a 2-D convolution on a [{Join(chain.Shape)}] input; it needs [channels, height, width]");
+        }
+
+        int outChannels = (int)w.Dims[0];
+        int kernel = (int)w.Dims[2];
+        if (w.Dims[1] != chain.Shape[0] || w.Dims[3] != kernel)
+        {
+            return chain.Refuse(node, $"a weight [{Join(w.Dims)}] on {chain.Shape[0]} channels: Pathwise's Conv2D takes square kernels and one group");
+        }
+
+        long[] strides = ChainBuilder.Ints(node, "strides") ?? [1, 1];
+        long[] pads = ChainBuilder.Ints(node, "pads") ?? [0, 0, 0, 0];
+        long[] dilations = ChainBuilder.Ints(node, "dilations") ?? [1, 1];
+        string autoPad = ChainBuilder.Text(node, "auto_pad", "NOTSET");
+        if (ChainBuilder.Int(node, "group", 1) != 1 || Array.Exists(dilations, d => d != 1) || autoPad != "NOTSET")
+        {
+            return chain.Refuse(node, "a grouped, dilated or auto-padded convolution (not supported yet)");
+        }
+
+        if (strides.Length != 2 || strides[0] != strides[1] || pads.Length != 4 || Array.Exists(pads, p => p != pads[0]))
+        {
+            return chain.Refuse(node, $"strides [{Join(strides)}] and pads [{Join(pads)}]: Pathwise's Conv2D takes one stride and one padding for every side");
+        }
+
+        if (strides[0] is < 1 or > MaxWindow || pads[0] is < 0 or > MaxWindow || kernel < 1
+            || chain.Shape[1] + 2 * pads[0] < kernel || chain.Shape[2] + 2 * pads[0] < kernel)
+        {
+            return chain.Refuse(node, $"kernel {kernel}, stride {strides[0]} and padding {pads[0]} do not fit a [{Join(chain.Shape)}] input");
+        }
+
+        int stride = (int)strides[0];
+        int padding = (int)pads[0];
+        int height = (chain.Shape[1] + 2 * padding - kernel) / stride + 1;
+        int width = (chain.Shape[2] + 2 * padding - kernel) / stride + 1;
+        string prefix = chain.WeightPrefix(node, w.Name, "conv");
+        chain.AddWeight(prefix, "weight", w.Shape, (double[])w.Values.Clone());
+        if (b is not null)
+        {
+            chain.AddWeight(prefix, "bias", [outChannels], (double[])b.Values.Clone());
+        }
+
+        string kind = $"Conv2D({outChannels}, Kernel = {kernel}"
+            + (padding != 0 ? $", Padding = {padding}" : "")
+            + (stride != 1 ? $", Stride = {stride}" : "")
+            + $", WeightName = {ChainBuilder.Quote(prefix)}"
+            + (b is null ? ", Bias = false" : "") + ")";
+        return chain.AddLayer(kind, prefix, [outChannels, height, width], node);
+    }
+
+    /// <summary>Inference batch normalisation: <c>(x - mean) / sqrt(var + epsilon) × scale + B</c> per channel.</summary>
+    private static string? BatchNormalization(ChainBuilder chain, NodeProto node)
+    {
+        int channels = chain.Shape[0];
+        var tensors = new ConstantTensor?[] { chain.Constant(node, 1), chain.Constant(node, 2), chain.Constant(node, 3), chain.Constant(node, 4) };
+        foreach (ConstantTensor? tensor in tensors)
+        {
+            if (tensor is null || tensor.Values.Length != channels)
+            {
+                return chain.Refuse(node, $"a BatchNormalization whose scale, bias, mean and variance are not constants of {channels} values");
+            }
+        }
+
+        if (ChainBuilder.Int(node, "training_mode", 0) != 0 || !chain.OutputUnused(node, 1) || !chain.OutputUnused(node, 2))
+        {
+            return chain.Refuse(node, "a BatchNormalization in training mode (export the model in eval mode)");
+        }
+
+        float epsilon = ChainBuilder.Float(node, "epsilon", 1e-5f);
+        if (!float.IsFinite(epsilon) || epsilon <= 0)
+        {
+            return chain.Refuse(node, $"epsilon {epsilon.ToString(CultureInfo.InvariantCulture)} is not a positive finite number");
+        }
+
+        string prefix = chain.WeightPrefix(node, tensors[0]!.Name, "norm");
+        string[] suffixes = ["weight", "bias", "running_mean", "running_var"];
+        for (int i = 0; i < 4; i++)
+        {
+            chain.AddWeight(prefix, suffixes[i], [channels], (double[])tensors[i]!.Values.Clone());
+        }
+
+        string kind = epsilon == 1e-5f
+            ? $"BatchNorm(WeightName = {ChainBuilder.Quote(prefix)})"
+            : $"BatchNorm(Epsilon = {ChainBuilder.Literal(epsilon)}, WeightName = {ChainBuilder.Quote(prefix)})";
+        return chain.AddLayer(kind, prefix, chain.Shape, node);
+    }
+
+    /// <summary>Max or average pooling over square windows, no padding, floor mode.</summary>
+    private static string? Pool(ChainBuilder chain, NodeProto node, string attribute)
+    {
+        long[]? kernelShape = ChainBuilder.Ints(node, "kernel_shape");
+        long[] strides = ChainBuilder.Ints(node, "strides") ?? [1, 1];
+        long[] pads = ChainBuilder.Ints(node, "pads") ?? [0, 0, 0, 0];
+        long[] dilations = ChainBuilder.Ints(node, "dilations") ?? [1, 1];
+        if (chain.Shape.Length != 3 || kernelShape is not { Length: 2 } || kernelShape[0] != kernelShape[1] || strides.Length != 2 || strides[0] != strides[1])
+        {
+            return chain.Refuse(node, "pooling that is not over square windows with one stride of a [channels, height, width] input");
+        }
+
+        if (Array.Exists(pads, p => p != 0) || Array.Exists(dilations, d => d != 1) || ChainBuilder.Int(node, "ceil_mode", 0) != 0
+            || ChainBuilder.Text(node, "auto_pad", "NOTSET") != "NOTSET" || !chain.OutputUnused(node, 1))
+        {
+            return chain.Refuse(node, "padded, dilated or ceil-mode pooling, or max pooling whose indices are used (not supported)");
+        }
+
+        if (kernelShape[0] < 1 || kernelShape[0] > Math.Min(chain.Shape[1], chain.Shape[2]) || strides[0] is < 1 or > MaxWindow)
+        {
+            return chain.Refuse(node, $"window {kernelShape[0]} with stride {strides[0]} does not fit a [{Join(chain.Shape)}] input");
+        }
+
+        int kernel = (int)kernelShape[0];
+        int stride = (int)strides[0];
+        int height = (chain.Shape[1] - kernel) / stride + 1;
+        int width = (chain.Shape[2] - kernel) / stride + 1;
+        string kind = stride == kernel ? $"{attribute}({kernel})" : $"{attribute}({kernel}, Stride = {stride})";
+        string source = node.Name.Length > 0 ? node.Name : attribute;
+        return chain.AddLayer(kind, MemberSource(source), [chain.Shape[0], height, width], node);
+    }
+
+    /// <summary><c>Flatten(axis = 1)</c>: <c>[C, H, W]</c> → <c>[C·H·W]</c>; of a vector, nothing.</summary>
+    private static string? Flatten(ChainBuilder chain, NodeProto node)
+    {
+        if (ChainBuilder.Int(node, "axis", 1) != 1)
+        {
+            return chain.Refuse(node, "a Flatten whose axis is not 1 (the batch dimension must stay)");
+        }
+
+        return FlattenTo(chain, node);
+    }
+
+    /// <summary><c>Reshape</c> to a constant <c>[batch, -1]</c>, <c>[0, -1]</c>, <c>[1, features]</c> or <c>[-1, features]</c>: a flatten.</summary>
+    private static string? Reshape(ChainBuilder chain, NodeProto node)
+    {
+        ConstantTensor? shape = chain.Constant(node, 1);
+        long features = 1;
+        foreach (int d in chain.Shape)
+        {
+            features *= d;
+        }
+
+        if (shape is null || shape.Values.Length != 2 || ChainBuilder.Int(node, "allowzero", 0) != 0)
+        {
+            return chain.Refuse(node, "a Reshape whose target is not a constant [batch, features] (only flattening reshapes are supported)");
+        }
+
+        double first = shape.Values[0];
+        double second = shape.Values[1];
+        bool flattens = (first is 0 or 1 && (second == -1 || second == features)) || (first == -1 && second == features);
+        if (!flattens)
+        {
+            return chain.Refuse(node, $"a Reshape of [{Join(chain.Shape)}] to [{first}, {second}], which is not a flatten keeping the batch dimension");
+        }
+
+        return FlattenTo(chain, node);
+    }
+
+    /// <summary>
+    /// <c>x.view(x.size(0), -1)</c> with a dynamic batch, as PyTorch exports it:
+    /// <c>Reshape(x, Concat(Unsqueeze(Gather(Shape(x), 0), [0]), [-1]))</c>; x feeds exactly the Shape and the Reshape.
+    /// </summary>
+    private static string? DynamicFlatten(ChainBuilder chain, NodeProto shape)
+    {
+        string x = chain.Current;
+        NodeProto? gather = chain.SoleConsumer(shape.Output[0]);
+        NodeProto? unsqueeze = gather is { OpType: "Gather" } && ChainBuilder.Int(gather, "axis", 0) == 0
+            && gather.Input.Count == 2 && gather.Input[0] == shape.Output[0] && chain.Constant(gather, 1) is { } index && index.IsScalar(0, 0)
+            ? chain.SoleConsumer(gather.Output[0]) : null;
+        NodeProto? concat = unsqueeze is { OpType: "Unsqueeze" } && unsqueeze.Input[0] == gather!.Output[0]
+            && chain.Constant(unsqueeze, 1) is { } axes && axes.IsScalar(0, 0)
+            ? chain.SoleConsumer(unsqueeze.Output[0]) : null;
+        NodeProto? reshape = concat is { OpType: "Concat" } && ChainBuilder.Int(concat, "axis", 0) == 0 && concat.Input.Count == 2
+            && concat.Input[0] == unsqueeze!.Output[0] && chain.Constant(concat, 1) is { } rest && rest.Values.Length == 1
+            && (rest.Values[0] == -1 || rest.Values[0] == Product(chain.Shape))
+            ? chain.SoleConsumer(concat.Output[0]) : null;
+        if (reshape is not { OpType: "Reshape" } || reshape.Input.Count < 2 || reshape.Input[0] != x || reshape.Input[1] != concat!.Output[0]
+            || ChainBuilder.Int(reshape, "allowzero", 0) != 0 || chain.Graph.Consumers(x).Count != 2)
+        {
+            return chain.Refuse(shape, "a Shape that is not the start of x.view(x.size(0), -1), a flatten keeping the batch dimension");
+        }
+
+        return FlattenTo(chain, shape, gather!, unsqueeze!, concat, reshape);
+    }
+
+    private static long Product(int[] shape)
+    {
+        long product = 1;
+        foreach (int d in shape)
+        {
+            product *= d;
+        }
+
+        return product;
+    }
+
+    private static string? FlattenTo(ChainBuilder chain, params NodeProto[] nodes)
+    {
+        if (chain.Shape.Length == 1)
+        {
+            return chain.PassThrough(nodes);
+        }
+
+        NodeProto last = nodes[^1];
+        return chain.AddLayer("Flatten", MemberSource(last.Name.Length > 0 ? last.Name : "Flatten"), [(int)Product(chain.Shape)], nodes);
+    }
+
+    private static string? LeakyRelu(ChainBuilder chain, NodeProto node)
+    {
+        float alpha = ChainBuilder.Float(node, "alpha", 0.01f);
+        if (!float.IsFinite(alpha))
+        {
+            return chain.Refuse(node, "a LeakyRelu whose alpha is not finite");
+        }
+
+        return chain.AddActivation(alpha == 0.01f ? "LeakyReLU" : $"LeakyReLU({ChainBuilder.Literal(alpha)})", false, node);
+    }
+
+    /// <summary>The Gelu operator (opset 20): <c>approximate</c> "none" (erf) or "tanh".</summary>
+    private static string? Gelu(ChainBuilder chain, NodeProto node) =>
+        ChainBuilder.Text(node, "approximate", "none") switch
+        {
+            "none" => chain.AddActivation("GELU", false, node),
+            "tanh" => chain.AddActivation("GELU(Approximation = GeluApproximation.Tanh)", false, node),
+            var other => chain.Refuse(node, $"a Gelu with approximate = '{other}'"),
+        };
+
+    /// <summary>
+    /// GELU's exact form as PyTorch exports it before opset 20: <c>Mul(Mul(x, Add(Erf(Div(x, √2)), 1)), 0.5)</c>,
+    /// operands in either order; every intermediate read by the next node only.
+    /// </summary>
+    private static string? GeluErfForm(ChainBuilder chain, NodeProto div)
+    {
+        string x = chain.Current;
+        if (div.Input.Count != 2 || div.Input[0] != x || chain.Constant(div, 1) is not { } root || !root.IsScalar(Sqrt2, 1e-6))
+        {
+            return chain.Refuse(div, "a Div that is not the x / sqrt(2) of GELU's erf form");
+        }
+
+        NodeProto? erf = chain.SoleConsumer(div.Output[0]);
+        NodeProto? add = erf is { OpType: "Erf" } ? chain.SoleConsumer(erf.Output[0]) : null;
+        NodeProto? mul = add is { OpType: "Add" } && IsConstantOperand(chain, add, erf!.Output[0], 1.0) ? chain.SoleConsumer(add.Output[0]) : null;
+        NodeProto? half = mul is { OpType: "Mul" } && mul.Input.Count == 2 && (mul.Input[0] == x || mul.Input[1] == x) ? chain.SoleConsumer(mul.Output[0]) : null;
+        if (half is not { OpType: "Mul" } || !IsConstantOperand(chain, half, mul!.Output[0], 0.5))
+        {
+            return chain.Refuse(div, "a Div that does not start GELU's erf form 0.5 x (1 + erf(x / sqrt 2))");
+        }
+
+        // x feeds exactly the Div and the first Mul.
+        IReadOnlyList<NodeProto> readers = chain.Graph.Consumers(x);
+        if (readers.Count != 2)
+        {
+            return chain.Refuse(div, "GELU's erf form whose input also feeds other nodes");
+        }
+
+        return chain.AddActivation("GELU", false, div, erf!, add!, mul, half);
+    }
+
+    private static bool IsConstantOperand(ChainBuilder chain, NodeProto node, string other, double value)
+    {
+        if (node.Input.Count != 2)
+        {
+            return false;
+        }
+
+        int index = node.Input[0] == other ? 1 : node.Input[1] == other ? 0 : -1;
+        return index >= 0 && chain.Constant(node, index) is { } constant && constant.IsScalar(value, 0);
+    }
+
+    private static string? Softmax(ChainBuilder chain, NodeProto node, string activation)
+    {
+        long axis = ChainBuilder.Int(node, "axis", -1);
+        if (chain.Shape.Length != 1 || axis is not (-1 or 1))
+        {
+            return chain.Refuse(node, $"a {activation} over axis {axis} of [batch, {Join(chain.Shape)}]; Pathwise applies it over the features of the last layer");
+        }
+
+        return chain.AddActivation(activation, true, node);
+    }
+
+    /// <summary>Dropout at inference is the identity: no training_mode input (or a constant false), and no mask read.</summary>
+    private static string? Dropout(ChainBuilder chain, NodeProto node)
+    {
+        bool training = node.Input.Count > 2 && node.Input[2].Length > 0
+            && (chain.Constant(node, 2) is not { } mode || mode.Values.Length != 1 || mode.Values[0] != 0);
+        if (training || !chain.OutputUnused(node, 1))
+        {
+            return chain.Refuse(node, "a Dropout in training mode or whose mask is used");
+        }
+
+        return chain.PassThrough(node);
+    }
+
+    /// <summary>A constant Pad of all zeros (PyTorch writes one before some AveragePools) is the identity.</summary>
+    private static string? Pad(ChainBuilder chain, NodeProto node)
+    {
+        ConstantTensor? pads = chain.Constant(node, 1);
+        string mode = ChainBuilder.Text(node, "mode", "constant");
+        if (mode != "constant" || pads is null || Array.Exists(pads.Values, p => p != 0))
+        {
+            return chain.Refuse(node, "a Pad that adds values (put the padding on the convolution instead)");
+        }
+
+        return chain.PassThrough(node);
+    }
+
+    private static string MemberSource(string nodeName)
+    {
+        // "/pool1/MaxPool" → "pool1"; "/MaxPool" → "MaxPool".
+        string[] parts = nodeName.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        return parts.Length > 1 ? string.Join("_", parts, 0, parts.Length - 1) : parts.Length == 1 ? parts[0] : nodeName;
+    }
+
+    private static string Join(int[] values) => string.Join(", ", values);
+
+    private static string Join(long[] values) => string.Join(", ", values);
+}

@@ -1,0 +1,180 @@
+#!/usr/bin/env python3
+"""Exports the ONNX fixtures that Pathwise.Onnx.Tests imports, with Debian's PyTorch and checks them with python3-onnx.
+
+Rerun from the repository root (apt-get install -y python3-torch python3-onnx: torch 1.13, onnx 1.12):
+
+    /usr/bin/python3 tests/Pathwise.Onnx.Tests/Fixtures/export_onnx_fixtures.py
+
+Deterministic (fixed seeds). Every model is exported by torch.onnx.export at opsets 13 and 17 (what this exporter
+writes), with a dynamic batch axis unless said otherwise, then onnx.checker.check_model and shape inference run on
+it. Files written beside this script:
+- mlp_gemm_opsetN.onnx: Linear(6, 16), ReLU, Linear(16, 8), Tanh, Linear(8, 3), Softmax (Gemm nodes);
+- mlp_matmul_opsetN.onnx: x @ W + b written out (MatMul + Add), LeakyReLU(0.2), Sigmoid, GELU (exported as its Erf
+  form), a bias-free MatMul, LogSoftmax; an Identity and a Dropout node (ratio 0.5, inference) are inserted with
+  onnx.helper, since the exporter drops them in eval mode;
+- cnn_opsetN.onnx: Conv(1->4, k3, pad 1), ReLU, BatchNorm2d(4) (after the ReLU, so the exporter cannot fold it
+  into the convolution), MaxPool(2), Conv(4->6, k3), Sigmoid, AvgPool(2) (exported as a zero Pad and AveragePool),
+  Flatten, Linear(24, 5), LogSoftmax;
+- cnn_reshape_opset13.onnx: Conv(1->3, k3, stride 2), Tanh, then x.reshape(1, -1) (a Reshape with a constant shape;
+  batch fixed at 1) and Linear(48, 4);
+- cnn_view_opsetN.onnx: Conv(1->2, k3), ReLU, x.view(x.size(0), -1) with a dynamic batch (exported as Shape, Gather,
+  Unsqueeze, Concat and Reshape), Linear(32, 3);
+- cnn_state_dict.pt: torch.save(cnn.state_dict()) of the cnn model above, whose tensor names are the ones the
+  import takes from the graph, so the imported declaration loads it directly;
+- unsupported_opset13.onnx: Linear, Abs, Linear, Cos: an import must name both the Abs and the Cos node;
+- residual_opset13.onnx: x + ReLU(Linear(x)), then Linear: the residual Add (not a chain) must be named.
+The .NET tests import these files and compare with ONNX Runtime; they never run Python.
+"""
+import os
+
+import onnx
+import torch
+import torch.nn.functional as F
+from onnx import helper
+from torch import nn
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+class MlpGemm(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Linear(6, 16)
+        self.fc2 = nn.Linear(16, 8)
+        self.head = nn.Linear(8, 3)
+
+    def forward(self, x):
+        return torch.softmax(self.head(torch.tanh(self.fc2(torch.relu(self.fc1(x))))), dim=-1)
+
+
+class MlpMatMul(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.w1 = nn.Parameter(torch.randn(5, 12) * 0.4)
+        self.b1 = nn.Parameter(torch.randn(12) * 0.1)
+        self.w2 = nn.Parameter(torch.randn(12, 10) * 0.3)
+        self.b2 = nn.Parameter(torch.randn(10) * 0.1)
+        self.w3 = nn.Parameter(torch.randn(10, 7) * 0.3)
+        self.b3 = nn.Parameter(torch.randn(7) * 0.1)
+        self.w4 = nn.Parameter(torch.randn(7, 4) * 0.3)
+
+    def forward(self, x):
+        x = F.leaky_relu(x @ self.w1 + self.b1, 0.2)
+        x = torch.sigmoid(x @ self.w2 + self.b2)
+        x = F.gelu(x @ self.w3 + self.b3)
+        return torch.log_softmax(x @ self.w4, dim=1)
+
+
+class Cnn(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 4, 3, padding=1)
+        self.bn1 = nn.BatchNorm2d(4)
+        self.pool1 = nn.MaxPool2d(2)
+        self.conv2 = nn.Conv2d(4, 6, 3)
+        self.pool2 = nn.AvgPool2d(2)
+        self.flatten = nn.Flatten()
+        self.fc = nn.Linear(24, 5)
+
+    def forward(self, x):
+        x = self.pool1(self.bn1(torch.relu(self.conv1(x))))
+        x = self.pool2(torch.sigmoid(self.conv2(x)))
+        return torch.log_softmax(self.fc(self.flatten(x)), dim=1)
+
+
+class CnnReshape(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(1, 3, 3, stride=2)
+        self.fc = nn.Linear(48, 4)
+
+    def forward(self, x):
+        return self.fc(torch.tanh(self.conv(x)).reshape(1, -1))
+
+
+class CnnView(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(1, 2, 3)
+        self.fc = nn.Linear(32, 3)
+
+    def forward(self, x):
+        x = torch.relu(self.conv(x))
+        return self.fc(x.view(x.size(0), -1))
+
+
+class Unsupported(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Linear(4, 4)
+        self.fc2 = nn.Linear(4, 2)
+
+    def forward(self, x):
+        return torch.cos(self.fc2(torch.abs(self.fc1(x))))
+
+
+class Residual(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Linear(4, 4)
+        self.fc2 = nn.Linear(4, 2)
+
+    def forward(self, x):
+        return self.fc2(x + torch.relu(self.fc1(x)))
+
+
+def export(model, example, name, opset, dynamic=True):
+    model.eval()
+    path = os.path.join(HERE, f"{name}_opset{opset}.onnx")
+    torch.onnx.export(model, example, path, opset_version=opset, input_names=["input"], output_names=["output"],
+                      dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}} if dynamic else None)
+    graph = onnx.load(path)
+    onnx.checker.check_model(graph, full_check=True)
+    onnx.shape_inference.infer_shapes(graph, check_type=True, strict_mode=True)
+    return path
+
+
+def insert_identity_and_dropout(path):
+    """Puts Identity then Dropout (inference: ratio 0.5, training_mode absent) after the graph's LeakyRelu node."""
+    model = onnx.load(path)
+    graph = model.graph
+    index = [n.op_type for n in graph.node].index("LeakyRelu")
+    first = graph.node[index]
+    original = first.output[0]
+    first.output[0] = original + "_raw"
+    identity = helper.make_node("Identity", [original + "_raw"], [original + "_id"], name="/keep/Identity")
+    dropout = helper.make_node("Dropout", [original + "_id"], [original], name="/drop/Dropout")
+    graph.node.insert(index + 1, dropout)
+    graph.node.insert(index + 1, identity)
+    # opset 13+ Dropout takes ratio as an optional input; leaving it out means 0.5, ignored at inference.
+    onnx.checker.check_model(model, full_check=True)
+    onnx.save(model, path)
+
+
+def main():
+    torch.manual_seed(13)
+    mlp_gemm, mlp_matmul, cnn = MlpGemm(), MlpMatMul(), Cnn()
+    with torch.no_grad():
+        cnn.bn1.running_mean.copy_(torch.randn(4) * 0.2)
+        cnn.bn1.running_var.copy_(torch.rand(4) + 0.5)
+        cnn.bn1.weight.copy_(torch.randn(4))
+        cnn.bn1.bias.copy_(torch.randn(4) * 0.1)
+    for opset in (13, 17):
+        export(mlp_gemm, torch.randn(2, 6), "mlp_gemm", opset)
+        insert_identity_and_dropout(export(mlp_matmul, torch.randn(2, 5), "mlp_matmul", opset))
+        export(cnn, torch.randn(2, 1, 12, 12), "cnn", opset)
+    torch.save(cnn.state_dict(), os.path.join(HERE, "cnn_state_dict.pt"))
+    export(CnnReshape(), torch.randn(1, 1, 9, 9), "cnn_reshape", 13, dynamic=False)
+    export(Unsupported(), torch.randn(2, 4), "unsupported", 13)
+    export(Residual(), torch.randn(2, 4), "residual", 13)
+    cnn_view = CnnView()  # made last, so adding it left the earlier fixtures' random draws unchanged
+    for opset in (13, 17):
+        export(cnn_view, torch.randn(2, 1, 6, 6), "cnn_view", opset)
+    for name in sorted(os.listdir(HERE)):
+        if name.endswith(".onnx"):
+            model = onnx.load(os.path.join(HERE, name))
+            print(name, model.opset_import[0].version, [n.op_type for n in model.graph.node])
+
+
+if __name__ == "__main__":
+    main()
