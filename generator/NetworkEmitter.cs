@@ -2,6 +2,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using Pathwise.Generator.Helpers;
+using Pathwise.Generator.Layers;
 using Pathwise.Generator.Model;
 
 namespace Pathwise.Generator;
@@ -9,8 +10,8 @@ namespace Pathwise.Generator;
 /// <summary>Writes a network's straight-line, shape-specialised code: a pure function of its <see cref="NetworkSpec"/>.</summary>
 internal static class NetworkEmitter
 {
-    private const string Runtime = "global::Pathwise";
-    private const string Kernels = "global::Pathwise.CompilerServices.Kernels";
+    private const string Runtime = EmitContext.Runtime;
+    private const string Kernels = EmitContext.Kernels;
     private const string Span = "global::System.Span";
     private const string ReadOnlySpan = "global::System.ReadOnlySpan";
     private const string LoadOptions = "global::Pathwise.Weights.WeightLoadOptions";
@@ -64,12 +65,14 @@ internal static class NetworkEmitter
         private readonly List<LayerSpec> _layers;
         private readonly string _t;
         private readonly SourceWriter _w = new();
+        private readonly EmitContext _e;
 
         public Writer(NetworkSpec spec)
         {
             _spec = spec;
             _layers = spec.Layers.ToList();
             _t = spec.Element == ElementType.Float32 ? "float" : "double";
+            _e = new EmitContext(_w, spec.Element);
         }
 
         private LayerSpec Input => _layers[0];
@@ -144,15 +147,7 @@ internal static class NetworkEmitter
 
             foreach (LayerSpec layer in _layers)
             {
-                if (layer.Op == LayerOp.Conv2D)
-                {
-                    LayerSettings s = layer.Settings;
-                    _w.Line($"private static readonly {Kernels}.Conv2DShape {ShapeField(layer)} = new({layer.In.Channels}, {layer.In.Height}, {layer.In.Width}, {layer.Out.Channels}, {s.Kernel}, {s.Padding}, {s.Stride});");
-                }
-                else if (layer.Op is LayerOp.MaxPool2D or LayerOp.AvgPool2D)
-                {
-                    _w.Line($"private static readonly {Kernels}.Pool2DShape {ShapeField(layer)} = new({layer.In.Channels}, {layer.In.Height}, {layer.In.Width}, {layer.Settings.Kernel}, {layer.Settings.Stride});");
-                }
+                layer.Unit.WriteStaticFields(_e, layer);
             }
 
             _w.Line();
@@ -179,11 +174,9 @@ internal static class NetworkEmitter
                 _w.Line($"private readonly {_t}[] {TensorField(layer, name)} = {initial};");
             }
 
-            foreach (LayerSpec layer in _layers.Where(l => l.Op == LayerOp.BatchNorm))
+            foreach (LayerSpec layer in _layers)
             {
-                string scale = Literal(1.0 / System.Math.Sqrt(1.0 + layer.Settings.Epsilon));
-                _w.Line($"private readonly {_t}[] {Field(layer, "Scale")} = {Runtime}.ParameterSet<{_t}>.Filled({layer.Out.Channels}, {scale});");
-                _w.Line($"private readonly {_t}[] {Field(layer, "Shift")} = new {_t}[{layer.Out.Channels}];");
+                layer.Unit.WriteDerivedFields(_e, layer);
             }
 
             _w.Line($"private {Runtime}.ParameterSet<{_t}>? _parameters;");
@@ -263,9 +256,9 @@ internal static class NetworkEmitter
             _w.Line("/// <summary>Recomputes what is derived from the parameters (folded batch-norm scales); call after writing them.</summary>");
             _w.Open("public void ParametersChanged()");
             _w.Line("Parameters.MarkSet();");
-            foreach (LayerSpec layer in _layers.Where(l => l.Op == LayerOp.BatchNorm))
+            foreach (LayerSpec layer in _layers)
             {
-                _w.Line($"{Kernels}.ChannelAffineKernel.Fold<{_t}>({TensorField(layer, layer.WeightName + ".weight")}, {TensorField(layer, layer.WeightName + ".bias")}, {TensorField(layer, layer.WeightName + ".running_mean")}, {TensorField(layer, layer.WeightName + ".running_var")}, {Literal(layer.Settings.Epsilon)}, {Field(layer, "Scale")}, {Field(layer, "Shift")});");
+                layer.Unit.WriteParametersChanged(_e, layer);
             }
 
             _w.Close();
@@ -306,7 +299,7 @@ internal static class NetworkEmitter
             _w.Line();
         }
 
-        private bool FirstLayerIsAffine => _layers[1].Op is LayerOp.Dense or LayerOp.Conv2D;
+        private bool FirstLayerIsAffine => _layers[1].Unit.IsAffine;
 
         private void WritePathPasses()
         {
@@ -324,8 +317,8 @@ internal static class NetworkEmitter
                 _w.Line($"// {first.Member} is affine, so on the path z(x' + a d) = z(x') + a (W d): two products, not one per point.");
                 _w.Line($"{SpanOfT} start = workspace.PathStart({LayerField(first)});");
                 _w.Line($"{SpanOfT} step = workspace.PathStep({LayerField(first)});");
-                WriteAffineForward(first, "baseline", "start", "1", withBias: true);
-                WriteAffineForward(first, "direction", "step", "1", withBias: false);
+                first.Unit.WriteLinear(_e, first, "baseline", "start", "1", withBias: true);
+                first.Unit.WriteLinear(_e, first, "direction", "step", "1", withBias: false);
                 _w.Line($"{SpanOfT} z = workspace.PreActivations({LayerField(first)}, count);");
                 _w.Line($"{Kernels}.PathKernel.Interpolate<{_t}>(start, step, alphas, z);");
                 if (first.Activation != Activation.None)
@@ -367,7 +360,7 @@ internal static class NetworkEmitter
                 _w.Line("// Sum over points before the transposed product: sum_k w_k W^T dz_k = W^T (sum_k w_k dz_k).");
                 _w.Line($"{SpanOfT} weighted = workspace.PathStep({LayerField(first)});");
                 _w.Line($"{Kernels}.PathKernel.WeightedRowSum<{_t}>(dz, pointCoefficients, weighted);");
-                WriteAffineBackward(first, "weighted", "gradient", "1");
+                first.Unit.WriteLinearTranspose(_e, first, "weighted", "gradient", "1");
             }
             else
             {
@@ -417,7 +410,7 @@ internal static class NetworkEmitter
                 _w.Line();
                 _w.Line($"// {first.Member} is linear in its input's tangent and every point moves along the same direction: W v once, for all points.");
                 _w.Line($"{SpanOfT} step = workspace.PathStep({LayerField(first)});");
-                WriteAffineForward(first, "direction", "step", "1", withBias: false);
+                first.Unit.WriteLinear(_e, first, "direction", "step", "1", withBias: false);
                 _w.Line($"{SpanOfT} tz = workspace.PreActivationTangents({LayerField(first)}, count);");
                 _w.Line($"{Kernels}.PathKernel.Broadcast<{_t}>(step, tz);");
                 if (first.Activation != Activation.None)
@@ -442,7 +435,7 @@ internal static class NetworkEmitter
             LayerSpec layer = _layers[index];
             LayerSpec previous = _layers[index - 1];
             _w.Open($"private void Tangent{layer.Member}({Workspace} workspace, int count)");
-            if (layer.Op == LayerOp.Flatten && layer.Activation == Activation.None)
+            if (layer.Unit.PassesThrough && layer.Activation == Activation.None)
             {
                 _w.Line($"// A view: {layer.Member}'s tangent is {previous.Member}'s.");
                 _w.Close();
@@ -452,28 +445,7 @@ internal static class NetworkEmitter
 
             _w.Line($"{SpanOfT} tx = workspace.Tangents({LayerField(previous)}, count); // [count, {layer.In.Length}]");
             _w.Line($"{SpanOfT} tz = workspace.PreActivationTangents({LayerField(layer)}, count); // [count, {layer.Out.Length}]");
-            switch (layer.Op)
-            {
-                case LayerOp.Dense:
-                case LayerOp.Conv2D:
-                    _w.Line("// The tangent of an affine map is its linear part: no bias.");
-                    WriteAffineForward(layer, "tx", "tz", "count", withBias: false);
-                    break;
-                case LayerOp.MaxPool2D:
-                    _w.Line($"{Kernels}.Pool2DKernel.MaxTangent<{_t}>(workspace.Activations({LayerField(previous)}, count), tx, tz, count, {ShapeField(layer)});");
-                    break;
-                case LayerOp.AvgPool2D:
-                    _w.Line($"{Kernels}.Pool2DKernel.AvgForward<{_t}>(tx, tz, count, {ShapeField(layer)});");
-                    break;
-                case LayerOp.BatchNorm:
-                    _w.Line("// The tangent of a per-channel affine map is the same per-channel scaling as its backward pass.");
-                    _w.Line($"{Kernels}.ChannelAffineKernel.Backward<{_t}>(tx, {Field(layer, "Scale")}, tz, count, {layer.Out.Channels}, {layer.Out.Height * layer.Out.Width});");
-                    break;
-                default:
-                    _w.Line("// No operation: tz is the previous layer's tangent.");
-                    break;
-            }
-
+            layer.Unit.WriteTangent(_e, layer, previous);
             if (layer.Activation != Activation.None)
             {
                 _w.Line($"{SpanOfT} ty = workspace.Tangents({LayerField(layer)}, count);");
@@ -504,7 +476,7 @@ internal static class NetworkEmitter
             LayerSpec previous = _layers[index - 1];
             _w.Line($"// {layer.Member}: {Describe(layer)}, {layer.In} → {layer.Out}.");
             _w.Open($"private void Forward{layer.Member}({Workspace} workspace, int count)");
-            if (layer.Op == LayerOp.Flatten && layer.Activation == Activation.None)
+            if (layer.Unit.PassesThrough && layer.Activation == Activation.None)
             {
                 _w.Line($"// A view: {layer.Member} shares {previous.Member}'s memory.");
                 _w.Close();
@@ -514,26 +486,7 @@ internal static class NetworkEmitter
 
             _w.Line($"{SpanOfT} x = workspace.Activations({LayerField(previous)}, count); // [count, {layer.In.Length}]");
             _w.Line($"{SpanOfT} z = workspace.PreActivations({LayerField(layer)}, count); // [count, {layer.Out.Length}]");
-            switch (layer.Op)
-            {
-                case LayerOp.Dense:
-                case LayerOp.Conv2D:
-                    WriteAffineForward(layer, "x", "z", "count", withBias: true);
-                    break;
-                case LayerOp.MaxPool2D:
-                    _w.Line($"{Kernels}.Pool2DKernel.MaxForward<{_t}>(x, z, count, {ShapeField(layer)});");
-                    break;
-                case LayerOp.AvgPool2D:
-                    _w.Line($"{Kernels}.Pool2DKernel.AvgForward<{_t}>(x, z, count, {ShapeField(layer)});");
-                    break;
-                case LayerOp.BatchNorm:
-                    _w.Line($"{Kernels}.ChannelAffineKernel.Forward<{_t}>(x, {Field(layer, "Scale")}, {Field(layer, "Shift")}, z, count, {layer.Out.Channels}, {layer.Out.Height * layer.Out.Width});");
-                    break;
-                default:
-                    _w.Line("// No operation: the activation reads the previous layer's output.");
-                    break;
-            }
-
+            layer.Unit.WriteForward(_e, layer, previous);
             if (layer.Activation != Activation.None)
             {
                 _w.Line($"{SpanOfT} y = workspace.Activations({LayerField(layer)}, count);");
@@ -549,7 +502,7 @@ internal static class NetworkEmitter
             LayerSpec layer = _layers[index];
             LayerSpec previous = _layers[index - 1];
             _w.Open($"private void Backward{layer.Member}({Workspace} workspace, int count)");
-            if (layer.Op == LayerOp.Flatten && layer.Activation == Activation.None)
+            if (layer.Unit.PassesThrough && layer.Activation == Activation.None)
             {
                 _w.Line($"// A view: {layer.Member}'s gradient is {previous.Member}'s.");
                 _w.Close();
@@ -565,55 +518,9 @@ internal static class NetworkEmitter
             }
 
             _w.Line($"{SpanOfT} dx = workspace.Gradients({LayerField(previous)}, count); // [count, {layer.In.Length}]");
-            switch (layer.Op)
-            {
-                case LayerOp.Dense:
-                case LayerOp.Conv2D:
-                    WriteAffineBackward(layer, "dz", "dx", "count");
-                    break;
-                case LayerOp.MaxPool2D:
-                    _w.Line($"{Kernels}.Pool2DKernel.MaxBackward<{_t}>(workspace.Activations({LayerField(previous)}, count), dz, dx, count, {ShapeField(layer)});");
-                    break;
-                case LayerOp.AvgPool2D:
-                    _w.Line($"{Kernels}.Pool2DKernel.AvgBackward<{_t}>(dz, dx, count, {ShapeField(layer)});");
-                    break;
-                case LayerOp.BatchNorm:
-                    _w.Line($"{Kernels}.ChannelAffineKernel.Backward<{_t}>(dz, {Field(layer, "Scale")}, dx, count, {layer.Out.Channels}, {layer.Out.Height * layer.Out.Width});");
-                    break;
-                default:
-                    _w.Line("// No operation: dz is the previous layer's gradient.");
-                    break;
-            }
-
+            layer.Unit.WriteBackward(_e, layer, previous);
             _w.Close();
             _w.Line();
-        }
-
-        private void WriteAffineForward(LayerSpec layer, string x, string z, string count, bool withBias)
-        {
-            string weight = TensorField(layer, layer.WeightName + ".weight");
-            string bias = withBias && layer.Settings.Bias ? TensorField(layer, layer.WeightName + ".bias") : "default";
-            if (layer.Op == LayerOp.Dense)
-            {
-                _w.Line($"{Kernels}.DenseKernel.Forward<{_t}>({x}, {weight}, {bias}, {z}, {count}, {layer.In.Length}, {layer.Out.Length});");
-            }
-            else
-            {
-                _w.Line($"{Kernels}.Conv2DKernel.Forward<{_t}>({x}, {weight}, {bias}, {z}, {count}, {ShapeField(layer)});");
-            }
-        }
-
-        private void WriteAffineBackward(LayerSpec layer, string dz, string dx, string count)
-        {
-            string weight = TensorField(layer, layer.WeightName + ".weight");
-            if (layer.Op == LayerOp.Dense)
-            {
-                _w.Line($"{Kernels}.DenseKernel.BackwardInput<{_t}>({dz}, {weight}, {dx}, {count}, {layer.In.Length}, {layer.Out.Length});");
-            }
-            else
-            {
-                _w.Line($"{Kernels}.Conv2DKernel.BackwardInput<{_t}>({dz}, {weight}, {dx}, {count}, {ShapeField(layer)});");
-            }
         }
 
         private void WriteActivationForward(LayerSpec layer, string z, string y)
@@ -656,34 +563,9 @@ internal static class NetworkEmitter
         {
             foreach (LayerSpec layer in _layers)
             {
-                string prefix = layer.WeightName;
-                switch (layer.Op)
+                foreach (TensorSpec tensor in layer.Unit.Tensors(layer))
                 {
-                    case LayerOp.Dense:
-                        yield return (layer, prefix + ".weight", $"{layer.Out.Length}, {layer.In.Length}", "Weight", layer.In.Length);
-                        if (layer.Settings.Bias)
-                        {
-                            yield return (layer, prefix + ".bias", $"{layer.Out.Length}", "Bias", layer.In.Length);
-                        }
-
-                        break;
-                    case LayerOp.Conv2D:
-                        int k = layer.Settings.Kernel;
-                        int fanIn = layer.In.Channels * k * k;
-                        yield return (layer, prefix + ".weight", $"{layer.Out.Channels}, {layer.In.Channels}, {k}, {k}", "Weight", fanIn);
-                        if (layer.Settings.Bias)
-                        {
-                            yield return (layer, prefix + ".bias", $"{layer.Out.Channels}", "Bias", fanIn);
-                        }
-
-                        break;
-                    case LayerOp.BatchNorm:
-                        string c = layer.Out.Channels.ToString(CultureInfo.InvariantCulture);
-                        yield return (layer, prefix + ".weight", c, "NormScale", 1);
-                        yield return (layer, prefix + ".bias", c, "NormShift", 1);
-                        yield return (layer, prefix + ".running_mean", c, "RunningMean", 1);
-                        yield return (layer, prefix + ".running_var", c, "RunningVariance", 1);
-                        break;
+                    yield return (layer, layer.WeightName + "." + tensor.Suffix, tensor.Dims, tensor.Role, tensor.FanIn);
                 }
             }
         }
@@ -691,37 +573,10 @@ internal static class NetworkEmitter
         /// <summary>The named constructor arguments a layer's kind needs, so its description is complete.</summary>
         private static string Settings(LayerSpec layer)
         {
-            LayerSettings s = layer.Settings;
-            var parts = new List<string>();
-            if (layer.Op is LayerOp.Dense or LayerOp.Conv2D or LayerOp.BatchNorm)
-            {
-                parts.Add($"weightName: {Quoted(layer.WeightName)}");
-            }
-
-            if (layer.Op is LayerOp.Conv2D or LayerOp.MaxPool2D or LayerOp.AvgPool2D)
-            {
-                parts.Add($"kernel: {s.Kernel}");
-                if (layer.Op == LayerOp.Conv2D)
-                {
-                    parts.Add($"padding: {s.Padding}");
-                }
-
-                parts.Add($"stride: {s.Stride}");
-            }
-
-            if (layer.Op is LayerOp.Dense or LayerOp.Conv2D)
-            {
-                parts.Add($"bias: {(s.Bias ? "true" : "false")}");
-            }
-
-            if (layer.Op == LayerOp.BatchNorm)
-            {
-                parts.Add($"epsilon: {s.Epsilon.ToString("R", CultureInfo.InvariantCulture)}");
-            }
-
+            var parts = layer.Unit.ConstructorArguments(layer).ToList();
             if (layer.Activation == Activation.LeakyReLU)
             {
-                parts.Add($"negativeSlope: {s.Slope.ToString("R", CultureInfo.InvariantCulture)}");
+                parts.Add($"negativeSlope: {EmitContext.Number(layer.Settings.Slope)}");
             }
 
             return parts.Count == 0 ? "" : ", " + string.Join(", ", parts);
@@ -732,25 +587,11 @@ internal static class NetworkEmitter
 
         private static string Describe(LayerSpec layer)
         {
-            string op = layer.Op switch
-            {
-                LayerOp.Input => "input",
-                LayerOp.Dense => $"dense {layer.In.Length} → {layer.Out.Length}{(layer.Settings.Bias ? "" : ", no bias")}",
-                LayerOp.Conv2D => $"conv {layer.Settings.Kernel}x{layer.Settings.Kernel}, {layer.Out.Channels} channels, padding {layer.Settings.Padding}, stride {layer.Settings.Stride}",
-                LayerOp.MaxPool2D => $"max pool {layer.Settings.Kernel}x{layer.Settings.Kernel}, stride {layer.Settings.Stride}",
-                LayerOp.AvgPool2D => $"average pool {layer.Settings.Kernel}x{layer.Settings.Kernel}, stride {layer.Settings.Stride}",
-                LayerOp.Flatten => "flatten",
-                LayerOp.BatchNorm => $"batch norm over {layer.Out.Channels} channels",
-                _ => "activation",
-            };
+            string op = layer.Unit.Describe(layer);
             return layer.Activation == Activation.None ? op : $"{op}, then {layer.Activation}";
         }
 
         private static string LayerField(LayerSpec layer) => GeneratedNames.LayerField(layer.Member);
-
-        private static string ShapeField(LayerSpec layer) => GeneratedNames.ShapeField(layer.Member);
-
-        private static string Field(LayerSpec layer, string suffix) => GeneratedNames.Field(layer.Member, suffix);
 
         private static string TensorField(LayerSpec layer, string tensorName) =>
             GeneratedNames.TensorField(layer.Member, tensorName.Substring(layer.WeightName.Length + 1));
@@ -761,8 +602,6 @@ internal static class NetworkEmitter
             ? $"new {Runtime}.TensorShape({shape.Channels})"
             : $"new {Runtime}.TensorShape({shape.Channels}, {shape.Height}, {shape.Width})";
 
-        private string Literal(double value) => _spec.Element == ElementType.Float32
-            ? ((float)value).ToString("G9", CultureInfo.InvariantCulture) + "f"
-            : value.ToString("R", CultureInfo.InvariantCulture) + (value == System.Math.Floor(value) && !value.ToString("R", CultureInfo.InvariantCulture).Contains("E") ? ".0" : "");
+        private string Literal(double value) => _e.Literal(value);
     }
 }

@@ -9,6 +9,7 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Pathwise.Generator.Helpers;
+using Pathwise.Generator.Layers;
 using Pathwise.Generator.Model;
 
 namespace Pathwise.Generator;
@@ -29,11 +30,6 @@ internal static class NetworkParser
     /// size by its capacity, which the runtime checks when it allocates.
     /// </summary>
     internal const long MaxElements = 0x7FFFFFC7;
-
-    private static readonly HashSet<string> s_operations = new()
-    {
-        "InputAttribute", "DenseAttribute", "Conv2DAttribute", "MaxPool2DAttribute", "AvgPool2DAttribute", "FlattenAttribute", "BatchNormAttribute",
-    };
 
     private static readonly HashSet<string> s_activations = new()
     {
@@ -211,7 +207,7 @@ internal static class NetworkParser
             ActivationAttribute = activation;
             Modifiers = modifiers;
             WellFormed = wellFormed;
-            Op = operation is null ? LayerOp.Activation : (LayerOp)System.Enum.Parse(typeof(LayerOp), Short(operation));
+            Unit = (operation?.AttributeClass is { } attributeClass ? LayerUnits.ByAttribute(attributeClass.Name) : null) ?? LayerUnits.Of(LayerOp.Activation);
             Bias = Named(operation, "Bias") as bool? ?? true;
         }
 
@@ -223,7 +219,10 @@ internal static class NetworkParser
 
         public AttributeData? ActivationAttribute { get; }
 
-        public LayerOp Op { get; }
+        /// <summary>The kind's unit: the attribute's, or the activation-only unit for a member without a layer kind.</summary>
+        public LayerUnit Unit { get; }
+
+        public LayerOp Op => Unit.Op;
 
         public bool Bias { get; }
 
@@ -312,7 +311,7 @@ internal static class NetworkParser
                 continue;
             }
 
-            bool isOperation = s_operations.Contains(attributeClass.Name);
+            bool isOperation = LayerUnits.ByAttribute(attributeClass.Name) is not null;
             bool isActivation = s_activations.Contains(attributeClass.Name);
             if (!isOperation && !isActivation)
             {
@@ -442,7 +441,7 @@ internal static class NetworkParser
         var owners = new Dictionary<string, string>(System.StringComparer.Ordinal);
         foreach (DeclaredLayer layer in declared)
         {
-            if (!HasWeights(layer.Op) || layer.WeightName is null)
+            if (!layer.Unit.HasWeights || layer.WeightName is null)
             {
                 continue;
             }
@@ -460,14 +459,16 @@ internal static class NetworkParser
 
     /// <summary>
     /// One layer: its settings always, its shapes when <paramref name="input"/> is known. Returns its spec when
-    /// it is entirely valid; <paramref name="output"/> is its output shape, or null when that is unknown.
+    /// it is entirely valid; <paramref name="output"/> is its output shape, or null when that is unknown. What is
+    /// particular to the kind (its settings, shape rule and weight count) its <see cref="LayerUnit"/> says.
     /// </summary>
     private static LayerSpec? Infer(DeclaredLayer declared, int index, int count, ShapeSpec? input, ElementType element, List<DiagnosticInfo> diagnostics, out ShapeSpec? output)
     {
         output = null;
         string member = declared.Member;
         AttributeData? operation = declared.Operation;
-        LayerOp op = declared.Op;
+        LayerUnit unit = declared.Unit;
+        LayerOp op = unit.Op;
         string kind = operation is null ? "Activation" : Short(operation);
         Location at = declared.OperationLocation;
         int reported = diagnostics.Count;
@@ -495,7 +496,7 @@ internal static class NetworkParser
         }
 
         string? weightName = null;
-        if (HasWeights(op))
+        if (unit.HasWeights)
         {
             object? written = Named(operation, "WeightName");
             weightName = written as string ?? SnakeCase(member);
@@ -508,57 +509,22 @@ internal static class NetworkParser
         }
 
         declared.WeightName = weightName;
-        var settings = new LayerSettings(Slope: slope, Bias: op is LayerOp.Dense or LayerOp.Conv2D && declared.Bias);
+        var reader = new LayerReader(member, kind, operation, at, element, diagnostics);
+        var settings = new LayerSettings(Slope: slope, Bias: unit.HasBiasSetting && declared.Bias);
         int[]? dims = null;
-        int size = 0, kernel = 0, padding = 0, stride = 0;
-        int before = diagnostics.Count;
-        switch (op)
+        if (op == LayerOp.Input)
         {
-            case LayerOp.Input:
-                dims = Dimensions(operation!);
-                if (dims is null || (dims.Length != 1 && dims.Length != 3) || dims.Any(d => d < 1))
-                {
-                    diagnostics.Add(DiagnosticInfo.Create(Diagnostics.BadInputShape, at, member, dims is null ? "null" : "[" + string.Join(", ", dims) + "]"));
-                    dims = null;
-                }
-
-                break;
-            case LayerOp.Dense:
-                size = FirstArgument(operation!);
-                Positive(member, "Units", size, at, diagnostics);
-                break;
-            case LayerOp.Conv2D:
-                size = FirstArgument(operation!);
-                kernel = Named(operation, "Kernel") as int? ?? 3;
-                padding = Named(operation, "Padding") as int? ?? 0;
-                stride = Named(operation, "Stride") as int? ?? 1;
-                Positive(member, "OutChannels", size, at, diagnostics);
-                Positive(member, "Kernel", kernel, at, diagnostics);
-                Positive(member, "Stride", stride, at, diagnostics);
-                NonNegative(member, "Padding", padding, at, diagnostics);
-                break;
-            case LayerOp.MaxPool2D:
-            case LayerOp.AvgPool2D:
-                kernel = FirstArgument(operation!);
-                stride = Named(operation, "Stride") as int? ?? 0;
-                Positive(member, "Kernel", kernel, at, diagnostics);
-                NonNegative(member, "Stride", stride, at, diagnostics);
-                stride = stride == 0 ? kernel : stride;
-                break;
-        }
-
-        // Only the sizes above decide the shape; the checks below do not stop shape inference.
-        bool sizesValid = diagnostics.Count == before;
-        if (op == LayerOp.BatchNorm)
-        {
-            double epsilon = Named(operation, "Epsilon") as double? ?? 1e-5;
-            if (!(epsilon > 0) || !Representable(epsilon, element) || (element == ElementType.Float32 && !((float)epsilon > 0)))
+            dims = Dimensions(operation!);
+            if (dims is null || (dims.Length != 1 && dims.Length != 3) || dims.Any(d => d < 1))
             {
-                string expected = element == ElementType.Float32 ? "positive, finite and representable as a float" : "positive and finite";
-                diagnostics.Add(DiagnosticInfo.Create(Diagnostics.BadScalar, at, member, "Epsilon", expected, Format(epsilon)));
+                diagnostics.Add(DiagnosticInfo.Create(Diagnostics.BadInputShape, at, member, dims is null ? "null" : "[" + string.Join(", ", dims) + "]"));
+                dims = null;
             }
-
-            settings = settings with { Epsilon = epsilon };
+        }
+        else
+        {
+            // Sizes the unit finds bad stop shape inference; bad scalars do not.
+            settings = unit.Read(reader, settings);
         }
 
         // Shapes: the input layer's own, or each later layer's from the shape before it when that is known.
@@ -569,7 +535,7 @@ internal static class NetworkParser
                 return null;
             }
 
-            if (!WithinLimit(member, Product(dims), "one input point", at, diagnostics))
+            if (!reader.WithinLimit(Product(dims), "one input point"))
             {
                 return null;
             }
@@ -578,24 +544,19 @@ internal static class NetworkParser
         }
         else
         {
-            if (input is null || !sizesValid)
+            if (input is null || reader.SizesInvalid)
             {
                 return null;
             }
 
-            output = OutputShape(member, op, kind, input, size, kernel, padding, stride, at, diagnostics);
-            if (output is null)
+            output = unit.OutputShape(reader, input, settings);
+            if (output is null || !reader.WithinLimit((BigInteger)output.Channels * output.Height * output.Width, "one point's output"))
             {
+                output = null;
                 return null;
             }
 
-            BigInteger weights = op switch
-            {
-                LayerOp.Dense => (BigInteger)size * input.Length,
-                LayerOp.Conv2D => (BigInteger)size * input.Channels * kernel * kernel,
-                _ => BigInteger.Zero,
-            };
-            if (!WithinLimit(member, weights, "its weights", at, diagnostics))
+            if (!reader.WithinLimit(unit.WeightCount(input, settings), "its weights"))
             {
                 return null;
             }
@@ -605,84 +566,14 @@ internal static class NetworkParser
                 diagnostics.Add(DiagnosticInfo.Create(Diagnostics.ShapeMismatch, declared.ActivationLocation, member, activation.ToString(), output.ToString(), "softmax runs over a flat [classes] output; declare a [Flatten] and a [Dense] layer first"));
                 return null;
             }
-
-            settings = settings with { Kernel = kernel, Padding = padding, Stride = stride };
         }
 
-        if (diagnostics.Count != reported || !declared.WellFormed || weightName is null && HasWeights(op))
+        if (diagnostics.Count != reported || !declared.WellFormed || weightName is null && unit.HasWeights)
         {
             return null;
         }
 
         return new LayerSpec(member, declared.Modifiers, op, activation, input!, output, weightName ?? "", settings);
-    }
-
-    /// <summary>
-    /// The output shape of a layer after the input layer, or null (with a diagnostic) when the layer cannot take
-    /// <paramref name="input"/> or its output is too large. Arithmetic is exact, so no size overflows.
-    /// </summary>
-    private static ShapeSpec? OutputShape(string member, LayerOp op, string kind, ShapeSpec input, int size, int kernel, int padding, int stride, Location at, List<DiagnosticInfo> diagnostics)
-    {
-        ShapeSpec output;
-        switch (op)
-        {
-            case LayerOp.Dense:
-                if (input.Rank != 1)
-                {
-                    diagnostics.Add(DiagnosticInfo.Create(Diagnostics.ShapeMismatch, at, member, "Dense", input.ToString(), "Dense takes a flat [features] input; declare a [Flatten] layer before it"));
-                    return null;
-                }
-
-                output = ShapeSpec.Flat(size);
-                break;
-            case LayerOp.Conv2D:
-            {
-                if (!RequireImage(member, kind, input, at, diagnostics))
-                {
-                    return null;
-                }
-
-                long height = input.Height + 2L * padding;
-                long width = input.Width + 2L * padding;
-                if (!WithinLimit(member, (BigInteger)input.Channels * height * width, "its padded input", at, diagnostics)
-                    || !Fits(member, kernel, height, width, at, diagnostics))
-                {
-                    return null;
-                }
-
-                output = ShapeSpec.Image(size, (int)((height - kernel) / stride + 1), (int)((width - kernel) / stride + 1));
-                break;
-            }
-
-            case LayerOp.MaxPool2D:
-            case LayerOp.AvgPool2D:
-                if (!RequireImage(member, kind, input, at, diagnostics) || !Fits(member, kernel, input.Height, input.Width, at, diagnostics))
-                {
-                    return null;
-                }
-
-                output = ShapeSpec.Image(input.Channels, (input.Height - kernel) / stride + 1, (input.Width - kernel) / stride + 1);
-                break;
-            case LayerOp.Flatten:
-                output = ShapeSpec.Flat(input.Length);
-                break;
-            default:
-                output = input;
-                break;
-        }
-
-        return WithinLimit(member, (BigInteger)output.Channels * output.Height * output.Width, "one point's output", at, diagnostics) ? output : null;
-    }
-
-    private static bool WithinLimit(string member, BigInteger elements, string what, Location at, List<DiagnosticInfo> diagnostics)
-    {
-        if (elements <= MaxElements)
-        {
-            return true;
-        }
-
-        diagnostics.Add(DiagnosticInfo.Create(Diagnostics.TooLarge, at, member, elements.ToString(CultureInfo.InvariantCulture), what, Format(MaxElements)));
-        return false;
     }
 
     private static BigInteger Product(int[] dims)
@@ -747,7 +638,7 @@ internal static class NetworkParser
         foreach (DeclaredLayer layer in declared)
         {
             string? clash = null;
-            foreach (string name in new[] { layer.Member }.Concat(GeneratedNames.ForLayer(layer.Member, layer.Op, layer.Bias)))
+            foreach (string name in new[] { layer.Member }.Concat(GeneratedNames.ForLayer(layer.Member, layer.Unit, layer.Bias)))
             {
                 if (clash is null && owners.TryGetValue(name, out string? owner))
                 {
@@ -887,13 +778,6 @@ internal static class NetworkParser
     }
 
     /// <summary>
-    /// The first constructor argument as an int, or 0 when the attribute does not bind (the compiler reports
-    /// that error itself; 0 then reads as a non-positive size rather than crashing the generator).
-    /// </summary>
-    private static int FirstArgument(AttributeData attribute) =>
-        attribute.ConstructorArguments.Length > 0 && ValueOf(attribute.ConstructorArguments[0]) is int value ? value : 0;
-
-    /// <summary>
     /// The <c>params int[]</c> of <c>[Input(...)]</c>, null for <c>[Input(null)]</c> or <c>[Input(default)]</c>;
     /// unbound or non-int entries read as 0.
     /// </summary>
@@ -937,57 +821,11 @@ internal static class NetworkParser
         return null;
     }
 
-    private static bool Positive(string member, string what, int value, Location at, List<DiagnosticInfo> diagnostics)
-    {
-        if (value >= 1)
-        {
-            return true;
-        }
-
-        diagnostics.Add(DiagnosticInfo.Create(Diagnostics.NonPositiveSize, at, member, what, "at least 1", Format(value)));
-        return false;
-    }
-
-    private static bool NonNegative(string member, string what, int value, Location at, List<DiagnosticInfo> diagnostics)
-    {
-        if (value >= 0)
-        {
-            return true;
-        }
-
-        diagnostics.Add(DiagnosticInfo.Create(Diagnostics.NonPositiveSize, at, member, what, "zero or more", Format(value)));
-        return false;
-    }
-
-    private static bool RequireImage(string member, string kind, ShapeSpec input, Location at, List<DiagnosticInfo> diagnostics)
-    {
-        if (input.Rank == 3)
-        {
-            return true;
-        }
-
-        diagnostics.Add(DiagnosticInfo.Create(Diagnostics.ShapeMismatch, at, member, kind, input.ToString(), kind + " takes a [channels, height, width] input; it cannot follow a Flatten or Dense layer"));
-        return false;
-    }
-
-    private static bool Fits(string member, int kernel, long height, long width, Location at, List<DiagnosticInfo> diagnostics)
-    {
-        if (kernel <= height && kernel <= width)
-        {
-            return true;
-        }
-
-        diagnostics.Add(DiagnosticInfo.Create(Diagnostics.KernelTooLarge, at, member, Format(kernel), Format(height), Format(width)));
-        return false;
-    }
-
     private static string Format(double value) => value.ToString("R", CultureInfo.InvariantCulture);
 
     private static string Format(long value) => value.ToString(CultureInfo.InvariantCulture);
 
     private static string Quoted(string text) => SymbolDisplay.FormatLiteral(text, quote: true);
-
-    private static bool HasWeights(LayerOp op) => op is LayerOp.Dense or LayerOp.Conv2D or LayerOp.BatchNorm;
 
     /// <summary><c>Conv1</c> → <c>conv1</c>, <c>HiddenLayer</c> → <c>hidden_layer</c>: PyTorch attribute style.</summary>
     internal static string SnakeCase(string name)

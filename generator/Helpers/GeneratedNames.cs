@@ -40,11 +40,11 @@ internal static class GeneratedNames
     public static string Namespace(string metadataName) =>
         string.Join(".", metadataName.Split('.').Select(Identifier));
 
-    /// <summary>Every identifier the emitter declares for a layer of kind <paramref name="op"/> on <paramref name="member"/>.</summary>
-    public static IEnumerable<string> ForLayer(string member, LayerOp op, bool bias)
+    /// <summary>Every identifier the emitter declares for a layer of <paramref name="unit"/>'s kind on <paramref name="member"/>.</summary>
+    public static IEnumerable<string> ForLayer(string member, Layers.LayerUnit unit, bool bias)
     {
         yield return LayerField(member);
-        if (op == LayerOp.Input)
+        if (unit.Op == LayerOp.Input)
         {
             yield break;
         }
@@ -52,35 +52,14 @@ internal static class GeneratedNames
         yield return "Forward" + member;
         yield return "Backward" + member;
         yield return "Tangent" + member;
-        switch (op)
+        foreach (string suffix in unit.TensorSuffixes(unit.HasBiasSetting && bias))
         {
-            case LayerOp.Dense:
-            case LayerOp.Conv2D:
-                yield return TensorField(member, "weight");
-                if (bias)
-                {
-                    yield return TensorField(member, "bias");
-                }
+            yield return TensorField(member, suffix);
+        }
 
-                if (op == LayerOp.Conv2D)
-                {
-                    yield return ShapeField(member);
-                }
-
-                break;
-            case LayerOp.MaxPool2D:
-            case LayerOp.AvgPool2D:
-                yield return ShapeField(member);
-                break;
-            case LayerOp.BatchNorm:
-                foreach (string suffix in new[] { "weight", "bias", "running_mean", "running_var" })
-                {
-                    yield return TensorField(member, suffix);
-                }
-
-                yield return Field(member, "Scale");
-                yield return Field(member, "Shift");
-                break;
+        foreach (string name in unit.ExtraNames(member))
+        {
+            yield return name;
         }
     }
 

@@ -15,18 +15,27 @@ internal sealed record LayerSpec(
     ShapeSpec In,
     ShapeSpec Out,
     string WeightName,
-    LayerSettings Settings);
+    LayerSettings Settings)
+{
+    /// <summary>The unit that parses, shapes and emits this layer's kind.</summary>
+    public Layers.LayerUnit Unit => Layers.LayerUnits.Of(Op);
+}
 
-/// <summary>The numbers of a layer's operation; unused ones are zero.</summary>
+/// <summary>
+/// The numbers of a layer's operation; unused ones are zero. <see cref="Size"/> is the count a kind's attribute
+/// takes first (a dense layer's units, a convolution's output channels); <see cref="Rate"/> is a dropout's <c>p</c>.
+/// </summary>
 internal sealed record LayerSettings(
     int Kernel = 0,
     int Padding = 0,
     int Stride = 0,
     bool Bias = false,
     double Epsilon = 0,
-    double Slope = 0);
+    double Slope = 0,
+    int Size = 0,
+    double Rate = 0);
 
-/// <summary>Mirrors <c>Pathwise.LayerKind</c>.</summary>
+/// <summary>Mirrors <c>Pathwise.LayerKind</c>; each member has its unit in <see cref="Layers.LayerUnits"/>.</summary>
 internal enum LayerOp
 {
     Input,
@@ -37,6 +46,10 @@ internal enum LayerOp
     Flatten,
     BatchNorm,
     Activation,
+    Identity,
+    Dropout,
+    GlobalAvgPool2D,
+    LayerNorm,
 }
 
 /// <summary>Mirrors <c>Pathwise.ActivationKind</c>.</summary>

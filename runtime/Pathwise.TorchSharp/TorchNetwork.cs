@@ -260,12 +260,13 @@ public sealed class TorchNetwork<T> : nn.Module<Tensor, Tensor> where T : unmana
         Layer layer = step.Layer;
         Tensor z = layer.Kind switch
         {
-            LayerKind.Dense or LayerKind.Conv2D => ((nn.Module<Tensor, Tensor>)step.Operation!).call(x),
+            LayerKind.Dense or LayerKind.Conv2D or LayerKind.LayerNorm => ((nn.Module<Tensor, Tensor>)step.Operation!).call(x),
             LayerKind.BatchNorm => BatchNorm(layer, (nn.Module)step.Operation!, x),
             LayerKind.MaxPool2D => nn.functional.max_pool2d(x, layer.Kernel, layer.Stride),
             LayerKind.AvgPool2D => nn.functional.avg_pool2d(x, layer.Kernel, layer.Stride),
             LayerKind.Flatten => x.flatten(1),
-            LayerKind.Activation => x,
+            LayerKind.GlobalAvgPool2D => x.mean([2, 3], keepdim: true),
+            LayerKind.Activation or LayerKind.Identity or LayerKind.Dropout => x,
             _ => throw new NotSupportedException($"Layer '{layer.Name}' has kind {layer.Kind}, which the TorchSharp backend does not support."),
         };
 
@@ -311,12 +312,19 @@ public sealed class TorchNetwork<T> : nn.Module<Tensor, Tensor> where T : unmana
                 return output.Rank == 1
                     ? nn.BatchNorm1d(output.Channels, eps: layer.Epsilon, device: Device, dtype: DType)
                     : nn.BatchNorm2d(output.Channels, eps: layer.Epsilon, device: Device, dtype: DType);
+            case LayerKind.LayerNorm:
+                RequireWeightName(layer);
+                Require(layer, layer.Epsilon > 0 && output.Rank == 1, "epsilon and flat shape");
+                return nn.LayerNorm([output.Length], eps: layer.Epsilon, device: Device, dtype: DType);
             case LayerKind.MaxPool2D:
             case LayerKind.AvgPool2D:
                 Require(layer, layer.Kernel > 0 && layer.Stride > 0, "kernel and stride");
                 return null;
             case LayerKind.Flatten:
             case LayerKind.Activation:
+            case LayerKind.Identity:
+            case LayerKind.Dropout:
+            case LayerKind.GlobalAvgPool2D:
                 return null;
             default:
                 throw new NotSupportedException($"Layer '{layer.Name}' has kind {layer.Kind}, which the TorchSharp backend does not support.");

@@ -211,12 +211,12 @@ public sealed class DeclarationFuzzer
             }
             else if (plausible)
             {
-                kind = flat ? Choose(0.6, "Dense", "BatchNorm", "Activation") : Choose(0.3, "Conv2D", "MaxPool2D", "AvgPool2D", "BatchNorm", "Activation", "Flatten");
+                kind = flat ? Choose(0.6, "Dense", "BatchNorm", "Activation", "Identity", "Dropout") : Choose(0.3, "Conv2D", "MaxPool2D", "AvgPool2D", "BatchNorm", "Activation", "Flatten", "Identity", "Dropout", "GlobalAvgPool2D");
                 flat |= kind == "Flatten";
             }
             else
             {
-                kind = Choose(0.0, "Input", "Dense", "Conv2D", "MaxPool2D", "AvgPool2D", "Flatten", "BatchNorm", "Activation");
+                kind = Choose(0.0, "Input", "Dense", "Conv2D", "MaxPool2D", "AvgPool2D", "Flatten", "BatchNorm", "Activation", "Identity", "Dropout", "GlobalAvgPool2D");
             }
 
             string? operation = kind switch
@@ -226,6 +226,8 @@ public sealed class DeclarationFuzzer
                 "Conv2D" => "Conv2D(" + Size(plausible) + Named("Kernel = " + Small(plausible), "Padding = " + Padding(plausible), "Stride = " + Small(plausible), "WeightName = " + WeightName(), "Bias = false") + ")",
                 "MaxPool2D" or "AvgPool2D" => kind + "(" + Small(plausible) + Named("Stride = " + (_clean ? Choose(0.5, "0", "1", "2", "3") : Choose(0.5, "0", "1", "2", "-1", "3"))) + ")",
                 "Flatten" => "Flatten",
+                "Identity" or "GlobalAvgPool2D" => kind,
+                "Dropout" => "Dropout" + (Pick(0.3) ? "" : "(" + (_clean ? Choose(0.5, "0.5", "0", "1", "0.1") : Choose(0.5, "0.5", "1.5", "-0.1", "double.NaN", "1")) + ")"),
                 "BatchNorm" => "BatchNorm" + (Pick(0.5) ? "" : "(" + Named("Epsilon = " + (_clean ? Choose(0.5, "1e-3", "0.5", "1e-30") : Choose(0.5, "1e-3", "0", "-1", "1e300", "1e-50", "double.NaN", "double.PositiveInfinity")), "WeightName = " + WeightName()).TrimStart(',', ' ') + ")"),
                 _ => null,
             };

@@ -57,4 +57,24 @@ public static class Declarations
             [Dense(4), LogSoftmax]                              internal partial Layer LogProbabilities { get; }
         }
         """;
+
+    public const string ExportedKinds = """
+        using Pathwise;
+
+        namespace Checks;
+
+        [Network]
+        public partial class ExportedKinds
+        {
+            [Input(3, 6, 6)]                                    public partial InputLayer Image { get; }
+            [Identity]                                          public partial Layer Same { get; }
+            [Conv2D(4, Padding = 1), ReLU]                      public partial Layer Conv { get; }
+            [Dropout(0.25)]                                     public partial Layer Drop { get; }
+            [GlobalAvgPool2D]                                   public partial Layer Gap { get; }
+            [Flatten]                                           public partial Layer Flat { get; }
+            [Dropout, Tanh]                                     public partial Layer DropTanh { get; }
+            [LayerNorm(Epsilon = 1e-3)]                         public partial Layer Norm { get; }
+            [Dense(3)]                                          public partial Layer Logits { get; }
+        }
+        """;
 }

@@ -16,6 +16,9 @@ public sealed class EmitterSnapshotTests
     [Fact]
     public void EveryLayerFloat64() => VerifyNetwork(Declarations.EveryLayerFloat64);
 
+    [Fact]
+    public void ExportedKinds() => VerifyNetwork(Declarations.ExportedKinds);
+
     /// <summary>The stub of a declaration in error, from a hand-built spec: nested headers, escaped names, every accessor shape.</summary>
     [Fact]
     public void StubForDeclarationInError()

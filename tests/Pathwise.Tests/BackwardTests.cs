@@ -18,6 +18,10 @@ public sealed class BackwardTests
         yield return [new FashionCnn64()];
         yield return [new PoolFirst()];
         yield return [new ActivatedFlatten()];
+        yield return [new ExportedCnn()];
+        yield return [new GlobalPoolFirst()];
+        yield return [new PwlGlobalPoolCnn()];
+        yield return [new LayerNormMlp()];
     }
 
     private static T Randomized<T>(T network, int seed) where T : INetwork<double>

@@ -18,6 +18,7 @@ public sealed class ExactRuleTests
     {
         yield return [new PwlMlp(), 11];
         yield return [new PwlCnn(), 12];
+        yield return [new PwlGlobalPoolCnn(), 13];
     }
 
     [Theory]

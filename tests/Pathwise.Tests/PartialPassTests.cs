@@ -141,7 +141,8 @@ public sealed class PartialPassTests
         for (int i = upper.Index; i > lower.Index; i--)
         {
             Layer layer = info.Layers[i];
-            if (layer.Kind != LayerKind.Flatten || layer.HasActivation)
+            // Views (Flatten, Identity, Dropout without an activation) share their input's buffers.
+            if (layer.Kind is not (LayerKind.Flatten or LayerKind.Identity or LayerKind.Dropout) || layer.HasActivation)
             {
                 return false;
             }

@@ -18,6 +18,7 @@ public sealed class PiecewiseLinearPathTests
         yield return [new PwlMlp(), 3];
         yield return [new PwlCnn(), 4];
         yield return [new Linear(), 5];
+        yield return [new PwlGlobalPoolCnn(), 7];
     }
 
     /// <summary>The networks above and the 28x28 CNN, whose thousands of pieces include some a few ulps long (too short for a pattern check).</summary>

@@ -54,6 +54,10 @@ internal static class Subjects
         nameof(EveryLayerCnn),
         nameof(FashionCnn64),
         nameof(PoolFirst),
+        nameof(ExportedCnn),
+        nameof(GlobalPoolFirst),
+        nameof(PwlGlobalPoolCnn),
+        nameof(LayerNormMlp),
     ];
 
     public static Subject<double> Create64(string name, int seed = 7)
@@ -67,6 +71,10 @@ internal static class Subjects
             case nameof(EveryLayerCnn): { var n = new EveryLayerCnn(); n.InitializeWeights(random); return new(n, n.Parameters, n.LoadWeights); }
             case nameof(FashionCnn64): { var n = new FashionCnn64(); n.InitializeWeights(random); return new(n, n.Parameters, n.LoadWeights); }
             case nameof(PoolFirst): { var n = new PoolFirst(); n.InitializeWeights(random); return new(n, n.Parameters, n.LoadWeights); }
+            case nameof(ExportedCnn): { var n = new ExportedCnn(); n.InitializeWeights(random); return new(n, n.Parameters, n.LoadWeights); }
+            case nameof(GlobalPoolFirst): { var n = new GlobalPoolFirst(); n.InitializeWeights(random); return new(n, n.Parameters, n.LoadWeights); }
+            case nameof(PwlGlobalPoolCnn): { var n = new PwlGlobalPoolCnn(); n.InitializeWeights(random); return new(n, n.Parameters, n.LoadWeights); }
+            case nameof(LayerNormMlp): { var n = new LayerNormMlp(); n.InitializeWeights(random); return new(n, n.Parameters, n.LoadWeights); }
             default: throw new ArgumentException($"Unknown network {name}.", nameof(name));
         }
     }

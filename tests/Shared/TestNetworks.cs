@@ -133,3 +133,62 @@ public sealed partial class PwlCnn
     [Dense(6), ReLU] public partial Layer Hidden { get; }
     [Dense(3)] public partial Layer Out { get; }
 }
+
+/// <summary>
+/// The kinds an exported model brings: dropout and identity (no-ops at inference, one with an activation of its own)
+/// and global average pooling, between smooth layers so finite differences see every term.
+/// </summary>
+[Network(Precision.Float64)]
+public sealed partial class ExportedCnn
+{
+    [Input(2, 5, 6)] public partial InputLayer Image { get; }
+    [Conv2D(4, Kernel = 3, Padding = 1), Tanh] public partial Layer Conv1 { get; }
+    [Dropout(0.25)] public partial Layer Drop1 { get; }
+    [Conv2D(3, Kernel = 2), GELU] public partial Layer Conv2 { get; }
+    [GlobalAvgPool2D] public partial Layer Gap { get; }
+    [Identity, Sigmoid] public partial Layer Squash { get; }
+    [Flatten] public partial Layer Flat { get; }
+    [Dropout] public partial Layer Drop2 { get; }
+    [Dense(5), Tanh] public partial Layer Hidden { get; }
+    [Identity] public partial Layer Same { get; }
+    [Dense(3)] public partial Layer Logits { get; }
+}
+
+/// <summary>Not affine first: an identity on the input, then global pooling of a pooled image, so IG takes the general path.</summary>
+[Network(Precision.Float64)]
+public sealed partial class GlobalPoolFirst
+{
+    [Input(3, 4, 4)] public partial InputLayer Image { get; }
+    [Identity] public partial Layer Same { get; }
+    [GlobalAvgPool2D, Tanh] public partial Layer Gap { get; }
+    [Flatten] public partial Layer Flat { get; }
+    [Dropout(0.1), Sigmoid] public partial Layer Drop { get; }
+    [Dense(3)] public partial Layer Out { get; }
+}
+
+/// <summary>An MLP with layer norms, one activated and one with its own epsilon: smooth, so not for the exact rule.</summary>
+[Network(Precision.Float64)]
+public sealed partial class LayerNormMlp
+{
+    [Input(6)] public partial InputLayer X { get; }
+    [Dense(8)] public partial Layer H1 { get; }
+    [LayerNorm, GELU] public partial Layer Norm { get; }
+    [Dense(5), Tanh] public partial Layer H2 { get; }
+    [LayerNorm(Epsilon = 1e-3, WeightName = "ln2")] public partial Layer Norm2 { get; }
+    [Dense(3)] public partial Layer Out { get; }
+}
+
+/// <summary>A piecewise-linear CNN through the new kinds: dropout, global average pooling, an identity with a LeakyReLU.</summary>
+[Network(Precision.Float64)]
+public sealed partial class PwlGlobalPoolCnn
+{
+    [Input(2, 6, 6)] public partial InputLayer Image { get; }
+    [Conv2D(5, Kernel = 3, Padding = 1), ReLU] public partial Layer Conv { get; }
+    [Dropout(0.2)] public partial Layer Drop { get; }
+    [Conv2D(6, Kernel = 3), ReLU] public partial Layer Conv2 { get; }
+    [GlobalAvgPool2D] public partial Layer Gap { get; }
+    [Flatten] public partial Layer Flat { get; }
+    [Identity, LeakyReLU(0.1)] public partial Layer Leaky { get; }
+    [Dense(6), ReLU] public partial Layer Hidden { get; }
+    [Dense(3)] public partial Layer Out { get; }
+}

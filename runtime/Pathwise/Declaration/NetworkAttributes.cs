@@ -141,6 +141,51 @@ public sealed class BatchNormAttribute : Attribute
     public string? WeightName { get; set; }
 }
 
+/// <summary>
+/// Global average pooling, <c>y[c, 0, 0] = (1 / (H W)) sum_{h, w} x[c, h, w]</c>: <c>[C, H, W]</c> to <c>[C, 1, 1]</c>, as
+/// PyTorch's <c>nn.AdaptiveAvgPool2d(1)</c> and ONNX's <c>GlobalAveragePool</c> give it; follow it with
+/// <see cref="FlattenAttribute"/> for <c>[C]</c>. No tensors.
+/// </summary>
+[AttributeUsage(AttributeTargets.Property, Inherited = false)]
+public sealed class GlobalAvgPool2DAttribute : Attribute { }
+
+/// <summary>
+/// The identity, <c>y = x</c>: PyTorch's <c>nn.Identity</c> and ONNX's <c>Identity</c>, so an exported model's layers map
+/// one to one. A view of its input, no copy; it may carry an activation. No tensors.
+/// </summary>
+[AttributeUsage(AttributeTargets.Property, Inherited = false)]
+public sealed class IdentityAttribute : Attribute { }
+
+/// <summary>
+/// Dropout as it runs at inference, <c>y = x</c>: PyTorch's <c>nn.Dropout(p)</c> in eval mode and ONNX's <c>Dropout</c>,
+/// so an exported model's layers map one to one. Attributions explain the fixed inference function, so nothing is
+/// dropped and nothing rescaled. A view of its input, no copy; it may carry an activation. No tensors.
+/// </summary>
+[AttributeUsage(AttributeTargets.Property, Inherited = false)]
+public sealed class DropoutAttribute : Attribute
+{
+    /// <summary>Declares dropout with training-time probability <paramref name="p"/> (PyTorch's default 0.5), between 0 and 1.</summary>
+    public DropoutAttribute(double p = 0.5) => P = p;
+
+    /// <summary>The probability of dropping an element in training, as PyTorch's <c>p</c>; recorded, unused at inference.</summary>
+    public double P { get; }
+}
+
+/// <summary>
+/// Layer normalisation over a point's flat features, <c>y = (x - mean x) / sqrt(var x + eps) * weight + bias</c> with
+/// the biased variance, as PyTorch's <c>nn.LayerNorm(features)</c> and ONNX's <c>LayerNormalization</c> on the last
+/// axis compute it. Tensors: <c>weight</c> and <c>bias</c>, <c>[features]</c>. Smooth, so the exact rule refuses it.
+/// </summary>
+[AttributeUsage(AttributeTargets.Property, Inherited = false)]
+public sealed class LayerNormAttribute : Attribute
+{
+    /// <summary>The epsilon added to the variance (default 1e-5, PyTorch's <c>eps</c>).</summary>
+    public double Epsilon { get; set; } = 1e-5;
+
+    /// <summary>The <c>state_dict</c> prefix of the layer's tensors; defaults to the member name in snake_case.</summary>
+    public string? WeightName { get; set; }
+}
+
 /// <summary>Rectified linear unit, <c>max(0, x)</c>; its derivative at 0 is taken as 0.</summary>
 [AttributeUsage(AttributeTargets.Property, Inherited = false)]
 public sealed class ReLUAttribute : Attribute { }

@@ -124,6 +124,12 @@ internal sealed class PiecewiseLinearPath
     {
         foreach (Layer layer in info.Layers)
         {
+            if (!LayerKindFacts.IsPiecewiseLinear(layer.Kind))
+            {
+                reason = $"layer '{layer.Name}' is a {layer.Kind}, which is not piecewise linear in its input";
+                return false;
+            }
+
             if (layer.Activation is not (ActivationKind.None or ActivationKind.ReLU or ActivationKind.LeakyReLU))
             {
                 reason = $"layer '{layer.Name}' has the smooth activation {layer.Activation}, on which no path is piecewise linear";
@@ -329,6 +335,13 @@ internal sealed class PiecewiseLinearPath
 
         public static LayerStep Create(Layer layer, IReadOnlyDictionary<string, double[]> tensors)
         {
+            if (!LayerKindFacts.IsPiecewiseLinear(layer.Kind))
+            {
+                throw new NotSupportedException(
+                    $"The exact rule needs a piecewise-linear network, but layer '{layer.Name}' is a {layer.Kind}, which is not piecewise linear in its input. " +
+                    "Use a fixed quadrature rule (QuadratureRule.GaussLegendre).");
+            }
+
             if (!Supports(layer))
             {
                 throw new NotSupportedException(
@@ -398,8 +411,14 @@ internal sealed class PiecewiseLinearPath
                     Pool2DKernel.AvgForward<double>(x, z, count, average);
                     Pool2DKernel.AvgForward<double>(tx, tz, count, average);
                     break;
-                case LayerKind.Flatten:
-                case LayerKind.Activation:
+                case LayerKind.GlobalAvgPool2D:
+                    // Linear: its tangent is the same average of the input's tangent.
+                    int planeSize = input.Height * input.Width;
+                    GlobalPoolKernel.AvgForward<double>(x, z, count, input.Channels, planeSize);
+                    GlobalPoolKernel.AvgForward<double>(tx, tz, count, input.Channels, planeSize);
+                    break;
+                case var kind when LayerKindFacts.PassesThrough(kind):
+                    // Flatten, Identity, Dropout at inference, an activation-only member: the values as they are.
                     x.AsSpan().CopyTo(z);
                     tx.AsSpan().CopyTo(tz);
                     break;

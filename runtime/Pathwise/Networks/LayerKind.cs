@@ -26,6 +26,21 @@ public enum LayerKind
 
     /// <summary>A member that carries only an activation attribute.</summary>
     Activation,
+
+    /// <summary>The identity, <c>y = x</c>: PyTorch's <c>nn.Identity</c>, ONNX's <c>Identity</c>; a view, no copy.</summary>
+    Identity,
+
+    /// <summary>Dropout at inference, <c>y = x</c>: PyTorch's <c>nn.Dropout</c> in eval mode, ONNX's <c>Dropout</c>; a view, no copy.</summary>
+    Dropout,
+
+    /// <summary>Global average pooling, <c>[C, H, W]</c> to <c>[C, 1, 1]</c>: <c>y[c] = mean over h, w of x[c, h, w]</c>.</summary>
+    GlobalAvgPool2D,
+
+    /// <summary>
+    /// Layer normalisation over a point's features, <c>y = gamma (x - mean x) / sqrt(var x + eps) + beta</c>: PyTorch's
+    /// <c>nn.LayerNorm(features)</c>. Not piecewise linear.
+    /// </summary>
+    LayerNorm,
 }
 
 /// <summary>The activation applied after a layer's operation.</summary>
@@ -57,4 +72,30 @@ public enum ActivationKind
 
     /// <summary>Log-softmax over the layer's features (last layer only).</summary>
     LogSoftmax,
+}
+
+/// <summary>What the runtime needs to know of each <see cref="LayerKind"/>, in one place.</summary>
+internal static class LayerKindFacts
+{
+    /// <summary>
+    /// Kinds that leave their input's values as they are (Flatten, Identity, Dropout at inference, and
+    /// activation-only members): without an activation the layer shares its input's buffers; with one, its value
+    /// before activation is its input.
+    /// </summary>
+    public static bool PassesThrough(LayerKind kind) => kind is LayerKind.Flatten or LayerKind.Activation or LayerKind.Identity or LayerKind.Dropout;
+
+    /// <summary>
+    /// Kinds whose operation is piecewise linear in its input (affine maps, pooling, views), so the exact rule can
+    /// integrate a network of them by pieces when its activations are ReLU-like too. A normalisation over a point's
+    /// own features (LayerNorm) is not.
+    /// </summary>
+    public static bool IsPiecewiseLinear(LayerKind kind) => kind is LayerKind.Input or LayerKind.Dense or LayerKind.Conv2D
+        or LayerKind.MaxPool2D or LayerKind.AvgPool2D or LayerKind.GlobalAvgPool2D or LayerKind.BatchNorm
+        || PassesThrough(kind);
+
+    /// <summary>A layer whose buffers are its input's: a pass-through kind without an activation.</summary>
+    public static bool IsView(Layer layer) => PassesThrough(layer.Kind) && !layer.HasActivation;
+
+    /// <summary>A layer whose activation reads the previous layer's output as its value before activation.</summary>
+    public static bool ReadsInputAsPreActivation(Layer layer) => PassesThrough(layer.Kind) && layer.HasActivation;
 }

@@ -56,9 +56,9 @@ public sealed class Workspace<T> where T : unmanaged, IFloatingPointIeee754<T>
         {
             Layer layer = network.Layers[i];
             widest = Math.Max(widest, layer.Size);
-            if (layer.Kind == LayerKind.Flatten && !layer.HasActivation)
+            if (LayerKindFacts.IsView(layer))
             {
-                // Flatten is a view: it shares its input's memory.
+                // A view (Flatten): it shares its input's memory.
                 _activations[i] = _activations[i - 1];
                 _gradients[i] = _gradients[i - 1];
             }
@@ -68,7 +68,7 @@ public sealed class Workspace<T> where T : unmanaged, IFloatingPointIeee754<T>
                 _gradients[i] = new T[capacity * layer.Size];
             }
 
-            if (ReadsInputAsPreActivation(layer))
+            if (LayerKindFacts.ReadsInputAsPreActivation(layer))
             {
                 // An activation-only layer's (or an activated flatten's) value before activation is its input.
                 _preActivations[i] = _activations[i - 1];
@@ -116,8 +116,8 @@ public sealed class Workspace<T> where T : unmanaged, IFloatingPointIeee754<T>
         long bytes = 0;
         foreach (Layer layer in network.Layers)
         {
-            int buffers = layer.Kind == LayerKind.Flatten && !layer.HasActivation ? 0 : 2;
-            if (!ReadsInputAsPreActivation(layer) && layer.HasActivation)
+            int buffers = LayerKindFacts.IsView(layer) ? 0 : 2;
+            if (!LayerKindFacts.ReadsInputAsPreActivation(layer) && layer.HasActivation)
             {
                 buffers += 2;
             }
@@ -202,8 +202,8 @@ public sealed class Workspace<T> where T : unmanaged, IFloatingPointIeee754<T>
             for (int i = 0; i < layers; i++)
             {
                 Layer layer = Info.Layers[i];
-                tangents[i] = layer.Kind == LayerKind.Flatten && !layer.HasActivation ? tangents[i - 1] : new T[Capacity * layer.Size];
-                preActivation[i] = ReadsInputAsPreActivation(layer) ? tangents[i - 1]
+                tangents[i] = LayerKindFacts.IsView(layer) ? tangents[i - 1] : new T[Capacity * layer.Size];
+                preActivation[i] = LayerKindFacts.ReadsInputAsPreActivation(layer) ? tangents[i - 1]
                     : layer.HasActivation ? new T[Capacity * layer.Size]
                     : tangents[i];
             }
@@ -214,10 +214,6 @@ public sealed class Workspace<T> where T : unmanaged, IFloatingPointIeee754<T>
 
         return (_tangents, _preActivationTangents);
     }
-
-    /// <summary>Layers whose operation leaves the values as they are, so their activation reads the previous layer's output.</summary>
-    private static bool ReadsInputAsPreActivation(Layer layer) =>
-        layer.Kind == LayerKind.Activation || (layer.Kind == LayerKind.Flatten && layer.HasActivation);
 
     private Span<T> Slice(T[][] buffers, Layer layer, int count)
     {

@@ -1,0 +1,62 @@
+using System;
+using Pathwise.Generator.Layers;
+using Pathwise.Generator.Model;
+using Xunit;
+
+namespace Pathwise.Generator.Tests;
+
+/// <summary>
+/// What ties a kind's unit to the runtime: its operation is a <see cref="LayerKind"/>, its attribute exists, and
+/// the defaults the generator assumes for arguments not written are the attribute's own.
+/// </summary>
+public sealed class LayerUnitTests
+{
+    public static TheoryData<string> Ops() => new(Enum.GetNames<LayerOp>());
+
+    [Theory]
+    [MemberData(nameof(Ops))]
+    public void EveryOperation_HasAUnitNamingARuntimeKind(string name)
+    {
+        LayerOp op = Enum.Parse<LayerOp>(name);
+        LayerUnit unit = LayerUnits.Of(op);
+        Assert.Equal(op, unit.Op);
+        Assert.True(Enum.TryParse(op.ToString(), out LayerKind kind), $"Pathwise.LayerKind has no member {op}.");
+        Assert.Equal(op.ToString(), kind.ToString());
+    }
+
+    [Theory]
+    [MemberData(nameof(Ops))]
+    public void EveryUnitsAttribute_IsAPathwiseAttribute(string opName)
+    {
+        LayerOp op = Enum.Parse<LayerOp>(opName);
+        string? name = LayerUnits.Of(op).AttributeName;
+        if (name is null)
+        {
+            Assert.Equal(LayerOp.Activation, op);
+            return;
+        }
+
+        Type? attribute = typeof(NetworkAttribute).Assembly.GetType("Pathwise." + name);
+        Assert.NotNull(attribute);
+        Assert.True(typeof(Attribute).IsAssignableFrom(attribute));
+        Assert.Same(LayerUnits.Of(op), LayerUnits.ByAttribute(name));
+    }
+
+    [Fact]
+    public void RuntimeKinds_AllHaveAUnit() =>
+        Assert.DoesNotContain(Enum.GetNames<LayerKind>(), name => !Enum.TryParse(name, out LayerOp _));
+
+    [Fact]
+    public void GeneratorDefaults_AreTheAttributesDefaults()
+    {
+        var conv = new Conv2DAttribute(1);
+        Assert.Equal(Conv2DLayer.DefaultKernel, conv.Kernel);
+        Assert.Equal(Conv2DLayer.DefaultPadding, conv.Padding);
+        Assert.Equal(Conv2DLayer.DefaultStride, conv.Stride);
+        Assert.Equal(Pool2DLayer.DefaultStride, new MaxPool2DAttribute(2).Stride);
+        Assert.Equal(Pool2DLayer.DefaultStride, new AvgPool2DAttribute(2).Stride);
+        Assert.Equal(BatchNormLayer.DefaultEpsilon, new BatchNormAttribute().Epsilon);
+        Assert.Equal(DropoutLayer.DefaultRate, new DropoutAttribute().P);
+        Assert.Equal(LayerNormLayer.DefaultEpsilon, new LayerNormAttribute().Epsilon);
+    }
+}
