@@ -95,10 +95,33 @@ public sealed class TorchExpectedGradients<T> : IAttributionMethod<T, Attributio
     /// <inheritdoc/>
     /// <remarks>
     /// With <paramref name="baselines"/> empty, each input's expectation is over the constructor's set; with a row per
-    /// input, over the set of that one baseline. Input by input on the device.
+    /// input, over the set of that one baseline. Stacked on the device: every (input, baseline) pair of a group of inputs is
+    /// one Integrated Gradients example, <c>max(1, InternalBatchSize / chunk)</c> pairs per tensor of <c>[pairs * points, ...input]</c>.
     /// </remarks>
     public Attribution<T>[] AttributeBatch(ReadOnlySpan<T> inputs, ReadOnlySpan<int> targets, ReadOnlySpan<T> baselines = default, IProgress<int>? progress = null, CancellationToken cancellationToken = default) =>
         ExpectedGradientsMath<T>.Batch(_host, _baselines, inputs, targets, baselines, progress, cancellationToken);
+
+    /// <summary>
+    /// The exact expectation over the baseline set for each of several outputs of one input:
+    /// <c>result[t] = (1/count) sum_b IG_targets[t](x; x'_b)</c>, each baseline's path points run forward once per chunk and
+    /// only the backward pass repeated per target (the graph retained between them); one result per target, in order.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">A target is not an output index.</exception>
+    /// <exception cref="ArgumentException"><paramref name="input"/> is not of the input length, or holds a non-finite value.</exception>
+    public Attribution<T>[] AttributeTargets(ReadOnlySpan<T> input, ReadOnlySpan<int> targets, CancellationToken cancellationToken = default) =>
+        ExpectedGradientsMath<T>.Targets(_host, input, _baselines, targets, cancellationToken);
+
+    /// <summary>
+    /// The exact expectation over this call's own baseline set <paramref name="baselines"/>, <c>[count, input length]</c>, for each
+    /// of several outputs of one input, in one pass per baseline (see the form without a set); one result per target, in order.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">A target is not an output index.</exception>
+    /// <exception cref="ArgumentException">The set is empty, not a whole number of inputs, or holds a non-finite value; or <paramref name="input"/> is not of the input length, or holds a non-finite value.</exception>
+    public Attribution<T>[] AttributeTargets(ReadOnlySpan<T> input, ReadOnlySpan<T> baselines, ReadOnlySpan<int> targets, CancellationToken cancellationToken = default)
+    {
+        ExpectedGradientsMath<T>.CheckSet(baselines, _host.Info.InputLength);
+        return ExpectedGradientsMath<T>.Targets(_host, input, baselines, targets, cancellationToken);
+    }
 
     /// <summary>Releases the device tensors of the quadrature nodes and the baseline.</summary>
     public void Dispose() => _host.Dispose();

@@ -54,9 +54,28 @@ public sealed class TorchInteriorGradients<T> : IAttributionMethod<T, InteriorGr
         InteriorGradientsMath<T>.Attribute(_host, _alphas, PathRequest<T>.ForTarget(input, baseline, target), cancellationToken);
 
     /// <inheritdoc/>
-    /// <remarks>Input by input on the device (the stacked engine does not copy per-point rows).</remarks>
+    /// <remarks>Stacked on the device, as <see cref="TorchIntegratedGradients{T}.AttributeBatch"/>: the inputs run in groups of <c>max(1, InternalBatchSize / chunk)</c>, each chunk's points of a group one tensor <c>[inputs * points, ...input]</c>, the gradients and outputs kept as <c>[inputs, factors, ...]</c> on the device.</remarks>
     public InteriorGradientsResult<T>[] AttributeBatch(ReadOnlySpan<T> inputs, ReadOnlySpan<int> targets, ReadOnlySpan<T> baselines = default, IProgress<int>? progress = null, CancellationToken cancellationToken = default) =>
         InteriorGradientsMath<T>.Batch(_host, _alphas, inputs, targets, baselines, progress, cancellationToken);
+
+    /// <summary>
+    /// The gradients of each of several outputs of one input at every scaled input, in one pass: per chunk the scaled inputs
+    /// run forward once, then one backward pass per target (the graph retained between them),
+    /// <c>result[t].Gradients[k] = dF_targets[t]/dx (x' + a_k (x - x'))</c>; one result per target, in order.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">A target is not an output index.</exception>
+    /// <exception cref="ArgumentException"><paramref name="input"/> is not of the input length, or holds a non-finite value.</exception>
+    public InteriorGradientsResult<T>[] AttributeTargets(ReadOnlySpan<T> input, ReadOnlySpan<int> targets, CancellationToken cancellationToken = default) =>
+        InteriorGradientsMath<T>.Targets(_host, _alphas, input, default, ownBaseline: false, targets, cancellationToken);
+
+    /// <summary>
+    /// The gradients of each of several outputs of one input at every scaled input, scaled from this call's own
+    /// <paramref name="baseline"/> <c>x'</c>, in one pass (see the form without a baseline); one result per target, in order.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">A target is not an output index.</exception>
+    /// <exception cref="ArgumentException"><paramref name="input"/> or <paramref name="baseline"/> is not of the input length, or holds a non-finite value.</exception>
+    public InteriorGradientsResult<T>[] AttributeTargets(ReadOnlySpan<T> input, ReadOnlySpan<T> baseline, ReadOnlySpan<int> targets, CancellationToken cancellationToken = default) =>
+        InteriorGradientsMath<T>.Targets(_host, _alphas, input, baseline, ownBaseline: true, targets, cancellationToken);
 
     /// <summary>Releases the device tensors of the scaling factors and the baseline.</summary>
     public void Dispose() => _host.Dispose();

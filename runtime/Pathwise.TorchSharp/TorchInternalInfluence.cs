@@ -40,7 +40,7 @@ public sealed class TorchInternalInfluence<T> : IAttributionMethod<T, LayerInflu
     /// <inheritdoc/>
     /// <remarks>Stacked on the device, as <see cref="TorchLayerConductance{T}.AttributeBatch"/>.</remarks>
     public LayerInfluence<T>[] AttributeBatch(ReadOnlySpan<T> inputs, ReadOnlySpan<int> targets, ReadOnlySpan<T> baselines = default, IProgress<int>? progress = null, CancellationToken cancellationToken = default) =>
-        InternalInfluenceMath<T>.Batch(_host, _layer, inputs, targets, baselines, stacked: true, progress, cancellationToken);
+        LayerMath<T>.Influence.Batch(_host, _layer, inputs, targets, baselines, progress, cancellationToken);
 
     /// <summary>
     /// The internal influence of every neuron on each of several outputs of one input, in one pass: per chunk one forward
@@ -49,7 +49,7 @@ public sealed class TorchInternalInfluence<T> : IAttributionMethod<T, LayerInflu
     /// <exception cref="ArgumentOutOfRangeException">A target is not an output index.</exception>
     /// <exception cref="ArgumentException"><paramref name="input"/> has the wrong length or a non-finite value.</exception>
     public LayerInfluence<T>[] AttributeTargets(ReadOnlySpan<T> input, ReadOnlySpan<int> targets, CancellationToken cancellationToken = default) =>
-        InternalInfluenceMath<T>.Targets(_host, _layer, input, default, ownBaseline: false, targets, cancellationToken);
+        LayerMath<T>.Influence.Targets(_host, _layer, input, default, ownBaseline: false, targets, cancellationToken);
 
     /// <summary>
     /// The internal influence of every neuron on each of several outputs of one input, along the path from this call's own
@@ -58,7 +58,7 @@ public sealed class TorchInternalInfluence<T> : IAttributionMethod<T, LayerInflu
     /// <exception cref="ArgumentOutOfRangeException">A target is not an output index.</exception>
     /// <exception cref="ArgumentException"><paramref name="input"/> or <paramref name="baseline"/> is not of the input length, or holds a non-finite value.</exception>
     public LayerInfluence<T>[] AttributeTargets(ReadOnlySpan<T> input, ReadOnlySpan<T> baseline, ReadOnlySpan<int> targets, CancellationToken cancellationToken = default) =>
-        InternalInfluenceMath<T>.Targets(_host, _layer, input, baseline, ownBaseline: true, targets, cancellationToken);
+        LayerMath<T>.Influence.Targets(_host, _layer, input, baseline, ownBaseline: true, targets, cancellationToken);
 
     /// <summary>Releases the device tensors of the quadrature nodes and the baseline.</summary>
     public void Dispose() => _host.Dispose();
@@ -67,7 +67,7 @@ public sealed class TorchInternalInfluence<T> : IAttributionMethod<T, LayerInflu
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="target"/> is not an output index.</exception>
     /// <exception cref="ArgumentException"><paramref name="input"/> has the wrong length or a non-finite value.</exception>
     public LayerInfluence<T> Attribute(ReadOnlySpan<T> input, int target, CancellationToken cancellationToken = default) =>
-        InternalInfluenceMath<T>.Attribute(_host, _layer, PathRequest<T>.ForTarget(input, target), cancellationToken);
+        LayerMath<T>.Influence.Attribute(_host, _layer, PathRequest<T>.ForTarget(input, target), cancellationToken);
 
     /// <summary>
     /// The internal influence of every neuron on output <paramref name="target"/>, along the path from this call's own
@@ -76,5 +76,5 @@ public sealed class TorchInternalInfluence<T> : IAttributionMethod<T, LayerInflu
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="target"/> is not an output index.</exception>
     /// <exception cref="ArgumentException"><paramref name="input"/> or <paramref name="baseline"/> is not of the input length, or holds a non-finite value.</exception>
     public LayerInfluence<T> Attribute(ReadOnlySpan<T> input, ReadOnlySpan<T> baseline, int target, CancellationToken cancellationToken = default) =>
-        InternalInfluenceMath<T>.Attribute(_host, _layer, PathRequest<T>.ForTarget(input, baseline, target), cancellationToken);
+        LayerMath<T>.Influence.Attribute(_host, _layer, PathRequest<T>.ForTarget(input, baseline, target), cancellationToken);
 }

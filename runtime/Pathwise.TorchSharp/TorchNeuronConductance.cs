@@ -41,7 +41,7 @@ public sealed class TorchNeuronConductance<T> : IAttributionMethod<T, NeuronAttr
     public Device Device { get; }
 
     /// <inheritdoc/>
-    /// <remarks>Every neuron of the layer per input; input by input on the device (one neuron pass per example is not stacked).</remarks>
+    /// <remarks>Every neuron of the layer per input. Stacked on the device, as <see cref="TorchIntegratedGradients{T}.AttributeBatch"/>: the inputs run in groups of <c>max(1, InternalBatchSize / chunk)</c>, each chunk's points of a group one tensor <c>[inputs * points, ...input]</c>, each neuron's reverse pass run once for the whole group.</remarks>
     public NeuronAttribution<T>[] AttributeBatch(ReadOnlySpan<T> inputs, ReadOnlySpan<int> targets, ReadOnlySpan<T> baselines = default, IProgress<int>? progress = null, CancellationToken cancellationToken = default) =>
         NeuronConductanceMath<T>.Batch(_host, _layer, inputs, targets, baselines, progress, cancellationToken);
 

@@ -62,7 +62,7 @@ public sealed class TorchNeuronIntegratedGradients<T> : IDisposable where T : un
     /// input <c>m</c>, each from the options' baseline or from row <c>m</c> of <paramref name="baselines"/> <c>[n, input length]</c>:
     /// <c>attr_mi = (x_mi - x'_mi) * integral_0^1 dy_j/dx_i(x'_m + a (x_m - x'_m)) da</c>, <c>j = neurons[m]</c>; one result per input, in order.
     /// </summary>
-    /// <remarks>Each input runs the code of a single call, in order on the device.</remarks>
+    /// <remarks>Stacked on the device, as <see cref="TorchIntegratedGradients{T}.AttributeBatch"/>: the inputs run in groups of <c>max(1, InternalBatchSize / chunk)</c>, each chunk's points of a group one tensor <c>[inputs * points, ...input]</c>, one reverse pass per chunk seeding each input's rows at its own neuron.</remarks>
     /// <exception cref="ArgumentException">The spans' lengths disagree, or a row holds a non-finite value (the error names the row).</exception>
     /// <exception cref="ArgumentOutOfRangeException">A neuron is not a neuron of the layer (the error names the row).</exception>
     public Attribution<T>[] AttributeBatch(ReadOnlySpan<T> inputs, ReadOnlySpan<int> neurons, ReadOnlySpan<T> baselines = default, IProgress<int>? progress = null, CancellationToken cancellationToken = default) =>

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Numerics;
+using System.Threading;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -61,6 +62,7 @@ internal sealed class TorchPathEngine<T> : IStackedPathEngine<T> where T : unman
     private readonly List<Tensor> _sums = [];
     private T[][] _hostAccumulators = [];
     private double[] _hostSums = [];
+    private int _hostExamples = 1;
     private T[] _endpointOutputs = [];
     private T[] _endpointLayer = [];
     private Layer? _endpointLayerOf;
@@ -77,6 +79,7 @@ internal sealed class TorchPathEngine<T> : IStackedPathEngine<T> where T : unman
     private long[] _layerNodeDimensions = [];
     private Tensor? _masked;
     private Tensor? _weights;
+    private Tensor? _indices;
     private Tensor? _points;
     private Tensor[] _activations = [];
     private Tensor? _explained;
@@ -122,6 +125,13 @@ internal sealed class TorchPathEngine<T> : IStackedPathEngine<T> where T : unman
         return new PathHost<T>(plan, new TorchPathEngine<T>(network, plan, shared), () => new TorchPathEngine<T>(network, plan, shared), shared);
     }
 
+    /// <summary>A host for a method written in evaluations at free points (<see cref="AtPoints"/>), in chunks of <paramref name="internalBatchSize"/> points.</summary>
+    public static PathHost<T> PointsHost(TorchNetwork<T> network, int internalBatchSize)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        return Host(network, PathPlan<T>.ForPoints(network.Info, internalBatchSize));
+    }
+
     /// <summary>
     /// The plan of a TorchSharp method from <paramref name="options"/>, checked as the CPU checks them: the network,
     /// then the options; the layer is resolved by the caller before any device tensor exists.
@@ -163,8 +173,9 @@ internal sealed class TorchPathEngine<T> : IStackedPathEngine<T> where T : unman
             _x = _network.InputTensor(Stack.Inputs, _examples);                                                        // [E, ...input]
             _baseline = Stack.OwnBaselines ? _network.InputTensor(Stack.Baselines, _examples) : _shared.Baseline;     // [E or 1, ...input]
             _direction = _x - _baseline;                                                                               // [E, ...input]
-            _masked = null;
+            _masked = Stack.HasRegion ? _network.InputTensor(Stack.MaskedDirections, _examples) : null;               // [E, ...input], (x_m - x'_m) 1_S
             _weights = TorchTensors.FromValues(Stack.OutputCoefficients.ToArray(), [(long)_examples, _info.OutputLength]).to(_network.Device); // [E, outputs]
+            _indices = tensor(Stack.Indices.ToArray(), dtype: ScalarType.Int64, device: _network.Device);              // [E], each example's target or neuron
         }
         else
         {
@@ -217,7 +228,7 @@ internal sealed class TorchPathEngine<T> : IStackedPathEngine<T> where T : unman
         _gradMode = null;
         _chunkScope = null;
         _callScope = null;
-        _x = _baseline = _direction = _layerBaseline = _layerDirection = _masked = _weights = _points = _explained = _layerGradient = _inputGradient = _tangent = null;
+        _x = _baseline = _direction = _layerBaseline = _layerDirection = _masked = _weights = _indices = _points = _explained = _layerGradient = _inputGradient = _tangent = null;
         _tangentOf = null;
         _stacked = false;
         _examples = 1;
@@ -235,12 +246,10 @@ internal sealed class TorchPathEngine<T> : IStackedPathEngine<T> where T : unman
 
     public int NewSum()
     {
-        // In double, as on the CPU.
-        _sums.Add(zeros([1L], dtype: ScalarType.Float64, device: _network.Device));
+        // In double, as on the CPU; stacked, one per example.
+        _sums.Add(zeros([(long)_examples], dtype: ScalarType.Float64, device: _network.Device));
         return _sums.Count - 1;
     }
-
-    public int Forward(int start) => Forward(start, Call.ChunkSize(start));
 
     public int Forward(int start, int count)
     {
@@ -321,33 +330,106 @@ internal sealed class TorchPathEngine<T> : IStackedPathEngine<T> where T : unman
 
     public void AddInputGradientDot(PathVector along, int sum)
     {
-        NotStacked();
-        Tensor terms = (_inputGradient!.to(ScalarType.Float64) * Vector(along).to(ScalarType.Float64).reshape(1, _info.InputLength)).sum(dim: 1, keepdim: true);
-        _sums[sum].add_((terms * Weights().to(ScalarType.Float64)).sum().reshape(1));
+        // terms[m, k] = dF/dx(x_mk) . v_m in double, then sum_k c_k terms[m, k] per example: [E] (E = 1 unstacked).
+        int length = _info.InputLength;
+        Tensor vectors = Vector(along).to(ScalarType.Float64).reshape(_examples, 1, length);                        // [E, 1, L]
+        Tensor terms = (_inputGradient!.to(ScalarType.Float64).reshape(_examples, _count, length) * vectors).sum(dim: 2); // [E, count]
+        _sums[sum].add_((terms * Weights().to(ScalarType.Float64).reshape(1, _count)).sum(dim: 1));
     }
 
     public void AddNeuronInputGradientSum(Layer layer, int neuron, NeuronSeed seed, int accumulator, int offset)
     {
-        NotStacked();
-        Tensor y = _activations[layer.Index].reshape(_count, layer.Size).narrow(1, neuron, 1);  // [count, 1]
-        Tensor scale = seed == NeuronSeed.One ? Weights() : _layerGradient!.narrow(1, neuron, 1) * Weights();
-        Tensor row = autograd.grad([(y * scale).sum()], [_points!], retain_graph: true)[0];     // [count, ...input]
+        // Row r of the chunk (example m, point k) seeds its neuron: the call's, or stacked with EachExample, example m's own.
+        Tensor y = Neuron(_activations[layer.Index].reshape(_rows, layer.Size), neuron);                            // [rows, 1]
+        Tensor weights = RowWeights();                                                                             // [rows, 1]
+        Tensor scale = seed == NeuronSeed.One ? weights : Neuron(_layerGradient!, neuron) * weights;
+        Tensor row = autograd.grad([(y * scale).sum()], [_points!], retain_graph: true)[0];                       // [rows, ...input]
         int length = _info.InputLength;
-        _accumulators[accumulator].narrow(0, offset, length).add_(row.reshape(_count, length).sum(dim: 0));
+        Tensor sums = row.reshape(_examples, _count, length).sum(dim: 1);                                          // [E, L]
+        Rows(accumulator).narrow(1, offset, length).add_(sums);
     }
 
     public void CopyInputGradients(int accumulator, int row)
     {
-        NotStacked();
         int length = _info.InputLength;
-        _accumulators[accumulator].narrow(0, (long)row * length, (long)_count * length).copy_(_inputGradient!.reshape(-1));
+        Rows(accumulator).narrow(1, (long)row * length, (long)_count * length).copy_(_inputGradient!.reshape(_examples, _count * length));
     }
 
     public void CopyOutputs(int accumulator, int row)
     {
-        NotStacked();
         int outputs = _info.OutputLength;
-        _accumulators[accumulator].narrow(0, (long)row * outputs, (long)_count * outputs).copy_(_activations[^1].detach().reshape(-1));
+        Rows(accumulator).narrow(1, (long)row * outputs, (long)_count * outputs).copy_(_activations[^1].detach().reshape(_examples, _count * outputs));
+    }
+
+    /// <summary>Column <paramref name="neuron"/> of <c>[rows, size]</c> values, or with <see cref="PathStack{T}.EachExample"/> each row's example's own neuron: <c>[rows, 1]</c>.</summary>
+    private Tensor Neuron(Tensor values, int neuron)
+    {
+        if (neuron != PathStack<T>.EachExample)
+        {
+            return values.narrow(1, neuron, 1);
+        }
+
+        Tensor index = _indices!.reshape(_examples, 1).expand(_examples, _count).reshape(_rows, 1);                // [rows, 1], example-major
+        return values.gather(1, index);
+    }
+
+    /// <summary>An accumulator as <c>[E, length]</c> (a view: writes reach the accumulator).</summary>
+    private Tensor Rows(int accumulator) => _accumulators[accumulator].view(_examples, -1);
+
+    /// <summary>The chunk's weight of every row, <c>[rows, 1]</c>: <c>c_k</c> for each example's point <c>k</c>.</summary>
+    private Tensor RowWeights() => _stacked ? Weights().repeat(_examples, 1) : Weights();
+
+    public void AtPoints(ReadOnlySpan<T> points, int count, ReadOnlySpan<T> outputCoefficients, Span<T> outputs, Span<T> gradients, CancellationToken cancellationToken)
+    {
+        // Per chunk: one input tensor that requires grad, one forward call of the module and, for gradients, one
+        // autograd.grad(sum_{n,j} c[n, j] F_j(x_n), x), every point's own gradient since the points do not interact; the
+        // outputs and gradients come back in one copy per chunk. Every tensor of a chunk lives in that chunk's scope.
+        int inputs = _info.InputLength;
+        int outputLength = _info.OutputLength;
+        bool withGradients = !gradients.IsEmpty;
+        for (int start = 0; start < count; start += Plan.ChunkCapacity)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            int rows = Plan.ChunkSize(start, count);
+            double[] packed;
+            using (NewDisposeScope())
+            using (withGradients ? enable_grad() : no_grad())
+            {
+                Tensor x = _network.InputTensor(points.Slice(start * inputs, rows * inputs), rows);                      // [rows, ...input]
+                Tensor y = _network.call(withGradients ? x.requires_grad_() : x).reshape(rows, outputLength);            // [rows, outputs]
+                Tensor yFlat = y.detach().reshape(-1).to(ScalarType.Float64);
+                if (withGradients)
+                {
+                    T[] weights = outputCoefficients.Slice(start * outputLength, rows * outputLength).ToArray();
+                    Tensor c = TorchTensors.FromValues(weights, [(long)rows, outputLength]).to(_network.Device);
+                    Tensor dx = autograd.grad([(y * c).sum()], [x])[0];                                                   // [rows, ...input]
+                    packed = TorchTensors.ToDoubles(cat([yFlat, dx.reshape(-1).to(ScalarType.Float64)], 0));
+                }
+                else
+                {
+                    packed = TorchTensors.ToDoubles(yFlat);
+                }
+            }
+
+            if (!outputs.IsEmpty)
+            {
+                Round(packed.AsSpan(0, rows * outputLength), outputs.Slice(start * outputLength, rows * outputLength));
+            }
+
+            if (withGradients)
+            {
+                Round(packed.AsSpan(rows * outputLength, rows * inputs), gradients.Slice(start * inputs, rows * inputs));
+            }
+        }
+
+        // Values that came from T, back to T exactly.
+        static void Round(ReadOnlySpan<double> from, Span<T> to)
+        {
+            for (int i = 0; i < to.Length; i++)
+            {
+                to[i] = T.CreateChecked(from[i]);
+            }
+        }
     }
 
     public void Finish(Layer? layer)
@@ -381,8 +463,9 @@ internal sealed class TorchPathEngine<T> : IStackedPathEngine<T> where T : unman
             offset += length;
         }
 
-        _hostSums = packed.AsSpan(offset, _sums.Count).ToArray();
-        offset += _sums.Count;
+        _hostExamples = _examples;
+        _hostSums = packed.AsSpan(offset, _sums.Count * _examples).ToArray();
+        offset += _sums.Count * _examples;
         _endpointOutputs = Values(packed, offset, 2 * _examples * _info.OutputLength);
         offset += 2 * _examples * _info.OutputLength;
         _endpointLayerOf = layer;
@@ -391,7 +474,9 @@ internal sealed class TorchPathEngine<T> : IStackedPathEngine<T> where T : unman
 
     public ReadOnlySpan<T> Accumulated(int accumulator) => _hostAccumulators[accumulator];
 
-    public double Sum(int sum) => _hostSums[sum];
+    public double Sum(int sum) => _hostSums[sum * _hostExamples];
+
+    public ReadOnlySpan<double> Sums(int sum) => _hostSums.AsSpan(sum * _hostExamples, _hostExamples);
 
     public int AccumulatorCount => _hostAccumulators.Length;
 
@@ -495,18 +580,13 @@ internal sealed class TorchPathEngine<T> : IStackedPathEngine<T> where T : unman
             return Vector(along);
         }
 
-        if (along != PathVector.Direction)
-        {
-            NotStacked();
-        }
-
         long[] perPoint = TorchTensors.BatchDimensions(_info.Input.OutputShape, _count);
         perPoint[0] = _examples;
         long[] expanded = new long[perPoint.Length + 1];
         expanded[0] = _examples;
         expanded[1] = _count;
         Array.Copy(perPoint, 1, expanded, 2, perPoint.Length - 1);
-        return _direction!.unsqueeze(1).expand(expanded).reshape(TorchTensors.BatchDimensions(_info.Input.OutputShape, _rows));
+        return Vector(along).unsqueeze(1).expand(expanded).reshape(TorchTensors.BatchDimensions(_info.Input.OutputShape, _rows));
     }
 
     /// <summary>Throws for an operation a stacked call does not support (see <see cref="IStackedPathEngine{T}"/>).</summary>

@@ -56,6 +56,31 @@ public sealed class AllocationTests
     }
 
     [Fact]
+    public void GradientMethods_EverySpanOverload_AllocatesNothingOnceWarm()
+    {
+        var network = Randomized(new EveryLayerCnn(), 905);
+        (double[] input, _) = InputAndBaseline(network.Info, 906);
+        double[] outputCoefficients = NetworkHarness.RandomVector(new Random(907), network.Info.OutputLength);
+        GradientMethod<double>[] methods = [new Saliency<double>(network), new Saliency<double>(network, new SaliencyOptions { Absolute = false }), new InputXGradient<double>(network)];
+        var attributions = new double[network.Info.InputLength];
+        for (int round = 0; round < 3; round++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            foreach (GradientMethod<double> method in methods)
+            {
+                method.Attribute(input, 1, attributions);
+                method.Attribute(input, outputCoefficients, attributions);
+            }
+
+            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            if (round > 0)
+            {
+                Assert.Equal(0, allocated);
+            }
+        }
+    }
+
+    [Fact]
     public void IntegratedGradients_SharedByFourThreads_AllocatesNothingOnceWarm()
     {
         // A network without convolutions: the convolution kernels keep a scratch array per thread, which a fresh

@@ -5,7 +5,10 @@ using static Pathwise.Tests.LayerMethodFixtures;
 
 namespace Pathwise.Tests;
 
-/// <summary><see cref="IntegratedGradients{T}.AttributeTargets"/> against one <c>Attribute</c> call per target.</summary>
+/// <summary>
+/// <c>AttributeTargets</c> against one <c>Attribute</c> call per target: Integrated Gradients' span and result forms, and
+/// every <see cref="IAttributionMethod{T, TResult}"/> through the interface, from the options' baseline and from a call's own.
+/// </summary>
 public sealed class AttributeTargetsTests
 {
     [Theory]
@@ -47,6 +50,61 @@ public sealed class AttributeTargetsTests
                 Assert.True(Math.Abs(single.Delta.Relative - deltas[t].Relative) <= 1e-9 * Math.Max(1, single.Delta.Relative), $"{what}: relative delta {deltas[t].Relative:E3} vs {single.Delta.Relative:E3}");
             }
         }
+    }
+
+    [Fact]
+    public void EveryMethod_ThroughTheInterface_EqualsSeparateCalls()
+    {
+        foreach (INetwork<double> network in (INetwork<double>[])[Randomized(new ReluMlp(), 820), Randomized(new EveryLayerCnn(), 821), Randomized(new TanhMlp(), 822)])
+        {
+            NetworkInfo info = network.Info;
+            (double[] input, double[] baseline) = InputAndBaseline(info, 823);
+            int last = info.OutputLength - 1;
+            int[] targets = [last, 0, last, 1 % info.OutputLength];
+            Layer layer = info.Layers[info.Layers.Count / 2];
+            var options = new LayerAttributionOptions { Points = 7, InternalBatchSize = 3, Baseline = Baseline.Constant(0.1) };
+            double[] set = [.. NetworkHarness.RandomVector(new Random(824), 2 * info.InputLength, 0.5)];
+            string name = info.Name;
+            Check(name + " IG", new IntegratedGradients<double>(network, options), r => r.Values.ToArray(), r => Delta(r.Delta));
+            Check(name + " conductance", new LayerConductance<double>(network, layer, options), r => r.Values.ToArray(), r => Delta(r.Delta));
+            Check(name + " influence", new InternalInfluence<double>(network, layer, options), r => r.Values.ToArray(), r => []);
+            Check(name + " neuron conductance", new NeuronConductance<double>(network, layer, options), r => r.Values.ToArray(), r => []);
+            Check(name + " interior", new InteriorGradients<double>(network, new InteriorGradientsOptions { Count = 70, Baseline = Baseline.Constant(0.1) }), r => r.Gradients.ToArray(), r => [r.OutputAtBaseline, r.OutputAtInput, .. r.Outputs]);
+            Check(name + " expected", new ExpectedGradients<double>(network, set, options), r => r.Values.ToArray(), r => [.. Delta(r.Delta), r.Points]);
+
+            // Through the interface only: the forms a caller switching methods or backends relies on.
+            void Check<TResult>(string what, IAttributionMethod<double, TResult> method, Func<TResult, double[]> values, Func<TResult, double[]> scalars)
+            {
+                TResult[] fromOptions = method.AttributeTargets(input, targets);
+                TResult[] fromOwn = method.AttributeTargets(input, baseline, targets);
+                Assert.Equal(targets.Length, fromOptions.Length);
+                Assert.Equal(targets.Length, fromOwn.Length);
+                Assert.Empty(method.AttributeTargets(input, ReadOnlySpan<int>.Empty));
+                for (int t = 0; t < targets.Length; t++)
+                {
+                    Same(method.Attribute(input, targets[t]), fromOptions[t], $"{what} target {targets[t]}");
+                    Same(method.Attribute(input, baseline, targets[t]), fromOwn[t], $"{what} target {targets[t]}, own baseline");
+                }
+
+                Assert.Throws<ArgumentOutOfRangeException>("targets", () => method.AttributeTargets(input, [0, info.OutputLength]));
+                Assert.Throws<ArgumentException>("input", () => method.AttributeTargets(new double[info.InputLength + 1], [0]));
+
+                void Same(TResult expected, TResult actual, string label)
+                {
+                    // Another order of the same passes and sums (a target's seed instead of the call's weighting, no split): close, not equal.
+                    AssertClose(values(actual), values(expected), 1e-12, label);
+                    double[] e = scalars(expected);
+                    double[] a = scalars(actual);
+                    Assert.Equal(e.Length, a.Length);
+                    for (int i = 0; i < e.Length; i++)
+                    {
+                        Assert.True(Math.Abs(e[i] - a[i]) <= 1e-12 * Math.Max(1, Math.Abs(e[i])), $"{label} scalar {i}: {a[i]} vs {e[i]}");
+                    }
+                }
+            }
+        }
+
+        static double[] Delta(ConvergenceDelta delta) => [delta.Absolute, delta.OutputAtInput, delta.OutputAtBaseline];
     }
 
     [Fact]

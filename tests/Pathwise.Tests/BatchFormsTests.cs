@@ -5,6 +5,7 @@ using System.Linq;
 using System.Threading;
 using Pathwise;
 using Xunit;
+using static Pathwise.Tests.BatchFixtures;
 using static Pathwise.Tests.LayerMethodFixtures;
 
 namespace Pathwise.Tests;
@@ -21,9 +22,7 @@ namespace Pathwise.Tests;
 /// </remarks>
 public sealed class BatchFormsTests
 {
-    private const int Count = 5;
-
-    public static IEnumerable<object[]> Networks() => [[nameof(TanhMlp)], [nameof(EveryLayerCnn)]];
+    public static IEnumerable<object[]> Networks() => BatchFixtures.Networks();
 
     [Theory]
     [MemberData(nameof(Networks))]
@@ -160,8 +159,8 @@ public sealed class BatchFormsTests
             LayerInfluence<double>[] ownInfluences = influence.AttributeTargets(input, baseline, targets);
             for (int t = 0; t < targets.Length; t++)
             {
-                AssertSame(conductance.Attribute(input, targets[t]), fromOptions[t]);
-                AssertSame(conductance.Attribute(input, baseline, targets[t]), fromOwn[t]);
+                Same(conductance.Attribute(input, targets[t]), fromOptions[t]);
+                Same(conductance.Attribute(input, baseline, targets[t]), fromOwn[t]);
                 Assert.Equal(influence.Attribute(input, targets[t]).Values.ToArray(), influences[t].Values.ToArray());
                 Assert.Equal(influence.Attribute(input, baseline, targets[t]).Values.ToArray(), ownInfluences[t].Values.ToArray());
             }
@@ -171,27 +170,12 @@ public sealed class BatchFormsTests
         Attribution<double>[] own = ig.AttributeTargets(input, baseline, targets);
         for (int t = 0; t < targets.Length; t++)
         {
-            Attribution<double> single = ig.Attribute(input, baseline, targets[t]);
-            Assert.Equal(single.Values.ToArray(), own[t].Values.ToArray());
-            Assert.Equal(single.Delta, own[t].Delta);
+            Same(ig.Attribute(input, baseline, targets[t]), own[t]);
         }
 
         Assert.Empty(new LayerConductance<double>(network, info.Layers[1], options).AttributeTargets(input, []));
         Assert.Throws<ArgumentOutOfRangeException>("targets", () => new InternalInfluence<double>(network, info.Layers[1], options).AttributeTargets(input, [0, info.OutputLength]));
-
-        static void AssertSame(LayerAttribution<double> expected, LayerAttribution<double> actual)
-        {
-            Assert.Same(expected.Layer, actual.Layer);
-            Assert.Equal(expected.Values.ToArray(), actual.Values.ToArray());
-            Assert.Equal(expected.Delta, actual.Delta);
-        }
     }
-
-    private static INetwork<double> Network(string name) => name switch
-    {
-        nameof(TanhMlp) => Randomized(new TanhMlp(), 10),
-        _ => Randomized(new EveryLayerCnn(), 10),
-    };
 
     /// <summary>Every method of the family, through the interface, with its numbers flattened for comparison.</summary>
     private static IEnumerable<MethodCase> Methods(INetwork<double> network)
@@ -228,5 +212,39 @@ public sealed class BatchFormsTests
 
         public double[][] Batch(double[] inputs, int[] targets, double[]? baselines, IProgress<int>? progress = null, CancellationToken cancellationToken = default) =>
             BatchCall(inputs, targets, baselines, progress, cancellationToken);
+    }
+}
+
+/// <summary>What the CPU's batch-form tests share: the batch size, the two networks, and exact equality of two results (used only where the code path is the same).</summary>
+internal static class BatchFixtures
+{
+    public const int Count = 5;
+
+    public static IEnumerable<object[]> Networks() => [[nameof(TanhMlp)], [nameof(EveryLayerCnn)]];
+
+    public static INetwork<double> Network(string name) => name switch
+    {
+        nameof(TanhMlp) => Randomized(new TanhMlp(), 10),
+        _ => Randomized(new EveryLayerCnn(), 10),
+    };
+
+    public static void Same(Attribution<double> expected, Attribution<double> actual)
+    {
+        Assert.Equal(expected.Values.ToArray(), actual.Values.ToArray());
+        Assert.Equal(expected.Delta, actual.Delta);
+    }
+
+    public static void Same(LayerAttribution<double> expected, LayerAttribution<double> actual)
+    {
+        Assert.Same(expected.Layer, actual.Layer);
+        Assert.Equal(expected.Values.ToArray(), actual.Values.ToArray());
+        Assert.Equal(expected.Delta, actual.Delta);
+    }
+
+    public static void Same(NeuronAttribution<double> expected, NeuronAttribution<double> actual)
+    {
+        Assert.Same(expected.Layer, actual.Layer);
+        Assert.Equal(expected.Neurons.ToArray(), actual.Neurons.ToArray());
+        Assert.Equal(expected.Values.ToArray(), actual.Values.ToArray());
     }
 }

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using Pathwise;
 using Xunit;
+using static Pathwise.Tests.BatchFixtures;
 using static Pathwise.Tests.LayerMethodFixtures;
 
 namespace Pathwise.Tests;
@@ -17,9 +18,7 @@ namespace Pathwise.Tests;
 /// </remarks>
 public sealed class MoreBatchFormsTests
 {
-    private const int Count = 5;
-
-    public static IEnumerable<object[]> Networks() => [[nameof(TanhMlp)], [nameof(EveryLayerCnn)]];
+    public static IEnumerable<object[]> Networks() => BatchFixtures.Networks();
 
     [Theory]
     [MemberData(nameof(Networks))]
@@ -42,15 +41,9 @@ public sealed class MoreBatchFormsTests
             {
                 double[] input = inputs.AsSpan(m * length, length).ToArray();
                 double[] baseline = baselines.AsSpan(m * length, length).ToArray();
-                AssertSame(method.Attribute(input, neurons[m]), batch[m]);
-                AssertSame(method.Attribute(input, baseline, neurons[m]), own[m]);
+                Same(method.Attribute(input, neurons[m]), batch[m]);
+                Same(method.Attribute(input, baseline, neurons[m]), own[m]);
             }
-        }
-
-        static void AssertSame(Attribution<double> expected, Attribution<double> actual)
-        {
-            Assert.Equal(expected.Values.ToArray(), actual.Values.ToArray());
-            Assert.Equal(expected.Delta, actual.Delta);
         }
     }
 
@@ -75,16 +68,9 @@ public sealed class MoreBatchFormsTests
             {
                 double[] input = inputs.AsSpan(m * length, length).ToArray();
                 double[] baseline = baselines.AsSpan(m * length, length).ToArray();
-                AssertSame(method.Attribute(input, targets[m], region), batch[m]);
-                AssertSame(method.Attribute(input, baseline, targets[m], region), own[m]);
+                Same(method.Attribute(input, targets[m], region), batch[m]);
+                Same(method.Attribute(input, baseline, targets[m], region), own[m]);
             }
-        }
-
-        static void AssertSame(LayerAttribution<double> expected, LayerAttribution<double> actual)
-        {
-            Assert.Same(expected.Layer, actual.Layer);
-            Assert.Equal(expected.Values.ToArray(), actual.Values.ToArray());
-            Assert.Equal(expected.Delta, actual.Delta);
         }
     }
 
@@ -187,10 +173,10 @@ public sealed class MoreBatchFormsTests
             Assert.Equal(targets.Length, ownRegions.Length);
             for (int t = 0; t < targets.Length; t++)
             {
-                SameRows(conductance.Attribute(input, targets[t]), rows[t]);
-                SameRows(conductance.Attribute(input, baseline, targets[t]), ownRows[t]);
-                SameShares(shares.Attribute(input, targets[t], region), regions[t]);
-                SameShares(shares.Attribute(input, baseline, targets[t], region), ownRegions[t]);
+                Same(conductance.Attribute(input, targets[t]), rows[t]);
+                Same(conductance.Attribute(input, baseline, targets[t]), ownRows[t]);
+                Same(shares.Attribute(input, targets[t], region), regions[t]);
+                Same(shares.Attribute(input, baseline, targets[t], region), ownRegions[t]);
             }
         }
 
@@ -200,25 +186,5 @@ public sealed class MoreBatchFormsTests
         Assert.Throws<ArgumentOutOfRangeException>("targets", () => new NeuronConductance<double>(network, first, options).AttributeTargets(input, [0, info.OutputLength]));
         Assert.Throws<ArgumentOutOfRangeException>("targets", () => new RegionToNeuron<double>(network, first, options).AttributeTargets(input, [-1], region));
         Assert.Throws<ArgumentException>("region", () => new RegionToNeuron<double>(network, first, options).AttributeTargets(input, [0], new bool[info.InputLength + 1]));
-
-        static void SameRows(NeuronAttribution<double> expected, NeuronAttribution<double> actual)
-        {
-            Assert.Same(expected.Layer, actual.Layer);
-            Assert.Equal(expected.Neurons.ToArray(), actual.Neurons.ToArray());
-            Assert.Equal(expected.Values.ToArray(), actual.Values.ToArray());
-        }
-
-        static void SameShares(LayerAttribution<double> expected, LayerAttribution<double> actual)
-        {
-            Assert.Same(expected.Layer, actual.Layer);
-            Assert.Equal(expected.Values.ToArray(), actual.Values.ToArray());
-            Assert.Equal(expected.Delta, actual.Delta);
-        }
     }
-
-    private static INetwork<double> Network(string name) => name switch
-    {
-        nameof(TanhMlp) => Randomized(new TanhMlp(), 10),
-        _ => Randomized(new EveryLayerCnn(), 10),
-    };
 }

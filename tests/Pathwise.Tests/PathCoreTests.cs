@@ -30,7 +30,7 @@ public sealed class PathCoreTests
         var seen = new List<int>();
         for (int start = 0; start < plan.Points; start += plan.ChunkCapacity)
         {
-            int count = plan.ChunkSize(start);
+            int count = plan.ChunkSize(start, plan.Points);
             Assert.InRange(count, 1, plan.ChunkCapacity);
             for (int k = start; k < start + count; k++)
             {

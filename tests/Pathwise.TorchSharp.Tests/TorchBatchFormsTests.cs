@@ -7,19 +7,19 @@ using Pathwise;
 using Pathwise.Tests;
 using TorchSharp;
 using Xunit;
+using static Pathwise.TorchSharp.Tests.DeviceAgreement;
 using static TorchSharp.torch;
 
 namespace Pathwise.TorchSharp.Tests;
 
 /// <summary>
 /// The device's batch and multi-target forms against the CPU's single calls, float64, 1e-9 relative to the largest
-/// value (the bound of the other cross-checks). Integrated Gradients, layer conductance and internal influence stack a
-/// group of inputs' path points in one tensor per chunk when <c>InternalBatchSize</c> holds several inputs' points;
-/// the other methods run input by input on the device.
+/// value (the bound of the other cross-checks). Every method stacks a group of inputs' path points in one tensor per chunk
+/// when <c>InternalBatchSize</c> holds several inputs' points (interior gradients' 3 factors in chunks of 64 always do; expected
+/// gradients stacks (input, baseline) pairs), and runs input by input otherwise.
 /// </summary>
 public class TorchBatchFormsTests
 {
-    private const double Float64Tolerance = 1e-9;
     private const int Count = 5;
 
     public static TheoryData<string, int> NetworksAndBatchSizes() => new()
@@ -70,20 +70,8 @@ public class TorchBatchFormsTests
             {
                 double[] input = inputs.AsSpan(m * length, length).ToArray();
                 double[] baseline = baselines.AsSpan(m * length, length).ToArray();
-                Same(cpu.Attribute(input, targets[m]), fromOptions[m], $"{what} input {m}");
-                Same(cpu.Attribute(input, baseline, targets[m]), fromOwn[m], $"{what} input {m}, own baseline");
-            }
-
-            void Same(TResult expected, TResult actual, string label)
-            {
-                Close.All<double>(values(expected), values(actual), Float64Tolerance, label);
-                double[] e = scalars(expected);
-                double[] a = scalars(actual);
-                double scale = e.Length == 0 ? 1 : Math.Max(1, e.Max(Math.Abs));
-                for (int i = 0; i < e.Length; i++)
-                {
-                    Close.Value(e[i], a[i], Float64Tolerance, scale, $"{label} scalar {i}");
-                }
+                Same(cpu.Attribute(input, targets[m]), fromOptions[m], values, scalars, $"{what} input {m}");
+                Same(cpu.Attribute(input, baseline, targets[m]), fromOwn[m], values, scalars, $"{what} input {m}, own baseline");
             }
         }
     }
@@ -107,9 +95,17 @@ public class TorchBatchFormsTests
         Attribution<double>[] ownIgs = torchIg.AttributeTargets(input, baseline, targets);
         for (int t = 0; t < targets.Length; t++)
         {
-            SameAttribution(cpuIg.Attribute(input, targets[t]), igs[t], $"{name} IG target {targets[t]}");
-            SameAttribution(cpuIg.Attribute(input, baseline, targets[t]), ownIgs[t], $"{name} IG target {targets[t]}, own baseline");
+            Same(cpuIg.Attribute(input, targets[t]), igs[t], r => r.Values.ToArray(), r => Delta(r.Delta), $"{name} IG target {targets[t]}");
+            Same(cpuIg.Attribute(input, baseline, targets[t]), ownIgs[t], r => r.Values.ToArray(), r => Delta(r.Delta), $"{name} IG target {targets[t]}, own baseline");
         }
+
+        // Interior and expected gradients, through the interface: several chunks of factors, a set of two baselines.
+        var interior = new InteriorGradientsOptions { Count = 70, Baseline = Baseline.Constant(0.1) };
+        double[] set = subject.RandomPoints(2, 83, scale: 0.3);
+        using var torchInterior = new TorchInteriorGradients<double>(module, interior);
+        using var torchExpected = new TorchExpectedGradients<double>(module, set, options);
+        SameTargets(torchInterior, new InteriorGradients<double>(subject.Network, interior), r => r.Gradients.ToArray(), r => [r.OutputAtBaseline, r.OutputAtInput, .. r.Outputs], name + " interior");
+        SameTargets(torchExpected, new ExpectedGradients<double>(subject.Network, set, options), r => r.Values.ToArray(), r => Delta(r.Delta), name + " expected");
 
         foreach (Layer layer in info.Layers.Skip(1))
         {
@@ -131,14 +127,14 @@ public class TorchBatchFormsTests
             }
         }
 
-        static void SameAttribution(Attribution<double> expected, Attribution<double> actual, string what)
+        void SameTargets<TResult>(IAttributionMethod<double, TResult> device, IAttributionMethod<double, TResult> cpu, Func<TResult, double[]> values, Func<TResult, double[]> scalars, string what)
         {
-            Close.All<double>(expected.Values, actual.Values, Float64Tolerance, what);
-            double[] e = Delta(expected.Delta);
-            double[] a = Delta(actual.Delta);
-            for (int i = 0; i < e.Length; i++)
+            TResult[] fromOptions = device.AttributeTargets(input, targets);
+            TResult[] fromOwn = device.AttributeTargets(input, baseline, targets);
+            for (int t = 0; t < targets.Length; t++)
             {
-                Close.Value(e[i], a[i], Float64Tolerance, Math.Max(1, e.Max(Math.Abs)), what + $" delta {i}");
+                Same(cpu.Attribute(input, targets[t]), fromOptions[t], values, scalars, $"{what} target {targets[t]}");
+                Same(cpu.Attribute(input, baseline, targets[t]), fromOwn[t], values, scalars, $"{what} target {targets[t]}, own baseline");
             }
         }
     }
@@ -156,17 +152,47 @@ public class TorchBatchFormsTests
         using var ig = new TorchIntegratedGradients<double>(module, options);
         using var conductance = new TorchLayerConductance<double>(module, layer, options);
         using var neuron = new TorchNeuronConductance<double>(module, layer, options);
+        using var neuronIg = new TorchNeuronIntegratedGradients<double>(module, layer, options);
+        using var region = new TorchRegionToNeuron<double>(module, layer, options);
+        using var interior = new TorchInteriorGradients<double>(module, new InteriorGradientsOptions { Count = 5 });
+        using var expected = new TorchExpectedGradients<double>(module, inputs.AsSpan(0, 2 * subject.Info.InputLength), options);
+        bool[] mask = new bool[subject.Info.InputLength];
+        mask.AsSpan(0, mask.Length / 2).Fill(true);
 
         // 3 inputs per chunk: groups of 3, 3 and 1, each reported when done.
         var reports = new ConcurrentQueue<int>();
         ig.AttributeBatch(inputs, targets, progress: new Recorder(reports), cancellationToken: default);
         Assert.Equal([3, 6, 7], reports.ToArray());
 
+        // Every method stacks (progress comes per group, not per input); interior gradients' 5 factors in chunks of 64 stack all 7.
+        Action<IProgress<int>>[] stacked =
+        [
+            progress => conductance.AttributeBatch(inputs, targets, progress: progress),
+            progress => neuron.AttributeBatch(inputs, targets, progress: progress),
+            progress => neuronIg.AttributeBatch(inputs, targets, progress: progress),
+            progress => region.AttributeBatch(inputs, targets, mask, progress: progress),
+            progress => expected.AttributeBatch(inputs, targets, progress: progress),
+        ];
+        foreach (Action<IProgress<int>> call in stacked)
+        {
+            var groups = new ConcurrentQueue<int>();
+            call(new Recorder(groups));
+            Assert.Equal([3, 6, 7], groups.ToArray());
+        }
+
+        var all = new ConcurrentQueue<int>();
+        interior.AttributeBatch(inputs, targets, progress: new Recorder(all));
+        Assert.Equal([7], all.ToArray());
+
         Action<CancellationToken>[] calls =
         [
             token => ig.AttributeBatch(inputs, targets, cancellationToken: token),
             token => conductance.AttributeBatch(inputs, targets, inputs, cancellationToken: token),
             token => neuron.AttributeBatch(inputs, targets, cancellationToken: token),
+            token => neuronIg.AttributeBatch(inputs, targets, inputs, cancellationToken: token),
+            token => region.AttributeBatch(inputs, targets, mask, cancellationToken: token),
+            token => interior.AttributeBatch(inputs, targets, cancellationToken: token),
+            token => expected.AttributeBatch(inputs, targets, cancellationToken: token),
             token => conductance.AttributeTargets(inputs.AsSpan(0, subject.Info.InputLength), [0, 1, 2], token),
             token => ig.AttributeTargets(inputs.AsSpan(0, subject.Info.InputLength), [0, 1, 2], token),
         ];
@@ -217,8 +243,6 @@ public class TorchBatchFormsTests
         Assert.Throws<ArgumentOutOfRangeException>("targets", () => ig.AttributeTargets(inputs.AsSpan(0, length), [0, -1]));
     }
 
-    private static double[] Delta(ConvergenceDelta delta) => [delta.Absolute, delta.OutputAtInput, delta.OutputAtBaseline];
-
     private sealed class Recorder(ConcurrentQueue<int> reports, CancellationTokenSource? cancel = null) : IProgress<int>
     {
         public void Report(int value)
@@ -227,4 +251,28 @@ public class TorchBatchFormsTests
             cancel?.Cancel();
         }
     }
+}
+
+/// <summary>
+/// How the device's results are held to the CPU's: the values within 1e-9 relative to the largest (the bound of every
+/// float64 cross-check), and the scalars (deltas, endpoint outputs) within 1e-9 relative to the largest of them or 1.
+/// </summary>
+internal static class DeviceAgreement
+{
+    public const double Float64Tolerance = 1e-9;
+
+    public static void Same<TResult>(TResult expected, TResult actual, Func<TResult, double[]> values, Func<TResult, double[]> scalars, string label)
+    {
+        Close.All<double>(values(expected), values(actual), Float64Tolerance, label);
+        double[] e = scalars(expected);
+        double[] a = scalars(actual);
+        Assert.Equal(e.Length, a.Length);
+        double scale = e.Length == 0 ? 1 : Math.Max(1, e.Max(Math.Abs));
+        for (int i = 0; i < e.Length; i++)
+        {
+            Close.Value(e[i], a[i], Float64Tolerance, scale, $"{label} scalar {i}");
+        }
+    }
+
+    public static double[] Delta(ConvergenceDelta delta) => [delta.Absolute, delta.OutputAtInput, delta.OutputAtBaseline];
 }

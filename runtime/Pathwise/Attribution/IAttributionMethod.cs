@@ -37,11 +37,27 @@ public interface IAttributionMethod<T, TResult> where T : unmanaged, IFloatingPo
     TResult Attribute(ReadOnlySpan<T> input, ReadOnlySpan<T> baseline, int target, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Explains several outputs of one input in one pass, <c>result[t] = Attribute(input, targets[t])</c>: per chunk the path
+    /// points run forward once and only the backward pass is repeated per target (one result per target, in order).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">A target is not an output index (the error names <c>targets</c>).</exception>
+    /// <exception cref="ArgumentException"><paramref name="input"/> is not of the input length, or holds a non-finite value.</exception>
+    TResult[] AttributeTargets(ReadOnlySpan<T> input, ReadOnlySpan<int> targets, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Explains several outputs of one input in one pass along the path from this call's own <paramref name="baseline"/>
+    /// <c>x'</c>, <c>result[t] = Attribute(input, baseline, targets[t])</c>; one result per target, in order.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">A target is not an output index (the error names <c>targets</c>).</exception>
+    /// <exception cref="ArgumentException"><paramref name="input"/> or <paramref name="baseline"/> is not of the input length, or holds a non-finite value.</exception>
+    TResult[] AttributeTargets(ReadOnlySpan<T> input, ReadOnlySpan<T> baseline, ReadOnlySpan<int> targets, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// Explains a batch, Captum's shape: <c>result[m] = Attribute(inputs[m], baselines[m], targets[m])</c> for the inputs
     /// <paramref name="inputs"/> <c>[n, input length]</c>, one target each, and the options' baseline when
     /// <paramref name="baselines"/> is empty, else one per input, <c>[n, input length]</c>. On the CPU the inputs run in
-    /// parallel over the cores and each result equals its single call's exactly; on a device, methods whose chunk is a
-    /// forward, a backward and a weighted reduction stack the inputs' path points in one tensor per internal batch.
+    /// parallel over the cores and each result equals its single call's exactly; on a device the inputs' path points are
+    /// stacked in one tensor per internal batch.
     /// <paramref name="progress"/>, when given, hears the number of inputs done.
     /// </summary>
     /// <exception cref="ArgumentException">The inputs are not a whole number of inputs, the targets not one per input, the baselines neither empty nor one per input, or a row holds a non-finite value (the error names the row, e.g. <c>inputs[3]</c>).</exception>

@@ -247,7 +247,7 @@ internal static class IntegratedGradientsMath<T> where T : unmanaged, IFloatingP
     }
 
     /// <summary>Per chunk, one backward pass per target into that target's accumulator: the forward pass is shared.</summary>
-    private ref struct TargetSteps(ReadOnlySpan<int> targets) : IPathSteps<T>
+    internal ref struct TargetSteps(ReadOnlySpan<int> targets) : IPathSteps<T>
     {
         private readonly ReadOnlySpan<int> _targets = targets;
 
@@ -255,15 +255,7 @@ internal static class IntegratedGradientsMath<T> where T : unmanaged, IFloatingP
 
         public readonly Layer? EndpointLayer => null;
 
-        public void Start(IPathEngine<T> engine)
-        {
-            for (int t = 0; t < _targets.Length; t++)
-            {
-                int handle = engine.NewAccumulator(engine.Plan.Info.InputLength);
-                engine.Call.ScaleErrors(handle, PathVector.Direction);
-                First = t == 0 ? handle : First;
-            }
-        }
+        public void Start(IPathEngine<T> engine) => First = PathTargets.NewAccumulators(engine, _targets.Length, engine.Plan.Info.InputLength, PathVector.Direction);
 
         public readonly void Step(IPathEngine<T> engine, int start, int count)
         {

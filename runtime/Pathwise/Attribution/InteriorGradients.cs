@@ -204,6 +204,25 @@ public sealed class InteriorGradients<T> : IAttributionMethod<T, InteriorGradien
     /// <inheritdoc/>
     public InteriorGradientsResult<T>[] AttributeBatch(ReadOnlySpan<T> inputs, ReadOnlySpan<int> targets, ReadOnlySpan<T> baselines = default, IProgress<int>? progress = null, CancellationToken cancellationToken = default) =>
         InteriorGradientsMath<T>.Batch(_host, _alphas, inputs, targets, baselines, progress, cancellationToken);
+
+    /// <summary>
+    /// The gradients of each of several outputs of one input at every scaled input, in one pass: per chunk the scaled inputs
+    /// run forward once, then one backward pass per target, <c>result[t].Gradients[k] = dF_targets[t]/dx (x' + a_k (x - x'))</c>;
+    /// one result per target, in order.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">A target is not an output index.</exception>
+    /// <exception cref="ArgumentException"><paramref name="input"/> is not of the input length, or holds a non-finite value.</exception>
+    public InteriorGradientsResult<T>[] AttributeTargets(ReadOnlySpan<T> input, ReadOnlySpan<int> targets, CancellationToken cancellationToken = default) =>
+        InteriorGradientsMath<T>.Targets(_host, _alphas, input, default, ownBaseline: false, targets, cancellationToken);
+
+    /// <summary>
+    /// The gradients of each of several outputs of one input at every scaled input, scaled from this call's own
+    /// <paramref name="baseline"/> <c>x'</c>, in one pass (see the form without a baseline); one result per target, in order.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">A target is not an output index.</exception>
+    /// <exception cref="ArgumentException"><paramref name="input"/> or <paramref name="baseline"/> is not of the input length, or holds a non-finite value.</exception>
+    public InteriorGradientsResult<T>[] AttributeTargets(ReadOnlySpan<T> input, ReadOnlySpan<T> baseline, ReadOnlySpan<int> targets, CancellationToken cancellationToken = default) =>
+        InteriorGradientsMath<T>.Targets(_host, _alphas, input, baseline, ownBaseline: true, targets, cancellationToken);
 }
 
 /// <summary>
@@ -227,7 +246,7 @@ internal static class InteriorGradientsMath<T> where T : unmanaged, IFloatingPoi
         return Run(lease.Item, alphas, request, cancellationToken);
     }
 
-    /// <summary>A batch (see <see cref="PathBatch"/>), example by example on every backend (the stacked engine does not copy rows).</summary>
+    /// <summary>A batch (see <see cref="PathBatch"/>); stacked on a device that stacks.</summary>
     public static InteriorGradientsResult<T>[] Batch(PathHost<T> host, double[] alphas, ReadOnlySpan<T> inputs, ReadOnlySpan<int> targets, ReadOnlySpan<T> baselines, IProgress<int>? progress, CancellationToken cancellationToken) =>
         PathBatch.Run(
             host,
@@ -235,28 +254,108 @@ internal static class InteriorGradientsMath<T> where T : unmanaged, IFloatingPoi
             targets,
             baselines,
             (IPathEngine<T> engine, scoped in PathRequest<T> request, CancellationToken token) => Run(engine, alphas, request, token),
-            null,
+            (engine, results, token) => Stacked(engine, alphas, results, token),
             progress,
             cancellationToken);
+
+    /// <summary>The examples stacked on <paramref name="engine"/>, in one chunk loop: one result each, from its rows of the gradients and outputs.</summary>
+    public static void Stacked(IStackedPathEngine<T> engine, double[] alphas, Span<InteriorGradientsResult<T>> results, CancellationToken cancellationToken)
+    {
+        NetworkInfo info = engine.Plan.Info;
+        int gradients = alphas.Length * info.InputLength;
+        int outputs = alphas.Length * info.OutputLength;
+        var steps = new Steps(alphas.Length);
+        PathRunner.Run(engine, ref steps, cancellationToken);
+        ReadOnlySpan<T> allGradients = engine.Accumulated(steps.Gradients);   // [examples, points * L]
+        ReadOnlySpan<T> allOutputs = engine.Accumulated(steps.Outputs);       // [examples, points * outputs]
+        PathStack<T> stack = engine.Stack;
+        for (int m = 0; m < results.Length; m++)
+        {
+            results[m] = Result(info, alphas, allGradients.Slice(m * gradients, gradients), allOutputs.Slice(m * outputs, outputs), stack.Coefficients(m), stack.ExplainedEndpoints(engine, m));
+        }
+    }
 
     /// <summary>Checks and begins <paramref name="request"/> on a rented engine and runs it: the code of every single call.</summary>
     public static InteriorGradientsResult<T> Run(IPathEngine<T> engine, double[] alphas, scoped in PathRequest<T> request, CancellationToken cancellationToken)
     {
-        NetworkInfo info = engine.Plan.Info;
-        int outputs = info.OutputLength;
         engine.Call.Begin(request);
         var steps = new Steps(alphas.Length);
         PathRunner.Run(engine, ref steps, cancellationToken);
-        T[] gradients = engine.Accumulated(steps.Gradients).ToArray();
-        ReadOnlySpan<T> outputRows = engine.Accumulated(steps.Outputs);
+        return Result(engine.Plan.Info, alphas, engine.Accumulated(steps.Gradients), engine.Accumulated(steps.Outputs), engine.Call.OutputCoefficients, PathRunner.ExplainedEndpoints(engine));
+    }
+
+    /// <summary>A new result from one path's gradient rows and output rows, its outputs weighted by <paramref name="weights"/> in double.</summary>
+    private static InteriorGradientsResult<T> Result(NetworkInfo info, double[] alphas, ReadOnlySpan<T> gradients, ReadOnlySpan<T> outputRows, ReadOnlySpan<T> weights, (double AtBaseline, double AtInput) endpoints)
+    {
+        int outputs = info.OutputLength;
         var values = new double[alphas.Length];
         for (int k = 0; k < values.Length; k++)
         {
-            values[k] = PathSums.Dot<T>(outputRows.Slice(k * outputs, outputs), engine.Call.OutputCoefficients);
+            values[k] = PathSums.Dot<T>(outputRows.Slice(k * outputs, outputs), weights);
         }
 
-        (double atBaseline, double atInput) = PathRunner.ExplainedEndpoints(engine);
-        return new InteriorGradientsResult<T>((double[])alphas.Clone(), gradients, values, atBaseline, atInput, info.Input.OutputShape);
+        return new InteriorGradientsResult<T>((double[])alphas.Clone(), gradients.ToArray(), values, endpoints.AtBaseline, endpoints.AtInput, info.Input.OutputShape);
+    }
+
+    /// <summary>
+    /// Several targets of one input in one pass: per chunk the outputs are kept once, then per target one backward pass
+    /// from its output through the input into its own gradient rows; each target's numbers are its single call's.
+    /// </summary>
+    public static InteriorGradientsResult<T>[] Targets(PathHost<T> host, double[] alphas, ReadOnlySpan<T> input, ReadOnlySpan<T> baseline, bool ownBaseline, ReadOnlySpan<int> targets, CancellationToken cancellationToken)
+    {
+        using var lease = host.Borrow();
+        IPathEngine<T> engine = lease.Item;
+        NetworkInfo info = engine.Plan.Info;
+        int outputs = info.OutputLength;
+        PathTargets.Begin(engine, targets, input, baseline, ownBaseline);
+        var steps = new TargetSteps(alphas.Length, targets);
+        PathRunner.Run(engine, ref steps, cancellationToken);
+        ReadOnlySpan<T> outputRows = engine.Accumulated(steps.Outputs);
+        var results = new InteriorGradientsResult<T>[targets.Length];
+        for (int t = 0; t < results.Length; t++)
+        {
+            int target = targets[t];
+            var values = new double[alphas.Length];
+            for (int k = 0; k < values.Length; k++)
+            {
+                values[k] = double.CreateChecked(outputRows[k * outputs + target]);
+            }
+
+            (double atBaseline, double atInput) = PathTargets.Endpoints(engine, target);
+            T[] gradients = engine.Accumulated(steps.First + t).ToArray();
+            results[t] = new InteriorGradientsResult<T>((double[])alphas.Clone(), gradients, values, atBaseline, atInput, info.Input.OutputShape);
+        }
+
+        return results;
+    }
+
+    /// <summary>Per chunk the outputs once, then per target a backward pass through the input into that target's rows <c>First + t</c>.</summary>
+    private ref struct TargetSteps(int points, ReadOnlySpan<int> targets) : IPathSteps<T>
+    {
+        private readonly ReadOnlySpan<int> _targets = targets;
+
+        public int Outputs;
+
+        /// <summary>The first target's gradient rows; target <c>t</c>'s are <c>First + t</c>.</summary>
+        public int First;
+
+        public readonly Layer? EndpointLayer => null;
+
+        public void Start(IPathEngine<T> engine)
+        {
+            Outputs = engine.NewAccumulator(points * engine.Plan.Info.OutputLength);
+            First = PathTargets.NewAccumulators(engine, _targets.Length, points * engine.Plan.Info.InputLength);
+        }
+
+        public readonly void Step(IPathEngine<T> engine, int start, int count)
+        {
+            engine.CopyOutputs(Outputs, start);
+            for (int t = 0; t < _targets.Length; t++)
+            {
+                engine.BackwardFromOutput(engine.Plan.Info.Input, throughInput: true, _targets[t]);
+                engine.CopyInputGradients(First + t, start);
+            }
+        }
     }
 
     private struct Steps(int points) : IPathSteps<T>

@@ -145,7 +145,7 @@ internal static class LayerIntegratedGradientsMath<T> where T : unmanaged, IFloa
         IPathEngine<T> engine = lease.Item;
         PathTargets.Begin(engine, targets, input, baseline, ownBaseline);
         engine.BeginLayerPath();
-        var steps = new TargetSteps<T>(layer, targets, conductance: false);
+        var steps = new LayerPathMath<T, LayerAttribution<T>>.TargetSteps(layer, targets, conductance: false);
         PathRunner.Run(engine, ref steps, cancellationToken);
         var results = new LayerAttribution<T>[targets.Length];
         for (int t = 0; t < results.Length; t++)

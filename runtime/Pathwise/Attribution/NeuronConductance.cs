@@ -122,10 +122,7 @@ internal static class NeuronConductanceMath<T> where T : unmanaged, IFloatingPoi
         return Run(lease.Item, layer, neurons, request, cancellationToken);
     }
 
-    /// <summary>
-    /// A batch (see <see cref="PathBatch"/>), every neuron per input; example by example on every backend (a neuron's
-    /// backward pass from the layer is seeded per example, which the stacked engine does not do).
-    /// </summary>
+    /// <summary>A batch (see <see cref="PathBatch"/>), every neuron per input; stacked on a device that stacks.</summary>
     public static NeuronAttribution<T>[] Batch(PathHost<T> host, Layer layer, ReadOnlySpan<T> inputs, ReadOnlySpan<int> targets, ReadOnlySpan<T> baselines, IProgress<int>? progress, CancellationToken cancellationToken)
     {
         int[] neurons = AllNeurons(layer);
@@ -135,9 +132,36 @@ internal static class NeuronConductanceMath<T> where T : unmanaged, IFloatingPoi
             targets,
             baselines,
             (IPathEngine<T> engine, scoped in PathRequest<T> request, CancellationToken token) => Run(engine, layer, neurons, request, token),
-            null,
+            (engine, results, token) => Stacked(engine, layer, neurons, results, token),
             progress,
             cancellationToken);
+    }
+
+    /// <summary>The examples stacked on <paramref name="engine"/>, in one chunk loop (each neuron's backward pass seeds every example's rows at once): one result each.</summary>
+    public static void Stacked(IStackedPathEngine<T> engine, Layer layer, int[] neurons, Span<NeuronAttribution<T>> results, CancellationToken cancellationToken)
+    {
+        int length = engine.Plan.Info.InputLength;
+        int elements = Guard.Elements(neurons.Length, length, nameof(neurons));
+        var steps = new Steps(layer, neurons, elements);
+        PathRunner.Run(engine, ref steps, cancellationToken);
+        ReadOnlySpan<T> all = engine.Accumulated(steps.Rows);                                          // [examples, neurons * L]
+        for (int m = 0; m < results.Length; m++)
+        {
+            results[m] = Result(engine.Plan, layer, neurons, engine.Stack.Direction(m), all.Slice(m * elements, elements), engine.Plan.Points, engine.Plan.Rule, null);
+        }
+    }
+
+    /// <summary><c>NC_ji = (x_i - x'_i) row_ji</c> for every neuron's row of <paramref name="rows"/>, into a new result with the adaptive rule's <paramref name="error"/> (or none).</summary>
+    private static NeuronAttribution<T> Result(PathPlan<T> plan, Layer layer, ReadOnlySpan<int> neurons, ReadOnlySpan<T> direction, ReadOnlySpan<T> rows, int points, QuadratureRule rule, QuadratureError? error)
+    {
+        int length = plan.Info.InputLength;
+        var values = new T[rows.Length];
+        for (int n = 0; n < neurons.Length; n++)
+        {
+            PathRunner.ScaleByDirection<T>(direction, rows.Slice(n * length, length), values.AsSpan(n * length, length));
+        }
+
+        return new NeuronAttribution<T>(layer, neurons.ToArray(), plan.Info.Input.OutputShape, values, points, rule) { Error = error };
     }
 
     /// <summary>
@@ -158,17 +182,7 @@ internal static class NeuronConductanceMath<T> where T : unmanaged, IFloatingPoi
         var results = new NeuronAttribution<T>[targets.Length];
         for (int t = 0; t < results.Length; t++)
         {
-            ReadOnlySpan<T> rows = engine.Accumulated(steps.First + t);
-            var values = new T[elements];
-            for (int n = 0; n < neurons.Length; n++)
-            {
-                PathRunner.ScaleByDirection<T>(engine.Call.Direction, rows.Slice(n * length, length), values.AsSpan(n * length, length));
-            }
-
-            results[t] = new NeuronAttribution<T>(layer, (int[])neurons.Clone(), engine.Plan.Info.Input.OutputShape, values, engine.Call.Points, engine.Call.Rule)
-            {
-                Error = engine.Call.Adaptive?.Error(steps.First + t),
-            };
+            results[t] = Result(engine.Plan, layer, neurons, engine.Call.Direction, engine.Accumulated(steps.First + t), engine.Call.Points, engine.Call.Rule, engine.Call.Adaptive?.Error(steps.First + t));
         }
 
         return results;
@@ -177,21 +191,11 @@ internal static class NeuronConductanceMath<T> where T : unmanaged, IFloatingPoi
     /// <summary>Checks and begins <paramref name="request"/> on a rented engine and runs it: the code of every single call.</summary>
     public static NeuronAttribution<T> Run(IPathEngine<T> engine, Layer layer, ReadOnlySpan<int> neurons, scoped in PathRequest<T> request, CancellationToken cancellationToken)
     {
-        int length = engine.Plan.Info.InputLength;
-        var values = new T[Guard.Elements(neurons.Length, length, nameof(neurons))];
+        int elements = Guard.Elements(neurons.Length, engine.Plan.Info.InputLength, nameof(neurons));
         engine.Call.Begin(request);
-        var steps = new Steps(layer, neurons, values.Length);
+        var steps = new Steps(layer, neurons, elements);
         PathRunner.Run(engine, ref steps, cancellationToken);
-        ReadOnlySpan<T> rows = engine.Accumulated(steps.Rows);
-        for (int n = 0; n < neurons.Length; n++)
-        {
-            PathRunner.ScaleByDirection<T>(engine.Call.Direction, rows.Slice(n * length, length), values.AsSpan(n * length, length));
-        }
-
-        return new NeuronAttribution<T>(layer, neurons.ToArray(), engine.Plan.Info.Input.OutputShape, values, engine.Call.Points, engine.Call.Rule)
-        {
-            Error = engine.Call.Adaptive?.Error(steps.Rows),
-        };
+        return Result(engine.Plan, layer, neurons, engine.Call.Direction, engine.Accumulated(steps.Rows), engine.Call.Points, engine.Call.Rule, engine.Call.Adaptive?.Error(steps.Rows));
     }
 
     /// <summary>Per chunk, per target: the backward pass from its output, then its neurons' passes into the target's accumulator <c>First + t</c>.</summary>
@@ -205,15 +209,7 @@ internal static class NeuronConductanceMath<T> where T : unmanaged, IFloatingPoi
 
         public readonly Layer? EndpointLayer => null;
 
-        public void Start(IPathEngine<T> engine)
-        {
-            for (int t = 0; t < _targets.Length; t++)
-            {
-                int handle = engine.NewAccumulator(elements);
-                engine.Call.ScaleErrors(handle, PathVector.Direction);
-                First = t == 0 ? handle : First;
-            }
-        }
+        public void Start(IPathEngine<T> engine) => First = PathTargets.NewAccumulators(engine, _targets.Length, elements, PathVector.Direction);
 
         public readonly void Step(IPathEngine<T> engine, int start, int count)
         {

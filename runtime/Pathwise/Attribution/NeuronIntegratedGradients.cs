@@ -67,8 +67,8 @@ internal static class NeuronIntegratedGradientsMath<T> where T : unmanaged, IFlo
     }
 
     /// <summary>
-    /// A batch (see <see cref="PathBatch"/>), one neuron per input (checked and named as <c>neurons</c>); example by example
-    /// on every backend (the backward pass from the layer is seeded per example, which the stacked engine does not do).
+    /// A batch (see <see cref="PathBatch"/>), one neuron per input (checked and named as <c>neurons</c>); stacked on a device
+    /// that stacks, each example's rows seeded at its own neuron.
     /// </summary>
     public static Attribution<T>[] Batch(PathHost<T> host, Layer layer, ReadOnlySpan<T> inputs, ReadOnlySpan<int> neurons, ReadOnlySpan<T> baselines, IProgress<int>? progress, CancellationToken cancellationToken) =>
         PathBatch.Run(
@@ -79,9 +79,25 @@ internal static class NeuronIntegratedGradientsMath<T> where T : unmanaged, IFlo
             baselines,
             (IPathEngine<T> engine, scoped in PathRequest<T> request, CancellationToken token) =>
                 Run(engine, layer, request.Target, request.OwnBaseline ? PathRequest<T>.ForTarget(request.Input, request.Baseline, 0) : PathRequest<T>.ForTarget(request.Input, 0), token),
-            null,
+            (engine, results, token) => Stacked(engine, layer, results, token),
             progress,
             cancellationToken);
+
+    /// <summary>The examples stacked on <paramref name="engine"/>, each with its own neuron (<see cref="PathStack{T}.Indices"/>), in one chunk loop: one result each.</summary>
+    public static void Stacked(IStackedPathEngine<T> engine, Layer layer, Span<Attribution<T>> results, CancellationToken cancellationToken)
+    {
+        var steps = new Steps(layer, PathStack<T>.EachExample);
+        PathRunner.Run(engine, ref steps, cancellationToken);
+        PathStack<T> stack = engine.Stack;
+        int length = engine.Plan.Info.InputLength;
+        ReadOnlySpan<T> all = engine.Accumulated(steps.GradientSum);    // [examples, L]
+        ReadOnlySpan<T> endpoints = engine.Endpoints(layer);            // [2, examples, layer size]
+        for (int m = 0; m < results.Length; m++)
+        {
+            int neuron = stack.Indices[m];
+            results[m] = Result(engine.Plan, stack.Direction(m), all.Slice(m * length, length), endpoints[m * layer.Size + neuron], endpoints[(stack.Count + m) * layer.Size + neuron], engine.Plan.Points, engine.Plan.Rule, null);
+        }
+    }
 
     /// <summary>Begins <paramref name="request"/> (output 0 standing in) on a rented engine and runs neuron <paramref name="neuron"/>: the code of every single call.</summary>
     public static Attribution<T> Run(IPathEngine<T> engine, Layer layer, int neuron, scoped in PathRequest<T> request, CancellationToken cancellationToken)
@@ -89,14 +105,17 @@ internal static class NeuronIntegratedGradientsMath<T> where T : unmanaged, IFlo
         engine.Call.Begin(request);
         var steps = new Steps(layer, neuron);
         PathSplit.Run(engine, ref steps, cancellationToken);
-        var values = new T[engine.Plan.Info.InputLength];
-        double sum = PathRunner.ScaleByDirection<T>(engine.Call.Direction, engine.Accumulated(steps.GradientSum), values);
         ReadOnlySpan<T> endpoints = engine.Endpoints(layer);
-        var delta = ConvergenceDelta.From(sum, double.CreateChecked(endpoints[layer.Size + neuron]), double.CreateChecked(endpoints[neuron]));
-        return new Attribution<T>(values, engine.Plan.Info.Input.OutputShape, delta, engine.Call.Points, engine.Call.Rule)
-        {
-            Error = engine.Call.Adaptive?.Error(steps.GradientSum),
-        };
+        return Result(engine.Plan, engine.Call.Direction, engine.Accumulated(steps.GradientSum), endpoints[neuron], endpoints[layer.Size + neuron], engine.Call.Points, engine.Call.Rule, engine.Call.Adaptive?.Error(steps.GradientSum));
+    }
+
+    /// <summary><c>attr_i = (x_i - x'_i) g_i</c> into a new result, complete against <c>y_j(x) - y_j(x')</c>, with the adaptive rule's <paramref name="error"/> (or none).</summary>
+    private static Attribution<T> Result(PathPlan<T> plan, ReadOnlySpan<T> direction, ReadOnlySpan<T> gradientSum, T atBaseline, T atInput, int points, QuadratureRule rule, QuadratureError? error)
+    {
+        var values = new T[plan.Info.InputLength];
+        double sum = PathRunner.ScaleByDirection<T>(direction, gradientSum, values);
+        var delta = ConvergenceDelta.From(sum, double.CreateChecked(atInput), double.CreateChecked(atBaseline));
+        return new Attribution<T>(values, plan.Info.Input.OutputShape, delta, points, rule) { Error = error };
     }
 
     private struct Steps(Layer layer, int neuron) : IPathSteps<T>

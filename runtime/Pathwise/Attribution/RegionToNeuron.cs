@@ -91,8 +91,8 @@ internal static class RegionToNeuronMath<T> where T : unmanaged, IFloatingPointI
     }
 
     /// <summary>
-    /// A batch (see <see cref="PathBatch"/>), one region for every input, checked once first; example by example on every
-    /// backend (the region's masked direction is per example, which the stacked engine does not carry).
+    /// A batch (see <see cref="PathBatch"/>), one region for every input, checked once first; stacked on a device that
+    /// stacks, each example with its own masked direction.
     /// </summary>
     public static LayerAttribution<T>[] Batch(PathHost<T> host, Layer layer, ReadOnlySpan<T> inputs, ReadOnlySpan<int> targets, ReadOnlySpan<bool> region, ReadOnlySpan<T> baselines, IProgress<int>? progress, CancellationToken cancellationToken)
     {
@@ -104,9 +104,30 @@ internal static class RegionToNeuronMath<T> where T : unmanaged, IFloatingPointI
             targets,
             baselines,
             (IPathEngine<T> engine, scoped in PathRequest<T> request, CancellationToken token) => Run(engine, layer, mask, request, token),
-            null,
+            (engine, results, token) => Stacked(engine, layer, mask, results, token),
             progress,
             cancellationToken);
+    }
+
+    /// <summary>The examples stacked on <paramref name="engine"/>, each with its masked direction of <paramref name="region"/>, in one chunk loop: one result each.</summary>
+    public static void Stacked(IStackedPathEngine<T> engine, Layer layer, ReadOnlySpan<bool> region, Span<LayerAttribution<T>> results, CancellationToken cancellationToken)
+    {
+        engine.Stack.SetRegion(region);
+        var steps = new Steps(layer);
+        PathRunner.Run(engine, ref steps, cancellationToken);
+        ReadOnlySpan<T> all = engine.Accumulated(steps.Contributions);                  // [examples, layer size]
+        ReadOnlySpan<double> regions = engine.Sums(steps.RegionIntegratedGradients);    // [examples]
+        for (int m = 0; m < results.Length; m++)
+        {
+            results[m] = Result(layer, all.Slice(m * layer.Size, layer.Size), regions[m], engine.Plan.Points, engine.Plan.Rule, null);
+        }
+    }
+
+    /// <summary>The shares into a new result, their delta against the region's IG <paramref name="regionIntegratedGradients"/>, with the adaptive rule's <paramref name="error"/> (or none).</summary>
+    private static LayerAttribution<T> Result(Layer layer, ReadOnlySpan<T> shares, double regionIntegratedGradients, int points, QuadratureRule rule, QuadratureError? error)
+    {
+        T[] contributions = shares.ToArray();
+        return new LayerAttribution<T>(layer, contributions, ConvergenceDelta.From(PathSums.Sum<T>(contributions), regionIntegratedGradients, 0), points, rule) { Error = error };
     }
 
     /// <summary>
@@ -126,12 +147,7 @@ internal static class RegionToNeuronMath<T> where T : unmanaged, IFloatingPointI
         var results = new LayerAttribution<T>[targets.Length];
         for (int t = 0; t < results.Length; t++)
         {
-            T[] contributions = engine.Accumulated(steps.First + t).ToArray();
-            var delta = ConvergenceDelta.From(PathSums.Sum<T>(contributions), engine.Sum(steps.FirstSum + t), 0);
-            results[t] = new LayerAttribution<T>(layer, contributions, delta, engine.Call.Points, engine.Call.Rule)
-            {
-                Error = engine.Call.Adaptive?.Error(steps.First + t),
-            };
+            results[t] = Result(layer, engine.Accumulated(steps.First + t), engine.Sum(steps.FirstSum + t), engine.Call.Points, engine.Call.Rule, engine.Call.Adaptive?.Error(steps.First + t));
         }
 
         return results;
@@ -144,12 +160,7 @@ internal static class RegionToNeuronMath<T> where T : unmanaged, IFloatingPointI
         engine.Call.SetRegion(region);
         var steps = new Steps(layer);
         PathSplit.Run(engine, ref steps, cancellationToken);
-        T[] contributions = engine.Accumulated(steps.Contributions).ToArray();
-        var delta = ConvergenceDelta.From(PathSums.Sum<T>(contributions), engine.Sum(steps.RegionIntegratedGradients), 0);
-        return new LayerAttribution<T>(layer, contributions, delta, engine.Call.Points, engine.Call.Rule)
-        {
-            Error = engine.Call.Adaptive?.Error(steps.Contributions),
-        };
+        return Result(layer, engine.Accumulated(steps.Contributions), engine.Sum(steps.RegionIntegratedGradients), engine.Call.Points, engine.Call.Rule, engine.Call.Adaptive?.Error(steps.Contributions));
     }
 
     /// <summary>Per chunk, per target: the backward pass from its output through the input, its region's IG and its shares (the tangent shared).</summary>
@@ -165,13 +176,8 @@ internal static class RegionToNeuronMath<T> where T : unmanaged, IFloatingPointI
 
         public void Start(IPathEngine<T> engine)
         {
-            for (int t = 0; t < _targets.Length; t++)
-            {
-                int handle = engine.NewAccumulator(layer.Size);
-                int sum = engine.NewSum();
-                First = t == 0 ? handle : First;
-                FirstSum = t == 0 ? sum : FirstSum;
-            }
+            First = PathTargets.NewAccumulators(engine, _targets.Length, layer.Size);
+            FirstSum = PathTargets.NewSums(engine, _targets.Length);
         }
 
         public readonly void Step(IPathEngine<T> engine, int start, int count)

@@ -19,30 +19,62 @@ internal enum GradientRule
 }
 
 /// <summary>
-/// The backend-independent part of the single-gradient methods: the argument checks (same helpers and messages as
-/// the path methods), the output weightings, one <see cref="IGradientSource{T}.Gradients"/> call over every input
-/// of a call, the rule applied in place, and the results. The public classes of both backends wrap one of these.
+/// A single-gradient method, on either backend: one gradient evaluation <c>g = dF/dx</c> of the explained output at each
+/// input <c>x</c>, made into an attribution by the method's rule — <c>|g_i|</c> or <c>g_i</c> for <see cref="Saliency{T}"/>,
+/// <c>x_i g_i</c> for <see cref="InputXGradient{T}"/>. No convergence delta: a gradient promises no sum.
 /// </summary>
-internal sealed class GradientMethod<T> where T : unmanaged, IFloatingPointIeee754<T>
+/// <remarks>
+/// Every method and backend shares this one implementation: the argument checks (the path methods' helpers and
+/// messages), the output weightings, one evaluation at all of a call's inputs on a rented path engine
+/// (<see cref="IPathEngine{T}.AtPoints"/>: the generated passes on the CPU, one autograd call per chunk on a device), and
+/// the rule applied in place. An instance is safe to call from many threads at once: each call rents an engine from a
+/// pool the instance owns, so on the CPU a warm call's span-out overloads allocate nothing. <c>AttributeBatch</c> runs
+/// all its inputs through one forward and one backward pass per internal batch.
+/// </remarks>
+public abstract class GradientMethod<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    // One-hot weightings of up to this many outputs, and values of up to this many inputs, live on the stack.
+    // One-hot weightings of up to this many outputs live on the stack.
     private const int StackLimit = 256;
 
-    private readonly IGradientSource<T> _source;
+    private readonly PathHost<T> _host;
     private readonly GradientRule _rule;
     private readonly NetworkInfo _info;
 
-    public GradientMethod(IGradientSource<T> source, GradientRule rule)
+    /// <summary>Validates <paramref name="options"/>, then makes the method's engines with <paramref name="host"/> from its internal batch size.</summary>
+    private protected GradientMethod(GradientMethodOptions options, GradientRule rule, Func<int, PathHost<T>> host)
     {
-        _source = source;
+        options.Validate();
+        _host = host(options.InternalBatchSize);
         _rule = rule;
-        _info = source.Info;
+        _info = _host.Info;
     }
 
-    public NetworkInfo Info => _info;
+    /// <summary>The method's engines (released by a device twin's <c>Dispose</c>).</summary>
+    private protected PathHost<T> Host => _host;
 
-    /// <summary>Attributes output <paramref name="target"/> into <paramref name="attributions"/>; allocates nothing on a warm CPU source.</summary>
-    public void Attribute(ReadOnlySpan<T> input, int target, Span<T> attributions, CancellationToken cancellationToken)
+    /// <summary>The rule's attribution of output <paramref name="target"/> at <paramref name="input"/> (e.g. <c>|dF_target/dx_i|</c>); returns a new result.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="target"/> is not an output index.</exception>
+    /// <exception cref="ArgumentException"><paramref name="input"/> has the wrong length or a non-finite value.</exception>
+    public FeatureAttribution<T> Attribute(ReadOnlySpan<T> input, int target, CancellationToken cancellationToken = default)
+    {
+        var values = new T[_info.InputLength];
+        Attribute(input, target, values, cancellationToken);
+        return new FeatureAttribution<T>(values, _info.Input.OutputShape, 1);
+    }
+
+    /// <summary>The rule's attribution of the weighted output <c>sum_j outputCoefficients[j] F_j</c> at <paramref name="input"/>; returns a new result.</summary>
+    /// <exception cref="ArgumentException">A span has the wrong length or a non-finite value.</exception>
+    public FeatureAttribution<T> Attribute(ReadOnlySpan<T> input, ReadOnlySpan<T> outputCoefficients, CancellationToken cancellationToken = default)
+    {
+        var values = new T[_info.InputLength];
+        Attribute(input, outputCoefficients, values, cancellationToken);
+        return new FeatureAttribution<T>(values, _info.Input.OutputShape, 1);
+    }
+
+    /// <summary>Writes the rule's attribution of output <paramref name="target"/> at <paramref name="input"/> into <paramref name="attributions"/>; on the CPU, allocates nothing once warm.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="target"/> is not an output index.</exception>
+    /// <exception cref="ArgumentException">A span has the wrong length, or <paramref name="input"/> a non-finite value.</exception>
+    public void Attribute(ReadOnlySpan<T> input, int target, Span<T> attributions, CancellationToken cancellationToken = default)
     {
         int outputs = _info.OutputLength;
         Guard.Length<T>(attributions, _info.InputLength, nameof(attributions));
@@ -54,8 +86,9 @@ internal sealed class GradientMethod<T> where T : unmanaged, IFloatingPointIeee7
         Run(input, 1, oneHot, attributions, cancellationToken);
     }
 
-    /// <summary>Attributes <c>sum_j outputCoefficients[j] F_j</c> into <paramref name="attributions"/>.</summary>
-    public void Attribute(ReadOnlySpan<T> input, ReadOnlySpan<T> outputCoefficients, Span<T> attributions, CancellationToken cancellationToken)
+    /// <summary>Writes the rule's attribution of <c>sum_j outputCoefficients[j] F_j</c> at <paramref name="input"/> into <paramref name="attributions"/>; on the CPU, allocates nothing once warm.</summary>
+    /// <exception cref="ArgumentException">A span has the wrong length or a non-finite value.</exception>
+    public void Attribute(ReadOnlySpan<T> input, ReadOnlySpan<T> outputCoefficients, Span<T> attributions, CancellationToken cancellationToken = default)
     {
         Guard.Length<T>(attributions, _info.InputLength, nameof(attributions));
         CheckInput(input);
@@ -64,25 +97,14 @@ internal sealed class GradientMethod<T> where T : unmanaged, IFloatingPointIeee7
         Run(input, 1, outputCoefficients, attributions, cancellationToken);
     }
 
-    public FeatureAttribution<T> Attribute(ReadOnlySpan<T> input, int target, CancellationToken cancellationToken)
-    {
-        var values = new T[_info.InputLength];
-        Attribute(input, target, values, cancellationToken);
-        return new FeatureAttribution<T>(values, _info.Input.OutputShape, 1);
-    }
-
-    public FeatureAttribution<T> Attribute(ReadOnlySpan<T> input, ReadOnlySpan<T> outputCoefficients, CancellationToken cancellationToken)
-    {
-        var values = new T[_info.InputLength];
-        Attribute(input, outputCoefficients, values, cancellationToken);
-        return new FeatureAttribution<T>(values, _info.Input.OutputShape, 1);
-    }
-
     /// <summary>
-    /// Attributes <c>inputs[m, input length]</c>, each for <c>targets[m]</c>, with one gradient evaluation per input:
-    /// the inputs go through the source together, in chunks of its size. Returns one new result per input, in order.
+    /// The rule's attribution of many inputs, <c>inputs[m, input length]</c>, each for its own output <c>targets[m]</c>: one
+    /// gradient evaluation per input, all inputs in the same passes (chunks of <see cref="GradientMethodOptions.InternalBatchSize"/>).
+    /// Returns one new result per input, in order.
     /// </summary>
-    public FeatureAttribution<T>[] AttributeBatch(ReadOnlySpan<T> inputs, ReadOnlySpan<int> targets, CancellationToken cancellationToken)
+    /// <exception cref="ArgumentOutOfRangeException">A target is not an output index.</exception>
+    /// <exception cref="ArgumentException"><paramref name="inputs"/> is not one row per target, or holds a non-finite value.</exception>
+    public FeatureAttribution<T>[] AttributeBatch(ReadOnlySpan<T> inputs, ReadOnlySpan<int> targets, CancellationToken cancellationToken = default)
     {
         int length = _info.InputLength;
         int outputs = _info.OutputLength;
@@ -118,11 +140,14 @@ internal sealed class GradientMethod<T> where T : unmanaged, IFloatingPointIeee7
         Guard.Finite(input, nameof(input));
     }
 
-    /// <summary>The gradients of every point into <paramref name="attributions"/>, then the rule applied in place.</summary>
+    /// <summary>The gradients of every point into <paramref name="attributions"/> on a rented engine, then the rule applied in place.</summary>
     private void Run(ReadOnlySpan<T> points, int count, ReadOnlySpan<T> coefficients, Span<T> attributions, CancellationToken cancellationToken)
     {
-        Span<double> outputs = count <= StackLimit ? stackalloc double[count] : new double[count];
-        _source.Gradients(points, count, coefficients, outputs, attributions, cancellationToken);
+        using (var lease = _host.Borrow())
+        {
+            lease.Item.AtPoints(points, count, coefficients, default, attributions, cancellationToken);
+        }
+
         switch (_rule)
         {
             case GradientRule.AbsoluteGradient:

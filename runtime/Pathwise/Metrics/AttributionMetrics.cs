@@ -23,8 +23,11 @@ public static class AttributionMetrics
     /// <exception cref="ArgumentException"><paramref name="input"/> or <paramref name="attributions"/> has the wrong length or a non-finite value.</exception>
     /// <exception cref="InvalidOperationException">The network's weights were never set.</exception>
     public static double Infidelity<T>(INetwork<T> network, ReadOnlySpan<T> input, int target, ReadOnlySpan<T> attributions, InfidelityOptions? options = null, CancellationToken cancellationToken = default)
-        where T : unmanaged, IFloatingPointIeee754<T> =>
-        MetricsCore.Infidelity(new NetworkGradientSource<T>(network, MetricsCore.Chunk), input, target, attributions, options ?? new InfidelityOptions(), cancellationToken);
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        using PathHost<T> host = CpuPathEngine<T>.PointsHost(network, MetricsCore.Chunk);
+        return MetricsCore.Infidelity(host, input, target, attributions, options ?? new InfidelityOptions(), cancellationToken);
+    }
 
     /// <summary>
     /// The deletion curve: the features, in order of decreasing attribution (ties by index), are set to the baseline
@@ -36,8 +39,11 @@ public static class AttributionMetrics
     /// <exception cref="ArgumentException"><paramref name="input"/> or <paramref name="attributions"/> has the wrong length or a non-finite value.</exception>
     /// <exception cref="InvalidOperationException">The network's weights were never set.</exception>
     public static AttributionCurve Deletion<T>(INetwork<T> network, ReadOnlySpan<T> input, int target, ReadOnlySpan<T> attributions, CurveOptions? options = null, CancellationToken cancellationToken = default)
-        where T : unmanaged, IFloatingPointIeee754<T> =>
-        MetricsCore.Curve(new NetworkGradientSource<T>(network, MetricsCore.Chunk), input, target, attributions, options ?? new CurveOptions(), insertion: false, cancellationToken);
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        using PathHost<T> host = CpuPathEngine<T>.PointsHost(network, MetricsCore.Chunk);
+        return MetricsCore.Curve(host, input, target, attributions, options ?? new CurveOptions(), insertion: false, cancellationToken);
+    }
 
     /// <summary>
     /// The insertion curve: from the baseline, the input's features are put back in order of decreasing attribution
@@ -49,8 +55,11 @@ public static class AttributionMetrics
     /// <exception cref="ArgumentException"><paramref name="input"/> or <paramref name="attributions"/> has the wrong length or a non-finite value.</exception>
     /// <exception cref="InvalidOperationException">The network's weights were never set.</exception>
     public static AttributionCurve Insertion<T>(INetwork<T> network, ReadOnlySpan<T> input, int target, ReadOnlySpan<T> attributions, CurveOptions? options = null, CancellationToken cancellationToken = default)
-        where T : unmanaged, IFloatingPointIeee754<T> =>
-        MetricsCore.Curve(new NetworkGradientSource<T>(network, MetricsCore.Chunk), input, target, attributions, options ?? new CurveOptions(), insertion: true, cancellationToken);
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        using PathHost<T> host = CpuPathEngine<T>.PointsHost(network, MetricsCore.Chunk);
+        return MetricsCore.Curve(host, input, target, attributions, options ?? new CurveOptions(), insertion: true, cancellationToken);
+    }
 
     /// <summary>
     /// Max-sensitivity (Yeh et al., arXiv 1901.09392; Captum's <c>sensitivity_max</c>):

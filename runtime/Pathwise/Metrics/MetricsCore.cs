@@ -7,12 +7,13 @@ namespace Pathwise;
 
 /// <summary>
 /// The backend-independent quality metrics: argument checks, the seeded perturbations and the arithmetic, with the
-/// network reached only through <see cref="IGradientSource{T}.Forward"/> (all points of a call in one batch).
+/// network reached only through <see cref="IPathEngine{T}.AtPoints"/> on an engine of the given host (all points of a
+/// call in one evaluation, in chunks of <see cref="Chunk"/>).
 /// <see cref="AttributionMetrics"/> runs them on the CPU, <c>TorchAttributionMetrics</c> on a torch device.
 /// </summary>
 internal static class MetricsCore
 {
-    /// <summary>The most points a metric's source runs in one pass.</summary>
+    /// <summary>The most points a metric's engine runs in one pass.</summary>
     public const int Chunk = 64;
 
     /// <summary>
@@ -20,10 +21,10 @@ internal static class MetricsCore
     /// <c>I</c> is the perturbation as realised in <typeparamref name="T"/>, <c>x - round(x - I)</c>; with
     /// <see cref="InfidelityOptions.MultiplyByInputs"/> the projection is <c>sum_i (I_i / x_i) attr_i</c>.
     /// </summary>
-    public static double Infidelity<T>(IGradientSource<T> source, ReadOnlySpan<T> input, int target, ReadOnlySpan<T> attributions, InfidelityOptions options, CancellationToken cancellationToken)
+    public static double Infidelity<T>(PathHost<T> host, ReadOnlySpan<T> input, int target, ReadOnlySpan<T> attributions, InfidelityOptions options, CancellationToken cancellationToken)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        NetworkInfo info = source.Info;
+        NetworkInfo info = host.Info;
         int length = info.InputLength;
         int outputs = info.OutputLength;
         Check(info, input, target, attributions);
@@ -71,7 +72,7 @@ internal static class MetricsCore
         }
 
         var y = new T[Guard.Elements(n + 1, outputs, nameof(options.Perturbations))];
-        source.Forward(points, n + 1, y, cancellationToken);
+        Outputs(host, points, n + 1, y, cancellationToken);
         double atInput = double.CreateChecked(y[target]);
         double cross = 0, square = 0;
         for (int k = 0; k < n; k++)
@@ -98,10 +99,10 @@ internal static class MetricsCore
     /// has the top <c>m_s = floor(s L / K)</c> set to the baseline (deletion) or taken from the input over the
     /// baseline (insertion); <c>o_s = F_t</c> there, <c>f_s = m_s / L</c>.
     /// </summary>
-    public static AttributionCurve Curve<T>(IGradientSource<T> source, ReadOnlySpan<T> input, int target, ReadOnlySpan<T> attributions, CurveOptions options, bool insertion, CancellationToken cancellationToken)
+    public static AttributionCurve Curve<T>(PathHost<T> host, ReadOnlySpan<T> input, int target, ReadOnlySpan<T> attributions, CurveOptions options, bool insertion, CancellationToken cancellationToken)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        NetworkInfo info = source.Info;
+        NetworkInfo info = host.Info;
         int length = info.InputLength;
         int outputs = info.OutputLength;
         Check(info, input, target, attributions);
@@ -139,7 +140,7 @@ internal static class MetricsCore
         }
 
         var y = new T[Guard.Elements(steps + 1, outputs, nameof(options.Steps))];
-        source.Forward(points, steps + 1, y, cancellationToken);
+        Outputs(host, points, steps + 1, y, cancellationToken);
         var values = new double[steps + 1];
         for (int s = 0; s <= steps; s++)
         {
@@ -195,6 +196,14 @@ internal static class MetricsCore
         }
 
         return worst / (norm != 0 ? norm : 1);
+    }
+
+    /// <summary><c>outputs[n, output length] = F(points[n, input length])</c> of <paramref name="count"/> points, on an engine of <paramref name="host"/>.</summary>
+    private static void Outputs<T>(PathHost<T> host, ReadOnlySpan<T> points, int count, Span<T> outputs, CancellationToken cancellationToken)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        using var lease = host.Borrow();
+        lease.Item.AtPoints(points, count, default, outputs, default, cancellationToken);
     }
 
     private static void Check<T>(NetworkInfo info, ReadOnlySpan<T> input, int target, ReadOnlySpan<T> attributions)

@@ -1,5 +1,6 @@
 using System;
 using System.Numerics;
+using System.Threading;
 using Pathwise.CompilerServices;
 using Pathwise.CompilerServices.Kernels;
 
@@ -62,6 +63,16 @@ internal sealed class CpuPathEngine<T> : IPathEngine<T> where T : unmanaged, IFl
         options.Validate();
         ArgumentNullException.ThrowIfNull(network);
         return Host(network, new PathPlan<T>(network.Info, options).WithRule(options, PiecewiseLinearPath.Source(network)));
+    }
+
+    /// <summary>
+    /// A host for a method written in evaluations at free points (<see cref="AtPoints"/>), in chunks of
+    /// <paramref name="internalBatchSize"/> points; the network's weights must be set.
+    /// </summary>
+    public static PathHost<T> PointsHost(INetwork<T> network, int internalBatchSize)
+    {
+        Guard.WeightsSet(network);
+        return Host(network, PathPlan<T>.ForPoints(network.Info, internalBatchSize));
     }
 
     /// <summary>A host for a CPU method on the given plan.</summary>
@@ -131,8 +142,6 @@ internal sealed class CpuPathEngine<T> : IPathEngine<T> where T : unmanaged, IFl
         _sums[_sumCount] = 0;
         return _sumCount++;
     }
-
-    public int Forward(int start) => Forward(start, Call.ChunkSize(start));
 
     public int Forward(int start, int count)
     {
@@ -299,6 +308,32 @@ internal sealed class CpuPathEngine<T> : IPathEngine<T> where T : unmanaged, IFl
 
     public void CopyOutputs(int accumulator, int row) =>
         _workspace.Output(_count).CopyTo(Values(accumulator).Slice(row * _info.OutputLength));
+
+    public void AtPoints(ReadOnlySpan<T> points, int count, ReadOnlySpan<T> outputCoefficients, Span<T> outputs, Span<T> gradients, CancellationToken cancellationToken)
+    {
+        // Per chunk: one forward pass from the input; the output gradient seeded with the points' weightings and one
+        // backward pass down to the input.
+        int inputs = _info.InputLength;
+        int outputLength = _info.OutputLength;
+        for (int start = 0; start < count; start += Plan.ChunkCapacity)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            int rows = Plan.ChunkSize(start, count);
+            points.Slice(start * inputs, rows * inputs).CopyTo(_workspace.Input(rows));                                // [rows, inputs]
+            _network.ForwardFrom(_info.Input, _workspace, rows);
+            if (!outputs.IsEmpty)
+            {
+                _workspace.Output(rows).CopyTo(outputs.Slice(start * outputLength, rows * outputLength));              // [rows, outputs]
+            }
+
+            if (!gradients.IsEmpty)
+            {
+                outputCoefficients.Slice(start * outputLength, rows * outputLength).CopyTo(_workspace.OutputGradient(rows)); // dy = c
+                _network.BackwardFrom(_info.Output, _workspace, rows);
+                _workspace.Gradients(_info.Input, rows).CopyTo(gradients.Slice(start * inputs, rows * inputs));          // dx, [rows, inputs]
+            }
+        }
+    }
 
     public void Finish(Layer? layer)
     {

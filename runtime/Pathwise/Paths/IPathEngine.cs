@@ -1,5 +1,6 @@
 using System;
 using System.Numerics;
+using System.Threading;
 
 namespace Pathwise;
 
@@ -37,7 +38,7 @@ internal enum NeuronSeed
 /// </summary>
 /// <remarks>
 /// A call: <see cref="PathCall{T}.Begin"/> on <see cref="Call"/>, then <see cref="Open"/>; accumulators made with
-/// <see cref="NewAccumulator"/> and <see cref="NewSum"/> before the first chunk; per chunk <see cref="Forward(int)"/> and the
+/// <see cref="NewAccumulator"/> and <see cref="NewSum"/> before the first chunk; per chunk <see cref="Forward"/> and the
 /// method's operations; then <see cref="Finish"/>, after which <see cref="Accumulated"/>, <see cref="Sum"/> and
 /// <see cref="Endpoints"/> read the results on the host; <see cref="Close"/> always ends the call (see
 /// <see cref="PathRunner"/>). Every weighted reduction weighs point <c>k</c> by the plan's <c>c_k</c>. Operations run per
@@ -58,7 +59,7 @@ internal interface IPathEngine<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// For a plan whose path runs in a hidden layer's activation space (<see cref="PathPlan{T}.Origin"/>), after
     /// <see cref="PathCall{T}.Begin"/> and before <see cref="Open"/>: runs the network at the call's <c>x'</c> and <c>x</c>
     /// and begins the path between the origin's activations there (<see cref="PathCall{T}.BeginLayerPath"/>). From then
-    /// on <see cref="Forward(int)"/> runs the layers above the origin at <c>y(x') + a_k (y(x) - y(x'))</c>. Does nothing
+    /// on <see cref="Forward(int, int)"/> runs the layers above the origin at <c>y(x') + a_k (y(x) - y(x'))</c>. Does nothing
     /// for an input-space path.
     /// </summary>
     void BeginLayerPath();
@@ -74,15 +75,11 @@ internal interface IPathEngine<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     /// <summary>
     /// Runs the network forward at the path points <c>x' + a_k (x - x')</c> (with a path in a hidden layer's space, the
-    /// layers above it at <c>y(x') + a_k (y(x) - y(x'))</c>), <c>k = start .. start + count</c>, where
-    /// <c>count = Call.ChunkSize(start)</c>; returns <c>count</c>. The CPU carries the endpoints <c>a = 0</c> and
-    /// <c>a = 1</c> along with the last chunk, so <see cref="Endpoints"/> needs no pass of its own.
-    /// </summary>
-    int Forward(int start);
-
-    /// <summary>
-    /// <see cref="Forward(int)"/> on the <paramref name="count"/> points from <paramref name="start"/> (at most the plan's
-    /// chunk capacity): a split call runs its halves in chunks that need not start at multiples of the capacity.
+    /// layers above it at <c>y(x') + a_k (y(x) - y(x'))</c>), <c>k = start .. start + count</c>, with
+    /// <paramref name="count"/> at most the plan's chunk capacity (<see cref="PathPlan{T}.ChunkSize"/>; a split call runs its
+    /// halves in chunks that need not start at multiples of the capacity); returns <c>count</c>. The CPU carries the
+    /// endpoints <c>a = 0</c> and <c>a = 1</c> along with the chunk that ends at the call's last point, so
+    /// <see cref="Endpoints"/> needs no pass of its own.
     /// </summary>
     int Forward(int start, int count);
 
@@ -150,6 +147,16 @@ internal interface IPathEngine<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     /// <summary>Replaces a double sum's host value after <see cref="Finish"/>, as <see cref="Results"/> does an accumulator's.</summary>
     void SetSum(int sum, double value);
+
+    /// <summary>
+    /// Off the path, as a call of its own (it ends the last call's results): at <paramref name="count"/> free points
+    /// <c>x_n = points[n, input length]</c>, in chunks of at most the plan's capacity, writes <c>outputs[n, output length] = F(x_n)</c>
+    /// unless <paramref name="outputs"/> is empty, and <c>gradients[n, i] = d(sum_j c_nj F_j)/dx_i (x_n)</c> with
+    /// <c>c_n = outputCoefficients[n, output length]</c> unless <paramref name="gradients"/> is empty (then no backward pass runs
+    /// and the weightings are not read). Both destinations are overwritten. The gradient methods and the quality metrics are
+    /// written in this one operation; the spans' lengths are the caller's to check.
+    /// </summary>
+    void AtPoints(ReadOnlySpan<T> points, int count, ReadOnlySpan<T> outputCoefficients, Span<T> outputs, Span<T> gradients, CancellationToken cancellationToken);
 
     /// <summary>
     /// A layer's activations at the baseline (row 0) and the input (row 1), <c>[2, layer size]</c>, after

@@ -125,7 +125,7 @@ internal static class PathBatch
             using var lease = host.Borrow();
             if (stacked is not null && lease.Item is IStackedPathEngine<T> engine && engine.StackCapacity > 1)
             {
-                RunStacked(engine, inputs, targets, baselines, stacked, results, progress, cancellationToken);
+                RunStacked(engine, inputs, targets, indices, baselines, stacked, results, progress, cancellationToken);
             }
             else
             {
@@ -184,6 +184,7 @@ internal static class PathBatch
         IStackedPathEngine<T> engine,
         ReadOnlySpan<T> inputs,
         ReadOnlySpan<int> targets,
+        BatchIndices indices,
         ReadOnlySpan<T> baselines,
         PathStackedExamples<T, TResult> stacked,
         TResult[] results,
@@ -200,7 +201,8 @@ internal static class PathBatch
             engine.Stack.Begin(
                 inputs.Slice(first * length, group * length),
                 baselines.IsEmpty ? default : baselines.Slice(first * length, group * length),
-                targets.Slice(first, group));
+                targets.Slice(first, group),
+                indices.Outputs);
             stacked(engine, results.AsSpan(first, group), cancellationToken);
             progress?.Report(first + group);
         }
@@ -209,15 +211,15 @@ internal static class PathBatch
 
 /// <summary>
 /// What a batch's per-input index is: <see cref="Count"/> its bound (<c>0 &lt;= index &lt; Count</c>), <see cref="Name"/> the
-/// argument errors name, <see cref="Noun"/> one index in words.
+/// argument errors name, <see cref="Noun"/> one index in words, <see cref="Outputs"/> whether it is an output (else a neuron).
 /// </summary>
-internal readonly record struct BatchIndices(int Count, string Name, string Noun)
+internal readonly record struct BatchIndices(int Count, string Name, string Noun, bool Outputs)
 {
     /// <summary>An output of the network per input, named <c>targets</c>.</summary>
-    public static BatchIndices Targets(NetworkInfo info) => new(info.OutputLength, "targets", "target");
+    public static BatchIndices Targets(NetworkInfo info) => new(info.OutputLength, "targets", "target", true);
 
     /// <summary>A neuron of <paramref name="layer"/> per input, named <c>neurons</c>.</summary>
-    public static BatchIndices Neurons(Layer layer) => new(layer.Size, "neurons", "neuron");
+    public static BatchIndices Neurons(Layer layer) => new(layer.Size, "neurons", "neuron", false);
 }
 
 /// <summary>
@@ -228,10 +230,11 @@ internal readonly record struct BatchIndices(int Count, string Name, string Noun
 /// <see cref="IPathEngine{T}.Endpoints"/> then holds <c>[2, examples, size]</c>: every baseline, then every input.
 /// </summary>
 /// <remarks>
-/// Stacked, an engine supports the operations whose per-chunk mathematics is a forward, a backward from the explained
-/// output and a weighted reduction: <see cref="IPathEngine{T}.AddInputGradientSum"/> (without a target),
-/// <see cref="IPathEngine{T}.BackwardFromOutput"/> (without a target), <see cref="IPathEngine{T}.AddLayerGradientSum"/> and
-/// <see cref="IPathEngine{T}.AddConductance"/> along the direction; the others throw.
+/// Stacked, every operation runs on each example's own rows with its own direction, masked direction
+/// (<see cref="PathStack{T}.SetRegion"/>) and weighting; the double sums are kept as <c>[examples]</c> and read back with
+/// <see cref="Sums"/>; <see cref="IPathEngine{T}.AddNeuronInputGradientSum"/> takes <see cref="PathStack{T}.EachExample"/>
+/// as the neuron to seed each example's own index (<see cref="PathStack{T}.Indices"/>). Only the operations that seed a
+/// single target (<c>target &gt;= 0</c>) throw: several targets of one input are not stacked.
 /// </remarks>
 internal interface IStackedPathEngine<T> : IPathEngine<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
@@ -240,6 +243,9 @@ internal interface IStackedPathEngine<T> : IPathEngine<T> where T : unmanaged, I
 
     /// <summary>The examples of the next call.</summary>
     PathStack<T> Stack { get; }
+
+    /// <summary>A double accumulator's value for every example of the stacked call, <c>[examples]</c>, after <see cref="IPathEngine{T}.Finish"/>.</summary>
+    ReadOnlySpan<double> Sums(int sum);
 }
 
 /// <summary>
@@ -253,8 +259,22 @@ internal sealed class PathStack<T> where T : unmanaged, IFloatingPointIeee754<T>
     private T[] _baselines = [];
     private T[] _directions = [];
     private T[] _coefficients = [];
+    private T[] _masked = [];
+    private int[] _indices = [];
 
     public PathStack(PathPlan<T> plan) => _plan = plan;
+
+    /// <summary>The neuron argument of <see cref="IPathEngine{T}.AddNeuronInputGradientSum"/> that seeds each example's own index.</summary>
+    public const int EachExample = -1;
+
+    /// <summary>Whether the call has a region (<see cref="SetRegion"/>); cleared by <see cref="Begin"/>.</summary>
+    public bool HasRegion { get; private set; }
+
+    /// <summary>Each example's masked direction <c>(x_m - x'_m) 1_S</c>, <c>[Count, input length]</c>, after <see cref="SetRegion"/>.</summary>
+    public ReadOnlySpan<T> MaskedDirections => HasRegion ? _masked.AsSpan(0, Count * _plan.Info.InputLength) : default;
+
+    /// <summary>Each example's index as the batch gave it: its target, or for a neuron method its neuron.</summary>
+    public ReadOnlySpan<int> Indices => _indices.AsSpan(0, Count);
 
     /// <summary>The number of examples of the call begun last.</summary>
     public int Count { get; private set; }
@@ -280,8 +300,11 @@ internal sealed class PathStack<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>Example <paramref name="example"/>'s output weighting.</summary>
     public ReadOnlySpan<T> Coefficients(int example) => _coefficients.AsSpan(example * _plan.Info.OutputLength, _plan.Info.OutputLength);
 
-    /// <summary>Stores checked examples for the next call: inputs <c>[n, input length]</c>, baselines empty or alike, n targets.</summary>
-    public void Begin(ReadOnlySpan<T> inputs, ReadOnlySpan<T> baselines, ReadOnlySpan<int> targets)
+    /// <summary>
+    /// Stores checked examples for the next call: inputs <c>[n, input length]</c>, baselines empty or alike, n indices: outputs
+    /// explained when <paramref name="explainsOutputs"/>, else neurons (output 0 standing in as the weighting, as a single neuron call does).
+    /// </summary>
+    public void Begin(ReadOnlySpan<T> inputs, ReadOnlySpan<T> baselines, ReadOnlySpan<int> targets, bool explainsOutputs = true)
     {
         int length = _plan.Info.InputLength;
         int outputs = _plan.Info.OutputLength;
@@ -290,6 +313,13 @@ internal sealed class PathStack<T> where T : unmanaged, IFloatingPointIeee754<T>
         Grow(ref _baselines, count * length);
         Grow(ref _directions, count * length);
         Grow(ref _coefficients, count * outputs);
+        if (_indices.Length < count)
+        {
+            _indices = new int[count];
+        }
+
+        targets.CopyTo(_indices);
+        HasRegion = false;
         Count = count;
         OwnBaselines = !baselines.IsEmpty;
         inputs.CopyTo(_inputs);
@@ -304,10 +334,26 @@ internal sealed class PathStack<T> where T : unmanaged, IFloatingPointIeee754<T>
 
             Span<T> coefficients = _coefficients.AsSpan(m * outputs, outputs);
             coefficients.Clear();
-            coefficients[targets[m]] = T.One;
+            coefficients[explainsOutputs ? targets[m] : 0] = T.One;
         }
 
         Pending = true;
+    }
+
+    /// <summary>Sets every example's masked direction <c>(x_m - x'_m) 1_S</c> of <paramref name="region"/> (checked by the caller), after <see cref="Begin"/>.</summary>
+    public void SetRegion(ReadOnlySpan<bool> region)
+    {
+        int length = _plan.Info.InputLength;
+        Grow(ref _masked, Count * length);
+        for (int m = 0; m < Count; m++)
+        {
+            for (int i = 0; i < length; i++)
+            {
+                _masked[m * length + i] = region[i] ? _directions[m * length + i] : T.Zero;
+            }
+        }
+
+        HasRegion = true;
     }
 
     /// <summary>Example <paramref name="example"/>'s <c>(F(x'), F(x))</c> of its explained output, in double, from the engine's stacked endpoints.</summary>
@@ -354,6 +400,53 @@ internal static class PathTargets
         Check(engine.Plan.Info, targets);
         int first = targets.IsEmpty ? 0 : targets[0];
         engine.Call.Begin(ownBaseline ? PathRequest<T>.ForTarget(input, baseline, first) : PathRequest<T>.ForTarget(input, first));
+    }
+
+    /// <summary>
+    /// <paramref name="count"/> zeroed accumulators of <paramref name="length"/> elements, one per target, made consecutively:
+    /// returns the first's handle, so target <c>t</c>'s is <c>first + t</c> (0 when there are none).
+    /// </summary>
+    public static int NewAccumulators<T>(IPathEngine<T> engine, int count, int length)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int first = 0;
+        for (int t = 0; t < count; t++)
+        {
+            int handle = engine.NewAccumulator(length);
+            first = t == 0 ? handle : first;
+        }
+
+        return first;
+    }
+
+    /// <summary>
+    /// <see cref="NewAccumulators{T}(IPathEngine{T}, int, int)"/> whose values the method multiplies by <paramref name="scaleErrorsBy"/>
+    /// (<c>x - x'</c>): with the adaptive rule, their error estimates are scaled alike (<see cref="PathCall{T}.ScaleErrors"/>).
+    /// </summary>
+    public static int NewAccumulators<T>(IPathEngine<T> engine, int count, int length, PathVector scaleErrorsBy)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int first = NewAccumulators(engine, count, length);
+        for (int t = 0; t < count; t++)
+        {
+            engine.Call.ScaleErrors(first + t, scaleErrorsBy);
+        }
+
+        return first;
+    }
+
+    /// <summary><paramref name="count"/> zeroed double sums, one per target, made consecutively: returns the first's handle (0 when there are none).</summary>
+    public static int NewSums<T>(IPathEngine<T> engine, int count)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int first = 0;
+        for (int t = 0; t < count; t++)
+        {
+            int handle = engine.NewSum();
+            first = t == 0 ? handle : first;
+        }
+
+        return first;
     }
 
     /// <summary>Target <paramref name="target"/>'s <c>(F_target(x'), F_target(x))</c> in double, from the engine's endpoints.</summary>

@@ -121,9 +121,6 @@ internal sealed class PathCall<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>The rule this call integrates by: the options', or Gauss–Legendre when an exact path had too many pieces.</summary>
     public QuadratureRule Rule { get; private set; }
 
-    /// <summary>The number of points of the chunk that starts at point <paramref name="start"/>.</summary>
-    public int ChunkSize(int start) => Math.Min(_plan.ChunkCapacity, Points - start);
-
     /// <summary><c>(x - x') 1_S</c> after <see cref="SetRegion"/>; empty before.</summary>
     public ReadOnlySpan<T> MaskedDirection => HasRegion ? _masked : default;
 

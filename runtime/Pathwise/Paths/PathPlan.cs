@@ -12,7 +12,7 @@ namespace Pathwise;
 /// <remarks>
 /// The schedule: chunks of <see cref="ChunkCapacity"/> points, <c>max(2, min(InternalBatchSize, Points))</c>, from
 /// point 0 on; the last chunk holds the rest (<see cref="ChunkSize"/>). The backends run the endpoints <c>a = 0</c>
-/// and <c>a = 1</c> with the last chunk or on their own, as suits them (see <see cref="IPathEngine{T}.Forward(int)"/>).
+/// and <c>a = 1</c> with the last chunk or on their own, as suits them (see <see cref="IPathEngine{T}.Forward"/>).
 /// </remarks>
 internal sealed class PathPlan<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
@@ -87,8 +87,12 @@ internal sealed class PathPlan<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>The most path points in one chunk: <c>max(2, min(InternalBatchSize, Points))</c>, with Automatic resolved.</summary>
     public int ChunkCapacity { get; }
 
-    /// <summary>The number of points of the chunk that starts at point <paramref name="start"/>.</summary>
-    public int ChunkSize(int start) => Math.Min(ChunkCapacity, Points - start);
+    /// <summary>
+    /// The number of points of the chunk that starts at point <paramref name="start"/> of a run that ends before point
+    /// <paramref name="end"/> (a call's point count, or the end of a split call's half): <c>min(ChunkCapacity, end - start)</c>.
+    /// The one definition of the schedule; <see cref="PathRunner"/> walks it.
+    /// </summary>
+    public int ChunkSize(int start, int end) => Math.Min(ChunkCapacity, end - start);
 
     /// <summary>
     /// The layer whose neurons a hidden-layer method reports: <paramref name="layer"/> itself, or the layer
@@ -183,6 +187,27 @@ internal sealed class PathPlan<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     /// <summary>Whether the path runs in a hidden layer's activation space rather than the input's.</summary>
     public bool InLayerSpace => _origin is not null;
+
+    /// <summary>
+    /// A plan without path points, for the methods written in evaluations at free points (<see cref="IPathEngine{T}.AtPoints"/>:
+    /// the gradient methods, the quality metrics): chunks of <paramref name="internalBatchSize"/> points, the baseline zero.
+    /// </summary>
+    public static PathPlan<T> ForPoints(NetworkInfo info, int internalBatchSize)
+    {
+        ArgumentNullException.ThrowIfNull(info);
+        ArgumentOutOfRangeException.ThrowIfLessThan(internalBatchSize, 1);
+        return new PathPlan<T>(info, internalBatchSize);
+    }
+
+    private PathPlan(NetworkInfo info, int internalBatchSize)
+    {
+        Info = info;
+        Alphas = [];
+        Coefficients = [];
+        Baseline = new T[info.InputLength];
+        ChunkCapacity = internalBatchSize;
+        InternalBatchSize = internalBatchSize;
+    }
 
     private PathPlan(PathPlan<T> plan)
     {

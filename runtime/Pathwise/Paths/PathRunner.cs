@@ -54,15 +54,15 @@ internal static class PathRunner
         where T : unmanaged, IFloatingPointIeee754<T>
         where TSteps : IPathSteps<T>, allows ref struct
     {
-        int capacity = engine.Plan.ChunkCapacity;
+        PathPlan<T> plan = engine.Plan;
         engine.Open();
         try
         {
             steps.Start(engine);
-            for (int start = from; start < to; start += capacity)
+            for (int start = from; start < to; start += plan.ChunkCapacity)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                int count = engine.Forward(start, Math.Min(capacity, to - start));
+                int count = engine.Forward(start, plan.ChunkSize(start, to));
                 steps.Step(engine, start, count);
             }
 
