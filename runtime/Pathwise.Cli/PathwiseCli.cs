@@ -154,6 +154,8 @@ internal static class PathwiseCli
               pathwise explain --method expected --baselines 32 -i 3
               pathwise explain --method noisetunnel --tunnel-of ig --samples 20 -i 0-2 -o pictures
               pathwise explain --method conductance --layer Hidden --report conductance.html
+              pathwise explain --method layerig --layer Conv2 -i 0-2
+              pathwise explain --method neuronconductance --layer Hidden --neuron 5 -o pictures
 
             """,
     };

@@ -39,7 +39,8 @@ internal static class ExplainCommand
         {
             HelpName = "METHOD",
             Description = "The attribution method: ig (Integrated Gradients), interior (saturation curve), expected (expected gradients over --baselines images), " +
-                "saliency, inputxgradient, noisetunnel (SmoothGrad around --tunnel-of), conductance or influence (of the hidden layer --layer)",
+                "saliency, inputxgradient, noisetunnel (SmoothGrad around --tunnel-of), conductance, influence or layerig (of the hidden layer --layer), " +
+                "neuronig or neuronconductance (of neuron --neuron of --layer, to the input)",
             DefaultValueFactory = _ => "ig",
         };
         method.AcceptOnlyFromAmong([.. MethodNames.ByName.Keys]);
@@ -48,7 +49,12 @@ internal static class ExplainCommand
         var layer = new Option<string?>("--layer")
         {
             HelpName = "NAME",
-            Description = "The hidden layer of conductance and influence, by its declared name (the bundled cnn: Conv1, Pool1, Conv2, Pool2, Flat, Hidden; mlp: Hidden1, Hidden2)",
+            Description = "The hidden layer of conductance, influence, layerig, neuronig and neuronconductance, by its declared name (the bundled cnn: Conv1, Pool1, Conv2, Pool2, Flat, Hidden; mlp: Hidden1, Hidden2)",
+        };
+        var neuron = new Option<int?>("--neuron")
+        {
+            HelpName = "N",
+            Description = "neuronig and neuronconductance: the neuron of --layer, a flat index 0 to the layer's size - 1",
         };
         var target = new Option<string>("--target", "-t")
         {
@@ -97,7 +103,7 @@ internal static class ExplainCommand
 
         var command = new Command("explain", "Explain predictions: attribute each image's output, print a summary table, write pictures and an HTML report.")
         {
-            model, assembly, network, data, images, method, rule, points, layer, target, baselines, tunnelOf, samples, noise, output, report,
+            model, assembly, network, data, images, method, rule, points, layer, neuron, target, baselines, tunnelOf, samples, noise, output, report,
         };
         command.SetAction((parse, cancellationToken) => PathwiseCli.Guard(console, token =>
         {
@@ -109,6 +115,7 @@ internal static class ExplainCommand
                 CommonOptions.ParseRule(parse.GetValue(rule)!),
                 parse.GetValue(points),
                 parse.GetValue(layer),
+                parse.GetValue(neuron),
                 parse.GetValue(target)!,
                 parse.GetValue(baselines),
                 MethodNames.ByName[parse.GetValue(tunnelOf)!],
@@ -123,7 +130,7 @@ internal static class ExplainCommand
 
     /// <summary>What one <c>explain</c> runs (the parsed command line).</summary>
     private sealed record Run(
-        CliModel Model, string? Data, string Images, MethodKind Method, QuadratureRule Rule, int Points, string? Layer, string Target,
+        CliModel Model, string? Data, string Images, MethodKind Method, QuadratureRule Rule, int Points, string? Layer, int? Neuron, string Target,
         int Baselines, MethodKind TunnelOf, int Samples, double NoiseLevel, string? Output, string? Report);
 
     private static int Execute(CliConsole console, Run run, CancellationToken cancellationToken)
@@ -131,18 +138,36 @@ internal static class ExplainCommand
         CliModel model = run.Model;
         ImageSet set = CommonOptions.LoadData(run.Data, model);
         int[] indices = ImageSelection.Parse(run.Images, set.Count);
-        if (MethodNames.IsLayerMethod(run.Method))
+        if (MethodNames.NeedsLayer(run.Method))
         {
             if (run.Layer is null)
             {
                 throw CliException.BadInput($"--method {MethodNames.Name(run.Method)} attributes to a hidden layer: name it with --layer NAME.");
             }
 
-            run = run with { Layer = model.FindLayer(run.Layer).Name };
+            Layer found = model.FindLayer(run.Layer);
+            run = run with { Layer = found.Name };
+            if (MethodNames.IsNeuronMethod(run.Method))
+            {
+                if (run.Neuron is not { } n)
+                {
+                    throw CliException.BadInput($"--method {MethodNames.Name(run.Method)} attributes one neuron of {found.Name}: name it with --neuron N (0 to {found.Size - 1}).");
+                }
+
+                if (n < 0 || n >= found.Size)
+                {
+                    throw CliException.BadInput($"--neuron {n}: {found.Name} has {found.Size} neurons (0 to {found.Size - 1}).");
+                }
+            }
         }
         else if (run.Layer is not null)
         {
-            throw CliException.BadInput($"--layer applies to conductance and influence, not to --method {MethodNames.Name(run.Method)}.");
+            throw CliException.BadInput($"--layer applies to conductance, influence, layerig, neuronig and neuronconductance, not to --method {MethodNames.Name(run.Method)}.");
+        }
+
+        if (run.Neuron is not null && !MethodNames.IsNeuronMethod(run.Method))
+        {
+            throw CliException.BadInput($"--neuron applies to neuronig and neuronconductance, not to --method {MethodNames.Name(run.Method)}.");
         }
 
         if (set.Count > 0)
@@ -169,7 +194,7 @@ internal static class ExplainCommand
             }
         }
 
-        var settings = new ExplainSettings(run.Method, run.Rule, run.Points, run.Layer, baselineSet, run.TunnelOf, run.Samples, run.NoiseLevel);
+        var settings = new ExplainSettings(run.Method, run.Rule, run.Points, run.Layer, baselineSet, run.TunnelOf, run.Samples, run.NoiseLevel, run.Neuron ?? -1);
         string methodText = Describe(settings, baselineSet.Length / set.ImageSize);
         console.Line($"{model.Name}: {methodText}, on {indices.Length} image{(indices.Length == 1 ? "" : "s")} of {set.Description}.");
 
@@ -448,8 +473,10 @@ internal static class ExplainCommand
 
     private static string Describe(ExplainSettings settings, int baselines) => settings.Method switch
     {
-        MethodKind.IntegratedGradients or MethodKind.Conductance or MethodKind.InternalInfluence =>
+        MethodKind.IntegratedGradients or MethodKind.Conductance or MethodKind.InternalInfluence or MethodKind.LayerIntegratedGradients =>
             Invariant($"{MethodNames.Title(settings.Method)}{(settings.Layer is null ? "" : $" of {settings.Layer}")}, {RuleText(settings)}, zero baseline"),
+        MethodKind.NeuronIntegratedGradients or MethodKind.NeuronConductance =>
+            Invariant($"{MethodNames.Title(settings.Method)} of neuron {settings.Neuron} of {settings.Layer}, {RuleText(settings)}, zero baseline"),
         MethodKind.ExpectedGradients => Invariant($"expected gradients over {baselines} baselines (the data's first images), {RuleText(settings)} each"),
         MethodKind.InteriorGradients => Invariant($"interior gradients at {settings.Points} points, zero baseline"),
         MethodKind.NoiseTunnel => Invariant($"noise tunnel (SmoothGrad) of {MethodNames.Title(settings.TunnelOf)}, {settings.Samples} samples, noise level {settings.NoiseLevel}"),

@@ -11,6 +11,7 @@ namespace Pathwise.Cli.Explaining;
 /// <param name="TunnelOf">The method a noise tunnel wraps.</param>
 /// <param name="Samples">A noise tunnel's noisy copies.</param>
 /// <param name="NoiseLevel">A noise tunnel's standard deviation as a fraction of the input's range.</param>
+/// <param name="Neuron">The neuron methods' neuron, a flat index into <paramref name="Layer"/>; -1 for the other methods.</param>
 internal sealed record ExplainSettings(
     MethodKind Method,
     QuadratureRule Rule,
@@ -19,7 +20,8 @@ internal sealed record ExplainSettings(
     float[] Baselines,
     MethodKind TunnelOf,
     int Samples,
-    double NoiseLevel);
+    double NoiseLevel,
+    int Neuron = -1);
 
 /// <summary>One explained prediction.</summary>
 /// <param name="Index">The image's index in the data.</param>

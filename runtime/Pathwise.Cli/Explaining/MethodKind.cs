@@ -29,6 +29,15 @@ internal enum MethodKind
 
     /// <summary>Internal influence of a hidden layer (<c>--layer</c>): the path integral of <c>∂F/∂y_j</c>.</summary>
     InternalInfluence,
+
+    /// <summary>Layer Integrated Gradients of a hidden layer (<c>--layer</c>): <c>(y_j(x) - y_j(x')) ∫ ∂F/∂y_j da</c> along the line in the layer's space.</summary>
+    LayerIntegratedGradients,
+
+    /// <summary>Neuron Integrated Gradients of neuron <c>--neuron</c> of <c>--layer</c>: <c>attr_i = (x_i - x'_i) ∫ ∂y_j/∂x_i(x' + a(x - x')) da</c>.</summary>
+    NeuronIntegratedGradients,
+
+    /// <summary>Neuron conductance of neuron <c>--neuron</c> of <c>--layer</c>: <c>NC_ji = (x_i - x'_i) ∫ ∂F/∂y_j ∂y_j/∂x_i da</c>.</summary>
+    NeuronConductance,
 }
 
 /// <summary>The names <c>--method</c> accepts, and what each says in tables and file names.</summary>
@@ -45,6 +54,9 @@ internal static class MethodNames
         ["noisetunnel"] = MethodKind.NoiseTunnel,
         ["conductance"] = MethodKind.Conductance,
         ["influence"] = MethodKind.InternalInfluence,
+        ["layerig"] = MethodKind.LayerIntegratedGradients,
+        ["neuronig"] = MethodKind.NeuronIntegratedGradients,
+        ["neuronconductance"] = MethodKind.NeuronConductance,
     };
 
     /// <summary>The command-line name of <paramref name="method"/>.</summary>
@@ -72,13 +84,24 @@ internal static class MethodNames
         MethodKind.NoiseTunnel => "noise tunnel",
         MethodKind.Conductance => "layer conductance",
         MethodKind.InternalInfluence => "internal influence",
+        MethodKind.LayerIntegratedGradients => "layer integrated gradients",
+        MethodKind.NeuronIntegratedGradients => "neuron integrated gradients",
+        MethodKind.NeuronConductance => "neuron conductance",
         _ => method.ToString(),
     };
 
     /// <summary>True for the methods that attribute to a hidden layer's neurons and need <c>--layer</c>.</summary>
-    public static bool IsLayerMethod(MethodKind method) => method is MethodKind.Conductance or MethodKind.InternalInfluence;
+    public static bool IsLayerMethod(MethodKind method) =>
+        method is MethodKind.Conductance or MethodKind.InternalInfluence or MethodKind.LayerIntegratedGradients;
+
+    /// <summary>True for the methods that attribute one neuron of a hidden layer to the input and need <c>--layer</c> and <c>--neuron</c>.</summary>
+    public static bool IsNeuronMethod(MethodKind method) => method is MethodKind.NeuronIntegratedGradients or MethodKind.NeuronConductance;
+
+    /// <summary>True for the methods that need <c>--layer</c>: the layer methods and the neuron methods.</summary>
+    public static bool NeedsLayer(MethodKind method) => IsLayerMethod(method) || IsNeuronMethod(method);
 
     /// <summary>True for the methods whose <c>--rule</c> and <c>--points</c> choose a quadrature.</summary>
     public static bool UsesRule(MethodKind method) =>
-        method is MethodKind.IntegratedGradients or MethodKind.ExpectedGradients or MethodKind.Conductance or MethodKind.InternalInfluence;
+        method is MethodKind.IntegratedGradients or MethodKind.ExpectedGradients or MethodKind.Conductance or MethodKind.InternalInfluence
+            or MethodKind.LayerIntegratedGradients or MethodKind.NeuronIntegratedGradients or MethodKind.NeuronConductance;
 }

@@ -227,6 +227,31 @@ internal sealed class CliModel<T> : CliModel where T : unmanaged, IFloatingPoint
                 return OfLayer(a.Values, null, a.Points, a.Rule);
             }
 
+            case MethodKind.LayerIntegratedGradients:
+            {
+                var m = Cached(settings, () => new LayerIntegratedGradients<T>(_network, FindLayer(settings.Layer!), layerOptions));
+                start = Stopwatch.GetTimestamp();
+                LayerAttribution<T> a = m.Attribute(input, target, cancellationToken);
+                return OfLayer(a.Values, a.Delta, a.Points, a.Rule);
+            }
+
+            case MethodKind.NeuronIntegratedGradients:
+            {
+                // The neuron's value y_j is explained, not output target: the delta is against y_j(x) - y_j(x').
+                var m = Cached(settings, () => new NeuronIntegratedGradients<T>(_network, FindLayer(settings.Layer!), layerOptions));
+                start = Stopwatch.GetTimestamp();
+                Attribution<T> a = m.Attribute(input, settings.Neuron, cancellationToken);
+                return Input(a.Values, a.Delta, a.Points, a.Rule);
+            }
+
+            case MethodKind.NeuronConductance:
+            {
+                var m = Cached(settings, () => new NeuronConductance<T>(_network, FindLayer(settings.Layer!), layerOptions));
+                start = Stopwatch.GetTimestamp();
+                NeuronAttribution<T> a = m.Attribute(input, target, [settings.Neuron], cancellationToken);
+                return Input(a.Row(0), null, a.Points, a.Rule);
+            }
+
             default:
                 throw new ArgumentOutOfRangeException(nameof(settings), settings.Method, "Unknown method.");
         }
