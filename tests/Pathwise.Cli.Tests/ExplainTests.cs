@@ -65,13 +65,20 @@ public sealed class ExplainTests : IDisposable
     [InlineData("noisetunnel", 1)]
     [InlineData("conductance", 1)]   // the top neurons
     [InlineData("influence", 1)]
+    [InlineData("layerig", 1)]
+    [InlineData("neuronig", 1)]           // an input heat-map panel, as ig's
+    [InlineData("neuronconductance", 1)]
     public void EveryMethod_RunsAndWritesItsPictures(string method, int pictures)
     {
         string output = Path.Combine(_directory, method);
         string[] args = ["explain", "--data", CliRun.Slice, "--images", "7", "--method", method, "--points", "8", "--baselines", "2", "--samples", "2", "--output", output];
-        if (method is "conductance" or "influence")
+        if (method is "conductance" or "influence" or "layerig")
         {
             args = [.. args, "--layer", "Hidden"];
+        }
+        else if (method is "neuronig" or "neuronconductance")
+        {
+            args = [.. args, "--layer", "Hidden", "--neuron", "5"];
         }
 
         CliResult result = CliRun.Run(args);
