@@ -148,7 +148,7 @@ internal static class NetworkParser
     {
         foreach (AttributeData attribute in attributes)
         {
-            if (attribute.ConstructorArguments.Length == 1 && ValueOf(attribute.ConstructorArguments[0]) is int precision)
+            if (attribute.ConstructorArguments.Length == 1 && LayerReader.ValueOf(attribute.ConstructorArguments[0]) is int precision)
             {
                 switch (precision)
                 {
@@ -157,7 +157,7 @@ internal static class NetworkParser
                     case 1:
                         return ElementType.Float64;
                     default:
-                        diagnostics.Add(DiagnosticInfo.Create(Diagnostics.BadPrecision, LocationOf(attribute), type.Name, Format(precision)));
+                        diagnostics.Add(DiagnosticInfo.Create(Diagnostics.BadPrecision, LocationOf(attribute), type.Name, LayerReader.Format(precision)));
                         return ElementType.Float32;
                 }
             }
@@ -208,7 +208,7 @@ internal static class NetworkParser
             Modifiers = modifiers;
             WellFormed = wellFormed;
             Unit = (operation?.AttributeClass is { } attributeClass ? LayerUnits.ByAttribute(attributeClass.Name) : null) ?? LayerUnits.Of(LayerOp.Activation);
-            Bias = Named(operation, "Bias") as bool? ?? true;
+            Bias = LayerReader.NamedArgument(operation, "Bias") as bool? ?? true;
         }
 
         public IPropertySymbol Property { get; }
@@ -492,13 +492,13 @@ internal static class NetworkParser
 
         if (activation == Activation.LeakyReLU && !Representable(slope, element))
         {
-            diagnostics.Add(DiagnosticInfo.Create(Diagnostics.BadScalar, declared.ActivationLocation, member, "the negative slope", Finite(element), Format(slope)));
+            diagnostics.Add(DiagnosticInfo.Create(Diagnostics.BadScalar, declared.ActivationLocation, member, "the negative slope", Finite(element), LayerReader.Format(slope)));
         }
 
         string? weightName = null;
         if (unit.HasWeights)
         {
-            object? written = Named(operation, "WeightName");
+            object? written = LayerReader.NamedArgument(operation, "WeightName");
             weightName = written as string ?? SnakeCase(member);
             if (written is string name && !ValidWeightName(name))
             {
@@ -762,14 +762,14 @@ internal static class NetworkParser
             case "ReLUAttribute":
                 return Activation.ReLU;
             case "LeakyReLUAttribute":
-                slope = attribute.ConstructorArguments.Length == 1 && ValueOf(attribute.ConstructorArguments[0]) is double s ? s : 0.01;
+                slope = attribute.ConstructorArguments.Length == 1 && LayerReader.ValueOf(attribute.ConstructorArguments[0]) is double s ? s : 0.01;
                 return Activation.LeakyReLU;
             case "TanhAttribute":
                 return Activation.Tanh;
             case "SigmoidAttribute":
                 return Activation.Sigmoid;
             case "GELUAttribute":
-                return Named(attribute, "Approximation") is int approximation && approximation == 1 ? Activation.GeluTanh : Activation.Gelu;
+                return LayerReader.NamedArgument(attribute, "Approximation") is int approximation && approximation == 1 ? Activation.GeluTanh : Activation.Gelu;
             case "SoftmaxAttribute":
                 return Activation.Softmax;
             default:
@@ -795,35 +795,9 @@ internal static class NetworkParser
         }
 
         return argument.Kind == TypedConstantKind.Array
-            ? argument.Values.Select(v => ValueOf(v) is int d ? d : 0).ToArray()
-            : new[] { ValueOf(argument) is int single ? single : 0 };
+            ? argument.Values.Select(v => LayerReader.ValueOf(v) is int d ? d : 0).ToArray()
+            : new[] { LayerReader.ValueOf(argument) is int single ? single : 0 };
     }
-
-    /// <summary>A constant's value, or null for an array (whose <c>Value</c> throws) or a constant in error.</summary>
-    private static object? ValueOf(TypedConstant constant) =>
-        constant.Kind is TypedConstantKind.Array or TypedConstantKind.Error ? null : constant.Value;
-
-    private static object? Named(AttributeData? attribute, string name)
-    {
-        if (attribute is null)
-        {
-            return null;
-        }
-
-        foreach (KeyValuePair<string, TypedConstant> argument in attribute.NamedArguments)
-        {
-            if (argument.Key == name)
-            {
-                return ValueOf(argument.Value);
-            }
-        }
-
-        return null;
-    }
-
-    private static string Format(double value) => value.ToString("R", CultureInfo.InvariantCulture);
-
-    private static string Format(long value) => value.ToString(CultureInfo.InvariantCulture);
 
     private static string Quoted(string text) => SymbolDisplay.FormatLiteral(text, quote: true);
 

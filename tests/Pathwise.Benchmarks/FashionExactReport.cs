@@ -4,6 +4,7 @@ using System.Diagnostics;
 using System.IO;
 using System.IO.Compression;
 using System.Linq;
+using FashionMnist;
 using Pathwise;
 
 namespace Pathwise.Benchmarks;
