@@ -97,7 +97,51 @@ public sealed class ExplainLayerMethodsTests
         }
     }
 
+    [Fact]
+    public void RegionToNeuron_OfARectangle_MatchesTheLibrary_AndSumsToTheRegionsIntegratedGradients()
+    {
+        CliResult result = CliRun.Run(
+            "explain", "--data", CliRun.Slice, "--images", "3", "--method", "regiontoneuron", "--layer", "Hidden", "--region", "7,7,21,14", "--points", "8", "--rule", "gausslegendre");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("region to neuron of Hidden for 98 input values, GaussLegendre on 8 points, zero baseline", result.Output);
+        FashionCnn cnn = FashionCnn.Load(CliRun.Weights("cnn"));
+        float[] image = FashionMnistData.LoadTest(CliRun.Slice).Image(3);
+        float[] logits = cnn.Predict(image);
+        int predicted = Array.IndexOf(logits, logits.Max());
+
+        // The rectangle by hand: rows 7..13, columns 7..20 of the 28x28 image.
+        var region = new bool[FashionMnistData.ImageSize];
+        for (int y = 7; y < 14; y++)
+        {
+            for (int x = 7; x < 21; x++)
+            {
+                region[y * 28 + x] = true;
+            }
+        }
+
+        LayerAttribution<float> expected = new RegionToNeuron<float>(cnn, LayerNamed(cnn, "Hidden"), Options).Attribute(image, predicted, region);
+        string[] cells = Cells(result.Output, 3);
+        Assert.Equal(Signed(Sum(expected.Values)), cells[SumColumn]);
+        Assert.Equal(Scientific(expected.Delta.Absolute), cells[DeltaColumn]);
+
+        // Independently: the neurons' shares add up to the region's Integrated Gradients (the same rule and points).
+        Attribution<float> ig = new IntegratedGradients<float>(cnn, new IntegratedGradientsOptions { Points = 8, Rule = QuadratureRule.GaussLegendre }).Attribute(image, predicted);
+        double regionIg = 0;
+        for (int i = 0; i < region.Length; i++)
+        {
+            regionIg += region[i] ? ig.Values[i] : 0;
+        }
+
+        Assert.True(Math.Abs(Sum(expected.Values) - regionIg) <= 1e-3 * Math.Max(1, Math.Abs(regionIg)), $"neurons {Sum(expected.Values)}, region IG {regionIg}");
+    }
+
     [Theory]
+    [InlineData("--method regiontoneuron --layer Hidden", "--method regiontoneuron attributes a pixel region: name it with --region X0,Y0,X1,Y1 (0 <= X0 < X1 <= 28, 0 <= Y0 < Y1 <= 28).")]
+    [InlineData("--method regiontoneuron --layer Hidden --region 7,7,7,9", "--region 7,7,7,9: expected X0,Y0,X1,Y1 with 0 <= X0 < X1 <= 28 and 0 <= Y0 < Y1 <= 28")]
+    [InlineData("--method regiontoneuron --layer Hidden --region 0,0,29,5", "--region 0,0,29,5: expected X0,Y0,X1,Y1")]
+    [InlineData("--method regiontoneuron --layer Hidden --region a,b", "--region a,b: expected X0,Y0,X1,Y1")]
+    [InlineData("--method ig --region 0,0,5,5", "--region applies to regiontoneuron, not to --method ig.")]
     [InlineData("--method layerig", "--method layerig attributes to a hidden layer: name it with --layer NAME.")]
     [InlineData("--method neuronig --neuron 3", "--method neuronig attributes to a hidden layer: name it with --layer NAME.")]
     [InlineData("--method neuronig --layer Hidden", "--method neuronig attributes one neuron of Hidden: name it with --neuron N (0 to 63).")]

@@ -22,7 +22,7 @@ public sealed class FailureTests : IDisposable
     [InlineData("--target 10", "--target '10': expected predicted, label or an output index 0 to 9")]
     [InlineData("--method conductance", "name it with --layer NAME")]
     [InlineData("--method conductance --layer Hiden", "FashionCnn has no such hidden layer; its layers are Conv1, Pool1, Conv2, Pool2, Flat, Hidden, Logits")]
-    [InlineData("--layer Hidden", "--layer applies to conductance, influence, layerig, neuronig and neuronconductance")]
+    [InlineData("--layer Hidden", "--layer applies to conductance, influence, layerig, regiontoneuron, neuronig and neuronconductance")]
     [InlineData("--model cnn --assembly x.dll", "--assembly declares the network of a weights file")]
     public void BadOption_ExitsWith1_NamingIt(string options, string message)
     {

@@ -39,7 +39,7 @@ internal static class ExplainCommand
         {
             HelpName = "METHOD",
             Description = "The attribution method: ig (Integrated Gradients), interior (saturation curve), expected (expected gradients over --baselines images), " +
-                "saliency, inputxgradient, noisetunnel (SmoothGrad around --tunnel-of), conductance, influence or layerig (of the hidden layer --layer), " +
+                "saliency, inputxgradient, noisetunnel (SmoothGrad around --tunnel-of), conductance, influence or layerig (of the hidden layer --layer), regiontoneuron (of --layer for the pixels --region), " +
                 "neuronig or neuronconductance (of neuron --neuron of --layer, to the input)",
             DefaultValueFactory = _ => "ig",
         };
@@ -49,12 +49,17 @@ internal static class ExplainCommand
         var layer = new Option<string?>("--layer")
         {
             HelpName = "NAME",
-            Description = "The hidden layer of conductance, influence, layerig, neuronig and neuronconductance, by its declared name (the bundled cnn: Conv1, Pool1, Conv2, Pool2, Flat, Hidden; mlp: Hidden1, Hidden2)",
+            Description = "The hidden layer of conductance, influence, layerig, regiontoneuron, neuronig and neuronconductance, by its declared name (the bundled cnn: Conv1, Pool1, Conv2, Pool2, Flat, Hidden; mlp: Hidden1, Hidden2)",
         };
         var neuron = new Option<int?>("--neuron")
         {
             HelpName = "N",
             Description = "neuronig and neuronconductance: the neuron of --layer, a flat index 0 to the layer's size - 1",
+        };
+        var region = new Option<string?>("--region")
+        {
+            HelpName = "X0,Y0,X1,Y1",
+            Description = "regiontoneuron: the pixel rectangle x0 <= x < x1, y0 <= y < y1 (every channel), such as 7,7,21,21",
         };
         var target = new Option<string>("--target", "-t")
         {
@@ -103,7 +108,7 @@ internal static class ExplainCommand
 
         var command = new Command("explain", "Explain predictions: attribute each image's output, print a summary table, write pictures and an HTML report.")
         {
-            model, assembly, network, data, images, method, rule, points, layer, neuron, target, baselines, tunnelOf, samples, noise, output, report,
+            model, assembly, network, data, images, method, rule, points, layer, neuron, region, target, baselines, tunnelOf, samples, noise, output, report,
         };
         command.SetAction((parse, cancellationToken) => PathwiseCli.Guard(console, token =>
         {
@@ -116,6 +121,7 @@ internal static class ExplainCommand
                 parse.GetValue(points),
                 parse.GetValue(layer),
                 parse.GetValue(neuron),
+                parse.GetValue(region),
                 parse.GetValue(target)!,
                 parse.GetValue(baselines),
                 MethodNames.ByName[parse.GetValue(tunnelOf)!],
@@ -130,7 +136,7 @@ internal static class ExplainCommand
 
     /// <summary>What one <c>explain</c> runs (the parsed command line).</summary>
     private sealed record Run(
-        CliModel Model, string? Data, string Images, MethodKind Method, QuadratureRule Rule, int Points, string? Layer, int? Neuron, string Target,
+        CliModel Model, string? Data, string Images, MethodKind Method, QuadratureRule Rule, int Points, string? Layer, int? Neuron, string? Region, string Target,
         int Baselines, MethodKind TunnelOf, int Samples, double NoiseLevel, string? Output, string? Report);
 
     private static int Execute(CliConsole console, Run run, CancellationToken cancellationToken)
@@ -162,7 +168,17 @@ internal static class ExplainCommand
         }
         else if (run.Layer is not null)
         {
-            throw CliException.BadInput($"--layer applies to conductance, influence, layerig, neuronig and neuronconductance, not to --method {MethodNames.Name(run.Method)}.");
+            throw CliException.BadInput($"--layer applies to conductance, influence, layerig, regiontoneuron, neuronig and neuronconductance, not to --method {MethodNames.Name(run.Method)}.");
+        }
+
+        bool[]? regionMask = null;
+        if (run.Method == MethodKind.RegionToNeuron)
+        {
+            regionMask = ParseRegion(run.Region, set.Height, set.Width, model.Info.InputLength);
+        }
+        else if (run.Region is not null)
+        {
+            throw CliException.BadInput($"--region applies to regiontoneuron, not to --method {MethodNames.Name(run.Method)}.");
         }
 
         if (run.Neuron is not null && !MethodNames.IsNeuronMethod(run.Method))
@@ -194,7 +210,7 @@ internal static class ExplainCommand
             }
         }
 
-        var settings = new ExplainSettings(run.Method, run.Rule, run.Points, run.Layer, baselineSet, run.TunnelOf, run.Samples, run.NoiseLevel, run.Neuron ?? -1);
+        var settings = new ExplainSettings(run.Method, run.Rule, run.Points, run.Layer, baselineSet, run.TunnelOf, run.Samples, run.NoiseLevel, run.Neuron ?? -1, regionMask);
         string methodText = Describe(settings, baselineSet.Length / set.ImageSize);
         console.Line($"{model.Name}: {methodText}, on {indices.Length} image{(indices.Length == 1 ? "" : "s")} of {set.Description}.");
 
@@ -471,8 +487,51 @@ internal static class ExplainCommand
         throw CliException.BadInput($"--target '{target}': expected predicted, label or an output index 0 to {model.Info.OutputLength - 1}.");
     }
 
+    /// <summary>
+    /// <c>--region X0,Y0,X1,Y1</c> as one flag per input value: the pixels <c>x0 &lt;= x &lt; x1</c>, <c>y0 &lt;= y &lt; y1</c> of
+    /// every channel (the input read as <c>[channels, height, width]</c>, or flat <c>[height * width]</c>).
+    /// </summary>
+    private static bool[] ParseRegion(string? text, int height, int width, int inputLength)
+    {
+        if (text is null)
+        {
+            throw CliException.BadInput($"--method regiontoneuron attributes a pixel region: name it with --region X0,Y0,X1,Y1 (0 <= X0 < X1 <= {width}, 0 <= Y0 < Y1 <= {height}).");
+        }
+
+        string[] parts = text.Split(',');
+        var corners = new int[4];
+        bool parsed = parts.Length == 4;
+        for (int i = 0; parsed && i < 4; i++)
+        {
+            parsed = int.TryParse(parts[i].Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out corners[i]);
+        }
+
+        (int x0, int y0, int x1, int y1) = (corners[0], corners[1], corners[2], corners[3]);
+        if (!parsed || x0 < 0 || y0 < 0 || x1 > width || y1 > height || x0 >= x1 || y0 >= y1)
+        {
+            throw CliException.BadInput($"--region {text}: expected X0,Y0,X1,Y1 with 0 <= X0 < X1 <= {width} and 0 <= Y0 < Y1 <= {height} (a non-empty pixel rectangle of the {width}x{height} images).");
+        }
+
+        var mask = new bool[inputLength];
+        int plane = height * width;
+        for (int channel = 0; channel < inputLength / plane; channel++)
+        {
+            for (int y = y0; y < y1; y++)
+            {
+                for (int x = x0; x < x1; x++)
+                {
+                    mask[channel * plane + y * width + x] = true;
+                }
+            }
+        }
+
+        return mask;
+    }
+
     private static string Describe(ExplainSettings settings, int baselines) => settings.Method switch
     {
+        MethodKind.RegionToNeuron =>
+            Invariant($"region to neuron of {settings.Layer} for {Count(settings.Region!)} input values, {RuleText(settings)}, zero baseline"),
         MethodKind.IntegratedGradients or MethodKind.Conductance or MethodKind.InternalInfluence or MethodKind.LayerIntegratedGradients =>
             Invariant($"{MethodNames.Title(settings.Method)}{(settings.Layer is null ? "" : $" of {settings.Layer}")}, {RuleText(settings)}, zero baseline"),
         MethodKind.NeuronIntegratedGradients or MethodKind.NeuronConductance =>
@@ -482,6 +541,17 @@ internal static class ExplainCommand
         MethodKind.NoiseTunnel => Invariant($"noise tunnel (SmoothGrad) of {MethodNames.Title(settings.TunnelOf)}, {settings.Samples} samples, noise level {settings.NoiseLevel}"),
         _ => MethodNames.Title(settings.Method),
     };
+
+    private static int Count(bool[] mask)
+    {
+        int count = 0;
+        foreach (bool flag in mask)
+        {
+            count += flag ? 1 : 0;
+        }
+
+        return count;
+    }
 
     private static string RuleText(ExplainSettings settings) => settings.Rule == QuadratureRule.Exact
         ? Invariant($"the exact rule (pieces; Gauss-Legendre on {settings.Points} points past its piece limit)")

@@ -12,6 +12,7 @@ namespace Pathwise.Cli.Explaining;
 /// <param name="Samples">A noise tunnel's noisy copies.</param>
 /// <param name="NoiseLevel">A noise tunnel's standard deviation as a fraction of the input's range.</param>
 /// <param name="Neuron">The neuron methods' neuron, a flat index into <paramref name="Layer"/>; -1 for the other methods.</param>
+/// <param name="Region">Region to neuron's input features, one flag per input value; null for the other methods.</param>
 internal sealed record ExplainSettings(
     MethodKind Method,
     QuadratureRule Rule,
@@ -21,7 +22,8 @@ internal sealed record ExplainSettings(
     MethodKind TunnelOf,
     int Samples,
     double NoiseLevel,
-    int Neuron = -1);
+    int Neuron = -1,
+    bool[]? Region = null);
 
 /// <summary>One explained prediction.</summary>
 /// <param name="Index">The image's index in the data.</param>

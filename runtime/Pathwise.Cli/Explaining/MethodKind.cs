@@ -38,6 +38,12 @@ internal enum MethodKind
 
     /// <summary>Neuron conductance of neuron <c>--neuron</c> of <c>--layer</c>: <c>NC_ji = (x_i - x'_i) ∫ ∂F/∂y_j ∂y_j/∂x_i da</c>.</summary>
     NeuronConductance,
+
+    /// <summary>
+    /// Region to neuron of a hidden layer (<c>--layer</c>) for a pixel rectangle (<c>--region</c>): each neuron's share
+    /// <c>∫ ∂F/∂y_j [J_y ((x - x') 1_S)]_j da</c> of the region's Integrated Gradients.
+    /// </summary>
+    RegionToNeuron,
 }
 
 /// <summary>The names <c>--method</c> accepts, and what each says in tables and file names.</summary>
@@ -57,6 +63,7 @@ internal static class MethodNames
         ["layerig"] = MethodKind.LayerIntegratedGradients,
         ["neuronig"] = MethodKind.NeuronIntegratedGradients,
         ["neuronconductance"] = MethodKind.NeuronConductance,
+        ["regiontoneuron"] = MethodKind.RegionToNeuron,
     };
 
     /// <summary>The command-line name of <paramref name="method"/>.</summary>
@@ -87,12 +94,13 @@ internal static class MethodNames
         MethodKind.LayerIntegratedGradients => "layer integrated gradients",
         MethodKind.NeuronIntegratedGradients => "neuron integrated gradients",
         MethodKind.NeuronConductance => "neuron conductance",
+        MethodKind.RegionToNeuron => "region to neuron",
         _ => method.ToString(),
     };
 
     /// <summary>True for the methods that attribute to a hidden layer's neurons and need <c>--layer</c>.</summary>
     public static bool IsLayerMethod(MethodKind method) =>
-        method is MethodKind.Conductance or MethodKind.InternalInfluence or MethodKind.LayerIntegratedGradients;
+        method is MethodKind.Conductance or MethodKind.InternalInfluence or MethodKind.LayerIntegratedGradients or MethodKind.RegionToNeuron;
 
     /// <summary>True for the methods that attribute one neuron of a hidden layer to the input and need <c>--layer</c> and <c>--neuron</c>.</summary>
     public static bool IsNeuronMethod(MethodKind method) => method is MethodKind.NeuronIntegratedGradients or MethodKind.NeuronConductance;
@@ -103,5 +111,5 @@ internal static class MethodNames
     /// <summary>True for the methods whose <c>--rule</c> and <c>--points</c> choose a quadrature.</summary>
     public static bool UsesRule(MethodKind method) =>
         method is MethodKind.IntegratedGradients or MethodKind.ExpectedGradients or MethodKind.Conductance or MethodKind.InternalInfluence
-            or MethodKind.LayerIntegratedGradients or MethodKind.NeuronIntegratedGradients or MethodKind.NeuronConductance;
+            or MethodKind.LayerIntegratedGradients or MethodKind.NeuronIntegratedGradients or MethodKind.NeuronConductance or MethodKind.RegionToNeuron;
 }

@@ -252,6 +252,14 @@ internal sealed class CliModel<T> : CliModel where T : unmanaged, IFloatingPoint
                 return Input(a.Row(0), null, a.Points, a.Rule);
             }
 
+            case MethodKind.RegionToNeuron:
+            {
+                var m = Cached(settings, () => new RegionToNeuron<T>(_network, FindLayer(settings.Layer!), layerOptions));
+                start = Stopwatch.GetTimestamp();
+                LayerAttribution<T> a = m.Attribute(input, target, settings.Region, cancellationToken);
+                return OfLayer(a.Values, a.Delta, a.Points, a.Rule);
+            }
+
             default:
                 throw new ArgumentOutOfRangeException(nameof(settings), settings.Method, "Unknown method.");
         }
