@@ -10,18 +10,12 @@ namespace Pathwise.Generator.Layers;
 /// with <c>W[out, in, k, k]</c>. Kernels: <c>Conv2DKernel.Forward</c> and <c>Conv2DKernel.BackwardInput</c> over a
 /// <c>Conv2DShape</c>.
 /// </summary>
-internal sealed class Conv2DLayer : LayerUnit
+internal sealed class Conv2DLayer : AffineLayer
 {
     /// <summary>The attribute's defaults (<c>Conv2DAttribute</c>), for arguments not written.</summary>
     public const int DefaultKernel = 3, DefaultPadding = 0, DefaultStride = 1;
 
     public override LayerOp Op => LayerOp.Conv2D;
-
-    public override bool HasWeights => true;
-
-    public override bool HasBiasSetting => true;
-
-    public override bool IsAffine => true;
 
     public override LayerSettings Read(LayerReader reader, LayerSettings settings)
     {
@@ -89,16 +83,6 @@ internal sealed class Conv2DLayer : LayerUnit
     {
         LayerSettings s = layer.Settings;
         e.W.Line($"private static readonly {EmitContext.Kernels}.Conv2DShape {EmitContext.ShapeField(layer)} = new({layer.In.Channels}, {layer.In.Height}, {layer.In.Width}, {layer.Out.Channels}, {s.Kernel}, {s.Padding}, {s.Stride});");
-    }
-
-    public override void WriteForward(EmitContext e, LayerSpec layer, LayerSpec previous) => WriteLinear(e, layer, "x", "z", "count", withBias: true);
-
-    public override void WriteBackward(EmitContext e, LayerSpec layer, LayerSpec previous) => WriteLinearTranspose(e, layer, "dz", "dx", "count");
-
-    public override void WriteTangent(EmitContext e, LayerSpec layer, LayerSpec previous)
-    {
-        e.W.Line("// The tangent of an affine map is its linear part: no bias.");
-        WriteLinear(e, layer, "tx", "tz", "count", withBias: false);
     }
 
     public override void WriteLinear(EmitContext e, LayerSpec layer, string x, string z, string count, bool withBias)

@@ -8,15 +8,9 @@ namespace Pathwise.Generator.Layers;
 /// <c>[Dense(units)]</c>: <c>z = W x + b</c> over a flat input, PyTorch's <c>Linear</c> with <c>W[out, in]</c>.
 /// Kernels: <c>DenseKernel.Forward</c> and <c>DenseKernel.BackwardInput</c>.
 /// </summary>
-internal sealed class DenseLayer : LayerUnit
+internal sealed class DenseLayer : AffineLayer
 {
     public override LayerOp Op => LayerOp.Dense;
-
-    public override bool HasWeights => true;
-
-    public override bool HasBiasSetting => true;
-
-    public override bool IsAffine => true;
 
     public override LayerSettings Read(LayerReader reader, LayerSettings settings)
     {
@@ -55,16 +49,6 @@ internal sealed class DenseLayer : LayerUnit
     {
         yield return $"weightName: {EmitContext.Quoted(layer.WeightName)}";
         yield return $"bias: {(layer.Settings.Bias ? "true" : "false")}";
-    }
-
-    public override void WriteForward(EmitContext e, LayerSpec layer, LayerSpec previous) => WriteLinear(e, layer, "x", "z", "count", withBias: true);
-
-    public override void WriteBackward(EmitContext e, LayerSpec layer, LayerSpec previous) => WriteLinearTranspose(e, layer, "dz", "dx", "count");
-
-    public override void WriteTangent(EmitContext e, LayerSpec layer, LayerSpec previous)
-    {
-        e.W.Line("// The tangent of an affine map is its linear part: no bias.");
-        WriteLinear(e, layer, "tx", "tz", "count", withBias: false);
     }
 
     public override void WriteLinear(EmitContext e, LayerSpec layer, string x, string z, string count, bool withBias)
