@@ -54,6 +54,7 @@ public sealed class ExplainLayerMethodsTests
 
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Contains("neuron integrated gradients of neuron 5 of Hidden, GaussLegendre on 8 points, zero baseline", result.Output);
+        Assert.Contains("y_j(x)-y_j(x')", result.Output);    // the change column is the neuron's, not the output's
         FashionCnn cnn = FashionCnn.Load(CliRun.Weights("cnn"));
         float[] image = FashionMnistData.LoadTest(CliRun.Slice).Image(3);
         Attribution<float> expected = new NeuronIntegratedGradients<float>(cnn, LayerNamed(cnn, "Hidden"), Options).Attribute(image, 5);
@@ -105,6 +106,8 @@ public sealed class ExplainLayerMethodsTests
 
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Contains("region to neuron of Hidden for 98 input values, GaussLegendre on 8 points, zero baseline", result.Output);
+        Assert.Contains("IG of region", result.Output);    // the change column names what the shares complete to
+        Assert.DoesNotContain("F(x)-F(x')", result.Output);
         FashionCnn cnn = FashionCnn.Load(CliRun.Weights("cnn"));
         float[] image = FashionMnistData.LoadTest(CliRun.Slice).Image(3);
         float[] logits = cnn.Predict(image);

@@ -245,7 +245,7 @@ internal static class ExplainCommand
                     $": {MethodNames.Title(run.Method)} of '{ClassName(model, explained)}'";
                 List<Picture> pictures = Pictures.Draw(explanation, image, set.Height, set.Width, stem, title, run.Layer ?? "");
                 WritePictures(outputDirectory, pictures, written);
-                sections.Add(new ReportSection(title, SectionRows(model, explanation, run.Rule), pictures));
+                sections.Add(new ReportSection(title, SectionRows(model, explanation, run.Method, run.Rule), pictures));
             });
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -268,7 +268,7 @@ internal static class ExplainCommand
             }
         }
 
-        PrintTable(console, model, explanations, run.Rule, !string.Equals(run.Target, "predicted", StringComparison.OrdinalIgnoreCase));
+        PrintTable(console, model, explanations, run.Method, run.Rule, !string.Equals(run.Target, "predicted", StringComparison.OrdinalIgnoreCase));
         string? note = stopped ? $"Stopped by Ctrl-C after {explanations.Count} of {indices.Length} images; the rows below are complete." : null;
         if (reportPath is not null)
         {
@@ -281,7 +281,7 @@ internal static class ExplainCommand
                     ("images", $"{explanations.Count} of {indices.Length} ({run.Images})"),
                     ("target", run.Target),
                 ],
-                Header,
+                HeaderFor(run.Method),
                 [.. explanations.ConvertAll(e => (IReadOnlyList<string>)Cells(model, e, run.Rule))],
                 sections,
                 plots,
@@ -341,21 +341,43 @@ internal static class ExplainCommand
 
     private const int TargetColumn = 2;
 
+    private const int ChangeColumn = 5;
+
     private static readonly string[] Header =
         ["image", "label", "target", "predicted", "confidence", "F(x)-F(x')", "sum of attr.", "delta", "rel. delta", "points", "ms"];
 
-    /// <summary>The summary table on the console; without the target column when the target is the predicted class (the next column).</summary>
-    private static void PrintTable(CliConsole console, CliModel model, List<Explanation> explanations, QuadratureRule requested, bool showTarget)
+    /// <summary>
+    /// The table's header for <paramref name="method"/>: the change column names what the method's attributions complete
+    /// to, the output's change for most, the neuron's for neuron IG, the region's Integrated Gradients for region to neuron.
+    /// </summary>
+    private static string[] HeaderFor(MethodKind method)
     {
+        string[] header = (string[])Header.Clone();
+        header[ChangeColumn] = Completes(method).Change;
+        return header;
+    }
+
+    /// <summary>What <paramref name="method"/>'s delta is measured against: the change and its two ends, as the table and the report name them.</summary>
+    private static (string Change, string AtInput, string AtBaseline) Completes(MethodKind method) => method switch
+    {
+        MethodKind.NeuronIntegratedGradients => ("y_j(x)-y_j(x')", "y_j(x)", "y_j(x')"),
+        MethodKind.RegionToNeuron => ("IG of region", "IG of region", "zero"),
+        _ => ("F(x)-F(x')", "F(x)", "F(x')"),
+    };
+
+    /// <summary>The summary table on the console; without the target column when the target is the predicted class (the next column).</summary>
+    private static void PrintTable(CliConsole console, CliModel model, List<Explanation> explanations, MethodKind method, QuadratureRule requested, bool showTarget)
+    {
+        string[] header = HeaderFor(method);
         var table = new Table().Border(TableBorder.Rounded);
-        for (int c = 0; c < Header.Length; c++)
+        for (int c = 0; c < header.Length; c++)
         {
             if (c == TargetColumn && !showTarget)
             {
                 continue;
             }
 
-            var column = new TableColumn(Header[c]);
+            var column = new TableColumn(header[c]);
             if (c is 0 or >= 4)
             {
                 column.RightAligned();
@@ -398,20 +420,22 @@ internal static class ExplainCommand
         Invariant($"{e.Milliseconds:0.00}"),
     ];
 
-    private static List<(string Key, string Name, string Value)> SectionRows(CliModel model, Explanation e, QuadratureRule requested)
+    private static List<(string Key, string Name, string Value)> SectionRows(CliModel model, Explanation e, MethodKind method, QuadratureRule requested)
     {
         string[] cells = Cells(model, e, requested);
+        string[] header = HeaderFor(method);
+        (_, string atInput, string atBaseline) = Completes(method);
         var rows = new List<(string, string, string)>();
         string[] keys = ["image", "label", "target", "predicted", "confidence", "output-change", "sum", "delta", "relative-delta", "points", "ms"];
         for (int i = 0; i < cells.Length; i++)
         {
-            rows.Add((keys[i], Header[i], cells[i]));
+            rows.Add((keys[i], header[i], cells[i]));
         }
 
         if (e.Delta is { } d)
         {
-            rows.Insert(5, ("output-at-input", "F(x)", Invariant($"{d.OutputAtInput:0.0000}")));
-            rows.Insert(6, ("output-at-baseline", "F(x')", Invariant($"{d.OutputAtBaseline:0.0000}")));
+            rows.Insert(5, ("output-at-input", atInput, Invariant($"{d.OutputAtInput:0.0000}")));
+            rows.Insert(6, ("output-at-baseline", atBaseline, Invariant($"{d.OutputAtBaseline:0.0000}")));
         }
 
         return rows;
