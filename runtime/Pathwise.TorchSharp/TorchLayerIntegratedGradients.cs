@@ -47,7 +47,7 @@ public sealed class TorchLayerIntegratedGradients<T> : IAttributionMethod<T, Lay
     /// <inheritdoc/>
     /// <remarks>Example by example on the device: each example's path has its own ends in the layer's space.</remarks>
     public LayerAttribution<T>[] AttributeBatch(ReadOnlySpan<T> inputs, ReadOnlySpan<int> targets, ReadOnlySpan<T> baselines = default, IProgress<int>? progress = null, CancellationToken cancellationToken = default) =>
-        LayerIntegratedGradientsMath<T>.Batch(_host, _layer, inputs, targets, baselines, progress, cancellationToken);
+        LayerMath<T>.LayerIntegratedGradients.Batch(_host, _layer, inputs, targets, baselines, progress, cancellationToken);
 
     /// <summary>
     /// The attribution of every neuron for each of several outputs of one input, in one pass: per chunk one forward
@@ -56,7 +56,7 @@ public sealed class TorchLayerIntegratedGradients<T> : IAttributionMethod<T, Lay
     /// <exception cref="ArgumentOutOfRangeException">A target is not an output index.</exception>
     /// <exception cref="ArgumentException"><paramref name="input"/> has the wrong length or a non-finite value.</exception>
     public LayerAttribution<T>[] AttributeTargets(ReadOnlySpan<T> input, ReadOnlySpan<int> targets, CancellationToken cancellationToken = default) =>
-        LayerIntegratedGradientsMath<T>.Targets(_host, _layer, input, default, ownBaseline: false, targets, cancellationToken);
+        LayerMath<T>.LayerIntegratedGradients.Targets(_host, _layer, input, default, ownBaseline: false, targets, cancellationToken);
 
     /// <summary>
     /// The attribution of every neuron for each of several outputs of one input, along the line from the layer's
@@ -65,7 +65,7 @@ public sealed class TorchLayerIntegratedGradients<T> : IAttributionMethod<T, Lay
     /// <exception cref="ArgumentOutOfRangeException">A target is not an output index.</exception>
     /// <exception cref="ArgumentException"><paramref name="input"/> or <paramref name="baseline"/> is not of the input length, or holds a non-finite value.</exception>
     public LayerAttribution<T>[] AttributeTargets(ReadOnlySpan<T> input, ReadOnlySpan<T> baseline, ReadOnlySpan<int> targets, CancellationToken cancellationToken = default) =>
-        LayerIntegratedGradientsMath<T>.Targets(_host, _layer, input, baseline, ownBaseline: true, targets, cancellationToken);
+        LayerMath<T>.LayerIntegratedGradients.Targets(_host, _layer, input, baseline, ownBaseline: true, targets, cancellationToken);
 
     /// <summary>Releases the device tensors of the quadrature nodes and the baseline.</summary>
     public void Dispose() => _host.Dispose();
@@ -74,12 +74,12 @@ public sealed class TorchLayerIntegratedGradients<T> : IAttributionMethod<T, Lay
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="target"/> is not an output index.</exception>
     /// <exception cref="ArgumentException"><paramref name="input"/> has the wrong length or a non-finite value.</exception>
     public LayerAttribution<T> Attribute(ReadOnlySpan<T> input, int target, CancellationToken cancellationToken = default) =>
-        LayerIntegratedGradientsMath<T>.Attribute(_host, _layer, PathRequest<T>.ForTarget(input, target), cancellationToken);
+        LayerMath<T>.LayerIntegratedGradients.Attribute(_host, _layer, PathRequest<T>.ForTarget(input, target), cancellationToken);
 
     /// <summary>The attribution of every neuron of the layer for the weighted output <c>sum_j outputCoefficients[j] F_j</c>.</summary>
     /// <exception cref="ArgumentException">A span has the wrong length or a non-finite value.</exception>
     public LayerAttribution<T> Attribute(ReadOnlySpan<T> input, ReadOnlySpan<T> outputCoefficients, CancellationToken cancellationToken = default) =>
-        LayerIntegratedGradientsMath<T>.Attribute(_host, _layer, PathRequest<T>.ForWeights(input, outputCoefficients), cancellationToken);
+        LayerMath<T>.LayerIntegratedGradients.Attribute(_host, _layer, PathRequest<T>.ForWeights(input, outputCoefficients), cancellationToken);
 
     /// <summary>
     /// The attribution of every neuron for output <paramref name="target"/>, along the line from the layer's activations
@@ -88,7 +88,7 @@ public sealed class TorchLayerIntegratedGradients<T> : IAttributionMethod<T, Lay
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="target"/> is not an output index.</exception>
     /// <exception cref="ArgumentException"><paramref name="input"/> or <paramref name="baseline"/> is not of the input length, or holds a non-finite value.</exception>
     public LayerAttribution<T> Attribute(ReadOnlySpan<T> input, ReadOnlySpan<T> baseline, int target, CancellationToken cancellationToken = default) =>
-        LayerIntegratedGradientsMath<T>.Attribute(_host, _layer, PathRequest<T>.ForTarget(input, baseline, target), cancellationToken);
+        LayerMath<T>.LayerIntegratedGradients.Attribute(_host, _layer, PathRequest<T>.ForTarget(input, baseline, target), cancellationToken);
 
     /// <summary>
     /// The attribution of every neuron for the weighted output <c>sum_j outputCoefficients[j] F_j</c>, along the line from
@@ -96,5 +96,5 @@ public sealed class TorchLayerIntegratedGradients<T> : IAttributionMethod<T, Lay
     /// </summary>
     /// <exception cref="ArgumentException">A span is not of its expected length, or holds a non-finite value.</exception>
     public LayerAttribution<T> Attribute(ReadOnlySpan<T> input, ReadOnlySpan<T> baseline, ReadOnlySpan<T> outputCoefficients, CancellationToken cancellationToken = default) =>
-        LayerIntegratedGradientsMath<T>.Attribute(_host, _layer, PathRequest<T>.ForWeights(input, baseline, outputCoefficients), cancellationToken);
+        LayerMath<T>.LayerIntegratedGradients.Attribute(_host, _layer, PathRequest<T>.ForWeights(input, baseline, outputCoefficients), cancellationToken);
 }
