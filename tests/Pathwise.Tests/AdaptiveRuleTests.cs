@@ -343,6 +343,16 @@ public sealed class AdaptiveRuleTests
             coverage.Check(targets[t].Rule, targets[t].Points, targets[t].Error, targets[t].Values, fineTargets[t].Values, tolerance: null);
         }
 
+        // Layer Integrated Gradients' targets on the first hidden layer (smooth layers above it): estimates scaled by y(x) - y(x').
+        Layer first = network.Info.Layers[1];
+        Assert.False(PiecewiseLinearPath.Supports(network.Info, first, out _));
+        LayerAttribution<double>[] layerTargets = new LayerIntegratedGradients<double>(network, first, adaptive).AttributeTargets(input, [0, 2]);
+        LayerAttribution<double>[] fineLayerTargets = new LayerIntegratedGradients<double>(network, first, fine).AttributeTargets(input, [0, 2]);
+        for (int t = 0; t < 2; t++)
+        {
+            coverage.Check(layerTargets[t].Rule, layerTargets[t].Points, layerTargets[t].Error, layerTargets[t].Values, fineLayerTargets[t].Values, tolerance: null);
+        }
+
         // Expected gradients over three baselines: the mean of three adaptive paths, the mean of their estimates.
         double[] set = [.. baseline, .. Path(network, seed * 100 + 8).Input.Select(v => v / 2), .. Path(network, seed * 100 + 9).Baseline];
         Attribution<double> expected = new ExpectedGradients<double>(network, set, adaptive).Attribute(input, 1);

@@ -108,9 +108,7 @@ internal sealed class LayerPathMath<T, TResult> where T : unmanaged, IFloatingPo
         var results = new TResult[targets.Length];
         for (int t = 0; t < results.Length; t++)
         {
-            // Layer Integrated Gradients' target accumulators carry no error scale (see TargetSteps): no estimates are reported.
-            QuadratureError? error = _kind == LayerPathKind.LayerIntegratedGradients ? null : engine.Call.Adaptive?.Error(steps.First + t);
-            results[t] = _result(layer, ResultValues(engine, engine.Accumulated(steps.First + t)), PathTargets.Endpoints(engine, targets[t]), engine.Call.Points, engine.Call.Rule, error);
+            results[t] = _result(layer, ResultValues(engine, engine.Accumulated(steps.First + t)), PathTargets.Endpoints(engine, targets[t]), engine.Call.Points, engine.Call.Rule, engine.Call.Adaptive?.Error(steps.First + t));
         }
 
         return results;
@@ -141,6 +139,9 @@ internal sealed class LayerPathMath<T, TResult> where T : unmanaged, IFloatingPo
         }
     }
 
+    /// <summary>Layer Integrated Gradients' values scale <c>G</c> by the path's direction: <c>y(x) - y(x')</c>, or <c>x - x'</c> on the input layer.</summary>
+    private static PathVector ErrorScale(IPathEngine<T> engine) => engine.Plan.InLayerSpace ? PathVector.LayerDirection : PathVector.Direction;
+
     /// <summary>Per chunk, the backward pass from the call's weighting to the layer and the reduction into <see cref="Values"/>.</summary>
     private struct Steps(Layer layer, LayerPathKind kind) : IPathSteps<T>
     {
@@ -154,7 +155,7 @@ internal sealed class LayerPathMath<T, TResult> where T : unmanaged, IFloatingPo
             if (kind == LayerPathKind.LayerIntegratedGradients)
             {
                 // The values are (y(x) - y(x')) G: the adaptive rule weighs and reports G's errors alike.
-                engine.Call.ScaleErrors(Values, engine.Plan.InLayerSpace ? PathVector.LayerDirection : PathVector.Direction);
+                engine.Call.ScaleErrors(Values, ErrorScale(engine));
             }
         }
 
@@ -178,7 +179,9 @@ internal sealed class LayerPathMath<T, TResult> where T : unmanaged, IFloatingPo
 
         public readonly Layer? EndpointLayer => null;
 
-        public void Start(IPathEngine<T> engine) => First = PathTargets.NewAccumulators(engine, _targets.Length, layer.Size);
+        public void Start(IPathEngine<T> engine) => First = kind == LayerPathKind.LayerIntegratedGradients
+            ? PathTargets.NewAccumulators(engine, _targets.Length, layer.Size, ErrorScale(engine))
+            : PathTargets.NewAccumulators(engine, _targets.Length, layer.Size);
 
         public readonly void Step(IPathEngine<T> engine, int start, int count)
         {
