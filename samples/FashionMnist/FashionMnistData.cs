@@ -13,7 +13,25 @@ public sealed class FashionMnistData
     public const string DefaultDirectory = "/usr/share/datasets/fashion-mnist";
 
     /// <summary>Pixels per image.</summary>
-    public const int ImageSize = 28 * 28;
+    public const int ImageSize = Side * Side;
+
+    /// <summary>An image's height and width in pixels.</summary>
+    public const int Side = 28;
+
+    /// <summary>A square region of an image, one flag per pixel: rows <c>top .. top + side</c>, columns <c>left .. left + side</c>.</summary>
+    public static bool[] Square(int top, int left, int side)
+    {
+        var mask = new bool[ImageSize];
+        for (int row = top; row < top + side; row++)
+        {
+            for (int column = left; column < left + side; column++)
+            {
+                mask[row * Side + column] = true;
+            }
+        }
+
+        return mask;
+    }
 
     /// <summary>The class names, by label.</summary>
     public static readonly string[] ClassNames =

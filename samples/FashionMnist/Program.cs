@@ -145,8 +145,8 @@ static void Run(string dataDirectory, string? weightsPath, string outputDirector
     var igOptions = new IntegratedGradientsOptions { Points = 50, Rule = QuadratureRule.GaussLegendre, Baseline = Baseline.Zero };
     var layerOptions = new LayerAttributionOptions { Points = 50, Rule = QuadratureRule.GaussLegendre, Baseline = Baseline.Zero };
     var ig = new IntegratedGradients<float>(model, igOptions);
-    bool[] topLeft = Region(0, 0, 14);
-    bool[] centre = Region(7, 7, 14);
+    bool[] topLeft = FashionMnistData.Square(0, 0, 14);
+    bool[] centre = FashionMnistData.Square(7, 7, 14);
     Console.WriteLine();
     Console.WriteLine("Explaining the predicted class of one test image per class (zero baseline = black image).");
     Console.WriteLine("Shading ' .:-=+*#%@' runs from 0 to each map's 99th percentile of |value|.");
@@ -301,20 +301,6 @@ static int[] OnePerClass(FashionMnistData data, int count)
     }
 
     return [.. picked];
-}
-
-static bool[] Region(int top, int left, int side)
-{
-    var mask = new bool[FashionCnn.InputLength];
-    for (int row = top; row < top + side; row++)
-    {
-        for (int column = left; column < left + side; column++)
-        {
-            mask[row * 28 + column] = true;
-        }
-    }
-
-    return mask;
 }
 
 static int ArgMax(ReadOnlySpan<float> values)

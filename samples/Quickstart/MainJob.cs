@@ -35,7 +35,6 @@ public sealed record JobResult(IReadOnlyList<ExplanationRow> Rows, double CnnAcc
 /// </summary>
 public static class MainJob
 {
-    private const int Side = 28;
     private const int Points = 50;
     private static readonly int[] ConvergencePoints = [2, 4, 8, 16, 32, 64, 128, 256];
 
@@ -78,7 +77,7 @@ public static class MainJob
         var cnnIg = new IntegratedGradients<float>(cnn, igOptions);
         var mlpIg = new IntegratedGradients<float>(mlp, igOptions);
         var baseline = new float[FashionMnistData.ImageSize];
-        bool[] centre = Square(7, 7, 14);
+        bool[] centre = FashionMnistData.Square(7, 7, 14);
         var rows = new List<ExplanationRow>();
         int[] picked = OnePerClass(test, options.Images);
         cnnIg.Attribute(test.Image(picked[0]), 0);   // warm-up, so the times below are steady-state
@@ -101,7 +100,7 @@ public static class MainJob
                     delta.OutputAtInput - delta.OutputAtBaseline, delta.Absolute, delta.Relative, attribution.Points, milliseconds));
 
                 string title = $"{name.ToUpperInvariant()}, test image {index} ({FashionMnistData.ClassNames[test.Labels[index]]}): IG of '{FashionMnistData.ClassNames[target]}', {Points} Gauss-Legendre points";
-                using (SKBitmap panel = AttributionImages.Panel(image, attribution.Values, Side, Side, title))
+                using (SKBitmap panel = AttributionImages.Panel(image, attribution.Values, FashionMnistData.Side, FashionMnistData.Side, title))
                 {
                     files.Add(Write(output, $"{name}-{stem}-ig.png", path => ImageFiles.WritePng(panel, path)));
                 }
@@ -214,20 +213,6 @@ public static class MainJob
         }
 
         return [.. picked];
-    }
-
-    private static bool[] Square(int top, int left, int side)
-    {
-        var mask = new bool[FashionMnistData.ImageSize];
-        for (int row = top; row < top + side; row++)
-        {
-            for (int column = left; column < left + side; column++)
-            {
-                mask[row * Side + column] = true;
-            }
-        }
-
-        return mask;
     }
 
     private static int ArgMax(ReadOnlySpan<float> values)
