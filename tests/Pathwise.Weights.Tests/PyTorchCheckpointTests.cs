@@ -65,6 +65,18 @@ public sealed class PyTorchCheckpointTests
     }
 
     [Fact]
+    public void ReadMetadata_OfACheckpointIsEmpty_AndOfSafetensorsIsItsHeaders()
+    {
+        Assert.Empty(WeightsFile.ReadMetadata(File.ReadAllBytes(Fixture("mlp.pt")), "mlp.pt"));
+
+        byte[] safetensors = SafeTensors.Serialize(
+            [.. PyTorchCheckpoint.Read(Fixture("mlp.pt")).Values],
+            metadata: new Dictionary<string, string> { ["source"] = "test" });
+        IReadOnlyDictionary<string, string> metadata = WeightsFile.ReadMetadata(safetensors, "mlp.safetensors");
+        Assert.Equal("test", Assert.Single(metadata).Value);
+    }
+
+    [Fact]
     public void Mlp_LoadsIntoANetwork_ThroughLoadWeights()
     {
         var model = new CheckpointMlp();

@@ -46,8 +46,9 @@ internal static class InspectCommand
         IReadOnlyDictionary<string, string> metadata;
         try
         {
-            tensors = WeightsFile.Read(path);
-            metadata = IsZip(path) ? new Dictionary<string, string>() : SafeTensors.ReadMetadata(path);
+            byte[] bytes = File.ReadAllBytes(path);
+            tensors = WeightsFile.Read(bytes, path);
+            metadata = WeightsFile.ReadMetadata(bytes, path);
         }
         catch (Exception e) when (e is WeightsFormatException or IOException or UnauthorizedAccessException)
         {
@@ -126,14 +127,6 @@ internal static class InspectCommand
         }
 
         return ExitCodes.WeightsMismatch;
-    }
-
-    /// <summary>A PyTorch checkpoint (a zip, which <see cref="WeightsFile"/> reads) carries no safetensors metadata.</summary>
-    private static bool IsZip(string path)
-    {
-        Span<byte> start = stackalloc byte[4];
-        using FileStream stream = File.OpenRead(path);
-        return stream.ReadAtLeast(start, 4, throwOnEndOfStream: false) == 4 && start.SequenceEqual("PK\u0003\u0004"u8);
     }
 
     private static bool Fits(IReadOnlyDictionary<string, TensorData> tensors, NetworkInfo info, string path, out WeightsMismatchException? mismatch)

@@ -137,23 +137,6 @@ internal sealed class PiecewiseLinearPath
         return info.Layers.Count;
     }
 
-    /// <summary>Whether some layer of the path can break it (a ReLU, LeakyReLU or max pool): without one there is a single piece.</summary>
-    public bool CanBreak
-    {
-        get
-        {
-            for (int l = _origin.Index + 1; l < _steps.Length; l++)
-            {
-                if (_steps[l].CanBreak)
-                {
-                    return true;
-                }
-            }
-
-            return false;
-        }
-    }
-
     /// <summary>Whether every layer is piecewise linear (and so has an exact path integral by pieces).</summary>
     public static bool Supports(NetworkInfo info, out string? reason) => Supports(info, info.Input, out reason);
 

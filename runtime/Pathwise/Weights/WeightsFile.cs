@@ -31,6 +31,17 @@ public static class WeightsFile
             : SafeTensorsReader.ReadTensors(bytes, sourceName);
     }
 
+    /// <summary>
+    /// The metadata of a weights file held in <paramref name="bytes"/>: a safetensors header's <c>__metadata__</c>
+    /// (<see cref="SafeTensors.ReadMetadata(ReadOnlySpan{byte}, string)"/>); a PyTorch checkpoint carries none (empty).
+    /// </summary>
+    /// <exception cref="WeightsFormatException">A safetensors file whose header is corrupt or truncated.</exception>
+    public static IReadOnlyDictionary<string, string> ReadMetadata(ReadOnlySpan<byte> bytes, string sourceName)
+    {
+        ArgumentNullException.ThrowIfNull(sourceName);
+        return IsPyTorchCheckpoint(bytes) ? new Dictionary<string, string>() : SafeTensorsReader.ReadMetadata(bytes, sourceName);
+    }
+
     /// <summary><see langword="true"/> when <paramref name="bytes"/> start as a zip archive does, as every <c>torch.save</c> file since PyTorch 1.6 does.</summary>
     internal static bool IsPyTorchCheckpoint(ReadOnlySpan<byte> bytes) => bytes.StartsWith("PK\u0003\u0004"u8);
 }
