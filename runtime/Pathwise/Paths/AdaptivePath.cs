@@ -294,12 +294,7 @@ internal sealed class AdaptiveCall<T> where T : unmanaged, IFloatingPointIeee754
             }
 
             // An accumulator of several rows (one per neuron) scales each row alike.
-            ReadOnlySpan<T> vector = by switch
-            {
-                PathVector.Direction => call.Direction,
-                PathVector.MaskedDirection => call.MaskedDirection,
-                _ => call.LayerDirection,
-            };
+            ReadOnlySpan<T> vector = call.Vector(by);
             int length = _offsets[a + 1] - _offsets[a];
             if (vector.Length > 0 && length % vector.Length == 0)
             {

@@ -376,7 +376,7 @@ internal sealed class CpuPathEngine<T> : IPathEngine<T> where T : unmanaged, IFl
 
     private Span<T> Values(int accumulator) => _accumulators[accumulator].AsSpan(0, _lengths[accumulator]);
 
-    private ReadOnlySpan<T> Vector(PathVector along) => along == PathVector.Direction ? Call.Direction : Call.MaskedDirection;
+    private ReadOnlySpan<T> Vector(PathVector along) => Call.Vector(along);
 
     /// <summary>Engine-owned scratch of one row, contents left from the last use.</summary>
     private Span<T> Row(int length)

@@ -124,6 +124,15 @@ internal sealed class PathCall<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary><c>(x - x') 1_S</c> after <see cref="SetRegion"/>; empty before.</summary>
     public ReadOnlySpan<T> MaskedDirection => HasRegion ? _masked : default;
 
+    /// <summary>The call's vector named by <paramref name="along"/>: <see cref="Direction"/>, <see cref="MaskedDirection"/> or <see cref="LayerDirection"/>.</summary>
+    public ReadOnlySpan<T> Vector(PathVector along) => along switch
+    {
+        PathVector.Direction => Direction,
+        PathVector.MaskedDirection => MaskedDirection,
+        PathVector.LayerDirection => LayerDirection,
+        _ => throw new ArgumentOutOfRangeException(nameof(along), along, "Unknown path vector."),
+    };
+
     /// <summary>Whether this call has a region (<see cref="SetRegion"/>).</summary>
     public bool HasRegion { get; private set; }
 
