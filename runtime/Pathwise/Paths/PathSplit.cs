@@ -76,7 +76,10 @@ internal sealed class SplitJob<T, TSteps> : ISplitJob
     where T : unmanaged, IFloatingPointIeee754<T>
     where TSteps : struct, IPathSteps<T>
 {
-    private readonly ManualResetEventSlim _done = new(false);
+    // A semaphore, not a ManualResetEventSlim: the event creates its lock object on the first wait that blocks, 24 bytes
+    // on the caller's thread in whichever warm call first finds the worker's half still running; the semaphore makes its
+    // lock at construction. Complete releases once per hand-off and Wait takes it, so the count is 0 between calls.
+    private readonly SemaphoreSlim _done = new(0);
     private CpuPathEngine<T>? _engine;
     private TSteps _steps;
     private int _from;
@@ -92,7 +95,6 @@ internal sealed class SplitJob<T, TSteps> : ISplitJob
         _to = to;
         _cancellationToken = cancellationToken;
         _failure = null;
-        _done.Reset();
     }
 
     public void Execute()
@@ -107,7 +109,7 @@ internal sealed class SplitJob<T, TSteps> : ISplitJob
         }
     }
 
-    public void Complete() => _done.Set();
+    public void Complete() => _done.Release();
 
     public void Wait() => _done.Wait();
 
