@@ -54,8 +54,8 @@ internal static class Diagnostics
         "Network '{0}' must be a top-level, non-generic, non-static class that can take a generated part: {1}");
 
     public static readonly DiagnosticDescriptor BadInputShape = Error(
-        "PW0012", "Input shape must be [features] or [channels, height, width]",
-        "Input '{0}' has shape {1}; declare [Input(features)] or [Input(channels, height, width)] with positive sizes");
+        "PW0012", "Input shape must be [features], [channels, length] or [channels, height, width]",
+        "Input '{0}' has shape {1}; declare [Input(features)], [Input(channels, length)] or [Input(channels, height, width)] with positive sizes");
 
     public static readonly DiagnosticDescriptor NameClash = Error(
         "PW0013", "Generated member name clash",

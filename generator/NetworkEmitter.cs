@@ -598,9 +598,12 @@ internal static class NetworkEmitter
 
         private static string Quoted(string text) => Microsoft.CodeAnalysis.CSharp.SymbolDisplay.FormatLiteral(text, quote: true);
 
-        private static string Shape(ShapeSpec shape) => shape.Rank == 1
-            ? $"new {Runtime}.TensorShape({shape.Channels})"
-            : $"new {Runtime}.TensorShape({shape.Channels}, {shape.Height}, {shape.Width})";
+        private static string Shape(ShapeSpec shape) => shape.Rank switch
+        {
+            1 => $"new {Runtime}.TensorShape({shape.Channels})",
+            2 => $"new {Runtime}.TensorShape({shape.Channels}, {shape.Width})",
+            _ => $"new {Runtime}.TensorShape({shape.Channels}, {shape.Height}, {shape.Width})",
+        };
 
         private string Literal(double value) => _e.Literal(value);
     }

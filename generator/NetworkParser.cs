@@ -515,7 +515,7 @@ internal static class NetworkParser
         if (op == LayerOp.Input)
         {
             dims = Dimensions(operation!);
-            if (dims is null || (dims.Length != 1 && dims.Length != 3) || dims.Any(d => d < 1))
+            if (dims is null || dims.Length is < 1 or > 3 || dims.Any(d => d < 1))
             {
                 diagnostics.Add(DiagnosticInfo.Create(Diagnostics.BadInputShape, at, member, dims is null ? "null" : "[" + string.Join(", ", dims) + "]"));
                 dims = null;
@@ -540,7 +540,12 @@ internal static class NetworkParser
                 return null;
             }
 
-            input = output = dims.Length == 1 ? ShapeSpec.Flat(dims[0]) : ShapeSpec.Image(dims[0], dims[1], dims[2]);
+            input = output = dims.Length switch
+            {
+                1 => ShapeSpec.Flat(dims[0]),
+                2 => ShapeSpec.Sequence(dims[0], dims[1]),
+                _ => ShapeSpec.Image(dims[0], dims[1], dims[2]),
+            };
         }
         else
         {

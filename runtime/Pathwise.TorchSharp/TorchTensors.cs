@@ -15,7 +15,12 @@ internal static class TorchTensors
 
     /// <summary><c>[count, ...shape]</c>; <c>count = -1</c> lets torch infer the batch.</summary>
     public static long[] BatchDimensions(TensorShape shape, long count) =>
-        shape.Rank == 1 ? [count, shape.Channels] : [count, shape.Channels, shape.Height, shape.Width];
+        shape.Rank switch
+        {
+            1 => [count, shape.Channels],
+            2 => [count, shape.Channels, shape.Width],
+            _ => [count, shape.Channels, shape.Height, shape.Width],
+        };
 
     /// <summary>A new CPU tensor holding a copy of <paramref name="values"/> in <paramref name="shape"/>.</summary>
     public static Tensor FromValues<T>(T[] values, ReadOnlySpan<long> shape) where T : unmanaged, IFloatingPointIeee754<T>

@@ -103,8 +103,8 @@ public sealed class DiagnosticTests
         AssertSingle("using Pathwise;\npublic partial class Outer { [Network] public partial class Net { [Input(4)] public partial InputLayer X { get; } [Dense(2)] public partial Layer D { get; } } }", "PW0011", "Net");
 
     [Fact]
-    public void InputOfRankTwo_PW0012() =>
-        AssertSingle(Network("[Input(4, 4)] public partial InputLayer X { get; }\n[Dense(2)] public partial Layer D { get; }"), "PW0012", "Input(4, 4)");
+    public void InputOfRankFour_PW0012() =>
+        AssertSingle(Network("[Input(1, 2, 4, 4)] public partial InputLayer X { get; }\n[Dense(2)] public partial Layer D { get; }"), "PW0012", "Input(1, 2, 4, 4)");
 
     [Fact]
     public void RecordNetwork_PW0011() =>

@@ -276,7 +276,12 @@ public class TorchNetworkTests
     }
 
     private static long[] TorchTensorsShape(TensorShape shape, long count) =>
-        shape.Rank == 1 ? [count, shape.Channels] : [count, shape.Channels, shape.Height, shape.Width];
+        shape.Rank switch
+        {
+            1 => [count, shape.Channels],
+            2 => [count, shape.Channels, shape.Width],
+            _ => [count, shape.Channels, shape.Height, shape.Width],
+        };
     [Theory]
     [InlineData("h1.weight", double.NaN, "is NaN")]
     [InlineData("norm.running_var", -0.5, "running variance cannot be negative")]

@@ -2,11 +2,17 @@ using System;
 
 namespace Pathwise;
 
-/// <summary>The shape of one point's activations at a layer: <c>[features]</c> or <c>[channels, height, width]</c>.</summary>
+/// <summary>
+/// The shape of one point's activations at a layer: <c>[features]</c>, <c>[channels, length]</c> (a sequence, held
+/// as height 1) or <c>[channels, height, width]</c>.
+/// </summary>
 public readonly record struct TensorShape
 {
     /// <summary>A flat shape <c>[features]</c>.</summary>
     public TensorShape(int features) : this(1, features, 1, 1) { }
+
+    /// <summary>A sequence shape <c>[channels, length]</c>, laid out as <c>[channels, 1, length]</c>.</summary>
+    public TensorShape(int channels, int length) : this(2, channels, 1, length) { }
 
     /// <summary>An image shape <c>[channels, height, width]</c>.</summary>
     public TensorShape(int channels, int height, int width) : this(3, channels, height, width) { }
@@ -24,7 +30,7 @@ public readonly record struct TensorShape
         Width = width;
     }
 
-    /// <summary>1 for <c>[features]</c>, 3 for <c>[channels, height, width]</c>.</summary>
+    /// <summary>1 for <c>[features]</c>, 2 for <c>[channels, length]</c>, 3 for <c>[channels, height, width]</c>.</summary>
     public int Rank { get; }
 
     /// <summary>Channels, or the feature count of a flat shape.</summary>
@@ -40,8 +46,13 @@ public readonly record struct TensorShape
     public int Length => Channels * Height * Width;
 
     /// <summary>The dimensions, outermost first.</summary>
-    public int[] Dimensions => Rank == 1 ? [Channels] : [Channels, Height, Width];
+    public int[] Dimensions => Rank switch { 1 => [Channels], 2 => [Channels, Width], _ => [Channels, Height, Width] };
 
     /// <inheritdoc/>
-    public override string ToString() => Rank == 1 ? $"[{Channels}]" : $"[{Channels}, {Height}, {Width}]";
+    public override string ToString() => Rank switch
+    {
+        1 => $"[{Channels}]",
+        2 => $"[{Channels}, {Width}]",
+        _ => $"[{Channels}, {Height}, {Width}]",
+    };
 }
