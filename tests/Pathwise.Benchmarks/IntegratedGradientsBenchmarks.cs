@@ -63,6 +63,9 @@ public abstract class IntegratedGradientsBenchmark
     [Benchmark]
     public ConvergenceDelta Pathwise() => _pathwise.Attribute(_input, Target, _attributions);
 
+    /// <summary>A network with weights from <paramref name="seed"/>, its TorchSharp copy and an input (for <c>--profile</c>).</summary>
+    internal (INetwork<float> Network, TorchNetwork Torch, float[] Input) CreateNetwork(int seed) => Create(seed);
+
     /// <summary>A network with weights from <paramref name="seed"/>, its TorchSharp copy and an input.</summary>
     protected abstract (INetwork<float> Network, TorchNetwork Torch, float[] Input) Create(int seed);
 

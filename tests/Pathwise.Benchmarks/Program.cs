@@ -14,7 +14,7 @@ namespace Pathwise.Benchmarks;
 /// <remarks>
 /// <list type="bullet">
 /// <item><c>--quick</c>: BenchmarkDotNet's short job (3 warm-ups, 3 iterations, one launch); every benchmark in about a minute.</item>
-/// <item><c>--profile</c>: no BenchmarkDotNet; a Stopwatch split of one Pathwise IG call into its kernel calls.</item>
+/// <item><c>--profile</c>: no BenchmarkDotNet; a Stopwatch split of one Pathwise IG call into its layers' generated passes.</item>
 /// <item><c>--exact</c>: no BenchmarkDotNet; pieces, time per call and completeness of the exact rule against Gauss–Legendre on
 /// random networks, then on the trained Fashion models the exact rule against 32-point Gauss–Legendre in float32 and, with
 /// <c>--points</c>, the points each fixed rule needs for a relative delta of 1e-3 and 1e-6 (float64); <c>--images N</c> (default 4),
@@ -34,7 +34,7 @@ public static class Program
         bool quick = args.Contains("--quick");
         if (args.Contains("--profile"))
         {
-            KernelProfile.Run();
+            PassProfile.Run();
             return 0;
         }
 
