@@ -137,6 +137,7 @@ internal sealed class PathPlan<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// </summary>
     public PathPlan<T> WithRule(IntegratedGradientsOptions options, Func<bool, PiecewiseLinearPath> path)
     {
+        RefuseTokenInput();
         if (options.Rule == QuadratureRule.Adaptive)
         {
             if (PiecewiseLinearPath.Supports(Info, Origin, out _))
@@ -187,6 +188,27 @@ internal sealed class PathPlan<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     /// <summary>Whether the path runs in a hidden layer's activation space rather than the input's.</summary>
     public bool InLayerSpace => _origin is not null;
+
+    /// <summary>
+    /// Throws when the path (or the free points) would run in the input's space of a network whose input is token ids
+    /// (an <see cref="LayerKind.Embedding"/> reads it): no gradient reaches an id, and a point between two id sequences is
+    /// not one. The message points to the text form of Integrated Gradients, layer Integrated Gradients at the embedding.
+    /// </summary>
+    /// <exception cref="NotSupportedException">The input is token ids and the path is not in a hidden layer's space.</exception>
+    public void RefuseTokenInput()
+    {
+        if (InLayerSpace || Info.Layers.Count < 2 || !LayerKindFacts.TakesTokenIds(Info.Layers[1].Kind))
+        {
+            return;
+        }
+
+        Layer embedding = Info.Layers[1];
+        throw new NotSupportedException(
+            $"{Info.Name}'s input '{Info.Input.Name}' holds token ids, which layer '{embedding.Name}' ({embedding.Kind}) looks up: no gradient reaches " +
+            $"an id, and a point between two id sequences is not one, so methods in the input's space do not apply. Attribute at the embedding " +
+            $"instead: new LayerIntegratedGradients<{typeof(T).Name}>(network, network.{embedding.Name}), with token ids (such as all padding) " +
+            "as the baseline, then LayerAttribution.SumPerChannel() for one value per token.");
+    }
 
     /// <summary>
     /// A plan without path points, for the methods written in evaluations at free points (<see cref="IPathEngine{T}.AtPoints"/>:
