@@ -304,6 +304,8 @@ public sealed class TextModelTests
         Assert.Throws<NotSupportedException>(() => new IntegratedGradients<double>(network, new IntegratedGradientsOptions { Rule = QuadratureRule.Exact }));
         Assert.Throws<NotSupportedException>(() => new LayerConductance<double>(network, network.Hidden));
         Assert.Throws<NotSupportedException>(() => new LayerIntegratedGradients<double>(network, network.Tokens));
+        Assert.Throws<NotSupportedException>(() => new LayerIntegratedGradients<double>(network, network.Embed, new LayerAttributionOptions { AttributeToLayerInput = true }));
+        Assert.Throws<NotSupportedException>(() => new Saliency<double>(network).Attribute([1, 2, 3, 4, 5, 6, 7], 0));
 
         // Above the embedding the path runs in a hidden layer's space: allowed, and complete.
         double[] ids = [1, 2, 3, 4, 5, 6, 7];

@@ -52,7 +52,8 @@ public static class EmbeddingKernel
     /// <param name="vocabulary">Rows of the table.</param>
     /// <param name="point">The point (row of the batch) the id belongs to, for the message.</param>
     /// <param name="position">The id's position in its sequence, for the message.</param>
-    public static int TokenId<T>(T value, int vocabulary, int point, int position)
+    /// <remarks>The one check of an id, which the TorchSharp backend makes too, so both refuse alike.</remarks>
+    internal static int TokenId<T>(T value, int vocabulary, int point, int position)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (T.IsInteger(value) && value >= T.Zero && value < T.CreateChecked(vocabulary))
