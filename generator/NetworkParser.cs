@@ -510,6 +510,7 @@ internal static class NetworkParser
 
         declared.WeightName = weightName;
         var reader = new LayerReader(member, kind, operation, at, element, diagnostics);
+        reader.FollowsInput = index == 1;
         var settings = new LayerSettings(Slope: slope, Bias: unit.HasBiasSetting && declared.Bias);
         int[]? dims = null;
         if (op == LayerOp.Input)

@@ -47,6 +47,13 @@ internal sealed class LayerReader
     public int FirstInt() =>
         _attribute is not null && _attribute.ConstructorArguments.Length > 0 && ValueOf(_attribute.ConstructorArguments[0]) is int value ? value : 0;
 
+    /// <summary>The constructor argument at <paramref name="index"/> as an int, or 0 when it is absent or does not bind (see <see cref="FirstInt"/>).</summary>
+    public int IntAt(int index) =>
+        _attribute is not null && _attribute.ConstructorArguments.Length > index && ValueOf(_attribute.ConstructorArguments[index]) is int value ? value : 0;
+
+    /// <summary>Whether the layer directly follows the network's input (a kind reading token ids must).</summary>
+    public bool FollowsInput { get; set; }
+
     /// <summary>The first constructor argument as a double, or <paramref name="fallback"/> when it is absent or does not bind.</summary>
     public double FirstDouble(double fallback) =>
         _attribute is not null && _attribute.ConstructorArguments.Length > 0 && ValueOf(_attribute.ConstructorArguments[0]) is double value ? value : fallback;

@@ -20,6 +20,8 @@ internal static class LayerUnits
         new DropoutLayer(),
         new GlobalAvgPool2DLayer(),
         new LayerNormLayer(),
+        new EmbeddingLayer(),
+        new SequenceMeanLayer(),
     };
 
     private static readonly Dictionary<LayerOp, LayerUnit> s_byOp = new();

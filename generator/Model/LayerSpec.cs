@@ -23,7 +23,7 @@ internal sealed record LayerSpec(
 
 /// <summary>
 /// The numbers of a layer's operation; unused ones are zero. <see cref="Size"/> is the count a kind's attribute
-/// takes first (a dense layer's units, a convolution's output channels); <see cref="Rate"/> is a dropout's <c>p</c>.
+/// takes first (a dense layer's units, a convolution's output channels); <see cref="Rate"/> is a dropout's <c>p</c>; <see cref="Vocabulary"/> an embedding's rows.
 /// </summary>
 internal sealed record LayerSettings(
     int Kernel = 0,
@@ -33,7 +33,8 @@ internal sealed record LayerSettings(
     double Epsilon = 0,
     double Slope = 0,
     int Size = 0,
-    double Rate = 0);
+    double Rate = 0,
+    int Vocabulary = 0);
 
 /// <summary>Mirrors <c>Pathwise.LayerKind</c>; each member has its unit in <see cref="Layers.LayerUnits"/>.</summary>
 internal enum LayerOp
@@ -50,6 +51,8 @@ internal enum LayerOp
     Dropout,
     GlobalAvgPool2D,
     LayerNorm,
+    Embedding,
+    SequenceMean,
 }
 
 /// <summary>Mirrors <c>Pathwise.ActivationKind</c>.</summary>

@@ -148,6 +148,12 @@ internal sealed class OnnxGraph
     /// <summary>The input's shape without its first (batch) dimension.</summary>
     public int[] InputShape { get; }
 
+    /// <summary>
+    /// Whether the input holds integer token ids (int64 or int32, <c>[batch, length]</c>), which only an embedding (a
+    /// <c>Gather</c> of a weight by them) may read; the declaration then takes them as the element type.
+    /// </summary>
+    public bool InputIsTokenIds { get; private set; }
+
     /// <summary>Initializers and <c>Constant</c> outputs by name.</summary>
     public Dictionary<string, ConstantTensor> Constants { get; } = new(StringComparer.Ordinal);
 
@@ -188,12 +194,18 @@ internal sealed class OnnxGraph
             throw Fail($"input '{input.Name}' has no tensor shape; export with a fixed example input");
         }
 
-        if (tensor.ElemType is not ((int)TensorProto.Types.DataType.Float or (int)TensorProto.Types.DataType.Double))
+        InputIsTokenIds = tensor.ElemType is (int)TensorProto.Types.DataType.Int64 or (int)TensorProto.Types.DataType.Int32;
+        if (!InputIsTokenIds && tensor.ElemType is not ((int)TensorProto.Types.DataType.Float or (int)TensorProto.Types.DataType.Double))
         {
-            throw Fail($"input '{input.Name}' has element type {ElementTypeName(tensor.ElemType)}; Pathwise networks take float or double inputs (token ids are not supported yet)");
+            throw Fail($"input '{input.Name}' has element type {ElementTypeName(tensor.ElemType)}; Pathwise networks take float or double inputs, or int64 or int32 token ids");
         }
 
         var dims = tensor.Shape.Dim;
+        if (InputIsTokenIds && dims.Count != 2)
+        {
+            throw Fail($"input '{input.Name}' holds token ids of rank {dims.Count}; Pathwise imports token ids as [batch, length]");
+        }
+
         if (dims.Count is not (2 or 4))
         {
             throw Fail($"input '{input.Name}' has rank {dims.Count}; Pathwise imports [batch, features] or [batch, channels, height, width]");

@@ -125,7 +125,15 @@ public static class OnnxImporter
                 break;
             }
 
-            if (node.Input.Count == 0 || node.Input[0] != chain.Current)
+            // An embedding reads the token ids as its second input, the indices of a Gather of its weight.
+            bool embedding = node.OpType == "Gather" && node.Input.Count == 2 && node.Input[1] == chain.Current;
+            if (graph.InputIsTokenIds && chain.Current == graph.InputName && !embedding)
+            {
+                chain.Refuse(node, $"reads the graph's token ids '{graph.InputName}', which only an embedding (a Gather of a constant weight by the ids) can read");
+                break;
+            }
+
+            if (!embedding && (node.Input.Count == 0 || node.Input[0] != chain.Current))
             {
                 chain.Refuse(node, $"reads the chain's tensor '{chain.Current}' as an input other than its first (data) input");
                 break;

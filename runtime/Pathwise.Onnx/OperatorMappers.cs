@@ -50,7 +50,7 @@ internal static class OperatorMappers
         ["Dropout"] = Dropout,
         ["Pad"] = Pad,
         ["Shape"] = DynamicFlatten,
-        ["Gather"] = (chain, node) => chain.Refuse(node, "a Gather that is not part of a flatten's target shape (embeddings are not supported yet)"),
+        ["Gather"] = Gather,
         ["Unsqueeze"] = (chain, node) => chain.Refuse(node, "an Unsqueeze that is not part of a flatten's target shape"),
         ["Concat"] = (chain, node) => chain.Refuse(node, "a Concat that is not part of a flatten's target shape (concatenation is not supported yet)"),
         ["Add"] = (chain, node) => chain.Refuse(node, "an Add that is not the bias of a MatMul (residual sums are not supported yet)"),
@@ -300,6 +300,14 @@ internal static class OperatorMappers
     {
         long[]? axes = ReduceAxes(chain, node);
         bool keepDims = ChainBuilder.Int(node, "keepdims", 1) != 0;
+        if (chain.Shape.Length == 2 && axes is [1 or -2])
+        {
+            // x.mean(dim=1) of a [batch, T, D] sequence (an embedding's output): the mean over the sequence.
+            return keepDims
+                ? chain.Refuse(node, $"a ReduceMean over the sequence of [batch, {Join(chain.Shape)}] with keepdims = 1; Pathwise's SequenceMean gives [batch, {chain.Shape[1]}] (keepdims = 0)")
+                : chain.AddLayer("SequenceMean", MemberSource(node.Name.Length > 0 ? node.Name : "SequenceMean"), [chain.Shape[1]], node);
+        }
+
         if (chain.Shape.Length == 1 && axes is [-1 or 1] && keepDims)
         {
             return DecomposedLayerNorm(chain, node);
@@ -324,6 +332,30 @@ internal static class OperatorMappers
 
         static bool IsSpatial(long axis) => axis is 2 or 3 or -1 or -2;
         static long Normalize(long axis) => axis < 0 ? axis + 4 : axis;
+    }
+
+    /// <summary>
+    /// <c>Gather(weight, ids)</c> on axis 0 with a constant <c>weight[vocabulary, D]</c> and the graph's token ids <c>[batch, T]</c>:
+    /// PyTorch's <c>nn.Embedding</c>, declared as <c>Embedding(vocabulary, D)</c> directly after the input, giving <c>[T, D]</c>.
+    /// </summary>
+    private static string? Gather(ChainBuilder chain, NodeProto node)
+    {
+        if (!chain.Graph.InputIsTokenIds || chain.Current != chain.Graph.InputName || node.Input.Count != 2 || node.Input[1] != chain.Current)
+        {
+            return chain.Refuse(node, "a Gather that is neither an embedding of the graph's token ids nor part of a flatten's target shape");
+        }
+
+        if (ChainBuilder.Int(node, "axis", 0) != 0 || chain.Constant(node, 0) is not { Dims.Length: 2 } weight || weight.Dims[0] < 1 || weight.Dims[1] < 1)
+        {
+            return chain.Refuse(node, "a Gather of the token ids whose data is not a constant [vocabulary, dimension] weight gathered on axis 0");
+        }
+
+        int vocabulary = (int)weight.Dims[0];
+        int dimension = (int)weight.Dims[1];
+        string prefix = chain.WeightPrefix(node, weight.Name, "embedding");
+        chain.AddWeight(prefix, "weight", [vocabulary, dimension], (double[])weight.Values.Clone());
+        return chain.AddLayer(
+            $"Embedding({vocabulary}, {dimension}, WeightName = {ChainBuilder.Quote(prefix)})", prefix, [chain.Shape[0], dimension], node);
     }
 
     /// <summary>A ReduceMean's axes: the attribute (before opset 18) or the constant second input (opset 18); <see langword="null"/> for all axes.</summary>

@@ -293,6 +293,8 @@ public sealed class TorchNetwork<T> : nn.Module<Tensor, Tensor> where T : unmana
             LayerKind.AvgPool2D => nn.functional.avg_pool2d(x, layer.Kernel, layer.Stride),
             LayerKind.Flatten => x.flatten(1),
             LayerKind.GlobalAvgPool2D => x.mean([2, 3], keepdim: true),
+            LayerKind.Embedding => ((nn.Module<Tensor, Tensor>)step.Operation!).call(TokenIds(layer, x)),
+            LayerKind.SequenceMean => x.mean([1]),
             LayerKind.Activation or LayerKind.Identity or LayerKind.Dropout => x,
             _ => throw new NotSupportedException($"Layer '{layer.Name}' has kind {layer.Kind}, which the TorchSharp backend does not support."),
         };
@@ -311,6 +313,43 @@ public sealed class TorchNetwork<T> : nn.Module<Tensor, Tensor> where T : unmana
             ActivationKind.LogSoftmax => nn.functional.log_softmax(z.flatten(1), 1).reshape(z.shape),
             _ => throw new NotSupportedException($"Layer '{layer.Name}' has activation {layer.Activation}, which the TorchSharp backend does not support."),
         };
+    }
+
+    /// <summary>
+    /// The token ids of <paramref name="x"/> (<c>[n, T]</c>, the element type) as int64, after the check the CPU kernel
+    /// makes: every id an integer in <c>[0, vocabulary)</c>, else the same message naming the point, position and value.
+    /// </summary>
+    private Tensor TokenIds(Layer layer, Tensor x)
+    {
+        int vocabulary = Vocabulary(layer);
+        using (no_grad())
+        {
+            using Tensor bad = (x != x.floor()).logical_or(x < 0).logical_or(x >= vocabulary).flatten();
+            if (bad.any().item<bool>())
+            {
+                long first = bad.nonzero()[0, 0].item<long>();
+                int length = layer.InputShape.Length;
+                double value = x.flatten()[first].to_type(ScalarType.Float64).item<double>();
+                Pathwise.CompilerServices.Kernels.EmbeddingKernel.TokenId(value, vocabulary, (int)(first / length), (int)(first % length));
+            }
+        }
+
+        return x.to_type(ScalarType.Int64);
+    }
+
+    /// <summary>An embedding's vocabulary: the rows of its declared <c>weight</c> tensor.</summary>
+    private int Vocabulary(Layer layer)
+    {
+        string name = layer.WeightName + ".weight";
+        foreach (WeightTensorSpec spec in Info.Weights)
+        {
+            if (spec.Name == name)
+            {
+                return spec.Shape[0];
+            }
+        }
+
+        throw new InvalidOperationException($"{Info.Name} declares no tensor '{name}' for embedding layer '{layer.Name}'.");
     }
 
     private static Tensor BatchNorm(Layer layer, nn.Module module, Tensor x)
@@ -347,6 +386,11 @@ public sealed class TorchNetwork<T> : nn.Module<Tensor, Tensor> where T : unmana
             case LayerKind.AvgPool2D:
                 Require(layer, layer.Kernel > 0 && layer.Stride > 0, "kernel and stride");
                 return null;
+            case LayerKind.Embedding:
+                RequireWeightName(layer);
+                Require(layer, input.Rank == 1 && output.Rank == 2, "token-id input and [length, dimension] output");
+                return nn.Embedding(Vocabulary(layer), output.Width, device: Device, dtype: DType);
+            case LayerKind.SequenceMean:
             case LayerKind.Flatten:
             case LayerKind.Activation:
             case LayerKind.Identity:

@@ -55,13 +55,20 @@ public sealed class DeclarationFuzzer
 
     private readonly Random _random;
 
+    /// <summary>The text kinds' own stream (Embedding, SequenceMean), so adding them left every other declaration as it was.</summary>
+    private readonly Random _text;
+
     // Half the declarations are clean: every choice is one the generator should accept, so about half of
     // those compile and exercise the emitter; the other half pick from everything.
     private bool _clean;
     private readonly HashSet<string> _fullNames = new(StringComparer.Ordinal);
     private int _count;
 
-    public DeclarationFuzzer(int seed) => _random = new Random(seed);
+    public DeclarationFuzzer(int seed)
+    {
+        _random = new Random(seed);
+        _text = new Random(unchecked((seed * 31) + 7));
+    }
 
     public FuzzedNetwork Next()
     {
@@ -202,6 +209,7 @@ public sealed class DeclarationFuzzer
         bool plausible = _clean || Pick(0.5);
         bool image = Pick(0.5);
         bool flat = !image;
+        bool sequence = false;
         for (int i = 0; i < count; i++)
         {
             string kind;
@@ -231,9 +239,34 @@ public sealed class DeclarationFuzzer
                 "BatchNorm" => "BatchNorm" + (Pick(0.5) ? "" : "(" + Named("Epsilon = " + (_clean ? Choose(0.5, "1e-3", "0.5", "1e-30") : Choose(0.5, "1e-3", "0", "-1", "1e300", "1e-50", "double.NaN", "double.PositiveInfinity")), "WeightName = " + WeightName()).TrimStart(',', ' ') + ")"),
                 _ => null,
             };
+            // A text stack replaces what the main stream drew (whose draws are still made): token ids, their embedding, then
+            // the mean over the sequence; unchecked declarations get either kind anywhere now and then.
+            string? textKind = null;
+            if (plausible && i == 1 && flat && _text.NextDouble() < 0.2)
+            {
+                textKind = "Embedding";
+                sequence = true;
+            }
+            else if (plausible && sequence)
+            {
+                textKind = "SequenceMean";
+                sequence = false;
+            }
+            else if (!plausible && _text.NextDouble() < 0.1)
+            {
+                textKind = _text.Next(2) == 0 ? "Embedding" : "SequenceMean";
+            }
+
+            string? textOperation = textKind switch
+            {
+                "Embedding" => "Embedding(" + TextSize(plausible) + ", " + TextSize(plausible) + (_text.NextDouble() < 0.25 ? ", WeightName = \"embedding\"" : "") + ")",
+                "SequenceMean" => "SequenceMean",
+                _ => null,
+            };
+            bool outputFlat = flat && !sequence;
             bool last = i == count - 1;
             string? activation = kind == "Activation" || Pick(plausible ? 0.4 : 0.3) ? s_activations[_random.Next(s_activations.Length)] : null;
-            if (_clean && activation is not null && (kind == "Input" || activation.Contains("NaN") || activation.Contains("1e39") || (activation.Contains("Softmax") && !(last && flat))))
+            if (_clean && activation is not null && (kind == "Input" || activation.Contains("NaN") || activation.Contains("1e39") || (activation.Contains("Softmax") && !(last && outputFlat))))
             {
                 activation = kind == "Input" ? null : "ReLU";
             }
@@ -247,6 +280,12 @@ public sealed class DeclarationFuzzer
             if (!_clean && kind != "BatchNorm" && Pick(0.03))
             {
                 attributes += ", BatchNorm";
+            }
+
+            if (textOperation is not null)
+            {
+                attributes = string.Join(", ", new[] { textOperation, activation }.Where(a => a is not null));
+                kind = textKind!;
             }
 
             layers.Add((attributes, kind));
@@ -375,6 +414,11 @@ public sealed class DeclarationFuzzer
     private string Size(bool plausible) =>
         _clean || (plausible && Pick(0.9)) ? _random.Next(1, 17).ToString(CultureInfo.InvariantCulture)
             : Choose(0.0, "0", "-1", "1", "3", "100000", "int.MaxValue", "int.MinValue", "46341", "1 << 20");
+
+    /// <summary>An embedding's size from the text stream: 1 to 16, or in unchecked declarations sometimes a bad one.</summary>
+    private string TextSize(bool plausible) =>
+        _clean || (plausible && _text.NextDouble() < 0.9) ? _text.Next(1, 17).ToString(CultureInfo.InvariantCulture)
+            : new[] { "0", "-1", "100000", "int.MaxValue" }[_text.Next(4)];
 
     private string Small(bool plausible) =>
         _clean || (plausible && Pick(0.9)) ? _random.Next(1, 4).ToString(CultureInfo.InvariantCulture) : Choose(0.0, "0", "-1", "1", "2", "5", "9", "int.MaxValue", "100000");

@@ -77,4 +77,20 @@ public static class Declarations
             [Dense(3)]                                          public partial Layer Logits { get; }
         }
         """;
+
+    public const string TextClassifier = """
+        using Pathwise;
+
+        namespace Checks;
+
+        [Network]
+        public partial class TextClassifier
+        {
+            [Input(12)]                                         public partial InputLayer Tokens { get; }
+            [Embedding(50, 8, WeightName = "embedding")]        public partial Layer Embed { get; }
+            [SequenceMean]                                      public partial Layer Mean { get; }
+            [Dense(16), ReLU]                                   public partial Layer Hidden { get; }
+            [Dense(3)]                                          public partial Layer Logits { get; }
+        }
+        """;
 }

@@ -19,6 +19,9 @@ public sealed class EmitterSnapshotTests
     [Fact]
     public void ExportedKinds() => VerifyNetwork(Declarations.ExportedKinds);
 
+    [Fact]
+    public void TextClassifier() => VerifyNetwork(Declarations.TextClassifier);
+
     /// <summary>The stub of a declaration in error, from a hand-built spec: nested headers, escaped names, every accessor shape.</summary>
     [Fact]
     public void StubForDeclarationInError()

@@ -46,4 +46,34 @@ public sealed class NewKindDiagnosticTests
         Assert.Empty(run.Diagnostics);
         Assert.Single(run.Sources);
     }
+
+    [Fact]
+    public void EmbeddingNotDirectlyAfterTheInput_PW0004() =>
+        AssertSingle(Network("[Input(5)] public partial InputLayer X { get; }\n[Identity] public partial Layer I { get; }\n[Embedding(10, 4)] public partial Layer E { get; }\n[SequenceMean] public partial Layer M { get; }"), "PW0004", "Embedding(10, 4)");
+
+    [Fact]
+    public void EmbeddingOfAnImageInput_PW0004() =>
+        AssertSingle(Network("[Input(2, 3, 3)] public partial InputLayer X { get; }\n[Embedding(10, 4)] public partial Layer E { get; }"), "PW0004", "Embedding(10, 4)");
+
+    [Theory]
+    [InlineData("Embedding(0, 4)")]
+    [InlineData("Embedding(10, -1)")]
+    public void EmbeddingSizeNotPositive_PW0006(string attribute) =>
+        AssertSingle(Network($"[Input(5)] public partial InputLayer X {{ get; }}\n[{attribute}] public partial Layer E {{ get; }}\n[SequenceMean] public partial Layer M {{ get; }}"), "PW0006", attribute);
+
+    [Fact]
+    public void SequenceMeanOfAFlatInput_PW0004() =>
+        AssertSingle(Network("[Input(5)] public partial InputLayer X { get; }\n[Dense(4)] public partial Layer D { get; }\n[SequenceMean] public partial Layer M { get; }"), "PW0004", "SequenceMean");
+
+    [Fact]
+    public void DenseOnAnEmbeddingWithoutPooling_PW0004() =>
+        AssertSingle(Network("[Input(5)] public partial InputLayer X { get; }\n[Embedding(10, 4)] public partial Layer E { get; }\n[Dense(2)] public partial Layer D { get; }"), "PW0004", "Dense(2)");
+
+    [Fact]
+    public void SequenceMeanOfAChannelLengthInput_Compiles()
+    {
+        GeneratorRun run = GeneratorHarness.Run(Network("[Input(3, 7)] public partial InputLayer X { get; }\n[SequenceMean] public partial Layer M { get; }\n[Dense(2)] public partial Layer D { get; }"));
+        Assert.Empty(run.Diagnostics);
+        Assert.Single(run.Sources);
+    }
 }

@@ -181,6 +181,65 @@ public sealed class MapperRefusalTests
         Assert.Contains("it needs [channels, height, width]", Refused(model).Reason, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void TokenIdsReadByAnythingButAnEmbedding_AreRefused()
+    {
+        var model = new Graph([1, 5], input: TensorProto.Types.DataType.Int64);
+        model.Node("Relu", "/Relu", ["input"], "output");
+        UnsupportedNode node = Refused(model);
+        Assert.Equal(("/Relu", "Relu"), (node.NodeName, node.OpType));
+        Assert.Contains("only an embedding (a Gather of a constant weight by the ids) can read", node.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void GatherOfTokenIdsOnAnotherAxis_IsRefused()
+    {
+        var model = new Graph([1, 5], input: TensorProto.Types.DataType.Int64);
+        model.Constant("embedding.weight", [7, 3]);
+        model.Node("Gather", "/embedding/Gather", ["embedding.weight", "input"], "output", ("axis", 1L));
+        Assert.Contains("constant [vocabulary, dimension] weight gathered on axis 0", Refused(model).Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void SequenceMeanKeepingItsAxis_IsRefused()
+    {
+        var model = new Graph([1, 5], input: TensorProto.Types.DataType.Int64);
+        model.Constant("embedding.weight", [7, 3]);
+        model.Node("Gather", "/embedding/Gather", ["embedding.weight", "input"], "e");
+        var mean = model.Node("ReduceMean", "/ReduceMean", ["e"], "output", ("keepdims", 1L));
+        mean.Attribute.Add(new AttributeProto { Name = "axes", Ints = { 1L }, Type = AttributeProto.Types.AttributeType.Ints });
+        UnsupportedNode node = Refused(model);
+        Assert.Equal("/ReduceMean", node.NodeName);
+        Assert.Contains("keepdims = 1", node.Reason, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(18L)]
+    [InlineData(13L)]
+    public void Opset18ReduceMeanWithAxesInput_AndOpset13WithTheAttribute_AreSequenceMean(long opset)
+    {
+        var model = new Graph([1, 5], opset, TensorProto.Types.DataType.Int64);
+        model.Constant("emb.weight", [7, 3]);
+        model.Constant("fc.weight", [2, 3]);
+        model.Node("Gather", "/emb/Gather", ["emb.weight", "input"], "e");
+        if (opset >= 18)
+        {
+            model.Constant("axes", [1], [-2], TensorProto.Types.DataType.Int64);
+            model.Node("ReduceMean", "/ReduceMean", ["e", "axes"], "m", ("keepdims", 0L));
+        }
+        else
+        {
+            NodeProto mean = model.Node("ReduceMean", "/ReduceMean", ["e"], "m", ("keepdims", 0L));
+            mean.Attribute.Add(new AttributeProto { Name = "axes", Ints = { 1L }, Type = AttributeProto.Types.AttributeType.Ints });
+        }
+
+        model.Node("Gemm", "/fc/Gemm", ["m", "fc.weight"], "output", ("transB", 1L));
+        ImportedNetwork imported = OnnxImporter.Import(model.Proto.ToByteArray(), "m.onnx");
+        Assert.Equal(
+            ["Input: Input(5)", "Emb: Embedding(7, 3, WeightName = \"emb\")", "ReduceMean: SequenceMean", "Fc: Dense(2, WeightName = \"fc\", Bias = false)"],
+            imported.Layers.Select(l => $"{l.Member}: {l.Attributes}"));
+    }
+
     private static UnsupportedNode Refused(Graph model)
     {
         var error = Assert.Throws<OnnxImportException>(() => OnnxImporter.Import(model.Proto.ToByteArray(), "m.onnx"));
@@ -190,11 +249,12 @@ public sealed class MapperRefusalTests
     /// <summary>A float model with input "input" of the given shape (batch first) and output "output".</summary>
     private sealed class Graph
     {
-        public Graph(long[] inputShape, long opset = 17)
+        public Graph(long[] inputShape, long opset = 17, TensorProto.Types.DataType input = TensorProto.Types.DataType.Float)
         {
             Proto = new ModelProto { IrVersion = 8, Graph = new GraphProto { Name = "g" } };
             Proto.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = opset });
             Proto.Graph.Input.Add(Value("input", inputShape));
+            Proto.Graph.Input[0].Type.TensorType.ElemType = (int)input;
             Proto.Graph.Output.Add(Value("output", [1]));
         }
 

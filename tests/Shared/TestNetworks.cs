@@ -192,3 +192,25 @@ public sealed partial class PwlGlobalPoolCnn
     [Dense(6), ReLU] public partial Layer Hidden { get; }
     [Dense(3)] public partial Layer Out { get; }
 }
+
+/// <summary>A text classifier with a smooth head: token ids, an embedding, the mean over the sequence, Tanh and a linear readout.</summary>
+[Network(Precision.Float64)]
+public sealed partial class TextTanhClassifier
+{
+    [Input(6)] public partial InputLayer Tokens { get; }
+    [Embedding(11, 4)] public partial Layer Embed { get; }
+    [SequenceMean] public partial Layer Mean { get; }
+    [Dense(5), Tanh] public partial Layer Hidden { get; }
+    [Dense(3)] public partial Layer Logits { get; }
+}
+
+/// <summary>A piecewise-linear text classifier above its embedding, for the exact rule of layer Integrated Gradients there.</summary>
+[Network(Precision.Float64)]
+public sealed partial class TextReluClassifier
+{
+    [Input(7)] public partial InputLayer Tokens { get; }
+    [Embedding(13, 5, WeightName = "embedding")] public partial Layer Embed { get; }
+    [SequenceMean] public partial Layer Mean { get; }
+    [Dense(6), ReLU] public partial Layer Hidden { get; }
+    [Dense(3)] public partial Layer Logits { get; }
+}

@@ -53,6 +53,24 @@ public abstract class LayerValues<T> where T : unmanaged, IFloatingPointIeee754<
     /// <summary>The sum over neurons, accumulated in double precision.</summary>
     public double Sum() => PathSums.Sum<T>(_values);
 
+    /// <summary>
+    /// The values summed per channel, in double: <c>s[c] = sum over the channel's elements of Values</c>. On an
+    /// <see cref="LayerKind.Embedding"/>'s <c>[T, D]</c> output that is one value per token, <c>s[t] = sum_d v[t, d]</c>,
+    /// as text Integrated Gradients reports it; on a flat layer each element is its own channel.
+    /// </summary>
+    public double[] SumPerChannel()
+    {
+        int channels = Shape.Channels;
+        int size = _values.Length / channels;
+        var sums = new double[channels];
+        for (int c = 0; c < channels; c++)
+        {
+            sums[c] = PathSums.Sum<T>(_values.AsSpan(c * size, size));
+        }
+
+        return sums;
+    }
+
     /// <summary>A copy of the values.</summary>
     public T[] ToArray() => (T[])_values.Clone();
 }

@@ -186,6 +186,41 @@ public sealed class LayerNormAttribute : Attribute
     public string? WeightName { get; set; }
 }
 
+/// <summary>
+/// Embedding lookup, <c>y[t, d] = weight[ids[t], d]</c>, as PyTorch's <c>nn.Embedding(numEmbeddings, embeddingDim)</c> and
+/// ONNX's <c>Gather(weight, ids)</c> compute it: the network's <c>[Input(T)]</c> holds <c>T</c> token ids (as the element
+/// type, integers from 0 to <c>numEmbeddings - 1</c>) and this layer, which must directly follow the input, gives
+/// <c>[T, embeddingDim]</c>. Tensor: <c>weight</c>, <c>[numEmbeddings, embeddingDim]</c>. No gradient reaches the ids:
+/// attribute at this layer with <see cref="LayerIntegratedGradients{T}"/> (the text form of Integrated Gradients).
+/// </summary>
+[AttributeUsage(AttributeTargets.Property, Inherited = false)]
+public sealed class EmbeddingAttribute : Attribute
+{
+    /// <summary>Declares a table of <paramref name="numEmbeddings"/> rows of <paramref name="embeddingDim"/> features.</summary>
+    public EmbeddingAttribute(int numEmbeddings, int embeddingDim)
+    {
+        NumEmbeddings = numEmbeddings;
+        EmbeddingDim = embeddingDim;
+    }
+
+    /// <summary>The vocabulary size: rows of the table, PyTorch's <c>num_embeddings</c>.</summary>
+    public int NumEmbeddings { get; }
+
+    /// <summary>Features per token, PyTorch's <c>embedding_dim</c>.</summary>
+    public int EmbeddingDim { get; }
+
+    /// <summary>The <c>state_dict</c> prefix of the layer's tensor; defaults to the member name in snake_case.</summary>
+    public string? WeightName { get; set; }
+}
+
+/// <summary>
+/// The mean over a sequence, <c>y[d] = (1 / T) sum_t x[t, d]</c>: <c>[T, D]</c> to <c>[D]</c>, as PyTorch's
+/// <c>x.mean(dim=1)</c> on a <c>[batch, T, D]</c> tensor and ONNX's <c>ReduceMean</c> over axis 1 without kept dimensions.
+/// Linear. No tensors.
+/// </summary>
+[AttributeUsage(AttributeTargets.Property, Inherited = false)]
+public sealed class SequenceMeanAttribute : Attribute { }
+
 /// <summary>Rectified linear unit, <c>max(0, x)</c>; its derivative at 0 is taken as 0.</summary>
 [AttributeUsage(AttributeTargets.Property, Inherited = false)]
 public sealed class ReLUAttribute : Attribute { }

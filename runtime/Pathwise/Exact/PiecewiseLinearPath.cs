@@ -599,6 +599,11 @@ internal sealed class PiecewiseLinearPath
                     GlobalPoolKernel.AvgForward<double>(x, z, count, input.Channels, planeSize);
                     GlobalPoolKernel.AvgForward<double>(tx, tz, count, input.Channels, planeSize);
                     break;
+                case LayerKind.SequenceMean:
+                    // Linear: its tangent is the same mean of the input's tangent.
+                    SequenceMeanKernel.Forward<double>(x, z, count, input.Channels, input.Width);
+                    SequenceMeanKernel.Forward<double>(tx, tz, count, input.Channels, input.Width);
+                    break;
                 case var kind when LayerKindFacts.PassesThrough(kind):
                     // Flatten, Identity, Dropout at inference, an activation-only member: the values as they are.
                     x.AsSpan().CopyTo(z);

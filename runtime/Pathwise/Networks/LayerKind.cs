@@ -41,6 +41,15 @@ public enum LayerKind
     /// <c>nn.LayerNorm(features)</c>. Not piecewise linear.
     /// </summary>
     LayerNorm,
+
+    /// <summary>
+    /// Embedding lookup, <c>y[t, d] = weight[ids[t], d]</c>: token ids <c>[T]</c> to <c>[T, D]</c>, PyTorch's
+    /// <c>nn.Embedding(vocabulary, D)</c>. Directly after the input only; no gradient flows to the ids.
+    /// </summary>
+    Embedding,
+
+    /// <summary>The mean over a sequence, <c>[T, D]</c> to <c>[D]</c>: <c>y[d] = (1 / T) sum_t x[t, d]</c>, PyTorch's <c>x.mean(dim=1)</c>.</summary>
+    SequenceMean,
 }
 
 /// <summary>The activation applied after a layer's operation.</summary>
@@ -89,9 +98,13 @@ internal static class LayerKindFacts
     /// integrate a network of them by pieces when its activations are ReLU-like too. A normalisation over a point's
     /// own features (LayerNorm) is not.
     /// </summary>
+    /// <remarks>An embedding is not: its input is token ids, through which no path runs; paths start at or above it.</remarks>
     public static bool IsPiecewiseLinear(LayerKind kind) => kind is LayerKind.Input or LayerKind.Dense or LayerKind.Conv2D
-        or LayerKind.MaxPool2D or LayerKind.AvgPool2D or LayerKind.GlobalAvgPool2D or LayerKind.BatchNorm
+        or LayerKind.MaxPool2D or LayerKind.AvgPool2D or LayerKind.GlobalAvgPool2D or LayerKind.BatchNorm or LayerKind.SequenceMean
         || PassesThrough(kind);
+
+    /// <summary>Kinds whose input is token ids rather than values a gradient reaches (Embedding): no input-space path runs through them.</summary>
+    public static bool TakesTokenIds(LayerKind kind) => kind is LayerKind.Embedding;
 
     /// <summary>A layer whose buffers are its input's: a pass-through kind without an activation.</summary>
     public static bool IsView(Layer layer) => PassesThrough(layer.Kind) && !layer.HasActivation;

@@ -28,6 +28,9 @@ public enum ParameterRole
 
     /// <summary>A batch norm's <c>running_var</c>; neutral value 1.</summary>
     RunningVariance,
+
+    /// <summary>An embedding table, <c>[vocabulary, dimension]</c>; initialised standard normal, as PyTorch's <c>nn.Embedding</c>.</summary>
+    Embedding,
 }
 
 /// <summary>One parameter tensor of a network: its <c>state_dict</c> name, PyTorch shape and values.</summary>
@@ -182,7 +185,7 @@ public sealed class ParameterSet<T> where T : unmanaged, IFloatingPointIeee754<T
 
     /// <summary>
     /// Fills the tensors as PyTorch initialises them: weights and biases uniform in
-    /// <c>±1/sqrt(fan_in)</c>; norm statistics drawn around their neutral values so tests exercise them.
+    /// <c>±1/sqrt(fan_in)</c>, embedding tables standard normal (Box–Muller); norm statistics drawn around their neutral values so tests exercise them.
     /// </summary>
     public void Randomize(Random random)
     {
@@ -200,6 +203,7 @@ public sealed class ParameterSet<T> where T : unmanaged, IFloatingPointIeee754<T
                     ParameterRole.NormScale => 0.5 + u,
                     ParameterRole.NormShift => u - 0.5,
                     ParameterRole.RunningMean => u - 0.5,
+                    ParameterRole.Embedding => Math.Sqrt(-2 * Math.Log(1 - u)) * Math.Cos(2 * Math.PI * random.NextDouble()),
                     _ => 0.5 + u,
                 };
                 parameter.Values[i] = T.CreateChecked(value);

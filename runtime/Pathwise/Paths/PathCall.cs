@@ -211,7 +211,16 @@ internal sealed class PathCall<T> where T : unmanaged, IFloatingPointIeee754<T>
     public void BeginLayerPath(ReadOnlySpan<T> endpoints)
     {
         int size = LayerBaseline.Length;
-        endpoints.Slice(0, size).CopyTo(LayerBaseline);
+        // The options' own start in the layer's space (LayerAttributionOptions.LayerBaseline), else y(x').
+        if (_plan.LayerBaseline is { } start)
+        {
+            start.CopyTo(LayerBaseline);
+        }
+        else
+        {
+            endpoints.Slice(0, size).CopyTo(LayerBaseline);
+        }
+
         ReadOnlySpan<T> atInput = endpoints.Slice(size, size);
         for (int j = 0; j < size; j++)
         {

@@ -17,6 +17,7 @@ internal sealed class PathHost<T> : IDisposable where T : unmanaged, IFloatingPo
     /// <summary>A host for <paramref name="plan"/> whose pool starts with <paramref name="first"/> and makes more with <paramref name="create"/>.</summary>
     public PathHost(PathPlan<T> plan, IPathEngine<T> first, Func<IPathEngine<T>> create, IDisposable? owned = null, bool parallelBatches = false)
     {
+        plan.CheckPathSpace();
         Plan = plan;
         ParallelBatches = parallelBatches;
         _engines = new ScratchPool<IPathEngine<T>>(create);

@@ -21,6 +21,7 @@ internal sealed class PathPlan<T> where T : unmanaged, IFloatingPointIeee754<T>
         : this(info, Nodes(options), options.Baseline, options.InternalBatchSize)
     {
         Rule = options.Rule;
+        _layerBaselineOption = (options as LayerAttributionOptions)?.LayerBaseline;
     }
 
     /// <summary>A path through the given points, each with its weight (all zero when the path is sampled, not integrated).</summary>
@@ -137,6 +138,7 @@ internal sealed class PathPlan<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// </summary>
     public PathPlan<T> WithRule(IntegratedGradientsOptions options, Func<bool, PiecewiseLinearPath> path)
     {
+        CheckPathSpace();
         if (options.Rule == QuadratureRule.Adaptive)
         {
             if (PiecewiseLinearPath.Supports(Info, Origin, out _))
@@ -182,11 +184,59 @@ internal sealed class PathPlan<T> where T : unmanaged, IFloatingPointIeee754<T>
     public PathPlan<T> WithOrigin(Layer layer)
     {
         Info.CheckOwns(layer);
-        return new PathPlan<T>(this) { _origin = layer.Index == 0 ? null : layer };
+        T[]? start = null;
+        if (_layerBaselineOption is { } option && layer.Index > 0)
+        {
+            start = new T[layer.Size];
+            option.Fill<T>(start);
+        }
+
+        return new PathPlan<T>(this) { _origin = layer.Index == 0 ? null : layer, LayerBaseline = start };
     }
+
+    /// <summary>The options' <see cref="LayerAttributionOptions.LayerBaseline"/>, until <see cref="WithOrigin"/> places it.</summary>
+    private readonly Baseline? _layerBaselineOption;
+
+    /// <summary>
+    /// With a hidden origin and <see cref="LayerAttributionOptions.LayerBaseline"/>: the path's start <c>y'</c> in the origin's
+    /// space, replacing <c>y(x')</c> (see <see cref="PathCall{T}.BeginLayerPath"/>); null otherwise. Read-only.
+    /// </summary>
+    public T[]? LayerBaseline { get; private init; }
 
     /// <summary>Whether the path runs in a hidden layer's activation space rather than the input's.</summary>
     public bool InLayerSpace => _origin is not null;
+
+    /// <summary>
+    /// Checks the space the path runs in, for both backends (every <see cref="PathHost{T}"/> calls it). Throws when the
+    /// options' <see cref="LayerAttributionOptions.LayerBaseline"/> has no hidden layer to start in, and when the path (or
+    /// the free points) would run in the input's space of a network whose input is token ids
+    /// (an <see cref="LayerKind.Embedding"/> reads it): no gradient reaches an id, and a point between two id sequences is
+    /// not one. The message points to the text form of Integrated Gradients, layer Integrated Gradients at the embedding.
+    /// </summary>
+    /// <exception cref="NotSupportedException">The input is token ids and the path is not in a hidden layer's space.</exception>
+    /// <exception cref="ArgumentException">The options carry a <see cref="LayerAttributionOptions.LayerBaseline"/> and the path is not in a hidden layer's space.</exception>
+    public void CheckPathSpace()
+    {
+        if (_layerBaselineOption is not null && LayerBaseline is null)
+        {
+            throw new ArgumentException(
+                "LayerAttributionOptions.LayerBaseline is the start of layer Integrated Gradients' path in a hidden layer's space; this method's path " +
+                "does not run there. Leave it null and give the baseline as an input (Baseline), or use LayerIntegratedGradients at a hidden layer.",
+                "options");
+        }
+
+        if (InLayerSpace || Info.Layers.Count < 2 || !LayerKindFacts.TakesTokenIds(Info.Layers[1].Kind))
+        {
+            return;
+        }
+
+        Layer embedding = Info.Layers[1];
+        throw new NotSupportedException(
+            $"{Info.Name}'s input '{Info.Input.Name}' holds token ids, which layer '{embedding.Name}' ({embedding.Kind}) looks up: no gradient reaches " +
+            $"an id, and a point between two id sequences is not one, so methods in the input's space do not apply. Attribute at the embedding " +
+            $"instead: new LayerIntegratedGradients<{typeof(T).Name}>(network, network.{embedding.Name}), with token ids (such as all padding) " +
+            "as the baseline, then LayerAttribution.SumPerChannel() for one value per token.");
+    }
 
     /// <summary>
     /// A plan without path points, for the methods written in evaluations at free points (<see cref="IPathEngine{T}.AtPoints"/>:
@@ -221,6 +271,8 @@ internal sealed class PathPlan<T> where T : unmanaged, IFloatingPointIeee754<T>
         ExactPath = plan.ExactPath;
         MaxPieces = plan.MaxPieces;
         _origin = plan._origin;
+        _layerBaselineOption = plan._layerBaselineOption;
+        LayerBaseline = plan.LayerBaseline;
     }
 
     private static QuadratureNodes Nodes(IntegratedGradientsOptions options)

@@ -30,6 +30,8 @@ it. Files written beside this script:
 - mlp_layernorm_opsetN.onnx: Linear(6, 10), LayerNorm(10) (affine parameters drawn at random), Tanh, Linear(10, 8),
   LayerNorm(8, eps=1e-3), Linear(8, 3); opset 17 writes LayerNormalization nodes, opset 13 the decomposed form
   (ReduceMean, Sub, Pow, ReduceMean, Add, Sqrt, Div, Mul, Add).
+- text_opsetN.onnx: a text classifier on 12 int64 token ids: Embedding(50, 8) (a Gather of the weight by the ids),
+  x.mean(dim=1) (a ReduceMean over the sequence axis, keepdims 0), Linear(8, 16), ReLU, Linear(16, 3).
 The .NET tests import these files and compare with ONNX Runtime; they never run Python.
 """
 import os
@@ -150,6 +152,17 @@ class MlpLayerNorm(nn.Module):
         return self.head(self.ln2(self.fc2(x)))
 
 
+class TextClassifier(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.embedding = nn.Embedding(50, 8)
+        self.fc1 = nn.Linear(8, 16)
+        self.head = nn.Linear(16, 3)
+
+    def forward(self, ids):
+        return self.head(torch.relu(self.fc1(self.embedding(ids).mean(dim=1))))
+
+
 class Unsupported(nn.Module):
     def __init__(self):
         super().__init__()
@@ -223,6 +236,9 @@ def main():
         export(cnn_gap, torch.randn(2, 1, 6, 6), "cnn_gap", opset)
         export(mlp_layernorm, torch.randn(2, 6), "mlp_layernorm", opset)
     export(cnn_mean, torch.randn(2, 1, 7, 7), "cnn_mean", 13)
+    text = TextClassifier()  # made last, so adding it left the earlier fixtures' random draws unchanged
+    for opset in (13, 17):
+        export(text, torch.randint(0, 50, (2, 12)), "text", opset)
     for name in sorted(os.listdir(HERE)):
         if name.endswith(".onnx"):
             model = onnx.load(os.path.join(HERE, name))
