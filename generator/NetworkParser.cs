@@ -422,11 +422,23 @@ internal static class NetworkParser
             diagnostics.Add(DiagnosticInfo.Create(Diagnostics.UnsupportedLayerOrder, declared[0].MemberLocation, declared[0].Member, "a network needs at least one layer after its input; declare one, e.g. [Dense(10)]"));
         }
 
+        var indexByName = new Dictionary<string, int>(System.StringComparer.Ordinal);
+        for (int i = 0; i < declared.Count; i++)
+        {
+            if (!indexByName.ContainsKey(declared[i].Member))
+            {
+                indexByName.Add(declared[i].Member, i);
+            }
+        }
+
+        var outputs = new ShapeSpec?[declared.Count];
         ShapeSpec? shape = null;
         for (int i = 0; i < declared.Count; i++)
         {
             ct.ThrowIfCancellationRequested();
-            LayerSpec? layer = Infer(declared[i], i, declared.Count, shape, element, diagnostics, out shape);
+            Join? join = declared[i].Unit.Joins ? ResolveJoin(type, declared, i, indexByName, outputs, diagnostics) : null;
+            LayerSpec? layer = Infer(declared[i], i, declared.Count, shape, element, diagnostics, out shape, i > 0 ? declared[i - 1].Member : "", join);
+            outputs[i] = shape;
             if (layer is not null)
             {
                 layers.Add(layer);
@@ -434,6 +446,76 @@ internal static class NetworkParser
         }
 
         return layers;
+    }
+
+    /// <summary>The layers a joining attribute names, resolved; <see cref="Valid"/> is false after a name was reported.</summary>
+    private sealed class Join
+    {
+        public List<(int Index, JoinSource? Source)> Named { get; } = new();
+
+        public bool Valid { get; set; } = true;
+    }
+
+    /// <summary>
+    /// Resolves the names of <c>[Add(...)]</c> or <c>[Concat(...)]</c> on layer <paramref name="index"/>: each must be a
+    /// layer declared before it (PW0018 for an unknown name, PW0019 for itself or a later layer, each at its argument).
+    /// A named layer whose shape is unknown (it is in error) resolves without a source, so no shape check cascades.
+    /// </summary>
+    private static Join ResolveJoin(INamedTypeSymbol type, List<DeclaredLayer> declared, int index, Dictionary<string, int> indexByName, ShapeSpec?[] outputs, List<DiagnosticInfo> diagnostics)
+    {
+        DeclaredLayer layer = declared[index];
+        AttributeData attribute = layer.Operation!;
+        string kind = Short(attribute);
+        var join = new Join();
+        var names = new List<string?>();
+        if (attribute.ConstructorArguments.Length == 1)
+        {
+            TypedConstant argument = attribute.ConstructorArguments[0];
+            if (argument.Kind == TypedConstantKind.Array && !argument.IsNull)
+            {
+                names.AddRange(argument.Values.Select(v => LayerReader.ValueOf(v) as string));
+            }
+            else if (argument.Kind == TypedConstantKind.Error)
+            {
+                join.Valid = false;
+                return join;
+            }
+        }
+
+        if (names.Count == 0)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(Diagnostics.UnsupportedLayerOrder, layer.OperationLocation, layer.Member,
+                $"[{kind}] names at least one earlier layer whose output it joins to the previous layer's, e.g. [{kind}(nameof(Block1))]"));
+            join.Valid = false;
+            return join;
+        }
+
+        // Each name's own argument, when written one per argument: [Add(nameof(A), nameof(B))].
+        var arguments = attribute.ApplicationSyntaxReference?.GetSyntax() is AttributeSyntax syntax && syntax.ArgumentList is { } list
+            ? list.Arguments.Where(a => a.NameEquals is null).ToList()
+            : new List<AttributeArgumentSyntax>();
+        for (int k = 0; k < names.Count; k++)
+        {
+            string? name = names[k];
+            Location at = arguments.Count == names.Count ? arguments[k].GetLocation() : layer.OperationLocation;
+            if (name is null || !indexByName.TryGetValue(name, out int source))
+            {
+                diagnostics.Add(DiagnosticInfo.Create(Diagnostics.UnknownLayer, at, layer.Member, kind, name ?? "null", type.Name));
+                join.Valid = false;
+                continue;
+            }
+
+            if (source >= index)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(Diagnostics.ReadsLaterLayer, at, layer.Member, kind, name, source == index ? "itself" : "declared after it"));
+                join.Valid = false;
+                continue;
+            }
+
+            join.Named.Add((source, outputs[source] is { } shape ? new JoinSource(name, shape, at) : null));
+        }
+
+        return join;
     }
 
     private static void CheckWeightNames(List<DeclaredLayer> declared, List<DiagnosticInfo> diagnostics)
@@ -462,7 +544,7 @@ internal static class NetworkParser
     /// it is entirely valid; <paramref name="output"/> is its output shape, or null when that is unknown. What is
     /// particular to the kind (its settings, shape rule and weight count) its <see cref="LayerUnit"/> says.
     /// </summary>
-    private static LayerSpec? Infer(DeclaredLayer declared, int index, int count, ShapeSpec? input, ElementType element, List<DiagnosticInfo> diagnostics, out ShapeSpec? output)
+    private static LayerSpec? Infer(DeclaredLayer declared, int index, int count, ShapeSpec? input, ElementType element, List<DiagnosticInfo> diagnostics, out ShapeSpec? output, string previous, Join? join)
     {
         output = null;
         string member = declared.Member;
@@ -554,7 +636,14 @@ internal static class NetworkParser
                 return null;
             }
 
-            output = unit.OutputShape(reader, input, settings);
+            if (join is not null && (!join.Valid || join.Named.Any(n => n.Source is null)))
+            {
+                return null;
+            }
+
+            output = join is null
+                ? unit.OutputShape(reader, input, settings)
+                : unit.JoinShape(reader, previous, input, join.Named.Select(n => n.Source!.Value).ToList());
             if (output is null || !reader.WithinLimit((BigInteger)output.Channels * output.Height * output.Width, "one point's output"))
             {
                 output = null;
@@ -578,7 +667,18 @@ internal static class NetworkParser
             return null;
         }
 
-        return new LayerSpec(member, declared.Modifiers, op, activation, input!, output, weightName ?? "", settings);
+        var inputs = new List<LayerInput>();
+        if (index > 0)
+        {
+            inputs.Add(new LayerInput(previous, index - 1, input!));
+        }
+
+        foreach ((int source, JoinSource? named) in join?.Named ?? new List<(int, JoinSource?)>())
+        {
+            inputs.Add(new LayerInput(named!.Value.Member, source, named.Value.Shape));
+        }
+
+        return new LayerSpec(member, declared.Modifiers, op, activation, input!, output, weightName ?? "", settings, new EquatableArray<LayerInput>(inputs));
     }
 
     private static BigInteger Product(int[] dims)

@@ -20,6 +20,8 @@ internal static class LayerUnits
         new DropoutLayer(),
         new GlobalAvgPool2DLayer(),
         new LayerNormLayer(),
+        new AddLayer(),
+        new ConcatLayer(),
     };
 
     private static readonly Dictionary<LayerOp, LayerUnit> s_byOp = new();

@@ -186,6 +186,36 @@ public sealed class LayerNormAttribute : Attribute
     public string? WeightName { get; set; }
 }
 
+/// <summary>
+/// A residual sum: <c>y = x + sum_j layers[j]</c>, the previous layer's output plus the outputs of the named earlier
+/// layers, all of one shape (PyTorch's <c>out + identity</c>). Write the names with <c>nameof</c>, e.g.
+/// <c>[Add(nameof(Block1))]</c>; an activation on the same member applies to the sum (<c>relu(out + identity)</c>). No tensors.
+/// </summary>
+[AttributeUsage(AttributeTargets.Property, Inherited = false)]
+public sealed class AddAttribute : Attribute
+{
+    /// <summary>Declares the sum of the previous layer's output and the outputs of <paramref name="layers"/>, named by member.</summary>
+    public AddAttribute(params string[] layers) => Layers = layers;
+
+    /// <summary>The member names of the earlier layers added to the previous layer's output.</summary>
+    public string[] Layers { get; }
+}
+
+/// <summary>
+/// A concatenation: <c>y = [x; layers[0]; layers[1]; ...]</c>, the previous layer's output followed by the outputs of the
+/// named earlier layers, along channels for <c>[channels, height, width]</c> and <c>[channels, length]</c> outputs (the
+/// other sizes equal) and along features for flat ones (PyTorch's <c>torch.cat(..., dim=1)</c>). No tensors.
+/// </summary>
+[AttributeUsage(AttributeTargets.Property, Inherited = false)]
+public sealed class ConcatAttribute : Attribute
+{
+    /// <summary>Declares the concatenation of the previous layer's output with the outputs of <paramref name="layers"/>, named by member.</summary>
+    public ConcatAttribute(params string[] layers) => Layers = layers;
+
+    /// <summary>The member names of the earlier layers concatenated after the previous layer's output, in order.</summary>
+    public string[] Layers { get; }
+}
+
 /// <summary>Rectified linear unit, <c>max(0, x)</c>; its derivative at 0 is taken as 0.</summary>
 [AttributeUsage(AttributeTargets.Property, Inherited = false)]
 public sealed class ReLUAttribute : Attribute { }
