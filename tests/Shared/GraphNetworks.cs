@@ -66,3 +66,18 @@ public sealed partial class ConcatCnn
     [Flatten] public partial Layer Flat { get; }
     [Dense(3)] public partial Layer Out { get; }
 }
+
+/// <summary>A piecewise-linear flat graph: residual sums and a concatenation with the input, ReLU and LeakyReLU.</summary>
+[Network(Precision.Float64)]
+public sealed partial class PwlGraph
+{
+    [Input(5)] public partial InputLayer X { get; }
+    [Dense(6), ReLU] public partial Layer A { get; }
+    [Dense(6), LeakyReLU(0.1)] public partial Layer B { get; }
+    [Add(nameof(A)), ReLU] public partial Layer Sum { get; }
+    [Concat(nameof(X), nameof(A))] public partial Layer Joined { get; }
+    [Dense(8), ReLU] public partial Layer D { get; }
+    [Dense(8)] public partial Layer E { get; }
+    [Add(nameof(D)), ReLU] public partial Layer Block { get; }
+    [Dense(3)] public partial Layer Out { get; }
+}
