@@ -636,6 +636,7 @@ internal static class NetworkEmitter
             }
             else if (_shares[index])
             {
+                _w.Line($"{SpanOfT} dx = workspace.Gradients({LayerField(previous)}, count); // [count, {layer.In.Length}]");
                 layer.Unit.WriteBackward(_e, layer, previous);
             }
             else if (layer.Unit.PassesThrough)

@@ -636,14 +636,16 @@ internal static class NetworkParser
                 return null;
             }
 
+            // A join checks the shapes of the names it resolved even when another name is in error: every problem at once.
+            output = join is null
+                ? unit.OutputShape(reader, input, settings)
+                : unit.JoinShape(reader, previous, input, join.Named.Where(n => n.Source is not null).Select(n => n.Source!.Value).ToList());
             if (join is not null && (!join.Valid || join.Named.Any(n => n.Source is null)))
             {
+                output = null;
                 return null;
             }
 
-            output = join is null
-                ? unit.OutputShape(reader, input, settings)
-                : unit.JoinShape(reader, previous, input, join.Named.Select(n => n.Source!.Value).ToList());
             if (output is null || !reader.WithinLimit((BigInteger)output.Channels * output.Height * output.Width, "one point's output"))
             {
                 output = null;
