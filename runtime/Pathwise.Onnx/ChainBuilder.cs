@@ -52,6 +52,28 @@ internal sealed class ChainBuilder
         var input = new LayerDraft(UniqueMember(Pascal(graph.InputName, "Input")), null, isInput: true);
         _members.Add(input.Member);
         Layers.Add(input);
+        Outputs[graph.InputName] = (input.Member, graph.InputShape);
+    }
+
+    /// <summary>
+    /// The tensors that are a declared member's value (after its activation), with the member and the shape: what a
+    /// residual <c>Add</c> or a <c>Concat</c> may name. A layer's value before an activation declared beside it is not one.
+    /// </summary>
+    public Dictionary<string, (string Member, int[] Shape)> Outputs { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Records that the walk moved from <paramref name="from"/> to <paramref name="to"/>, now the last member's value;
+    /// <paramref name="from"/> stops being a value a join may name when it was the same member's value before its activation.
+    /// </summary>
+    public void Advance(string from, string to)
+    {
+        string member = Layers[^1].Member;
+        if (Outputs.TryGetValue(from, out (string Member, int[] Shape) before) && before.Member == member)
+        {
+            Outputs.Remove(from);
+        }
+
+        Outputs[to] = (member, Shape);
     }
 
     public OnnxGraph Graph { get; }
@@ -148,7 +170,10 @@ internal sealed class ChainBuilder
         }
 
         LayerDraft last = Layers[^1];
-        if (last.IsInput || last.Activation is not null)
+
+        // A value another node reads too (a residual shortcut) keeps its member: the activation gets one of its own.
+        bool shared = nodes[0].Input.Count > 0 && Graph.Consumers(nodes[0].Input[0]).Count > 1;
+        if (last.IsInput || last.Activation is not null || shared)
         {
             last = new LayerDraft(UniqueMember(Pascal(NodeStem(nodes[0], lastSegment: true), activation)), null, isInput: false);
             _members.Add(last.Member);
@@ -159,6 +184,21 @@ internal sealed class ChainBuilder
         Consume(last, nodes);
         _final |= isSoftmax;
         return nodes[^1].Output[0];
+    }
+
+    /// <summary>
+    /// Declares a join, <c>[Add(nameof(A), ...)]</c> or <c>[Concat(nameof(A), ...)]</c>, of the last member's value and the
+    /// members named, with output shape <paramref name="shape"/>.
+    /// </summary>
+    public string? AddJoin(string kind, IReadOnlyList<string> named, int[] shape, NodeProto node)
+    {
+        var arguments = new List<string>();
+        foreach (string member in named)
+        {
+            arguments.Add("nameof(" + member + ")");
+        }
+
+        return AddLayer(kind + "(" + string.Join(", ", arguments) + ")", NodeStem(node, lastSegment: true), shape, node);
     }
 
     /// <summary>Accounts for nodes that compute nothing at inference (Identity, Dropout, a zero Pad, a flatten of a vector).</summary>

@@ -106,7 +106,13 @@ public static class OnnxImporter
         return new ImportedNetwork(className, options.Namespace, declaration, chain.Weights.ToArray(), layers);
     }
 
-    /// <summary>Follows the chain from the input to the output, one mapper per step, then reports nodes off the chain.</summary>
+    /// <summary>
+    /// Follows the graph from the input to the output, one mapper per step. At a value several nodes read, the walk
+    /// goes on along the reader that is not a join (an <c>Add</c> or <c>Concat</c> of computed values) and leaves the
+    /// joins for later: each is declared when the walk reaches it with all its inputs declared, naming the other
+    /// inputs' members (a residual shortcut). A second reader with layers of its own (a projection shortcut) is refused.
+    /// Then reports nodes off the walk.
+    /// </summary>
     private static void Walk(ChainBuilder chain, List<UnsupportedNode> unknown)
     {
         OnnxGraph graph = chain.Graph;
@@ -118,14 +124,35 @@ public static class OnnxImporter
                 throw graph.Fail($"tensor '{chain.Current}' is read by no node and is not the graph's output '{graph.OutputName}'");
             }
 
-            NodeProto node = readers[0];
-            if (chain.Consumed.Contains(node))
+            NodeProto? node = null;
+            foreach (NodeProto reader in readers)
             {
-                chain.Refuse(node, $"reads '{chain.Current}' again: the graph has a cycle");
+                if (!chain.Consumed.Contains(reader) && !OperatorMappers.IsJoin(chain, reader))
+                {
+                    node = reader;
+                    break;
+                }
+            }
+
+            foreach (NodeProto reader in readers)
+            {
+                if (node is null && !chain.Consumed.Contains(reader) && OperatorMappers.JoinReady(chain, reader))
+                {
+                    node = reader;
+                }
+            }
+
+            if (node is null)
+            {
+                NodeProto first = readers[0];
+                chain.Refuse(first, chain.Consumed.Contains(first)
+                    ? $"reads '{chain.Current}' again: the graph has a cycle"
+                    : $"joins '{chain.Current}' with values no layer computes (a branch with layers of its own, such as a projection shortcut)");
                 break;
             }
 
-            if (node.Input.Count == 0 || node.Input[0] != chain.Current)
+            bool join = OperatorMappers.IsJoin(chain, node);
+            if (!join && (node.Input.Count == 0 || node.Input[0] != chain.Current))
             {
                 chain.Refuse(node, $"reads the chain's tensor '{chain.Current}' as an input other than its first (data) input");
                 break;
@@ -145,12 +172,13 @@ public static class OnnxImporter
 
             foreach (NodeProto reader in readers)
             {
-                if (!chain.Consumed.Contains(reader))
+                if (!chain.Consumed.Contains(reader) && !OperatorMappers.IsJoin(chain, reader))
                 {
-                    chain.Refuse(reader, $"reads '{chain.Current}', which also feeds '{OnnxGraph.NameOf(node)}': only a chain of layers can be imported yet");
+                    chain.Refuse(reader, $"reads '{chain.Current}', which also feeds '{OnnxGraph.NameOf(node)}': a second branch with layers of its own (such as a projection shortcut) cannot be imported yet; identity shortcuts (Add) and concatenations can");
                 }
             }
 
+            chain.Advance(chain.Current, next);
             chain.Current = next;
         }
 

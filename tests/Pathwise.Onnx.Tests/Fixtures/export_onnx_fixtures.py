@@ -30,6 +30,12 @@ it. Files written beside this script:
 - mlp_layernorm_opsetN.onnx: Linear(6, 10), LayerNorm(10) (affine parameters drawn at random), Tanh, Linear(10, 8),
   LayerNorm(8, eps=1e-3), Linear(8, 3); opset 17 writes LayerNormalization nodes, opset 13 the decomposed form
   (ReduceMean, Sub, Pow, ReduceMean, Add, Sqrt, Div, Mul, Add).
+- resnet_opsetN.onnx: a ResNet-style CNN: a stem Conv(2->4, k3, pad 1, no bias), BatchNorm2d, ReLU, then two residual
+  blocks as torchvision's BasicBlock writes them (conv-bn-relu-conv-bn, plus the identity, ReLU), AdaptiveAvgPool2d(1),
+  flatten, Linear(4, 3); batch-norm statistics drawn at random, so the exporter's folding of each BatchNorm into its
+  convolution is visible; input 2x6x6;
+- cnn_concat_opsetN.onnx: Conv(2->3, k3, pad 1), ReLU, torch.cat([h, x], dim=1) (channels), Conv(5->4, k3, pad 1), ReLU,
+  AdaptiveAvgPool2d(1), flatten, Linear(4, 2); input 2x5x5.
 The .NET tests import these files and compare with ONNX Runtime; they never run Python.
 """
 import os
@@ -170,6 +176,49 @@ class Residual(nn.Module):
         return self.fc2(x + torch.relu(self.fc1(x)))
 
 
+class BasicBlock(nn.Module):
+    def __init__(self, channels):
+        super().__init__()
+        self.conv1 = nn.Conv2d(channels, channels, 3, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(channels)
+        self.conv2 = nn.Conv2d(channels, channels, 3, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(channels)
+
+    def forward(self, x):
+        out = F.relu(self.bn1(self.conv1(x)))
+        out = self.bn2(self.conv2(out))
+        return F.relu(out + x)
+
+
+class ResNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Conv2d(2, 4, 3, padding=1, bias=False)
+        self.bn = nn.BatchNorm2d(4)
+        self.layer1 = BasicBlock(4)
+        self.layer2 = BasicBlock(4)
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.fc = nn.Linear(4, 3)
+
+    def forward(self, x):
+        x = F.relu(self.bn(self.stem(x)))
+        x = self.layer2(self.layer1(x))
+        return self.fc(torch.flatten(self.pool(x), 1))
+
+
+class CnnConcat(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(2, 3, 3, padding=1)
+        self.conv2 = nn.Conv2d(5, 4, 3, padding=1)
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.fc = nn.Linear(4, 2)
+
+    def forward(self, x):
+        h = torch.cat([torch.relu(self.conv1(x)), x], dim=1)
+        return self.fc(torch.flatten(self.pool(torch.relu(self.conv2(h))), 1))
+
+
 def export(model, example, name, opset, dynamic=True):
     model.eval()
     path = os.path.join(HERE, f"{name}_opset{opset}.onnx")
@@ -223,6 +272,17 @@ def main():
         export(cnn_gap, torch.randn(2, 1, 6, 6), "cnn_gap", opset)
         export(mlp_layernorm, torch.randn(2, 6), "mlp_layernorm", opset)
     export(cnn_mean, torch.randn(2, 1, 7, 7), "cnn_mean", 13)
+    # Made after every earlier fixture, so adding them left those files' random draws unchanged.
+    resnet, cnn_concat = ResNet(), CnnConcat()
+    with torch.no_grad():
+        for norm in (resnet.bn, resnet.layer1.bn1, resnet.layer1.bn2, resnet.layer2.bn1, resnet.layer2.bn2):
+            norm.running_mean.copy_(torch.randn(4) * 0.2)
+            norm.running_var.copy_(torch.rand(4) + 0.5)
+            norm.weight.copy_(torch.randn(4))
+            norm.bias.copy_(torch.randn(4) * 0.1)
+    for opset in (13, 17):
+        export(resnet, torch.randn(2, 2, 6, 6), "resnet", opset)
+        export(cnn_concat, torch.randn(2, 2, 5, 5), "cnn_concat", opset)
     for name in sorted(os.listdir(HERE)):
         if name.endswith(".onnx"):
             model = onnx.load(os.path.join(HERE, name))
