@@ -12,8 +12,10 @@ namespace Pathwise.Onnx;
 /// weights in PyTorch layout, ready for <see cref="ImportedNetwork.WriteTo"/>.
 /// </summary>
 /// <remarks>
-/// The graph must be a chain from one input (<c>[batch, features]</c> or <c>[batch, channels, height, width]</c>,
-/// only the batch dynamic) to one output. Operators map onto layers as follows: <c>Gemm</c> and <c>MatMul</c>
+/// The graph runs from one input (<c>[batch, features]</c> or <c>[batch, channels, height, width]</c>, only the batch
+/// dynamic) to one output, as a chain or with identity shortcuts: an <c>Add</c> of two layers' values →
+/// <c>[Add(nameof(...))]</c>, a <c>Concat</c> of layers' values along axis 1 → <c>[Concat(nameof(...))]</c>; a shortcut
+/// with layers of its own is refused. Operators map onto layers as follows: <c>Gemm</c> and <c>MatMul</c>
 /// (with a following constant <c>Add</c> as bias) → <c>Dense</c>; <c>Conv</c> → <c>Conv2D</c>;
 /// <c>BatchNormalization</c> → <c>BatchNorm</c>; <c>MaxPool</c> / <c>AveragePool</c> → <c>MaxPool2D</c> /
 /// <c>AvgPool2D</c>; <c>GlobalAveragePool</c> and a <c>ReduceMean</c> over axes [2, 3] → <c>GlobalAvgPool2D</c> (and
@@ -22,7 +24,7 @@ namespace Pathwise.Onnx;
 /// <c>Div</c>, <c>Mul</c>, <c>Add</c>) → <c>LayerNorm</c>; <c>Flatten</c>, a flattening <c>Reshape</c> and the <c>Shape</c> … <c>Reshape</c> chain of
 /// <c>x.view(x.size(0), -1)</c> → <c>Flatten</c>; <c>Relu</c>,
 /// <c>LeakyRelu</c>, <c>Sigmoid</c>, <c>Tanh</c>, <c>Gelu</c> and GELU's exported erf form, <c>Softmax</c>,
-/// <c>LogSoftmax</c> → activations; <c>Identity</c>, inference <c>Dropout</c> and a zero <c>Pad</c> → nothing.
+/// <c>LogSoftmax</c> → activations (on a member of their own when another node reads their input); <c>Identity</c>, inference <c>Dropout</c> and a zero <c>Pad</c> → nothing.
 /// Anything else is reported: the <see cref="OnnxImportException"/> lists every node that cannot be mapped, by
 /// name, operator and reason.
 /// </remarks>

@@ -110,6 +110,16 @@ public sealed class GraphTests
         double[] input = NetworkHarness.RandomVector(new Random(7), 72);
         Assert.ThrowsAny<ArgumentException>(() => new NeuronIntegratedGradients<double>(network, inside, options).Attribute(input, 0));
         Assert.ThrowsAny<ArgumentException>(() => new LayerIntegratedGradients<double>(network, inside, options).Attribute(input, 0));
+        Assert.ThrowsAny<ArgumentException>(() => new NeuronConductance<double>(network, inside, options).Attribute(input, 0, [0]));
+
+        // The methods that pass from the output down to the layer run there; only at a layer every path passes
+        // through do the neurons carry all of F(x) - F(x'), which the reported delta shows.
+        var exact = new LayerAttributionOptions { Rule = QuadratureRule.Exact };
+        LayerAttribution<double> inner = new LayerConductance<double>(network, inside, exact).Attribute(input, 0);
+        LayerAttribution<double> atBlock = new LayerConductance<double>(network, network.Block1, exact).Attribute(input, 0);
+        Assert.True(Math.Abs(inner.Delta.Relative) > 1e3 * Math.Abs(atBlock.Delta.Relative), $"inside {inner.Delta.Relative:E2}, block {atBlock.Delta.Relative:E2}");
+        Assert.True(Math.Abs(atBlock.Delta.Relative) < 1e-11);
+        _ = new InternalInfluence<double>(network, inside, options).Attribute(input, 0);
     }
 
     [Fact]
