@@ -89,11 +89,15 @@ internal static class Diagnostics
         "PW0020", "Joined layers' shapes do not fit",
         "Layer '{0}' ({1}) cannot join '{2}' of shape {3} to its input '{4}' of shape {5}: {6}");
 
+    public static readonly DiagnosticDescriptor UnreadLayer = Error(
+        "PW0021", "Layer read by no later layer",
+        "Layer '{0}' is read by no later layer, so its output would be computed and dropped; read it (the next layer, [Add], [Concat] or From = nameof({0})) or remove it");
+
     private static readonly DiagnosticDescriptor[] s_all =
     {
         NotPartial, NoInput, InputNotFirst, ShapeMismatch, KernelTooLarge, NonPositiveSize, SoftmaxNotLast, DuplicateWeightName,
         UnsupportedLayerOrder, BadLayerMember, UnsupportedType, BadInputShape, NameClash, TooLarge, BadScalar, LayerInOtherPart, BadPrecision,
-        UnknownLayer, ReadsLaterLayer, JoinShapeMismatch,
+        UnknownLayer, ReadsLaterLayer, JoinShapeMismatch, UnreadLayer,
     };
 
     private static readonly Dictionary<string, DiagnosticDescriptor> s_byId = s_all.ToDictionary(d => d.Id);

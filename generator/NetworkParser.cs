@@ -422,22 +422,44 @@ internal static class NetworkParser
             diagnostics.Add(DiagnosticInfo.Create(Diagnostics.UnsupportedLayerOrder, declared[0].MemberLocation, declared[0].Member, "a network needs at least one layer after its input; declare one, e.g. [Dense(10)]"));
         }
 
-        var indexByName = new Dictionary<string, int>(System.StringComparer.Ordinal);
-        for (int i = 0; i < declared.Count; i++)
-        {
-            if (!indexByName.ContainsKey(declared[i].Member))
-            {
-                indexByName.Add(declared[i].Member, i);
-            }
-        }
-
         var outputs = new ShapeSpec?[declared.Count];
-        ShapeSpec? shape = null;
+        var readers = new int[declared.Count];
+        bool resolved = true;
         for (int i = 0; i < declared.Count; i++)
         {
             ct.ThrowIfCancellationRequested();
-            Join? join = declared[i].Unit.Joins ? ResolveJoin(type, declared, i, indexByName, outputs, diagnostics) : null;
-            LayerSpec? layer = Infer(declared[i], i, declared.Count, shape, element, diagnostics, out shape, i > 0 ? declared[i - 1].Member : "", join);
+
+            // The layer the operation reads as x: the previous one, or the one its From names.
+            int source = i - 1;
+            if (ReadFrom(declared[i], out string? from, out Location fromAt))
+            {
+                if (declared[i].Op == LayerOp.Input)
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(Diagnostics.UnsupportedLayerOrder, fromAt, declared[i].Member, "an input layer reads no layer, so it takes no From"));
+                }
+                else
+                {
+                    int? named = ResolveName(type, declared, i, from, fromAt, diagnostics);
+                    resolved &= named is not null;
+                    source = named ?? -1;
+                }
+            }
+
+            Join? join = declared[i].Unit.Joins ? ResolveJoin(type, declared, i, outputs, diagnostics) : null;
+            resolved &= join is null || join.Valid;
+            if (source >= 0 && i > 0)
+            {
+                readers[source]++;
+            }
+
+            foreach ((int named, JoinSource? _) in join?.Named ?? new List<(int, JoinSource?)>())
+            {
+                readers[named]++;
+            }
+
+            ShapeSpec? input = source >= 0 ? outputs[source] : null;
+            string inputMember = source >= 0 ? declared[source].Member : "";
+            LayerSpec? layer = Infer(declared[i], i, declared.Count, input, element, diagnostics, out ShapeSpec? shape, inputMember, source, join);
             outputs[i] = shape;
             if (layer is not null)
             {
@@ -445,7 +467,64 @@ internal static class NetworkParser
             }
         }
 
+        // With From, a layer may be left unread: its output would be computed and dropped.
+        for (int i = 0; resolved && i < declared.Count - 1; i++)
+        {
+            if (readers[i] == 0)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(Diagnostics.UnreadLayer, declared[i].MemberLocation, declared[i].Member));
+            }
+        }
+
         return layers;
+    }
+
+    /// <summary>The <c>From</c> named argument of a layer's attribute, with the location of its value; false when it is not written (or null).</summary>
+    private static bool ReadFrom(DeclaredLayer layer, out string? name, out Location at)
+    {
+        name = LayerReader.NamedArgument(layer.Operation, "From") as string;
+        at = layer.OperationLocation;
+        if (name is null)
+        {
+            return false;
+        }
+
+        if (layer.Operation?.ApplicationSyntaxReference?.GetSyntax() is AttributeSyntax { ArgumentList: { } list })
+        {
+            foreach (AttributeArgumentSyntax argument in list.Arguments)
+            {
+                if (argument.NameEquals?.Name.Identifier.ValueText == "From")
+                {
+                    at = argument.Expression.GetLocation();
+                }
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// The index of the layer named <paramref name="name"/> for layer <paramref name="index"/> to read, or null after
+    /// reporting PW0018 (no such layer) or PW0019 (itself or a later layer) at <paramref name="at"/>.
+    /// </summary>
+    private static int? ResolveName(INamedTypeSymbol type, List<DeclaredLayer> declared, int index, string? name, Location at, List<DiagnosticInfo> diagnostics)
+    {
+        DeclaredLayer layer = declared[index];
+        string kind = layer.Operation is null ? "Activation" : Short(layer.Operation);
+        int source = name is null ? -1 : declared.FindIndex(d => d.Member == name);
+        if (source < 0)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(Diagnostics.UnknownLayer, at, layer.Member, kind, name ?? "null", type.Name));
+            return null;
+        }
+
+        if (source >= index)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(Diagnostics.ReadsLaterLayer, at, layer.Member, kind, name!, source == index ? "itself" : "declared after it"));
+            return null;
+        }
+
+        return source;
     }
 
     /// <summary>The layers a joining attribute names, resolved; <see cref="Valid"/> is false after a name was reported.</summary>
@@ -461,7 +540,7 @@ internal static class NetworkParser
     /// layer declared before it (PW0018 for an unknown name, PW0019 for itself or a later layer, each at its argument).
     /// A named layer whose shape is unknown (it is in error) resolves without a source, so no shape check cascades.
     /// </summary>
-    private static Join ResolveJoin(INamedTypeSymbol type, List<DeclaredLayer> declared, int index, Dictionary<string, int> indexByName, ShapeSpec?[] outputs, List<DiagnosticInfo> diagnostics)
+    private static Join ResolveJoin(INamedTypeSymbol type, List<DeclaredLayer> declared, int index, ShapeSpec?[] outputs, List<DiagnosticInfo> diagnostics)
     {
         DeclaredLayer layer = declared[index];
         AttributeData attribute = layer.Operation!;
@@ -498,21 +577,13 @@ internal static class NetworkParser
         {
             string? name = names[k];
             Location at = arguments.Count == names.Count ? arguments[k].GetLocation() : layer.OperationLocation;
-            if (name is null || !indexByName.TryGetValue(name, out int source))
+            if (ResolveName(type, declared, index, name, at, diagnostics) is not int source)
             {
-                diagnostics.Add(DiagnosticInfo.Create(Diagnostics.UnknownLayer, at, layer.Member, kind, name ?? "null", type.Name));
                 join.Valid = false;
                 continue;
             }
 
-            if (source >= index)
-            {
-                diagnostics.Add(DiagnosticInfo.Create(Diagnostics.ReadsLaterLayer, at, layer.Member, kind, name, source == index ? "itself" : "declared after it"));
-                join.Valid = false;
-                continue;
-            }
-
-            join.Named.Add((source, outputs[source] is { } shape ? new JoinSource(name, shape, at) : null));
+            join.Named.Add((source, outputs[source] is { } shape ? new JoinSource(name!, shape, at) : null));
         }
 
         return join;
@@ -544,7 +615,7 @@ internal static class NetworkParser
     /// it is entirely valid; <paramref name="output"/> is its output shape, or null when that is unknown. What is
     /// particular to the kind (its settings, shape rule and weight count) its <see cref="LayerUnit"/> says.
     /// </summary>
-    private static LayerSpec? Infer(DeclaredLayer declared, int index, int count, ShapeSpec? input, ElementType element, List<DiagnosticInfo> diagnostics, out ShapeSpec? output, string previous, Join? join)
+    private static LayerSpec? Infer(DeclaredLayer declared, int index, int count, ShapeSpec? input, ElementType element, List<DiagnosticInfo> diagnostics, out ShapeSpec? output, string previous, int source, Join? join)
     {
         output = null;
         string member = declared.Member;
@@ -672,12 +743,12 @@ internal static class NetworkParser
         var inputs = new List<LayerInput>();
         if (index > 0)
         {
-            inputs.Add(new LayerInput(previous, index - 1, input!));
+            inputs.Add(new LayerInput(previous, source, input!));
         }
 
-        foreach ((int source, JoinSource? named) in join?.Named ?? new List<(int, JoinSource?)>())
+        foreach ((int other, JoinSource? named) in join?.Named ?? new List<(int, JoinSource?)>())
         {
-            inputs.Add(new LayerInput(named!.Value.Member, source, named.Value.Shape));
+            inputs.Add(new LayerInput(named!.Value.Member, other, named.Value.Shape));
         }
 
         return new LayerSpec(member, declared.Modifiers, op, activation, input!, output, weightName ?? "", settings, new EquatableArray<LayerInput>(inputs));

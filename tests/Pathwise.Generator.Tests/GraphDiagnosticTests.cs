@@ -81,3 +81,36 @@ public sealed class GraphDiagnosticTests
         Assert.Contains("sources: [3, 0]", code);
     }
 }
+
+/// <summary>The diagnostics of <c>From = nameof(...)</c>, which makes a layer read an earlier layer instead of the previous one.</summary>
+public sealed class FromDiagnosticTests
+{
+    private const string Head = "[Input(4)] public partial InputLayer X { get; }\n[Dense(4)] public partial Layer A { get; }\n";
+
+    [Fact]
+    public void UnknownFrom_PW0018() =>
+        AssertSingle(Network(Head + "[Dense(4, From = \"Nope\")] public partial Layer B { get; }"), "PW0018", "\"Nope\"");
+
+    [Fact]
+    public void LaterFrom_PW0019() =>
+        AssertSingle(Network(Head + "[Dense(4, From = nameof(C))] public partial Layer B { get; }\n[Dense(4)] public partial Layer C { get; }"), "PW0019", "nameof(C)");
+
+    [Fact]
+    public void LayerLeftUnread_PW0021() =>
+        AssertSingle(Network(Head + "[Dense(4)] public partial Layer B { get; }\n[Dense(2, From = nameof(A))] public partial Layer C { get; }"), "PW0021", "B");
+
+    [Fact]
+    public void AddAfterFrom_ChecksTheShapeOfWhatItReads_PW0020() =>
+        AssertSingle(Network(Head + "[Dense(3, From = nameof(X))] public partial Layer P { get; }\n[Add(nameof(A))] public partial Layer S { get; }"), "PW0020", "nameof(A)");
+
+    [Fact]
+    public void ProjectionShortcut_Compiles_ReadingTheNamedLayer()
+    {
+        GeneratorRun run = GeneratorHarness.Run(Network(Head + "[Dense(4), ReLU] public partial Layer B { get; }\n[Dense(4, From = nameof(X))] public partial Layer P { get; }\n[Add(nameof(B))] public partial Layer S { get; }"));
+        Assert.Empty(run.Diagnostics);
+        Assert.Empty(run.Output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));
+        string code = Assert.Single(run.Sources).Source;
+        Assert.Contains("new(\"P\", 3, global::Pathwise.LayerKind.Dense, global::Pathwise.ActivationKind.None, new global::Pathwise.TensorShape(4), new global::Pathwise.TensorShape(4), weightName: \"p\", bias: true, sources: [0]);", code);
+        Assert.Contains("sources: [3, 2]", code);
+    }
+}

@@ -25,6 +25,7 @@ public sealed class BackwardTests
         yield return [new ResidualCnn()];
         yield return [new FlatGraph()];
         yield return [new ConcatCnn()];
+        yield return [new ProjectionCnn()];
     }
 
     private static T Randomized<T>(T network, int seed) where T : INetwork<double>

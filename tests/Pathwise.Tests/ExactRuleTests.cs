@@ -21,6 +21,7 @@ public sealed class ExactRuleTests
         yield return [new PwlGlobalPoolCnn(), 13];
         yield return [new ResidualCnn(), 14];
         yield return [new PwlGraph(), 15];
+        yield return [new ProjectionCnn(), 16];
     }
 
     [Theory]

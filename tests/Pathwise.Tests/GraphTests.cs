@@ -195,6 +195,36 @@ public sealed class GraphTests
     }
 
     [Fact]
+    public void From_ReadsTheNamedLayer()
+    {
+        var network = Randomized(new ProjectionCnn(), 17);
+        Workspace<double> w = Forward(network, NetworkHarness.RandomVector(new Random(18), 72, 2), 1);
+        Assert.Equal([0], network.Projection.Sources);
+        Assert.Equal([3, 2], network.Block.Sources);
+        Assert.Equal([4], network.Whole.Sources);
+        Assert.Equal(w.Activations(network.Block, 1).ToArray(), w.Activations(network.Whole, 1).ToArray());
+
+        // The projection is a 1x1 convolution of the input: y[o, p] = b[o] + sum_c W[o, c] x[c, p].
+        double[] x = w.Activations(network.X, 1).ToArray();
+        double[] y = w.Activations(network.Projection, 1).ToArray();
+        ReadOnlySpan<double> weight = network.Parameters.Items.Single(p => p.Name == "projection.weight").Values;
+        ReadOnlySpan<double> bias = network.Parameters.Items.Single(p => p.Name == "projection.bias").Values;
+        for (int o = 0; o < 4; o++)
+        {
+            for (int p = 0; p < 36; p++)
+            {
+                double sum = bias[o] + (weight[o * 2] * x[p]) + (weight[(o * 2) + 1] * x[36 + p]);
+                Assert.Equal(sum, y[(o * 36) + p], 13);
+            }
+        }
+
+        Assert.False(network.Info.Separates(network.C2));
+        Assert.True(network.Info.Separates(network.Block));
+        Assert.False(network.Info.Separates(network.Pool)); // Whole reads Block over Pool and Flat
+        Assert.True(network.Info.Separates(network.Features));
+    }
+
+    [Fact]
     public void AttributingToTheInputOfAJoin_IsRefused()
     {
         var network = Randomized(new ResidualCnn(), 15);

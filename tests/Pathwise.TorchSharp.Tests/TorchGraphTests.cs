@@ -20,6 +20,7 @@ public sealed class TorchGraphTests
         yield return [new FlatGraph()];
         yield return [new ConcatCnn()];
         yield return [new PwlGraph()];
+        yield return [new ProjectionCnn()];
     }
 
     private static double[] Input(INetwork<double> network, int seed)
@@ -79,7 +80,7 @@ public sealed class TorchGraphTests
         Randomize(network, 43);
         double[] input = Input(network, 44);
         using TorchNetwork<double> module = network.ToTorch("cpu");
-        QuadratureRule rule = network is ResidualCnn or PwlGraph ? QuadratureRule.Exact : QuadratureRule.GaussLegendre;
+        QuadratureRule rule = network is ResidualCnn or PwlGraph or ProjectionCnn ? QuadratureRule.Exact : QuadratureRule.GaussLegendre;
         var options = new IntegratedGradientsOptions { Points = 16, Rule = rule, InternalBatchSize = 7 };
         Attribution<double> expected = new IntegratedGradients<double>(network, options).Attribute(input, 1);
         using var torchMethod = new TorchIntegratedGradients<double>(module, options);

@@ -81,3 +81,23 @@ public sealed partial class PwlGraph
     [Add(nameof(D)), ReLU] public partial Layer Block { get; }
     [Dense(3)] public partial Layer Out { get; }
 }
+
+/// <summary>
+/// A residual block with a projection shortcut, a 1x1 convolution reading the input (<c>From</c>), as torchvision's
+/// BasicBlock with a downsample writes it; then a flatten reading the block beside the pooled path (a copy, as the
+/// block has two readers) and a concatenation of both.
+/// </summary>
+[Network(Precision.Float64)]
+public sealed partial class ProjectionCnn
+{
+    [Input(2, 6, 6)] public partial InputLayer X { get; }
+    [Conv2D(4, Padding = 1), ReLU] public partial Layer C1 { get; }
+    [Conv2D(4, Padding = 1)] public partial Layer C2 { get; }
+    [Conv2D(4, Kernel = 1, From = nameof(X))] public partial Layer Projection { get; }
+    [Add(nameof(C2)), ReLU] public partial Layer Block { get; }
+    [GlobalAvgPool2D] public partial Layer Pool { get; }
+    [Flatten] public partial Layer Flat { get; }
+    [Flatten(From = nameof(Block))] public partial Layer Whole { get; }
+    [Concat(nameof(Flat))] public partial Layer Features { get; }
+    [Dense(3)] public partial Layer Out { get; }
+}

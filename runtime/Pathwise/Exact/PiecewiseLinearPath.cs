@@ -35,8 +35,8 @@ internal sealed class PiecewiseLinearPath
     private readonly LayerStep[] _steps;
     private readonly Layer _origin;
 
-    // In a graph, the last layer that reads layer s other than as its operation's x (an [Add] or [Concat] names it), or -1:
-    // the search carries s's values along the pieces up to there.
+    // In a graph, the last layer that reads layer s other than as the next layer's x (an [Add] or [Concat] names it, or a
+    // From reads it), or -1: the search carries s's values along the pieces up to there.
     private readonly int[] _lastNamedReader;
 
     private PiecewiseLinearPath(NetworkInfo info, LayerStep[] steps, Layer origin)
@@ -48,9 +48,12 @@ internal sealed class PiecewiseLinearPath
         _lastNamedReader.AsSpan().Fill(-1);
         foreach (Layer layer in info.Layers)
         {
-            for (int k = 1; k < layer.Sources.Count; k++)
+            for (int k = 0; k < layer.Sources.Count; k++)
             {
-                _lastNamedReader[layer.Sources[k]] = Math.Max(_lastNamedReader[layer.Sources[k]], layer.Index);
+                if (k > 0 || layer.Sources[k] != layer.Index - 1)
+                {
+                    _lastNamedReader[layer.Sources[k]] = Math.Max(_lastNamedReader[layer.Sources[k]], layer.Index);
+                }
             }
         }
     }
@@ -256,6 +259,13 @@ internal sealed class PiecewiseLinearPath
         }
 
         LayerStep step = _steps[layer];
+        int source = LayerAt(layer).Sources[0];
+        if (source != layer - 1)
+        {
+            // The layer reads an earlier layer (From): its x is that layer's, carried along the pieces.
+            (x, tx) = carried[source];
+        }
+
         (double[] z, double[] tz) = linear ?? step.Linear(x, tx, count, carried);
 
         // Cut each piece where this layer's lines cross inside it.
@@ -308,7 +318,9 @@ internal sealed class PiecewiseLinearPath
 
         // A dense layer next: its lines on consecutive sub-pieces of one parent differ by the few neurons that crossed.
         bool keep = Carried(layer, layer + 1);
-        DenseLines? dense = !recompute && !keep && layer + 1 < _steps.Length && _steps[layer + 1].IsDense ? new DenseLines(_steps[layer + 1], LayerAt(layer)) : null;
+        DenseLines? dense = !recompute && !keep && layer + 1 < _steps.Length && _steps[layer + 1].IsDense && LayerAt(layer + 1).Sources[0] == layer
+            ? new DenseLines(_steps[layer + 1], LayerAt(layer))
+            : null;
         Span<int> blockParents = stackalloc int[Block];
         Span<double> blockShifts = stackalloc double[Block];
         for (int first = 0; first < subLows.Count && !search.Stopped; first += Block)
