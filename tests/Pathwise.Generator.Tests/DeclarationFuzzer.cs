@@ -61,7 +61,15 @@ public sealed class DeclarationFuzzer
     private readonly HashSet<string> _fullNames = new(StringComparer.Ordinal);
     private int _count;
 
-    public DeclarationFuzzer(int seed) => _random = new Random(seed);
+    // The graph's choices ([Add]/[Concat] names, From) draw from their own stream, so adding them left the rest of the
+    // grammar's draws (and what the seeds reach, such as names differing only in case) as they were.
+    private readonly Random _graph;
+
+    public DeclarationFuzzer(int seed)
+    {
+        _random = new Random(seed);
+        _graph = new Random(seed ^ 0x6A09E667);
+    }
 
     public FuzzedNetwork Next()
     {
@@ -151,7 +159,15 @@ public sealed class DeclarationFuzzer
         {
             (string attributes, string kind) = layers[i];
             string type = kind == "Input" ? "InputLayer" : "Layer";
-            members.Add(LayerMember(attributes.Replace(References, Names(written, i)), type, written[i], canBeVirtual, ref hasIndexer));
+            string resolved = attributes.Replace(References, Names(written, i));
+            if (kind is "Dense" or "Conv2D" && _graph.NextDouble() < 0.2 && resolved.Contains(")"))
+            {
+                int end = resolved.IndexOf(')');
+                string from = i > 0 && (_clean || _graph.NextDouble() < 0.8) ? written[_graph.Next(i)] : written[_graph.Next(written.Count)];
+                resolved = resolved.Substring(0, end) + ", From = " + Reference(written, from) + resolved.Substring(end);
+            }
+
+            members.Add(LayerMember(resolved, type, written[i], canBeVirtual, ref hasIndexer));
         }
 
         foreach (string member in UserMembers(typeName, layerNames, taken))
@@ -266,6 +282,7 @@ public sealed class DeclarationFuzzer
     /// <summary>Where the layer names an [Add] or [Concat] reads go, once every member has its name.</summary>
     private const string References = "\u0001";
 
+
     /// <summary>
     /// The arguments of an [Add] or [Concat] on layer <paramref name="index"/>: one to three earlier layers by nameof;
     /// outside the clean half sometimes none, an unknown name, null, the layer itself or a later layer.
@@ -273,21 +290,21 @@ public sealed class DeclarationFuzzer
     private string Names(List<string> names, int index)
     {
         var parts = new List<string>();
-        int count = _clean ? 1 + _random.Next(2) : _random.Next(4);
+        int count = _clean ? 1 + _graph.Next(2) : _graph.Next(4);
         for (int k = 0; k < count; k++)
         {
-            double roll = _clean ? 0 : _random.NextDouble();
+            double roll = _clean ? 0 : _graph.NextDouble();
             if (roll < 0.8 && index > 0)
             {
-                parts.Add(Reference(names, names[_random.Next(index)]));
+                parts.Add(Reference(names, names[_graph.Next(index)]));
             }
             else if (roll < 0.87)
             {
-                parts.Add(Choose(0.5, "\"Nope\"", "null", "\"\""));
+                parts.Add(new[] { "\"Nope\"", "null", "\"\"" }[_graph.Next(3)]);
             }
             else
             {
-                parts.Add(Reference(names, names[index + _random.Next(names.Count - index)]));
+                parts.Add(Reference(names, names[index + _graph.Next(names.Count - index)]));
             }
         }
 
@@ -297,7 +314,7 @@ public sealed class DeclarationFuzzer
     // nameof(...) only where the named member surely is a property of that name (the clean half writes every layer
     // member so) and no member named 'nameof' makes it an invocation; otherwise the name as a string.
     private string Reference(List<string> names, string name) =>
-        !_clean || names.Contains("nameof") || Pick(0.3) ? "\"" + Bare(name) + "\"" : $"nameof({name})";
+        !_clean || names.Contains("nameof") || _graph.NextDouble() < 0.3 ? "\"" + Bare(name) + "\"" : $"nameof({name})";
 
     private string LayerMember(string attributes, string type, string name, bool canBeVirtual, ref bool hasIndexer)
     {
