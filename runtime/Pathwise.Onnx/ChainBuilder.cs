@@ -62,6 +62,18 @@ internal sealed class ChainBuilder
     public Dictionary<string, (string Member, int[] Shape)> Outputs { get; } = new(StringComparer.Ordinal);
 
     /// <summary>
+    /// The member the next declared layer reads instead of the previous one (<c>From = nameof(...)</c>): set when the walk
+    /// turns back to a second branch, such as a projection shortcut, that starts at an earlier value.
+    /// </summary>
+    public string? PendingFrom { get; set; }
+
+    /// <summary>A layer attribute with <c>From = nameof(<paramref name="member"/>)</c> added: <c>Conv2D(8, From = nameof(X))</c>, <c>Flatten(From = nameof(X))</c>.</summary>
+    public static string WithFrom(string kind, string member) =>
+        kind.EndsWith(")", StringComparison.Ordinal)
+            ? kind.Substring(0, kind.Length - 1) + ", From = nameof(" + member + "))"
+            : kind + "(From = nameof(" + member + "))";
+
+    /// <summary>
     /// Records that the walk moved from <paramref name="from"/> to <paramref name="to"/>, now the last member's value;
     /// <paramref name="from"/> stops being a value a join may name when it was the same member's value before its activation.
     /// </summary>
@@ -150,6 +162,12 @@ internal sealed class ChainBuilder
             return Refuse(nodes[0], "follows a Softmax or LogSoftmax, which Pathwise allows only on the last layer");
         }
 
+        if (PendingFrom is { } from)
+        {
+            kind = WithFrom(kind, from);
+            PendingFrom = null;
+        }
+
         var layer = new LayerDraft(UniqueMember(Pascal(memberSource, "Layer")), kind, isInput: false);
         _members.Add(layer.Member);
         Consume(layer, nodes);
@@ -167,6 +185,19 @@ internal sealed class ChainBuilder
         if (_final)
         {
             return Refuse(nodes[0], "follows a Softmax or LogSoftmax, which Pathwise allows only on the last layer");
+        }
+
+        if (PendingFrom is { } from)
+        {
+            // The first node of a second branch: an activation of an earlier value, on an identity that reads it.
+            PendingFrom = null;
+            var reader = new LayerDraft(UniqueMember(Pascal(NodeStem(nodes[0], lastSegment: true), activation)), WithFrom("Identity", from), isInput: false);
+            _members.Add(reader.Member);
+            Layers.Add(reader);
+            reader.Activation = activation;
+            Consume(reader, nodes);
+            _final |= isSoftmax;
+            return nodes[^1].Output[0];
         }
 
         LayerDraft last = Layers[^1];
@@ -204,6 +235,12 @@ internal sealed class ChainBuilder
     /// <summary>Accounts for nodes that compute nothing at inference (Identity, Dropout, a zero Pad, a flatten of a vector).</summary>
     public string PassThrough(params NodeProto[] nodes)
     {
+        if (PendingFrom is not null)
+        {
+            // The first node of a second branch: an identity that reads the earlier value.
+            return AddLayer("Identity", NodeStem(nodes[0], lastSegment: true), Shape, nodes)!;
+        }
+
         Consume(Layers[^1], nodes);
         return nodes[^1].Output[0];
     }

@@ -15,7 +15,7 @@ namespace Pathwise.Onnx;
 /// The graph runs from one input (<c>[batch, features]</c> or <c>[batch, channels, height, width]</c>, only the batch
 /// dynamic) to one output, as a chain or with identity shortcuts: an <c>Add</c> of two layers' values →
 /// <c>[Add(nameof(...))]</c>, a <c>Concat</c> of layers' values along axis 1 → <c>[Concat(nameof(...))]</c>; a shortcut
-/// with layers of its own is refused. Operators map onto layers as follows: <c>Gemm</c> and <c>MatMul</c>
+/// with layers of its own (a projection) → its first layer with <c>From = nameof(...)</c>. Operators map onto layers as follows: <c>Gemm</c> and <c>MatMul</c>
 /// (with a following constant <c>Add</c> as bias) → <c>Dense</c>; <c>Conv</c> → <c>Conv2D</c>;
 /// <c>BatchNormalization</c> → <c>BatchNorm</c>; <c>MaxPool</c> / <c>AveragePool</c> → <c>MaxPool2D</c> /
 /// <c>AvgPool2D</c>; <c>GlobalAveragePool</c> and a <c>ReduceMean</c> over axes [2, 3] → <c>GlobalAvgPool2D</c> (and
@@ -110,14 +110,16 @@ public static class OnnxImporter
 
     /// <summary>
     /// Follows the graph from the input to the output, one mapper per step. At a value several nodes read, the walk
-    /// goes on along the reader that is not a join (an <c>Add</c> or <c>Concat</c> of computed values) and leaves the
-    /// joins for later: each is declared when the walk reaches it with all its inputs declared, naming the other
-    /// inputs' members (a residual shortcut). A second reader with layers of its own (a projection shortcut) is refused.
-    /// Then reports nodes off the walk.
+    /// goes on along the first reader that is not a join (an <c>Add</c> or <c>Concat</c> of computed values), keeps the
+    /// other such readers for later and leaves the joins: each is declared when the walk reaches it with all its inputs
+    /// declared, naming the other inputs' members (a residual shortcut). When the walk reaches a join whose other
+    /// inputs are not declared yet, it turns back to the last reader it kept (a second branch, such as a projection
+    /// shortcut) and declares that branch's first layer with <c>From = nameof(...)</c>. Then reports nodes off the walk.
     /// </summary>
     private static void Walk(ChainBuilder chain, List<UnsupportedNode> unknown)
     {
         OnnxGraph graph = chain.Graph;
+        var branches = new Stack<(string Tensor, NodeProto Reader)>();
         while (chain.Current != graph.OutputName)
         {
             IReadOnlyList<NodeProto> readers = graph.Consumers(chain.Current);
@@ -140,6 +142,20 @@ public static class OnnxImporter
             {
                 if (node is null && !chain.Consumed.Contains(reader) && OperatorMappers.JoinReady(chain, reader))
                 {
+                    node = reader;
+                }
+            }
+
+            while (node is null && branches.Count > 0)
+            {
+                (string tensor, NodeProto reader) = branches.Pop();
+                if (!chain.Consumed.Contains(reader) && chain.Outputs.TryGetValue(tensor, out (string Member, int[] Shape) start))
+                {
+                    // Back to a second branch: its first layer reads the earlier value.
+                    chain.Current = tensor;
+                    chain.Shape = start.Shape;
+                    chain.PendingFrom = start.Member;
+                    readers = graph.Consumers(tensor);
                     node = reader;
                 }
             }
@@ -172,11 +188,11 @@ public static class OnnxImporter
                 break;
             }
 
-            foreach (NodeProto reader in readers)
+            for (int r = readers.Count - 1; r >= 0; r--)
             {
-                if (!chain.Consumed.Contains(reader) && !OperatorMappers.IsJoin(chain, reader))
+                if (!chain.Consumed.Contains(readers[r]) && !OperatorMappers.IsJoin(chain, readers[r]))
                 {
-                    chain.Refuse(reader, $"reads '{chain.Current}', which also feeds '{OnnxGraph.NameOf(node)}': a second branch with layers of its own (such as a projection shortcut) cannot be imported yet; identity shortcuts (Add) and concatenations can");
+                    branches.Push((chain.Current, readers[r]));
                 }
             }
 

@@ -27,6 +27,7 @@ public sealed class OnnxImportTests(ITestOutputHelper output)
         "cnn_opset13.onnx", "cnn_opset17.onnx", "cnn_reshape_opset13.onnx", "cnn_view_opset13.onnx", "cnn_view_opset17.onnx",
         "cnn_gap_opset13.onnx", "cnn_gap_opset17.onnx", "cnn_mean_opset13.onnx", "mlp_layernorm_opset13.onnx", "mlp_layernorm_opset17.onnx",
         "residual_opset13.onnx", "resnet_opset13.onnx", "resnet_opset17.onnx", "cnn_concat_opset13.onnx", "cnn_concat_opset17.onnx",
+        "resnet_down_opset13.onnx", "resnet_down_opset17.onnx",
     };
 
     [Theory]

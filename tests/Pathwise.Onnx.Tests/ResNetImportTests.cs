@@ -115,6 +115,25 @@ public sealed class ResNetImportTests(ITestOutputHelper output)
         Assert.Contains("Concat(nameof(Input))", imported.Layers.Select(l => l.Attributes));
     }
 
+    [Theory]
+    [InlineData("resnet_down_opset13.onnx")]
+    [InlineData("resnet_down_opset17.onnx")]
+    public void ProjectionShortcut_IsAConvolutionReadingTheBlockInput_AndTheExactRuleIsComplete(string file)
+    {
+        ImportedNetwork imported = OnnxImporter.Import(Fixture(file), new OnnxImportOptions { ClassName = "ImportedDown", Precision = Precision.Float64 });
+        output.WriteLine(imported.Declaration);
+        string[] attributes = [.. imported.Layers.Select(l => l.Attributes)];
+        Assert.Contains("Conv2D(8, Kernel = 1, Stride = 2, WeightName = \"layer2.downsample.downsample.0\", From = nameof(Layer1Add))", attributes);
+        Assert.Equal("Add(nameof(Layer2Conv2)), ReLU", attributes[imported.Layers.Count - 4]);
+
+        using var directory = new TempDirectory();
+        (_, string weightsPath) = imported.WriteTo(directory.Path);
+        INetwork<double> network = CompiledNetwork.Load<double>(CompiledNetwork.Compile(imported.Declaration, "ImportedDown"), weightsPath);
+        double[] x = Enumerable.Range(0, 72).Select(i => Math.Cos(i)).ToArray();
+        Attribution<double> attribution = new IntegratedGradients<double>(network, new IntegratedGradientsOptions { Rule = QuadratureRule.Exact }).Attribute(x, 0);
+        Assert.True(Math.Abs(attribution.Delta.Relative) < 1e-11, $"relative delta {attribution.Delta.Relative:E2}");
+    }
+
     private static string Describe(Layer layer) =>
         $"{layer.Index} {layer.Kind} {layer.Activation} {layer.InputShape} {layer.OutputShape} k{layer.Kernel} p{layer.Padding} s{layer.Stride} b{layer.HasBias} [{string.Join(",", layer.Sources)}]";
 }

@@ -36,6 +36,9 @@ it. Files written beside this script:
   convolution is visible; input 2x6x6;
 - cnn_concat_opsetN.onnx: Conv(2->3, k3, pad 1), ReLU, torch.cat([h, x], dim=1) (channels), Conv(5->4, k3, pad 1), ReLU,
   AdaptiveAvgPool2d(1), flatten, Linear(4, 2); input 2x5x5.
+- resnet_down_opsetN.onnx: the stem and first block of resnet, then a block that halves the size and doubles the
+  channels (Conv(4->8, k3, stride 2, pad 1), as torchvision writes it) with a projection shortcut (Conv(4->8, k1,
+  stride 2, no bias) and BatchNorm2d, torchvision's downsample), AdaptiveAvgPool2d(1), flatten, Linear(8, 3).
 The .NET tests import these files and compare with ONNX Runtime; they never run Python.
 """
 import os
@@ -177,17 +180,24 @@ class Residual(nn.Module):
 
 
 class BasicBlock(nn.Module):
-    def __init__(self, channels):
+    def __init__(self, channels, out_channels=None, stride=1):
         super().__init__()
-        self.conv1 = nn.Conv2d(channels, channels, 3, padding=1, bias=False)
-        self.bn1 = nn.BatchNorm2d(channels)
-        self.conv2 = nn.Conv2d(channels, channels, 3, padding=1, bias=False)
-        self.bn2 = nn.BatchNorm2d(channels)
+        out_channels = out_channels or channels
+        self.conv1 = nn.Conv2d(channels, out_channels, 3, stride=stride, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(out_channels)
+        self.conv2 = nn.Conv2d(out_channels, out_channels, 3, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(out_channels)
+        self.downsample = None
+        if stride != 1 or out_channels != channels:
+            self.downsample = nn.Sequential(nn.Conv2d(channels, out_channels, 1, stride=stride, bias=False), nn.BatchNorm2d(out_channels))
 
     def forward(self, x):
+        identity = x
         out = F.relu(self.bn1(self.conv1(x)))
         out = self.bn2(self.conv2(out))
-        return F.relu(out + x)
+        if self.downsample is not None:
+            identity = self.downsample(x)
+        return F.relu(out + identity)
 
 
 class ResNet(nn.Module):
@@ -204,6 +214,33 @@ class ResNet(nn.Module):
         x = F.relu(self.bn(self.stem(x)))
         x = self.layer2(self.layer1(x))
         return self.fc(torch.flatten(self.pool(x), 1))
+
+
+class ResNetDown(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Conv2d(2, 4, 3, padding=1, bias=False)
+        self.bn = nn.BatchNorm2d(4)
+        self.layer1 = BasicBlock(4)
+        self.layer2 = BasicBlock(4, 8, stride=2)
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.fc = nn.Linear(8, 3)
+
+    def forward(self, x):
+        x = F.relu(self.bn(self.stem(x)))
+        x = self.layer2(self.layer1(x))
+        return self.fc(torch.flatten(self.pool(x), 1))
+
+
+def randomize_norms(model):
+    with torch.no_grad():
+        for norm in model.modules():
+            if isinstance(norm, nn.BatchNorm2d):
+                n = norm.num_features
+                norm.running_mean.copy_(torch.randn(n) * 0.2)
+                norm.running_var.copy_(torch.rand(n) + 0.5)
+                norm.weight.copy_(torch.randn(n))
+                norm.bias.copy_(torch.randn(n) * 0.1)
 
 
 class CnnConcat(nn.Module):
@@ -283,6 +320,11 @@ def main():
     for opset in (13, 17):
         export(resnet, torch.randn(2, 2, 6, 6), "resnet", opset)
         export(cnn_concat, torch.randn(2, 2, 5, 5), "cnn_concat", opset)
+    # Made after every earlier fixture, so adding it left those files' random draws unchanged.
+    resnet_down = ResNetDown()
+    randomize_norms(resnet_down)
+    for opset in (13, 17):
+        export(resnet_down, torch.randn(2, 2, 6, 6), "resnet_down", opset)
     for name in sorted(os.listdir(HERE)):
         if name.endswith(".onnx"):
             model = onnx.load(os.path.join(HERE, name))
