@@ -63,7 +63,7 @@ public sealed class GraphTests
             }
         }
 
-        Assert.Equal(wide.Length, count * 10);
+        Assert.Equal(count * 10, wide.Length);
     }
 
     [Fact]

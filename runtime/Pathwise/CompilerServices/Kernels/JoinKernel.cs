@@ -1,4 +1,5 @@
 using System;
+using System.ComponentModel;
 using System.Numerics;
 
 namespace Pathwise.CompilerServices.Kernels;
@@ -7,6 +8,7 @@ namespace Pathwise.CompilerServices.Kernels;
 /// The kernels of the layers that read several layers: a residual sum (<c>[Add]</c>) and a concatenation
 /// (<c>[Concat]</c>) of row-major <c>[count, features]</c> matrices, one row per point.
 /// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static class JoinKernel
 {
     /// <summary>Sums two matrices: <c>destination[i] = x[i] + y[i]</c> (overwritten, not accumulated into).</summary>
