@@ -203,7 +203,15 @@ internal sealed class ChainBuilder
         LayerDraft last = Layers[^1];
 
         // A value another node reads too (a residual shortcut) keeps its member: the activation gets one of its own.
-        bool shared = nodes[0].Input.Count > 0 && Graph.Consumers(nodes[0].Input[0]).Count > 1;
+        // (Readers inside the activation's own pattern, such as GELU's erf form reading x twice, do not count.)
+        bool shared = false;
+        if (nodes[0].Input.Count > 0)
+        {
+            foreach (NodeProto reader in Graph.Consumers(nodes[0].Input[0]))
+            {
+                shared |= Array.IndexOf(nodes, reader) < 0;
+            }
+        }
         if (last.IsInput || last.Activation is not null || shared)
         {
             last = new LayerDraft(UniqueMember(Pascal(NodeStem(nodes[0], lastSegment: true), activation)), null, isInput: false);
