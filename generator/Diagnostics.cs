@@ -77,10 +77,27 @@ internal static class Diagnostics
         "PW0017", "Unknown precision",
         "Network '{0}' has precision {1}, which is not a Precision member; declare [Network] for float32 or [Network(Precision.Float64)]");
 
+    public static readonly DiagnosticDescriptor UnknownLayer = Error(
+        "PW0018", "Unknown layer name",
+        "Layer '{0}' ({1}) reads '{2}', which is not a layer of network '{3}'; name an earlier layer with nameof, e.g. [{1}(nameof(Block1))]");
+
+    public static readonly DiagnosticDescriptor ReadsLaterLayer = Error(
+        "PW0019", "Layer reads itself or a later layer",
+        "Layer '{0}' ({1}) reads '{2}', which is {3}; a layer reads only layers declared before it, so the network has no cycles");
+
+    public static readonly DiagnosticDescriptor JoinShapeMismatch = Error(
+        "PW0020", "Joined layers' shapes do not fit",
+        "Layer '{0}' ({1}) cannot join '{2}' of shape {3} to its input '{4}' of shape {5}: {6}");
+
+    public static readonly DiagnosticDescriptor UnreadLayer = Error(
+        "PW0021", "Layer read by no later layer",
+        "Layer '{0}' is read by no later layer, so its output would be computed and dropped; read it (the next layer, [Add], [Concat] or From = nameof({0})) or remove it");
+
     private static readonly DiagnosticDescriptor[] s_all =
     {
         NotPartial, NoInput, InputNotFirst, ShapeMismatch, KernelTooLarge, NonPositiveSize, SoftmaxNotLast, DuplicateWeightName,
         UnsupportedLayerOrder, BadLayerMember, UnsupportedType, BadInputShape, NameClash, TooLarge, BadScalar, LayerInOtherPart, BadPrecision,
+        UnknownLayer, ReadsLaterLayer, JoinShapeMismatch, UnreadLayer,
     };
 
     private static readonly Dictionary<string, DiagnosticDescriptor> s_byId = s_all.ToDictionary(d => d.Id);

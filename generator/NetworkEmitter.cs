@@ -67,13 +67,68 @@ internal static class NetworkEmitter
         private readonly SourceWriter _w = new();
         private readonly EmitContext _e;
 
+        // The graph: each layer's inputs (indices, the operation's x first), how many layers read each layer, whether
+        // a pass-through layer shares its source's memory, and for each input of each layer whether its backward adds
+        // into the input's gradient (another reader's part, written earlier in the backward order, is there) or
+        // overwrites it. The runtime's workspace maps the buffers by the same rules (NetworkInfo.SharesSource).
+        private readonly int[][] _sources;
+        private readonly int[] _readers;
+        private readonly bool[] _shares;
+        private readonly bool[][] _accumulate;
+        private readonly bool _isGraph;
+
         public Writer(NetworkSpec spec)
         {
             _spec = spec;
             _layers = spec.Layers.ToList();
             _t = spec.Element == ElementType.Float32 ? "float" : "double";
             _e = new EmitContext(_w, spec.Element);
+            int n = _layers.Count;
+            _sources = new int[n][];
+            _readers = new int[n];
+            _shares = new bool[n];
+            _accumulate = new bool[n][];
+            for (int i = 0; i < n; i++)
+            {
+                LayerSpec layer = _layers[i];
+                _sources[i] = i == 0 ? new int[0] : layer.Inputs.Count == 0 ? new[] { i - 1 } : layer.Inputs.Select(input => input.Index).ToArray();
+                _isGraph |= i > 0 && layer.ReadsBeyondPrevious(i);
+                foreach (int source in _sources[i])
+                {
+                    _readers[source]++;
+                }
+            }
+
+            var owner = new int[n];
+            for (int i = 0; i < n; i++)
+            {
+                LayerSpec layer = _layers[i];
+                _shares[i] = i > 0 && layer.Unit.PassesThrough && _sources[i].Length == 1 && _readers[_sources[i][0]] == 1;
+                owner[i] = _shares[i] && layer.Activation == Activation.None ? owner[_sources[i][0]] : i;
+            }
+
+            // Backward runs from the last layer down; the first writer of a gradient buffer overwrites it, later ones add.
+            var written = new HashSet<int>();
+            for (int i = n - 1; i >= 1; i--)
+            {
+                _accumulate[i] = new bool[_sources[i].Length];
+                if (IsView(i))
+                {
+                    continue;
+                }
+
+                for (int k = 0; k < _sources[i].Length; k++)
+                {
+                    _accumulate[i][k] = !written.Add(owner[_sources[i][k]]);
+                }
+            }
         }
+
+        /// <summary>A pass-through layer without an activation that shares its source's memory: its passes write nothing.</summary>
+        private bool IsView(int i) => _shares[i] && _layers[i].Activation == Activation.None;
+
+        /// <summary>The layer whose output layer <paramref name="i"/>'s operation takes as <c>x</c>.</summary>
+        private LayerSpec Source(int i) => _layers[_sources[i][0]];
 
         private LayerSpec Input => _layers[0];
 
@@ -141,7 +196,8 @@ internal static class NetworkEmitter
                 }
                 else
                 {
-                    _w.Line($"private static readonly {Runtime}.Layer {LayerField(layer)} = new(\"{layer.Member}\", {i}, {Runtime}.LayerKind.{layer.Op}, {Runtime}.ActivationKind.{layer.Activation}, {Shape(layer.In)}, {Shape(layer.Out)}{Settings(layer)});");
+                    string sources = layer.ReadsBeyondPrevious(i) ? $", sources: [{string.Join(", ", _sources[i])}]" : "";
+                    _w.Line($"private static readonly {Runtime}.Layer {LayerField(layer)} = new(\"{layer.Member}\", {i}, {Runtime}.LayerKind.{layer.Op}, {Runtime}.ActivationKind.{layer.Activation}, {Shape(layer.In)}, {Shape(layer.Out)}{Settings(layer)}{sources});");
                 }
             }
 
@@ -273,6 +329,7 @@ internal static class NetworkEmitter
             _w.Line("/// <inheritdoc/>");
             _w.Open($"public void ForwardFrom({Runtime}.Layer from, {Workspace} workspace, int count)");
             _w.Line("s_info.CheckOwns(from);");
+            WriteSeparatesGuard("from");
             _w.Line("workspace.Check(s_info, count);");
             for (int i = 1; i < _layers.Count; i++)
             {
@@ -289,6 +346,7 @@ internal static class NetworkEmitter
             _w.Line("s_info.CheckOwns(from);");
             _w.Line("s_info.CheckOwns(to);");
             _w.Line($"{Runtime}.CompilerServices.Guard.LayerOrder(to, from, \"to\");");
+            WriteSeparatesGuard("from");
             _w.Line("workspace.Check(s_info, count);");
             for (int i = _layers.Count - 1; i >= 1; i--)
             {
@@ -300,6 +358,21 @@ internal static class NetworkEmitter
         }
 
         private bool FirstLayerIsAffine => _layers[1].Unit.IsAffine;
+
+        /// <summary>
+        /// The straight-path shortcut of the backward pass needs the input's gradient to come through the first layer
+        /// alone; in a graph whose input another layer reads too (a skip from the input), it does not.
+        /// </summary>
+        private bool InputReadOnlyByFirst => _readers[0] == 1;
+
+        /// <summary>In a graph, a pass from a layer that a connection passes over would read stale values: refuse it.</summary>
+        private void WriteSeparatesGuard(string parameter)
+        {
+            if (_isGraph)
+            {
+                _w.Line($"{Runtime}.CompilerServices.Guard.Separates(s_info, {parameter}, \"{parameter}\");");
+            }
+        }
 
         private void WritePathPasses()
         {
@@ -327,7 +400,18 @@ internal static class NetworkEmitter
                     WriteActivationForward(first, "z", "y");
                 }
 
-                _w.Line($"ForwardFrom({LayerField(first)}, workspace, count);");
+                if (_isGraph)
+                {
+                    // Not ForwardFrom: a graph refuses a pass from a layer a skip passes over; here every layer below is current.
+                    for (int i = 2; i < _layers.Count; i++)
+                    {
+                        _w.Line($"Forward{_layers[i].Member}(workspace, count);");
+                    }
+                }
+                else
+                {
+                    _w.Line($"ForwardFrom({LayerField(first)}, workspace, count);");
+                }
             }
             else
             {
@@ -342,7 +426,7 @@ internal static class NetworkEmitter
             _w.Line("workspace.Check(s_info, count);");
             _w.Line($"{Runtime}.CompilerServices.Guard.Length<{_t}>(destination, InputLength, \"destination\");");
             _w.Line($"{SpanOfT} gradient = workspace.PathInputGradient;");
-            if (FirstLayerIsAffine)
+            if (FirstLayerIsAffine && InputReadOnlyByFirst)
             {
                 for (int i = _layers.Count - 1; i >= 2; i--)
                 {
@@ -384,6 +468,7 @@ internal static class NetworkEmitter
             _w.Line("s_info.CheckOwns(from);");
             _w.Line("s_info.CheckOwns(through);");
             _w.Line($"{Runtime}.CompilerServices.Guard.LayerOrder(from, through, \"through\");");
+            WriteSeparatesGuard("from");
             _w.Line("workspace.Check(s_info, count);");
             for (int i = 1; i < _layers.Count; i++)
             {
@@ -419,7 +504,18 @@ internal static class NetworkEmitter
                     WriteActivationTangent(first, "tz", "ty");
                 }
 
-                _w.Line($"TangentFrom({LayerField(first)}, through, workspace, count);");
+                if (_isGraph)
+                {
+                    // Not TangentFrom: a graph refuses a pass from a layer a skip passes over; the input's tangent is set.
+                    for (int i = 2; i < _layers.Count; i++)
+                    {
+                        _w.Line($"if (through.Index >= {i}) Tangent{_layers[i].Member}(workspace, count);");
+                    }
+                }
+                else
+                {
+                    _w.Line($"TangentFrom({LayerField(first)}, through, workspace, count);");
+                }
             }
             else
             {
@@ -433,9 +529,9 @@ internal static class NetworkEmitter
         private void WriteTangentLayer(int index)
         {
             LayerSpec layer = _layers[index];
-            LayerSpec previous = _layers[index - 1];
+            LayerSpec previous = Source(index);
             _w.Open($"private void Tangent{layer.Member}({Workspace} workspace, int count)");
-            if (layer.Unit.PassesThrough && layer.Activation == Activation.None)
+            if (IsView(index))
             {
                 _w.Line($"// A view: {layer.Member}'s tangent is {previous.Member}'s.");
                 _w.Close();
@@ -445,7 +541,15 @@ internal static class NetworkEmitter
 
             _w.Line($"{SpanOfT} tx = workspace.Tangents({LayerField(previous)}, count); // [count, {layer.In.Length}]");
             _w.Line($"{SpanOfT} tz = workspace.PreActivationTangents({LayerField(layer)}, count); // [count, {layer.Out.Length}]");
-            layer.Unit.WriteTangent(_e, layer, previous);
+            if (layer.Unit.PassesThrough && !_shares[index])
+            {
+                _w.Line($"tx.CopyTo(tz); // {previous.Member} has other readers, so {layer.Member} keeps a copy.");
+            }
+            else
+            {
+                layer.Unit.WriteTangent(_e, layer, previous);
+            }
+
             if (layer.Activation != Activation.None)
             {
                 _w.Line($"{SpanOfT} ty = workspace.Tangents({LayerField(layer)}, count);");
@@ -473,10 +577,10 @@ internal static class NetworkEmitter
         private void WriteForwardLayer(int index)
         {
             LayerSpec layer = _layers[index];
-            LayerSpec previous = _layers[index - 1];
+            LayerSpec previous = Source(index);
             _w.Line($"// {layer.Member}: {Describe(layer)}, {layer.In} → {layer.Out}.");
             _w.Open($"private void Forward{layer.Member}({Workspace} workspace, int count)");
-            if (layer.Unit.PassesThrough && layer.Activation == Activation.None)
+            if (IsView(index))
             {
                 _w.Line($"// A view: {layer.Member} shares {previous.Member}'s memory.");
                 _w.Close();
@@ -486,7 +590,15 @@ internal static class NetworkEmitter
 
             _w.Line($"{SpanOfT} x = workspace.Activations({LayerField(previous)}, count); // [count, {layer.In.Length}]");
             _w.Line($"{SpanOfT} z = workspace.PreActivations({LayerField(layer)}, count); // [count, {layer.Out.Length}]");
-            layer.Unit.WriteForward(_e, layer, previous);
+            if (layer.Unit.PassesThrough && !_shares[index])
+            {
+                _w.Line($"x.CopyTo(z); // {previous.Member} has other readers, so {layer.Member} keeps a copy.");
+            }
+            else
+            {
+                layer.Unit.WriteForward(_e, layer, previous);
+            }
+
             if (layer.Activation != Activation.None)
             {
                 _w.Line($"{SpanOfT} y = workspace.Activations({LayerField(layer)}, count);");
@@ -500,9 +612,9 @@ internal static class NetworkEmitter
         private void WriteBackwardLayer(int index)
         {
             LayerSpec layer = _layers[index];
-            LayerSpec previous = _layers[index - 1];
+            LayerSpec previous = Source(index);
             _w.Open($"private void Backward{layer.Member}({Workspace} workspace, int count)");
-            if (layer.Unit.PassesThrough && layer.Activation == Activation.None)
+            if (IsView(index))
             {
                 _w.Line($"// A view: {layer.Member}'s gradient is {previous.Member}'s.");
                 _w.Close();
@@ -517,8 +629,35 @@ internal static class NetworkEmitter
                 WriteActivationBackward(layer, "dy", "dz");
             }
 
-            _w.Line($"{SpanOfT} dx = workspace.Gradients({LayerField(previous)}, count); // [count, {layer.In.Length}]");
-            layer.Unit.WriteBackward(_e, layer, previous);
+            bool accumulate = _accumulate[index][0];
+            if (layer.Unit.Joins)
+            {
+                layer.Unit.WriteJoinBackward(_e, layer, _accumulate[index]);
+            }
+            else if (_shares[index])
+            {
+                _w.Line($"{SpanOfT} dx = workspace.Gradients({LayerField(previous)}, count); // [count, {layer.In.Length}]");
+                layer.Unit.WriteBackward(_e, layer, previous);
+            }
+            else if (layer.Unit.PassesThrough)
+            {
+                _w.Line(accumulate
+                    ? $"{Kernels}.PathKernel.AddTo<{_t}>(dz, workspace.Gradients({LayerField(previous)}, count)); // adds: {previous.Member} has another reader"
+                    : $"dz.CopyTo(workspace.Gradients({LayerField(previous)}, count));");
+            }
+            else if (accumulate)
+            {
+                _w.Line($"// {previous.Member} has another reader whose part of its gradient is written: compute this part apart, then add it.");
+                _w.Line($"{SpanOfT} dx = workspace.GradientScratch({LayerField(previous)}, count); // [count, {layer.In.Length}]");
+                layer.Unit.WriteBackward(_e, layer, previous);
+                _w.Line($"{Kernels}.PathKernel.AddTo<{_t}>(dx, workspace.Gradients({LayerField(previous)}, count));");
+            }
+            else
+            {
+                _w.Line($"{SpanOfT} dx = workspace.Gradients({LayerField(previous)}, count); // [count, {layer.In.Length}]");
+                layer.Unit.WriteBackward(_e, layer, previous);
+            }
+
             _w.Close();
             _w.Line();
         }

@@ -422,18 +422,171 @@ internal static class NetworkParser
             diagnostics.Add(DiagnosticInfo.Create(Diagnostics.UnsupportedLayerOrder, declared[0].MemberLocation, declared[0].Member, "a network needs at least one layer after its input; declare one, e.g. [Dense(10)]"));
         }
 
-        ShapeSpec? shape = null;
+        var outputs = new ShapeSpec?[declared.Count];
+        var readers = new int[declared.Count];
+        bool resolved = true;
         for (int i = 0; i < declared.Count; i++)
         {
             ct.ThrowIfCancellationRequested();
-            LayerSpec? layer = Infer(declared[i], i, declared.Count, shape, element, diagnostics, out shape);
+
+            // The layer the operation reads as x: the previous one, or the one its From names.
+            int source = i - 1;
+            if (ReadFrom(declared[i], out string? from, out Location fromAt))
+            {
+                if (declared[i].Op == LayerOp.Input)
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(Diagnostics.UnsupportedLayerOrder, fromAt, declared[i].Member, "an input layer reads no layer, so it takes no From"));
+                }
+                else
+                {
+                    int? named = ResolveName(type, declared, i, from, fromAt, diagnostics);
+                    resolved &= named is not null;
+                    source = named ?? -1;
+                }
+            }
+
+            Join? join = declared[i].Unit.Joins ? ResolveJoin(type, declared, i, outputs, diagnostics) : null;
+            resolved &= join is null || join.Valid;
+            if (source >= 0 && i > 0)
+            {
+                readers[source]++;
+            }
+
+            foreach ((int named, JoinSource? _) in join?.Named ?? new List<(int, JoinSource?)>())
+            {
+                readers[named]++;
+            }
+
+            ShapeSpec? input = source >= 0 ? outputs[source] : null;
+            string inputMember = source >= 0 ? declared[source].Member : "";
+            LayerSpec? layer = Infer(declared[i], i, declared.Count, input, element, diagnostics, out ShapeSpec? shape, inputMember, source, join);
+            outputs[i] = shape;
             if (layer is not null)
             {
                 layers.Add(layer);
             }
         }
 
+        // With From, a layer may be left unread: its output would be computed and dropped.
+        for (int i = 0; resolved && i < declared.Count - 1; i++)
+        {
+            if (readers[i] == 0)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(Diagnostics.UnreadLayer, declared[i].MemberLocation, declared[i].Member));
+            }
+        }
+
         return layers;
+    }
+
+    /// <summary>The <c>From</c> named argument of a layer's attribute, with the location of its value; false when it is not written (or null).</summary>
+    private static bool ReadFrom(DeclaredLayer layer, out string? name, out Location at)
+    {
+        name = LayerReader.NamedArgument(layer.Operation, "From") as string;
+        at = layer.OperationLocation;
+        if (name is null)
+        {
+            return false;
+        }
+
+        if (layer.Operation?.ApplicationSyntaxReference?.GetSyntax() is AttributeSyntax { ArgumentList: { } list })
+        {
+            foreach (AttributeArgumentSyntax argument in list.Arguments)
+            {
+                if (argument.NameEquals?.Name.Identifier.ValueText == "From")
+                {
+                    at = argument.Expression.GetLocation();
+                }
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// The index of the layer named <paramref name="name"/> for layer <paramref name="index"/> to read, or null after
+    /// reporting PW0018 (no such layer) or PW0019 (itself or a later layer) at <paramref name="at"/>.
+    /// </summary>
+    private static int? ResolveName(INamedTypeSymbol type, List<DeclaredLayer> declared, int index, string? name, Location at, List<DiagnosticInfo> diagnostics)
+    {
+        DeclaredLayer layer = declared[index];
+        string kind = layer.Operation is null ? "Activation" : Short(layer.Operation);
+        int source = name is null ? -1 : declared.FindIndex(d => d.Member == name);
+        if (source < 0)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(Diagnostics.UnknownLayer, at, layer.Member, kind, name ?? "null", type.Name));
+            return null;
+        }
+
+        if (source >= index)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(Diagnostics.ReadsLaterLayer, at, layer.Member, kind, name!, source == index ? "itself" : "declared after it"));
+            return null;
+        }
+
+        return source;
+    }
+
+    /// <summary>The layers a joining attribute names, resolved; <see cref="Valid"/> is false after a name was reported.</summary>
+    private sealed class Join
+    {
+        public List<(int Index, JoinSource? Source)> Named { get; } = new();
+
+        public bool Valid { get; set; } = true;
+    }
+
+    /// <summary>
+    /// Resolves the names of <c>[Add(...)]</c> or <c>[Concat(...)]</c> on layer <paramref name="index"/>: each must be a
+    /// layer declared before it (PW0018 for an unknown name, PW0019 for itself or a later layer, each at its argument).
+    /// A named layer whose shape is unknown (it is in error) resolves without a source, so no shape check cascades.
+    /// </summary>
+    private static Join ResolveJoin(INamedTypeSymbol type, List<DeclaredLayer> declared, int index, ShapeSpec?[] outputs, List<DiagnosticInfo> diagnostics)
+    {
+        DeclaredLayer layer = declared[index];
+        AttributeData attribute = layer.Operation!;
+        string kind = Short(attribute);
+        var join = new Join();
+        var names = new List<string?>();
+        if (attribute.ConstructorArguments.Length == 1)
+        {
+            TypedConstant argument = attribute.ConstructorArguments[0];
+            if (argument.Kind == TypedConstantKind.Array && !argument.IsNull)
+            {
+                names.AddRange(argument.Values.Select(v => LayerReader.ValueOf(v) as string));
+            }
+            else if (argument.Kind == TypedConstantKind.Error)
+            {
+                join.Valid = false;
+                return join;
+            }
+        }
+
+        if (names.Count == 0)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(Diagnostics.UnsupportedLayerOrder, layer.OperationLocation, layer.Member,
+                $"[{kind}] names at least one earlier layer whose output it joins to the previous layer's, e.g. [{kind}(nameof(Block1))]"));
+            join.Valid = false;
+            return join;
+        }
+
+        // Each name's own argument, when written one per argument: [Add(nameof(A), nameof(B))].
+        var arguments = attribute.ApplicationSyntaxReference?.GetSyntax() is AttributeSyntax syntax && syntax.ArgumentList is { } list
+            ? list.Arguments.Where(a => a.NameEquals is null).ToList()
+            : new List<AttributeArgumentSyntax>();
+        for (int k = 0; k < names.Count; k++)
+        {
+            string? name = names[k];
+            Location at = arguments.Count == names.Count ? arguments[k].GetLocation() : layer.OperationLocation;
+            if (ResolveName(type, declared, index, name, at, diagnostics) is not int source)
+            {
+                join.Valid = false;
+                continue;
+            }
+
+            join.Named.Add((source, outputs[source] is { } shape ? new JoinSource(name!, shape, at) : null));
+        }
+
+        return join;
     }
 
     private static void CheckWeightNames(List<DeclaredLayer> declared, List<DiagnosticInfo> diagnostics)
@@ -462,7 +615,7 @@ internal static class NetworkParser
     /// it is entirely valid; <paramref name="output"/> is its output shape, or null when that is unknown. What is
     /// particular to the kind (its settings, shape rule and weight count) its <see cref="LayerUnit"/> says.
     /// </summary>
-    private static LayerSpec? Infer(DeclaredLayer declared, int index, int count, ShapeSpec? input, ElementType element, List<DiagnosticInfo> diagnostics, out ShapeSpec? output)
+    private static LayerSpec? Infer(DeclaredLayer declared, int index, int count, ShapeSpec? input, ElementType element, List<DiagnosticInfo> diagnostics, out ShapeSpec? output, string previous, int source, Join? join)
     {
         output = null;
         string member = declared.Member;
@@ -555,7 +708,16 @@ internal static class NetworkParser
                 return null;
             }
 
-            output = unit.OutputShape(reader, input, settings);
+            // A join checks the shapes of the names it resolved even when another name is in error: every problem at once.
+            output = join is null
+                ? unit.OutputShape(reader, input, settings)
+                : unit.JoinShape(reader, previous, input, join.Named.Where(n => n.Source is not null).Select(n => n.Source!.Value).ToList());
+            if (join is not null && (!join.Valid || join.Named.Any(n => n.Source is null)))
+            {
+                output = null;
+                return null;
+            }
+
             if (output is null || !reader.WithinLimit((BigInteger)output.Channels * output.Height * output.Width, "one point's output"))
             {
                 output = null;
@@ -579,7 +741,18 @@ internal static class NetworkParser
             return null;
         }
 
-        return new LayerSpec(member, declared.Modifiers, op, activation, input!, output, weightName ?? "", settings);
+        var inputs = new List<LayerInput>();
+        if (index > 0)
+        {
+            inputs.Add(new LayerInput(previous, source, input!));
+        }
+
+        foreach ((int other, JoinSource? named) in join?.Named ?? new List<(int, JoinSource?)>())
+        {
+            inputs.Add(new LayerInput(named!.Value.Member, other, named.Value.Shape));
+        }
+
+        return new LayerSpec(member, declared.Modifiers, op, activation, input!, output, weightName ?? "", settings, new EquatableArray<LayerInput>(inputs));
     }
 
     private static BigInteger Product(int[] dims)

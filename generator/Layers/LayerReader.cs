@@ -128,6 +128,10 @@ internal sealed class LayerReader
     /// <summary>Reports that the layer cannot take <paramref name="input"/>, saying what it needs.</summary>
     public void ShapeMismatch(ShapeSpec input, string why) => Report(Diagnostics.ShapeMismatch, Member, Kind, input.ToString(), why);
 
+    /// <summary>Reports, at the argument naming <paramref name="other"/>, that its output cannot join the input <paramref name="input"/>.</summary>
+    public void JoinMismatch(JoinSource other, string inputMember, ShapeSpec input, string why) =>
+        _diagnostics.Add(DiagnosticInfo.Create(Diagnostics.JoinShapeMismatch, other.At, Member, Kind, other.Member, other.Shape.ToString(), inputMember, input.ToString(), why));
+
     /// <summary>A window that fits in the (padded) input.</summary>
     public bool Fits(int kernel, long height, long width)
     {

@@ -48,6 +48,28 @@ internal abstract class LayerUnit
     public virtual bool IsAffine => false;
 
     /// <summary>
+    /// Whether the layer reads the layers its attribute names besides the previous one (<see cref="JoinLayer"/>): the
+    /// parser resolves the names and calls <see cref="JoinShape"/>, the emitter <see cref="WriteJoinBackward"/>.
+    /// </summary>
+    public virtual bool Joins => false;
+
+    /// <summary>
+    /// A joining layer's output shape from its input <paramref name="input"/> (the previous layer's output, named
+    /// <paramref name="inputMember"/>) and the named layers' outputs, or null after reporting, at each offending
+    /// name, why they do not fit together.
+    /// </summary>
+    public virtual ShapeSpec? JoinShape(LayerReader reader, string inputMember, ShapeSpec input, IReadOnlyList<JoinSource> others) => input;
+
+    /// <summary>
+    /// A joining layer's backward pass: from <c>dz</c>, the gradient of every input in <see cref="LayerSpec.Inputs"/>
+    /// order, overwritten or, where <paramref name="accumulate"/> says so, added into (the input is read by another
+    /// layer whose part was written first).
+    /// </summary>
+    public virtual void WriteJoinBackward(EmitContext e, LayerSpec layer, IReadOnlyList<bool> accumulate)
+    {
+    }
+
+    /// <summary>
     /// Reads the attribute's settings into <paramref name="settings"/>, reporting bad values through
     /// <paramref name="reader"/>. Sizes checked with <see cref="LayerReader.Positive"/> or
     /// <see cref="LayerReader.NonNegative"/> stop shape inference when bad; scalars checked with
@@ -129,6 +151,24 @@ internal abstract class LayerUnit
         "backward" => "// No operation: dz is the previous layer's gradient.",
         _ => "// No operation: tz is the previous layer's tangent.",
     });
+}
+
+/// <summary>A layer named by a joining attribute, as the parser resolved it: its member, output shape and the argument naming it.</summary>
+internal readonly struct JoinSource
+{
+    public JoinSource(string member, ShapeSpec shape, Microsoft.CodeAnalysis.Location at)
+    {
+        Member = member;
+        Shape = shape;
+        At = at;
+    }
+
+    public string Member { get; }
+
+    public ShapeSpec Shape { get; }
+
+    /// <summary>The attribute argument that names the layer, where its diagnostics go.</summary>
+    public Microsoft.CodeAnalysis.Location At { get; }
 }
 
 /// <summary>One parameter tensor of a layer: <c>{WeightName}.{Suffix}</c> with PyTorch dims such as <c>"16, 8"</c>.</summary>

@@ -22,6 +22,8 @@ internal static class LayerUnits
         new LayerNormLayer(),
         new EmbeddingLayer(),
         new SequenceMeanLayer(),
+        new AddLayer(),
+        new ConcatLayer(),
     };
 
     private static readonly Dictionary<LayerOp, LayerUnit> s_byOp = new();

@@ -15,11 +15,22 @@ internal sealed record LayerSpec(
     ShapeSpec In,
     ShapeSpec Out,
     string WeightName,
-    LayerSettings Settings)
+    LayerSettings Settings,
+    Helpers.EquatableArray<LayerInput> Inputs = default)
 {
+    /// <summary>Whether the layer reads anything but the layer declared before it (an <c>[Add]</c> or <c>[Concat]</c>).</summary>
+    public bool ReadsBeyondPrevious(int index) => Inputs.Count > 1 || (Inputs.Count == 1 && Inputs[0].Index != index - 1);
+
     /// <summary>The unit that parses, shapes and emits this layer's kind.</summary>
     public Layers.LayerUnit Unit => Layers.LayerUnits.Of(Op);
 }
+
+/// <summary>
+/// One layer a layer reads: its member, its index in declaration order and its output shape. A layer's
+/// <see cref="LayerSpec.Inputs"/> start with the one its operation takes as <c>x</c> (the previous layer); an
+/// <c>[Add]</c> or <c>[Concat]</c> lists the layers it names after it. Empty in a hand-built spec means the previous layer.
+/// </summary>
+internal sealed record LayerInput(string Member, int Index, ShapeSpec Shape);
 
 /// <summary>
 /// The numbers of a layer's operation; unused ones are zero. <see cref="Size"/> is the count a kind's attribute
@@ -53,6 +64,8 @@ internal enum LayerOp
     LayerNorm,
     Embedding,
     SequenceMean,
+    Add,
+    Concat,
 }
 
 /// <summary>Mirrors <c>Pathwise.ActivationKind</c>.</summary>

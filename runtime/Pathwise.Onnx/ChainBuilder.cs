@@ -52,6 +52,40 @@ internal sealed class ChainBuilder
         var input = new LayerDraft(UniqueMember(Pascal(graph.InputName, "Input")), null, isInput: true);
         _members.Add(input.Member);
         Layers.Add(input);
+        Outputs[graph.InputName] = (input.Member, graph.InputShape);
+    }
+
+    /// <summary>
+    /// The tensors that are a declared member's value (after its activation), with the member and the shape: what a
+    /// residual <c>Add</c> or a <c>Concat</c> may name. A layer's value before an activation declared beside it is not one.
+    /// </summary>
+    public Dictionary<string, (string Member, int[] Shape)> Outputs { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The member the next declared layer reads instead of the previous one (<c>From = nameof(...)</c>): set when the walk
+    /// turns back to a second branch, such as a projection shortcut, that starts at an earlier value.
+    /// </summary>
+    public string? PendingFrom { get; set; }
+
+    /// <summary>A layer attribute with <c>From = nameof(<paramref name="member"/>)</c> added: <c>Conv2D(8, From = nameof(X))</c>, <c>Flatten(From = nameof(X))</c>.</summary>
+    public static string WithFrom(string kind, string member) =>
+        kind.EndsWith(")", StringComparison.Ordinal)
+            ? kind.Substring(0, kind.Length - 1) + ", From = nameof(" + member + "))"
+            : kind + "(From = nameof(" + member + "))";
+
+    /// <summary>
+    /// Records that the walk moved from <paramref name="from"/> to <paramref name="to"/>, now the last member's value;
+    /// <paramref name="from"/> stops being a value a join may name when it was the same member's value before its activation.
+    /// </summary>
+    public void Advance(string from, string to)
+    {
+        string member = Layers[^1].Member;
+        if (Outputs.TryGetValue(from, out (string Member, int[] Shape) before) && before.Member == member)
+        {
+            Outputs.Remove(from);
+        }
+
+        Outputs[to] = (member, Shape);
     }
 
     public OnnxGraph Graph { get; }
@@ -128,6 +162,12 @@ internal sealed class ChainBuilder
             return Refuse(nodes[0], "follows a Softmax or LogSoftmax, which Pathwise allows only on the last layer");
         }
 
+        if (PendingFrom is { } from)
+        {
+            kind = WithFrom(kind, from);
+            PendingFrom = null;
+        }
+
         var layer = new LayerDraft(UniqueMember(Pascal(memberSource, "Layer")), kind, isInput: false);
         _members.Add(layer.Member);
         Consume(layer, nodes);
@@ -147,8 +187,32 @@ internal sealed class ChainBuilder
             return Refuse(nodes[0], "follows a Softmax or LogSoftmax, which Pathwise allows only on the last layer");
         }
 
+        if (PendingFrom is { } from)
+        {
+            // The first node of a second branch: an activation of an earlier value, on an identity that reads it.
+            PendingFrom = null;
+            var reader = new LayerDraft(UniqueMember(Pascal(NodeStem(nodes[0], lastSegment: true), activation)), WithFrom("Identity", from), isInput: false);
+            _members.Add(reader.Member);
+            Layers.Add(reader);
+            reader.Activation = activation;
+            Consume(reader, nodes);
+            _final |= isSoftmax;
+            return nodes[^1].Output[0];
+        }
+
         LayerDraft last = Layers[^1];
-        if (last.IsInput || last.Activation is not null)
+
+        // A value another node reads too (a residual shortcut) keeps its member: the activation gets one of its own.
+        // (Readers inside the activation's own pattern, such as GELU's erf form reading x twice, do not count.)
+        bool shared = false;
+        if (nodes[0].Input.Count > 0)
+        {
+            foreach (NodeProto reader in Graph.Consumers(nodes[0].Input[0]))
+            {
+                shared |= Array.IndexOf(nodes, reader) < 0;
+            }
+        }
+        if (last.IsInput || last.Activation is not null || shared)
         {
             last = new LayerDraft(UniqueMember(Pascal(NodeStem(nodes[0], lastSegment: true), activation)), null, isInput: false);
             _members.Add(last.Member);
@@ -161,9 +225,30 @@ internal sealed class ChainBuilder
         return nodes[^1].Output[0];
     }
 
+    /// <summary>
+    /// Declares a join, <c>[Add(nameof(A), ...)]</c> or <c>[Concat(nameof(A), ...)]</c>, of the last member's value and the
+    /// members named, with output shape <paramref name="shape"/>.
+    /// </summary>
+    public string? AddJoin(string kind, IReadOnlyList<string> named, int[] shape, NodeProto node)
+    {
+        var arguments = new List<string>();
+        foreach (string member in named)
+        {
+            arguments.Add("nameof(" + member + ")");
+        }
+
+        return AddLayer(kind + "(" + string.Join(", ", arguments) + ")", NodeStem(node, lastSegment: true), shape, node);
+    }
+
     /// <summary>Accounts for nodes that compute nothing at inference (Identity, Dropout, a zero Pad, a flatten of a vector).</summary>
     public string PassThrough(params NodeProto[] nodes)
     {
+        if (PendingFrom is not null)
+        {
+            // The first node of a second branch: an identity that reads the earlier value.
+            return AddLayer("Identity", NodeStem(nodes[0], lastSegment: true), Shape, nodes)!;
+        }
+
         Consume(Layers[^1], nodes);
         return nodes[^1].Output[0];
     }

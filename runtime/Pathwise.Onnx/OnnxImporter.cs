@@ -12,8 +12,10 @@ namespace Pathwise.Onnx;
 /// weights in PyTorch layout, ready for <see cref="ImportedNetwork.WriteTo"/>.
 /// </summary>
 /// <remarks>
-/// The graph must be a chain from one input (<c>[batch, features]</c> or <c>[batch, channels, height, width]</c>,
-/// only the batch dynamic) to one output. Operators map onto layers as follows: <c>Gemm</c> and <c>MatMul</c>
+/// The graph runs from one input (<c>[batch, features]</c> or <c>[batch, channels, height, width]</c>, only the batch
+/// dynamic) to one output, as a chain or with identity shortcuts: an <c>Add</c> of two layers' values →
+/// <c>[Add(nameof(...))]</c>, a <c>Concat</c> of layers' values along axis 1 → <c>[Concat(nameof(...))]</c>; a shortcut
+/// with layers of its own (a projection) → its first layer with <c>From = nameof(...)</c>. Operators map onto layers as follows: <c>Gemm</c> and <c>MatMul</c>
 /// (with a following constant <c>Add</c> as bias) → <c>Dense</c>; <c>Conv</c> → <c>Conv2D</c>;
 /// <c>BatchNormalization</c> → <c>BatchNorm</c>; <c>MaxPool</c> / <c>AveragePool</c> → <c>MaxPool2D</c> /
 /// <c>AvgPool2D</c>; <c>GlobalAveragePool</c> and a <c>ReduceMean</c> over axes [2, 3] → <c>GlobalAvgPool2D</c> (and
@@ -22,7 +24,7 @@ namespace Pathwise.Onnx;
 /// <c>Div</c>, <c>Mul</c>, <c>Add</c>) → <c>LayerNorm</c>; <c>Flatten</c>, a flattening <c>Reshape</c> and the <c>Shape</c> … <c>Reshape</c> chain of
 /// <c>x.view(x.size(0), -1)</c> → <c>Flatten</c>; <c>Relu</c>,
 /// <c>LeakyRelu</c>, <c>Sigmoid</c>, <c>Tanh</c>, <c>Gelu</c> and GELU's exported erf form, <c>Softmax</c>,
-/// <c>LogSoftmax</c> → activations; <c>Identity</c>, inference <c>Dropout</c> and a zero <c>Pad</c> → nothing.
+/// <c>LogSoftmax</c> → activations (on a member of their own when another node reads their input); <c>Identity</c>, inference <c>Dropout</c> and a zero <c>Pad</c> → nothing.
 /// Anything else is reported: the <see cref="OnnxImportException"/> lists every node that cannot be mapped, by
 /// name, operator and reason.
 /// </remarks>
@@ -106,10 +108,18 @@ public static class OnnxImporter
         return new ImportedNetwork(className, options.Namespace, declaration, chain.Weights.ToArray(), layers);
     }
 
-    /// <summary>Follows the chain from the input to the output, one mapper per step, then reports nodes off the chain.</summary>
+    /// <summary>
+    /// Follows the graph from the input to the output, one mapper per step. At a value several nodes read, the walk
+    /// goes on along the first reader that is not a join (an <c>Add</c> or <c>Concat</c> of computed values), keeps the
+    /// other such readers for later and leaves the joins: each is declared when the walk reaches it with all its inputs
+    /// declared, naming the other inputs' members (a residual shortcut). When the walk reaches a join whose other
+    /// inputs are not declared yet, it turns back to the last reader it kept (a second branch, such as a projection
+    /// shortcut) and declares that branch's first layer with <c>From = nameof(...)</c>. Then reports nodes off the walk.
+    /// </summary>
     private static void Walk(ChainBuilder chain, List<UnsupportedNode> unknown)
     {
         OnnxGraph graph = chain.Graph;
+        var branches = new Stack<(string Tensor, NodeProto Reader)>();
         while (chain.Current != graph.OutputName)
         {
             IReadOnlyList<NodeProto> readers = graph.Consumers(chain.Current);
@@ -118,10 +128,44 @@ public static class OnnxImporter
                 throw graph.Fail($"tensor '{chain.Current}' is read by no node and is not the graph's output '{graph.OutputName}'");
             }
 
-            NodeProto node = readers[0];
-            if (chain.Consumed.Contains(node))
+            NodeProto? node = null;
+            foreach (NodeProto reader in readers)
             {
-                chain.Refuse(node, $"reads '{chain.Current}' again: the graph has a cycle");
+                if (!chain.Consumed.Contains(reader) && !OperatorMappers.IsJoin(chain, reader))
+                {
+                    node = reader;
+                    break;
+                }
+            }
+
+            foreach (NodeProto reader in readers)
+            {
+                if (node is null && !chain.Consumed.Contains(reader) && OperatorMappers.JoinReady(chain, reader))
+                {
+                    node = reader;
+                }
+            }
+
+            while (node is null && branches.Count > 0)
+            {
+                (string tensor, NodeProto reader) = branches.Pop();
+                if (!chain.Consumed.Contains(reader) && chain.Outputs.TryGetValue(tensor, out (string Member, int[] Shape) start))
+                {
+                    // Back to a second branch: its first layer reads the earlier value.
+                    chain.Current = tensor;
+                    chain.Shape = start.Shape;
+                    chain.PendingFrom = start.Member;
+                    readers = graph.Consumers(tensor);
+                    node = reader;
+                }
+            }
+
+            if (node is null)
+            {
+                NodeProto first = readers[0];
+                chain.Refuse(first, chain.Consumed.Contains(first)
+                    ? $"reads '{chain.Current}' again: the graph has a cycle"
+                    : $"joins '{chain.Current}' with values no layer computes (a branch with layers of its own, such as a projection shortcut)");
                 break;
             }
 
@@ -133,7 +177,8 @@ public static class OnnxImporter
                 break;
             }
 
-            if (!embedding && (node.Input.Count == 0 || node.Input[0] != chain.Current))
+            bool join = OperatorMappers.IsJoin(chain, node);
+            if (!embedding && !join && (node.Input.Count == 0 || node.Input[0] != chain.Current))
             {
                 chain.Refuse(node, $"reads the chain's tensor '{chain.Current}' as an input other than its first (data) input");
                 break;
@@ -151,14 +196,15 @@ public static class OnnxImporter
                 break;
             }
 
-            foreach (NodeProto reader in readers)
+            for (int r = readers.Count - 1; r >= 0; r--)
             {
-                if (!chain.Consumed.Contains(reader))
+                if (!chain.Consumed.Contains(readers[r]) && !OperatorMappers.IsJoin(chain, readers[r]))
                 {
-                    chain.Refuse(reader, $"reads '{chain.Current}', which also feeds '{OnnxGraph.NameOf(node)}': only a chain of layers can be imported yet");
+                    branches.Push((chain.Current, readers[r]));
                 }
             }
 
+            chain.Advance(chain.Current, next);
             chain.Current = next;
         }
 

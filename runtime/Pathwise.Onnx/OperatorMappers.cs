@@ -52,14 +52,133 @@ internal static class OperatorMappers
         ["Shape"] = DynamicFlatten,
         ["Gather"] = Gather,
         ["Unsqueeze"] = (chain, node) => chain.Refuse(node, "an Unsqueeze that is not part of a flatten's target shape"),
-        ["Concat"] = (chain, node) => chain.Refuse(node, "a Concat that is not part of a flatten's target shape (concatenation is not supported yet)"),
-        ["Add"] = (chain, node) => chain.Refuse(node, "an Add that is not the bias of a MatMul (residual sums are not supported yet)"),
+        ["Concat"] = Concat,
+        ["Add"] = ResidualAdd,
         ["Mul"] = (chain, node) => chain.Refuse(node, "a Mul that is not part of GELU's erf form"),
         ["Erf"] = (chain, node) => chain.Refuse(node, "an Erf that is not part of GELU's erf form 0.5 x (1 + erf(x / sqrt 2))"),
         ["Sub"] = (chain, node) => chain.Refuse(node, "a Sub that is not part of a layer normalisation's decomposed form"),
         ["Pow"] = (chain, node) => chain.Refuse(node, "a Pow that is not part of a layer normalisation's decomposed form"),
         ["Sqrt"] = (chain, node) => chain.Refuse(node, "a Sqrt that is not part of a layer normalisation's decomposed form"),
     };
+
+    /// <summary>Whether <paramref name="node"/> joins computed values (an <c>Add</c> or <c>Concat</c> of two or more node outputs), which the walk reaches from its last input.</summary>
+    public static bool IsJoin(ChainBuilder chain, NodeProto node)
+    {
+        if (node.OpType is not ("Add" or "Concat") || node.Input.Count < 2)
+        {
+            return false;
+        }
+
+        foreach (string input in node.Input)
+        {
+            if (input.Length == 0 || chain.Graph.Constants.ContainsKey(input))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Whether every input of join <paramref name="node"/> is a declared member's value: the walk can declare it.</summary>
+    public static bool JoinReady(ChainBuilder chain, NodeProto node)
+    {
+        foreach (string input in node.Input)
+        {
+            if (!chain.Outputs.ContainsKey(input))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// <c>C = A + B</c> of two layers' values of one shape: a residual sum, <c>[Add(nameof(Other))]</c> after the layer the
+    /// walk came from (<c>out + identity</c> and <c>identity + out</c> alike, as the sum is symmetric).
+    /// </summary>
+    private static string? ResidualAdd(ChainBuilder chain, NodeProto node)
+    {
+        if (!IsJoin(chain, node))
+        {
+            return chain.Refuse(node, "an Add of a constant that is not the bias of a MatMul");
+        }
+
+        var named = new List<string>();
+        bool seenCurrent = false;
+        foreach (string input in node.Input)
+        {
+            if (input == chain.Current && !seenCurrent)
+            {
+                seenCurrent = true;
+                continue;
+            }
+
+            if (!chain.Outputs.TryGetValue(input, out (string Member, int[] Shape) source))
+            {
+                return chain.Refuse(node, $"an Add of '{input}', which is not a layer's output (a value before its activation, or a branch with layers of its own, such as a projection shortcut)");
+            }
+
+            if (!source.Shape.AsSpan().SequenceEqual(chain.Shape))
+            {
+                return chain.Refuse(node, $"an Add of [{Join(chain.Shape)}] and [{Join(source.Shape)}]: a residual sum adds values of one shape (no broadcasting)");
+            }
+
+            named.Add(source.Member);
+        }
+
+        return chain.AddJoin("Add", named, chain.Shape, node);
+    }
+
+    /// <summary>
+    /// <c>torch.cat([x, a, ...], dim=1)</c> of layers' values: channels of <c>[C, H, W]</c> (same height and width) or
+    /// features, <c>[Concat(nameof(A), ...)]</c>; the walk must come from the first input, which the layer reads as its <c>x</c>.
+    /// </summary>
+    private static string? Concat(ChainBuilder chain, NodeProto node)
+    {
+        if (!IsJoin(chain, node))
+        {
+            return chain.Refuse(node, "a Concat that is not part of a flatten's target shape and not of layers' values");
+        }
+
+        long axis = ChainBuilder.Int(node, "axis", 0);
+        int rank = chain.Shape.Length + 1;
+        if (axis < 0)
+        {
+            axis += rank;
+        }
+
+        if (axis != 1)
+        {
+            return chain.Refuse(node, $"a Concat along axis {ChainBuilder.Int(node, "axis", 0)}; Pathwise concatenates along channels or features (axis 1)");
+        }
+
+        if (node.Input[0] != chain.Current)
+        {
+            return chain.Refuse(node, $"a Concat whose first input is not '{chain.Current}', the value the walk reached last: Pathwise's [Concat] puts the previous layer first");
+        }
+
+        var named = new List<string>();
+        int[] shape = [.. chain.Shape];
+        for (int i = 1; i < node.Input.Count; i++)
+        {
+            if (!chain.Outputs.TryGetValue(node.Input[i], out (string Member, int[] Shape) source))
+            {
+                return chain.Refuse(node, $"a Concat of '{node.Input[i]}', which is not a layer's output");
+            }
+
+            if (source.Shape.Length != shape.Length || !source.Shape.AsSpan(1).SequenceEqual(shape.AsSpan(1)))
+            {
+                return chain.Refuse(node, $"a Concat of [{Join(chain.Shape)}] and [{Join(source.Shape)}]: the sizes other than the channels must agree");
+            }
+
+            shape[0] += source.Shape[0];
+            named.Add(source.Member);
+        }
+
+        return chain.AddJoin("Concat", named, shape, node);
+    }
 
     /// <summary><c>Y = A × Bᵀ + C</c> (transB = 1, as PyTorch's Linear exports) or <c>A × B + C</c>: a Dense layer.</summary>
     private static string? Gemm(ChainBuilder chain, NodeProto node)

@@ -125,13 +125,14 @@ public sealed class TorchNetwork<T> : nn.Module<Tensor, Tensor> where T : unmana
         }
 
         using var scope = NewDisposeScope();
-        Tensor x = input.reshape(_inputDimensions);
-        foreach (Step step in _steps)
+        var activations = new Tensor[_steps.Length + 1];
+        activations[0] = input.reshape(_inputDimensions);
+        for (int i = 0; i < _steps.Length; i++)
         {
-            x = Apply(step, x);
+            activations[i + 1] = Apply(_steps[i], activations);
         }
 
-        return x.MoveToOuterDisposeScope();
+        return activations[^1].MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -156,19 +157,12 @@ public sealed class TorchNetwork<T> : nn.Module<Tensor, Tensor> where T : unmana
         activations[0] = input.reshape(_inputDimensions);
         for (int i = 0; i < _steps.Length; i++)
         {
-            activations[i + 1] = Apply(_steps[i], activations[i]);
+            activations[i + 1] = Apply(_steps[i], activations);
         }
 
         // Pre-activations and other intermediates die with the scope; autograd keeps what it needs. A layer may
         // hand back its input object unchanged, so each distinct tensor moves out exactly once.
-        for (int i = 0; i < activations.Length; i++)
-        {
-            if (i == 0 || !ReferenceEquals(activations[i], activations[i - 1]))
-            {
-                activations[i].MoveToOuterDisposeScope();
-            }
-        }
-
+        MoveOut(activations, 0);
         return activations;
     }
 
@@ -180,23 +174,35 @@ public sealed class TorchNetwork<T> : nn.Module<Tensor, Tensor> where T : unmana
     internal Tensor[] ForwardAllFrom(Layer from, Tensor values)
     {
         Info.CheckOwns(from);
+        Info.CheckSeparates(from, nameof(from));
         var activations = new Tensor[_steps.Length + 1];
         using var scope = NewDisposeScope();
         activations[from.Index] = values.reshape(TorchTensors.BatchDimensions(from.OutputShape, -1));
         for (int i = from.Index; i < _steps.Length; i++)
         {
-            activations[i + 1] = Apply(_steps[i], activations[i]);
+            activations[i + 1] = Apply(_steps[i], activations);
         }
 
-        for (int i = from.Index; i < activations.Length; i++)
+        MoveOut(activations, from.Index);
+        return activations;
+    }
+
+    /// <summary>Moves each distinct tensor of <paramref name="activations"/> from <paramref name="first"/> on out of the scope, once.</summary>
+    private static void MoveOut(Tensor[] activations, int first)
+    {
+        for (int i = first; i < activations.Length; i++)
         {
-            if (i == from.Index || !ReferenceEquals(activations[i], activations[i - 1]))
+            bool seen = false;
+            for (int j = first; j < i && !seen; j++)
+            {
+                seen = ReferenceEquals(activations[i], activations[j]);
+            }
+
+            if (!seen)
             {
                 activations[i].MoveToOuterDisposeScope();
             }
         }
-
-        return activations;
     }
 
     /// <summary>Copies the generated network's current parameter values into the module.</summary>
@@ -282,9 +288,11 @@ public sealed class TorchNetwork<T> : nn.Module<Tensor, Tensor> where T : unmana
         return TorchTensors.FromValues<T>(points.ToArray(), TorchTensors.BatchDimensions(Info.Input.OutputShape, count)).to(Device);
     }
 
-    private Tensor Apply(Step step, Tensor x)
+    /// <summary>Layer <c>step.Layer</c> on the activations of the layers below it (it reads those its <see cref="Layer.Sources"/> name).</summary>
+    private Tensor Apply(Step step, Tensor[] activations)
     {
         Layer layer = step.Layer;
+        Tensor x = activations[layer.Sources[0]];
         Tensor z = layer.Kind switch
         {
             LayerKind.Dense or LayerKind.Conv2D or LayerKind.LayerNorm => ((nn.Module<Tensor, Tensor>)step.Operation!).call(x),
@@ -296,6 +304,9 @@ public sealed class TorchNetwork<T> : nn.Module<Tensor, Tensor> where T : unmana
             LayerKind.Embedding => ((nn.Module<Tensor, Tensor>)step.Operation!).call(TokenIds(layer, x)),
             LayerKind.SequenceMean => x.mean([1]),
             LayerKind.Activation or LayerKind.Identity or LayerKind.Dropout => x,
+            LayerKind.Add => Sum(layer, activations),
+            // Along dim 1: channels of [n, C, H, W] and [n, C, L], features of [n, F].
+            LayerKind.Concat => cat(Gather(layer, activations), 1),
             _ => throw new NotSupportedException($"Layer '{layer.Name}' has kind {layer.Kind}, which the TorchSharp backend does not support."),
         };
 
@@ -352,6 +363,28 @@ public sealed class TorchNetwork<T> : nn.Module<Tensor, Tensor> where T : unmana
         throw new InvalidOperationException($"{Info.Name} declares no tensor '{name}' for embedding layer '{layer.Name}'.");
     }
 
+    private static Tensor Sum(Layer layer, Tensor[] activations)
+    {
+        Tensor sum = activations[layer.Sources[0]] + activations[layer.Sources[1]];
+        for (int k = 2; k < layer.Sources.Count; k++)
+        {
+            sum = sum + activations[layer.Sources[k]];
+        }
+
+        return sum;
+    }
+
+    private static Tensor[] Gather(Layer layer, Tensor[] activations)
+    {
+        var parts = new Tensor[layer.Sources.Count];
+        for (int k = 0; k < parts.Length; k++)
+        {
+            parts[k] = activations[layer.Sources[k]];
+        }
+
+        return parts;
+    }
+
     private static Tensor BatchNorm(Layer layer, nn.Module module, Tensor x)
     {
         // Inference form whatever the training flag: the running statistics, never the batch's.
@@ -396,6 +429,8 @@ public sealed class TorchNetwork<T> : nn.Module<Tensor, Tensor> where T : unmana
             case LayerKind.Identity:
             case LayerKind.Dropout:
             case LayerKind.GlobalAvgPool2D:
+            case LayerKind.Add:
+            case LayerKind.Concat:
                 return null;
             default:
                 throw new NotSupportedException($"Layer '{layer.Name}' has kind {layer.Kind}, which the TorchSharp backend does not support.");

@@ -64,10 +64,15 @@ public sealed class DeclarationFuzzer
     private readonly HashSet<string> _fullNames = new(StringComparer.Ordinal);
     private int _count;
 
+    // The graph's choices ([Add]/[Concat] names, From) draw from their own stream, so adding them left the rest of the
+    // grammar's draws (and what the seeds reach, such as names differing only in case) as they were.
+    private readonly Random _graph;
+
     public DeclarationFuzzer(int seed)
     {
         _random = new Random(seed);
         _text = new Random(unchecked((seed * 31) + 7));
+        _graph = new Random(seed ^ 0x6A09E667);
     }
 
     public FuzzedNetwork Next()
@@ -146,12 +151,27 @@ public sealed class DeclarationFuzzer
         bool canBeVirtual = !isSealed && !isStatic;
         List<(string Attributes, string Kind)> layers = Layers();
         var layerNames = new List<string>();
-        foreach ((string attributes, string kind) in layers)
+        var written = new List<string>();
+        foreach ((string _, string _) in layers)
         {
             string name = Fresh(taken, _clean ? s_cleanLayerNames : s_layerNames);
+            written.Add(name);
             layerNames.Add(Bare(name));
+        }
+
+        for (int i = 0; i < layers.Count; i++)
+        {
+            (string attributes, string kind) = layers[i];
             string type = kind == "Input" ? "InputLayer" : "Layer";
-            members.Add(LayerMember(attributes, type, name, canBeVirtual, ref hasIndexer));
+            string resolved = attributes.Replace(References, Names(written, i));
+            if (kind is "Dense" or "Conv2D" && _graph.NextDouble() < 0.2 && resolved.Contains(")"))
+            {
+                int end = resolved.IndexOf(')');
+                string from = i > 0 && (_clean || _graph.NextDouble() < 0.8) ? written[_graph.Next(i)] : written[_graph.Next(written.Count)];
+                resolved = resolved.Substring(0, end) + ", From = " + Reference(written, from) + resolved.Substring(end);
+            }
+
+            members.Add(LayerMember(resolved, type, written[i], canBeVirtual, ref hasIndexer));
         }
 
         foreach (string member in UserMembers(typeName, layerNames, taken))
@@ -219,12 +239,12 @@ public sealed class DeclarationFuzzer
             }
             else if (plausible)
             {
-                kind = flat ? Choose(0.6, "Dense", "BatchNorm", "Activation", "Identity", "Dropout") : Choose(0.3, "Conv2D", "MaxPool2D", "AvgPool2D", "BatchNorm", "Activation", "Flatten", "Identity", "Dropout", "GlobalAvgPool2D");
+                kind = flat ? Choose(0.6, "Dense", "BatchNorm", "Activation", "Identity", "Dropout", "Add", "Concat") : Choose(0.3, "Conv2D", "MaxPool2D", "AvgPool2D", "BatchNorm", "Activation", "Flatten", "Identity", "Dropout", "GlobalAvgPool2D", "Add", "Concat");
                 flat |= kind == "Flatten";
             }
             else
             {
-                kind = Choose(0.0, "Input", "Dense", "Conv2D", "MaxPool2D", "AvgPool2D", "Flatten", "BatchNorm", "Activation", "Identity", "Dropout", "GlobalAvgPool2D");
+                kind = Choose(0.0, "Input", "Dense", "Conv2D", "MaxPool2D", "AvgPool2D", "Flatten", "BatchNorm", "Activation", "Identity", "Dropout", "GlobalAvgPool2D", "Add", "Concat");
             }
 
             string? operation = kind switch
@@ -234,6 +254,7 @@ public sealed class DeclarationFuzzer
                 "Conv2D" => "Conv2D(" + Size(plausible) + Named("Kernel = " + Small(plausible), "Padding = " + Padding(plausible), "Stride = " + Small(plausible), "WeightName = " + WeightName(), "Bias = false") + ")",
                 "MaxPool2D" or "AvgPool2D" => kind + "(" + Small(plausible) + Named("Stride = " + (_clean ? Choose(0.5, "0", "1", "2", "3") : Choose(0.5, "0", "1", "2", "-1", "3"))) + ")",
                 "Flatten" => "Flatten",
+                "Add" or "Concat" => kind + "(" + References + ")",
                 "Identity" or "GlobalAvgPool2D" => kind,
                 "Dropout" => "Dropout" + (Pick(0.3) ? "" : "(" + (_clean ? Choose(0.5, "0.5", "0", "1", "0.1") : Choose(0.5, "0.5", "1.5", "-0.1", "double.NaN", "1")) + ")"),
                 "BatchNorm" => "BatchNorm" + (Pick(0.5) ? "" : "(" + Named("Epsilon = " + (_clean ? Choose(0.5, "1e-3", "0.5", "1e-30") : Choose(0.5, "1e-3", "0", "-1", "1e300", "1e-50", "double.NaN", "double.PositiveInfinity")), "WeightName = " + WeightName()).TrimStart(',', ' ') + ")"),
@@ -293,6 +314,43 @@ public sealed class DeclarationFuzzer
 
         return layers;
     }
+
+    /// <summary>Where the layer names an [Add] or [Concat] reads go, once every member has its name.</summary>
+    private const string References = "\u0001";
+
+
+    /// <summary>
+    /// The arguments of an [Add] or [Concat] on layer <paramref name="index"/>: one to three earlier layers by nameof;
+    /// outside the clean half sometimes none, an unknown name, null, the layer itself or a later layer.
+    /// </summary>
+    private string Names(List<string> names, int index)
+    {
+        var parts = new List<string>();
+        int count = _clean ? 1 + _graph.Next(2) : _graph.Next(4);
+        for (int k = 0; k < count; k++)
+        {
+            double roll = _clean ? 0 : _graph.NextDouble();
+            if (roll < 0.8 && index > 0)
+            {
+                parts.Add(Reference(names, names[_graph.Next(index)]));
+            }
+            else if (roll < 0.87)
+            {
+                parts.Add(new[] { "\"Nope\"", "null", "\"\"" }[_graph.Next(3)]);
+            }
+            else
+            {
+                parts.Add(Reference(names, names[index + _graph.Next(names.Count - index)]));
+            }
+        }
+
+        return string.Join(", ", parts);
+    }
+
+    // nameof(...) only where the named member surely is a property of that name (the clean half writes every layer
+    // member so) and no member named 'nameof' makes it an invocation; otherwise the name as a string.
+    private string Reference(List<string> names, string name) =>
+        !_clean || names.Contains("nameof") || _graph.NextDouble() < 0.3 ? "\"" + Bare(name) + "\"" : $"nameof({name})";
 
     private string LayerMember(string attributes, string type, string name, bool canBeVirtual, ref bool hasIndexer)
     {

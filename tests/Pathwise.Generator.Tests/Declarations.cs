@@ -93,4 +93,26 @@ public static class Declarations
             [Dense(3)]                                          public partial Layer Logits { get; }
         }
         """;
+
+    public const string ResidualCnn = """
+        using Pathwise;
+
+        namespace Checks;
+
+        [Network]
+        public partial class ResidualCnn
+        {
+            [Input(2, 6, 6)]                                    public partial InputLayer Image { get; }
+            [Conv2D(4, Padding = 1), ReLU]                      public partial Layer Stem { get; }
+            [Conv2D(4, Padding = 1, Bias = false)]              public partial Layer Conv1 { get; }
+            [BatchNorm, ReLU]                                   public partial Layer Norm1 { get; }
+            [Conv2D(4, Padding = 1, Bias = false)]              public partial Layer Conv2 { get; }
+            [Add(nameof(Stem)), ReLU]                           public partial Layer Block { get; }
+            [Identity]                                          public partial Layer Tap { get; }
+            [Concat(nameof(Block), nameof(Image))]              public partial Layer Joined { get; }
+            [GlobalAvgPool2D]                                   public partial Layer Gap { get; }
+            [Flatten]                                           public partial Layer Flat { get; }
+            [Dense(3)]                                          public partial Layer Logits { get; }
+        }
+        """;
 }

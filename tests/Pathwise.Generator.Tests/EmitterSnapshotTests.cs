@@ -22,6 +22,10 @@ public sealed class EmitterSnapshotTests
     [Fact]
     public void TextClassifier() => VerifyNetwork(Declarations.TextClassifier);
 
+    /// <summary>A graph: a residual sum with an activation, a concatenation with the input, an identity over a layer read twice (a copy).</summary>
+    [Fact]
+    public void ResidualCnn() => VerifyNetwork(Declarations.ResidualCnn);
+
     /// <summary>The stub of a declaration in error, from a hand-built spec: nested headers, escaped names, every accessor shape.</summary>
     [Fact]
     public void StubForDeclarationInError()

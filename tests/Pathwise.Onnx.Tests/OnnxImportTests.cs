@@ -26,6 +26,8 @@ public sealed class OnnxImportTests(ITestOutputHelper output)
         "mlp_gemm_opset13.onnx", "mlp_gemm_opset17.onnx", "mlp_matmul_opset13.onnx", "mlp_matmul_opset17.onnx",
         "cnn_opset13.onnx", "cnn_opset17.onnx", "cnn_reshape_opset13.onnx", "cnn_view_opset13.onnx", "cnn_view_opset17.onnx",
         "cnn_gap_opset13.onnx", "cnn_gap_opset17.onnx", "cnn_mean_opset13.onnx", "mlp_layernorm_opset13.onnx", "mlp_layernorm_opset17.onnx",
+        "residual_opset13.onnx", "resnet_opset13.onnx", "resnet_opset17.onnx", "cnn_concat_opset13.onnx", "cnn_concat_opset17.onnx",
+        "resnet_down_opset13.onnx", "resnet_down_opset17.onnx",
     };
 
     [Theory]
@@ -215,12 +217,11 @@ public sealed class OnnxImportTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void ResidualSum_IsNamed_AsNotAChain()
+    public void ResidualSum_OfTheInput_IsAnAddNamingIt()
     {
-        var error = Assert.Throws<OnnxImportException>(() => OnnxImporter.Import(Fixture("residual_opset13.onnx")));
-        UnsupportedNode add = Assert.Single(error.Unsupported);
-        Assert.Equal(("/Add", "Add"), (add.NodeName, add.OpType));
-        Assert.Contains("only a chain of layers can be imported yet", add.Reason, StringComparison.Ordinal);
+        ImportedNetwork imported = OnnxImporter.Import(Fixture("residual_opset13.onnx"));
+        Assert.Equal(["Input(4)", "Dense(4, WeightName = \"fc1\"), ReLU", "Add(nameof(Input))", "Dense(2, WeightName = \"fc2\")"], imported.Layers.Select(l => l.Attributes));
+        Assert.Equal(["/Add"], imported.Layers[2].Nodes);
     }
 
     [Fact]

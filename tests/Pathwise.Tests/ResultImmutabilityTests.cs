@@ -15,7 +15,7 @@ public sealed class ResultImmutabilityTests
         // Parameter<T>.Values is the network's live parameters (writing them, then ParametersChanged, is the
         // documented way to set weights by hand); TensorShape.Dimensions returns a new array on every call;
         // attribute arguments must be arrays.
-        string[] allowed = ["Parameter`1.Values", "TensorShape.Dimensions", "InputAttribute.Shape"];
+        string[] allowed = ["Parameter`1.Values", "TensorShape.Dimensions", "InputAttribute.Shape", "AddAttribute.Layers", "ConcatAttribute.Layers"];
         string[] exposed = typeof(INetwork<>).Assembly.GetExportedTypes()
             .Where(t => t.Namespace?.StartsWith("Pathwise.CompilerServices", StringComparison.Ordinal) != true)
             .SelectMany(t => t.GetProperties(BindingFlags.Public | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly)

@@ -42,6 +42,13 @@ public static class Guard
         }
     }
 
+    /// <summary>
+    /// Throws unless every path from the input to the output of <paramref name="network"/> passes through
+    /// <paramref name="layer"/> (<see cref="NetworkInfo.Separates"/>): a graph's pass from a layer that a connection passes
+    /// over would read the skipped branch as the last pass left it.
+    /// </summary>
+    public static void Separates(NetworkInfo network, Layer layer, string name) => network.CheckSeparates(layer, name);
+
     /// <summary>Throws unless <c>0 &lt;= value &lt; count</c>.</summary>
     public static void Index(int value, int count, string name)
     {

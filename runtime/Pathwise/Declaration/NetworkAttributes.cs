@@ -66,6 +66,12 @@ public sealed class DenseAttribute : Attribute
 
     /// <summary>Whether the layer has a bias (default true).</summary>
     public bool Bias { get; set; } = true;
+
+    /// <summary>
+    /// The member name of the earlier layer this layer reads instead of the previous one, e.g. <c>From = nameof(Stem)</c>
+    /// for a projection shortcut; null (the default) reads the previous layer.
+    /// </summary>
+    public string? From { get; set; }
 }
 
 /// <summary>A 2-D convolution over <c>[channels, height, width]</c>, PyTorch's <c>Conv2d</c> layout <c>W[out, in, k, k]</c>.</summary>
@@ -92,6 +98,12 @@ public sealed class Conv2DAttribute : Attribute
 
     /// <summary>Whether the layer has a bias (default true).</summary>
     public bool Bias { get; set; } = true;
+
+    /// <summary>
+    /// The member name of the earlier layer this layer reads instead of the previous one, e.g. <c>From = nameof(Stem)</c>
+    /// for a projection shortcut; null (the default) reads the previous layer.
+    /// </summary>
+    public string? From { get; set; }
 }
 
 /// <summary>Max pooling over square windows (no padding, floor mode).</summary>
@@ -106,6 +118,12 @@ public sealed class MaxPool2DAttribute : Attribute
 
     /// <summary>The stride; 0 (the default) means the window size, as in PyTorch.</summary>
     public int Stride { get; set; }
+
+    /// <summary>
+    /// The member name of the earlier layer this layer reads instead of the previous one, e.g. <c>From = nameof(Stem)</c>
+    /// for a projection shortcut; null (the default) reads the previous layer.
+    /// </summary>
+    public string? From { get; set; }
 }
 
 /// <summary>Average pooling over square windows (no padding, floor mode).</summary>
@@ -120,11 +138,24 @@ public sealed class AvgPool2DAttribute : Attribute
 
     /// <summary>The stride; 0 (the default) means the window size, as in PyTorch.</summary>
     public int Stride { get; set; }
+
+    /// <summary>
+    /// The member name of the earlier layer this layer reads instead of the previous one, e.g. <c>From = nameof(Stem)</c>
+    /// for a projection shortcut; null (the default) reads the previous layer.
+    /// </summary>
+    public string? From { get; set; }
 }
 
 /// <summary>Flattens <c>[channels, height, width]</c> to <c>[channels * height * width]</c> (PyTorch order); a view, no copy.</summary>
 [AttributeUsage(AttributeTargets.Property, Inherited = false)]
-public sealed class FlattenAttribute : Attribute { }
+public sealed class FlattenAttribute : Attribute
+{
+    /// <summary>
+    /// The member name of the earlier layer this layer reads instead of the previous one, e.g. <c>From = nameof(Stem)</c>
+    /// for a projection shortcut; null (the default) reads the previous layer.
+    /// </summary>
+    public string? From { get; set; }
+}
 
 /// <summary>
 /// Inference-form batch normalisation per channel: <c>y = (x - mean) / sqrt(var + eps) * gamma + beta</c>,
@@ -139,6 +170,12 @@ public sealed class BatchNormAttribute : Attribute
 
     /// <summary>The <c>state_dict</c> prefix of the layer's tensors; defaults to the member name in snake_case.</summary>
     public string? WeightName { get; set; }
+
+    /// <summary>
+    /// The member name of the earlier layer this layer reads instead of the previous one, e.g. <c>From = nameof(Stem)</c>
+    /// for a projection shortcut; null (the default) reads the previous layer.
+    /// </summary>
+    public string? From { get; set; }
 }
 
 /// <summary>
@@ -147,14 +184,28 @@ public sealed class BatchNormAttribute : Attribute
 /// <see cref="FlattenAttribute"/> for <c>[C]</c>. No tensors.
 /// </summary>
 [AttributeUsage(AttributeTargets.Property, Inherited = false)]
-public sealed class GlobalAvgPool2DAttribute : Attribute { }
+public sealed class GlobalAvgPool2DAttribute : Attribute
+{
+    /// <summary>
+    /// The member name of the earlier layer this layer reads instead of the previous one, e.g. <c>From = nameof(Stem)</c>
+    /// for a projection shortcut; null (the default) reads the previous layer.
+    /// </summary>
+    public string? From { get; set; }
+}
 
 /// <summary>
 /// The identity, <c>y = x</c>: PyTorch's <c>nn.Identity</c> and ONNX's <c>Identity</c>, so an exported model's layers map
 /// one to one. A view of its input, no copy; it may carry an activation. No tensors.
 /// </summary>
 [AttributeUsage(AttributeTargets.Property, Inherited = false)]
-public sealed class IdentityAttribute : Attribute { }
+public sealed class IdentityAttribute : Attribute
+{
+    /// <summary>
+    /// The member name of the earlier layer this layer reads instead of the previous one, e.g. <c>From = nameof(Stem)</c>
+    /// for a projection shortcut; null (the default) reads the previous layer.
+    /// </summary>
+    public string? From { get; set; }
+}
 
 /// <summary>
 /// Dropout as it runs at inference, <c>y = x</c>: PyTorch's <c>nn.Dropout(p)</c> in eval mode and ONNX's <c>Dropout</c>,
@@ -169,6 +220,12 @@ public sealed class DropoutAttribute : Attribute
 
     /// <summary>The probability of dropping an element in training, as PyTorch's <c>p</c>; recorded, unused at inference.</summary>
     public double P { get; }
+
+    /// <summary>
+    /// The member name of the earlier layer this layer reads instead of the previous one, e.g. <c>From = nameof(Stem)</c>
+    /// for a projection shortcut; null (the default) reads the previous layer.
+    /// </summary>
+    public string? From { get; set; }
 }
 
 /// <summary>
@@ -184,6 +241,54 @@ public sealed class LayerNormAttribute : Attribute
 
     /// <summary>The <c>state_dict</c> prefix of the layer's tensors; defaults to the member name in snake_case.</summary>
     public string? WeightName { get; set; }
+
+    /// <summary>
+    /// The member name of the earlier layer this layer reads instead of the previous one, e.g. <c>From = nameof(Stem)</c>
+    /// for a projection shortcut; null (the default) reads the previous layer.
+    /// </summary>
+    public string? From { get; set; }
+}
+
+/// <summary>
+/// A residual sum: <c>y = x + sum_j layers[j]</c>, the previous layer's output plus the outputs of the named earlier
+/// layers, all of one shape (PyTorch's <c>out + identity</c>). Write the names with <c>nameof</c>, e.g.
+/// <c>[Add(nameof(Block1))]</c>; an activation on the same member applies to the sum (<c>relu(out + identity)</c>). No tensors.
+/// </summary>
+[AttributeUsage(AttributeTargets.Property, Inherited = false)]
+public sealed class AddAttribute : Attribute
+{
+    /// <summary>Declares the sum of the previous layer's output and the outputs of <paramref name="layers"/>, named by member.</summary>
+    public AddAttribute(params string[] layers) => Layers = layers;
+
+    /// <summary>The member names of the earlier layers added to the previous layer's output.</summary>
+    public string[] Layers { get; }
+
+    /// <summary>
+    /// The member name of the earlier layer this layer reads instead of the previous one, e.g. <c>From = nameof(Stem)</c>
+    /// for a projection shortcut; null (the default) reads the previous layer.
+    /// </summary>
+    public string? From { get; set; }
+}
+
+/// <summary>
+/// A concatenation: <c>y = [x; layers[0]; layers[1]; ...]</c>, the previous layer's output followed by the outputs of the
+/// named earlier layers, along channels for <c>[channels, height, width]</c> and <c>[channels, length]</c> outputs (the
+/// other sizes equal) and along features for flat ones (PyTorch's <c>torch.cat(..., dim=1)</c>). No tensors.
+/// </summary>
+[AttributeUsage(AttributeTargets.Property, Inherited = false)]
+public sealed class ConcatAttribute : Attribute
+{
+    /// <summary>Declares the concatenation of the previous layer's output with the outputs of <paramref name="layers"/>, named by member.</summary>
+    public ConcatAttribute(params string[] layers) => Layers = layers;
+
+    /// <summary>The member names of the earlier layers concatenated after the previous layer's output, in order.</summary>
+    public string[] Layers { get; }
+
+    /// <summary>
+    /// The member name of the earlier layer this layer reads instead of the previous one, e.g. <c>From = nameof(Stem)</c>
+    /// for a projection shortcut; null (the default) reads the previous layer.
+    /// </summary>
+    public string? From { get; set; }
 }
 
 /// <summary>

@@ -35,12 +35,31 @@ internal sealed class PiecewiseLinearPath
     private readonly LayerStep[] _steps;
     private readonly Layer _origin;
 
+    // In a graph, the last layer that reads layer s other than as the next layer's x (an [Add] or [Concat] names it, or a
+    // From reads it), or -1: the search carries s's values along the pieces up to there.
+    private readonly int[] _lastNamedReader;
+
     private PiecewiseLinearPath(NetworkInfo info, LayerStep[] steps, Layer origin)
     {
         _info = info;
         _steps = steps;
         _origin = origin;
+        _lastNamedReader = new int[info.Layers.Count];
+        _lastNamedReader.AsSpan().Fill(-1);
+        foreach (Layer layer in info.Layers)
+        {
+            for (int k = 0; k < layer.Sources.Count; k++)
+            {
+                if (k > 0 || layer.Sources[k] != layer.Index - 1)
+                {
+                    _lastNamedReader[layer.Sources[k]] = Math.Max(_lastNamedReader[layer.Sources[k]], layer.Index);
+                }
+            }
+        }
     }
+
+    /// <summary>Whether the pieces reaching layer <paramref name="next"/> must carry layer <paramref name="layer"/>'s values.</summary>
+    private bool Carried(int layer, int next) => _lastNamedReader[layer] >= next;
 
     /// <summary>
     /// The layer whose activation space the path runs in: the network input, or a hidden layer for a path
@@ -109,6 +128,11 @@ internal sealed class PiecewiseLinearPath
         ArgumentNullException.ThrowIfNull(info);
         origin ??= info.Input;
         info.CheckOwns(origin);
+        if (!info.Separates(origin))
+        {
+            throw new NotSupportedException($"The exact rule runs a path from layer '{origin.Name}', which a skip connection passes over; choose a layer every path from the input to the output passes through.");
+        }
+
         int end = prefix ? PrefixEnd(info, origin) : info.Layers.Count;
         var steps = new LayerStep[end];
         for (int l = origin.Index + 1; l < end; l++)
@@ -198,7 +222,13 @@ internal sealed class PiecewiseLinearPath
 
         var search = new Search(maxPieces);
         search.Breaks.Add(0.0);
-        Process(search, [0.0], [1.0], _origin.Index + 1, x, tx);
+        var carried = new Dictionary<int, (double[] A, double[] Ta)>();
+        if (Carried(_origin.Index, _origin.Index + 1))
+        {
+            carried[_origin.Index] = (x, tx);
+        }
+
+        Process(search, [0.0], [1.0], _origin.Index + 1, x, tx, carried);
         complete = !search.Stopped;
         if (search.Stopped)
         {
@@ -214,7 +244,12 @@ internal sealed class PiecewiseLinearPath
     /// or, when <paramref name="linear"/> is given, the layer's linear map of them, already computed (a dense layer fed
     /// by <see cref="DenseLines"/>; <paramref name="x"/> and <paramref name="tx"/> are then not read).
     /// </summary>
-    private void Process(Search search, double[] lows, double[] highs, int layer, double[] x, double[] tx, (double[] Z, double[] Tz)? linear = null)
+    /// <remarks>
+    /// In a graph, <paramref name="carried"/> holds, per piece, the values and slopes of the earlier layers that a layer at
+    /// or above this one names (<c>[Add]</c>, <c>[Concat]</c>): they are affine on each piece too, so a sub-piece's follow
+    /// from its parent's like the layer's own.
+    /// </remarks>
+    private void Process(Search search, double[] lows, double[] highs, int layer, double[] x, double[] tx, Dictionary<int, (double[] A, double[] Ta)> carried, (double[] Z, double[] Tz)? linear = null)
     {
         int count = lows.Length;
         if (layer == _steps.Length)
@@ -224,7 +259,14 @@ internal sealed class PiecewiseLinearPath
         }
 
         LayerStep step = _steps[layer];
-        (double[] z, double[] tz) = linear ?? step.Linear(x, tx, count);
+        int source = LayerAt(layer).Sources[0];
+        if (source != layer - 1)
+        {
+            // The layer reads an earlier layer (From): its x is that layer's, carried along the pieces.
+            (x, tx) = carried[source];
+        }
+
+        (double[] z, double[] tz) = linear ?? step.Linear(x, tx, count, carried);
 
         // Cut each piece where this layer's lines cross inside it.
         var cuts = new List<double>();
@@ -275,7 +317,10 @@ internal sealed class PiecewiseLinearPath
         bool recompute = LayerAt(layer).Kind == LayerKind.MaxPool2D;
 
         // A dense layer next: its lines on consecutive sub-pieces of one parent differ by the few neurons that crossed.
-        DenseLines? dense = !recompute && layer + 1 < _steps.Length && _steps[layer + 1].IsDense ? new DenseLines(_steps[layer + 1], LayerAt(layer)) : null;
+        bool keep = Carried(layer, layer + 1);
+        DenseLines? dense = !recompute && !keep && layer + 1 < _steps.Length && _steps[layer + 1].IsDense && LayerAt(layer + 1).Sources[0] == layer
+            ? new DenseLines(_steps[layer + 1], LayerAt(layer))
+            : null;
         Span<int> blockParents = stackalloc int[Block];
         Span<double> blockShifts = stackalloc double[Block];
         for (int first = 0; first < subLows.Count && !search.Stopped; first += Block)
@@ -307,19 +352,43 @@ internal sealed class PiecewiseLinearPath
 
             double[] blockLows = subLows.GetRange(first, n).ToArray();
             double[] blockHighs = subHighs.GetRange(first, n).ToArray();
+
+            // The carried layers on the block's sub-pieces, those still named above this layer.
+            var blockCarried = new Dictionary<int, (double[] A, double[] Ta)>();
+            foreach (KeyValuePair<int, (double[] A, double[] Ta)> entry in carried)
+            {
+                if (Carried(entry.Key, layer + 1))
+                {
+                    int size = LayerAt(entry.Key).Size;
+                    var values = new double[n * size];
+                    var slopes = new double[n * size];
+                    for (int k = 0; k < n; k++)
+                    {
+                        Extrapolate(entry.Value.A, entry.Value.Ta, parents[k], size, shifts[k], values, slopes, k);
+                    }
+
+                    blockCarried[entry.Key] = (values, slopes);
+                }
+            }
+
             if (dense is not null)
             {
-                Process(search, blockLows, blockHighs, layer + 1, [], [], dense.Next(z, tz, zs, parents, shifts));
+                Process(search, blockLows, blockHighs, layer + 1, [], [], blockCarried, dense.Next(z, tz, zs, parents, shifts));
                 continue;
             }
 
             if (recompute)
             {
-                (zs, tzs) = step.Linear(xs, txs, n);
+                (zs, tzs) = step.Linear(xs, txs, n, blockCarried);
             }
 
             (double[] a, double[] ta) = step.Activate(zs, tzs);
-            Process(search, blockLows, blockHighs, layer + 1, a, ta);
+            if (keep)
+            {
+                blockCarried[layer] = (a, ta);
+            }
+
+            Process(search, blockLows, blockHighs, layer + 1, a, ta, blockCarried);
         }
     }
 
@@ -561,7 +630,7 @@ internal sealed class PiecewiseLinearPath
             Supports(layer) && !(layer.Kind == LayerKind.MaxPool2D && layer.Activation is ActivationKind.ReLU or ActivationKind.LeakyReLU);
 
         /// <summary>The layer's linear (or, for max pooling, piecewise-linear) map and its tangent: <c>(z, dz/da)</c>.</summary>
-        public (double[] Z, double[] Tz) Linear(double[] x, double[] tx, int count)
+        public (double[] Z, double[] Tz) Linear(double[] x, double[] tx, int count, Dictionary<int, (double[] A, double[] Ta)> carried)
         {
             int outputs = _layer.Size;
             var z = new double[count * outputs];
@@ -603,6 +672,30 @@ internal sealed class PiecewiseLinearPath
                     // Linear: its tangent is the same mean of the input's tangent.
                     SequenceMeanKernel.Forward<double>(x, z, count, input.Channels, input.Width);
                     SequenceMeanKernel.Forward<double>(tx, tz, count, input.Channels, input.Width);
+                    break;
+                case LayerKind.Add:
+                    // A sum of layers affine on the piece is affine on it: values and slopes add.
+                    x.AsSpan().CopyTo(z);
+                    tx.AsSpan().CopyTo(tz);
+                    for (int k = 1; k < _layer.Sources.Count; k++)
+                    {
+                        (double[] a, double[] ta) = carried[_layer.Sources[k]];
+                        PathKernel.AddTo<double>(a, z);
+                        PathKernel.AddTo<double>(ta, tz);
+                    }
+
+                    break;
+                case LayerKind.Concat:
+                    int offset = 0;
+                    for (int k = 0; k < _layer.Sources.Count; k++)
+                    {
+                        (double[] a, double[] ta) = k == 0 ? (x, tx) : carried[_layer.Sources[k]];
+                        int length = a.Length / count;
+                        JoinKernel.ConcatForward<double>(a, z, count, length, outputs, offset);
+                        JoinKernel.ConcatForward<double>(ta, tz, count, length, outputs, offset);
+                        offset += length;
+                    }
+
                     break;
                 case var kind when LayerKindFacts.PassesThrough(kind):
                     // Flatten, Identity, Dropout at inference, an activation-only member: the values as they are.

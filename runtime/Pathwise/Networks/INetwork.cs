@@ -19,12 +19,18 @@ public interface INetwork<T> where T : unmanaged, IFloatingPointIeee754<T>
     void ParametersChanged();
 
     /// <summary>Runs every layer after <paramref name="from"/>, reading its activations in the workspace.</summary>
+    /// <exception cref="ArgumentException">
+    /// In a graph, a connection passes over <paramref name="from"/> (<see cref="NetworkInfo.Separates"/> is false): the
+    /// layers above would read the skipped branch as the last pass left it.
+    /// </exception>
     void ForwardFrom(Layer from, Workspace<T> workspace, int count);
 
     /// <summary>
     /// Propagates the gradient held at <paramref name="from"/>'s output down to the input, filling the
-    /// gradient of every layer below it; weight gradients are never computed.
+    /// gradient of every layer below it; weight gradients are never computed. A layer several layers read receives the
+    /// sum of their gradients.
     /// </summary>
+    /// <exception cref="ArgumentException">In a graph, a connection passes over <paramref name="from"/> (<see cref="NetworkInfo.Separates"/> is false).</exception>
     void BackwardFrom(Layer from, Workspace<T> workspace, int count);
 
     /// <summary>
@@ -32,7 +38,10 @@ public interface INetwork<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// no further: the layers above <paramref name="to"/> run, so a method that needs the gradient at a hidden layer
     /// skips the layers below it. <c>BackwardFrom(from, network.Info.Input, ...)</c> is <see cref="BackwardFrom(Layer, Workspace{T}, int)"/>.
     /// </summary>
-    /// <exception cref="ArgumentException"><paramref name="to"/> is above <paramref name="from"/>, or a layer belongs to another network.</exception>
+    /// <exception cref="ArgumentException">
+    /// <paramref name="to"/> is above <paramref name="from"/>, a layer belongs to another network, or in a graph a connection
+    /// passes over <paramref name="from"/> (<see cref="NetworkInfo.Separates"/> is false).
+    /// </exception>
     void BackwardFrom(Layer from, Layer to, Workspace<T> workspace, int count);
 
     /// <summary>
@@ -45,7 +54,7 @@ public interface INetwork<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>
     /// After <see cref="ForwardPath"/> and with the output gradient set, adds
     /// <c>sum_k pointCoefficients[k] * dF/dx(x_k)</c> into <paramref name="destination"/>, summing over points
-    /// before the first affine layer's transposed product. Per-point input gradients are not filled.
+    /// before the first affine layer's transposed product (when the input has no other reader). Per-point input gradients are not filled.
     /// </summary>
     void BackwardPathSum(ReadOnlySpan<T> pointCoefficients, Workspace<T> workspace, Span<T> destination);
 
@@ -54,13 +63,17 @@ public interface INetwork<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// (<see cref="Workspace{T}.Tangents"/>) through every later layer, at the points whose activations the
     /// workspace holds from the last forward pass. Each layer's tangent is <c>J_y(x_k) v</c>.
     /// </summary>
+    /// <exception cref="ArgumentException">In a graph, a connection passes over <paramref name="from"/> (<see cref="NetworkInfo.Separates"/> is false).</exception>
     void TangentFrom(Layer from, Workspace<T> workspace, int count);
 
     /// <summary>
     /// <see cref="TangentFrom(Layer, Workspace{T}, int)"/> stopping at <paramref name="through"/>: the tangents of the
     /// layers after <paramref name="from"/> up to and including <paramref name="through"/>, none above it.
     /// </summary>
-    /// <exception cref="ArgumentException"><paramref name="through"/> is below <paramref name="from"/>, or a layer belongs to another network.</exception>
+    /// <exception cref="ArgumentException">
+    /// <paramref name="through"/> is below <paramref name="from"/>, a layer belongs to another network, or in a graph a
+    /// connection passes over <paramref name="from"/> (<see cref="NetworkInfo.Separates"/> is false).
+    /// </exception>
     void TangentFrom(Layer from, Layer through, Workspace<T> workspace, int count);
 
     /// <summary>

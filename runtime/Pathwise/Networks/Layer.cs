@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.ComponentModel;
 using Pathwise.CompilerServices;
 
@@ -25,8 +26,10 @@ public class Layer
         int stride = 0,
         bool bias = false,
         double epsilon = 0,
-        double negativeSlope = 0)
+        double negativeSlope = 0,
+        int[]? sources = null)
     {
+        Sources = sources ?? (index == 0 ? [] : [index - 1]);
         WeightName = weightName;
         Kernel = kernel;
         Padding = padding;
@@ -41,6 +44,13 @@ public class Layer
         InputShape = inputShape;
         OutputShape = outputShape;
     }
+
+    /// <summary>
+    /// The indices of the layers whose outputs this layer reads, the one its operation takes as <c>x</c> first: the
+    /// previous layer alone in a chain, <c>[index - 1, j1, j2, ...]</c> for an <c>[Add]</c> or <c>[Concat]</c> of layers
+    /// <c>j1, j2, ...</c>; empty for the input. Every source is below <see cref="Index"/>.
+    /// </summary>
+    public IReadOnlyList<int> Sources { get; }
 
     /// <summary>The C# member name.</summary>
     public string Name { get; }

@@ -50,6 +50,12 @@ public enum LayerKind
 
     /// <summary>The mean over a sequence, <c>[T, D]</c> to <c>[D]</c>: <c>y[d] = (1 / T) sum_t x[t, d]</c>, PyTorch's <c>x.mean(dim=1)</c>.</summary>
     SequenceMean,
+
+    /// <summary>A residual sum of its input and other earlier layers' outputs of the same shape, <c>y = x + sum_j s_j</c>.</summary>
+    Add,
+
+    /// <summary>A concatenation of its input and other earlier layers' outputs, along channels (or features when flat).</summary>
+    Concat,
 }
 
 /// <summary>The activation applied after a layer's operation.</summary>
@@ -101,14 +107,18 @@ internal static class LayerKindFacts
     /// <remarks>An embedding is not: its input is token ids, through which no path runs; paths start at or above it.</remarks>
     public static bool IsPiecewiseLinear(LayerKind kind) => kind is LayerKind.Input or LayerKind.Dense or LayerKind.Conv2D
         or LayerKind.MaxPool2D or LayerKind.AvgPool2D or LayerKind.GlobalAvgPool2D or LayerKind.BatchNorm or LayerKind.SequenceMean
+        or LayerKind.Add or LayerKind.Concat
         || PassesThrough(kind);
 
     /// <summary>Kinds whose input is token ids rather than values a gradient reaches (Embedding): no input-space path runs through them.</summary>
     public static bool TakesTokenIds(LayerKind kind) => kind is LayerKind.Embedding;
 
-    /// <summary>A layer whose buffers are its input's: a pass-through kind without an activation.</summary>
-    public static bool IsView(Layer layer) => PassesThrough(layer.Kind) && !layer.HasActivation;
+    /// <summary>
+    /// A layer whose buffers are its input's: a pass-through kind without an activation that is its source's only
+    /// reader (a source read by several layers keeps a gradient of its own, which the view must not share).
+    /// </summary>
+    public static bool IsView(NetworkInfo network, Layer layer) => network.SharesSource(layer) && !layer.HasActivation;
 
-    /// <summary>A layer whose activation reads the previous layer's output as its value before activation.</summary>
-    public static bool ReadsInputAsPreActivation(Layer layer) => PassesThrough(layer.Kind) && layer.HasActivation;
+    /// <summary>A layer whose activation reads its source's output as its value before activation (sharing it, as <see cref="IsView"/>).</summary>
+    public static bool ReadsInputAsPreActivation(NetworkInfo network, Layer layer) => network.SharesSource(layer) && layer.HasActivation;
 }

@@ -21,7 +21,59 @@ public sealed class NetworkInfo
         Precision = precision;
         Layers = layers;
         Weights = weights;
+
+        // Readers per layer, and for each layer the lowest source read above it (a connection passing over it).
+        _readers = new int[layers.Length];
+        _passedOverBy = new int[layers.Length];
+        for (int i = 0; i < layers.Length; i++)
+        {
+            _passedOverBy[i] = -1;
+            if (layers[i].Index != i)
+            {
+                throw new ArgumentException($"Layer '{layers[i].Name}' has index {layers[i].Index} but stands at position {i}.", nameof(layers));
+            }
+
+            if (i > 0 && layers[i].Sources.Count == 0)
+            {
+                throw new ArgumentException($"Layer '{layers[i].Name}' reads no layer; every layer after the input reads at least one.", nameof(layers));
+            }
+
+            foreach (int source in layers[i].Sources)
+            {
+                if ((uint)source >= (uint)i)
+                {
+                    throw new ArgumentException($"Layer '{layers[i].Name}' (index {i}) reads layer {source}; expected a layer below it.", nameof(layers));
+                }
+
+                _readers[source]++;
+                IsGraph |= source != i - 1 || layers[i].Sources.Count != 1;
+            }
+        }
+
+        // A layer is passed over when a layer above it reads one below it: i is passed over by reader r when some source s < i < r.
+        for (int r = 1; r < layers.Length; r++)
+        {
+            foreach (int source in layers[r].Sources)
+            {
+                for (int i = source + 1; i < r; i++)
+                {
+                    if (_passedOverBy[i] < 0)
+                    {
+                        _passedOverBy[i] = r;
+                    }
+                }
+            }
+        }
     }
+
+    private readonly int[] _readers;
+    private readonly int[] _passedOverBy;
+
+    /// <summary>
+    /// Whether a layer reads a layer other than the one before it, or several layers (an <c>[Add]</c> or <c>[Concat]</c>):
+    /// the network is a graph rather than a chain.
+    /// </summary>
+    public bool IsGraph { get; }
 
     /// <summary>The network's type name.</summary>
     public string Name { get; }
@@ -46,6 +98,53 @@ public sealed class NetworkInfo
 
     /// <summary>Elements per output point.</summary>
     public int OutputLength => Output.Size;
+
+    /// <summary>
+    /// Whether every path from the input to the output passes through <paramref name="layer"/>: no layer above it reads a
+    /// layer below it. Passes from such a layer (<c>ForwardFrom</c>, <c>BackwardFrom</c>, <c>TangentFrom</c>) see everything
+    /// they depend on; from a layer inside a residual block they would read the skipped branch as the last pass left it,
+    /// so generated networks refuse them. Always true in a chain, and for the input and the output.
+    /// </summary>
+    public bool Separates(Layer layer)
+    {
+        CheckOwns(layer);
+        return _passedOverBy[layer.Index] < 0;
+    }
+
+    /// <summary>The number of layers that read <paramref name="layer"/>'s output (a layer reading it twice counts twice).</summary>
+    public int ReadersOf(Layer layer)
+    {
+        CheckOwns(layer);
+        return _readers[layer.Index];
+    }
+
+    /// <summary>
+    /// Whether <paramref name="layer"/> shares its source's memory: a pass-through kind (Flatten, Identity, Dropout, an
+    /// activation-only member) that reads one layer which nothing else reads. Otherwise it has buffers of its own.
+    /// </summary>
+    internal bool SharesSource(Layer layer) =>
+        LayerKindFacts.PassesThrough(layer.Kind) && layer.Sources.Count == 1 && _readers[layer.Sources[0]] == 1;
+
+    /// <summary>Throws unless every path from the input to the output passes through <paramref name="layer"/> (see <see cref="Separates"/>).</summary>
+    /// <exception cref="ArgumentException">A connection passes over the layer.</exception>
+    public void CheckSeparates(Layer layer, string parameterName)
+    {
+        CheckOwns(layer);
+        int reader = _passedOverBy[layer.Index];
+        if (reader >= 0)
+        {
+            Layer over = Layers[reader];
+            int lowest = int.MaxValue;
+            foreach (int source in over.Sources)
+            {
+                lowest = Math.Min(lowest, source);
+            }
+
+            throw new ArgumentException(
+                $"Layer '{layer.Name}' is passed over by layer '{over.Name}', which reads '{Layers[lowest].Name}' below it: a pass from '{layer.Name}' would read '{Layers[lowest].Name}' as the last pass left it. Expected a layer every path from the input to the output passes through (NetworkInfo.Separates), such as the input, the output or a residual block's output.",
+                parameterName);
+        }
+    }
 
     /// <summary>Throws unless <paramref name="layer"/> is one of this network's layers.</summary>
     public void CheckOwns(Layer layer)

@@ -20,6 +20,7 @@ public sealed class Workspace<T> where T : unmanaged, IFloatingPointIeee754<T>
     private readonly T[] _pathStart;
     private readonly T[] _pathStep;
     private readonly T[] _pathInputGradient;
+    private readonly T[] _gradientScratch;
     private T[][]? _tangents;
     private T[][]? _preActivationTangents;
 
@@ -56,11 +57,12 @@ public sealed class Workspace<T> where T : unmanaged, IFloatingPointIeee754<T>
         {
             Layer layer = network.Layers[i];
             widest = Math.Max(widest, layer.Size);
-            if (LayerKindFacts.IsView(layer))
+            int source = i == 0 ? 0 : layer.Sources[0];
+            if (LayerKindFacts.IsView(network, layer))
             {
-                // A view (Flatten): it shares its input's memory.
-                _activations[i] = _activations[i - 1];
-                _gradients[i] = _gradients[i - 1];
+                // A view (Flatten): it shares its source's memory.
+                _activations[i] = _activations[source];
+                _gradients[i] = _gradients[source];
             }
             else
             {
@@ -68,11 +70,11 @@ public sealed class Workspace<T> where T : unmanaged, IFloatingPointIeee754<T>
                 _gradients[i] = new T[capacity * layer.Size];
             }
 
-            if (LayerKindFacts.ReadsInputAsPreActivation(layer))
+            if (LayerKindFacts.ReadsInputAsPreActivation(network, layer))
             {
-                // An activation-only layer's (or an activated flatten's) value before activation is its input.
-                _preActivations[i] = _activations[i - 1];
-                _preActivationGradients[i] = _gradients[i - 1];
+                // An activation-only layer's (or an activated flatten's) value before activation is its source's output.
+                _preActivations[i] = _activations[source];
+                _preActivationGradients[i] = _gradients[source];
             }
             else
             {
@@ -81,6 +83,8 @@ public sealed class Workspace<T> where T : unmanaged, IFloatingPointIeee754<T>
             }
         }
 
+        // A layer read by several layers sums their gradients: all but the first to write add through this scratch.
+        _gradientScratch = network.IsGraph ? new T[capacity * widest] : [];
         _pathStart = new T[widest];
         _pathStep = new T[widest];
         _pathInputGradient = new T[network.InputLength];
@@ -116,13 +120,18 @@ public sealed class Workspace<T> where T : unmanaged, IFloatingPointIeee754<T>
         long bytes = 0;
         foreach (Layer layer in network.Layers)
         {
-            int buffers = LayerKindFacts.IsView(layer) ? 0 : 2;
-            if (!LayerKindFacts.ReadsInputAsPreActivation(layer) && layer.HasActivation)
+            int buffers = LayerKindFacts.IsView(network, layer) ? 0 : 2;
+            if (!LayerKindFacts.ReadsInputAsPreActivation(network, layer) && layer.HasActivation)
             {
                 buffers += 2;
             }
 
             bytes += buffers * (long)capacity * layer.Size * Unsafe.SizeOf<T>();
+        }
+
+        if (network.IsGraph)
+        {
+            bytes += (long)capacity * widest.Size * Unsafe.SizeOf<T>();
         }
 
         return bytes;
@@ -176,6 +185,27 @@ public sealed class Workspace<T> where T : unmanaged, IFloatingPointIeee754<T>
     [EditorBrowsable(EditorBrowsableState.Never)]
     public Span<T> PathInputGradient => _pathInputGradient;
 
+    /// <summary>
+    /// Scratch for a graph's backward pass, <c>[count, layer size]</c>: a layer read by several layers receives the sum of
+    /// their gradients, so every reader after the first writes its part here and adds it into the layer's gradient.
+    /// </summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public Span<T> GradientScratch(Layer layer, int count)
+    {
+        Info.CheckOwns(layer);
+        if ((uint)count > (uint)Capacity)
+        {
+            throw new ArgumentOutOfRangeException(nameof(count), $"Expected between 0 and {Capacity} points (the workspace capacity); got {count}.");
+        }
+
+        if (!Info.IsGraph)
+        {
+            throw new InvalidOperationException($"Network {Info.Name} is a chain; its workspace has no gradient scratch.");
+        }
+
+        return _gradientScratch.AsSpan(0, count * layer.Size);
+    }
+
     /// <summary>Throws unless this workspace belongs to <paramref name="network"/> and holds <paramref name="count"/> points.</summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
     public void Check(NetworkInfo network, int count)
@@ -202,8 +232,9 @@ public sealed class Workspace<T> where T : unmanaged, IFloatingPointIeee754<T>
             for (int i = 0; i < layers; i++)
             {
                 Layer layer = Info.Layers[i];
-                tangents[i] = LayerKindFacts.IsView(layer) ? tangents[i - 1] : new T[Capacity * layer.Size];
-                preActivation[i] = LayerKindFacts.ReadsInputAsPreActivation(layer) ? tangents[i - 1]
+                int source = i == 0 ? 0 : layer.Sources[0];
+                tangents[i] = LayerKindFacts.IsView(Info, layer) ? tangents[source] : new T[Capacity * layer.Size];
+                preActivation[i] = LayerKindFacts.ReadsInputAsPreActivation(Info, layer) ? tangents[source]
                     : layer.HasActivation ? new T[Capacity * layer.Size]
                     : tangents[i];
             }

@@ -97,7 +97,7 @@ internal sealed class PathPlan<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     /// <summary>
     /// The layer whose neurons a hidden-layer method reports: <paramref name="layer"/> itself, or the layer
-    /// before it when attributing to its input. Throws for a layer of another network or the input's input.
+    /// it reads when attributing to its input (refused for an <c>[Add]</c> or <c>[Concat]</c>, which reads several). Throws for a layer of another network or the input's input.
     /// </summary>
     public Layer Resolve(Layer layer, bool toLayerInput)
     {
@@ -112,7 +112,12 @@ internal sealed class PathPlan<T> where T : unmanaged, IFloatingPointIeee754<T>
             throw new ArgumentException($"Layer '{layer.Name}' is the network input; it has no input to attribute to.", nameof(layer));
         }
 
-        return Info.Layers[layer.Index - 1];
+        if (layer.Sources.Count != 1)
+        {
+            throw new ArgumentException($"Layer '{layer.Name}' is a {layer.Kind} of {layer.Sources.Count} layers, so it has no one input to attribute to; attribute to each of the layers it reads instead.", nameof(layer));
+        }
+
+        return Info.Layers[layer.Sources[0]];
     }
 
     /// <summary>

@@ -32,6 +32,15 @@ it. Files written beside this script:
   (ReduceMean, Sub, Pow, ReduceMean, Add, Sqrt, Div, Mul, Add).
 - text_opsetN.onnx: a text classifier on 12 int64 token ids: Embedding(50, 8) (a Gather of the weight by the ids),
   x.mean(dim=1) (a ReduceMean over the sequence axis, keepdims 0), Linear(8, 16), ReLU, Linear(16, 3).
+- resnet_opsetN.onnx: a ResNet-style CNN: a stem Conv(2->4, k3, pad 1, no bias), BatchNorm2d, ReLU, then two residual
+  blocks as torchvision's BasicBlock writes them (conv-bn-relu-conv-bn, plus the identity, ReLU), AdaptiveAvgPool2d(1),
+  flatten, Linear(4, 3); batch-norm statistics drawn at random, so the exporter's folding of each BatchNorm into its
+  convolution is visible; input 2x6x6;
+- cnn_concat_opsetN.onnx: Conv(2->3, k3, pad 1), ReLU, torch.cat([h, x], dim=1) (channels), Conv(5->4, k3, pad 1), ReLU,
+  AdaptiveAvgPool2d(1), flatten, Linear(4, 2); input 2x5x5.
+- resnet_down_opsetN.onnx: the stem and first block of resnet, then a block that halves the size and doubles the
+  channels (Conv(4->8, k3, stride 2, pad 1), as torchvision writes it) with a projection shortcut (Conv(4->8, k1,
+  stride 2, no bias) and BatchNorm2d, torchvision's downsample), AdaptiveAvgPool2d(1), flatten, Linear(8, 3).
 The .NET tests import these files and compare with ONNX Runtime; they never run Python.
 """
 import os
@@ -183,6 +192,83 @@ class Residual(nn.Module):
         return self.fc2(x + torch.relu(self.fc1(x)))
 
 
+class BasicBlock(nn.Module):
+    def __init__(self, channels, out_channels=None, stride=1):
+        super().__init__()
+        out_channels = out_channels or channels
+        self.conv1 = nn.Conv2d(channels, out_channels, 3, stride=stride, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(out_channels)
+        self.conv2 = nn.Conv2d(out_channels, out_channels, 3, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(out_channels)
+        self.downsample = None
+        if stride != 1 or out_channels != channels:
+            self.downsample = nn.Sequential(nn.Conv2d(channels, out_channels, 1, stride=stride, bias=False), nn.BatchNorm2d(out_channels))
+
+    def forward(self, x):
+        identity = x
+        out = F.relu(self.bn1(self.conv1(x)))
+        out = self.bn2(self.conv2(out))
+        if self.downsample is not None:
+            identity = self.downsample(x)
+        return F.relu(out + identity)
+
+
+class ResNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Conv2d(2, 4, 3, padding=1, bias=False)
+        self.bn = nn.BatchNorm2d(4)
+        self.layer1 = BasicBlock(4)
+        self.layer2 = BasicBlock(4)
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.fc = nn.Linear(4, 3)
+
+    def forward(self, x):
+        x = F.relu(self.bn(self.stem(x)))
+        x = self.layer2(self.layer1(x))
+        return self.fc(torch.flatten(self.pool(x), 1))
+
+
+class ResNetDown(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Conv2d(2, 4, 3, padding=1, bias=False)
+        self.bn = nn.BatchNorm2d(4)
+        self.layer1 = BasicBlock(4)
+        self.layer2 = BasicBlock(4, 8, stride=2)
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.fc = nn.Linear(8, 3)
+
+    def forward(self, x):
+        x = F.relu(self.bn(self.stem(x)))
+        x = self.layer2(self.layer1(x))
+        return self.fc(torch.flatten(self.pool(x), 1))
+
+
+def randomize_norms(model):
+    with torch.no_grad():
+        for norm in model.modules():
+            if isinstance(norm, nn.BatchNorm2d):
+                n = norm.num_features
+                norm.running_mean.copy_(torch.randn(n) * 0.2)
+                norm.running_var.copy_(torch.rand(n) + 0.5)
+                norm.weight.copy_(torch.randn(n))
+                norm.bias.copy_(torch.randn(n) * 0.1)
+
+
+class CnnConcat(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(2, 3, 3, padding=1)
+        self.conv2 = nn.Conv2d(5, 4, 3, padding=1)
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.fc = nn.Linear(4, 2)
+
+    def forward(self, x):
+        h = torch.cat([torch.relu(self.conv1(x)), x], dim=1)
+        return self.fc(torch.flatten(self.pool(torch.relu(self.conv2(h))), 1))
+
+
 def export(model, example, name, opset, dynamic=True):
     model.eval()
     path = os.path.join(HERE, f"{name}_opset{opset}.onnx")
@@ -236,9 +322,29 @@ def main():
         export(cnn_gap, torch.randn(2, 1, 6, 6), "cnn_gap", opset)
         export(mlp_layernorm, torch.randn(2, 6), "mlp_layernorm", opset)
     export(cnn_mean, torch.randn(2, 1, 7, 7), "cnn_mean", 13)
+    # The text and graph fixtures were added side by side, each right after the block above; each starts from the
+    # generator state that block leaves, so both sets of files stay what they were when they were added.
+    after_earlier = torch.get_rng_state()
     text = TextClassifier()  # made last, so adding it left the earlier fixtures' random draws unchanged
     for opset in (13, 17):
         export(text, torch.randint(0, 50, (2, 12)), "text", opset)
+    torch.set_rng_state(after_earlier)
+    # Made after every earlier fixture, so adding them left those files' random draws unchanged.
+    resnet, cnn_concat = ResNet(), CnnConcat()
+    with torch.no_grad():
+        for norm in (resnet.bn, resnet.layer1.bn1, resnet.layer1.bn2, resnet.layer2.bn1, resnet.layer2.bn2):
+            norm.running_mean.copy_(torch.randn(4) * 0.2)
+            norm.running_var.copy_(torch.rand(4) + 0.5)
+            norm.weight.copy_(torch.randn(4))
+            norm.bias.copy_(torch.randn(4) * 0.1)
+    for opset in (13, 17):
+        export(resnet, torch.randn(2, 2, 6, 6), "resnet", opset)
+        export(cnn_concat, torch.randn(2, 2, 5, 5), "cnn_concat", opset)
+    # Made after every earlier fixture, so adding it left those files' random draws unchanged.
+    resnet_down = ResNetDown()
+    randomize_norms(resnet_down)
+    for opset in (13, 17):
+        export(resnet_down, torch.randn(2, 2, 6, 6), "resnet_down", opset)
     for name in sorted(os.listdir(HERE)):
         if name.endswith(".onnx"):
             model = onnx.load(os.path.join(HERE, name))
