@@ -20,6 +20,8 @@ internal static class LayerUnits
         new DropoutLayer(),
         new GlobalAvgPool2DLayer(),
         new LayerNormLayer(),
+        new Conv1DLayer(),
+        new GlobalAvgPool1DLayer(),
     };
 
     private static readonly Dictionary<LayerOp, LayerUnit> s_byOp = new();

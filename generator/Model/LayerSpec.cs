@@ -24,6 +24,8 @@ internal sealed record LayerSpec(
 /// <summary>
 /// The numbers of a layer's operation; unused ones are zero. <see cref="Size"/> is the count a kind's attribute
 /// takes first (a dense layer's units, a convolution's output channels); <see cref="Rate"/> is a dropout's <c>p</c>.
+/// A 2-D convolution's <see cref="Kernel"/>, <see cref="Padding"/>, <see cref="Stride"/> and <see cref="Dilation"/> are
+/// its height's and the <c>*Width</c> members its width's, all resolved; a 1-D convolution's are along its length in both.
 /// </summary>
 internal sealed record LayerSettings(
     int Kernel = 0,
@@ -33,7 +35,13 @@ internal sealed record LayerSettings(
     double Epsilon = 0,
     double Slope = 0,
     int Size = 0,
-    double Rate = 0);
+    double Rate = 0,
+    int Dilation = 0,
+    int Groups = 0,
+    int KernelWidth = 0,
+    int StrideWidth = 0,
+    int PaddingWidth = 0,
+    int DilationWidth = 0);
 
 /// <summary>Mirrors <c>Pathwise.LayerKind</c>; each member has its unit in <see cref="Layers.LayerUnits"/>.</summary>
 internal enum LayerOp
@@ -50,6 +58,8 @@ internal enum LayerOp
     Dropout,
     GlobalAvgPool2D,
     LayerNorm,
+    Conv1D,
+    GlobalAvgPool1D,
 }
 
 /// <summary>Mirrors <c>Pathwise.ActivationKind</c>.</summary>
