@@ -22,6 +22,10 @@ public sealed class BackwardTests
         yield return [new GlobalPoolFirst()];
         yield return [new PwlGlobalPoolCnn()];
         yield return [new LayerNormMlp()];
+        yield return [new GeneralConvNet()];
+        yield return [new PwlGeneralConvNet()];
+        yield return [new Conv1DNet()];
+        yield return [new PwlConv1DNet()];
     }
 
     private static T Randomized<T>(T network, int seed) where T : INetwork<double>

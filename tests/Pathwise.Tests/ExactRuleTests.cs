@@ -19,6 +19,8 @@ public sealed class ExactRuleTests
         yield return [new PwlMlp(), 11];
         yield return [new PwlCnn(), 12];
         yield return [new PwlGlobalPoolCnn(), 13];
+        yield return [new PwlGeneralConvNet(), 14];
+        yield return [new PwlConv1DNet(), 15];
     }
 
     [Theory]
