@@ -93,11 +93,18 @@ internal sealed class Conv2DLayer : ConvolutionLayer
     private static bool IsPlain(LayerSettings s) =>
         s.KernelWidth == s.Kernel && s.StrideWidth == s.Stride && s.PaddingWidth == s.Padding && s.Dilation == 1 && s.DilationWidth == 1 && s.Groups == 1;
 
-    // A per-axis override: 0 (not written) takes the square value; negative is reported.
+    // A per-axis override: 0 (not written) takes the square value; negative is reported. A padding override written
+    // as 0 beside a non-zero Padding would silently pad that axis too, so it is reported with the spelling that works.
     private static int Override(LayerReader reader, string name, int square)
     {
         int value = reader.NamedInt(name, 0);
         reader.NonNegative(name, value);
+        if (value == 0 && square != 0 && name.StartsWith("Padding", System.StringComparison.Ordinal) && reader.Named(name) is not null)
+        {
+            string other = name == "PaddingWidth" ? "PaddingHeight" : "PaddingWidth";
+            reader.BadScalar(name, $"positive when written (0 takes Padding = {square}); for no padding along that axis leave Padding at 0 and write {other} = {square}", "0");
+        }
+
         return value == 0 ? square : value;
     }
 }

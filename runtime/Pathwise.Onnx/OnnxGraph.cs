@@ -194,9 +194,9 @@ internal sealed class OnnxGraph
         }
 
         var dims = tensor.Shape.Dim;
-        if (dims.Count is not (2 or 4))
+        if (dims.Count is not (2 or 3 or 4))
         {
-            throw Fail($"input '{input.Name}' has rank {dims.Count}; Pathwise imports [batch, features] or [batch, channels, height, width]");
+            throw Fail($"input '{input.Name}' has rank {dims.Count}; Pathwise imports [batch, features], [batch, channels, length] or [batch, channels, height, width]");
         }
 
         var shape = new int[dims.Count - 1];

@@ -107,6 +107,14 @@ public sealed class NewKindDiagnosticTests
     }
 
     [Fact]
+    public void PaddingOverrideOfZeroBesideAPadding_PW0015_SaysHowToWriteIt()
+    {
+        string source = Network("[Input(2, 8, 8)] public partial InputLayer X { get; }\n[Conv2D(2, Padding = 1, PaddingWidth = 0)] public partial Layer C { get; }");
+        AssertSingle(source, "PW0015", "Conv2D(2, Padding = 1, PaddingWidth = 0)");
+        Assert.Contains("leave Padding at 0 and write PaddingHeight = 1", Assert.Single(GeneratorHarness.Run(source).Diagnostics).GetMessage());
+    }
+
+    [Fact]
     public void Conv1DOnAnImage_PW0004() =>
         AssertSingle(Network("[Input(2, 4, 4)] public partial InputLayer X { get; }\n[Conv1D(3)] public partial Layer C { get; }"), "PW0004", "Conv1D(3)");
 

@@ -30,6 +30,12 @@ it. Files written beside this script:
 - mlp_layernorm_opsetN.onnx: Linear(6, 10), LayerNorm(10) (affine parameters drawn at random), Tanh, Linear(10, 8),
   LayerNorm(8, eps=1e-3), Linear(8, 3); opset 17 writes LayerNormalization nodes, opset 13 the decomposed form
   (ReduceMean, Sub, Pow, ReduceMean, Add, Sqrt, Div, Mul, Add).
+- cnn_general_opsetN.onnx: Conv2d(4->6, (3, 2), stride (2, 1), padding (1, 0), dilation (1, 2), groups 2), ReLU,
+  depthwise Conv2d(6->6, k3, padding 2, dilation 2, groups 6), Tanh, Conv2d(6->4, k1, stride 2), AdaptiveAvgPool2d(1),
+  Flatten, Linear(4, 3): Conv nodes with strides, pads, dilations, group and rectangular kernel_shape;
+- conv1d_opsetN.onnx: on [batch, 3, 16]: Conv1d(3->6, k5, stride 2, padding 2, groups 3), ReLU, depthwise
+  Conv1d(6->6, k3, dilation 2, groups 6), Sigmoid, Conv1d(6->4, k1, bias=False), AdaptiveAvgPool1d(1) (exported as
+  GlobalAveragePool on a 3-D tensor), Flatten, Linear(4, 2).
 The .NET tests import these files and compare with ONNX Runtime; they never run Python.
 """
 import os
@@ -132,6 +138,36 @@ class CnnMean(nn.Module):
         return self.fc(torch.tanh(self.conv(x)).mean((2, 3)))
 
 
+class CnnGeneral(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.grouped = nn.Conv2d(4, 6, (3, 2), stride=(2, 1), padding=(1, 0), dilation=(1, 2), groups=2)
+        self.depthwise = nn.Conv2d(6, 6, 3, padding=2, dilation=2, groups=6)
+        self.pointwise = nn.Conv2d(6, 4, 1, stride=2)
+        self.gap = nn.AdaptiveAvgPool2d(1)
+        self.flatten = nn.Flatten()
+        self.fc = nn.Linear(4, 3)
+
+    def forward(self, x):
+        x = torch.tanh(self.depthwise(torch.relu(self.grouped(x))))
+        return self.fc(self.flatten(self.gap(self.pointwise(x))))
+
+
+class Conv1dNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.grouped = nn.Conv1d(3, 6, 5, stride=2, padding=2, groups=3)
+        self.depthwise = nn.Conv1d(6, 6, 3, dilation=2, groups=6)
+        self.pointwise = nn.Conv1d(6, 4, 1, bias=False)
+        self.gap = nn.AdaptiveAvgPool1d(1)
+        self.flatten = nn.Flatten()
+        self.fc = nn.Linear(4, 2)
+
+    def forward(self, x):
+        x = torch.sigmoid(self.depthwise(torch.relu(self.grouped(x))))
+        return self.fc(self.flatten(self.gap(self.pointwise(x))))
+
+
 class MlpLayerNorm(nn.Module):
     def __init__(self):
         super().__init__()
@@ -223,6 +259,11 @@ def main():
         export(cnn_gap, torch.randn(2, 1, 6, 6), "cnn_gap", opset)
         export(mlp_layernorm, torch.randn(2, 6), "mlp_layernorm", opset)
     export(cnn_mean, torch.randn(2, 1, 7, 7), "cnn_mean", 13)
+    # Made after every earlier fixture, so adding them left those files' random draws unchanged.
+    cnn_general, conv1d = CnnGeneral(), Conv1dNet()
+    for opset in (13, 17):
+        export(cnn_general, torch.randn(2, 4, 10, 9), "cnn_general", opset)
+        export(conv1d, torch.randn(2, 3, 16), "conv1d", opset)
     for name in sorted(os.listdir(HERE)):
         if name.endswith(".onnx"):
             model = onnx.load(os.path.join(HERE, name))
