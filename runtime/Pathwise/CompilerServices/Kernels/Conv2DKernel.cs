@@ -12,13 +12,14 @@ namespace Pathwise.CompilerServices.Kernels;
 /// dilation, groups; weight <c>[O, C/G, KH, KW]</c>). A 1-D convolution (<c>Conv1d</c>) is the height-1 case.
 /// </summary>
 /// <remarks>
-/// Square kernel, stride 1, no dilation, one group (kernel up to 7; for <see cref="BackwardInput{T}"/> also padding at most K - 1): each image is copied into
-/// zero-padded planes, where every tap is the same plane shifted by a constant, so the convolution is a register-blocked
-/// GEMM (4 channels x 3 vectors of positions, <see cref="System.Runtime.Intrinsics.Vector512{T}"/> where accelerated)
-/// with no im2col copy; BackwardInput runs the same GEMM on <c>dy</c> padded by <c>K - 1 - P</c> with the flipped,
-/// transposed weight. Scratch comes from a shared cache (no allocation in steady state). Other shapes use direct loops
-/// (every kernel, stride, padding, dilation and group count) whose innermost step is an axpy over a contiguous output
-/// row (horizontal stride 1, SIMD) or a strided gather; out-of-image taps are skipped, which is zero padding. Sources and destinations must not overlap.
+/// Square kernel, stride 1, no dilation, one group (kernel up to 7; for <see cref="BackwardInput{T}"/> also padding at
+/// most K - 1): each image is copied into zero-padded planes, where every tap is the same plane shifted by a constant,
+/// so the convolution is a register-blocked GEMM (4 channels x 3 vectors of positions,
+/// <see cref="System.Runtime.Intrinsics.Vector512{T}"/> where accelerated) with no im2col copy; BackwardInput runs the
+/// same GEMM on <c>dy</c> padded by <c>K - 1 - P</c> with the flipped, transposed weight. Scratch comes from a shared
+/// cache (no allocation in steady state). Other shapes (every kernel, stride, padding, dilation and group count) use
+/// direct loops whose innermost step is an axpy over a contiguous output row (horizontal stride 1, SIMD) or a strided
+/// gather; out-of-image taps are skipped, which is zero padding. Sources and destinations must not overlap.
 /// </remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static class Conv2DKernel
