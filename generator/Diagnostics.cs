@@ -27,7 +27,7 @@ internal static class Diagnostics
 
     public static readonly DiagnosticDescriptor KernelTooLarge = Error(
         "PW0005", "Window larger than its input",
-        "Layer '{0}' has a {1}x{1} window but its (padded) input is only {2}x{3}; use a smaller kernel, add padding, or remove a pooling layer before it");
+        "Layer '{0}' has a {1} window but its (padded) input is only {2}; use a smaller kernel or dilation, add padding, or remove a pooling layer before it");
 
     public static readonly DiagnosticDescriptor NonPositiveSize = Error(
         "PW0006", "Size must be positive",

@@ -1,33 +1,32 @@
 using System.Collections.Generic;
-using System.Numerics;
-using Pathwise.Generator.Helpers;
 using Pathwise.Generator.Model;
 
 namespace Pathwise.Generator.Layers;
 
 /// <summary>
-/// <c>[Conv2D(outChannels, Kernel = 3, Padding = 0, Stride = 1)]</c>: a 2-D convolution, PyTorch's <c>Conv2d</c>
-/// with <c>W[out, in, k, k]</c>. Kernels: <c>Conv2DKernel.Forward</c> and <c>Conv2DKernel.BackwardInput</c> over a
-/// <c>Conv2DShape</c>.
+/// <c>[Conv2D(outChannels, Kernel = 3, Padding = 0, Stride = 1, Dilation = 1, Groups = 1)]</c> with per-axis overrides
+/// (<c>KernelHeight</c>, <c>KernelWidth</c>, <c>StrideHeight</c>, ...; 0 takes the square value): a 2-D convolution,
+/// PyTorch's <c>Conv2d</c> with <c>W[out, in / groups, kh, kw]</c>. A square, undilated, one-group convolution emits its
+/// shape as before (the kernel's fast path takes it); any other spells every setting out by name.
 /// </summary>
-internal sealed class Conv2DLayer : AffineLayer
+internal sealed class Conv2DLayer : ConvolutionLayer
 {
-    /// <summary>The attribute's defaults (<c>Conv2DAttribute</c>), for arguments not written.</summary>
-    public const int DefaultKernel = 3, DefaultPadding = 0, DefaultStride = 1;
-
     public override LayerOp Op => LayerOp.Conv2D;
 
     public override LayerSettings Read(LayerReader reader, LayerSettings settings)
     {
-        int channels = reader.FirstInt();
-        int kernel = reader.NamedInt("Kernel", DefaultKernel);
-        int padding = reader.NamedInt("Padding", DefaultPadding);
-        int stride = reader.NamedInt("Stride", DefaultStride);
-        reader.Positive("OutChannels", channels);
-        reader.Positive("Kernel", kernel);
-        reader.Positive("Stride", stride);
-        reader.NonNegative("Padding", padding);
-        return settings with { Size = channels, Kernel = kernel, Padding = padding, Stride = stride };
+        LayerSettings s = ReadShared(reader, settings);
+        return s with
+        {
+            Kernel = Override(reader, "KernelHeight", s.Kernel),
+            KernelWidth = Override(reader, "KernelWidth", s.Kernel),
+            Stride = Override(reader, "StrideHeight", s.Stride),
+            StrideWidth = Override(reader, "StrideWidth", s.Stride),
+            Padding = Override(reader, "PaddingHeight", s.Padding),
+            PaddingWidth = Override(reader, "PaddingWidth", s.Padding),
+            Dilation = Override(reader, "DilationHeight", s.Dilation),
+            DilationWidth = Override(reader, "DilationWidth", s.Dilation),
+        };
     }
 
     public override ShapeSpec? OutputShape(LayerReader reader, ShapeSpec input, LayerSettings s)
@@ -37,60 +36,75 @@ internal sealed class Conv2DLayer : AffineLayer
             return null;
         }
 
-        long height = input.Height + 2L * s.Padding;
-        long width = input.Width + 2L * s.Padding;
-        if (!reader.WithinLimit((BigInteger)input.Channels * height * width, "its padded input") || !reader.Fits(s.Kernel, height, width))
+        (int Height, int Width)? spatial = Spatial(reader, input, s, GeometryOf(s), sequence: false);
+        return spatial is { } size ? ShapeSpec.Image(s.Size, size.Height, size.Width) : null;
+    }
+
+    public override string Describe(LayerSpec layer)
+    {
+        LayerSettings s = layer.Settings;
+        if (IsPlain(s))
         {
-            return null;
+            return $"conv {s.Kernel}x{s.Kernel}, {layer.Out.Channels} channels, padding {s.Padding}, stride {s.Stride}";
         }
 
-        return ShapeSpec.Image(s.Size, (int)((height - s.Kernel) / s.Stride + 1), (int)((width - s.Kernel) / s.Stride + 1));
+        return $"conv {s.Kernel}x{s.KernelWidth}, {layer.Out.Channels} channels, padding {s.Padding}x{s.PaddingWidth}, stride {s.Stride}x{s.StrideWidth}, "
+            + $"dilation {s.Dilation}x{s.DilationWidth}, {s.Groups} group{(s.Groups == 1 ? "" : "s")}";
     }
-
-    public override BigInteger WeightCount(ShapeSpec input, LayerSettings s) => (BigInteger)s.Size * input.Channels * s.Kernel * s.Kernel;
-
-    public override IEnumerable<string> TensorSuffixes(bool bias) => bias ? new[] { "weight", "bias" } : new[] { "weight" };
-
-    public override IEnumerable<TensorSpec> Tensors(LayerSpec layer)
-    {
-        int k = layer.Settings.Kernel;
-        int fanIn = layer.In.Channels * k * k;
-        yield return new TensorSpec("weight", $"{layer.Out.Channels}, {layer.In.Channels}, {k}, {k}", "Weight", fanIn);
-        if (layer.Settings.Bias)
-        {
-            yield return new TensorSpec("bias", $"{layer.Out.Channels}", "Bias", fanIn);
-        }
-    }
-
-    public override IEnumerable<string> ExtraNames(string member)
-    {
-        yield return GeneratedNames.ShapeField(member);
-    }
-
-    public override string Describe(LayerSpec layer) =>
-        $"conv {layer.Settings.Kernel}x{layer.Settings.Kernel}, {layer.Out.Channels} channels, padding {layer.Settings.Padding}, stride {layer.Settings.Stride}";
 
     public override IEnumerable<string> ConstructorArguments(LayerSpec layer)
     {
+        LayerSettings s = layer.Settings;
         yield return $"weightName: {EmitContext.Quoted(layer.WeightName)}";
-        yield return $"kernel: {layer.Settings.Kernel}";
-        yield return $"padding: {layer.Settings.Padding}";
-        yield return $"stride: {layer.Settings.Stride}";
-        yield return $"bias: {(layer.Settings.Bias ? "true" : "false")}";
+        yield return $"kernel: {s.Kernel}";
+        yield return $"padding: {s.Padding}";
+        yield return $"stride: {s.Stride}";
+        yield return $"bias: {(s.Bias ? "true" : "false")}";
+        if (!IsPlain(s))
+        {
+            yield return $"dilation: {s.Dilation}";
+            yield return $"groups: {s.Groups}";
+            yield return $"kernelWidth: {s.KernelWidth}";
+            yield return $"strideWidth: {s.StrideWidth}";
+            yield return $"paddingWidth: {s.PaddingWidth}";
+            yield return $"dilationWidth: {s.DilationWidth}";
+        }
     }
 
     public override void WriteStaticFields(EmitContext e, LayerSpec layer)
     {
         LayerSettings s = layer.Settings;
-        e.W.Line($"private static readonly {EmitContext.Kernels}.Conv2DShape {EmitContext.ShapeField(layer)} = new({layer.In.Channels}, {layer.In.Height}, {layer.In.Width}, {layer.Out.Channels}, {s.Kernel}, {s.Padding}, {s.Stride});");
+        if (IsPlain(s))
+        {
+            e.W.Line($"private static readonly {EmitContext.Kernels}.Conv2DShape {EmitContext.ShapeField(layer)} = new({layer.In.Channels}, {layer.In.Height}, {layer.In.Width}, {layer.Out.Channels}, {s.Kernel}, {s.Padding}, {s.Stride});");
+        }
+        else
+        {
+            base.WriteStaticFields(e, layer);
+        }
     }
 
-    public override void WriteLinear(EmitContext e, LayerSpec layer, string x, string z, string count, bool withBias)
+    protected override Geometry GeometryOf(LayerSettings s) =>
+        new(s.Kernel, s.KernelWidth, s.Stride, s.StrideWidth, s.Padding, s.PaddingWidth, s.Dilation, s.DilationWidth);
+
+    protected override string KernelDims(LayerSettings s) => $"{s.Kernel}, {s.KernelWidth}";
+
+    /// <summary>Square kernel, one stride and padding, no dilation, one group: the declarations from before per-axis settings.</summary>
+    private static bool IsPlain(LayerSettings s) =>
+        s.KernelWidth == s.Kernel && s.StrideWidth == s.Stride && s.PaddingWidth == s.Padding && s.Dilation == 1 && s.DilationWidth == 1 && s.Groups == 1;
+
+    // A per-axis override: 0 (not written) takes the square value; negative is reported. A padding override written
+    // as 0 beside a non-zero Padding would silently pad that axis too, so it is reported with the spelling that works.
+    private static int Override(LayerReader reader, string name, int square)
     {
-        string bias = withBias && layer.Settings.Bias ? EmitContext.TensorField(layer, "bias") : "default";
-        e.W.Line($"{EmitContext.Kernels}.Conv2DKernel.Forward<{e.T}>({x}, {EmitContext.TensorField(layer, "weight")}, {bias}, {z}, {count}, {EmitContext.ShapeField(layer)});");
-    }
+        int value = reader.NamedInt(name, 0);
+        reader.NonNegative(name, value);
+        if (value == 0 && square != 0 && name.StartsWith("Padding", System.StringComparison.Ordinal) && reader.Named(name) is not null)
+        {
+            string other = name == "PaddingWidth" ? "PaddingHeight" : "PaddingWidth";
+            reader.BadScalar(name, $"positive when written (0 takes Padding = {square}); for no padding along that axis leave Padding at 0 and write {other} = {square}", "0");
+        }
 
-    public override void WriteLinearTranspose(EmitContext e, LayerSpec layer, string dz, string dx, string count) =>
-        e.W.Line($"{EmitContext.Kernels}.Conv2DKernel.BackwardInput<{e.T}>({dz}, {EmitContext.TensorField(layer, "weight")}, {dx}, {count}, {EmitContext.ShapeField(layer)});");
+        return value == 0 ? square : value;
+    }
 }

@@ -125,6 +125,18 @@ internal sealed class LayerReader
         return false;
     }
 
+    /// <summary>An input of rank 2, <c>[channels, length]</c>.</summary>
+    public bool RequireSequence(ShapeSpec input)
+    {
+        if (input.Rank == 2)
+        {
+            return true;
+        }
+
+        ShapeMismatch(input, Kind + " takes a [channels, length] input; declare [Input(channels, length)] or put it after layers that keep that shape");
+        return false;
+    }
+
     /// <summary>Reports that the layer cannot take <paramref name="input"/>, saying what it needs.</summary>
     public void ShapeMismatch(ShapeSpec input, string why) => Report(Diagnostics.ShapeMismatch, Member, Kind, input.ToString(), why);
 
@@ -140,9 +152,12 @@ internal sealed class LayerReader
             return true;
         }
 
-        Report(Diagnostics.KernelTooLarge, Member, Format(kernel), Format(height), Format(width));
+        WindowTooLarge($"{Format(kernel)}x{Format(kernel)}", $"{Format(height)}x{Format(width)}");
         return false;
     }
+
+    /// <summary>Reports a window (e.g. <c>3x5 (dilated to 5x9)</c>) larger than its padded input (e.g. <c>4x8</c>).</summary>
+    public void WindowTooLarge(string window, string input) => Report(Diagnostics.KernelTooLarge, Member, window, input);
 
     /// <summary>A buffer within .NET's array limit.</summary>
     public bool WithinLimit(BigInteger elements, string what)

@@ -24,6 +24,8 @@ internal static class LayerUnits
         new SequenceMeanLayer(),
         new AddLayer(),
         new ConcatLayer(),
+        new Conv1DLayer(),
+        new GlobalAvgPool1DLayer(),
     };
 
     private static readonly Dictionary<LayerOp, LayerUnit> s_byOp = new();

@@ -34,7 +34,10 @@ internal sealed record LayerInput(string Member, int Index, ShapeSpec Shape);
 
 /// <summary>
 /// The numbers of a layer's operation; unused ones are zero. <see cref="Size"/> is the count a kind's attribute
-/// takes first (a dense layer's units, a convolution's output channels); <see cref="Rate"/> is a dropout's <c>p</c>; <see cref="Vocabulary"/> an embedding's rows.
+/// takes first (a dense layer's units, a convolution's output channels); <see cref="Rate"/> is a dropout's <c>p</c>;
+/// <see cref="Vocabulary"/> an embedding's rows.
+/// A 2-D convolution's <see cref="Kernel"/>, <see cref="Padding"/>, <see cref="Stride"/> and <see cref="Dilation"/> are
+/// its height's and the <c>*Width</c> members its width's, all resolved; a 1-D convolution's are along its length in both.
 /// </summary>
 internal sealed record LayerSettings(
     int Kernel = 0,
@@ -45,7 +48,13 @@ internal sealed record LayerSettings(
     double Slope = 0,
     int Size = 0,
     double Rate = 0,
-    int Vocabulary = 0);
+    int Vocabulary = 0,
+    int Dilation = 0,
+    int Groups = 0,
+    int KernelWidth = 0,
+    int StrideWidth = 0,
+    int PaddingWidth = 0,
+    int DilationWidth = 0);
 
 /// <summary>Mirrors <c>Pathwise.LayerKind</c>; each member has its unit in <see cref="Layers.LayerUnits"/>.</summary>
 internal enum LayerOp
@@ -66,6 +75,8 @@ internal enum LayerOp
     SequenceMean,
     Add,
     Concat,
+    Conv1D,
+    GlobalAvgPool1D,
 }
 
 /// <summary>Mirrors <c>Pathwise.ActivationKind</c>.</summary>

@@ -206,9 +206,9 @@ internal sealed class OnnxGraph
             throw Fail($"input '{input.Name}' holds token ids of rank {dims.Count}; Pathwise imports token ids as [batch, length]");
         }
 
-        if (dims.Count is not (2 or 4))
+        if (dims.Count is not (2 or 3 or 4))
         {
-            throw Fail($"input '{input.Name}' has rank {dims.Count}; Pathwise imports [batch, features] or [batch, channels, height, width]");
+            throw Fail($"input '{input.Name}' has rank {dims.Count}; Pathwise imports [batch, features], [batch, channels, length] or [batch, channels, height, width]");
         }
 
         var shape = new int[dims.Count - 1];

@@ -12,13 +12,15 @@ namespace Pathwise.Onnx;
 /// weights in PyTorch layout, ready for <see cref="ImportedNetwork.WriteTo"/>.
 /// </summary>
 /// <remarks>
-/// The graph runs from one input (<c>[batch, features]</c> or <c>[batch, channels, height, width]</c>, only the batch
-/// dynamic) to one output, as a chain or with identity shortcuts: an <c>Add</c> of two layers' values →
-/// <c>[Add(nameof(...))]</c>, a <c>Concat</c> of layers' values along axis 1 → <c>[Concat(nameof(...))]</c>; a shortcut
-/// with layers of its own (a projection) → its first layer with <c>From = nameof(...)</c>. Operators map onto layers as follows: <c>Gemm</c> and <c>MatMul</c>
-/// (with a following constant <c>Add</c> as bias) → <c>Dense</c>; <c>Conv</c> → <c>Conv2D</c>;
+/// The graph runs from one input (<c>[batch, features]</c>, <c>[batch, channels, length]</c> or
+/// <c>[batch, channels, height, width]</c>, only the batch dynamic) to one output, as a chain or with identity
+/// shortcuts: an <c>Add</c> of two layers' values → <c>[Add(nameof(...))]</c>, a <c>Concat</c> of layers' values along
+/// axis 1 → <c>[Concat(nameof(...))]</c>; a shortcut with layers of its own (a projection) → its first layer with
+/// <c>From = nameof(...)</c>. Operators map onto layers as follows: <c>Gemm</c> and <c>MatMul</c>
+/// (with a following constant <c>Add</c> as bias) → <c>Dense</c>; <c>Conv</c> → <c>Conv2D</c> (any kernel shape,
+/// strides, dilations, groups; pads alike at both ends of an axis) or, on a 3-D input, <c>Conv1D</c>;
 /// <c>BatchNormalization</c> → <c>BatchNorm</c>; <c>MaxPool</c> / <c>AveragePool</c> → <c>MaxPool2D</c> /
-/// <c>AvgPool2D</c>; <c>GlobalAveragePool</c> and a <c>ReduceMean</c> over axes [2, 3] → <c>GlobalAvgPool2D</c> (and
+/// <c>AvgPool2D</c>; <c>GlobalAveragePool</c> of a 3-D input → <c>GlobalAvgPool1D</c>; <c>GlobalAveragePool</c> and a <c>ReduceMean</c> over axes [2, 3] → <c>GlobalAvgPool2D</c> (and
 /// <c>Flatten</c> when the axes are not kept); <c>LayerNormalization</c> on the last axis and PyTorch's decomposed form
 /// of it before opset 17 (<c>ReduceMean</c>, <c>Sub</c>, <c>Pow</c>, <c>ReduceMean</c>, <c>Add</c>, <c>Sqrt</c>,
 /// <c>Div</c>, <c>Mul</c>, <c>Add</c>) → <c>LayerNorm</c>; <c>Flatten</c>, a flattening <c>Reshape</c> and the <c>Shape</c> … <c>Reshape</c> chain of

@@ -269,52 +269,67 @@ internal static class OperatorMappers
         return chain.AddLayer(kind, prefix, [outputs], nodes);
     }
 
-    /// <summary>A 2-D convolution: square kernel, one group, no dilation, equal padding on every side, equal strides.</summary>
+    /// <summary>
+    /// A convolution: 2-D on <c>[C, H, W]</c> (<c>Conv2D</c>) or 1-D on <c>[C, L]</c> (<c>Conv1D</c>), with any kernel shape,
+    /// strides, dilations and group count, and pads equal at both ends of each axis (PyTorch's <c>padding</c>).
+    /// </summary>
     private static string? Conv(ChainBuilder chain, NodeProto node)
     {
         ConstantTensor? w = chain.Constant(node, 1);
         ConstantTensor? b = chain.Constant(node, 2);
-        if (w is null || w.Dims.Length != 4 || (node.Input.Count > 2 && node.Input[2].Length > 0 && b is null))
+        if (w is null || (node.Input.Count > 2 && node.Input[2].Length > 0 && b is null))
         {
-            return chain.Refuse(node, "a Conv whose weight or bias is not a constant (or not 2-D)");
+            return chain.Refuse(node, "a Conv whose weight or bias is not a constant");
         }
 
-        if (chain.Shape.Length != 3)
+        if (chain.Shape.Length is not (2 or 3))
         {
-            return chain.Refuse(node, $"a 2-D convolution on a [{Join(chain.Shape)}] input; it needs [channels, height, width]");
+            return chain.Refuse(node, $"a convolution on a [{Join(chain.Shape)}] input; it needs [channels, length] or [channels, height, width]");
+        }
+
+        int axes = chain.Shape.Length - 1;
+        int channels = chain.Shape[0];
+        long group = ChainBuilder.Int(node, "group", 1);
+        if (w.Dims.Length != axes + 2 || group < 1 || group > channels || w.Dims[0] % group != 0 || w.Dims[1] * group != channels)
+        {
+            return chain.Refuse(node, $"a weight [{Join(w.Dims)}] with group {group} on {channels} channels: a {axes}-D convolution needs a {axes + 2}-D weight [out, channels / group, ...kernel] with out a multiple of group");
+        }
+
+        long[] kernel = w.Dims[2..];
+        long[] shapeAttribute = ChainBuilder.Ints(node, "kernel_shape") ?? kernel;
+        long[] strides = ChainBuilder.Ints(node, "strides") ?? Ones(axes);
+        long[] dilations = ChainBuilder.Ints(node, "dilations") ?? Ones(axes);
+        long[] pads = ChainBuilder.Ints(node, "pads") ?? new long[2 * axes];
+        if (ChainBuilder.Text(node, "auto_pad", "NOTSET") != "NOTSET")
+        {
+            return chain.Refuse(node, "an auto-padded convolution (not supported yet; export with explicit pads)");
+        }
+
+        if (shapeAttribute.Length != axes || strides.Length != axes || dilations.Length != axes || pads.Length != 2 * axes
+            || !shapeAttribute.AsSpan().SequenceEqual(kernel))
+        {
+            return chain.Refuse(node, $"kernel_shape [{Join(shapeAttribute)}], strides [{Join(strides)}], dilations [{Join(dilations)}] and pads [{Join(pads)}] that do not describe a {axes}-D convolution with a [{Join(kernel)}] kernel");
+        }
+
+        var output = new int[axes];
+        for (int i = 0; i < axes; i++)
+        {
+            if (pads[i] != pads[i + axes])
+            {
+                return chain.Refuse(node, $"pads [{Join(pads)}]: Pathwise pads both ends of an axis alike, as PyTorch's padding does");
+            }
+
+            long size = chain.Shape[i + 1] + 2 * pads[i];
+            long span = dilations[i] * (kernel[i] - 1) + 1;
+            if (strides[i] is < 1 or > MaxWindow || dilations[i] is < 1 or > MaxWindow || pads[i] is < 0 or > MaxWindow || kernel[i] is < 1 or > MaxWindow || span > size)
+            {
+                return chain.Refuse(node, $"kernel [{Join(kernel)}], strides [{Join(strides)}], dilations [{Join(dilations)}] and pads [{Join(pads)}] do not fit a [{Join(chain.Shape)}] input");
+            }
+
+            output[i] = (int)((size - span) / strides[i] + 1);
         }
 
         int outChannels = (int)w.Dims[0];
-        int kernel = (int)w.Dims[2];
-        if (w.Dims[1] != chain.Shape[0] || w.Dims[3] != kernel)
-        {
-            return chain.Refuse(node, $"a weight [{Join(w.Dims)}] on {chain.Shape[0]} channels: Pathwise's Conv2D takes square kernels and one group");
-        }
-
-        long[] strides = ChainBuilder.Ints(node, "strides") ?? [1, 1];
-        long[] pads = ChainBuilder.Ints(node, "pads") ?? [0, 0, 0, 0];
-        long[] dilations = ChainBuilder.Ints(node, "dilations") ?? [1, 1];
-        string autoPad = ChainBuilder.Text(node, "auto_pad", "NOTSET");
-        if (ChainBuilder.Int(node, "group", 1) != 1 || Array.Exists(dilations, d => d != 1) || autoPad != "NOTSET")
-        {
-            return chain.Refuse(node, "a grouped, dilated or auto-padded convolution (not supported yet)");
-        }
-
-        if (strides.Length != 2 || strides[0] != strides[1] || pads.Length != 4 || Array.Exists(pads, p => p != pads[0]))
-        {
-            return chain.Refuse(node, $"strides [{Join(strides)}] and pads [{Join(pads)}]: Pathwise's Conv2D takes one stride and one padding for every side");
-        }
-
-        if (strides[0] is < 1 or > MaxWindow || pads[0] is < 0 or > MaxWindow || kernel < 1
-            || chain.Shape[1] + 2 * pads[0] < kernel || chain.Shape[2] + 2 * pads[0] < kernel)
-        {
-            return chain.Refuse(node, $"kernel {kernel}, stride {strides[0]} and padding {pads[0]} do not fit a [{Join(chain.Shape)}] input");
-        }
-
-        int stride = (int)strides[0];
-        int padding = (int)pads[0];
-        int height = (chain.Shape[1] + 2 * padding - kernel) / stride + 1;
-        int width = (chain.Shape[2] + 2 * padding - kernel) / stride + 1;
         string prefix = chain.WeightPrefix(node, w.Name, "conv");
         chain.AddWeight(prefix, "weight", w.Shape, (double[])w.Values.Clone());
         if (b is not null)
@@ -322,12 +337,32 @@ internal static class OperatorMappers
             chain.AddWeight(prefix, "bias", [outChannels], (double[])b.Values.Clone());
         }
 
-        string kind = $"Conv2D({outChannels}, Kernel = {kernel}"
-            + (padding != 0 ? $", Padding = {padding}" : "")
-            + (stride != 1 ? $", Stride = {stride}" : "")
+        // Kernel, Padding, Stride and Dilation are the first axis's (a 1-D convolution's only one); a second axis that
+        // differs gets its *Width override. Defaults are left out.
+        int last = axes - 1;
+        string kind = (axes == 2 ? "Conv2D" : "Conv1D") + $"({outChannels}, Kernel = {kernel[0]}"
+            + (kernel[last] != kernel[0] ? $", KernelWidth = {kernel[last]}" : "")
+            + Setting("Padding", pads[0], pads[last], 0)
+            + Setting("Stride", strides[0], strides[last], 1)
+            + Setting("Dilation", dilations[0], dilations[last], 1)
+            + (group != 1 ? $", Groups = {group}" : "")
             + $", WeightName = {ChainBuilder.Quote(prefix)}"
             + (b is null ? ", Bias = false" : "") + ")";
-        return chain.AddLayer(kind, prefix, [outChannels, height, width], node);
+        return chain.AddLayer(kind, prefix, [outChannels, .. output], node);
+
+        static long[] Ones(int count)
+        {
+            var ones = new long[count];
+            Array.Fill(ones, 1L);
+            return ones;
+        }
+
+        // ", Name = first" unless it is the default, then ", NameWidth = second" when the second axis differs. An override
+        // of 0 would take the square value, so a zero second axis is written as the default square with a height override.
+        static string Setting(string name, long first, long second, long fallback) =>
+            second == first ? (first != fallback ? $", {name} = {first}" : "")
+            : second == fallback ? $", {name}Height = {first}"
+            : (first != fallback ? $", {name} = {first}" : "") + $", {name}Width = {second}";
     }
 
     /// <summary>Inference batch normalisation: <c>(x - mean) / sqrt(var + epsilon) × scale + B</c> per channel.</summary>
@@ -399,12 +434,20 @@ internal static class OperatorMappers
         return chain.AddLayer(kind, MemberSource(source), [chain.Shape[0], height, width], node);
     }
 
-    /// <summary><c>GlobalAveragePool</c> (PyTorch's <c>AdaptiveAvgPool2d(1)</c>): <c>[C, H, W]</c> → <c>[C, 1, 1]</c>, each channel's mean.</summary>
+    /// <summary>
+    /// <c>GlobalAveragePool</c>, each channel's mean: <c>[C, H, W]</c> → <c>[C, 1, 1]</c> (PyTorch's <c>AdaptiveAvgPool2d(1)</c>,
+    /// <c>GlobalAvgPool2D</c>) or <c>[C, L]</c> → <c>[C, 1]</c> (<c>AdaptiveAvgPool1d(1)</c>, <c>GlobalAvgPool1D</c>).
+    /// </summary>
     private static string? GlobalAveragePool(ChainBuilder chain, NodeProto node)
     {
+        if (chain.Shape.Length == 2)
+        {
+            return chain.AddLayer("GlobalAvgPool1D", MemberSource(node.Name.Length > 0 ? node.Name : "GlobalAvgPool1D"), [chain.Shape[0], 1], node);
+        }
+
         if (chain.Shape.Length != 3)
         {
-            return chain.Refuse(node, $"a GlobalAveragePool of a [{Join(chain.Shape)}] input; it needs [channels, height, width]");
+            return chain.Refuse(node, $"a GlobalAveragePool of a [{Join(chain.Shape)}] input; it needs [channels, length] or [channels, height, width]");
         }
 
         return chain.AddLayer("GlobalAvgPool2D", MemberSource(node.Name.Length > 0 ? node.Name : "GlobalAvgPool2D"), [chain.Shape[0], 1, 1], node);

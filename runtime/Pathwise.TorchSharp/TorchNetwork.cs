@@ -295,7 +295,7 @@ public sealed class TorchNetwork<T> : nn.Module<Tensor, Tensor> where T : unmana
         Tensor x = activations[layer.Sources[0]];
         Tensor z = layer.Kind switch
         {
-            LayerKind.Dense or LayerKind.Conv2D or LayerKind.LayerNorm => ((nn.Module<Tensor, Tensor>)step.Operation!).call(x),
+            LayerKind.Dense or LayerKind.Conv2D or LayerKind.Conv1D or LayerKind.LayerNorm => ((nn.Module<Tensor, Tensor>)step.Operation!).call(x),
             LayerKind.BatchNorm => BatchNorm(layer, (nn.Module)step.Operation!, x),
             LayerKind.MaxPool2D => nn.functional.max_pool2d(x, layer.Kernel, layer.Stride),
             LayerKind.AvgPool2D => nn.functional.avg_pool2d(x, layer.Kernel, layer.Stride),
@@ -303,6 +303,7 @@ public sealed class TorchNetwork<T> : nn.Module<Tensor, Tensor> where T : unmana
             LayerKind.GlobalAvgPool2D => x.mean([2, 3], keepdim: true),
             LayerKind.Embedding => ((nn.Module<Tensor, Tensor>)step.Operation!).call(TokenIds(layer, x)),
             LayerKind.SequenceMean => x.mean([1]),
+            LayerKind.GlobalAvgPool1D => x.mean([2], keepdim: true),
             LayerKind.Activation or LayerKind.Identity or LayerKind.Dropout => x,
             LayerKind.Add => Sum(layer, activations),
             // Along dim 1: channels of [n, C, H, W] and [n, C, L], features of [n, F].
@@ -403,8 +404,16 @@ public sealed class TorchNetwork<T> : nn.Module<Tensor, Tensor> where T : unmana
                 return nn.Linear(input.Length, output.Length, hasBias: layer.HasBias, device: Device, dtype: DType);
             case LayerKind.Conv2D:
                 RequireWeightName(layer);
-                Require(layer, layer.Kernel > 0 && layer.Stride > 0 && layer.Padding >= 0, "kernel, stride and padding");
-                return nn.Conv2d(input.Channels, output.Channels, layer.Kernel, stride: layer.Stride, padding: layer.Padding, bias: layer.HasBias, device: Device, dtype: DType);
+                Require(layer, layer.Kernel > 0 && layer.Stride > 0 && layer.Padding >= 0 && layer.Dilation > 0 && layer.KernelWidth > 0 && layer.StrideWidth > 0
+                    && layer.PaddingWidth >= 0 && layer.DilationWidth > 0 && layer.Groups > 0, "kernel, stride, padding, dilation and groups");
+                return nn.Conv2d(input.Channels, output.Channels, (layer.Kernel, layer.KernelWidth), stride: (layer.Stride, layer.StrideWidth),
+                    padding: (layer.Padding, layer.PaddingWidth), dilation: (layer.Dilation, layer.DilationWidth), groups: layer.Groups,
+                    bias: layer.HasBias, device: Device, dtype: DType);
+            case LayerKind.Conv1D:
+                RequireWeightName(layer);
+                Require(layer, layer.Kernel > 0 && layer.Stride > 0 && layer.Padding >= 0 && layer.Dilation > 0 && layer.Groups > 0, "kernel, stride, padding, dilation and groups");
+                return nn.Conv1d(input.Channels, output.Channels, layer.Kernel, stride: layer.Stride, padding: layer.Padding, dilation: layer.Dilation,
+                    groups: layer.Groups, bias: layer.HasBias, device: Device, dtype: DType);
             case LayerKind.BatchNorm:
                 RequireWeightName(layer);
                 Require(layer, layer.Epsilon > 0, "epsilon");
@@ -431,6 +440,7 @@ public sealed class TorchNetwork<T> : nn.Module<Tensor, Tensor> where T : unmana
             case LayerKind.GlobalAvgPool2D:
             case LayerKind.Add:
             case LayerKind.Concat:
+            case LayerKind.GlobalAvgPool1D:
                 return null;
             default:
                 throw new NotSupportedException($"Layer '{layer.Name}' has kind {layer.Kind}, which the TorchSharp backend does not support.");

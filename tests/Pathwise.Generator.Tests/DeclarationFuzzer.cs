@@ -97,6 +97,13 @@ public sealed class DeclarationFuzzer
         }
         while (!_fullNames.Add(ns + "." + Bare(typeName)));
 
+        // A type named Layer hides Pathwise.Layer from every declaration in its namespace: it gets a namespace of its
+        // own, so only its own members (PW0010) and not its pair's valid ones meet it.
+        if (ns.Length > 0 && Bare(typeName) == "Layer")
+        {
+            ns += ".Own" + id.ToString(CultureInfo.InvariantCulture);
+        }
+
         // The type: mostly a sealed or plain partial class; sometimes abstract, static, file-local, not partial,
         // a record, generic or nested.
         bool partial = _clean || !Pick(0.1);
@@ -228,8 +235,9 @@ public sealed class DeclarationFuzzer
         int count = _clean ? _random.Next(2, 10) : _random.Next(10);
         bool plausible = _clean || Pick(0.5);
         bool image = Pick(0.5);
-        bool flat = !image;
-        bool sequence = false;
+        bool sequence = !image && Pick(0.3); // [channels, length]: 1-D convolutions and pooling
+        bool flat = !image && !sequence;
+        bool embedded = false; // after an Embedding, until its SequenceMean: [T, D] on a flat stream
         for (int i = 0; i < count; i++)
         {
             string kind;
@@ -239,23 +247,31 @@ public sealed class DeclarationFuzzer
             }
             else if (plausible)
             {
-                kind = flat ? Choose(0.6, "Dense", "BatchNorm", "Activation", "Identity", "Dropout", "Add", "Concat") : Choose(0.3, "Conv2D", "MaxPool2D", "AvgPool2D", "BatchNorm", "Activation", "Flatten", "Identity", "Dropout", "GlobalAvgPool2D", "Add", "Concat");
+                kind = flat ? Choose(0.6, "Dense", "BatchNorm", "Activation", "Identity", "Dropout", "Add", "Concat")
+                    : sequence ? Choose(0.4, "Conv1D", "Activation", "Flatten", "Identity", "Dropout", "GlobalAvgPool1D", "Add", "Concat")
+                    : Choose(0.3, "Conv2D", "MaxPool2D", "AvgPool2D", "BatchNorm", "Activation", "Flatten", "Identity", "Dropout", "GlobalAvgPool2D", "Add", "Concat");
                 flat |= kind == "Flatten";
             }
             else
             {
-                kind = Choose(0.0, "Input", "Dense", "Conv2D", "MaxPool2D", "AvgPool2D", "Flatten", "BatchNorm", "Activation", "Identity", "Dropout", "GlobalAvgPool2D", "Add", "Concat");
+                kind = Choose(0.0, "Input", "Dense", "Conv2D", "MaxPool2D", "AvgPool2D", "Flatten", "BatchNorm", "Activation", "Identity", "Dropout", "GlobalAvgPool2D",
+                    "Add", "Concat", "Conv1D", "GlobalAvgPool1D");
             }
 
             string? operation = kind switch
             {
-                "Input" => "Input(" + InputShape(plausible, image) + ")",
+                "Input" => "Input(" + InputShape(plausible, image, sequence) + ")",
                 "Dense" => "Dense(" + Size(plausible) + Named("WeightName = " + WeightName(), "Bias = false") + ")",
-                "Conv2D" => "Conv2D(" + Size(plausible) + Named("Kernel = " + Small(plausible), "Padding = " + Padding(plausible), "Stride = " + Small(plausible), "WeightName = " + WeightName(), "Bias = false") + ")",
+                "Conv2D" => "Conv2D(" + Size(plausible) + Named("Kernel = " + Small(plausible), "Padding = " + Padding(plausible), "Stride = " + Small(plausible), "WeightName = " + WeightName(), "Bias = false",
+                    "Dilation = " + Small(plausible), "Groups = " + Groups(plausible), "KernelHeight = " + Small(plausible), "KernelWidth = " + Small(plausible),
+                    "StrideHeight = " + Small(plausible), "StrideWidth = " + Small(plausible), "PaddingHeight = " + Padding(plausible), "PaddingWidth = " + Padding(plausible),
+                    "DilationHeight = " + Small(plausible), "DilationWidth = " + Small(plausible)) + ")",
+                "Conv1D" => "Conv1D(" + Size(plausible) + Named("Kernel = " + Small(plausible), "Padding = " + Padding(plausible), "Stride = " + Small(plausible),
+                    "Dilation = " + Small(plausible), "Groups = " + Groups(plausible), "WeightName = " + WeightName(), "Bias = false") + ")",
                 "MaxPool2D" or "AvgPool2D" => kind + "(" + Small(plausible) + Named("Stride = " + (_clean ? Choose(0.5, "0", "1", "2", "3") : Choose(0.5, "0", "1", "2", "-1", "3"))) + ")",
                 "Flatten" => "Flatten",
                 "Add" or "Concat" => kind + "(" + References + ")",
-                "Identity" or "GlobalAvgPool2D" => kind,
+                "Identity" or "GlobalAvgPool2D" or "GlobalAvgPool1D" => kind,
                 "Dropout" => "Dropout" + (Pick(0.3) ? "" : "(" + (_clean ? Choose(0.5, "0.5", "0", "1", "0.1") : Choose(0.5, "0.5", "1.5", "-0.1", "double.NaN", "1")) + ")"),
                 "BatchNorm" => "BatchNorm" + (Pick(0.5) ? "" : "(" + Named("Epsilon = " + (_clean ? Choose(0.5, "1e-3", "0.5", "1e-30") : Choose(0.5, "1e-3", "0", "-1", "1e300", "1e-50", "double.NaN", "double.PositiveInfinity")), "WeightName = " + WeightName()).TrimStart(',', ' ') + ")"),
                 _ => null,
@@ -266,12 +282,12 @@ public sealed class DeclarationFuzzer
             if (plausible && i == 1 && flat && _text.NextDouble() < 0.2)
             {
                 textKind = "Embedding";
-                sequence = true;
+                embedded = true;
             }
-            else if (plausible && sequence)
+            else if (plausible && embedded)
             {
                 textKind = "SequenceMean";
-                sequence = false;
+                embedded = false;
             }
             else if (!plausible && _text.NextDouble() < 0.1)
             {
@@ -284,7 +300,7 @@ public sealed class DeclarationFuzzer
                 "SequenceMean" => "SequenceMean",
                 _ => null,
             };
-            bool outputFlat = flat && !sequence;
+            bool outputFlat = flat && !embedded;
             bool last = i == count - 1;
             string? activation = kind == "Activation" || Pick(plausible ? 0.4 : 0.3) ? s_activations[_random.Next(s_activations.Length)] : null;
             if (_clean && activation is not null && (kind == "Input" || activation.Contains("NaN") || activation.Contains("1e39") || (activation.Contains("Softmax") && !(last && outputFlat))))
@@ -456,12 +472,13 @@ public sealed class DeclarationFuzzer
         return head.Substring(head.LastIndexOf(' ') + 1);
     }
 
-    private string InputShape(bool plausible, bool image)
+    private string InputShape(bool plausible, bool image, bool sequence)
     {
         if (plausible)
         {
             return image
                 ? $"{_random.Next(1, 4)}, {_random.Next(3, 13)}, {_random.Next(3, 13)}"
+                : sequence ? $"{_random.Next(1, 7)}, {_random.Next(3, 25)}"
                 : _random.Next(1, 17).ToString(CultureInfo.InvariantCulture);
         }
 
@@ -480,6 +497,10 @@ public sealed class DeclarationFuzzer
 
     private string Small(bool plausible) =>
         _clean || (plausible && Pick(0.9)) ? _random.Next(1, 4).ToString(CultureInfo.InvariantCulture) : Choose(0.0, "0", "-1", "1", "2", "5", "9", "int.MaxValue", "100000");
+
+    /// <summary>Groups: plausibly a small count that often divides the channels (1, 2, 3, 4), else anything.</summary>
+    private string Groups(bool plausible) =>
+        _clean || (plausible && Pick(0.9)) ? _random.Next(1, 5).ToString(CultureInfo.InvariantCulture) : Choose(0.0, "0", "-1", "1", "2", "7", "int.MaxValue");
 
     private string Padding(bool plausible) =>
         _clean || (plausible && Pick(0.9)) ? _random.Next(0, 3).ToString(CultureInfo.InvariantCulture) : Choose(0.0, "-1", "0", "1", "20000", "int.MaxValue", "1073741823");

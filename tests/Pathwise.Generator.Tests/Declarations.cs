@@ -115,4 +115,33 @@ public static class Declarations
             [Dense(3)]                                          public partial Layer Logits { get; }
         }
         """;
+
+    /// <summary>Every convolution setting: a general first layer (the straight path's two products), depthwise, rectangular; then 1-D.</summary>
+    public const string Convolutions = """
+        using Pathwise;
+
+        namespace Checks;
+
+        [Network]
+        public partial class GeneralConvolutions
+        {
+            [Input(4, 9, 8)]                                                                      public partial InputLayer Image { get; }
+            [Conv2D(6, KernelHeight = 3, KernelWidth = 2, StrideHeight = 2, PaddingWidth = 1, Dilation = 2, Groups = 2), ReLU] public partial Layer Grouped { get; }
+            [Conv2D(6, Kernel = 3, Padding = 1, Groups = 6)]                                      public partial Layer Depthwise { get; }
+            [GlobalAvgPool2D]                                                                     public partial Layer Gap { get; }
+            [Flatten]                                                                             public partial Layer Flat { get; }
+            [Dense(3)]                                                                            public partial Layer Logits { get; }
+        }
+
+        [Network(Precision.Float64)]
+        public partial class Sequence1D
+        {
+            [Input(3, 20)]                                                                        public partial InputLayer Signal { get; }
+            [Conv1D(6, Kernel = 5, Padding = 2, Stride = 2, Groups = 3), Tanh]                    public partial Layer Conv { get; }
+            [Conv1D(6, Kernel = 3, Dilation = 2, Groups = 6, Bias = false)]                       public partial Layer Depthwise { get; }
+            [GlobalAvgPool1D]                                                                     public partial Layer Gap { get; }
+            [Flatten]                                                                             public partial Layer Flat { get; }
+            [Dense(2)]                                                                            public partial Layer Logits { get; }
+        }
+        """;
 }

@@ -26,6 +26,19 @@ public sealed class EmitterSnapshotTests
     [Fact]
     public void ResidualCnn() => VerifyNetwork(Declarations.ResidualCnn);
 
+    [Fact]
+    public void Convolutions()
+    {
+        GeneratorRun run = GeneratorHarness.Run(Declarations.Convolutions);
+        Assert.Empty(run.Diagnostics);
+        Assert.Empty(run.Output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));
+        Assert.Equal(2, run.Sources.Count);
+        foreach ((string hint, string source) in run.Sources.OrderBy(s => s.HintName, System.StringComparer.Ordinal))
+        {
+            Snapshot.Verify(source, test: "Convolutions." + hint.Split('.')[^3]);
+        }
+    }
+
     /// <summary>The stub of a declaration in error, from a hand-built spec: nested headers, escaped names, every accessor shape.</summary>
     [Fact]
     public void StubForDeclarationInError()

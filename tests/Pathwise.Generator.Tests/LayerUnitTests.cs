@@ -53,6 +53,18 @@ public sealed class LayerUnitTests
         Assert.Equal(Conv2DLayer.DefaultKernel, conv.Kernel);
         Assert.Equal(Conv2DLayer.DefaultPadding, conv.Padding);
         Assert.Equal(Conv2DLayer.DefaultStride, conv.Stride);
+        Assert.Equal(ConvolutionLayer.DefaultDilation, conv.Dilation);
+        Assert.Equal(ConvolutionLayer.DefaultGroups, conv.Groups);
+        // The per-axis overrides default to 0, "take the square value", which the generator assumes when they are not written.
+        Assert.Equal(
+            new[] { 0, 0, 0, 0, 0, 0, 0, 0 },
+            new[] { conv.KernelHeight, conv.KernelWidth, conv.StrideHeight, conv.StrideWidth, conv.PaddingHeight, conv.PaddingWidth, conv.DilationHeight, conv.DilationWidth });
+        var conv1 = new Conv1DAttribute(1);
+        Assert.Equal(Conv1DLayer.DefaultKernel, conv1.Kernel);
+        Assert.Equal(Conv1DLayer.DefaultPadding, conv1.Padding);
+        Assert.Equal(Conv1DLayer.DefaultStride, conv1.Stride);
+        Assert.Equal(Conv1DLayer.DefaultDilation, conv1.Dilation);
+        Assert.Equal(Conv1DLayer.DefaultGroups, conv1.Groups);
         Assert.Equal(Pool2DLayer.DefaultStride, new MaxPool2DAttribute(2).Stride);
         Assert.Equal(Pool2DLayer.DefaultStride, new AvgPool2DAttribute(2).Stride);
         Assert.Equal(BatchNormLayer.DefaultEpsilon, new BatchNormAttribute().Epsilon);

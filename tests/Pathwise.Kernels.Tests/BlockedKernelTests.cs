@@ -164,19 +164,21 @@ public class BlockedKernelTests
                     {
                         int yi = ((n * s.OutChannels + o) * s.OutHeight + oh) * s.OutWidth + ow;
                         double sum = b.Length == 0 ? 0 : b[o];
-                        for (int c = 0; c < s.InChannels; c++)
+                        for (int j = 0; j < s.GroupInChannels; j++)
                         {
-                            for (int kh = 0; kh < s.Kernel; kh++)
+                            int c = o / s.GroupOutChannels * s.GroupInChannels + j;
+                            for (int kh = 0; kh < s.KernelHeight; kh++)
                             {
-                                for (int kw = 0; kw < s.Kernel; kw++)
+                                for (int kw = 0; kw < s.KernelWidth; kw++)
                                 {
-                                    int ih = oh * s.Stride + kh - s.Padding, iw = ow * s.Stride + kw - s.Padding;
+                                    int ih = oh * s.StrideHeight + kh * s.DilationHeight - s.PaddingHeight;
+                                    int iw = ow * s.StrideWidth + kw * s.DilationWidth - s.PaddingWidth;
                                     if (ih < 0 || ih >= s.Height || iw < 0 || iw >= s.Width)
                                     {
                                         continue;
                                     }
 
-                                    double wt = w[((o * s.InChannels + c) * s.Kernel + kh) * s.Kernel + kw];
+                                    double wt = w[((o * s.GroupInChannels + j) * s.KernelHeight + kh) * s.KernelWidth + kw];
                                     int xi = ((n * s.InChannels + c) * s.Height + ih) * s.Width + iw;
                                     sum += wt * x[xi];
                                     dx[xi] += wt * dy[yi];

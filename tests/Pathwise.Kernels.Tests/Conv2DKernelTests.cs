@@ -25,6 +25,28 @@ public class Conv2DKernelTests
         { 1, 4, 4, 1, 5, 2, 1 },
     };
 
+    /// <summary>
+    /// Shapes off the fast path: rectangular kernels, per-axis strides and padding, dilation, groups (depthwise
+    /// included), and 1-D convolutions as height-1 images.
+    /// </summary>
+    public static TheoryData<Conv2DShape> GeneralShapes => new()
+    {
+        // C, H, W, O, KH, KW, SH, SW, PH, PW, DH, DW, G
+        new(2, 7, 9, 3, 3, 2, 1, 1, 1, 0, 1, 1, 1),   // rectangular kernel and padding, stride 1
+        new(3, 9, 8, 2, 3, 3, 2, 1, 1, 2, 1, 1, 1),   // per-axis stride and padding
+        new(2, 9, 10, 4, 3, 3, 1, 1, 2, 2, 2, 2, 1),  // dilation 2, "same" padding
+        new(2, 11, 9, 3, 2, 3, 2, 3, 0, 1, 3, 2, 1),  // dilation and stride on both axes, rectangular
+        new(4, 6, 7, 4, 3, 3, 1, 1, 1, 1, 1, 1, 4),   // depthwise
+        new(4, 8, 8, 8, 3, 3, 2, 2, 1, 1, 1, 1, 4),   // depthwise with multiplier 2, stride 2
+        new(6, 7, 5, 4, 3, 1, 1, 1, 1, 0, 1, 1, 2),   // two groups, 3x1 kernel
+        new(6, 9, 9, 9, 3, 3, 2, 1, 2, 1, 2, 1, 3),   // groups, dilation and stride together
+        new(3, 1, 20, 5, 1, 5, 1, 1, 0, 2, 1, 1, 1),  // Conv1d(3, 5, 5, padding=2)
+        new(4, 1, 17, 6, 1, 3, 1, 2, 0, 1, 1, 3, 2),  // Conv1d(4, 6, 3, stride=2, padding=1, dilation=3, groups=2)
+        new(5, 1, 12, 5, 1, 4, 1, 1, 0, 0, 1, 1, 5),  // depthwise Conv1d, no padding
+        new(1, 3, 3, 2, 3, 3, 1, 1, 0, 0, 1, 1, 1),   // kernel as large as the input (one output), plain
+        new(1, 3, 3, 1, 2, 2, 1, 1, 0, 0, 2, 2, 1),   // dilated kernel spanning the whole input
+    };
+
     private static double[] Reference(double[] x, double[] w, double[] b, int count, Conv2DShape s)
     {
         var y = new double[count * s.OutputLength];
@@ -37,19 +59,21 @@ public class Conv2DKernelTests
                     for (int ow = 0; ow < s.OutWidth; ow++)
                     {
                         double sum = b.Length == 0 ? 0 : b[o];
-                        for (int c = 0; c < s.InChannels; c++)
+                        for (int j = 0; j < s.GroupInChannels; j++)
                         {
-                            for (int kh = 0; kh < s.Kernel; kh++)
+                            int c = o / s.GroupOutChannels * s.GroupInChannels + j;
+                            for (int kh = 0; kh < s.KernelHeight; kh++)
                             {
-                                for (int kw = 0; kw < s.Kernel; kw++)
+                                for (int kw = 0; kw < s.KernelWidth; kw++)
                                 {
-                                    int ih = oh * s.Stride + kh - s.Padding, iw = ow * s.Stride + kw - s.Padding;
+                                    int ih = oh * s.StrideHeight + kh * s.DilationHeight - s.PaddingHeight;
+                                    int iw = ow * s.StrideWidth + kw * s.DilationWidth - s.PaddingWidth;
                                     if (ih < 0 || ih >= s.Height || iw < 0 || iw >= s.Width)
                                     {
                                         continue;
                                     }
 
-                                    sum += w[((o * s.InChannels + c) * s.Kernel + kh) * s.Kernel + kw]
+                                    sum += w[((o * s.GroupInChannels + j) * s.KernelHeight + kh) * s.KernelWidth + kw]
                                         * x[((n * s.InChannels + c) * s.Height + ih) * s.Width + iw];
                                 }
                             }
@@ -76,17 +100,19 @@ public class Conv2DKernelTests
                     for (int ow = 0; ow < s.OutWidth; ow++)
                     {
                         double g = dy[((n * s.OutChannels + o) * s.OutHeight + oh) * s.OutWidth + ow];
-                        for (int c = 0; c < s.InChannels; c++)
+                        for (int j = 0; j < s.GroupInChannels; j++)
                         {
-                            for (int kh = 0; kh < s.Kernel; kh++)
+                            int c = o / s.GroupOutChannels * s.GroupInChannels + j;
+                            for (int kh = 0; kh < s.KernelHeight; kh++)
                             {
-                                for (int kw = 0; kw < s.Kernel; kw++)
+                                for (int kw = 0; kw < s.KernelWidth; kw++)
                                 {
-                                    int ih = oh * s.Stride + kh - s.Padding, iw = ow * s.Stride + kw - s.Padding;
+                                    int ih = oh * s.StrideHeight + kh * s.DilationHeight - s.PaddingHeight;
+                                    int iw = ow * s.StrideWidth + kw * s.DilationWidth - s.PaddingWidth;
                                     if (ih >= 0 && ih < s.Height && iw >= 0 && iw < s.Width)
                                     {
                                         dx[((n * s.InChannels + c) * s.Height + ih) * s.Width + iw] +=
-                                            w[((o * s.InChannels + c) * s.Kernel + kh) * s.Kernel + kw] * g;
+                                            w[((o * s.GroupInChannels + j) * s.KernelHeight + kh) * s.KernelWidth + kw] * g;
                                     }
                                 }
                             }
@@ -167,6 +193,66 @@ public class Conv2DKernelTests
         Assert.True(TestData.RelativeError(dx, fd) < 1e-6);
     }
 
+    [Theory]
+    [MemberData(nameof(GeneralShapes))]
+    public void General_Forward_MatchesReference(Conv2DShape shape)
+    {
+        foreach (int count in new[] { 1, 3 })
+        {
+            CheckForward<double>(shape, count, bias: true);
+            CheckForward<double>(shape, count, bias: false);
+            CheckForward<float>(shape, count, bias: true);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(GeneralShapes))]
+    public void General_BackwardInput_MatchesReferenceAndFiniteDifferences(Conv2DShape shape)
+    {
+        CheckBackward<double>(shape, 2);
+        CheckBackward<float>(shape, 2);
+
+        const int count = 2;
+        var rng = TestData.Rng(31);
+        double[] x = TestData.Uniform<double>(rng, count * shape.InputLength);
+        double[] wt = TestData.Uniform<double>(rng, shape.WeightLength);
+        double[] b = TestData.Uniform<double>(rng, shape.OutChannels);
+        double[] dy = TestData.Uniform<double>(rng, count * shape.OutputLength);
+        var dx = new double[x.Length];
+        Conv2DKernel.BackwardInput<double>(dy, wt, dx, count, shape);
+        double[] fd = TestData.FiniteDifferenceGradient(
+            (xp, y) => Conv2DKernel.Forward<double>(xp, wt, b, y, count, shape), x, dy, count * shape.OutputLength);
+        Assert.True(TestData.RelativeError(dx, fd) < 1e-6);
+    }
+
+    [Fact]
+    public void General_Shape_ComputedProperties()
+    {
+        // PyTorch: Conv2d(6, 9, (3, 2), stride=(2, 3), padding=(1, 2), dilation=(2, 1), groups=3) on 6x11x10 gives 9x5x5 (checked in PyTorch 1.13).
+        var shape = new Conv2DShape(6, 11, 10, 9, 3, 2, 2, 3, 1, 2, 2, 1, 3);
+        Assert.Equal(5, shape.OutHeight);
+        Assert.Equal(5, shape.OutWidth);
+        Assert.Equal(2, shape.GroupInChannels);
+        Assert.Equal(3, shape.GroupOutChannels);
+        Assert.Equal(9 * 2 * 3 * 2, shape.WeightLength);
+        Assert.Equal(9 * 5 * 5, shape.OutputLength);
+    }
+
+    [Fact]
+    public void General_BadShapes_Throw()
+    {
+        var shape = new Conv2DShape(4, 5, 5, 4, 3, 3, 1, 1, 0, 0, 1, 1, 2);
+        double[] x = new double[shape.InputLength], w = new double[shape.WeightLength], y = new double[shape.OutputLength];
+        Conv2DKernel.Forward<double>(x, w, [], y, 1, shape);
+        ArgumentException groups = Assert.ThrowsAny<ArgumentException>(() => Conv2DKernel.Forward<double>(x, w, [], y, 1, shape with { Groups = 3 }));
+        Assert.Contains("Groups 3", groups.Message);
+        Assert.ThrowsAny<ArgumentException>(() => Conv2DKernel.Forward<double>(x, w, [], y, 1, shape with { Groups = 0 }));
+        Assert.ThrowsAny<ArgumentException>(() => Conv2DKernel.Forward<double>(x, w, [], y, 1, shape with { DilationWidth = 0 }));
+        ArgumentException dilated = Assert.ThrowsAny<ArgumentException>(() => Conv2DKernel.BackwardInput<double>(y, w, x, 1, shape with { DilationHeight = 3 }));
+        Assert.Contains("dilated to 7x3", dilated.Message);
+        TestData.AssertLengthError(() => Conv2DKernel.Forward<double>(x, new double[w.Length + 1], [], y, 1, shape), w.Length, w.Length + 1);
+    }
+
     [Fact]
     public void Shape_ComputedProperties()
     {
@@ -187,7 +273,7 @@ public class Conv2DKernelTests
         TestData.AssertLengthError(() => Conv2DKernel.Forward<double>(new double[16], new double[17], [], new double[8], 1, shape), 18, 17);
         TestData.AssertLengthError(() => Conv2DKernel.Forward<double>(new double[16], new double[18], new double[3], new double[8], 1, shape), 2, 3);
         TestData.AssertLengthError(() => Conv2DKernel.BackwardInput<double>(new double[8], new double[18], new double[15], 1, shape), 16, 15);
-        Assert.ThrowsAny<ArgumentException>(() => Conv2DKernel.Forward<double>(new double[16], new double[18], [], new double[8], 1, shape with { Stride = 0 }));
-        Assert.ThrowsAny<ArgumentException>(() => Conv2DKernel.Forward<double>(new double[16], new double[18], [], new double[8], 1, shape with { Kernel = 5 }));
+        Assert.ThrowsAny<ArgumentException>(() => Conv2DKernel.Forward<double>(new double[16], new double[18], [], new double[8], 1, shape with { StrideHeight = 0 }));
+        Assert.ThrowsAny<ArgumentException>(() => Conv2DKernel.Forward<double>(new double[16], new double[18], [], new double[8], 1, shape with { KernelWidth = 5 }));
     }
 }

@@ -13,14 +13,35 @@ namespace Pathwise.Onnx.Tests;
 public sealed class MapperRefusalTests
 {
     [Fact]
-    public void GroupedConvolution_IsRefused_SayingWhy()
+    public void ConvolutionWhoseGroupDoesNotSplitTheChannels_IsRefused_SayingWhy()
     {
+        // group 2 on 4 channels needs a weight [out, 2, ...]; this one reads 1 channel per group, as group 4 would.
         var model = new Graph([1, 4, 6, 6]);
         model.Constant("w", [4, 1, 3, 3]);
-        model.Node("Conv", "/conv/Conv", ["input", "w"], "output", ("group", 4L));
+        model.Node("Conv", "/conv/Conv", ["input", "w"], "output", ("group", 2L));
         UnsupportedNode node = Refused(model);
         Assert.Equal(("/conv/Conv", "Conv"), (node.NodeName, node.OpType));
-        Assert.Contains("weight [4, 1, 3, 3] on 4 channels", node.Reason, StringComparison.Ordinal);
+        Assert.Contains("weight [4, 1, 3, 3] with group 2 on 4 channels", node.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ConvolutionWithPadsUnequalAtTheEnds_IsRefused()
+    {
+        var model = new Graph([1, 2, 6, 6]);
+        model.Constant("w", [3, 2, 3, 3]);
+        NodeProto conv = model.Node("Conv", "/conv/Conv", ["input", "w"], "output");
+        conv.Attribute.Add(new AttributeProto { Name = "pads", Ints = { 1, 0, 0, 0 }, Type = AttributeProto.Types.AttributeType.Ints });
+        Assert.Contains("pads [1, 0, 0, 0]: Pathwise pads both ends of an axis alike", Refused(model).Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void DilatedKernelLargerThanTheInput_IsRefused()
+    {
+        var model = new Graph([1, 2, 12]);
+        model.Constant("w", [3, 2, 4]);
+        NodeProto conv = model.Node("Conv", "/conv/Conv", ["input", "w"], "output");
+        conv.Attribute.Add(new AttributeProto { Name = "dilations", Ints = { 4 }, Type = AttributeProto.Types.AttributeType.Ints });
+        Assert.Contains("do not fit a [2, 12] input", Refused(model).Reason, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -178,7 +199,7 @@ public sealed class MapperRefusalTests
     {
         var model = new Graph([1, 3]);
         model.Node("GlobalAveragePool", "/GlobalAveragePool", ["input"], "output");
-        Assert.Contains("it needs [channels, height, width]", Refused(model).Reason, StringComparison.Ordinal);
+        Assert.Contains("it needs [channels, length] or [channels, height, width]", Refused(model).Reason, StringComparison.Ordinal);
     }
 
     [Fact]

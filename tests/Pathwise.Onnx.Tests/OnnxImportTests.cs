@@ -28,6 +28,7 @@ public sealed class OnnxImportTests(ITestOutputHelper output)
         "cnn_gap_opset13.onnx", "cnn_gap_opset17.onnx", "cnn_mean_opset13.onnx", "mlp_layernorm_opset13.onnx", "mlp_layernorm_opset17.onnx",
         "residual_opset13.onnx", "resnet_opset13.onnx", "resnet_opset17.onnx", "cnn_concat_opset13.onnx", "cnn_concat_opset17.onnx",
         "resnet_down_opset13.onnx", "resnet_down_opset17.onnx",
+        "cnn_general_opset13.onnx", "cnn_general_opset17.onnx", "conv1d_opset13.onnx", "conv1d_opset17.onnx",
     };
 
     [Theory]
@@ -110,6 +111,46 @@ public sealed class OnnxImportTests(ITestOutputHelper output)
         Assert.Equal(
             ["bn1.bias", "bn1.running_mean", "bn1.running_var", "bn1.weight", "conv1.bias", "conv1.weight", "conv2.bias", "conv2.weight", "fc.bias", "fc.weight"],
             imported.Weights.Select(w => w.Name).Order(StringComparer.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("cnn_general_opset13.onnx")]
+    [InlineData("cnn_general_opset17.onnx")]
+    public void GeneralConvolutions_KeepStridesPadsDilationsGroupsAndKernelShape(string file)
+    {
+        ImportedNetwork imported = OnnxImporter.Import(Fixture(file));
+        string[] expected =
+        [
+            "Input: Input(4, 10, 9)",
+            "Grouped: Conv2D(6, Kernel = 3, KernelWidth = 2, PaddingHeight = 1, StrideHeight = 2, DilationWidth = 2, Groups = 2, WeightName = \"grouped\"), ReLU",
+            "Depthwise: Conv2D(6, Kernel = 3, Padding = 2, Dilation = 2, Groups = 6, WeightName = \"depthwise\"), Tanh",
+            "Pointwise: Conv2D(4, Kernel = 1, Stride = 2, WeightName = \"pointwise\")",
+            "Gap: GlobalAvgPool2D",
+            "Flatten: Flatten",
+            "Fc: Dense(3, WeightName = \"fc\")",
+        ];
+        Assert.Equal(expected, imported.Layers.Select(l => $"{l.Member}: {l.Attributes}"));
+        Assert.Equal([6, 2, 3, 2], imported.Weights.Single(w => w.Name == "grouped.weight").Shape);
+    }
+
+    [Theory]
+    [InlineData("conv1d_opset13.onnx")]
+    [InlineData("conv1d_opset17.onnx")]
+    public void OneDimensionalModel_ImportsAsConv1DAndGlobalAvgPool1D(string file)
+    {
+        ImportedNetwork imported = OnnxImporter.Import(Fixture(file));
+        string[] expected =
+        [
+            "Input: Input(3, 16)",
+            "Grouped: Conv1D(6, Kernel = 5, Padding = 2, Stride = 2, Groups = 3, WeightName = \"grouped\"), ReLU",
+            "Depthwise: Conv1D(6, Kernel = 3, Dilation = 2, Groups = 6, WeightName = \"depthwise\"), Sigmoid",
+            "Pointwise: Conv1D(4, Kernel = 1, WeightName = \"pointwise\", Bias = false)",
+            "Gap: GlobalAvgPool1D",
+            "Flatten: Flatten",
+            "Fc: Dense(2, WeightName = \"fc\")",
+        ];
+        Assert.Equal(expected, imported.Layers.Select(l => $"{l.Member}: {l.Attributes}"));
+        Assert.Equal([6, 1, 3], imported.Weights.Single(w => w.Name == "depthwise.weight").Shape);
     }
 
     [Fact]

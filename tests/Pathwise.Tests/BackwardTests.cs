@@ -26,6 +26,10 @@ public sealed class BackwardTests
         yield return [new FlatGraph()];
         yield return [new ConcatCnn()];
         yield return [new ProjectionCnn()];
+        yield return [new GeneralConvNet()];
+        yield return [new PwlGeneralConvNet()];
+        yield return [new Conv1DNet()];
+        yield return [new PwlConv1DNet()];
     }
 
     private static T Randomized<T>(T network, int seed) where T : INetwork<double>

@@ -22,6 +22,8 @@ public sealed class ExactRuleTests
         yield return [new ResidualCnn(), 14];
         yield return [new PwlGraph(), 15];
         yield return [new ProjectionCnn(), 16];
+        yield return [new PwlGeneralConvNet(), 17];
+        yield return [new PwlConv1DNet(), 18];
     }
 
     [Theory]

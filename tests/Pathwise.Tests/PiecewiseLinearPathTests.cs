@@ -19,6 +19,8 @@ public sealed class PiecewiseLinearPathTests
         yield return [new PwlCnn(), 4];
         yield return [new Linear(), 5];
         yield return [new PwlGlobalPoolCnn(), 7];
+        yield return [new PwlGeneralConvNet(), 8];
+        yield return [new PwlConv1DNet(), 9];
     }
 
     /// <summary>The networks above and the 28x28 CNN, whose thousands of pieces include some a few ulps long (too short for a pattern check).</summary>

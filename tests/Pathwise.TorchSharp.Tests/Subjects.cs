@@ -58,6 +58,10 @@ internal static class Subjects
         nameof(GlobalPoolFirst),
         nameof(PwlGlobalPoolCnn),
         nameof(LayerNormMlp),
+        nameof(GeneralConvNet),
+        nameof(PwlGeneralConvNet),
+        nameof(Conv1DNet),
+        nameof(PwlConv1DNet),
     ];
 
     public static Subject<double> Create64(string name, int seed = 7)
@@ -75,6 +79,10 @@ internal static class Subjects
             case nameof(GlobalPoolFirst): { var n = new GlobalPoolFirst(); n.InitializeWeights(random); return new(n, n.Parameters, n.LoadWeights); }
             case nameof(PwlGlobalPoolCnn): { var n = new PwlGlobalPoolCnn(); n.InitializeWeights(random); return new(n, n.Parameters, n.LoadWeights); }
             case nameof(LayerNormMlp): { var n = new LayerNormMlp(); n.InitializeWeights(random); return new(n, n.Parameters, n.LoadWeights); }
+            case nameof(GeneralConvNet): { var n = new GeneralConvNet(); n.InitializeWeights(random); return new(n, n.Parameters, n.LoadWeights); }
+            case nameof(PwlGeneralConvNet): { var n = new PwlGeneralConvNet(); n.InitializeWeights(random); return new(n, n.Parameters, n.LoadWeights); }
+            case nameof(Conv1DNet): { var n = new Conv1DNet(); n.InitializeWeights(random); return new(n, n.Parameters, n.LoadWeights); }
+            case nameof(PwlConv1DNet): { var n = new PwlConv1DNet(); n.InitializeWeights(random); return new(n, n.Parameters, n.LoadWeights); }
             default: throw new ArgumentException($"Unknown network {name}.", nameof(name));
         }
     }

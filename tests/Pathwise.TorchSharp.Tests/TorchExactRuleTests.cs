@@ -11,7 +11,7 @@ public sealed class TorchExactRuleTests
     [Fact]
     public void ExactIntegratedGradientsAndConductance_MatchTheCpu()
     {
-        foreach (INetwork<double> network in new INetwork<double>[] { new PwlMlp(), new PwlCnn(), new PwlGlobalPoolCnn() })
+        foreach (INetwork<double> network in new INetwork<double>[] { new PwlMlp(), new PwlCnn(), new PwlGlobalPoolCnn(), new PwlGeneralConvNet(), new PwlConv1DNet() })
         {
             network.Parameters.Randomize(new Random(21));
             network.ParametersChanged();

@@ -241,7 +241,7 @@ public class TorchLayerMethodsTests
             Tensor activation = activations[layer.Index];
             Assert.Equal(count * layer.Size, activation.numel());
             Assert.Equal(count, activation.shape[0]);
-            Assert.Equal(layer.OutputShape.Rank == 1 ? 2 : 4, activation.dim());
+            Assert.Equal(layer.OutputShape.Rank + 1, activation.dim()); // [count, ...shape]: 2, 3 (sequences) or 4 dims
             Close.All<double>(workspace.Activations(layer, count).ToArray(), activation.contiguous().data<double>().ToArray(), 1e-12, $"{name} {layer.Name}");
         }
 

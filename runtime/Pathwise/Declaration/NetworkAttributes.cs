@@ -74,14 +74,21 @@ public sealed class DenseAttribute : Attribute
     public string? From { get; set; }
 }
 
-/// <summary>A 2-D convolution over <c>[channels, height, width]</c>, PyTorch's <c>Conv2d</c> layout <c>W[out, in, k, k]</c>.</summary>
+/// <summary>
+/// A 2-D convolution over <c>[channels, height, width]</c>, PyTorch's
+/// <c>nn.Conv2d(in, out, (KernelHeight, KernelWidth), stride, padding, dilation, groups)</c> with weight
+/// <c>[out, in / Groups, KernelHeight, KernelWidth]</c>:
+/// <c>y[o, i, j] = b[o] + sum_{c, u, v} W[o, c, u, v] x[g in/G + c, i SH + u DH - PH, j SW + v DW - PW]</c> with
+/// <c>g = o / (out / G)</c>, zero outside the image. <c>Kernel</c>, <c>Stride</c>, <c>Padding</c> and <c>Dilation</c> set
+/// both axes; the per-axis settings (0: the square value) override one axis.
+/// </summary>
 [AttributeUsage(AttributeTargets.Property, Inherited = false)]
 public sealed class Conv2DAttribute : Attribute
 {
     /// <summary>Declares a convolution with <paramref name="outChannels"/> output channels.</summary>
     public Conv2DAttribute(int outChannels) => OutChannels = outChannels;
 
-    /// <summary>The number of output channels.</summary>
+    /// <summary>The number of output channels, a multiple of <see cref="Groups"/>.</summary>
     public int OutChannels { get; }
 
     /// <summary>The square kernel size (default 3).</summary>
@@ -92,6 +99,76 @@ public sealed class Conv2DAttribute : Attribute
 
     /// <summary>The stride (default 1).</summary>
     public int Stride { get; set; } = 1;
+
+    /// <summary>The spacing of the kernel's taps on both axes (default 1, no dilation), PyTorch's <c>dilation</c>.</summary>
+    public int Dilation { get; set; } = 1;
+
+    /// <summary>
+    /// The groups (default 1), PyTorch's <c>groups</c>: input and output channels are split into this many groups and each
+    /// output channel reads only its group's inputs; the input channels for a depthwise convolution. Divides both counts.
+    /// </summary>
+    public int Groups { get; set; } = 1;
+
+    /// <summary>The kernel's height when it differs from its width; 0 (default) takes <see cref="Kernel"/>.</summary>
+    public int KernelHeight { get; set; }
+
+    /// <summary>The kernel's width when it differs from its height; 0 (default) takes <see cref="Kernel"/>.</summary>
+    public int KernelWidth { get; set; }
+
+    /// <summary>The vertical stride; 0 (default) takes <see cref="Stride"/>.</summary>
+    public int StrideHeight { get; set; }
+
+    /// <summary>The horizontal stride; 0 (default) takes <see cref="Stride"/>.</summary>
+    public int StrideWidth { get; set; }
+
+    /// <summary>Zero rows above and below; 0 (default) takes <see cref="Padding"/>.</summary>
+    public int PaddingHeight { get; set; }
+
+    /// <summary>Zero columns left and right; 0 (default) takes <see cref="Padding"/>.</summary>
+    public int PaddingWidth { get; set; }
+
+    /// <summary>The vertical tap spacing; 0 (default) takes <see cref="Dilation"/>.</summary>
+    public int DilationHeight { get; set; }
+
+    /// <summary>The horizontal tap spacing; 0 (default) takes <see cref="Dilation"/>.</summary>
+    public int DilationWidth { get; set; }
+
+    /// <summary>The <c>state_dict</c> prefix of the layer's tensors; defaults to the member name in snake_case.</summary>
+    public string? WeightName { get; set; }
+
+    /// <summary>Whether the layer has a bias (default true).</summary>
+    public bool Bias { get; set; } = true;
+}
+
+/// <summary>
+/// A 1-D convolution over <c>[channels, length]</c>, PyTorch's <c>nn.Conv1d(in, out, Kernel, Stride, Padding, Dilation,
+/// Groups)</c> with weight <c>[out, in / Groups, Kernel]</c>:
+/// <c>y[o, i] = b[o] + sum_{c, u} W[o, c, u] x[g in/G + c, i Stride + u Dilation - Padding]</c> with <c>g = o / (out / G)</c>,
+/// zero outside the sequence.
+/// </summary>
+[AttributeUsage(AttributeTargets.Property, Inherited = false)]
+public sealed class Conv1DAttribute : Attribute
+{
+    /// <summary>Declares a 1-D convolution with <paramref name="outChannels"/> output channels.</summary>
+    public Conv1DAttribute(int outChannels) => OutChannels = outChannels;
+
+    /// <summary>The number of output channels, a multiple of <see cref="Groups"/>.</summary>
+    public int OutChannels { get; }
+
+    /// <summary>The kernel length (default 3).</summary>
+    public int Kernel { get; set; } = 3;
+
+    /// <summary>Zero padding at each end (default 0).</summary>
+    public int Padding { get; set; }
+
+    /// <summary>The stride (default 1).</summary>
+    public int Stride { get; set; } = 1;
+
+    /// <summary>The spacing of the kernel's taps (default 1, no dilation).</summary>
+    public int Dilation { get; set; } = 1;
+
+    /// <summary>The groups (default 1); the input channels for a depthwise convolution. Divides both channel counts.</summary>
+    public int Groups { get; set; } = 1;
 
     /// <summary>The <c>state_dict</c> prefix of the layer's tensors; defaults to the member name in snake_case.</summary>
     public string? WeightName { get; set; }
@@ -192,6 +269,14 @@ public sealed class GlobalAvgPool2DAttribute : Attribute
     /// </summary>
     public string? From { get; set; }
 }
+
+/// <summary>
+/// Global average pooling over a sequence, <c>y[c, 0] = (1 / L) sum_l x[c, l]</c>: <c>[C, L]</c> to <c>[C, 1]</c>, as
+/// PyTorch's <c>nn.AdaptiveAvgPool1d(1)</c> and ONNX's <c>GlobalAveragePool</c> on a 3-D tensor give it; follow it with
+/// <see cref="FlattenAttribute"/> for <c>[C]</c>. No tensors.
+/// </summary>
+[AttributeUsage(AttributeTargets.Property, Inherited = false)]
+public sealed class GlobalAvgPool1DAttribute : Attribute { }
 
 /// <summary>
 /// The identity, <c>y = x</c>: PyTorch's <c>nn.Identity</c> and ONNX's <c>Identity</c>, so an exported model's layers map

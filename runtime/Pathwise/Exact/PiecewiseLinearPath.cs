@@ -8,7 +8,7 @@ namespace Pathwise;
 
 /// <summary>
 /// The pieces of the straight path <c>x(a) = x' + a (x - x')</c>, <c>a</c> in [0, 1], on which a network of
-/// piecewise-linear layers (Dense, Conv2D, BatchNorm, Flatten, pooling; ReLU, LeakyReLU or no activation) is
+/// piecewise-linear layers (Dense, Conv2D, Conv1D, BatchNorm, Flatten, pooling; ReLU, LeakyReLU or no activation) is
 /// affine: the breakpoints <c>0 = a_0 &lt; a_1 &lt; ... &lt; a_m = 1</c> where a ReLU pre-activation crosses zero
 /// or a max-pool window's maximum passes to another element. On each piece every layer's gradient is constant,
 /// so a path integral is exact as one evaluation per piece weighted by its length.
@@ -610,6 +610,7 @@ internal sealed class PiecewiseLinearPath
             {
                 case LayerKind.Dense:
                 case LayerKind.Conv2D:
+                case LayerKind.Conv1D:
                     return new LayerStep(layer, tensors[prefix + ".weight"], layer.HasBias ? tensors[prefix + ".bias"] : []);
                 case LayerKind.BatchNorm:
                     int channels = layer.OutputShape.Channels;
@@ -643,7 +644,9 @@ internal sealed class PiecewiseLinearPath
                     DenseKernel.Forward<double>(tx, _weight, default, tz, count, input.Length, outputs);
                     break;
                 case LayerKind.Conv2D:
-                    var convolution = new Conv2DShape(input.Channels, input.Height, input.Width, _layer.OutputShape.Channels, _layer.Kernel, _layer.Padding, _layer.Stride);
+                case LayerKind.Conv1D:
+                    // Every stride, padding, dilation and group count; a 1-D convolution as a height-1 image.
+                    Conv2DShape convolution = _layer.Convolution;
                     Conv2DKernel.Forward<double>(x, _weight, _bias, z, count, convolution);
                     Conv2DKernel.Forward<double>(tx, _weight, default, tz, count, convolution);
                     break;
@@ -663,6 +666,7 @@ internal sealed class PiecewiseLinearPath
                     Pool2DKernel.AvgForward<double>(tx, tz, count, average);
                     break;
                 case LayerKind.GlobalAvgPool2D:
+                case LayerKind.GlobalAvgPool1D:
                     // Linear: its tangent is the same average of the input's tangent.
                     int planeSize = input.Height * input.Width;
                     GlobalPoolKernel.AvgForward<double>(x, z, count, input.Channels, planeSize);

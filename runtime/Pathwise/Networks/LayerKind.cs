@@ -9,7 +9,7 @@ public enum LayerKind
     /// <summary>A fully connected layer, <c>y = W x + b</c>.</summary>
     Dense,
 
-    /// <summary>A 2-D convolution.</summary>
+    /// <summary>A 2-D convolution (per-axis kernel, stride, padding and dilation; groups).</summary>
     Conv2D,
 
     /// <summary>Max pooling over square windows.</summary>
@@ -56,6 +56,12 @@ public enum LayerKind
 
     /// <summary>A concatenation of its input and other earlier layers' outputs, along channels (or features when flat).</summary>
     Concat,
+
+    /// <summary>A 1-D convolution over <c>[channels, length]</c> (kernel, stride, padding, dilation, groups).</summary>
+    Conv1D,
+
+    /// <summary>Global average pooling over a sequence, <c>[C, L]</c> to <c>[C, 1]</c>: <c>y[c] = mean over l of x[c, l]</c>.</summary>
+    GlobalAvgPool1D,
 }
 
 /// <summary>The activation applied after a layer's operation.</summary>
@@ -108,6 +114,7 @@ internal static class LayerKindFacts
     public static bool IsPiecewiseLinear(LayerKind kind) => kind is LayerKind.Input or LayerKind.Dense or LayerKind.Conv2D
         or LayerKind.MaxPool2D or LayerKind.AvgPool2D or LayerKind.GlobalAvgPool2D or LayerKind.BatchNorm or LayerKind.SequenceMean
         or LayerKind.Add or LayerKind.Concat
+        or LayerKind.Conv1D or LayerKind.GlobalAvgPool1D
         || PassesThrough(kind);
 
     /// <summary>Kinds whose input is token ids rather than values a gradient reaches (Embedding): no input-space path runs through them.</summary>

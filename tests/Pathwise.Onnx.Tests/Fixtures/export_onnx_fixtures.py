@@ -41,6 +41,12 @@ it. Files written beside this script:
 - resnet_down_opsetN.onnx: the stem and first block of resnet, then a block that halves the size and doubles the
   channels (Conv(4->8, k3, stride 2, pad 1), as torchvision writes it) with a projection shortcut (Conv(4->8, k1,
   stride 2, no bias) and BatchNorm2d, torchvision's downsample), AdaptiveAvgPool2d(1), flatten, Linear(8, 3).
+- cnn_general_opsetN.onnx: Conv2d(4->6, (3, 2), stride (2, 1), padding (1, 0), dilation (1, 2), groups 2), ReLU,
+  depthwise Conv2d(6->6, k3, padding 2, dilation 2, groups 6), Tanh, Conv2d(6->4, k1, stride 2), AdaptiveAvgPool2d(1),
+  Flatten, Linear(4, 3): Conv nodes with strides, pads, dilations, group and rectangular kernel_shape;
+- conv1d_opsetN.onnx: on [batch, 3, 16]: Conv1d(3->6, k5, stride 2, padding 2, groups 3), ReLU, depthwise
+  Conv1d(6->6, k3, dilation 2, groups 6), Sigmoid, Conv1d(6->4, k1, bias=False), AdaptiveAvgPool1d(1) (exported as
+  GlobalAveragePool on a 3-D tensor), Flatten, Linear(4, 2).
 The .NET tests import these files and compare with ONNX Runtime; they never run Python.
 """
 import os
@@ -141,6 +147,36 @@ class CnnMean(nn.Module):
 
     def forward(self, x):
         return self.fc(torch.tanh(self.conv(x)).mean((2, 3)))
+
+
+class CnnGeneral(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.grouped = nn.Conv2d(4, 6, (3, 2), stride=(2, 1), padding=(1, 0), dilation=(1, 2), groups=2)
+        self.depthwise = nn.Conv2d(6, 6, 3, padding=2, dilation=2, groups=6)
+        self.pointwise = nn.Conv2d(6, 4, 1, stride=2)
+        self.gap = nn.AdaptiveAvgPool2d(1)
+        self.flatten = nn.Flatten()
+        self.fc = nn.Linear(4, 3)
+
+    def forward(self, x):
+        x = torch.tanh(self.depthwise(torch.relu(self.grouped(x))))
+        return self.fc(self.flatten(self.gap(self.pointwise(x))))
+
+
+class Conv1dNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.grouped = nn.Conv1d(3, 6, 5, stride=2, padding=2, groups=3)
+        self.depthwise = nn.Conv1d(6, 6, 3, dilation=2, groups=6)
+        self.pointwise = nn.Conv1d(6, 4, 1, bias=False)
+        self.gap = nn.AdaptiveAvgPool1d(1)
+        self.flatten = nn.Flatten()
+        self.fc = nn.Linear(4, 2)
+
+    def forward(self, x):
+        x = torch.sigmoid(self.depthwise(torch.relu(self.grouped(x))))
+        return self.fc(self.flatten(self.gap(self.pointwise(x))))
 
 
 class MlpLayerNorm(nn.Module):
@@ -322,8 +358,8 @@ def main():
         export(cnn_gap, torch.randn(2, 1, 6, 6), "cnn_gap", opset)
         export(mlp_layernorm, torch.randn(2, 6), "mlp_layernorm", opset)
     export(cnn_mean, torch.randn(2, 1, 7, 7), "cnn_mean", 13)
-    # The text and graph fixtures were added side by side, each right after the block above; each starts from the
-    # generator state that block leaves, so both sets of files stay what they were when they were added.
+    # The text, graph and convolution fixtures were added side by side, each right after the block above; each
+    # starts from the generator state that block leaves, so every set of files stays what it was when it was added.
     after_earlier = torch.get_rng_state()
     text = TextClassifier()  # made last, so adding it left the earlier fixtures' random draws unchanged
     for opset in (13, 17):
@@ -345,6 +381,12 @@ def main():
     randomize_norms(resnet_down)
     for opset in (13, 17):
         export(resnet_down, torch.randn(2, 2, 6, 6), "resnet_down", opset)
+    torch.set_rng_state(after_earlier)
+    # Made after every earlier fixture, so adding them left those files' random draws unchanged.
+    cnn_general, conv1d = CnnGeneral(), Conv1dNet()
+    for opset in (13, 17):
+        export(cnn_general, torch.randn(2, 4, 10, 9), "cnn_general", opset)
+        export(conv1d, torch.randn(2, 3, 16), "conv1d", opset)
     for name in sorted(os.listdir(HERE)):
         if name.endswith(".onnx"):
             model = onnx.load(os.path.join(HERE, name))

@@ -7,25 +7,29 @@ using System.Runtime.Intrinsics;
 
 namespace Pathwise.CompilerServices.Kernels;
 
-/// <summary>2-D convolution kernels (PyTorch <c>Conv2d</c>: cross-correlation, zero padding, weight <c>[O, C, K, K]</c>).</summary>
+/// <summary>
+/// 2-D convolution kernels (PyTorch <c>Conv2d</c>: cross-correlation, zero padding, per-axis kernel, stride, padding and
+/// dilation, groups; weight <c>[O, C/G, KH, KW]</c>). A 1-D convolution (<c>Conv1d</c>) is the height-1 case.
+/// </summary>
 /// <remarks>
-/// Stride 1 (kernel up to 7; for <see cref="BackwardInput{T}"/> also padding at most K - 1): each image is copied into
-/// zero-padded planes, where every tap is the same plane shifted by a constant, so the convolution is a register-blocked
-/// GEMM (4 channels x 3 vectors of positions, <see cref="System.Runtime.Intrinsics.Vector512{T}"/> where accelerated)
-/// with no im2col copy; BackwardInput runs the same GEMM on <c>dy</c> padded by <c>K - 1 - P</c> with the flipped,
-/// transposed weight. Scratch comes from a shared cache (no allocation in steady state). Other shapes use direct loops
-/// whose innermost step is an axpy over a contiguous output row (stride 1) or a strided gather (stride &gt; 1);
-/// out-of-image taps are skipped, which is zero padding. Sources and destinations must not overlap.
+/// Square kernel, stride 1, no dilation, one group (kernel up to 7; for <see cref="BackwardInput{T}"/> also padding at
+/// most K - 1): each image is copied into zero-padded planes, where every tap is the same plane shifted by a constant,
+/// so the convolution is a register-blocked GEMM (4 channels x 3 vectors of positions,
+/// <see cref="System.Runtime.Intrinsics.Vector512{T}"/> where accelerated) with no im2col copy; BackwardInput runs the
+/// same GEMM on <c>dy</c> padded by <c>K - 1 - P</c> with the flipped, transposed weight. Scratch comes from a shared
+/// cache (no allocation in steady state). Other shapes (every kernel, stride, padding, dilation and group count) use
+/// direct loops whose innermost step is an axpy over a contiguous output row (horizontal stride 1, SIMD) or a strided
+/// gather; out-of-image taps are skipped, which is zero padding. Sources and destinations must not overlap.
 /// </remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static class Conv2DKernel
 {
     /// <summary>
-    /// Forward pass: <c>y[n, o, oh, ow] = bias[o] + sum_{c, kh, kw} weight[o, c, kh, kw] * x[n, c, oh*S + kh - P, ow*S + kw - P]</c>,
-    /// where taps outside the image read zero.
+    /// Forward pass: <c>y[n, o, oh, ow] = bias[o] + sum_{j, kh, kw} weight[o, j, kh, kw] * x[n, g C/G + j, oh*SH + kh*DH - PH, ow*SW + kw*DW - PW]</c>
+    /// with <c>g = o / (O/G)</c> and <c>j &lt; C/G</c>, where taps outside the image read zero.
     /// </summary>
     /// <param name="x">Inputs, <c>[count, C, H, W]</c>.</param>
-    /// <param name="weight">Weights, <c>[O, C, K, K]</c>.</param>
+    /// <param name="weight">Weights, <c>[O, C/G, KH, KW]</c>.</param>
     /// <param name="bias">Bias, <c>[O]</c>, or empty for no bias.</param>
     /// <param name="y">Destination, <c>[count, O, OH, OW]</c> (overwritten).</param>
     /// <param name="count">Number of images.</param>
@@ -45,10 +49,6 @@ public static class Conv2DKernel
 
         ThrowHelper.RequireDestination(y.Length, ThrowHelper.Product(count, shape.OutputLength, "y length"), nameof(y));
 
-        int channels = shape.InChannels, height = shape.Height, width = shape.Width;
-        int kernel = shape.Kernel, padding = shape.Padding, stride = shape.Stride;
-        int outHeight = shape.OutHeight, outWidth = shape.OutWidth;
-        int plane = height * width, outPlane = outHeight * outWidth;
         ref T xRef = ref MemoryMarshal.GetReference(x);
         ref T wRef = ref MemoryMarshal.GetReference(weight);
         if (count == 0 || (UseWide<T>(shape, backward: false) && ForwardWide(ref xRef, ref wRef, bias, ref MemoryMarshal.GetReference(y), count, shape)))
@@ -56,6 +56,11 @@ public static class Conv2DKernel
             return;
         }
 
+        int channels = shape.InChannels, height = shape.Height, width = shape.Width;
+        int kernelHeight = shape.KernelHeight, kernelWidth = shape.KernelWidth, taps = kernelHeight * kernelWidth;
+        int groupIn = shape.GroupInChannels, groupOut = shape.GroupOutChannels;
+        int outHeight = shape.OutHeight, outWidth = shape.OutWidth, strideWidth = shape.StrideWidth;
+        int plane = height * width, outPlane = outHeight * outWidth;
         for (int n = 0; n < count; n++)
         {
             for (int o = 0; o < shape.OutChannels; o++)
@@ -63,18 +68,21 @@ public static class Conv2DKernel
                 Span<T> yPlane = y.Slice((n * shape.OutChannels + o) * outPlane, outPlane);
                 yPlane.Fill(bias.IsEmpty ? T.Zero : bias[o]);
                 ref T yBase = ref MemoryMarshal.GetReference(yPlane);
+                int firstChannel = o / groupOut * groupIn; // the group's first input channel
 
-                for (int c = 0; c < channels; c++)
+                for (int g = 0; g < groupIn; g++)
                 {
-                    ref T xPlane = ref Unsafe.Add(ref xRef, (n * channels + c) * plane);
-                    ref T wTaps = ref Unsafe.Add(ref wRef, (o * channels + c) * kernel * kernel);
-                    for (int kh = 0; kh < kernel; kh++)
+                    ref T xPlane = ref Unsafe.Add(ref xRef, (n * channels + firstChannel + g) * plane);
+                    ref T wTaps = ref Unsafe.Add(ref wRef, (o * groupIn + g) * taps);
+                    for (int kh = 0; kh < kernelHeight; kh++)
                     {
-                        ValidRange(kh, padding, stride, height, outHeight, out int ohLo, out int ohHi);
-                        for (int kw = 0; kw < kernel; kw++)
+                        int rowOffset = kh * shape.DilationHeight - shape.PaddingHeight; // ih = oh*SH + rowOffset
+                        ValidRange(rowOffset, shape.StrideHeight, height, outHeight, out int ohLo, out int ohHi);
+                        for (int kw = 0; kw < kernelWidth; kw++)
                         {
-                            T w = Unsafe.Add(ref wTaps, kh * kernel + kw);
-                            ValidRange(kw, padding, stride, width, outWidth, out int owLo, out int owHi);
+                            T w = Unsafe.Add(ref wTaps, kh * kernelWidth + kw);
+                            int columnOffset = kw * shape.DilationWidth - shape.PaddingWidth; // iw = ow*SW + columnOffset
+                            ValidRange(columnOffset, strideWidth, width, outWidth, out int owLo, out int owHi);
                             int length = owHi - owLo;
                             if (length <= 0)
                             {
@@ -83,9 +91,9 @@ public static class Conv2DKernel
 
                             for (int oh = ohLo; oh < ohHi; oh++)
                             {
-                                ref T xRow = ref Unsafe.Add(ref xPlane, (oh * stride + kh - padding) * width + owLo * stride + kw - padding);
+                                ref T xRow = ref Unsafe.Add(ref xPlane, (oh * shape.StrideHeight + rowOffset) * width + owLo * strideWidth + columnOffset);
                                 ref T yRow = ref Unsafe.Add(ref yBase, oh * outWidth + owLo);
-                                if (stride == 1)
+                                if (strideWidth == 1)
                                 {
                                     VectorMath.Axpy(w, ref xRow, ref yRow, length);
                                 }
@@ -93,7 +101,7 @@ public static class Conv2DKernel
                                 {
                                     for (int j = 0; j < length; j++)
                                     {
-                                        Unsafe.Add(ref yRow, j) += w * Unsafe.Add(ref xRow, j * stride);
+                                        Unsafe.Add(ref yRow, j) += w * Unsafe.Add(ref xRow, j * strideWidth);
                                     }
                                 }
                             }
@@ -106,11 +114,11 @@ public static class Conv2DKernel
 
     /// <summary>
     /// Gradient with respect to the input:
-    /// <c>dx[n, c, ih, iw] = sum_{o, kh, kw : ih = oh*S + kh - P, iw = ow*S + kw - P} weight[o, c, kh, kw] * dy[n, o, oh, ow]</c>.
+    /// <c>dx[n, c, ih, iw] = sum_{o in c's group, kh, kw : ih = oh*SH + kh*DH - PH, iw = ow*SW + kw*DW - PW} weight[o, c mod (C/G), kh, kw] * dy[n, o, oh, ow]</c>.
     /// Overwrites <paramref name="dx"/>.
     /// </summary>
     /// <param name="dy">Output gradient, <c>[count, O, OH, OW]</c>.</param>
-    /// <param name="weight">Weights, <c>[O, C, K, K]</c>.</param>
+    /// <param name="weight">Weights, <c>[O, C/G, KH, KW]</c>.</param>
     /// <param name="dx">Destination, <c>[count, C, H, W]</c> (zeroed, then accumulated; not added into).</param>
     /// <param name="count">Number of images.</param>
     /// <param name="shape">Convolution geometry.</param>
@@ -126,10 +134,6 @@ public static class Conv2DKernel
         ThrowHelper.RequireDestination(dx.Length, total, nameof(dx));
         dx.Slice(0, total).Clear();
 
-        int channels = shape.InChannels, height = shape.Height, width = shape.Width;
-        int kernel = shape.Kernel, padding = shape.Padding, stride = shape.Stride;
-        int outHeight = shape.OutHeight, outWidth = shape.OutWidth;
-        int plane = height * width, outPlane = outHeight * outWidth;
         ref T dyRef = ref MemoryMarshal.GetReference(dy);
         ref T wRef = ref MemoryMarshal.GetReference(weight);
         ref T dxRef = ref MemoryMarshal.GetReference(dx);
@@ -138,22 +142,30 @@ public static class Conv2DKernel
             return;
         }
 
+        int channels = shape.InChannels, height = shape.Height, width = shape.Width;
+        int kernelHeight = shape.KernelHeight, kernelWidth = shape.KernelWidth, taps = kernelHeight * kernelWidth;
+        int groupIn = shape.GroupInChannels, groupOut = shape.GroupOutChannels;
+        int outHeight = shape.OutHeight, outWidth = shape.OutWidth, strideWidth = shape.StrideWidth;
+        int plane = height * width, outPlane = outHeight * outWidth;
         for (int n = 0; n < count; n++)
         {
             for (int c = 0; c < channels; c++)
             {
                 ref T dxPlane = ref Unsafe.Add(ref dxRef, (n * channels + c) * plane);
-                for (int o = 0; o < shape.OutChannels; o++)
+                int firstOutput = c / groupIn * groupOut, g = c % groupIn; // the group's output channels; c's place in it
+                for (int o = firstOutput; o < firstOutput + groupOut; o++)
                 {
                     ref T dyPlane = ref Unsafe.Add(ref dyRef, (n * shape.OutChannels + o) * outPlane);
-                    ref T wTaps = ref Unsafe.Add(ref wRef, (o * channels + c) * kernel * kernel);
-                    for (int kh = 0; kh < kernel; kh++)
+                    ref T wTaps = ref Unsafe.Add(ref wRef, (o * groupIn + g) * taps);
+                    for (int kh = 0; kh < kernelHeight; kh++)
                     {
-                        ValidRange(kh, padding, stride, height, outHeight, out int ohLo, out int ohHi);
-                        for (int kw = 0; kw < kernel; kw++)
+                        int rowOffset = kh * shape.DilationHeight - shape.PaddingHeight;
+                        ValidRange(rowOffset, shape.StrideHeight, height, outHeight, out int ohLo, out int ohHi);
+                        for (int kw = 0; kw < kernelWidth; kw++)
                         {
-                            T w = Unsafe.Add(ref wTaps, kh * kernel + kw);
-                            ValidRange(kw, padding, stride, width, outWidth, out int owLo, out int owHi);
+                            T w = Unsafe.Add(ref wTaps, kh * kernelWidth + kw);
+                            int columnOffset = kw * shape.DilationWidth - shape.PaddingWidth;
+                            ValidRange(columnOffset, strideWidth, width, outWidth, out int owLo, out int owHi);
                             int length = owHi - owLo;
                             if (length <= 0)
                             {
@@ -163,8 +175,8 @@ public static class Conv2DKernel
                             for (int oh = ohLo; oh < ohHi; oh++)
                             {
                                 ref T dyRow = ref Unsafe.Add(ref dyPlane, oh * outWidth + owLo);
-                                ref T dxRow = ref Unsafe.Add(ref dxPlane, (oh * stride + kh - padding) * width + owLo * stride + kw - padding);
-                                if (stride == 1)
+                                ref T dxRow = ref Unsafe.Add(ref dxPlane, (oh * shape.StrideHeight + rowOffset) * width + owLo * strideWidth + columnOffset);
+                                if (strideWidth == 1)
                                 {
                                     VectorMath.Axpy(w, ref dyRow, ref dxRow, length);
                                 }
@@ -172,7 +184,7 @@ public static class Conv2DKernel
                                 {
                                     for (int j = 0; j < length; j++)
                                     {
-                                        Unsafe.Add(ref dxRow, j * stride) += w * Unsafe.Add(ref dyRow, j);
+                                        Unsafe.Add(ref dxRow, j * strideWidth) += w * Unsafe.Add(ref dyRow, j);
                                     }
                                 }
                             }
@@ -224,7 +236,8 @@ public static class Conv2DKernel
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool UseWide<T>(Conv2DShape shape, bool backward)
         where T : unmanaged, IFloatingPointIeee754<T> =>
-        VectorMath.CanVectorize<T>() && shape.Stride == 1 && shape.Kernel <= 7 && (!backward || shape.Padding <= shape.Kernel - 1);
+        VectorMath.CanVectorize<T>() && shape.IsPlain && shape.StrideHeight == 1 && shape.KernelHeight <= 7
+        && (!backward || shape.PaddingHeight <= shape.KernelHeight - 1);
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int WideVectorWidth<T>()
@@ -236,7 +249,7 @@ public static class Conv2DKernel
     private static bool ForwardWide<T>(ref T xRef, ref T wRef, ReadOnlySpan<T> bias, ref T yRef, int count, Conv2DShape shape)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int k = shape.Kernel, p = shape.Padding, height = shape.Height, width = shape.Width;
+        int k = shape.KernelHeight, p = shape.PaddingHeight, height = shape.Height, width = shape.Width;
         int outHeight = shape.OutHeight, outWidth = shape.OutWidth;
         var g = new WideGeometry(shape.InChannels, shape.OutChannels, k, width + 2 * p, outHeight, WideVectorWidth<T>());
         if (g.Total > MaxScratch)
@@ -301,7 +314,7 @@ public static class Conv2DKernel
     private static bool BackwardWide<T>(ref T dyRef, ref T wRef, ref T dxRef, int count, Conv2DShape shape)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int k = shape.Kernel, q = k - 1 - shape.Padding, height = shape.Height, width = shape.Width;
+        int k = shape.KernelHeight, q = k - 1 - shape.PaddingHeight, height = shape.Height, width = shape.Width;
         int outHeight = shape.OutHeight, outWidth = shape.OutWidth;
         int inChannels = shape.OutChannels, outChannels = shape.InChannels; // roles swap: dy is the source
         var g = new WideGeometry(inChannels, outChannels, k, outWidth + 2 * q, height, WideVectorWidth<T>());
@@ -476,12 +489,12 @@ public static class Conv2DKernel
         TOps.Store(a32, ref d, 3 * row + v2);
     }
 
-    // Output positions [lo, hi) whose tap at kernel offset k lands inside [0, size): 0 <= out*S + k - P < size.
-    private static void ValidRange(int k, int padding, int stride, int size, int outSize, out int lo, out int hi)
+    // Output positions [lo, hi) whose tap lands inside [0, size): 0 <= out*S + offset < size, where offset = k*D - P.
+    private static void ValidRange(int offset, int stride, int size, int outSize, out int lo, out int hi)
     {
-        int first = padding - k; // smallest allowed out*S
+        int first = -offset; // smallest allowed out*S
         lo = first <= 0 ? 0 : (first + stride - 1) / stride;
-        int last = size - 1 + padding - k; // largest allowed out*S
+        int last = size - 1 - offset; // largest allowed out*S
         hi = last < 0 ? 0 : Math.Min(outSize, last / stride + 1);
         if (hi < lo)
         {
