@@ -228,6 +228,7 @@ internal sealed class PathCall<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// </summary>
     private void StartPath(ReadOnlySpan<T> start, ReadOnlySpan<T> end)
     {
+        Sweep = null;
         if (_plan.ExactPath is { } exactPath)
         {
             CutIntoPieces(exactPath(), start, end);
@@ -255,21 +256,46 @@ internal sealed class PathCall<T> where T : unmanaged, IFloatingPointIeee754<T>
     public void ScaleErrors(int accumulator, PathVector by) => Adaptive?.ScaleErrors(accumulator, by);
 
     /// <summary>
+    /// With the exact rule on a network whose layers above the path's origin form a <see cref="DenseChain"/>, after
+    /// <see cref="Begin"/> (or <see cref="BeginLayerPath"/>): this call's sweep, whose events give the path's integrals
+    /// without path points (<see cref="ChainSweep.GradientIntegral{T}"/>); null otherwise, or when the path had too many pieces.
+    /// </summary>
+    public ChainSweep? Sweep { get; private set; }
+
+    private ChainSweep? _sweep;
+
+    /// <summary>
     /// The exact rule's points for this path: one at the middle of each piece, weighted by its length. The breakpoints
-    /// are found in float64 from this call's ends (the baseline and input, or their activations at the plan's origin);
-    /// past the plan's piece limit, the plan's Gauss–Legendre nodes are used instead.
+    /// are found in float64 from this call's ends (the baseline and input, or their activations at the plan's origin):
+    /// by sweeping the events in order on a chain of dense layers (<see cref="ChainSweep"/>, kept as <see cref="Sweep"/>),
+    /// else layer by layer (<see cref="PiecewiseLinearPath.Breakpoints"/>). Past the plan's piece limit, the plan's
+    /// Gauss–Legendre nodes are used instead. This is the one place the exact rule chooses how to cut a path.
     /// </summary>
     private void CutIntoPieces(PiecewiseLinearPath path, ReadOnlySpan<T> start, ReadOnlySpan<T> end)
     {
-        var baseline = new double[start.Length];
-        var input = new double[end.Length];
-        for (int i = 0; i < input.Length; i++)
+        Sweep = null;
+        ReadOnlySpan<double> breaks;
+        bool complete;
+        if (path.Chain is { } chain)
         {
-            baseline[i] = double.CreateChecked(start[i]);
-            input[i] = double.CreateChecked(end[i]);
+            _sweep ??= new ChainSweep();
+            complete = _sweep.Run(chain, start, end, _plan.MaxPieces);
+            breaks = complete ? _sweep.Breakpoints : default;
+            Sweep = complete ? _sweep : null;
+        }
+        else
+        {
+            var baseline = new double[start.Length];
+            var input = new double[end.Length];
+            for (int i = 0; i < input.Length; i++)
+            {
+                baseline[i] = double.CreateChecked(start[i]);
+                input[i] = double.CreateChecked(end[i]);
+            }
+
+            breaks = path.Breakpoints(baseline, input, _plan.MaxPieces, out complete);
         }
 
-        double[] breaks = path.Breakpoints(baseline, input, _plan.MaxPieces, out bool complete);
         if (!complete)
         {
             Alphas = _plan.Alphas;
@@ -290,9 +316,13 @@ internal sealed class PathCall<T> where T : unmanaged, IFloatingPointIeee754<T>
         Rule = QuadratureRule.Exact;
     }
 
-    /// <summary>Makes this call the same as <paramref name="other"/>, already begun on another engine of the same plan (a split call's second half).</summary>
+    /// <summary>
+    /// Makes this call the same as <paramref name="other"/>, already begun on another engine of the same plan (a split call's
+    /// second half), but without its <see cref="Sweep"/>, which stays with the engine that ran it: a split call runs path points.
+    /// </summary>
     public void CopyFrom(PathCall<T> other)
     {
+        Sweep = null;
         other.Input.AsSpan().CopyTo(Input);
         other.Baseline.AsSpan().CopyTo(Baseline);
         _baselineIsDefault = other._baselineIsDefault;
