@@ -1,5 +1,9 @@
 using System;
 using System.Numerics;
+using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace Pathwise;
 
@@ -87,8 +91,7 @@ internal sealed class ChainSweep
             _origin[inputs + i] = double.CreateChecked(end[i]) - from;
         }
 
-        Lines();
-        Ends();
+        Forward();
         _events = 0;
         _breakCount = 0;
         AddBreak(0);
@@ -107,6 +110,47 @@ internal sealed class ChainSweep
     /// last complete run's events (overwritten; the origin's length).
     /// </summary>
     public void GradientIntegral<T>(ReadOnlySpan<T> outputCoefficients, Span<double> gradient) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        Integrate(outputCoefficients);
+        _chain!.Stages[0].Transposed(_sum, gradient);
+    }
+
+    /// <summary>
+    /// Integrated Gradients from the last complete run: <c>attributions[i] = (x_i - x'_i) gradient_i</c> with the gradient
+    /// integral of <see cref="GradientIntegral{T}"/> (in float64, rounded once; not formed where <c>x_i = x'_i</c>); returns the
+    /// attributions' sum and <c>F(x')</c>, <c>F(x)</c> from a float64 forward pass of the chain at the ends.
+    /// </summary>
+    public (double Sum, double AtBaseline, double AtInput) IntegratedGradients<T>(ReadOnlySpan<T> outputCoefficients, Span<T> attributions)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        Integrate(outputCoefficients);
+        ChainStage first = _chain!.Stages[0];
+        ReadOnlySpan<double> direction = Direction;
+        double sum = 0;
+        for (int i = 0; i < attributions.Length; i++)
+        {
+            attributions[i] = direction[i] == 0 ? T.Zero : T.CreateChecked(direction[i] * first.TransposedAt(i, _sum));
+            sum += double.CreateChecked(attributions[i]);
+        }
+
+        int outputs = _chain.Outputs;
+        double atBaseline = 0;
+        double atInput = 0;
+        for (int j = 0; j < outputs; j++)
+        {
+            double weight = double.CreateChecked(outputCoefficients[j]);
+            atBaseline += weight * _ends[j];
+            atInput += weight * _ends[outputs + j];
+        }
+
+        return (sum, atBaseline, atInput);
+    }
+
+    /// <summary>
+    /// <c>_sum = integral_0^1 delta_0(a) da</c>, the gradient of <c>F = sum_j outputCoefficients[j] y_j</c> at the first stage's
+    /// pre-activation integrated along the path, replaying the last run's events.
+    /// </summary>
+    private void Integrate<T>(ReadOnlySpan<T> outputCoefficients) where T : unmanaged, IFloatingPointIeee754<T>
     {
         DenseChain chain = _chain!;
         ChainStage[] stages = chain.Stages;
@@ -145,6 +189,7 @@ internal sealed class ChainSweep
             double step = Flip(m, k);
             double value = step * _gradients[m][k];
             bool dense = false;
+            bool added = false;
             for (int q = m; q >= 1; q--)
             {
                 // The change of u_{q-1} = A_q^T delta_q, then of delta_{q-1} = d_{q-1} u_{q-1}.
@@ -155,15 +200,17 @@ internal sealed class ChainSweep
                 {
                     stage.Transposed(_change[q].AsSpan(0, stage.Outputs), below);
                 }
+                else if (stage.Map == StageMap.Dense && q == 1)
+                {
+                    // Row k of W straight into the first stage (an MLP's second layer): u_0, then the integral, in one pass.
+                    IntoFirst(stage.Weight.AsSpan(k * stage.Inputs, stage.Inputs), value, gradientBelow, stages[0].Breaks ? _slopes[0] : default, weight, sum);
+                    added = true;
+                    break;
+                }
                 else if (stage.Map == StageMap.Dense)
                 {
                     // Row k of W: contiguous.
-                    ReadOnlySpan<double> row = stage.Weight.AsSpan(k * stage.Inputs, stage.Inputs);
-                    for (int i = 0; i < below.Length; i++)
-                    {
-                        below[i] = value * row[i];
-                    }
-
+                    TensorPrimitives.Multiply(stage.Weight.AsSpan(k * stage.Inputs, stage.Inputs), value, below);
                     dense = true;
                 }
                 else
@@ -174,66 +221,56 @@ internal sealed class ChainSweep
                     continue;
                 }
 
-                for (int i = 0; i < below.Length; i++)
-                {
-                    gradientBelow[i] += below[i];
-                }
-
+                TensorPrimitives.Add(gradientBelow, below, gradientBelow);
                 if (stages[q - 1].Breaks)
                 {
-                    double[] slopes = _slopes[q - 1];
-                    for (int i = 0; i < below.Length; i++)
-                    {
-                        below[i] *= slopes[i];
-                    }
+                    TensorPrimitives.Multiply(below, _slopes[q - 1], below);
                 }
             }
 
             if (dense)
             {
-                ReadOnlySpan<double> below = _change[0].AsSpan(0, sum.Length);
-                for (int i = 0; i < sum.Length; i++)
-                {
-                    sum[i] += weight * below[i];
-                }
+                TensorPrimitives.MultiplyAdd(_change[0].AsSpan(0, sum.Length), weight, sum, sum);
             }
-            else
+            else if (!added)
             {
                 sum[k] += weight * value;
             }
         }
-
-        stages[0].Transposed(sum, gradient);
     }
 
     /// <summary>
-    /// Integrated Gradients from the last complete run: <c>attributions[i] = (x_i - x'_i) gradient_i</c> with the gradient
-    /// integral of <see cref="GradientIntegral{T}"/> (in float64, rounded once); returns the attributions' sum and
-    /// <c>F(x')</c>, <c>F(x)</c> from a float64 forward pass of the chain at the ends.
+    /// <c>u += value row</c>, <c>sum += weight d (value row)</c> (<c>d</c> all ones when <paramref name="slopes"/> is empty):
+    /// an event's change of the first stage's gradients and of their integral.
     /// </summary>
-    public (double Sum, double AtBaseline, double AtInput) IntegratedGradients<T>(ReadOnlySpan<T> outputCoefficients, Span<T> attributions)
-        where T : unmanaged, IFloatingPointIeee754<T>
+    private static void IntoFirst(ReadOnlySpan<double> row, double value, Span<double> u, ReadOnlySpan<double> slopes, double weight, Span<double> sum)
     {
-        GradientIntegral(outputCoefficients, _integral);
-        ReadOnlySpan<double> direction = Direction;
-        double sum = 0;
-        for (int i = 0; i < attributions.Length; i++)
+        int n = row.Length;
+        int i = 0;
+        bool masked = !slopes.IsEmpty;
+        if (Vector256.IsHardwareAccelerated && n >= Vector256<double>.Count)
         {
-            attributions[i] = T.CreateChecked(direction[i] * _integral[i]);
-            sum += double.CreateChecked(attributions[i]);
+            ref double r0 = ref MemoryMarshal.GetReference(row);
+            ref double u0 = ref MemoryMarshal.GetReference(u);
+            ref double d0 = ref MemoryMarshal.GetReference(slopes);
+            ref double s0 = ref MemoryMarshal.GetReference(sum);
+            Vector256<double> v = Vector256.Create(value);
+            Vector256<double> w = Vector256.Create(weight);
+            for (; i <= n - Vector256<double>.Count; i += Vector256<double>.Count)
+            {
+                Vector256<double> change = Vector256.LoadUnsafe(ref r0, (nuint)i) * v;
+                (Vector256.LoadUnsafe(ref u0, (nuint)i) + change).StoreUnsafe(ref u0, (nuint)i);
+                Vector256<double> delta = masked ? change * Vector256.LoadUnsafe(ref d0, (nuint)i) : change;
+                Vector256.FusedMultiplyAdd(delta, w, Vector256.LoadUnsafe(ref s0, (nuint)i)).StoreUnsafe(ref s0, (nuint)i);
+            }
         }
 
-        int outputs = _chain!.Outputs;
-        double atBaseline = 0;
-        double atInput = 0;
-        for (int j = 0; j < outputs; j++)
+        for (; i < n; i++)
         {
-            double weight = double.CreateChecked(outputCoefficients[j]);
-            atBaseline += weight * _ends[j];
-            atInput += weight * _ends[outputs + j];
+            double change = row[i] * value;
+            u[i] += change;
+            sum[i] = Math.FusedMultiplyAdd(masked ? change * slopes[i] : change, weight, sum[i]);
         }
-
-        return (sum, atBaseline, atInput);
     }
 
     /// <summary>Whether the activation of neuron <c>k</c> of stage <c>q</c> is on its positive side after <paramref name="t"/>, given its line.</summary>
@@ -270,7 +307,7 @@ internal sealed class ChainSweep
         }
 
         ChainStage[] stages = chain.Stages;
-        bool same = _chain is not null && _chain.Stages.Length == stages.Length && _chain.Inputs == chain.Inputs;
+        bool same = _chain is not null && _chain.Stages.Length == stages.Length && _chain.Inputs == chain.Inputs && _chain.First == chain.First;
         for (int q = 0; same && q < stages.Length; q++)
         {
             same = _chain!.Stages[q].Outputs == stages[q].Outputs;
@@ -299,7 +336,7 @@ internal sealed class ChainSweep
             _slopes[q] = new double[n];
             _initialSlopes[q] = new double[n];
             _next[q] = new double[n];
-            _change[q] = new double[2 * n];
+            _change[q] = new double[3 * n];
             _gradients[q] = new double[n];
         }
 
@@ -312,97 +349,80 @@ internal sealed class ChainSweep
         _integral = new double[chain.Inputs];
     }
 
-    /// <summary>Every stage's lines at the start (intercept at a = 0, slope), through the activations' sides at 0+, up to the top kink.</summary>
-    private void Lines()
+    /// <summary>
+    /// One float64 forward pass of three rows: every stage's lines up to the top kink (intercept at a = 0 and slope, through
+    /// the activations' sides at 0+), and the values at a = 1; above the top kink the values at both ends, which give
+    /// <c>F(x')</c> and <c>F(x)</c>. The first stage's rows read only the columns where <c>x'</c> or <c>x - x'</c> is not zero.
+    /// </summary>
+    private void Forward()
     {
         DenseChain chain = _chain!;
         ChainStage[] stages = chain.Stages;
-        for (int q = 0; q <= chain.Top; q++)
+        ChainStage first = stages[0];
+        int inputs = first.Inputs;
+        int n0 = first.Outputs;
+
+        // rows: [c | s | z(1)] while q <= Top, then [z(0) | z(1)]; the stage's pre-activations, then its outputs in place.
+        Span<double> rows = _change[0];
+        first.LinearSkippingZeros(_origin.AsSpan(0, inputs), rows.Slice(0, n0));
+        first.LinearSkippingZeros(_origin.AsSpan(inputs, inputs), rows.Slice(n0, n0));
+        for (int i = 0; i < n0; i++)
+        {
+            rows[i] += first.Bias.Length > 0 ? first.Bias[i] : 0;
+            rows[(2 * n0) + i] = rows[i] + rows[n0 + i];
+        }
+
+        if (chain.Top < 0)
+        {
+            // No kink anywhere: no lines, the values at both ends only.
+            rows.Slice(2 * n0, n0).CopyTo(rows.Slice(n0, n0));
+        }
+
+        for (int q = 0; q < stages.Length; q++)
         {
             ChainStage stage = stages[q];
             int n = stage.Outputs;
-            double[] lines = _lines[q];
-            if (q == 0)
+            rows = _change[q];
+            if (q > 0)
             {
-                stage.Linear(_origin, lines, 2);
-            }
-            else
-            {
-                stage.Linear(_change[q - 1].AsSpan(0, 2 * stage.Inputs), lines, 2);
-            }
-
-            if (stage.Bias.Length > 0)
-            {
-                for (int i = 0; i < n; i++)
+                int count = q <= chain.Top ? 3 : 2;
+                stage.Linear(_change[q - 1].AsSpan(0, count * stage.Inputs), rows, count);
+                if (stage.Bias.Length > 0)
                 {
-                    lines[i] += stage.Bias[i];
+                    for (int i = 0; i < n; i++)
+                    {
+                        rows[i] += stage.Bias[i];
+                        rows[((count - 1) * n) + i] += stage.Bias[i];
+                    }
                 }
             }
 
-            // The output lines d (c, s), into this stage's change buffer, as the next stage's input.
-            double[] output = _change[q];
+            if (q > chain.Top)
+            {
+                stage.Activate(rows.Slice(0, 2 * n));
+                continue;
+            }
+
+            rows.Slice(0, 2 * n).CopyTo(_lines[q]);
+            stage.Activate(rows.Slice(2 * n, n));
             if (stage.Breaks)
             {
                 double[] slopes = _slopes[q];
                 for (int i = 0; i < n; i++)
                 {
-                    slopes[i] = NextCrossing(lines[i], lines[n + i], positive: true, 0) == 0 ? stage.Low : 1;
-                    output[i] = slopes[i] * lines[i];
-                    output[n + i] = slopes[i] * lines[n + i];
+                    slopes[i] = NextCrossing(rows[i], rows[n + i], positive: true, 0) == 0 ? stage.Low : 1;
+                    rows[i] *= slopes[i];
+                    rows[n + i] *= slopes[i];
                 }
 
                 slopes.AsSpan().CopyTo(_initialSlopes[q]);
             }
-            else
-            {
-                lines.AsSpan().CopyTo(output);
-            }
-        }
-    }
 
-    /// <summary><c>F(x')</c> and <c>F(x)</c>: a float64 forward pass of both ends from the first stage's exact lines.</summary>
-    private void Ends()
-    {
-        ChainStage[] stages = _chain!.Stages;
-        Span<double> rows = _change[0];
-        int n0 = stages[0].Outputs;
-        if (_chain.Top >= 0)
-        {
-            ReadOnlySpan<double> lines = _lines[0];
-            for (int i = 0; i < n0; i++)
+            if (q == chain.Top)
             {
-                rows[i] = lines[i];
-                rows[n0 + i] = lines[i] + lines[n0 + i];
+                // From here on the values at a = 0 (d c, the intercepts) and at a = 1 only.
+                rows.Slice(2 * n, n).CopyTo(rows.Slice(n, n));
             }
-        }
-        else
-        {
-            // No kink anywhere: the stages' lines were not made; the ends through the first stage directly.
-            stages[0].Linear(_origin, rows, 2);
-            for (int i = 0; i < n0; i++)
-            {
-                double bias = stages[0].Bias.Length > 0 ? stages[0].Bias[i] : 0;
-                rows[i] += bias;
-                rows[n0 + i] += rows[i];
-            }
-        }
-
-        stages[0].Activate(rows);
-        for (int q = 1; q < stages.Length; q++)
-        {
-            ChainStage stage = stages[q];
-            Span<double> output = _change[q];
-            stage.Linear(_change[q - 1].AsSpan(0, 2 * stage.Inputs), output, 2);
-            if (stage.Bias.Length > 0)
-            {
-                for (int i = 0; i < stage.Outputs; i++)
-                {
-                    output[i] += stage.Bias[i];
-                    output[stage.Outputs + i] += stage.Bias[i];
-                }
-            }
-
-            stage.Activate(output);
         }
 
         _change[^1].AsSpan(0, _ends.Length).CopyTo(_ends);
@@ -441,13 +461,7 @@ internal sealed class ChainSweep
                 continue;
             }
 
-            double[] pending = _next[q];
-            for (int i = 0; i < n; i++)
-            {
-                pending[i] = NextCrossing(lines[i], lines[n + i], slopes[i] == 1, 0);
-            }
-
-            Rescan(q);
+            _minIndex[q] = Crossings(lines, slopes, _next[q], 0, out _minTime[q]);
         }
     }
 
@@ -574,52 +588,143 @@ internal sealed class ChainSweep
             }
 
             double[] change = _change[q];
+            Span<double> intercepts = lines.AsSpan(0, n);
+            Span<double> gradients = lines.AsSpan(n, n);
             if (dense)
             {
                 stage.Linear(_change[q - 1].AsSpan(0, 2 * stage.Inputs), change, 2);
+                TensorPrimitives.Add(intercepts, change.AsSpan(0, n), intercepts);
+                TensorPrimitives.Add(gradients, change.AsSpan(n, n), gradients);
             }
             else
             {
-                // Column k of W, contiguous in the transposed copy.
+                // Column k of W, contiguous in the transposed copy; the change itself is needed only below the top kink.
                 ReadOnlySpan<double> column = stage.Columns.AsSpan(k * n, n);
-                for (int i = 0; i < n; i++)
+                if (q == chain.Top)
                 {
-                    change[i] = dc * column[i];
-                    change[n + i] = ds * column[i];
+                    // The common last step (an MLP's last hidden layer): the lines and their crossings in one pass.
+                    _minIndex[q] = Crossings(lines, column, dc, ds, _slopes[q], _next[q], t, out _minTime[q]);
+                    return;
+                }
+
+                TensorPrimitives.MultiplyAdd(column, dc, intercepts, intercepts);
+                TensorPrimitives.MultiplyAdd(column, ds, gradients, gradients);
+                if (q < chain.Top)
+                {
+                    TensorPrimitives.Multiply(column, dc, change.AsSpan(0, n));
+                    TensorPrimitives.Multiply(column, ds, change.AsSpan(n, n));
                 }
 
                 dense = true;
             }
 
-            for (int i = 0; i < 2 * n; i++)
-            {
-                lines[i] += change[i];
-            }
-
             if (stage.Breaks)
             {
                 double[] slopes = _slopes[q];
-                double[] pending = _next[q];
-                double earliest = double.PositiveInfinity;
-                int at = -1;
-                for (int i = 0; i < n; i++)
+                _minIndex[q] = Crossings(lines, slopes, _next[q], t, out _minTime[q]);
+                if (q < chain.Top)
                 {
-                    double next = NextCrossing(lines[i], lines[n + i], slopes[i] == 1, t);
-                    pending[i] = next;
-                    if (next < earliest)
-                    {
-                        earliest = next;
-                        at = i;
-                    }
-
-                    change[i] *= slopes[i];
-                    change[n + i] *= slopes[i];
+                    TensorPrimitives.Multiply(change.AsSpan(0, n), slopes, change.AsSpan(0, n));
+                    TensorPrimitives.Multiply(change.AsSpan(n, n), slopes, change.AsSpan(n, n));
                 }
-
-                _minTime[q] = earliest;
-                _minIndex[q] = at;
             }
         }
+    }
+
+    /// <summary>
+    /// <see cref="NextCrossing"/> of every neuron of a stage, <paramref name="lines"/> <c>[intercepts | slopes]</c> and
+    /// <paramref name="slopes"/> its sides, into <paramref name="pending"/>; returns the earliest's index (-1 when none) and time.
+    /// </summary>
+    private static int Crossings(Span<double> lines, ReadOnlySpan<double> slopes, Span<double> pending, double t, out double earliest) =>
+        Crossings(lines, default, 0, 0, slopes, pending, t, out earliest);
+
+    /// <summary>
+    /// <see cref="Crossings(Span{double}, ReadOnlySpan{double}, Span{double}, double, out double)"/> after adding
+    /// <c>(dc, ds) column</c> to the lines (when <paramref name="column"/> is not empty), in the same pass.
+    /// </summary>
+    private static int Crossings(Span<double> lines, ReadOnlySpan<double> column, double dc, double ds, ReadOnlySpan<double> slopes, Span<double> pending, double t, out double earliest)
+    {
+        int n = pending.Length;
+        int i = 0;
+        int found = -1;
+        earliest = double.PositiveInfinity;
+        bool update = !column.IsEmpty;
+        if (Vector256.IsHardwareAccelerated && n >= Vector256<double>.Count)
+        {
+            ref double w0 = ref MemoryMarshal.GetReference(column);
+            Vector256<double> dcv = Vector256.Create(dc);
+            Vector256<double> dsv = Vector256.Create(ds);
+            ref double c0 = ref MemoryMarshal.GetReference(lines);
+            ref double s0 = ref Unsafe.Add(ref c0, n);
+            ref double d0 = ref MemoryMarshal.GetReference(slopes);
+            ref double p0 = ref MemoryMarshal.GetReference(pending);
+            Vector256<double> at = Vector256.Create(t);
+            Vector256<double> one = Vector256<double>.One;
+            Vector256<double> never = Vector256.Create(double.PositiveInfinity);
+            Vector256<double> minimum = never;
+            Vector256<double> index = Vector256.Create(0.0, 1, 2, 3);
+            Vector256<double> step = Vector256.Create((double)Vector256<double>.Count);
+            Vector256<double> where = Vector256.Create(-1.0);
+            for (; i <= n - Vector256<double>.Count; i += Vector256<double>.Count)
+            {
+                Vector256<double> c = Vector256.LoadUnsafe(ref c0, (nuint)i);
+                Vector256<double> s = Vector256.LoadUnsafe(ref s0, (nuint)i);
+                if (update)
+                {
+                    Vector256<double> w = Vector256.LoadUnsafe(ref w0, (nuint)i);
+                    c = Vector256.FusedMultiplyAdd(w, dcv, c);
+                    s = Vector256.FusedMultiplyAdd(w, dsv, s);
+                    c.StoreUnsafe(ref c0, (nuint)i);
+                    s.StoreUnsafe(ref s0, (nuint)i);
+                }
+
+                Vector256<double> positive = Vector256.Equals(Vector256.LoadUnsafe(ref d0, (nuint)i), one);
+                Vector256<double> root = -c / s;
+                Vector256<double> ahead = Vector256.GreaterThan(root, at);
+                Vector256<double> after = Vector256.ConditionalSelect(
+                    Vector256.Equals(s, Vector256<double>.Zero),
+                    Vector256.GreaterThan(c, Vector256<double>.Zero),
+                    Vector256.ConditionalSelect(ahead, Vector256.LessThan(s, Vector256<double>.Zero), Vector256.GreaterThan(s, Vector256<double>.Zero)));
+                Vector256<double> next = Vector256.ConditionalSelect(
+                    after ^ positive,
+                    at,
+                    Vector256.ConditionalSelect(ahead & Vector256.LessThan(root, one), root, never));
+                next.StoreUnsafe(ref p0, (nuint)i);
+
+                // Per lane the earliest and its first index.
+                Vector256<double> earlier = Vector256.LessThan(next, minimum);
+                minimum = Vector256.ConditionalSelect(earlier, next, minimum);
+                where = Vector256.ConditionalSelect(earlier, index, where);
+                index += step;
+            }
+
+            for (int lane = 0; lane < Vector256<double>.Count; lane++)
+            {
+                if (minimum[lane] < earliest || (minimum[lane] == earliest && where[lane] < found))
+                {
+                    earliest = minimum[lane];
+                    found = (int)where[lane];
+                }
+            }
+        }
+
+        for (int j = i; j < n; j++)
+        {
+            if (update)
+            {
+                lines[j] = Math.FusedMultiplyAdd(column[j], dc, lines[j]);
+                lines[n + j] = Math.FusedMultiplyAdd(column[j], ds, lines[n + j]);
+            }
+
+            pending[j] = NextCrossing(lines[j], lines[n + j], slopes[j] == 1, t);
+            if (pending[j] < earliest)
+            {
+                earliest = pending[j];
+                found = j;
+            }
+        }
+
+        return double.IsPositiveInfinity(earliest) ? -1 : found;
     }
 
     /// <summary>Neuron <paramref name="k"/> of stage <paramref name="q"/> changes side; returns the change of its slope.</summary>
@@ -651,22 +756,55 @@ internal sealed class ChainSweep
         }
     }
 
+    /// <summary>Stage <paramref name="q"/>'s earliest pending crossing (the lowest neuron on a tie).</summary>
     private void Rescan(int q)
     {
-        double[] pending = _next[q];
-        double earliest = double.PositiveInfinity;
-        int at = -1;
-        for (int i = 0; i < pending.Length; i++)
+        _minIndex[q] = Earliest(_next[q], out _minTime[q]);
+    }
+
+    /// <summary>The index of the first smallest of <paramref name="times"/>, -1 when all are infinite; its value in <paramref name="earliest"/>.</summary>
+    private static int Earliest(ReadOnlySpan<double> times, out double earliest)
+    {
+        int n = times.Length;
+        int i = 0;
+        int found = -1;
+        earliest = double.PositiveInfinity;
+        if (Vector256.IsHardwareAccelerated && n >= Vector256<double>.Count)
         {
-            if (pending[i] < earliest)
+            ref double t0 = ref MemoryMarshal.GetReference(times);
+            Vector256<double> minimum = Vector256.Create(double.PositiveInfinity);
+            Vector256<double> index = Vector256.Create(0.0, 1, 2, 3);
+            Vector256<double> step = Vector256.Create((double)Vector256<double>.Count);
+            Vector256<double> where = Vector256.Create(-1.0);
+            for (; i <= n - Vector256<double>.Count; i += Vector256<double>.Count)
             {
-                earliest = pending[i];
-                at = i;
+                Vector256<double> next = Vector256.LoadUnsafe(ref t0, (nuint)i);
+                Vector256<double> earlier = Vector256.LessThan(next, minimum);
+                minimum = Vector256.ConditionalSelect(earlier, next, minimum);
+                where = Vector256.ConditionalSelect(earlier, index, where);
+                index += step;
+            }
+
+            for (int lane = 0; lane < Vector256<double>.Count; lane++)
+            {
+                if (minimum[lane] < earliest || (minimum[lane] == earliest && where[lane] < found))
+                {
+                    earliest = minimum[lane];
+                    found = (int)where[lane];
+                }
             }
         }
 
-        _minTime[q] = earliest;
-        _minIndex[q] = at;
+        for (; i < n; i++)
+        {
+            if (times[i] < earliest)
+            {
+                earliest = times[i];
+                found = i;
+            }
+        }
+
+        return found;
     }
 
     private void AddBreak(double t)

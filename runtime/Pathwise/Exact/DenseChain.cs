@@ -1,4 +1,7 @@
 using System;
+using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace Pathwise;
 
@@ -38,7 +41,14 @@ internal sealed class ChainStage
 
         // The columns of W, contiguous: a stage fed one changed neuron at a time adds one of them.
         Columns = map == StageMap.Dense ? Transpose(weight, outputs, inputs) : [];
+        NarrowColumns = Narrow(Columns);
     }
+
+    /// <summary>
+    /// Dense: <see cref="Columns"/> as float32 when every weight is a float32 value (a float32 network's, widened), else
+    /// null: the same numbers in half the memory, read by <see cref="LinearSkippingZeros"/> and <see cref="TransposedAt"/>.
+    /// </summary>
+    public float[]? NarrowColumns { get; }
 
     public StageMap Map { get; }
 
@@ -103,6 +113,44 @@ internal sealed class ChainStage
         }
     }
 
+    /// <summary>
+    /// <c>destination = A source</c> (no bias) for one row, reading only the columns where <paramref name="source"/> is not zero.
+    /// </summary>
+    public void LinearSkippingZeros(ReadOnlySpan<double> source, Span<double> destination)
+    {
+        if (Map != StageMap.Dense)
+        {
+            Linear(source, destination, 1);
+            return;
+        }
+
+        destination.Clear();
+        for (int i = 0; i < Inputs; i++)
+        {
+            if (source[i] == 0)
+            {
+                continue;
+            }
+
+            if (NarrowColumns is { } narrow)
+            {
+                AddScaled(narrow.AsSpan(i * Outputs, Outputs), source[i], destination);
+            }
+            else
+            {
+                TensorPrimitives.MultiplyAdd(Columns.AsSpan(i * Outputs, Outputs), source[i], destination, destination);
+            }
+        }
+    }
+
+    /// <summary>Element <paramref name="i"/> of <c>A^T source</c>.</summary>
+    public double TransposedAt(int i, ReadOnlySpan<double> source) => Map switch
+    {
+        StageMap.Dense => NarrowColumns is { } narrow ? Dot(narrow.AsSpan(i * Outputs, Outputs), source) : TensorPrimitives.Dot(Columns.AsSpan(i * Outputs, Outputs), source),
+        StageMap.Diagonal => Scale[i] * source[i],
+        _ => source[i],
+    };
+
     /// <summary><c>destination = A^T source</c>, one row: the gradient at the stage's input from the one at its pre-activation.</summary>
     public void Transposed(ReadOnlySpan<double> source, Span<double> destination)
     {
@@ -122,6 +170,80 @@ internal sealed class ChainStage
                 source.Slice(0, Outputs).CopyTo(destination);
                 break;
         }
+    }
+
+    /// <summary><c>y += alpha x</c>, <c>x</c> widened from float32.</summary>
+    private static void AddScaled(ReadOnlySpan<float> x, double alpha, Span<double> y)
+    {
+        int n = x.Length;
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            ref float x0 = ref MemoryMarshal.GetReference(x);
+            ref double y0 = ref MemoryMarshal.GetReference(y);
+            Vector256<double> a = Vector256.Create(alpha);
+            for (; i <= n - Vector256<float>.Count; i += Vector256<float>.Count)
+            {
+                (Vector256<double> low, Vector256<double> high) = Vector256.Widen(Vector256.LoadUnsafe(ref x0, (nuint)i));
+                Vector256.FusedMultiplyAdd(low, a, Vector256.LoadUnsafe(ref y0, (nuint)i)).StoreUnsafe(ref y0, (nuint)i);
+                Vector256.FusedMultiplyAdd(high, a, Vector256.LoadUnsafe(ref y0, (nuint)(i + 4))).StoreUnsafe(ref y0, (nuint)(i + 4));
+            }
+        }
+
+        for (; i < n; i++)
+        {
+            y[i] = Math.FusedMultiplyAdd(x[i], alpha, y[i]);
+        }
+    }
+
+    /// <summary><c>sum_i x_i y_i</c> in float64, <c>x</c> widened from float32.</summary>
+    private static double Dot(ReadOnlySpan<float> x, ReadOnlySpan<double> y)
+    {
+        int n = x.Length;
+        int i = 0;
+        double sum = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            ref float x0 = ref MemoryMarshal.GetReference(x);
+            ref double y0 = ref MemoryMarshal.GetReference(y);
+            Vector256<double> low = Vector256<double>.Zero;
+            Vector256<double> high = Vector256<double>.Zero;
+            for (; i <= n - Vector256<float>.Count; i += Vector256<float>.Count)
+            {
+                (Vector256<double> a, Vector256<double> b) = Vector256.Widen(Vector256.LoadUnsafe(ref x0, (nuint)i));
+                low = Vector256.FusedMultiplyAdd(a, Vector256.LoadUnsafe(ref y0, (nuint)i), low);
+                high = Vector256.FusedMultiplyAdd(b, Vector256.LoadUnsafe(ref y0, (nuint)(i + 4)), high);
+            }
+
+            sum = Vector256.Sum(low + high);
+        }
+
+        for (; i < n; i++)
+        {
+            sum = Math.FusedMultiplyAdd(x[i], y[i], sum);
+        }
+
+        return sum;
+    }
+
+    private static float[]? Narrow(double[] values)
+    {
+        if (values.Length == 0)
+        {
+            return null;
+        }
+
+        var narrow = new float[values.Length];
+        for (int i = 0; i < values.Length; i++)
+        {
+            narrow[i] = (float)values[i];
+            if (narrow[i] != values[i])
+            {
+                return null;
+            }
+        }
+
+        return narrow;
     }
 
     private static double[] Transpose(double[] weight, int rows, int columns)

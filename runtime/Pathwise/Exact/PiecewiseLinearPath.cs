@@ -44,6 +44,12 @@ internal sealed class PiecewiseLinearPath
     }
 
     /// <summary>
+    /// This path without its <see cref="Chain"/>: cut layer by layer and integrated piece by piece, the route every
+    /// network that is not a chain takes (to compare the two routes on one network).
+    /// </summary>
+    public PiecewiseLinearPath WithoutChain() => new(_info, _steps, _origin, null);
+
+    /// <summary>
     /// The layers above the origin as a <see cref="DenseChain"/> when they are one (Dense, BatchNorm and views, each with
     /// ReLU, LeakyReLU or no activation), for <see cref="ChainSweep"/>; null otherwise (convolutions, pooling, a prefix path).
     /// </summary>
