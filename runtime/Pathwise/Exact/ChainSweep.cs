@@ -72,6 +72,9 @@ internal sealed class ChainSweep
     /// <summary>The number of pieces of the last complete run.</summary>
     public int Pieces => _breakCount - 1;
 
+    /// <summary>The number of events (a neuron changing side) of the last complete run: more than <c>Pieces - 1</c> when some coincide.</summary>
+    public int Events => _events;
+
     /// <summary>The path's direction <c>x - x'</c> of the last run, in float64 (the ends' difference, not rounded).</summary>
     public ReadOnlySpan<double> Direction => _origin.AsSpan(_chain!.Inputs, _chain.Inputs);
 
