@@ -27,9 +27,10 @@ namespace Pathwise.Benchmarks;
 /// Table 2, in float32 (the models' own precision): the issue's target, Exact IG at most twice a 32-point
 /// Gauss–Legendre IG when it has at most 256 pieces. The two run interleaved in rounds within one process, and the
 /// medians are compared, because the machine may be shared. On the MLP (a <see cref="DenseChain"/>) the exact call is
-/// split into its sweep (<see cref="ChainSweep.Run{T}"/>) and its integral (<see cref="ChainSweep.GradientIntegral{T}"/>);
-/// for comparison, the route the exact rule takes on other networks is timed too: the layer-by-layer breakpoint search
-/// (<c>PiecewiseLinearPath.Breakpoints</c> alone) and its gradients (Gauss–Legendre on as many points as pieces).
+/// split into its sweep (<see cref="ChainSweep.Run{T}"/>) and its integral (<see cref="ChainSweep.GradientIntegral{T}"/>),
+/// and the route the exact rule takes on other networks is timed on the same path for comparison (by pieces:
+/// <see cref="PiecewiseLinearPath.WithoutChain"/>, a gradient per piece), with its layer-by-layer breakpoint search alone
+/// (<c>PiecewiseLinearPath.Breakpoints</c>).
 /// </para>
 /// </remarks>
 internal static class FashionExactReport
@@ -74,11 +75,14 @@ internal static class FashionExactReport
         Console.WriteLine();
         Console.WriteLine($"{name}, float32: exact IG against 32-point Gauss-Legendre IG (interleaved rounds: median, and fastest round)");
         Console.WriteLine(chain is null
-            ? "  exact IG by pieces: layer-by-layer breakpoint search, then one gradient per piece"
-            : "  exact IG by the chain sweep: its events (sweep) and the integral replayed from them (integral); before: layer-by-layer search + one gradient per piece");
-        Console.WriteLine("  image  pieces  exact ms  GL32 ms  ratio   sweep ms  integral ms  | before: search ms  gradients ms  | fastest: exact  GL32  ratio  | exact delta  GL32 delta");
-        var exact = new IntegratedGradients<float>(network, new IntegratedGradientsOptions { Rule = QuadratureRule.Exact, MaxPieces = 100_000 });
+            ? "  not a chain: exact IG by pieces (layer-by-layer breakpoints, a gradient per piece); search = the breakpoints alone"
+            : "  a chain: exact IG by the sweep = its events (sweep) + the integral replayed from them; by pieces = the route other networks take");
+        Console.WriteLine("  image  pieces  exact ms  GL32 ms  ratio  sweep ms  integral ms  search ms  by pieces ms  | fastest: exact  GL32  ratio  | exact delta  GL32 delta");
+        var options = new IntegratedGradientsOptions { Rule = QuadratureRule.Exact, MaxPieces = 100_000 };
+        var exact = new IntegratedGradients<float>(network, options);
         var gl32 = new IntegratedGradients<float>(network, new IntegratedGradientsOptions { Points = 32 });
+        PiecewiseLinearPath general = path.WithoutChain();
+        PathHost<float> byPieces = CpuPathEngine<float>.Host(network, new PathPlan<float>(network.Info, options).WithRule(options, _ => general));
         var zero = new double[network.Info.InputLength];
         var zeros = new float[network.Info.InputLength];
         var sweep = new ChainSweep();
@@ -91,27 +95,61 @@ internal static class FashionExactReport
             weights[target] = 1;
             Attribution<float> exactResult = exact.Attribute(input, target);
             Attribution<float> glResult = gl32.Attribute(input, target);
-            var piecesRule = new IntegratedGradients<float>(network, new IntegratedGradientsOptions { Points = exactResult.Points });
             double[] wide = [.. input.Select(v => (double)v)];
             var actions = new List<Action>
             {
                 () => exact.Attribute(input, target),
                 () => gl32.Attribute(input, target),
                 () => path.Breakpoints(zero, wide, 100_000, out _),
-                () => piecesRule.Attribute(input, target),
             };
             if (chain is not null)
             {
                 sweep.Run<float>(chain, zeros, input, 100_000);
+                actions.Add(() => IntegratedGradientsMath<float>.Attribute(byPieces, PathRequest<float>.ForTarget(input, target), default));
                 actions.Add(() => sweep.Run<float>(chain, zeros, input, 100_000));
                 actions.Add(() => sweep.GradientIntegral<float>(weights, integral));
             }
 
             (double[] times, double[] fastest) = Interleaved([.. actions]);
-            string sweepTimes = chain is null ? $"{"-",8}  {"-",11}" : $"{times[4],8:F3}  {times[5],11:F3}";
+            string chainTimes = chain is null ? $"{"-",8}  {"-",11}  {times[2],9:F3}  {"(= exact)",12}" : $"{times[4],8:F3}  {times[5],11:F3}  {times[2],9:F3}  {times[3],12:F3}";
             Console.WriteLine(
-                $"  {m,5}  {exactResult.Points,6}  {times[0],8:F3}  {times[1],7:F3}  {times[0] / times[1],5:F1}   {sweepTimes}  | {times[2],17:F3}  {times[3],12:F3}  " +
-                $"| {fastest[0],14:F3}  {fastest[1],4:F3}  {fastest[0] / fastest[1],5:F1}  | {Math.Abs(exactResult.Delta.Relative),11:E1}  {Math.Abs(glResult.Delta.Relative),10:E1}");
+                $"  {m,5}  {exactResult.Points,6}  {times[0],8:F3}  {times[1],7:F3}  {times[0] / times[1],5:F2}  {chainTimes}  " +
+                $"| {fastest[0],14:F3}  {fastest[1],4:F3}  {fastest[0] / fastest[1],5:F2}  | {Math.Abs(exactResult.Delta.Relative),11:E1}  {Math.Abs(glResult.Delta.Relative),10:E1}");
+        }
+    }
+
+    /// <summary>
+    /// <c>--agreement</c>: on the float64 MLP, exact IG by the chain sweep against the same path integrated piece by piece by
+    /// the engine (<see cref="PiecewiseLinearPath.WithoutChain"/>): pieces, the largest difference relative to the largest
+    /// attribution, and both deltas.
+    /// </summary>
+    public static void Agreement(int images)
+    {
+        string models = FindModels();
+        float[][] pixels = ReadImages(Path.Combine(models, "fashion-mnist-slice", "t10k-images-idx3-ubyte.gz"), images);
+        FashionMlp64 network = FashionMlp64.Load(Path.Combine(models, "fashion-mlp.safetensors"));
+        var options = new IntegratedGradientsOptions { Rule = QuadratureRule.Exact, MaxPieces = 100_000 };
+        var swept = new IntegratedGradients<double>(network, options);
+        PiecewiseLinearPath general = PiecewiseLinearPath.Of(network).WithoutChain();
+        PathPlan<double> plan = new PathPlan<double>(network.Info, options).WithRule(options, _ => general);
+        PathHost<double> byPieces = CpuPathEngine<double>.Host(network, plan);
+        Console.WriteLine("Fashion MLP, float64: exact IG by the sweep against by pieces (the engine's gradient per piece)");
+        Console.WriteLine("  image  pieces (sweep, by pieces)  max |difference| / max |attribution|  delta: sweep, by pieces");
+        for (int m = 0; m < pixels.Length; m++)
+        {
+            double[] input = [.. pixels[m].Select(v => (double)v)];
+            int target = Predicted(network, input);
+            Attribution<double> a = swept.Attribute(input, target);
+            Attribution<double> b = IntegratedGradientsMath<double>.Attribute(byPieces, PathRequest<double>.ForTarget(input, target), default);
+            double scale = 0;
+            double error = 0;
+            for (int i = 0; i < input.Length; i++)
+            {
+                scale = Math.Max(scale, Math.Abs(b[i]));
+                error = Math.Max(error, Math.Abs(a[i] - b[i]));
+            }
+
+            Console.WriteLine($"  {m,5}  {a.Points,6}, {b.Points,6}  {error / scale,36:E1}  {Math.Abs(a.Delta.Relative):E1}, {Math.Abs(b.Delta.Relative):E1}");
         }
     }
 
