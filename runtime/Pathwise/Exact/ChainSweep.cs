@@ -64,7 +64,6 @@ internal sealed class ChainSweep
     private double[] _ends = [];
     private double[] _weights = [];
     private double[] _sum = [];
-    private double[] _integral = [];
 
     /// <summary>The breakpoints of the last complete <see cref="Run{T}"/>, ascending from 0 to 1 inclusive.</summary>
     public ReadOnlySpan<double> Breakpoints => _breaks.AsSpan(0, _breakCount);
@@ -276,7 +275,11 @@ internal sealed class ChainSweep
         }
     }
 
-    /// <summary>Whether the activation of neuron <c>k</c> of stage <c>q</c> is on its positive side after <paramref name="t"/>, given its line.</summary>
+    /// <summary>
+    /// When a neuron whose pre-activation is the line <c>c + a s</c>, now on its <paramref name="positive"/> side or not,
+    /// next changes side after <paramref name="t"/>: <paramref name="t"/> itself when the line leaves to the other side there
+    /// (it sits on zero, or rounding put it across), its zero when ahead and before 1, else infinity.
+    /// </summary>
     private static double NextCrossing(double c, double s, bool positive, double t)
     {
         // The side the line is on just after t; a line on zero at t takes the side it leaves to.
@@ -349,7 +352,6 @@ internal sealed class ChainSweep
         _ends = new double[2 * chain.Outputs];
         _weights = new double[chain.Outputs];
         _sum = new double[stages[0].Outputs];
-        _integral = new double[chain.Inputs];
     }
 
     /// <summary>
