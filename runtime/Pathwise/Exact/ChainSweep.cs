@@ -575,7 +575,7 @@ internal sealed class ChainSweep
                     double[] slopes = _slopes[q];
                     double next = NextCrossing(lines[k], lines[n + k], slopes[k] == 1, t);
                     _next[q][k] = next;
-                    if (next < _minTime[q])
+                    if (next < _minTime[q] || (next == _minTime[q] && k < _minIndex[q]))
                     {
                         _minTime[q] = next;
                         _minIndex[q] = k;
@@ -612,14 +612,10 @@ internal sealed class ChainSweep
                     return;
                 }
 
-                TensorPrimitives.MultiplyAdd(column, dc, intercepts, intercepts);
-                TensorPrimitives.MultiplyAdd(column, ds, gradients, gradients);
-                if (q < chain.Top)
-                {
-                    TensorPrimitives.Multiply(column, dc, change.AsSpan(0, n));
-                    TensorPrimitives.Multiply(column, ds, change.AsSpan(n, n));
-                }
-
+                TensorPrimitives.Multiply(column, dc, change.AsSpan(0, n));
+                TensorPrimitives.Multiply(column, ds, change.AsSpan(n, n));
+                TensorPrimitives.Add(intercepts, change.AsSpan(0, n), intercepts);
+                TensorPrimitives.Add(gradients, change.AsSpan(n, n), gradients);
                 dense = true;
             }
 
