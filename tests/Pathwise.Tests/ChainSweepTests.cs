@@ -157,6 +157,37 @@ public sealed class ChainSweepTests
         Assert.True(sweep.Events > sweep.Pieces - 1, $"{sweep.Events} events, {sweep.Pieces} pieces");
     }
 
+    [Theory]
+    [InlineData(49)]
+    [InlineData(59)]
+    public void CoincidentCrossings_AcrossLayers_AreOneBreakpoint(int seed)
+    {
+        // Second-layer neurons that read one first-layer neuron only, with no bias: z2_j = w relu(z1_k) reaches zero exactly
+        // when z1_k does, so each crossing of k changes j's side at the same a (j sits on zero as its line changes).
+        var network = Randomize(new DeepChain(), seed);
+        double[] weight = Values(network, "h2.weight");
+        double[] bias = Values(network, "h2.bias");
+        foreach ((int j, int k, double w) in new[] { (0, 2, 1.5), (3, 4, -0.7), (5, 2, 0.9), (7, 6, 2.0) })
+        {
+            Array.Clear(weight, j * 11, 11);
+            weight[(j * 11) + k] = w;
+            bias[j] = 0;
+        }
+
+        network.ParametersChanged();
+        var random = new Random(seed + 1);
+        double[] input = NetworkHarness.RandomVector(random, network.Info.InputLength, 3);
+        double[] baseline = NetworkHarness.RandomVector(random, network.Info.InputLength, 0.5);
+        for (int target = 0; target < 4; target++)
+        {
+            AssertSweepIsExact(network, baseline, input, target, minimumPieces: 3);
+        }
+
+        var sweep = new ChainSweep();
+        Assert.True(sweep.Run<double>(PiecewiseLinearPath.Of(network).Chain!, baseline, input, 100_000));
+        Assert.True(sweep.Events > sweep.Pieces - 1, $"{sweep.Events} events, {sweep.Pieces} pieces");
+    }
+
     [Fact]
     public void Float32Chain_IsCompleteToFloat32Rounding_AndAgreesWithItsFloat64Twin()
     {
