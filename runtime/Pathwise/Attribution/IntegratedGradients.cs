@@ -241,6 +241,7 @@ internal static class IntegratedGradientsMath<T> where T : unmanaged, IFloatingP
         PathTargets.Begin(engine, targets, input, baseline, ownBaseline);
         if (engine.Call.Sweep is { } sweep)
         {
+            // The call's weighting is each target's one-hot in turn, then the first's again, as Begin left it.
             int inputs = engine.Plan.Info.InputLength;
             T[] weights = engine.Call.OutputCoefficients;
             for (int t = 0; t < targets.Length; t++)
@@ -248,6 +249,12 @@ internal static class IntegratedGradientsMath<T> where T : unmanaged, IFloatingP
                 weights.AsSpan().Clear();
                 weights[targets[t]] = T.One;
                 deltas[t] = Swept(sweep, weights, attributions.Slice(t * inputs, inputs), cancellationToken);
+            }
+
+            if (!targets.IsEmpty)
+            {
+                weights.AsSpan().Clear();
+                weights[targets[0]] = T.One;
             }
 
             return;

@@ -221,6 +221,7 @@ internal sealed class PathCall<T> where T : unmanaged, IFloatingPointIeee754<T>
 
         HasRegion = false;
         _reportedPoints = 0;
+        Sweep = null;
         if (!_plan.InLayerSpace)
         {
             StartPath(Baseline, Input);
