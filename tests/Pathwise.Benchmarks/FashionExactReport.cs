@@ -26,8 +26,11 @@ namespace Pathwise.Benchmarks;
 /// <para>
 /// Table 2, in float32 (the models' own precision): the issue's target, Exact IG at most twice a 32-point
 /// Gauss–Legendre IG when it has at most 256 pieces. The two run interleaved in rounds within one process, and the
-/// medians are compared, because the machine may be shared; the exact call is split into its breakpoint search
-/// (<c>PiecewiseLinearPath.Breakpoints</c> alone) and its gradients (Gauss–Legendre on as many points as pieces).
+/// medians are compared, because the machine may be shared. On the MLP (a <see cref="DenseChain"/>) the exact call is
+/// split into its sweep (<see cref="ChainSweep.Run{T}"/>) and its integral (<see cref="ChainSweep.GradientIntegral{T}"/>),
+/// and the route the exact rule takes on other networks is timed on the same path for comparison (by pieces:
+/// <see cref="PiecewiseLinearPath.WithoutChain"/>, a gradient per piece), with its layer-by-layer breakpoint search alone
+/// (<c>PiecewiseLinearPath.Breakpoints</c>).
 /// </para>
 /// </remarks>
 internal static class FashionExactReport
@@ -67,29 +70,96 @@ internal static class FashionExactReport
 
     private static void Ratio(string name, INetwork<float> network, float[][] pixels)
     {
+        PiecewiseLinearPath path = PiecewiseLinearPath.Of(network);
+        DenseChain? chain = path.Chain;
         Console.WriteLine();
         Console.WriteLine($"{name}, float32: exact IG against 32-point Gauss-Legendre IG (interleaved rounds: median, and fastest round)");
-        Console.WriteLine("  image  pieces  exact ms  GL32 ms  ratio   search ms  gradients ms (GL on pieces)  | fastest: exact  GL32  ratio  search  gradients  | exact delta  GL32 delta");
-        var exact = new IntegratedGradients<float>(network, new IntegratedGradientsOptions { Rule = QuadratureRule.Exact, MaxPieces = 100_000 });
+        Console.WriteLine(chain is null
+            ? "  not a chain: exact IG by pieces (layer-by-layer breakpoints, a gradient per piece); search = the breakpoints alone"
+            : "  a chain: exact IG by the sweep = its events (sweep) + the integral replayed from them; by pieces = the route other networks take");
+        Console.WriteLine("  image  pieces  exact ms  GL32 ms  ratio  sweep ms  integral ms  search ms  by pieces ms  | fastest round: exact  GL32  ratio  | fastest call: exact  GL32  ratio  | exact delta  GL32 delta");
+        var options = new IntegratedGradientsOptions { Rule = QuadratureRule.Exact, MaxPieces = 100_000 };
+        var exact = new IntegratedGradients<float>(network, options);
         var gl32 = new IntegratedGradients<float>(network, new IntegratedGradientsOptions { Points = 32 });
-        PiecewiseLinearPath path = PiecewiseLinearPath.Of(network);
+        PiecewiseLinearPath general = path.WithoutChain();
+        PathHost<float> byPieces = CpuPathEngine<float>.Host(network, new PathPlan<float>(network.Info, options).WithRule(options, _ => general));
         var zero = new double[network.Info.InputLength];
+        var zeros = new float[network.Info.InputLength];
+        var sweep = new ChainSweep();
+
+        // Warm-up, so the first image's rounds do not run code the JIT has not optimised yet.
+        int first = Predicted(network, pixels[0]);
+        for (var warm = Stopwatch.StartNew(); warm.ElapsedMilliseconds < 1000;)
+        {
+            exact.Attribute(pixels[0], first);
+            gl32.Attribute(pixels[0], first);
+        }
+
+        var integral = new double[network.Info.InputLength];
         for (int m = 0; m < pixels.Length; m++)
         {
             float[] input = pixels[m];
             int target = Predicted(network, input);
+            var weights = new float[network.Info.OutputLength];
+            weights[target] = 1;
             Attribution<float> exactResult = exact.Attribute(input, target);
             Attribution<float> glResult = gl32.Attribute(input, target);
-            var piecesRule = new IntegratedGradients<float>(network, new IntegratedGradientsOptions { Points = exactResult.Points });
             double[] wide = [.. input.Select(v => (double)v)];
-            (double[] times, double[] fastest) = Interleaved(
+            var actions = new List<Action>
+            {
                 () => exact.Attribute(input, target),
                 () => gl32.Attribute(input, target),
                 () => path.Breakpoints(zero, wide, 100_000, out _),
-                () => piecesRule.Attribute(input, target));
+            };
+            if (chain is not null)
+            {
+                sweep.Run<float>(chain, zeros, input, 100_000);
+                actions.Add(() => IntegratedGradientsMath<float>.Attribute(byPieces, PathRequest<float>.ForTarget(input, target), default));
+                actions.Add(() => sweep.Run<float>(chain, zeros, input, 100_000));
+                actions.Add(() => sweep.GradientIntegral<float>(weights, integral));
+            }
+
+            (double[] times, double[] fastest, double[] best) = Interleaved([.. actions]);
+            string chainTimes = chain is null ? $"{"-",8}  {"-",11}  {times[2],9:F3}  {"(= exact)",12}" : $"{times[4],8:F3}  {times[5],11:F3}  {times[2],9:F3}  {times[3],12:F3}";
             Console.WriteLine(
-                $"  {m,5}  {exactResult.Points,6}  {times[0],8:F3}  {times[1],7:F3}  {times[0] / times[1],5:F1}   {times[2],9:F3}  {times[3],12:F3}                 " +
-                $"| {fastest[0],14:F3}  {fastest[1],4:F3}  {fastest[0] / fastest[1],5:F1}  {fastest[2],6:F3}  {fastest[3],9:F3}  | {Math.Abs(exactResult.Delta.Relative),11:E1}  {Math.Abs(glResult.Delta.Relative),10:E1}");
+                $"  {m,5}  {exactResult.Points,6}  {times[0],8:F3}  {times[1],7:F3}  {times[0] / times[1],5:F2}  {chainTimes}  " +
+                $"| {fastest[0],20:F3}  {fastest[1],4:F3}  {fastest[0] / fastest[1],5:F2}  | {best[0],19:F3}  {best[1],4:F3}  {best[0] / best[1],5:F2}  " +
+                $"| {Math.Abs(exactResult.Delta.Relative),11:E1}  {Math.Abs(glResult.Delta.Relative),10:E1}");
+        }
+    }
+
+    /// <summary>
+    /// <c>--agreement</c>: on the float64 MLP, exact IG by the chain sweep against the same path integrated piece by piece by
+    /// the engine (<see cref="PiecewiseLinearPath.WithoutChain"/>): pieces, the largest difference relative to the largest
+    /// attribution, and both deltas.
+    /// </summary>
+    public static void Agreement(int images)
+    {
+        string models = FindModels();
+        float[][] pixels = ReadImages(Path.Combine(models, "fashion-mnist-slice", "t10k-images-idx3-ubyte.gz"), images);
+        FashionMlp64 network = FashionMlp64.Load(Path.Combine(models, "fashion-mlp.safetensors"));
+        var options = new IntegratedGradientsOptions { Rule = QuadratureRule.Exact, MaxPieces = 100_000 };
+        var swept = new IntegratedGradients<double>(network, options);
+        PiecewiseLinearPath general = PiecewiseLinearPath.Of(network).WithoutChain();
+        PathPlan<double> plan = new PathPlan<double>(network.Info, options).WithRule(options, _ => general);
+        PathHost<double> byPieces = CpuPathEngine<double>.Host(network, plan);
+        Console.WriteLine("Fashion MLP, float64: exact IG by the sweep against by pieces (the engine's gradient per piece)");
+        Console.WriteLine("  image  pieces (sweep, by pieces)  max |difference| / max |attribution|  delta: sweep, by pieces");
+        for (int m = 0; m < pixels.Length; m++)
+        {
+            double[] input = [.. pixels[m].Select(v => (double)v)];
+            int target = Predicted(network, input);
+            Attribution<double> a = swept.Attribute(input, target);
+            Attribution<double> b = IntegratedGradientsMath<double>.Attribute(byPieces, PathRequest<double>.ForTarget(input, target), default);
+            double scale = 0;
+            double error = 0;
+            for (int i = 0; i < input.Length; i++)
+            {
+                scale = Math.Max(scale, Math.Abs(b[i]));
+                error = Math.Max(error, Math.Abs(a[i] - b[i]));
+            }
+
+            Console.WriteLine($"  {m,5}  {a.Points,6}, {b.Points,6}  {error / scale,36:E1}  {Math.Abs(a.Delta.Relative):E1}, {Math.Abs(b.Delta.Relative):E1}");
         }
     }
 
@@ -192,11 +262,11 @@ internal static class FashionExactReport
     }
 
     /// <summary>
-    /// The median and the minimum over 9 rounds of each action's milliseconds per call; in each round every action runs
-    /// in turn for about 60 ms, so a change in the machine's load reaches all of them alike (the fastest round is the
-    /// closest to an idle machine).
+    /// The median and the minimum over 9 rounds of each action's milliseconds per call, and its fastest single call; in
+    /// each round every action runs in turn for about 60 ms, so a change in the machine's load reaches all of them alike
+    /// (the fastest round, and more so the fastest call, is the closest to an idle machine).
     /// </summary>
-    private static (double[] Median, double[] Fastest) Interleaved(params Action[] actions)
+    private static (double[] Median, double[] Fastest, double[] Best) Interleaved(params Action[] actions)
     {
         var repeats = new int[actions.Length];
         for (int a = 0; a < actions.Length; a++)
@@ -209,26 +279,32 @@ internal static class FashionExactReport
 
         const int rounds = 9;
         var samples = new double[actions.Length][];
+        var best = new double[actions.Length];
         for (int a = 0; a < actions.Length; a++)
         {
             samples[a] = new double[rounds];
+            best[a] = double.PositiveInfinity;
         }
 
         for (int r = 0; r < rounds; r++)
         {
             for (int a = 0; a < actions.Length; a++)
             {
-                var watch = Stopwatch.StartNew();
+                long start = Stopwatch.GetTimestamp();
+                long previous = start;
                 for (int i = 0; i < repeats[a]; i++)
                 {
                     actions[a]();
+                    long now = Stopwatch.GetTimestamp();
+                    best[a] = Math.Min(best[a], (now - previous) * 1e3 / Stopwatch.Frequency);
+                    previous = now;
                 }
 
-                samples[a][r] = watch.Elapsed.TotalMilliseconds / repeats[a];
+                samples[a][r] = (previous - start) * 1e3 / Stopwatch.Frequency / repeats[a];
             }
         }
 
-        return ([.. samples.Select(s => s.Order().ElementAt(rounds / 2))], [.. samples.Select(s => s.Min())]);
+        return ([.. samples.Select(s => s.Order().ElementAt(rounds / 2))], [.. samples.Select(s => s.Min())], best);
     }
 
     private static int Predicted<T>(INetwork<T> network, T[] input) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>

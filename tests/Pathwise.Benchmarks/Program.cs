@@ -15,6 +15,7 @@ namespace Pathwise.Benchmarks;
 /// <list type="bullet">
 /// <item><c>--quick</c>: BenchmarkDotNet's short job (3 warm-ups, 3 iterations, one launch); every benchmark in about a minute.</item>
 /// <item><c>--profile</c>: no BenchmarkDotNet; a Stopwatch split of one Pathwise IG call into its layers' generated passes.</item>
+/// <item><c>--agreement</c>: on the trained float64 Fashion MLP, exact IG by the chain sweep against the same path integrated piece by piece.</item>
 /// <item><c>--exact</c>: no BenchmarkDotNet; pieces, time per call and completeness of the exact rule against Gauss–Legendre on
 /// random networks, then on the trained Fashion models the exact rule against 32-point Gauss–Legendre in float32 and, with
 /// <c>--points</c>, the points each fixed rule needs for a relative delta of 1e-3 and 1e-6 (float64); <c>--images N</c> (default 4),
@@ -35,6 +36,13 @@ public static class Program
         if (args.Contains("--profile"))
         {
             PassProfile.Run();
+            return 0;
+        }
+
+        if (args.Contains("--agreement"))
+        {
+            int count = Array.IndexOf(args, "--images") is int i && i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture) : 4;
+            FashionExactReport.Agreement(count);
             return 0;
         }
 

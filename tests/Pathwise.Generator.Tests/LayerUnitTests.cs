@@ -42,6 +42,25 @@ public sealed class LayerUnitTests
         Assert.Same(LayerUnits.Of(op), LayerUnits.ByAttribute(name));
     }
 
+    /// <summary>
+    /// Every layer attribute takes <c>From</c> (the parser reads it from any attribute, so one without it could not be
+    /// written), except the input's and an embedding's, which reads the input only.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Ops))]
+    public void EveryLayerAttribute_TakesFrom(string opName)
+    {
+        LayerOp op = Enum.Parse<LayerOp>(opName);
+        string? name = LayerUnits.Of(op).AttributeName;
+        if (name is null || op is LayerOp.Input or LayerOp.Embedding)
+        {
+            return;
+        }
+
+        Type attribute = typeof(NetworkAttribute).Assembly.GetType("Pathwise." + name)!;
+        Assert.True(attribute.GetProperty("From")?.PropertyType == typeof(string), $"{name} has no string From property.");
+    }
+
     [Fact]
     public void RuntimeKinds_AllHaveAUnit() =>
         Assert.DoesNotContain(Enum.GetNames<LayerKind>(), name => !Enum.TryParse(name, out LayerOp _));

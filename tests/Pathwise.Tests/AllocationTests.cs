@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using System.Threading;
 using Pathwise;
 using Xunit;
@@ -26,6 +27,39 @@ public sealed class AllocationTests
         ig.Attribute(input, 1, attributions);
         long before = GC.GetAllocatedBytesForCurrentThread();
         ig.Attribute(input, 2, attributions);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
+    public void ExactIntegratedGradients_OnAChainOfDenseLayers_AllocatesNothingOnceWarm()
+    {
+        // The sweep keeps its buffers with the call, and IG never asks for the pieces as points.
+        var network = new DeepChain();
+        network.Parameters.Randomize(new Random(3));
+        network.ParametersChanged();
+        var random = new Random(4);
+        double[][] inputs = [.. Enumerable.Range(0, 3).Select(_ => NetworkHarness.RandomVector(random, 7, 3))];
+        var ig = new IntegratedGradients<double>(network, new IntegratedGradientsOptions { Rule = QuadratureRule.Exact, Baseline = Baseline.Constant(0.1) });
+        var attributions = new double[7];
+        var rows = new double[2 * 7];
+        var deltas = new ConvergenceDelta[2];
+        int[] targets = [1, 2];
+        foreach (double[] input in inputs)
+        {
+            ig.Attribute(input, 0, attributions);
+            ig.Attribute(input, input, 1, attributions);
+            ig.AttributeTargets(input, targets, rows, deltas);
+        }
+
+        Assert.Equal(QuadratureRule.Exact, ig.Attribute(inputs[0], 3).Rule);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        foreach (double[] input in inputs)
+        {
+            ig.Attribute(input, 0, attributions);
+            ig.Attribute(input, input, 1, attributions);
+            ig.AttributeTargets(input, targets, rows, deltas);
+        }
+
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
     }
 

@@ -171,6 +171,11 @@ internal static class IntegratedGradientsMath<T> where T : unmanaged, IFloatingP
     public static ConvergenceDelta Run(IPathEngine<T> engine, scoped in PathRequest<T> request, Span<T> attributions, CancellationToken cancellationToken)
     {
         engine.Call.Begin(request);
+        if (engine.Call.Sweep is { } sweep)
+        {
+            return Swept(sweep, engine.Call.OutputCoefficients, attributions, cancellationToken);
+        }
+
         var steps = default(Steps);
         PathSplit.Run(engine, ref steps, cancellationToken);
         double sum = PathRunner.ScaleByDirection<T>(engine.Call.Direction, engine.Accumulated(steps.GradientSum), attributions);
@@ -234,6 +239,27 @@ internal static class IntegratedGradientsMath<T> where T : unmanaged, IFloatingP
     public static void RunTargets(IPathEngine<T> engine, ReadOnlySpan<T> input, ReadOnlySpan<T> baseline, bool ownBaseline, ReadOnlySpan<int> targets, Span<T> attributions, Span<ConvergenceDelta> deltas, CancellationToken cancellationToken)
     {
         PathTargets.Begin(engine, targets, input, baseline, ownBaseline);
+        if (engine.Call.Sweep is { } sweep)
+        {
+            // The call's weighting is each target's one-hot in turn, then the first's again, as Begin left it.
+            int inputs = engine.Plan.Info.InputLength;
+            T[] weights = engine.Call.OutputCoefficients;
+            for (int t = 0; t < targets.Length; t++)
+            {
+                weights.AsSpan().Clear();
+                weights[targets[t]] = T.One;
+                deltas[t] = Swept(sweep, weights, attributions.Slice(t * inputs, inputs), cancellationToken);
+            }
+
+            if (!targets.IsEmpty)
+            {
+                weights.AsSpan().Clear();
+                weights[targets[0]] = T.One;
+            }
+
+            return;
+        }
+
         var steps = new TargetSteps(targets);
         PathRunner.Run(engine, ref steps, cancellationToken);
         int length = engine.Plan.Info.InputLength;
@@ -244,6 +270,17 @@ internal static class IntegratedGradientsMath<T> where T : unmanaged, IFloatingP
             (double atBaseline, double atInput) = PathTargets.Endpoints(engine, targets[t]);
             deltas[t] = ConvergenceDelta.From(sum, atInput, atBaseline);
         }
+    }
+
+    /// <summary>
+    /// The exact rule on a chain of dense layers (<see cref="PathCall{T}.Sweep"/>): the gradient's path integral from the
+    /// sweep's events, no path points; <c>attr_i = (x_i - x'_i) integral_i</c> and the delta against a float64 forward pass at the ends.
+    /// </summary>
+    private static ConvergenceDelta Swept(ChainSweep sweep, ReadOnlySpan<T> outputCoefficients, Span<T> attributions, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        (double sum, double atBaseline, double atInput) = sweep.IntegratedGradients(outputCoefficients, attributions);
+        return ConvergenceDelta.From(sum, atInput, atBaseline);
     }
 
     /// <summary>Per chunk, one backward pass per target into that target's accumulator: the forward pass is shared.</summary>

@@ -138,6 +138,12 @@ public sealed class Conv2DAttribute : Attribute
 
     /// <summary>Whether the layer has a bias (default true).</summary>
     public bool Bias { get; set; } = true;
+
+    /// <summary>
+    /// The member name of the earlier layer this layer reads instead of the previous one, e.g. <c>From = nameof(Stem)</c>
+    /// for a projection shortcut; null (the default) reads the previous layer.
+    /// </summary>
+    public string? From { get; set; }
 }
 
 /// <summary>
@@ -276,7 +282,14 @@ public sealed class GlobalAvgPool2DAttribute : Attribute
 /// <see cref="FlattenAttribute"/> for <c>[C]</c>. No tensors.
 /// </summary>
 [AttributeUsage(AttributeTargets.Property, Inherited = false)]
-public sealed class GlobalAvgPool1DAttribute : Attribute { }
+public sealed class GlobalAvgPool1DAttribute : Attribute
+{
+    /// <summary>
+    /// The member name of the earlier layer this layer reads instead of the previous one, e.g. <c>From = nameof(Stem)</c>
+    /// for a projection shortcut; null (the default) reads the previous layer.
+    /// </summary>
+    public string? From { get; set; }
+}
 
 /// <summary>
 /// The identity, <c>y = x</c>: PyTorch's <c>nn.Identity</c> and ONNX's <c>Identity</c>, so an exported model's layers map
@@ -409,7 +422,14 @@ public sealed class EmbeddingAttribute : Attribute
 /// Linear. No tensors.
 /// </summary>
 [AttributeUsage(AttributeTargets.Property, Inherited = false)]
-public sealed class SequenceMeanAttribute : Attribute { }
+public sealed class SequenceMeanAttribute : Attribute
+{
+    /// <summary>
+    /// The member name of the earlier layer this layer reads instead of the previous one, e.g. <c>From = nameof(Stem)</c>
+    /// for a projection shortcut; null (the default) reads the previous layer.
+    /// </summary>
+    public string? From { get; set; }
+}
 
 /// <summary>Rectified linear unit, <c>max(0, x)</c>; its derivative at 0 is taken as 0.</summary>
 [AttributeUsage(AttributeTargets.Property, Inherited = false)]

@@ -39,11 +39,12 @@ internal sealed class PiecewiseLinearPath
     // From reads it), or -1: the search carries s's values along the pieces up to there.
     private readonly int[] _lastNamedReader;
 
-    private PiecewiseLinearPath(NetworkInfo info, LayerStep[] steps, Layer origin)
+    private PiecewiseLinearPath(NetworkInfo info, LayerStep[] steps, Layer origin, DenseChain? chain)
     {
         _info = info;
         _steps = steps;
         _origin = origin;
+        Chain = chain;
         _lastNamedReader = new int[info.Layers.Count];
         _lastNamedReader.AsSpan().Fill(-1);
         foreach (Layer layer in info.Layers)
@@ -60,6 +61,18 @@ internal sealed class PiecewiseLinearPath
 
     /// <summary>Whether the pieces reaching layer <paramref name="next"/> must carry layer <paramref name="layer"/>'s values.</summary>
     private bool Carried(int layer, int next) => _lastNamedReader[layer] >= next;
+
+    /// <summary>
+    /// This path without its <see cref="Chain"/>: cut layer by layer and integrated piece by piece, the route every
+    /// network that is not a chain takes (to compare the two routes on one network).
+    /// </summary>
+    public PiecewiseLinearPath WithoutChain() => new(_info, _steps, _origin, null);
+
+    /// <summary>
+    /// The layers above the origin as a <see cref="DenseChain"/> when they are one (Dense, BatchNorm and views, each with
+    /// ReLU, LeakyReLU or no activation), for <see cref="ChainSweep"/>; null otherwise (convolutions, pooling, a prefix path).
+    /// </summary>
+    public DenseChain? Chain { get; }
 
     /// <summary>
     /// The layer whose activation space the path runs in: the network input, or a hidden layer for a path
@@ -140,7 +153,58 @@ internal sealed class PiecewiseLinearPath
             steps[l] = LayerStep.Create(info.Layers[l], tensors);
         }
 
-        return new PiecewiseLinearPath(info, steps, origin);
+        return new PiecewiseLinearPath(info, steps, origin, prefix ? null : ChainOf(info, steps, origin));
+    }
+
+    /// <summary>
+    /// The layers above <paramref name="origin"/> as a chain of stages, or null when one of them is not Dense, BatchNorm or
+    /// a view, or reads anything but the layer before it (a graph's join or <c>From</c>: the sweep follows one line of layers).
+    /// </summary>
+    private static DenseChain? ChainOf(NetworkInfo info, LayerStep[] steps, Layer origin)
+    {
+        var stages = new List<ChainStage>();
+        for (int l = origin.Index + 1; l < steps.Length; l++)
+        {
+            Layer layer = info.Layers[l];
+            if (layer.Sources.Count != 1 || layer.Sources[0] != l - 1)
+            {
+                return null;
+            }
+
+            LayerStep step = steps[l];
+            int inputs = layer.InputShape.Length;
+            int outputs = layer.Size;
+            switch (layer.Kind)
+            {
+                case LayerKind.Dense:
+                    stages.Add(new ChainStage(StageMap.Dense, inputs, outputs, step.Weight, step.Bias, [], layer.Activation, layer.NegativeSlope));
+                    break;
+                case LayerKind.BatchNorm:
+                    // Per channel, spread over each channel's elements.
+                    int spatial = outputs / layer.OutputShape.Channels;
+                    var scale = new double[outputs];
+                    var shift = new double[outputs];
+                    for (int i = 0; i < outputs; i++)
+                    {
+                        scale[i] = step.Scale[i / spatial];
+                        shift[i] = step.Shift[i / spatial];
+                    }
+
+                    stages.Add(new ChainStage(StageMap.Diagonal, inputs, outputs, [], shift, scale, layer.Activation, layer.NegativeSlope));
+                    break;
+                case var kind when LayerKindFacts.PassesThrough(kind):
+                    if (layer.HasActivation)
+                    {
+                        stages.Add(new ChainStage(StageMap.Identity, inputs, outputs, [], [], [], layer.Activation, layer.NegativeSlope));
+                    }
+
+                    break;
+                default:
+                    return null;
+            }
+        }
+
+        return stages.Count == 0 ? null : new DenseChain([.. stages]);
     }
 
     /// <summary>
@@ -574,6 +638,12 @@ internal sealed class PiecewiseLinearPath
 
         /// <summary>The bias, or empty.</summary>
         public double[] Bias => _bias;
+
+        /// <summary>BatchNorm: the folded scale per channel.</summary>
+        public double[] Scale => _scale;
+
+        /// <summary>BatchNorm: the folded shift per channel.</summary>
+        public double[] Shift => _shift;
 
         /// <summary>The layer's output size.</summary>
         public int Outputs => _layer.Size;

@@ -66,8 +66,8 @@ internal sealed class PathCall<T> where T : unmanaged, IFloatingPointIeee754<T>
         Baseline = (T[])plan.Baseline.Clone();
         Direction = new T[info.InputLength];
         OutputCoefficients = new T[info.OutputLength];
-        Alphas = plan.Alphas;
-        Coefficients = plan.Coefficients;
+        _alphas = plan.Alphas;
+        _coefficients = plan.Coefficients;
         Rule = plan.Rule;
         Adaptive = plan.Adaptive is { } adaptive ? new AdaptiveCall<T>(adaptive) : null;
         LayerBaseline = new T[plan.InLayerSpace ? plan.Origin.Size : 0];
@@ -105,16 +105,41 @@ internal sealed class PathCall<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// The path points of this call: the plan's nodes, or with the exact rule the midpoints of this path's pieces; with
     /// the adaptive rule, the points of the interval being integrated.
     /// </summary>
-    public T[] Alphas { get; private set; }
+    public T[] Alphas
+    {
+        get
+        {
+            MakePieces();
+            return _alphas;
+        }
+
+        private set => _alphas = value;
+    }
 
     /// <summary>The weight of each of <see cref="Alphas"/>: the plan's coefficients, or the pieces' lengths.</summary>
-    public T[] Coefficients { get; private set; }
+    public T[] Coefficients
+    {
+        get
+        {
+            MakePieces();
+            return _coefficients;
+        }
+
+        private set => _coefficients = value;
+    }
+
+    private T[] _alphas;
+    private T[] _coefficients;
+
+    // The sweep's pieces not yet made into points: a method that integrates from the sweep (IG) never reads them, so
+    // its warm calls allocate nothing.
+    private bool _piecesPending;
 
     /// <summary>
     /// The number of path points of this call; once an adaptive call has run, every gradient evaluation it used
     /// (<see cref="ReportPoints"/>).
     /// </summary>
-    public int Points => _reportedPoints > 0 ? _reportedPoints : Alphas.Length;
+    public int Points => _reportedPoints > 0 ? _reportedPoints : _piecesPending ? _sweep!.Pieces : Alphas.Length;
 
     private int _reportedPoints;
 
@@ -196,6 +221,7 @@ internal sealed class PathCall<T> where T : unmanaged, IFloatingPointIeee754<T>
 
         HasRegion = false;
         _reportedPoints = 0;
+        Sweep = null;
         if (!_plan.InLayerSpace)
         {
             StartPath(Baseline, Input);
@@ -237,6 +263,8 @@ internal sealed class PathCall<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// </summary>
     private void StartPath(ReadOnlySpan<T> start, ReadOnlySpan<T> end)
     {
+        Sweep = null;
+        _piecesPending = false;
         if (_plan.ExactPath is { } exactPath)
         {
             CutIntoPieces(exactPath(), start, end);
@@ -249,6 +277,7 @@ internal sealed class PathCall<T> where T : unmanaged, IFloatingPointIeee754<T>
     public void UsePoints(T[] alphas, T[] coefficients)
     {
         _reportedPoints = 0;
+        _piecesPending = false;
         Alphas = alphas;
         Coefficients = coefficients;
     }
@@ -264,12 +293,41 @@ internal sealed class PathCall<T> where T : unmanaged, IFloatingPointIeee754<T>
     public void ScaleErrors(int accumulator, PathVector by) => Adaptive?.ScaleErrors(accumulator, by);
 
     /// <summary>
+    /// With the exact rule on a network whose layers above the path's origin form a <see cref="DenseChain"/>, after
+    /// <see cref="Begin"/> (or <see cref="BeginLayerPath"/>): this call's sweep, whose events give the path's integrals
+    /// without path points (<see cref="ChainSweep.GradientIntegral{T}"/>); null otherwise, or when the path had too many pieces.
+    /// </summary>
+    public ChainSweep? Sweep { get; private set; }
+
+    private ChainSweep? _sweep;
+
+    /// <summary>
     /// The exact rule's points for this path: one at the middle of each piece, weighted by its length. The breakpoints
-    /// are found in float64 from this call's ends (the baseline and input, or their activations at the plan's origin);
-    /// past the plan's piece limit, the plan's Gauss–Legendre nodes are used instead.
+    /// are found in float64 from this call's ends (the baseline and input, or their activations at the plan's origin):
+    /// by sweeping the events in order on a chain of dense layers (<see cref="ChainSweep"/>, kept as <see cref="Sweep"/>),
+    /// else layer by layer (<see cref="PiecewiseLinearPath.Breakpoints"/>). Past the plan's piece limit, the plan's
+    /// Gauss–Legendre nodes are used instead. This is the one place the exact rule chooses how to cut a path.
     /// </summary>
     private void CutIntoPieces(PiecewiseLinearPath path, ReadOnlySpan<T> start, ReadOnlySpan<T> end)
     {
+        Sweep = null;
+        _piecesPending = false;
+        if (path.Chain is { } chain)
+        {
+            _sweep ??= new ChainSweep();
+            if (_sweep.Run(chain, start, end, _plan.MaxPieces))
+            {
+                // The points are made from the sweep's breakpoints when first read (MakePieces).
+                Sweep = _sweep;
+                _piecesPending = true;
+                Rule = QuadratureRule.Exact;
+                return;
+            }
+
+            FallBack();
+            return;
+        }
+
         var baseline = new double[start.Length];
         var input = new double[end.Length];
         for (int i = 0; i < input.Length; i++)
@@ -281,27 +339,53 @@ internal sealed class PathCall<T> where T : unmanaged, IFloatingPointIeee754<T>
         double[] breaks = path.Breakpoints(baseline, input, _plan.MaxPieces, out bool complete);
         if (!complete)
         {
-            Alphas = _plan.Alphas;
-            Coefficients = _plan.Coefficients;
-            Rule = QuadratureRule.GaussLegendre;
+            FallBack();
             return;
         }
 
-        int pieces = breaks.Length - 1;
-        Alphas = new T[pieces];
-        Coefficients = new T[pieces];
-        for (int p = 0; p < pieces; p++)
-        {
-            Alphas[p] = T.CreateChecked(0.5 * (breaks[p] + breaks[p + 1]));
-            Coefficients[p] = T.CreateChecked(breaks[p + 1] - breaks[p]);
-        }
-
+        UsePieces(breaks);
         Rule = QuadratureRule.Exact;
     }
 
-    /// <summary>Makes this call the same as <paramref name="other"/>, already begun on another engine of the same plan (a split call's second half).</summary>
+    /// <summary>The plan's Gauss–Legendre nodes, for a path with more pieces than the plan allows.</summary>
+    private void FallBack()
+    {
+        _alphas = _plan.Alphas;
+        _coefficients = _plan.Coefficients;
+        Rule = QuadratureRule.GaussLegendre;
+    }
+
+    /// <summary>One point at the middle of each piece between <paramref name="breaks"/>, weighted by its length.</summary>
+    private void UsePieces(ReadOnlySpan<double> breaks)
+    {
+        int pieces = breaks.Length - 1;
+        _alphas = new T[pieces];
+        _coefficients = new T[pieces];
+        for (int p = 0; p < pieces; p++)
+        {
+            _alphas[p] = T.CreateChecked(0.5 * (breaks[p] + breaks[p + 1]));
+            _coefficients[p] = T.CreateChecked(breaks[p + 1] - breaks[p]);
+        }
+    }
+
+    /// <summary>Makes the sweep's pending pieces into points, the first time they are read.</summary>
+    private void MakePieces()
+    {
+        if (_piecesPending)
+        {
+            _piecesPending = false;
+            UsePieces(_sweep!.Breakpoints);
+        }
+    }
+
+    /// <summary>
+    /// Makes this call the same as <paramref name="other"/>, already begun on another engine of the same plan (a split call's
+    /// second half), but without its <see cref="Sweep"/>, which stays with the engine that ran it: a split call runs path points.
+    /// </summary>
     public void CopyFrom(PathCall<T> other)
     {
+        Sweep = null;
+        _piecesPending = false;
         other.Input.AsSpan().CopyTo(Input);
         other.Baseline.AsSpan().CopyTo(Baseline);
         _baselineIsDefault = other._baselineIsDefault;
