@@ -7,7 +7,7 @@ namespace Pathwise.Generator.Layers;
 /// <c>AdaptiveAvgPool1d(1)</c> and ONNX's <c>GlobalAveragePool</c> on a 3-D tensor. Linear, so the tangent is the forward
 /// kernel on the input's tangent. Kernels: <c>GlobalPoolKernel.AvgForward</c> and <c>AvgBackward</c>, as the 2-D pool.
 /// </summary>
-internal sealed class GlobalAvgPool1DLayer : LayerUnit
+internal sealed class GlobalAvgPool1DLayer : GlobalAvgPoolLayer
 {
     public override LayerOp Op => LayerOp.GlobalAvgPool1D;
 
@@ -15,18 +15,4 @@ internal sealed class GlobalAvgPool1DLayer : LayerUnit
         reader.RequireSequence(input) ? ShapeSpec.Sequence(input.Channels, 1) : null;
 
     public override string Describe(LayerSpec layer) => $"global average pool over {layer.In.Width}";
-
-    public override void WriteForward(EmitContext e, LayerSpec layer, LayerSpec previous) =>
-        e.W.Line($"{EmitContext.Kernels}.GlobalPoolKernel.AvgForward<{e.T}>(x, z, count, {Geometry(layer)});");
-
-    public override void WriteBackward(EmitContext e, LayerSpec layer, LayerSpec previous) =>
-        e.W.Line($"{EmitContext.Kernels}.GlobalPoolKernel.AvgBackward<{e.T}>(dz, dx, count, {Geometry(layer)});");
-
-    public override void WriteTangent(EmitContext e, LayerSpec layer, LayerSpec previous)
-    {
-        e.W.Line("// Linear: the tangent is the same average of the input's tangent.");
-        e.W.Line($"{EmitContext.Kernels}.GlobalPoolKernel.AvgForward<{e.T}>(tx, tz, count, {Geometry(layer)});");
-    }
-
-    private static string Geometry(LayerSpec layer) => $"channels: {layer.In.Channels}, spatial: {layer.In.Width}";
 }

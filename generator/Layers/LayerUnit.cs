@@ -9,7 +9,7 @@ namespace Pathwise.Generator.Layers;
 /// forward, backward and tangent passes. The parser and the emitter hold no per-kind switch; they ask the unit of
 /// a layer's <see cref="LayerOp"/> (see <see cref="LayerUnits"/>). To add a kind, copy the unit closest to it
 /// (<see cref="IdentityLayer"/> for a view, <see cref="DropoutLayer"/> for a checked setting,
-/// <see cref="GlobalAvgPool2DLayer"/> for a parameter-free map with a kernel, <see cref="DenseLayer"/> for one with
+/// <see cref="SequenceMeanLayer"/> for a parameter-free map with a kernel, <see cref="DenseLayer"/> for one with
 /// weights), give it its <see cref="LayerOp"/> and attribute, and list it in <see cref="LayerUnits"/>; the README's
 /// "Adding a layer kind" lists the few places outside the generator.
 /// </summary>

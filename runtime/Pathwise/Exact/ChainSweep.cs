@@ -699,14 +699,7 @@ internal sealed class ChainSweep
                 index += step;
             }
 
-            for (int lane = 0; lane < Vector256<double>.Count; lane++)
-            {
-                if (minimum[lane] < earliest || (minimum[lane] == earliest && where[lane] < found))
-                {
-                    earliest = minimum[lane];
-                    found = (int)where[lane];
-                }
-            }
+            EarliestOfLanes(minimum, where, ref earliest, ref found);
         }
 
         for (int j = i; j < n; j++)
@@ -786,14 +779,7 @@ internal sealed class ChainSweep
                 index += step;
             }
 
-            for (int lane = 0; lane < Vector256<double>.Count; lane++)
-            {
-                if (minimum[lane] < earliest || (minimum[lane] == earliest && where[lane] < found))
-                {
-                    earliest = minimum[lane];
-                    found = (int)where[lane];
-                }
-            }
+            EarliestOfLanes(minimum, where, ref earliest, ref found);
         }
 
         for (; i < n; i++)
@@ -830,5 +816,18 @@ internal sealed class ChainSweep
         _eventTimes[_events] = t;
         _eventStages[_events] = stage;
         _eventNeurons[_events++] = neuron;
+    }
+
+    /// <summary>Folds per-lane minima (and their first indices) into <paramref name="earliest"/> and <paramref name="found"/>, the lower index winning a tie.</summary>
+    private static void EarliestOfLanes(Vector256<double> minimum, Vector256<double> where, ref double earliest, ref int found)
+    {
+        for (int lane = 0; lane < Vector256<double>.Count; lane++)
+        {
+            if (minimum[lane] < earliest || (minimum[lane] == earliest && where[lane] < found))
+            {
+                earliest = minimum[lane];
+                found = (int)where[lane];
+            }
+        }
     }
 }
