@@ -111,6 +111,44 @@ public sealed class NetworkInfo
         return _passedOverBy[layer.Index] < 0;
     }
 
+    /// <summary>
+    /// The layers below <paramref name="layer"/> that a layer above it reads: what a skip connection carries past it, in
+    /// index order. Empty when <paramref name="layer"/> separates the network (<see cref="Separates"/>).
+    /// </summary>
+    internal Layer[] SkippedOver(Layer layer)
+    {
+        CheckOwns(layer);
+        if (_passedOverBy[layer.Index] < 0)
+        {
+            return [];
+        }
+
+        var skipped = new bool[layer.Index];
+        int count = 0;
+        for (int r = layer.Index + 1; r < Layers.Count; r++)
+        {
+            foreach (int source in Layers[r].Sources)
+            {
+                if (source < layer.Index && !skipped[source])
+                {
+                    skipped[source] = true;
+                    count++;
+                }
+            }
+        }
+
+        var result = new Layer[count];
+        for (int j = 0, k = 0; j < skipped.Length; j++)
+        {
+            if (skipped[j])
+            {
+                result[k++] = Layers[j];
+            }
+        }
+
+        return result;
+    }
+
     /// <summary>The number of layers that read <paramref name="layer"/>'s output (a layer reading it twice counts twice).</summary>
     public int ReadersOf(Layer layer)
     {
