@@ -329,7 +329,6 @@ internal static class NetworkEmitter
             _w.Line("/// <inheritdoc/>");
             _w.Open($"public void ForwardFrom({Runtime}.Layer from, {Workspace} workspace, int count)");
             _w.Line("s_info.CheckOwns(from);");
-            WriteSeparatesGuard("from");
             _w.Line("workspace.Check(s_info, count);");
             for (int i = 1; i < _layers.Count; i++)
             {
@@ -346,8 +345,14 @@ internal static class NetworkEmitter
             _w.Line("s_info.CheckOwns(from);");
             _w.Line("s_info.CheckOwns(to);");
             _w.Line($"{Runtime}.CompilerServices.Guard.LayerOrder(to, from, \"to\");");
-            WriteSeparatesGuard("from");
             _w.Line("workspace.Check(s_info, count);");
+            if (_isGraph)
+            {
+                // Which reader of a layer overwrites its gradient and which add is fixed for a pass from the output. From a
+                // layer a skip passes over, the overwriting reader may not run: start every gradient below from zero instead.
+                _w.Line("if (!s_info.Separates(from)) workspace.ClearGradientsBelow(from, to, count);");
+            }
+
             for (int i = _layers.Count - 1; i >= 1; i--)
             {
                 _w.Line($"if (from.Index >= {i} && to.Index < {i}) Backward{_layers[i].Member}(workspace, count);");

@@ -169,15 +169,32 @@ public sealed class TorchNetwork<T> : nn.Module<Tensor, Tensor> where T : unmana
     /// <summary>
     /// Runs the layers above <paramref name="from"/> on <paramref name="values"/>, <c>[n, ...from's shape]</c>: element
     /// <c>i</c> is the output of <c>Info.Layers[i]</c> for <c>i &gt;= from.Index</c> (element <c>from.Index</c> is
-    /// <paramref name="values"/> reshaped), in one autograd graph; the elements below are null.
+    /// <paramref name="values"/> reshaped), in one autograd graph; the elements below are null. When a skip connection
+    /// passes over <paramref name="from"/>, the layers above read each layer below it that they skip from
+    /// <paramref name="held"/> (indexed by layer, one row each, the same for every point).
     /// </summary>
-    internal Tensor[] ForwardAllFrom(Layer from, Tensor values)
+    /// <exception cref="ArgumentException">A skip connection passes over <paramref name="from"/> and <paramref name="held"/> lacks a layer it skips from.</exception>
+    internal Tensor[] ForwardAllFrom(Layer from, Tensor values, Tensor?[]? held = null)
     {
         Info.CheckOwns(from);
-        Info.CheckSeparates(from, nameof(from));
+        Layer[] skipped = Info.SkippedOver(from);
+        foreach (Layer layer in skipped)
+        {
+            if (held is null || held[layer.Index] is null)
+            {
+                Info.CheckSeparates(from, nameof(from));
+            }
+        }
+
         var activations = new Tensor[_steps.Length + 1];
         using var scope = NewDisposeScope();
         activations[from.Index] = values.reshape(TorchTensors.BatchDimensions(from.OutputShape, -1));
+        long count = activations[from.Index].shape[0];
+        foreach (Layer layer in skipped)
+        {
+            activations[layer.Index] = held![layer.Index]!.expand(TorchTensors.BatchDimensions(layer.OutputShape, count));
+        }
+
         for (int i = from.Index; i < _steps.Length; i++)
         {
             activations[i + 1] = Apply(_steps[i], activations);

@@ -82,6 +82,7 @@ internal sealed class TorchPathEngine<T> : IStackedPathEngine<T> where T : unman
     private Tensor? _indices;
     private Tensor? _points;
     private Tensor[] _activations = [];
+    private Tensor?[]? _held;
     private Tensor? _explained;
     private Tensor? _layerGradient;
     private Tensor? _inputGradient;
@@ -214,14 +215,41 @@ internal sealed class TorchPathEngine<T> : IStackedPathEngine<T> where T : unman
         using (no_grad())
         {
             Tensor ends = cat([_network.InputTensor(Call.Baseline, 1), _network.InputTensor(Call.Input, 1)], 0);
-            values = TorchTensors.ToDoubles(_network.ForwardAll(ends)[origin.Index].reshape(-1).to(ScalarType.Float64));
+            Tensor[] all = _network.ForwardAll(ends);
+            values = TorchTensors.ToDoubles(all[origin.Index].reshape(-1).to(ScalarType.Float64));
+
+            // A skip connection around the origin carries its value at x along the path, as in Captum: keep x's row of
+            // each layer below the origin that a layer above it reads.
+            DisposeHeld();
+            foreach (Layer skipped in _info.SkippedOver(origin))
+            {
+                _held ??= new Tensor[_info.Layers.Count];
+                _held[skipped.Index] = all[skipped.Index].narrow(0, 1, 1).clone().DetachFromDisposeScope();
+            }
         }
 
         Call.BeginLayerPath(Values(values, 0, values.Length));
     }
 
+    /// <summary>Releases the rows <see cref="BeginLayerPath"/> held at x.</summary>
+    private void DisposeHeld()
+    {
+        if (_held is null)
+        {
+            return;
+        }
+
+        foreach (Tensor? tensor in _held)
+        {
+            tensor?.Dispose();
+        }
+
+        _held = null;
+    }
+
     public void Close()
     {
+        DisposeHeld();
         _gradMode?.Dispose();
         _chunkScope?.Dispose();
         _callScope?.Dispose();
@@ -263,7 +291,7 @@ internal sealed class TorchPathEngine<T> : IStackedPathEngine<T> where T : unman
             // Only the layers above the origin run, at y(x') + a_k (y(x) - y(x')).
             Tensor layerAlphas = CallAlphas().narrow(0, start, count).reshape(_layerNodeDimensions); // [count, 1, ...]
             _points = (_layerBaseline! + layerAlphas * _layerDirection!).detach().requires_grad_();   // [count, ...layer], a leaf
-            _activations = _network.ForwardAllFrom(Plan.Origin, _points);
+            _activations = _network.ForwardAllFrom(Plan.Origin, _points, _held);
             _explained = _layerGradient = _inputGradient = _tangent = null;
             _tangentOf = null;
             return count;
@@ -443,7 +471,7 @@ internal sealed class TorchPathEngine<T> : IStackedPathEngine<T> where T : unman
         {
             // [baselines; inputs], [2E, ...input]; in a layer's space the ends of its path, y(x') and y(x') + (y(x) - y(x')).
             Tensor[] endpoints = Plan.InLayerSpace
-                ? _network.ForwardAllFrom(Plan.Origin, cat([_layerBaseline!, _layerBaseline! + _layerDirection!], 0))
+                ? _network.ForwardAllFrom(Plan.Origin, cat([_layerBaseline!, _layerBaseline! + _layerDirection!], 0), _held)
                 : _network.ForwardAll(cat([_baseline!.expand_as(_x!), _x!], 0));
             parts.Add(endpoints[^1]);
             if (layer is not null)

@@ -95,22 +95,46 @@ public sealed class GraphTests
     }
 
     [Fact]
-    public void PassesFromALayerASkipPassesOver_AreRefusedNamingIt()
+    public void TangentsFromALayerASkipPassesOver_AreRefusedNamingIt_ForwardAndBackwardRun()
     {
         var network = Randomized(new ResidualCnn(), 5);
-        Workspace<double> w = Forward(network, NetworkHarness.RandomVector(new Random(6), 72), 1);
+        double[] point = NetworkHarness.RandomVector(new Random(6), 72);
+        Workspace<double> w = Forward(network, point, 1);
         Layer inside = network.Block1Conv2;
-        ArgumentException forward = Assert.Throws<ArgumentException>(() => network.ForwardFrom(inside, w, 1));
-        Assert.Contains("'Block1Conv2' is passed over by layer 'Block1'", forward.Message);
-        Assert.Contains("'StemNorm'", forward.Message);
-        Assert.Throws<ArgumentException>(() => network.BackwardFrom(inside, network.Pixels, w, 1));
-        Assert.Throws<ArgumentException>(() => network.TangentFrom(inside, w, 1));
+        ArgumentException tangent = Assert.Throws<ArgumentException>(() => network.TangentFrom(inside, w, 1));
+        Assert.Contains("'Block1Conv2' is passed over by layer 'Block1'", tangent.Message);
+        Assert.Contains("'StemNorm'", tangent.Message);
+
+        // A forward pass from inside reads the skipped branch as it stands: after a forward pass at x, it gives F(x) again.
+        double[] output = w.Output(1).ToArray();
+        w.Output(1).Clear();
+        network.ForwardFrom(inside, w, 1);
+        LayerMethodFixtures.AssertClose(output, w.Output(1).ToArray(), 1e-15, "forward from inside");
+
+        // A backward pass from inside runs through the layers that feed it only, not through the skip it does not see:
+        // the input's gradient is d(Block1Conv2)_n/dx, whatever the output's gradient was.
+        const int neuron = 37;
+        NetworkHarness.RandomVector(new Random(11), w.OutputGradient(1).Length).CopyTo(w.OutputGradient(1));
+        network.BackwardFrom(network.Info.Output, w, 1);
+        w.Gradients(inside, 1).Clear();
+        w.Gradients(inside, 1)[neuron] = 1;
+        network.BackwardFrom(inside, w, 1);
+        var expected = new double[72];
+        var probe = (double[])point.Clone();
+        for (int i = 0; i < 72; i++)
+        {
+            probe[i] = point[i] + 1e-5;
+            double up = Forward(network, probe, 1).Activations(inside, 1)[neuron];
+            probe[i] = point[i] - 1e-5;
+            double down = Forward(network, probe, 1).Activations(inside, 1)[neuron];
+            probe[i] = point[i];
+            expected[i] = (up - down) / 2e-5;
+        }
+
+        LayerMethodFixtures.AssertClose(w.Gradients(network.Pixels, 1).ToArray(), expected, 1e-8, "backward from inside");
 
         var options = new LayerAttributionOptions { Rule = QuadratureRule.GaussLegendre, Points = 8 };
         double[] input = NetworkHarness.RandomVector(new Random(7), 72);
-        Assert.ThrowsAny<ArgumentException>(() => new NeuronIntegratedGradients<double>(network, inside, options).Attribute(input, 0));
-        Assert.ThrowsAny<ArgumentException>(() => new LayerIntegratedGradients<double>(network, inside, options).Attribute(input, 0));
-        Assert.ThrowsAny<ArgumentException>(() => new NeuronConductance<double>(network, inside, options).Attribute(input, 0, [0]));
 
         // The methods that pass from the output down to the layer run there; only at a layer every path passes
         // through do the neurons carry all of F(x) - F(x'), which the reported delta shows.

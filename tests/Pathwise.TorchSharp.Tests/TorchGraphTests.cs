@@ -91,7 +91,7 @@ public sealed class TorchGraphTests
     }
 
     [Fact]
-    public void LayerMethods_AtABlockOutput_MatchTheCpu_AndInsideABlockAreRefused()
+    public void LayerMethods_AtABlockOutput_AndInsideABlock_MatchTheCpu()
     {
         var network = new ResidualCnn();
         Randomize(network, 45);
@@ -107,7 +107,22 @@ public sealed class TorchGraphTests
         using var torchIg = new TorchLayerIntegratedGradients<double>(module, network.Block1, options);
         AssertClose(cpuIg.Values, torchIg.Attribute(input, 2).Values, 1e-9, "layer IG at Block1");
 
-        using var inside = new TorchLayerIntegratedGradients<double>(module, network.Block1Conv2, options);
-        Assert.ThrowsAny<ArgumentException>(() => inside.Attribute(input, 2));
+        // Inside a block: only the layer moves along the path, the skip around it stays at x (Captum's layer IG).
+        foreach (Layer inside in new Layer[] { network.Block1Conv2, network.Block2Norm1 })
+        {
+            LayerAttribution<double> cpuInside = new LayerIntegratedGradients<double>(network, inside, options).Attribute(input, 2);
+            using var torchInside = new TorchLayerIntegratedGradients<double>(module, inside, options);
+            LayerAttribution<double> torchResult = torchInside.Attribute(input, 2);
+            AssertClose(cpuInside.Values, torchResult.Values, 1e-9, $"layer IG at {inside.Name}");
+            Assert.Equal(cpuInside.Delta.Absolute, torchResult.Delta.Absolute, 1e-9);
+
+            Attribution<double> cpuNeuron = new NeuronIntegratedGradients<double>(network, inside, options).Attribute(input, 17);
+            using var torchNeuron = new TorchNeuronIntegratedGradients<double>(module, inside, options);
+            AssertClose(cpuNeuron.Values, torchNeuron.Attribute(input, 17).Values, 1e-9, $"neuron IG at {inside.Name}");
+
+            NeuronAttribution<double> cpuConductance = new NeuronConductance<double>(network, inside, options).Attribute(input, 2, [3, 40]);
+            using var torchConductance2 = new TorchNeuronConductance<double>(module, inside, options);
+            AssertClose(cpuConductance.Values, torchConductance2.Attribute(input, 2, [3, 40]).Values, 1e-9, $"neuron conductance at {inside.Name}");
+        }
     }
 }

@@ -44,8 +44,8 @@ public static class Guard
 
     /// <summary>
     /// Throws unless every path from the input to the output of <paramref name="network"/> passes through
-    /// <paramref name="layer"/> (<see cref="NetworkInfo.Separates"/>): a graph's pass from a layer that a connection passes
-    /// over would read the skipped branch as the last pass left it.
+    /// <paramref name="layer"/> (<see cref="NetworkInfo.Separates"/>): a graph's tangent pass from a layer that a connection
+    /// passes over would read the skipped branch's tangents as the last pass left them.
     /// </summary>
     public static void Separates(NetworkInfo network, Layer layer, string name) => network.CheckSeparates(layer, name);
 

@@ -234,6 +234,12 @@ internal sealed class PiecewiseLinearPath
     /// </summary>
     public static bool Supports(NetworkInfo info, Layer origin, out string? reason)
     {
+        if (!info.Separates(origin))
+        {
+            reason = $"a skip connection passes over layer '{origin.Name}', where the exact rule's path does not run";
+            return false;
+        }
+
         for (int l = origin.Index + 1; l < info.Layers.Count; l++)
         {
             Layer layer = info.Layers[l];

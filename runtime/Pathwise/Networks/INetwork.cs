@@ -18,19 +18,23 @@ public interface INetwork<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>Recomputes what is derived from the parameters; call after writing them.</summary>
     void ParametersChanged();
 
-    /// <summary>Runs every layer after <paramref name="from"/>, reading its activations in the workspace.</summary>
-    /// <exception cref="ArgumentException">
-    /// In a graph, a connection passes over <paramref name="from"/> (<see cref="NetworkInfo.Separates"/> is false): the
-    /// layers above would read the skipped branch as the last pass left it.
-    /// </exception>
+    /// <summary>
+    /// Runs every layer after <paramref name="from"/>, reading its activations in the workspace. In a graph where a
+    /// connection passes over <paramref name="from"/> (<see cref="NetworkInfo.Separates"/> is false), the layers above
+    /// also read the layers below <paramref name="from"/> that the connection skips from, as they stand in the workspace:
+    /// the caller sets them (Layer Integrated Gradients holds them at their value at the input, as Captum does).
+    /// </summary>
+    /// <exception cref="ArgumentException">The layer belongs to another network.</exception>
     void ForwardFrom(Layer from, Workspace<T> workspace, int count);
 
     /// <summary>
     /// Propagates the gradient held at <paramref name="from"/>'s output down to the input, filling the
     /// gradient of every layer below it; weight gradients are never computed. A layer several layers read receives the
-    /// sum of their gradients.
+    /// sum of their gradients. In a graph, only the layers that feed <paramref name="from"/> contribute: from a layer a
+    /// connection passes over (<see cref="NetworkInfo.Separates"/> is false) the gradients below it start from zero, so
+    /// the input's gradient is <c>d(from)/dx</c> seeded, holding nothing above <paramref name="from"/>.
     /// </summary>
-    /// <exception cref="ArgumentException">In a graph, a connection passes over <paramref name="from"/> (<see cref="NetworkInfo.Separates"/> is false).</exception>
+    /// <exception cref="ArgumentException">The layer belongs to another network.</exception>
     void BackwardFrom(Layer from, Workspace<T> workspace, int count);
 
     /// <summary>
@@ -39,8 +43,7 @@ public interface INetwork<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// skips the layers below it. <c>BackwardFrom(from, network.Info.Input, ...)</c> is <see cref="BackwardFrom(Layer, Workspace{T}, int)"/>.
     /// </summary>
     /// <exception cref="ArgumentException">
-    /// <paramref name="to"/> is above <paramref name="from"/>, a layer belongs to another network, or in a graph a connection
-    /// passes over <paramref name="from"/> (<see cref="NetworkInfo.Separates"/> is false).
+    /// <paramref name="to"/> is above <paramref name="from"/>, or a layer belongs to another network.
     /// </exception>
     void BackwardFrom(Layer from, Layer to, Workspace<T> workspace, int count);
 

@@ -102,13 +102,52 @@ public sealed class NetworkInfo
     /// <summary>
     /// Whether every path from the input to the output passes through <paramref name="layer"/>: no layer above it reads a
     /// layer below it. Passes from such a layer (<c>ForwardFrom</c>, <c>BackwardFrom</c>, <c>TangentFrom</c>) see everything
-    /// they depend on; from a layer inside a residual block they would read the skipped branch as the last pass left it,
-    /// so generated networks refuse them. Always true in a chain, and for the input and the output.
+    /// they depend on. From a layer inside a residual block, <c>ForwardFrom</c> reads the skipped branch as it stands in the
+    /// workspace, <c>BackwardFrom</c> clears the gradients below the layer first, and <c>TangentFrom</c> is refused.
+    /// Always true in a chain, and for the input and the output.
     /// </summary>
     public bool Separates(Layer layer)
     {
         CheckOwns(layer);
         return _passedOverBy[layer.Index] < 0;
+    }
+
+    /// <summary>
+    /// The layers below <paramref name="layer"/> that a layer above it reads: what a skip connection carries past it, in
+    /// index order. Empty when <paramref name="layer"/> separates the network (<see cref="Separates"/>).
+    /// </summary>
+    internal Layer[] SkippedOver(Layer layer)
+    {
+        CheckOwns(layer);
+        if (_passedOverBy[layer.Index] < 0)
+        {
+            return [];
+        }
+
+        var skipped = new bool[layer.Index];
+        int count = 0;
+        for (int r = layer.Index + 1; r < Layers.Count; r++)
+        {
+            foreach (int source in Layers[r].Sources)
+            {
+                if (source < layer.Index && !skipped[source])
+                {
+                    skipped[source] = true;
+                    count++;
+                }
+            }
+        }
+
+        var result = new Layer[count];
+        for (int j = 0, k = 0; j < skipped.Length; j++)
+        {
+            if (skipped[j])
+            {
+                result[k++] = Layers[j];
+            }
+        }
+
+        return result;
     }
 
     /// <summary>The number of layers that read <paramref name="layer"/>'s output (a layer reading it twice counts twice).</summary>

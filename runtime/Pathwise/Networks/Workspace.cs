@@ -206,6 +206,33 @@ public sealed class Workspace<T> where T : unmanaged, IFloatingPointIeee754<T>
         return _gradientScratch.AsSpan(0, count * layer.Size);
     }
 
+    /// <summary>
+    /// Before a graph's backward pass from <paramref name="from"/> down to <paramref name="to"/>: sets
+    /// <c>dF/dy_j = 0</c> for every layer <c>to.Index &lt;= j &lt; from.Index</c> whose gradient is not
+    /// <paramref name="from"/>'s own memory (a view's), for the first <paramref name="count"/> points. From a layer a skip
+    /// passes over, the reader that overwrites a layer's gradient in a pass from the output may not run; from zero, every
+    /// reader that runs adds its part (a layer that does not feed <paramref name="from"/> passes zero on).
+    /// </summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public void ClearGradientsBelow(Layer from, Layer to, int count)
+    {
+        Info.CheckOwns(from);
+        Info.CheckOwns(to);
+        if ((uint)count > (uint)Capacity)
+        {
+            throw new ArgumentOutOfRangeException(nameof(count), $"Expected between 0 and {Capacity} points (the workspace capacity); got {count}.");
+        }
+
+        T[] seeded = _gradients[from.Index];
+        for (int j = to.Index; j < from.Index; j++)
+        {
+            if (!ReferenceEquals(_gradients[j], seeded))
+            {
+                _gradients[j].AsSpan(0, count * Info.Layers[j].Size).Clear();
+            }
+        }
+    }
+
     /// <summary>Throws unless this workspace belongs to <paramref name="network"/> and holds <paramref name="count"/> points.</summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
     public void Check(NetworkInfo network, int count)

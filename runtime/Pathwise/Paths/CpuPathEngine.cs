@@ -30,6 +30,8 @@ internal sealed class CpuPathEngine<T> : IPathEngine<T> where T : unmanaged, IFl
     private int _start;
     private int _count;
     private int _endpointRow;
+    private Layer[] _heldLayers = [];
+    private T[][] _heldRows = [];
 
     public CpuPathEngine(INetwork<T> network, PathPlan<T> plan)
     {
@@ -111,6 +113,57 @@ internal sealed class CpuPathEngine<T> : IPathEngine<T> where T : unmanaged, IFl
         Call.Input.AsSpan().CopyTo(inputs.Slice(length));
         _network.ForwardFrom(_info.Input, _workspace, 2);
         Call.BeginLayerPath(_workspace.Activations(origin, 2));
+        HoldSkippedLayers(origin);
+    }
+
+    /// <summary>
+    /// In a graph, a skip connection may pass over the origin: a layer above it reads a layer below it. As in Captum,
+    /// only the origin moves along the path; every layer that does not take its value through the origin stays at its
+    /// value at x. Keeps x's row (row 1 of the two-point pass) of each layer below the origin that a layer above it
+    /// reads, for <see cref="ForwardPath"/> to copy into every row.
+    /// </summary>
+    private void HoldSkippedLayers(Layer origin)
+    {
+        Layer[] held = _info.SkippedOver(origin);
+        if (_heldRows.Length < held.Length)
+        {
+            Array.Resize(ref _heldRows, held.Length);
+        }
+
+        for (int i = 0; i < held.Length; i++)
+        {
+            int size = held[i].Size;
+            if (_heldRows[i] is null || _heldRows[i].Length != size)
+            {
+                _heldRows[i] = new T[size];
+            }
+
+            _workspace.Activations(held[i], 2).Slice(size, size).CopyTo(_heldRows[i]);
+        }
+
+        _heldLayers = held;
+    }
+
+    /// <summary>For a split call: the layers held at x, and their rows, as <paramref name="primary"/>'s <see cref="BeginLayerPath"/> kept them.</summary>
+    public void HoldFrom(CpuPathEngine<T> primary)
+    {
+        if (_heldRows.Length < primary._heldLayers.Length)
+        {
+            Array.Resize(ref _heldRows, primary._heldLayers.Length);
+        }
+
+        for (int i = 0; i < primary._heldLayers.Length; i++)
+        {
+            T[] row = primary._heldRows[i];
+            if (_heldRows[i] is null || _heldRows[i].Length != row.Length)
+            {
+                _heldRows[i] = new T[row.Length];
+            }
+
+            row.CopyTo(_heldRows[i], 0);
+        }
+
+        _heldLayers = primary._heldLayers;
     }
 
     public int NewAccumulator(int length)
@@ -186,6 +239,11 @@ internal sealed class CpuPathEngine<T> : IPathEngine<T> where T : unmanaged, IFl
             {
                 row[j] = start[j] + (alpha * direction[j]);
             }
+        }
+
+        for (int i = 0; i < _heldLayers.Length; i++)
+        {
+            PathKernel.Broadcast<T>(_heldRows[i], _workspace.Activations(_heldLayers[i], alphas.Length));
         }
 
         _network.ForwardFrom(origin, _workspace, alphas.Length);

@@ -151,7 +151,7 @@ internal sealed class PathPlan<T> where T : unmanaged, IFloatingPointIeee754<T>
                 return new PathPlan<T>(this) { ExactPath = () => path(false), MaxPieces = options.MaxPieces, Rule = QuadratureRule.Exact };
             }
 
-            bool cuts = PiecewiseLinearPath.PrefixEnd(Info, Origin) > Origin.Index + 1;
+            bool cuts = Info.Separates(Origin) && PiecewiseLinearPath.PrefixEnd(Info, Origin) > Origin.Index + 1;
             return new PathPlan<T>(this)
             {
                 Adaptive = new AdaptiveSettings(options.Tolerance, options.MaxPoints, cuts ? () => path(true) : null),

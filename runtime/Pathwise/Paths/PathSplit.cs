@@ -32,6 +32,7 @@ internal static class PathSplit
         using var lease = host.Borrow();
         var helper = (CpuPathEngine<T>)lease.Item;
         helper.Call.CopyFrom(primary.Call);
+        helper.HoldFrom(primary);
         int half = points / 2;
         SplitJob<T, TSteps> job = helper.Job<SplitJob<T, TSteps>>();
         job.Prepare(helper, steps, 0, half, cancellationToken);

@@ -172,7 +172,6 @@ partial class ResidualCnn : global::Pathwise.INetwork<float>
     public void ForwardFrom(global::Pathwise.Layer from, global::Pathwise.Workspace<float> workspace, int count)
     {
         s_info.CheckOwns(from);
-        global::Pathwise.CompilerServices.Guard.Separates(s_info, from, "from");
         workspace.Check(s_info, count);
         if (from.Index < 1) ForwardStem(workspace, count);
         if (from.Index < 2) ForwardConv1(workspace, count);
@@ -195,8 +194,8 @@ partial class ResidualCnn : global::Pathwise.INetwork<float>
         s_info.CheckOwns(from);
         s_info.CheckOwns(to);
         global::Pathwise.CompilerServices.Guard.LayerOrder(to, from, "to");
-        global::Pathwise.CompilerServices.Guard.Separates(s_info, from, "from");
         workspace.Check(s_info, count);
+        if (!s_info.Separates(from)) workspace.ClearGradientsBelow(from, to, count);
         if (from.Index >= 10 && to.Index < 10) BackwardLogits(workspace, count);
         if (from.Index >= 9 && to.Index < 9) BackwardFlat(workspace, count);
         if (from.Index >= 8 && to.Index < 8) BackwardGap(workspace, count);
