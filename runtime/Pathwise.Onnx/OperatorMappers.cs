@@ -133,7 +133,8 @@ internal static class OperatorMappers
 
     /// <summary>
     /// <c>torch.cat([x, a, ...], dim=1)</c> of layers' values: channels of <c>[C, H, W]</c> (same height and width) or
-    /// features, <c>[Concat(nameof(A), ...)]</c>; the walk must come from the first input, which the layer reads as its <c>x</c>.
+    /// features, <c>[Concat(nameof(A), ...)]</c>; the layer reads the first input as its <c>x</c>, with
+    /// <c>From = nameof(X)</c> when that is not the value the walk reached last.
     /// </summary>
     private static string? Concat(ChainBuilder chain, NodeProto node)
     {
@@ -154,13 +155,22 @@ internal static class OperatorMappers
             return chain.Refuse(node, $"a Concat along axis {ChainBuilder.Int(node, "axis", 0)}; Pathwise concatenates along channels or features (axis 1)");
         }
 
+        // The layer reads the first input as its x: the previous layer's value, or an earlier one through From
+        // (torch.cat([x, h]) with h computed last, as DenseNet writes it); the others are named in order.
+        string? from = null;
+        int[] shape = [.. chain.Shape];
         if (node.Input[0] != chain.Current)
         {
-            return chain.Refuse(node, $"a Concat whose first input is not '{chain.Current}', the value the walk reached last: Pathwise's [Concat] puts the previous layer first");
+            if (!chain.Outputs.TryGetValue(node.Input[0], out (string Member, int[] Shape) first))
+            {
+                return chain.Refuse(node, $"a Concat of '{node.Input[0]}', which is not a layer's output");
+            }
+
+            from = first.Member;
+            shape = [.. first.Shape];
         }
 
         var named = new List<string>();
-        int[] shape = [.. chain.Shape];
         for (int i = 1; i < node.Input.Count; i++)
         {
             if (!chain.Outputs.TryGetValue(node.Input[i], out (string Member, int[] Shape) source))
@@ -177,6 +187,7 @@ internal static class OperatorMappers
             named.Add(source.Member);
         }
 
+        chain.PendingFrom = from ?? chain.PendingFrom;
         return chain.AddJoin("Concat", named, shape, node);
     }
 

@@ -29,6 +29,7 @@ public sealed class OnnxImportTests(ITestOutputHelper output)
         "residual_opset13.onnx", "resnet_opset13.onnx", "resnet_opset17.onnx", "cnn_concat_opset13.onnx", "cnn_concat_opset17.onnx",
         "resnet_down_opset13.onnx", "resnet_down_opset17.onnx",
         "cnn_general_opset13.onnx", "cnn_general_opset17.onnx", "conv1d_opset13.onnx", "conv1d_opset17.onnx",
+        "cat_first_opset13.onnx", "cat_first_opset17.onnx",
     };
 
     [Theory]

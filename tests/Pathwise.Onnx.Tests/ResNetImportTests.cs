@@ -115,6 +115,23 @@ public sealed class ResNetImportTests(ITestOutputHelper output)
         Assert.Contains("Concat(nameof(Input))", imported.Layers.Select(l => l.Attributes));
     }
 
+    /// <summary>
+    /// <c>torch.cat([x, h])</c> with <c>h</c> computed last (DenseNet's order): the layer reads the input through
+    /// <c>From</c> and names <c>h</c>, so the channels keep their order (the outputs against ONNX Runtime are in
+    /// <see cref="OnnxImportTests"/>).
+    /// </summary>
+    [Theory]
+    [InlineData("cat_first_opset13.onnx")]
+    [InlineData("cat_first_opset17.onnx")]
+    public void ConcatWithTheEarlierValueFirst_ReadsItThroughFrom(string file)
+    {
+        ImportedNetwork imported = OnnxImporter.Import(Fixture(file));
+        output.WriteLine(imported.Declaration);
+        string joined = imported.Layers.Single(l => l.Attributes.StartsWith("Concat(", StringComparison.Ordinal)).Attributes;
+        Assert.EndsWith(", From = nameof(Input))", joined);
+        Assert.DoesNotContain("nameof(Input), ", joined);
+    }
+
     [Theory]
     [InlineData("resnet_down_opset13.onnx")]
     [InlineData("resnet_down_opset17.onnx")]

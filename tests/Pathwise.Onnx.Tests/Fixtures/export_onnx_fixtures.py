@@ -38,6 +38,8 @@ it. Files written beside this script:
   convolution is visible; input 2x6x6;
 - cnn_concat_opsetN.onnx: Conv(2->3, k3, pad 1), ReLU, torch.cat([h, x], dim=1) (channels), Conv(5->4, k3, pad 1), ReLU,
   AdaptiveAvgPool2d(1), flatten, Linear(4, 2); input 2x5x5.
+- cat_first_opsetN.onnx: as cnn_concat, but torch.cat([x, h], dim=1): the earlier value first, the one computed last
+  second (DenseNet's order), which imports as [Concat(nameof(H), From = nameof(X))].
 - resnet_down_opsetN.onnx: the stem and first block of resnet, then a block that halves the size and doubles the
   channels (Conv(4->8, k3, stride 2, pad 1), as torchvision writes it) with a projection shortcut (Conv(4->8, k1,
   stride 2, no bias) and BatchNorm2d, torchvision's downsample), AdaptiveAvgPool2d(1), flatten, Linear(8, 3).
@@ -292,6 +294,21 @@ def randomize_norms(model):
                 norm.bias.copy_(torch.randn(n) * 0.1)
 
 
+class CatFirst(nn.Module):
+    """torch.cat([x, h]) with h computed last, as DenseNet writes it: the earlier value comes first."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(2, 3, 3, padding=1)
+        self.conv2 = nn.Conv2d(5, 4, 3, padding=1)
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.fc = nn.Linear(4, 2)
+
+    def forward(self, x):
+        h = torch.cat([x, torch.relu(self.conv1(x))], dim=1)
+        return self.fc(torch.flatten(self.pool(torch.relu(self.conv2(h))), 1))
+
+
 class CnnConcat(nn.Module):
     def __init__(self):
         super().__init__()
@@ -387,6 +404,10 @@ def main():
     for opset in (13, 17):
         export(cnn_general, torch.randn(2, 4, 10, 9), "cnn_general", opset)
         export(conv1d, torch.randn(2, 3, 16), "conv1d", opset)
+    # Made after every earlier fixture, so adding it left those files' random draws unchanged.
+    cat_first = CatFirst()
+    for opset in (13, 17):
+        export(cat_first, torch.randn(2, 2, 5, 5), "cat_first", opset)
     for name in sorted(os.listdir(HERE)):
         if name.endswith(".onnx"):
             model = onnx.load(os.path.join(HERE, name))
