@@ -481,6 +481,18 @@ internal static class OperatorMappers
                 : chain.AddLayer("SequenceMean", MemberSource(node.Name.Length > 0 ? node.Name : "SequenceMean"), [chain.Shape[1]], node);
         }
 
+        if (chain.Shape.Length == 2 && axes is [2 or -1])
+        {
+            // x.mean(dim=2) of a [batch, C, L] sequence (a 1-D convolution's output): the mean over its length.
+            string pooled = MemberSource(node.Name.Length > 0 ? node.Name : "GlobalAvgPool1D");
+            int rows = chain.Shape[0];
+            return keepDims
+                ? chain.AddLayer("GlobalAvgPool1D", pooled, [rows, 1], node)
+                : chain.AddLayer("GlobalAvgPool1D", pooled, [rows, 1], node) is null
+                    ? null
+                    : chain.AddLayer("Flatten", pooled + "_flatten", [rows], node);
+        }
+
         if (chain.Shape.Length == 1 && axes is [-1 or 1] && keepDims)
         {
             return DecomposedLayerNorm(chain, node);
@@ -488,7 +500,7 @@ internal static class OperatorMappers
 
         if (chain.Shape.Length != 3 || axes is null || axes.Length != 2 || !IsSpatial(axes[0]) || !IsSpatial(axes[1]) || Normalize(axes[0]) == Normalize(axes[1]))
         {
-            return chain.Refuse(node, $"a ReduceMean over axes [{(axes is null ? "all" : Join(axes))}] of [batch, {Join(chain.Shape)}]; only the spatial mean x.mean((2, 3)) of an image maps (GlobalAvgPool2D)");
+            return chain.Refuse(node, $"a ReduceMean over axes [{(axes is null ? "all" : Join(axes))}] of [batch, {Join(chain.Shape)}]; only the spatial mean x.mean((2, 3)) of an image (GlobalAvgPool2D), a sequence's mean over its length or its positions, and a layer norm's mean map");
         }
 
         string source = MemberSource(node.Name.Length > 0 ? node.Name : "GlobalAvgPool2D");

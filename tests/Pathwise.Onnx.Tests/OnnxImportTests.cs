@@ -29,7 +29,7 @@ public sealed class OnnxImportTests(ITestOutputHelper output)
         "residual_opset13.onnx", "resnet_opset13.onnx", "resnet_opset17.onnx", "cnn_concat_opset13.onnx", "cnn_concat_opset17.onnx",
         "resnet_down_opset13.onnx", "resnet_down_opset17.onnx",
         "cnn_general_opset13.onnx", "cnn_general_opset17.onnx", "conv1d_opset13.onnx", "conv1d_opset17.onnx",
-        "cat_first_opset13.onnx", "cat_first_opset17.onnx",
+        "cat_first_opset13.onnx", "cat_first_opset17.onnx", "conv1d_mean_opset13.onnx", "conv1d_mean_opset17.onnx",
     };
 
     [Theory]
@@ -152,6 +152,15 @@ public sealed class OnnxImportTests(ITestOutputHelper output)
         ];
         Assert.Equal(expected, imported.Layers.Select(l => $"{l.Member}: {l.Attributes}"));
         Assert.Equal([6, 1, 3], imported.Weights.Single(w => w.Name == "depthwise.weight").Shape);
+    }
+
+    [Theory]
+    [InlineData("conv1d_mean_opset13.onnx")]
+    [InlineData("conv1d_mean_opset17.onnx")]
+    public void MeanOverASequencesLength_IsGlobalAvgPool1DAndFlatten(string file)
+    {
+        string[] attributes = [.. OnnxImporter.Import(Fixture(file)).Layers.Select(l => l.Attributes)];
+        Assert.Equal(["GlobalAvgPool1D", "Flatten"], attributes[2..4]);
     }
 
     [Fact]

@@ -40,6 +40,8 @@ it. Files written beside this script:
   AdaptiveAvgPool2d(1), flatten, Linear(4, 2); input 2x5x5.
 - cat_first_opsetN.onnx: as cnn_concat, but torch.cat([x, h], dim=1): the earlier value first, the one computed last
   second (DenseNet's order), which imports as [Concat(nameof(H), From = nameof(X))].
+- conv1d_mean_opsetN.onnx: Conv1d(3->5, k3, padding 1), ReLU, x.mean(dim=2) (a ReduceMean over the length, keepdims
+  0), Linear(5, 2); input [batch, 3, 12].
 - resnet_down_opsetN.onnx: the stem and first block of resnet, then a block that halves the size and doubles the
   channels (Conv(4->8, k3, stride 2, pad 1), as torchvision writes it) with a projection shortcut (Conv(4->8, k1,
   stride 2, no bias) and BatchNorm2d, torchvision's downsample), AdaptiveAvgPool2d(1), flatten, Linear(8, 3).
@@ -294,6 +296,18 @@ def randomize_norms(model):
                 norm.bias.copy_(torch.randn(n) * 0.1)
 
 
+class Conv1dMean(nn.Module):
+    """A 1-D convolution pooled by x.mean(dim=2) (a ReduceMean over the length, keepdims 0)."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv1d(3, 5, 3, padding=1)
+        self.fc = nn.Linear(5, 2)
+
+    def forward(self, x):
+        return self.fc(torch.relu(self.conv(x)).mean(dim=2))
+
+
 class CatFirst(nn.Module):
     """torch.cat([x, h]) with h computed last, as DenseNet writes it: the earlier value comes first."""
 
@@ -408,6 +422,10 @@ def main():
     cat_first = CatFirst()
     for opset in (13, 17):
         export(cat_first, torch.randn(2, 2, 5, 5), "cat_first", opset)
+    # Made after every earlier fixture, so adding it left those files' random draws unchanged.
+    conv1d_mean = Conv1dMean()
+    for opset in (13, 17):
+        export(conv1d_mean, torch.randn(2, 3, 12), "conv1d_mean", opset)
     for name in sorted(os.listdir(HERE)):
         if name.endswith(".onnx"):
             model = onnx.load(os.path.join(HERE, name))
