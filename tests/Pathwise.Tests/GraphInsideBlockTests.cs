@@ -260,6 +260,48 @@ public sealed class GraphInsideBlockTests
         Assert.True(Math.Abs(manySum - (atInput - atStart)) < 1e-8 * Math.Max(1e-3, Math.Abs(atInput - atStart)), $"{layerName}: sum {manySum}, F(x) - F~(y_L(x')) {atInput - atStart}");
     }
 
+    [Theory]
+    [MemberData(nameof(InsideLayers))]
+    public void TangentFrom_InsideABlock_IsTheDirectionalDerivativeOfThePatchedNetwork(string networkName, string layerName)
+    {
+        (INetwork<double> network, Layer layer) = Make(networkName, layerName, 51);
+        var random = new Random(52);
+        double[] input = NetworkHarness.RandomVector(random, network.Info.InputLength, 1.5);
+        double[] direction = NetworkHarness.RandomVector(random, layer.Size);
+        Workspace<double> workspace = Run(network, input);
+
+        // Leave every tangent non-zero first (a pass from the input along some direction), so a skipped layer that is not
+        // held still would carry a stale tangent into the pass from the layer.
+        network.TangentPath(NetworkHarness.RandomVector(random, network.Info.InputLength), workspace, 1);
+        direction.CopyTo(workspace.Tangents(layer, 1));
+        network.TangentFrom(layer, workspace, 1);
+        double[] actual = workspace.Tangents(network.Info.Output, 1).ToArray();
+
+        // d/dh F~(y_L(x) + h v) at h = 0, where the skip around the layer keeps its value at x.
+        double[] values = Run(network, input).Activations(layer, 1).ToArray();
+        var expected = new double[network.Info.OutputLength];
+        for (int target = 0; target < expected.Length; target++)
+        {
+            double up = Patched(network, layer, input, Along(values, Add(values, direction), Step), target);
+            double down = Patched(network, layer, input, Along(values, Add(values, direction), -Step), target);
+            expected[target] = (up - down) / (2 * Step);
+        }
+
+        double error = NetworkHarness.RelativeError(actual, expected, 1e-9);
+        Assert.True(error < 1e-6, $"{layerName}: relative error {error:E2}");
+
+        static double[] Add(double[] a, double[] b)
+        {
+            var sum = new double[a.Length];
+            for (int i = 0; i < a.Length; i++)
+            {
+                sum[i] = a[i] + b[i];
+            }
+
+            return sum;
+        }
+    }
+
     [Fact]
     public void ExactRule_InsideABlock_IsRefusedNamingTheLayer_AndAdaptiveRuns()
     {
