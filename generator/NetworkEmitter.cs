@@ -370,15 +370,6 @@ internal static class NetworkEmitter
         /// </summary>
         private bool InputReadOnlyByFirst => _readers[0] == 1;
 
-        /// <summary>In a graph, a pass from a layer that a connection passes over would read stale values: refuse it.</summary>
-        private void WriteSeparatesGuard(string parameter)
-        {
-            if (_isGraph)
-            {
-                _w.Line($"{Runtime}.CompilerServices.Guard.Separates(s_info, {parameter}, \"{parameter}\");");
-            }
-        }
-
         private void WritePathPasses()
         {
             LayerSpec first = _layers[1];
@@ -473,8 +464,14 @@ internal static class NetworkEmitter
             _w.Line("s_info.CheckOwns(from);");
             _w.Line("s_info.CheckOwns(through);");
             _w.Line($"{Runtime}.CompilerServices.Guard.LayerOrder(from, through, \"through\");");
-            WriteSeparatesGuard("from");
             _w.Line("workspace.Check(s_info, count);");
+            if (_isGraph)
+            {
+                // On the layer-space path from a layer a skip passes over, the skipped layers stay at their values at x:
+                // their tangents are zero. A pass from the input (or any layer that separates) clears nothing.
+                _w.Line("if (!s_info.Separates(from)) workspace.ClearTangentsSkippedOver(from, count);");
+            }
+
             for (int i = 1; i < _layers.Count; i++)
             {
                 _w.Line($"if (from.Index < {i} && through.Index >= {i}) Tangent{_layers[i].Member}(workspace, count);");
@@ -511,7 +508,7 @@ internal static class NetworkEmitter
 
                 if (_isGraph)
                 {
-                    // Not TangentFrom: a graph refuses a pass from a layer a skip passes over; the input's tangent is set.
+                    // Not TangentFrom(first): when a skip from the input passes over the first layer, that pass would hold the input still.
                     for (int i = 2; i < _layers.Count; i++)
                     {
                         _w.Line($"if (through.Index >= {i}) Tangent{_layers[i].Member}(workspace, count);");

@@ -211,6 +211,7 @@ internal sealed class TorchPathEngine<T> : IStackedPathEngine<T> where T : unman
         // The layer's activations at x' and x, [2, size], through the whole network once, without a graph.
         Layer origin = Plan.Origin;
         double[] values;
+        Dictionary<int, double[]>? heldValues = null;
         using (NewDisposeScope())
         using (no_grad())
         {
@@ -224,11 +225,16 @@ internal sealed class TorchPathEngine<T> : IStackedPathEngine<T> where T : unman
             foreach (Layer skipped in _info.SkippedOver(origin))
             {
                 _held ??= new Tensor[_info.Layers.Count];
-                _held[skipped.Index] = all[skipped.Index].narrow(0, 1, 1).clone().DetachFromDisposeScope();
+                Tensor row = all[skipped.Index].narrow(0, 1, 1).clone().DetachFromDisposeScope();
+                _held[skipped.Index] = row;
+
+                // The exact rule's search reads them in float64.
+                heldValues ??= [];
+                heldValues[skipped.Index] = TorchTensors.ToDoubles(row.reshape(-1).to(ScalarType.Float64));
             }
         }
 
-        Call.BeginLayerPath(Values(values, 0, values.Length));
+        Call.BeginLayerPath(Values(values, 0, values.Length), heldValues);
     }
 
     /// <summary>Releases the rows <see cref="BeginLayerPath"/> held at x.</summary>

@@ -95,15 +95,12 @@ public sealed class GraphTests
     }
 
     [Fact]
-    public void TangentsFromALayerASkipPassesOver_AreRefusedNamingIt_ForwardAndBackwardRun()
+    public void ForwardAndBackwardFromALayerASkipPassesOver_Run()
     {
         var network = Randomized(new ResidualCnn(), 5);
         double[] point = NetworkHarness.RandomVector(new Random(6), 72);
         Workspace<double> w = Forward(network, point, 1);
         Layer inside = network.Block1Conv2;
-        ArgumentException tangent = Assert.Throws<ArgumentException>(() => network.TangentFrom(inside, w, 1));
-        Assert.Contains("'Block1Conv2' is passed over by layer 'Block1'", tangent.Message);
-        Assert.Contains("'StemNorm'", tangent.Message);
 
         // A forward pass from inside reads the skipped branch as it stands: after a forward pass at x, it gives F(x) again.
         double[] output = w.Output(1).ToArray();

@@ -32,7 +32,7 @@ public sealed class PartialPassTests
         {
             if (!info.Separates(from))
             {
-                // A graph refuses a pass from a layer a skip passes over (GraphTests).
+                // From inside a block the pass runs through what feeds the layer only, not the same sums (GraphTests).
                 continue;
             }
 

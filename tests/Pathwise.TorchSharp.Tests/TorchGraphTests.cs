@@ -123,6 +123,16 @@ public sealed class TorchGraphTests
             NeuronAttribution<double> cpuConductance = new NeuronConductance<double>(network, inside, options).Attribute(input, 2, [3, 40]);
             using var torchConductance2 = new TorchNeuronConductance<double>(module, inside, options);
             AssertClose(cpuConductance.Values, torchConductance2.Attribute(input, 2, [3, 40]).Values, 1e-9, $"neuron conductance at {inside.Name}");
+
+            // The exact rule inside the block: both backends cut the same pieces with the skip held at x, and complete.
+            var exact = new LayerAttributionOptions { Rule = QuadratureRule.Exact };
+            LayerAttribution<double> cpuExact = new LayerIntegratedGradients<double>(network, inside, exact).Attribute(input, 2);
+            using var torchExact = new TorchLayerIntegratedGradients<double>(module, inside, exact);
+            LayerAttribution<double> torchExactResult = torchExact.Attribute(input, 2);
+            Assert.Equal(QuadratureRule.Exact, torchExactResult.Rule);
+            Assert.Equal(cpuExact.Points, torchExactResult.Points);
+            AssertClose(cpuExact.Values, torchExactResult.Values, 1e-9, $"exact layer IG at {inside.Name}");
+            Assert.True(Math.Abs(torchExactResult.Delta.Absolute) < 1e-10, $"exact delta at {inside.Name}: {torchExactResult.Delta.Absolute:E2}");
         }
     }
 }

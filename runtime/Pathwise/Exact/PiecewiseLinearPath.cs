@@ -141,11 +141,6 @@ internal sealed class PiecewiseLinearPath
         ArgumentNullException.ThrowIfNull(info);
         origin ??= info.Input;
         info.CheckOwns(origin);
-        if (!info.Separates(origin))
-        {
-            throw new NotSupportedException($"The exact rule runs a path from layer '{origin.Name}', which a skip connection passes over; choose a layer every path from the input to the output passes through.");
-        }
-
         int end = prefix ? PrefixEnd(info, origin) : info.Layers.Count;
         var steps = new LayerStep[end];
         for (int l = origin.Index + 1; l < end; l++)
@@ -234,12 +229,6 @@ internal sealed class PiecewiseLinearPath
     /// </summary>
     public static bool Supports(NetworkInfo info, Layer origin, out string? reason)
     {
-        if (!info.Separates(origin))
-        {
-            reason = $"a skip connection passes over layer '{origin.Name}', where the exact rule's path does not run";
-            return false;
-        }
-
         for (int l = origin.Index + 1; l < info.Layers.Count; l++)
         {
             Layer layer = info.Layers[l];
@@ -265,7 +254,9 @@ internal sealed class PiecewiseLinearPath
     /// <see cref="Origin"/>: the network input, or a hidden layer's activations, where the path runs through the layers
     /// above it), ascending, from 0 to 1 inclusive (so <c>m</c> pieces give <c>m + 1</c> values). Stops once the pieces would pass
     /// <paramref name="maxPieces"/>, and then reports <paramref name="complete"/> false (the breakpoints returned are
-    /// then a partial cut).
+    /// then a partial cut). When a skip connection passes over the origin, <paramref name="held"/> gives, by layer index,
+    /// the values at <c>x</c> of the layers it carries past the origin (<c>NetworkInfo.SkippedOver</c>): along the
+    /// layer-space path they stay there (slope 0), as only the origin moves.
     /// </summary>
     /// <remarks>
     /// Pieces run through the layers depth first, in blocks of at most <see cref="Block"/>: a block's layer-<c>l</c>
@@ -274,12 +265,26 @@ internal sealed class PiecewiseLinearPath
     /// the cut is affine on the parent piece), so no layer is evaluated twice for the same piece, and memory stays a
     /// few blocks per layer however many pieces there are.
     /// </remarks>
-    public double[] Breakpoints(ReadOnlySpan<double> baseline, ReadOnlySpan<double> input, int maxPieces, out bool complete)
+    public double[] Breakpoints(ReadOnlySpan<double> baseline, ReadOnlySpan<double> input, int maxPieces, out bool complete, IReadOnlyDictionary<int, double[]>? held = null)
     {
         int length = _origin.Size;
         if (baseline.Length != length || input.Length != length)
         {
             throw new ArgumentException($"Expected the path's ends as values of layer '{_origin.Name}', {length} each; got {baseline.Length} and {input.Length}.");
+        }
+
+        var carried = new Dictionary<int, (double[] A, double[] Ta)>();
+        foreach (Layer skipped in _info.SkippedOver(_origin))
+        {
+            if (held is null || !held.TryGetValue(skipped.Index, out double[]? values) || values.Length != skipped.Size)
+            {
+                throw new ArgumentException(
+                    $"A skip connection carries layer '{skipped.Name}' past layer '{_origin.Name}': expected its {skipped.Size} values at x among the held layers; got {(held is not null && held.TryGetValue(skipped.Index, out double[]? got) ? got.Length + " values" : "none")}.",
+                    nameof(held));
+            }
+
+            // Constant along the path: one piece, slope zero.
+            carried[skipped.Index] = ((double[])values.Clone(), new double[skipped.Size]);
         }
 
         var x = new double[length];
@@ -292,7 +297,6 @@ internal sealed class PiecewiseLinearPath
 
         var search = new Search(maxPieces);
         search.Breaks.Add(0.0);
-        var carried = new Dictionary<int, (double[] A, double[] Ta)>();
         if (Carried(_origin.Index, _origin.Index + 1))
         {
             carried[_origin.Index] = (x, tx);

@@ -64,9 +64,10 @@ public interface INetwork<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>
     /// Forward-mode pass: propagates the tangent held at <paramref name="from"/>'s output
     /// (<see cref="Workspace{T}.Tangents"/>) through every later layer, at the points whose activations the
-    /// workspace holds from the last forward pass. Each layer's tangent is <c>J_y(x_k) v</c>.
+    /// workspace holds from the last forward pass. Each layer's tangent is <c>J_y(x_k) v</c>. In a graph, from a layer a
+    /// connection passes over (<see cref="NetworkInfo.Separates"/> is false), the layers the connection carries past it
+    /// are held still (their tangents set to zero first): the tangent of the network with <paramref name="from"/> patched.
     /// </summary>
-    /// <exception cref="ArgumentException">In a graph, a connection passes over <paramref name="from"/> (<see cref="NetworkInfo.Separates"/> is false).</exception>
     void TangentFrom(Layer from, Workspace<T> workspace, int count);
 
     /// <summary>
@@ -74,8 +75,7 @@ public interface INetwork<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// layers after <paramref name="from"/> up to and including <paramref name="through"/>, none above it.
     /// </summary>
     /// <exception cref="ArgumentException">
-    /// <paramref name="through"/> is below <paramref name="from"/>, a layer belongs to another network, or in a graph a
-    /// connection passes over <paramref name="from"/> (<see cref="NetworkInfo.Separates"/> is false).
+    /// <paramref name="through"/> is below <paramref name="from"/>, or a layer belongs to another network.
     /// </exception>
     void TangentFrom(Layer from, Layer through, Workspace<T> workspace, int count);
 

@@ -103,7 +103,8 @@ public sealed class NetworkInfo
     /// Whether every path from the input to the output passes through <paramref name="layer"/>: no layer above it reads a
     /// layer below it. Passes from such a layer (<c>ForwardFrom</c>, <c>BackwardFrom</c>, <c>TangentFrom</c>) see everything
     /// they depend on. From a layer inside a residual block, <c>ForwardFrom</c> reads the skipped branch as it stands in the
-    /// workspace, <c>BackwardFrom</c> clears the gradients below the layer first, and <c>TangentFrom</c> is refused.
+    /// workspace, <c>BackwardFrom</c> clears the gradients below the layer first, and <c>TangentFrom</c> holds the skipped
+    /// layers still (zero tangents).
     /// Always true in a chain, and for the input and the output.
     /// </summary>
     public bool Separates(Layer layer)

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.ComponentModel;
 using System.Numerics;
 using System.Runtime.CompilerServices;
@@ -229,6 +230,39 @@ public sealed class Workspace<T> where T : unmanaged, IFloatingPointIeee754<T>
             if (!ReferenceEquals(_gradients[j], seeded))
             {
                 _gradients[j].AsSpan(0, count * Info.Layers[j].Size).Clear();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Before a graph's tangent pass from <paramref name="from"/>: sets <c>dy_j = 0</c> for every layer <c>j</c> below
+    /// <paramref name="from"/> that a layer above it reads (what a skip carries past it, <c>NetworkInfo.SkippedOver</c>)
+    /// and whose tangent is not <paramref name="from"/>'s own memory, for the first <paramref name="count"/> points. On the
+    /// layer-space path <c>y_from(a) = y_from(x') + a (y_from(x) - y_from(x'))</c> the skipped layers stay at their values
+    /// at <c>x</c>, so they do not move.
+    /// </summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public void ClearTangentsSkippedOver(Layer from, int count)
+    {
+        Info.CheckOwns(from);
+        if ((uint)count > (uint)Capacity)
+        {
+            throw new ArgumentOutOfRangeException(nameof(count), $"Expected between 0 and {Capacity} points (the workspace capacity); got {count}.");
+        }
+
+        T[][] tangents = EnsureTangents().Output;
+        T[] seeded = tangents[from.Index];
+        IReadOnlyList<Layer> layers = Info.Layers;
+        for (int r = from.Index + 1; r < layers.Count; r++)
+        {
+            IReadOnlyList<int> sources = layers[r].Sources;
+            for (int s = 0; s < sources.Count; s++)
+            {
+                int j = sources[s];
+                if (j < from.Index && !ReferenceEquals(tangents[j], seeded))
+                {
+                    tangents[j].AsSpan(0, count * layers[j].Size).Clear();
+                }
             }
         }
     }

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Numerics;
 using System.Threading;
 using Pathwise.CompilerServices;
@@ -112,8 +113,22 @@ internal sealed class CpuPathEngine<T> : IPathEngine<T> where T : unmanaged, IFl
         Call.Baseline.AsSpan().CopyTo(inputs);
         Call.Input.AsSpan().CopyTo(inputs.Slice(length));
         _network.ForwardFrom(_info.Input, _workspace, 2);
-        Call.BeginLayerPath(_workspace.Activations(origin, 2));
         HoldSkippedLayers(origin);
+        Dictionary<int, double[]>? held = null;
+        for (int i = 0; i < _heldLayers.Length; i++)
+        {
+            // The exact rule's search reads the held layers in float64.
+            held ??= [];
+            var values = new double[_heldRows[i].Length];
+            for (int j = 0; j < values.Length; j++)
+            {
+                values[j] = double.CreateChecked(_heldRows[i][j]);
+            }
+
+            held[_heldLayers[i].Index] = values;
+        }
+
+        Call.BeginLayerPath(_workspace.Activations(origin, 2), held);
     }
 
     /// <summary>

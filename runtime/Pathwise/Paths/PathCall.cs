@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Numerics;
 using Pathwise.CompilerServices;
 
@@ -232,10 +233,12 @@ internal sealed class PathCall<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// For a plan whose path runs in a hidden layer's activation space, after <see cref="Begin"/>: takes the layer's
     /// activations at the baseline and the input, <paramref name="endpoints"/> <c>[2, layer size]</c> (the engine runs
     /// the network to get them), as the path's ends <c>y(x')</c> and <c>y(x)</c>; with the exact rule, cuts the path
-    /// through the layers above into its pieces.
+    /// through the layers above into its pieces. When a skip connection passes over the layer, <paramref name="held"/>
+    /// gives the values at x of the layers it carries past it, by layer index (they stay there along the path).
     /// </summary>
-    public void BeginLayerPath(ReadOnlySpan<T> endpoints)
+    public void BeginLayerPath(ReadOnlySpan<T> endpoints, IReadOnlyDictionary<int, double[]>? held = null)
     {
+        _held = held;
         int size = LayerBaseline.Length;
         // The options' own start in the layer's space (LayerAttributionOptions.LayerBaseline), else y(x').
         if (_plan.LayerBaseline is { } start)
@@ -301,6 +304,9 @@ internal sealed class PathCall<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     private ChainSweep? _sweep;
 
+    // The values at x of the layers a skip carries past the origin of a layer-space path (BeginLayerPath), or null.
+    private IReadOnlyDictionary<int, double[]>? _held;
+
     /// <summary>
     /// The exact rule's points for this path: one at the middle of each piece, weighted by its length. The breakpoints
     /// are found in float64 from this call's ends (the baseline and input, or their activations at the plan's origin):
@@ -336,7 +342,7 @@ internal sealed class PathCall<T> where T : unmanaged, IFloatingPointIeee754<T>
             input[i] = double.CreateChecked(end[i]);
         }
 
-        double[] breaks = path.Breakpoints(baseline, input, _plan.MaxPieces, out bool complete);
+        double[] breaks = path.Breakpoints(baseline, input, _plan.MaxPieces, out bool complete, _plan.InLayerSpace ? _held : null);
         if (!complete)
         {
             FallBack();

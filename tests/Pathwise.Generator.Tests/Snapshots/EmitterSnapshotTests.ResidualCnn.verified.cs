@@ -258,8 +258,8 @@ partial class ResidualCnn : global::Pathwise.INetwork<float>
         s_info.CheckOwns(from);
         s_info.CheckOwns(through);
         global::Pathwise.CompilerServices.Guard.LayerOrder(from, through, "through");
-        global::Pathwise.CompilerServices.Guard.Separates(s_info, from, "from");
         workspace.Check(s_info, count);
+        if (!s_info.Separates(from)) workspace.ClearTangentsSkippedOver(from, count);
         if (from.Index < 1 && through.Index >= 1) TangentStem(workspace, count);
         if (from.Index < 2 && through.Index >= 2) TangentConv1(workspace, count);
         if (from.Index < 3 && through.Index >= 3) TangentNorm1(workspace, count);
