@@ -42,13 +42,6 @@ public static class Guard
         }
     }
 
-    /// <summary>
-    /// Throws unless every path from the input to the output of <paramref name="network"/> passes through
-    /// <paramref name="layer"/> (<see cref="NetworkInfo.Separates"/>): a graph's tangent pass from a layer that a connection
-    /// passes over would read the skipped branch's tangents as the last pass left them.
-    /// </summary>
-    public static void Separates(NetworkInfo network, Layer layer, string name) => network.CheckSeparates(layer, name);
-
     /// <summary>Throws unless <c>0 &lt;= value &lt; count</c>.</summary>
     public static void Index(int value, int count, string name)
     {

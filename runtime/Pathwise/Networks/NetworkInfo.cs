@@ -64,10 +64,17 @@ public sealed class NetworkInfo
                 }
             }
         }
+
+        _skippedOver = new Layer[layers.Length][];
+        for (int i = 0; i < layers.Length; i++)
+        {
+            _skippedOver[i] = _passedOverBy[i] < 0 ? [] : FindSkippedOver(i);
+        }
     }
 
     private readonly int[] _readers;
     private readonly int[] _passedOverBy;
+    private readonly Layer[][] _skippedOver;
 
     /// <summary>
     /// Whether a layer reads a layer other than the one before it, or several layers (an <c>[Add]</c> or <c>[Concat]</c>):
@@ -115,23 +122,24 @@ public sealed class NetworkInfo
 
     /// <summary>
     /// The layers below <paramref name="layer"/> that a layer above it reads: what a skip connection carries past it, in
-    /// index order. Empty when <paramref name="layer"/> separates the network (<see cref="Separates"/>).
+    /// index order. Empty when <paramref name="layer"/> separates the network (<see cref="Separates"/>). Found once, when
+    /// the network is described; the array is shared, so callers only read it.
     /// </summary>
     internal Layer[] SkippedOver(Layer layer)
     {
         CheckOwns(layer);
-        if (_passedOverBy[layer.Index] < 0)
-        {
-            return [];
-        }
+        return _skippedOver[layer.Index];
+    }
 
-        var skipped = new bool[layer.Index];
+    private Layer[] FindSkippedOver(int index)
+    {
+        var skipped = new bool[index];
         int count = 0;
-        for (int r = layer.Index + 1; r < Layers.Count; r++)
+        for (int r = index + 1; r < Layers.Count; r++)
         {
             foreach (int source in Layers[r].Sources)
             {
-                if (source < layer.Index && !skipped[source])
+                if (source < index && !skipped[source])
                 {
                     skipped[source] = true;
                     count++;

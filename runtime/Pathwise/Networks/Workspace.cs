@@ -252,17 +252,11 @@ public sealed class Workspace<T> where T : unmanaged, IFloatingPointIeee754<T>
 
         T[][] tangents = EnsureTangents().Output;
         T[] seeded = tangents[from.Index];
-        IReadOnlyList<Layer> layers = Info.Layers;
-        for (int r = from.Index + 1; r < layers.Count; r++)
+        foreach (Layer skipped in Info.SkippedOver(from))
         {
-            IReadOnlyList<int> sources = layers[r].Sources;
-            for (int s = 0; s < sources.Count; s++)
+            if (!ReferenceEquals(tangents[skipped.Index], seeded))
             {
-                int j = sources[s];
-                if (j < from.Index && !ReferenceEquals(tangents[j], seeded))
-                {
-                    tangents[j].AsSpan(0, count * layers[j].Size).Clear();
-                }
+                tangents[skipped.Index].AsSpan(0, count * skipped.Size).Clear();
             }
         }
     }

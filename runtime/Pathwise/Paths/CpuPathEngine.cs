@@ -34,6 +34,9 @@ internal sealed class CpuPathEngine<T> : IPathEngine<T> where T : unmanaged, IFl
     private Layer[] _heldLayers = [];
     private T[][] _heldRows = [];
 
+    // The held rows in float64 by layer index, for the exact rule's search (entries of other origins are never read).
+    private Dictionary<int, double[]>? _heldWide;
+
     public CpuPathEngine(INetwork<T> network, PathPlan<T> plan)
     {
         _network = network;
@@ -117,15 +120,18 @@ internal sealed class CpuPathEngine<T> : IPathEngine<T> where T : unmanaged, IFl
         Dictionary<int, double[]>? held = null;
         for (int i = 0; i < _heldLayers.Length; i++)
         {
-            // The exact rule's search reads the held layers in float64.
-            held ??= [];
-            var values = new double[_heldRows[i].Length];
+            // The exact rule's search reads the held layers in float64; the rows are kept from call to call.
+            held = _heldWide ??= [];
+            if (!held.TryGetValue(_heldLayers[i].Index, out double[]? values) || values.Length != _heldRows[i].Length)
+            {
+                values = new double[_heldRows[i].Length];
+                held[_heldLayers[i].Index] = values;
+            }
+
             for (int j = 0; j < values.Length; j++)
             {
                 values[j] = double.CreateChecked(_heldRows[i][j]);
             }
-
-            held[_heldLayers[i].Index] = values;
         }
 
         Call.BeginLayerPath(_workspace.Activations(origin, 2), held);
