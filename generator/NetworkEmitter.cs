@@ -386,8 +386,7 @@ internal static class NetworkEmitter
                 _w.Line($"// {first.Member} is affine, so on the path z(x' + a d) = z(x') + a (W d): two products, not one per point.");
                 _w.Line($"{SpanOfT} start = workspace.PathStart({LayerField(first)});");
                 _w.Line($"{SpanOfT} step = workspace.PathStep({LayerField(first)});");
-                first.Unit.WriteLinear(_e, first, "baseline", "start", "1", withBias: true);
-                first.Unit.WriteLinear(_e, first, "direction", "step", "1", withBias: false);
+                first.Unit.WritePathEnds(_e, first, "baseline", "direction", "start", "step");
                 _w.Line($"{SpanOfT} z = workspace.PreActivations({LayerField(first)}, count);");
                 _w.Line($"{Kernels}.PathKernel.Interpolate<{_t}>(start, step, alphas, z);");
                 if (first.Activation != Activation.None)

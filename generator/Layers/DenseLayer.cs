@@ -57,6 +57,12 @@ internal sealed class DenseLayer : AffineLayer
         e.W.Line($"{EmitContext.Kernels}.DenseKernel.Forward<{e.T}>({x}, {EmitContext.TensorField(layer, "weight")}, {bias}, {z}, {count}, {layer.In.Length}, {layer.Out.Length});");
     }
 
+    public override void WritePathEnds(EmitContext e, LayerSpec layer, string baseline, string direction, string start, string step)
+    {
+        string bias = layer.Settings.Bias ? EmitContext.TensorField(layer, "bias") : "default";
+        e.W.Line($"{EmitContext.Kernels}.DenseKernel.PathEnds<{e.T}>({baseline}, {direction}, {EmitContext.TensorField(layer, "weight")}, {bias}, {start}, {step}, {layer.In.Length}, {layer.Out.Length});");
+    }
+
     public override void WriteLinearTranspose(EmitContext e, LayerSpec layer, string dz, string dx, string count) =>
         e.W.Line($"{EmitContext.Kernels}.DenseKernel.BackwardInput<{e.T}>({dz}, {EmitContext.TensorField(layer, "weight")}, {dx}, {count}, {layer.In.Length}, {layer.Out.Length});");
 }

@@ -139,6 +139,17 @@ internal abstract class LayerUnit
     {
     }
 
+    /// <summary>
+    /// An affine first layer's two products on the straight path, <c>start = W x' + b</c> and <c>step = W d</c>; only
+    /// called when <see cref="IsAffine"/>. By default two <see cref="WriteLinear"/> calls; a layer whose weights are
+    /// large writes one kernel call that reads them once.
+    /// </summary>
+    public virtual void WritePathEnds(EmitContext e, LayerSpec layer, string baseline, string direction, string start, string step)
+    {
+        WriteLinear(e, layer, baseline, start, "1", withBias: true);
+        WriteLinear(e, layer, direction, step, "1", withBias: false);
+    }
+
     /// <summary>An affine layer's <c>dx = W^T dz</c> over <paramref name="count"/> rows; only called when <see cref="IsAffine"/>.</summary>
     public virtual void WriteLinearTranspose(EmitContext e, LayerSpec layer, string dz, string dx, string count)
     {

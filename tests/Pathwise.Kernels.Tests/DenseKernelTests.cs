@@ -150,6 +150,64 @@ public class DenseKernelTests
         Assert.True(TestData.RelativeError(dx, fd) < 1e-6);
     }
 
+    private static void CheckPathEnds<T>(Random rng, int inputs, int outputs, bool bias, bool zeroBaseline)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T[] baseline = zeroBaseline ? new T[inputs] : TestData.Uniform<T>(rng, inputs);
+        T[] direction = TestData.Uniform<T>(rng, inputs);
+        T[] w = TestData.Uniform<T>(rng, outputs * inputs);
+        T[] b = bias ? TestData.Uniform<T>(rng, outputs) : [];
+        T[] start = TestData.Filled(outputs, T.NaN), step = TestData.Filled(outputs, T.NaN);
+        DenseKernel.PathEnds<T>(baseline, direction, w, b, start, step, inputs, outputs);
+        double[] wd = TestData.ToDouble<T>(w), bd = TestData.ToDouble<T>(b);
+        var (expectedStart, startScale) = ReferenceForward(TestData.ToDouble<T>(baseline), wd, bd, 1, inputs, outputs);
+        var (expectedStep, stepScale) = ReferenceForward(TestData.ToDouble<T>(direction), wd, [], 1, inputs, outputs);
+        string context = $"PathEnds i={inputs} o={outputs} bias={bias} zero baseline={zeroBaseline}";
+        TestData.AssertClose<T>(expectedStart, start, TestData.Tolerance<T>(), startScale, context + " start");
+        TestData.AssertClose<T>(expectedStep, step, TestData.Tolerance<T>(), stepScale, context + " step");
+    }
+
+    [Theory]
+    [InlineData(784, 256)]
+    [InlineData(8, 16)]
+    [InlineData(3, 5)]
+    [InlineData(33, 7)]
+    public void PathEnds_AreBothProducts(int inputs, int outputs)
+    {
+        var rng = TestData.Rng(inputs * 1000 + outputs);
+        foreach (bool bias in new[] { true, false })
+        {
+            foreach (bool zero in new[] { true, false })
+            {
+                CheckPathEnds<float>(rng, inputs, outputs, bias, zero);
+                CheckPathEnds<double>(rng, inputs, outputs, bias, zero);
+            }
+        }
+    }
+
+    [Fact]
+    public void PathEnds_BaselineZeroButOneEntry_IsNotTakenForZero()
+    {
+        // One nonzero entry at the end must reach the start: the zero test reads the whole baseline.
+        double[] baseline = new double[40], direction = new double[40], w = new double[2 * 40], b = [0.5, -1];
+        baseline[39] = 2;
+        w[39] = 3;
+        w[40 + 39] = -1;
+        double[] start = new double[2], step = new double[2];
+        DenseKernel.PathEnds<double>(baseline, direction, w, b, start, step, 40, 2);
+        Assert.Equal([6.5, -3], start);
+        Assert.Equal([0.0, 0.0], step);
+    }
+
+    [Fact]
+    public void PathEnds_BadLengths_Throw()
+    {
+        double[] x = new double[3], w = new double[6], b = new double[2], y = new double[2];
+        TestData.AssertLengthError(() => DenseKernel.PathEnds<double>(new double[2], x, w, b, y, y, 3, 2), 3, 2);
+        TestData.AssertLengthError(() => DenseKernel.PathEnds<double>(x, x, w, b, new double[1], y, 3, 2), 2, 1);
+        TestData.AssertLengthError(() => DenseKernel.PathEnds<double>(x, x, w, new double[3], y, y, 3, 2), 2, 3);
+    }
+
     [Fact]
     public void BadLengths_Throw()
     {

@@ -152,8 +152,7 @@ partial class TinyMlp : global::Pathwise.INetwork<float>
         // Hidden is affine, so on the path z(x' + a d) = z(x') + a (W d): two products, not one per point.
         global::System.Span<float> start = workspace.PathStart(s_hidden);
         global::System.Span<float> step = workspace.PathStep(s_hidden);
-        global::Pathwise.CompilerServices.Kernels.DenseKernel.Forward<float>(baseline, _hiddenWeight, _hiddenBias, start, 1, 8, 16);
-        global::Pathwise.CompilerServices.Kernels.DenseKernel.Forward<float>(direction, _hiddenWeight, default, step, 1, 8, 16);
+        global::Pathwise.CompilerServices.Kernels.DenseKernel.PathEnds<float>(baseline, direction, _hiddenWeight, _hiddenBias, start, step, 8, 16);
         global::System.Span<float> z = workspace.PreActivations(s_hidden, count);
         global::Pathwise.CompilerServices.Kernels.PathKernel.Interpolate<float>(start, step, alphas, z);
         global::System.Span<float> y = workspace.Activations(s_hidden, count);

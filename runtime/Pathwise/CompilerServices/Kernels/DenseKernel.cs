@@ -84,6 +84,64 @@ public static class DenseKernel
     }
 
     /// <summary>
+    /// The first layer's two products on a straight path from <c>x'</c> along <c>d</c>: <c>start[o] = bias[o] + sum_i
+    /// x'[i] * weight[o, i]</c> and <c>step[o] = sum_i d[i] * weight[o, i]</c>. A large weight is read from memory once,
+    /// not once per product: with an all-zero baseline (the default) <c>start</c> is the bias and only <c>step</c> is a
+    /// product; otherwise both rows go through one blocked product.
+    /// </summary>
+    /// <param name="baseline">The path's start <c>x'</c>, <c>[inputs]</c>.</param>
+    /// <param name="direction">The path's direction <c>d = x - x'</c>, <c>[inputs]</c>.</param>
+    /// <param name="weight">Weights, <c>[outputs, inputs]</c>.</param>
+    /// <param name="bias">Bias, <c>[outputs]</c>, or empty for no bias.</param>
+    /// <param name="start">Destination of <c>z(x')</c>, <c>[outputs]</c> (overwritten).</param>
+    /// <param name="step">Destination of <c>W d</c>, <c>[outputs]</c> (overwritten).</param>
+    /// <param name="inputs">Input features.</param>
+    /// <param name="outputs">Output features.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void PathEnds<T>(ReadOnlySpan<T> baseline, ReadOnlySpan<T> direction, ReadOnlySpan<T> weight, ReadOnlySpan<T> bias, Span<T> start, Span<T> step, int inputs, int outputs)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ThrowHelper.RequireNonNegative(inputs, nameof(inputs));
+        ThrowHelper.RequireNonNegative(outputs, nameof(outputs));
+        ThrowHelper.RequireLength(baseline.Length, inputs, nameof(baseline));
+        ThrowHelper.RequireDestination(start.Length, outputs, nameof(start));
+        if (baseline.ContainsAnyExcept(T.Zero))
+        {
+            ThrowHelper.RequireLength(direction.Length, inputs, nameof(direction));
+            T[] scratch = KernelScratch<T>.Rent(2 * (inputs + outputs));
+            Span<T> rows = scratch.AsSpan(0, 2 * inputs);
+            Span<T> ends = scratch.AsSpan(2 * inputs, 2 * outputs);
+            baseline.CopyTo(rows);
+            direction.CopyTo(rows.Slice(inputs));
+            Forward<T>(rows, weight, default, ends, 2, inputs, outputs);
+            ends.Slice(outputs, outputs).CopyTo(step);
+            if (bias.IsEmpty)
+            {
+                ends.Slice(0, outputs).CopyTo(start);
+            }
+            else
+            {
+                ThrowHelper.RequireLength(bias.Length, outputs, nameof(bias));
+                TensorPrimitives.Add(bias, ends.Slice(0, outputs), start);
+            }
+
+            KernelScratch<T>.Return(scratch);
+            return;
+        }
+
+        Forward<T>(direction, weight, default, step, 1, inputs, outputs);
+        if (bias.IsEmpty)
+        {
+            start.Slice(0, outputs).Clear();
+        }
+        else
+        {
+            ThrowHelper.RequireLength(bias.Length, outputs, nameof(bias));
+            bias.CopyTo(start);
+        }
+    }
+
+    /// <summary>
     /// Gradient with respect to the input: <c>dx[n, i] = sum_o dy[n, o] * weight[o, i]</c>. Overwrites <paramref name="dx"/>.
     /// </summary>
     /// <param name="dy">Output gradient, <c>[count, outputs]</c>.</param>
