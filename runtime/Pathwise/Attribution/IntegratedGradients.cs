@@ -26,7 +26,7 @@ public sealed class IntegratedGradients<T> : IAttributionMethod<T, Attribution<T
     public IntegratedGradients(INetwork<T> network, IntegratedGradientsOptions? options = null)
     {
         options ??= new IntegratedGradientsOptions();
-        _host = CpuPathEngine<T>.Host(network, options);
+        _host = CpuPathEngine<T>.Host(network, options, inputGradientSumOnly: true); // its steps read only AddInputGradientSum and the outputs
         _info = _host.Info;
         Options = options;
     }
