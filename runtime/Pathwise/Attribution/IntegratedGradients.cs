@@ -34,6 +34,9 @@ public sealed class IntegratedGradients<T> : IAttributionMethod<T, Attribution<T
     /// <summary>The validated settings.</summary>
     public IntegratedGradientsOptions Options { get; }
 
+    /// <summary>The plan every call runs (for tests: it reads the input gradient sum only).</summary>
+    internal PathPlan<T> Plan => _host.Plan;
+
     /// <summary>Attributes output <paramref name="target"/> at <paramref name="input"/>; returns a new result.</summary>
     public Attribution<T> Attribute(ReadOnlySpan<T> input, int target, CancellationToken cancellationToken = default) =>
         IntegratedGradientsMath<T>.Attribute(_host, PathRequest<T>.ForTarget(input, target), cancellationToken);

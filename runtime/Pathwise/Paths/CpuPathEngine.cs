@@ -51,6 +51,9 @@ internal sealed class CpuPathEngine<T> : IPathEngine<T> where T : unmanaged, IFl
 
     public PathCall<T> Call { get; }
 
+    /// <summary>The engine's workspace, for tests that look at which buffers a call's passes wrote.</summary>
+    internal Workspace<T> Workspace => _workspace;
+
     /// <summary>The host whose pool this engine belongs to: a split call rents its second engine there.</summary>
     public PathHost<T>? Owner { get; set; }
 
