@@ -177,18 +177,24 @@ public static class PathPoolKernel
     {
         int width = shape.Width, outHeight = shape.OutHeight, outWidth = shape.OutWidth, windows = shape.OutputLength;
         int plane = shape.Height * width, w = 0;
+        ref T source = ref MemoryMarshal.GetReference(x);
+        ref T p0 = ref MemoryMarshal.GetReference(planes);
+        ref T p1 = ref Unsafe.Add(ref p0, windows);
+        ref T p2 = ref Unsafe.Add(ref p0, 2 * windows);
+        ref T p3 = ref Unsafe.Add(ref p0, 3 * windows);
         for (int ch = 0; ch < shape.Channels; ch++)
         {
             for (int oh = 0; oh < outHeight; oh++)
             {
-                ReadOnlySpan<T> top = x.Slice(ch * plane + 2 * oh * width, 2 * width);
+                ref T top = ref Unsafe.Add(ref source, ch * plane + 2 * oh * width);
+                ref T bottom = ref Unsafe.Add(ref top, width);
                 for (int ow = 0; ow < outWidth; ow++, w++)
                 {
                     int i = 2 * ow;
-                    planes[w] = top[i];
-                    planes[windows + w] = top[i + 1];
-                    planes[2 * windows + w] = top[width + i];
-                    planes[3 * windows + w] = top[width + i + 1];
+                    Unsafe.Add(ref p0, w) = Unsafe.Add(ref top, i);
+                    Unsafe.Add(ref p1, w) = Unsafe.Add(ref top, i + 1);
+                    Unsafe.Add(ref p2, w) = Unsafe.Add(ref bottom, i);
+                    Unsafe.Add(ref p3, w) = Unsafe.Add(ref bottom, i + 1);
                 }
             }
         }
@@ -203,6 +209,7 @@ public static class PathPoolKernel
     {
         int n = Vector256<T>.Count, halves = 8 / n, w = 0;
         nuint plane = (nuint)windows;
+        uint lanes = (1u << n) - 1;
         for (; w + 8 <= windows; w += 8)
         {
             for (int h = 0; h < halves; h++)
@@ -224,32 +231,29 @@ public static class PathPoolKernel
                     Vector256<T> upper = Vector256.ConditionalSelect(right, zb, za), lower = Vector256.ConditionalSelect(lowerRight, zd, zc);
                     Vector256<T> down = Vector256.GreaterThan(lower, upper);
                     Vector256<T> max = Vector256.ConditionalSelect(down, lower, upper);
-                    Vector256<T> top = ~down, bottom = down;
+                    uint active = lanes;
                     if (TActivation.Rectifies)
                     {
                         // ReLU(max) = max where max > 0, else +0; no gradient passes a window whose maximum is not positive.
-                        Vector256<T> active = Vector256.GreaterThan(max, Vector256<T>.Zero);
-                        max &= active;
-                        top &= active;
-                        bottom &= active;
+                        Vector256<T> positive = Vector256.GreaterThan(max, Vector256<T>.Zero);
+                        max &= positive;
+                        active = positive.ExtractMostSignificantBits();
                     }
 
                     max.StoreUnsafe(ref y, (nuint)(k * windows) + at);
+
+                    // One bit per window and position, the four position bytes of the group as one little-endian word.
+                    uint downs = down.ExtractMostSignificantBits(), rights = right.ExtractMostSignificantBits(), lowerRights = lowerRight.ExtractMostSignificantBits();
+                    uint tops = active & ~downs, bottoms = active & downs;
+                    uint word = ((tops & ~rights) | ((tops & rights) << 8) | ((bottoms & ~lowerRights) << 16) | ((bottoms & lowerRights) << 24)) << shift;
                     ref byte record = ref Unsafe.Add(ref bits, k * bytes + (w >> 1));
-                    Merge(ref record, Vector256.AndNot(top, right).ExtractMostSignificantBits() << shift, h);
-                    Merge(ref Unsafe.Add(ref record, 1), (top & right).ExtractMostSignificantBits() << shift, h);
-                    Merge(ref Unsafe.Add(ref record, 2), Vector256.AndNot(bottom, lowerRight).ExtractMostSignificantBits() << shift, h);
-                    Merge(ref Unsafe.Add(ref record, 3), (bottom & lowerRight).ExtractMostSignificantBits() << shift, h);
+                    Unsafe.WriteUnaligned(ref record, h == 0 ? word : Unsafe.ReadUnaligned<uint>(ref record) | word);
                 }
             }
         }
 
         return w;
     }
-
-    // The first half of a group overwrites its byte, later halves add their bits.
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Merge(ref byte record, uint bits, int half) => record = half == 0 ? (byte)bits : (byte)(record | bits);
 
     private static void ForwardScalar<T>(ref T packed, ref T alphas, int count, ref T y, ref byte bits, int windows, int bytes, int from, bool relu)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -298,14 +302,20 @@ public static class PathPoolKernel
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int n = Vector256<T>.Count, halves = 8 / n, w = 0;
+
+        // Lane j of position q in half h tests bit 8 q + h n + j of the group's four bytes read as one little-endian word.
+        Vector256<T> a0 = LaneBits<T>(0), a1 = LaneBits<T>(8), a2 = LaneBits<T>(16), a3 = LaneBits<T>(24);
+        Vector256<T> b0 = LaneBits<T>(n), b1 = LaneBits<T>(8 + n), b2 = LaneBits<T>(16 + n), b3 = LaneBits<T>(24 + n);
         Span<T> sums = stackalloc T[32];
-        Span<T> window = stackalloc T[4];
+        ref T sum = ref MemoryMarshal.GetReference(sums);
+        ref T d = ref MemoryMarshal.GetReference(destination);
+        int width = shape.Width, outWidth = shape.OutWidth, outHeight = shape.OutHeight, plane = shape.Height * width;
+        int ch = 0, oh = 0, ow = 0;
         for (; w + 8 <= windows; w += 8)
         {
             for (int h = 0; h < halves; h++)
             {
-                // Lane j of position q tests bit 8 q + h n + j of the group's four bytes read as one little-endian word.
-                Vector256<T> m0 = LaneBits<T>(h * n), m1 = LaneBits<T>(8 + h * n), m2 = LaneBits<T>(16 + h * n), m3 = LaneBits<T>(24 + h * n);
+                Vector256<T> m0 = h == 0 ? a0 : b0, m1 = h == 0 ? a1 : b1, m2 = h == 0 ? a2 : b2, m3 = h == 0 ? a3 : b3;
                 Vector256<T> s0 = Vector256<T>.Zero, s1 = Vector256<T>.Zero, s2 = Vector256<T>.Zero, s3 = Vector256<T>.Zero;
                 nuint at = (nuint)(w + h * n);
                 for (int k = 0; k < count; k++)
@@ -318,19 +328,29 @@ public static class PathPoolKernel
                     s3 += g & Tests(word, m3);
                 }
 
-                s0.CopyTo(sums.Slice(h * n));
-                s1.CopyTo(sums.Slice(8 + h * n));
-                s2.CopyTo(sums.Slice(16 + h * n));
-                s3.CopyTo(sums.Slice(24 + h * n));
+                nuint lane = (nuint)(h * n);
+                s0.StoreUnsafe(ref sum, lane);
+                s1.StoreUnsafe(ref sum, 8 + lane);
+                s2.StoreUnsafe(ref sum, 16 + lane);
+                s3.StoreUnsafe(ref sum, 24 + lane);
             }
 
             for (int j = 0; j < 8; j++)
             {
-                window[0] = sums[j];
-                window[1] = sums[8 + j];
-                window[2] = sums[16 + j];
-                window[3] = sums[24 + j];
-                Scatter(window, destination, w + j, shape);
+                ref T corner = ref Unsafe.Add(ref d, ch * plane + 2 * (oh * width + ow));
+                corner = Unsafe.Add(ref sum, j);
+                Unsafe.Add(ref corner, 1) = Unsafe.Add(ref sum, 8 + j);
+                Unsafe.Add(ref corner, width) = Unsafe.Add(ref sum, 16 + j);
+                Unsafe.Add(ref corner, width + 1) = Unsafe.Add(ref sum, 24 + j);
+                if (++ow == outWidth)
+                {
+                    ow = 0;
+                    if (++oh == outHeight)
+                    {
+                        oh = 0;
+                        ch++;
+                    }
+                }
             }
         }
 
