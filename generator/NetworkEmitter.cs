@@ -407,7 +407,7 @@ internal static class NetworkEmitter
                     _w.Open("if (workspace.InputGradientSumOnly)");
                     _w.Line($"// Only BackwardPathSum reads this pass, so {first.Member}'s values are never stored: {pool.Member} takes each window's");
                     _w.Line($"// max of {act} from the two rows and keeps which position won, for the backward.");
-                    _w.Line($"{Kernels}.PathPoolKernel.MaxForward<{_t}>(start, step, alphas, workspace.Activations({LayerField(pool)}, count), workspace.PathWinners({LayerField(pool)}, count), {EmitContext.ShapeField(pool)}, {Runtime}.ActivationKind.{first.Activation});");
+                    _w.Line($"{Kernels}.PathPoolKernel.MaxForward<{_t}>(start, step, alphas, workspace.Activations({LayerField(pool)}, count), workspace.PathWinners({LayerField(pool)}, count), workspace.PathPacked({LayerField(first)}), {EmitContext.ShapeField(pool)}, {Runtime}.ActivationKind.{first.Activation});");
                     _w.Line($"ForwardFrom({LayerField(pool)}, workspace, count);");
                     _w.Line("return;");
                     _w.Close();

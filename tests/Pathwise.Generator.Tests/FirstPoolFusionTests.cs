@@ -19,7 +19,7 @@ public sealed class FirstPoolFusionTests
     public void Fuses(string conv, string pool, string activation)
     {
         string source = Generate(Chain(conv, pool));
-        Assert.Contains($"PathPoolKernel.MaxForward<double>(start, step, alphas, workspace.Activations(s_pool, count), workspace.PathWinners(s_pool, count), s_poolShape, global::Pathwise.ActivationKind.{activation});", source);
+        Assert.Contains($"PathPoolKernel.MaxForward<double>(start, step, alphas, workspace.Activations(s_pool, count), workspace.PathWinners(s_pool, count), workspace.PathPacked(s_conv), s_poolShape, global::Pathwise.ActivationKind.{activation});", source);
         Assert.Contains("PathPoolKernel.MaxBackwardSum<double>(workspace.Gradients(s_pool, count), workspace.PathWinners(s_pool, count), pointCoefficients, weighted, s_poolShape);", source);
         Assert.Equal(2, Occurrences(source, "if (workspace.InputGradientSumOnly)"));
     }

@@ -71,7 +71,7 @@ public sealed class PathPoolKernelTests
         float[] alphas = [0f, 0.1f, 0.5f, 0.9f, 1f];
         var y = TestData.Filled(count * windows, float.NaN);
         var winners = TestData.Filled(count * PathPoolKernel.WinnersLength(windows), (byte)0xFF);
-        PathPoolKernel.MaxForward<float>(start, step, alphas, y, winners, shape, ActivationKind.ReLU);
+        PathPoolKernel.MaxForward<float>(start, step, alphas, y, winners, new float[8 * windows], shape, ActivationKind.ReLU);
         Assert.All(y, v => Assert.Equal(0f, v));
         Assert.All(winners, b => Assert.Equal(0, b));
 
@@ -87,12 +87,12 @@ public sealed class PathPoolKernelTests
         var shape = new Pool2DShape(1, 2, 2, 2, 2);
         var y = new double[1];
         var winners = new byte[4];
-        PathPoolKernel.MaxForward<double>([0, 0, 0, 0], [0, 0, -1, 0], [1.0], y, winners, shape, ActivationKind.ReLU);
+        PathPoolKernel.MaxForward<double>([0, 0, 0, 0], [0, 0, -1, 0], [1.0], y, winners, new double[8], shape, ActivationKind.ReLU);
         Assert.Equal(0.0, y[0]);
         Assert.Equal(new byte[4], winners);
 
         // Without an activation the first maximum, position 0, takes the gradient.
-        PathPoolKernel.MaxForward<double>([0, 0, 0, 0], [0, 0, -1, 0], [1.0], y, winners, shape, ActivationKind.None);
+        PathPoolKernel.MaxForward<double>([0, 0, 0, 0], [0, 0, -1, 0], [1.0], y, winners, new double[8], shape, ActivationKind.None);
         Assert.Equal(new byte[] { 1, 0, 0, 0 }, winners);
         var destination = new double[4];
         PathPoolKernel.MaxBackwardSum<double>([3.0], winners, [0.5], destination, shape);
@@ -125,7 +125,7 @@ public sealed class PathPoolKernelTests
         var y = new float[count * windows];
         var winners = new byte[count * PathPoolKernel.WinnersLength(windows)];
         var destination = new float[n];
-        PathPoolKernel.MaxForward<float>(start, step, alphas, y, winners, shape, ActivationKind.ReLU);
+        PathPoolKernel.MaxForward<float>(start, step, alphas, y, winners, new float[2 * n], shape, ActivationKind.ReLU);
         PathPoolKernel.MaxBackwardSum<float>(dy, winners, coefficients, destination, shape);
         TestData.AssertClose<float>(TestData.ToDouble<float>(pooled), y, 1e-6, context: "pooled");
         TestData.AssertClose<float>(TestData.ToDouble<float>(expected), destination, 1e-5, context: "weighted dz");
@@ -140,13 +140,15 @@ public sealed class PathPoolKernelTests
         var alphas = new float[3];
         var y = new float[3 * windows];
         var winners = new byte[3 * bytes];
-        Assert.Throws<ArgumentException>(() => PathPoolKernel.MaxForward<float>(start, start, alphas, y, winners, new Pool2DShape(2, 4, 4, 3, 1), ActivationKind.ReLU));
-        Assert.Throws<ArgumentException>(() => PathPoolKernel.MaxForward<float>(start, start, alphas, y, winners, new Pool2DShape(2, 4, 4, 2, 1), ActivationKind.ReLU));
-        Assert.Throws<ArgumentException>(() => PathPoolKernel.MaxForward<float>(start, start, alphas, y, winners, shape, ActivationKind.Tanh));
-        Assert.Throws<ArgumentException>(() => PathPoolKernel.MaxForward<float>(start.AsSpan(1), start, alphas, y, winners, shape, ActivationKind.ReLU));
-        Assert.Throws<ArgumentException>(() => PathPoolKernel.MaxForward<float>(start, start.AsSpan(1), alphas, y, winners, shape, ActivationKind.ReLU));
-        Assert.Throws<ArgumentException>(() => PathPoolKernel.MaxForward<float>(start, start, alphas, y.AsSpan(1), winners, shape, ActivationKind.ReLU));
-        Assert.Throws<ArgumentException>(() => PathPoolKernel.MaxForward<float>(start, start, alphas, y, winners.AsSpan(1), shape, ActivationKind.ReLU));
+        var packed = new float[8 * windows];
+        Assert.Throws<ArgumentException>(() => PathPoolKernel.MaxForward<float>(start, start, alphas, y, winners, packed.AsSpan(1), shape, ActivationKind.ReLU));
+        Assert.Throws<ArgumentException>(() => PathPoolKernel.MaxForward<float>(start, start, alphas, y, winners, packed, new Pool2DShape(2, 4, 4, 3, 1), ActivationKind.ReLU));
+        Assert.Throws<ArgumentException>(() => PathPoolKernel.MaxForward<float>(start, start, alphas, y, winners, packed, new Pool2DShape(2, 4, 4, 2, 1), ActivationKind.ReLU));
+        Assert.Throws<ArgumentException>(() => PathPoolKernel.MaxForward<float>(start, start, alphas, y, winners, packed, shape, ActivationKind.Tanh));
+        Assert.Throws<ArgumentException>(() => PathPoolKernel.MaxForward<float>(start.AsSpan(1), start, alphas, y, winners, packed, shape, ActivationKind.ReLU));
+        Assert.Throws<ArgumentException>(() => PathPoolKernel.MaxForward<float>(start, start.AsSpan(1), alphas, y, winners, packed, shape, ActivationKind.ReLU));
+        Assert.Throws<ArgumentException>(() => PathPoolKernel.MaxForward<float>(start, start, alphas, y.AsSpan(1), winners, packed, shape, ActivationKind.ReLU));
+        Assert.Throws<ArgumentException>(() => PathPoolKernel.MaxForward<float>(start, start, alphas, y, winners.AsSpan(1), packed, shape, ActivationKind.ReLU));
 
         var destination = new float[n];
         Assert.Throws<ArgumentException>(() => PathPoolKernel.MaxBackwardSum<float>(y, winners, alphas, destination, new Pool2DShape(2, 4, 4, 2, 1)));
@@ -190,7 +192,7 @@ public sealed class PathPoolKernelTests
         // Destinations longer than needed and filled with garbage: the kernel overwrites its part, leaves the rest.
         var y = TestData.Filled(count * windows + 3, T.NaN);
         var winners = TestData.Filled(count * bytes + 3, (byte)0xA5);
-        PathPoolKernel.MaxForward<T>(start, step, alphas, y, winners, shape, activation);
+        PathPoolKernel.MaxForward<T>(start, step, alphas, y, winners, TestData.Filled(8 * windows, T.NaN), shape, activation);
 
         (double[] pooled, int[] winner, double[] sum, double[] scale) = Reference(start, step, alphas, dy, coefficients, shape, activation);
         string context = $"{typeof(T).Name} [{c}, {h}, {w}] x {count} {activation}{(ties ? " ties" : "")}";

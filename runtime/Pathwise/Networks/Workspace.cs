@@ -25,6 +25,7 @@ public sealed class Workspace<T> where T : unmanaged, IFloatingPointIeee754<T>
     private T[][]? _tangents;
     private T[][]? _preActivationTangents;
     private byte[] _pathWinners = [];
+    private T[] _pathPacked = [];
 
     /// <summary>Allocates buffers for <paramref name="capacity"/> points of <paramref name="network"/>.</summary>
     /// <exception cref="ArgumentOutOfRangeException">
@@ -233,6 +234,23 @@ public sealed class Workspace<T> where T : unmanaged, IFloatingPointIeee754<T>
         }
 
         return _pathWinners.AsSpan(0, count * bytes);
+    }
+
+    /// <summary>
+    /// Scratch for the straight path in a workspace that serves the input gradient sum only: room for the first affine
+    /// <paramref name="layer"/>'s start and step rows as a fused kernel rearranges them, <c>2 * layer size</c> elements
+    /// (<see cref="CompilerServices.Kernels.PathPoolKernel"/>). Made on first use.
+    /// </summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public Span<T> PathPacked(Layer layer)
+    {
+        Info.CheckOwns(layer);
+        if (_pathPacked.Length < 2 * layer.Size)
+        {
+            _pathPacked = new T[2 * layer.Size];
+        }
+
+        return _pathPacked.AsSpan(0, 2 * layer.Size);
     }
 
     /// <summary>

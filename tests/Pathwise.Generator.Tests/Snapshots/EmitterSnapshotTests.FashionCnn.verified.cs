@@ -196,7 +196,7 @@ partial class FashionCnn : global::Pathwise.INetwork<float>
         {
             // Only BackwardPathSum reads this pass, so Conv1's values are never stored: Pool1 takes each window's
             // max of ReLU(start + a step) from the two rows and keeps which position won, for the backward.
-            global::Pathwise.CompilerServices.Kernels.PathPoolKernel.MaxForward<float>(start, step, alphas, workspace.Activations(s_pool1, count), workspace.PathWinners(s_pool1, count), s_pool1Shape, global::Pathwise.ActivationKind.ReLU);
+            global::Pathwise.CompilerServices.Kernels.PathPoolKernel.MaxForward<float>(start, step, alphas, workspace.Activations(s_pool1, count), workspace.PathWinners(s_pool1, count), workspace.PathPacked(s_conv1), s_pool1Shape, global::Pathwise.ActivationKind.ReLU);
             ForwardFrom(s_pool1, workspace, count);
             return;
         }

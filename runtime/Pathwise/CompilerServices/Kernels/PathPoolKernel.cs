@@ -47,10 +47,12 @@ public static class PathPoolKernel
     /// <param name="alphas">The path coordinates <c>a_k</c>, <c>[count]</c>.</param>
     /// <param name="y">Destination, <c>[count, C, H / 2, W / 2]</c> (overwritten).</param>
     /// <param name="winners">Destination, <c>[count, WinnersLength(C * (H / 2) * (W / 2))]</c> bytes (overwritten).</param>
+    /// <param name="packed">Scratch of at least <c>8 C (H / 2) (W / 2)</c> elements (at most twice the layer's size): the two rows
+    /// with each window's four positions side by side; contents overwritten.</param>
     /// <param name="shape">The pooling's geometry: a 2x2 window, stride 2.</param>
     /// <param name="activation">The layer's activation: <see cref="ActivationKind.ReLU"/> or <see cref="ActivationKind.None"/>.</param>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void MaxForward<T>(ReadOnlySpan<T> start, ReadOnlySpan<T> step, ReadOnlySpan<T> alphas, Span<T> y, Span<byte> winners, Pool2DShape shape, ActivationKind activation)
+    public static void MaxForward<T>(ReadOnlySpan<T> start, ReadOnlySpan<T> step, ReadOnlySpan<T> alphas, Span<T> y, Span<byte> winners, Span<T> packed, Pool2DShape shape, ActivationKind activation)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         ValidateShape(shape);
@@ -64,6 +66,7 @@ public static class PathPoolKernel
         ThrowHelper.RequireLength(step.Length, shape.InputLength, nameof(step));
         ThrowHelper.RequireDestination(y.Length, ThrowHelper.Product(count, windows, "y length"), nameof(y));
         ThrowHelper.RequireDestination(winners.Length, ThrowHelper.Product(count, bytes, "winners length"), nameof(winners));
+        ThrowHelper.RequireDestination(packed.Length, 8 * windows, nameof(packed));
         if (count == 0 || windows == 0)
         {
             return;
@@ -71,30 +74,22 @@ public static class PathPoolKernel
 
         // The four positions of every window side by side, [4, windows] for start then for step: window w's values are
         // then at w in each plane, and a vector takes consecutive windows.
-        T[] packed = KernelScratch<T>.Rent(8 * windows);
-        try
+        Pack(start, packed.Slice(0, 4 * windows), shape);
+        Pack(step, packed.Slice(4 * windows, 4 * windows), shape);
+        bool relu = activation == ActivationKind.ReLU;
+        ref T s = ref MemoryMarshal.GetReference(packed);
+        ref T a = ref MemoryMarshal.GetReference(alphas);
+        ref T yRef = ref MemoryMarshal.GetReference(y);
+        ref byte bits = ref MemoryMarshal.GetReference(winners);
+        int w = 0;
+        if (VectorMath.CanVectorize<T>() && BitConverter.IsLittleEndian)
         {
-            Pack(start, packed.AsSpan(0, 4 * windows), shape);
-            Pack(step, packed.AsSpan(4 * windows, 4 * windows), shape);
-            bool relu = activation == ActivationKind.ReLU;
-            ref T s = ref MemoryMarshal.GetArrayDataReference(packed);
-            ref T a = ref MemoryMarshal.GetReference(alphas);
-            ref T yRef = ref MemoryMarshal.GetReference(y);
-            ref byte bits = ref MemoryMarshal.GetReference(winners);
-            int w = 0;
-            if (VectorMath.CanVectorize<T>())
-            {
-                w = relu
-                    ? ForwardVector<T, Rectified>(ref s, ref a, count, ref yRef, ref bits, windows, bytes)
-                    : ForwardVector<T, Identity>(ref s, ref a, count, ref yRef, ref bits, windows, bytes);
-            }
+            w = relu
+                ? ForwardVector<T, Rectified>(ref s, ref a, count, ref yRef, ref bits, windows, bytes)
+                : ForwardVector<T, Identity>(ref s, ref a, count, ref yRef, ref bits, windows, bytes);
+        }
 
-            ForwardScalar(ref s, ref a, count, ref yRef, ref bits, windows, bytes, w, relu);
-        }
-        finally
-        {
-            KernelScratch<T>.Return(packed);
-        }
+        ForwardScalar(ref s, ref a, count, ref yRef, ref bits, windows, bytes, w, relu);
     }
 
     /// <summary>
