@@ -370,6 +370,18 @@ internal static class NetworkEmitter
         /// </summary>
         private bool InputReadOnlyByFirst => _readers[0] == 1;
 
+        /// <summary>
+        /// Whether the straight path may fuse the first layer with the pooling that reads it (<c>PathPoolKernel</c>): a chain
+        /// whose first layer is a 2-D convolution with ReLU or no activation, read by a 2x2, stride-2 max pooling alone.
+        /// Then a workspace that serves the input gradient sum only never stores the first layer's values; any other keeps
+        /// the passes every affine first layer has.
+        /// </summary>
+        private bool FusesFirstPool =>
+            FirstLayerIsAffine && InputReadOnlyByFirst && !_isGraph && _layers.Count > 2
+            && _layers[1].Op == LayerOp.Conv2D && (_layers[1].Activation is Activation.None or Activation.ReLU) && _readers[1] == 1
+            && _layers[2].Op == LayerOp.MaxPool2D && _layers[2].Settings.Kernel == 2 && _layers[2].Settings.Stride == 2
+            && _layers[2].Activation == Activation.None;
+
         private void WritePathPasses()
         {
             LayerSpec first = _layers[1];
@@ -379,7 +391,18 @@ internal static class NetworkEmitter
             _w.Line("workspace.Check(s_info, count);");
             _w.Line($"{Runtime}.CompilerServices.Guard.Length(baseline, InputLength, \"baseline\");");
             _w.Line($"{Runtime}.CompilerServices.Guard.Length(direction, InputLength, \"direction\");");
-            _w.Line($"{Kernels}.PathKernel.Interpolate<{_t}>(baseline, direction, alphas, workspace.Input(count));");
+            if (FirstLayerIsAffine && InputReadOnlyByFirst)
+            {
+                // The first layer below reads the path's two ends, not its points: only the other methods read these.
+                _w.Open("if (!workspace.InputGradientSumOnly)");
+                _w.Line($"{Kernels}.PathKernel.Interpolate<{_t}>(baseline, direction, alphas, workspace.Input(count));");
+                _w.Close();
+            }
+            else
+            {
+                _w.Line($"{Kernels}.PathKernel.Interpolate<{_t}>(baseline, direction, alphas, workspace.Input(count));");
+            }
+
             if (FirstLayerIsAffine)
             {
                 _w.Line();
@@ -387,6 +410,20 @@ internal static class NetworkEmitter
                 _w.Line($"{SpanOfT} start = workspace.PathStart({LayerField(first)});");
                 _w.Line($"{SpanOfT} step = workspace.PathStep({LayerField(first)});");
                 first.Unit.WritePathEnds(_e, first, "baseline", "direction", "start", "step");
+                if (FusesFirstPool)
+                {
+                    LayerSpec pool = _layers[2];
+                    string act = first.Activation == Activation.ReLU ? "ReLU(start + a step)" : "start + a step";
+                    _w.Open("if (workspace.InputGradientSumOnly)");
+                    _w.Line($"// Only BackwardPathSum reads this pass, so {first.Member}'s values are never stored: {pool.Member} takes each window's");
+                    _w.Line($"// max of {act} from the two rows and keeps which position won, for the backward.");
+                    _w.Line($"{Kernels}.PathPoolKernel.MaxForward<{_t}>(start, step, alphas, workspace.Activations({LayerField(pool)}, count), workspace.PathWinners({LayerField(pool)}, count), workspace.PathPacked({LayerField(first)}), {EmitContext.ShapeField(pool)}, {Runtime}.ActivationKind.{first.Activation});");
+                    _w.Line($"ForwardFrom({LayerField(pool)}, workspace, count);");
+                    _w.Line("return;");
+                    _w.Close();
+                    _w.Line();
+                }
+
                 _w.Line($"{SpanOfT} z = workspace.PreActivations({LayerField(first)}, count);");
                 _w.Line($"{Kernels}.PathKernel.Interpolate<{_t}>(start, step, alphas, z);");
                 if (first.Activation != Activation.None)
@@ -421,7 +458,11 @@ internal static class NetworkEmitter
             _w.Line("workspace.Check(s_info, count);");
             _w.Line($"{Runtime}.CompilerServices.Guard.Length<{_t}>(destination, InputLength, \"destination\");");
             _w.Line($"{SpanOfT} gradient = workspace.PathInputGradient;");
-            if (FirstLayerIsAffine && InputReadOnlyByFirst)
+            if (FusesFirstPool)
+            {
+                WriteFusedBackwardPathSum(first, _layers[2]);
+            }
+            else if (FirstLayerIsAffine && InputReadOnlyByFirst)
             {
                 for (int i = _layers.Count - 1; i >= 2; i--)
                 {
@@ -450,6 +491,40 @@ internal static class NetworkEmitter
             _w.Line($"{Kernels}.PathKernel.AddTo<{_t}>(gradient, destination);");
             _w.Close();
             _w.Line();
+        }
+
+        /// <summary>
+        /// <see cref="WritePathPasses"/>'s backward for a first layer fused with its pooling: in a workspace that serves the
+        /// input gradient sum only, <c>sum_k w_k dz_k</c> comes from the pooling's gradients and the winners
+        /// <c>ForwardPath</c> kept; otherwise from the per-point passes, as for any affine first layer.
+        /// </summary>
+        private void WriteFusedBackwardPathSum(LayerSpec first, LayerSpec pool)
+        {
+            for (int i = _layers.Count - 1; i >= 3; i--)
+            {
+                _w.Line($"Backward{_layers[i].Member}(workspace, count);");
+            }
+
+            _w.Line();
+            _w.Line("// Sum over points before the transposed product: sum_k w_k W^T dz_k = W^T (sum_k w_k dz_k).");
+            _w.Line($"{SpanOfT} weighted = workspace.PathStep({LayerField(first)});");
+            _w.Open("if (workspace.InputGradientSumOnly)");
+            _w.Line($"// sum_k w_k dz_k straight from {pool.Member}'s gradients and the winners ForwardPath kept: no per-point dy or dz.");
+            _w.Line($"{Kernels}.PathPoolKernel.MaxBackwardSum<{_t}>(workspace.Gradients({LayerField(pool)}, count), workspace.PathWinners({LayerField(pool)}, count), pointCoefficients, weighted, {EmitContext.ShapeField(pool)});");
+            _w.Close();
+            _w.Open("else");
+            _w.Line($"Backward{pool.Member}(workspace, count);");
+            _w.Line($"{SpanOfT} dz = workspace.PreActivationGradients({LayerField(first)}, count);");
+            if (first.Activation != Activation.None)
+            {
+                _w.Line($"{SpanOfT} dy = workspace.Gradients({LayerField(first)}, count);");
+                WriteActivationBackward(first, "dy", "dz");
+            }
+
+            _w.Line($"{Kernels}.PathKernel.WeightedRowSum<{_t}>(dz, pointCoefficients, weighted);");
+            _w.Close();
+            _w.Line();
+            first.Unit.WriteLinearTranspose(_e, first, "weighted", "gradient", "1");
         }
 
         private void WriteTangentPasses()

@@ -50,7 +50,8 @@ internal static class PassProfile
         }
 
         float[] gradient = new float[input.Length];
-        void SeedOutput()
+        void SeedOutput() => SeedOutputOf(workspace);
+        void SeedOutputOf(Workspace<float> workspace)
         {
             Span<float> seed = workspace.OutputGradient(batch);
             seed.Clear();
@@ -93,6 +94,53 @@ internal static class PassProfile
 
         Console.WriteLine($"  {"sum of passes (one thread)",-28} {sum,24:F1} {100 * sum / call,6:F1}%");
         Console.WriteLine($"  {"whole call less the sum",-28} {call - sum,24:F1} {100 * (call - sum) / call,6:F1}%");
+
+        // The table's passes ran in a plain workspace. IG runs them in one that serves the input gradient sum only, where a
+        // network may fuse its first layers (PathPoolKernel): both, and the whole call on either plan, interleaved so the
+        // machine's load falls on both alike; medians of five.
+        var sumOnly = new Workspace<float>(network.Info, batch + 2, inputGradientSumOnly: true);
+        var options = new IntegratedGradientsOptions { Points = Points, Rule = QuadratureRule.GaussLegendre };
+        using PathHost<float> plainHost = CpuPathEngine<float>.Host(network, options);
+        using PathHost<float> fusedHost = CpuPathEngine<float>.Host(network, options, inputGradientSumOnly: true);
+        float[] attributions = new float[input.Length];
+        void Passes(Workspace<float> w)
+        {
+            network.ForwardPath(baseline, input, alphas, w);
+            SeedOutputOf(w);
+            network.BackwardPathSum(coefficients, w, gradient);
+        }
+
+        void Call(PathHost<float> host)
+        {
+            using var lease = host.Borrow();
+            IntegratedGradientsMath<float>.Run(lease.Item, PathRequest<float>.ForTarget(input, 0), attributions, default);
+        }
+
+        var times = new double[4][];
+        for (int m = 0; m < 4; m++)
+        {
+            times[m] = new double[5];
+        }
+
+        for (int r = 0; r < 5; r++)
+        {
+            times[0][r] = Microseconds(() => Passes(workspace)) * chunks;
+            times[1][r] = Microseconds(() => Passes(sumOnly)) * chunks;
+            times[2][r] = Microseconds(() => Call(plainHost));
+            times[3][r] = Microseconds(() => Call(fusedHost));
+        }
+
+        Console.WriteLine($"  {"path passes, plain workspace",-28} {Median(times[0]),24:F1}   (x{chunks} chunks, one thread)");
+        Console.WriteLine($"  {"path passes, sum-only (fused)",-28} {Median(times[1]),24:F1}   ({Median(times[1]) - Median(times[0]):+0.0;-0.0} us)");
+        Console.WriteLine($"  {"whole call, unfused plan",-28} {Median(times[2]),24:F1}");
+        Console.WriteLine($"  {"whole call, IG's plan (fused)",-28} {Median(times[3]),24:F1}   ({Median(times[3]) - Median(times[2]):+0.0;-0.0} us)");
+    }
+
+    private static double Median(double[] values)
+    {
+        double[] sorted = (double[])values.Clone();
+        Array.Sort(sorted);
+        return sorted[sorted.Length / 2];
     }
 
     private static string Describe(Layer layer) =>

@@ -31,6 +31,32 @@ public sealed class AllocationTests
     }
 
     [Fact]
+    public void FusedFirstBlock_Float32IntegratedGradients_AllocatesNothingOnceWarm()
+    {
+        // The fused convolution-pooling route (PathPoolKernel) on its float vector path: its packed rows come from the
+        // kernel scratch, its winners from the workspace. Three points, one core (FashionCnn64's test above covers a split call).
+        var network = new FusedCnn32();
+        network.InitializeWeights(new Random(5));
+        var input = new float[FusedCnn32.InputLength];
+        for (int i = 0; i < input.Length; i++)
+        {
+            input[i] = (float)new Random(6 + i).NextDouble();
+        }
+
+        var ig = new IntegratedGradients<float>(network, new IntegratedGradientsOptions { Points = 3 });
+        Assert.True(ig.Plan.InputGradientSumOnly);
+        var attributions = new float[FusedCnn32.InputLength];
+        for (int round = 0; round < 3; round++)
+        {
+            ig.Attribute(input, round, attributions);
+        }
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        ig.Attribute(input, 3, attributions);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
     public void ExactIntegratedGradients_OnAChainOfDenseLayers_AllocatesNothingOnceWarm()
     {
         // The sweep keeps its buffers with the call, and IG never asks for the pieces as points.

@@ -29,7 +29,7 @@ public sealed class ExpectedGradients<T> : IAttributionMethod<T, Attribution<T>>
         ExpectedGradientsMath<T>.CheckSet(baselines, network.Info.InputLength);
         _baselines = baselines.ToArray();
         Options = options ?? new IntegratedGradientsOptions();
-        _host = CpuPathEngine<T>.Host(network, Options);
+        _host = CpuPathEngine<T>.Host(network, Options, inputGradientSumOnly: true); // IntegratedGradientsMath steps only
     }
 
     /// <summary>The validated settings.</summary>

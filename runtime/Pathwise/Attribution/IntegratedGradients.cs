@@ -26,13 +26,16 @@ public sealed class IntegratedGradients<T> : IAttributionMethod<T, Attribution<T
     public IntegratedGradients(INetwork<T> network, IntegratedGradientsOptions? options = null)
     {
         options ??= new IntegratedGradientsOptions();
-        _host = CpuPathEngine<T>.Host(network, options);
+        _host = CpuPathEngine<T>.Host(network, options, inputGradientSumOnly: true); // its steps read only AddInputGradientSum and the outputs
         _info = _host.Info;
         Options = options;
     }
 
     /// <summary>The validated settings.</summary>
     public IntegratedGradientsOptions Options { get; }
+
+    /// <summary>The plan every call runs (for tests: it reads the input gradient sum only).</summary>
+    internal PathPlan<T> Plan => _host.Plan;
 
     /// <summary>Attributes output <paramref name="target"/> at <paramref name="input"/>; returns a new result.</summary>
     public Attribution<T> Attribute(ReadOnlySpan<T> input, int target, CancellationToken cancellationToken = default) =>

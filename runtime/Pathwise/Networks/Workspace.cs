@@ -24,6 +24,8 @@ public sealed class Workspace<T> where T : unmanaged, IFloatingPointIeee754<T>
     private readonly T[] _gradientScratch;
     private T[][]? _tangents;
     private T[][]? _preActivationTangents;
+    private byte[] _pathWinners = [];
+    private T[] _pathPacked = [];
 
     /// <summary>Allocates buffers for <paramref name="capacity"/> points of <paramref name="network"/>.</summary>
     /// <exception cref="ArgumentOutOfRangeException">
@@ -32,6 +34,18 @@ public sealed class Workspace<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <see cref="RequiredBytes"/>) would exceed the memory this process may use; checked before anything is allocated.
     /// </exception>
     public Workspace(NetworkInfo network, int capacity)
+        : this(network, capacity, inputGradientSumOnly: false)
+    {
+    }
+
+    /// <summary>
+    /// Allocates buffers for <paramref name="capacity"/> points of <paramref name="network"/>; with
+    /// <paramref name="inputGradientSumOnly"/>, for straight-path passes whose only reader is
+    /// <see cref="INetwork{T}.BackwardPathSum"/> (see <see cref="InputGradientSumOnly"/>).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">As <see cref="Workspace{T}(NetworkInfo, int)"/>.</exception>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public Workspace(NetworkInfo network, int capacity, bool inputGradientSumOnly)
     {
         ArgumentNullException.ThrowIfNull(network);
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
@@ -47,6 +61,7 @@ public sealed class Workspace<T> where T : unmanaged, IFloatingPointIeee754<T>
 
         Info = network;
         Capacity = capacity;
+        InputGradientSumOnly = inputGradientSumOnly;
 
         int layers = network.Layers.Count;
         _activations = new T[layers][];
@@ -144,6 +159,17 @@ public sealed class Workspace<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>The most points one pass may hold.</summary>
     public int Capacity { get; }
 
+    /// <summary>
+    /// Whether the straight-path passes in this workspace serve <see cref="INetwork{T}.BackwardPathSum"/> and the
+    /// outputs only. A network may then skip storing what nothing else reads: after its
+    /// <see cref="INetwork{T}.ForwardPath"/>, the outputs and the input gradient sum are right, but a layer's values,
+    /// gradients and tangents (the first affine layer's, where it fuses it with the pooling that reads it) may be stale.
+    /// The other passes (<see cref="INetwork{T}.ForwardFrom"/>, <see cref="INetwork{T}.BackwardFrom(Layer, Workspace{T}, int)"/>, ...)
+    /// behave as in any workspace.
+    /// </summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public bool InputGradientSumOnly { get; }
+
     /// <summary>The input points, <c>[count, input length]</c>.</summary>
     public Span<T> Input(int count) => Activations(Info.Input, count);
 
@@ -185,6 +211,47 @@ public sealed class Workspace<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>Scratch for the straight path: one row of input gradient.</summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
     public Span<T> PathInputGradient => _pathInputGradient;
+
+    /// <summary>
+    /// Scratch for the straight path in a workspace that serves the input gradient sum only: which position won each
+    /// window of the max pooling <paramref name="layer"/>, <c>[count, PathPoolKernel.WinnersLength(layer size)]</c> bytes
+    /// (<see cref="CompilerServices.Kernels.PathPoolKernel"/>), written by <see cref="INetwork{T}.ForwardPath"/> and read by
+    /// <see cref="INetwork{T}.BackwardPathSum"/>. Made on first use, for the workspace's capacity.
+    /// </summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public Span<byte> PathWinners(Layer layer, int count)
+    {
+        Info.CheckOwns(layer);
+        if ((uint)count > (uint)Capacity)
+        {
+            throw new ArgumentOutOfRangeException(nameof(count), $"Expected between 0 and {Capacity} points (the workspace capacity); got {count}.");
+        }
+
+        int bytes = CompilerServices.Kernels.PathPoolKernel.WinnersLength(layer.Size);
+        if (_pathWinners.Length < Capacity * bytes)
+        {
+            _pathWinners = new byte[Capacity * bytes];
+        }
+
+        return _pathWinners.AsSpan(0, count * bytes);
+    }
+
+    /// <summary>
+    /// Scratch for the straight path in a workspace that serves the input gradient sum only: room for the first affine
+    /// <paramref name="layer"/>'s start and step rows as a fused kernel rearranges them, <c>2 * layer size</c> elements
+    /// (<see cref="CompilerServices.Kernels.PathPoolKernel"/>). Made on first use.
+    /// </summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public Span<T> PathPacked(Layer layer)
+    {
+        Info.CheckOwns(layer);
+        if (_pathPacked.Length < 2 * layer.Size)
+        {
+            _pathPacked = new T[2 * layer.Size];
+        }
+
+        return _pathPacked.AsSpan(0, 2 * layer.Size);
+    }
 
     /// <summary>
     /// Scratch for a graph's backward pass, <c>[count, layer size]</c>: a layer read by several layers receives the sum of

@@ -43,13 +43,16 @@ internal sealed class CpuPathEngine<T> : IPathEngine<T> where T : unmanaged, IFl
         _info = plan.Info;
         Plan = plan;
         Call = new PathCall<T>(plan);
-        _workspace = new Workspace<T>(_info, plan.ChunkCapacity + 2);
+        _workspace = new Workspace<T>(_info, plan.ChunkCapacity + 2, inputGradientSumOnly: plan.InputGradientSumOnly && !plan.InLayerSpace);
         _chunkAlphas = new T[plan.ChunkCapacity + 2];
     }
 
     public PathPlan<T> Plan { get; }
 
     public PathCall<T> Call { get; }
+
+    /// <summary>The engine's workspace, for tests that look at which buffers a call's passes wrote.</summary>
+    internal Workspace<T> Workspace => _workspace;
 
     /// <summary>The host whose pool this engine belongs to: a split call rents its second engine there.</summary>
     public PathHost<T>? Owner { get; set; }
@@ -61,14 +64,22 @@ internal sealed class CpuPathEngine<T> : IPathEngine<T> where T : unmanaged, IFl
 
     /// <summary>
     /// A host for a CPU method: the options checked first, then the network (its weights must be set), then the
-    /// plan and a first engine, made now so that a workspace too large for this process fails the constructor.
+    /// plan and a first engine, made now so that a workspace too large for this process fails the constructor. A method
+    /// that reads nothing per chunk but <see cref="AddInputGradientSum"/> and the outputs says so with
+    /// <paramref name="inputGradientSumOnly"/> (<see cref="PathPlan{T}.InputGradientSumOnly"/>); its engines refuse every other reading.
     /// </summary>
-    public static PathHost<T> Host(INetwork<T> network, IntegratedGradientsOptions options)
+    public static PathHost<T> Host(INetwork<T> network, IntegratedGradientsOptions options, bool inputGradientSumOnly = false)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         ArgumentNullException.ThrowIfNull(network);
-        return Host(network, new PathPlan<T>(network.Info, options).WithRule(options, PiecewiseLinearPath.Source(network)));
+        var plan = new PathPlan<T>(network.Info, options);
+        if (inputGradientSumOnly)
+        {
+            plan = plan.ForInputGradientSums();
+        }
+
+        return Host(network, plan.WithRule(options, PiecewiseLinearPath.Source(network)));
     }
 
     /// <summary>
@@ -286,6 +297,7 @@ internal sealed class CpuPathEngine<T> : IPathEngine<T> where T : unmanaged, IFl
 
     public void BackwardFromOutput(Layer layer, bool throughInput, int target = -1)
     {
+        RequireLayerValues(nameof(BackwardFromOutput));
         // Only the layers above the one read run, unless the input's gradient is needed too.
         if (target < 0)
         {
@@ -302,6 +314,7 @@ internal sealed class CpuPathEngine<T> : IPathEngine<T> where T : unmanaged, IFl
 
     public void AddLayerGradientSum(Layer layer, int accumulator)
     {
+        RequireLayerValues(nameof(AddLayerGradientSum));
         Span<T> row = Row(layer.Size);
         PathKernel.WeightedRowSum<T>(_workspace.Gradients(layer, _count), Weights, row);
         Span<T> destination = Values(accumulator);
@@ -310,6 +323,7 @@ internal sealed class CpuPathEngine<T> : IPathEngine<T> where T : unmanaged, IFl
 
     public void AddConductance(Layer layer, PathVector along, int accumulator)
     {
+        RequireLayerValues(nameof(AddConductance));
         // dy/da is needed at the layer only: the tangent pass stops there. It does not depend on the output seeded, so
         // several targets of one chunk (AttributeTargets) share it; backward passes leave the tangents alone.
         if (!ReferenceEquals(_tangentsOf, layer) || _tangentsAlong != along)
@@ -338,6 +352,7 @@ internal sealed class CpuPathEngine<T> : IPathEngine<T> where T : unmanaged, IFl
 
     public void AddInputGradientDot(PathVector along, int sum)
     {
+        RequireLayerValues(nameof(AddInputGradientDot));
         ReadOnlySpan<T> vector = Vector(along);
         ReadOnlySpan<T> weights = Weights;
         ReadOnlySpan<T> gradients = _workspace.Gradients(_info.Input, _count);
@@ -353,6 +368,7 @@ internal sealed class CpuPathEngine<T> : IPathEngine<T> where T : unmanaged, IFl
 
     public void AddNeuronInputGradientSum(Layer layer, int neuron, NeuronSeed seed, int accumulator, int offset)
     {
+        RequireLayerValues(nameof(AddNeuronInputGradientSum));
         int size = layer.Size;
         int count = _count;
         Span<T> gradients = _workspace.Gradients(layer, count);
@@ -382,8 +398,11 @@ internal sealed class CpuPathEngine<T> : IPathEngine<T> where T : unmanaged, IFl
         PathKernel.AddTo<T>(row, destination);
     }
 
-    public void CopyInputGradients(int accumulator, int row) =>
+    public void CopyInputGradients(int accumulator, int row)
+    {
+        RequireLayerValues(nameof(CopyInputGradients));
         _workspace.Gradients(_info.Input, _count).CopyTo(Values(accumulator).Slice(row * _info.InputLength));
+    }
 
     public void CopyOutputs(int accumulator, int row) =>
         _workspace.Output(_count).CopyTo(Values(accumulator).Slice(row * _info.OutputLength));
@@ -448,10 +467,31 @@ internal sealed class CpuPathEngine<T> : IPathEngine<T> where T : unmanaged, IFl
 
     public void SetSum(int sum, double value) => _sums[sum] = value;
 
-    public ReadOnlySpan<T> Endpoints(Layer layer) =>
-        _workspace.Activations(layer, _endpointRow + 2).Slice(_endpointRow * layer.Size);
+    public ReadOnlySpan<T> Endpoints(Layer layer)
+    {
+        if (!ReferenceEquals(layer, _info.Output))
+        {
+            RequireLayerValues(nameof(Endpoints));
+        }
+
+        return _workspace.Activations(layer, _endpointRow + 2).Slice(_endpointRow * layer.Size);
+    }
 
     private ReadOnlySpan<T> Weights => Call.Coefficients.AsSpan(_start, _count);
+
+    /// <summary>
+    /// Throws for a reading of the layers' per-point values in an engine whose plan reads the input gradient sum and the
+    /// outputs only (<see cref="PathPlan{T}.InputGradientSumOnly"/>): its forward passes may leave them stale.
+    /// </summary>
+    private void RequireLayerValues(string operation)
+    {
+        if (_workspace.InputGradientSumOnly)
+        {
+            throw new InvalidOperationException(
+                $"{operation} reads the layers' values at the path points, but this method's plan reads only the input gradient sum and the outputs, " +
+                "so its passes need not store them. Build the plan without PathPlan.ForInputGradientSums for a method that reads them.");
+        }
+    }
 
     private Span<T> Values(int accumulator) => _accumulators[accumulator].AsSpan(0, _lengths[accumulator]);
 

@@ -212,6 +212,16 @@ internal sealed class PathPlan<T> where T : unmanaged, IFloatingPointIeee754<T>
     public bool InLayerSpace => _origin is not null;
 
     /// <summary>
+    /// Whether the method reads nothing per chunk but <see cref="IPathEngine{T}.AddInputGradientSum"/> and the outputs
+    /// (Integrated Gradients and the methods made of it): the CPU engine then runs the straight-path passes in a workspace
+    /// that serves those only (<see cref="Workspace{T}.InputGradientSumOnly"/>), where a network may fuse its first layers.
+    /// </summary>
+    public bool InputGradientSumOnly { get; private init; }
+
+    /// <summary>This plan for a method that reads only the input gradient sum and the outputs (see <see cref="InputGradientSumOnly"/>).</summary>
+    public PathPlan<T> ForInputGradientSums() => new(this) { InputGradientSumOnly = true };
+
+    /// <summary>
     /// Checks the space the path runs in, for both backends (every <see cref="PathHost{T}"/> calls it). Throws when the
     /// options' <see cref="LayerAttributionOptions.LayerBaseline"/> has no hidden layer to start in, and when the path (or
     /// the free points) would run in the input's space of a network whose input is token ids
@@ -275,9 +285,11 @@ internal sealed class PathPlan<T> where T : unmanaged, IFloatingPointIeee754<T>
         Rule = plan.Rule;
         ExactPath = plan.ExactPath;
         MaxPieces = plan.MaxPieces;
+        Adaptive = plan.Adaptive;
         _origin = plan._origin;
         _layerBaselineOption = plan._layerBaselineOption;
         LayerBaseline = plan.LayerBaseline;
+        InputGradientSumOnly = plan.InputGradientSumOnly;
     }
 
     private static QuadratureNodes Nodes(IntegratedGradientsOptions options)

@@ -163,7 +163,10 @@ partial class GeneralConvolutions : global::Pathwise.INetwork<float>
         workspace.Check(s_info, count);
         global::Pathwise.CompilerServices.Guard.Length(baseline, InputLength, "baseline");
         global::Pathwise.CompilerServices.Guard.Length(direction, InputLength, "direction");
-        global::Pathwise.CompilerServices.Kernels.PathKernel.Interpolate<float>(baseline, direction, alphas, workspace.Input(count));
+        if (!workspace.InputGradientSumOnly)
+        {
+            global::Pathwise.CompilerServices.Kernels.PathKernel.Interpolate<float>(baseline, direction, alphas, workspace.Input(count));
+        }
 
         // Grouped is affine, so on the path z(x' + a d) = z(x') + a (W d): two products, not one per point.
         global::System.Span<float> start = workspace.PathStart(s_grouped);

@@ -160,7 +160,10 @@ partial class Sequence1D : global::Pathwise.INetwork<double>
         workspace.Check(s_info, count);
         global::Pathwise.CompilerServices.Guard.Length(baseline, InputLength, "baseline");
         global::Pathwise.CompilerServices.Guard.Length(direction, InputLength, "direction");
-        global::Pathwise.CompilerServices.Kernels.PathKernel.Interpolate<double>(baseline, direction, alphas, workspace.Input(count));
+        if (!workspace.InputGradientSumOnly)
+        {
+            global::Pathwise.CompilerServices.Kernels.PathKernel.Interpolate<double>(baseline, direction, alphas, workspace.Input(count));
+        }
 
         // Conv is affine, so on the path z(x' + a d) = z(x') + a (W d): two products, not one per point.
         global::System.Span<double> start = workspace.PathStart(s_conv);

@@ -185,13 +185,25 @@ partial class FashionCnn : global::Pathwise.INetwork<float>
         workspace.Check(s_info, count);
         global::Pathwise.CompilerServices.Guard.Length(baseline, InputLength, "baseline");
         global::Pathwise.CompilerServices.Guard.Length(direction, InputLength, "direction");
-        global::Pathwise.CompilerServices.Kernels.PathKernel.Interpolate<float>(baseline, direction, alphas, workspace.Input(count));
+        if (!workspace.InputGradientSumOnly)
+        {
+            global::Pathwise.CompilerServices.Kernels.PathKernel.Interpolate<float>(baseline, direction, alphas, workspace.Input(count));
+        }
 
         // Conv1 is affine, so on the path z(x' + a d) = z(x') + a (W d): two products, not one per point.
         global::System.Span<float> start = workspace.PathStart(s_conv1);
         global::System.Span<float> step = workspace.PathStep(s_conv1);
         global::Pathwise.CompilerServices.Kernels.Conv2DKernel.Forward<float>(baseline, _conv1Weight, _conv1Bias, start, 1, s_conv1Shape);
         global::Pathwise.CompilerServices.Kernels.Conv2DKernel.Forward<float>(direction, _conv1Weight, default, step, 1, s_conv1Shape);
+        if (workspace.InputGradientSumOnly)
+        {
+            // Only BackwardPathSum reads this pass, so Conv1's values are never stored: Pool1 takes each window's
+            // max of ReLU(start + a step) from the two rows and keeps which position won, for the backward.
+            global::Pathwise.CompilerServices.Kernels.PathPoolKernel.MaxForward<float>(start, step, alphas, workspace.Activations(s_pool1, count), workspace.PathWinners(s_pool1, count), workspace.PathPacked(s_conv1), s_pool1Shape, global::Pathwise.ActivationKind.ReLU);
+            ForwardFrom(s_pool1, workspace, count);
+            return;
+        }
+
         global::System.Span<float> z = workspace.PreActivations(s_conv1, count);
         global::Pathwise.CompilerServices.Kernels.PathKernel.Interpolate<float>(start, step, alphas, z);
         global::System.Span<float> y = workspace.Activations(s_conv1, count);
@@ -211,14 +223,23 @@ partial class FashionCnn : global::Pathwise.INetwork<float>
         BackwardFlat(workspace, count);
         BackwardPool2(workspace, count);
         BackwardConv2(workspace, count);
-        BackwardPool1(workspace, count);
-        global::System.Span<float> dz = workspace.PreActivationGradients(s_conv1, count);
-        global::System.Span<float> dy = workspace.Gradients(s_conv1, count);
-        global::Pathwise.CompilerServices.Kernels.ActivationKernel.ReLUBackward<float>(workspace.PreActivations(s_conv1, count), dy, dz);
 
         // Sum over points before the transposed product: sum_k w_k W^T dz_k = W^T (sum_k w_k dz_k).
         global::System.Span<float> weighted = workspace.PathStep(s_conv1);
-        global::Pathwise.CompilerServices.Kernels.PathKernel.WeightedRowSum<float>(dz, pointCoefficients, weighted);
+        if (workspace.InputGradientSumOnly)
+        {
+            // sum_k w_k dz_k straight from Pool1's gradients and the winners ForwardPath kept: no per-point dy or dz.
+            global::Pathwise.CompilerServices.Kernels.PathPoolKernel.MaxBackwardSum<float>(workspace.Gradients(s_pool1, count), workspace.PathWinners(s_pool1, count), pointCoefficients, weighted, s_pool1Shape);
+        }
+        else
+        {
+            BackwardPool1(workspace, count);
+            global::System.Span<float> dz = workspace.PreActivationGradients(s_conv1, count);
+            global::System.Span<float> dy = workspace.Gradients(s_conv1, count);
+            global::Pathwise.CompilerServices.Kernels.ActivationKernel.ReLUBackward<float>(workspace.PreActivations(s_conv1, count), dy, dz);
+            global::Pathwise.CompilerServices.Kernels.PathKernel.WeightedRowSum<float>(dz, pointCoefficients, weighted);
+        }
+
         global::Pathwise.CompilerServices.Kernels.Conv2DKernel.BackwardInput<float>(weighted, _conv1Weight, gradient, 1, s_conv1Shape);
         global::Pathwise.CompilerServices.Kernels.PathKernel.AddTo<float>(gradient, destination);
     }
