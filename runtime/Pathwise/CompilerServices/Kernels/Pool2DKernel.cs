@@ -249,23 +249,29 @@ public static class Pool2DKernel
             ref T yPlane = ref Unsafe.Add(ref y, p * outPlane);
             for (int oh = 0; oh < outHeight; oh++)
             {
-                ref T top = ref Unsafe.Add(ref xPlane, 2 * oh * width);
-                ref T yRow = ref Unsafe.Add(ref yPlane, oh * outWidth);
-                int ow = 0;
-                if (Pair256<T>.IsSupported && outWidth >= Pair256<T>.Count)
-                {
-                    ow = ForwardVector<T, Vector256<T>, Pair256<T>>(ref top, width, ref yRow, outWidth);
-                }
-                else if (Pair128<T>.IsSupported && outWidth >= Pair128<T>.Count)
-                {
-                    ow = ForwardVector<T, Vector128<T>, Pair128<T>>(ref top, width, ref yRow, outWidth);
-                }
-
-                for (; ow < outWidth; ow++)
-                {
-                    Unsafe.Add(ref yRow, ow) = Unsafe.Add(ref top, ArgMaxPair(ref top, width, ow));
-                }
+                MaxForwardRowPair(ref Unsafe.Add(ref xPlane, 2 * oh * width), width, ref Unsafe.Add(ref yPlane, oh * outWidth), outWidth);
             }
+        }
+    }
+
+    // One output row of the 2x2/stride-2 max pool: yRow[ow] = max of top[2ow], top[2ow + 1], top[width + 2ow], top[width + 2ow + 1].
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void MaxForwardRowPair<T>(ref T top, int width, ref T yRow, int outWidth)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int ow = 0;
+        if (Pair256<T>.IsSupported && outWidth >= Pair256<T>.Count)
+        {
+            ow = ForwardVector<T, Vector256<T>, Pair256<T>>(ref top, width, ref yRow, outWidth);
+        }
+        else if (Pair128<T>.IsSupported && outWidth >= Pair128<T>.Count)
+        {
+            ow = ForwardVector<T, Vector128<T>, Pair128<T>>(ref top, width, ref yRow, outWidth);
+        }
+
+        for (; ow < outWidth; ow++)
+        {
+            Unsafe.Add(ref yRow, ow) = Unsafe.Add(ref top, ArgMaxPair(ref top, width, ow));
         }
     }
 
@@ -283,35 +289,41 @@ public static class Pool2DKernel
             for (int oh = 0; oh < outHeight; oh++)
             {
                 int offset = 2 * oh * width;
-                ref T top = ref Unsafe.Add(ref xPlane, offset);
-                ref T dxTop = ref Unsafe.Add(ref dxPlane, offset);
-                ref T dyRow = ref Unsafe.Add(ref dyPlane, oh * outWidth);
-                int ow = 0;
-                if (Pair256<T>.IsSupported && outWidth >= Pair256<T>.Count)
-                {
-                    ow = BackwardVector<T, Vector256<T>, Pair256<T>>(ref top, width, ref dyRow, ref dxTop, outWidth);
-                }
-                else if (Pair128<T>.IsSupported && outWidth >= Pair128<T>.Count)
-                {
-                    ow = BackwardVector<T, Vector128<T>, Pair128<T>>(ref top, width, ref dyRow, ref dxTop, outWidth);
-                }
-
-                for (; ow < outWidth; ow++)
-                {
-                    BackwardScalar(ref top, width, Unsafe.Add(ref dyRow, ow), ref dxTop, ow);
-                }
-
-                if ((width & 1) != 0)
-                {
-                    Unsafe.Add(ref dxTop, width - 1) = T.Zero;
-                    Unsafe.Add(ref dxTop, 2 * width - 1) = T.Zero;
-                }
+                MaxBackwardRowPair(ref Unsafe.Add(ref xPlane, offset), width, ref Unsafe.Add(ref dyPlane, oh * outWidth), ref Unsafe.Add(ref dxPlane, offset), outWidth);
             }
 
             if ((height & 1) != 0)
             {
                 MemoryMarshal.CreateSpan(ref Unsafe.Add(ref dxPlane, (height - 1) * width), width).Clear();
             }
+        }
+    }
+
+    // One row pair of the 2x2/stride-2 max pool's gradient: both dx rows (width each, rows top and top + width) are
+    // overwritten, 0 + dy[ow] at each window's argmax and 0 elsewhere, an odd last column included.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void MaxBackwardRowPair<T>(ref T top, int width, ref T dyRow, ref T dxTop, int outWidth)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int ow = 0;
+        if (Pair256<T>.IsSupported && outWidth >= Pair256<T>.Count)
+        {
+            ow = BackwardVector<T, Vector256<T>, Pair256<T>>(ref top, width, ref dyRow, ref dxTop, outWidth);
+        }
+        else if (Pair128<T>.IsSupported && outWidth >= Pair128<T>.Count)
+        {
+            ow = BackwardVector<T, Vector128<T>, Pair128<T>>(ref top, width, ref dyRow, ref dxTop, outWidth);
+        }
+
+        for (; ow < outWidth; ow++)
+        {
+            BackwardScalar(ref top, width, Unsafe.Add(ref dyRow, ow), ref dxTop, ow);
+        }
+
+        if ((width & 1) != 0)
+        {
+            Unsafe.Add(ref dxTop, width - 1) = T.Zero;
+            Unsafe.Add(ref dxTop, 2 * width - 1) = T.Zero;
         }
     }
 
