@@ -214,21 +214,28 @@ public static class Conv2DReLUMaxPoolKernel
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public readonly void Image(int n, ref T wide, int wideLength, int paddedWidth)
         {
+            // Two sweeps over the image's planes (L1-resident), not one: pooling a row pair right after ReLURow's
+            // overlapping stores wrote it stalls on store-to-load forwarding.
             int plane = _height * _width, pooledWidth = _width / 2, pooledPlane = _height / 2 * pooledWidth;
             for (int o = 0; o < _channels; o++)
             {
                 int first = (n * _channels + o) * plane;
                 ref T zPlane = ref Unsafe.Add(ref _z, first);
                 ref T yPlane = ref Unsafe.Add(ref _y, first);
-                ref T pPlane = ref Unsafe.Add(ref _pooled, (n * _channels + o) * pooledPlane);
                 ref T wPlane = ref Unsafe.Add(ref wide, o * wideLength);
                 for (int oh = 0; oh < _height; oh++)
                 {
                     ReLURow(ref Unsafe.Add(ref wPlane, oh * paddedWidth), ref Unsafe.Add(ref zPlane, oh * _width), ref Unsafe.Add(ref yPlane, oh * _width), _width);
-                    if ((oh & 1) == 1)
-                    {
-                        Pool2DKernel.MaxForwardRowPair(ref Unsafe.Add(ref yPlane, (oh - 1) * _width), _width, ref Unsafe.Add(ref pPlane, oh / 2 * pooledWidth), pooledWidth);
-                    }
+                }
+            }
+
+            for (int o = 0; o < _channels; o++)
+            {
+                ref T yPlane = ref Unsafe.Add(ref _y, (n * _channels + o) * plane);
+                ref T pPlane = ref Unsafe.Add(ref _pooled, (n * _channels + o) * pooledPlane);
+                for (int ph = 0; ph < _height / 2; ph++)
+                {
+                    Pool2DKernel.MaxForwardRowPair(ref Unsafe.Add(ref yPlane, 2 * ph * _width), _width, ref Unsafe.Add(ref pPlane, ph * pooledWidth), pooledWidth);
                 }
             }
         }
@@ -256,32 +263,37 @@ public static class Conv2DReLUMaxPoolKernel
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public readonly void Image(int n, ref T source, int planeStride, int paddedWidth, int pad)
         {
+            // Two sweeps over the image's planes (L1-resident), not one: reading a dy row right after the pool's
+            // interleaving stores wrote it stalls on store-to-load forwarding.
             int plane = _height * _width, pooledWidth = _width / 2, pooledPlane = _height / 2 * pooledWidth;
+            for (int o = 0; o < _channels; o++)
+            {
+                ref T yPlane = ref Unsafe.Add(ref _y, (n * _channels + o) * plane);
+                ref T dyPlane = ref Unsafe.Add(ref _dy, (n * _channels + o) * plane);
+                ref T pPlane = ref Unsafe.Add(ref _dPooled, (n * _channels + o) * pooledPlane);
+                for (int ph = 0; ph < _height / 2; ph++)
+                {
+                    int row = 2 * ph * _width;
+                    Pool2DKernel.MaxBackwardRowPair(ref Unsafe.Add(ref yPlane, row), _width, ref Unsafe.Add(ref pPlane, ph * pooledWidth), ref Unsafe.Add(ref dyPlane, row), pooledWidth);
+                }
+
+                if ((_height & 1) != 0)
+                {
+                    // The odd last row no window reads: no gradient.
+                    MemoryMarshal.CreateSpan(ref Unsafe.Add(ref dyPlane, (_height - 1) * _width), _width).Clear();
+                }
+            }
+
             for (int o = 0; o < _channels; o++)
             {
                 int first = (n * _channels + o) * plane;
                 ref T zPlane = ref Unsafe.Add(ref _z, first);
-                ref T yPlane = ref Unsafe.Add(ref _y, first);
                 ref T dyPlane = ref Unsafe.Add(ref _dy, first);
                 ref T dzPlane = ref Unsafe.Add(ref _dz, first);
-                ref T pPlane = ref Unsafe.Add(ref _dPooled, (n * _channels + o) * pooledPlane);
                 ref T sPlane = ref Unsafe.Add(ref source, o * planeStride + pad * paddedWidth + pad);
                 for (int oh = 0; oh < _height; oh++)
                 {
                     int row = oh * _width;
-                    if ((oh & 1) == 0)
-                    {
-                        if (oh + 1 < _height)
-                        {
-                            Pool2DKernel.MaxBackwardRowPair(ref Unsafe.Add(ref yPlane, row), _width, ref Unsafe.Add(ref pPlane, oh / 2 * pooledWidth), ref Unsafe.Add(ref dyPlane, row), pooledWidth);
-                        }
-                        else
-                        {
-                            // The odd last row no window reads: no gradient (the plane's row still takes the zeros).
-                            MemoryMarshal.CreateSpan(ref Unsafe.Add(ref dyPlane, row), _width).Clear();
-                        }
-                    }
-
                     ReLUGradientRow(ref Unsafe.Add(ref zPlane, row), ref Unsafe.Add(ref dyPlane, row), ref Unsafe.Add(ref dzPlane, row), ref Unsafe.Add(ref sPlane, oh * paddedWidth), _width);
                 }
             }
