@@ -361,7 +361,7 @@ internal static class NetworkEmitter
             {
                 if (_pooled[i])
                 {
-                    // The convolution, its ReLU and the pool in one sweep; from the convolution itself, the pool alone.
+                    // The convolution, its ReLU and the pool in one kernel call; from the convolution itself, the pool alone.
                     _w.Line($"if (from.Index < {i}) {Conv2DLayer.PooledForward(_layers[i].Member)}(workspace, count);");
                     _w.Line($"else if (from.Index < {i + 1}) Forward{_layers[i + 1].Member}(workspace, count);");
                     i++;
@@ -393,7 +393,7 @@ internal static class NetworkEmitter
             {
                 if (PoolsFused(i))
                 {
-                    // Through the pool, the ReLU and the convolution in one sweep; down to the convolution, or from it, alone.
+                    // Through the pool, the ReLU and the convolution in one kernel call; down to the convolution, or from it, alone.
                     int conv = i - 1;
                     _w.Line($"if (from.Index >= {i} && to.Index < {conv}) {Conv2DLayer.PooledBackward(_layers[conv].Member)}(workspace, count);");
                     _w.Line($"else if (from.Index >= {i} && to.Index < {i}) Backward{_layers[i].Member}(workspace, count);");
@@ -668,7 +668,7 @@ internal static class NetworkEmitter
             LayerSpec conv = _layers[index], pool = _layers[index + 1];
             LayerSpec previous = Source(index);
             _w.Line($"// {conv.Member}: {Describe(conv)}, {conv.In} → {conv.Out}; fused with {pool.Member}, its only reader.");
-            _w.Line($"// One sweep per image: the GEMM's rows are still in L1 when ReLU and the pool read them.");
+            _w.Line($"// Image by image, while the GEMM's output is in L1: z, y = relu(z) and the pool, as the separate passes compute them.");
             _w.Open($"private void {Conv2DLayer.PooledForward(conv.Member)}({Workspace} workspace, int count)");
             _w.Line($"{SpanOfT} x = workspace.Activations({LayerField(previous)}, count); // [count, {conv.In.Length}]");
             _w.Line($"{SpanOfT} z = workspace.PreActivations({LayerField(conv)}, count); // [count, {conv.Out.Length}]");

@@ -269,7 +269,7 @@ partial class FashionCnn : global::Pathwise.INetwork<float>
     }
 
     // Conv1: conv 3x3, 8 channels, padding 1, stride 1, then ReLU, [1, 28, 28] → [8, 28, 28]; fused with Pool1, its only reader.
-    // One sweep per image: the GEMM's rows are still in L1 when ReLU and the pool read them.
+    // Image by image, while the GEMM's output is in L1: z, y = relu(z) and the pool, as the separate passes compute them.
     private void ForwardConv1Pooled(global::Pathwise.Workspace<float> workspace, int count)
     {
         global::System.Span<float> x = workspace.Activations(s_pixels, count); // [count, 784]
@@ -331,7 +331,7 @@ partial class FashionCnn : global::Pathwise.INetwork<float>
     }
 
     // Conv2: conv 3x3, 16 channels, padding 1, stride 1, then ReLU, [8, 14, 14] → [16, 14, 14]; fused with Pool2, its only reader.
-    // One sweep per image: the GEMM's rows are still in L1 when ReLU and the pool read them.
+    // Image by image, while the GEMM's output is in L1: z, y = relu(z) and the pool, as the separate passes compute them.
     private void ForwardConv2Pooled(global::Pathwise.Workspace<float> workspace, int count)
     {
         global::System.Span<float> x = workspace.Activations(s_pool1, count); // [count, 1568]

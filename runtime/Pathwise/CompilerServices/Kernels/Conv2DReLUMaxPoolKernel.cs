@@ -8,16 +8,17 @@ using System.Runtime.Intrinsics;
 namespace Pathwise.CompilerServices.Kernels;
 
 /// <summary>
-/// A 2-D convolution, its ReLU and the 2x2, stride-2 max pool that is its only reader, in one sweep per image:
+/// A 2-D convolution, its ReLU and the 2x2, stride-2 max pool that is its only reader, image by image:
 /// exactly <see cref="Conv2DKernel"/>, <see cref="ActivationKernel.ReLU{T}"/> and <see cref="Pool2DKernel"/>'s max pool
 /// composed (the same values, the same ties, NaN and signed-zero rules), with every intermediate tensor still written.
 /// </summary>
 /// <remarks>
 /// On the convolution's stride-1 fast path (square, undilated, one group; see <see cref="Conv2DKernel"/>) the forward
 /// pass writes <c>z</c>, <c>y = max(z, 0)</c> and the pooled rows while each image's GEMM result is in L1, instead of
-/// three passes over memory; the backward pass writes the pool's gradient, the ReLU's and the zero-padded planes its
-/// transposed GEMM reads in one sweep, instead of materialising each and copying the last into the planes. Other
-/// shapes run the three kernels one after the other. Sources and destinations must not overlap.
+/// three passes over the whole batch; the backward pass writes the pool's gradient, then the ReLU's into both <c>dz</c>
+/// and the zero-padded planes its transposed GEMM reads, image by image, instead of materialising each over the batch
+/// and copying the last into the planes. Other shapes run the three kernels one after the other. Sources and
+/// destinations must not overlap.
 /// </remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static class Conv2DReLUMaxPoolKernel
