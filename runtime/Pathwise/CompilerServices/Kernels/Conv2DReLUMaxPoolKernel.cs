@@ -15,9 +15,9 @@ namespace Pathwise.CompilerServices.Kernels;
 /// <remarks>
 /// On the convolution's stride-1 fast path (square, undilated, one group; see <see cref="Conv2DKernel"/>) the forward
 /// pass writes <c>z</c>, <c>y = max(z, 0)</c> and the pooled rows while each image's GEMM result is in L1, instead of
-/// three passes over the whole batch; the backward pass writes the pool's gradient, then the ReLU's into both <c>dz</c>
-/// and the zero-padded planes its transposed GEMM reads, image by image, instead of materialising each over the batch
-/// and copying the last into the planes. Other shapes run the three kernels one after the other. Sources and
+/// three passes over the whole batch; the backward pass writes the pool's gradient and the ReLU's, the latter into both
+/// <c>dz</c> and the zero-padded planes its transposed GEMM reads, from the same registers, instead of materialising
+/// each over the batch and copying the last into the planes. Other shapes run the three kernels one after the other. Sources and
 /// destinations must not overlap.
 /// </remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
@@ -77,7 +77,10 @@ public static class Conv2DReLUMaxPoolKernel
     /// <c>dx = conv^T(dz)</c> as <see cref="Conv2DKernel.BackwardInput{T}"/>.
     /// </summary>
     /// <param name="z">The forward pass's convolution output, <c>[count, O, OH, OW]</c>.</param>
-    /// <param name="y">The forward pass's ReLU output, <c>[count, O, OH, OW]</c>, which chooses the argmax.</param>
+    /// <param name="y">
+    /// The forward pass's ReLU output, <c>y = max(z, 0)</c>, <c>[count, O, OH, OW]</c>, which chooses the argmax; the fast
+    /// path takes the ReLU's mask from it too (<c>z &gt; 0</c> exactly where <c>y &gt; 0</c>) and does not read <paramref name="z"/>.
+    /// </param>
     /// <param name="dPooled">The pool's output gradient, <c>[count, O, OH / 2, OW / 2]</c>.</param>
     /// <param name="weight">Weights, <c>[O, C/G, KH, KW]</c>.</param>
     /// <param name="dy">The ReLU's output gradient, <c>[count, O, OH, OW]</c> (overwritten).</param>
@@ -106,7 +109,7 @@ public static class Conv2DReLUMaxPoolKernel
         }
 
         var padded = new PoolAndReLUGradient<T>(
-            ref MemoryMarshal.GetReference(z), ref MemoryMarshal.GetReference(y), ref MemoryMarshal.GetReference(dPooled),
+            ref MemoryMarshal.GetReference(y), ref MemoryMarshal.GetReference(dPooled),
             ref MemoryMarshal.GetReference(dy), ref MemoryMarshal.GetReference(dz), shape);
         if (Conv2DKernel.UseWide<T>(shape, backward: true)
             && Conv2DKernel.BackwardWide(ref MemoryMarshal.GetReference(weight), ref MemoryMarshal.GetReference(dx), count, shape, ref padded))
@@ -161,40 +164,6 @@ public static class Conv2DReLUMaxPoolKernel
         }
     }
 
-    // dz[i] = z[i] > 0 ? dy[i] : 0, written to dz and to the padded plane's row; ActivationKernel.ReLUBackward's operator.
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void ReLUGradientRow<T>(ref T z, ref T dy, ref T dz, ref T plane, int length)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        int i = 0;
-        if (VectorMath.CanVectorize<T>() && length >= Vector256<T>.Count)
-        {
-            int width = Vector256<T>.Count;
-            for (; ; i += width)
-            {
-                if (i > length - width)
-                {
-                    i = length - width;
-                }
-
-                Vector256<T> g = default(ReLUGradientOperator<T>).Invoke(Vector256.LoadUnsafe(ref z, (nuint)i), Vector256.LoadUnsafe(ref dy, (nuint)i));
-                g.StoreUnsafe(ref dz, (nuint)i);
-                g.StoreUnsafe(ref plane, (nuint)i);
-                if (i == length - width)
-                {
-                    return;
-                }
-            }
-        }
-
-        for (; i < length; i++)
-        {
-            T g = default(ReLUGradientOperator<T>).Invoke(Unsafe.Add(ref z, i), Unsafe.Add(ref dy, i));
-            Unsafe.Add(ref dz, i) = g;
-            Unsafe.Add(ref plane, i) = g;
-        }
-    }
-
     // Forward epilogue: per channel, each wide row to z and y, and each finished row pair of y to one pooled row.
     private ref struct ReLUAndPool<T> : IWideSink<T>
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -242,16 +211,15 @@ public static class Conv2DReLUMaxPoolKernel
         }
     }
 
-    // Backward prologue: per channel and row pair, the pool's gradient into dy, then the ReLU's into dz and the padded plane.
+    // Backward prologue: per channel and row pair, the pool's gradient into dy and the ReLU's into dz and the padded plane.
     private ref struct PoolAndReLUGradient<T> : IWidePaddedSource<T>
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        private readonly ref T _z, _y, _dPooled, _dy, _dz;
+        private readonly ref T _y, _dPooled, _dy, _dz;
         private readonly int _channels, _height, _width;
 
-        public PoolAndReLUGradient(ref T z, ref T y, ref T dPooled, ref T dy, ref T dz, Conv2DShape shape)
+        public PoolAndReLUGradient(ref T y, ref T dPooled, ref T dy, ref T dz, Conv2DShape shape)
         {
-            _z = ref z;
             _y = ref y;
             _dPooled = ref dPooled;
             _dy = ref dy;
@@ -264,38 +232,31 @@ public static class Conv2DReLUMaxPoolKernel
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public readonly void Image(int n, ref T source, int planeStride, int paddedWidth, int pad)
         {
-            // Two sweeps over the image's planes (L1-resident), not one: reading a dy row right after the pool's
-            // interleaving stores wrote it stalls on store-to-load forwarding.
+            // One sweep: dy, dz and the plane's rows from the same registers (z is not read, see MaxReLUBackwardRowPair).
             int plane = _height * _width, pooledWidth = _width / 2, pooledPlane = _height / 2 * pooledWidth;
             for (int o = 0; o < _channels; o++)
             {
-                ref T yPlane = ref Unsafe.Add(ref _y, (n * _channels + o) * plane);
-                ref T dyPlane = ref Unsafe.Add(ref _dy, (n * _channels + o) * plane);
+                int first = (n * _channels + o) * plane;
+                ref T yPlane = ref Unsafe.Add(ref _y, first);
+                ref T dyPlane = ref Unsafe.Add(ref _dy, first);
+                ref T dzPlane = ref Unsafe.Add(ref _dz, first);
                 ref T pPlane = ref Unsafe.Add(ref _dPooled, (n * _channels + o) * pooledPlane);
+                ref T sPlane = ref Unsafe.Add(ref source, o * planeStride + pad * paddedWidth + pad);
                 for (int ph = 0; ph < _height / 2; ph++)
                 {
                     int row = 2 * ph * _width;
-                    Pool2DKernel.MaxBackwardRowPair(ref Unsafe.Add(ref yPlane, row), _width, ref Unsafe.Add(ref pPlane, ph * pooledWidth), ref Unsafe.Add(ref dyPlane, row), pooledWidth);
+                    Pool2DKernel.MaxReLUBackwardRowPair(
+                        ref Unsafe.Add(ref yPlane, row), _width, ref Unsafe.Add(ref pPlane, ph * pooledWidth),
+                        ref Unsafe.Add(ref dyPlane, row), ref Unsafe.Add(ref dzPlane, row), ref Unsafe.Add(ref sPlane, 2 * ph * paddedWidth), paddedWidth, pooledWidth);
                 }
 
                 if ((_height & 1) != 0)
                 {
                     // The odd last row no window reads: no gradient.
-                    MemoryMarshal.CreateSpan(ref Unsafe.Add(ref dyPlane, (_height - 1) * _width), _width).Clear();
-                }
-            }
-
-            for (int o = 0; o < _channels; o++)
-            {
-                int first = (n * _channels + o) * plane;
-                ref T zPlane = ref Unsafe.Add(ref _z, first);
-                ref T dyPlane = ref Unsafe.Add(ref _dy, first);
-                ref T dzPlane = ref Unsafe.Add(ref _dz, first);
-                ref T sPlane = ref Unsafe.Add(ref source, o * planeStride + pad * paddedWidth + pad);
-                for (int oh = 0; oh < _height; oh++)
-                {
-                    int row = oh * _width;
-                    ReLUGradientRow(ref Unsafe.Add(ref zPlane, row), ref Unsafe.Add(ref dyPlane, row), ref Unsafe.Add(ref dzPlane, row), ref Unsafe.Add(ref sPlane, oh * paddedWidth), _width);
+                    int row = (_height - 1) * _width;
+                    MemoryMarshal.CreateSpan(ref Unsafe.Add(ref dyPlane, row), _width).Clear();
+                    MemoryMarshal.CreateSpan(ref Unsafe.Add(ref dzPlane, row), _width).Clear();
+                    MemoryMarshal.CreateSpan(ref Unsafe.Add(ref sPlane, (_height - 1) * paddedWidth), _width).Clear();
                 }
             }
         }

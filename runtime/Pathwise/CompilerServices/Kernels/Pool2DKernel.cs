@@ -327,6 +327,128 @@ public static class Pool2DKernel
         }
     }
 
+    // The backward of a ReLU followed by this pool (y = max(z, 0), the pool over y), one row pair: dy as
+    // MaxBackwardRowPair writes it (0 + g at each window's argmax over y, 0 elsewhere, odd last column included), and
+    // the ReLU's gradient dz = z > 0 ? dy : 0 into both dzTop (row stride width) and planeTop (row stride planeWidth).
+    // Where dy is non-zero it sits at the window's max y, and there z > 0 exactly when y > 0 (y = max(z, 0); NaN is
+    // neither), so dz = y > 0 ? dy : 0 needs no z.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void MaxReLUBackwardRowPair<T>(ref T top, int width, ref T dyRow, ref T dyTop, ref T dzTop, ref T planeTop, int planeWidth, int outWidth)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int ow = 0;
+        if (Pair256<T>.IsSupported && outWidth >= Pair256<T>.Count)
+        {
+            ow = ReLUBackwardVector<T, Vector256<T>, Pair256<T>>(ref top, width, ref dyRow, ref dyTop, ref dzTop, ref planeTop, planeWidth, outWidth);
+        }
+        else if (Pair128<T>.IsSupported && outWidth >= Pair128<T>.Count)
+        {
+            ow = ReLUBackwardVector<T, Vector128<T>, Pair128<T>>(ref top, width, ref dyRow, ref dyTop, ref dzTop, ref planeTop, planeWidth, outWidth);
+        }
+
+        for (; ow < outWidth; ow++)
+        {
+            ReLUBackwardScalar(ref top, width, Unsafe.Add(ref dyRow, ow), ref dyTop, ref dzTop, ref planeTop, planeWidth, ow);
+        }
+
+        if ((width & 1) != 0)
+        {
+            Unsafe.Add(ref dyTop, width - 1) = T.Zero;
+            Unsafe.Add(ref dyTop, 2 * width - 1) = T.Zero;
+            Unsafe.Add(ref dzTop, width - 1) = T.Zero;
+            Unsafe.Add(ref dzTop, 2 * width - 1) = T.Zero;
+            Unsafe.Add(ref planeTop, width - 1) = T.Zero;
+            Unsafe.Add(ref planeTop, planeWidth + width - 1) = T.Zero;
+        }
+    }
+
+    // Window ow of MaxReLUBackwardRowPair: all four positions of dy, dz and the plane, 0 but at the argmax.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ReLUBackwardScalar<T>(ref T top, int width, T g, ref T dyTop, ref T dzTop, ref T planeTop, int planeWidth, int ow)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int i = 2 * ow;
+        int arg = ArgMaxPair(ref top, width, ow);
+        Unsafe.Add(ref dyTop, i) = T.Zero;
+        Unsafe.Add(ref dyTop, i + 1) = T.Zero;
+        Unsafe.Add(ref dyTop, i + width) = T.Zero;
+        Unsafe.Add(ref dyTop, i + width + 1) = T.Zero;
+        Unsafe.Add(ref dzTop, i) = T.Zero;
+        Unsafe.Add(ref dzTop, i + 1) = T.Zero;
+        Unsafe.Add(ref dzTop, i + width) = T.Zero;
+        Unsafe.Add(ref dzTop, i + width + 1) = T.Zero;
+        Unsafe.Add(ref planeTop, i) = T.Zero;
+        Unsafe.Add(ref planeTop, i + 1) = T.Zero;
+        Unsafe.Add(ref planeTop, i + planeWidth) = T.Zero;
+        Unsafe.Add(ref planeTop, i + planeWidth + 1) = T.Zero;
+        T dy = T.Zero + g;
+        T dz = Unsafe.Add(ref top, arg) > T.Zero ? dy : T.Zero;
+        Unsafe.Add(ref dyTop, arg) = dy;
+        Unsafe.Add(ref dzTop, arg) = dz;
+        Unsafe.Add(ref planeTop, arg >= width ? arg - width + planeWidth : arg) = dz;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int ReLUBackwardVector<T, TV, TOps>(ref T top, int width, ref T dyRow, ref T dyTop, ref T dzTop, ref T planeTop, int planeWidth, int outWidth)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TV : struct
+        where TOps : struct, IPairOps<T, TV>
+    {
+        int n = TOps.Count;
+        nuint below = (nuint)width, planeBelow = (nuint)planeWidth, un = (nuint)n;
+        for (int ow = 0; ow < outWidth; ow += n)
+        {
+            if (ow > outWidth - n)
+            {
+                ow = outWidth - n;
+            }
+
+            LoadWindows<T, TV, TOps>(ref top, width, ow, out TV a, out TV b, out TV c, out TV d);
+            if (TOps.HasNaN(a, b, c, d))
+            {
+                for (int k = ow; k < ow + n; k++)
+                {
+                    ReLUBackwardScalar(ref top, width, Unsafe.Add(ref dyRow, k), ref dyTop, ref dzTop, ref planeTop, planeWidth, k);
+                }
+
+                continue;
+            }
+
+            TV right = TOps.GreaterThan(b, a);
+            TV lowerRight = TOps.GreaterThan(d, c);
+            TV upper = TOps.Select(right, b, a);
+            TV lower = TOps.Select(lowerRight, d, c);
+            TV down = TOps.GreaterThan(lower, upper);
+
+            // 0 + dy, as if accumulated into a cleared dx (turns -0 into +0); the ReLU passes it where the max is positive.
+            TV g = TOps.AddZero(TOps.Fix(TOps.Load(ref dyRow, (nuint)ow)));
+            TV gz = TOps.And(g, TOps.Positive(TOps.Select(down, lower, upper)));
+            TV gUpper = TOps.AndNot(g, down), gLower = TOps.And(g, down);
+            TV ga = TOps.AndNot(gUpper, right), gb = TOps.And(gUpper, right);
+            TV gc = TOps.AndNot(gLower, lowerRight), gd = TOps.And(gLower, lowerRight);
+            TV zUpper = TOps.AndNot(gz, down), zLower = TOps.And(gz, down);
+            TV za = TOps.AndNot(zUpper, right), zb = TOps.And(zUpper, right);
+            TV zc = TOps.AndNot(zLower, lowerRight), zd = TOps.And(zLower, lowerRight);
+            nuint i = (nuint)(2 * ow);
+            TOps.Store(TOps.InterleaveLower(ga, gb), ref dyTop, i);
+            TOps.Store(TOps.InterleaveUpper(ga, gb), ref dyTop, i + un);
+            TOps.Store(TOps.InterleaveLower(gc, gd), ref dyTop, i + below);
+            TOps.Store(TOps.InterleaveUpper(gc, gd), ref dyTop, i + below + un);
+            TV z0 = TOps.InterleaveLower(za, zb), z1 = TOps.InterleaveUpper(za, zb);
+            TV z2 = TOps.InterleaveLower(zc, zd), z3 = TOps.InterleaveUpper(zc, zd);
+            TOps.Store(z0, ref dzTop, i);
+            TOps.Store(z1, ref dzTop, i + un);
+            TOps.Store(z2, ref dzTop, i + below);
+            TOps.Store(z3, ref dzTop, i + below + un);
+            TOps.Store(z0, ref planeTop, i);
+            TOps.Store(z1, ref planeTop, i + un);
+            TOps.Store(z2, ref planeTop, i + planeBelow);
+            TOps.Store(z3, ref planeTop, i + planeBelow + un);
+        }
+
+        return outWidth;
+    }
+
     // [planes, H, W] -> [planes, H / 2, W / 2]
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void MaxTangentPairs<T>(ref T x, ref T tx, ref T ty, int planes, int height, int width)
@@ -596,6 +718,9 @@ internal interface IPairOps<T, TVector>
 
     static abstract TVector AddZero(TVector value);
 
+    /// <summary>Lanes where <paramref name="value"/> &gt; 0 (all bits set), others 0; false for NaN.</summary>
+    static abstract TVector Positive(TVector value);
+
     /// <summary>True when any lane of any argument is NaN (may also be true for mixed infinities).</summary>
     static abstract bool HasNaN(TVector a, TVector b, TVector c, TVector d);
 }
@@ -652,6 +777,9 @@ internal readonly struct Pair256<T> : IPairOps<T, Vector256<T>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> AddZero(Vector256<T> value) => value + Vector256<T>.Zero;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> Positive(Vector256<T> value) => Vector256.GreaterThan(value, Vector256<T>.Zero);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool HasNaN(Vector256<T> a, Vector256<T> b, Vector256<T> c, Vector256<T> d)
@@ -713,6 +841,9 @@ internal readonly struct Pair128<T> : IPairOps<T, Vector128<T>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<T> AddZero(Vector128<T> value) => value + Vector128<T>.Zero;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<T> Positive(Vector128<T> value) => Vector128.GreaterThan(value, Vector128<T>.Zero);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool HasNaN(Vector128<T> a, Vector128<T> b, Vector128<T> c, Vector128<T> d)
