@@ -334,23 +334,33 @@ public sealed class Conv2DReLUMaxPoolKernelTests
         }
     }
 
-    [Fact]
-    public void NaN_Propagates_AsTheKernelsComposed()
+    [Theory]
+    [InlineData(6, 6, 14)]   // pooled rows of 3: the scalar path (float), 128-bit vectors (double)
+    [InlineData(10, 18, 95)] // pooled rows of 9: 256-bit vectors, the last one overlapping
+    public void NaN_Propagates_AsTheKernelsComposed(int h, int w, int nanAt)
     {
-        var shape = new Conv2DShape(1, 6, 6, 2, 3, 1, 1);
+        CheckNaN<float>(h, w, nanAt);
+        CheckNaN<double>(h, w, nanAt);
+    }
+
+    private static void CheckNaN<T>(int h, int w, int nanAt)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var shape = new Conv2DShape(1, h, w, 2, 3, 1, 1);
         var rng = TestData.Rng(17);
-        float[] x = TestData.Uniform<float>(rng, shape.InputLength), w = TestData.Uniform<float>(rng, shape.WeightLength);
-        float[] b = TestData.Uniform<float>(rng, 2), dPooled = TestData.Uniform<float>(rng, PooledLength(shape, 1));
-        x[14] = float.NaN; // reaches a 3x3 block of z in both channels
-        Result<float> fused = Fused(x, w, b, dPooled, 1, shape);
-        Result<float> composed = Composed(x, w, b, dPooled, 1, shape);
-        Assert.Contains(fused.Pooled, float.IsNaN);
-        TestData.AssertClose<float>(TestData.ToDouble<float>(composed.Z), fused.Z, 1e-6, context: "z");
-        TestData.AssertClose<float>(TestData.ToDouble<float>(composed.Y), fused.Y, 1e-6, context: "y");
-        TestData.AssertClose<float>(TestData.ToDouble<float>(composed.Pooled), fused.Pooled, 1e-6, context: "pooled");
-        TestData.AssertClose<float>(TestData.ToDouble<float>(composed.Dy), fused.Dy, 1e-6, context: "dy");
-        TestData.AssertClose<float>(TestData.ToDouble<float>(composed.Dz), fused.Dz, 1e-6, context: "dz");
-        TestData.AssertClose<float>(TestData.ToDouble<float>(composed.Dx), fused.Dx, 1e-6, context: "dx");
+        T[] x = TestData.Uniform<T>(rng, shape.InputLength), wt = TestData.Uniform<T>(rng, shape.WeightLength);
+        T[] b = TestData.Uniform<T>(rng, 2), dPooled = TestData.Uniform<T>(rng, PooledLength(shape, 1));
+        x[nanAt] = T.NaN; // reaches a 3x3 block of z in both channels
+        Result<T> fused = Fused(x, wt, b, dPooled, 1, shape);
+        Result<T> composed = Composed(x, wt, b, dPooled, 1, shape);
+        Assert.Contains(fused.Pooled, T.IsNaN);
+        double tol = TestData.Tolerance<T>();
+        TestData.AssertClose<T>(TestData.ToDouble<T>(composed.Z), fused.Z, tol, context: "z");
+        TestData.AssertClose<T>(TestData.ToDouble<T>(composed.Y), fused.Y, tol, context: "y");
+        TestData.AssertClose<T>(TestData.ToDouble<T>(composed.Pooled), fused.Pooled, tol, context: "pooled");
+        TestData.AssertClose<T>(TestData.ToDouble<T>(composed.Dy), fused.Dy, tol, context: "dy");
+        TestData.AssertClose<T>(TestData.ToDouble<T>(composed.Dz), fused.Dz, tol, context: "dz");
+        TestData.AssertClose<T>(TestData.ToDouble<T>(composed.Dx), fused.Dx, tol, context: "dx");
     }
 
     [Theory]

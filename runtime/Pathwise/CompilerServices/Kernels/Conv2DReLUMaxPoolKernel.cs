@@ -164,7 +164,7 @@ public static class Conv2DReLUMaxPoolKernel
         }
     }
 
-    // Forward epilogue: per channel, each wide row to z and y, and each finished row pair of y to one pooled row.
+    // Forward epilogue: per channel and row pair of the wide rows, z, y and one pooled row.
     private ref struct ReLUAndPool<T> : IWideSink<T>
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -184,28 +184,28 @@ public static class Conv2DReLUMaxPoolKernel
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public readonly void Image(int n, ref T wide, int wideLength, int paddedWidth)
         {
-            // Two sweeps over the image's planes (L1-resident), not one: pooling a row pair right after ReLURow's
-            // overlapping stores wrote it stalls on store-to-load forwarding.
+            // One sweep over the wide rows, pair by pair: z, y and the pooled row from the same registers.
             int plane = _height * _width, pooledWidth = _width / 2, pooledPlane = _height / 2 * pooledWidth;
             for (int o = 0; o < _channels; o++)
             {
                 int first = (n * _channels + o) * plane;
                 ref T zPlane = ref Unsafe.Add(ref _z, first);
                 ref T yPlane = ref Unsafe.Add(ref _y, first);
-                ref T wPlane = ref Unsafe.Add(ref wide, o * wideLength);
-                for (int oh = 0; oh < _height; oh++)
-                {
-                    ReLURow(ref Unsafe.Add(ref wPlane, oh * paddedWidth), ref Unsafe.Add(ref zPlane, oh * _width), ref Unsafe.Add(ref yPlane, oh * _width), _width);
-                }
-            }
-
-            for (int o = 0; o < _channels; o++)
-            {
-                ref T yPlane = ref Unsafe.Add(ref _y, (n * _channels + o) * plane);
                 ref T pPlane = ref Unsafe.Add(ref _pooled, (n * _channels + o) * pooledPlane);
+                ref T wPlane = ref Unsafe.Add(ref wide, o * wideLength);
                 for (int ph = 0; ph < _height / 2; ph++)
                 {
-                    Pool2DKernel.MaxForwardRowPair(ref Unsafe.Add(ref yPlane, 2 * ph * _width), _width, ref Unsafe.Add(ref pPlane, ph * pooledWidth), pooledWidth);
+                    int row = 2 * ph * _width;
+                    Pool2DKernel.ReLUMaxForwardRowPair(
+                        ref Unsafe.Add(ref wPlane, 2 * ph * paddedWidth), paddedWidth, ref Unsafe.Add(ref zPlane, row), ref Unsafe.Add(ref yPlane, row), _width,
+                        ref Unsafe.Add(ref pPlane, ph * pooledWidth), pooledWidth);
+                }
+
+                if ((_height & 1) != 0)
+                {
+                    // The odd last row no window reads: z and y only.
+                    int last = _height - 1;
+                    ReLURow(ref Unsafe.Add(ref wPlane, last * paddedWidth), ref Unsafe.Add(ref zPlane, last * _width), ref Unsafe.Add(ref yPlane, last * _width), _width);
                 }
             }
         }

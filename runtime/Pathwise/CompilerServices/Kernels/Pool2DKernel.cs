@@ -327,6 +327,77 @@ public static class Pool2DKernel
         }
     }
 
+    // The forward of a ReLU followed by this pool, one row pair: from z's two rows at source (row stride sourceWidth,
+    // e.g. a convolution's wide rows), zTop and yTop (row stride width) get z and y = max(z, 0) in columns [0, width),
+    // pooledRow the pool of y, computed as max(window's max z, 0): equal, as ReLU is monotone, NaN propagating through
+    // both and +0 the ReLU of any non-positive maximum.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void ReLUMaxForwardRowPair<T>(ref T source, int sourceWidth, ref T zTop, ref T yTop, int width, ref T pooledRow, int outWidth)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int ow = 0;
+        if (Pair256<T>.IsSupported && outWidth >= Pair256<T>.Count)
+        {
+            ow = ReLUForwardVector<T, Vector256<T>, Pair256<T>>(ref source, sourceWidth, ref zTop, ref yTop, width, ref pooledRow, outWidth);
+        }
+        else if (Pair128<T>.IsSupported && outWidth >= Pair128<T>.Count)
+        {
+            ow = ReLUForwardVector<T, Vector128<T>, Pair128<T>>(ref source, sourceWidth, ref zTop, ref yTop, width, ref pooledRow, outWidth);
+        }
+
+        // The vectors copied columns [0, 2 ow); the rest (all without vectors, else an odd last column) go one by one.
+        int copied = 2 * ow;
+        for (; ow < outWidth; ow++)
+        {
+            T best = Unsafe.Add(ref source, ArgMaxPair(ref source, sourceWidth, ow));
+            Unsafe.Add(ref pooledRow, ow) = default(ReLUOperator<T>).Invoke(best);
+        }
+
+        for (int r = 0; r < 2; r++)
+        {
+            for (int j = copied; j < width; j++)
+            {
+                T v = Unsafe.Add(ref source, r * sourceWidth + j);
+                Unsafe.Add(ref zTop, r * width + j) = v;
+                Unsafe.Add(ref yTop, r * width + j) = default(ReLUOperator<T>).Invoke(v);
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int ReLUForwardVector<T, TV, TOps>(ref T source, int sourceWidth, ref T zTop, ref T yTop, int width, ref T pooledRow, int outWidth)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TV : struct
+        where TOps : struct, IPairOps<T, TV>
+    {
+        int n = TOps.Count;
+        nuint below = (nuint)sourceWidth, destinationBelow = (nuint)width, un = (nuint)n;
+        for (int ow = 0; ow < outWidth; ow += n)
+        {
+            if (ow > outWidth - n)
+            {
+                ow = outWidth - n;
+            }
+
+            nuint i = (nuint)(2 * ow);
+            TV t0 = TOps.Load(ref source, i), t1 = TOps.Load(ref source, i + un);
+            TV u0 = TOps.Load(ref source, i + below), u1 = TOps.Load(ref source, i + below + un);
+            TOps.Store(t0, ref zTop, i);
+            TOps.Store(t1, ref zTop, i + un);
+            TOps.Store(u0, ref zTop, i + destinationBelow);
+            TOps.Store(u1, ref zTop, i + destinationBelow + un);
+            TOps.Store(TOps.ReLU(t0), ref yTop, i);
+            TOps.Store(TOps.ReLU(t1), ref yTop, i + un);
+            TOps.Store(TOps.ReLU(u0), ref yTop, i + destinationBelow);
+            TOps.Store(TOps.ReLU(u1), ref yTop, i + destinationBelow + un);
+            TV upper = TOps.Max(TOps.Evens(t0, t1), TOps.Odds(t0, t1));
+            TV lower = TOps.Max(TOps.Evens(u0, u1), TOps.Odds(u0, u1));
+            TOps.Store(TOps.Fix(TOps.ReLU(TOps.Max(upper, lower))), ref pooledRow, (nuint)ow);
+        }
+
+        return outWidth;
+    }
+
     // The backward of a ReLU followed by this pool (y = max(z, 0), the pool over y), one row pair: dy as
     // MaxBackwardRowPair writes it (0 + g at each window's argmax over y, 0 elsewhere, odd last column included), and
     // the ReLU's gradient dz = z > 0 ? dy : 0 into both dzTop (row stride width) and planeTop (row stride planeWidth).
@@ -721,6 +792,12 @@ internal interface IPairOps<T, TVector>
     /// <summary>Lanes where <paramref name="value"/> &gt; 0 (all bits set), others 0; false for NaN.</summary>
     static abstract TVector Positive(TVector value);
 
+    /// <summary>Lane-wise IEEE maximum (NaN propagates, <c>+0 &gt; -0</c>).</summary>
+    static abstract TVector Max(TVector left, TVector right);
+
+    /// <summary><c>max(value, 0)</c> lane-wise, as <c>ActivationKernel.ReLU</c> computes it.</summary>
+    static abstract TVector ReLU(TVector value);
+
     /// <summary>True when any lane of any argument is NaN (may also be true for mixed infinities).</summary>
     static abstract bool HasNaN(TVector a, TVector b, TVector c, TVector d);
 }
@@ -780,6 +857,12 @@ internal readonly struct Pair256<T> : IPairOps<T, Vector256<T>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> Positive(Vector256<T> value) => Vector256.GreaterThan(value, Vector256<T>.Zero);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> Max(Vector256<T> left, Vector256<T> right) => Vector256.Max(left, right);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> ReLU(Vector256<T> value) => default(ReLUOperator<T>).Invoke(value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool HasNaN(Vector256<T> a, Vector256<T> b, Vector256<T> c, Vector256<T> d)
@@ -844,6 +927,12 @@ internal readonly struct Pair128<T> : IPairOps<T, Vector128<T>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<T> Positive(Vector128<T> value) => Vector128.GreaterThan(value, Vector128<T>.Zero);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<T> Max(Vector128<T> left, Vector128<T> right) => Vector128.Max(left, right);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<T> ReLU(Vector128<T> value) => Vector128.Max(value, Vector128<T>.Zero);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool HasNaN(Vector128<T> a, Vector128<T> b, Vector128<T> c, Vector128<T> d)
