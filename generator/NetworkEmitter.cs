@@ -77,6 +77,10 @@ internal static class NetworkEmitter
         private readonly bool[][] _accumulate;
         private readonly bool _isGraph;
 
+        // _pooled[i]: convolution i and the max pool i + 1 run as one kernel call (Conv2DLayer.FusesWithMaxPool), the
+        // pool reading the convolution alone and being its only reader. Their own passes stay for partial passes.
+        private readonly bool[] _pooled;
+
         public Writer(NetworkSpec spec)
         {
             _spec = spec;
@@ -122,7 +126,17 @@ internal static class NetworkEmitter
                     _accumulate[i][k] = !written.Add(owner[_sources[i][k]]);
                 }
             }
+
+            _pooled = new bool[n];
+            for (int i = 1; i + 1 < n; i++)
+            {
+                _pooled[i] = Conv2DLayer.FusesWithMaxPool(_layers[i], _layers[i + 1]) && _readers[i] == 1
+                    && _sources[i + 1].Length == 1 && _sources[i + 1][0] == i && _sources[i].Length == 1;
+            }
         }
+
+        /// <summary>Whether layer <paramref name="i"/> is a max pool that runs fused with the convolution before it.</summary>
+        private bool PoolsFused(int i) => i >= 2 && _pooled[i - 1];
 
         /// <summary>A pass-through layer without an activation that shares its source's memory: its passes write nothing.</summary>
         private bool IsView(int i) => _shares[i] && _layers[i].Activation == Activation.None;
@@ -170,8 +184,21 @@ internal static class NetworkEmitter
             WriteTangentPasses();
             for (int i = 1; i < _layers.Count; i++)
             {
-                WriteForwardLayer(i);
+                if (_pooled[i])
+                {
+                    WritePooledForward(i);
+                }
+                else
+                {
+                    WriteForwardLayer(i);
+                }
+
                 WriteBackwardLayer(i);
+                if (_pooled[i])
+                {
+                    WritePooledBackward(i);
+                }
+
                 WriteTangentLayer(i);
             }
 
@@ -332,6 +359,15 @@ internal static class NetworkEmitter
             _w.Line("workspace.Check(s_info, count);");
             for (int i = 1; i < _layers.Count; i++)
             {
+                if (_pooled[i])
+                {
+                    // The convolution, its ReLU and the pool in one kernel call; from the convolution itself, the pool alone.
+                    _w.Line($"if (from.Index < {i}) {Conv2DLayer.PooledForward(_layers[i].Member)}(workspace, count);");
+                    _w.Line($"else if (from.Index < {i + 1}) Forward{_layers[i + 1].Member}(workspace, count);");
+                    i++;
+                    continue;
+                }
+
                 _w.Line($"if (from.Index < {i}) Forward{_layers[i].Member}(workspace, count);");
             }
 
@@ -355,6 +391,17 @@ internal static class NetworkEmitter
 
             for (int i = _layers.Count - 1; i >= 1; i--)
             {
+                if (PoolsFused(i))
+                {
+                    // Through the pool, the ReLU and the convolution in one kernel call; down to the convolution, or from it, alone.
+                    int conv = i - 1;
+                    _w.Line($"if (from.Index >= {i} && to.Index < {conv}) {Conv2DLayer.PooledBackward(_layers[conv].Member)}(workspace, count);");
+                    _w.Line($"else if (from.Index >= {i} && to.Index < {i}) Backward{_layers[i].Member}(workspace, count);");
+                    _w.Line($"if (from.Index == {conv} && to.Index < {conv}) Backward{_layers[conv].Member}(workspace, count);");
+                    i--;
+                    continue;
+                }
+
                 _w.Line($"if (from.Index >= {i} && to.Index < {i}) Backward{_layers[i].Member}(workspace, count);");
             }
 
@@ -437,7 +484,8 @@ internal static class NetworkEmitter
                     // Not ForwardFrom: a graph refuses a pass from a layer a skip passes over; here every layer below is current.
                     for (int i = 2; i < _layers.Count; i++)
                     {
-                        _w.Line($"Forward{_layers[i].Member}(workspace, count);");
+                        _w.Line(_pooled[i] ? $"{Conv2DLayer.PooledForward(_layers[i].Member)}(workspace, count);" : $"Forward{_layers[i].Member}(workspace, count);");
+                        i += _pooled[i] ? 1 : 0;
                     }
                 }
                 else
@@ -464,10 +512,7 @@ internal static class NetworkEmitter
             }
             else if (FirstLayerIsAffine && InputReadOnlyByFirst)
             {
-                for (int i = _layers.Count - 1; i >= 2; i--)
-                {
-                    _w.Line($"Backward{_layers[i].Member}(workspace, count);");
-                }
+                WriteBackwardCallsDownTo(2); // the first layer's own backward is the shortcut below
 
                 _w.Line($"{SpanOfT} dz = workspace.PreActivationGradients({LayerField(first)}, count);");
                 if (first.Activation != Activation.None)
@@ -494,16 +539,27 @@ internal static class NetworkEmitter
         }
 
         /// <summary>
+        /// The backward calls from the output down to layer <paramref name="lowest"/>: a convolution and the pooling fused
+        /// with it are one call when both are in that range.
+        /// </summary>
+        private void WriteBackwardCallsDownTo(int lowest)
+        {
+            for (int i = _layers.Count - 1; i >= lowest; i--)
+            {
+                bool fused = PoolsFused(i) && i - 1 >= lowest;
+                _w.Line(fused ? $"{Conv2DLayer.PooledBackward(_layers[i - 1].Member)}(workspace, count);" : $"Backward{_layers[i].Member}(workspace, count);");
+                i -= fused ? 1 : 0;
+            }
+        }
+
+        /// <summary>
         /// <see cref="WritePathPasses"/>'s backward for a first layer fused with its pooling: in a workspace that serves the
         /// input gradient sum only, <c>sum_k w_k dz_k</c> comes from the pooling's gradients and the winners
         /// <c>ForwardPath</c> kept; otherwise from the per-point passes, as for any affine first layer.
         /// </summary>
         private void WriteFusedBackwardPathSum(LayerSpec first, LayerSpec pool)
         {
-            for (int i = _layers.Count - 1; i >= 3; i--)
-            {
-                _w.Line($"Backward{_layers[i].Member}(workspace, count);");
-            }
+            WriteBackwardCallsDownTo(3);
 
             _w.Line();
             _w.Line("// Sum over points before the transposed product: sum_k w_k W^T dz_k = W^T (sum_k w_k dz_k).");
@@ -679,6 +735,51 @@ internal static class NetworkEmitter
             {
                 _w.Line($"{SpanOfT} y = workspace.Activations({LayerField(layer)}, count);");
                 WriteActivationForward(layer, "z", "y");
+            }
+
+            _w.Close();
+            _w.Line();
+        }
+
+        // Convolution i, its ReLU and max pool i + 1 forward in one kernel call (no separate forward of i: every pass
+        // through i runs on through the pool).
+        private void WritePooledForward(int index)
+        {
+            LayerSpec conv = _layers[index], pool = _layers[index + 1];
+            LayerSpec previous = Source(index);
+            _w.Line($"// {conv.Member}: {Describe(conv)}, {conv.In} → {conv.Out}; fused with {pool.Member}, its only reader.");
+            _w.Line($"// Image by image, while the GEMM's output is in L1: z, y = relu(z) and the pool, as the separate passes compute them.");
+            _w.Open($"private void {Conv2DLayer.PooledForward(conv.Member)}({Workspace} workspace, int count)");
+            _w.Line($"{SpanOfT} x = workspace.Activations({LayerField(previous)}, count); // [count, {conv.In.Length}]");
+            _w.Line($"{SpanOfT} z = workspace.PreActivations({LayerField(conv)}, count); // [count, {conv.Out.Length}]");
+            _w.Line($"{SpanOfT} y = workspace.Activations({LayerField(conv)}, count);");
+            _w.Line($"{SpanOfT} pooled = workspace.PreActivations({LayerField(pool)}, count); // [count, {pool.Out.Length}]");
+            Conv2DLayer.WritePooledForward(_e, conv, pool);
+            _w.Close();
+            _w.Line();
+        }
+
+        // Max pool i + 1, the ReLU of convolution i and the convolution backward in one kernel call.
+        private void WritePooledBackward(int index)
+        {
+            LayerSpec conv = _layers[index], pool = _layers[index + 1];
+            LayerSpec previous = Source(index);
+            _w.Line($"// {pool.Member}, then {conv.Member}'s ReLU and {conv.Member}: the gradients go straight into the padded planes the transposed GEMM reads.");
+            _w.Open($"private void {Conv2DLayer.PooledBackward(conv.Member)}({Workspace} workspace, int count)");
+            _w.Line($"{SpanOfT} dPooled = workspace.PreActivationGradients({LayerField(pool)}, count); // [count, {pool.Out.Length}]");
+            _w.Line($"{SpanOfT} dy = workspace.Gradients({LayerField(conv)}, count); // [count, {conv.Out.Length}]");
+            _w.Line($"{SpanOfT} dz = workspace.PreActivationGradients({LayerField(conv)}, count);");
+            if (_accumulate[index][0])
+            {
+                _w.Line($"// {previous.Member} has another reader whose part of its gradient is written: compute this part apart, then add it.");
+                _w.Line($"{SpanOfT} dx = workspace.GradientScratch({LayerField(previous)}, count); // [count, {conv.In.Length}]");
+                Conv2DLayer.WritePooledBackward(_e, conv);
+                _w.Line($"{Kernels}.PathKernel.AddTo<{_t}>(dx, workspace.Gradients({LayerField(previous)}, count));");
+            }
+            else
+            {
+                _w.Line($"{SpanOfT} dx = workspace.Gradients({LayerField(previous)}, count); // [count, {conv.In.Length}]");
+                Conv2DLayer.WritePooledBackward(_e, conv);
             }
 
             _w.Close();

@@ -84,6 +84,56 @@ internal sealed class Conv2DLayer : ConvolutionLayer
         }
     }
 
+    public override IEnumerable<string> ExtraNames(string member)
+    {
+        foreach (string name in base.ExtraNames(member))
+        {
+            yield return name;
+        }
+
+        yield return PooledForward(member);
+        yield return PooledBackward(member);
+    }
+
+    /// <summary>The pass that runs the convolution, its ReLU and the max pool after it: <c>ForwardConv2Pooled</c>.</summary>
+    public static string PooledForward(string member) => "Forward" + member + "Pooled";
+
+    /// <summary>The pass back through the max pool, the ReLU and the convolution: <c>BackwardConv2Pooled</c>.</summary>
+    public static string PooledBackward(string member) => "Backward" + member + "Pooled";
+
+    /// <summary>
+    /// Whether <paramref name="conv"/> with <paramref name="pool"/> after it runs as one <c>Conv2DReLUMaxPoolKernel</c>
+    /// call: a ReLU convolution on the kernel's stride-1 fast path (square, undilated, one group, kernel up to 7,
+    /// padding at most K - 1) and a 2x2, stride-2 max pool without an activation. The emitter adds that the pool
+    /// reads the convolution alone and is its only reader.
+    /// </summary>
+    public static bool FusesWithMaxPool(LayerSpec conv, LayerSpec pool)
+    {
+        LayerSettings s = conv.Settings;
+        return conv.Op == LayerOp.Conv2D && conv.Activation == Activation.ReLU && IsPlain(s) && s.Stride == 1 && s.Kernel <= 7
+            && s.Padding <= s.Kernel - 1 && conv.Out.Height >= 2 && conv.Out.Width >= 2
+            && pool.Op == LayerOp.MaxPool2D && pool.Activation == Activation.None && pool.Settings.Kernel == 2 && pool.Settings.Stride == 2;
+    }
+
+    /// <summary>
+    /// The fused forward: <c>z</c>, <c>y = relu(z)</c> and the pool's output from <c>x</c>, every tensor written as the
+    /// two layers' own passes write it.
+    /// </summary>
+    public static void WritePooledForward(EmitContext e, LayerSpec conv, LayerSpec pool)
+    {
+        LayerSettings s = conv.Settings;
+        string bias = s.Bias ? EmitContext.TensorField(conv, "bias") : "default";
+        e.W.Line($"{EmitContext.Kernels}.Conv2DReLUMaxPoolKernel.Forward<{e.T}>(x, {EmitContext.TensorField(conv, "weight")}, {bias}, z, y, pooled, count, {EmitContext.ShapeField(conv)});");
+    }
+
+    /// <summary>The fused backward: the pool's, the ReLU's and the convolution's gradients (<c>dy</c>, <c>dz</c>, <c>dx</c>) from <c>dPooled</c>.</summary>
+    public static void WritePooledBackward(EmitContext e, LayerSpec conv)
+    {
+        string z = $"workspace.PreActivations({EmitContext.LayerField(conv)}, count)";
+        string y = $"workspace.Activations({EmitContext.LayerField(conv)}, count)";
+        e.W.Line($"{EmitContext.Kernels}.Conv2DReLUMaxPoolKernel.Backward<{e.T}>({z}, {y}, dPooled, {EmitContext.TensorField(conv, "weight")}, dy, dz, dx, count, {EmitContext.ShapeField(conv)});");
+    }
+
     protected override Geometry GeometryOf(LayerSettings s) =>
         new(s.Kernel, s.KernelWidth, s.Stride, s.StrideWidth, s.Padding, s.PaddingWidth, s.Dilation, s.DilationWidth);
 

@@ -16,6 +16,7 @@ public sealed class BackwardTests
         yield return [new ReluMlp()];
         yield return [new EveryLayerCnn()];
         yield return [new FashionCnn64()];
+        yield return [new FusedPoolCnn()];
         yield return [new PoolFirst()];
         yield return [new ActivatedFlatten()];
         yield return [new ExportedCnn()];

@@ -150,10 +150,10 @@ partial class FashionCnn : global::Pathwise.INetwork<float>
     {
         s_info.CheckOwns(from);
         workspace.Check(s_info, count);
-        if (from.Index < 1) ForwardConv1(workspace, count);
-        if (from.Index < 2) ForwardPool1(workspace, count);
-        if (from.Index < 3) ForwardConv2(workspace, count);
-        if (from.Index < 4) ForwardPool2(workspace, count);
+        if (from.Index < 1) ForwardConv1Pooled(workspace, count);
+        else if (from.Index < 2) ForwardPool1(workspace, count);
+        if (from.Index < 3) ForwardConv2Pooled(workspace, count);
+        else if (from.Index < 4) ForwardPool2(workspace, count);
         if (from.Index < 5) ForwardFlat(workspace, count);
         if (from.Index < 6) ForwardHidden(workspace, count);
         if (from.Index < 7) ForwardLogits(workspace, count);
@@ -172,10 +172,12 @@ partial class FashionCnn : global::Pathwise.INetwork<float>
         if (from.Index >= 7 && to.Index < 7) BackwardLogits(workspace, count);
         if (from.Index >= 6 && to.Index < 6) BackwardHidden(workspace, count);
         if (from.Index >= 5 && to.Index < 5) BackwardFlat(workspace, count);
-        if (from.Index >= 4 && to.Index < 4) BackwardPool2(workspace, count);
-        if (from.Index >= 3 && to.Index < 3) BackwardConv2(workspace, count);
-        if (from.Index >= 2 && to.Index < 2) BackwardPool1(workspace, count);
-        if (from.Index >= 1 && to.Index < 1) BackwardConv1(workspace, count);
+        if (from.Index >= 4 && to.Index < 3) BackwardConv2Pooled(workspace, count);
+        else if (from.Index >= 4 && to.Index < 4) BackwardPool2(workspace, count);
+        if (from.Index == 3 && to.Index < 3) BackwardConv2(workspace, count);
+        if (from.Index >= 2 && to.Index < 1) BackwardConv1Pooled(workspace, count);
+        else if (from.Index >= 2 && to.Index < 2) BackwardPool1(workspace, count);
+        if (from.Index == 1 && to.Index < 1) BackwardConv1(workspace, count);
     }
 
     /// <inheritdoc/>
@@ -221,8 +223,7 @@ partial class FashionCnn : global::Pathwise.INetwork<float>
         BackwardLogits(workspace, count);
         BackwardHidden(workspace, count);
         BackwardFlat(workspace, count);
-        BackwardPool2(workspace, count);
-        BackwardConv2(workspace, count);
+        BackwardConv2Pooled(workspace, count);
 
         // Sum over points before the transposed product: sum_k w_k W^T dz_k = W^T (sum_k w_k dz_k).
         global::System.Span<float> weighted = workspace.PathStep(s_conv1);
@@ -288,14 +289,15 @@ partial class FashionCnn : global::Pathwise.INetwork<float>
         TangentFrom(s_conv1, through, workspace, count);
     }
 
-    // Conv1: conv 3x3, 8 channels, padding 1, stride 1, then ReLU, [1, 28, 28] → [8, 28, 28].
-    private void ForwardConv1(global::Pathwise.Workspace<float> workspace, int count)
+    // Conv1: conv 3x3, 8 channels, padding 1, stride 1, then ReLU, [1, 28, 28] → [8, 28, 28]; fused with Pool1, its only reader.
+    // Image by image, while the GEMM's output is in L1: z, y = relu(z) and the pool, as the separate passes compute them.
+    private void ForwardConv1Pooled(global::Pathwise.Workspace<float> workspace, int count)
     {
         global::System.Span<float> x = workspace.Activations(s_pixels, count); // [count, 784]
         global::System.Span<float> z = workspace.PreActivations(s_conv1, count); // [count, 6272]
-        global::Pathwise.CompilerServices.Kernels.Conv2DKernel.Forward<float>(x, _conv1Weight, _conv1Bias, z, count, s_conv1Shape);
         global::System.Span<float> y = workspace.Activations(s_conv1, count);
-        global::Pathwise.CompilerServices.Kernels.ActivationKernel.ReLU<float>(z, y);
+        global::System.Span<float> pooled = workspace.PreActivations(s_pool1, count); // [count, 1568]
+        global::Pathwise.CompilerServices.Kernels.Conv2DReLUMaxPoolKernel.Forward<float>(x, _conv1Weight, _conv1Bias, z, y, pooled, count, s_conv1Shape);
     }
 
     private void BackwardConv1(global::Pathwise.Workspace<float> workspace, int count)
@@ -305,6 +307,16 @@ partial class FashionCnn : global::Pathwise.INetwork<float>
         global::Pathwise.CompilerServices.Kernels.ActivationKernel.ReLUBackward<float>(workspace.PreActivations(s_conv1, count), dy, dz);
         global::System.Span<float> dx = workspace.Gradients(s_pixels, count); // [count, 784]
         global::Pathwise.CompilerServices.Kernels.Conv2DKernel.BackwardInput<float>(dz, _conv1Weight, dx, count, s_conv1Shape);
+    }
+
+    // Pool1, then Conv1's ReLU and Conv1: the gradients go straight into the padded planes the transposed GEMM reads.
+    private void BackwardConv1Pooled(global::Pathwise.Workspace<float> workspace, int count)
+    {
+        global::System.Span<float> dPooled = workspace.PreActivationGradients(s_pool1, count); // [count, 1568]
+        global::System.Span<float> dy = workspace.Gradients(s_conv1, count); // [count, 6272]
+        global::System.Span<float> dz = workspace.PreActivationGradients(s_conv1, count);
+        global::System.Span<float> dx = workspace.Gradients(s_pixels, count); // [count, 784]
+        global::Pathwise.CompilerServices.Kernels.Conv2DReLUMaxPoolKernel.Backward<float>(workspace.PreActivations(s_conv1, count), workspace.Activations(s_conv1, count), dPooled, _conv1Weight, dy, dz, dx, count, s_conv1Shape);
     }
 
     private void TangentConv1(global::Pathwise.Workspace<float> workspace, int count)
@@ -339,14 +351,15 @@ partial class FashionCnn : global::Pathwise.INetwork<float>
         global::Pathwise.CompilerServices.Kernels.Pool2DKernel.MaxTangent<float>(workspace.Activations(s_conv1, count), tx, tz, count, s_pool1Shape);
     }
 
-    // Conv2: conv 3x3, 16 channels, padding 1, stride 1, then ReLU, [8, 14, 14] → [16, 14, 14].
-    private void ForwardConv2(global::Pathwise.Workspace<float> workspace, int count)
+    // Conv2: conv 3x3, 16 channels, padding 1, stride 1, then ReLU, [8, 14, 14] → [16, 14, 14]; fused with Pool2, its only reader.
+    // Image by image, while the GEMM's output is in L1: z, y = relu(z) and the pool, as the separate passes compute them.
+    private void ForwardConv2Pooled(global::Pathwise.Workspace<float> workspace, int count)
     {
         global::System.Span<float> x = workspace.Activations(s_pool1, count); // [count, 1568]
         global::System.Span<float> z = workspace.PreActivations(s_conv2, count); // [count, 3136]
-        global::Pathwise.CompilerServices.Kernels.Conv2DKernel.Forward<float>(x, _conv2Weight, _conv2Bias, z, count, s_conv2Shape);
         global::System.Span<float> y = workspace.Activations(s_conv2, count);
-        global::Pathwise.CompilerServices.Kernels.ActivationKernel.ReLU<float>(z, y);
+        global::System.Span<float> pooled = workspace.PreActivations(s_pool2, count); // [count, 784]
+        global::Pathwise.CompilerServices.Kernels.Conv2DReLUMaxPoolKernel.Forward<float>(x, _conv2Weight, _conv2Bias, z, y, pooled, count, s_conv2Shape);
     }
 
     private void BackwardConv2(global::Pathwise.Workspace<float> workspace, int count)
@@ -356,6 +369,16 @@ partial class FashionCnn : global::Pathwise.INetwork<float>
         global::Pathwise.CompilerServices.Kernels.ActivationKernel.ReLUBackward<float>(workspace.PreActivations(s_conv2, count), dy, dz);
         global::System.Span<float> dx = workspace.Gradients(s_pool1, count); // [count, 1568]
         global::Pathwise.CompilerServices.Kernels.Conv2DKernel.BackwardInput<float>(dz, _conv2Weight, dx, count, s_conv2Shape);
+    }
+
+    // Pool2, then Conv2's ReLU and Conv2: the gradients go straight into the padded planes the transposed GEMM reads.
+    private void BackwardConv2Pooled(global::Pathwise.Workspace<float> workspace, int count)
+    {
+        global::System.Span<float> dPooled = workspace.PreActivationGradients(s_pool2, count); // [count, 784]
+        global::System.Span<float> dy = workspace.Gradients(s_conv2, count); // [count, 3136]
+        global::System.Span<float> dz = workspace.PreActivationGradients(s_conv2, count);
+        global::System.Span<float> dx = workspace.Gradients(s_pool1, count); // [count, 1568]
+        global::Pathwise.CompilerServices.Kernels.Conv2DReLUMaxPoolKernel.Backward<float>(workspace.PreActivations(s_conv2, count), workspace.Activations(s_conv2, count), dPooled, _conv2Weight, dy, dz, dx, count, s_conv2Shape);
     }
 
     private void TangentConv2(global::Pathwise.Workspace<float> workspace, int count)

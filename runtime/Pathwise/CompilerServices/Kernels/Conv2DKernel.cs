@@ -51,7 +51,8 @@ public static class Conv2DKernel
 
         ref T xRef = ref MemoryMarshal.GetReference(x);
         ref T wRef = ref MemoryMarshal.GetReference(weight);
-        if (count == 0 || (UseWide<T>(shape, backward: false) && ForwardWide(ref xRef, ref wRef, bias, ref MemoryMarshal.GetReference(y), count, shape)))
+        var sink = new CopyToOutput<T>(ref MemoryMarshal.GetReference(y), shape);
+        if (count == 0 || (UseWide<T>(shape, backward: false) && ForwardWide(ref xRef, ref wRef, bias, count, shape, ref sink)))
         {
             return;
         }
@@ -137,7 +138,8 @@ public static class Conv2DKernel
         ref T dyRef = ref MemoryMarshal.GetReference(dy);
         ref T wRef = ref MemoryMarshal.GetReference(weight);
         ref T dxRef = ref MemoryMarshal.GetReference(dx);
-        if (count == 0 || (UseWide<T>(shape, backward: true) && BackwardWide(ref dyRef, ref wRef, ref dxRef, count, shape)))
+        var padded = new CopyFromOutputGradient<T>(ref dyRef, shape);
+        if (count == 0 || (UseWide<T>(shape, backward: true) && BackwardWide(ref wRef, ref dxRef, count, shape, ref padded)))
         {
             return;
         }
@@ -234,7 +236,7 @@ public static class Conv2DKernel
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static bool UseWide<T>(Conv2DShape shape, bool backward)
+    internal static bool UseWide<T>(Conv2DShape shape, bool backward)
         where T : unmanaged, IFloatingPointIeee754<T> =>
         VectorMath.CanVectorize<T>() && shape.IsPlain && shape.StrideHeight == 1 && shape.KernelHeight <= 7
         && (!backward || shape.PaddingHeight <= shape.KernelHeight - 1);
@@ -246,12 +248,12 @@ public static class Conv2DKernel
 
     // Returns false (nothing written) when the scratch would be unreasonably large; the caller then runs the direct loops.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static bool ForwardWide<T>(ref T xRef, ref T wRef, ReadOnlySpan<T> bias, ref T yRef, int count, Conv2DShape shape)
+    internal static bool ForwardWide<T, TSink>(ref T xRef, ref T wRef, ReadOnlySpan<T> bias, int count, Conv2DShape shape, scoped ref TSink sink)
         where T : unmanaged, IFloatingPointIeee754<T>
+        where TSink : IWideSink<T>, allows ref struct
     {
         int k = shape.KernelHeight, p = shape.PaddingHeight, height = shape.Height, width = shape.Width;
-        int outHeight = shape.OutHeight, outWidth = shape.OutWidth;
-        var g = new WideGeometry(shape.InChannels, shape.OutChannels, k, width + 2 * p, outHeight, WideVectorWidth<T>());
+        var g = new WideGeometry(shape.InChannels, shape.OutChannels, k, width + 2 * p, shape.OutHeight, WideVectorWidth<T>());
         if (g.Total > MaxScratch)
         {
             return false;
@@ -279,7 +281,7 @@ public static class Conv2DKernel
             }
         }
 
-        int plane = height * width, outPlane = outHeight * outWidth;
+        int plane = height * width;
         for (int n = 0; n < count; n++)
         {
             for (int c = 0; c < channels; c++)
@@ -294,16 +296,7 @@ public static class Conv2DKernel
             }
 
             WideGemm(source, packed, rowBias, wide, g);
-
-            for (int o = 0; o < shape.OutChannels; o++)
-            {
-                ref T yPlane = ref Unsafe.Add(ref yRef, (n * shape.OutChannels + o) * outPlane);
-                for (int oh = 0; oh < outHeight; oh++)
-                {
-                    wide.Slice(o * g.WideLength + oh * g.PaddedWidth, outWidth)
-                        .CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref yPlane, oh * outWidth), outWidth));
-                }
-            }
+            sink.Image(n, ref MemoryMarshal.GetReference(wide), g.WideLength, g.PaddedWidth);
         }
 
         KernelScratch<T>.Return(scratch);
@@ -311,13 +304,13 @@ public static class Conv2DKernel
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static bool BackwardWide<T>(ref T dyRef, ref T wRef, ref T dxRef, int count, Conv2DShape shape)
+    internal static bool BackwardWide<T, TSource>(ref T wRef, ref T dxRef, int count, Conv2DShape shape, scoped ref TSource padded)
         where T : unmanaged, IFloatingPointIeee754<T>
+        where TSource : IWidePaddedSource<T>, allows ref struct
     {
         int k = shape.KernelHeight, q = k - 1 - shape.PaddingHeight, height = shape.Height, width = shape.Width;
-        int outHeight = shape.OutHeight, outWidth = shape.OutWidth;
         int inChannels = shape.OutChannels, outChannels = shape.InChannels; // roles swap: dy is the source
-        var g = new WideGeometry(inChannels, outChannels, k, outWidth + 2 * q, height, WideVectorWidth<T>());
+        var g = new WideGeometry(inChannels, outChannels, k, shape.OutWidth + 2 * q, height, WideVectorWidth<T>());
         if (g.Total > MaxScratch)
         {
             return false;
@@ -347,20 +340,10 @@ public static class Conv2DKernel
             }
         }
 
-        int plane = height * width, outPlane = outHeight * outWidth;
+        int plane = height * width;
         for (int n = 0; n < count; n++)
         {
-            for (int o = 0; o < inChannels; o++)
-            {
-                ref T dyPlane = ref Unsafe.Add(ref dyRef, (n * inChannels + o) * outPlane);
-                Span<T> sPlane = source.Slice(o * g.PlaneStride);
-                for (int oh = 0; oh < outHeight; oh++)
-                {
-                    MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref dyPlane, oh * outWidth), outWidth)
-                        .CopyTo(sPlane.Slice((oh + q) * g.PaddedWidth + q, outWidth));
-                }
-            }
-
+            padded.Image(n, ref MemoryMarshal.GetReference(source), g.PlaneStride, g.PaddedWidth, q);
             WideGemm(source, packed, rowBias, wide, g);
 
             for (int c = 0; c < outChannels; c++)
@@ -489,6 +472,66 @@ public static class Conv2DKernel
         TOps.Store(a32, ref d, 3 * row + v2);
     }
 
+    // The plain passes' ends of the wide GEMM: the valid columns of each wide row to y; dy into the padded planes.
+    private ref struct CopyToOutput<T> : IWideSink<T>
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        private readonly ref T _y; // [count, O, OH, OW]
+        private readonly int _outChannels, _outHeight, _outWidth;
+
+        public CopyToOutput(ref T y, Conv2DShape shape)
+        {
+            _y = ref y;
+            _outChannels = shape.OutChannels;
+            _outHeight = shape.OutHeight;
+            _outWidth = shape.OutWidth;
+        }
+
+        public readonly void Image(int n, ref T wide, int wideLength, int paddedWidth)
+        {
+            int outPlane = _outHeight * _outWidth;
+            for (int o = 0; o < _outChannels; o++)
+            {
+                ref T yPlane = ref Unsafe.Add(ref _y, (n * _outChannels + o) * outPlane);
+                for (int oh = 0; oh < _outHeight; oh++)
+                {
+                    MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref wide, o * wideLength + oh * paddedWidth), _outWidth)
+                        .CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref yPlane, oh * _outWidth), _outWidth));
+                }
+            }
+        }
+    }
+
+    private ref struct CopyFromOutputGradient<T> : IWidePaddedSource<T>
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        private readonly ref T _dy; // [count, O, OH, OW]
+        private readonly int _outChannels, _outHeight, _outWidth;
+
+        public CopyFromOutputGradient(ref T dy, Conv2DShape shape)
+        {
+            _dy = ref dy;
+            _outChannels = shape.OutChannels;
+            _outHeight = shape.OutHeight;
+            _outWidth = shape.OutWidth;
+        }
+
+        public readonly void Image(int n, ref T source, int planeStride, int paddedWidth, int pad)
+        {
+            int outPlane = _outHeight * _outWidth;
+            for (int o = 0; o < _outChannels; o++)
+            {
+                ref T dyPlane = ref Unsafe.Add(ref _dy, (n * _outChannels + o) * outPlane);
+                ref T sPlane = ref Unsafe.Add(ref source, o * planeStride + pad * paddedWidth + pad);
+                for (int oh = 0; oh < _outHeight; oh++)
+                {
+                    MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref dyPlane, oh * _outWidth), _outWidth)
+                        .CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref sPlane, oh * paddedWidth), _outWidth));
+                }
+            }
+        }
+    }
+
     // Output positions [lo, hi) whose tap lands inside [0, size): 0 <= out*S + offset < size, where offset = k*D - P.
     private static void ValidRange(int offset, int stride, int size, int outSize, out int lo, out int hi)
     {
@@ -501,4 +544,26 @@ public static class Conv2DKernel
             hi = lo;
         }
     }
+}
+
+/// <summary>
+/// What <see cref="Conv2DKernel"/>'s stride-1 forward does with each image's GEMM result, the "wide" rows:
+/// output <c>[o, oh, ow]</c> sits at <c>wide[o * wideLength + oh * paddedWidth + ow]</c> for <c>ow &lt; OW</c> (later
+/// columns are garbage). The rows stay in L1 while the sink reads them.
+/// </summary>
+internal interface IWideSink<T>
+    where T : unmanaged, IFloatingPointIeee754<T>
+{
+    void Image(int n, ref T wide, int wideLength, int paddedWidth);
+}
+
+/// <summary>
+/// What fills <see cref="Conv2DKernel"/>'s stride-1 BackwardInput source for image <c>n</c>: output gradient
+/// <c>[o, oh, ow]</c> goes to <c>source[o * planeStride + (oh + pad) * paddedWidth + pad + ow]</c>. Every such position
+/// must be written for every image (the borders are zero and stay so; the interior holds the previous image).
+/// </summary>
+internal interface IWidePaddedSource<T>
+    where T : unmanaged, IFloatingPointIeee754<T>
+{
+    void Image(int n, ref T source, int planeStride, int paddedWidth, int pad);
 }

@@ -249,23 +249,29 @@ public static class Pool2DKernel
             ref T yPlane = ref Unsafe.Add(ref y, p * outPlane);
             for (int oh = 0; oh < outHeight; oh++)
             {
-                ref T top = ref Unsafe.Add(ref xPlane, 2 * oh * width);
-                ref T yRow = ref Unsafe.Add(ref yPlane, oh * outWidth);
-                int ow = 0;
-                if (Pair256<T>.IsSupported && outWidth >= Pair256<T>.Count)
-                {
-                    ow = ForwardVector<T, Vector256<T>, Pair256<T>>(ref top, width, ref yRow, outWidth);
-                }
-                else if (Pair128<T>.IsSupported && outWidth >= Pair128<T>.Count)
-                {
-                    ow = ForwardVector<T, Vector128<T>, Pair128<T>>(ref top, width, ref yRow, outWidth);
-                }
-
-                for (; ow < outWidth; ow++)
-                {
-                    Unsafe.Add(ref yRow, ow) = Unsafe.Add(ref top, ArgMaxPair(ref top, width, ow));
-                }
+                MaxForwardRowPair(ref Unsafe.Add(ref xPlane, 2 * oh * width), width, ref Unsafe.Add(ref yPlane, oh * outWidth), outWidth);
             }
+        }
+    }
+
+    // One output row of the 2x2/stride-2 max pool: yRow[ow] = max of top[2ow], top[2ow + 1], top[width + 2ow], top[width + 2ow + 1].
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void MaxForwardRowPair<T>(ref T top, int width, ref T yRow, int outWidth)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int ow = 0;
+        if (Pair256<T>.IsSupported && outWidth >= Pair256<T>.Count)
+        {
+            ow = ForwardVector<T, Vector256<T>, Pair256<T>>(ref top, width, ref yRow, outWidth);
+        }
+        else if (Pair128<T>.IsSupported && outWidth >= Pair128<T>.Count)
+        {
+            ow = ForwardVector<T, Vector128<T>, Pair128<T>>(ref top, width, ref yRow, outWidth);
+        }
+
+        for (; ow < outWidth; ow++)
+        {
+            Unsafe.Add(ref yRow, ow) = Unsafe.Add(ref top, ArgMaxPair(ref top, width, ow));
         }
     }
 
@@ -283,29 +289,7 @@ public static class Pool2DKernel
             for (int oh = 0; oh < outHeight; oh++)
             {
                 int offset = 2 * oh * width;
-                ref T top = ref Unsafe.Add(ref xPlane, offset);
-                ref T dxTop = ref Unsafe.Add(ref dxPlane, offset);
-                ref T dyRow = ref Unsafe.Add(ref dyPlane, oh * outWidth);
-                int ow = 0;
-                if (Pair256<T>.IsSupported && outWidth >= Pair256<T>.Count)
-                {
-                    ow = BackwardVector<T, Vector256<T>, Pair256<T>>(ref top, width, ref dyRow, ref dxTop, outWidth);
-                }
-                else if (Pair128<T>.IsSupported && outWidth >= Pair128<T>.Count)
-                {
-                    ow = BackwardVector<T, Vector128<T>, Pair128<T>>(ref top, width, ref dyRow, ref dxTop, outWidth);
-                }
-
-                for (; ow < outWidth; ow++)
-                {
-                    BackwardScalar(ref top, width, Unsafe.Add(ref dyRow, ow), ref dxTop, ow);
-                }
-
-                if ((width & 1) != 0)
-                {
-                    Unsafe.Add(ref dxTop, width - 1) = T.Zero;
-                    Unsafe.Add(ref dxTop, 2 * width - 1) = T.Zero;
-                }
+                MaxBackwardRowPair(ref Unsafe.Add(ref xPlane, offset), width, ref Unsafe.Add(ref dyPlane, oh * outWidth), ref Unsafe.Add(ref dxPlane, offset), outWidth);
             }
 
             if ((height & 1) != 0)
@@ -313,6 +297,227 @@ public static class Pool2DKernel
                 MemoryMarshal.CreateSpan(ref Unsafe.Add(ref dxPlane, (height - 1) * width), width).Clear();
             }
         }
+    }
+
+    // One row pair of the 2x2/stride-2 max pool's gradient: both dx rows (width each, rows top and top + width) are
+    // overwritten, 0 + dy[ow] at each window's argmax and 0 elsewhere, an odd last column included.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void MaxBackwardRowPair<T>(ref T top, int width, ref T dyRow, ref T dxTop, int outWidth)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int ow = 0;
+        if (Pair256<T>.IsSupported && outWidth >= Pair256<T>.Count)
+        {
+            ow = BackwardVector<T, Vector256<T>, Pair256<T>>(ref top, width, ref dyRow, ref dxTop, outWidth);
+        }
+        else if (Pair128<T>.IsSupported && outWidth >= Pair128<T>.Count)
+        {
+            ow = BackwardVector<T, Vector128<T>, Pair128<T>>(ref top, width, ref dyRow, ref dxTop, outWidth);
+        }
+
+        for (; ow < outWidth; ow++)
+        {
+            BackwardScalar(ref top, width, Unsafe.Add(ref dyRow, ow), ref dxTop, ow);
+        }
+
+        if ((width & 1) != 0)
+        {
+            Unsafe.Add(ref dxTop, width - 1) = T.Zero;
+            Unsafe.Add(ref dxTop, 2 * width - 1) = T.Zero;
+        }
+    }
+
+    // The forward of a ReLU followed by this pool, one row pair: from z's two rows at source (row stride sourceWidth,
+    // e.g. a convolution's wide rows), zTop and yTop (row stride width) get z and y = max(z, 0) in columns [0, width),
+    // pooledRow the pool of y, computed as max(window's max z, 0): equal, as ReLU is monotone, NaN propagating through
+    // both and +0 the ReLU of any non-positive maximum.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void ReLUMaxForwardRowPair<T>(ref T source, int sourceWidth, ref T zTop, ref T yTop, int width, ref T pooledRow, int outWidth)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int ow = 0;
+        if (Pair256<T>.IsSupported && outWidth >= Pair256<T>.Count)
+        {
+            ow = ReLUForwardVector<T, Vector256<T>, Pair256<T>>(ref source, sourceWidth, ref zTop, ref yTop, width, ref pooledRow, outWidth);
+        }
+        else if (Pair128<T>.IsSupported && outWidth >= Pair128<T>.Count)
+        {
+            ow = ReLUForwardVector<T, Vector128<T>, Pair128<T>>(ref source, sourceWidth, ref zTop, ref yTop, width, ref pooledRow, outWidth);
+        }
+
+        // The vectors copied columns [0, 2 ow); the rest (all without vectors, else an odd last column) go one by one.
+        int copied = 2 * ow;
+        for (; ow < outWidth; ow++)
+        {
+            T best = Unsafe.Add(ref source, ArgMaxPair(ref source, sourceWidth, ow));
+            Unsafe.Add(ref pooledRow, ow) = default(ReLUOperator<T>).Invoke(best);
+        }
+
+        for (int r = 0; r < 2; r++)
+        {
+            for (int j = copied; j < width; j++)
+            {
+                T v = Unsafe.Add(ref source, r * sourceWidth + j);
+                Unsafe.Add(ref zTop, r * width + j) = v;
+                Unsafe.Add(ref yTop, r * width + j) = default(ReLUOperator<T>).Invoke(v);
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int ReLUForwardVector<T, TV, TOps>(ref T source, int sourceWidth, ref T zTop, ref T yTop, int width, ref T pooledRow, int outWidth)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TV : struct
+        where TOps : struct, IPairOps<T, TV>
+    {
+        int n = TOps.Count;
+        nuint below = (nuint)sourceWidth, destinationBelow = (nuint)width, un = (nuint)n;
+        for (int ow = 0; ow < outWidth; ow += n)
+        {
+            if (ow > outWidth - n)
+            {
+                ow = outWidth - n;
+            }
+
+            nuint i = (nuint)(2 * ow);
+            TV t0 = TOps.Load(ref source, i), t1 = TOps.Load(ref source, i + un);
+            TV u0 = TOps.Load(ref source, i + below), u1 = TOps.Load(ref source, i + below + un);
+            TOps.Store(t0, ref zTop, i);
+            TOps.Store(t1, ref zTop, i + un);
+            TOps.Store(u0, ref zTop, i + destinationBelow);
+            TOps.Store(u1, ref zTop, i + destinationBelow + un);
+            TOps.Store(TOps.ReLU(t0), ref yTop, i);
+            TOps.Store(TOps.ReLU(t1), ref yTop, i + un);
+            TOps.Store(TOps.ReLU(u0), ref yTop, i + destinationBelow);
+            TOps.Store(TOps.ReLU(u1), ref yTop, i + destinationBelow + un);
+            TV upper = TOps.Max(TOps.Evens(t0, t1), TOps.Odds(t0, t1));
+            TV lower = TOps.Max(TOps.Evens(u0, u1), TOps.Odds(u0, u1));
+            TOps.Store(TOps.Fix(TOps.ReLU(TOps.Max(upper, lower))), ref pooledRow, (nuint)ow);
+        }
+
+        return outWidth;
+    }
+
+    // The backward of a ReLU followed by this pool (y = max(z, 0), the pool over y), one row pair: dy as
+    // MaxBackwardRowPair writes it (0 + g at each window's argmax over y, 0 elsewhere, odd last column included), and
+    // the ReLU's gradient dz = z > 0 ? dy : 0 into both dzTop (row stride width) and planeTop (row stride planeWidth).
+    // Where dy is non-zero it sits at the window's max y, and there z > 0 exactly when y > 0 (y = max(z, 0); NaN is
+    // neither), so dz = y > 0 ? dy : 0 needs no z.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void MaxReLUBackwardRowPair<T>(ref T top, int width, ref T dyRow, ref T dyTop, ref T dzTop, ref T planeTop, int planeWidth, int outWidth)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int ow = 0;
+        if (Pair256<T>.IsSupported && outWidth >= Pair256<T>.Count)
+        {
+            ow = ReLUBackwardVector<T, Vector256<T>, Pair256<T>>(ref top, width, ref dyRow, ref dyTop, ref dzTop, ref planeTop, planeWidth, outWidth);
+        }
+        else if (Pair128<T>.IsSupported && outWidth >= Pair128<T>.Count)
+        {
+            ow = ReLUBackwardVector<T, Vector128<T>, Pair128<T>>(ref top, width, ref dyRow, ref dyTop, ref dzTop, ref planeTop, planeWidth, outWidth);
+        }
+
+        for (; ow < outWidth; ow++)
+        {
+            ReLUBackwardScalar(ref top, width, Unsafe.Add(ref dyRow, ow), ref dyTop, ref dzTop, ref planeTop, planeWidth, ow);
+        }
+
+        if ((width & 1) != 0)
+        {
+            Unsafe.Add(ref dyTop, width - 1) = T.Zero;
+            Unsafe.Add(ref dyTop, 2 * width - 1) = T.Zero;
+            Unsafe.Add(ref dzTop, width - 1) = T.Zero;
+            Unsafe.Add(ref dzTop, 2 * width - 1) = T.Zero;
+            Unsafe.Add(ref planeTop, width - 1) = T.Zero;
+            Unsafe.Add(ref planeTop, planeWidth + width - 1) = T.Zero;
+        }
+    }
+
+    // Window ow of MaxReLUBackwardRowPair: all four positions of dy, dz and the plane, 0 but at the argmax.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ReLUBackwardScalar<T>(ref T top, int width, T g, ref T dyTop, ref T dzTop, ref T planeTop, int planeWidth, int ow)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int i = 2 * ow;
+        int arg = ArgMaxPair(ref top, width, ow);
+        Unsafe.Add(ref dyTop, i) = T.Zero;
+        Unsafe.Add(ref dyTop, i + 1) = T.Zero;
+        Unsafe.Add(ref dyTop, i + width) = T.Zero;
+        Unsafe.Add(ref dyTop, i + width + 1) = T.Zero;
+        Unsafe.Add(ref dzTop, i) = T.Zero;
+        Unsafe.Add(ref dzTop, i + 1) = T.Zero;
+        Unsafe.Add(ref dzTop, i + width) = T.Zero;
+        Unsafe.Add(ref dzTop, i + width + 1) = T.Zero;
+        Unsafe.Add(ref planeTop, i) = T.Zero;
+        Unsafe.Add(ref planeTop, i + 1) = T.Zero;
+        Unsafe.Add(ref planeTop, i + planeWidth) = T.Zero;
+        Unsafe.Add(ref planeTop, i + planeWidth + 1) = T.Zero;
+        T dy = T.Zero + g;
+        T dz = Unsafe.Add(ref top, arg) > T.Zero ? dy : T.Zero;
+        Unsafe.Add(ref dyTop, arg) = dy;
+        Unsafe.Add(ref dzTop, arg) = dz;
+        Unsafe.Add(ref planeTop, arg >= width ? arg - width + planeWidth : arg) = dz;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int ReLUBackwardVector<T, TV, TOps>(ref T top, int width, ref T dyRow, ref T dyTop, ref T dzTop, ref T planeTop, int planeWidth, int outWidth)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TV : struct
+        where TOps : struct, IPairOps<T, TV>
+    {
+        int n = TOps.Count;
+        nuint below = (nuint)width, planeBelow = (nuint)planeWidth, un = (nuint)n;
+        for (int ow = 0; ow < outWidth; ow += n)
+        {
+            if (ow > outWidth - n)
+            {
+                ow = outWidth - n;
+            }
+
+            LoadWindows<T, TV, TOps>(ref top, width, ow, out TV a, out TV b, out TV c, out TV d);
+            if (TOps.HasNaN(a, b, c, d))
+            {
+                for (int k = ow; k < ow + n; k++)
+                {
+                    ReLUBackwardScalar(ref top, width, Unsafe.Add(ref dyRow, k), ref dyTop, ref dzTop, ref planeTop, planeWidth, k);
+                }
+
+                continue;
+            }
+
+            TV right = TOps.GreaterThan(b, a);
+            TV lowerRight = TOps.GreaterThan(d, c);
+            TV upper = TOps.Select(right, b, a);
+            TV lower = TOps.Select(lowerRight, d, c);
+            TV down = TOps.GreaterThan(lower, upper);
+
+            // 0 + dy, as if accumulated into a cleared dx (turns -0 into +0); the ReLU passes it where the max is positive.
+            TV g = TOps.AddZero(TOps.Fix(TOps.Load(ref dyRow, (nuint)ow)));
+            TV gz = TOps.And(g, TOps.Positive(TOps.Select(down, lower, upper)));
+            TV gUpper = TOps.AndNot(g, down), gLower = TOps.And(g, down);
+            TV ga = TOps.AndNot(gUpper, right), gb = TOps.And(gUpper, right);
+            TV gc = TOps.AndNot(gLower, lowerRight), gd = TOps.And(gLower, lowerRight);
+            TV zUpper = TOps.AndNot(gz, down), zLower = TOps.And(gz, down);
+            TV za = TOps.AndNot(zUpper, right), zb = TOps.And(zUpper, right);
+            TV zc = TOps.AndNot(zLower, lowerRight), zd = TOps.And(zLower, lowerRight);
+            nuint i = (nuint)(2 * ow);
+            TOps.Store(TOps.InterleaveLower(ga, gb), ref dyTop, i);
+            TOps.Store(TOps.InterleaveUpper(ga, gb), ref dyTop, i + un);
+            TOps.Store(TOps.InterleaveLower(gc, gd), ref dyTop, i + below);
+            TOps.Store(TOps.InterleaveUpper(gc, gd), ref dyTop, i + below + un);
+            TV z0 = TOps.InterleaveLower(za, zb), z1 = TOps.InterleaveUpper(za, zb);
+            TV z2 = TOps.InterleaveLower(zc, zd), z3 = TOps.InterleaveUpper(zc, zd);
+            TOps.Store(z0, ref dzTop, i);
+            TOps.Store(z1, ref dzTop, i + un);
+            TOps.Store(z2, ref dzTop, i + below);
+            TOps.Store(z3, ref dzTop, i + below + un);
+            TOps.Store(z0, ref planeTop, i);
+            TOps.Store(z1, ref planeTop, i + un);
+            TOps.Store(z2, ref planeTop, i + planeBelow);
+            TOps.Store(z3, ref planeTop, i + planeBelow + un);
+        }
+
+        return outWidth;
     }
 
     // [planes, H, W] -> [planes, H / 2, W / 2]
@@ -584,6 +789,15 @@ internal interface IPairOps<T, TVector>
 
     static abstract TVector AddZero(TVector value);
 
+    /// <summary>Lanes where <paramref name="value"/> &gt; 0 (all bits set), others 0; false for NaN.</summary>
+    static abstract TVector Positive(TVector value);
+
+    /// <summary>Lane-wise IEEE maximum (NaN propagates, <c>+0 &gt; -0</c>).</summary>
+    static abstract TVector Max(TVector left, TVector right);
+
+    /// <summary><c>max(value, 0)</c> lane-wise, as <c>ActivationKernel.ReLU</c> computes it.</summary>
+    static abstract TVector ReLU(TVector value);
+
     /// <summary>True when any lane of any argument is NaN (may also be true for mixed infinities).</summary>
     static abstract bool HasNaN(TVector a, TVector b, TVector c, TVector d);
 }
@@ -640,6 +854,15 @@ internal readonly struct Pair256<T> : IPairOps<T, Vector256<T>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> AddZero(Vector256<T> value) => value + Vector256<T>.Zero;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> Positive(Vector256<T> value) => Vector256.GreaterThan(value, Vector256<T>.Zero);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> Max(Vector256<T> left, Vector256<T> right) => Vector256.Max(left, right);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> ReLU(Vector256<T> value) => default(ReLUOperator<T>).Invoke(value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool HasNaN(Vector256<T> a, Vector256<T> b, Vector256<T> c, Vector256<T> d)
@@ -701,6 +924,15 @@ internal readonly struct Pair128<T> : IPairOps<T, Vector128<T>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<T> AddZero(Vector128<T> value) => value + Vector128<T>.Zero;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<T> Positive(Vector128<T> value) => Vector128.GreaterThan(value, Vector128<T>.Zero);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<T> Max(Vector128<T> left, Vector128<T> right) => Vector128.Max(left, right);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<T> ReLU(Vector128<T> value) => Vector128.Max(value, Vector128<T>.Zero);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool HasNaN(Vector128<T> a, Vector128<T> b, Vector128<T> c, Vector128<T> d)
