@@ -49,4 +49,38 @@ public static class Agreement
 
         return summary;
     }
+
+    /// <summary>
+    /// Throws unless <c>max_i |pathwise_i - torch_i| &lt;= Tolerance * max_i |torch_i|</c> for two attributions already
+    /// computed; returns the relative difference <c>max_i |pathwise_i - torch_i| / max_i |torch_i|</c>.
+    /// </summary>
+    public static double Values(string name, ReadOnlySpan<float> torch, ReadOnlySpan<float> pathwise)
+    {
+        if (torch.Length != pathwise.Length)
+        {
+            throw new ArgumentException($"{name}: expected attributions of equal length; got {torch.Length} (TorchSharp) and {pathwise.Length} (Pathwise).");
+        }
+
+        double scale = 0;
+        double worst = 0;
+        int worstIndex = 0;
+        for (int i = 0; i < torch.Length; i++)
+        {
+            scale = Math.Max(scale, Math.Abs(torch[i]));
+            double difference = Math.Abs((double)pathwise[i] - torch[i]);
+            if (difference > worst)
+            {
+                worst = difference;
+                worstIndex = i;
+            }
+        }
+
+        if (!(scale > 0) || !(worst <= Tolerance * scale))
+        {
+            throw new InvalidOperationException(
+                $"Correctness gate failed, {name}: max |Pathwise - TorchSharp| = {worst:E2} at [{worstIndex}] against max |attr| = {scale:E3}; Pathwise {pathwise[worstIndex]:R} vs TorchSharp {torch[worstIndex]:R}.");
+        }
+
+        return worst / scale;
+    }
 }
