@@ -52,9 +52,25 @@ public static class Agreement
 
     /// <summary>
     /// Throws unless <c>max_i |pathwise_i - torch_i| &lt;= Tolerance * max_i |torch_i|</c> for two attributions already
-    /// computed; returns the relative difference <c>max_i |pathwise_i - torch_i| / max_i |torch_i|</c>.
+    /// computed; returns that relative difference.
     /// </summary>
     public static double Values(string name, ReadOnlySpan<float> torch, ReadOnlySpan<float> pathwise)
+    {
+        (double relative, int index) = Difference(name, torch, pathwise);
+        if (!(relative <= Tolerance))
+        {
+            throw new InvalidOperationException(
+                $"Correctness gate failed, {name}: max |Pathwise - TorchSharp| = {relative:E2} of max |attr| at [{index}]; Pathwise {pathwise[index]:R} vs TorchSharp {torch[index]:R}.");
+        }
+
+        return relative;
+    }
+
+    /// <summary>
+    /// <c>max_i |pathwise_i - torch_i| / max_i |torch_i|</c> and the <c>i</c> where it is reached (infinity when TorchSharp's
+    /// attributions are all zero), without judging it.
+    /// </summary>
+    public static (double Relative, int Index) Difference(string name, ReadOnlySpan<float> torch, ReadOnlySpan<float> pathwise)
     {
         if (torch.Length != pathwise.Length)
         {
@@ -75,12 +91,6 @@ public static class Agreement
             }
         }
 
-        if (!(scale > 0) || !(worst <= Tolerance * scale))
-        {
-            throw new InvalidOperationException(
-                $"Correctness gate failed, {name}: max |Pathwise - TorchSharp| = {worst:E2} at [{worstIndex}] against max |attr| = {scale:E3}; Pathwise {pathwise[worstIndex]:R} vs TorchSharp {torch[worstIndex]:R}.");
-        }
-
-        return worst / scale;
+        return (scale > 0 ? worst / scale : double.PositiveInfinity, worstIndex);
     }
 }

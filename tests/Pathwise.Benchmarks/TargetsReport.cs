@@ -4,6 +4,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.IO;
 using System.Reflection;
+using System.Text;
 using Pathwise;
 using TorchSharp;
 
@@ -32,6 +33,10 @@ internal static class TargetsReport
     public const string ThreadsChildFlag = "--targets-threads-child";
 
     private const int Points = 50;
+    private const int GatedInputs = 4;
+
+    /// <summary>PathSplit.MinimumBytes: a call splits when its points times the workspace bytes of one point reach it.</summary>
+    private const long SplitMinimumBytes = 256 * 1024;
     private const int Rounds = 5;
     private const int Launches = 3;
     private const string ChildLine = "pathwise-one";
@@ -88,10 +93,11 @@ internal static class TargetsReport
         Dictionary<string, (Series One, Series Two)> threads = ThreadSpeedUp(benches);
 
         Console.WriteLine();
-        Console.WriteLine($"Summary (median of rounds [range]; ratio = faster TorchSharp / Pathwise, [range] over that mode's paired rounds); load average {LoadAverage()}:");
+        Console.WriteLine($"Summary, load average {LoadAverage()}. Times: medians of {Rounds} rounds (Pathwise: as it comes / no-mmap; TorchSharp: its fastest form).");
+        Console.WriteLine($"A mode's ratio: median [range] over its rounds of TorchSharp / Pathwise timed in the same round. Ratio vs best: the smaller of the two.");
         Console.WriteLine();
-        Console.WriteLine("| Network | Inputs | Pathwise | TorchSharp as it comes | TorchSharp no-mmap | Ratio vs best | Target | Met |");
-        Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---|");
+        Console.WriteLine("| Network | Inputs | Pathwise | TorchSharp as it comes | TorchSharp no-mmap | Ratio as it comes | Ratio no-mmap | Ratio vs best | Target | Met |");
+        Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|");
         foreach (Bench bench in benches)
         {
             Console.WriteLine(bench.Row(batch: false));
@@ -103,8 +109,10 @@ internal static class TargetsReport
         {
             if (threads.TryGetValue(bench.Case.Name, out (Series One, Series Two) t))
             {
+                long bytes = Workspace<float>.RequiredBytes(bench.Case.Network.Info, 1) * Points;
+                string split = bytes >= SplitMinimumBytes ? "split over two cores" : "below the split's threshold, on one core either way";
                 Console.WriteLine($"{bench.Case.Name}: 1 thread {Format(t.One.Median)}, 2 threads {Format(t.Two.Median)}, speed-up {t.One.Median / t.Two.Median:F2}x "
-                    + $"(launches: 1 thread {Range(t.One)}, 2 threads {Range(t.Two)})");
+                    + $"(launches: 1 thread {Range(t.One)}, 2 threads {Range(t.Two)}; {bytes / 1024} KiB of workspace per call: {split})");
             }
         }
 
@@ -239,7 +247,13 @@ internal static class TargetsReport
     /// </summary>
     private static Timing Time(Action body, double budgetMilliseconds, int minimumCalls)
     {
-        WarmUp(body, 20);
+        long settle = Stopwatch.GetTimestamp();
+        do
+        {
+            body();
+        }
+        while (Stopwatch.GetElapsedTime(settle).TotalMilliseconds < 20);
+
         long faults = GlibcAllocator.MinorFaults();
         int calls = 0;
         long start = Stopwatch.GetTimestamp();
@@ -388,8 +402,12 @@ internal static class TargetsReport
         public TargetCase Case { get; }
 
         /// <summary>
-        /// Throws unless TorchSharp and Pathwise agree: one input (<see cref="Agreement.Check"/>), then Pathwise's batch
-        /// against the TorchSharp loop on inputs 0 and 1 and against every stacked form on its first group.
+        /// Throws unless TorchSharp and Pathwise agree: on one input (<see cref="Agreement.Check"/>), then Pathwise's batch
+        /// against every TorchSharp form (the loop and each stacking) on the first <see cref="GatedInputs"/> inputs. On all 64
+        /// inputs it reports each form's worst difference and how many inputs exceed the tolerance, without failing: a path
+        /// point that lies on a ReLU or max-pooling kink within float32 rounding takes one side's gradient in one library
+        /// and the other side's in the other (the CNN's input 27 at Gauss–Legendre node 50, where TorchSharp is 2.8e-3 of
+        /// max |attr| from a float64 evaluation of the same weights and Pathwise 1.5e-7).
         /// </summary>
         public string CheckAgreement()
         {
@@ -397,24 +415,33 @@ internal static class TargetsReport
             int length = Case.Length;
             var pathwise = new float[TargetCase.Count * length];
             _pathwise.AttributeBatch(Case.Inputs, Case.Targets, pathwise, _deltas);
-            double worst = 0;
-            var torchValues = new float[TargetCase.Count * length];
-            for (int m = 0; m < 2; m++)
+            var report = new StringBuilder(single);
+            report.Append(CultureInfo.InvariantCulture, $"\n//   batch, Pathwise AttributeBatch against TorchSharp (gate: inputs 0-{GatedInputs - 1}; survey: all {TargetCase.Count}):");
+            foreach ((string form, Action run) in _forms)
             {
-                _torch.Attribute(_singles[m], Case.Targets[m], torchValues.AsSpan(m * length, length));
-                worst = Math.Max(worst, Agreement.Values($"{Case.Name} batch input {m}, loop", torchValues.AsSpan(m * length, length), pathwise.AsSpan(m * length, length)));
-            }
-
-            foreach ((int k, torch.Tensor[] inputs, torch.Tensor[] rows) in _stacks)
-            {
-                _stacked.Attribute(inputs[0], rows[0], torchValues.AsSpan(0, k * length));
-                for (int m = 0; m < k; m++)
+                Array.Clear(_batch);
+                run();
+                double worst = 0;
+                int worstInput = 0;
+                int beyond = 0;
+                for (int m = 0; m < TargetCase.Count; m++)
                 {
-                    worst = Math.Max(worst, Agreement.Values($"{Case.Name} batch input {m}, stacked k={k}", torchValues.AsSpan(m * length, length), pathwise.AsSpan(m * length, length)));
+                    string name = $"{Case.Name} batch input {m}, {form}";
+                    ReadOnlySpan<float> torchRow = _batch.AsSpan(m * length, length);
+                    ReadOnlySpan<float> pathwiseRow = pathwise.AsSpan(m * length, length);
+                    double relative = m < GatedInputs ? Agreement.Values(name, torchRow, pathwiseRow) : Agreement.Difference(name, torchRow, pathwiseRow).Relative;
+                    beyond += relative > Agreement.Tolerance ? 1 : 0;
+                    if (relative > worst)
+                    {
+                        worst = relative;
+                        worstInput = m;
+                    }
                 }
+
+                report.Append(CultureInfo.InvariantCulture, $" {form}: worst {worst:E2} (input {worstInput}), {beyond} beyond {Agreement.Tolerance:G2};");
             }
 
-            return $"{single}; batch: Pathwise AttributeBatch against the TorchSharp loop (inputs 0, 1) and every stacked form (its first group): worst {worst:E2} of max |attr|";
+            return report.ToString();
         }
 
         /// <summary>Long enough for tiered compilation on the Pathwise side, and TorchSharp's first calls out of the way.</summary>
@@ -464,7 +491,7 @@ internal static class TargetsReport
                         torchFaults += t.Faults / Rounds;
                         for (int f = 0; f < forms.Length; f++)
                         {
-                            t = Time(_forms[f].Run, 300, 2);
+                            t = Time(_forms[f].Run, 200, 1);
                             forms[f][r] = t.Microseconds;
                             formFaults[f] += t.Faults / Rounds;
                         }
@@ -491,7 +518,11 @@ internal static class TargetsReport
             }
         }
 
-        /// <summary>The summary table's row for one input or for the batch.</summary>
+        /// <summary>
+        /// The summary table's row for one input or for the batch. A mode's ratio is the median over its rounds of TorchSharp's
+        /// time over Pathwise's in the same round (the two interleaved, so a change of load between the phases cancels); the
+        /// ratio held against the target is the smaller of the two modes' ratios, TorchSharp at its best.
+        /// </summary>
         public string Row(bool batch)
         {
             Series?[] pathwise = batch ? _pathwiseBatch : _pathwiseOne;
@@ -501,17 +532,22 @@ internal static class TargetsReport
                 torchModes[mode] = batch ? Fastest(_torchBatch[mode]) : _torchOne[mode] is { } s ? ("", s) : null;
             }
 
-            Series pathwiseAll = pathwise[1] is { } second ? Series.Join(pathwise[0]!, second) : pathwise[0]!;
-            int best = torchModes[1] is { } noMmap && noMmap.Series.Median < torchModes[0]!.Value.Series.Median ? 1 : 0;
-            Series torchBest = torchModes[best]!.Value.Series;
-            double ratio = torchBest.Median / pathwiseAll.Median;
-            var paired = new double[Rounds];
-            for (int r = 0; r < Rounds; r++)
+            var ratios = new Series?[2];
+            for (int mode = 0; mode < 2; mode++)
             {
-                paired[r] = torchBest.Rounds[r] / pathwise[best]!.Rounds[r];
+                if (torchModes[mode] is { } torchMode && pathwise[mode] is { } pathwiseMode)
+                {
+                    var paired = new double[Rounds];
+                    for (int r = 0; r < Rounds; r++)
+                    {
+                        paired[r] = torchMode.Series.Rounds[r] / pathwiseMode.Rounds[r];
+                    }
+
+                    ratios[mode] = new Series(paired);
+                }
             }
 
-            var ratios = new Series(paired);
+            double ratio = Math.Min(ratios[0]!.Median, ratios[1]?.Median ?? double.PositiveInfinity);
             double? target = (Case.Name, batch) switch
             {
                 ("TinyMlp 8-16-12-3", false) => 28,
@@ -522,9 +558,11 @@ internal static class TargetsReport
             };
             string Cell((string Label, Series Series)? cell) =>
                 cell is { } c ? $"{Format(c.Series.Median)}{(c.Label.Length > 0 ? $" ({c.Label})" : "")}" : "—";
+            string Ratio(Series? series) => series is { } r ? string.Create(CultureInfo.InvariantCulture, $"{r.Median:F1}x [{r.Min:F1}-{r.Max:F1}]") : "—";
             string met = target is { } goal ? ratio >= goal ? "met" : "not met" : "—";
-            return $"| {Case.Name} | {(batch ? TargetCase.Count : 1)} | {Format(pathwiseAll.Median)} | {Cell(torchModes[0])} | {Cell(torchModes[1])} | "
-                + string.Create(CultureInfo.InvariantCulture, $"{ratio:F1}x [{ratios.Min:F1}-{ratios.Max:F1}] | {(target is { } g ? $">= {g:F0}x" : "—")} | {met} |");
+            string pathwiseCell = pathwise[1] is { } second ? $"{Format(pathwise[0]!.Median)} / {Format(second.Median)}" : Format(pathwise[0]!.Median);
+            return $"| {Case.Name} | {(batch ? TargetCase.Count : 1)} | {pathwiseCell} | {Cell(torchModes[0])} | {Cell(torchModes[1])} | {Ratio(ratios[0])} | {Ratio(ratios[1])} | "
+                + string.Create(CultureInfo.InvariantCulture, $"{ratio:F1}x | {(target is { } g ? $">= {g:F0}x" : "—")} | {met} |");
         }
 
         public void Dispose()
