@@ -19,8 +19,8 @@ namespace Pathwise.Benchmarks;
 /// form, a loop of 64 single calls or <c>k</c> inputs' points stacked in one pass (<see cref="TorchStackedIntegratedGradients"/>,
 /// <c>k</c> = 4, 8, 16, 64);</item>
 /// <item>both first with glibc's allocator as the process was launched, then with its mmap use turned off in process
-/// (<see cref="GlibcAllocator.TurnOffMmap"/>, one-way, hence that order), minor page faults per call printed for each, and
-/// every ratio taken against the faster TorchSharp of the two;</item>
+/// (<see cref="GlibcAllocator.TurnOffMmap"/>, one-way, hence that order), minor page faults per call printed for each;
+/// TorchSharp each time on its default intra-op threads and on one; every ratio taken against TorchSharp's fastest;</item>
 /// <item>the speed-up of one input's IG from one core to two: child processes of this program with and without
 /// <c>DOTNET_PROCESSOR_COUNT=1</c> (the two-core split is off when .NET sees one processor), launched alternately.</item>
 /// </list>
@@ -41,6 +41,9 @@ internal static class TargetsReport
     private const int Launches = 3;
     private const string ChildLine = "pathwise-one";
     private static readonly int[] Stacks = [4, 8, 16, 64];
+
+    /// <summary>TorchSharp's intra-op threads as it comes, then 1 (TorchSharp at its best may be on one thread, on a shared two-core machine).</summary>
+    private static readonly int[] TorchThreads = torch.get_num_threads() > 1 ? [torch.get_num_threads(), 1] : [1];
     private static readonly double[] s_durations = new double[1 << 18];
 
     public static void Run()
@@ -93,7 +96,7 @@ internal static class TargetsReport
         Dictionary<string, (Series One, Series Two)> threads = ThreadSpeedUp(benches);
 
         Console.WriteLine();
-        Console.WriteLine($"Summary, load average {LoadAverage()}. Times: medians of {Rounds} rounds (Pathwise: as it comes / no-mmap; TorchSharp: its fastest form).");
+        Console.WriteLine($"Summary, load average {LoadAverage()}. Times: medians of {Rounds} rounds (Pathwise: as it comes / no-mmap; TorchSharp: its fastest form and thread count).");
         Console.WriteLine($"A mode's ratio: median [range] over its rounds of TorchSharp / Pathwise timed in the same round. Ratio vs best: the smaller of the two.");
         Console.WriteLine();
         Console.WriteLine("| Network | Inputs | Pathwise | TorchSharp as it comes | TorchSharp no-mmap | Ratio as it comes | Ratio no-mmap | Ratio vs best | Target | Met |");
@@ -326,6 +329,52 @@ internal static class TargetsReport
         public static Series Join(Series a, Series b) => new([.. a.Rounds, .. b.Rounds], (a.Faults + b.Faults) / 2);
     }
 
+    /// <summary>A TorchSharp measurement: its label, the intra-op threads it runs with, the call.</summary>
+    private readonly record struct Variant(string Form, int Threads, Action Run);
+
+    /// <summary>The per-round medians and page faults of a list of TorchSharp variants, filled round by round.</summary>
+    private sealed class RoundTimes
+    {
+        private readonly double[][] _times;
+        private readonly double[] _faults;
+
+        public RoundTimes(int variants)
+        {
+            _times = new double[variants][];
+            for (int v = 0; v < variants; v++)
+            {
+                _times[v] = new double[TargetsReport.Rounds];
+            }
+
+            _faults = new double[variants];
+        }
+
+        /// <summary>Times every variant once for round <paramref name="round"/>, each with its own intra-op thread count.</summary>
+        public void Time(List<Variant> variants, int round, double budgetMilliseconds, int minimumCalls)
+        {
+            for (int v = 0; v < variants.Count; v++)
+            {
+                torch.set_num_threads(variants[v].Threads);
+                Timing t = TargetsReport.Time(variants[v].Run, budgetMilliseconds, minimumCalls);
+                _times[v][round] = t.Microseconds;
+                _faults[v] += t.Faults / TargetsReport.Rounds;
+            }
+
+            torch.set_num_threads(TorchThreads[0]);
+        }
+
+        public Dictionary<string, Series> Series(List<Variant> variants)
+        {
+            var series = new Dictionary<string, Series>();
+            for (int v = 0; v < variants.Count; v++)
+            {
+                series[variants[v].Form] = new Series(_times[v], _faults[v]);
+            }
+
+            return series;
+        }
+    }
+
     /// <summary>One network's two sides, their inputs as tensors, and its measurements per allocator mode (0 as launched, 1 mmap off).</summary>
     private sealed class Bench : IDisposable
     {
@@ -339,13 +388,13 @@ internal static class TargetsReport
         private readonly float[] _batch;
         private readonly ConvergenceDelta[] _deltas = new ConvergenceDelta[TargetCase.Count];
         private readonly Series?[] _pathwiseOne = new Series?[2];
-        private readonly Series?[] _torchOne = new Series?[2];
+        private readonly Dictionary<string, Series>?[] _torchOne = new Dictionary<string, Series>?[2];
         private readonly Series?[] _pathwiseBatch = new Series?[2];
         private readonly Dictionary<string, Series>?[] _torchBatch = new Dictionary<string, Series>?[2];
         private readonly Action _one;
-        private readonly Action _torchSingle;
         private readonly Action _many;
-        private readonly List<(string Form, Action Run)> _forms = [];
+        private readonly List<Variant> _torchSingles = [];
+        private readonly List<Variant> _forms = [];
 
         public Bench(TargetCase target)
         {
@@ -378,24 +427,30 @@ internal static class TargetsReport
             }
 
             _one = () => _pathwise.Attribute(target.Input(0), target.Targets[0], _attributions);
-            _torchSingle = () => _torch.Attribute(_singles[0], target.Targets[0], _attributions);
+            Action single = () => _torch.Attribute(_singles[0], target.Targets[0], _attributions);
             _many = () => _pathwise.AttributeBatch(target.Inputs, target.Targets, _batch, _deltas);
-            _forms.Add(("loop of 64", () =>
+            Action loop = () =>
             {
                 for (int m = 0; m < TargetCase.Count; m++)
                 {
                     _torch.Attribute(_singles[m], target.Targets[m], _batch.AsSpan(m * length, length));
                 }
-            }));
-            foreach ((int k, torch.Tensor[] inputs, torch.Tensor[] rows) in _stacks)
+            };
+            foreach (int threads in TorchThreads)
             {
-                _forms.Add(($"stacked k={k}", () =>
+                string suffix = threads == 1 ? "1 thread" : $"{threads} threads";
+                _torchSingles.Add(new Variant(suffix, threads, single));
+                _forms.Add(new Variant($"loop of 64, {suffix}", threads, loop));
+                foreach ((int k, torch.Tensor[] inputs, torch.Tensor[] rows) in _stacks)
                 {
-                    for (int g = 0; g < inputs.Length; g++)
+                    _forms.Add(new Variant($"stacked k={k}, {suffix}", threads, () =>
                     {
-                        _stacked.Attribute(inputs[g], rows[g], _batch.AsSpan(g * k * length, k * length));
-                    }
-                }));
+                        for (int g = 0; g < inputs.Length; g++)
+                        {
+                            _stacked.Attribute(inputs[g], rows[g], _batch.AsSpan(g * k * length, k * length));
+                        }
+                    }));
+                }
             }
         }
 
@@ -417,8 +472,9 @@ internal static class TargetsReport
             _pathwise.AttributeBatch(Case.Inputs, Case.Targets, pathwise, _deltas);
             var report = new StringBuilder(single);
             report.Append(CultureInfo.InvariantCulture, $"\n//   batch, Pathwise AttributeBatch against TorchSharp (gate: inputs 0-{GatedInputs - 1}; survey: all {TargetCase.Count}):");
-            foreach ((string form, Action run) in _forms)
+            foreach ((string form, int threads, Action run) in _forms)
             {
+                torch.set_num_threads(threads);
                 Array.Clear(_batch);
                 run();
                 double worst = 0;
@@ -441,6 +497,8 @@ internal static class TargetsReport
                 report.Append(CultureInfo.InvariantCulture, $" {form}: worst {worst:E2} (input {worstInput}), {beyond} beyond {Agreement.Tolerance:G2};");
             }
 
+            torch.set_num_threads(TorchThreads[0]);
+
             return report.ToString();
         }
 
@@ -448,28 +506,30 @@ internal static class TargetsReport
         public void WarmUpAll()
         {
             TargetsReport.WarmUp(_one, 1000);
-            TargetsReport.WarmUp(_torchSingle, 500);
             TargetsReport.WarmUp(_many, 500);
-            foreach ((string _, Action run) in _forms)
+            foreach ((string _, int threads, Action run) in _torchSingles)
             {
+                torch.set_num_threads(threads);
+                TargetsReport.WarmUp(run, 300);
+            }
+
+            foreach ((string _, int threads, Action run) in _forms)
+            {
+                torch.set_num_threads(threads);
                 TargetsReport.WarmUp(run, 50);
             }
+
+            torch.set_num_threads(TorchThreads[0]);
         }
 
         /// <summary>Interleaved rounds of every measurement under allocator mode <paramref name="mode"/>; prints them.</summary>
         public void Measure(int mode)
         {
             var one = new double[Rounds];
-            var torchOne = new double[Rounds];
             var many = new double[Rounds];
-            var forms = new double[_forms.Count][];
-            double oneFaults = 0, torchFaults = 0, manyFaults = 0;
-            var formFaults = new double[_forms.Count];
-            for (int f = 0; f < forms.Length; f++)
-            {
-                forms[f] = new double[Rounds];
-            }
-
+            double oneFaults = 0, manyFaults = 0;
+            var torchOne = new RoundTimes(_torchSingles.Count);
+            var torchMany = new RoundTimes(_forms.Count);
             for (int r = 0; r < Rounds; r++)
             {
                 // Alternate which side goes first, so neither always runs on the other's warm (or cold) caches.
@@ -486,35 +546,26 @@ internal static class TargetsReport
                     }
                     else
                     {
-                        Timing t = Time(_torchSingle, 300, 5);
-                        torchOne[r] = t.Microseconds;
-                        torchFaults += t.Faults / Rounds;
-                        for (int f = 0; f < forms.Length; f++)
-                        {
-                            t = Time(_forms[f].Run, 200, 1);
-                            forms[f][r] = t.Microseconds;
-                            formFaults[f] += t.Faults / Rounds;
-                        }
+                        torchOne.Time(_torchSingles, r, 300, 5);
+                        torchMany.Time(_forms, r, 200, 1);
                     }
                 }
             }
 
             _pathwiseOne[mode] = new Series(one, oneFaults);
-            _torchOne[mode] = new Series(torchOne, torchFaults);
             _pathwiseBatch[mode] = new Series(many, manyFaults);
-            var batch = new Dictionary<string, Series>();
-            for (int f = 0; f < forms.Length; f++)
+            _torchOne[mode] = torchOne.Series(_torchSingles);
+            _torchBatch[mode] = torchMany.Series(_forms);
+            Console.WriteLine($"  {Case.Name}, one input: Pathwise {Describe(_pathwiseOne[mode]!)}");
+            foreach ((string form, Series series) in _torchOne[mode]!)
             {
-                batch[_forms[f].Form] = new Series(forms[f], formFaults[f]);
+                Console.WriteLine($"    TorchSharp {form,-22} {Describe(series)}; ratio {series.Median / _pathwiseOne[mode]!.Median:F1}x");
             }
 
-            _torchBatch[mode] = batch;
-            Console.WriteLine($"  {Case.Name}, one input: Pathwise {Describe(_pathwiseOne[mode]!)}; TorchSharp {Describe(_torchOne[mode]!)}; "
-                + $"ratio {_torchOne[mode]!.Median / _pathwiseOne[mode]!.Median:F1}x");
             Console.WriteLine($"  {Case.Name}, {TargetCase.Count} inputs: Pathwise AttributeBatch {Describe(_pathwiseBatch[mode]!)}");
-            foreach ((string form, Series series) in batch)
+            foreach ((string form, Series series) in _torchBatch[mode]!)
             {
-                Console.WriteLine($"    TorchSharp {form,-12} {Describe(series)}; ratio {series.Median / _pathwiseBatch[mode]!.Median:F1}x");
+                Console.WriteLine($"    TorchSharp {form,-22} {Describe(series)}; ratio {series.Median / _pathwiseBatch[mode]!.Median:F1}x");
             }
         }
 
@@ -529,7 +580,7 @@ internal static class TargetsReport
             var torchModes = new (string Label, Series Series)?[2];
             for (int mode = 0; mode < 2; mode++)
             {
-                torchModes[mode] = batch ? Fastest(_torchBatch[mode]) : _torchOne[mode] is { } s ? ("", s) : null;
+                torchModes[mode] = Fastest(batch ? _torchBatch[mode] : _torchOne[mode]);
             }
 
             var ratios = new Series?[2];
@@ -557,7 +608,7 @@ internal static class TargetsReport
                 _ => null,
             };
             string Cell((string Label, Series Series)? cell) =>
-                cell is { } c ? $"{Format(c.Series.Median)}{(c.Label.Length > 0 ? $" ({c.Label})" : "")}" : "—";
+                cell is { } c ? $"{Format(c.Series.Median)} ({c.Label})" : "—";
             string Ratio(Series? series) => series is { } r ? string.Create(CultureInfo.InvariantCulture, $"{r.Median:F1}x [{r.Min:F1}-{r.Max:F1}]") : "—";
             string met = target is { } goal ? ratio >= goal ? "met" : "not met" : "—";
             string pathwiseCell = pathwise[1] is { } second ? $"{Format(pathwise[0]!.Median)} / {Format(second.Median)}" : Format(pathwise[0]!.Median);
