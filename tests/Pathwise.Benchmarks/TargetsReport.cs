@@ -33,13 +33,14 @@ internal static class TargetsReport
     public const string ThreadsChildFlag = "--targets-threads-child";
 
     private const int Points = 50;
+    private const int Rounds = 5;
+    private const int Launches = 3;
     private const int GatedInputs = 4;
+    private const string ChildLine = "pathwise-one";
 
     /// <summary>PathSplit.MinimumBytes: a call splits when its points times the workspace bytes of one point reach it.</summary>
     private const long SplitMinimumBytes = 256 * 1024;
-    private const int Rounds = 5;
-    private const int Launches = 3;
-    private const string ChildLine = "pathwise-one";
+
     private static readonly int[] Stacks = [4, 8, 16, 64];
 
     /// <summary>TorchSharp's intra-op threads as it comes, then 1 (TorchSharp at its best may be on one thread, on a shared two-core machine).</summary>
@@ -75,8 +76,7 @@ internal static class TargetsReport
             bench.Measure(0);
         }
 
-        bool switched = GlibcAllocator.Available;
-        if (switched)
+        if (GlibcAllocator.Available)
         {
             GlibcAllocator.TurnOffMmap();
             Console.WriteLine();
