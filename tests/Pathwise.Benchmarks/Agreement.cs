@@ -49,4 +49,48 @@ public static class Agreement
 
         return summary;
     }
+
+    /// <summary>
+    /// Throws unless <c>max_i |pathwise_i - torch_i| &lt;= Tolerance * max_i |torch_i|</c> for two attributions already
+    /// computed; returns that relative difference.
+    /// </summary>
+    public static double Values(string name, ReadOnlySpan<float> torch, ReadOnlySpan<float> pathwise)
+    {
+        (double relative, int index) = Difference(name, torch, pathwise);
+        if (!(relative <= Tolerance))
+        {
+            throw new InvalidOperationException(
+                $"Correctness gate failed, {name}: max |Pathwise - TorchSharp| = {relative:E2} of max |attr| at [{index}]; Pathwise {pathwise[index]:R} vs TorchSharp {torch[index]:R}.");
+        }
+
+        return relative;
+    }
+
+    /// <summary>
+    /// <c>max_i |pathwise_i - torch_i| / max_i |torch_i|</c> and the <c>i</c> where it is reached (infinity when TorchSharp's
+    /// attributions are all zero), without judging it.
+    /// </summary>
+    public static (double Relative, int Index) Difference(string name, ReadOnlySpan<float> torch, ReadOnlySpan<float> pathwise)
+    {
+        if (torch.Length != pathwise.Length)
+        {
+            throw new ArgumentException($"{name}: expected attributions of equal length; got {torch.Length} (TorchSharp) and {pathwise.Length} (Pathwise).");
+        }
+
+        double scale = 0;
+        double worst = 0;
+        int worstIndex = 0;
+        for (int i = 0; i < torch.Length; i++)
+        {
+            scale = Math.Max(scale, Math.Abs(torch[i]));
+            double difference = Math.Abs((double)pathwise[i] - torch[i]);
+            if (difference > worst)
+            {
+                worst = difference;
+                worstIndex = i;
+            }
+        }
+
+        return (scale > 0 ? worst / scale : double.PositiveInfinity, worstIndex);
+    }
 }

@@ -21,6 +21,9 @@ namespace Pathwise.Benchmarks;
 /// <c>--points</c>, the points each fixed rule needs for a relative delta of 1e-3 and 1e-6 (float64); <c>--images N</c> (default 4),
 /// <c>--cnn-images N</c> for the float64 CNN table, <c>--points-only</c>, <c>--fashion-only</c>, <c>--mlp-only</c> (float32 table).</item>
 /// <item><c>--adaptive</c>: no BenchmarkDotNet; points, time per call, estimated and true error of the adaptive rule per tolerance.</item>
+/// <item><c>--targets</c>: no BenchmarkDotNet; the speed targets in one process: IG on one input and on 64 against
+/// TorchSharp as it comes and with glibc's mmap off (page faults per call shown), and the one-to-two-thread speed-up
+/// from child processes; ends with a table for the README.</item>
 /// <item><c>--startup</c>: no BenchmarkDotNet; time per call from a fresh process's first call (run it with <c>DOTNET_PROCESSOR_COUNT=1</c>).</item>
 /// <item>anything else goes to <see cref="BenchmarkSwitcher"/> (<c>--filter *Cnn*</c>, <c>--list flat</c>, ...);
 /// without a <c>--filter</c> every benchmark runs.</item>
@@ -64,6 +67,18 @@ public static class Program
         if (args.Contains("--adaptive"))
         {
             AdaptiveRuleReport.Run();
+            return 0;
+        }
+
+        if (args.Contains("--targets"))
+        {
+            TargetsReport.Run();
+            return 0;
+        }
+
+        if (args.Contains(TargetsReport.ThreadsChildFlag))
+        {
+            TargetsReport.RunThreadsChild();
             return 0;
         }
 
