@@ -354,7 +354,7 @@ internal static class NetworkEmitter
         private void WritePasses()
         {
             _w.Line("/// <inheritdoc/>");
-            _w.Open($"public void ForwardFrom({Runtime}.Layer from, {Workspace} workspace, int count)");
+            OpenPass($"public void ForwardFrom({Runtime}.Layer from, {Workspace} workspace, int count)");
             _w.Line("s_info.CheckOwns(from);");
             _w.Line("workspace.Check(s_info, count);");
             for (int i = 1; i < _layers.Count; i++)
@@ -377,7 +377,7 @@ internal static class NetworkEmitter
             _w.Line($"public void BackwardFrom({Runtime}.Layer from, {Workspace} workspace, int count) => BackwardFrom(from, {LayerField(Input)}, workspace, count);");
             _w.Line();
             _w.Line("/// <inheritdoc/>");
-            _w.Open($"public void BackwardFrom({Runtime}.Layer from, {Runtime}.Layer to, {Workspace} workspace, int count)");
+            OpenPass($"public void BackwardFrom({Runtime}.Layer from, {Runtime}.Layer to, {Workspace} workspace, int count)");
             _w.Line("s_info.CheckOwns(from);");
             _w.Line("s_info.CheckOwns(to);");
             _w.Line($"{Runtime}.CompilerServices.Guard.LayerOrder(to, from, \"to\");");
@@ -409,6 +409,16 @@ internal static class NetworkEmitter
             _w.Line();
         }
 
+        /// <summary>
+        /// Opens a pass method compiled fully optimised on its first call: on one processor the runtime waits ten times
+        /// longer before it recompiles hot code, and a small network's passes would run unoptimised for seconds.
+        /// </summary>
+        private void OpenPass(string signature)
+        {
+            _w.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
+            _w.Open(signature);
+        }
+
         private bool FirstLayerIsAffine => _layers[1].Unit.IsAffine;
 
         /// <summary>
@@ -433,7 +443,7 @@ internal static class NetworkEmitter
         {
             LayerSpec first = _layers[1];
             _w.Line("/// <inheritdoc/>");
-            _w.Open($"public void ForwardPath({ReadOnlySpan}<{_t}> baseline, {ReadOnlySpan}<{_t}> direction, {ReadOnlySpan}<{_t}> alphas, {Workspace} workspace)");
+            OpenPass($"public void ForwardPath({ReadOnlySpan}<{_t}> baseline, {ReadOnlySpan}<{_t}> direction, {ReadOnlySpan}<{_t}> alphas, {Workspace} workspace)");
             _w.Line("int count = alphas.Length;");
             _w.Line("workspace.Check(s_info, count);");
             _w.Line($"{Runtime}.CompilerServices.Guard.Length(baseline, InputLength, \"baseline\");");
@@ -501,7 +511,7 @@ internal static class NetworkEmitter
             _w.Close();
             _w.Line();
             _w.Line("/// <inheritdoc/>");
-            _w.Open($"public void BackwardPathSum({ReadOnlySpan}<{_t}> pointCoefficients, {Workspace} workspace, {Span}<{_t}> destination)");
+            OpenPass($"public void BackwardPathSum({ReadOnlySpan}<{_t}> pointCoefficients, {Workspace} workspace, {Span}<{_t}> destination)");
             _w.Line("int count = pointCoefficients.Length;");
             _w.Line("workspace.Check(s_info, count);");
             _w.Line($"{Runtime}.CompilerServices.Guard.Length<{_t}>(destination, InputLength, \"destination\");");
@@ -590,7 +600,7 @@ internal static class NetworkEmitter
             _w.Line($"public void TangentFrom({Runtime}.Layer from, {Workspace} workspace, int count) => TangentFrom(from, {LayerField(Output)}, workspace, count);");
             _w.Line();
             _w.Line("/// <inheritdoc/>");
-            _w.Open($"public void TangentFrom({Runtime}.Layer from, {Runtime}.Layer through, {Workspace} workspace, int count)");
+            OpenPass($"public void TangentFrom({Runtime}.Layer from, {Runtime}.Layer through, {Workspace} workspace, int count)");
             _w.Line("s_info.CheckOwns(from);");
             _w.Line("s_info.CheckOwns(through);");
             _w.Line($"{Runtime}.CompilerServices.Guard.LayerOrder(from, through, \"through\");");
@@ -613,7 +623,7 @@ internal static class NetworkEmitter
             _w.Line($"public void TangentPath({ReadOnlySpan}<{_t}> direction, {Workspace} workspace, int count) => TangentPath(direction, {LayerField(Output)}, workspace, count);");
             _w.Line();
             _w.Line("/// <inheritdoc/>");
-            _w.Open($"public void TangentPath({ReadOnlySpan}<{_t}> direction, {Runtime}.Layer through, {Workspace} workspace, int count)");
+            OpenPass($"public void TangentPath({ReadOnlySpan}<{_t}> direction, {Runtime}.Layer through, {Workspace} workspace, int count)");
             _w.Line("s_info.CheckOwns(through);");
             _w.Line("workspace.Check(s_info, count);");
             _w.Line($"{Runtime}.CompilerServices.Guard.Length(direction, InputLength, \"direction\");");
@@ -662,7 +672,7 @@ internal static class NetworkEmitter
         {
             LayerSpec layer = _layers[index];
             LayerSpec previous = Source(index);
-            _w.Open($"private void Tangent{layer.Member}({Workspace} workspace, int count)");
+            OpenPass($"private void Tangent{layer.Member}({Workspace} workspace, int count)");
             if (IsView(index))
             {
                 _w.Line($"// A view: {layer.Member}'s tangent is {previous.Member}'s.");
@@ -711,7 +721,7 @@ internal static class NetworkEmitter
             LayerSpec layer = _layers[index];
             LayerSpec previous = Source(index);
             _w.Line($"// {layer.Member}: {Describe(layer)}, {layer.In} → {layer.Out}.");
-            _w.Open($"private void Forward{layer.Member}({Workspace} workspace, int count)");
+            OpenPass($"private void Forward{layer.Member}({Workspace} workspace, int count)");
             if (IsView(index))
             {
                 _w.Line($"// A view: {layer.Member} shares {previous.Member}'s memory.");
@@ -749,7 +759,7 @@ internal static class NetworkEmitter
             LayerSpec previous = Source(index);
             _w.Line($"// {conv.Member}: {Describe(conv)}, {conv.In} → {conv.Out}; fused with {pool.Member}, its only reader.");
             _w.Line($"// Image by image, while the GEMM's output is in L1: z, y = relu(z) and the pool, as the separate passes compute them.");
-            _w.Open($"private void {Conv2DLayer.PooledForward(conv.Member)}({Workspace} workspace, int count)");
+            OpenPass($"private void {Conv2DLayer.PooledForward(conv.Member)}({Workspace} workspace, int count)");
             _w.Line($"{SpanOfT} x = workspace.Activations({LayerField(previous)}, count); // [count, {conv.In.Length}]");
             _w.Line($"{SpanOfT} z = workspace.PreActivations({LayerField(conv)}, count); // [count, {conv.Out.Length}]");
             _w.Line($"{SpanOfT} y = workspace.Activations({LayerField(conv)}, count);");
@@ -765,7 +775,7 @@ internal static class NetworkEmitter
             LayerSpec conv = _layers[index], pool = _layers[index + 1];
             LayerSpec previous = Source(index);
             _w.Line($"// {pool.Member}, then {conv.Member}'s ReLU and {conv.Member}: the gradients go straight into the padded planes the transposed GEMM reads.");
-            _w.Open($"private void {Conv2DLayer.PooledBackward(conv.Member)}({Workspace} workspace, int count)");
+            OpenPass($"private void {Conv2DLayer.PooledBackward(conv.Member)}({Workspace} workspace, int count)");
             _w.Line($"{SpanOfT} dPooled = workspace.PreActivationGradients({LayerField(pool)}, count); // [count, {pool.Out.Length}]");
             _w.Line($"{SpanOfT} dy = workspace.Gradients({LayerField(conv)}, count); // [count, {conv.Out.Length}]");
             _w.Line($"{SpanOfT} dz = workspace.PreActivationGradients({LayerField(conv)}, count);");
@@ -790,7 +800,7 @@ internal static class NetworkEmitter
         {
             LayerSpec layer = _layers[index];
             LayerSpec previous = Source(index);
-            _w.Open($"private void Backward{layer.Member}({Workspace} workspace, int count)");
+            OpenPass($"private void Backward{layer.Member}({Workspace} workspace, int count)");
             if (IsView(index))
             {
                 _w.Line($"// A view: {layer.Member}'s gradient is {previous.Member}'s.");

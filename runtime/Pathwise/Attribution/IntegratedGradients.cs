@@ -3,6 +3,7 @@ using System.Numerics;
 using System.Threading;
 using System.Threading.Tasks;
 using Pathwise.CompilerServices;
+using System.Runtime.CompilerServices;
 
 namespace Pathwise;
 
@@ -171,6 +172,7 @@ internal static class IntegratedGradientsMath<T> where T : unmanaged, IFloatingP
     }
 
     /// <summary>Checks the request and attributes into <paramref name="attributions"/> on a rented engine.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static ConvergenceDelta Run(IPathEngine<T> engine, scoped in PathRequest<T> request, Span<T> attributions, CancellationToken cancellationToken)
     {
         engine.Call.Begin(request);

@@ -2,6 +2,7 @@ using System;
 using System.ComponentModel;
 using System.Diagnostics.CodeAnalysis;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace Pathwise.CompilerServices;
 
@@ -19,6 +20,7 @@ public static class Guard
     }
 
     /// <summary>Throws unless every element of <paramref name="span"/> is finite (no NaN, no infinity).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Finite<T>(ReadOnlySpan<T> span, string name) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int bad = FirstNonFinite(span);

@@ -368,6 +368,7 @@ public sealed class Workspace<T> where T : unmanaged, IFloatingPointIeee754<T>
         return (_tangents, _preActivationTangents);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private Span<T> Slice(T[][] buffers, Layer layer, int count)
     {
         Info.CheckOwns(layer);

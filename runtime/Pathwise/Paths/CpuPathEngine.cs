@@ -4,6 +4,7 @@ using System.Numerics;
 using System.Threading;
 using Pathwise.CompilerServices;
 using Pathwise.CompilerServices.Kernels;
+using System.Runtime.CompilerServices;
 
 namespace Pathwise;
 
@@ -228,6 +229,7 @@ internal sealed class CpuPathEngine<T> : IPathEngine<T> where T : unmanaged, IFl
         return _sumCount++;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public int Forward(int start, int count)
     {
         _start = start;
@@ -249,6 +251,7 @@ internal sealed class CpuPathEngine<T> : IPathEngine<T> where T : unmanaged, IFl
     }
 
     /// <summary>The forward pass at the path points <paramref name="alphas"/>: in the input's space, or above a hidden origin.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ForwardPath(ReadOnlySpan<T> alphas)
     {
         if (!Plan.InLayerSpace)
@@ -281,6 +284,7 @@ internal sealed class CpuPathEngine<T> : IPathEngine<T> where T : unmanaged, IFl
         _network.ForwardFrom(origin, _workspace, alphas.Length);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void AddInputGradientSum(int accumulator, int target = -1)
     {
         if (target < 0)
@@ -433,6 +437,7 @@ internal sealed class CpuPathEngine<T> : IPathEngine<T> where T : unmanaged, IFl
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Finish(Layer? layer)
     {
         // The endpoints ran with the last chunk; the accumulators are already on the host.

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Numerics;
 using Pathwise.CompilerServices;
+using System.Runtime.CompilerServices;
 
 namespace Pathwise;
 
@@ -169,6 +170,7 @@ internal sealed class PathCall<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// finiteness), the call's own baseline, the output weighting — and only then stores them. A call's own baseline
     /// never outlives its call: a call without one puts the options' back.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Begin(scoped in PathRequest<T> request)
     {
         NetworkInfo info = _plan.Info;
@@ -264,6 +266,7 @@ internal sealed class PathCall<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// input's, from <see cref="Begin"/>; a hidden layer's, from <see cref="BeginLayerPath"/>): the plan's fixed nodes
     /// stay; the exact rule cuts the path into its pieces.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void StartPath(ReadOnlySpan<T> start, ReadOnlySpan<T> end)
     {
         Sweep = null;

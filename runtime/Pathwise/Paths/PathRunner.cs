@@ -1,6 +1,7 @@
 using System;
 using System.Numerics;
 using System.Threading;
+using System.Runtime.CompilerServices;
 
 namespace Pathwise;
 
@@ -33,6 +34,7 @@ internal static class PathRunner
     /// adaptive rule, the same over each interval's points until the tolerance is met (<see cref="AdaptiveCall{T}.Run"/>):
     /// the engine's results are then the intervals' sums, and <see cref="PathCall{T}.Adaptive"/> holds the error estimates.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run<T, TSteps>(IPathEngine<T> engine, scoped ref TSteps steps, CancellationToken cancellationToken)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TSteps : IPathSteps<T>, allows ref struct
@@ -50,6 +52,7 @@ internal static class PathRunner
     /// <see cref="Run"/> over the points <c>from .. to</c> only, in chunks of at most the plan's capacity: one half of a
     /// split call (<see cref="PathSplit"/>). The half that ends at the call's last point carries the endpoints.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void RunRange<T, TSteps>(IPathEngine<T> engine, scoped ref TSteps steps, int from, int to, CancellationToken cancellationToken)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TSteps : IPathSteps<T>, allows ref struct
@@ -85,6 +88,7 @@ internal static class PathRunner
     }
 
     /// <summary><c>attributions[i] = (x_i - x'_i) * sums[i]</c> in <typeparamref name="T"/>; returns their sum in double.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double ScaleByDirection<T>(ReadOnlySpan<T> direction, ReadOnlySpan<T> sums, Span<T> attributions)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -103,6 +107,7 @@ internal static class PathRunner
 internal static class PathSums
 {
     /// <summary><c>sum_i x_i y_i</c> in double.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double Dot<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> y) where T : unmanaged, IFloatingPointIeee754<T>
     {
         double sum = 0;

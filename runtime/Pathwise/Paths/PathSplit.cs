@@ -2,6 +2,7 @@ using System;
 using System.Numerics;
 using System.Runtime.ExceptionServices;
 using System.Threading;
+using System.Runtime.CompilerServices;
 
 namespace Pathwise;
 
@@ -18,6 +19,7 @@ internal static class PathSplit
     public const long MinimumBytes = 256 * 1024;
 
     /// <summary>Runs the call begun on <paramref name="engine"/>, split over two cores when that pays; then read the results from <paramref name="engine"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run<T, TSteps>(IPathEngine<T> engine, ref TSteps steps, CancellationToken cancellationToken)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TSteps : struct, IPathSteps<T>

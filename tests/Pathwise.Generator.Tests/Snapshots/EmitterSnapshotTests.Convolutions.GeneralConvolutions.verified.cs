@@ -128,6 +128,7 @@ partial class GeneralConvolutions : global::Pathwise.INetwork<float>
     public global::Pathwise.Workspace<float> CreateWorkspace(int capacity) => new(s_info, capacity);
 
     /// <inheritdoc/>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void ForwardFrom(global::Pathwise.Layer from, global::Pathwise.Workspace<float> workspace, int count)
     {
         s_info.CheckOwns(from);
@@ -143,6 +144,7 @@ partial class GeneralConvolutions : global::Pathwise.INetwork<float>
     public void BackwardFrom(global::Pathwise.Layer from, global::Pathwise.Workspace<float> workspace, int count) => BackwardFrom(from, s_image, workspace, count);
 
     /// <inheritdoc/>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void BackwardFrom(global::Pathwise.Layer from, global::Pathwise.Layer to, global::Pathwise.Workspace<float> workspace, int count)
     {
         s_info.CheckOwns(from);
@@ -157,6 +159,7 @@ partial class GeneralConvolutions : global::Pathwise.INetwork<float>
     }
 
     /// <inheritdoc/>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void ForwardPath(global::System.ReadOnlySpan<float> baseline, global::System.ReadOnlySpan<float> direction, global::System.ReadOnlySpan<float> alphas, global::Pathwise.Workspace<float> workspace)
     {
         int count = alphas.Length;
@@ -181,6 +184,7 @@ partial class GeneralConvolutions : global::Pathwise.INetwork<float>
     }
 
     /// <inheritdoc/>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void BackwardPathSum(global::System.ReadOnlySpan<float> pointCoefficients, global::Pathwise.Workspace<float> workspace, global::System.Span<float> destination)
     {
         int count = pointCoefficients.Length;
@@ -206,6 +210,7 @@ partial class GeneralConvolutions : global::Pathwise.INetwork<float>
     public void TangentFrom(global::Pathwise.Layer from, global::Pathwise.Workspace<float> workspace, int count) => TangentFrom(from, s_logits, workspace, count);
 
     /// <inheritdoc/>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void TangentFrom(global::Pathwise.Layer from, global::Pathwise.Layer through, global::Pathwise.Workspace<float> workspace, int count)
     {
         s_info.CheckOwns(from);
@@ -223,6 +228,7 @@ partial class GeneralConvolutions : global::Pathwise.INetwork<float>
     public void TangentPath(global::System.ReadOnlySpan<float> direction, global::Pathwise.Workspace<float> workspace, int count) => TangentPath(direction, s_logits, workspace, count);
 
     /// <inheritdoc/>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void TangentPath(global::System.ReadOnlySpan<float> direction, global::Pathwise.Layer through, global::Pathwise.Workspace<float> workspace, int count)
     {
         s_info.CheckOwns(through);
@@ -245,6 +251,7 @@ partial class GeneralConvolutions : global::Pathwise.INetwork<float>
     }
 
     // Grouped: conv 3x2, 6 channels, padding 0x1, stride 2x1, dilation 2x2, 2 groups, then ReLU, [4, 9, 8] → [6, 3, 8].
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void ForwardGrouped(global::Pathwise.Workspace<float> workspace, int count)
     {
         global::System.Span<float> x = workspace.Activations(s_image, count); // [count, 288]
@@ -254,6 +261,7 @@ partial class GeneralConvolutions : global::Pathwise.INetwork<float>
         global::Pathwise.CompilerServices.Kernels.ActivationKernel.ReLU<float>(z, y);
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void BackwardGrouped(global::Pathwise.Workspace<float> workspace, int count)
     {
         global::System.Span<float> dz = workspace.PreActivationGradients(s_grouped, count); // [count, 144]
@@ -263,6 +271,7 @@ partial class GeneralConvolutions : global::Pathwise.INetwork<float>
         global::Pathwise.CompilerServices.Kernels.Conv2DKernel.BackwardInput<float>(dz, _groupedWeight, dx, count, s_groupedShape);
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void TangentGrouped(global::Pathwise.Workspace<float> workspace, int count)
     {
         global::System.Span<float> tx = workspace.Tangents(s_image, count); // [count, 288]
@@ -274,6 +283,7 @@ partial class GeneralConvolutions : global::Pathwise.INetwork<float>
     }
 
     // Depthwise: conv 3x3, 6 channels, padding 1x1, stride 1x1, dilation 1x1, 6 groups, [6, 3, 8] → [6, 3, 8].
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void ForwardDepthwise(global::Pathwise.Workspace<float> workspace, int count)
     {
         global::System.Span<float> x = workspace.Activations(s_grouped, count); // [count, 144]
@@ -281,6 +291,7 @@ partial class GeneralConvolutions : global::Pathwise.INetwork<float>
         global::Pathwise.CompilerServices.Kernels.Conv2DKernel.Forward<float>(x, _depthwiseWeight, _depthwiseBias, z, count, s_depthwiseShape);
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void BackwardDepthwise(global::Pathwise.Workspace<float> workspace, int count)
     {
         global::System.Span<float> dz = workspace.PreActivationGradients(s_depthwise, count); // [count, 144]
@@ -288,6 +299,7 @@ partial class GeneralConvolutions : global::Pathwise.INetwork<float>
         global::Pathwise.CompilerServices.Kernels.Conv2DKernel.BackwardInput<float>(dz, _depthwiseWeight, dx, count, s_depthwiseShape);
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void TangentDepthwise(global::Pathwise.Workspace<float> workspace, int count)
     {
         global::System.Span<float> tx = workspace.Tangents(s_grouped, count); // [count, 144]
@@ -297,6 +309,7 @@ partial class GeneralConvolutions : global::Pathwise.INetwork<float>
     }
 
     // Gap: global average pool over 3x8, [6, 3, 8] → [6, 1, 1].
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void ForwardGap(global::Pathwise.Workspace<float> workspace, int count)
     {
         global::System.Span<float> x = workspace.Activations(s_depthwise, count); // [count, 144]
@@ -304,6 +317,7 @@ partial class GeneralConvolutions : global::Pathwise.INetwork<float>
         global::Pathwise.CompilerServices.Kernels.GlobalPoolKernel.AvgForward<float>(x, z, count, channels: 6, spatial: 24);
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void BackwardGap(global::Pathwise.Workspace<float> workspace, int count)
     {
         global::System.Span<float> dz = workspace.PreActivationGradients(s_gap, count); // [count, 6]
@@ -311,6 +325,7 @@ partial class GeneralConvolutions : global::Pathwise.INetwork<float>
         global::Pathwise.CompilerServices.Kernels.GlobalPoolKernel.AvgBackward<float>(dz, dx, count, channels: 6, spatial: 24);
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void TangentGap(global::Pathwise.Workspace<float> workspace, int count)
     {
         global::System.Span<float> tx = workspace.Tangents(s_depthwise, count); // [count, 144]
@@ -320,22 +335,26 @@ partial class GeneralConvolutions : global::Pathwise.INetwork<float>
     }
 
     // Flat: flatten, [6, 1, 1] → [6].
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void ForwardFlat(global::Pathwise.Workspace<float> workspace, int count)
     {
         // A view: Flat shares Gap's memory.
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void BackwardFlat(global::Pathwise.Workspace<float> workspace, int count)
     {
         // A view: Flat's gradient is Gap's.
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void TangentFlat(global::Pathwise.Workspace<float> workspace, int count)
     {
         // A view: Flat's tangent is Gap's.
     }
 
     // Logits: dense 6 → 3, [6] → [3].
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void ForwardLogits(global::Pathwise.Workspace<float> workspace, int count)
     {
         global::System.Span<float> x = workspace.Activations(s_flat, count); // [count, 6]
@@ -343,6 +362,7 @@ partial class GeneralConvolutions : global::Pathwise.INetwork<float>
         global::Pathwise.CompilerServices.Kernels.DenseKernel.Forward<float>(x, _logitsWeight, _logitsBias, z, count, 6, 3);
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void BackwardLogits(global::Pathwise.Workspace<float> workspace, int count)
     {
         global::System.Span<float> dz = workspace.PreActivationGradients(s_logits, count); // [count, 3]
@@ -350,6 +370,7 @@ partial class GeneralConvolutions : global::Pathwise.INetwork<float>
         global::Pathwise.CompilerServices.Kernels.DenseKernel.BackwardInput<float>(dz, _logitsWeight, dx, count, 6, 3);
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void TangentLogits(global::Pathwise.Workspace<float> workspace, int count)
     {
         global::System.Span<float> tx = workspace.Tangents(s_flat, count); // [count, 6]

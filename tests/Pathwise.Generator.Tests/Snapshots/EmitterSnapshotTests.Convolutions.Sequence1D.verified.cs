@@ -125,6 +125,7 @@ partial class Sequence1D : global::Pathwise.INetwork<double>
     public global::Pathwise.Workspace<double> CreateWorkspace(int capacity) => new(s_info, capacity);
 
     /// <inheritdoc/>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void ForwardFrom(global::Pathwise.Layer from, global::Pathwise.Workspace<double> workspace, int count)
     {
         s_info.CheckOwns(from);
@@ -140,6 +141,7 @@ partial class Sequence1D : global::Pathwise.INetwork<double>
     public void BackwardFrom(global::Pathwise.Layer from, global::Pathwise.Workspace<double> workspace, int count) => BackwardFrom(from, s_signal, workspace, count);
 
     /// <inheritdoc/>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void BackwardFrom(global::Pathwise.Layer from, global::Pathwise.Layer to, global::Pathwise.Workspace<double> workspace, int count)
     {
         s_info.CheckOwns(from);
@@ -154,6 +156,7 @@ partial class Sequence1D : global::Pathwise.INetwork<double>
     }
 
     /// <inheritdoc/>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void ForwardPath(global::System.ReadOnlySpan<double> baseline, global::System.ReadOnlySpan<double> direction, global::System.ReadOnlySpan<double> alphas, global::Pathwise.Workspace<double> workspace)
     {
         int count = alphas.Length;
@@ -178,6 +181,7 @@ partial class Sequence1D : global::Pathwise.INetwork<double>
     }
 
     /// <inheritdoc/>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void BackwardPathSum(global::System.ReadOnlySpan<double> pointCoefficients, global::Pathwise.Workspace<double> workspace, global::System.Span<double> destination)
     {
         int count = pointCoefficients.Length;
@@ -203,6 +207,7 @@ partial class Sequence1D : global::Pathwise.INetwork<double>
     public void TangentFrom(global::Pathwise.Layer from, global::Pathwise.Workspace<double> workspace, int count) => TangentFrom(from, s_logits, workspace, count);
 
     /// <inheritdoc/>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void TangentFrom(global::Pathwise.Layer from, global::Pathwise.Layer through, global::Pathwise.Workspace<double> workspace, int count)
     {
         s_info.CheckOwns(from);
@@ -220,6 +225,7 @@ partial class Sequence1D : global::Pathwise.INetwork<double>
     public void TangentPath(global::System.ReadOnlySpan<double> direction, global::Pathwise.Workspace<double> workspace, int count) => TangentPath(direction, s_logits, workspace, count);
 
     /// <inheritdoc/>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void TangentPath(global::System.ReadOnlySpan<double> direction, global::Pathwise.Layer through, global::Pathwise.Workspace<double> workspace, int count)
     {
         s_info.CheckOwns(through);
@@ -242,6 +248,7 @@ partial class Sequence1D : global::Pathwise.INetwork<double>
     }
 
     // Conv: conv1d 5, 6 channels, padding 2, stride 2, dilation 1, 3 groups, then Tanh, [3, 20] → [6, 10].
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void ForwardConv(global::Pathwise.Workspace<double> workspace, int count)
     {
         global::System.Span<double> x = workspace.Activations(s_signal, count); // [count, 60]
@@ -251,6 +258,7 @@ partial class Sequence1D : global::Pathwise.INetwork<double>
         global::Pathwise.CompilerServices.Kernels.ActivationKernel.Tanh<double>(z, y);
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void BackwardConv(global::Pathwise.Workspace<double> workspace, int count)
     {
         global::System.Span<double> dz = workspace.PreActivationGradients(s_conv, count); // [count, 60]
@@ -260,6 +268,7 @@ partial class Sequence1D : global::Pathwise.INetwork<double>
         global::Pathwise.CompilerServices.Kernels.Conv2DKernel.BackwardInput<double>(dz, _convWeight, dx, count, s_convShape);
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void TangentConv(global::Pathwise.Workspace<double> workspace, int count)
     {
         global::System.Span<double> tx = workspace.Tangents(s_signal, count); // [count, 60]
@@ -271,6 +280,7 @@ partial class Sequence1D : global::Pathwise.INetwork<double>
     }
 
     // Depthwise: conv1d 3, 6 channels, padding 0, stride 1, dilation 2, 6 groups, [6, 10] → [6, 6].
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void ForwardDepthwise(global::Pathwise.Workspace<double> workspace, int count)
     {
         global::System.Span<double> x = workspace.Activations(s_conv, count); // [count, 60]
@@ -278,6 +288,7 @@ partial class Sequence1D : global::Pathwise.INetwork<double>
         global::Pathwise.CompilerServices.Kernels.Conv2DKernel.Forward<double>(x, _depthwiseWeight, default, z, count, s_depthwiseShape);
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void BackwardDepthwise(global::Pathwise.Workspace<double> workspace, int count)
     {
         global::System.Span<double> dz = workspace.PreActivationGradients(s_depthwise, count); // [count, 36]
@@ -285,6 +296,7 @@ partial class Sequence1D : global::Pathwise.INetwork<double>
         global::Pathwise.CompilerServices.Kernels.Conv2DKernel.BackwardInput<double>(dz, _depthwiseWeight, dx, count, s_depthwiseShape);
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void TangentDepthwise(global::Pathwise.Workspace<double> workspace, int count)
     {
         global::System.Span<double> tx = workspace.Tangents(s_conv, count); // [count, 60]
@@ -294,6 +306,7 @@ partial class Sequence1D : global::Pathwise.INetwork<double>
     }
 
     // Gap: global average pool over 6, [6, 6] → [6, 1].
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void ForwardGap(global::Pathwise.Workspace<double> workspace, int count)
     {
         global::System.Span<double> x = workspace.Activations(s_depthwise, count); // [count, 36]
@@ -301,6 +314,7 @@ partial class Sequence1D : global::Pathwise.INetwork<double>
         global::Pathwise.CompilerServices.Kernels.GlobalPoolKernel.AvgForward<double>(x, z, count, channels: 6, spatial: 6);
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void BackwardGap(global::Pathwise.Workspace<double> workspace, int count)
     {
         global::System.Span<double> dz = workspace.PreActivationGradients(s_gap, count); // [count, 6]
@@ -308,6 +322,7 @@ partial class Sequence1D : global::Pathwise.INetwork<double>
         global::Pathwise.CompilerServices.Kernels.GlobalPoolKernel.AvgBackward<double>(dz, dx, count, channels: 6, spatial: 6);
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void TangentGap(global::Pathwise.Workspace<double> workspace, int count)
     {
         global::System.Span<double> tx = workspace.Tangents(s_depthwise, count); // [count, 36]
@@ -317,22 +332,26 @@ partial class Sequence1D : global::Pathwise.INetwork<double>
     }
 
     // Flat: flatten, [6, 1] → [6].
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void ForwardFlat(global::Pathwise.Workspace<double> workspace, int count)
     {
         // A view: Flat shares Gap's memory.
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void BackwardFlat(global::Pathwise.Workspace<double> workspace, int count)
     {
         // A view: Flat's gradient is Gap's.
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void TangentFlat(global::Pathwise.Workspace<double> workspace, int count)
     {
         // A view: Flat's tangent is Gap's.
     }
 
     // Logits: dense 6 → 2, [6] → [2].
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void ForwardLogits(global::Pathwise.Workspace<double> workspace, int count)
     {
         global::System.Span<double> x = workspace.Activations(s_flat, count); // [count, 6]
@@ -340,6 +359,7 @@ partial class Sequence1D : global::Pathwise.INetwork<double>
         global::Pathwise.CompilerServices.Kernels.DenseKernel.Forward<double>(x, _logitsWeight, _logitsBias, z, count, 6, 2);
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void BackwardLogits(global::Pathwise.Workspace<double> workspace, int count)
     {
         global::System.Span<double> dz = workspace.PreActivationGradients(s_logits, count); // [count, 2]
@@ -347,6 +367,7 @@ partial class Sequence1D : global::Pathwise.INetwork<double>
         global::Pathwise.CompilerServices.Kernels.DenseKernel.BackwardInput<double>(dz, _logitsWeight, dx, count, 6, 2);
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void TangentLogits(global::Pathwise.Workspace<double> workspace, int count)
     {
         global::System.Span<double> tx = workspace.Tangents(s_flat, count); // [count, 6]

@@ -181,6 +181,7 @@ partial class EveryLayer : global::Pathwise.INetwork<double>
     public global::Pathwise.Workspace<double> CreateWorkspace(int capacity) => new(s_info, capacity);
 
     /// <inheritdoc/>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void ForwardFrom(global::Pathwise.Layer from, global::Pathwise.Workspace<double> workspace, int count)
     {
         s_info.CheckOwns(from);
@@ -200,6 +201,7 @@ partial class EveryLayer : global::Pathwise.INetwork<double>
     public void BackwardFrom(global::Pathwise.Layer from, global::Pathwise.Workspace<double> workspace, int count) => BackwardFrom(from, s_image, workspace, count);
 
     /// <inheritdoc/>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void BackwardFrom(global::Pathwise.Layer from, global::Pathwise.Layer to, global::Pathwise.Workspace<double> workspace, int count)
     {
         s_info.CheckOwns(from);
@@ -218,6 +220,7 @@ partial class EveryLayer : global::Pathwise.INetwork<double>
     }
 
     /// <inheritdoc/>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void ForwardPath(global::System.ReadOnlySpan<double> baseline, global::System.ReadOnlySpan<double> direction, global::System.ReadOnlySpan<double> alphas, global::Pathwise.Workspace<double> workspace)
     {
         int count = alphas.Length;
@@ -240,6 +243,7 @@ partial class EveryLayer : global::Pathwise.INetwork<double>
     }
 
     /// <inheritdoc/>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void BackwardPathSum(global::System.ReadOnlySpan<double> pointCoefficients, global::Pathwise.Workspace<double> workspace, global::System.Span<double> destination)
     {
         int count = pointCoefficients.Length;
@@ -267,6 +271,7 @@ partial class EveryLayer : global::Pathwise.INetwork<double>
     public void TangentFrom(global::Pathwise.Layer from, global::Pathwise.Workspace<double> workspace, int count) => TangentFrom(from, s_logProbabilities, workspace, count);
 
     /// <inheritdoc/>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void TangentFrom(global::Pathwise.Layer from, global::Pathwise.Layer through, global::Pathwise.Workspace<double> workspace, int count)
     {
         s_info.CheckOwns(from);
@@ -288,6 +293,7 @@ partial class EveryLayer : global::Pathwise.INetwork<double>
     public void TangentPath(global::System.ReadOnlySpan<double> direction, global::Pathwise.Workspace<double> workspace, int count) => TangentPath(direction, s_logProbabilities, workspace, count);
 
     /// <inheritdoc/>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void TangentPath(global::System.ReadOnlySpan<double> direction, global::Pathwise.Layer through, global::Pathwise.Workspace<double> workspace, int count)
     {
         s_info.CheckOwns(through);
@@ -308,6 +314,7 @@ partial class EveryLayer : global::Pathwise.INetwork<double>
     }
 
     // Conv: conv 3x3, 3 channels, padding 1, stride 2, [2, 9, 8] → [3, 5, 4].
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void ForwardConv(global::Pathwise.Workspace<double> workspace, int count)
     {
         global::System.Span<double> x = workspace.Activations(s_image, count); // [count, 144]
@@ -315,6 +322,7 @@ partial class EveryLayer : global::Pathwise.INetwork<double>
         global::Pathwise.CompilerServices.Kernels.Conv2DKernel.Forward<double>(x, _convWeight, _convBias, z, count, s_convShape);
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void BackwardConv(global::Pathwise.Workspace<double> workspace, int count)
     {
         global::System.Span<double> dz = workspace.PreActivationGradients(s_conv, count); // [count, 60]
@@ -322,6 +330,7 @@ partial class EveryLayer : global::Pathwise.INetwork<double>
         global::Pathwise.CompilerServices.Kernels.Conv2DKernel.BackwardInput<double>(dz, _convWeight, dx, count, s_convShape);
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void TangentConv(global::Pathwise.Workspace<double> workspace, int count)
     {
         global::System.Span<double> tx = workspace.Tangents(s_image, count); // [count, 144]
@@ -331,6 +340,7 @@ partial class EveryLayer : global::Pathwise.INetwork<double>
     }
 
     // Norm: batch norm over 3 channels, then LeakyReLU, [3, 5, 4] → [3, 5, 4].
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void ForwardNorm(global::Pathwise.Workspace<double> workspace, int count)
     {
         global::System.Span<double> x = workspace.Activations(s_conv, count); // [count, 60]
@@ -340,6 +350,7 @@ partial class EveryLayer : global::Pathwise.INetwork<double>
         global::Pathwise.CompilerServices.Kernels.ActivationKernel.LeakyReLU<double>(z, y, 0.2);
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void BackwardNorm(global::Pathwise.Workspace<double> workspace, int count)
     {
         global::System.Span<double> dz = workspace.PreActivationGradients(s_norm, count); // [count, 60]
@@ -349,6 +360,7 @@ partial class EveryLayer : global::Pathwise.INetwork<double>
         global::Pathwise.CompilerServices.Kernels.ChannelAffineKernel.Backward<double>(dz, _normScale, dx, count, 3, 20);
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void TangentNorm(global::Pathwise.Workspace<double> workspace, int count)
     {
         global::System.Span<double> tx = workspace.Tangents(s_conv, count); // [count, 60]
@@ -360,6 +372,7 @@ partial class EveryLayer : global::Pathwise.INetwork<double>
     }
 
     // Pool: average pool 2x2, stride 1, [3, 5, 4] → [3, 4, 3].
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void ForwardPool(global::Pathwise.Workspace<double> workspace, int count)
     {
         global::System.Span<double> x = workspace.Activations(s_norm, count); // [count, 60]
@@ -367,6 +380,7 @@ partial class EveryLayer : global::Pathwise.INetwork<double>
         global::Pathwise.CompilerServices.Kernels.Pool2DKernel.AvgForward<double>(x, z, count, s_poolShape);
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void BackwardPool(global::Pathwise.Workspace<double> workspace, int count)
     {
         global::System.Span<double> dz = workspace.PreActivationGradients(s_pool, count); // [count, 36]
@@ -374,6 +388,7 @@ partial class EveryLayer : global::Pathwise.INetwork<double>
         global::Pathwise.CompilerServices.Kernels.Pool2DKernel.AvgBackward<double>(dz, dx, count, s_poolShape);
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void TangentPool(global::Pathwise.Workspace<double> workspace, int count)
     {
         global::System.Span<double> tx = workspace.Tangents(s_norm, count); // [count, 60]
@@ -382,6 +397,7 @@ partial class EveryLayer : global::Pathwise.INetwork<double>
     }
 
     // Smooth: activation, then Gelu, [3, 4, 3] → [3, 4, 3].
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void ForwardSmooth(global::Pathwise.Workspace<double> workspace, int count)
     {
         global::System.Span<double> x = workspace.Activations(s_pool, count); // [count, 36]
@@ -391,6 +407,7 @@ partial class EveryLayer : global::Pathwise.INetwork<double>
         global::Pathwise.CompilerServices.Kernels.ActivationKernel.Gelu<double>(z, y);
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void BackwardSmooth(global::Pathwise.Workspace<double> workspace, int count)
     {
         global::System.Span<double> dz = workspace.PreActivationGradients(s_smooth, count); // [count, 36]
@@ -400,6 +417,7 @@ partial class EveryLayer : global::Pathwise.INetwork<double>
         // No operation: dz is the previous layer's gradient.
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void TangentSmooth(global::Pathwise.Workspace<double> workspace, int count)
     {
         global::System.Span<double> tx = workspace.Tangents(s_pool, count); // [count, 36]
@@ -410,22 +428,26 @@ partial class EveryLayer : global::Pathwise.INetwork<double>
     }
 
     // Flat: flatten, [3, 4, 3] → [36].
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void ForwardFlat(global::Pathwise.Workspace<double> workspace, int count)
     {
         // A view: Flat shares Smooth's memory.
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void BackwardFlat(global::Pathwise.Workspace<double> workspace, int count)
     {
         // A view: Flat's gradient is Smooth's.
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void TangentFlat(global::Pathwise.Workspace<double> workspace, int count)
     {
         // A view: Flat's tangent is Smooth's.
     }
 
     // Squash: dense 36 → 7, no bias, then Sigmoid, [36] → [7].
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void ForwardSquash(global::Pathwise.Workspace<double> workspace, int count)
     {
         global::System.Span<double> x = workspace.Activations(s_flat, count); // [count, 36]
@@ -435,6 +457,7 @@ partial class EveryLayer : global::Pathwise.INetwork<double>
         global::Pathwise.CompilerServices.Kernels.ActivationKernel.Sigmoid<double>(z, y);
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void BackwardSquash(global::Pathwise.Workspace<double> workspace, int count)
     {
         global::System.Span<double> dz = workspace.PreActivationGradients(s_squash, count); // [count, 7]
@@ -444,6 +467,7 @@ partial class EveryLayer : global::Pathwise.INetwork<double>
         global::Pathwise.CompilerServices.Kernels.DenseKernel.BackwardInput<double>(dz, _squashWeight, dx, count, 36, 7);
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void TangentSquash(global::Pathwise.Workspace<double> workspace, int count)
     {
         global::System.Span<double> tx = workspace.Tangents(s_flat, count); // [count, 36]
@@ -455,6 +479,7 @@ partial class EveryLayer : global::Pathwise.INetwork<double>
     }
 
     // Mixed: dense 7 → 6, then GeluTanh, [7] → [6].
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void ForwardMixed(global::Pathwise.Workspace<double> workspace, int count)
     {
         global::System.Span<double> x = workspace.Activations(s_squash, count); // [count, 7]
@@ -464,6 +489,7 @@ partial class EveryLayer : global::Pathwise.INetwork<double>
         global::Pathwise.CompilerServices.Kernels.ActivationKernel.GeluTanh<double>(z, y);
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void BackwardMixed(global::Pathwise.Workspace<double> workspace, int count)
     {
         global::System.Span<double> dz = workspace.PreActivationGradients(s_mixed, count); // [count, 6]
@@ -473,6 +499,7 @@ partial class EveryLayer : global::Pathwise.INetwork<double>
         global::Pathwise.CompilerServices.Kernels.DenseKernel.BackwardInput<double>(dz, _mixedWeight, dx, count, 7, 6);
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void TangentMixed(global::Pathwise.Workspace<double> workspace, int count)
     {
         global::System.Span<double> tx = workspace.Tangents(s_squash, count); // [count, 7]
@@ -484,6 +511,7 @@ partial class EveryLayer : global::Pathwise.INetwork<double>
     }
 
     // Norm1D: batch norm over 6 channels, [6] → [6].
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void ForwardNorm1D(global::Pathwise.Workspace<double> workspace, int count)
     {
         global::System.Span<double> x = workspace.Activations(s_mixed, count); // [count, 6]
@@ -491,6 +519,7 @@ partial class EveryLayer : global::Pathwise.INetwork<double>
         global::Pathwise.CompilerServices.Kernels.ChannelAffineKernel.Forward<double>(x, _norm1DScale, _norm1DShift, z, count, 6, 1);
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void BackwardNorm1D(global::Pathwise.Workspace<double> workspace, int count)
     {
         global::System.Span<double> dz = workspace.PreActivationGradients(s_norm1D, count); // [count, 6]
@@ -498,6 +527,7 @@ partial class EveryLayer : global::Pathwise.INetwork<double>
         global::Pathwise.CompilerServices.Kernels.ChannelAffineKernel.Backward<double>(dz, _norm1DScale, dx, count, 6, 1);
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void TangentNorm1D(global::Pathwise.Workspace<double> workspace, int count)
     {
         global::System.Span<double> tx = workspace.Tangents(s_mixed, count); // [count, 6]
@@ -507,6 +537,7 @@ partial class EveryLayer : global::Pathwise.INetwork<double>
     }
 
     // LogProbabilities: dense 6 → 4, then LogSoftmax, [6] → [4].
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void ForwardLogProbabilities(global::Pathwise.Workspace<double> workspace, int count)
     {
         global::System.Span<double> x = workspace.Activations(s_norm1D, count); // [count, 6]
@@ -516,6 +547,7 @@ partial class EveryLayer : global::Pathwise.INetwork<double>
         global::Pathwise.CompilerServices.Kernels.ActivationKernel.LogSoftmax<double>(z, y, count, 4);
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void BackwardLogProbabilities(global::Pathwise.Workspace<double> workspace, int count)
     {
         global::System.Span<double> dz = workspace.PreActivationGradients(s_logProbabilities, count); // [count, 4]
@@ -525,6 +557,7 @@ partial class EveryLayer : global::Pathwise.INetwork<double>
         global::Pathwise.CompilerServices.Kernels.DenseKernel.BackwardInput<double>(dz, _logProbabilitiesWeight, dx, count, 6, 4);
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void TangentLogProbabilities(global::Pathwise.Workspace<double> workspace, int count)
     {
         global::System.Span<double> tx = workspace.Tangents(s_norm1D, count); // [count, 6]

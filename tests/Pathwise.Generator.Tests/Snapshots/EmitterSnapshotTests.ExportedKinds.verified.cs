@@ -142,6 +142,7 @@ partial class ExportedKinds : global::Pathwise.INetwork<float>
     public global::Pathwise.Workspace<float> CreateWorkspace(int capacity) => new(s_info, capacity);
 
     /// <inheritdoc/>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void ForwardFrom(global::Pathwise.Layer from, global::Pathwise.Workspace<float> workspace, int count)
     {
         s_info.CheckOwns(from);
@@ -160,6 +161,7 @@ partial class ExportedKinds : global::Pathwise.INetwork<float>
     public void BackwardFrom(global::Pathwise.Layer from, global::Pathwise.Workspace<float> workspace, int count) => BackwardFrom(from, s_image, workspace, count);
 
     /// <inheritdoc/>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void BackwardFrom(global::Pathwise.Layer from, global::Pathwise.Layer to, global::Pathwise.Workspace<float> workspace, int count)
     {
         s_info.CheckOwns(from);
@@ -177,6 +179,7 @@ partial class ExportedKinds : global::Pathwise.INetwork<float>
     }
 
     /// <inheritdoc/>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void ForwardPath(global::System.ReadOnlySpan<float> baseline, global::System.ReadOnlySpan<float> direction, global::System.ReadOnlySpan<float> alphas, global::Pathwise.Workspace<float> workspace)
     {
         int count = alphas.Length;
@@ -188,6 +191,7 @@ partial class ExportedKinds : global::Pathwise.INetwork<float>
     }
 
     /// <inheritdoc/>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void BackwardPathSum(global::System.ReadOnlySpan<float> pointCoefficients, global::Pathwise.Workspace<float> workspace, global::System.Span<float> destination)
     {
         int count = pointCoefficients.Length;
@@ -203,6 +207,7 @@ partial class ExportedKinds : global::Pathwise.INetwork<float>
     public void TangentFrom(global::Pathwise.Layer from, global::Pathwise.Workspace<float> workspace, int count) => TangentFrom(from, s_logits, workspace, count);
 
     /// <inheritdoc/>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void TangentFrom(global::Pathwise.Layer from, global::Pathwise.Layer through, global::Pathwise.Workspace<float> workspace, int count)
     {
         s_info.CheckOwns(from);
@@ -223,6 +228,7 @@ partial class ExportedKinds : global::Pathwise.INetwork<float>
     public void TangentPath(global::System.ReadOnlySpan<float> direction, global::Pathwise.Workspace<float> workspace, int count) => TangentPath(direction, s_logits, workspace, count);
 
     /// <inheritdoc/>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void TangentPath(global::System.ReadOnlySpan<float> direction, global::Pathwise.Layer through, global::Pathwise.Workspace<float> workspace, int count)
     {
         s_info.CheckOwns(through);
@@ -233,22 +239,26 @@ partial class ExportedKinds : global::Pathwise.INetwork<float>
     }
 
     // Same: identity, [3, 6, 6] → [3, 6, 6].
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void ForwardSame(global::Pathwise.Workspace<float> workspace, int count)
     {
         // A view: Same shares Image's memory.
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void BackwardSame(global::Pathwise.Workspace<float> workspace, int count)
     {
         // A view: Same's gradient is Image's.
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void TangentSame(global::Pathwise.Workspace<float> workspace, int count)
     {
         // A view: Same's tangent is Image's.
     }
 
     // Conv: conv 3x3, 4 channels, padding 1, stride 1, then ReLU, [3, 6, 6] → [4, 6, 6].
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void ForwardConv(global::Pathwise.Workspace<float> workspace, int count)
     {
         global::System.Span<float> x = workspace.Activations(s_same, count); // [count, 108]
@@ -258,6 +268,7 @@ partial class ExportedKinds : global::Pathwise.INetwork<float>
         global::Pathwise.CompilerServices.Kernels.ActivationKernel.ReLU<float>(z, y);
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void BackwardConv(global::Pathwise.Workspace<float> workspace, int count)
     {
         global::System.Span<float> dz = workspace.PreActivationGradients(s_conv, count); // [count, 144]
@@ -267,6 +278,7 @@ partial class ExportedKinds : global::Pathwise.INetwork<float>
         global::Pathwise.CompilerServices.Kernels.Conv2DKernel.BackwardInput<float>(dz, _convWeight, dx, count, s_convShape);
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void TangentConv(global::Pathwise.Workspace<float> workspace, int count)
     {
         global::System.Span<float> tx = workspace.Tangents(s_same, count); // [count, 108]
@@ -278,22 +290,26 @@ partial class ExportedKinds : global::Pathwise.INetwork<float>
     }
 
     // Drop: dropout p = 0.25, the identity at inference, [4, 6, 6] → [4, 6, 6].
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void ForwardDrop(global::Pathwise.Workspace<float> workspace, int count)
     {
         // A view: Drop shares Conv's memory.
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void BackwardDrop(global::Pathwise.Workspace<float> workspace, int count)
     {
         // A view: Drop's gradient is Conv's.
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void TangentDrop(global::Pathwise.Workspace<float> workspace, int count)
     {
         // A view: Drop's tangent is Conv's.
     }
 
     // Gap: global average pool over 6x6, [4, 6, 6] → [4, 1, 1].
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void ForwardGap(global::Pathwise.Workspace<float> workspace, int count)
     {
         global::System.Span<float> x = workspace.Activations(s_drop, count); // [count, 144]
@@ -301,6 +317,7 @@ partial class ExportedKinds : global::Pathwise.INetwork<float>
         global::Pathwise.CompilerServices.Kernels.GlobalPoolKernel.AvgForward<float>(x, z, count, channels: 4, spatial: 36);
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void BackwardGap(global::Pathwise.Workspace<float> workspace, int count)
     {
         global::System.Span<float> dz = workspace.PreActivationGradients(s_gap, count); // [count, 4]
@@ -308,6 +325,7 @@ partial class ExportedKinds : global::Pathwise.INetwork<float>
         global::Pathwise.CompilerServices.Kernels.GlobalPoolKernel.AvgBackward<float>(dz, dx, count, channels: 4, spatial: 36);
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void TangentGap(global::Pathwise.Workspace<float> workspace, int count)
     {
         global::System.Span<float> tx = workspace.Tangents(s_drop, count); // [count, 144]
@@ -317,22 +335,26 @@ partial class ExportedKinds : global::Pathwise.INetwork<float>
     }
 
     // Flat: flatten, [4, 1, 1] → [4].
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void ForwardFlat(global::Pathwise.Workspace<float> workspace, int count)
     {
         // A view: Flat shares Gap's memory.
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void BackwardFlat(global::Pathwise.Workspace<float> workspace, int count)
     {
         // A view: Flat's gradient is Gap's.
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void TangentFlat(global::Pathwise.Workspace<float> workspace, int count)
     {
         // A view: Flat's tangent is Gap's.
     }
 
     // DropTanh: dropout p = 0.5, the identity at inference, then Tanh, [4] → [4].
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void ForwardDropTanh(global::Pathwise.Workspace<float> workspace, int count)
     {
         global::System.Span<float> x = workspace.Activations(s_flat, count); // [count, 4]
@@ -342,6 +364,7 @@ partial class ExportedKinds : global::Pathwise.INetwork<float>
         global::Pathwise.CompilerServices.Kernels.ActivationKernel.Tanh<float>(z, y);
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void BackwardDropTanh(global::Pathwise.Workspace<float> workspace, int count)
     {
         global::System.Span<float> dz = workspace.PreActivationGradients(s_dropTanh, count); // [count, 4]
@@ -351,6 +374,7 @@ partial class ExportedKinds : global::Pathwise.INetwork<float>
         // No operation: dz is the previous layer's gradient.
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void TangentDropTanh(global::Pathwise.Workspace<float> workspace, int count)
     {
         global::System.Span<float> tx = workspace.Tangents(s_flat, count); // [count, 4]
@@ -361,6 +385,7 @@ partial class ExportedKinds : global::Pathwise.INetwork<float>
     }
 
     // Norm: layer norm over 4 features, [4] → [4].
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void ForwardNorm(global::Pathwise.Workspace<float> workspace, int count)
     {
         global::System.Span<float> x = workspace.Activations(s_dropTanh, count); // [count, 4]
@@ -368,6 +393,7 @@ partial class ExportedKinds : global::Pathwise.INetwork<float>
         global::Pathwise.CompilerServices.Kernels.LayerNormKernel.Forward<float>(x, _normWeight, _normBias, z, count, features: 4, epsilon: 0.00100000005f);
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void BackwardNorm(global::Pathwise.Workspace<float> workspace, int count)
     {
         global::System.Span<float> dz = workspace.PreActivationGradients(s_norm, count); // [count, 4]
@@ -375,6 +401,7 @@ partial class ExportedKinds : global::Pathwise.INetwork<float>
         global::Pathwise.CompilerServices.Kernels.LayerNormKernel.Backward<float>(workspace.Activations(s_dropTanh, count), _normWeight, dz, dx, count, features: 4, epsilon: 0.00100000005f);
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void TangentNorm(global::Pathwise.Workspace<float> workspace, int count)
     {
         global::System.Span<float> tx = workspace.Tangents(s_dropTanh, count); // [count, 4]
@@ -383,6 +410,7 @@ partial class ExportedKinds : global::Pathwise.INetwork<float>
     }
 
     // Logits: dense 4 → 3, [4] → [3].
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void ForwardLogits(global::Pathwise.Workspace<float> workspace, int count)
     {
         global::System.Span<float> x = workspace.Activations(s_norm, count); // [count, 4]
@@ -390,6 +418,7 @@ partial class ExportedKinds : global::Pathwise.INetwork<float>
         global::Pathwise.CompilerServices.Kernels.DenseKernel.Forward<float>(x, _logitsWeight, _logitsBias, z, count, 4, 3);
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void BackwardLogits(global::Pathwise.Workspace<float> workspace, int count)
     {
         global::System.Span<float> dz = workspace.PreActivationGradients(s_logits, count); // [count, 3]
@@ -397,6 +426,7 @@ partial class ExportedKinds : global::Pathwise.INetwork<float>
         global::Pathwise.CompilerServices.Kernels.DenseKernel.BackwardInput<float>(dz, _logitsWeight, dx, count, 4, 3);
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void TangentLogits(global::Pathwise.Workspace<float> workspace, int count)
     {
         global::System.Span<float> tx = workspace.Tangents(s_norm, count); // [count, 4]

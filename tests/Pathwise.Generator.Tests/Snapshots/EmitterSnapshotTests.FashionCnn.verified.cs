@@ -146,6 +146,7 @@ partial class FashionCnn : global::Pathwise.INetwork<float>
     public global::Pathwise.Workspace<float> CreateWorkspace(int capacity) => new(s_info, capacity);
 
     /// <inheritdoc/>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void ForwardFrom(global::Pathwise.Layer from, global::Pathwise.Workspace<float> workspace, int count)
     {
         s_info.CheckOwns(from);
@@ -163,6 +164,7 @@ partial class FashionCnn : global::Pathwise.INetwork<float>
     public void BackwardFrom(global::Pathwise.Layer from, global::Pathwise.Workspace<float> workspace, int count) => BackwardFrom(from, s_pixels, workspace, count);
 
     /// <inheritdoc/>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void BackwardFrom(global::Pathwise.Layer from, global::Pathwise.Layer to, global::Pathwise.Workspace<float> workspace, int count)
     {
         s_info.CheckOwns(from);
@@ -181,6 +183,7 @@ partial class FashionCnn : global::Pathwise.INetwork<float>
     }
 
     /// <inheritdoc/>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void ForwardPath(global::System.ReadOnlySpan<float> baseline, global::System.ReadOnlySpan<float> direction, global::System.ReadOnlySpan<float> alphas, global::Pathwise.Workspace<float> workspace)
     {
         int count = alphas.Length;
@@ -214,6 +217,7 @@ partial class FashionCnn : global::Pathwise.INetwork<float>
     }
 
     /// <inheritdoc/>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void BackwardPathSum(global::System.ReadOnlySpan<float> pointCoefficients, global::Pathwise.Workspace<float> workspace, global::System.Span<float> destination)
     {
         int count = pointCoefficients.Length;
@@ -249,6 +253,7 @@ partial class FashionCnn : global::Pathwise.INetwork<float>
     public void TangentFrom(global::Pathwise.Layer from, global::Pathwise.Workspace<float> workspace, int count) => TangentFrom(from, s_logits, workspace, count);
 
     /// <inheritdoc/>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void TangentFrom(global::Pathwise.Layer from, global::Pathwise.Layer through, global::Pathwise.Workspace<float> workspace, int count)
     {
         s_info.CheckOwns(from);
@@ -268,6 +273,7 @@ partial class FashionCnn : global::Pathwise.INetwork<float>
     public void TangentPath(global::System.ReadOnlySpan<float> direction, global::Pathwise.Workspace<float> workspace, int count) => TangentPath(direction, s_logits, workspace, count);
 
     /// <inheritdoc/>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void TangentPath(global::System.ReadOnlySpan<float> direction, global::Pathwise.Layer through, global::Pathwise.Workspace<float> workspace, int count)
     {
         s_info.CheckOwns(through);
@@ -291,6 +297,7 @@ partial class FashionCnn : global::Pathwise.INetwork<float>
 
     // Conv1: conv 3x3, 8 channels, padding 1, stride 1, then ReLU, [1, 28, 28] → [8, 28, 28]; fused with Pool1, its only reader.
     // Image by image, while the GEMM's output is in L1: z, y = relu(z) and the pool, as the separate passes compute them.
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void ForwardConv1Pooled(global::Pathwise.Workspace<float> workspace, int count)
     {
         global::System.Span<float> x = workspace.Activations(s_pixels, count); // [count, 784]
@@ -300,6 +307,7 @@ partial class FashionCnn : global::Pathwise.INetwork<float>
         global::Pathwise.CompilerServices.Kernels.Conv2DReLUMaxPoolKernel.Forward<float>(x, _conv1Weight, _conv1Bias, z, y, pooled, count, s_conv1Shape);
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void BackwardConv1(global::Pathwise.Workspace<float> workspace, int count)
     {
         global::System.Span<float> dz = workspace.PreActivationGradients(s_conv1, count); // [count, 6272]
@@ -310,6 +318,7 @@ partial class FashionCnn : global::Pathwise.INetwork<float>
     }
 
     // Pool1, then Conv1's ReLU and Conv1: the gradients go straight into the padded planes the transposed GEMM reads.
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void BackwardConv1Pooled(global::Pathwise.Workspace<float> workspace, int count)
     {
         global::System.Span<float> dPooled = workspace.PreActivationGradients(s_pool1, count); // [count, 1568]
@@ -319,6 +328,7 @@ partial class FashionCnn : global::Pathwise.INetwork<float>
         global::Pathwise.CompilerServices.Kernels.Conv2DReLUMaxPoolKernel.Backward<float>(workspace.PreActivations(s_conv1, count), workspace.Activations(s_conv1, count), dPooled, _conv1Weight, dy, dz, dx, count, s_conv1Shape);
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void TangentConv1(global::Pathwise.Workspace<float> workspace, int count)
     {
         global::System.Span<float> tx = workspace.Tangents(s_pixels, count); // [count, 784]
@@ -330,6 +340,7 @@ partial class FashionCnn : global::Pathwise.INetwork<float>
     }
 
     // Pool1: max pool 2x2, stride 2, [8, 28, 28] → [8, 14, 14].
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void ForwardPool1(global::Pathwise.Workspace<float> workspace, int count)
     {
         global::System.Span<float> x = workspace.Activations(s_conv1, count); // [count, 6272]
@@ -337,6 +348,7 @@ partial class FashionCnn : global::Pathwise.INetwork<float>
         global::Pathwise.CompilerServices.Kernels.Pool2DKernel.MaxForward<float>(x, z, count, s_pool1Shape);
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void BackwardPool1(global::Pathwise.Workspace<float> workspace, int count)
     {
         global::System.Span<float> dz = workspace.PreActivationGradients(s_pool1, count); // [count, 1568]
@@ -344,6 +356,7 @@ partial class FashionCnn : global::Pathwise.INetwork<float>
         global::Pathwise.CompilerServices.Kernels.Pool2DKernel.MaxBackward<float>(workspace.Activations(s_conv1, count), dz, dx, count, s_pool1Shape);
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void TangentPool1(global::Pathwise.Workspace<float> workspace, int count)
     {
         global::System.Span<float> tx = workspace.Tangents(s_conv1, count); // [count, 6272]
@@ -353,6 +366,7 @@ partial class FashionCnn : global::Pathwise.INetwork<float>
 
     // Conv2: conv 3x3, 16 channels, padding 1, stride 1, then ReLU, [8, 14, 14] → [16, 14, 14]; fused with Pool2, its only reader.
     // Image by image, while the GEMM's output is in L1: z, y = relu(z) and the pool, as the separate passes compute them.
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void ForwardConv2Pooled(global::Pathwise.Workspace<float> workspace, int count)
     {
         global::System.Span<float> x = workspace.Activations(s_pool1, count); // [count, 1568]
@@ -362,6 +376,7 @@ partial class FashionCnn : global::Pathwise.INetwork<float>
         global::Pathwise.CompilerServices.Kernels.Conv2DReLUMaxPoolKernel.Forward<float>(x, _conv2Weight, _conv2Bias, z, y, pooled, count, s_conv2Shape);
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void BackwardConv2(global::Pathwise.Workspace<float> workspace, int count)
     {
         global::System.Span<float> dz = workspace.PreActivationGradients(s_conv2, count); // [count, 3136]
@@ -372,6 +387,7 @@ partial class FashionCnn : global::Pathwise.INetwork<float>
     }
 
     // Pool2, then Conv2's ReLU and Conv2: the gradients go straight into the padded planes the transposed GEMM reads.
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void BackwardConv2Pooled(global::Pathwise.Workspace<float> workspace, int count)
     {
         global::System.Span<float> dPooled = workspace.PreActivationGradients(s_pool2, count); // [count, 784]
@@ -381,6 +397,7 @@ partial class FashionCnn : global::Pathwise.INetwork<float>
         global::Pathwise.CompilerServices.Kernels.Conv2DReLUMaxPoolKernel.Backward<float>(workspace.PreActivations(s_conv2, count), workspace.Activations(s_conv2, count), dPooled, _conv2Weight, dy, dz, dx, count, s_conv2Shape);
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void TangentConv2(global::Pathwise.Workspace<float> workspace, int count)
     {
         global::System.Span<float> tx = workspace.Tangents(s_pool1, count); // [count, 1568]
@@ -392,6 +409,7 @@ partial class FashionCnn : global::Pathwise.INetwork<float>
     }
 
     // Pool2: max pool 2x2, stride 2, [16, 14, 14] → [16, 7, 7].
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void ForwardPool2(global::Pathwise.Workspace<float> workspace, int count)
     {
         global::System.Span<float> x = workspace.Activations(s_conv2, count); // [count, 3136]
@@ -399,6 +417,7 @@ partial class FashionCnn : global::Pathwise.INetwork<float>
         global::Pathwise.CompilerServices.Kernels.Pool2DKernel.MaxForward<float>(x, z, count, s_pool2Shape);
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void BackwardPool2(global::Pathwise.Workspace<float> workspace, int count)
     {
         global::System.Span<float> dz = workspace.PreActivationGradients(s_pool2, count); // [count, 784]
@@ -406,6 +425,7 @@ partial class FashionCnn : global::Pathwise.INetwork<float>
         global::Pathwise.CompilerServices.Kernels.Pool2DKernel.MaxBackward<float>(workspace.Activations(s_conv2, count), dz, dx, count, s_pool2Shape);
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void TangentPool2(global::Pathwise.Workspace<float> workspace, int count)
     {
         global::System.Span<float> tx = workspace.Tangents(s_conv2, count); // [count, 3136]
@@ -414,22 +434,26 @@ partial class FashionCnn : global::Pathwise.INetwork<float>
     }
 
     // Flat: flatten, [16, 7, 7] → [784].
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void ForwardFlat(global::Pathwise.Workspace<float> workspace, int count)
     {
         // A view: Flat shares Pool2's memory.
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void BackwardFlat(global::Pathwise.Workspace<float> workspace, int count)
     {
         // A view: Flat's gradient is Pool2's.
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void TangentFlat(global::Pathwise.Workspace<float> workspace, int count)
     {
         // A view: Flat's tangent is Pool2's.
     }
 
     // Hidden: dense 784 → 64, then ReLU, [784] → [64].
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void ForwardHidden(global::Pathwise.Workspace<float> workspace, int count)
     {
         global::System.Span<float> x = workspace.Activations(s_flat, count); // [count, 784]
@@ -439,6 +463,7 @@ partial class FashionCnn : global::Pathwise.INetwork<float>
         global::Pathwise.CompilerServices.Kernels.ActivationKernel.ReLU<float>(z, y);
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void BackwardHidden(global::Pathwise.Workspace<float> workspace, int count)
     {
         global::System.Span<float> dz = workspace.PreActivationGradients(s_hidden, count); // [count, 64]
@@ -448,6 +473,7 @@ partial class FashionCnn : global::Pathwise.INetwork<float>
         global::Pathwise.CompilerServices.Kernels.DenseKernel.BackwardInput<float>(dz, _hiddenWeight, dx, count, 784, 64);
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void TangentHidden(global::Pathwise.Workspace<float> workspace, int count)
     {
         global::System.Span<float> tx = workspace.Tangents(s_flat, count); // [count, 784]
@@ -459,6 +485,7 @@ partial class FashionCnn : global::Pathwise.INetwork<float>
     }
 
     // Logits: dense 64 → 10, [64] → [10].
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void ForwardLogits(global::Pathwise.Workspace<float> workspace, int count)
     {
         global::System.Span<float> x = workspace.Activations(s_hidden, count); // [count, 64]
@@ -466,6 +493,7 @@ partial class FashionCnn : global::Pathwise.INetwork<float>
         global::Pathwise.CompilerServices.Kernels.DenseKernel.Forward<float>(x, _logitsWeight, _logitsBias, z, count, 64, 10);
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void BackwardLogits(global::Pathwise.Workspace<float> workspace, int count)
     {
         global::System.Span<float> dz = workspace.PreActivationGradients(s_logits, count); // [count, 10]
@@ -473,6 +501,7 @@ partial class FashionCnn : global::Pathwise.INetwork<float>
         global::Pathwise.CompilerServices.Kernels.DenseKernel.BackwardInput<float>(dz, _logitsWeight, dx, count, 64, 10);
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void TangentLogits(global::Pathwise.Workspace<float> workspace, int count)
     {
         global::System.Span<float> tx = workspace.Tangents(s_hidden, count); // [count, 64]

@@ -169,6 +169,7 @@ partial class ResidualCnn : global::Pathwise.INetwork<float>
     public global::Pathwise.Workspace<float> CreateWorkspace(int capacity) => new(s_info, capacity);
 
     /// <inheritdoc/>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void ForwardFrom(global::Pathwise.Layer from, global::Pathwise.Workspace<float> workspace, int count)
     {
         s_info.CheckOwns(from);
@@ -189,6 +190,7 @@ partial class ResidualCnn : global::Pathwise.INetwork<float>
     public void BackwardFrom(global::Pathwise.Layer from, global::Pathwise.Workspace<float> workspace, int count) => BackwardFrom(from, s_image, workspace, count);
 
     /// <inheritdoc/>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void BackwardFrom(global::Pathwise.Layer from, global::Pathwise.Layer to, global::Pathwise.Workspace<float> workspace, int count)
     {
         s_info.CheckOwns(from);
@@ -209,6 +211,7 @@ partial class ResidualCnn : global::Pathwise.INetwork<float>
     }
 
     /// <inheritdoc/>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void ForwardPath(global::System.ReadOnlySpan<float> baseline, global::System.ReadOnlySpan<float> direction, global::System.ReadOnlySpan<float> alphas, global::Pathwise.Workspace<float> workspace)
     {
         int count = alphas.Length;
@@ -238,6 +241,7 @@ partial class ResidualCnn : global::Pathwise.INetwork<float>
     }
 
     /// <inheritdoc/>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void BackwardPathSum(global::System.ReadOnlySpan<float> pointCoefficients, global::Pathwise.Workspace<float> workspace, global::System.Span<float> destination)
     {
         int count = pointCoefficients.Length;
@@ -253,6 +257,7 @@ partial class ResidualCnn : global::Pathwise.INetwork<float>
     public void TangentFrom(global::Pathwise.Layer from, global::Pathwise.Workspace<float> workspace, int count) => TangentFrom(from, s_logits, workspace, count);
 
     /// <inheritdoc/>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void TangentFrom(global::Pathwise.Layer from, global::Pathwise.Layer through, global::Pathwise.Workspace<float> workspace, int count)
     {
         s_info.CheckOwns(from);
@@ -276,6 +281,7 @@ partial class ResidualCnn : global::Pathwise.INetwork<float>
     public void TangentPath(global::System.ReadOnlySpan<float> direction, global::Pathwise.Workspace<float> workspace, int count) => TangentPath(direction, s_logits, workspace, count);
 
     /// <inheritdoc/>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void TangentPath(global::System.ReadOnlySpan<float> direction, global::Pathwise.Layer through, global::Pathwise.Workspace<float> workspace, int count)
     {
         s_info.CheckOwns(through);
@@ -306,6 +312,7 @@ partial class ResidualCnn : global::Pathwise.INetwork<float>
     }
 
     // Stem: conv 3x3, 4 channels, padding 1, stride 1, then ReLU, [2, 6, 6] → [4, 6, 6].
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void ForwardStem(global::Pathwise.Workspace<float> workspace, int count)
     {
         global::System.Span<float> x = workspace.Activations(s_image, count); // [count, 72]
@@ -315,6 +322,7 @@ partial class ResidualCnn : global::Pathwise.INetwork<float>
         global::Pathwise.CompilerServices.Kernels.ActivationKernel.ReLU<float>(z, y);
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void BackwardStem(global::Pathwise.Workspace<float> workspace, int count)
     {
         global::System.Span<float> dz = workspace.PreActivationGradients(s_stem, count); // [count, 144]
@@ -326,6 +334,7 @@ partial class ResidualCnn : global::Pathwise.INetwork<float>
         global::Pathwise.CompilerServices.Kernels.PathKernel.AddTo<float>(dx, workspace.Gradients(s_image, count));
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void TangentStem(global::Pathwise.Workspace<float> workspace, int count)
     {
         global::System.Span<float> tx = workspace.Tangents(s_image, count); // [count, 72]
@@ -337,6 +346,7 @@ partial class ResidualCnn : global::Pathwise.INetwork<float>
     }
 
     // Conv1: conv 3x3, 4 channels, padding 1, stride 1, [4, 6, 6] → [4, 6, 6].
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void ForwardConv1(global::Pathwise.Workspace<float> workspace, int count)
     {
         global::System.Span<float> x = workspace.Activations(s_stem, count); // [count, 144]
@@ -344,6 +354,7 @@ partial class ResidualCnn : global::Pathwise.INetwork<float>
         global::Pathwise.CompilerServices.Kernels.Conv2DKernel.Forward<float>(x, _conv1Weight, default, z, count, s_conv1Shape);
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void BackwardConv1(global::Pathwise.Workspace<float> workspace, int count)
     {
         global::System.Span<float> dz = workspace.PreActivationGradients(s_conv1, count); // [count, 144]
@@ -353,6 +364,7 @@ partial class ResidualCnn : global::Pathwise.INetwork<float>
         global::Pathwise.CompilerServices.Kernels.PathKernel.AddTo<float>(dx, workspace.Gradients(s_stem, count));
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void TangentConv1(global::Pathwise.Workspace<float> workspace, int count)
     {
         global::System.Span<float> tx = workspace.Tangents(s_stem, count); // [count, 144]
@@ -362,6 +374,7 @@ partial class ResidualCnn : global::Pathwise.INetwork<float>
     }
 
     // Norm1: batch norm over 4 channels, then ReLU, [4, 6, 6] → [4, 6, 6].
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void ForwardNorm1(global::Pathwise.Workspace<float> workspace, int count)
     {
         global::System.Span<float> x = workspace.Activations(s_conv1, count); // [count, 144]
@@ -371,6 +384,7 @@ partial class ResidualCnn : global::Pathwise.INetwork<float>
         global::Pathwise.CompilerServices.Kernels.ActivationKernel.ReLU<float>(z, y);
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void BackwardNorm1(global::Pathwise.Workspace<float> workspace, int count)
     {
         global::System.Span<float> dz = workspace.PreActivationGradients(s_norm1, count); // [count, 144]
@@ -380,6 +394,7 @@ partial class ResidualCnn : global::Pathwise.INetwork<float>
         global::Pathwise.CompilerServices.Kernels.ChannelAffineKernel.Backward<float>(dz, _norm1Scale, dx, count, 4, 36);
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void TangentNorm1(global::Pathwise.Workspace<float> workspace, int count)
     {
         global::System.Span<float> tx = workspace.Tangents(s_conv1, count); // [count, 144]
@@ -391,6 +406,7 @@ partial class ResidualCnn : global::Pathwise.INetwork<float>
     }
 
     // Conv2: conv 3x3, 4 channels, padding 1, stride 1, [4, 6, 6] → [4, 6, 6].
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void ForwardConv2(global::Pathwise.Workspace<float> workspace, int count)
     {
         global::System.Span<float> x = workspace.Activations(s_norm1, count); // [count, 144]
@@ -398,6 +414,7 @@ partial class ResidualCnn : global::Pathwise.INetwork<float>
         global::Pathwise.CompilerServices.Kernels.Conv2DKernel.Forward<float>(x, _conv2Weight, default, z, count, s_conv2Shape);
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void BackwardConv2(global::Pathwise.Workspace<float> workspace, int count)
     {
         global::System.Span<float> dz = workspace.PreActivationGradients(s_conv2, count); // [count, 144]
@@ -405,6 +422,7 @@ partial class ResidualCnn : global::Pathwise.INetwork<float>
         global::Pathwise.CompilerServices.Kernels.Conv2DKernel.BackwardInput<float>(dz, _conv2Weight, dx, count, s_conv2Shape);
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void TangentConv2(global::Pathwise.Workspace<float> workspace, int count)
     {
         global::System.Span<float> tx = workspace.Tangents(s_norm1, count); // [count, 144]
@@ -414,6 +432,7 @@ partial class ResidualCnn : global::Pathwise.INetwork<float>
     }
 
     // Block: sum of Conv2 + Stem, then ReLU, [4, 6, 6] → [4, 6, 6].
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void ForwardBlock(global::Pathwise.Workspace<float> workspace, int count)
     {
         global::System.Span<float> x = workspace.Activations(s_conv2, count); // [count, 144]
@@ -423,6 +442,7 @@ partial class ResidualCnn : global::Pathwise.INetwork<float>
         global::Pathwise.CompilerServices.Kernels.ActivationKernel.ReLU<float>(z, y);
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void BackwardBlock(global::Pathwise.Workspace<float> workspace, int count)
     {
         global::System.Span<float> dz = workspace.PreActivationGradients(s_block, count); // [count, 144]
@@ -433,6 +453,7 @@ partial class ResidualCnn : global::Pathwise.INetwork<float>
         dz.CopyTo(workspace.Gradients(s_stem, count));
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void TangentBlock(global::Pathwise.Workspace<float> workspace, int count)
     {
         global::System.Span<float> tx = workspace.Tangents(s_conv2, count); // [count, 144]
@@ -443,6 +464,7 @@ partial class ResidualCnn : global::Pathwise.INetwork<float>
     }
 
     // Tap: identity, [4, 6, 6] → [4, 6, 6].
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void ForwardTap(global::Pathwise.Workspace<float> workspace, int count)
     {
         global::System.Span<float> x = workspace.Activations(s_block, count); // [count, 144]
@@ -450,12 +472,14 @@ partial class ResidualCnn : global::Pathwise.INetwork<float>
         x.CopyTo(z); // Block has other readers, so Tap keeps a copy.
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void BackwardTap(global::Pathwise.Workspace<float> workspace, int count)
     {
         global::System.Span<float> dz = workspace.PreActivationGradients(s_tap, count); // [count, 144]
         global::Pathwise.CompilerServices.Kernels.PathKernel.AddTo<float>(dz, workspace.Gradients(s_block, count)); // adds: Block has another reader
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void TangentTap(global::Pathwise.Workspace<float> workspace, int count)
     {
         global::System.Span<float> tx = workspace.Tangents(s_block, count); // [count, 144]
@@ -464,6 +488,7 @@ partial class ResidualCnn : global::Pathwise.INetwork<float>
     }
 
     // Joined: concatenation of Tap, Block, Image, [4, 6, 6] → [10, 6, 6].
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void ForwardJoined(global::Pathwise.Workspace<float> workspace, int count)
     {
         global::System.Span<float> x = workspace.Activations(s_tap, count); // [count, 144]
@@ -473,6 +498,7 @@ partial class ResidualCnn : global::Pathwise.INetwork<float>
         global::Pathwise.CompilerServices.Kernels.JoinKernel.ConcatForward<float>(workspace.Activations(s_image, count), z, count, sourceLength: 72, destinationLength: 360, offset: 288);
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void BackwardJoined(global::Pathwise.Workspace<float> workspace, int count)
     {
         global::System.Span<float> dz = workspace.PreActivationGradients(s_joined, count); // [count, 360]
@@ -481,6 +507,7 @@ partial class ResidualCnn : global::Pathwise.INetwork<float>
         global::Pathwise.CompilerServices.Kernels.JoinKernel.ConcatBackward<float>(dz, workspace.Gradients(s_image, count), count, sourceLength: 72, destinationLength: 360, offset: 288, accumulate: false);
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void TangentJoined(global::Pathwise.Workspace<float> workspace, int count)
     {
         global::System.Span<float> tx = workspace.Tangents(s_tap, count); // [count, 144]
@@ -491,6 +518,7 @@ partial class ResidualCnn : global::Pathwise.INetwork<float>
     }
 
     // Gap: global average pool over 6x6, [10, 6, 6] → [10, 1, 1].
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void ForwardGap(global::Pathwise.Workspace<float> workspace, int count)
     {
         global::System.Span<float> x = workspace.Activations(s_joined, count); // [count, 360]
@@ -498,6 +526,7 @@ partial class ResidualCnn : global::Pathwise.INetwork<float>
         global::Pathwise.CompilerServices.Kernels.GlobalPoolKernel.AvgForward<float>(x, z, count, channels: 10, spatial: 36);
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void BackwardGap(global::Pathwise.Workspace<float> workspace, int count)
     {
         global::System.Span<float> dz = workspace.PreActivationGradients(s_gap, count); // [count, 10]
@@ -505,6 +534,7 @@ partial class ResidualCnn : global::Pathwise.INetwork<float>
         global::Pathwise.CompilerServices.Kernels.GlobalPoolKernel.AvgBackward<float>(dz, dx, count, channels: 10, spatial: 36);
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void TangentGap(global::Pathwise.Workspace<float> workspace, int count)
     {
         global::System.Span<float> tx = workspace.Tangents(s_joined, count); // [count, 360]
@@ -514,22 +544,26 @@ partial class ResidualCnn : global::Pathwise.INetwork<float>
     }
 
     // Flat: flatten, [10, 1, 1] → [10].
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void ForwardFlat(global::Pathwise.Workspace<float> workspace, int count)
     {
         // A view: Flat shares Gap's memory.
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void BackwardFlat(global::Pathwise.Workspace<float> workspace, int count)
     {
         // A view: Flat's gradient is Gap's.
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void TangentFlat(global::Pathwise.Workspace<float> workspace, int count)
     {
         // A view: Flat's tangent is Gap's.
     }
 
     // Logits: dense 10 → 3, [10] → [3].
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void ForwardLogits(global::Pathwise.Workspace<float> workspace, int count)
     {
         global::System.Span<float> x = workspace.Activations(s_flat, count); // [count, 10]
@@ -537,6 +571,7 @@ partial class ResidualCnn : global::Pathwise.INetwork<float>
         global::Pathwise.CompilerServices.Kernels.DenseKernel.Forward<float>(x, _logitsWeight, _logitsBias, z, count, 10, 3);
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void BackwardLogits(global::Pathwise.Workspace<float> workspace, int count)
     {
         global::System.Span<float> dz = workspace.PreActivationGradients(s_logits, count); // [count, 3]
@@ -544,6 +579,7 @@ partial class ResidualCnn : global::Pathwise.INetwork<float>
         global::Pathwise.CompilerServices.Kernels.DenseKernel.BackwardInput<float>(dz, _logitsWeight, dx, count, 10, 3);
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void TangentLogits(global::Pathwise.Workspace<float> workspace, int count)
     {
         global::System.Span<float> tx = workspace.Tangents(s_flat, count); // [count, 10]

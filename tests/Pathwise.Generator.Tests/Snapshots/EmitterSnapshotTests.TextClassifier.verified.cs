@@ -118,6 +118,7 @@ partial class TextClassifier : global::Pathwise.INetwork<float>
     public global::Pathwise.Workspace<float> CreateWorkspace(int capacity) => new(s_info, capacity);
 
     /// <inheritdoc/>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void ForwardFrom(global::Pathwise.Layer from, global::Pathwise.Workspace<float> workspace, int count)
     {
         s_info.CheckOwns(from);
@@ -132,6 +133,7 @@ partial class TextClassifier : global::Pathwise.INetwork<float>
     public void BackwardFrom(global::Pathwise.Layer from, global::Pathwise.Workspace<float> workspace, int count) => BackwardFrom(from, s_tokens, workspace, count);
 
     /// <inheritdoc/>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void BackwardFrom(global::Pathwise.Layer from, global::Pathwise.Layer to, global::Pathwise.Workspace<float> workspace, int count)
     {
         s_info.CheckOwns(from);
@@ -145,6 +147,7 @@ partial class TextClassifier : global::Pathwise.INetwork<float>
     }
 
     /// <inheritdoc/>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void ForwardPath(global::System.ReadOnlySpan<float> baseline, global::System.ReadOnlySpan<float> direction, global::System.ReadOnlySpan<float> alphas, global::Pathwise.Workspace<float> workspace)
     {
         int count = alphas.Length;
@@ -156,6 +159,7 @@ partial class TextClassifier : global::Pathwise.INetwork<float>
     }
 
     /// <inheritdoc/>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void BackwardPathSum(global::System.ReadOnlySpan<float> pointCoefficients, global::Pathwise.Workspace<float> workspace, global::System.Span<float> destination)
     {
         int count = pointCoefficients.Length;
@@ -171,6 +175,7 @@ partial class TextClassifier : global::Pathwise.INetwork<float>
     public void TangentFrom(global::Pathwise.Layer from, global::Pathwise.Workspace<float> workspace, int count) => TangentFrom(from, s_logits, workspace, count);
 
     /// <inheritdoc/>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void TangentFrom(global::Pathwise.Layer from, global::Pathwise.Layer through, global::Pathwise.Workspace<float> workspace, int count)
     {
         s_info.CheckOwns(from);
@@ -187,6 +192,7 @@ partial class TextClassifier : global::Pathwise.INetwork<float>
     public void TangentPath(global::System.ReadOnlySpan<float> direction, global::Pathwise.Workspace<float> workspace, int count) => TangentPath(direction, s_logits, workspace, count);
 
     /// <inheritdoc/>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void TangentPath(global::System.ReadOnlySpan<float> direction, global::Pathwise.Layer through, global::Pathwise.Workspace<float> workspace, int count)
     {
         s_info.CheckOwns(through);
@@ -197,6 +203,7 @@ partial class TextClassifier : global::Pathwise.INetwork<float>
     }
 
     // Embed: embedding of 12 token ids from a vocabulary of 50 into 8 features, [12] → [12, 8].
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void ForwardEmbed(global::Pathwise.Workspace<float> workspace, int count)
     {
         global::System.Span<float> x = workspace.Activations(s_tokens, count); // [count, 12]
@@ -204,6 +211,7 @@ partial class TextClassifier : global::Pathwise.INetwork<float>
         global::Pathwise.CompilerServices.Kernels.EmbeddingKernel.Forward<float>(x, _embedWeight, z, count, length: 12, dimension: 8, vocabulary: 50);
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void BackwardEmbed(global::Pathwise.Workspace<float> workspace, int count)
     {
         global::System.Span<float> dz = workspace.PreActivationGradients(s_embed, count); // [count, 96]
@@ -212,6 +220,7 @@ partial class TextClassifier : global::Pathwise.INetwork<float>
         dx.Clear();
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void TangentEmbed(global::Pathwise.Workspace<float> workspace, int count)
     {
         global::System.Span<float> tx = workspace.Tangents(s_tokens, count); // [count, 12]
@@ -221,6 +230,7 @@ partial class TextClassifier : global::Pathwise.INetwork<float>
     }
 
     // Mean: mean over a sequence of 12, [12, 8] → [8].
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void ForwardMean(global::Pathwise.Workspace<float> workspace, int count)
     {
         global::System.Span<float> x = workspace.Activations(s_embed, count); // [count, 96]
@@ -228,6 +238,7 @@ partial class TextClassifier : global::Pathwise.INetwork<float>
         global::Pathwise.CompilerServices.Kernels.SequenceMeanKernel.Forward<float>(x, z, count, length: 12, features: 8);
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void BackwardMean(global::Pathwise.Workspace<float> workspace, int count)
     {
         global::System.Span<float> dz = workspace.PreActivationGradients(s_mean, count); // [count, 8]
@@ -235,6 +246,7 @@ partial class TextClassifier : global::Pathwise.INetwork<float>
         global::Pathwise.CompilerServices.Kernels.SequenceMeanKernel.Backward<float>(dz, dx, count, length: 12, features: 8);
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void TangentMean(global::Pathwise.Workspace<float> workspace, int count)
     {
         global::System.Span<float> tx = workspace.Tangents(s_embed, count); // [count, 96]
@@ -244,6 +256,7 @@ partial class TextClassifier : global::Pathwise.INetwork<float>
     }
 
     // Hidden: dense 8 → 16, then ReLU, [8] → [16].
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void ForwardHidden(global::Pathwise.Workspace<float> workspace, int count)
     {
         global::System.Span<float> x = workspace.Activations(s_mean, count); // [count, 8]
@@ -253,6 +266,7 @@ partial class TextClassifier : global::Pathwise.INetwork<float>
         global::Pathwise.CompilerServices.Kernels.ActivationKernel.ReLU<float>(z, y);
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void BackwardHidden(global::Pathwise.Workspace<float> workspace, int count)
     {
         global::System.Span<float> dz = workspace.PreActivationGradients(s_hidden, count); // [count, 16]
@@ -262,6 +276,7 @@ partial class TextClassifier : global::Pathwise.INetwork<float>
         global::Pathwise.CompilerServices.Kernels.DenseKernel.BackwardInput<float>(dz, _hiddenWeight, dx, count, 8, 16);
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void TangentHidden(global::Pathwise.Workspace<float> workspace, int count)
     {
         global::System.Span<float> tx = workspace.Tangents(s_mean, count); // [count, 8]
@@ -273,6 +288,7 @@ partial class TextClassifier : global::Pathwise.INetwork<float>
     }
 
     // Logits: dense 16 → 3, [16] → [3].
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void ForwardLogits(global::Pathwise.Workspace<float> workspace, int count)
     {
         global::System.Span<float> x = workspace.Activations(s_hidden, count); // [count, 16]
@@ -280,6 +296,7 @@ partial class TextClassifier : global::Pathwise.INetwork<float>
         global::Pathwise.CompilerServices.Kernels.DenseKernel.Forward<float>(x, _logitsWeight, _logitsBias, z, count, 16, 3);
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void BackwardLogits(global::Pathwise.Workspace<float> workspace, int count)
     {
         global::System.Span<float> dz = workspace.PreActivationGradients(s_logits, count); // [count, 3]
@@ -287,6 +304,7 @@ partial class TextClassifier : global::Pathwise.INetwork<float>
         global::Pathwise.CompilerServices.Kernels.DenseKernel.BackwardInput<float>(dz, _logitsWeight, dx, count, 16, 3);
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void TangentLogits(global::Pathwise.Workspace<float> workspace, int count)
     {
         global::System.Span<float> tx = workspace.Tangents(s_hidden, count); // [count, 16]

@@ -116,6 +116,7 @@ partial class TinyMlp : global::Pathwise.INetwork<float>
     public global::Pathwise.Workspace<float> CreateWorkspace(int capacity) => new(s_info, capacity);
 
     /// <inheritdoc/>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void ForwardFrom(global::Pathwise.Layer from, global::Pathwise.Workspace<float> workspace, int count)
     {
         s_info.CheckOwns(from);
@@ -129,6 +130,7 @@ partial class TinyMlp : global::Pathwise.INetwork<float>
     public void BackwardFrom(global::Pathwise.Layer from, global::Pathwise.Workspace<float> workspace, int count) => BackwardFrom(from, s_features, workspace, count);
 
     /// <inheritdoc/>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void BackwardFrom(global::Pathwise.Layer from, global::Pathwise.Layer to, global::Pathwise.Workspace<float> workspace, int count)
     {
         s_info.CheckOwns(from);
@@ -141,6 +143,7 @@ partial class TinyMlp : global::Pathwise.INetwork<float>
     }
 
     /// <inheritdoc/>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void ForwardPath(global::System.ReadOnlySpan<float> baseline, global::System.ReadOnlySpan<float> direction, global::System.ReadOnlySpan<float> alphas, global::Pathwise.Workspace<float> workspace)
     {
         int count = alphas.Length;
@@ -164,6 +167,7 @@ partial class TinyMlp : global::Pathwise.INetwork<float>
     }
 
     /// <inheritdoc/>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void BackwardPathSum(global::System.ReadOnlySpan<float> pointCoefficients, global::Pathwise.Workspace<float> workspace, global::System.Span<float> destination)
     {
         int count = pointCoefficients.Length;
@@ -187,6 +191,7 @@ partial class TinyMlp : global::Pathwise.INetwork<float>
     public void TangentFrom(global::Pathwise.Layer from, global::Pathwise.Workspace<float> workspace, int count) => TangentFrom(from, s_logits, workspace, count);
 
     /// <inheritdoc/>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void TangentFrom(global::Pathwise.Layer from, global::Pathwise.Layer through, global::Pathwise.Workspace<float> workspace, int count)
     {
         s_info.CheckOwns(from);
@@ -202,6 +207,7 @@ partial class TinyMlp : global::Pathwise.INetwork<float>
     public void TangentPath(global::System.ReadOnlySpan<float> direction, global::Pathwise.Workspace<float> workspace, int count) => TangentPath(direction, s_logits, workspace, count);
 
     /// <inheritdoc/>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void TangentPath(global::System.ReadOnlySpan<float> direction, global::Pathwise.Layer through, global::Pathwise.Workspace<float> workspace, int count)
     {
         s_info.CheckOwns(through);
@@ -224,6 +230,7 @@ partial class TinyMlp : global::Pathwise.INetwork<float>
     }
 
     // Hidden: dense 8 → 16, then ReLU, [8] → [16].
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void ForwardHidden(global::Pathwise.Workspace<float> workspace, int count)
     {
         global::System.Span<float> x = workspace.Activations(s_features, count); // [count, 8]
@@ -233,6 +240,7 @@ partial class TinyMlp : global::Pathwise.INetwork<float>
         global::Pathwise.CompilerServices.Kernels.ActivationKernel.ReLU<float>(z, y);
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void BackwardHidden(global::Pathwise.Workspace<float> workspace, int count)
     {
         global::System.Span<float> dz = workspace.PreActivationGradients(s_hidden, count); // [count, 16]
@@ -242,6 +250,7 @@ partial class TinyMlp : global::Pathwise.INetwork<float>
         global::Pathwise.CompilerServices.Kernels.DenseKernel.BackwardInput<float>(dz, _hiddenWeight, dx, count, 8, 16);
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void TangentHidden(global::Pathwise.Workspace<float> workspace, int count)
     {
         global::System.Span<float> tx = workspace.Tangents(s_features, count); // [count, 8]
@@ -253,6 +262,7 @@ partial class TinyMlp : global::Pathwise.INetwork<float>
     }
 
     // Hidden2: dense 16 → 12, then Tanh, [16] → [12].
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void ForwardHidden2(global::Pathwise.Workspace<float> workspace, int count)
     {
         global::System.Span<float> x = workspace.Activations(s_hidden, count); // [count, 16]
@@ -262,6 +272,7 @@ partial class TinyMlp : global::Pathwise.INetwork<float>
         global::Pathwise.CompilerServices.Kernels.ActivationKernel.Tanh<float>(z, y);
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void BackwardHidden2(global::Pathwise.Workspace<float> workspace, int count)
     {
         global::System.Span<float> dz = workspace.PreActivationGradients(s_hidden2, count); // [count, 12]
@@ -271,6 +282,7 @@ partial class TinyMlp : global::Pathwise.INetwork<float>
         global::Pathwise.CompilerServices.Kernels.DenseKernel.BackwardInput<float>(dz, _hidden2Weight, dx, count, 16, 12);
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void TangentHidden2(global::Pathwise.Workspace<float> workspace, int count)
     {
         global::System.Span<float> tx = workspace.Tangents(s_hidden, count); // [count, 16]
@@ -282,6 +294,7 @@ partial class TinyMlp : global::Pathwise.INetwork<float>
     }
 
     // Logits: dense 12 → 3, [12] → [3].
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void ForwardLogits(global::Pathwise.Workspace<float> workspace, int count)
     {
         global::System.Span<float> x = workspace.Activations(s_hidden2, count); // [count, 12]
@@ -289,6 +302,7 @@ partial class TinyMlp : global::Pathwise.INetwork<float>
         global::Pathwise.CompilerServices.Kernels.DenseKernel.Forward<float>(x, _logitsWeight, _logitsBias, z, count, 12, 3);
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void BackwardLogits(global::Pathwise.Workspace<float> workspace, int count)
     {
         global::System.Span<float> dz = workspace.PreActivationGradients(s_logits, count); // [count, 3]
@@ -296,6 +310,7 @@ partial class TinyMlp : global::Pathwise.INetwork<float>
         global::Pathwise.CompilerServices.Kernels.DenseKernel.BackwardInput<float>(dz, _logitsWeight, dx, count, 12, 3);
     }
 
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void TangentLogits(global::Pathwise.Workspace<float> workspace, int count)
     {
         global::System.Span<float> tx = workspace.Tangents(s_hidden2, count); // [count, 12]
