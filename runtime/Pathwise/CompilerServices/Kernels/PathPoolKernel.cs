@@ -167,6 +167,7 @@ public static class PathPoolKernel
     }
 
     // Packs x [C, H, W] into [4, windows]: plane q holds each window's position q.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Pack<T>(ReadOnlySpan<T> x, Span<T> planes, Pool2DShape shape)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -250,6 +251,7 @@ public static class PathPoolKernel
         return w;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ForwardScalar<T>(ref T packed, ref T alphas, int count, ref T y, ref byte bits, int windows, int bytes, int from, bool relu)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
