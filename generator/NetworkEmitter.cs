@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
@@ -448,16 +449,18 @@ internal static class NetworkEmitter
             _w.Line("workspace.Check(s_info, count);");
             _w.Line($"{Runtime}.CompilerServices.Guard.Length(baseline, InputLength, \"baseline\");");
             _w.Line($"{Runtime}.CompilerServices.Guard.Length(direction, InputLength, \"direction\");");
-            if (FirstLayerIsAffine && InputReadOnlyByFirst)
+            // With an affine first layer that alone reads the input, the passes below read the path's two ends, not its
+            // points: only the other methods read these.
+            bool pointsSkippable = FirstLayerIsAffine && InputReadOnlyByFirst;
+            if (pointsSkippable)
             {
-                // The first layer below reads the path's two ends, not its points: only the other methods read these.
                 _w.Open("if (!workspace.InputGradientSumOnly)");
-                _w.Line($"{Kernels}.PathKernel.Interpolate<{_t}>(baseline, direction, alphas, workspace.Input(count));");
-                _w.Close();
             }
-            else
+
+            _w.Line($"{Kernels}.PathKernel.Interpolate<{_t}>(baseline, direction, alphas, workspace.Input(count));");
+            if (pointsSkippable)
             {
-                _w.Line($"{Kernels}.PathKernel.Interpolate<{_t}>(baseline, direction, alphas, workspace.Input(count));");
+                _w.Close();
             }
 
             if (FirstLayerIsAffine)
@@ -779,18 +782,7 @@ internal static class NetworkEmitter
             _w.Line($"{SpanOfT} dPooled = workspace.PreActivationGradients({LayerField(pool)}, count); // [count, {pool.Out.Length}]");
             _w.Line($"{SpanOfT} dy = workspace.Gradients({LayerField(conv)}, count); // [count, {conv.Out.Length}]");
             _w.Line($"{SpanOfT} dz = workspace.PreActivationGradients({LayerField(conv)}, count);");
-            if (_accumulate[index][0])
-            {
-                _w.Line($"// {previous.Member} has another reader whose part of its gradient is written: compute this part apart, then add it.");
-                _w.Line($"{SpanOfT} dx = workspace.GradientScratch({LayerField(previous)}, count); // [count, {conv.In.Length}]");
-                Conv2DLayer.WritePooledBackward(_e, conv);
-                _w.Line($"{Kernels}.PathKernel.AddTo<{_t}>(dx, workspace.Gradients({LayerField(previous)}, count));");
-            }
-            else
-            {
-                _w.Line($"{SpanOfT} dx = workspace.Gradients({LayerField(previous)}, count); // [count, {conv.In.Length}]");
-                Conv2DLayer.WritePooledBackward(_e, conv);
-            }
+            WriteSourceGradient(index, () => Conv2DLayer.WritePooledBackward(_e, conv));
 
             _w.Close();
             _w.Line();
@@ -832,21 +824,35 @@ internal static class NetworkEmitter
                     ? $"{Kernels}.PathKernel.AddTo<{_t}>(dz, workspace.Gradients({LayerField(previous)}, count)); // adds: {previous.Member} has another reader"
                     : $"dz.CopyTo(workspace.Gradients({LayerField(previous)}, count));");
             }
-            else if (accumulate)
+            else
+            {
+                WriteSourceGradient(index, () => layer.Unit.WriteBackward(_e, layer, previous));
+            }
+
+            _w.Close();
+            _w.Line();
+        }
+
+        /// <summary>
+        /// Declares <c>dx</c>, layer <paramref name="index"/>'s gradient for its source, and runs <paramref name="writeBackward"/>
+        /// to fill it: straight into the source's gradient, or apart and then added when another reader's part is there.
+        /// </summary>
+        private void WriteSourceGradient(int index, Action writeBackward)
+        {
+            LayerSpec layer = _layers[index];
+            LayerSpec previous = Source(index);
+            if (_accumulate[index][0])
             {
                 _w.Line($"// {previous.Member} has another reader whose part of its gradient is written: compute this part apart, then add it.");
                 _w.Line($"{SpanOfT} dx = workspace.GradientScratch({LayerField(previous)}, count); // [count, {layer.In.Length}]");
-                layer.Unit.WriteBackward(_e, layer, previous);
+                writeBackward();
                 _w.Line($"{Kernels}.PathKernel.AddTo<{_t}>(dx, workspace.Gradients({LayerField(previous)}, count));");
             }
             else
             {
                 _w.Line($"{SpanOfT} dx = workspace.Gradients({LayerField(previous)}, count); // [count, {layer.In.Length}]");
-                layer.Unit.WriteBackward(_e, layer, previous);
+                writeBackward();
             }
-
-            _w.Close();
-            _w.Line();
         }
 
         private void WriteActivationForward(LayerSpec layer, string z, string y)

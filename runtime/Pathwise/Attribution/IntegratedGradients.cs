@@ -1,9 +1,9 @@
 using System;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
 using Pathwise.CompilerServices;
-using System.Runtime.CompilerServices;
 
 namespace Pathwise;
 

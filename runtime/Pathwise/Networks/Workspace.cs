@@ -222,10 +222,7 @@ public sealed class Workspace<T> where T : unmanaged, IFloatingPointIeee754<T>
     public Span<byte> PathWinners(Layer layer, int count)
     {
         Info.CheckOwns(layer);
-        if ((uint)count > (uint)Capacity)
-        {
-            throw new ArgumentOutOfRangeException(nameof(count), $"Expected between 0 and {Capacity} points (the workspace capacity); got {count}.");
-        }
+        CheckCount(count);
 
         int bytes = CompilerServices.Kernels.PathPoolKernel.WinnersLength(layer.Size);
         if (_pathWinners.Length < Capacity * bytes)
@@ -261,10 +258,7 @@ public sealed class Workspace<T> where T : unmanaged, IFloatingPointIeee754<T>
     public Span<T> GradientScratch(Layer layer, int count)
     {
         Info.CheckOwns(layer);
-        if ((uint)count > (uint)Capacity)
-        {
-            throw new ArgumentOutOfRangeException(nameof(count), $"Expected between 0 and {Capacity} points (the workspace capacity); got {count}.");
-        }
+        CheckCount(count);
 
         if (!Info.IsGraph)
         {
@@ -286,10 +280,7 @@ public sealed class Workspace<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         Info.CheckOwns(from);
         Info.CheckOwns(to);
-        if ((uint)count > (uint)Capacity)
-        {
-            throw new ArgumentOutOfRangeException(nameof(count), $"Expected between 0 and {Capacity} points (the workspace capacity); got {count}.");
-        }
+        CheckCount(count);
 
         T[] seeded = _gradients[from.Index];
         for (int j = to.Index; j < from.Index; j++)
@@ -312,10 +303,7 @@ public sealed class Workspace<T> where T : unmanaged, IFloatingPointIeee754<T>
     public void ClearTangentsSkippedOver(Layer from, int count)
     {
         Info.CheckOwns(from);
-        if ((uint)count > (uint)Capacity)
-        {
-            throw new ArgumentOutOfRangeException(nameof(count), $"Expected between 0 and {Capacity} points (the workspace capacity); got {count}.");
-        }
+        CheckCount(count);
 
         T[][] tangents = EnsureTangents().Output;
         T[] seeded = tangents[from.Index];
@@ -337,10 +325,7 @@ public sealed class Workspace<T> where T : unmanaged, IFloatingPointIeee754<T>
             throw new ArgumentException($"This workspace was made for network {Info.Name}, not {network.Name}.");
         }
 
-        if ((uint)count > (uint)Capacity)
-        {
-            throw new ArgumentOutOfRangeException(nameof(count), $"Expected between 0 and {Capacity} points (the workspace capacity); got {count}.");
-        }
+        CheckCount(count);
     }
 
     /// <summary>Tangent buffers are made on first use, so workspaces of methods without tangents stay lean.</summary>
@@ -368,14 +353,20 @@ public sealed class Workspace<T> where T : unmanaged, IFloatingPointIeee754<T>
         return (_tangents, _preActivationTangents);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private Span<T> Slice(T[][] buffers, Layer layer, int count)
+    /// <summary>Throws unless <paramref name="count"/> points fit: between 0 and <see cref="Capacity"/>.</summary>
+    private void CheckCount(int count)
     {
-        Info.CheckOwns(layer);
         if ((uint)count > (uint)Capacity)
         {
             throw new ArgumentOutOfRangeException(nameof(count), $"Expected between 0 and {Capacity} points (the workspace capacity); got {count}.");
         }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private Span<T> Slice(T[][] buffers, Layer layer, int count)
+    {
+        Info.CheckOwns(layer);
+        CheckCount(count);
 
         return buffers[layer.Index].AsSpan(0, count * layer.Size);
     }

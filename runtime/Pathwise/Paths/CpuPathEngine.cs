@@ -1,10 +1,10 @@
 using System;
 using System.Collections.Generic;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using Pathwise.CompilerServices;
 using Pathwise.CompilerServices.Kernels;
-using System.Runtime.CompilerServices;
 
 namespace Pathwise;
 

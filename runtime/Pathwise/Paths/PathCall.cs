@@ -1,8 +1,8 @@
 using System;
 using System.Collections.Generic;
 using System.Numerics;
-using Pathwise.CompilerServices;
 using System.Runtime.CompilerServices;
+using Pathwise.CompilerServices;
 
 namespace Pathwise;
 

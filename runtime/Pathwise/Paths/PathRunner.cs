@@ -1,7 +1,7 @@
 using System;
 using System.Numerics;
-using System.Threading;
 using System.Runtime.CompilerServices;
+using System.Threading;
 
 namespace Pathwise;
 

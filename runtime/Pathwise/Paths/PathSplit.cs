@@ -1,8 +1,8 @@
 using System;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 using System.Threading;
-using System.Runtime.CompilerServices;
 
 namespace Pathwise;
 
