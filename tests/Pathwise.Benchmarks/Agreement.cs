@@ -20,19 +20,7 @@ public static class Agreement
         torch.Attribute(torchInput, target, expected);
         ConvergenceDelta delta = pathwise.Attribute(input, target, actual);
 
-        double scale = 0;
-        double worst = 0;
-        int worstIndex = 0;
-        for (int i = 0; i < input.Length; i++)
-        {
-            scale = Math.Max(scale, Math.Abs(expected[i]));
-            double difference = Math.Abs((double)actual[i] - expected[i]);
-            if (difference > worst)
-            {
-                worst = difference;
-                worstIndex = i;
-            }
-        }
+        (double worst, double scale, int worstIndex) = Worst(expected, actual);
 
         // The zero-allocation claim, on this thread, for a warm call (the MemoryDiagnoser runs in process, so
         // background allocations of the runtime can show up there as a few bytes per operation).
@@ -77,6 +65,13 @@ public static class Agreement
             throw new ArgumentException($"{name}: expected attributions of equal length; got {torch.Length} (TorchSharp) and {pathwise.Length} (Pathwise).");
         }
 
+        (double worst, double scale, int worstIndex) = Worst(torch, pathwise);
+        return (scale > 0 ? worst / scale : double.PositiveInfinity, worstIndex);
+    }
+
+    /// <summary><c>max_i |pathwise_i - torch_i|</c>, <c>max_i |torch_i|</c> and the first <c>i</c> where the former is reached.</summary>
+    private static (double Worst, double Scale, int Index) Worst(ReadOnlySpan<float> torch, ReadOnlySpan<float> pathwise)
+    {
         double scale = 0;
         double worst = 0;
         int worstIndex = 0;
@@ -91,6 +86,6 @@ public static class Agreement
             }
         }
 
-        return (scale > 0 ? worst / scale : double.PositiveInfinity, worstIndex);
+        return (worst, scale, worstIndex);
     }
 }

@@ -36,7 +36,7 @@ internal static class PassProfile
 
         (INetwork<float> network, TorchNetwork torchNetwork, float[] input) = benchmark.CreateNetwork(seed: 1);
         torchNetwork.Dispose();
-        int batch = AutomaticBatch(network.Info);
+        int batch = PathPlan<float>.AutomaticBatch(network.Info);
         int chunks = (Points + batch - 1) / batch;
         IReadOnlyList<Layer> layers = network.Info.Layers;
         int top = layers.Count - 1;
@@ -130,33 +130,14 @@ internal static class PassProfile
             times[3][r] = Microseconds(() => Call(fusedHost));
         }
 
-        Console.WriteLine($"  {"path passes, plain workspace",-28} {Median(times[0]),24:F1}   (x{chunks} chunks, one thread)");
-        Console.WriteLine($"  {"path passes, sum-only (fused)",-28} {Median(times[1]),24:F1}   ({Median(times[1]) - Median(times[0]):+0.0;-0.0} us)");
-        Console.WriteLine($"  {"whole call, unfused plan",-28} {Median(times[2]),24:F1}");
-        Console.WriteLine($"  {"whole call, IG's plan (fused)",-28} {Median(times[3]),24:F1}   ({Median(times[3]) - Median(times[2]):+0.0;-0.0} us)");
-    }
-
-    private static double Median(double[] values)
-    {
-        double[] sorted = (double[])values.Clone();
-        Array.Sort(sorted);
-        return sorted[sorted.Length / 2];
+        Console.WriteLine($"  {"path passes, plain workspace",-28} {Statistics.Median(times[0]),24:F1}   (x{chunks} chunks, one thread)");
+        Console.WriteLine($"  {"path passes, sum-only (fused)",-28} {Statistics.Median(times[1]),24:F1}   ({Statistics.Median(times[1]) - Statistics.Median(times[0]):+0.0;-0.0} us)");
+        Console.WriteLine($"  {"whole call, unfused plan",-28} {Statistics.Median(times[2]),24:F1}");
+        Console.WriteLine($"  {"whole call, IG's plan (fused)",-28} {Statistics.Median(times[3]),24:F1}   ({Statistics.Median(times[3]) - Statistics.Median(times[2]):+0.0;-0.0} us)");
     }
 
     private static string Describe(Layer layer) =>
         layer.HasActivation ? $"{layer.Name} ({layer.Kind}, {layer.Activation})" : $"{layer.Name} ({layer.Kind})";
-
-    /// <summary>The library's automatic internal batch: the largest of 64, 32, ..., 2 whose workspace fits in 4 MiB.</summary>
-    private static int AutomaticBatch(NetworkInfo info)
-    {
-        int batch = 64;
-        while (batch > 2 && Workspace<float>.RequiredBytes(info, batch + 2) > IntegratedGradientsOptions.AutomaticWorkspaceBytes)
-        {
-            batch /= 2;
-        }
-
-        return batch;
-    }
 
     /// <summary>Mean microseconds per call of <paramref name="body"/>, over at least 200 ms after a 300 ms warm-up.</summary>
     private static double Microseconds(Action body)

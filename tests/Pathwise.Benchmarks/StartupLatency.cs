@@ -41,7 +41,7 @@ internal static class StartupLatency
         }
 
         benchmark.Cleanup();
-        double steady = Median(durations.AsSpan(Math.Max(0, calls - 200), Math.Min(200, calls)));
+        double steady = Statistics.Median(durations.AsSpan(Math.Max(0, calls - 200), Math.Min(200, calls)));
         Console.WriteLine($"{name}: {calls} calls in 2 s; steady state {steady:F1} us per call (median of the last 200)");
         Console.WriteLine($"  first call {durations[0] / 1000:F1} ms");
         int from = 0;
@@ -78,12 +78,5 @@ internal static class StartupLatency
         }
 
         Console.WriteLine("  never within 1.25x of steady state");
-    }
-
-    private static double Median(Span<double> values)
-    {
-        double[] copy = values.ToArray();
-        Array.Sort(copy);
-        return copy[copy.Length / 2];
     }
 }

@@ -38,9 +38,6 @@ internal static class TargetsReport
     private const int GatedInputs = 4;
     private const string ChildLine = "pathwise-one";
 
-    /// <summary>PathSplit.MinimumBytes: a call splits when its points times the workspace bytes of one point reach it.</summary>
-    private const long SplitMinimumBytes = 256 * 1024;
-
     private static readonly int[] Stacks = [4, 8, 16, 64];
 
     /// <summary>TorchSharp's intra-op threads as it comes, then 1 (TorchSharp at its best may be on one thread, on a shared two-core machine).</summary>
@@ -112,8 +109,9 @@ internal static class TargetsReport
         {
             if (threads.TryGetValue(bench.Case.Name, out (Series One, Series Two) t))
             {
-                long bytes = Workspace<float>.RequiredBytes(bench.Case.Network.Info, 1) * Points;
-                string split = bytes >= SplitMinimumBytes ? "split over two cores" : "below the split's threshold, on one core either way";
+                var plan = new PathPlan<float>(bench.Case.Network.Info, Options());
+                long bytes = plan.BytesPerPoint * Points;
+                string split = PathSplit.Pays(plan, Points) ? "split over two cores" : "below the split's threshold, on one core either way";
                 Console.WriteLine($"{bench.Case.Name}: 1 thread {Format(t.One.Median)}, 2 threads {Format(t.Two.Median)}, speed-up {t.One.Median / t.Two.Median:F2}x "
                     + $"(launches: 1 thread {Range(t.One)}, 2 threads {Range(t.Two)}; {bytes / 1024} KiB of workspace per call: {split})");
             }
@@ -310,7 +308,7 @@ internal static class TargetsReport
             Faults = faults;
             double[] sorted = (double[])rounds.Clone();
             Array.Sort(sorted);
-            Median = sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
+            Median = Statistics.Median(sorted);
             Min = sorted[0];
             Max = sorted[^1];
         }
