@@ -47,7 +47,8 @@ public class Conv2DKernelTests
         new(1, 3, 3, 1, 2, 2, 1, 1, 0, 0, 2, 2, 1),   // dilated kernel spanning the whole input
     };
 
-    private static double[] Reference(double[] x, double[] w, double[] b, int count, Conv2DShape s)
+    /// <summary>The convolution by its definition in float64 (zero padding, stride, dilation, groups).</summary>
+    internal static double[] Reference(double[] x, double[] w, double[] b, int count, Conv2DShape s)
     {
         var y = new double[count * s.OutputLength];
         for (int n = 0; n < count; n++)
@@ -88,7 +89,8 @@ public class Conv2DKernelTests
         return y;
     }
 
-    private static double[] ReferenceBackward(double[] dy, double[] w, int count, Conv2DShape s)
+    /// <summary>The convolution's input gradient by its definition in float64.</summary>
+    internal static double[] ReferenceBackward(double[] dy, double[] w, int count, Conv2DShape s)
     {
         var dx = new double[count * s.InputLength];
         for (int n = 0; n < count; n++)

@@ -36,83 +36,7 @@ public sealed class Conv2DReLUMaxPoolKernelTests
         new(2, 7, 9, 3, 3, 2, 1, 1, 1, 0, 1, 1, 1),      // rectangular kernel
     };
 
-    // ---- brute-force float64 reference ----
-
-    private static double[] ConvReference(double[] x, double[] w, double[] b, int count, Conv2DShape s)
-    {
-        var y = new double[count * s.OutputLength];
-        for (int n = 0; n < count; n++)
-        {
-            for (int o = 0; o < s.OutChannels; o++)
-            {
-                for (int oh = 0; oh < s.OutHeight; oh++)
-                {
-                    for (int ow = 0; ow < s.OutWidth; ow++)
-                    {
-                        double sum = b.Length == 0 ? 0 : b[o];
-                        for (int j = 0; j < s.GroupInChannels; j++)
-                        {
-                            int c = o / s.GroupOutChannels * s.GroupInChannels + j;
-                            for (int kh = 0; kh < s.KernelHeight; kh++)
-                            {
-                                for (int kw = 0; kw < s.KernelWidth; kw++)
-                                {
-                                    int ih = oh * s.StrideHeight + kh * s.DilationHeight - s.PaddingHeight;
-                                    int iw = ow * s.StrideWidth + kw * s.DilationWidth - s.PaddingWidth;
-                                    if (ih >= 0 && ih < s.Height && iw >= 0 && iw < s.Width)
-                                    {
-                                        sum += w[((o * s.GroupInChannels + j) * s.KernelHeight + kh) * s.KernelWidth + kw]
-                                            * x[((n * s.InChannels + c) * s.Height + ih) * s.Width + iw];
-                                    }
-                                }
-                            }
-                        }
-
-                        y[((n * s.OutChannels + o) * s.OutHeight + oh) * s.OutWidth + ow] = sum;
-                    }
-                }
-            }
-        }
-
-        return y;
-    }
-
-    private static double[] ConvTransposeReference(double[] dz, double[] w, int count, Conv2DShape s)
-    {
-        var dx = new double[count * s.InputLength];
-        for (int n = 0; n < count; n++)
-        {
-            for (int o = 0; o < s.OutChannels; o++)
-            {
-                for (int oh = 0; oh < s.OutHeight; oh++)
-                {
-                    for (int ow = 0; ow < s.OutWidth; ow++)
-                    {
-                        double g = dz[((n * s.OutChannels + o) * s.OutHeight + oh) * s.OutWidth + ow];
-                        for (int j = 0; j < s.GroupInChannels; j++)
-                        {
-                            int c = o / s.GroupOutChannels * s.GroupInChannels + j;
-                            for (int kh = 0; kh < s.KernelHeight; kh++)
-                            {
-                                for (int kw = 0; kw < s.KernelWidth; kw++)
-                                {
-                                    int ih = oh * s.StrideHeight + kh * s.DilationHeight - s.PaddingHeight;
-                                    int iw = ow * s.StrideWidth + kw * s.DilationWidth - s.PaddingWidth;
-                                    if (ih >= 0 && ih < s.Height && iw >= 0 && iw < s.Width)
-                                    {
-                                        dx[((n * s.InChannels + c) * s.Height + ih) * s.Width + iw] +=
-                                            w[((o * s.GroupInChannels + j) * s.KernelHeight + kh) * s.KernelWidth + kw] * g;
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-
-        return dx;
-    }
+    // ---- brute-force float64 reference (the convolution's own: Conv2DKernelTests.Reference, ReferenceBackward) ----
 
     // Index in the plane of the window's first maximum in row-major order (strictly greater replaces).
     private static int ArgMax(double[] y, int plane, int width, int ph, int pw)
@@ -137,7 +61,7 @@ public sealed class Conv2DReLUMaxPoolKernelTests
 
     private static Reference Brute(double[] x, double[] w, double[] b, double[] dPooled, int count, Conv2DShape s)
     {
-        double[] z = ConvReference(x, w, b, count, s);
+        double[] z = Conv2DKernelTests.Reference(x, w, b, count, s);
         double[] y = Array.ConvertAll(z, v => Math.Max(v, 0));
         int oh = s.OutHeight, ow = s.OutWidth, ph = oh / 2, pw = ow / 2;
         var pooled = new double[count * s.OutChannels * ph * pw];
@@ -161,7 +85,7 @@ public sealed class Conv2DReLUMaxPoolKernelTests
             dz[i] = z[i] > 0 ? dy[i] : 0;
         }
 
-        return new Reference(z, y, pooled, dy, dz, ConvTransposeReference(dz, w, count, s));
+        return new Reference(z, y, pooled, dy, dz, Conv2DKernelTests.ReferenceBackward(dz, w, count, s));
     }
 
     private sealed record Result<T>(T[] Z, T[] Y, T[] Pooled, T[] Dy, T[] Dz, T[] Dx);
