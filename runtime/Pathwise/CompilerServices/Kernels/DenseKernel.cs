@@ -57,6 +57,20 @@ public static class DenseKernel
         ref T bRef = ref MemoryMarshal.GetReference(bias);
         ref T yRef = ref MemoryMarshal.GetReference(y);
 
+        if (VectorMath.CanVectorize<T>() && PacksRows(count, inputs, outputs))
+        {
+            if (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported && count >= Vector512<T>.Count)
+            {
+                ForwardPacked<T, Vector512<T>, Simd512<T>>(ref xRef, ref wRef, ref bRef, hasBias, ref yRef, count, inputs, outputs);
+            }
+            else
+            {
+                ForwardPacked<T, Vector256<T>, Simd256<T>>(ref xRef, ref wRef, ref bRef, hasBias, ref yRef, count, inputs, outputs);
+            }
+
+            return;
+        }
+
         if (!VectorMath.CanVectorize<T>() || inputs < Vector256<T>.Count)
         {
             // Small or non-SIMD case: one dot product per output, low overhead.
@@ -196,6 +210,238 @@ public static class DenseKernel
         else
         {
             BackwardBlocked<T, Vector256<T>, Simd256<T>>(ref dyRef, ref wRef, ref dxRef, count, inputs, outputs);
+        }
+    }
+
+    // ---- Packed forward: y^T = W x^T as a GEMM with the rows of x in the vector lanes ----
+
+    // The one rule for the packed forward: it copies x transposed (count * inputs elements, plus count * outputs for
+    // the transposed result) to run axpy-form micro-kernels with no horizontal sums; that pays once there are enough
+    // rows to fill the vector lanes.
+    private static bool PacksRows(int count, int inputs, int outputs) => count >= 4;
+
+    // y[n, o] = b[o] + sum_i x[n, i] w[o, i], computed as yt[o, n] = sum_i w[o, i] xt[i, n] with xt = x^T packed
+    // [inputs, padded] (rows zero-padded to whole vectors), so each weight element is broadcast once per strip of
+    // rows and the rows are the lanes; yt [outputs, padded] is then written back transposed, with the bias.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ForwardPacked<T, TVector, TOps>(ref T xRef, ref T wRef, ref T bRef, bool hasBias, ref T yRef, int count, int inputs, int outputs)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TVector : struct
+        where TOps : struct, ISimdOps<T, TVector>
+    {
+        int width = TOps.Count;
+        int padded = (count + width - 1) / width * width;
+        T[] scratch = KernelScratch<T>.Rent(checked(padded * (inputs + outputs)));
+        ref T xt = ref MemoryMarshal.GetArrayDataReference(scratch);
+        ref T yt = ref Unsafe.Add(ref xt, (nint)padded * inputs);
+
+        // xt[i, n] = x[n, i]; lanes n >= count are zero.
+        for (int i = 0; i < inputs; i++)
+        {
+            ref T column = ref Unsafe.Add(ref xt, (nint)i * padded);
+            ref T source = ref Unsafe.Add(ref xRef, i);
+            for (int n = 0; n < count; n++)
+            {
+                Unsafe.Add(ref column, n) = Unsafe.Add(ref source, (nint)n * inputs);
+            }
+
+            for (int n = count; n < padded; n++)
+            {
+                Unsafe.Add(ref column, n) = T.Zero;
+            }
+        }
+
+        Gemm<T, TVector, TOps>(ref wRef, inputs, ref xt, padded, ref yt, padded, outputs, padded, inputs, stripsOuter: false);
+
+        for (int n = 0; n < count; n++)
+        {
+            ref T row = ref Unsafe.Add(ref yRef, (nint)n * outputs);
+            ref T column = ref Unsafe.Add(ref yt, n);
+            for (int o = 0; o < outputs; o++)
+            {
+                T sum = Unsafe.Add(ref column, (nint)o * padded);
+                Unsafe.Add(ref row, o) = hasBias ? Unsafe.Add(ref bRef, o) + sum : sum;
+            }
+        }
+
+        KernelScratch<T>.Return(scratch);
+    }
+
+    // c[m, j] = sum_k a[m * lda + k] * b[k * ldb + j] for m < rows, j < columns (overwritten), in blocks of
+    // GemmRows rows by two vectors (one at the end): GemmRows * 2 accumulators, the a elements broadcast, the b row
+    // contiguous. A last partial vector of columns overlaps the previous one (recomputing the same values); columns
+    // must be at least one vector. stripsOuter keeps one strip of b ([depth, 2 vectors]) in L1 while every block of
+    // rows passes (b large, a small); otherwise a block of a rows ([rows, depth]) stays while the strips pass.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Gemm<T, TVector, TOps>(ref T a, int lda, ref T b, int ldb, ref T c, int ldc, int rows, int columns, int depth, bool stripsOuter)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TVector : struct
+        where TOps : struct, ISimdOps<T, TVector>
+    {
+        int width = TOps.Count;
+        int blocks = (rows + GemmRows - 1) / GemmRows;
+        int strips = (columns + 2 * width - 1) / (2 * width);
+        int outer = stripsOuter ? strips : blocks;
+        int inner = stripsOuter ? blocks : strips;
+        for (int p = 0; p < outer; p++)
+        {
+            for (int q = 0; q < inner; q++)
+            {
+                int block = stripsOuter ? q : p;
+                int strip = stripsOuter ? p : q;
+                int m0 = block * GemmRows;
+                int j0 = strip * 2 * width;
+                int blockRows = Math.Min(GemmRows, rows - m0);
+                ref T ab = ref Unsafe.Add(ref a, (nint)m0 * lda);
+                ref T cb = ref Unsafe.Add(ref c, (nint)m0 * ldc);
+                if (j0 + 2 * width <= columns)
+                {
+                    GemmTile<T, TVector, TOps>(ref ab, lda, ref Unsafe.Add(ref b, j0), ldb, ref Unsafe.Add(ref cb, j0), ldc, depth, blockRows, 2);
+                }
+                else if (j0 + width >= columns || columns < 2 * width)
+                {
+                    // One vector's worth or less left: a single vector, ending at columns.
+                    int start = Math.Min(j0, columns - width);
+                    GemmTile<T, TVector, TOps>(ref ab, lda, ref Unsafe.Add(ref b, start), ldb, ref Unsafe.Add(ref cb, start), ldc, depth, blockRows, 1);
+                    if (j0 + width < columns)
+                    {
+                        // columns < 2 * width: the second, overlapping vector.
+                        GemmTile<T, TVector, TOps>(ref ab, lda, ref Unsafe.Add(ref b, columns - width), ldb, ref Unsafe.Add(ref cb, columns - width), ldc, depth, blockRows, 1);
+                    }
+                }
+                else
+                {
+                    // Between one and two vectors left: two vectors ending at columns.
+                    int start = columns - 2 * width;
+                    GemmTile<T, TVector, TOps>(ref ab, lda, ref Unsafe.Add(ref b, start), ldb, ref Unsafe.Add(ref cb, start), ldc, depth, blockRows, 2);
+                }
+            }
+        }
+    }
+
+    // Rows per GEMM block: 6 rows by 2 vectors is 12 accumulators, 2 b vectors and a broadcast, 15 of the 16
+    // registers of AVX2 (the shape of the common AVX2 SGEMM kernels); enough independent FMA chains to hide latency.
+    private const int GemmRows = 6;
+
+    // c[r, 0 .. vectors * width) = sum_k a[r * lda + k] * b[k * ldb + ...] for r < rows (1 to GemmRows). Rows past
+    // rows repeat the last one (computed, not stored), so every block runs the same unrolled body.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void GemmTile<T, TVector, TOps>(ref T a, int lda, ref T b, int ldb, ref T c, int ldc, int depth, int rows, int vectors)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TVector : struct
+        where TOps : struct, ISimdOps<T, TVector>
+    {
+        ref T a0 = ref a;
+        ref T a1 = ref Unsafe.Add(ref a, (nint)Math.Min(1, rows - 1) * lda);
+        ref T a2 = ref Unsafe.Add(ref a, (nint)Math.Min(2, rows - 1) * lda);
+        ref T a3 = ref Unsafe.Add(ref a, (nint)Math.Min(3, rows - 1) * lda);
+        ref T a4 = ref Unsafe.Add(ref a, (nint)Math.Min(4, rows - 1) * lda);
+        ref T a5 = ref Unsafe.Add(ref a, (nint)Math.Min(5, rows - 1) * lda);
+        nuint second = (nuint)TOps.Count;
+        nuint stride = (nuint)ldc;
+        if (vectors == 2)
+        {
+            TVector c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+            TVector c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+            ref T bk = ref b;
+            for (int k = 0; k < depth; k++)
+            {
+                TVector b0 = TOps.Load(ref bk, 0);
+                TVector b1 = TOps.Load(ref bk, second);
+                bk = ref Unsafe.Add(ref bk, ldb);
+                TVector s = TOps.Broadcast(Unsafe.Add(ref a0, k));
+                c00 = TOps.MultiplyAdd(s, b0, c00);
+                c01 = TOps.MultiplyAdd(s, b1, c01);
+                s = TOps.Broadcast(Unsafe.Add(ref a1, k));
+                c10 = TOps.MultiplyAdd(s, b0, c10);
+                c11 = TOps.MultiplyAdd(s, b1, c11);
+                s = TOps.Broadcast(Unsafe.Add(ref a2, k));
+                c20 = TOps.MultiplyAdd(s, b0, c20);
+                c21 = TOps.MultiplyAdd(s, b1, c21);
+                s = TOps.Broadcast(Unsafe.Add(ref a3, k));
+                c30 = TOps.MultiplyAdd(s, b0, c30);
+                c31 = TOps.MultiplyAdd(s, b1, c31);
+                s = TOps.Broadcast(Unsafe.Add(ref a4, k));
+                c40 = TOps.MultiplyAdd(s, b0, c40);
+                c41 = TOps.MultiplyAdd(s, b1, c41);
+                s = TOps.Broadcast(Unsafe.Add(ref a5, k));
+                c50 = TOps.MultiplyAdd(s, b0, c50);
+                c51 = TOps.MultiplyAdd(s, b1, c51);
+            }
+
+            TOps.Store(c00, ref c, 0);
+            TOps.Store(c01, ref c, second);
+            if (rows > 1)
+            {
+                TOps.Store(c10, ref c, stride);
+                TOps.Store(c11, ref c, stride + second);
+            }
+
+            if (rows > 2)
+            {
+                TOps.Store(c20, ref c, 2 * stride);
+                TOps.Store(c21, ref c, 2 * stride + second);
+            }
+
+            if (rows > 3)
+            {
+                TOps.Store(c30, ref c, 3 * stride);
+                TOps.Store(c31, ref c, 3 * stride + second);
+            }
+
+            if (rows > 4)
+            {
+                TOps.Store(c40, ref c, 4 * stride);
+                TOps.Store(c41, ref c, 4 * stride + second);
+            }
+
+            if (rows > 5)
+            {
+                TOps.Store(c50, ref c, 5 * stride);
+                TOps.Store(c51, ref c, 5 * stride + second);
+            }
+        }
+        else
+        {
+            TVector c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default;
+            ref T bk = ref b;
+            for (int k = 0; k < depth; k++)
+            {
+                TVector b0 = TOps.Load(ref bk, 0);
+                bk = ref Unsafe.Add(ref bk, ldb);
+                c0 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref a0, k)), b0, c0);
+                c1 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref a1, k)), b0, c1);
+                c2 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref a2, k)), b0, c2);
+                c3 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref a3, k)), b0, c3);
+                c4 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref a4, k)), b0, c4);
+                c5 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref a5, k)), b0, c5);
+            }
+
+            TOps.Store(c0, ref c, 0);
+            if (rows > 1)
+            {
+                TOps.Store(c1, ref c, stride);
+            }
+
+            if (rows > 2)
+            {
+                TOps.Store(c2, ref c, 2 * stride);
+            }
+
+            if (rows > 3)
+            {
+                TOps.Store(c3, ref c, 3 * stride);
+            }
+
+            if (rows > 4)
+            {
+                TOps.Store(c4, ref c, 4 * stride);
+            }
+
+            if (rows > 5)
+            {
+                TOps.Store(c5, ref c, 5 * stride);
+            }
         }
     }
 
