@@ -34,6 +34,12 @@ internal interface ISimdOps<T, TVector>
 
     /// <summary><c>destination[j] = sum(a_j) (+ bias[j])</c> for <c>j</c> in 0..3 (four horizontal sums at once).</summary>
     static abstract void StoreSums4(TVector a0, TVector a1, TVector a2, TVector a3, ref T destination, ref T bias, bool hasBias);
+
+    /// <summary>
+    /// Transposes a <c>Count x Count</c> block: <c>destination[c * destinationStride + r] = source[r * sourceStride + c]</c>
+    /// for <c>r, c</c> in <c>[0, Count)</c>. The blocks must not overlap.
+    /// </summary>
+    static abstract void TransposeBlock(ref T source, nuint sourceStride, ref T destination, nuint destinationStride);
 }
 
 /// <summary><see cref="ISimdOps{T, TVector}"/> over <see cref="Vector256{T}"/>.</summary>
@@ -116,6 +122,64 @@ internal readonly struct Simd256<T> : ISimdOps<T, Vector256<T>>
         Unsafe.Add(ref destination, 2) = s2;
         Unsafe.Add(ref destination, 3) = s3;
     }
+
+    // Too large to inline; compiled fully optimised on first call (a call per block costs little).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void TransposeBlock(ref T source, nuint sourceStride, ref T destination, nuint destinationStride)
+    {
+        if (Avx.IsSupported && typeof(T) == typeof(float))
+        {
+            // 8 x 8: pairs of rows interleaved, then pairs of pairs, then the 128-bit halves exchanged.
+            ref float s = ref Unsafe.As<T, float>(ref source);
+            Vector256<float> r0 = Vector256.LoadUnsafe(ref s), r1 = Vector256.LoadUnsafe(ref s, sourceStride);
+            Vector256<float> r2 = Vector256.LoadUnsafe(ref s, 2 * sourceStride), r3 = Vector256.LoadUnsafe(ref s, 3 * sourceStride);
+            Vector256<float> r4 = Vector256.LoadUnsafe(ref s, 4 * sourceStride), r5 = Vector256.LoadUnsafe(ref s, 5 * sourceStride);
+            Vector256<float> r6 = Vector256.LoadUnsafe(ref s, 6 * sourceStride), r7 = Vector256.LoadUnsafe(ref s, 7 * sourceStride);
+            Vector256<float> t0 = Avx.UnpackLow(r0, r1), t1 = Avx.UnpackHigh(r0, r1);
+            Vector256<float> t2 = Avx.UnpackLow(r2, r3), t3 = Avx.UnpackHigh(r2, r3);
+            Vector256<float> t4 = Avx.UnpackLow(r4, r5), t5 = Avx.UnpackHigh(r4, r5);
+            Vector256<float> t6 = Avx.UnpackLow(r6, r7), t7 = Avx.UnpackHigh(r6, r7);
+            Vector256<float> u0 = Avx.Shuffle(t0, t2, 0x44), u1 = Avx.Shuffle(t0, t2, 0xEE);
+            Vector256<float> u2 = Avx.Shuffle(t1, t3, 0x44), u3 = Avx.Shuffle(t1, t3, 0xEE);
+            Vector256<float> u4 = Avx.Shuffle(t4, t6, 0x44), u5 = Avx.Shuffle(t4, t6, 0xEE);
+            Vector256<float> u6 = Avx.Shuffle(t5, t7, 0x44), u7 = Avx.Shuffle(t5, t7, 0xEE);
+            ref float d = ref Unsafe.As<T, float>(ref destination);
+            Avx.Permute2x128(u0, u4, 0x20).StoreUnsafe(ref d);
+            Avx.Permute2x128(u1, u5, 0x20).StoreUnsafe(ref d, destinationStride);
+            Avx.Permute2x128(u2, u6, 0x20).StoreUnsafe(ref d, 2 * destinationStride);
+            Avx.Permute2x128(u3, u7, 0x20).StoreUnsafe(ref d, 3 * destinationStride);
+            Avx.Permute2x128(u0, u4, 0x31).StoreUnsafe(ref d, 4 * destinationStride);
+            Avx.Permute2x128(u1, u5, 0x31).StoreUnsafe(ref d, 5 * destinationStride);
+            Avx.Permute2x128(u2, u6, 0x31).StoreUnsafe(ref d, 6 * destinationStride);
+            Avx.Permute2x128(u3, u7, 0x31).StoreUnsafe(ref d, 7 * destinationStride);
+            return;
+        }
+
+        if (Avx.IsSupported && typeof(T) == typeof(double))
+        {
+            // 4 x 4: pairs of rows interleaved, then the 128-bit halves exchanged.
+            ref double s = ref Unsafe.As<T, double>(ref source);
+            Vector256<double> r0 = Vector256.LoadUnsafe(ref s), r1 = Vector256.LoadUnsafe(ref s, sourceStride);
+            Vector256<double> r2 = Vector256.LoadUnsafe(ref s, 2 * sourceStride), r3 = Vector256.LoadUnsafe(ref s, 3 * sourceStride);
+            Vector256<double> t0 = Avx.UnpackLow(r0, r1), t1 = Avx.UnpackHigh(r0, r1);
+            Vector256<double> t2 = Avx.UnpackLow(r2, r3), t3 = Avx.UnpackHigh(r2, r3);
+            ref double d = ref Unsafe.As<T, double>(ref destination);
+            Avx.Permute2x128(t0, t2, 0x20).StoreUnsafe(ref d);
+            Avx.Permute2x128(t1, t3, 0x20).StoreUnsafe(ref d, destinationStride);
+            Avx.Permute2x128(t0, t2, 0x31).StoreUnsafe(ref d, 2 * destinationStride);
+            Avx.Permute2x128(t1, t3, 0x31).StoreUnsafe(ref d, 3 * destinationStride);
+            return;
+        }
+
+        int count = Vector256<T>.Count;
+        for (int r = 0; r < count; r++)
+        {
+            for (int c = 0; c < count; c++)
+            {
+                Unsafe.Add(ref destination, (nint)((nuint)c * destinationStride) + r) = Unsafe.Add(ref source, (nint)((nuint)r * sourceStride) + c);
+            }
+        }
+    }
 }
 
 /// <summary><see cref="ISimdOps{T, TVector}"/> over <see cref="Vector512{T}"/>.</summary>
@@ -175,4 +239,16 @@ internal readonly struct Simd512<T> : ISimdOps<T, Vector512<T>>
             ref destination,
             ref bias,
             hasBias);
+
+    // Too large to inline; compiled fully optimised on first call (a call per block costs little).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void TransposeBlock(ref T source, nuint sourceStride, ref T destination, nuint destinationStride)
+    {
+        // Four Vector256 blocks: quadrant (r, c) of the source is quadrant (c, r) of the destination.
+        nuint half = (nuint)Vector256<T>.Count;
+        Simd256<T>.TransposeBlock(ref source, sourceStride, ref destination, destinationStride);
+        Simd256<T>.TransposeBlock(ref Unsafe.Add(ref source, half), sourceStride, ref Unsafe.Add(ref destination, (nint)(half * destinationStride)), destinationStride);
+        Simd256<T>.TransposeBlock(ref Unsafe.Add(ref source, (nint)(half * sourceStride)), sourceStride, ref Unsafe.Add(ref destination, half), destinationStride);
+        Simd256<T>.TransposeBlock(ref Unsafe.Add(ref source, (nint)(half * sourceStride + half)), sourceStride, ref Unsafe.Add(ref destination, (nint)(half * destinationStride + half)), destinationStride);
+    }
 }
