@@ -10,14 +10,19 @@ namespace Pathwise.CompilerServices.Kernels;
 
 /// <summary>Fully connected layer kernels in PyTorch <c>nn.Linear</c> layout (weight is <c>[outputs, inputs]</c>).</summary>
 /// <remarks>
-/// The products are register-blocked with <see cref="Vector512{T}"/> where it is accelerated, else <see cref="Vector256{T}"/>:
-/// four rows of <c>x</c> against four rows of the weight (dot-product form, 16 accumulators, the four horizontal sums of
-/// a row reduced together) in <see cref="Forward{T}"/>, tiled over outputs so a weight tile stays in L1; four rows of
-/// <c>dy</c> against two or four vectors of weight columns (axpy form, contiguous) in <see cref="BackwardInput{T}"/>,
-/// and for one to three rows a single in-order pass over the weight. Partial vectors are handled by overlapping the
-/// last full vector (masked where it would double count), not by scalar tails. Inputs narrower than one
-/// <see cref="Vector256{T}"/> take a low-overhead scalar path. Accumulation happens in the element type (float sums in
-/// float), as PyTorch does.
+/// The products are register-blocked with <see cref="Vector512{T}"/> where it is accelerated, else <see cref="Vector256{T}"/>.
+/// <see cref="Forward{T}"/> with many rows (16 or more, and 10 or more outputs) copies <c>x</c> transposed into scratch
+/// (rows in the vector lanes, zero-padded to whole vectors) and computes <c>y^T = W x^T</c> in axpy form: tiles of six
+/// (or four) weight rows, each element broadcast, by two vectors of rows (12 accumulators, no horizontal sums), with
+/// the bias as the tiles' starting value and the inputs blocked so the packed block stays in L1; the result is
+/// transposed back. With fewer rows it runs four rows of <c>x</c> against four rows of the weight (dot-product form,
+/// 16 accumulators, the four horizontal sums of a row reduced together), tiled over outputs so a weight tile stays in
+/// L1. <see cref="BackwardInput{T}"/> runs the same tiles as GEMM (six rows of <c>dy</c> broadcast by two vectors of a
+/// weight row) where they were measured faster, else four rows of <c>dy</c> against two or four vectors of weight
+/// columns (axpy form, contiguous), and for one to three rows a single in-order pass over the weight. Partial vectors
+/// are handled by overlapping the last full vector (masked where it would double count), not by scalar tails. Inputs
+/// narrower than one <see cref="Vector256{T}"/> take a low-overhead scalar path. Accumulation happens in the element
+/// type (float sums in float), as PyTorch does.
 /// Sources and destinations must not overlap.
 /// </remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
@@ -215,12 +220,13 @@ public static class DenseKernel
 
     // ---- Packed forward: y^T = W x^T as a GEMM with the rows of x in the vector lanes ----
 
-    // The one rule for the packed forward, as measured against the dot-product blocks (AVX2, float): it copies x
+    // The one rule for the packed forward, measured against the dot-product blocks (AVX2, float, Zen 3): it copies x
     // transposed (count * inputs elements, and the count * outputs results back) to run axpy-form tiles with no
-    // horizontal sums. That pays from 16 rows (fewer leave padded lanes and tile overhead that the 4-row dot blocks
-    // do not have) and 10 outputs (tiles of 6 and 4 weight rows; fewer outputs leave them mostly empty), with at
-    // least 16 inputs or outputs (below, the copies cost more than the products save: 1.2-2x faster at 8-16 -> 12-32,
-    // 1.1-1.8x at 128-784 -> 10-256). The scratch (x^T and y^T) is capped at 2^24 elements.
+    // horizontal sums. That pays from 16 rows (with fewer, padded lanes and per-tile overhead make it 0.2-0.9x of the
+    // 4-row dot blocks) and 10 outputs (tiles of 6 and 4 weight rows; fewer outputs leave them mostly empty), with at
+    // least 16 inputs or outputs (else the copies cost what the products save). Measured 1.55x at 16 rows 784 -> 64,
+    // 1.7x at 32-64 rows 256 -> 128, 1.1x at 64 rows 128 -> 10, 2x at 64 rows 8 -> 16. The scratch (x^T and y^T) is
+    // capped at 2^24 elements.
     private static bool PacksRows(int count, int inputs, int outputs) =>
         count >= 16 && outputs >= 10 && (inputs >= 16 || outputs >= 16) && (count + 16L) * ((long)inputs + outputs) <= 1 << 24;
 
@@ -796,10 +802,11 @@ public static class DenseKernel
         }
     }
 
-    // The one rule for BackwardInput's GEMM tiles (Vector256 only; with 32 registers the 4 x 4 axpy blocks stay), as
-    // measured against the 4-row axpy blocks: they win when those would leave 2 or 3 rows to the one-row kernel, and
-    // for wide layers (inputs >= 128, outputs >= 32: 6-row tiles, 10-20% faster); on narrow layers with a multiple
-    // of 4 rows the axpy blocks' lower overhead per block wins.
+    // The one rule for BackwardInput's GEMM tiles (Vector256 only; with 32 registers the 4 x 4 axpy blocks stay),
+    // measured against the 4-row axpy blocks (AVX2, float, Zen 3): the tiles win when those blocks would leave 2 or 3
+    // rows to the one-row kernel (1.1-2x at 6 or 7 rows), and on wide layers (inputs >= 128, outputs >= 32: 1.03x at
+    // 16 rows 784 <- 64, 1.1-1.3x at 12-64 rows 256 <- 32..128); on narrower layers with a multiple of 4 rows the
+    // axpy blocks' lower overhead per block wins (the tiles are 0.8-1.0x there).
     private static bool BackwardTiles(int count, int inputs, int outputs) =>
         count >= 6 && (count % 4 >= 2 || (inputs >= 128 && outputs >= 32));
 
