@@ -140,7 +140,8 @@ public class BlockedKernelTests
     [Fact]
     public void Dense_PackedForward_InfiniteWeightStaysInItsOutput()
     {
-        // The packed forward pads rows with zeros: 0 * inf = NaN there must not reach y; a real row gives +-inf.
+        // The packed forward's padding lanes and repeated weight rows compute values never stored: an infinite weight
+        // gives +inf in its own output only, never NaN elsewhere.
         const int count = 17, inputs = 20, outputs = 12;
         var x = new float[count * inputs];
         x.AsSpan().Fill(1f);

@@ -12,7 +12,7 @@ namespace Pathwise.CompilerServices.Kernels;
 /// <remarks>
 /// The products are register-blocked with <see cref="Vector512{T}"/> where it is accelerated, else <see cref="Vector256{T}"/>.
 /// <see cref="Forward{T}"/> with many rows (16 or more, and 10 or more outputs) copies <c>x</c> transposed into scratch
-/// (rows in the vector lanes, zero-padded to whole vectors) and computes <c>y^T = W x^T</c> in axpy form: tiles of six
+/// (rows in the vector lanes, padded to whole vectors with copies of the last row) and computes <c>y^T = W x^T</c> in axpy form: tiles of six
 /// (or four) weight rows, each element broadcast, by two vectors of rows (12 accumulators, no horizontal sums), with
 /// the bias as the tiles' starting value and the inputs blocked so the packed block stays in L1; the result is
 /// transposed back. With fewer rows it runs four rows of <c>x</c> against four rows of the weight (dot-product form,
@@ -64,16 +64,33 @@ public static class DenseKernel
 
         if (VectorMath.CanVectorize<T>() && PacksRows(count, inputs, outputs))
         {
-            if (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported && count >= Vector512<T>.Count)
+            bool wide = Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported && count >= Vector512<T>.Count;
+            int width = wide ? Vector512<T>.Count : Vector256<T>.Count;
+
+            // Up to half a vector of rows past whole vectors goes to the dot-product blocks below: padding them would
+            // cost a whole vector of lanes (and a strip of one vector) in every tile.
+            int rest = count % width;
+            int packed = rest <= width / 2 ? count - rest : count;
+            if (wide)
             {
-                ForwardPacked<T, Vector512<T>, Simd512<T>>(ref xRef, ref wRef, ref bRef, hasBias, ref yRef, count, inputs, outputs);
+                ForwardPacked<T, Vector512<T>, Simd512<T>>(ref xRef, ref wRef, ref bRef, hasBias, ref yRef, packed, inputs, outputs);
             }
             else
             {
-                ForwardPacked<T, Vector256<T>, Simd256<T>>(ref xRef, ref wRef, ref bRef, hasBias, ref yRef, count, inputs, outputs);
+                ForwardPacked<T, Vector256<T>, Simd256<T>>(ref xRef, ref wRef, ref bRef, hasBias, ref yRef, packed, inputs, outputs);
             }
 
-            return;
+            if (packed == count)
+            {
+                return;
+            }
+
+            // The rest (fewer than 16 rows, so not packed again).
+            x = x.Slice(packed * inputs);
+            y = y.Slice(packed * outputs);
+            xRef = ref MemoryMarshal.GetReference(x);
+            yRef = ref MemoryMarshal.GetReference(y);
+            count -= packed;
         }
 
         if (!VectorMath.CanVectorize<T>() || inputs < Vector256<T>.Count)
@@ -224,9 +241,10 @@ public static class DenseKernel
     // transposed (count * inputs elements, and the count * outputs results back) to run axpy-form tiles with no
     // horizontal sums. That pays from 16 rows (with fewer, padded lanes and per-tile overhead make it 0.2-0.9x of the
     // 4-row dot blocks) and 10 outputs (tiles of 6 and 4 weight rows; fewer outputs leave them mostly empty), with at
-    // least 16 inputs or outputs (else the copies cost what the products save). Measured 1.55x at 16 rows 784 -> 64,
-    // 1.7x at 32-64 rows 256 -> 128, 1.1x at 64 rows 128 -> 10, 2x at 64 rows 8 -> 16. The scratch (x^T and y^T) is
-    // capped at 2^24 elements.
+    // least 16 inputs or outputs (else the copies cost what the products save). Up to half a vector of rows past whole
+    // vectors stays on the dot blocks (see Forward). Measured at 16..70 rows: 1.5-1.75x at 784 -> 64, 1.65-1.95x at
+    // 256 -> 128, 1.15-1.4x at 128 -> 10, 1.3-1.5x at 16 -> 12, 2.2x at 8 -> 16 (64 rows). The scratch (x^T and y^T)
+    // is capped at 2^24 elements.
     private static bool PacksRows(int count, int inputs, int outputs) =>
         count >= 16 && outputs >= 10 && (inputs >= 16 || outputs >= 16) && (count + 16L) * ((long)inputs + outputs) <= 1 << 24;
 
@@ -244,7 +262,7 @@ public static class DenseKernel
     private static int GemmBlockRows(int remaining) => remaining is 7 or 8 ? 4 : Math.Min(remaining, GemmRows);
 
     // y[n, o] = b[o] + sum_i x[n, i] w[o, i], computed as yt[o, n] = b[o] + sum_i w[o, i] xt[i, n]: x transposed into
-    // xt with the rows (zero-padded to whole vectors) in the lanes, so a weight element is broadcast once per strip of
+    // xt with the rows (padded to whole vectors) in the lanes, so a weight element is broadcast once per strip of
     // rows and no horizontal sums are needed. xt is stored strip by strip ([inputs, 2 vectors] each, the last one
     // possibly one vector), inputs are blocked so a strip's block stays in L1; yt [outputs, padded] is then
     // transposed into y.
@@ -306,7 +324,7 @@ public static class DenseKernel
             int o0 = 0;
             for (; o0 + width <= outputs; o0 += width)
             {
-                TOps.TransposeBlock(ref Unsafe.Add(ref yt, (nint)o0 * padded + n0), (nuint)padded, ref Unsafe.Add(ref yRef, (nint)n0 * outputs + o0), (nuint)outputs);
+                TOps.TransposeBlock(ref Unsafe.Add(ref yt, (nint)o0 * padded + n0), (nuint)padded, width, ref Unsafe.Add(ref yRef, (nint)n0 * outputs + o0), (nuint)outputs);
             }
 
             for (; o0 < outputs; o0++)
@@ -330,7 +348,8 @@ public static class DenseKernel
     }
 
     // xt = x^T by strips: x [count, inputs] -> for each strip of 2 vectors of rows (the last may be one vector),
-    // [inputs, strip width] with element (i, n) at i * stripWidth + n % (2 vectors); rows count..padded are zero.
+    // [inputs, strip width] with element (i, n) at i * stripWidth + n % (2 vectors). The padding lanes count..padded
+    // repeat row count - 1: their results are never read, and a copy keeps the last block a whole-vector transpose.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackTransposed<T, TVector, TOps>(ref T xRef, int count, int inputs, int padded, ref T xt)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -345,37 +364,18 @@ public static class DenseKernel
             int stripWidth = Math.Min(strip, padded - s0);
             ref T destination = ref Unsafe.Add(ref xt, (nint)s0 * inputs + (n0 - s0));
             ref T source = ref Unsafe.Add(ref xRef, (nint)n0 * inputs);
-            if (n0 + width <= count)
+            int rows = Math.Min(width, count - n0);
+            int i0 = 0;
+            for (; i0 + width <= inputs; i0 += width)
             {
-                int i0 = 0;
-                for (; i0 + width <= inputs; i0 += width)
-                {
-                    TOps.TransposeBlock(ref Unsafe.Add(ref source, i0), (nuint)inputs, ref Unsafe.Add(ref destination, (nint)i0 * stripWidth), (nuint)stripWidth);
-                }
-
-                for (; i0 < inputs; i0++)
-                {
-                    for (int r = 0; r < width; r++)
-                    {
-                        Unsafe.Add(ref destination, (nint)i0 * stripWidth + r) = Unsafe.Add(ref source, (nint)r * inputs + i0);
-                    }
-                }
+                TOps.TransposeBlock(ref Unsafe.Add(ref source, i0), (nuint)inputs, rows, ref Unsafe.Add(ref destination, (nint)i0 * stripWidth), (nuint)stripWidth);
             }
-            else
-            {
-                int rows = count - n0;
-                for (int i = 0; i < inputs; i++)
-                {
-                    ref T column = ref Unsafe.Add(ref destination, (nint)i * stripWidth);
-                    for (int r = 0; r < rows; r++)
-                    {
-                        Unsafe.Add(ref column, r) = Unsafe.Add(ref source, (nint)r * inputs + i);
-                    }
 
-                    for (int r = rows; r < width; r++)
-                    {
-                        Unsafe.Add(ref column, r) = T.Zero;
-                    }
+            for (; i0 < inputs; i0++)
+            {
+                for (int r = 0; r < width; r++)
+                {
+                    Unsafe.Add(ref destination, (nint)i0 * stripWidth + r) = Unsafe.Add(ref source, (nint)Math.Min(r, rows - 1) * inputs + i0);
                 }
             }
         }

@@ -1,3 +1,4 @@
+using System;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
@@ -36,10 +37,11 @@ internal interface ISimdOps<T, TVector>
     static abstract void StoreSums4(TVector a0, TVector a1, TVector a2, TVector a3, ref T destination, ref T bias, bool hasBias);
 
     /// <summary>
-    /// Transposes a <c>Count x Count</c> block: <c>destination[c * destinationStride + r] = source[r * sourceStride + c]</c>
-    /// for <c>r, c</c> in <c>[0, Count)</c>. The blocks must not overlap.
+    /// Transposes a <c>Count x Count</c> block: <c>destination[c * destinationStride + r] = source[min(r, rows - 1) *
+    /// sourceStride + c]</c> for <c>r, c</c> in <c>[0, Count)</c>, so source rows past <paramref name="rows"/> (1 to
+    /// <c>Count</c>) repeat the last one and are never read. The blocks must not overlap.
     /// </summary>
-    static abstract void TransposeBlock(ref T source, nuint sourceStride, ref T destination, nuint destinationStride);
+    static abstract void TransposeBlock(ref T source, nuint sourceStride, int rows, ref T destination, nuint destinationStride);
 }
 
 /// <summary><see cref="ISimdOps{T, TVector}"/> over <see cref="Vector256{T}"/>.</summary>
@@ -125,16 +127,17 @@ internal readonly struct Simd256<T> : ISimdOps<T, Vector256<T>>
 
     // Too large to inline; compiled fully optimised on first call (a call per block costs little).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void TransposeBlock(ref T source, nuint sourceStride, ref T destination, nuint destinationStride)
+    public static void TransposeBlock(ref T source, nuint sourceStride, int rows, ref T destination, nuint destinationStride)
     {
+        int last = rows - 1;
         if (Avx.IsSupported && typeof(T) == typeof(float))
         {
             // 8 x 8: pairs of rows interleaved, then pairs of pairs, then the 128-bit halves exchanged.
             ref float s = ref Unsafe.As<T, float>(ref source);
-            Vector256<float> r0 = Vector256.LoadUnsafe(ref s), r1 = Vector256.LoadUnsafe(ref s, sourceStride);
-            Vector256<float> r2 = Vector256.LoadUnsafe(ref s, 2 * sourceStride), r3 = Vector256.LoadUnsafe(ref s, 3 * sourceStride);
-            Vector256<float> r4 = Vector256.LoadUnsafe(ref s, 4 * sourceStride), r5 = Vector256.LoadUnsafe(ref s, 5 * sourceStride);
-            Vector256<float> r6 = Vector256.LoadUnsafe(ref s, 6 * sourceStride), r7 = Vector256.LoadUnsafe(ref s, 7 * sourceStride);
+            Vector256<float> r0 = Vector256.LoadUnsafe(ref s), r1 = Vector256.LoadUnsafe(ref s, (nuint)Math.Min(1, last) * sourceStride);
+            Vector256<float> r2 = Vector256.LoadUnsafe(ref s, (nuint)Math.Min(2, last) * sourceStride), r3 = Vector256.LoadUnsafe(ref s, (nuint)Math.Min(3, last) * sourceStride);
+            Vector256<float> r4 = Vector256.LoadUnsafe(ref s, (nuint)Math.Min(4, last) * sourceStride), r5 = Vector256.LoadUnsafe(ref s, (nuint)Math.Min(5, last) * sourceStride);
+            Vector256<float> r6 = Vector256.LoadUnsafe(ref s, (nuint)Math.Min(6, last) * sourceStride), r7 = Vector256.LoadUnsafe(ref s, (nuint)Math.Min(7, last) * sourceStride);
             Vector256<float> t0 = Avx.UnpackLow(r0, r1), t1 = Avx.UnpackHigh(r0, r1);
             Vector256<float> t2 = Avx.UnpackLow(r2, r3), t3 = Avx.UnpackHigh(r2, r3);
             Vector256<float> t4 = Avx.UnpackLow(r4, r5), t5 = Avx.UnpackHigh(r4, r5);
@@ -159,8 +162,8 @@ internal readonly struct Simd256<T> : ISimdOps<T, Vector256<T>>
         {
             // 4 x 4: pairs of rows interleaved, then the 128-bit halves exchanged.
             ref double s = ref Unsafe.As<T, double>(ref source);
-            Vector256<double> r0 = Vector256.LoadUnsafe(ref s), r1 = Vector256.LoadUnsafe(ref s, sourceStride);
-            Vector256<double> r2 = Vector256.LoadUnsafe(ref s, 2 * sourceStride), r3 = Vector256.LoadUnsafe(ref s, 3 * sourceStride);
+            Vector256<double> r0 = Vector256.LoadUnsafe(ref s), r1 = Vector256.LoadUnsafe(ref s, (nuint)Math.Min(1, last) * sourceStride);
+            Vector256<double> r2 = Vector256.LoadUnsafe(ref s, (nuint)Math.Min(2, last) * sourceStride), r3 = Vector256.LoadUnsafe(ref s, (nuint)Math.Min(3, last) * sourceStride);
             Vector256<double> t0 = Avx.UnpackLow(r0, r1), t1 = Avx.UnpackHigh(r0, r1);
             Vector256<double> t2 = Avx.UnpackLow(r2, r3), t3 = Avx.UnpackHigh(r2, r3);
             ref double d = ref Unsafe.As<T, double>(ref destination);
@@ -176,7 +179,7 @@ internal readonly struct Simd256<T> : ISimdOps<T, Vector256<T>>
         {
             for (int c = 0; c < count; c++)
             {
-                Unsafe.Add(ref destination, (nint)((nuint)c * destinationStride) + r) = Unsafe.Add(ref source, (nint)((nuint)r * sourceStride) + c);
+                Unsafe.Add(ref destination, (nint)((nuint)c * destinationStride) + r) = Unsafe.Add(ref source, (nint)((nuint)Math.Min(r, last) * sourceStride) + c);
             }
         }
     }
@@ -242,13 +245,17 @@ internal readonly struct Simd512<T> : ISimdOps<T, Vector512<T>>
 
     // Too large to inline; compiled fully optimised on first call (a call per block costs little).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void TransposeBlock(ref T source, nuint sourceStride, ref T destination, nuint destinationStride)
+    public static void TransposeBlock(ref T source, nuint sourceStride, int rows, ref T destination, nuint destinationStride)
     {
-        // Four Vector256 blocks: quadrant (r, c) of the source is quadrant (c, r) of the destination.
-        nuint half = (nuint)Vector256<T>.Count;
-        Simd256<T>.TransposeBlock(ref source, sourceStride, ref destination, destinationStride);
-        Simd256<T>.TransposeBlock(ref Unsafe.Add(ref source, half), sourceStride, ref Unsafe.Add(ref destination, (nint)(half * destinationStride)), destinationStride);
-        Simd256<T>.TransposeBlock(ref Unsafe.Add(ref source, (nint)(half * sourceStride)), sourceStride, ref Unsafe.Add(ref destination, half), destinationStride);
-        Simd256<T>.TransposeBlock(ref Unsafe.Add(ref source, (nint)(half * sourceStride + half)), sourceStride, ref Unsafe.Add(ref destination, (nint)(half * destinationStride + half)), destinationStride);
+        // Four Vector256 blocks: quadrant (r, c) of the source is quadrant (c, r) of the destination. When the lower
+        // half has no rows of its own, it repeats the last row of the upper half.
+        int half = Vector256<T>.Count;
+        int upper = Math.Min(rows, half);
+        ref T lower = ref Unsafe.Add(ref source, (nint)((nuint)(rows > half ? half : rows - 1) * sourceStride));
+        int lowerRows = rows > half ? rows - half : 1;
+        Simd256<T>.TransposeBlock(ref source, sourceStride, upper, ref destination, destinationStride);
+        Simd256<T>.TransposeBlock(ref Unsafe.Add(ref source, half), sourceStride, upper, ref Unsafe.Add(ref destination, (nint)((nuint)half * destinationStride)), destinationStride);
+        Simd256<T>.TransposeBlock(ref lower, sourceStride, lowerRows, ref Unsafe.Add(ref destination, half), destinationStride);
+        Simd256<T>.TransposeBlock(ref Unsafe.Add(ref lower, half), sourceStride, lowerRows, ref Unsafe.Add(ref destination, (nint)((nuint)half * destinationStride) + half), destinationStride);
     }
 }
