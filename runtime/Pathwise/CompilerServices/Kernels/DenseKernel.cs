@@ -10,19 +10,20 @@ namespace Pathwise.CompilerServices.Kernels;
 
 /// <summary>Fully connected layer kernels in PyTorch <c>nn.Linear</c> layout (weight is <c>[outputs, inputs]</c>).</summary>
 /// <remarks>
-/// The products are register-blocked with <see cref="Vector512{T}"/> where it is accelerated, else <see cref="Vector256{T}"/>.
-/// <see cref="Forward{T}"/> with many rows (16 or more, and 10 or more outputs) copies <c>x</c> transposed into scratch
-/// (rows in the vector lanes, padded to whole vectors with copies of the last row) and computes <c>y^T = W x^T</c> in axpy form: tiles of six
-/// (or four) weight rows, each element broadcast, by two vectors of rows (12 accumulators, no horizontal sums), with
-/// the bias as the tiles' starting value and the inputs blocked so the packed block stays in L1; the result is
-/// transposed back. With fewer rows it runs four rows of <c>x</c> against four rows of the weight (dot-product form,
-/// 16 accumulators, the four horizontal sums of a row reduced together), tiled over outputs so a weight tile stays in
-/// L1. <see cref="BackwardInput{T}"/> runs the same tiles as GEMM (six rows of <c>dy</c> broadcast by two vectors of a
-/// weight row) where they were measured faster, else four rows of <c>dy</c> against two or four vectors of weight
-/// columns (axpy form, contiguous), and for one to three rows a single in-order pass over the weight. Partial vectors
-/// are handled by overlapping the last full vector (masked where it would double count), not by scalar tails. Inputs
-/// narrower than one <see cref="Vector256{T}"/> take a low-overhead scalar path. Accumulation happens in the element
-/// type (float sums in float), as PyTorch does.
+/// The products are register-blocked with <see cref="Vector512{T}"/> where it is accelerated, else
+/// <see cref="Vector256{T}"/>. <see cref="Forward{T}"/> with many rows (16 or more, or 8 with 32 outputs or more; and
+/// 10 or more outputs) copies <c>x</c> transposed into scratch (rows in the vector lanes, padded to whole vectors with
+/// copies of the last row) and computes <c>y^T = W x^T</c> in axpy form: tiles of six (or four) weight rows, each
+/// element broadcast, by two vectors of rows (12 accumulators, no horizontal sums), with the bias as the tiles'
+/// starting value and the inputs blocked so the packed block stays in L1; the result is transposed back. With fewer
+/// rows it runs four rows of <c>x</c> against four rows of the weight (dot-product form, 16 accumulators, the four
+/// horizontal sums of a row reduced together), tiled over outputs so a weight tile stays in L1.
+/// <see cref="BackwardInput{T}"/> runs the same tiles (six rows of <c>dy</c> broadcast by two vectors of a weight row)
+/// where they were measured faster, else four rows of <c>dy</c> against two or four vectors of weight columns (axpy
+/// form, contiguous), and for one to three rows a single in-order pass over the weight. Partial vectors are handled by
+/// overlapping the last full vector (masked where it would double count), not by scalar tails. Inputs narrower than
+/// one <see cref="Vector256{T}"/> take a low-overhead scalar path. Accumulation happens in the element type (float
+/// sums in float), as PyTorch does.
 /// Sources and destinations must not overlap.
 /// </remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
@@ -85,7 +86,7 @@ public static class DenseKernel
                 return;
             }
 
-            // The rest (fewer than 16 rows, so not packed again).
+            // The rest, at most half a vector of rows, falls through to the paths below.
             x = x.Slice(packed * inputs);
             y = y.Slice(packed * outputs);
             xRef = ref MemoryMarshal.GetReference(x);
@@ -239,14 +240,16 @@ public static class DenseKernel
 
     // The one rule for the packed forward, measured against the dot-product blocks (AVX2, float, Zen 3): it copies x
     // transposed (count * inputs elements, and the count * outputs results back) to run axpy-form tiles with no
-    // horizontal sums. That pays from 16 rows (with fewer, padded lanes and per-tile overhead make it 0.2-0.9x of the
-    // 4-row dot blocks) and 10 outputs (tiles of 6 and 4 weight rows; fewer outputs leave them mostly empty), with at
-    // least 16 inputs or outputs (else the copies cost what the products save). Up to half a vector of rows past whole
-    // vectors stays on the dot blocks (see Forward). Measured at 16..70 rows: 1.5-1.75x at 784 -> 64, 1.65-1.95x at
-    // 256 -> 128, 1.15-1.4x at 128 -> 10, 1.3-1.5x at 16 -> 12, 2.2x at 8 -> 16 (64 rows). The scratch (x^T and y^T)
-    // is capped at 2^24 elements.
+    // horizontal sums. That pays from 16 rows, or 8 with 32 outputs or more (with fewer rows, padded lanes and per-tile
+    // overhead make it 0.2-0.9x of the 4-row dot blocks; 8 to 12 rows are 1.1-1.3x at 784 -> 64 and 256 -> 128 but
+    // 0.8-0.9x at 10 to 16 outputs), and 10 outputs (tiles of 6 and 4 weight rows; fewer outputs leave them mostly
+    // empty), with at least 16 inputs or outputs (else the copies cost what the products save). Up to half a vector
+    // of rows past whole vectors stays on the dot blocks (see Forward). Measured at 16..70 rows: 1.5-1.75x at
+    // 784 -> 64, 1.65-1.95x at 256 -> 128, 1.15-1.4x at 128 -> 10, 1.3-1.5x at 16 -> 12, 2.2x at 8 -> 16 (64 rows).
+    // The scratch (x^T and y^T) is capped at 2^24 elements.
     private static bool PacksRows(int count, int inputs, int outputs) =>
-        count >= 16 && outputs >= 10 && (inputs >= 16 || outputs >= 16) && (count + 16L) * ((long)inputs + outputs) <= 1 << 24;
+        count >= (outputs >= 32 ? 8 : 16) && outputs >= 10 && (inputs >= 16 || outputs >= 16)
+        && (count + 16L) * ((long)inputs + outputs) <= 1 << 24;
 
     // Elements of one strip of the packed x^T block kept in L1 (16 KB of float or double) while every block of weight
     // rows passes it.
@@ -623,10 +626,33 @@ public static class DenseKernel
             c5 = TOps.Load(ref c, (nuint)r5 * stride);
         }
 
-        for (int k = 0; k < depth; k++)
+        // Two steps of k at a time into two sets of accumulators, added at the end: 12 independent FMA chains, as
+        // in the two-vector tiles (6 chains would leave the FMA units waiting on their latency).
+        TVector d0 = default, d1 = default, d2 = default, d3 = default, d4 = default, d5 = default;
+        nuint next = (nuint)ldb;
+        int k = 0;
+        for (; k < depth - 1; k += 2)
         {
             TVector b0 = TOps.Load(ref bk, 0);
-            bk = ref Unsafe.Add(ref bk, ldb);
+            TVector b1 = TOps.Load(ref bk, next);
+            bk = ref Unsafe.Add(ref bk, 2 * (nint)ldb);
+            c0 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref a0, k)), b0, c0);
+            d0 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref a0, k + 1)), b1, d0);
+            c1 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref a1, k)), b0, c1);
+            d1 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref a1, k + 1)), b1, d1);
+            c2 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref a2, k)), b0, c2);
+            d2 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref a2, k + 1)), b1, d2);
+            c3 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref a3, k)), b0, c3);
+            d3 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref a3, k + 1)), b1, d3);
+            c4 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref a4, k)), b0, c4);
+            d4 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref a4, k + 1)), b1, d4);
+            c5 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref a5, k)), b0, c5);
+            d5 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref a5, k + 1)), b1, d5);
+        }
+
+        if (k < depth)
+        {
+            TVector b0 = TOps.Load(ref bk, 0);
             c0 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref a0, k)), b0, c0);
             c1 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref a1, k)), b0, c1);
             c2 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref a2, k)), b0, c2);
@@ -635,6 +661,12 @@ public static class DenseKernel
             c5 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref a5, k)), b0, c5);
         }
 
+        c0 = TOps.Add(c0, d0);
+        c1 = TOps.Add(c1, d1);
+        c2 = TOps.Add(c2, d2);
+        c3 = TOps.Add(c3, d3);
+        c4 = TOps.Add(c4, d4);
+        c5 = TOps.Add(c5, d5);
         TOps.Store(c0, ref c, 0);
         if (rows > 1)
         {

@@ -27,6 +27,9 @@ internal interface ISimdOps<T, TVector>
     /// <summary><c>a * b + c</c>, fused where the hardware has FMA.</summary>
     static abstract TVector MultiplyAdd(TVector a, TVector b, TVector c);
 
+    /// <summary><c>a + b</c>.</summary>
+    static abstract TVector Add(TVector a, TVector b);
+
     /// <summary>Zeroes lanes <c>[0, skip)</c> of <paramref name="value"/>, keeps lanes <c>[skip, Count)</c>.</summary>
     static abstract TVector ZeroLeading(TVector value, int skip);
 
@@ -61,6 +64,9 @@ internal readonly struct Simd256<T> : ISimdOps<T, Vector256<T>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> MultiplyAdd(Vector256<T> a, Vector256<T> b, Vector256<T> c) => VectorMath.MultiplyAdd(a, b, c);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> Add(Vector256<T> a, Vector256<T> b) => a + b;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> ZeroLeading(Vector256<T> value, int skip)
@@ -215,6 +221,9 @@ internal readonly struct Simd512<T> : ISimdOps<T, Vector512<T>>
 
         return (a * b) + c;
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> Add(Vector512<T> a, Vector512<T> b) => a + b;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<T> ZeroLeading(Vector512<T> value, int skip)
