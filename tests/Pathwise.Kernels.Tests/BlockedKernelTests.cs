@@ -85,6 +85,80 @@ public class BlockedKernelTests
     [Fact]
     public void Dense_BlockedSizes_Double() => DenseSweep<double>();
 
+    // The packed forward (from 16 rows, 10 outputs) and BackwardInput's GEMM tiles (6 and 7 rows, or wide layers):
+    // every count 1..70 around both switches, inputs and outputs off the vector widths, inputs past one block of the
+    // packed x^T (256), tiles of 6, 4 and 3 weight rows, strips of one and two vectors.
+    private static readonly int[] s_packedInputs = [1, 5, 8, 12, 16, 17, 33, 130, 300];
+    private static readonly int[] s_packedOutputs = [1, 3, 9, 10, 11, 16, 17, 33];
+
+    private static void PackedSweep<T>(int firstCount, int lastCount)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var rng = TestData.Rng(103);
+        for (int count = firstCount; count <= lastCount; count++)
+        {
+            foreach (int inputs in s_packedInputs)
+            {
+                foreach (int outputs in s_packedOutputs)
+                {
+                    CheckDense<T>(rng, count, inputs, outputs, bias: (inputs + outputs + count) % 2 == 0);
+                }
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(1, 24)]
+    [InlineData(25, 48)]
+    [InlineData(49, 70)]
+    public void Dense_PackedSizes_Float(int firstCount, int lastCount) => PackedSweep<float>(firstCount, lastCount);
+
+    [Theory]
+    [InlineData(1, 24)]
+    [InlineData(25, 48)]
+    [InlineData(49, 70)]
+    public void Dense_PackedSizes_Double(int firstCount, int lastCount) => PackedSweep<double>(firstCount, lastCount);
+
+    [Theory]
+    [InlineData(16, 784, 64)]  // the Fashion CNN's hidden layer
+    [InlineData(64, 256, 128)] // the MNIST MLP's layers at a batch of 64
+    [InlineData(32, 256, 128)]
+    [InlineData(64, 128, 10)]
+    [InlineData(64, 8, 16)]    // the tiny MLP
+    [InlineData(64, 16, 12)]
+    [InlineData(50, 784, 70)]  // rows and outputs off every block
+    [InlineData(23, 600, 130)] // inputs over two blocks of the packed x^T
+    public void Dense_BenchmarkShapes(int count, int inputs, int outputs)
+    {
+        var rng = TestData.Rng(104);
+        CheckDense<float>(rng, count, inputs, outputs, bias: true);
+        CheckDense<float>(rng, count, inputs, outputs, bias: false);
+        CheckDense<double>(rng, count, inputs, outputs, bias: true);
+        CheckDense<double>(rng, count, inputs, outputs, bias: false);
+    }
+
+    [Fact]
+    public void Dense_PackedForward_InfiniteWeightStaysInItsOutput()
+    {
+        // The packed forward's padding lanes and repeated weight rows compute values never stored: an infinite weight
+        // gives +inf in its own output only, never NaN elsewhere.
+        const int count = 17, inputs = 20, outputs = 12;
+        var x = new float[count * inputs];
+        x.AsSpan().Fill(1f);
+        var w = new float[outputs * inputs];
+        w.AsSpan().Fill(0.25f);
+        w[3 * inputs + 7] = float.PositiveInfinity;
+        var y = new float[count * outputs];
+        DenseKernel.Forward<float>(x, w, [], y, count, inputs, outputs);
+        for (int n = 0; n < count; n++)
+        {
+            for (int o = 0; o < outputs; o++)
+            {
+                Assert.Equal(o == 3 ? float.PositiveInfinity : 5f, y[n * outputs + o]);
+            }
+        }
+    }
+
     [Theory]
     [InlineData(1, 784, 256)] // the path algebra's matrix-vector products
     [InlineData(2, 784, 256)] // endpoint pairs
@@ -273,6 +347,8 @@ public class ConvAllocationTests
         {
             DenseKernel.Forward<float>(x, w, b, y, 50, 256, 128);
             DenseKernel.BackwardInput<float>(y, w, dx, 50, 256, 128);
+            DenseKernel.Forward<float>(x.AsSpan(0, 16 * 256), w.AsSpan(0, 64 * 256), b.AsSpan(0, 64), y.AsSpan(0, 16 * 64), 16, 256, 64);
+            DenseKernel.BackwardInput<float>(y.AsSpan(0, 16 * 64), w.AsSpan(0, 64 * 256), dx.AsSpan(0, 16 * 256), 16, 256, 64);
             DenseKernel.Forward<float>(x.AsSpan(0, 256), w, b, y.AsSpan(0, 128), 1, 256, 128);
             DenseKernel.BackwardInput<float>(y.AsSpan(0, 128), w, dx.AsSpan(0, 256), 1, 256, 128);
         });
