@@ -252,6 +252,11 @@ public static class Conv2DKernel
         where T : unmanaged, IFloatingPointIeee754<T>
         where TSink : IWideSink<T>, allows ref struct
     {
+        if (Conv2DWinograd.Use<T>(shape, backward: false) && Conv2DWinograd.Forward(ref xRef, ref wRef, bias, count, shape, ref sink))
+        {
+            return true;
+        }
+
         int k = shape.KernelHeight, p = shape.PaddingHeight, height = shape.Height, width = shape.Width;
         var g = new WideGeometry(shape.InChannels, shape.OutChannels, k, width + 2 * p, shape.OutHeight, WideVectorWidth<T>());
         if (g.Total > MaxScratch)
@@ -308,6 +313,11 @@ public static class Conv2DKernel
         where T : unmanaged, IFloatingPointIeee754<T>
         where TSource : IWidePaddedSource<T>, allows ref struct
     {
+        if (Conv2DWinograd.Use<T>(shape, backward: true) && Conv2DWinograd.Backward(ref wRef, ref dxRef, count, shape, ref padded))
+        {
+            return true;
+        }
+
         int k = shape.KernelHeight, q = k - 1 - shape.PaddingHeight, height = shape.Height, width = shape.Width;
         int inChannels = shape.OutChannels, outChannels = shape.InChannels; // roles swap: dy is the source
         var g = new WideGeometry(inChannels, outChannels, k, shape.OutWidth + 2 * q, height, WideVectorWidth<T>());

@@ -1,0 +1,585 @@
+using System;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Pathwise.CompilerServices.Kernels;
+
+/// <summary>
+/// Winograd F(2x2, 3x3) (Lavin and Gray, 2016) for <see cref="Conv2DKernel"/>'s 3x3 stride-1 fast path: it writes the
+/// same "wide" rows as the wide GEMM (see <see cref="IWideSink{T}"/>), so every sink and padded source works unchanged.
+/// </summary>
+/// <remarks>
+/// Output tile <c>(ty, tx)</c>, outputs <c>[2ty, 2ty + 2) x [2tx, 2tx + 2)</c>, is
+/// <c>Y = A^T [sum_c (G g_c G^T) . (B^T d_c B)] A</c> over the 4x4 input tile <c>d_c</c> at rows <c>[2ty, 2ty + 4)</c>,
+/// columns <c>[2tx, 2tx + 4)</c> of channel <c>c</c>'s zero-padded plane (<c>.</c> elementwise), with
+/// <c>B^T = [[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]]</c>, <c>G = [[1, 0, 0], [1/2, 1/2, 1/2],
+/// [1/2, -1/2, 1/2], [0, 0, 1]]</c>, <c>A^T = [[1, 1, 1, 0], [0, 1, -1, -1]]</c>: 16 multiply-adds per channel pair and
+/// tile instead of 36, and only 0, +-1, +-1/2 as coefficients (an error of a few ulps of the terms' magnitudes).
+/// <para>
+/// Layout. A tile takes two adjacent lanes, so a tile row is <c>2 * tilesX</c> lanes and an image's tile rows follow one
+/// another. The 16 transformed positions <c>(i, j)</c> sit in 8 planes, two per lane pair: plane <c>(i, 0)</c> holds
+/// <c>j = 0</c> in the even lane and <c>j = 3</c> in the odd one, plane <c>(i, 1)</c> holds <c>j = 1</c> and <c>j = 2</c>.
+/// The horizontal half of <c>B^T d B</c> is then a few vector operations on columns <c>p, p + 1, p + 2</c> of a padded
+/// row (no transposes): <c>a[p] = d[p] - d[p + 2]</c> and <c>b[p] = d[p + 1] + (p even ? d[p + 2] : -d[p])</c>. The
+/// 8 GEMMs <c>M[plane][o, lane] = sum_c U[plane][c, o, lane parity] * V[plane][c, lane]</c> (4 channels x 3 vectors per
+/// micro-kernel) load their weights as whole vectors of alternating pairs; the odd lanes' weights are negated, so that
+/// <c>A</c>'s horizontal half is <c>addsub(a + b, swap(b))</c>, written straight into the wide row as columns
+/// <c>2tx, 2tx + 1</c>. The bias enters as <c>M[1, 1]</c>'s initial value (<c>A^T e_11 A</c> is all ones).
+/// </para>
+/// <para>
+/// Odd output sizes take a partial last tile: the padded planes have an extra zero row and column and the tile's
+/// outputs past the edge land in the wide rows' garbage rows and columns. Vectors that run past a tile row's end write
+/// garbage lanes into the next tile row's first lanes; the transforms write those later (the input transform runs its
+/// column blocks from the last to the first), and the output transform writes whole rows of <c>RowSpan</c> columns.
+/// </para>
+/// </remarks>
+internal static class Conv2DWinograd
+{
+    private const int Planes = 8;           // 16 transformed positions, two per lane pair
+    private const int BiasPlane = 3;        // plane (1, 1): position (1, 1) in its even lanes
+    private const int GemmRows = 4;         // output channels per micro-kernel
+    private const int GemmVectors = 3;      // vectors of lanes per micro-kernel
+    private const int MaxScratch = 1 << 24;
+
+    /// <summary>
+    /// True when the stride-1 wide path (<see cref="Conv2DKernel.UseWide{T}"/> holds) computes this shape by Winograd: a
+    /// 3x3 kernel, an output (for the backward pass, the input gradient) of at least 2x2, and AVX for the transforms.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static bool Use<T>(Conv2DShape shape, bool backward)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (!Avx.IsSupported || !VectorMath.CanVectorize<T>() || (typeof(T) != typeof(float) && typeof(T) != typeof(double))
+            || shape.KernelHeight != 3)
+        {
+            return false;
+        }
+
+        int height = backward ? shape.Height : shape.OutHeight, width = backward ? shape.Width : shape.OutWidth;
+        return height >= 2 && width >= 2;
+    }
+
+    private readonly struct Geometry
+    {
+        public readonly int InChannels, OutChannels, RowsPadded;
+        public readonly int TileRows;     // ceil(OH / 2)
+        public readonly int RowLanes;     // 2 ceil(OW / 2): lanes of one tile row
+        public readonly int RowSpan;      // RowLanes rounded up to whole transform vectors: the wide rows' stride
+        public readonly int PaddedWidth;  // RowSpan + 2 columns: every load of the input transform stays in its row
+        public readonly int PlaneStride;  // (2 TileRows + 2) rows
+        public readonly int Columns;      // GEMM lanes: TileRows * RowLanes rounded up to whole GEMM vectors
+        public readonly int SlotLength;   // lanes per V and M row
+        public readonly int WideLength;   // 2 TileRows rows of RowSpan
+        public readonly int GemmLanes;    // lanes of the GEMM's vectors
+
+        public Geometry(int inChannels, int outChannels, int outHeight, int outWidth, int lanes, int gemmLanes)
+        {
+            InChannels = inChannels;
+            OutChannels = outChannels;
+            RowsPadded = (outChannels + GemmRows - 1) / GemmRows * GemmRows;
+            TileRows = (outHeight + 1) / 2;
+            RowLanes = 2 * ((outWidth + 1) / 2);
+            RowSpan = (RowLanes + lanes - 1) / lanes * lanes;
+            PaddedWidth = RowSpan + 2;
+            PlaneStride = (2 * TileRows + 2) * PaddedWidth;
+            int slots = TileRows * RowLanes;
+            Columns = (slots + gemmLanes - 1) / gemmLanes * gemmLanes;
+            // The last tile row's vectors reach RowSpan lanes past its start.
+            int reach = Math.Max(Columns, slots - RowLanes + RowSpan);
+            SlotLength = (reach + gemmLanes - 1) / gemmLanes * gemmLanes;
+            WideLength = 2 * TileRows * RowSpan;
+            GemmLanes = gemmLanes;
+        }
+
+        public long SourceLength => (long)InChannels * PlaneStride;
+
+        public long VLength => (long)Planes * InChannels * SlotLength;
+
+        public long ULength => (long)Planes * InChannels * RowsPadded * GemmLanes;
+
+        public long MLength => (long)Planes * RowsPadded * SlotLength;
+
+        public long WideTotal => (long)OutChannels * WideLength;
+
+        // source, V, U, bias pairs, zero pairs, M, wide
+        public long Total => SourceLength + VLength + ULength + 2L * RowsPadded * GemmLanes + MLength + WideTotal;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int GemmLanes<T>()
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported ? Vector512<T>.Count : Vector256<T>.Count;
+
+    // Scratch views; all but M and wide cleared (the planes' borders and the lanes no transform writes stay zero).
+    private ref struct Buffers<T>
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public Span<T> Source, V, U, Bias, Zeros, M, Wide;
+
+        public Buffers(T[] scratch, in Geometry g)
+        {
+            Span<T> all = scratch.AsSpan(0, (int)g.Total);
+            int at = 0;
+            Source = all.Slice(at, (int)g.SourceLength);
+            at += Source.Length;
+            V = all.Slice(at, (int)g.VLength);
+            at += V.Length;
+            U = all.Slice(at, (int)g.ULength);
+            at += U.Length;
+            Bias = all.Slice(at, g.RowsPadded * g.GemmLanes);
+            at += Bias.Length;
+            Zeros = all.Slice(at, g.RowsPadded * g.GemmLanes);
+            at += Zeros.Length;
+            M = all.Slice(at, (int)g.MLength);
+            at += M.Length;
+            Wide = all.Slice(at, (int)g.WideTotal);
+            all.Slice(0, at - M.Length).Clear();
+            for (int row = 0; row < Planes * g.RowsPadded; row++)
+            {
+                // Lanes the GEMM never writes but the output transform reads (as garbage columns): finite.
+                M.Slice(row * g.SlotLength + g.Columns, g.SlotLength - g.Columns).Clear();
+            }
+        }
+    }
+
+    /// <summary>The forward pass of <see cref="Conv2DKernel.ForwardWide{T, TSink}"/> by Winograd; false (nothing written) when the scratch would be too large.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static bool Forward<T, TSink>(ref T xRef, ref T wRef, ReadOnlySpan<T> bias, int count, Conv2DShape shape, scoped ref TSink sink)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TSink : IWideSink<T>, allows ref struct
+    {
+        int p = shape.PaddingHeight, height = shape.Height, width = shape.Width, channels = shape.InChannels;
+        var g = new Geometry(channels, shape.OutChannels, shape.OutHeight, shape.OutWidth, Vector256<T>.Count, GemmLanes<T>());
+        if (g.Total > MaxScratch)
+        {
+            return false;
+        }
+
+        // Pooled scratch: no allocation in steady state, whichever thread calls.
+        T[] scratch = KernelScratch<T>.Rent((int)g.Total);
+        var b = new Buffers<T>(scratch, g);
+        for (int o = 0; o < bias.Length; o++)
+        {
+            for (int lane = 0; lane < g.GemmLanes; lane += 2)
+            {
+                b.Bias[o * g.GemmLanes + lane] = bias[o];
+            }
+        }
+
+        // U from weight[o, c, kh, kw]: GEMM row o, channel c.
+        TransformWeights(ref wRef, b.U, g, flip: false);
+
+        int plane = height * width;
+        for (int n = 0; n < count; n++)
+        {
+            for (int c = 0; c < channels; c++)
+            {
+                ref T xPlane = ref Unsafe.Add(ref xRef, (n * channels + c) * plane);
+                ref T sPlane = ref Unsafe.Add(ref MemoryMarshal.GetReference(b.Source), c * g.PlaneStride + p * g.PaddedWidth + p);
+                for (int h = 0; h < height; h++)
+                {
+                    CopyRow(ref Unsafe.Add(ref xPlane, h * width), ref Unsafe.Add(ref sPlane, h * g.PaddedWidth), width);
+                }
+            }
+
+            Image(b, g);
+            sink.Image(n, ref MemoryMarshal.GetReference(b.Wide), g.WideLength, g.RowSpan);
+        }
+
+        KernelScratch<T>.Return(scratch);
+        return true;
+    }
+
+    /// <summary>The input gradient of <see cref="Conv2DKernel.BackwardWide{T, TSource}"/> by Winograd; false (nothing written) when the scratch would be too large.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static bool Backward<T, TSource>(ref T wRef, ref T dxRef, int count, Conv2DShape shape, scoped ref TSource padded)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TSource : IWidePaddedSource<T>, allows ref struct
+    {
+        int q = 2 - shape.PaddingHeight, height = shape.Height, width = shape.Width;
+        int inChannels = shape.OutChannels, outChannels = shape.InChannels; // roles swap: dy is the source
+        var g = new Geometry(inChannels, outChannels, height, width, Vector256<T>.Count, GemmLanes<T>());
+        if (g.Total > MaxScratch)
+        {
+            return false;
+        }
+
+        T[] scratch = KernelScratch<T>.Rent((int)g.Total);
+        var b = new Buffers<T>(scratch, g);
+
+        // U from the flipped, transposed weight: GEMM row c, channel o, tap (a, b) = weight[o, c, 2 - a, 2 - b].
+        TransformWeights(ref wRef, b.U, g, flip: true);
+
+        int plane = height * width;
+        for (int n = 0; n < count; n++)
+        {
+            padded.Image(n, ref MemoryMarshal.GetReference(b.Source), g.PlaneStride, g.PaddedWidth, q);
+            Image(b, g);
+            for (int c = 0; c < outChannels; c++)
+            {
+                ref T dxPlane = ref Unsafe.Add(ref dxRef, (n * outChannels + c) * plane);
+                ref T wPlane = ref Unsafe.Add(ref MemoryMarshal.GetReference(b.Wide), c * g.WideLength);
+                for (int h = 0; h < height; h++)
+                {
+                    CopyRow(ref Unsafe.Add(ref wPlane, h * g.RowSpan), ref Unsafe.Add(ref dxPlane, h * width), width);
+                }
+            }
+        }
+
+        KernelScratch<T>.Return(scratch);
+        return true;
+    }
+
+    // One image: the padded planes in b.Source to the wide rows in b.Wide.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Image<T>(in Buffers<T> b, in Geometry g)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        InputTransform(ref MemoryMarshal.GetReference(b.Source), ref MemoryMarshal.GetReference(b.V), g);
+        ref T v = ref MemoryMarshal.GetReference(b.V);
+        ref T u = ref MemoryMarshal.GetReference(b.U);
+        ref T m = ref MemoryMarshal.GetReference(b.M);
+        ref T bias = ref MemoryMarshal.GetReference(b.Bias);
+        ref T zeros = ref MemoryMarshal.GetReference(b.Zeros);
+        ref T wide = ref MemoryMarshal.GetReference(b.Wide);
+
+        // Plane by plane, so that its V and U stay in L1 while every block of rows reads them.
+        if (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported)
+        {
+            Gemm<T, Vector512<T>, Simd512<T>>(ref v, ref u, ref bias, ref zeros, ref m, g);
+        }
+        else
+        {
+            Gemm<T, Vector256<T>, Simd256<T>>(ref v, ref u, ref bias, ref zeros, ref m, g);
+        }
+
+        OutputTransform(ref m, ref wide, g);
+    }
+
+    // U[plane (i, h)][c, r, lane] = h == 0 ? (u[i, 0], -u[i, 3]) : (u[i, 1], -u[i, 2]) in (even, odd) lanes, with
+    // u = G k G^T, k the 3x3 kernel of GEMM row r and channel c: weight[r, c] forward, weight[c, r] turned by 180
+    // degrees when flipped. Whole vectors: a 64-bit broadcast would take a shuffle port the FMAs need.
+    private static void TransformWeights<T>(ref T weight, Span<T> packed, in Geometry g, bool flip)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T half = T.CreateTruncating(0.5);
+        Span<T> k = stackalloc T[9];
+        Span<T> gk = stackalloc T[12]; // G k, 4x3
+        Span<T> u = stackalloc T[16];
+        int lanes = g.GemmLanes, planeStride = g.InChannels * g.RowsPadded * lanes;
+        for (int r = 0; r < g.OutChannels; r++)
+        {
+            for (int c = 0; c < g.InChannels; c++)
+            {
+                for (int t = 0; t < 9; t++)
+                {
+                    k[t] = flip
+                        ? Unsafe.Add(ref weight, (c * g.OutChannels + r) * 9 + 8 - t)
+                        : Unsafe.Add(ref weight, (r * g.InChannels + c) * 9 + t);
+                }
+
+                for (int j = 0; j < 3; j++)
+                {
+                    T k0 = k[j], k1 = k[3 + j], k2 = k[6 + j];
+                    gk[j] = k0;
+                    gk[3 + j] = (k0 + k1 + k2) * half;
+                    gk[6 + j] = (k0 - k1 + k2) * half;
+                    gk[9 + j] = k2;
+                }
+
+                for (int i = 0; i < 4; i++)
+                {
+                    T a = gk[3 * i], m = gk[3 * i + 1], z = gk[3 * i + 2];
+                    u[4 * i] = a;
+                    u[4 * i + 1] = (a + m + z) * half;
+                    u[4 * i + 2] = (a - m + z) * half;
+                    u[4 * i + 3] = z;
+                }
+
+                int at = (c * g.RowsPadded + r) * lanes;
+                for (int i = 0; i < 4; i++)
+                {
+                    Span<T> outer = packed.Slice((2 * i) * planeStride + at, lanes);
+                    Span<T> inner = packed.Slice((2 * i + 1) * planeStride + at, lanes);
+                    for (int lane = 0; lane < lanes; lane += 2)
+                    {
+                        outer[lane] = u[4 * i];
+                        outer[lane + 1] = -u[4 * i + 3];
+                        inner[lane] = u[4 * i + 1];
+                        inner[lane + 1] = -u[4 * i + 2];
+                    }
+                }
+            }
+        }
+    }
+
+    // V[plane (i, h)][c, ty * RowLanes + p] = (B^T d B)[i, j] of tile (ty, p / 2), j as the plane's lane parity says.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void InputTransform<T>(ref T source, ref T v, in Geometry g)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int lanes = Vector256<T>.Count;
+        nuint plane = (nuint)(g.InChannels * g.SlotLength);
+        nuint below = (nuint)g.PaddedWidth;
+        Vector256<T> oddSign = BlendOdd(Vector256<T>.Zero, Vector256.Create(T.NegativeZero));
+        int lastBlock = (g.RowLanes - 1) / lanes * lanes;
+        for (int c = 0; c < g.InChannels; c++)
+        {
+            ref T sPlane = ref Unsafe.Add(ref source, c * g.PlaneStride);
+            ref T vRow = ref Unsafe.Add(ref v, c * g.SlotLength);
+
+            // Column blocks from the last: a block's lanes past the tile row land in the next tile row's first block.
+            for (int p0 = lastBlock; p0 >= 0; p0 -= lanes)
+            {
+                ref T column = ref Unsafe.Add(ref sPlane, p0);
+                Horizontal(ref column, oddSign, out Vector256<T> a0, out Vector256<T> b0);
+                Horizontal(ref Unsafe.Add(ref column, below), oddSign, out Vector256<T> a1, out Vector256<T> b1);
+                ref T destination = ref Unsafe.Add(ref vRow, p0);
+                for (int ty = 0; ty < g.TileRows; ty++)
+                {
+                    ref T rows = ref Unsafe.Add(ref column, (nuint)(2 * ty + 2) * below);
+                    Horizontal(ref rows, oddSign, out Vector256<T> a2, out Vector256<T> b2);
+                    Horizontal(ref Unsafe.Add(ref rows, below), oddSign, out Vector256<T> a3, out Vector256<T> b3);
+
+                    // B^T over the rows: (r0 - r2, r1 + r2, r2 - r1, r1 - r3).
+                    (a0 - a2).StoreUnsafe(ref destination);
+                    (b0 - b2).StoreUnsafe(ref destination, plane);
+                    (a1 + a2).StoreUnsafe(ref destination, 2 * plane);
+                    (b1 + b2).StoreUnsafe(ref destination, 3 * plane);
+                    (a2 - a1).StoreUnsafe(ref destination, 4 * plane);
+                    (b2 - b1).StoreUnsafe(ref destination, 5 * plane);
+                    (a1 - a3).StoreUnsafe(ref destination, 6 * plane);
+                    (b1 - b3).StoreUnsafe(ref destination, 7 * plane);
+                    a0 = a2;
+                    b0 = b2;
+                    a1 = a3;
+                    b1 = b3;
+                    destination = ref Unsafe.Add(ref destination, g.RowLanes);
+                }
+            }
+        }
+    }
+
+    // B^T over a row's columns, tiles in lane pairs: a = (d0 - d2, d1 - d3), b = (d1 + d2, d2 - d1).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Horizontal<T>(ref T row, Vector256<T> oddSign, out Vector256<T> a, out Vector256<T> b)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        Vector256<T> l0 = Vector256.LoadUnsafe(ref row);
+        Vector256<T> l1 = Vector256.LoadUnsafe(ref row, 1);
+        Vector256<T> l2 = Vector256.LoadUnsafe(ref row, 2);
+        a = l0 - l2;
+        b = l1 + (BlendOdd(l2, l0) ^ oddSign);
+    }
+
+    // wide[o, 2ty + r, p] for the tile row ty: A^T over the planes' rows, then addsub(a + b, swap(b)) over the lane pairs.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void OutputTransform<T>(ref T m, ref T wide, in Geometry g)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int lanes = Vector256<T>.Count;
+        nuint plane = (nuint)(g.RowsPadded * g.SlotLength), span = (nuint)g.RowSpan;
+        for (int o = 0; o < g.OutChannels; o++)
+        {
+            ref T mRow = ref Unsafe.Add(ref m, o * g.SlotLength);
+            ref T wPlane = ref Unsafe.Add(ref wide, o * g.WideLength);
+            for (int ty = 0; ty < g.TileRows; ty++)
+            {
+                ref T mTile = ref Unsafe.Add(ref mRow, ty * g.RowLanes);
+                ref T top = ref Unsafe.Add(ref wPlane, 2 * ty * g.RowSpan);
+                for (int p0 = 0; p0 < g.RowLanes; p0 += lanes)
+                {
+                    ref T at = ref Unsafe.Add(ref mTile, p0);
+                    Vector256<T> a0 = Vector256.LoadUnsafe(ref at), b0 = Vector256.LoadUnsafe(ref at, plane);
+                    Vector256<T> a1 = Vector256.LoadUnsafe(ref at, 2 * plane), b1 = Vector256.LoadUnsafe(ref at, 3 * plane);
+                    Vector256<T> a2 = Vector256.LoadUnsafe(ref at, 4 * plane), b2 = Vector256.LoadUnsafe(ref at, 5 * plane);
+                    Vector256<T> a3 = Vector256.LoadUnsafe(ref at, 6 * plane), b3 = Vector256.LoadUnsafe(ref at, 7 * plane);
+                    Vector256<T> aTop = a0 + a1 + a2, bTop = b0 + b1 + b2;
+                    Vector256<T> aBottom = a1 - a2 - a3, bBottom = b1 - b2 - b3;
+                    AddSubtract(aTop + bTop, SwapPairs(bTop)).StoreUnsafe(ref top, (nuint)p0);
+                    AddSubtract(aBottom + bBottom, SwapPairs(bBottom)).StoreUnsafe(ref top, span + (nuint)p0);
+                }
+            }
+        }
+    }
+
+    // M[plane][r, p] = bias[r] (plane BiasPlane, even lanes) + sum_c U[plane][c, r, p] * V[plane][c, p], p < Columns.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Gemm<T, TVector, TOps>(ref T v, ref T u, ref T bias, ref T zeros, ref T m, in Geometry g)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TVector : struct
+        where TOps : struct, ISimdOps<T, TVector>
+    {
+        int block = GemmVectors * TOps.Count;
+        int vPlane = g.InChannels * g.SlotLength, uPlane = g.InChannels * g.RowsPadded * TOps.Count, mPlane = g.RowsPadded * g.SlotLength;
+        for (int plane = 0; plane < Planes; plane++)
+        {
+            ref T vp = ref Unsafe.Add(ref v, plane * vPlane);
+            ref T up = ref Unsafe.Add(ref u, plane * uPlane);
+            ref T mp = ref Unsafe.Add(ref m, plane * mPlane);
+            ref T bp = ref plane == BiasPlane ? ref bias : ref zeros;
+            for (int r0 = 0; r0 < g.RowsPadded; r0 += GemmRows)
+            {
+                ref T mr = ref Unsafe.Add(ref mp, r0 * g.SlotLength);
+                int p0 = 0;
+                for (; p0 + block <= g.Columns; p0 += block)
+                {
+                    Kernel4x3<T, TVector, TOps>(ref vp, ref up, ref bp, ref mr, g, r0, p0);
+                }
+
+                for (; p0 < g.Columns; p0 += TOps.Count)
+                {
+                    Kernel4x1<T, TVector, TOps>(ref vp, ref up, ref bp, ref mr, g, r0, p0);
+                }
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Kernel4x3<T, TVector, TOps>(ref T v, ref T u, ref T bias, ref T m, in Geometry g, int r0, int p0)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TVector : struct
+        where TOps : struct, ISimdOps<T, TVector>
+    {
+        nuint v1 = (nuint)TOps.Count, v2 = 2 * v1, v3 = 3 * v1;
+        ref T bp = ref Unsafe.Add(ref bias, r0 * TOps.Count);
+        TVector w = TOps.Load(ref bp, 0);
+        TVector a00 = w, a01 = w, a02 = w;
+        w = TOps.Load(ref bp, v1);
+        TVector a10 = w, a11 = w, a12 = w;
+        w = TOps.Load(ref bp, v2);
+        TVector a20 = w, a21 = w, a22 = w;
+        w = TOps.Load(ref bp, v3);
+        TVector a30 = w, a31 = w, a32 = w;
+
+        int stride = g.RowsPadded * TOps.Count;
+        ref T s = ref Unsafe.Add(ref v, p0);
+        ref T wp = ref Unsafe.Add(ref u, r0 * TOps.Count);
+        for (int c = 0; c < g.InChannels; c++)
+        {
+            TVector s0 = TOps.Load(ref s, 0);
+            TVector s1 = TOps.Load(ref s, v1);
+            TVector s2 = TOps.Load(ref s, v2);
+
+            w = TOps.Load(ref wp, 0);
+            a00 = TOps.MultiplyAdd(w, s0, a00);
+            a01 = TOps.MultiplyAdd(w, s1, a01);
+            a02 = TOps.MultiplyAdd(w, s2, a02);
+            w = TOps.Load(ref wp, v1);
+            a10 = TOps.MultiplyAdd(w, s0, a10);
+            a11 = TOps.MultiplyAdd(w, s1, a11);
+            a12 = TOps.MultiplyAdd(w, s2, a12);
+            w = TOps.Load(ref wp, v2);
+            a20 = TOps.MultiplyAdd(w, s0, a20);
+            a21 = TOps.MultiplyAdd(w, s1, a21);
+            a22 = TOps.MultiplyAdd(w, s2, a22);
+            w = TOps.Load(ref wp, v3);
+            a30 = TOps.MultiplyAdd(w, s0, a30);
+            a31 = TOps.MultiplyAdd(w, s1, a31);
+            a32 = TOps.MultiplyAdd(w, s2, a32);
+            wp = ref Unsafe.Add(ref wp, stride);
+            s = ref Unsafe.Add(ref s, g.SlotLength);
+        }
+
+        ref T d = ref Unsafe.Add(ref m, p0);
+        nuint row = (nuint)g.SlotLength;
+        TOps.Store(a00, ref d, 0);
+        TOps.Store(a01, ref d, v1);
+        TOps.Store(a02, ref d, v2);
+        TOps.Store(a10, ref d, row);
+        TOps.Store(a11, ref d, row + v1);
+        TOps.Store(a12, ref d, row + v2);
+        TOps.Store(a20, ref d, 2 * row);
+        TOps.Store(a21, ref d, 2 * row + v1);
+        TOps.Store(a22, ref d, 2 * row + v2);
+        TOps.Store(a30, ref d, 3 * row);
+        TOps.Store(a31, ref d, 3 * row + v1);
+        TOps.Store(a32, ref d, 3 * row + v2);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Kernel4x1<T, TVector, TOps>(ref T v, ref T u, ref T bias, ref T m, in Geometry g, int r0, int p0)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TVector : struct
+        where TOps : struct, ISimdOps<T, TVector>
+    {
+        nuint v1 = (nuint)TOps.Count, v2 = 2 * v1, v3 = 3 * v1;
+        ref T bp = ref Unsafe.Add(ref bias, r0 * TOps.Count);
+        TVector a0 = TOps.Load(ref bp, 0);
+        TVector a1 = TOps.Load(ref bp, v1);
+        TVector a2 = TOps.Load(ref bp, v2);
+        TVector a3 = TOps.Load(ref bp, v3);
+        int stride = g.RowsPadded * TOps.Count;
+        ref T s = ref Unsafe.Add(ref v, p0);
+        ref T wp = ref Unsafe.Add(ref u, r0 * TOps.Count);
+        for (int c = 0; c < g.InChannels; c++)
+        {
+            TVector s0 = TOps.Load(ref s, 0);
+            a0 = TOps.MultiplyAdd(TOps.Load(ref wp, 0), s0, a0);
+            a1 = TOps.MultiplyAdd(TOps.Load(ref wp, v1), s0, a1);
+            a2 = TOps.MultiplyAdd(TOps.Load(ref wp, v2), s0, a2);
+            a3 = TOps.MultiplyAdd(TOps.Load(ref wp, v3), s0, a3);
+            wp = ref Unsafe.Add(ref wp, stride);
+            s = ref Unsafe.Add(ref s, g.SlotLength);
+        }
+
+        ref T d = ref Unsafe.Add(ref m, p0);
+        nuint row = (nuint)g.SlotLength;
+        TOps.Store(a0, ref d, 0);
+        TOps.Store(a1, ref d, row);
+        TOps.Store(a2, ref d, 2 * row);
+        TOps.Store(a3, ref d, 3 * row);
+    }
+
+    // destination[j] = source[j] for j < length: whole vectors, the last one overlapping (rows too short for a
+    // memmove call to pay); the two must not overlap.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CopyRow<T>(ref T source, ref T destination, int length)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int lanes = Vector256<T>.Count;
+        if (length < lanes)
+        {
+            for (int j = 0; j < length; j++)
+            {
+                Unsafe.Add(ref destination, j) = Unsafe.Add(ref source, j);
+            }
+
+            return;
+        }
+
+        for (int j = 0; j < length - lanes; j += lanes)
+        {
+            Vector256.LoadUnsafe(ref source, (nuint)j).StoreUnsafe(ref destination, (nuint)j);
+        }
+
+        Vector256.LoadUnsafe(ref source, (nuint)(length - lanes)).StoreUnsafe(ref destination, (nuint)(length - lanes));
+    }
+
+    // Even lanes from even, odd lanes from odd.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<T> BlendOdd<T>(Vector256<T> even, Vector256<T> odd)
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        typeof(T) == typeof(float)
+            ? Avx.Blend(even.AsSingle(), odd.AsSingle(), 0b1010_1010).As<float, T>()
+            : Avx.Blend(even.AsDouble(), odd.AsDouble(), 0b1010).As<double, T>();
+
+    // Each lane pair swapped: (x1, x0, x3, x2, ...).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<T> SwapPairs<T>(Vector256<T> value)
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        typeof(T) == typeof(float)
+            ? Avx.Permute(value.AsSingle(), 0b1011_0001).As<float, T>()
+            : Avx.Permute(value.AsDouble(), 0b0101).As<double, T>();
+
+    // Even lanes a - b, odd lanes a + b.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<T> AddSubtract<T>(Vector256<T> a, Vector256<T> b)
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        typeof(T) == typeof(float)
+            ? Avx.AddSubtract(a.AsSingle(), b.AsSingle()).As<float, T>()
+            : Avx.AddSubtract(a.AsDouble(), b.AsDouble()).As<double, T>();
+}
