@@ -42,6 +42,7 @@ internal static class Conv2DWinograd
     private const int BiasPlane = 3;        // plane (1, 1): position (1, 1) in its even lanes
     private const int GemmRows = 4;         // output channels per micro-kernel
     private const int GemmVectors = 3;      // vectors of lanes per micro-kernel
+    private const int BandLanes = 56;       // about the lanes of a band of tile rows
     private const int MaxScratch = 1 << 24;
 
     /// <summary>
@@ -70,12 +71,15 @@ internal static class Conv2DWinograd
         public readonly int RowSpan;      // RowLanes rounded up to whole transform vectors: the wide rows' stride
         public readonly int PaddedWidth;  // RowSpan + 2 columns: every load of the input transform stays in its row
         public readonly int PlaneStride;  // (2 TileRows + 2) rows
-        public readonly int Columns;      // GEMM lanes: TileRows * RowLanes rounded up to whole GEMM vectors
-        public readonly int SlotLength;   // lanes per V and M row
+        public readonly int BandRows;     // tile rows per band: V's band, U's rows and one block of M stay in L1
+        public readonly int BandColumns;  // GEMM lanes per band: BandRows * RowLanes rounded up to whole GEMM vectors
+        public readonly int MStride;      // lanes per row of M's block: a band's GEMM lanes and its last vectors' reach
+        public readonly int SlotLength;   // lanes per V row: every band's GEMM lanes
         public readonly int WideLength;   // 2 TileRows rows of RowSpan
         public readonly int GemmLanes;    // lanes of the GEMM's vectors
+        public readonly int Quad;         // elements in 16 bytes: a weight pair twice (float) or once (double)
 
-        public Geometry(int inChannels, int outChannels, int outHeight, int outWidth, int lanes, int gemmLanes)
+        public Geometry(int inChannels, int outChannels, int outHeight, int outWidth, int lanes, int gemmLanes, int quad)
         {
             InChannels = inChannels;
             OutChannels = outChannels;
@@ -85,26 +89,28 @@ internal static class Conv2DWinograd
             RowSpan = (RowLanes + lanes - 1) / lanes * lanes;
             PaddedWidth = RowSpan + 2;
             PlaneStride = (2 * TileRows + 2) * PaddedWidth;
-            int slots = TileRows * RowLanes;
-            Columns = (slots + gemmLanes - 1) / gemmLanes * gemmLanes;
-            // The last tile row's vectors reach RowSpan lanes past its start.
-            int reach = Math.Max(Columns, slots - RowLanes + RowSpan);
-            SlotLength = (reach + gemmLanes - 1) / gemmLanes * gemmLanes;
+            BandRows = Math.Clamp(BandLanes / RowLanes, 1, TileRows);
+            BandColumns = (BandRows * RowLanes + gemmLanes - 1) / gemmLanes * gemmLanes;
+            // A band's last tile row's vectors reach RowSpan lanes past its start.
+            int reach = Math.Max(BandColumns, (BandRows - 1) * RowLanes + RowSpan);
+            MStride = (reach + gemmLanes - 1) / gemmLanes * gemmLanes;
+            SlotLength = (TileRows * RowLanes + MStride + gemmLanes - 1) / gemmLanes * gemmLanes;
             WideLength = 2 * TileRows * RowSpan;
             GemmLanes = gemmLanes;
+            Quad = quad;
         }
 
         public long SourceLength => (long)InChannels * PlaneStride;
 
         public long VLength => (long)Planes * InChannels * SlotLength;
 
-        public long ULength => (long)Planes * InChannels * RowsPadded * GemmLanes;
+        public long ULength => (long)Planes * InChannels * RowsPadded * Quad;
 
-        public long MLength => (long)Planes * RowsPadded * SlotLength;
+        public long MLength => (long)Planes * GemmRows * MStride;
 
         public long WideTotal => (long)OutChannels * WideLength;
 
-        // source, V, U, bias pairs, zero pairs, M, wide
+        // source, V, U, bias, zeros, M, wide
         public long Total => SourceLength + VLength + ULength + 2L * RowsPadded * GemmLanes + MLength + WideTotal;
     }
 
@@ -113,7 +119,7 @@ internal static class Conv2DWinograd
         where T : unmanaged, IFloatingPointIeee754<T> =>
         Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported ? Vector512<T>.Count : Vector256<T>.Count;
 
-    // Scratch views; all but M and wide cleared (the planes' borders and the lanes no transform writes stay zero).
+    // Scratch views; all but wide cleared (the planes' borders and the lanes no transform writes stay zero).
     private ref struct Buffers<T>
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -136,12 +142,8 @@ internal static class Conv2DWinograd
             M = all.Slice(at, (int)g.MLength);
             at += M.Length;
             Wide = all.Slice(at, (int)g.WideTotal);
-            all.Slice(0, at - M.Length).Clear();
-            for (int row = 0; row < Planes * g.RowsPadded; row++)
-            {
-                // Lanes the GEMM never writes but the output transform reads (as garbage columns): finite.
-                M.Slice(row * g.SlotLength + g.Columns, g.SlotLength - g.Columns).Clear();
-            }
+            // M too: the lanes past a band's GEMM lanes are read as garbage columns, and must be finite.
+            all.Slice(0, at).Clear();
         }
     }
 
@@ -152,7 +154,7 @@ internal static class Conv2DWinograd
         where TSink : IWideSink<T>, allows ref struct
     {
         int p = shape.PaddingHeight, height = shape.Height, width = shape.Width, channels = shape.InChannels;
-        var g = new Geometry(channels, shape.OutChannels, shape.OutHeight, shape.OutWidth, Vector256<T>.Count, GemmLanes<T>());
+        var g = new Geometry(channels, shape.OutChannels, shape.OutHeight, shape.OutWidth, Vector256<T>.Count, GemmLanes<T>(), Vector128<T>.Count);
         if (g.Total > MaxScratch)
         {
             return false;
@@ -201,7 +203,7 @@ internal static class Conv2DWinograd
     {
         int q = 2 - shape.PaddingHeight, height = shape.Height, width = shape.Width;
         int inChannels = shape.OutChannels, outChannels = shape.InChannels; // roles swap: dy is the source
-        var g = new Geometry(inChannels, outChannels, height, width, Vector256<T>.Count, GemmLanes<T>());
+        var g = new Geometry(inChannels, outChannels, height, width, Vector256<T>.Count, GemmLanes<T>(), Vector128<T>.Count);
         if (g.Total > MaxScratch)
         {
             return false;
@@ -233,35 +235,46 @@ internal static class Conv2DWinograd
         return true;
     }
 
-    // One image: the padded planes in b.Source to the wide rows in b.Wide.
+    // One image: the padded planes in b.Source to the wide rows in b.Wide, band of tile rows by band: the input
+    // transform of the band, then per block of GEMM rows the 8 GEMMs and the output transform, all in L1.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Image<T>(in Buffers<T> b, in Geometry g)
+    private static unsafe void Image<T>(in Buffers<T> b, in Geometry g)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        InputTransform(ref MemoryMarshal.GetReference(b.Source), ref MemoryMarshal.GetReference(b.V), g);
+        ref T source = ref MemoryMarshal.GetReference(b.Source);
         ref T v = ref MemoryMarshal.GetReference(b.V);
-        ref T u = ref MemoryMarshal.GetReference(b.U);
         ref T m = ref MemoryMarshal.GetReference(b.M);
         ref T bias = ref MemoryMarshal.GetReference(b.Bias);
         ref T zeros = ref MemoryMarshal.GetReference(b.Zeros);
         ref T wide = ref MemoryMarshal.GetReference(b.Wide);
-
-        // Plane by plane, so that its V and U stay in L1 while every block of rows reads them.
-        if (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported)
+        fixed (T* u = b.U)
         {
-            Gemm<T, Vector512<T>, Simd512<T>>(ref v, ref u, ref bias, ref zeros, ref m, g);
-        }
-        else
-        {
-            Gemm<T, Vector256<T>, Simd256<T>>(ref v, ref u, ref bias, ref zeros, ref m, g);
-        }
+            for (int ty0 = 0; ty0 < g.TileRows; ty0 += g.BandRows)
+            {
+                int rows = Math.Min(g.BandRows, g.TileRows - ty0);
+                InputTransform(ref source, ref v, g, ty0, rows);
+                ref T vBand = ref Unsafe.Add(ref v, ty0 * g.RowLanes);
+                for (int r0 = 0; r0 < g.RowsPadded; r0 += GemmRows)
+                {
+                    if (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported)
+                    {
+                        Gemm<T, Vector512<T>, Simd512<T>>(ref vBand, u, ref bias, ref zeros, ref m, g, r0);
+                    }
+                    else
+                    {
+                        Gemm<T, Vector256<T>, Simd256<T>>(ref vBand, u, ref bias, ref zeros, ref m, g, r0);
+                    }
 
-        OutputTransform(ref m, ref wide, g);
+                    OutputTransform(ref m, ref wide, g, r0, Math.Min(GemmRows, g.OutChannels - r0), ty0, rows);
+                }
+            }
+        }
     }
 
-    // U[plane (i, h)][c, r, lane] = h == 0 ? (u[i, 0], -u[i, 3]) : (u[i, 1], -u[i, 2]) in (even, odd) lanes, with
+    // U[plane (i, h)][c, r, 16 bytes] = h == 0 ? (u[i, 0], -u[i, 3]) : (u[i, 1], -u[i, 2]) in (even, odd) lanes, with
     // u = G k G^T, k the 3x3 kernel of GEMM row r and channel c: weight[r, c] forward, weight[c, r] turned by 180
-    // degrees when flipped. Whole vectors: a 64-bit broadcast would take a shuffle port the FMAs need.
+    // degrees when flipped. 16 bytes each, the GEMM's 128-bit broadcast (a load; a 64-bit broadcast would take a
+    // shuffle port the FMAs need).
     private static void TransformWeights<T>(ref T weight, Span<T> packed, in Geometry g, bool flip)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -269,7 +282,7 @@ internal static class Conv2DWinograd
         Span<T> k = stackalloc T[9];
         Span<T> gk = stackalloc T[12]; // G k, 4x3
         Span<T> u = stackalloc T[16];
-        int lanes = g.GemmLanes, planeStride = g.InChannels * g.RowsPadded * lanes;
+        int lanes = g.Quad, planeStride = g.InChannels * g.RowsPadded * lanes;
         for (int r = 0; r < g.OutChannels; r++)
         {
             for (int c = 0; c < g.InChannels; c++)
@@ -316,9 +329,10 @@ internal static class Conv2DWinograd
         }
     }
 
-    // V[plane (i, h)][c, ty * RowLanes + p] = (B^T d B)[i, j] of tile (ty, p / 2), j as the plane's lane parity says.
+    // V[plane (i, h)][c, ty * RowLanes + p] = (B^T d B)[i, j] of tile (ty, p / 2), j as the plane's lane parity says,
+    // for the tile rows ty in [ty0, ty0 + rows).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void InputTransform<T>(ref T source, ref T v, in Geometry g)
+    private static void InputTransform<T>(ref T source, ref T v, in Geometry g, int ty0, int rows)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int lanes = Vector256<T>.Count;
@@ -328,8 +342,8 @@ internal static class Conv2DWinograd
         int lastBlock = (g.RowLanes - 1) / lanes * lanes;
         for (int c = 0; c < g.InChannels; c++)
         {
-            ref T sPlane = ref Unsafe.Add(ref source, c * g.PlaneStride);
-            ref T vRow = ref Unsafe.Add(ref v, c * g.SlotLength);
+            ref T sPlane = ref Unsafe.Add(ref source, c * g.PlaneStride + 2 * ty0 * g.PaddedWidth);
+            ref T vRow = ref Unsafe.Add(ref v, c * g.SlotLength + ty0 * g.RowLanes);
 
             // Column blocks from the last: a block's lanes past the tile row land in the next tile row's first block.
             for (int p0 = lastBlock; p0 >= 0; p0 -= lanes)
@@ -338,11 +352,11 @@ internal static class Conv2DWinograd
                 Horizontal(ref column, oddSign, out Vector256<T> a0, out Vector256<T> b0);
                 Horizontal(ref Unsafe.Add(ref column, below), oddSign, out Vector256<T> a1, out Vector256<T> b1);
                 ref T destination = ref Unsafe.Add(ref vRow, p0);
-                for (int ty = 0; ty < g.TileRows; ty++)
+                for (int ty = 0; ty < rows; ty++)
                 {
-                    ref T rows = ref Unsafe.Add(ref column, (nuint)(2 * ty + 2) * below);
-                    Horizontal(ref rows, oddSign, out Vector256<T> a2, out Vector256<T> b2);
-                    Horizontal(ref Unsafe.Add(ref rows, below), oddSign, out Vector256<T> a3, out Vector256<T> b3);
+                    ref T next = ref Unsafe.Add(ref column, (nuint)(2 * ty + 2) * below);
+                    Horizontal(ref next, oddSign, out Vector256<T> a2, out Vector256<T> b2);
+                    Horizontal(ref Unsafe.Add(ref next, below), oddSign, out Vector256<T> a3, out Vector256<T> b3);
 
                     // B^T over the rows: (r0 - r2, r1 + r2, r2 - r1, r1 - r3).
                     (a0 - a2).StoreUnsafe(ref destination);
@@ -375,18 +389,19 @@ internal static class Conv2DWinograd
         b = l1 + (BlendOdd(l2, l0) ^ oddSign);
     }
 
-    // wide[o, 2ty + r, p] for the tile row ty: A^T over the planes' rows, then addsub(a + b, swap(b)) over the lane pairs.
+    // wide[o0 + o, 2ty + r, p] for o < outputs and the band's tile rows ty in [ty0, ty0 + rows): A^T over the planes'
+    // rows, then addsub(a + b, swap(b)) over the lane pairs; m holds the band's block of M.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void OutputTransform<T>(ref T m, ref T wide, in Geometry g)
+    private static void OutputTransform<T>(ref T m, ref T wide, in Geometry g, int o0, int outputs, int ty0, int rows)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int lanes = Vector256<T>.Count;
-        nuint plane = (nuint)(g.RowsPadded * g.SlotLength), span = (nuint)g.RowSpan;
-        for (int o = 0; o < g.OutChannels; o++)
+        nuint plane = (nuint)(GemmRows * g.MStride), span = (nuint)g.RowSpan;
+        for (int o = 0; o < outputs; o++)
         {
-            ref T mRow = ref Unsafe.Add(ref m, o * g.SlotLength);
-            ref T wPlane = ref Unsafe.Add(ref wide, o * g.WideLength);
-            for (int ty = 0; ty < g.TileRows; ty++)
+            ref T mRow = ref Unsafe.Add(ref m, o * g.MStride);
+            ref T wPlane = ref Unsafe.Add(ref wide, (o0 + o) * g.WideLength + 2 * ty0 * g.RowSpan);
+            for (int ty = 0; ty < rows; ty++)
             {
                 ref T mTile = ref Unsafe.Add(ref mRow, ty * g.RowLanes);
                 ref T top = ref Unsafe.Add(ref wPlane, 2 * ty * g.RowSpan);
@@ -406,132 +421,145 @@ internal static class Conv2DWinograd
         }
     }
 
-    // M[plane][r, p] = bias[r] (plane BiasPlane, even lanes) + sum_c U[plane][c, r, p] * V[plane][c, p], p < Columns.
+    // M[plane][r - r0, p] = bias[r] (plane BiasPlane, even lanes) + sum_c U[plane][c, r, p] * V[plane][c, p] for the
+    // block of rows r in [r0, r0 + GemmRows) and the band's lanes p < BandColumns (v at the band's first lane).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Gemm<T, TVector, TOps>(ref T v, ref T u, ref T bias, ref T zeros, ref T m, in Geometry g)
+    private static unsafe void Gemm<T, TVector, TOps>(ref T v, T* u, ref T bias, ref T zeros, ref T m, in Geometry g, int r0)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TVector : struct
         where TOps : struct, ISimdOps<T, TVector>
     {
-        int block = GemmVectors * TOps.Count;
-        int vPlane = g.InChannels * g.SlotLength, uPlane = g.InChannels * g.RowsPadded * TOps.Count, mPlane = g.RowsPadded * g.SlotLength;
+        int block = GemmVectors * TOps.Count, channels = g.InChannels, slots = g.SlotLength, rowStride = g.MStride;
+        int vPlane = channels * slots, uPlane = channels * g.RowsPadded * g.Quad, uStride = g.RowsPadded * g.Quad;
         for (int plane = 0; plane < Planes; plane++)
         {
             ref T vp = ref Unsafe.Add(ref v, plane * vPlane);
-            ref T up = ref Unsafe.Add(ref u, plane * uPlane);
-            ref T mp = ref Unsafe.Add(ref m, plane * mPlane);
-            ref T bp = ref plane == BiasPlane ? ref bias : ref zeros;
-            for (int r0 = 0; r0 < g.RowsPadded; r0 += GemmRows)
+            T* up = u + (plane * uPlane) + (r0 * g.Quad);
+            ref T mp = ref Unsafe.Add(ref m, plane * GemmRows * rowStride);
+            ref T bp = ref Unsafe.Add(ref plane == BiasPlane ? ref bias : ref zeros, r0 * TOps.Count);
+            int p0 = 0;
+            for (; p0 + block <= g.BandColumns; p0 += block)
             {
-                ref T mr = ref Unsafe.Add(ref mp, r0 * g.SlotLength);
-                int p0 = 0;
-                for (; p0 + block <= g.Columns; p0 += block)
-                {
-                    Kernel4x3<T, TVector, TOps>(ref vp, ref up, ref bp, ref mr, g, r0, p0);
-                }
+                Kernel4x3<T, TVector, TOps>(ref Unsafe.Add(ref vp, p0), up, ref bp, ref Unsafe.Add(ref mp, p0), channels, slots, uStride, rowStride);
+            }
 
-                for (; p0 < g.Columns; p0 += TOps.Count)
-                {
-                    Kernel4x1<T, TVector, TOps>(ref vp, ref up, ref bp, ref mr, g, r0, p0);
-                }
+            for (; p0 < g.BandColumns; p0 += TOps.Count)
+            {
+                Kernel4x1<T, TVector, TOps>(ref Unsafe.Add(ref vp, p0), up, ref bp, ref Unsafe.Add(ref mp, p0), channels, slots, uStride, rowStride);
             }
         }
     }
 
+    // m[r, 0 .. 3 vectors) = bias[r] + sum_c broadcast128(u[c, r]) * v[c, 0 .. 3 vectors) for r < 4.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel4x3<T, TVector, TOps>(ref T v, ref T u, ref T bias, ref T m, in Geometry g, int r0, int p0)
+    private static unsafe void Kernel4x3<T, TVector, TOps>(ref T v, T* u, ref T bias, ref T m, int channels, int slots, int uStride, int rowStride)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TVector : struct
         where TOps : struct, ISimdOps<T, TVector>
     {
         nuint v1 = (nuint)TOps.Count, v2 = 2 * v1, v3 = 3 * v1;
-        ref T bp = ref Unsafe.Add(ref bias, r0 * TOps.Count);
-        TVector w = TOps.Load(ref bp, 0);
+        TVector w = TOps.Load(ref bias, 0);
         TVector a00 = w, a01 = w, a02 = w;
-        w = TOps.Load(ref bp, v1);
+        w = TOps.Load(ref bias, v1);
         TVector a10 = w, a11 = w, a12 = w;
-        w = TOps.Load(ref bp, v2);
+        w = TOps.Load(ref bias, v2);
         TVector a20 = w, a21 = w, a22 = w;
-        w = TOps.Load(ref bp, v3);
+        w = TOps.Load(ref bias, v3);
         TVector a30 = w, a31 = w, a32 = w;
 
-        int stride = g.RowsPadded * TOps.Count;
-        ref T s = ref Unsafe.Add(ref v, p0);
-        ref T wp = ref Unsafe.Add(ref u, r0 * TOps.Count);
-        for (int c = 0; c < g.InChannels; c++)
+        int quad = Vector128<T>.Count;
+        ref T s = ref v;
+        T* wp = u;
+        for (int c = 0; c < channels; c++)
         {
             TVector s0 = TOps.Load(ref s, 0);
             TVector s1 = TOps.Load(ref s, v1);
             TVector s2 = TOps.Load(ref s, v2);
 
-            w = TOps.Load(ref wp, 0);
+            w = Broadcast128<T, TVector>(wp);
             a00 = TOps.MultiplyAdd(w, s0, a00);
             a01 = TOps.MultiplyAdd(w, s1, a01);
             a02 = TOps.MultiplyAdd(w, s2, a02);
-            w = TOps.Load(ref wp, v1);
+            w = Broadcast128<T, TVector>(wp + quad);
             a10 = TOps.MultiplyAdd(w, s0, a10);
             a11 = TOps.MultiplyAdd(w, s1, a11);
             a12 = TOps.MultiplyAdd(w, s2, a12);
-            w = TOps.Load(ref wp, v2);
+            w = Broadcast128<T, TVector>(wp + (2 * quad));
             a20 = TOps.MultiplyAdd(w, s0, a20);
             a21 = TOps.MultiplyAdd(w, s1, a21);
             a22 = TOps.MultiplyAdd(w, s2, a22);
-            w = TOps.Load(ref wp, v3);
+            w = Broadcast128<T, TVector>(wp + (3 * quad));
             a30 = TOps.MultiplyAdd(w, s0, a30);
             a31 = TOps.MultiplyAdd(w, s1, a31);
             a32 = TOps.MultiplyAdd(w, s2, a32);
-            wp = ref Unsafe.Add(ref wp, stride);
-            s = ref Unsafe.Add(ref s, g.SlotLength);
+            wp += uStride;
+            s = ref Unsafe.Add(ref s, slots);
         }
 
-        ref T d = ref Unsafe.Add(ref m, p0);
-        nuint row = (nuint)g.SlotLength;
-        TOps.Store(a00, ref d, 0);
-        TOps.Store(a01, ref d, v1);
-        TOps.Store(a02, ref d, v2);
-        TOps.Store(a10, ref d, row);
-        TOps.Store(a11, ref d, row + v1);
-        TOps.Store(a12, ref d, row + v2);
-        TOps.Store(a20, ref d, 2 * row);
-        TOps.Store(a21, ref d, 2 * row + v1);
-        TOps.Store(a22, ref d, 2 * row + v2);
-        TOps.Store(a30, ref d, 3 * row);
-        TOps.Store(a31, ref d, 3 * row + v1);
-        TOps.Store(a32, ref d, 3 * row + v2);
+        nuint row = (nuint)rowStride;
+        TOps.Store(a00, ref m, 0);
+        TOps.Store(a01, ref m, v1);
+        TOps.Store(a02, ref m, v2);
+        TOps.Store(a10, ref m, row);
+        TOps.Store(a11, ref m, row + v1);
+        TOps.Store(a12, ref m, row + v2);
+        TOps.Store(a20, ref m, 2 * row);
+        TOps.Store(a21, ref m, 2 * row + v1);
+        TOps.Store(a22, ref m, 2 * row + v2);
+        TOps.Store(a30, ref m, 3 * row);
+        TOps.Store(a31, ref m, 3 * row + v1);
+        TOps.Store(a32, ref m, 3 * row + v2);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel4x1<T, TVector, TOps>(ref T v, ref T u, ref T bias, ref T m, in Geometry g, int r0, int p0)
+    private static unsafe void Kernel4x1<T, TVector, TOps>(ref T v, T* u, ref T bias, ref T m, int channels, int slots, int uStride, int rowStride)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TVector : struct
         where TOps : struct, ISimdOps<T, TVector>
     {
-        nuint v1 = (nuint)TOps.Count, v2 = 2 * v1, v3 = 3 * v1;
-        ref T bp = ref Unsafe.Add(ref bias, r0 * TOps.Count);
-        TVector a0 = TOps.Load(ref bp, 0);
-        TVector a1 = TOps.Load(ref bp, v1);
-        TVector a2 = TOps.Load(ref bp, v2);
-        TVector a3 = TOps.Load(ref bp, v3);
-        int stride = g.RowsPadded * TOps.Count;
-        ref T s = ref Unsafe.Add(ref v, p0);
-        ref T wp = ref Unsafe.Add(ref u, r0 * TOps.Count);
-        for (int c = 0; c < g.InChannels; c++)
+        nuint v1 = (nuint)TOps.Count;
+        TVector a0 = TOps.Load(ref bias, 0);
+        TVector a1 = TOps.Load(ref bias, v1);
+        TVector a2 = TOps.Load(ref bias, 2 * v1);
+        TVector a3 = TOps.Load(ref bias, 3 * v1);
+        int quad = Vector128<T>.Count;
+        ref T s = ref v;
+        T* wp = u;
+        for (int c = 0; c < channels; c++)
         {
             TVector s0 = TOps.Load(ref s, 0);
-            a0 = TOps.MultiplyAdd(TOps.Load(ref wp, 0), s0, a0);
-            a1 = TOps.MultiplyAdd(TOps.Load(ref wp, v1), s0, a1);
-            a2 = TOps.MultiplyAdd(TOps.Load(ref wp, v2), s0, a2);
-            a3 = TOps.MultiplyAdd(TOps.Load(ref wp, v3), s0, a3);
-            wp = ref Unsafe.Add(ref wp, stride);
-            s = ref Unsafe.Add(ref s, g.SlotLength);
+            a0 = TOps.MultiplyAdd(Broadcast128<T, TVector>(wp), s0, a0);
+            a1 = TOps.MultiplyAdd(Broadcast128<T, TVector>(wp + quad), s0, a1);
+            a2 = TOps.MultiplyAdd(Broadcast128<T, TVector>(wp + (2 * quad)), s0, a2);
+            a3 = TOps.MultiplyAdd(Broadcast128<T, TVector>(wp + (3 * quad)), s0, a3);
+            wp += uStride;
+            s = ref Unsafe.Add(ref s, slots);
         }
 
-        ref T d = ref Unsafe.Add(ref m, p0);
-        nuint row = (nuint)g.SlotLength;
-        TOps.Store(a0, ref d, 0);
-        TOps.Store(a1, ref d, row);
-        TOps.Store(a2, ref d, 2 * row);
-        TOps.Store(a3, ref d, 3 * row);
+        nuint row = (nuint)rowStride;
+        TOps.Store(a0, ref m, 0);
+        TOps.Store(a1, ref m, row);
+        TOps.Store(a2, ref m, 2 * row);
+        TOps.Store(a3, ref m, 3 * row);
+    }
+
+    // The 16 bytes at source repeated across the vector: one load (vbroadcastf128 and the like); source must be pinned.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe TVector Broadcast128<T, TVector>(T* source)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TVector : struct
+    {
+        if (typeof(TVector) == typeof(Vector256<T>))
+        {
+            Vector256<T> value = typeof(T) == typeof(float)
+                ? Avx.BroadcastVector128ToVector256((float*)source).As<float, T>()
+                : Avx.BroadcastVector128ToVector256((double*)source).As<double, T>();
+            return Unsafe.BitCast<Vector256<T>, TVector>(value);
+        }
+
+        Vector128<T> quad = Vector128.Load(source);
+        Vector256<T> half = Vector256.Create(quad, quad);
+        return Unsafe.BitCast<Vector512<T>, TVector>(Vector512.Create(half, half));
     }
 
     // destination[j] = source[j] for j < length: whole vectors, the last one overlapping (rows too short for a
