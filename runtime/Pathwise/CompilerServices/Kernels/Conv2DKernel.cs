@@ -505,8 +505,7 @@ public static class Conv2DKernel
                 ref T yPlane = ref Unsafe.Add(ref _y, (n * _outChannels + o) * outPlane);
                 for (int oh = 0; oh < _outHeight; oh++)
                 {
-                    MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref wide, o * wideLength + oh * paddedWidth), _outWidth)
-                        .CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref yPlane, oh * _outWidth), _outWidth));
+                    VectorMath.CopyShort(ref Unsafe.Add(ref wide, o * wideLength + oh * paddedWidth), ref Unsafe.Add(ref yPlane, oh * _outWidth), _outWidth);
                 }
             }
         }
@@ -535,8 +534,7 @@ public static class Conv2DKernel
                 ref T sPlane = ref Unsafe.Add(ref source, o * planeStride + pad * paddedWidth + pad);
                 for (int oh = 0; oh < _outHeight; oh++)
                 {
-                    MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref dyPlane, oh * _outWidth), _outWidth)
-                        .CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref sPlane, oh * paddedWidth), _outWidth));
+                    VectorMath.CopyShort(ref Unsafe.Add(ref dyPlane, oh * _outWidth), ref Unsafe.Add(ref sPlane, oh * paddedWidth), _outWidth);
                 }
             }
         }

@@ -42,7 +42,7 @@ internal static class Conv2DWinograd
     private const int BiasPlane = 3;        // plane (1, 1): position (1, 1) in its even lanes
     private const int GemmRows = 4;         // output channels per micro-kernel
     private const int GemmVectors = 3;      // vectors of lanes per micro-kernel
-    private const int BandLanes = 56;       // about the lanes of a band of tile rows
+    private const int BandLanes = 1 << 20;       // about the lanes of a band of tile rows
     private const int MaxScratch = 1 << 24;
 
     /// <summary>
@@ -106,7 +106,7 @@ internal static class Conv2DWinograd
 
         public long ULength => (long)Planes * InChannels * RowsPadded * Quad;
 
-        public long MLength => (long)Planes * GemmRows * MStride;
+        public long MLength => (long)Planes * RowsPadded * MStride;
 
         public long WideTotal => (long)OutChannels * WideLength;
 
@@ -183,7 +183,7 @@ internal static class Conv2DWinograd
                 ref T sPlane = ref Unsafe.Add(ref MemoryMarshal.GetReference(b.Source), c * g.PlaneStride + p * g.PaddedWidth + p);
                 for (int h = 0; h < height; h++)
                 {
-                    CopyRow(ref Unsafe.Add(ref xPlane, h * width), ref Unsafe.Add(ref sPlane, h * g.PaddedWidth), width);
+                    VectorMath.CopyShort(ref Unsafe.Add(ref xPlane, h * width), ref Unsafe.Add(ref sPlane, h * g.PaddedWidth), width);
                 }
             }
 
@@ -226,7 +226,7 @@ internal static class Conv2DWinograd
                 ref T wPlane = ref Unsafe.Add(ref MemoryMarshal.GetReference(b.Wide), c * g.WideLength);
                 for (int h = 0; h < height; h++)
                 {
-                    CopyRow(ref Unsafe.Add(ref wPlane, h * g.RowSpan), ref Unsafe.Add(ref dxPlane, h * width), width);
+                    VectorMath.CopyShort(ref Unsafe.Add(ref wPlane, h * g.RowSpan), ref Unsafe.Add(ref dxPlane, h * width), width);
                 }
             }
         }
@@ -254,19 +254,16 @@ internal static class Conv2DWinograd
                 int rows = Math.Min(g.BandRows, g.TileRows - ty0);
                 InputTransform(ref source, ref v, g, ty0, rows);
                 ref T vBand = ref Unsafe.Add(ref v, ty0 * g.RowLanes);
-                for (int r0 = 0; r0 < g.RowsPadded; r0 += GemmRows)
+                if (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported)
                 {
-                    if (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported)
-                    {
-                        Gemm<T, Vector512<T>, Simd512<T>>(ref vBand, u, ref bias, ref zeros, ref m, g, r0);
-                    }
-                    else
-                    {
-                        Gemm<T, Vector256<T>, Simd256<T>>(ref vBand, u, ref bias, ref zeros, ref m, g, r0);
-                    }
-
-                    OutputTransform(ref m, ref wide, g, r0, Math.Min(GemmRows, g.OutChannels - r0), ty0, rows);
+                    Gemm<T, Vector512<T>, Simd512<T>>(ref vBand, u, ref bias, ref zeros, ref m, g);
                 }
+                else
+                {
+                    Gemm<T, Vector256<T>, Simd256<T>>(ref vBand, u, ref bias, ref zeros, ref m, g);
+                }
+
+                OutputTransform(ref m, ref wide, g, ty0, rows);
             }
         }
     }
@@ -275,28 +272,24 @@ internal static class Conv2DWinograd
     // u = G k G^T, k the 3x3 kernel of GEMM row r and channel c: weight[r, c] forward, weight[c, r] turned by 180
     // degrees when flipped. 16 bytes each, the GEMM's 128-bit broadcast (a load; a 64-bit broadcast would take a
     // shuffle port the FMAs need).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void TransformWeights<T>(ref T weight, Span<T> packed, in Geometry g, bool flip)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         T half = T.CreateTruncating(0.5);
-        Span<T> k = stackalloc T[9];
-        Span<T> gk = stackalloc T[12]; // G k, 4x3
-        Span<T> u = stackalloc T[16];
         int lanes = g.Quad, planeStride = g.InChannels * g.RowsPadded * lanes;
+        ref T u = ref MemoryMarshal.GetReference(packed);
+        Span<T> gk = stackalloc T[12]; // G k, 4x3
         for (int r = 0; r < g.OutChannels; r++)
         {
             for (int c = 0; c < g.InChannels; c++)
             {
-                for (int t = 0; t < 9; t++)
-                {
-                    k[t] = flip
-                        ? Unsafe.Add(ref weight, (c * g.OutChannels + r) * 9 + 8 - t)
-                        : Unsafe.Add(ref weight, (r * g.InChannels + c) * 9 + t);
-                }
-
+                // k[a, b] = kernel tap (a, b); the flipped kernel reads weight[c, r] backwards.
+                ref T k = ref Unsafe.Add(ref weight, flip ? (c * g.OutChannels + r) * 9 : (r * g.InChannels + c) * 9);
+                int at = (c * g.RowsPadded + r) * lanes;
                 for (int j = 0; j < 3; j++)
                 {
-                    T k0 = k[j], k1 = k[3 + j], k2 = k[6 + j];
+                    T k0 = Tap(ref k, j, flip), k1 = Tap(ref k, 3 + j, flip), k2 = Tap(ref k, 6 + j, flip);
                     gk[j] = k0;
                     gk[3 + j] = (k0 + k1 + k2) * half;
                     gk[6 + j] = (k0 - k1 + k2) * half;
@@ -305,29 +298,26 @@ internal static class Conv2DWinograd
 
                 for (int i = 0; i < 4; i++)
                 {
+                    // Row i of G k G^T: (a, (a + m + z) / 2, (a - m + z) / 2, z).
                     T a = gk[3 * i], m = gk[3 * i + 1], z = gk[3 * i + 2];
-                    u[4 * i] = a;
-                    u[4 * i + 1] = (a + m + z) * half;
-                    u[4 * i + 2] = (a - m + z) * half;
-                    u[4 * i + 3] = z;
-                }
-
-                int at = (c * g.RowsPadded + r) * lanes;
-                for (int i = 0; i < 4; i++)
-                {
-                    Span<T> outer = packed.Slice((2 * i) * planeStride + at, lanes);
-                    Span<T> inner = packed.Slice((2 * i + 1) * planeStride + at, lanes);
+                    T u0 = a, u1 = (a + m + z) * half, u2 = (a - m + z) * half, u3 = z;
+                    ref T outer = ref Unsafe.Add(ref u, (2 * i * planeStride) + at);
+                    ref T inner = ref Unsafe.Add(ref u, ((2 * i + 1) * planeStride) + at);
                     for (int lane = 0; lane < lanes; lane += 2)
                     {
-                        outer[lane] = u[4 * i];
-                        outer[lane + 1] = -u[4 * i + 3];
-                        inner[lane] = u[4 * i + 1];
-                        inner[lane + 1] = -u[4 * i + 2];
+                        Unsafe.Add(ref outer, lane) = u0;
+                        Unsafe.Add(ref outer, lane + 1) = -u3;
+                        Unsafe.Add(ref inner, lane) = u1;
+                        Unsafe.Add(ref inner, lane + 1) = -u2;
                     }
                 }
             }
         }
     }
+
+    // Tap t = 3a + b of a kernel, or of the kernel turned by 180 degrees.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static T Tap<T>(ref T kernel, int t, bool flip) => Unsafe.Add(ref kernel, flip ? 8 - t : t);
 
     // V[plane (i, h)][c, ty * RowLanes + p] = (B^T d B)[i, j] of tile (ty, p / 2), j as the plane's lane parity says,
     // for the tile rows ty in [ty0, ty0 + rows).
@@ -392,15 +382,15 @@ internal static class Conv2DWinograd
     // wide[o0 + o, 2ty + r, p] for o < outputs and the band's tile rows ty in [ty0, ty0 + rows): A^T over the planes'
     // rows, then addsub(a + b, swap(b)) over the lane pairs; m holds the band's block of M.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void OutputTransform<T>(ref T m, ref T wide, in Geometry g, int o0, int outputs, int ty0, int rows)
+    private static void OutputTransform<T>(ref T m, ref T wide, in Geometry g, int ty0, int rows)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int lanes = Vector256<T>.Count;
-        nuint plane = (nuint)(GemmRows * g.MStride), span = (nuint)g.RowSpan;
-        for (int o = 0; o < outputs; o++)
+        nuint plane = (nuint)(g.RowsPadded * g.MStride), span = (nuint)g.RowSpan;
+        for (int o = 0; o < g.OutChannels; o++)
         {
             ref T mRow = ref Unsafe.Add(ref m, o * g.MStride);
-            ref T wPlane = ref Unsafe.Add(ref wide, (o0 + o) * g.WideLength + 2 * ty0 * g.RowSpan);
+            ref T wPlane = ref Unsafe.Add(ref wide, o * g.WideLength + 2 * ty0 * g.RowSpan);
             for (int ty = 0; ty < rows; ty++)
             {
                 ref T mTile = ref Unsafe.Add(ref mRow, ty * g.RowLanes);
@@ -424,7 +414,7 @@ internal static class Conv2DWinograd
     // M[plane][r - r0, p] = bias[r] (plane BiasPlane, even lanes) + sum_c U[plane][c, r, p] * V[plane][c, p] for the
     // block of rows r in [r0, r0 + GemmRows) and the band's lanes p < BandColumns (v at the band's first lane).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void Gemm<T, TVector, TOps>(ref T v, T* u, ref T bias, ref T zeros, ref T m, in Geometry g, int r0)
+    private static unsafe void Gemm<T, TVector, TOps>(ref T v, T* u, ref T bias, ref T zeros, ref T m, in Geometry g)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TVector : struct
         where TOps : struct, ISimdOps<T, TVector>
@@ -434,18 +424,28 @@ internal static class Conv2DWinograd
         for (int plane = 0; plane < Planes; plane++)
         {
             ref T vp = ref Unsafe.Add(ref v, plane * vPlane);
+            for (int r0 = 0; r0 < g.RowsPadded; r0 += GemmRows)
+            {
             T* up = u + (plane * uPlane) + (r0 * g.Quad);
-            ref T mp = ref Unsafe.Add(ref m, plane * GemmRows * rowStride);
+            ref T mp = ref Unsafe.Add(ref m, ((plane * g.RowsPadded) + r0) * rowStride);
             ref T bp = ref Unsafe.Add(ref plane == BiasPlane ? ref bias : ref zeros, r0 * TOps.Count);
+            // Blocks of 3 vectors; a remainder of 1 takes the last 3 with it as 2 + 2 (a 4x1 kernel is load-bound).
+            int vectors = g.BandColumns / TOps.Count, triples = vectors % 3 == 1 && vectors >= 4 ? vectors / 3 - 1 : vectors / 3;
             int p0 = 0;
-            for (; p0 + block <= g.BandColumns; p0 += block)
+            for (int t = 0; t < triples; t++, p0 += block)
             {
                 Kernel4x3<T, TVector, TOps>(ref Unsafe.Add(ref vp, p0), up, ref bp, ref Unsafe.Add(ref mp, p0), channels, slots, uStride, rowStride);
             }
 
-            for (; p0 < g.BandColumns; p0 += TOps.Count)
+            for (; p0 + (2 * TOps.Count) <= g.BandColumns; p0 += 2 * TOps.Count)
+            {
+                Kernel4x2<T, TVector, TOps>(ref Unsafe.Add(ref vp, p0), up, ref bp, ref Unsafe.Add(ref mp, p0), channels, slots, uStride, rowStride);
+            }
+
+            if (p0 < g.BandColumns)
             {
                 Kernel4x1<T, TVector, TOps>(ref Unsafe.Add(ref vp, p0), up, ref bp, ref Unsafe.Add(ref mp, p0), channels, slots, uStride, rowStride);
+            }
             }
         }
     }
@@ -512,6 +512,55 @@ internal static class Conv2DWinograd
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void Kernel4x2<T, TVector, TOps>(ref T v, T* u, ref T bias, ref T m, int channels, int slots, int uStride, int rowStride)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TVector : struct
+        where TOps : struct, ISimdOps<T, TVector>
+    {
+        nuint v1 = (nuint)TOps.Count;
+        TVector w = TOps.Load(ref bias, 0);
+        TVector a00 = w, a01 = w;
+        w = TOps.Load(ref bias, v1);
+        TVector a10 = w, a11 = w;
+        w = TOps.Load(ref bias, 2 * v1);
+        TVector a20 = w, a21 = w;
+        w = TOps.Load(ref bias, 3 * v1);
+        TVector a30 = w, a31 = w;
+        int quad = Vector128<T>.Count;
+        ref T s = ref v;
+        T* wp = u;
+        for (int c = 0; c < channels; c++)
+        {
+            TVector s0 = TOps.Load(ref s, 0);
+            TVector s1 = TOps.Load(ref s, v1);
+            w = Broadcast128<T, TVector>(wp);
+            a00 = TOps.MultiplyAdd(w, s0, a00);
+            a01 = TOps.MultiplyAdd(w, s1, a01);
+            w = Broadcast128<T, TVector>(wp + quad);
+            a10 = TOps.MultiplyAdd(w, s0, a10);
+            a11 = TOps.MultiplyAdd(w, s1, a11);
+            w = Broadcast128<T, TVector>(wp + (2 * quad));
+            a20 = TOps.MultiplyAdd(w, s0, a20);
+            a21 = TOps.MultiplyAdd(w, s1, a21);
+            w = Broadcast128<T, TVector>(wp + (3 * quad));
+            a30 = TOps.MultiplyAdd(w, s0, a30);
+            a31 = TOps.MultiplyAdd(w, s1, a31);
+            wp += uStride;
+            s = ref Unsafe.Add(ref s, slots);
+        }
+
+        nuint row = (nuint)rowStride;
+        TOps.Store(a00, ref m, 0);
+        TOps.Store(a01, ref m, v1);
+        TOps.Store(a10, ref m, row);
+        TOps.Store(a11, ref m, row + v1);
+        TOps.Store(a20, ref m, 2 * row);
+        TOps.Store(a21, ref m, 2 * row + v1);
+        TOps.Store(a30, ref m, 3 * row);
+        TOps.Store(a31, ref m, 3 * row + v1);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Kernel4x1<T, TVector, TOps>(ref T v, T* u, ref T bias, ref T m, int channels, int slots, int uStride, int rowStride)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TVector : struct
@@ -560,31 +609,6 @@ internal static class Conv2DWinograd
         Vector128<T> quad = Vector128.Load(source);
         Vector256<T> half = Vector256.Create(quad, quad);
         return Unsafe.BitCast<Vector512<T>, TVector>(Vector512.Create(half, half));
-    }
-
-    // destination[j] = source[j] for j < length: whole vectors, the last one overlapping (rows too short for a
-    // memmove call to pay); the two must not overlap.
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void CopyRow<T>(ref T source, ref T destination, int length)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        int lanes = Vector256<T>.Count;
-        if (length < lanes)
-        {
-            for (int j = 0; j < length; j++)
-            {
-                Unsafe.Add(ref destination, j) = Unsafe.Add(ref source, j);
-            }
-
-            return;
-        }
-
-        for (int j = 0; j < length - lanes; j += lanes)
-        {
-            Vector256.LoadUnsafe(ref source, (nuint)j).StoreUnsafe(ref destination, (nuint)j);
-        }
-
-        Vector256.LoadUnsafe(ref source, (nuint)(length - lanes)).StoreUnsafe(ref destination, (nuint)(length - lanes));
     }
 
     // Even lanes from even, odd lanes from odd.
