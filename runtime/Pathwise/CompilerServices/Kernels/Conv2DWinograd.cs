@@ -42,7 +42,6 @@ internal static class Conv2DWinograd
     private const int BiasPlane = 3;        // plane (1, 1): position (1, 1) in its even lanes
     private const int GemmRows = 4;         // output channels per micro-kernel
     private const int GemmVectors = 3;      // vectors of lanes per micro-kernel
-    private const int BandLanes = 1 << 20;       // about the lanes of a band of tile rows
     private const int MaxScratch = 1 << 24;
 
     /// <summary>
@@ -71,10 +70,8 @@ internal static class Conv2DWinograd
         public readonly int RowSpan;      // RowLanes rounded up to whole transform vectors: the wide rows' stride
         public readonly int PaddedWidth;  // RowSpan + 2 columns: every load of the input transform stays in its row
         public readonly int PlaneStride;  // (2 TileRows + 2) rows
-        public readonly int BandRows;     // tile rows per band: V's band, U's rows and one block of M stay in L1
-        public readonly int BandColumns;  // GEMM lanes per band: BandRows * RowLanes rounded up to whole GEMM vectors
-        public readonly int MStride;      // lanes per row of M's block: a band's GEMM lanes and its last vectors' reach
-        public readonly int SlotLength;   // lanes per V row: every band's GEMM lanes
+        public readonly int Columns;      // GEMM lanes: TileRows * RowLanes rounded up to whole GEMM vectors
+        public readonly int SlotLength;   // lanes per V and M row: the GEMM's lanes and the last tile row's vectors' reach
         public readonly int WideLength;   // 2 TileRows rows of RowSpan
         public readonly int GemmLanes;    // lanes of the GEMM's vectors
         public readonly int Quad;         // elements in 16 bytes: a weight pair twice (float) or once (double)
@@ -89,12 +86,10 @@ internal static class Conv2DWinograd
             RowSpan = (RowLanes + lanes - 1) / lanes * lanes;
             PaddedWidth = RowSpan + 2;
             PlaneStride = (2 * TileRows + 2) * PaddedWidth;
-            BandRows = Math.Clamp(BandLanes / RowLanes, 1, TileRows);
-            BandColumns = (BandRows * RowLanes + gemmLanes - 1) / gemmLanes * gemmLanes;
-            // A band's last tile row's vectors reach RowSpan lanes past its start.
-            int reach = Math.Max(BandColumns, (BandRows - 1) * RowLanes + RowSpan);
-            MStride = (reach + gemmLanes - 1) / gemmLanes * gemmLanes;
-            SlotLength = (TileRows * RowLanes + MStride + gemmLanes - 1) / gemmLanes * gemmLanes;
+            Columns = (TileRows * RowLanes + gemmLanes - 1) / gemmLanes * gemmLanes;
+            // The last tile row's vectors reach RowSpan lanes past its start.
+            int reach = Math.Max(Columns, (TileRows - 1) * RowLanes + RowSpan);
+            SlotLength = (reach + gemmLanes - 1) / gemmLanes * gemmLanes;
             WideLength = 2 * TileRows * RowSpan;
             GemmLanes = gemmLanes;
             Quad = quad;
@@ -106,7 +101,7 @@ internal static class Conv2DWinograd
 
         public long ULength => (long)Planes * InChannels * RowsPadded * Quad;
 
-        public long MLength => (long)Planes * RowsPadded * MStride;
+        public long MLength => (long)Planes * RowsPadded * SlotLength;
 
         public long WideTotal => (long)OutChannels * WideLength;
 
@@ -142,7 +137,7 @@ internal static class Conv2DWinograd
             M = all.Slice(at, (int)g.MLength);
             at += M.Length;
             Wide = all.Slice(at, (int)g.WideTotal);
-            // M too: the lanes past a band's GEMM lanes are read as garbage columns, and must be finite.
+            // M too: its lanes past the GEMM's are read as garbage columns, and must be finite.
             all.Slice(0, at).Clear();
         }
     }
@@ -235,37 +230,29 @@ internal static class Conv2DWinograd
         return true;
     }
 
-    // One image: the padded planes in b.Source to the wide rows in b.Wide, band of tile rows by band: the input
-    // transform of the band, then per block of GEMM rows the 8 GEMMs and the output transform, all in L1.
+    // One image: the padded planes in b.Source to the wide rows in b.Wide.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Image<T>(in Buffers<T> b, in Geometry g)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        ref T source = ref MemoryMarshal.GetReference(b.Source);
         ref T v = ref MemoryMarshal.GetReference(b.V);
         ref T m = ref MemoryMarshal.GetReference(b.M);
         ref T bias = ref MemoryMarshal.GetReference(b.Bias);
         ref T zeros = ref MemoryMarshal.GetReference(b.Zeros);
-        ref T wide = ref MemoryMarshal.GetReference(b.Wide);
+        InputTransform(ref MemoryMarshal.GetReference(b.Source), ref v, g);
         fixed (T* u = b.U)
         {
-            for (int ty0 = 0; ty0 < g.TileRows; ty0 += g.BandRows)
+            if (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported)
             {
-                int rows = Math.Min(g.BandRows, g.TileRows - ty0);
-                InputTransform(ref source, ref v, g, ty0, rows);
-                ref T vBand = ref Unsafe.Add(ref v, ty0 * g.RowLanes);
-                if (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported)
-                {
-                    Gemm<T, Vector512<T>, Simd512<T>>(ref vBand, u, ref bias, ref zeros, ref m, g);
-                }
-                else
-                {
-                    Gemm<T, Vector256<T>, Simd256<T>>(ref vBand, u, ref bias, ref zeros, ref m, g);
-                }
-
-                OutputTransform(ref m, ref wide, g, ty0, rows);
+                Gemm<T, Vector512<T>, Simd512<T>>(ref v, u, ref bias, ref zeros, ref m, g);
+            }
+            else
+            {
+                Gemm<T, Vector256<T>, Simd256<T>>(ref v, u, ref bias, ref zeros, ref m, g);
             }
         }
+
+        OutputTransform(ref m, ref MemoryMarshal.GetReference(b.Wide), g);
     }
 
     // U[plane (i, h)][c, r, 16 bytes] = h == 0 ? (u[i, 0], -u[i, 3]) : (u[i, 1], -u[i, 2]) in (even, odd) lanes, with
@@ -319,10 +306,9 @@ internal static class Conv2DWinograd
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static T Tap<T>(ref T kernel, int t, bool flip) => Unsafe.Add(ref kernel, flip ? 8 - t : t);
 
-    // V[plane (i, h)][c, ty * RowLanes + p] = (B^T d B)[i, j] of tile (ty, p / 2), j as the plane's lane parity says,
-    // for the tile rows ty in [ty0, ty0 + rows).
+    // V[plane (i, h)][c, ty * RowLanes + p] = (B^T d B)[i, j] of tile (ty, p / 2), j as the plane's lane parity says.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void InputTransform<T>(ref T source, ref T v, in Geometry g, int ty0, int rows)
+    private static void InputTransform<T>(ref T source, ref T v, in Geometry g)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int lanes = Vector256<T>.Count;
@@ -332,8 +318,8 @@ internal static class Conv2DWinograd
         int lastBlock = (g.RowLanes - 1) / lanes * lanes;
         for (int c = 0; c < g.InChannels; c++)
         {
-            ref T sPlane = ref Unsafe.Add(ref source, c * g.PlaneStride + 2 * ty0 * g.PaddedWidth);
-            ref T vRow = ref Unsafe.Add(ref v, c * g.SlotLength + ty0 * g.RowLanes);
+            ref T sPlane = ref Unsafe.Add(ref source, c * g.PlaneStride);
+            ref T vRow = ref Unsafe.Add(ref v, c * g.SlotLength);
 
             // Column blocks from the last: a block's lanes past the tile row land in the next tile row's first block.
             for (int p0 = lastBlock; p0 >= 0; p0 -= lanes)
@@ -342,7 +328,7 @@ internal static class Conv2DWinograd
                 Horizontal(ref column, oddSign, out Vector256<T> a0, out Vector256<T> b0);
                 Horizontal(ref Unsafe.Add(ref column, below), oddSign, out Vector256<T> a1, out Vector256<T> b1);
                 ref T destination = ref Unsafe.Add(ref vRow, p0);
-                for (int ty = 0; ty < rows; ty++)
+                for (int ty = 0; ty < g.TileRows; ty++)
                 {
                     ref T next = ref Unsafe.Add(ref column, (nuint)(2 * ty + 2) * below);
                     Horizontal(ref next, oddSign, out Vector256<T> a2, out Vector256<T> b2);
@@ -379,19 +365,18 @@ internal static class Conv2DWinograd
         b = l1 + (BlendOdd(l2, l0) ^ oddSign);
     }
 
-    // wide[o0 + o, 2ty + r, p] for o < outputs and the band's tile rows ty in [ty0, ty0 + rows): A^T over the planes'
-    // rows, then addsub(a + b, swap(b)) over the lane pairs; m holds the band's block of M.
+    // wide[o, 2ty + r, p] for the tile row ty: A^T over the planes' rows, then addsub(a + b, swap(b)) over the lane pairs.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void OutputTransform<T>(ref T m, ref T wide, in Geometry g, int ty0, int rows)
+    private static void OutputTransform<T>(ref T m, ref T wide, in Geometry g)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int lanes = Vector256<T>.Count;
-        nuint plane = (nuint)(g.RowsPadded * g.MStride), span = (nuint)g.RowSpan;
+        nuint plane = (nuint)(g.RowsPadded * g.SlotLength), span = (nuint)g.RowSpan;
         for (int o = 0; o < g.OutChannels; o++)
         {
-            ref T mRow = ref Unsafe.Add(ref m, o * g.MStride);
-            ref T wPlane = ref Unsafe.Add(ref wide, o * g.WideLength + 2 * ty0 * g.RowSpan);
-            for (int ty = 0; ty < rows; ty++)
+            ref T mRow = ref Unsafe.Add(ref m, o * g.SlotLength);
+            ref T wPlane = ref Unsafe.Add(ref wide, o * g.WideLength);
+            for (int ty = 0; ty < g.TileRows; ty++)
             {
                 ref T mTile = ref Unsafe.Add(ref mRow, ty * g.RowLanes);
                 ref T top = ref Unsafe.Add(ref wPlane, 2 * ty * g.RowSpan);
@@ -411,48 +396,50 @@ internal static class Conv2DWinograd
         }
     }
 
-    // M[plane][r - r0, p] = bias[r] (plane BiasPlane, even lanes) + sum_c U[plane][c, r, p] * V[plane][c, p] for the
-    // block of rows r in [r0, r0 + GemmRows) and the band's lanes p < BandColumns (v at the band's first lane).
+    // M[plane][r, p] = bias[r] (plane BiasPlane, even lanes) + sum_c U[plane][c, r, p] * V[plane][c, p] for p < Columns,
+    // plane by plane, so that its V and U stay in L1 over every block of rows.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Gemm<T, TVector, TOps>(ref T v, T* u, ref T bias, ref T zeros, ref T m, in Geometry g)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TVector : struct
         where TOps : struct, ISimdOps<T, TVector>
     {
-        int block = GemmVectors * TOps.Count, channels = g.InChannels, slots = g.SlotLength, rowStride = g.MStride;
+        int block = GemmVectors * TOps.Count, channels = g.InChannels, slots = g.SlotLength;
         int vPlane = channels * slots, uPlane = channels * g.RowsPadded * g.Quad, uStride = g.RowsPadded * g.Quad;
+
+        // Blocks of 3 vectors; a remainder of 1 takes the last 3 with it as 2 + 2 (a 4x1 kernel is load-bound).
+        int vectors = g.Columns / TOps.Count, triples = vectors % 3 == 1 && vectors >= 4 ? (vectors / 3) - 1 : vectors / 3;
         for (int plane = 0; plane < Planes; plane++)
         {
             ref T vp = ref Unsafe.Add(ref v, plane * vPlane);
             for (int r0 = 0; r0 < g.RowsPadded; r0 += GemmRows)
             {
-            T* up = u + (plane * uPlane) + (r0 * g.Quad);
-            ref T mp = ref Unsafe.Add(ref m, ((plane * g.RowsPadded) + r0) * rowStride);
-            ref T bp = ref Unsafe.Add(ref plane == BiasPlane ? ref bias : ref zeros, r0 * TOps.Count);
-            // Blocks of 3 vectors; a remainder of 1 takes the last 3 with it as 2 + 2 (a 4x1 kernel is load-bound).
-            int vectors = g.BandColumns / TOps.Count, triples = vectors % 3 == 1 && vectors >= 4 ? vectors / 3 - 1 : vectors / 3;
-            int p0 = 0;
-            for (int t = 0; t < triples; t++, p0 += block)
-            {
-                Kernel4x3<T, TVector, TOps>(ref Unsafe.Add(ref vp, p0), up, ref bp, ref Unsafe.Add(ref mp, p0), channels, slots, uStride, rowStride);
-            }
+                T* up = u + (plane * uPlane) + (r0 * g.Quad);
+                ref T mp = ref Unsafe.Add(ref m, ((plane * g.RowsPadded) + r0) * slots);
+                ref T bp = ref Unsafe.Add(ref plane == BiasPlane ? ref bias : ref zeros, r0 * TOps.Count);
+                int p0 = 0;
+                for (int t = 0; t < triples; t++, p0 += block)
+                {
+                    Kernel4x3<T, TVector, TOps>(ref Unsafe.Add(ref vp, p0), up, ref bp, ref Unsafe.Add(ref mp, p0), channels, slots, uStride);
+                }
 
-            for (; p0 + (2 * TOps.Count) <= g.BandColumns; p0 += 2 * TOps.Count)
-            {
-                Kernel4x2<T, TVector, TOps>(ref Unsafe.Add(ref vp, p0), up, ref bp, ref Unsafe.Add(ref mp, p0), channels, slots, uStride, rowStride);
-            }
+                for (; p0 + (2 * TOps.Count) <= g.Columns; p0 += 2 * TOps.Count)
+                {
+                    Kernel4x2<T, TVector, TOps>(ref Unsafe.Add(ref vp, p0), up, ref bp, ref Unsafe.Add(ref mp, p0), channels, slots, uStride);
+                }
 
-            if (p0 < g.BandColumns)
-            {
-                Kernel4x1<T, TVector, TOps>(ref Unsafe.Add(ref vp, p0), up, ref bp, ref Unsafe.Add(ref mp, p0), channels, slots, uStride, rowStride);
-            }
+                if (p0 < g.Columns)
+                {
+                    Kernel4x1<T, TVector, TOps>(ref Unsafe.Add(ref vp, p0), up, ref bp, ref Unsafe.Add(ref mp, p0), channels, slots, uStride);
+                }
             }
         }
     }
 
-    // m[r, 0 .. 3 vectors) = bias[r] + sum_c broadcast128(u[c, r]) * v[c, 0 .. 3 vectors) for r < 4.
+    // m[r, 0 .. 3 vectors) = bias[r] + sum_c broadcast128(u[c, r]) * v[c, 0 .. 3 vectors) for r < 4; rows and
+    // channels are slots apart, u's channels uStride apart.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void Kernel4x3<T, TVector, TOps>(ref T v, T* u, ref T bias, ref T m, int channels, int slots, int uStride, int rowStride)
+    private static unsafe void Kernel4x3<T, TVector, TOps>(ref T v, T* u, ref T bias, ref T m, int channels, int slots, int uStride)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TVector : struct
         where TOps : struct, ISimdOps<T, TVector>
@@ -496,7 +483,7 @@ internal static class Conv2DWinograd
             s = ref Unsafe.Add(ref s, slots);
         }
 
-        nuint row = (nuint)rowStride;
+        nuint row = (nuint)slots;
         TOps.Store(a00, ref m, 0);
         TOps.Store(a01, ref m, v1);
         TOps.Store(a02, ref m, v2);
@@ -512,7 +499,7 @@ internal static class Conv2DWinograd
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void Kernel4x2<T, TVector, TOps>(ref T v, T* u, ref T bias, ref T m, int channels, int slots, int uStride, int rowStride)
+    private static unsafe void Kernel4x2<T, TVector, TOps>(ref T v, T* u, ref T bias, ref T m, int channels, int slots, int uStride)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TVector : struct
         where TOps : struct, ISimdOps<T, TVector>
@@ -549,7 +536,7 @@ internal static class Conv2DWinograd
             s = ref Unsafe.Add(ref s, slots);
         }
 
-        nuint row = (nuint)rowStride;
+        nuint row = (nuint)slots;
         TOps.Store(a00, ref m, 0);
         TOps.Store(a01, ref m, v1);
         TOps.Store(a10, ref m, row);
@@ -561,7 +548,7 @@ internal static class Conv2DWinograd
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void Kernel4x1<T, TVector, TOps>(ref T v, T* u, ref T bias, ref T m, int channels, int slots, int uStride, int rowStride)
+    private static unsafe void Kernel4x1<T, TVector, TOps>(ref T v, T* u, ref T bias, ref T m, int channels, int slots, int uStride)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TVector : struct
         where TOps : struct, ISimdOps<T, TVector>
@@ -585,7 +572,7 @@ internal static class Conv2DWinograd
             s = ref Unsafe.Add(ref s, slots);
         }
 
-        nuint row = (nuint)rowStride;
+        nuint row = (nuint)slots;
         TOps.Store(a0, ref m, 0);
         TOps.Store(a1, ref m, row);
         TOps.Store(a2, ref m, 2 * row);
