@@ -7,10 +7,12 @@ using Xunit;
 namespace Pathwise.Kernels.Tests;
 
 /// <summary>
-/// The 3x3 stride-1 convolution by Winograd F(2x2, 3x3) (<see cref="Conv2DKernel"/>'s fast path) against the float64
-/// definitions (<see cref="Conv2DKernelTests.Reference"/>, <see cref="Conv2DKernelTests.ReferenceBackward"/>): every
-/// channel count 1..17 in and out (vector tails of the GEMM's rows and of the transforms' lanes), even and odd output
-/// sizes (partial last tiles), outputs narrower than a vector, several images, float and double, with and without bias.
+/// The 3x3 stride-1 convolution by Winograd F(2x2, 3x3) (<see cref="Conv2DKernel"/>'s fast path where
+/// <c>C * O &gt;= 128</c>) against the float64 definitions (<see cref="Conv2DKernelTests.Reference"/>,
+/// <see cref="Conv2DKernelTests.ReferenceBackward"/>): every channel count 1..17 in and out (forced onto Winograd:
+/// vector tails of the GEMM's rows and of the transforms' lanes), even and odd output sizes (partial last tiles),
+/// outputs narrower than a vector, several images, float and double, with and without bias; and the public kernels on
+/// both sides of the channel threshold.
 /// </summary>
 /// <remarks>
 /// The bound is Winograd's own error analysis: every coefficient is 0, +-1 or +-1/2, and along any path from an input
@@ -40,20 +42,37 @@ public sealed class Conv2DWinogradTests
     private static readonly (int C, int O)[] SomeChannels = [(1, 1), (1, 8), (8, 1), (3, 5), (8, 16), (16, 8), (9, 17), (17, 9), (4, 4), (12, 7)];
 
     [Fact]
-    public void TheFashionShape_UsesWinograd_AndSmallOutputsDoNot()
+    public void TheFashionShape_UsesWinograd_AndOthersAsMeasured()
     {
+        var fashion = new Conv2DShape(8, 14, 14, 16, 3, 1, 1);
         if (!Avx.IsSupported)
         {
-            Assert.False(Conv2DWinograd.Use<float>(new Conv2DShape(8, 14, 14, 16, 3, 1, 1), backward: false)); // AVX transforms
+            Assert.False(Conv2DWinograd.Supports<float>(fashion, backward: false)); // the transforms are AVX
             return;
         }
 
-        var fashion = new Conv2DShape(8, 14, 14, 16, 3, 1, 1);
         Assert.True(Conv2DWinograd.Use<float>(fashion, backward: false));
         Assert.True(Conv2DWinograd.Use<double>(fashion, backward: true));
-        Assert.False(Conv2DWinograd.Use<float>(new Conv2DShape(2, 3, 4, 2, 3, 0, 1), backward: false)); // 1x2 output
-        Assert.True(Conv2DWinograd.Use<float>(new Conv2DShape(2, 3, 4, 2, 3, 0, 1), backward: true));   // 3x4 input gradient
-        Assert.False(Conv2DWinograd.Use<float>(new Conv2DShape(2, 6, 6, 2, 5, 2, 1), backward: false)); // 5x5 kernel
+        Assert.False(Conv2DWinograd.Use<float>(new Conv2DShape(1, 28, 28, 8, 3, 1, 1), backward: false)); // the first: 8 channel pairs
+        Assert.False(Conv2DWinograd.Use<float>(new Conv2DShape(1, 28, 28, 8, 3, 1, 1), backward: true));
+        Assert.True(Conv2DWinograd.Supports<float>(new Conv2DShape(8, 5, 7, 8, 3, 1, 1), backward: false)); // can, does not pay
+        Assert.False(Conv2DWinograd.Use<float>(new Conv2DShape(8, 5, 7, 8, 3, 1, 1), backward: false));
+        Assert.False(Conv2DWinograd.Supports<float>(new Conv2DShape(16, 3, 4, 16, 3, 0, 1), backward: false)); // 1x2 output
+        Assert.True(Conv2DWinograd.Use<float>(new Conv2DShape(16, 3, 4, 16, 3, 0, 1), backward: true));        // 3x4 input gradient
+        Assert.False(Conv2DWinograd.Supports<float>(new Conv2DShape(16, 6, 6, 16, 5, 2, 1), backward: false)); // 5x5 kernel
+    }
+
+    [Fact]
+    public void PublicKernels_EitherSideOfTheChannelThreshold_MatchReference()
+    {
+        // 8 x 16 takes Winograd, 8 x 8 and 1 x 8 the wide GEMM: each against the definition with its own bound.
+        foreach (var shape in new[] { new Conv2DShape(8, 14, 14, 16, 3, 1, 1), new Conv2DShape(8, 9, 11, 8, 3, 1, 1), new Conv2DShape(1, 12, 12, 8, 3, 1, 1) })
+        {
+            CheckForward<float>(shape, count: 3, bias: true, seed: 5, force: false);
+            CheckForward<double>(shape, count: 2, bias: false, seed: 6, force: false);
+            CheckBackward<float>(shape, count: 3, seed: 7, force: false);
+            CheckBackward<double>(shape, count: 2, seed: 8, force: false);
+        }
     }
 
     [Fact]
@@ -64,6 +83,7 @@ public sealed class Conv2DWinogradTests
             for (int o = 1; o <= 17; o++)
             {
                 var shape = new Conv2DShape(c, 5, 7, o, 3, 1, 1);
+                Assert.Equal(Avx.IsSupported, Conv2DWinograd.Supports<float>(shape, backward: false));
                 CheckForward<float>(shape, count: 2, bias: (c + o) % 2 == 0, seed: 100 * c + o);
                 CheckForward<double>(shape, count: 2, bias: (c + o) % 2 == 1, seed: 100 * c + o);
             }
@@ -78,6 +98,7 @@ public sealed class Conv2DWinogradTests
             for (int o = 1; o <= 17; o++)
             {
                 var shape = new Conv2DShape(c, 5, 7, o, 3, 1, 1);
+                Assert.Equal(Avx.IsSupported, Conv2DWinograd.Supports<double>(shape, backward: true));
                 CheckBackward<float>(shape, count: 2, seed: 100 * c + o);
                 CheckBackward<double>(shape, count: 2, seed: 100 * c + o);
             }
@@ -127,7 +148,8 @@ public sealed class Conv2DWinogradTests
         CheckBackward<float>(shape, count: 2, seed: 4);
     }
 
-    private static void CheckForward<T>(Conv2DShape shape, int count, bool bias, int seed)
+    // force: Winograd wherever it can run (Conv2DKernel.ForwardWinograd), else the public kernel and whichever path it takes.
+    private static void CheckForward<T>(Conv2DShape shape, int count, bool bias, int seed, bool force = true)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var rng = TestData.Rng(seed);
@@ -135,12 +157,20 @@ public sealed class Conv2DWinogradTests
         T[] w = TestData.Uniform<T>(rng, shape.WeightLength);
         T[] b = bias ? TestData.Uniform<T>(rng, shape.OutChannels) : [];
         T[] y = TestData.Filled(count * shape.OutputLength, T.NaN);
-        Conv2DKernel.Forward<T>(x, w, b, y, count, shape);
+        bool winograd = force ? Conv2DWinograd.Supports<T>(shape, backward: false) : Conv2DWinograd.Use<T>(shape, backward: false);
+        if (force && winograd)
+        {
+            Conv2DKernel.ForwardWinograd<T>(x, w, b, y, count, shape);
+        }
+        else
+        {
+            Conv2DKernel.Forward<T>(x, w, b, y, count, shape);
+        }
 
         double[] xd = TestData.ToDouble<T>(x), wd = TestData.ToDouble<T>(w), bd = TestData.ToDouble<T>(b);
         double[] expected = Conv2DKernelTests.Reference(xd, wd, bd, count, shape);
         string context = $"{typeof(T).Name} forward {shape} count {count} bias {bias}";
-        if (Conv2DWinograd.Use<T>(shape, backward: false))
+        if (winograd)
         {
             AssertWithin<T>(expected, y, Magnitude(xd, wd, bd, count, shape), shape.InChannels, context);
         }
@@ -150,14 +180,22 @@ public sealed class Conv2DWinogradTests
         }
     }
 
-    private static void CheckBackward<T>(Conv2DShape shape, int count, int seed)
+    private static void CheckBackward<T>(Conv2DShape shape, int count, int seed, bool force = true)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var rng = TestData.Rng(seed);
         T[] dy = TestData.Uniform<T>(rng, count * shape.OutputLength);
         T[] w = TestData.Uniform<T>(rng, shape.WeightLength);
         T[] dx = TestData.Filled(count * shape.InputLength, T.NaN);
-        Conv2DKernel.BackwardInput<T>(dy, w, dx, count, shape);
+        bool winograd = force ? Conv2DWinograd.Supports<T>(shape, backward: true) : Conv2DWinograd.Use<T>(shape, backward: true);
+        if (force && winograd)
+        {
+            Conv2DKernel.BackwardInputWinograd<T>(dy, w, dx, count, shape);
+        }
+        else
+        {
+            Conv2DKernel.BackwardInput<T>(dy, w, dx, count, shape);
+        }
 
         double[] dyd = TestData.ToDouble<T>(dy), wd = TestData.ToDouble<T>(w);
         double[] expected = Conv2DKernelTests.ReferenceBackward(dyd, wd, count, shape);
@@ -176,8 +214,16 @@ public sealed class Conv2DWinogradTests
             }
         }
 
-        Assert.Equal(Avx.IsSupported, Conv2DWinograd.Use<T>(shape, backward: true)); // every size here: a 2x2 input gradient or more
-        AssertWithin<T>(expected, dx, Magnitude(dyd, flipped, [], count, transposed), shape.OutChannels, $"{typeof(T).Name} backward {shape} count {count}");
+        string context = $"{typeof(T).Name} backward {shape} count {count}";
+        if (winograd)
+        {
+            AssertWithin<T>(expected, dx, Magnitude(dyd, flipped, [], count, transposed), shape.OutChannels, context);
+        }
+        else
+        {
+            double[] magnitude = Conv2DKernelTests.ReferenceBackward(Abs(dyd), Abs(wd), count, shape);
+            AssertDirect<T>(expected, dx, magnitude, shape.OutChannels, context);
+        }
     }
 
     // |actual - expected| <= ((channels + 12) u_T + (9 channels + 2) 2^-53) * magnitude, elementwise.

@@ -197,6 +197,56 @@ public static class Conv2DKernel
         }
     }
 
+    /// <summary>
+    /// <see cref="Forward{T}"/> by Winograd whatever the channel counts (tests: <see cref="Conv2DWinograd.Use{T}"/> keeps
+    /// it to those where it pays); the shape must be on the stride-1 path and <see cref="Conv2DWinograd.Supports{T}"/>.
+    /// </summary>
+    internal static void ForwardWinograd<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> weight, ReadOnlySpan<T> bias, Span<T> y, int count, Conv2DShape shape)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        shape.Validate();
+        ThrowHelper.RequireLength(x.Length, ThrowHelper.Product(count, shape.InputLength, "x length"), nameof(x));
+        ThrowHelper.RequireLength(weight.Length, shape.WeightLength, nameof(weight));
+        ThrowHelper.RequireDestination(y.Length, ThrowHelper.Product(count, shape.OutputLength, "y length"), nameof(y));
+        if (!bias.IsEmpty)
+        {
+            ThrowHelper.RequireLength(bias.Length, shape.OutChannels, nameof(bias));
+        }
+
+        if (!UseWide<T>(shape, backward: false) || !Conv2DWinograd.Supports<T>(shape, backward: false))
+        {
+            ThrowHelper.ThrowArgument($"Winograd does not support {shape}.", nameof(shape));
+        }
+
+        var sink = new CopyToOutput<T>(ref MemoryMarshal.GetReference(y), shape);
+        if (!Conv2DWinograd.Forward(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(weight), bias, count, shape, ref sink))
+        {
+            ThrowHelper.ThrowArgument($"Winograd's scratch for {shape} is too large.", nameof(shape));
+        }
+    }
+
+    /// <summary>
+    /// <see cref="BackwardInput{T}"/> by Winograd whatever the channel counts (tests, as <see cref="ForwardWinograd{T}"/>).
+    /// </summary>
+    internal static void BackwardInputWinograd<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> weight, Span<T> dx, int count, Conv2DShape shape)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        shape.Validate();
+        ThrowHelper.RequireLength(dy.Length, ThrowHelper.Product(count, shape.OutputLength, "dy length"), nameof(dy));
+        ThrowHelper.RequireLength(weight.Length, shape.WeightLength, nameof(weight));
+        ThrowHelper.RequireDestination(dx.Length, ThrowHelper.Product(count, shape.InputLength, "dx length"), nameof(dx));
+        if (!UseWide<T>(shape, backward: true) || !Conv2DWinograd.Supports<T>(shape, backward: true))
+        {
+            ThrowHelper.ThrowArgument($"Winograd does not support {shape}.", nameof(shape));
+        }
+
+        var padded = new CopyFromOutputGradient<T>(ref MemoryMarshal.GetReference(dy), shape);
+        if (!Conv2DWinograd.Backward(ref MemoryMarshal.GetReference(weight), ref MemoryMarshal.GetReference(dx), count, shape, ref padded))
+        {
+            ThrowHelper.ThrowArgument($"Winograd's scratch for {shape} is too large.", nameof(shape));
+        }
+    }
+
     // ---- Stride-1 fast path: padded planes and a register-blocked "wide" GEMM ----
     //
     // With the source zero-padded into planes of width Wp, every tap (kh, kw) of a stride-1 correlation is the same

@@ -44,12 +44,28 @@ internal static class Conv2DWinograd
     private const int GemmVectors = 3;      // vectors of lanes per micro-kernel
     private const int MaxScratch = 1 << 24;
 
+    // C * O from which Winograd measured faster than the wide GEMM (AVX2, float, 16 images; per-call microseconds
+    // Winograd / wide GEMM, forward): 1 -> 8 at 28x28 97 / 49, 4 -> 8 39 / 37, 8 -> 8 58 / 59, 8 -> 8 at 28x28
+    // 208 / 197, 16 -> 4 61 / 66; 8 -> 16 90 / 108, 16 -> 16 147 / 210, 32 -> 32 471 / 855, 16 -> 16 at 28x28
+    // 564 / 715 (14x14 unless said). Its GEMM sums over only C channels per store of M, and its transforms cost
+    // C + O per tile, so few channels do not pay.
+    private const int MinChannelProduct = 128;
+
     /// <summary>
-    /// True when the stride-1 wide path (<see cref="Conv2DKernel.UseWide{T}"/> holds) computes this shape by Winograd: a
-    /// 3x3 kernel, an output (for the backward pass, the input gradient) of at least 2x2, and AVX for the transforms.
+    /// The one place that decides, for a shape on the stride-1 wide path (<see cref="Conv2DKernel.UseWide{T}"/> holds),
+    /// whether it runs by Winograd: where it can (<see cref="Supports{T}"/>) and pays, <c>C * O &gt;= 128</c>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static bool Use<T>(Conv2DShape shape, bool backward)
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        Supports<T>(shape, backward) && (long)shape.InChannels * shape.OutChannels >= MinChannelProduct;
+
+    /// <summary>
+    /// True when Winograd can compute this shape on the stride-1 wide path: a 3x3 kernel, an output (for the backward
+    /// pass, the input gradient) of at least 2x2, float or double, and AVX for the transforms.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static bool Supports<T>(Conv2DShape shape, bool backward)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (!Avx.IsSupported || !VectorMath.CanVectorize<T>() || (typeof(T) != typeof(float) && typeof(T) != typeof(double))
