@@ -16,7 +16,9 @@ namespace Pathwise.CompilerServices.Kernels;
 /// most K - 1): each image is copied into zero-padded planes, where every tap is the same plane shifted by a constant,
 /// so the convolution is a register-blocked GEMM (4 channels x 3 vectors of positions,
 /// <see cref="System.Runtime.Intrinsics.Vector512{T}"/> where accelerated) with no im2col copy; BackwardInput runs the
-/// same GEMM on <c>dy</c> padded by <c>K - 1 - P</c> with the flipped, transposed weight. Scratch comes from a shared
+/// same GEMM on <c>dy</c> padded by <c>K - 1 - P</c> with the flipped, transposed weight. A 3x3 kernel with enough
+/// channels (<c>C * O &gt;= 128</c>) computes the same rows by Winograd F(2x2, 3x3) instead (AVX; see
+/// <c>Conv2DWinograd</c>): 16 multiply-adds per channel pair and 2x2 outputs instead of 36. Scratch comes from a shared
 /// cache (no allocation in steady state). Other shapes (every kernel, stride, padding, dilation and group count) use
 /// direct loops whose innermost step is an axpy over a contiguous output row (horizontal stride 1, SIMD) or a strided
 /// gather; out-of-image taps are skipped, which is zero padding. Sources and destinations must not overlap.
