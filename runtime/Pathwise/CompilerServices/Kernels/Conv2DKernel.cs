@@ -16,7 +16,9 @@ namespace Pathwise.CompilerServices.Kernels;
 /// most K - 1): each image is copied into zero-padded planes, where every tap is the same plane shifted by a constant,
 /// so the convolution is a register-blocked GEMM (4 channels x 3 vectors of positions,
 /// <see cref="System.Runtime.Intrinsics.Vector512{T}"/> where accelerated) with no im2col copy; BackwardInput runs the
-/// same GEMM on <c>dy</c> padded by <c>K - 1 - P</c> with the flipped, transposed weight. Scratch comes from a shared
+/// same GEMM on <c>dy</c> padded by <c>K - 1 - P</c> with the flipped, transposed weight. A 3x3 kernel with enough
+/// channels (<c>C * O &gt;= 128</c>) computes the same rows by Winograd F(2x2, 3x3) instead (AVX; see
+/// <c>Conv2DWinograd</c>): 16 multiply-adds per channel pair and 2x2 outputs instead of 36. Scratch comes from a shared
 /// cache (no allocation in steady state). Other shapes (every kernel, stride, padding, dilation and group count) use
 /// direct loops whose innermost step is an axpy over a contiguous output row (horizontal stride 1, SIMD) or a strided
 /// gather; out-of-image taps are skipped, which is zero padding. Sources and destinations must not overlap.
@@ -197,6 +199,56 @@ public static class Conv2DKernel
         }
     }
 
+    /// <summary>
+    /// <see cref="Forward{T}"/> by Winograd whatever the channel counts (tests: <see cref="Conv2DWinograd.Use{T}"/> keeps
+    /// it to those where it pays); the shape must be on the stride-1 path and <see cref="Conv2DWinograd.Supports{T}"/>.
+    /// </summary>
+    internal static void ForwardWinograd<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> weight, ReadOnlySpan<T> bias, Span<T> y, int count, Conv2DShape shape)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        shape.Validate();
+        ThrowHelper.RequireLength(x.Length, ThrowHelper.Product(count, shape.InputLength, "x length"), nameof(x));
+        ThrowHelper.RequireLength(weight.Length, shape.WeightLength, nameof(weight));
+        ThrowHelper.RequireDestination(y.Length, ThrowHelper.Product(count, shape.OutputLength, "y length"), nameof(y));
+        if (!bias.IsEmpty)
+        {
+            ThrowHelper.RequireLength(bias.Length, shape.OutChannels, nameof(bias));
+        }
+
+        if (!UseWide<T>(shape, backward: false) || !Conv2DWinograd.Supports<T>(shape, backward: false))
+        {
+            ThrowHelper.ThrowArgument($"Winograd does not support {shape}.", nameof(shape));
+        }
+
+        var sink = new CopyToOutput<T>(ref MemoryMarshal.GetReference(y), shape);
+        if (!Conv2DWinograd.Forward(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(weight), bias, count, shape, ref sink))
+        {
+            ThrowHelper.ThrowArgument($"Winograd's scratch for {shape} is too large.", nameof(shape));
+        }
+    }
+
+    /// <summary>
+    /// <see cref="BackwardInput{T}"/> by Winograd whatever the channel counts (tests, as <see cref="ForwardWinograd{T}"/>).
+    /// </summary>
+    internal static void BackwardInputWinograd<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> weight, Span<T> dx, int count, Conv2DShape shape)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        shape.Validate();
+        ThrowHelper.RequireLength(dy.Length, ThrowHelper.Product(count, shape.OutputLength, "dy length"), nameof(dy));
+        ThrowHelper.RequireLength(weight.Length, shape.WeightLength, nameof(weight));
+        ThrowHelper.RequireDestination(dx.Length, ThrowHelper.Product(count, shape.InputLength, "dx length"), nameof(dx));
+        if (!UseWide<T>(shape, backward: true) || !Conv2DWinograd.Supports<T>(shape, backward: true))
+        {
+            ThrowHelper.ThrowArgument($"Winograd does not support {shape}.", nameof(shape));
+        }
+
+        var padded = new CopyFromOutputGradient<T>(ref MemoryMarshal.GetReference(dy), shape);
+        if (!Conv2DWinograd.Backward(ref MemoryMarshal.GetReference(weight), ref MemoryMarshal.GetReference(dx), count, shape, ref padded))
+        {
+            ThrowHelper.ThrowArgument($"Winograd's scratch for {shape} is too large.", nameof(shape));
+        }
+    }
+
     // ---- Stride-1 fast path: padded planes and a register-blocked "wide" GEMM ----
     //
     // With the source zero-padded into planes of width Wp, every tap (kh, kw) of a stride-1 correlation is the same
@@ -252,6 +304,11 @@ public static class Conv2DKernel
         where T : unmanaged, IFloatingPointIeee754<T>
         where TSink : IWideSink<T>, allows ref struct
     {
+        if (Conv2DWinograd.Use<T>(shape, backward: false) && Conv2DWinograd.Forward(ref xRef, ref wRef, bias, count, shape, ref sink))
+        {
+            return true;
+        }
+
         int k = shape.KernelHeight, p = shape.PaddingHeight, height = shape.Height, width = shape.Width;
         var g = new WideGeometry(shape.InChannels, shape.OutChannels, k, width + 2 * p, shape.OutHeight, WideVectorWidth<T>());
         if (g.Total > MaxScratch)
@@ -308,6 +365,11 @@ public static class Conv2DKernel
         where T : unmanaged, IFloatingPointIeee754<T>
         where TSource : IWidePaddedSource<T>, allows ref struct
     {
+        if (Conv2DWinograd.Use<T>(shape, backward: true) && Conv2DWinograd.Backward(ref wRef, ref dxRef, count, shape, ref padded))
+        {
+            return true;
+        }
+
         int k = shape.KernelHeight, q = k - 1 - shape.PaddingHeight, height = shape.Height, width = shape.Width;
         int inChannels = shape.OutChannels, outChannels = shape.InChannels; // roles swap: dy is the source
         var g = new WideGeometry(inChannels, outChannels, k, shape.OutWidth + 2 * q, height, WideVectorWidth<T>());
@@ -495,8 +557,7 @@ public static class Conv2DKernel
                 ref T yPlane = ref Unsafe.Add(ref _y, (n * _outChannels + o) * outPlane);
                 for (int oh = 0; oh < _outHeight; oh++)
                 {
-                    MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref wide, o * wideLength + oh * paddedWidth), _outWidth)
-                        .CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref yPlane, oh * _outWidth), _outWidth));
+                    VectorMath.CopyShort(ref Unsafe.Add(ref wide, o * wideLength + oh * paddedWidth), ref Unsafe.Add(ref yPlane, oh * _outWidth), _outWidth);
                 }
             }
         }
@@ -525,8 +586,7 @@ public static class Conv2DKernel
                 ref T sPlane = ref Unsafe.Add(ref source, o * planeStride + pad * paddedWidth + pad);
                 for (int oh = 0; oh < _outHeight; oh++)
                 {
-                    MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref dyPlane, oh * _outWidth), _outWidth)
-                        .CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref sPlane, oh * paddedWidth), _outWidth));
+                    VectorMath.CopyShort(ref Unsafe.Add(ref dyPlane, oh * _outWidth), ref Unsafe.Add(ref sPlane, oh * paddedWidth), _outWidth);
                 }
             }
         }

@@ -55,4 +55,31 @@ internal static class VectorMath
             Unsafe.Add(ref y, j) += alpha * Unsafe.Add(ref x, j);
         }
     }
+
+    /// <summary>
+    /// <c>destination[j] = source[j]</c> for <c>j</c> in <c>[0, length)</c>, by whole vectors with the last one overlapping:
+    /// for rows too short for a memmove call to pay. The two must not overlap.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void CopyShort<T>(ref T source, ref T destination, int length)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int lanes = Vector256<T>.Count;
+        if (!CanVectorize<T>() || length < lanes)
+        {
+            for (int j = 0; j < length; j++)
+            {
+                Unsafe.Add(ref destination, j) = Unsafe.Add(ref source, j);
+            }
+
+            return;
+        }
+
+        for (int j = 0; j < length - lanes; j += lanes)
+        {
+            Vector256.LoadUnsafe(ref source, (nuint)j).StoreUnsafe(ref destination, (nuint)j);
+        }
+
+        Vector256.LoadUnsafe(ref source, (nuint)(length - lanes)).StoreUnsafe(ref destination, (nuint)(length - lanes));
+    }
 }
