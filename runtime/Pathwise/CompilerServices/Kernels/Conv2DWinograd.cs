@@ -43,6 +43,10 @@ namespace Pathwise.CompilerServices.Kernels;
 /// garbage lanes into the next tile row's first lanes; the transforms write those later (the input transform runs its
 /// column blocks from the last to the first), and the output transform writes whole rows of <c>RowSpan</c> columns.
 /// </para>
+/// <para>
+/// Non-finite values: a NaN reaches the same outputs as in the direct sum; an infinite input can give NaN where the
+/// direct sum gives an infinity, because the input transform subtracts neighbouring values (<c>inf - inf</c>).
+/// </para>
 /// </remarks>
 internal static class Conv2DWinograd
 {
