@@ -130,7 +130,7 @@ public static class Conv2DReLUMaxPoolKernel
         return pool;
     }
 
-    // Forward epilogue: per channel and row pair of the wide rows, z, y and one pooled row.
+    // Forward epilogue: z, y and the pooled planes of all channels from the image's wide rows, in one call.
     private ref struct ReLUAndPool<T> : IWideSink<T>
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -150,7 +150,7 @@ public static class Conv2DReLUMaxPoolKernel
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public readonly void Image(int n, ref T wide, int wideLength, int paddedWidth)
         {
-            // One sweep over the wide rows, pair by pair: z, y and the pooled row from the same registers.
+            // One sweep over the wide rows, row pair by row pair: z, y and the pooled row from the same registers.
             int first = n * _channels;
             Pool2DKernel.ReLUMaxForwardPlanes(
                 ref wide, wideLength, paddedWidth, ref Unsafe.Add(ref _z, first * _height * _width), ref Unsafe.Add(ref _y, first * _height * _width),
@@ -158,7 +158,7 @@ public static class Conv2DReLUMaxPoolKernel
         }
     }
 
-    // Backward prologue: per channel and row pair, the pool's gradient into dy and the ReLU's into dz and the padded plane.
+    // Backward prologue: the pool's gradient into dy and the ReLU's into dz and the padded planes, all channels in one call.
     private ref struct PoolAndReLUGradient<T> : IWidePaddedSource<T>
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -179,7 +179,7 @@ public static class Conv2DReLUMaxPoolKernel
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public readonly void Image(int n, ref T source, int planeStride, int paddedWidth, int pad)
         {
-            // One sweep: dy, dz and the plane's rows from the same registers (z is not read, see MaxReLUBackwardRowPair).
+            // One sweep: dy, dz and the planes' rows from the same registers (z is not read, see MaxReLUBackwardRowPair).
             int first = n * _channels, plane = first * _height * _width;
             Pool2DKernel.MaxReLUBackwardPlanes(
                 ref Unsafe.Add(ref _y, plane), ref Unsafe.Add(ref _dPooled, first * (_height / 2) * (_width / 2)), ref Unsafe.Add(ref _dy, plane), ref Unsafe.Add(ref _dz, plane),
