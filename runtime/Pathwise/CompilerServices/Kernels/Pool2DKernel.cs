@@ -650,13 +650,13 @@ public static class Pool2DKernel
     private static void ReLUPoolColumns<T>(Vector256<T> t, Vector256<T> u, ref T zTop, ref T yTop, nuint i, nuint below, ref T pRow)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        Vector256<T> yt = Columns<T>.ReLU(t), yu = Columns<T>.ReLU(u);
+        Vector256<T> yt = PoolColumns<T>.ReLU(t), yu = PoolColumns<T>.ReLU(u);
         t.StoreUnsafe(ref zTop, i);
         u.StoreUnsafe(ref zTop, i + below);
         yt.StoreUnsafe(ref yTop, i);
         yu.StoreUnsafe(ref yTop, i + below);
-        Vector256<T> m = Columns<T>.Max(yt, yu);
-        Columns<T>.StoreEvens(Columns<T>.Max(m, Columns<T>.SwapPairs(m)), ref pRow, i / 2);
+        Vector256<T> m = PoolColumns<T>.Max(yt, yu);
+        PoolColumns<T>.StoreEvens(PoolColumns<T>.Max(m, PoolColumns<T>.SwapPairs(m)), ref pRow, i / 2);
     }
 
     // A row pair holding a NaN: the general row-pair path (IEEE max, window by window).
@@ -744,8 +744,8 @@ public static class Pool2DKernel
                     Vector256<T> sum = (t0 + u0) + (t1 + u1);
                     if (Vector256.EqualsAll(sum, sum))
                     {
-                        GradientColumns(t0, u0, Columns<T>.Expand(ref gRow, 0), ref dyTop, ref dzTop, ref sTop, 0, below, paddedBelow);
-                        GradientColumns(t1, u1, Columns<T>.Expand(ref gRow, lastVector / 2), ref dyTop, ref dzTop, ref sTop, lastVector, below, paddedBelow);
+                        GradientColumns(t0, u0, PoolColumns<T>.Expand(ref gRow, 0), ref dyTop, ref dzTop, ref sTop, 0, below, paddedBelow);
+                        GradientColumns(t1, u1, PoolColumns<T>.Expand(ref gRow, lastVector / 2), ref dyTop, ref dzTop, ref sTop, lastVector, below, paddedBelow);
                     }
                     else
                     {
@@ -765,7 +765,7 @@ public static class Pool2DKernel
                         Vector256<T> sum = t + u;
                         if (Vector256.EqualsAll(sum, sum))
                         {
-                            GradientColumns(t, u, Columns<T>.Expand(ref gRow, s / 2), ref dyTop, ref dzTop, ref sTop, s, below, paddedBelow);
+                            GradientColumns(t, u, PoolColumns<T>.Expand(ref gRow, s / 2), ref dyTop, ref dzTop, ref sTop, s, below, paddedBelow);
                         }
                         else
                         {
@@ -813,10 +813,10 @@ public static class Pool2DKernel
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         g += Vector256<T>.Zero;
-        Vector256<T> ts = Columns<T>.SwapPairs(t), us = Columns<T>.SwapPairs(u);
-        Vector256<T> down = Vector256.GreaterThan(Columns<T>.Max(u, us), Columns<T>.Max(t, ts));
-        Vector256<T> gt = Vector256.AndNot(g & Columns<T>.FirstOfPair(t, ts), down);
-        Vector256<T> gu = g & Columns<T>.FirstOfPair(u, us) & down;
+        Vector256<T> ts = PoolColumns<T>.SwapPairs(t), us = PoolColumns<T>.SwapPairs(u);
+        Vector256<T> down = Vector256.GreaterThan(PoolColumns<T>.Max(u, us), PoolColumns<T>.Max(t, ts));
+        Vector256<T> gt = Vector256.AndNot(g & PoolColumns<T>.FirstOfPair(t, ts), down);
+        Vector256<T> gu = g & PoolColumns<T>.FirstOfPair(u, us) & down;
         Vector256<T> zt = gt & Vector256.GreaterThan(t, Vector256<T>.Zero);
         Vector256<T> zu = gu & Vector256.GreaterThan(u, Vector256<T>.Zero);
         gt.StoreUnsafe(ref dyTop, i);
@@ -1315,7 +1315,7 @@ internal readonly struct Pair128<T> : IPairOps<T, Vector128<T>>
 /// two columns of that row are lanes <c>2k</c> and <c>2k + 1</c>. Max and ReLU are the native instructions, exact
 /// only without NaN (the callers check first).
 /// </summary>
-internal static class Columns<T>
+internal static class PoolColumns<T>
     where T : unmanaged, IFloatingPointIeee754<T>
 {
     /// <summary>Each lane's pair neighbour: lanes <c>(0 1)(2 3)...</c> swapped, within 128-bit lanes.</summary>
