@@ -528,8 +528,12 @@ public static class Pool2DKernel
     // one vector and swapping the lanes of each pair gives a lane its row neighbour, so only the pooled values'
     // compaction (forward) and dPooled's expansion to columns (backward) cross 128-bit lanes. Rows of one or two
     // vectors (8..16 floats, 4..8 doubles) are straight-line code. Any NaN among a row pair's values (or mixed
-    // infinities, which add to NaN) sends the row pair, or the vector in longer rows, to the scalar rules; without
-    // NaN the native max and compares give exactly those rules' values: max(v, +0) is +0 for -0 and every negative.
+    // infinities, which add to NaN) sends the row pair to the row-pair path above (IEEE max, window by window), or in
+    // longer rows the vector's windows to the scalar rules; without NaN the native max and compares give exactly
+    // those rules' values: max(v, +0) is +0 for -0 and every negative. Measured (AVX2, Zen 3, the Fashion CNN's 16
+    // channels of 14x14 floats): about 0.75 us forward and 1.0 us backward per image where the row-pair calls took 2.0
+    // and 2.0, so Conv2DReLUMaxPoolKernel's 8 -> 16 convolution over 16 images went from 113 to 97 us forward and
+    // 114 to 102 us backward; the stores (z, y, dy, dz and the padded plane, many across cache lines) now bound it.
 
     /// <summary>
     /// ReLU and 2x2/stride-2 max pool over <paramref name="planes"/> planes of z, as <see cref="ReLUMaxForwardRowPair{T}"/>
