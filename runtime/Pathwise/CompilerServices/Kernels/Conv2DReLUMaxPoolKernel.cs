@@ -3,7 +3,6 @@ using System.ComponentModel;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
 
 namespace Pathwise.CompilerServices.Kernels;
 
@@ -130,41 +129,7 @@ public static class Conv2DReLUMaxPoolKernel
         return pool;
     }
 
-    // y[i] = max(z[i], 0) with z[i] = wide[i], z written too; ActivationKernel.ReLU's operator, lane for lane.
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void ReLURow<T>(ref T wide, ref T z, ref T y, int length)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        int i = 0;
-        if (VectorMath.CanVectorize<T>() && length >= Vector256<T>.Count)
-        {
-            int width = Vector256<T>.Count;
-            for (; ; i += width)
-            {
-                if (i > length - width)
-                {
-                    i = length - width; // the last vector overlaps the one before: same values written twice
-                }
-
-                Vector256<T> v = Vector256.LoadUnsafe(ref wide, (nuint)i);
-                v.StoreUnsafe(ref z, (nuint)i);
-                default(ReLUOperator<T>).Invoke(v).StoreUnsafe(ref y, (nuint)i);
-                if (i == length - width)
-                {
-                    return;
-                }
-            }
-        }
-
-        for (; i < length; i++)
-        {
-            T v = Unsafe.Add(ref wide, i);
-            Unsafe.Add(ref z, i) = v;
-            Unsafe.Add(ref y, i) = default(ReLUOperator<T>).Invoke(v);
-        }
-    }
-
-    // Forward epilogue: per channel and row pair of the wide rows, z, y and one pooled row.
+    // Forward epilogue: z, y and the pooled planes of all channels from the image's wide rows, in one call.
     private ref struct ReLUAndPool<T> : IWideSink<T>
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -184,34 +149,15 @@ public static class Conv2DReLUMaxPoolKernel
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public readonly void Image(int n, ref T wide, int wideLength, int paddedWidth)
         {
-            // One sweep over the wide rows, pair by pair: z, y and the pooled row from the same registers.
-            int plane = _height * _width, pooledWidth = _width / 2, pooledPlane = _height / 2 * pooledWidth;
-            for (int o = 0; o < _channels; o++)
-            {
-                int first = (n * _channels + o) * plane;
-                ref T zPlane = ref Unsafe.Add(ref _z, first);
-                ref T yPlane = ref Unsafe.Add(ref _y, first);
-                ref T pPlane = ref Unsafe.Add(ref _pooled, (n * _channels + o) * pooledPlane);
-                ref T wPlane = ref Unsafe.Add(ref wide, o * wideLength);
-                for (int ph = 0; ph < _height / 2; ph++)
-                {
-                    int row = 2 * ph * _width;
-                    Pool2DKernel.ReLUMaxForwardRowPair(
-                        ref Unsafe.Add(ref wPlane, 2 * ph * paddedWidth), paddedWidth, ref Unsafe.Add(ref zPlane, row), ref Unsafe.Add(ref yPlane, row), _width,
-                        ref Unsafe.Add(ref pPlane, ph * pooledWidth), pooledWidth);
-                }
-
-                if ((_height & 1) != 0)
-                {
-                    // The odd last row no window reads: z and y only.
-                    int last = _height - 1;
-                    ReLURow(ref Unsafe.Add(ref wPlane, last * paddedWidth), ref Unsafe.Add(ref zPlane, last * _width), ref Unsafe.Add(ref yPlane, last * _width), _width);
-                }
-            }
+            // One sweep over the wide rows, row pair by row pair: z, y and the pooled row from the same registers.
+            int first = n * _channels;
+            Pool2DKernel.ReLUMaxForwardPlanes(
+                ref wide, wideLength, paddedWidth, ref Unsafe.Add(ref _z, first * _height * _width), ref Unsafe.Add(ref _y, first * _height * _width),
+                ref Unsafe.Add(ref _pooled, first * (_height / 2) * (_width / 2)), _channels, _height, _width);
         }
     }
 
-    // Backward prologue: per channel and row pair, the pool's gradient into dy and the ReLU's into dz and the padded plane.
+    // Backward prologue: the pool's gradient into dy and the ReLU's into dz and the padded planes, all channels in one call.
     private ref struct PoolAndReLUGradient<T> : IWidePaddedSource<T>
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -232,33 +178,11 @@ public static class Conv2DReLUMaxPoolKernel
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public readonly void Image(int n, ref T source, int planeStride, int paddedWidth, int pad)
         {
-            // One sweep: dy, dz and the plane's rows from the same registers (z is not read, see MaxReLUBackwardRowPair).
-            int plane = _height * _width, pooledWidth = _width / 2, pooledPlane = _height / 2 * pooledWidth;
-            for (int o = 0; o < _channels; o++)
-            {
-                int first = (n * _channels + o) * plane;
-                ref T yPlane = ref Unsafe.Add(ref _y, first);
-                ref T dyPlane = ref Unsafe.Add(ref _dy, first);
-                ref T dzPlane = ref Unsafe.Add(ref _dz, first);
-                ref T pPlane = ref Unsafe.Add(ref _dPooled, (n * _channels + o) * pooledPlane);
-                ref T sPlane = ref Unsafe.Add(ref source, o * planeStride + pad * paddedWidth + pad);
-                for (int ph = 0; ph < _height / 2; ph++)
-                {
-                    int row = 2 * ph * _width;
-                    Pool2DKernel.MaxReLUBackwardRowPair(
-                        ref Unsafe.Add(ref yPlane, row), _width, ref Unsafe.Add(ref pPlane, ph * pooledWidth),
-                        ref Unsafe.Add(ref dyPlane, row), ref Unsafe.Add(ref dzPlane, row), ref Unsafe.Add(ref sPlane, 2 * ph * paddedWidth), paddedWidth, pooledWidth);
-                }
-
-                if ((_height & 1) != 0)
-                {
-                    // The odd last row no window reads: no gradient.
-                    int row = (_height - 1) * _width;
-                    MemoryMarshal.CreateSpan(ref Unsafe.Add(ref dyPlane, row), _width).Clear();
-                    MemoryMarshal.CreateSpan(ref Unsafe.Add(ref dzPlane, row), _width).Clear();
-                    MemoryMarshal.CreateSpan(ref Unsafe.Add(ref sPlane, (_height - 1) * paddedWidth), _width).Clear();
-                }
-            }
+            // One sweep: dy, dz and the planes' rows from the same registers (z is not read, see MaxReLUBackwardRowPair).
+            int first = n * _channels, plane = first * _height * _width;
+            Pool2DKernel.MaxReLUBackwardPlanes(
+                ref Unsafe.Add(ref _y, plane), ref Unsafe.Add(ref _dPooled, first * (_height / 2) * (_width / 2)), ref Unsafe.Add(ref _dy, plane), ref Unsafe.Add(ref _dz, plane),
+                ref Unsafe.Add(ref source, pad * paddedWidth + pad), planeStride, paddedWidth, _channels, _height, _width);
         }
     }
 }

@@ -520,6 +520,377 @@ public static class Pool2DKernel
         return outWidth;
     }
 
+    // ---- A ReLU and this pool over whole planes, in column space (AVX2) ----
+    // The sinks of Conv2DReLUMaxPoolKernel call these once per image. A 256-bit vector holds N columns (N / 2 windows)
+    // of a row pair's top row t and, loaded alongside, of its bottom row u; a row pair's vectors start at columns 0, N,
+    // 2N, ... and the last at 2 outWidth - N (even), overlapping the one before, so a row of 14 floats is two vectors
+    // (columns 0..7 and 6..13) and no load or store leaves the row's columns [0, width). Every window lies whole in
+    // one vector and swapping the lanes of each pair gives a lane its row neighbour, so only the pooled values'
+    // compaction (forward) and dPooled's expansion to columns (backward) cross 128-bit lanes. Rows of one or two
+    // vectors (8..16 floats, 4..8 doubles) are straight-line code. Any NaN among a row pair's values (or mixed
+    // infinities, which add to NaN) sends the row pair to the row-pair path above (IEEE max, window by window), or in
+    // longer rows the vector's windows to the scalar rules; without NaN the native max and compares give exactly
+    // those rules' values: max(v, +0) is +0 for -0 and every negative. Measured (AVX2, Zen 3, the Fashion CNN's 16
+    // channels of 14x14 floats): about 0.75 us forward and 1.0 us backward per image where the row-pair calls took 2.0
+    // and 2.0, so Conv2DReLUMaxPoolKernel's 8 -> 16 convolution over 16 images went from 113 to 97 us forward and
+    // 114 to 102 us backward; the stores (z, y, dy, dz and the padded plane, many across cache lines) now bound it.
+
+    /// <summary>
+    /// ReLU and 2x2/stride-2 max pool over <paramref name="planes"/> planes of z, as <see cref="ReLUMaxForwardRowPair{T}"/>
+    /// row pair by row pair: plane <c>p</c>'s rows are at <c>source + p * sourcePlane + r * sourceWidth</c> (columns
+    /// <c>[0, width)</c> read); z and y get <c>[planes, height, width]</c> (z and <c>max(z, 0)</c>, the odd last row
+    /// and column included), pooled <c>[planes, height / 2, width / 2]</c> the pool of y.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void ReLUMaxForwardPlanes<T>(ref T source, int sourcePlane, int sourceWidth, ref T z, ref T y, ref T pooled, int planes, int height, int width)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int outHeight = height / 2, outWidth = width / 2, plane = height * width, pooledPlane = outHeight * outWidth;
+        if (!Pair256<T>.IsSupported || 2 * outWidth < Vector256<T>.Count)
+        {
+            for (int p = 0; p < planes; p++)
+            {
+                ref T sPlane = ref Unsafe.Add(ref source, p * sourcePlane);
+                ref T zPlane = ref Unsafe.Add(ref z, p * plane);
+                ref T yPlane = ref Unsafe.Add(ref y, p * plane);
+                ref T pPlane = ref Unsafe.Add(ref pooled, p * pooledPlane);
+                for (int ph = 0; ph < outHeight; ph++)
+                {
+                    int row = 2 * ph * width;
+                    ReLUMaxForwardRowPair(
+                        ref Unsafe.Add(ref sPlane, 2 * ph * sourceWidth), sourceWidth, ref Unsafe.Add(ref zPlane, row), ref Unsafe.Add(ref yPlane, row), width,
+                        ref Unsafe.Add(ref pPlane, ph * outWidth), outWidth);
+                }
+
+                if ((height & 1) != 0)
+                {
+                    int last = height - 1;
+                    ReLURow(ref Unsafe.Add(ref sPlane, last * sourceWidth), ref Unsafe.Add(ref zPlane, last * width), ref Unsafe.Add(ref yPlane, last * width), width);
+                }
+            }
+
+            return;
+        }
+
+        nuint n = (nuint)Vector256<T>.Count, lastVector = (nuint)(2 * outWidth) - n;
+        nuint below = (nuint)sourceWidth, destinationBelow = (nuint)width;
+        bool twoVectors = lastVector <= n;
+        for (int p = 0; p < planes; p++)
+        {
+            ref T top = ref Unsafe.Add(ref source, p * sourcePlane);
+            ref T zTop = ref Unsafe.Add(ref z, p * plane);
+            ref T yTop = ref Unsafe.Add(ref y, p * plane);
+            ref T pRow = ref Unsafe.Add(ref pooled, p * pooledPlane);
+            for (int ph = 0; ph < outHeight; ph++)
+            {
+                if (twoVectors)
+                {
+                    Vector256<T> t0 = Vector256.LoadUnsafe(ref top), u0 = Vector256.LoadUnsafe(ref top, below);
+                    Vector256<T> t1 = Vector256.LoadUnsafe(ref top, lastVector), u1 = Vector256.LoadUnsafe(ref top, lastVector + below);
+                    Vector256<T> sum = (t0 + u0) + (t1 + u1);
+                    if (Vector256.EqualsAll(sum, sum))
+                    {
+                        ReLUPoolColumns(t0, u0, ref zTop, ref yTop, 0, destinationBelow, ref pRow);
+                        ReLUPoolColumns(t1, u1, ref zTop, ref yTop, lastVector, destinationBelow, ref pRow);
+                    }
+                    else
+                    {
+                        ReLUMaxForwardRowPairOutOfLine(ref top, sourceWidth, ref zTop, ref yTop, width, ref pRow, outWidth);
+                    }
+                }
+                else
+                {
+                    for (nuint s = 0; ; s += n)
+                    {
+                        if (s > lastVector)
+                        {
+                            s = lastVector;
+                        }
+
+                        Vector256<T> t = Vector256.LoadUnsafe(ref top, s), u = Vector256.LoadUnsafe(ref top, s + below);
+                        Vector256<T> sum = t + u;
+                        if (Vector256.EqualsAll(sum, sum))
+                        {
+                            ReLUPoolColumns(t, u, ref zTop, ref yTop, s, destinationBelow, ref pRow);
+                        }
+                        else
+                        {
+                            ReLUPoolWindows(ref top, sourceWidth, ref zTop, ref yTop, width, ref pRow, (int)s / 2, (int)n / 2);
+                        }
+
+                        if (s == lastVector)
+                        {
+                            break;
+                        }
+                    }
+                }
+
+                if ((width & 1) != 0)
+                {
+                    // The odd last column no window reads: z and y only.
+                    T v = Unsafe.Add(ref top, width - 1), w = Unsafe.Add(ref top, sourceWidth + width - 1);
+                    Unsafe.Add(ref zTop, width - 1) = v;
+                    Unsafe.Add(ref zTop, 2 * width - 1) = w;
+                    Unsafe.Add(ref yTop, width - 1) = default(ReLUOperator<T>).Invoke(v);
+                    Unsafe.Add(ref yTop, 2 * width - 1) = default(ReLUOperator<T>).Invoke(w);
+                }
+
+                top = ref Unsafe.Add(ref top, 2 * sourceWidth);
+                zTop = ref Unsafe.Add(ref zTop, 2 * width);
+                yTop = ref Unsafe.Add(ref yTop, 2 * width);
+                pRow = ref Unsafe.Add(ref pRow, outWidth);
+            }
+
+            if ((height & 1) != 0)
+            {
+                // The odd last row no window reads: z and y only (top and the others now point at it).
+                ReLURow(ref top, ref zTop, ref yTop, width);
+            }
+        }
+    }
+
+    // Columns [i, i + N) of a row pair without NaN: z = t, u; y = max(z, 0); the N / 2 windows' pool of y to pRow + i / 2.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ReLUPoolColumns<T>(Vector256<T> t, Vector256<T> u, ref T zTop, ref T yTop, nuint i, nuint below, ref T pRow)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        Vector256<T> yt = PoolColumns<T>.ReLU(t), yu = PoolColumns<T>.ReLU(u);
+        t.StoreUnsafe(ref zTop, i);
+        u.StoreUnsafe(ref zTop, i + below);
+        yt.StoreUnsafe(ref yTop, i);
+        yu.StoreUnsafe(ref yTop, i + below);
+        Vector256<T> m = PoolColumns<T>.Max(yt, yu);
+        PoolColumns<T>.StoreEvens(PoolColumns<T>.Max(m, PoolColumns<T>.SwapPairs(m)), ref pRow, i / 2);
+    }
+
+    // A row pair holding a NaN: the general row-pair path (IEEE max, window by window).
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ReLUMaxForwardRowPairOutOfLine<T>(ref T source, int sourceWidth, ref T zTop, ref T yTop, int width, ref T pooledRow, int outWidth)
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        ReLUMaxForwardRowPair(ref source, sourceWidth, ref zTop, ref yTop, width, ref pooledRow, outWidth);
+
+    // Windows [first, first + windows) of a row pair holding a NaN: z, y = max(z, 0) and the pool, by the scalar rules.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ReLUPoolWindows<T>(ref T source, int sourceWidth, ref T zTop, ref T yTop, int width, ref T pRow, int first, int windows)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int k = first; k < first + windows; k++)
+        {
+            for (int r = 0; r < 2; r++)
+            {
+                for (int j = 2 * k; j < 2 * k + 2; j++)
+                {
+                    T v = Unsafe.Add(ref source, r * sourceWidth + j);
+                    Unsafe.Add(ref zTop, r * width + j) = v;
+                    Unsafe.Add(ref yTop, r * width + j) = default(ReLUOperator<T>).Invoke(v);
+                }
+            }
+
+            Unsafe.Add(ref pRow, k) = default(ReLUOperator<T>).Invoke(Unsafe.Add(ref source, ArgMaxPair(ref source, sourceWidth, k)));
+        }
+    }
+
+    /// <summary>
+    /// The backward of <see cref="ReLUMaxForwardPlanes{T}"/> over <paramref name="planes"/> planes, as
+    /// <see cref="MaxReLUBackwardRowPair{T}"/> row pair by row pair: from y and dPooled (<c>[planes, height, width]</c>,
+    /// <c>[planes, height / 2, width / 2]</c>), dy and dz get <c>[planes, height, width]</c> (0 + g at each window's first
+    /// maximum of y, dz that where y there is positive, 0 elsewhere, the odd last row and column included), and plane
+    /// <c>p</c>'s rows at <c>padded + p * paddedPlane + r * paddedWidth</c> get dz's (columns <c>[0, width)</c> only).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void MaxReLUBackwardPlanes<T>(ref T y, ref T dPooled, ref T dy, ref T dz, ref T padded, int paddedPlane, int paddedWidth, int planes, int height, int width)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int outHeight = height / 2, outWidth = width / 2, plane = height * width, pooledPlane = outHeight * outWidth;
+        if (!Pair256<T>.IsSupported || 2 * outWidth < Vector256<T>.Count)
+        {
+            for (int p = 0; p < planes; p++)
+            {
+                ref T yPlane = ref Unsafe.Add(ref y, p * plane);
+                ref T dyPlane = ref Unsafe.Add(ref dy, p * plane);
+                ref T dzPlane = ref Unsafe.Add(ref dz, p * plane);
+                ref T pPlane = ref Unsafe.Add(ref dPooled, p * pooledPlane);
+                ref T sPlane = ref Unsafe.Add(ref padded, p * paddedPlane);
+                for (int ph = 0; ph < outHeight; ph++)
+                {
+                    int row = 2 * ph * width;
+                    MaxReLUBackwardRowPair(
+                        ref Unsafe.Add(ref yPlane, row), width, ref Unsafe.Add(ref pPlane, ph * outWidth),
+                        ref Unsafe.Add(ref dyPlane, row), ref Unsafe.Add(ref dzPlane, row), ref Unsafe.Add(ref sPlane, 2 * ph * paddedWidth), paddedWidth, outWidth);
+                }
+
+                if ((height & 1) != 0)
+                {
+                    int last = height - 1;
+                    ClearRow(ref Unsafe.Add(ref dyPlane, last * width), ref Unsafe.Add(ref dzPlane, last * width), ref Unsafe.Add(ref sPlane, last * paddedWidth), width);
+                }
+            }
+
+            return;
+        }
+
+        nuint n = (nuint)Vector256<T>.Count, lastVector = (nuint)(2 * outWidth) - n;
+        nuint below = (nuint)width, paddedBelow = (nuint)paddedWidth;
+        bool twoVectors = lastVector <= n;
+        for (int p = 0; p < planes; p++)
+        {
+            ref T top = ref Unsafe.Add(ref y, p * plane);
+            ref T dyTop = ref Unsafe.Add(ref dy, p * plane);
+            ref T dzTop = ref Unsafe.Add(ref dz, p * plane);
+            ref T sTop = ref Unsafe.Add(ref padded, p * paddedPlane);
+            ref T gRow = ref Unsafe.Add(ref dPooled, p * pooledPlane);
+            for (int ph = 0; ph < outHeight; ph++)
+            {
+                if (twoVectors)
+                {
+                    Vector256<T> t0 = Vector256.LoadUnsafe(ref top), u0 = Vector256.LoadUnsafe(ref top, below);
+                    Vector256<T> t1 = Vector256.LoadUnsafe(ref top, lastVector), u1 = Vector256.LoadUnsafe(ref top, lastVector + below);
+                    Vector256<T> sum = (t0 + u0) + (t1 + u1);
+                    if (Vector256.EqualsAll(sum, sum))
+                    {
+                        GradientColumns(t0, u0, PoolColumns<T>.Expand(ref gRow, 0), ref dyTop, ref dzTop, ref sTop, 0, below, paddedBelow);
+                        GradientColumns(t1, u1, PoolColumns<T>.Expand(ref gRow, lastVector / 2), ref dyTop, ref dzTop, ref sTop, lastVector, below, paddedBelow);
+                    }
+                    else
+                    {
+                        MaxReLUBackwardRowPairOutOfLine(ref top, width, ref gRow, ref dyTop, ref dzTop, ref sTop, paddedWidth, outWidth);
+                    }
+                }
+                else
+                {
+                    for (nuint s = 0; ; s += n)
+                    {
+                        if (s > lastVector)
+                        {
+                            s = lastVector;
+                        }
+
+                        Vector256<T> t = Vector256.LoadUnsafe(ref top, s), u = Vector256.LoadUnsafe(ref top, s + below);
+                        Vector256<T> sum = t + u;
+                        if (Vector256.EqualsAll(sum, sum))
+                        {
+                            GradientColumns(t, u, PoolColumns<T>.Expand(ref gRow, s / 2), ref dyTop, ref dzTop, ref sTop, s, below, paddedBelow);
+                        }
+                        else
+                        {
+                            GradientWindows(ref top, width, ref gRow, ref dyTop, ref dzTop, ref sTop, paddedWidth, (int)s / 2, (int)n / 2);
+                        }
+
+                        if (s == lastVector)
+                        {
+                            break;
+                        }
+                    }
+                }
+
+                if ((width & 1) != 0)
+                {
+                    // The odd last column no window reads: no gradient.
+                    Unsafe.Add(ref dyTop, width - 1) = T.Zero;
+                    Unsafe.Add(ref dyTop, 2 * width - 1) = T.Zero;
+                    Unsafe.Add(ref dzTop, width - 1) = T.Zero;
+                    Unsafe.Add(ref dzTop, 2 * width - 1) = T.Zero;
+                    Unsafe.Add(ref sTop, width - 1) = T.Zero;
+                    Unsafe.Add(ref sTop, paddedWidth + width - 1) = T.Zero;
+                }
+
+                top = ref Unsafe.Add(ref top, 2 * width);
+                dyTop = ref Unsafe.Add(ref dyTop, 2 * width);
+                dzTop = ref Unsafe.Add(ref dzTop, 2 * width);
+                sTop = ref Unsafe.Add(ref sTop, 2 * paddedWidth);
+                gRow = ref Unsafe.Add(ref gRow, outWidth);
+            }
+
+            if ((height & 1) != 0)
+            {
+                // The odd last row no window reads: no gradient (the row pointers now point at it).
+                ClearRow(ref dyTop, ref dzTop, ref sTop, width);
+            }
+        }
+    }
+
+    // Columns [i, i + N) of a row pair without NaN, g = dPooled expanded to them: each window's first maximum (the
+    // bottom row's when that row's max is strictly greater; in the winning row the left column unless the right one
+    // is strictly greater) gets dy = 0 + g (turning -0 into +0) and dz = dy where y there is positive; the rest 0.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void GradientColumns<T>(Vector256<T> t, Vector256<T> u, Vector256<T> g, ref T dyTop, ref T dzTop, ref T sTop, nuint i, nuint below, nuint paddedBelow)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        g += Vector256<T>.Zero;
+        Vector256<T> ts = PoolColumns<T>.SwapPairs(t), us = PoolColumns<T>.SwapPairs(u);
+        Vector256<T> down = Vector256.GreaterThan(PoolColumns<T>.Max(u, us), PoolColumns<T>.Max(t, ts));
+        Vector256<T> gt = Vector256.AndNot(g & PoolColumns<T>.FirstOfPair(t, ts), down);
+        Vector256<T> gu = g & PoolColumns<T>.FirstOfPair(u, us) & down;
+        Vector256<T> zt = gt & Vector256.GreaterThan(t, Vector256<T>.Zero);
+        Vector256<T> zu = gu & Vector256.GreaterThan(u, Vector256<T>.Zero);
+        gt.StoreUnsafe(ref dyTop, i);
+        gu.StoreUnsafe(ref dyTop, i + below);
+        zt.StoreUnsafe(ref dzTop, i);
+        zu.StoreUnsafe(ref dzTop, i + below);
+        zt.StoreUnsafe(ref sTop, i);
+        zu.StoreUnsafe(ref sTop, i + paddedBelow);
+    }
+
+    // A row pair holding a NaN: the general row-pair path (window by window where a vector holds a NaN).
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void MaxReLUBackwardRowPairOutOfLine<T>(ref T top, int width, ref T dyRow, ref T dyTop, ref T dzTop, ref T planeTop, int planeWidth, int outWidth)
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        MaxReLUBackwardRowPair(ref top, width, ref dyRow, ref dyTop, ref dzTop, ref planeTop, planeWidth, outWidth);
+
+    // Windows [first, first + windows) of a row pair holding a NaN, by the scalar rules.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void GradientWindows<T>(ref T top, int width, ref T gRow, ref T dyTop, ref T dzTop, ref T planeTop, int planeWidth, int first, int windows)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int k = first; k < first + windows; k++)
+        {
+            ReLUBackwardScalar(ref top, width, Unsafe.Add(ref gRow, k), ref dyTop, ref dzTop, ref planeTop, planeWidth, k);
+        }
+    }
+
+    // A row no window reads (dy, dz, the padded plane's): no gradient.
+    private static void ClearRow<T>(ref T dyRow, ref T dzRow, ref T planeRow, int width)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        MemoryMarshal.CreateSpan(ref dyRow, width).Clear();
+        MemoryMarshal.CreateSpan(ref dzRow, width).Clear();
+        MemoryMarshal.CreateSpan(ref planeRow, width).Clear();
+    }
+
+    // z[i] = source[i], y[i] = max(source[i], 0) for i < length; ActivationKernel.ReLU's operator, lane for lane.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void ReLURow<T>(ref T source, ref T z, ref T y, int length)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int i = 0;
+        if (VectorMath.CanVectorize<T>() && length >= Vector256<T>.Count)
+        {
+            int width = Vector256<T>.Count;
+            for (; ; i += width)
+            {
+                if (i > length - width)
+                {
+                    i = length - width; // the last vector overlaps the one before: same values written twice
+                }
+
+                Vector256<T> v = Vector256.LoadUnsafe(ref source, (nuint)i);
+                v.StoreUnsafe(ref z, (nuint)i);
+                default(ReLUOperator<T>).Invoke(v).StoreUnsafe(ref y, (nuint)i);
+                if (i == length - width)
+                {
+                    return;
+                }
+            }
+        }
+
+        for (; i < length; i++)
+        {
+            T v = Unsafe.Add(ref source, i);
+            Unsafe.Add(ref z, i) = v;
+            Unsafe.Add(ref y, i) = default(ReLUOperator<T>).Invoke(v);
+        }
+    }
+
     // [planes, H, W] -> [planes, H / 2, W / 2]
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void MaxTangentPairs<T>(ref T x, ref T tx, ref T ty, int planes, int height, int width)
@@ -939,5 +1310,60 @@ internal readonly struct Pair128<T> : IPairOps<T, Vector128<T>>
     {
         Vector128<T> sum = (a + b) + (c + d);
         return !Vector128.EqualsAll(sum, sum);
+    }
+}
+
+/// <summary>
+/// Column-space operations of the 2x2/stride-2 max pool's plane walkers over <see cref="Vector256{T}"/> (AVX2, float or
+/// double; <see cref="Pair256{T}.IsSupported"/>): a vector holds N adjacent columns of one row, so window <c>k</c>'s
+/// two columns of that row are lanes <c>2k</c> and <c>2k + 1</c>. Max and ReLU are the native instructions, exact
+/// only without NaN (the callers check first).
+/// </summary>
+internal static class PoolColumns<T>
+    where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <summary>Each lane's pair neighbour: lanes <c>(0 1)(2 3)...</c> swapped, within 128-bit lanes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> SwapPairs(Vector256<T> value) => typeof(T) == typeof(float)
+        ? Avx.Permute(value.AsSingle(), 0b10_11_00_01).As<float, T>()
+        : Avx.Permute(value.AsDouble(), 0b0101).As<double, T>();
+
+    /// <summary><c>left &gt; right ? left : right</c> (vmaxps/vmaxpd; no NaN).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> Max(Vector256<T> left, Vector256<T> right) => typeof(T) == typeof(float)
+        ? Avx.Max(left.AsSingle(), right.AsSingle()).As<float, T>()
+        : Avx.Max(left.AsDouble(), right.AsDouble()).As<double, T>();
+
+    /// <summary><c>value &gt; 0 ? value : +0</c>: <c>max(value, 0)</c> with +0 for -0 and every negative (no NaN).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> ReLU(Vector256<T> value) => Max(value, Vector256<T>.Zero);
+
+    /// <summary>
+    /// Where the lane is its pair's first maximum (all bits set): even lanes <c>value &gt;= swapped</c>, odd lanes
+    /// <c>value &gt; swapped</c>, for <paramref name="swapped"/> = <see cref="SwapPairs"/>(<paramref name="value"/>); no NaN.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> FirstOfPair(Vector256<T> value, Vector256<T> swapped) => typeof(T) == typeof(float)
+        ? Avx.Blend(Avx.CompareGreaterThanOrEqual(value.AsSingle(), swapped.AsSingle()), Avx.CompareGreaterThan(value.AsSingle(), swapped.AsSingle()), 0b1010_1010).As<float, T>()
+        : Avx.Blend(Avx.CompareGreaterThanOrEqual(value.AsDouble(), swapped.AsDouble()), Avx.CompareGreaterThan(value.AsDouble(), swapped.AsDouble()), 0b1010).As<double, T>();
+
+    /// <summary>The N / 2 values at <c>source + offset</c>, each in two adjacent lanes: <c>[s0, s0, s1, s1, ...]</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> Expand(ref T source, nuint offset)
+    {
+        Vector256<T> half = Vector128.LoadUnsafe(ref source, offset).ToVector256Unsafe();
+        return typeof(T) == typeof(float)
+            ? Avx2.PermuteVar8x32(half.AsSingle(), Vector256.Create(0, 0, 1, 1, 2, 2, 3, 3)).As<float, T>()
+            : Avx2.Permute4x64(half.AsDouble(), 0b01_01_00_00).As<double, T>();
+    }
+
+    /// <summary>Stores the even lanes <c>value[0], value[2], ...</c> (N / 2 values) at <c>destination + offset</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StoreEvens(Vector256<T> value, ref T destination, nuint offset)
+    {
+        Vector256<T> packed = typeof(T) == typeof(float)
+            ? Avx2.PermuteVar8x32(value.AsSingle(), Vector256.Create(0, 2, 4, 6, 0, 2, 4, 6)).As<float, T>()
+            : Avx2.Permute4x64(value.AsDouble(), 0b10_00_10_00).As<double, T>();
+        packed.GetLower().StoreUnsafe(ref destination, offset);
     }
 }
