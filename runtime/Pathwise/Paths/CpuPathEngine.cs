@@ -59,6 +59,7 @@ internal sealed class CpuPathEngine<T> : IPathEngine<T> where T : unmanaged, IFl
     public PathHost<T>? Owner { get; set; }
 
     /// <summary>This engine's reusable half-call job of type <typeparamref name="TJob"/> (one steps type per method object).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public TJob Job<TJob>() where TJob : class, new() => _job as TJob ?? (TJob)(_job = new TJob());
 
     private object? _job;
@@ -178,6 +179,7 @@ internal sealed class CpuPathEngine<T> : IPathEngine<T> where T : unmanaged, IFl
     }
 
     /// <summary>For a split call: the layers held at x, and their rows, as <paramref name="primary"/>'s <see cref="BeginLayerPath"/> kept them.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void HoldFrom(CpuPathEngine<T> primary)
     {
         if (_heldRows.Length < primary._heldLayers.Length)
@@ -449,6 +451,7 @@ internal sealed class CpuPathEngine<T> : IPathEngine<T> where T : unmanaged, IFl
     /// Adds the accumulators and sums of <paramref name="other"/>, which ran the first half of this call's points with
     /// the same steps (so the same handles): this engine's half plus the other's, in that order, whoever ran which.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void AddFrom(CpuPathEngine<T> other)
     {
         for (int a = 0; a < _accumulatorCount; a++)

@@ -391,6 +391,7 @@ internal sealed class PathCall<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// Makes this call the same as <paramref name="other"/>, already begun on another engine of the same plan (a split call's
     /// second half), but without its <see cref="Sweep"/>, which stays with the engine that ran it: a split call runs path points.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void CopyFrom(PathCall<T> other)
     {
         Sweep = null;

@@ -90,6 +90,7 @@ internal sealed class SplitJob<T, TSteps> : ISplitJob
     private CancellationToken _cancellationToken;
     private ExceptionDispatchInfo? _failure;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Prepare(CpuPathEngine<T> engine, TSteps steps, int from, int to, CancellationToken cancellationToken)
     {
         _engine = engine;
@@ -100,6 +101,7 @@ internal sealed class SplitJob<T, TSteps> : ISplitJob
         _failure = null;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Execute()
     {
         try
@@ -112,8 +114,10 @@ internal sealed class SplitJob<T, TSteps> : ISplitJob
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Complete() => _done.Release();
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Wait() => _done.Wait();
 
     public void ThrowIfFailed() => _failure?.Throw();
@@ -139,6 +143,7 @@ internal static class SplitWorker
     public static bool Available { get; } = Environment.ProcessorCount > 1;
 
     /// <summary>Hands <paramref name="job"/> to the worker unless it is running another; false means the caller runs it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool TryRun(ISplitJob job)
     {
         if (Interlocked.CompareExchange(ref s_busy, 1, 0) != 0)
@@ -158,6 +163,7 @@ internal static class SplitWorker
         return true;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Loop()
     {
         while (true)

@@ -549,6 +549,7 @@ public static class Conv2DKernel
             _outWidth = shape.OutWidth;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public readonly void Image(int n, ref T wide, int wideLength, int paddedWidth)
         {
             int outPlane = _outHeight * _outWidth;
@@ -577,6 +578,7 @@ public static class Conv2DKernel
             _outWidth = shape.OutWidth;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public readonly void Image(int n, ref T source, int planeStride, int paddedWidth, int pad)
         {
             int outPlane = _outHeight * _outWidth;
