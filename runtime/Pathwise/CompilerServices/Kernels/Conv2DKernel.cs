@@ -339,19 +339,10 @@ public static class Conv2DKernel
         }
 
         int plane = height * width;
+        ref T interior = ref Unsafe.Add(ref MemoryMarshal.GetReference(source), p * g.PaddedWidth + p);
         for (int n = 0; n < count; n++)
         {
-            for (int c = 0; c < channels; c++)
-            {
-                ref T xPlane = ref Unsafe.Add(ref xRef, (n * channels + c) * plane);
-                Span<T> sPlane = source.Slice(c * g.PlaneStride);
-                for (int h = 0; h < height; h++)
-                {
-                    MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref xPlane, h * width), width)
-                        .CopyTo(sPlane.Slice((h + p) * g.PaddedWidth + p, width));
-                }
-            }
-
+            VectorMath.CopyPlanes(ref Unsafe.Add(ref xRef, n * channels * plane), plane, width, ref interior, g.PlaneStride, g.PaddedWidth, channels, height, width);
             WideGemm(source, packed, rowBias, wide, g);
             sink.Image(n, ref MemoryMarshal.GetReference(wide), g.WideLength, g.PaddedWidth);
         }
@@ -407,16 +398,7 @@ public static class Conv2DKernel
         {
             padded.Image(n, ref MemoryMarshal.GetReference(source), g.PlaneStride, g.PaddedWidth, q);
             WideGemm(source, packed, rowBias, wide, g);
-
-            for (int c = 0; c < outChannels; c++)
-            {
-                ref T dxPlane = ref Unsafe.Add(ref dxRef, (n * outChannels + c) * plane);
-                for (int h = 0; h < height; h++)
-                {
-                    wide.Slice(c * g.WideLength + h * g.PaddedWidth, width)
-                        .CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref dxPlane, h * width), width));
-                }
-            }
+            VectorMath.CopyPlanes(ref MemoryMarshal.GetReference(wide), g.WideLength, g.PaddedWidth, ref Unsafe.Add(ref dxRef, n * outChannels * plane), plane, width, outChannels, height, width);
         }
 
         KernelScratch<T>.Return(scratch);
@@ -553,14 +535,7 @@ public static class Conv2DKernel
         public readonly void Image(int n, ref T wide, int wideLength, int paddedWidth)
         {
             int outPlane = _outHeight * _outWidth;
-            for (int o = 0; o < _outChannels; o++)
-            {
-                ref T yPlane = ref Unsafe.Add(ref _y, (n * _outChannels + o) * outPlane);
-                for (int oh = 0; oh < _outHeight; oh++)
-                {
-                    VectorMath.CopyShort(ref Unsafe.Add(ref wide, o * wideLength + oh * paddedWidth), ref Unsafe.Add(ref yPlane, oh * _outWidth), _outWidth);
-                }
-            }
+            VectorMath.CopyPlanes(ref wide, wideLength, paddedWidth, ref Unsafe.Add(ref _y, n * _outChannels * outPlane), outPlane, _outWidth, _outChannels, _outHeight, _outWidth);
         }
     }
 
@@ -582,15 +557,9 @@ public static class Conv2DKernel
         public readonly void Image(int n, ref T source, int planeStride, int paddedWidth, int pad)
         {
             int outPlane = _outHeight * _outWidth;
-            for (int o = 0; o < _outChannels; o++)
-            {
-                ref T dyPlane = ref Unsafe.Add(ref _dy, (n * _outChannels + o) * outPlane);
-                ref T sPlane = ref Unsafe.Add(ref source, o * planeStride + pad * paddedWidth + pad);
-                for (int oh = 0; oh < _outHeight; oh++)
-                {
-                    VectorMath.CopyShort(ref Unsafe.Add(ref dyPlane, oh * _outWidth), ref Unsafe.Add(ref sPlane, oh * paddedWidth), _outWidth);
-                }
-            }
+            VectorMath.CopyPlanes(
+                ref Unsafe.Add(ref _dy, n * _outChannels * outPlane), outPlane, _outWidth,
+                ref Unsafe.Add(ref source, pad * paddedWidth + pad), planeStride, paddedWidth, _outChannels, _outHeight, _outWidth);
         }
     }
 

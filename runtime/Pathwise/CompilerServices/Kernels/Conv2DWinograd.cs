@@ -198,18 +198,10 @@ internal static class Conv2DWinograd
         TransformWeights(ref wRef, b.U, g, flip: false);
 
         int plane = height * width;
+        ref T interior = ref Unsafe.Add(ref MemoryMarshal.GetReference(b.Source), p * g.PaddedWidth + p);
         for (int n = 0; n < count; n++)
         {
-            for (int c = 0; c < channels; c++)
-            {
-                ref T xPlane = ref Unsafe.Add(ref xRef, (n * channels + c) * plane);
-                ref T sPlane = ref Unsafe.Add(ref MemoryMarshal.GetReference(b.Source), c * g.PlaneStride + p * g.PaddedWidth + p);
-                for (int h = 0; h < height; h++)
-                {
-                    VectorMath.CopyShort(ref Unsafe.Add(ref xPlane, h * width), ref Unsafe.Add(ref sPlane, h * g.PaddedWidth), width);
-                }
-            }
-
+            VectorMath.CopyPlanes(ref Unsafe.Add(ref xRef, n * channels * plane), plane, width, ref interior, g.PlaneStride, g.PaddedWidth, channels, height, width);
             Image(b, g);
             sink.Image(n, ref MemoryMarshal.GetReference(b.Wide), g.WideLength, g.RowSpan);
         }
@@ -243,15 +235,7 @@ internal static class Conv2DWinograd
         {
             padded.Image(n, ref MemoryMarshal.GetReference(b.Source), g.PlaneStride, g.PaddedWidth, q);
             Image(b, g);
-            for (int c = 0; c < outChannels; c++)
-            {
-                ref T dxPlane = ref Unsafe.Add(ref dxRef, (n * outChannels + c) * plane);
-                ref T wPlane = ref Unsafe.Add(ref MemoryMarshal.GetReference(b.Wide), c * g.WideLength);
-                for (int h = 0; h < height; h++)
-                {
-                    VectorMath.CopyShort(ref Unsafe.Add(ref wPlane, h * g.RowSpan), ref Unsafe.Add(ref dxPlane, h * width), width);
-                }
-            }
+            VectorMath.CopyPlanes(ref MemoryMarshal.GetReference(b.Wide), g.WideLength, g.RowSpan, ref Unsafe.Add(ref dxRef, n * outChannels * plane), plane, width, outChannels, height, width);
         }
 
         KernelScratch<T>.Return(scratch);

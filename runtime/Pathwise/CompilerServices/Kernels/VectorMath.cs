@@ -82,4 +82,24 @@ internal static class VectorMath
 
         Vector256.LoadUnsafe(ref source, (nuint)(length - lanes)).StoreUnsafe(ref destination, (nuint)(length - lanes));
     }
+
+    /// <summary>
+    /// Copies <paramref name="planes"/> planes of <paramref name="rows"/> rows of <paramref name="width"/> elements between
+    /// two strided layouts, <c>destination[p * destinationPlane + r * destinationRow + j] = source[p * sourcePlane + r * sourceRow + j]</c>,
+    /// row by row with <see cref="CopyShort{T}"/>: images into zero-padded planes and back. The two must not overlap.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void CopyPlanes<T>(ref T source, int sourcePlane, int sourceRow, ref T destination, int destinationPlane, int destinationRow, int planes, int rows, int width)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int p = 0; p < planes; p++)
+        {
+            ref T from = ref Unsafe.Add(ref source, p * sourcePlane);
+            ref T to = ref Unsafe.Add(ref destination, p * destinationPlane);
+            for (int r = 0; r < rows; r++)
+            {
+                CopyShort(ref Unsafe.Add(ref from, r * sourceRow), ref Unsafe.Add(ref to, r * destinationRow), width);
+            }
+        }
+    }
 }
