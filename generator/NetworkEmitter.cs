@@ -440,6 +440,12 @@ internal static class NetworkEmitter
             && _layers[2].Op == LayerOp.MaxPool2D && _layers[2].Settings.Kernel == 2 && _layers[2].Settings.Stride == 2
             && _layers[2].Activation == Activation.None;
 
+        /// <summary>
+        /// Whether the straight path may also fuse the layer after the first pooling (<c>PathConvReLUMaxPoolKernel</c>): a
+        /// convolution fused with the max pool after it (<see cref="Conv2DLayer.FusesWithMaxPool"/>), reading that pooling.
+        /// </summary>
+        private bool FusesSecondConv => FusesFirstPool && _layers.Count > 4 && _pooled[3];
+
         private void WritePathPasses()
         {
             LayerSpec first = _layers[1];
@@ -478,7 +484,19 @@ internal static class NetworkEmitter
                     _w.Line($"// Only BackwardPathSum reads this pass, so {first.Member}'s values are never stored: {pool.Member} takes each window's");
                     _w.Line($"// max of {act} from the two rows and keeps which position won, for the backward.");
                     _w.Line($"{Kernels}.PathPoolKernel.MaxForward<{_t}>(start, step, alphas, workspace.Activations({LayerField(pool)}, count), workspace.PathWinners({LayerField(pool)}, count), workspace.PathPacked({LayerField(first)}), {EmitContext.ShapeField(pool)}, {Runtime}.ActivationKind.{first.Activation});");
-                    _w.Line($"ForwardFrom({LayerField(pool)}, workspace, count);");
+                    if (FusesSecondConv)
+                    {
+                        LayerSpec conv = _layers[3], secondPool = _layers[4];
+                        _w.Line($"// {pool.Member} is, window by window, one of those affine pieces, and few windows change piece between");
+                        _w.Line($"// points: {conv.Member} runs once on the middle point's pieces, then per point only on the windows that differ.");
+                        Conv2DLayer.WritePathPooledForward(_e, pool, conv, secondPool);
+                        _w.Line($"ForwardFrom({LayerField(secondPool)}, workspace, count);");
+                    }
+                    else
+                    {
+                        _w.Line($"ForwardFrom({LayerField(pool)}, workspace, count);");
+                    }
+
                     _w.Line("return;");
                     _w.Close();
                     _w.Line();
@@ -555,9 +573,12 @@ internal static class NetworkEmitter
         /// The backward calls from the output down to layer <paramref name="lowest"/>: a convolution and the pooling fused
         /// with it are one call when both are in that range.
         /// </summary>
-        private void WriteBackwardCallsDownTo(int lowest)
+        private void WriteBackwardCallsDownTo(int lowest) => WriteBackwardCalls(_layers.Count - 1, lowest);
+
+        /// <summary>The backward calls from layer <paramref name="highest"/> down to layer <paramref name="lowest"/>, as <see cref="WriteBackwardCallsDownTo"/>.</summary>
+        private void WriteBackwardCalls(int highest, int lowest)
         {
-            for (int i = _layers.Count - 1; i >= lowest; i--)
+            for (int i = highest; i >= lowest; i--)
             {
                 bool fused = PoolsFused(i) && i - 1 >= lowest;
                 _w.Line(fused ? $"{Conv2DLayer.PooledBackward(_layers[i - 1].Member)}(workspace, count);" : $"Backward{_layers[i].Member}(workspace, count);");
@@ -572,7 +593,21 @@ internal static class NetworkEmitter
         /// </summary>
         private void WriteFusedBackwardPathSum(LayerSpec first, LayerSpec pool)
         {
-            WriteBackwardCallsDownTo(3);
+            if (FusesSecondConv)
+            {
+                WriteBackwardCallsDownTo(5);
+                _w.Open("if (workspace.InputGradientSumOnly)");
+                _w.Line($"// Point by point, only what changed since the previous point: the routes ForwardPath kept, or {_layers[4].Member}'s gradients.");
+                Conv2DLayer.WritePathPooledBackward(_e, pool, _layers[3], _layers[4]);
+                _w.Close();
+                _w.Open("else");
+                WriteBackwardCalls(4, 3);
+                _w.Close();
+            }
+            else
+            {
+                WriteBackwardCallsDownTo(3);
+            }
 
             _w.Line();
             _w.Line("// Sum over points before the transposed product: sum_k w_k W^T dz_k = W^T (sum_k w_k dz_k).");

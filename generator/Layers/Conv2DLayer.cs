@@ -134,6 +134,38 @@ internal sealed class Conv2DLayer : ConvolutionLayer
         e.W.Line($"{EmitContext.Kernels}.Conv2DReLUMaxPoolKernel.Backward<{e.T}>({z}, {y}, dPooled, {EmitContext.TensorField(conv, "weight")}, dy, dz, dx, count, {EmitContext.ShapeField(conv)});");
     }
 
+    /// <summary>
+    /// The fused pass on the straight path for a convolution that reads the first layer's fused pooling
+    /// (<c>PathConvReLUMaxPoolKernel</c>): from that pooling's values, winners and the path's <c>start</c> and
+    /// <c>step</c> rows, the pooled values and the routes <see cref="WritePathPooledBackward"/> reads.
+    /// </summary>
+    public static void WritePathPooledForward(EmitContext e, LayerSpec firstPool, LayerSpec conv, LayerSpec pool)
+    {
+        string bias = conv.Settings.Bias ? EmitContext.TensorField(conv, "bias") : "default";
+        string kernel = $"{EmitContext.Kernels}.PathConvReLUMaxPoolKernel";
+        string shape = EmitContext.ShapeField(conv);
+        e.W.Line($"{kernel}.Forward<{e.T}>(");
+        e.W.Line($"    workspace.Activations({EmitContext.LayerField(firstPool)}, count), start, step, workspace.PathWinners({EmitContext.LayerField(firstPool)}, count), {EmitContext.ShapeField(firstPool)}, alphas,");
+        e.W.Line($"    {EmitContext.TensorField(conv, "weight")}, {bias}, workspace.Activations({EmitContext.LayerField(pool)}, count), {PathRoutes(pool, shape)},");
+        e.W.Line($"    workspace.PathScratch({EmitContext.LayerField(conv)}, {kernel}.ScratchLength({shape})), {shape});");
+    }
+
+    /// <summary>
+    /// <see cref="WritePathPooledForward"/>'s backward: the first layer's pooled gradients from <paramref name="pool"/>'s
+    /// and the routes.
+    /// </summary>
+    public static void WritePathPooledBackward(EmitContext e, LayerSpec firstPool, LayerSpec conv, LayerSpec pool)
+    {
+        string kernel = $"{EmitContext.Kernels}.PathConvReLUMaxPoolKernel";
+        string shape = EmitContext.ShapeField(conv);
+        e.W.Line($"{kernel}.BackwardInput<{e.T}>(");
+        e.W.Line($"    workspace.Gradients({EmitContext.LayerField(pool)}, count), {PathRoutes(pool, shape)}, {EmitContext.TensorField(conv, "weight")},");
+        e.W.Line($"    workspace.Gradients({EmitContext.LayerField(firstPool)}, count), workspace.PathScratch({EmitContext.LayerField(conv)}, {kernel}.ScratchLength({shape})), count, {shape});");
+    }
+
+    private static string PathRoutes(LayerSpec pool, string shape) =>
+        $"workspace.PathRoutes({EmitContext.LayerField(pool)}, {EmitContext.Kernels}.PathConvReLUMaxPoolKernel.RoutesLength({shape}), count)";
+
     protected override Geometry GeometryOf(LayerSettings s) =>
         new(s.Kernel, s.KernelWidth, s.Stride, s.StrideWidth, s.Padding, s.PaddingWidth, s.Dilation, s.DilationWidth);
 

@@ -149,6 +149,50 @@ public static class PathPoolKernel
         }
     }
 
+    /// <summary>
+    /// The pieces of one point's pooling: the affine function of <c>a</c> each window took there,
+    /// <c>pieceStart[w] = start[p]</c> and <c>pieceStep[w] = step[p]</c> for the position <c>p</c> the point's winners give
+    /// window <c>w</c>, and 0 for a window with no winner (all its values at most 0 under ReLU). Where a point's winner is the
+    /// same, <c>pieceStep[w] * a + pieceStart[w]</c> is <see cref="MaxForward{T}"/>'s value, bit for bit.
+    /// </summary>
+    /// <param name="start">The layer's value at the path start, <c>[C, H, W]</c>.</param>
+    /// <param name="step">The layer's change per unit of <c>a</c>, <c>[C, H, W]</c>.</param>
+    /// <param name="winners">One point's winners, <c>[WinnersLength(C * (H / 2) * (W / 2))]</c> bytes.</param>
+    /// <param name="pieceStart">Destination, <c>[C, H / 2, W / 2]</c> (overwritten).</param>
+    /// <param name="pieceStep">Destination, <c>[C, H / 2, W / 2]</c> (overwritten).</param>
+    /// <param name="shape">The pooling's geometry: a 2x2 window, stride 2.</param>
+    public static void Pieces<T>(ReadOnlySpan<T> start, ReadOnlySpan<T> step, ReadOnlySpan<byte> winners, Span<T> pieceStart, Span<T> pieceStep, Pool2DShape shape)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ValidateShape(shape);
+        int windows = shape.OutputLength, outWidth = shape.OutWidth, outPlane = shape.OutHeight * outWidth, width = shape.Width;
+        ThrowHelper.RequireLength(start.Length, shape.InputLength, nameof(start));
+        ThrowHelper.RequireLength(step.Length, shape.InputLength, nameof(step));
+        ThrowHelper.RequireLength(winners.Length, WinnersLength(windows), nameof(winners));
+        ThrowHelper.RequireDestination(pieceStart.Length, windows, nameof(pieceStart));
+        ThrowHelper.RequireDestination(pieceStep.Length, windows, nameof(pieceStep));
+        for (int w = 0; w < windows; w++)
+        {
+            int group = 4 * (w >> 3), bit = w & 7;
+            int ch = w / outPlane, rest = w - ch * outPlane, oh = rest / outWidth, ow = rest - oh * outWidth;
+            int at = ch * shape.Height * width + 2 * oh * width + 2 * ow;
+            T a = T.Zero, b = T.Zero;
+            for (int q = 0; q < 4; q++)
+            {
+                if (((winners[group + q] >> bit) & 1) != 0)
+                {
+                    int p = at + (q >> 1) * width + (q & 1);
+                    a = start[p];
+                    b = step[p];
+                    break;
+                }
+            }
+
+            pieceStart[w] = a;
+            pieceStep[w] = b;
+        }
+    }
+
     // ---- forward ----
 
     private interface IActivation
