@@ -487,8 +487,8 @@ internal static class NetworkEmitter
                     if (FusesSecondConv)
                     {
                         LayerSpec conv = _layers[3], secondPool = _layers[4];
-                        _w.Line($"// {pool.Member} is, window by window, one of those affine pieces, and few windows change piece between");
-                        _w.Line($"// points: {conv.Member} runs once on the middle point's pieces, then per point only on the windows that differ.");
+                        _w.Line($"// {pool.Member} is, window by window, one of those affine pieces, and few windows change piece from one");
+                        _w.Line($"// point to the next: {conv.Member} runs on the first point's pieces, then per point only on the changes.");
                         Conv2DLayer.WritePathPooledForward(_e, pool, conv, secondPool);
                         _w.Line($"ForwardFrom({LayerField(secondPool)}, workspace, count);");
                     }
@@ -597,7 +597,7 @@ internal static class NetworkEmitter
             {
                 WriteBackwardCallsDownTo(5);
                 _w.Open("if (workspace.InputGradientSumOnly)");
-                _w.Line($"// Point by point, only what changed since the previous point: the routes ForwardPath kept, or {_layers[4].Member}'s gradients.");
+                _w.Line($"// Point by point from what changed since the previous point, or, where much did, as a batch.");
                 Conv2DLayer.WritePathPooledBackward(_e, pool, _layers[3], _layers[4]);
                 _w.Close();
                 _w.Open("else");

@@ -136,35 +136,31 @@ internal sealed class Conv2DLayer : ConvolutionLayer
 
     /// <summary>
     /// The fused pass on the straight path for a convolution that reads the first layer's fused pooling
-    /// (<c>PathConvReLUMaxPoolKernel</c>): from that pooling's values, winners and the path's <c>start</c> and
-    /// <c>step</c> rows, the pooled values and the routes <see cref="WritePathPooledBackward"/> reads.
+    /// (<c>PathConvReLUMaxPoolKernel</c>): from the path's <c>start</c> and <c>step</c> rows and that pooling's winners,
+    /// the convolution's, its ReLU's and its pool's values, as <see cref="WritePooledForward"/> writes them.
     /// </summary>
     public static void WritePathPooledForward(EmitContext e, LayerSpec firstPool, LayerSpec conv, LayerSpec pool)
     {
         string bias = conv.Settings.Bias ? EmitContext.TensorField(conv, "bias") : "default";
         string kernel = $"{EmitContext.Kernels}.PathConvReLUMaxPoolKernel";
-        string shape = EmitContext.ShapeField(conv);
+        string shape = EmitContext.ShapeField(conv), field = EmitContext.LayerField(conv);
         e.W.Line($"{kernel}.Forward<{e.T}>(");
-        e.W.Line($"    workspace.Activations({EmitContext.LayerField(firstPool)}, count), start, step, workspace.PathWinners({EmitContext.LayerField(firstPool)}, count), {EmitContext.ShapeField(firstPool)}, alphas,");
-        e.W.Line($"    {EmitContext.TensorField(conv, "weight")}, {bias}, workspace.Activations({EmitContext.LayerField(pool)}, count), {PathRoutes(pool, shape)},");
-        e.W.Line($"    workspace.PathScratch({EmitContext.LayerField(conv)}, {kernel}.ScratchLength({shape})), {shape});");
+        e.W.Line($"    start, step, workspace.PathWinners({EmitContext.LayerField(firstPool)}, count), {EmitContext.ShapeField(firstPool)}, alphas, {EmitContext.TensorField(conv, "weight")}, {bias},");
+        e.W.Line($"    workspace.PreActivations({field}, count), workspace.Activations({field}, count), workspace.Activations({EmitContext.LayerField(pool)}, count),");
+        e.W.Line($"    workspace.PathScratch({field}, {kernel}.ScratchLength({shape})), {shape});");
     }
 
     /// <summary>
-    /// <see cref="WritePathPooledForward"/>'s backward: the first layer's pooled gradients from <paramref name="pool"/>'s
-    /// and the routes.
+    /// <see cref="WritePathPooledForward"/>'s backward: the convolution's input gradients (the first pooling's output
+    /// gradients) from <paramref name="pool"/>'s, point by point from what changed.
     /// </summary>
     public static void WritePathPooledBackward(EmitContext e, LayerSpec firstPool, LayerSpec conv, LayerSpec pool)
     {
-        string kernel = $"{EmitContext.Kernels}.PathConvReLUMaxPoolKernel";
-        string shape = EmitContext.ShapeField(conv);
-        e.W.Line($"{kernel}.BackwardInput<{e.T}>(");
-        e.W.Line($"    workspace.Gradients({EmitContext.LayerField(pool)}, count), {PathRoutes(pool, shape)}, {EmitContext.TensorField(conv, "weight")},");
-        e.W.Line($"    workspace.Gradients({EmitContext.LayerField(firstPool)}, count), workspace.PathScratch({EmitContext.LayerField(conv)}, {kernel}.ScratchLength({shape})), count, {shape});");
+        string field = EmitContext.LayerField(conv);
+        e.W.Line($"{EmitContext.Kernels}.PathConvReLUMaxPoolKernel.BackwardInput<{e.T}>(");
+        e.W.Line($"    workspace.Activations({field}, count), workspace.Gradients({EmitContext.LayerField(pool)}, count), {EmitContext.TensorField(conv, "weight")},");
+        e.W.Line($"    workspace.Gradients({field}, count), workspace.PreActivationGradients({field}, count), workspace.Gradients({EmitContext.LayerField(firstPool)}, count), count, {EmitContext.ShapeField(conv)});");
     }
-
-    private static string PathRoutes(LayerSpec pool, string shape) =>
-        $"workspace.PathRoutes({EmitContext.LayerField(pool)}, {EmitContext.Kernels}.PathConvReLUMaxPoolKernel.RoutesLength({shape}), count)";
 
     protected override Geometry GeometryOf(LayerSettings s) =>
         new(s.Kernel, s.KernelWidth, s.Stride, s.StrideWidth, s.Padding, s.PaddingWidth, s.Dilation, s.DilationWidth);

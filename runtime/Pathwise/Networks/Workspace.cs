@@ -26,7 +26,6 @@ public sealed class Workspace<T> where T : unmanaged, IFloatingPointIeee754<T>
     private T[][]? _preActivationTangents;
     private byte[] _pathWinners = [];
     private T[] _pathPacked = [];
-    private byte[] _pathRoutes = [];
     private T[] _pathScratch = [];
 
     /// <summary>Allocates buffers for <paramref name="capacity"/> points of <paramref name="network"/>.</summary>
@@ -253,35 +252,9 @@ public sealed class Workspace<T> where T : unmanaged, IFloatingPointIeee754<T>
     }
 
     /// <summary>
-    /// Scratch for the straight path in a workspace that serves the input gradient sum only: the routes of the max pooling
-    /// <paramref name="layer"/> after a convolution on the path, <c>[count, bytesPerPoint]</c> bytes
-    /// (<see cref="CompilerServices.Kernels.PathConvReLUMaxPoolKernel"/>), written by <see cref="INetwork{T}.ForwardPath"/> and
-    /// read by <see cref="INetwork{T}.BackwardPathSum"/>. Made on first use, for the workspace's capacity.
-    /// </summary>
-    [EditorBrowsable(EditorBrowsableState.Never)]
-    public Span<byte> PathRoutes(Layer layer, int bytesPerPoint, int count)
-    {
-        Info.CheckOwns(layer);
-        CheckCount(count);
-        ArgumentOutOfRangeException.ThrowIfNegative(bytesPerPoint);
-        long needed = (long)Capacity * bytesPerPoint;
-        if (needed > Array.MaxLength)
-        {
-            throw new ArgumentOutOfRangeException(nameof(bytesPerPoint), bytesPerPoint, $"Expected routes for {Capacity} points to fit one array; got {needed} bytes.");
-        }
-
-        if (_pathRoutes.Length < needed)
-        {
-            _pathRoutes = new byte[needed];
-        }
-
-        return _pathRoutes.AsSpan(0, count * bytesPerPoint);
-    }
-
-    /// <summary>
     /// Scratch for the straight path in a workspace that serves the input gradient sum only: <paramref name="length"/>
     /// elements a fused kernel of <paramref name="layer"/> works in, contents unspecified
-    /// (<see cref="CompilerServices.Kernels.PathConvReLUMaxPoolKernel"/>). Made on first use.
+    /// (<see cref="CompilerServices.Kernels.PathConvReLUMaxPoolKernel"/>). Made on first use, at the largest length asked for.
     /// </summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
     public Span<T> PathScratch(Layer layer, int length)

@@ -205,11 +205,11 @@ partial class FashionCnn : global::Pathwise.INetwork<float>
             // Only BackwardPathSum reads this pass, so Conv1's values are never stored: Pool1 takes each window's
             // max of ReLU(start + a step) from the two rows and keeps which position won, for the backward.
             global::Pathwise.CompilerServices.Kernels.PathPoolKernel.MaxForward<float>(start, step, alphas, workspace.Activations(s_pool1, count), workspace.PathWinners(s_pool1, count), workspace.PathPacked(s_conv1), s_pool1Shape, global::Pathwise.ActivationKind.ReLU);
-            // Pool1 is, window by window, one of those affine pieces, and few windows change piece between
-            // points: Conv2 runs once on the middle point's pieces, then per point only on the windows that differ.
+            // Pool1 is, window by window, one of those affine pieces, and few windows change piece from one
+            // point to the next: Conv2 runs on the first point's pieces, then per point only on the changes.
             global::Pathwise.CompilerServices.Kernels.PathConvReLUMaxPoolKernel.Forward<float>(
-                workspace.Activations(s_pool1, count), start, step, workspace.PathWinners(s_pool1, count), s_pool1Shape, alphas,
-                _conv2Weight, _conv2Bias, workspace.Activations(s_pool2, count), workspace.PathRoutes(s_pool2, global::Pathwise.CompilerServices.Kernels.PathConvReLUMaxPoolKernel.RoutesLength(s_conv2Shape), count),
+                start, step, workspace.PathWinners(s_pool1, count), s_pool1Shape, alphas, _conv2Weight, _conv2Bias,
+                workspace.PreActivations(s_conv2, count), workspace.Activations(s_conv2, count), workspace.Activations(s_pool2, count),
                 workspace.PathScratch(s_conv2, global::Pathwise.CompilerServices.Kernels.PathConvReLUMaxPoolKernel.ScratchLength(s_conv2Shape)), s_conv2Shape);
             ForwardFrom(s_pool2, workspace, count);
             return;
@@ -235,10 +235,10 @@ partial class FashionCnn : global::Pathwise.INetwork<float>
         BackwardFlat(workspace, count);
         if (workspace.InputGradientSumOnly)
         {
-            // Point by point, only what changed since the previous point: the routes ForwardPath kept, or Pool2's gradients.
+            // Point by point from what changed since the previous point, or, where much did, as a batch.
             global::Pathwise.CompilerServices.Kernels.PathConvReLUMaxPoolKernel.BackwardInput<float>(
-                workspace.Gradients(s_pool2, count), workspace.PathRoutes(s_pool2, global::Pathwise.CompilerServices.Kernels.PathConvReLUMaxPoolKernel.RoutesLength(s_conv2Shape), count), _conv2Weight,
-                workspace.Gradients(s_pool1, count), workspace.PathScratch(s_conv2, global::Pathwise.CompilerServices.Kernels.PathConvReLUMaxPoolKernel.ScratchLength(s_conv2Shape)), count, s_conv2Shape);
+                workspace.Activations(s_conv2, count), workspace.Gradients(s_pool2, count), _conv2Weight,
+                workspace.Gradients(s_conv2, count), workspace.PreActivationGradients(s_conv2, count), workspace.Gradients(s_pool1, count), count, s_conv2Shape);
         }
         else
         {

@@ -165,31 +165,36 @@ public static class PathPoolKernel
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         ValidateShape(shape);
-        int windows = shape.OutputLength, outWidth = shape.OutWidth, outPlane = shape.OutHeight * outWidth, width = shape.Width;
+        int windows = shape.OutputLength;
         ThrowHelper.RequireLength(start.Length, shape.InputLength, nameof(start));
         ThrowHelper.RequireLength(step.Length, shape.InputLength, nameof(step));
         ThrowHelper.RequireLength(winners.Length, WinnersLength(windows), nameof(winners));
         ThrowHelper.RequireDestination(pieceStart.Length, windows, nameof(pieceStart));
         ThrowHelper.RequireDestination(pieceStep.Length, windows, nameof(pieceStep));
-        for (int w = 0; w < windows; w++)
+        int width = shape.Width, outHeight = shape.OutHeight, outWidth = shape.OutWidth, plane = shape.Height * width, w = 0;
+        for (int ch = 0; ch < shape.Channels; ch++)
         {
-            int group = 4 * (w >> 3), bit = w & 7;
-            int ch = w / outPlane, rest = w - ch * outPlane, oh = rest / outWidth, ow = rest - oh * outWidth;
-            int at = ch * shape.Height * width + 2 * oh * width + 2 * ow;
-            T a = T.Zero, b = T.Zero;
-            for (int q = 0; q < 4; q++)
+            for (int oh = 0; oh < outHeight; oh++)
             {
-                if (((winners[group + q] >> bit) & 1) != 0)
+                for (int ow = 0; ow < outWidth; ow++, w++)
                 {
-                    int p = at + (q >> 1) * width + (q & 1);
-                    a = start[p];
-                    b = step[p];
-                    break;
+                    int group = 4 * (w >> 3), bit = w & 7, corner = ch * plane + 2 * oh * width + 2 * ow;
+                    T a = T.Zero, b = T.Zero;
+                    for (int q = 0; q < 4; q++)
+                    {
+                        if (((winners[group + q] >> bit) & 1) != 0)
+                        {
+                            int p = corner + (q >> 1) * width + (q & 1);
+                            a = start[p];
+                            b = step[p];
+                            break;
+                        }
+                    }
+
+                    pieceStart[w] = a;
+                    pieceStep[w] = b;
                 }
             }
-
-            pieceStart[w] = a;
-            pieceStep[w] = b;
         }
     }
 
