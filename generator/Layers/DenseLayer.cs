@@ -63,6 +63,21 @@ internal sealed class DenseLayer : AffineLayer
         e.W.Line($"{EmitContext.Kernels}.DenseKernel.PathEnds<{e.T}>({baseline}, {direction}, {EmitContext.TensorField(layer, "weight")}, {bias}, {start}, {step}, {layer.In.Length}, {layer.Out.Length});");
     }
 
+    /// <summary>
+    /// The backward pass: in a workspace that serves the straight path's input gradient sum, row by row from what changed
+    /// since the previous point (<c>DenseKernel.BackwardInputAlongPath</c>); otherwise the batched product.
+    /// </summary>
+    public override void WriteBackward(EmitContext e, LayerSpec layer, LayerSpec previous)
+    {
+        string args = $"dz, {EmitContext.TensorField(layer, "weight")}, dx, count, {layer.In.Length}, {layer.Out.Length}";
+        e.W.Open("if (workspace.InputGradientSumOnly)");
+        e.W.Line($"{EmitContext.Kernels}.DenseKernel.BackwardInputAlongPath<{e.T}>({args});");
+        e.W.Close();
+        e.W.Open("else");
+        e.W.Line($"{EmitContext.Kernels}.DenseKernel.BackwardInput<{e.T}>({args});");
+        e.W.Close();
+    }
+
     public override void WriteLinearTranspose(EmitContext e, LayerSpec layer, string dz, string dx, string count) =>
         e.W.Line($"{EmitContext.Kernels}.DenseKernel.BackwardInput<{e.T}>({dz}, {EmitContext.TensorField(layer, "weight")}, {dx}, {count}, {layer.In.Length}, {layer.Out.Length});");
 }

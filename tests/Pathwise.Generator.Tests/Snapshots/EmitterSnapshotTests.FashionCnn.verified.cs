@@ -486,7 +486,14 @@ partial class FashionCnn : global::Pathwise.INetwork<float>
         global::System.Span<float> dy = workspace.Gradients(s_hidden, count);
         global::Pathwise.CompilerServices.Kernels.ActivationKernel.ReLUBackward<float>(workspace.PreActivations(s_hidden, count), dy, dz);
         global::System.Span<float> dx = workspace.Gradients(s_flat, count); // [count, 784]
-        global::Pathwise.CompilerServices.Kernels.DenseKernel.BackwardInput<float>(dz, _hiddenWeight, dx, count, 784, 64);
+        if (workspace.InputGradientSumOnly)
+        {
+            global::Pathwise.CompilerServices.Kernels.DenseKernel.BackwardInputAlongPath<float>(dz, _hiddenWeight, dx, count, 784, 64);
+        }
+        else
+        {
+            global::Pathwise.CompilerServices.Kernels.DenseKernel.BackwardInput<float>(dz, _hiddenWeight, dx, count, 784, 64);
+        }
     }
 
     [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -514,7 +521,14 @@ partial class FashionCnn : global::Pathwise.INetwork<float>
     {
         global::System.Span<float> dz = workspace.PreActivationGradients(s_logits, count); // [count, 10]
         global::System.Span<float> dx = workspace.Gradients(s_hidden, count); // [count, 64]
-        global::Pathwise.CompilerServices.Kernels.DenseKernel.BackwardInput<float>(dz, _logitsWeight, dx, count, 64, 10);
+        if (workspace.InputGradientSumOnly)
+        {
+            global::Pathwise.CompilerServices.Kernels.DenseKernel.BackwardInputAlongPath<float>(dz, _logitsWeight, dx, count, 64, 10);
+        }
+        else
+        {
+            global::Pathwise.CompilerServices.Kernels.DenseKernel.BackwardInput<float>(dz, _logitsWeight, dx, count, 64, 10);
+        }
     }
 
     [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]

@@ -179,6 +179,63 @@ public static class DenseKernel
     }
 
     /// <summary>
+    /// <see cref="BackwardInput{T}"/> for the rows of one straight path in order, computed from what changes between
+    /// consecutive rows: on a piecewise-linear path the gradients reaching a layer change in few entries from one point
+    /// to the next, so row <c>k</c> is row <c>k - 1</c> plus <c>(dy[k, o] - dy[k - 1, o]) weight[o, :]</c> over the
+    /// entries <c>o</c> that changed; a row where more than a quarter changed, the first, and one at least every
+    /// <see cref="PathConvReLUMaxPoolKernel.Refresh"/> are computed afresh. The results are
+    /// <see cref="BackwardInput{T}"/>'s up to the rounding of the carried sums. Small layers take
+    /// <see cref="BackwardInput{T}"/> itself.
+    /// </summary>
+    /// <param name="dy">Output gradient, <c>[count, outputs]</c>.</param>
+    /// <param name="weight">Weights, <c>[outputs, inputs]</c>.</param>
+    /// <param name="dx">Destination, <c>[count, inputs]</c> (overwritten, not accumulated into).</param>
+    /// <param name="count">Number of rows (points).</param>
+    /// <param name="inputs">Input features.</param>
+    /// <param name="outputs">Output features.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void BackwardInputAlongPath<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> weight, Span<T> dx, int count, int inputs, int outputs)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        // Below this many weights a batched product costs about what comparing rows does.
+        const int SmallestCarried = 4096;
+        if ((long)inputs * outputs < SmallestCarried || count < 2)
+        {
+            BackwardInput(dy, weight, dx, count, inputs, outputs);
+            return;
+        }
+
+        ThrowHelper.RequireLength(dy.Length, ThrowHelper.Product(count, outputs, "dy length"), nameof(dy));
+        ThrowHelper.RequireLength(weight.Length, ThrowHelper.Product(outputs, inputs, "weight length"), nameof(weight));
+        ThrowHelper.RequireDestination(dx.Length, ThrowHelper.Product(count, inputs, "dx length"), nameof(dx));
+        int limit = Math.Max(1, outputs / 4), carried = 0;
+        ref T w0 = ref MemoryMarshal.GetReference(weight);
+        for (int k = 0; k < count; k++)
+        {
+            ReadOnlySpan<T> row = dy.Slice(k * outputs, outputs);
+            Span<T> destination = dx.Slice(k * inputs, inputs);
+            if (k == 0 || carried + 1 >= PathConvReLUMaxPoolKernel.Refresh
+                || VectorMath.CountChanges(row, dy.Slice((k - 1) * outputs, outputs), limit) > limit)
+            {
+                BackwardInput(row, weight, destination, 1, inputs, outputs);
+                carried = 0;
+                continue;
+            }
+
+            carried++;
+            ReadOnlySpan<T> previous = dy.Slice((k - 1) * outputs, outputs);
+            dx.Slice((k - 1) * inputs, inputs).CopyTo(destination);
+            for (int o = 0; o < outputs; o++)
+            {
+                if (row[o] != previous[o])
+                {
+                    VectorMath.Axpy(row[o] - previous[o], ref Unsafe.Add(ref w0, o * inputs), ref MemoryMarshal.GetReference(destination), inputs);
+                }
+            }
+        }
+    }
+
+    /// <summary>
     /// Gradient with respect to the input: <c>dx[n, i] = sum_o dy[n, o] * weight[o, i]</c>. Overwrites <paramref name="dx"/>.
     /// </summary>
     /// <param name="dy">Output gradient, <c>[count, outputs]</c>.</param>

@@ -191,7 +191,7 @@ public static class PathConvReLUMaxPoolKernel
         Span<bool> isFresh = count <= 1024 ? stackalloc bool[count] : new bool[count];
         for (int k = 0; k < count; k++)
         {
-            isFresh[k] = k == 0 || carried + 1 >= Refresh || CountChanges(dz.Slice(k * outputs, outputs), dz.Slice((k - 1) * outputs, outputs), limit) > limit;
+            isFresh[k] = k == 0 || carried + 1 >= Refresh || VectorMath.CountChanges<T>(dz.Slice(k * outputs, outputs), dz.Slice((k - 1) * outputs, outputs), limit) > limit;
             if (isFresh[k])
             {
                 dz.Slice(k * outputs, outputs).CopyTo(dy.Slice(fresh * outputs, outputs));
@@ -405,32 +405,6 @@ public static class PathConvReLUMaxPoolKernel
     }
 
     // ---- backward ----
-
-    // How many entries differ between two points' dz, counting no further than just past `limit`.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static int CountChanges<T>(ReadOnlySpan<T> current, ReadOnlySpan<T> previous, int limit)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        int i = 0, n = current.Length, changes = 0;
-        ref T cr = ref MemoryMarshal.GetReference(current);
-        ref T pr = ref MemoryMarshal.GetReference(previous);
-        if (VectorMath.CanVectorize<T>())
-        {
-            for (; i <= n - Vector256<T>.Count && changes <= limit; i += Vector256<T>.Count)
-            {
-                // A NaN differs from everything, itself included: such a point is summed afresh.
-                uint same = Vector256.Equals(Vector256.LoadUnsafe(ref cr, (nuint)i), Vector256.LoadUnsafe(ref pr, (nuint)i)).ExtractMostSignificantBits();
-                changes += Vector256<T>.Count - BitOperations.PopCount(same);
-            }
-        }
-
-        for (; i < n && changes <= limit; i++)
-        {
-            changes += Unsafe.Add(ref cr, i) == Unsafe.Add(ref pr, i) ? 0 : 1;
-        }
-
-        return changes;
-    }
 
     // dx += conv^T(current - previous), entry by changed entry.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

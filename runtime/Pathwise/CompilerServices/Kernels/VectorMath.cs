@@ -1,5 +1,7 @@
+using System;
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
 namespace Pathwise.CompilerServices.Kernels;
@@ -101,5 +103,33 @@ internal static class VectorMath
                 CopyShort(ref Unsafe.Add(ref from, r * sourceRow), ref Unsafe.Add(ref to, r * destinationRow), width);
             }
         }
+    }
+
+    /// <summary>
+    /// How many elements differ between two rows of the same length (a NaN differs from everything, itself included),
+    /// counting no further than just past <paramref name="limit"/>: the count, or a number above the limit.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static int CountChanges<T>(ReadOnlySpan<T> current, ReadOnlySpan<T> previous, int limit)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int i = 0, n = current.Length, changes = 0;
+        ref T cr = ref MemoryMarshal.GetReference(current);
+        ref T pr = ref MemoryMarshal.GetReference(previous);
+        if (CanVectorize<T>())
+        {
+            for (; i <= n - Vector256<T>.Count && changes <= limit; i += Vector256<T>.Count)
+            {
+                uint same = Vector256.Equals(Vector256.LoadUnsafe(ref cr, (nuint)i), Vector256.LoadUnsafe(ref pr, (nuint)i)).ExtractMostSignificantBits();
+                changes += Vector256<T>.Count - BitOperations.PopCount(same);
+            }
+        }
+
+        for (; i < n && changes <= limit; i++)
+        {
+            changes += Unsafe.Add(ref cr, i) == Unsafe.Add(ref pr, i) ? 0 : 1;
+        }
+
+        return changes;
     }
 }
