@@ -136,7 +136,7 @@ internal sealed class Conv2DLayer : ConvolutionLayer
 
     /// <summary>
     /// The fused pass on the straight path for a convolution that reads the first layer's fused pooling
-    /// (<c>PathConvReLUMaxPoolKernel</c>): from the path's <c>start</c> and <c>step</c> rows and that pooling's winners,
+    /// (<c>PathConvReLUMaxPoolKernel</c>): from that pooling's values and winners and the path's <c>start</c> and <c>step</c> rows,
     /// the convolution's, its ReLU's and its pool's values, as <see cref="WritePooledForward"/> writes them.
     /// </summary>
     public static void WritePathPooledForward(EmitContext e, LayerSpec firstPool, LayerSpec conv, LayerSpec pool)
@@ -145,7 +145,8 @@ internal sealed class Conv2DLayer : ConvolutionLayer
         string kernel = $"{EmitContext.Kernels}.PathConvReLUMaxPoolKernel";
         string shape = EmitContext.ShapeField(conv), field = EmitContext.LayerField(conv);
         e.W.Line($"{kernel}.Forward<{e.T}>(");
-        e.W.Line($"    start, step, workspace.PathWinners({EmitContext.LayerField(firstPool)}, count), {EmitContext.ShapeField(firstPool)}, alphas, {EmitContext.TensorField(conv, "weight")}, {bias},");
+        e.W.Line($"    workspace.Activations({EmitContext.LayerField(firstPool)}, count), start, step, workspace.PathWinners({EmitContext.LayerField(firstPool)}, count), {EmitContext.ShapeField(firstPool)}, alphas,");
+        e.W.Line($"    {EmitContext.TensorField(conv, "weight")}, {bias},");
         e.W.Line($"    workspace.PreActivations({field}, count), workspace.Activations({field}, count), workspace.Activations({EmitContext.LayerField(pool)}, count),");
         e.W.Line($"    workspace.PathScratch({field}, {kernel}.ScratchLength({shape})), {shape});");
     }

@@ -57,6 +57,7 @@ public static class PathConvReLUMaxPoolKernel
     /// first layer's pooling at <c>a_k</c>, <c>y = max(z, 0)</c> and <c>pooled</c> the 2x2 max pool of <c>y</c>, as
     /// <see cref="Conv2DReLUMaxPoolKernel.Forward{T}"/> writes them.
     /// </summary>
+    /// <param name="x">The convolution's input, <c>[count, C, H, W]</c>: the first layer's pooling as <see cref="PathPoolKernel.MaxForward{T}"/> wrote it.</param>
     /// <param name="start">The first layer's value at the path start, <c>[C, 2H, 2W]</c> (at least; as the pooling read it).</param>
     /// <param name="step">The first layer's change per unit of <c>a</c>, same shape.</param>
     /// <param name="winners">The winners <see cref="PathPoolKernel.MaxForward{T}"/> recorded at the same points.</param>
@@ -71,7 +72,7 @@ public static class PathConvReLUMaxPoolKernel
     /// <param name="shape">The convolution's geometry (<see cref="Supports"/>).</param>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward<T>(
-        ReadOnlySpan<T> start, ReadOnlySpan<T> step, ReadOnlySpan<byte> winners, Pool2DShape inputPool, ReadOnlySpan<T> alphas,
+        ReadOnlySpan<T> x, ReadOnlySpan<T> start, ReadOnlySpan<T> step, ReadOnlySpan<byte> winners, Pool2DShape inputPool, ReadOnlySpan<T> alphas,
         ReadOnlySpan<T> weight, ReadOnlySpan<T> bias, Span<T> z, Span<T> y, Span<T> pooled, Span<T> scratch, Conv2DShape shape)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -87,6 +88,7 @@ public static class PathConvReLUMaxPoolKernel
 
         int winnerBytes = PathPoolKernel.WinnersLength(inputs), outHeight = shape.OutHeight, outWidth = shape.OutWidth;
         int pooledLength = o * (outHeight / 2) * (outWidth / 2);
+        ThrowHelper.RequireLength(x.Length, ThrowHelper.Product(count, inputs, "x length"), nameof(x));
         ThrowHelper.RequireLength(start.Length, inputPool.InputLength, nameof(start));
         ThrowHelper.RequireLength(step.Length, inputPool.InputLength, nameof(step));
         ThrowHelper.RequireLength(winners.Length, ThrowHelper.Product(count, winnerBytes, "winners length"), nameof(winners));
@@ -120,13 +122,28 @@ public static class PathConvReLUMaxPoolKernel
         var geometry = new Geometry(shape) { SourceHeight = inputPool.Height, SourceWidth = inputPool.Width };
 
         // Stamping a changed window costs about 2 KH KW O multiply-adds, convolving two piece images afresh about
-        // 2 C H W KH KW O / 2: past one window in 8, the convolution is cheaper (the path's two ends, appended to a chunk,
-        // change almost every window).
-        int limit = Math.Max(1, inputs / 8);
+        // 2 C H W KH KW O / 2: past one window in 8, the convolution is cheaper. A point that far from the carried pieces
+        // is convolved alone, once (the path's two ends, appended to a chunk, are far from the points and from each
+        // other but the second is next to the last point); the pieces are convolved afresh only when two far points follow
+        // each other.
+        int limit = Math.Max(1, inputs / 8), carried = -1;
+        bool lastFar = false;
         for (int k = 0; k < count; k++)
         {
             ReadOnlySpan<byte> now = winners.Slice(k * winnerBytes, winnerBytes);
-            if (k == 0 || CountChangedWindows(winners.Slice((k - 1) * winnerBytes, winnerBytes), now, limit) > limit)
+            bool far = carried < 0 || CountChangedWindows(winners.Slice(carried * winnerBytes, winnerBytes), now, limit) > limit;
+            if (far && !lastFar && carried >= 0)
+            {
+                lastFar = true;
+                Conv2DKernel.Forward(x.Slice(k * inputs, inputs), weight, bias, planes, 1, shape);
+                Pool2DKernel.ReLUMaxForwardPlanes(
+                    ref MemoryMarshal.GetReference(planes), outHeight * outWidth, outWidth,
+                    ref z[k * outputs], ref y[k * outputs], ref pooled[k * pooledLength], o, outHeight, outWidth);
+                continue;
+            }
+
+            lastFar = false;
+            if (far)
             {
                 PathPoolKernel.Pieces(start, step, now, pieces.Slice(0, inputs), pieces.Slice(inputs, inputs), inputPool);
                 Conv2DKernel.Forward(pieces, weight, ReadOnlySpan<T>.Empty, convolved, 2, shape);
@@ -135,8 +152,10 @@ public static class PathConvReLUMaxPoolKernel
             }
             else
             {
-                AddChangedPieces(start, step, winners.Slice((k - 1) * winnerBytes, winnerBytes), now, taps, a, b, in geometry);
+                AddChangedPieces(start, step, winners.Slice(carried * winnerBytes, winnerBytes), now, taps, a, b, in geometry);
             }
+
+            carried = k;
 
             // z = b * a_k + a, rounded as PathKernel.Interpolate rounds it, then as planes for the ReLU and the pool.
             ElementwiseDriver.Binary(b, a, point, new ScaleAddOperator<T>(alphas[k]));
