@@ -106,8 +106,10 @@ internal static class VectorMath
     }
 
     /// <summary>
-    /// How many elements differ between two rows of the same length (a NaN differs from everything, itself included),
-    /// counting no further than just past <paramref name="limit"/>: the count, or a number above the limit.
+    /// How many elements differ between two rows of the same length, counting no further than just past
+    /// <paramref name="limit"/>: the count, or a number above the limit; <see cref="int.MaxValue"/> when a differing pair
+    /// holds a value that is not finite (a NaN differs from everything, itself included), so that a sum carried from one
+    /// row to the next never carries it.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int CountChanges<T>(ReadOnlySpan<T> current, ReadOnlySpan<T> previous, int limit)
@@ -120,14 +122,36 @@ internal static class VectorMath
         {
             for (; i <= n - Vector256<T>.Count && changes <= limit; i += Vector256<T>.Count)
             {
-                uint same = Vector256.Equals(Vector256.LoadUnsafe(ref cr, (nuint)i), Vector256.LoadUnsafe(ref pr, (nuint)i)).ExtractMostSignificantBits();
-                changes += Vector256<T>.Count - BitOperations.PopCount(same);
+                Vector256<T> now = Vector256.LoadUnsafe(ref cr, (nuint)i), was = Vector256.LoadUnsafe(ref pr, (nuint)i);
+                Vector256<T> same = Vector256.Equals(now, was);
+                if (same == Vector256<T>.AllBitsSet)
+                {
+                    continue;
+                }
+
+                // x - x is 0 for a finite x only.
+                Vector256<T> finite = Vector256.Equals(now - now, Vector256<T>.Zero) & Vector256.Equals(was - was, Vector256<T>.Zero);
+                if ((~same & ~finite) != Vector256<T>.Zero)
+                {
+                    return int.MaxValue;
+                }
+
+                changes += Vector256<T>.Count - BitOperations.PopCount(same.ExtractMostSignificantBits());
             }
         }
 
         for (; i < n && changes <= limit; i++)
         {
-            changes += Unsafe.Add(ref cr, i) == Unsafe.Add(ref pr, i) ? 0 : 1;
+            T now = Unsafe.Add(ref cr, i), was = Unsafe.Add(ref pr, i);
+            if (now != was)
+            {
+                if (!T.IsFinite(now) || !T.IsFinite(was))
+                {
+                    return int.MaxValue;
+                }
+
+                changes++;
+            }
         }
 
         return changes;
