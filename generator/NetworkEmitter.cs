@@ -593,30 +593,31 @@ internal static class NetworkEmitter
         /// </summary>
         private void WriteFusedBackwardPathSum(LayerSpec first, LayerSpec pool)
         {
-            if (FusesSecondConv)
-            {
-                WriteBackwardCallsDownTo(5);
-                _w.Open("if (workspace.InputGradientSumOnly)");
-                _w.Line($"// Point by point from what changed since the previous point, or, where much did, as a batch.");
-                Conv2DLayer.WritePathPooledBackward(_e, pool, _layers[3], _layers[4]);
-                _w.Close();
-                _w.Open("else");
-                WriteBackwardCalls(4, 3);
-                _w.Close();
-            }
-            else
-            {
-                WriteBackwardCallsDownTo(3);
-            }
+            WriteBackwardCallsDownTo(FusesSecondConv ? 5 : 3);
 
             _w.Line();
             _w.Line("// Sum over points before the transposed product: sum_k w_k W^T dz_k = W^T (sum_k w_k dz_k).");
             _w.Line($"{SpanOfT} weighted = workspace.PathStep({LayerField(first)});");
             _w.Open("if (workspace.InputGradientSumOnly)");
-            _w.Line($"// sum_k w_k dz_k straight from {pool.Member}'s gradients and the winners ForwardPath kept: no per-point dy or dz.");
-            _w.Line($"{Kernels}.PathPoolKernel.MaxBackwardSum<{_t}>(workspace.Gradients({LayerField(pool)}, count), workspace.PathWinners({LayerField(pool)}, count), pointCoefficients, weighted, {EmitContext.ShapeField(pool)});");
+            if (FusesSecondConv)
+            {
+                _w.Line($"// sum_k w_k dz_k through {_layers[4].Member}, {_layers[3].Member} and {pool.Member} at once: the points' gradients summed, one column");
+                _w.Line("// product per window whose winner changes from a point to the next, no per-point transposed product.");
+                Conv2DLayer.WritePathPooledBackwardSum(_e, pool, _layers[3], _layers[4], "weighted");
+            }
+            else
+            {
+                _w.Line($"// sum_k w_k dz_k straight from {pool.Member}'s gradients and the winners ForwardPath kept: no per-point dy or dz.");
+                _w.Line($"{Kernels}.PathPoolKernel.MaxBackwardSum<{_t}>(workspace.Gradients({LayerField(pool)}, count), workspace.PathWinners({LayerField(pool)}, count), pointCoefficients, weighted, {EmitContext.ShapeField(pool)});");
+            }
+
             _w.Close();
             _w.Open("else");
+            if (FusesSecondConv)
+            {
+                WriteBackwardCalls(4, 3);
+            }
+
             _w.Line($"Backward{pool.Member}(workspace, count);");
             _w.Line($"{SpanOfT} dz = workspace.PreActivationGradients({LayerField(first)}, count);");
             if (first.Activation != Activation.None)

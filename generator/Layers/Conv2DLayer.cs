@@ -152,15 +152,18 @@ internal sealed class Conv2DLayer : ConvolutionLayer
     }
 
     /// <summary>
-    /// <see cref="WritePathPooledForward"/>'s backward: the convolution's input gradients (the first pooling's output
-    /// gradients) from <paramref name="pool"/>'s, point by point from what changed.
+    /// <see cref="WritePathPooledForward"/>'s backward, through the first layer's pooling too: <paramref name="weighted"/>
+    /// gets the first layer's gradient summed over the points, from <paramref name="pool"/>'s gradients, the forward's
+    /// values and the pooling's winners.
     /// </summary>
-    public static void WritePathPooledBackward(EmitContext e, LayerSpec firstPool, LayerSpec conv, LayerSpec pool)
+    public static void WritePathPooledBackwardSum(EmitContext e, LayerSpec firstPool, LayerSpec conv, LayerSpec pool, string weighted)
     {
-        string field = EmitContext.LayerField(conv);
-        e.W.Line($"{EmitContext.Kernels}.PathConvReLUMaxPoolKernel.BackwardInput<{e.T}>(");
-        e.W.Line($"    workspace.Activations({field}, count), workspace.Gradients({EmitContext.LayerField(pool)}, count), {EmitContext.TensorField(conv, "weight")},");
-        e.W.Line($"    workspace.Gradients({field}, count), workspace.PreActivationGradients({field}, count), workspace.Gradients({EmitContext.LayerField(firstPool)}, count), count, {EmitContext.ShapeField(conv)});");
+        string field = EmitContext.LayerField(conv), shape = EmitContext.ShapeField(conv);
+        string kernel = $"{EmitContext.Kernels}.PathConvReLUMaxPoolKernel";
+        e.W.Line($"{kernel}.BackwardSum<{e.T}>(");
+        e.W.Line($"    workspace.Activations({field}, count), workspace.Gradients({EmitContext.LayerField(pool)}, count), pointCoefficients, workspace.PathWinners({EmitContext.LayerField(firstPool)}, count), {EmitContext.ShapeField(firstPool)},");
+        e.W.Line($"    {EmitContext.TensorField(conv, "weight")}, workspace.Gradients({field}, count), workspace.PreActivationGradients({field}, count), {weighted},");
+        e.W.Line($"    workspace.PathScratch({field}, {kernel}.ScratchLength({shape})), {shape});");
     }
 
     protected override Geometry GeometryOf(LayerSettings s) =>

@@ -234,27 +234,21 @@ partial class FashionCnn : global::Pathwise.INetwork<float>
         BackwardLogits(workspace, count);
         BackwardHidden(workspace, count);
         BackwardFlat(workspace, count);
-        if (workspace.InputGradientSumOnly)
-        {
-            // Point by point from what changed since the previous point, or, where much did, as a batch.
-            global::Pathwise.CompilerServices.Kernels.PathConvReLUMaxPoolKernel.BackwardInput<float>(
-                workspace.Activations(s_conv2, count), workspace.Gradients(s_pool2, count), _conv2Weight,
-                workspace.Gradients(s_conv2, count), workspace.PreActivationGradients(s_conv2, count), workspace.Gradients(s_pool1, count), count, s_conv2Shape);
-        }
-        else
-        {
-            BackwardConv2Pooled(workspace, count);
-        }
 
         // Sum over points before the transposed product: sum_k w_k W^T dz_k = W^T (sum_k w_k dz_k).
         global::System.Span<float> weighted = workspace.PathStep(s_conv1);
         if (workspace.InputGradientSumOnly)
         {
-            // sum_k w_k dz_k straight from Pool1's gradients and the winners ForwardPath kept: no per-point dy or dz.
-            global::Pathwise.CompilerServices.Kernels.PathPoolKernel.MaxBackwardSum<float>(workspace.Gradients(s_pool1, count), workspace.PathWinners(s_pool1, count), pointCoefficients, weighted, s_pool1Shape);
+            // sum_k w_k dz_k through Pool2, Conv2 and Pool1 at once: the points' gradients summed, one column
+            // product per window whose winner changes from a point to the next, no per-point transposed product.
+            global::Pathwise.CompilerServices.Kernels.PathConvReLUMaxPoolKernel.BackwardSum<float>(
+                workspace.Activations(s_conv2, count), workspace.Gradients(s_pool2, count), pointCoefficients, workspace.PathWinners(s_pool1, count), s_pool1Shape,
+                _conv2Weight, workspace.Gradients(s_conv2, count), workspace.PreActivationGradients(s_conv2, count), weighted,
+                workspace.PathScratch(s_conv2, global::Pathwise.CompilerServices.Kernels.PathConvReLUMaxPoolKernel.ScratchLength(s_conv2Shape)), s_conv2Shape);
         }
         else
         {
+            BackwardConv2Pooled(workspace, count);
             BackwardPool1(workspace, count);
             global::System.Span<float> dz = workspace.PreActivationGradients(s_conv1, count);
             global::System.Span<float> dy = workspace.Gradients(s_conv1, count);

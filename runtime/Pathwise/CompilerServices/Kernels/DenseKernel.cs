@@ -183,7 +183,7 @@ public static class DenseKernel
     /// consecutive rows: on a piecewise-linear path the gradients reaching a layer change in few entries from one point
     /// to the next, so row <c>k</c> is row <c>k - 1</c> plus <c>(dy[k, o] - dy[k - 1, o]) weight[o, :]</c> over the
     /// entries <c>o</c> that changed; a row where more than a quarter changed, the first, and one at least every
-    /// <see cref="PathConvReLUMaxPoolKernel.Refresh"/> are computed afresh. The results are
+    /// 16 rows are computed afresh. The results are
     /// <see cref="BackwardInput{T}"/>'s up to the rounding of the carried sums. Small layers take
     /// <see cref="BackwardInput{T}"/> itself.
     /// </summary>
@@ -214,7 +214,7 @@ public static class DenseKernel
         {
             ReadOnlySpan<T> row = dy.Slice(k * outputs, outputs);
             Span<T> destination = dx.Slice(k * inputs, inputs);
-            if (k == 0 || carried + 1 >= PathConvReLUMaxPoolKernel.Refresh
+            if (k == 0 || carried + 1 >= 16
                 || VectorMath.CountChanges(row, dy.Slice((k - 1) * outputs, outputs), limit) > limit)
             {
                 BackwardInput(row, weight, destination, 1, inputs, outputs);

@@ -15,31 +15,27 @@ namespace Pathwise.CompilerServices.Kernels;
 /// <para>
 /// The pooling's value at point <c>k</c> is, window by window, the affine piece <c>start[p] + a_k step[p]</c> of the
 /// position <c>p</c> that won (or 0 under ReLU), so <c>x_k = A_k + a_k B_k</c> and, the convolution being linear,
-/// <c>z_k = conv(A_k) + a_k conv(B_k)</c>. <see cref="Forward{T}"/> convolves the first point's two piece images once and
-/// then, point by point, adds the convolution of only the windows whose winner changed. <see cref="BackwardInput{T}"/>
-/// keeps <c>dx_k = conv^T(dz_k)</c> of the previous point and adds the transposed product of only the entries of
-/// <c>dz</c> that changed; where many changed (the gradients reaching the pool changed), the points go through
-/// <see cref="Conv2DKernel.BackwardInput{T}"/> together.
+/// <c>z_k = conv(A_k) + a_k conv(B_k)</c>. <see cref="Forward{T}"/> convolves a point's two piece images once and then,
+/// point by point, adds the convolution of only the windows whose winner changed. <see cref="BackwardSum{T}"/> needs no
+/// point's transposed product: it sums the points' output gradients, and a window whose winner changes takes one column
+/// product of the running sum.
 /// </para>
 /// <para>
-/// The results are <see cref="Conv2DReLUMaxPoolKernel"/>'s up to rounding: each output is a different sum of the same
-/// terms, and the sums carried from point to point add a few units in the last place of the terms' magnitude per change
-/// (a sum is taken afresh at least every <see cref="Refresh"/> points). Values and weights are taken to be finite, as
-/// <see cref="PathPoolKernel"/>'s (a NaN follows no documented rule). Sources and destinations must not overlap.
+/// The results are <see cref="Conv2DReLUMaxPoolKernel"/>'s and <see cref="PathPoolKernel.MaxBackwardSum{T}"/>'s up to
+/// rounding: each is a different sum of the same terms, and a carried sum adds a few units in the last place of the terms'
+/// magnitude per change. Values and weights are taken to be finite, as <see cref="PathPoolKernel"/>'s (a NaN follows no
+/// documented rule). Sources and destinations must not overlap.
 /// </para>
 /// </remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static class PathConvReLUMaxPoolKernel
 {
-    /// <summary>The most points in a row whose sums are carried over before one is taken afresh.</summary>
-    public const int Refresh = 16;
-
     /// <summary>Whether the kernel computes <paramref name="shape"/>: stride 1, no dilation, one group, an output of at least 2x2.</summary>
     public static bool Supports(Conv2DShape shape) =>
         shape.StrideHeight == 1 && shape.StrideWidth == 1 && shape.DilationHeight == 1 && shape.DilationWidth == 1
         && shape.Groups == 1 && shape.OutHeight >= 2 && shape.OutWidth >= 2;
 
-    /// <summary>The scratch <see cref="Forward{T}"/> needs, in elements: <c>2 C H W + 5 O OH OW + O C KH KW</c>.</summary>
+    /// <summary>The scratch <see cref="Forward{T}"/> and <see cref="BackwardSum{T}"/> need, in elements: <c>2 C H W + 5 O OH OW + O C KH KW</c>.</summary>
     public static int ScratchLength(Conv2DShape shape)
     {
         Validate(shape);
@@ -78,13 +74,7 @@ public static class PathConvReLUMaxPoolKernel
     {
         Validate(shape);
         int count = alphas.Length, inputs = shape.InputLength, outputs = shape.OutputLength, o = shape.OutChannels;
-        if (inputPool.Kernel != 2 || inputPool.Stride != 2 || inputPool.Channels != shape.InChannels
-            || inputPool.OutHeight != shape.Height || inputPool.OutWidth != shape.Width)
-        {
-            ThrowHelper.ThrowArgument(
-                $"Expected a 2x2, stride-2 pooling whose output is the convolution's input [{shape.InChannels}, {shape.Height}, {shape.Width}]; got {inputPool}.",
-                nameof(inputPool));
-        }
+        CheckInputPool(inputPool, shape);
 
         int winnerBytes = PathPoolKernel.WinnersLength(inputs), outHeight = shape.OutHeight, outWidth = shape.OutWidth;
         int pooledLength = o * (outHeight / 2) * (outWidth / 2);
@@ -167,32 +157,46 @@ public static class PathConvReLUMaxPoolKernel
     }
 
     /// <summary>
-    /// Backward pass through the pool, the ReLU and the convolution for <paramref name="count"/> points of one path, as
-    /// <see cref="Conv2DReLUMaxPoolKernel.Backward{T}"/>: <c>dy</c> gets each pooled gradient at its window's first maximum
-    /// of <c>y</c>, <c>dz</c> that where <c>y</c> is positive, and <c>dx_k = conv^T(dz_k)</c>.
+    /// The backward pass through the pool, the ReLU, the convolution and the first layer's pooling, summed over the
+    /// points of one path: <c>destination[p] = sum_k c_k dx_k[w] [point k's winners give window w to position p]</c>,
+    /// where <c>dx_k = conv^T(dz_k)</c> and <c>dz_k</c> is <c>dPooled[k]</c> at its window's first maximum of <c>y</c>
+    /// where that is positive (<see cref="Conv2DReLUMaxPoolKernel.Backward{T}"/>'s routing). That is
+    /// <see cref="PathPoolKernel.MaxBackwardSum{T}"/> of every point's <c>dx_k</c>, without them: a window that keeps its
+    /// winner from point <c>k1</c> to <c>k2</c> passes <c>&lt;sum_{k1..k2} c_k dz_k, column w&gt;</c>, the difference of two
+    /// prefix sums' products with the convolution's column, so the kernel keeps the prefix sum <c>sum c_k dz_k</c>, takes
+    /// one column product per window whose winner changes, and one transposed product of the whole sum at the end.
     /// </summary>
     /// <param name="y">The forward pass's ReLU output, <c>[count, O, OH, OW]</c>.</param>
     /// <param name="dPooled">The pool's output gradients, <c>[count, O, OH / 2, OW / 2]</c>.</param>
+    /// <param name="pointCoefficients">The point weights <c>c_k</c>, <c>[count]</c>.</param>
+    /// <param name="winners">The first layer's pooling's winners at the same points, <c>[count, PathPoolKernel.WinnersLength(C H W)]</c> bytes (more rows are ignored).</param>
+    /// <param name="inputPool">That pooling's geometry; its output is the convolution's input <c>[C, H, W]</c>.</param>
     /// <param name="weight">Weights, <c>[O, C, KH, KW]</c>.</param>
-    /// <param name="dy">Scratch, <c>[count, O, OH, OW]</c>: the ReLU's output gradient, then overwritten.</param>
-    /// <param name="dz">The convolution's output gradient, <c>[count, O, OH, OW]</c> (overwritten).</param>
-    /// <param name="dx">The input gradient, <c>[count, C, H, W]</c> (overwritten).</param>
-    /// <param name="count">Number of points.</param>
+    /// <param name="dy">Scratch, <c>[count, O, OH, OW]</c>: the ReLU's output gradient.</param>
+    /// <param name="dz">Scratch, <c>[count, O, OH, OW]</c>: the convolution's output gradient.</param>
+    /// <param name="destination">The first layer's gradient summed over the points, <c>[C, 2H', 2W']</c> as the pooling reads it (overwritten).</param>
+    /// <param name="scratch">Scratch of <see cref="ScratchLength"/> elements; contents overwritten.</param>
     /// <param name="shape">The convolution's geometry (<see cref="Supports"/>).</param>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void BackwardInput<T>(ReadOnlySpan<T> y, ReadOnlySpan<T> dPooled, ReadOnlySpan<T> weight, Span<T> dy, Span<T> dz, Span<T> dx, int count, Conv2DShape shape)
+    public static void BackwardSum<T>(
+        ReadOnlySpan<T> y, ReadOnlySpan<T> dPooled, ReadOnlySpan<T> pointCoefficients, ReadOnlySpan<byte> winners, Pool2DShape inputPool,
+        ReadOnlySpan<T> weight, Span<T> dy, Span<T> dz, Span<T> destination, Span<T> scratch, Conv2DShape shape)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         Validate(shape);
-        ThrowHelper.RequireNonNegative(count, nameof(count));
-        int inputs = shape.InputLength, outputs = shape.OutputLength, outHeight = shape.OutHeight, outWidth = shape.OutWidth;
+        CheckInputPool(inputPool, shape);
+        int count = pointCoefficients.Length, inputs = shape.InputLength, outputs = shape.OutputLength;
+        int outHeight = shape.OutHeight, outWidth = shape.OutWidth, winnerBytes = PathPoolKernel.WinnersLength(inputs);
         int pooledLength = shape.OutChannels * (outHeight / 2) * (outWidth / 2), all = ThrowHelper.Product(count, outputs, "y length");
         ThrowHelper.RequireLength(y.Length, all, nameof(y));
         ThrowHelper.RequireLength(dPooled.Length, ThrowHelper.Product(count, pooledLength, "dPooled length"), nameof(dPooled));
+        ThrowHelper.RequireDestination(winners.Length, ThrowHelper.Product(count, winnerBytes, "winners length"), nameof(winners));
         ThrowHelper.RequireLength(weight.Length, shape.WeightLength, nameof(weight));
         ThrowHelper.RequireDestination(dy.Length, all, nameof(dy));
         ThrowHelper.RequireDestination(dz.Length, all, nameof(dz));
-        ThrowHelper.RequireDestination(dx.Length, ThrowHelper.Product(count, inputs, "dx length"), nameof(dx));
+        ThrowHelper.RequireLength(destination.Length, inputPool.InputLength, nameof(destination));
+        ThrowHelper.RequireDestination(scratch.Length, ScratchLength(shape), nameof(scratch));
+        destination.Clear();
         if (count == 0)
         {
             return;
@@ -204,43 +208,32 @@ public static class PathConvReLUMaxPoolKernel
             ref MemoryMarshal.GetReference(dz), ref MemoryMarshal.GetReference(dz), outHeight * outWidth, outWidth,
             count * shape.OutChannels, outHeight, outWidth);
 
-        // Which points take a fresh sum: the first, one at least every Refresh, and those where enough of dz changed
-        // that the batched transposed product costs less than adding the changes. Their dz go side by side into dy.
-        int fresh = 0, carried = 0, limit = Math.Max(1, outputs / 16);
-        Span<bool> isFresh = count <= 1024 ? stackalloc bool[count] : new bool[count];
+        // Scratch: the prefix sum [O, OH, OW]; per window, the prefix's column product when its current winner took
+        // over [C, H, W]; at the end, the whole sum's [C, H, W].
+        Span<T> prefix = scratch.Slice(0, outputs);
+        Span<T> opened = scratch.Slice(outputs, inputs);
+        Span<T> closing = scratch.Slice(outputs + inputs, inputs);
+        prefix.Clear();
+        opened.Clear();
+        var g = new Geometry(shape) { SourceHeight = inputPool.Height, SourceWidth = inputPool.Width };
         for (int k = 0; k < count; k++)
         {
-            isFresh[k] = k == 0 || carried + 1 >= Refresh || VectorMath.CountChanges<T>(dz.Slice(k * outputs, outputs), dz.Slice((k - 1) * outputs, outputs), limit) > limit;
-            if (isFresh[k])
+            if (k > 0)
             {
-                dz.Slice(k * outputs, outputs).CopyTo(dy.Slice(fresh * outputs, outputs));
-                fresh++;
-                carried = 0;
+                CloseChangedWindows(winners.Slice((k - 1) * winnerBytes, winnerBytes), winners.Slice(k * winnerBytes, winnerBytes), prefix, weight, opened, destination, in g);
             }
-            else
-            {
-                carried++;
-            }
+
+            VectorMath.Axpy(pointCoefficients[k], ref dz[k * outputs], ref MemoryMarshal.GetReference(prefix), outputs);
         }
 
-        // The fresh sums into dx's first rows, then each to its point's row, last first (a row never moves up), then the
-        // others from their predecessors.
-        Conv2DKernel.BackwardInput(dy.Slice(0, fresh * outputs), weight, dx.Slice(0, fresh * inputs), fresh, shape);
-        for (int k = count - 1, at = fresh; k >= 0; k--)
+        Conv2DKernel.BackwardInput(prefix, weight, closing, 1, shape);
+        ReadOnlySpan<uint> last = MemoryMarshal.Cast<byte, uint>(winners.Slice((count - 1) * winnerBytes, winnerBytes));
+        for (int w = 0; w < inputs; w++)
         {
-            if (isFresh[k] && --at != k)
+            int position = WinnerPosition(last[w >> 3], w, in g);
+            if (position >= 0)
             {
-                dx.Slice(at * inputs, inputs).CopyTo(dx.Slice(k * inputs, inputs));
-            }
-        }
-
-        var geometry = new Geometry(shape);
-        for (int k = 1; k < count; k++)
-        {
-            if (!isFresh[k])
-            {
-                dx.Slice((k - 1) * inputs, inputs).CopyTo(dx.Slice(k * inputs, inputs));
-                AddChanges(dz.Slice(k * outputs, outputs), dz.Slice((k - 1) * outputs, outputs), weight, dx.Slice(k * inputs, inputs), in geometry);
+                destination[position] += closing[w] - opened[w];
             }
         }
     }
@@ -425,63 +418,79 @@ public static class PathConvReLUMaxPoolKernel
 
     // ---- backward ----
 
-    // dx += conv^T(current - previous), entry by changed entry.
+    // For each window whose winner changes between two consecutive points: the prefix's column product e closes the
+    // old winner's run, which passes e - opened[w] to its position, and opens the new one's.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void AddChanges<T>(ReadOnlySpan<T> current, ReadOnlySpan<T> previous, ReadOnlySpan<T> weight, Span<T> dx, in Geometry g)
+    private static void CloseChangedWindows<T>(
+        ReadOnlySpan<byte> before, ReadOnlySpan<byte> after, ReadOnlySpan<T> prefix, ReadOnlySpan<T> weight, Span<T> opened, Span<T> destination, in Geometry g)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int i = 0, n = current.Length, plane = g.OH * g.OW;
-        ref T cr = ref MemoryMarshal.GetReference(current);
-        ref T pr = ref MemoryMarshal.GetReference(previous);
-        if (VectorMath.CanVectorize<T>())
+        ReadOnlySpan<uint> was = MemoryMarshal.Cast<byte, uint>(before);
+        ReadOnlySpan<uint> now = MemoryMarshal.Cast<byte, uint>(after);
+        int windows = g.C * g.H * g.W;
+        for (int group = 0; group < now.Length; group++)
         {
-            for (; i <= n - Vector256<T>.Count; i += Vector256<T>.Count)
+            uint changed = Windows(was[group] ^ now[group]);
+            while (changed != 0)
             {
-                Vector256<T> now = Vector256.LoadUnsafe(ref cr, (nuint)i), was = Vector256.LoadUnsafe(ref pr, (nuint)i);
-                uint changed = ~Vector256.Equals(now, was).ExtractMostSignificantBits() & ((1u << Vector256<T>.Count) - 1);
-                while (changed != 0)
+                int w = 8 * group + BitOperations.TrailingZeroCount(changed);
+                changed &= changed - 1;
+                if (w >= windows)
                 {
-                    int lane = BitOperations.TrailingZeroCount(changed);
-                    changed &= changed - 1;
-                    int e = i + lane, o = e / plane, rest = e - o * plane, oh = rest / g.OW;
-                    StampBackward(now.GetElement(lane) - was.GetElement(lane), o, oh, rest - oh * g.OW, weight, dx, in g);
+                    break;
                 }
-            }
-        }
 
-        for (; i < n; i++)
-        {
-            T now = Unsafe.Add(ref cr, i), was = Unsafe.Add(ref pr, i);
-            if (now != was)
-            {
-                int o = i / plane, rest = i - o * plane, oh = rest / g.OW;
-                StampBackward(now - was, o, oh, rest - oh * g.OW, weight, dx, in g);
+                T e = ColumnProduct(prefix, weight, w, in g);
+                int position = WinnerPosition(was[group], w, in g);
+                if (position >= 0)
+                {
+                    destination[position] += e - opened[w];
+                }
+
+                opened[w] = e;
             }
         }
     }
 
-    // dx[c, ih, iw] += d * weight[o, c, i, j] for every input that output (o, oh, ow) reads.
+    // The position in the first layer's planes that a group's winner bytes give window w, or -1.
+    private static int WinnerPosition(uint bytes, int w, in Geometry g)
+    {
+        int q = Winner(bytes, w & 7);
+        if (q < 0)
+        {
+            return -1;
+        }
+
+        int plane = g.H * g.W, c = w / plane, rest = w - c * plane, ih = rest / g.W, iw = rest - ih * g.W;
+        return (c * g.SourceHeight + 2 * ih + (q >> 1)) * g.SourceWidth + 2 * iw + (q & 1);
+    }
+
+    // <prefix, column of input unit w>: sum over o, i, j of weight[o, c, i, j] prefix[o, ih + P - i, iw + P - j].
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void StampBackward<T>(T d, int o, int oh, int ow, ReadOnlySpan<T> weight, Span<T> dx, in Geometry g)
+    private static T ColumnProduct<T>(ReadOnlySpan<T> prefix, ReadOnlySpan<T> weight, int w, in Geometry g)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int i0 = Math.Max(0, g.PH - oh), i1 = Math.Min(g.KH, g.H + g.PH - oh);
-        int j0 = Math.Max(0, g.PW - ow), j1 = Math.Min(g.KW, g.W + g.PW - ow);
-        int plane = g.H * g.W, area = g.KH * g.KW;
+        int plane = g.H * g.W, c = w / plane, rest = w - c * plane, ih = rest / g.W, iw = rest - ih * g.W;
+        int i0 = Math.Max(0, ih + g.PH - g.OH + 1), i1 = Math.Min(g.KH, ih + g.PH + 1);
+        int j0 = Math.Max(0, iw + g.PW - g.OW + 1), j1 = Math.Min(g.KW, iw + g.PW + 1);
+        int outPlane = g.OH * g.OW, area = g.KH * g.KW;
         ref T w0 = ref MemoryMarshal.GetReference(weight);
-        ref T x0 = ref MemoryMarshal.GetReference(dx);
-        for (int c = 0; c < g.C; c++)
+        ref T p0 = ref MemoryMarshal.GetReference(prefix);
+        T sum = T.Zero;
+        for (int o = 0; o < g.O; o++)
         {
             ref T taps = ref Unsafe.Add(ref w0, (o * g.C + c) * area);
             for (int i = i0; i < i1; i++)
             {
-                int row = c * plane + (oh - g.PH + i) * g.W + ow - g.PW;
+                int row = o * outPlane + (ih + g.PH - i) * g.OW + iw + g.PW;
                 for (int j = j0; j < j1; j++)
                 {
-                    Unsafe.Add(ref x0, row + j) += d * Unsafe.Add(ref taps, i * g.KW + j);
+                    sum += Unsafe.Add(ref taps, i * g.KW + j) * Unsafe.Add(ref p0, row - j);
                 }
             }
         }
+
+        return sum;
     }
 
     // The shape's numbers the per-point loops read, computed once per call.
@@ -495,6 +504,17 @@ public static class PathConvReLUMaxPoolKernel
         public int SourceHeight { get; init; }
 
         public int SourceWidth { get; init; }
+    }
+
+    private static void CheckInputPool(Pool2DShape inputPool, Conv2DShape shape)
+    {
+        if (inputPool.Kernel != 2 || inputPool.Stride != 2 || inputPool.Channels != shape.InChannels
+            || inputPool.OutHeight != shape.Height || inputPool.OutWidth != shape.Width)
+        {
+            ThrowHelper.ThrowArgument(
+                $"Expected a 2x2, stride-2 pooling whose output is the convolution's input [{shape.InChannels}, {shape.Height}, {shape.Width}]; got {inputPool}.",
+                nameof(inputPool));
+        }
     }
 
     private static void Validate(Conv2DShape shape)
