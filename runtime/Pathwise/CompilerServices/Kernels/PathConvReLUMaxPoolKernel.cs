@@ -208,25 +208,32 @@ public static class PathConvReLUMaxPoolKernel
             ref MemoryMarshal.GetReference(dz), ref MemoryMarshal.GetReference(dz), outHeight * outWidth, outWidth,
             count * shape.OutChannels, outHeight, outWidth);
 
-        // Scratch: the prefix sum [O, OH, OW]; per window, the prefix's column product when its current winner took
-        // over [C, H, W]; at the end, the whole sum's [C, H, W].
+        // Scratch: the prefix sum channel-last [OH OW, O] (a column product then reads whole rows of it); per window,
+        // the prefix's column product when its current winner took over [C, H, W]; at the end, the whole sum's
+        // [C, H, W]; one point's dz channel-last, then the sum as planes; the weights as [C, KH, KW, O].
         Span<T> prefix = scratch.Slice(0, outputs);
         Span<T> opened = scratch.Slice(outputs, inputs);
         Span<T> closing = scratch.Slice(outputs + inputs, inputs);
+        Span<T> rows = scratch.Slice(outputs + 2 * inputs, outputs);
+        Span<T> taps = scratch.Slice(2 * outputs + 2 * inputs, shape.WeightLength);
         prefix.Clear();
         opened.Clear();
+        OutputMajorTaps(weight, taps, shape);
+        int o = shape.OutChannels, size = outHeight * outWidth;
         var g = new Geometry(shape) { SourceHeight = inputPool.Height, SourceWidth = inputPool.Width };
         for (int k = 0; k < count; k++)
         {
             if (k > 0)
             {
-                CloseChangedWindows(winners.Slice((k - 1) * winnerBytes, winnerBytes), winners.Slice(k * winnerBytes, winnerBytes), prefix, weight, opened, destination, in g);
+                CloseChangedWindows(winners.Slice((k - 1) * winnerBytes, winnerBytes), winners.Slice(k * winnerBytes, winnerBytes), prefix, taps, opened, destination, in g);
             }
 
-            VectorMath.Axpy(pointCoefficients[k], ref dz[k * outputs], ref MemoryMarshal.GetReference(prefix), outputs);
+            Transpose(dz.Slice(k * outputs, outputs), rows, o, size);
+            VectorMath.Axpy(pointCoefficients[k], ref MemoryMarshal.GetReference(rows), ref MemoryMarshal.GetReference(prefix), outputs);
         }
 
-        Conv2DKernel.BackwardInput(prefix, weight, closing, 1, shape);
+        Transpose(prefix, rows, size, o);
+        Conv2DKernel.BackwardInput(rows, weight, closing, 1, shape);
         ReadOnlySpan<uint> last = MemoryMarshal.Cast<byte, uint>(winners.Slice((count - 1) * winnerBytes, winnerBytes));
         for (int w = 0; w < inputs; w++)
         {
@@ -422,7 +429,7 @@ public static class PathConvReLUMaxPoolKernel
     // old winner's run, which passes e - opened[w] to its position, and opens the new one's.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void CloseChangedWindows<T>(
-        ReadOnlySpan<byte> before, ReadOnlySpan<byte> after, ReadOnlySpan<T> prefix, ReadOnlySpan<T> weight, Span<T> opened, Span<T> destination, in Geometry g)
+        ReadOnlySpan<byte> before, ReadOnlySpan<byte> after, ReadOnlySpan<T> prefix, ReadOnlySpan<T> taps, Span<T> opened, Span<T> destination, in Geometry g)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         ReadOnlySpan<uint> was = MemoryMarshal.Cast<byte, uint>(before);
@@ -440,7 +447,7 @@ public static class PathConvReLUMaxPoolKernel
                     break;
                 }
 
-                T e = ColumnProduct(prefix, weight, w, in g);
+                T e = ColumnProduct(prefix, taps, w, in g);
                 int position = WinnerPosition(was[group], w, in g);
                 if (position >= 0)
                 {
@@ -465,27 +472,50 @@ public static class PathConvReLUMaxPoolKernel
         return (c * g.SourceHeight + 2 * ih + (q >> 1)) * g.SourceWidth + 2 * iw + (q & 1);
     }
 
-    // <prefix, column of input unit w>: sum over o, i, j of weight[o, c, i, j] prefix[o, ih + P - i, iw + P - j].
+    // <prefix, column of input unit w>: the sum over i, j and o of taps[c, i, j, o] prefix[ih + P - i, iw + P - j, o].
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static T ColumnProduct<T>(ReadOnlySpan<T> prefix, ReadOnlySpan<T> weight, int w, in Geometry g)
+    private static T ColumnProduct<T>(ReadOnlySpan<T> prefix, ReadOnlySpan<T> taps, int w, in Geometry g)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int plane = g.H * g.W, c = w / plane, rest = w - c * plane, ih = rest / g.W, iw = rest - ih * g.W;
         int i0 = Math.Max(0, ih + g.PH - g.OH + 1), i1 = Math.Min(g.KH, ih + g.PH + 1);
         int j0 = Math.Max(0, iw + g.PW - g.OW + 1), j1 = Math.Min(g.KW, iw + g.PW + 1);
-        int outPlane = g.OH * g.OW, area = g.KH * g.KW;
-        ref T w0 = ref MemoryMarshal.GetReference(weight);
+        int o = g.O, n = 0;
+        ref T t0 = ref MemoryMarshal.GetReference(taps);
         ref T p0 = ref MemoryMarshal.GetReference(prefix);
         T sum = T.Zero;
-        for (int o = 0; o < g.O; o++)
+        if (VectorMath.CanVectorize<T>())
         {
-            ref T taps = ref Unsafe.Add(ref w0, (o * g.C + c) * area);
+            // Whole vectors of output channels: one sum per lane, added across at the end.
+            n = o - o % Vector256<T>.Count;
+            Vector256<T> lanes = Vector256<T>.Zero;
             for (int i = i0; i < i1; i++)
             {
-                int row = o * outPlane + (ih + g.PH - i) * g.OW + iw + g.PW;
+                int row = (ih + g.PH - i) * g.OW + iw + g.PW;
                 for (int j = j0; j < j1; j++)
                 {
-                    sum += Unsafe.Add(ref taps, i * g.KW + j) * Unsafe.Add(ref p0, row - j);
+                    ref T tap = ref Unsafe.Add(ref t0, ((c * g.KH + i) * g.KW + j) * o);
+                    ref T at = ref Unsafe.Add(ref p0, (row - j) * o);
+                    for (int l = 0; l < n; l += Vector256<T>.Count)
+                    {
+                        lanes = VectorMath.MultiplyAdd(Vector256.LoadUnsafe(ref tap, (nuint)l), Vector256.LoadUnsafe(ref at, (nuint)l), lanes);
+                    }
+                }
+            }
+
+            sum = Vector256.Sum(lanes);
+        }
+
+        for (int i = i0; i < i1; i++)
+        {
+            int row = (ih + g.PH - i) * g.OW + iw + g.PW;
+            for (int j = j0; j < j1; j++)
+            {
+                ref T tap = ref Unsafe.Add(ref t0, ((c * g.KH + i) * g.KW + j) * o);
+                ref T at = ref Unsafe.Add(ref p0, (row - j) * o);
+                for (int l = n; l < o; l++)
+                {
+                    sum += Unsafe.Add(ref tap, l) * Unsafe.Add(ref at, l);
                 }
             }
         }
