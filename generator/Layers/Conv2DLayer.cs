@@ -137,7 +137,7 @@ internal sealed class Conv2DLayer : ConvolutionLayer
     /// <summary>
     /// The fused pass on the straight path for a convolution that reads the first layer's fused pooling
     /// (<c>PathConvReLUMaxPoolKernel</c>): from that pooling's values and winners and the path's <c>start</c> and <c>step</c> rows,
-    /// the convolution's, its ReLU's and its pool's values, as <see cref="WritePooledForward"/> writes them.
+    /// its ReLU's and its pool's values, as <see cref="WritePooledForward"/> writes them (not the convolution's own).
     /// </summary>
     public static void WritePathPooledForward(EmitContext e, LayerSpec firstPool, LayerSpec conv, LayerSpec pool)
     {
@@ -147,7 +147,7 @@ internal sealed class Conv2DLayer : ConvolutionLayer
         e.W.Line($"{kernel}.Forward<{e.T}>(");
         e.W.Line($"    workspace.Activations({EmitContext.LayerField(firstPool)}, count), start, step, workspace.PathWinners({EmitContext.LayerField(firstPool)}, count), {EmitContext.ShapeField(firstPool)}, alphas,");
         e.W.Line($"    {EmitContext.TensorField(conv, "weight")}, {bias},");
-        e.W.Line($"    workspace.PreActivations({field}, count), workspace.Activations({field}, count), workspace.Activations({EmitContext.LayerField(pool)}, count),");
+        e.W.Line($"    workspace.Activations({field}, count), workspace.Activations({EmitContext.LayerField(pool)}, count),");
         e.W.Line($"    workspace.PathScratch({field}, {kernel}.ScratchLength({shape})), {shape});");
     }
 

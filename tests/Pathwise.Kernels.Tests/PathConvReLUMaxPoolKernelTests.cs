@@ -71,7 +71,7 @@ public sealed class PathConvReLUMaxPoolKernelTests
         var wrongPool = new Pool2DShape(2, 10, 10, 2, 2);
         error = Assert.Throws<ArgumentException>(() => PathConvReLUMaxPoolKernel.Forward<float>(
             new float[shape.InputLength], new float[wrongPool.InputLength], new float[wrongPool.InputLength], new byte[PathPoolKernel.WinnersLength(shape.InputLength)],
-            wrongPool, new float[1], new float[shape.WeightLength], default, new float[shape.OutputLength], new float[shape.OutputLength], new float[12],
+            wrongPool, new float[1], new float[shape.WeightLength], default, new float[shape.OutputLength], new float[12],
             new float[PathConvReLUMaxPoolKernel.ScratchLength(shape)], shape));
         Assert.Contains("[2, 4, 4]", error.Message);
     }
@@ -125,15 +125,13 @@ public sealed class PathConvReLUMaxPoolKernelTests
         T[] bias = TestData.Uniform<T>(rng, o);
 
         // Destinations one longer than needed, their last element a sentinel the kernel must leave.
-        var z = TestData.Filled(count * outputs + 1, T.NaN);
         var y = TestData.Filled(count * outputs + 1, T.NaN);
         var pooled = TestData.Filled(count * pooledLength + 1, T.NaN);
-        PathConvReLUMaxPoolKernel.Forward<T>(path.X, path.Start, path.Step, path.Winners, pool, path.Alphas, weight, bias, z, y, pooled, TestData.Filled(PathConvReLUMaxPoolKernel.ScratchLength(shape), T.NaN), shape);
-        Assert.True(T.IsNaN(z[^1]) && T.IsNaN(y[^1]) && T.IsNaN(pooled[^1]), context + ": written past the end");
+        PathConvReLUMaxPoolKernel.Forward<T>(path.X, path.Start, path.Step, path.Winners, pool, path.Alphas, weight, bias, y, pooled, TestData.Filled(PathConvReLUMaxPoolKernel.ScratchLength(shape), T.NaN), shape);
+        Assert.True(T.IsNaN(y[^1]) && T.IsNaN(pooled[^1]), context + ": written past the end");
 
         (double[] zRef, double[] zScale) = ReferenceForward(TestData.ToDouble<T>(path.X), TestData.ToDouble<T>(weight), TestData.ToDouble<T>(bias), shape, count);
         double tolerance = TestData.Tolerance<T>();
-        TestData.AssertClose<T>(zRef, z, tolerance, zScale, context + " z");
         var yRef = new double[zRef.Length];
         for (int i = 0; i < yRef.Length; i++)
         {

@@ -210,7 +210,7 @@ partial class FashionCnn : global::Pathwise.INetwork<float>
             global::Pathwise.CompilerServices.Kernels.PathConvReLUMaxPoolKernel.Forward<float>(
                 workspace.Activations(s_pool1, count), start, step, workspace.PathWinners(s_pool1, count), s_pool1Shape, alphas,
                 _conv2Weight, _conv2Bias,
-                workspace.PreActivations(s_conv2, count), workspace.Activations(s_conv2, count), workspace.Activations(s_pool2, count),
+                workspace.Activations(s_conv2, count), workspace.Activations(s_pool2, count),
                 workspace.PathScratch(s_conv2, global::Pathwise.CompilerServices.Kernels.PathConvReLUMaxPoolKernel.ScratchLength(s_conv2Shape)), s_conv2Shape);
             ForwardFrom(s_pool2, workspace, count);
             return;

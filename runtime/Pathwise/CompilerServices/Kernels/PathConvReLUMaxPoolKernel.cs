@@ -50,8 +50,8 @@ public static class PathConvReLUMaxPoolKernel
 
     /// <summary>
     /// Forward pass for <c>count = alphas.Length</c> points of one path: <c>z_k = conv(x_k)</c> where <c>x_k</c> is the
-    /// first layer's pooling at <c>a_k</c>, <c>y = max(z, 0)</c> and <c>pooled</c> the 2x2 max pool of <c>y</c>, as
-    /// <see cref="Conv2DReLUMaxPoolKernel.Forward{T}"/> writes them.
+    /// first layer's pooling at <c>a_k</c>; writes <c>y = max(z, 0)</c> and <c>pooled</c>, the 2x2 max pool of <c>y</c>, as
+    /// <see cref="Conv2DReLUMaxPoolKernel.Forward{T}"/> writes them (<c>z</c> itself is not kept: the backward reads <c>y</c>).
     /// </summary>
     /// <param name="x">The convolution's input, <c>[count, C, H, W]</c>: the first layer's pooling as <see cref="PathPoolKernel.MaxForward{T}"/> wrote it.</param>
     /// <param name="start">The first layer's value at the path start, <c>[C, 2H, 2W]</c> (at least; as the pooling read it).</param>
@@ -61,7 +61,6 @@ public static class PathConvReLUMaxPoolKernel
     /// <param name="alphas">The path coordinates <c>a_k</c>, <c>[count]</c>.</param>
     /// <param name="weight">Weights, <c>[O, C, KH, KW]</c>.</param>
     /// <param name="bias">Bias, <c>[O]</c>, or empty for no bias.</param>
-    /// <param name="z">The convolution's output, <c>[count, O, OH, OW]</c> (overwritten).</param>
     /// <param name="y">The ReLU's output, <c>[count, O, OH, OW]</c> (overwritten).</param>
     /// <param name="pooled">The pool's output, <c>[count, O, OH / 2, OW / 2]</c> (overwritten).</param>
     /// <param name="scratch">Scratch of <see cref="ScratchLength"/> elements; contents overwritten.</param>
@@ -69,7 +68,7 @@ public static class PathConvReLUMaxPoolKernel
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward<T>(
         ReadOnlySpan<T> x, ReadOnlySpan<T> start, ReadOnlySpan<T> step, ReadOnlySpan<byte> winners, Pool2DShape inputPool, ReadOnlySpan<T> alphas,
-        ReadOnlySpan<T> weight, ReadOnlySpan<T> bias, Span<T> z, Span<T> y, Span<T> pooled, Span<T> scratch, Conv2DShape shape)
+        ReadOnlySpan<T> weight, ReadOnlySpan<T> bias, Span<T> y, Span<T> pooled, Span<T> scratch, Conv2DShape shape)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         Validate(shape);
@@ -88,8 +87,7 @@ public static class PathConvReLUMaxPoolKernel
             ThrowHelper.RequireLength(bias.Length, o, nameof(bias));
         }
 
-        int all = ThrowHelper.Product(count, outputs, "z length");
-        ThrowHelper.RequireDestination(z.Length, all, nameof(z));
+        int all = ThrowHelper.Product(count, outputs, "y length");
         ThrowHelper.RequireDestination(y.Length, all, nameof(y));
         ThrowHelper.RequireDestination(pooled.Length, ThrowHelper.Product(count, pooledLength, "pooled length"), nameof(pooled));
         ThrowHelper.RequireDestination(scratch.Length, ScratchLength(shape), nameof(scratch));
@@ -128,7 +126,7 @@ public static class PathConvReLUMaxPoolKernel
                 Conv2DKernel.Forward(x.Slice(k * inputs, inputs), weight, bias, planes, 1, shape);
                 Pool2DKernel.ReLUMaxForwardPlanes(
                     ref MemoryMarshal.GetReference(planes), outHeight * outWidth, outWidth,
-                    ref z[k * outputs], ref y[k * outputs], ref pooled[k * pooledLength], o, outHeight, outWidth);
+                    ref MemoryMarshal.GetReference(planes), ref y[k * outputs], ref pooled[k * pooledLength], o, outHeight, outWidth);
                 continue;
             }
 
@@ -152,7 +150,7 @@ public static class PathConvReLUMaxPoolKernel
             FromChannelLast(point, planes, o);
             Pool2DKernel.ReLUMaxForwardPlanes(
                 ref MemoryMarshal.GetReference(planes), outHeight * outWidth, outWidth,
-                ref z[k * outputs], ref y[k * outputs], ref pooled[k * pooledLength], o, outHeight, outWidth);
+                ref MemoryMarshal.GetReference(planes), ref y[k * outputs], ref pooled[k * pooledLength], o, outHeight, outWidth);
         }
     }
 
