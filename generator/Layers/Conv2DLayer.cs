@@ -162,8 +162,7 @@ internal sealed class Conv2DLayer : ConvolutionLayer
         string kernel = $"{EmitContext.Kernels}.PathConvReLUMaxPoolKernel";
         e.W.Line($"{kernel}.BackwardSum<{e.T}>(");
         e.W.Line($"    workspace.Activations({field}, count), workspace.Gradients({EmitContext.LayerField(pool)}, count), pointCoefficients, workspace.PathWinners({EmitContext.LayerField(firstPool)}, count), {EmitContext.ShapeField(firstPool)},");
-        e.W.Line($"    {EmitContext.TensorField(conv, "weight")}, workspace.Gradients({field}, count), workspace.PreActivationGradients({field}, count), {weighted},");
-        e.W.Line($"    workspace.PathScratch({field}, {kernel}.ScratchLength({shape})), {shape});");
+        e.W.Line($"    {EmitContext.TensorField(conv, "weight")}, {weighted}, workspace.PathScratch({field}, {kernel}.ScratchLength({shape})), {shape});");
     }
 
     protected override Geometry GeometryOf(LayerSettings s) =>

@@ -138,7 +138,8 @@ public sealed class PathConvReLUMaxPoolKernelTests
             yRef[i] = Math.Max(zRef[i], 0);
         }
 
-        TestData.AssertClose<T>(yRef, y, tolerance, zScale, context + " y");
+        T[] yPlanes = Planes(y, count, o, shape.OutHeight * shape.OutWidth);
+        TestData.AssertClose<T>(yRef, yPlanes, tolerance, zScale, context + " y (channel-last)");
         (double[] pooledRef, double[] pooledScale) = Pool(yRef, zScale, o * count, shape.OutHeight, shape.OutWidth);
         TestData.AssertClose<T>(pooledRef, pooled, tolerance, pooledScale, context + " pooled");
 
@@ -146,13 +147,13 @@ public sealed class PathConvReLUMaxPoolKernelTests
         // engine appends to the forward pass only, are left out as it leaves them out.
         int points = Math.Max(1, count - 2);
         T[] yPoints = y.AsSpan(0, points * outputs).ToArray();
+        T[] yPointPlanes = yPlanes.AsSpan(0, points * outputs).ToArray();
         T[] dPooled = PiecewiseConstantGradients<T>(points, pooledLength, seed + 2);
         T[] coefficients = TestData.Uniform<T>(TestData.Rng(seed + 3), points, 0, 0.1);
         var destination = TestData.Filled(pool.InputLength, T.NaN);
         PathConvReLUMaxPoolKernel.BackwardSum<T>(
-            yPoints, dPooled, coefficients, path.Winners, pool, weight, TestData.Filled(points * outputs, T.NaN), TestData.Filled(points * outputs, T.NaN),
-            destination, TestData.Filled(PathConvReLUMaxPoolKernel.ScratchLength(shape), T.NaN), shape);
-        double[] dx = ReferenceBackward(TestData.ToDouble<T>(yPoints), TestData.ToDouble<T>(dPooled), TestData.ToDouble<T>(weight), shape, points, out double[] dxScale);
+            yPoints, dPooled, coefficients, path.Winners, pool, weight, destination, TestData.Filled(PathConvReLUMaxPoolKernel.ScratchLength(shape), T.NaN), shape);
+        double[] dx = ReferenceBackward(TestData.ToDouble<T>(yPointPlanes), TestData.ToDouble<T>(dPooled), TestData.ToDouble<T>(weight), shape, points, out double[] dxScale);
         (double[] expected, double[] scale) = ReferencePoolSum(dx, dxScale, TestData.ToDouble<T>(coefficients), path.Winners, pool, points);
         TestData.AssertClose<T>(expected, destination, tolerance, scale, context + " summed gradient");
     }
@@ -214,6 +215,24 @@ public sealed class PathConvReLUMaxPoolKernelTests
     }
 
     // ---- data ----
+
+    /// <summary>Channel-last rows <c>[count, S, C]</c> as planes <c>[count, C, S]</c>.</summary>
+    private static T[] Planes<T>(T[] rows, int count, int channels, int size)
+    {
+        var planes = new T[count * channels * size];
+        for (int n = 0; n < count; n++)
+        {
+            for (int c = 0; c < channels; c++)
+            {
+                for (int s = 0; s < size; s++)
+                {
+                    planes[(n * channels + c) * size + s] = rows[(n * size + s) * channels + c];
+                }
+            }
+        }
+
+        return planes;
+    }
 
     private sealed record Path<T>(T[] X, T[] Start, T[] Step, byte[] Winners, T[] Alphas, int WinnerBytes);
 

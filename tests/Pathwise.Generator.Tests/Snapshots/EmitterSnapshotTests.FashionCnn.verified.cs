@@ -243,8 +243,7 @@ partial class FashionCnn : global::Pathwise.INetwork<float>
             // product per window whose winner changes from a point to the next, no per-point transposed product.
             global::Pathwise.CompilerServices.Kernels.PathConvReLUMaxPoolKernel.BackwardSum<float>(
                 workspace.Activations(s_conv2, count), workspace.Gradients(s_pool2, count), pointCoefficients, workspace.PathWinners(s_pool1, count), s_pool1Shape,
-                _conv2Weight, workspace.Gradients(s_conv2, count), workspace.PreActivationGradients(s_conv2, count), weighted,
-                workspace.PathScratch(s_conv2, global::Pathwise.CompilerServices.Kernels.PathConvReLUMaxPoolKernel.ScratchLength(s_conv2Shape)), s_conv2Shape);
+                _conv2Weight, weighted, workspace.PathScratch(s_conv2, global::Pathwise.CompilerServices.Kernels.PathConvReLUMaxPoolKernel.ScratchLength(s_conv2Shape)), s_conv2Shape);
         }
         else
         {

@@ -50,8 +50,8 @@ public static class PathConvReLUMaxPoolKernel
 
     /// <summary>
     /// Forward pass for <c>count = alphas.Length</c> points of one path: <c>z_k = conv(x_k)</c> where <c>x_k</c> is the
-    /// first layer's pooling at <c>a_k</c>; writes <c>y = max(z, 0)</c> and <c>pooled</c>, the 2x2 max pool of <c>y</c>, as
-    /// <see cref="Conv2DReLUMaxPoolKernel.Forward{T}"/> writes them (<c>z</c> itself is not kept: the backward reads <c>y</c>).
+    /// first layer's pooling at <c>a_k</c>; writes <c>y = max(z, 0)</c>, channel-last, for <see cref="BackwardSum{T}"/>, and
+    /// <c>pooled</c>, the 2x2 max pool of <c>y</c> as <see cref="Conv2DReLUMaxPoolKernel.Forward{T}"/> writes it.
     /// </summary>
     /// <param name="x">The convolution's input, <c>[count, C, H, W]</c>: the first layer's pooling as <see cref="PathPoolKernel.MaxForward{T}"/> wrote it.</param>
     /// <param name="start">The first layer's value at the path start, <c>[C, 2H, 2W]</c> (at least; as the pooling read it).</param>
@@ -61,7 +61,7 @@ public static class PathConvReLUMaxPoolKernel
     /// <param name="alphas">The path coordinates <c>a_k</c>, <c>[count]</c>.</param>
     /// <param name="weight">Weights, <c>[O, C, KH, KW]</c>.</param>
     /// <param name="bias">Bias, <c>[O]</c>, or empty for no bias.</param>
-    /// <param name="y">The ReLU's output, <c>[count, O, OH, OW]</c> (overwritten).</param>
+    /// <param name="y">The ReLU's output channel-last, <c>[count, OH, OW, O]</c> (overwritten).</param>
     /// <param name="pooled">The pool's output, <c>[count, O, OH / 2, OW / 2]</c> (overwritten).</param>
     /// <param name="scratch">Scratch of <see cref="ScratchLength"/> elements; contents overwritten.</param>
     /// <param name="shape">The convolution's geometry (<see cref="Supports"/>).</param>
@@ -97,14 +97,16 @@ public static class PathConvReLUMaxPoolKernel
         }
 
         // Scratch: the first point's pieces [2, C, H, W]; their convolutions [2, O, OH, OW]; then, channel-last
-        // [OH OW, O], conv(A_k) + bias and conv(B_k), kept current point by point, and one point's z; that z as planes;
-        // the weights as [C, KH, KW, O].
+        // [OH OW, O], conv(A_k) + bias and conv(B_k), kept current point by point, and one point's z; the weights as
+        // [C, KH, KW, O]. Between rebases the convolutions' room holds a far point's planes and one point's pool
+        // channel-last.
         Span<T> pieces = scratch.Slice(0, 2 * inputs);
         Span<T> convolved = scratch.Slice(2 * inputs, 2 * outputs);
         Span<T> a = scratch.Slice(2 * inputs + 2 * outputs, outputs);
         Span<T> b = scratch.Slice(2 * inputs + 3 * outputs, outputs);
         Span<T> point = scratch.Slice(2 * inputs + 4 * outputs, outputs);
         Span<T> planes = convolved.Slice(0, outputs);
+        Span<T> rows = convolved.Slice(outputs, pooledLength);
         Span<T> taps = scratch.Slice(2 * inputs + 5 * outputs, shape.WeightLength);
         OutputMajorTaps(weight, taps, shape);
         var geometry = new Geometry(shape) { SourceHeight = inputPool.Height, SourceWidth = inputPool.Width };
@@ -124,9 +126,8 @@ public static class PathConvReLUMaxPoolKernel
             {
                 lastFar = true;
                 Conv2DKernel.Forward(x.Slice(k * inputs, inputs), weight, bias, planes, 1, shape);
-                Pool2DKernel.ReLUMaxForwardPlanes(
-                    ref MemoryMarshal.GetReference(planes), outHeight * outWidth, outWidth,
-                    ref MemoryMarshal.GetReference(planes), ref y[k * outputs], ref pooled[k * pooledLength], o, outHeight, outWidth);
+                Transpose(planes, point, o, outHeight * outWidth);
+                ReLUMaxPool(point, y.Slice(k * outputs, outputs), rows, pooled.Slice(k * pooledLength, pooledLength), in geometry);
                 continue;
             }
 
@@ -145,12 +146,9 @@ public static class PathConvReLUMaxPoolKernel
 
             carried = k;
 
-            // z = b * a_k + a, rounded as PathKernel.Interpolate rounds it, then as planes for the ReLU and the pool.
+            // z = b * a_k + a, rounded as PathKernel.Interpolate rounds it.
             ElementwiseDriver.Binary(b, a, point, new ScaleAddOperator<T>(alphas[k]));
-            FromChannelLast(point, planes, o);
-            Pool2DKernel.ReLUMaxForwardPlanes(
-                ref MemoryMarshal.GetReference(planes), outHeight * outWidth, outWidth,
-                ref MemoryMarshal.GetReference(planes), ref y[k * outputs], ref pooled[k * pooledLength], o, outHeight, outWidth);
+            ReLUMaxPool(point, y.Slice(k * outputs, outputs), rows, pooled.Slice(k * pooledLength, pooledLength), in geometry);
         }
     }
 
@@ -164,21 +162,19 @@ public static class PathConvReLUMaxPoolKernel
     /// prefix sums' products with the convolution's column, so the kernel keeps the prefix sum <c>sum c_k dz_k</c>, takes
     /// one column product per window whose winner changes, and one transposed product of the whole sum at the end.
     /// </summary>
-    /// <param name="y">The forward pass's ReLU output, <c>[count, O, OH, OW]</c>.</param>
+    /// <param name="y">The forward pass's ReLU output, channel-last, <c>[count, OH, OW, O]</c>.</param>
     /// <param name="dPooled">The pool's output gradients, <c>[count, O, OH / 2, OW / 2]</c>.</param>
     /// <param name="pointCoefficients">The point weights <c>c_k</c>, <c>[count]</c>.</param>
     /// <param name="winners">The first layer's pooling's winners at the same points, <c>[count, PathPoolKernel.WinnersLength(C H W)]</c> bytes (more rows are ignored).</param>
     /// <param name="inputPool">That pooling's geometry; its output is the convolution's input <c>[C, H, W]</c>.</param>
     /// <param name="weight">Weights, <c>[O, C, KH, KW]</c>.</param>
-    /// <param name="dy">Scratch, <c>[count, O, OH, OW]</c>: the ReLU's output gradient.</param>
-    /// <param name="dz">Scratch, <c>[count, O, OH, OW]</c>: the convolution's output gradient.</param>
     /// <param name="destination">The first layer's gradient summed over the points, <c>[C, 2H', 2W']</c> as the pooling reads it (overwritten).</param>
     /// <param name="scratch">Scratch of <see cref="ScratchLength"/> elements; contents overwritten.</param>
     /// <param name="shape">The convolution's geometry (<see cref="Supports"/>).</param>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void BackwardSum<T>(
         ReadOnlySpan<T> y, ReadOnlySpan<T> dPooled, ReadOnlySpan<T> pointCoefficients, ReadOnlySpan<byte> winners, Pool2DShape inputPool,
-        ReadOnlySpan<T> weight, Span<T> dy, Span<T> dz, Span<T> destination, Span<T> scratch, Conv2DShape shape)
+        ReadOnlySpan<T> weight, Span<T> destination, Span<T> scratch, Conv2DShape shape)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         Validate(shape);
@@ -190,8 +186,6 @@ public static class PathConvReLUMaxPoolKernel
         ThrowHelper.RequireLength(dPooled.Length, ThrowHelper.Product(count, pooledLength, "dPooled length"), nameof(dPooled));
         ThrowHelper.RequireDestination(winners.Length, ThrowHelper.Product(count, winnerBytes, "winners length"), nameof(winners));
         ThrowHelper.RequireLength(weight.Length, shape.WeightLength, nameof(weight));
-        ThrowHelper.RequireDestination(dy.Length, all, nameof(dy));
-        ThrowHelper.RequireDestination(dz.Length, all, nameof(dz));
         ThrowHelper.RequireLength(destination.Length, inputPool.InputLength, nameof(destination));
         ThrowHelper.RequireDestination(scratch.Length, ScratchLength(shape), nameof(scratch));
         destination.Clear();
@@ -200,15 +194,9 @@ public static class PathConvReLUMaxPoolKernel
             return;
         }
 
-        // dz for every point (dz is also passed as the planes the routine copies dz into: the same values, in place).
-        Pool2DKernel.MaxReLUBackwardPlanes(
-            ref MemoryMarshal.GetReference(y), ref MemoryMarshal.GetReference(dPooled), ref MemoryMarshal.GetReference(dy),
-            ref MemoryMarshal.GetReference(dz), ref MemoryMarshal.GetReference(dz), outHeight * outWidth, outWidth,
-            count * shape.OutChannels, outHeight, outWidth);
-
         // Scratch: the prefix sum channel-last [OH OW, O] (a column product then reads whole rows of it); per window,
         // the prefix's column product when its current winner took over [C, H, W]; at the end, the whole sum's
-        // [C, H, W]; one point's dz channel-last, then the sum as planes; the weights as [C, KH, KW, O].
+        // [C, H, W]; one point's pooled gradients channel-last, then the sum as planes; the weights as [C, KH, KW, O].
         Span<T> prefix = scratch.Slice(0, outputs);
         Span<T> opened = scratch.Slice(outputs, inputs);
         Span<T> closing = scratch.Slice(outputs + inputs, inputs);
@@ -226,8 +214,8 @@ public static class PathConvReLUMaxPoolKernel
                 CloseChangedWindows(winners.Slice((k - 1) * winnerBytes, winnerBytes), winners.Slice(k * winnerBytes, winnerBytes), prefix, taps, opened, destination, in g);
             }
 
-            Transpose(dz.Slice(k * outputs, outputs), rows, o, size);
-            VectorMath.Axpy(pointCoefficients[k], ref MemoryMarshal.GetReference(rows), ref MemoryMarshal.GetReference(prefix), outputs);
+            Transpose(dPooled.Slice(k * pooledLength, pooledLength), rows, o, pooledLength / o);
+            AddRouted(y.Slice(k * outputs, outputs), rows.Slice(0, pooledLength), pointCoefficients[k], prefix, in g);
         }
 
         Transpose(prefix, rows, size, o);
@@ -365,9 +353,112 @@ public static class PathConvReLUMaxPoolKernel
         }
     }
 
-    // Channel-last [S, C] to planes [C, S].
-    private static void FromChannelLast<T>(ReadOnlySpan<T> rows, Span<T> planes, int channels)
-        where T : unmanaged, IFloatingPointIeee754<T> => Transpose(rows, planes, rows.Length / channels, channels);
+    // y = max(z, 0) over channel-last z [OH OW, O], and the pool of y [O, PH, PW] (through rows, [PH PW, O]).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ReLUMaxPool<T>(ReadOnlySpan<T> z, Span<T> y, Span<T> rows, Span<T> pooled, in Geometry g)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int o = g.O, n = 0;
+        ref T zr = ref MemoryMarshal.GetReference(z);
+        ref T yr = ref MemoryMarshal.GetReference(y);
+        ref T rr = ref MemoryMarshal.GetReference(rows);
+        bool vector = VectorMath.CanVectorize<T>();
+        if (vector)
+        {
+            n = o - o % Vector256<T>.Count;
+            int i = 0;
+            for (; i <= z.Length - Vector256<T>.Count; i += Vector256<T>.Count)
+            {
+                Vector256.Max(Vector256.LoadUnsafe(ref zr, (nuint)i), Vector256<T>.Zero).StoreUnsafe(ref yr, (nuint)i);
+            }
+
+            for (; i < z.Length; i++)
+            {
+                Unsafe.Add(ref yr, i) = T.Max(Unsafe.Add(ref zr, i), T.Zero);
+            }
+        }
+        else
+        {
+            for (int i = 0; i < z.Length; i++)
+            {
+                Unsafe.Add(ref yr, i) = T.Max(Unsafe.Add(ref zr, i), T.Zero);
+            }
+        }
+
+        int windows = 0;
+        for (int ph = 0; ph < g.OH / 2; ph++)
+        {
+            for (int pw = 0; pw < g.OW / 2; pw++, windows++)
+            {
+                int p0 = (2 * ph * g.OW + 2 * pw) * o, p1 = p0 + o, p2 = p0 + g.OW * o, p3 = p2 + o, at = windows * o;
+                for (int l = 0; l < n; l += Vector256<T>.Count)
+                {
+                    Vector256<T> top = Vector256.Max(Vector256.LoadUnsafe(ref yr, (nuint)(p0 + l)), Vector256.LoadUnsafe(ref yr, (nuint)(p1 + l)));
+                    Vector256<T> bottom = Vector256.Max(Vector256.LoadUnsafe(ref yr, (nuint)(p2 + l)), Vector256.LoadUnsafe(ref yr, (nuint)(p3 + l)));
+                    Vector256.Max(top, bottom).StoreUnsafe(ref rr, (nuint)(at + l));
+                }
+
+                for (int l = n; l < o; l++)
+                {
+                    T top = T.Max(Unsafe.Add(ref yr, p0 + l), Unsafe.Add(ref yr, p1 + l));
+                    Unsafe.Add(ref rr, at + l) = T.Max(top, T.Max(Unsafe.Add(ref yr, p2 + l), Unsafe.Add(ref yr, p3 + l)));
+                }
+            }
+        }
+
+        Transpose(rows.Slice(0, windows * o), pooled, windows, o);
+    }
+
+    // prefix[position, o] += c * gradients[window, o] at each window's first maximum of y, where that maximum is positive
+    // (Pool2DKernel.MaxBackward's rule and the ReLU's derivative, 0 at 0); y and prefix channel-last, gradients [windows, O].
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void AddRouted<T>(ReadOnlySpan<T> y, ReadOnlySpan<T> gradients, T c, Span<T> prefix, in Geometry g)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int o = g.O, n = VectorMath.CanVectorize<T>() ? o - o % Vector256<T>.Count : 0, window = 0;
+        ref T yr = ref MemoryMarshal.GetReference(y);
+        ref T gr = ref MemoryMarshal.GetReference(gradients);
+        ref T pr = ref MemoryMarshal.GetReference(prefix);
+        Vector256<T> scale = n > 0 ? Vector256.Create(c) : default;
+        for (int ph = 0; ph < g.OH / 2; ph++)
+        {
+            for (int pw = 0; pw < g.OW / 2; pw++, window++)
+            {
+                nuint p0 = (nuint)((2 * ph * g.OW + 2 * pw) * o), p1 = p0 + (nuint)o, p2 = p0 + (nuint)(g.OW * o), p3 = p2 + (nuint)o;
+                for (int l = 0; l < n; l += Vector256<T>.Count)
+                {
+                    nuint at = (nuint)l;
+                    Vector256<T> y0 = Vector256.LoadUnsafe(ref yr, p0 + at), y1 = Vector256.LoadUnsafe(ref yr, p1 + at);
+                    Vector256<T> y2 = Vector256.LoadUnsafe(ref yr, p2 + at), y3 = Vector256.LoadUnsafe(ref yr, p3 + at);
+                    Vector256<T> max = Vector256.Max(Vector256.Max(y0, y1), Vector256.Max(y2, y3));
+                    Vector256<T> left = Vector256.GreaterThan(max, Vector256<T>.Zero);
+                    Vector256<T> value = scale * Vector256.LoadUnsafe(ref gr, (nuint)(window * o + l));
+                    Vector256<T> e0 = Vector256.Equals(y0, max) & left;
+                    left &= ~e0;
+                    Vector256<T> e1 = Vector256.Equals(y1, max) & left;
+                    left &= ~e1;
+                    Vector256<T> e2 = Vector256.Equals(y2, max) & left;
+                    left &= ~e2;
+                    (Vector256.LoadUnsafe(ref pr, p0 + at) + (value & e0)).StoreUnsafe(ref pr, p0 + at);
+                    (Vector256.LoadUnsafe(ref pr, p1 + at) + (value & e1)).StoreUnsafe(ref pr, p1 + at);
+                    (Vector256.LoadUnsafe(ref pr, p2 + at) + (value & e2)).StoreUnsafe(ref pr, p2 + at);
+                    (Vector256.LoadUnsafe(ref pr, p3 + at) + (value & left)).StoreUnsafe(ref pr, p3 + at);
+                }
+
+                for (int l = n; l < o; l++)
+                {
+                    T y0 = Unsafe.Add(ref yr, (nint)p0 + l), y1 = Unsafe.Add(ref yr, (nint)p1 + l);
+                    T y2 = Unsafe.Add(ref yr, (nint)p2 + l), y3 = Unsafe.Add(ref yr, (nint)p3 + l);
+                    T max = T.Max(T.Max(y0, y1), T.Max(y2, y3));
+                    if (max > T.Zero)
+                    {
+                        nint position = y0 == max ? (nint)p0 : y1 == max ? (nint)p1 : y2 == max ? (nint)p2 : (nint)p3;
+                        Unsafe.Add(ref pr, position + l) += c * Unsafe.Add(ref gr, window * o + l);
+                    }
+                }
+            }
+        }
+    }
 
     // destination [columns, rowCount] = source [rowCount, columns] transposed: vector-sized blocks where whole, element by
     // element at the edges.
