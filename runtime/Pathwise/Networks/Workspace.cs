@@ -164,7 +164,9 @@ public sealed class Workspace<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// Whether the straight-path passes in this workspace serve <see cref="INetwork{T}.BackwardPathSum"/> and the
     /// outputs only. A network may then skip storing what nothing else reads: after its
     /// <see cref="INetwork{T}.ForwardPath"/>, the outputs and the input gradient sum are right, but a layer's values,
-    /// gradients and tangents (the first affine layer's, where it fuses it with the pooling that reads it) may be stale.
+    /// gradients and tangents may be stale or laid out otherwise (the first affine layer's, where it fuses it with the
+    /// pooling that reads it; a convolution after that pooling, which it computes from what changes between points,
+    /// keeping its ReLU's values channel-last and neither its values before the ReLU nor any gradient of it).
     /// The other passes (<see cref="INetwork{T}.ForwardFrom"/>, <see cref="INetwork{T}.BackwardFrom(Layer, Workspace{T}, int)"/>, ...)
     /// behave as in any workspace.
     /// </summary>
