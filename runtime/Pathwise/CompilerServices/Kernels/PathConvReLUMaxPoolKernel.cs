@@ -127,7 +127,7 @@ public static class PathConvReLUMaxPoolKernel
                 lastFar = true;
                 Conv2DKernel.Forward(x.Slice(k * inputs, inputs), weight, bias, planes, 1, shape);
                 Transpose(planes, point, o, outHeight * outWidth);
-                ReLUMaxPool(point, y.Slice(k * outputs, outputs), rows, pooled.Slice(k * pooledLength, pooledLength), in geometry);
+                ReLUMaxPool(point, point, T.Zero, y.Slice(k * outputs, outputs), rows, pooled.Slice(k * pooledLength, pooledLength), in geometry);
                 continue;
             }
 
@@ -146,9 +146,7 @@ public static class PathConvReLUMaxPoolKernel
 
             carried = k;
 
-            // z = b * a_k + a, rounded as PathKernel.Interpolate rounds it.
-            ElementwiseDriver.Binary(b, a, point, new ScaleAddOperator<T>(alphas[k]));
-            ReLUMaxPool(point, y.Slice(k * outputs, outputs), rows, pooled.Slice(k * pooledLength, pooledLength), in geometry);
+            ReLUMaxPool(a, b, alphas[k], y.Slice(k * outputs, outputs), rows, pooled.Slice(k * pooledLength, pooledLength), in geometry);
         }
     }
 
@@ -220,10 +218,10 @@ public static class PathConvReLUMaxPoolKernel
 
         Transpose(prefix, rows, size, o);
         Conv2DKernel.BackwardInput(rows, weight, closing, 1, shape);
-        ReadOnlySpan<uint> last = MemoryMarshal.Cast<byte, uint>(winners.Slice((count - 1) * winnerBytes, winnerBytes));
+        ReadOnlySpan<byte> last = winners.Slice((count - 1) * winnerBytes, winnerBytes);
         for (int w = 0; w < inputs; w++)
         {
-            int position = WinnerPosition(last[w >> 3], w, in g);
+            int position = WinnerPosition(PathPoolKernel.WinnerGroup(last, w >> 3), w, in g);
             if (position >= 0)
             {
                 destination[position] += closing[w] - opened[w];
@@ -237,12 +235,11 @@ public static class PathConvReLUMaxPoolKernel
     // a group's four bytes is window 8 group + w's, so a window changed where the OR of the four XORed bytes has its bit.
     private static int CountChangedWindows(ReadOnlySpan<byte> before, ReadOnlySpan<byte> after, int limit)
     {
-        ReadOnlySpan<uint> was = MemoryMarshal.Cast<byte, uint>(before);
-        ReadOnlySpan<uint> now = MemoryMarshal.Cast<byte, uint>(after);
+        int groups = after.Length / 4;
         int changes = 0;
-        for (int group = 0; group < now.Length && changes <= limit; group++)
+        for (int group = 0; group < groups && changes <= limit; group++)
         {
-            changes += BitOperations.PopCount(Windows(was[group] ^ now[group]));
+            changes += BitOperations.PopCount(Windows(PathPoolKernel.WinnerGroup(before, group) ^ PathPoolKernel.WinnerGroup(after, group)));
         }
 
         return changes;
@@ -265,14 +262,13 @@ public static class PathConvReLUMaxPoolKernel
         Span<T> a, Span<T> b, in Geometry g)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        ReadOnlySpan<uint> was = MemoryMarshal.Cast<byte, uint>(before);
-        ReadOnlySpan<uint> now = MemoryMarshal.Cast<byte, uint>(after);
+        int groups = after.Length / 4;
         int plane = g.H * g.W, windows = g.C * plane, sourceWidth = g.SourceWidth;
         ref T s0 = ref MemoryMarshal.GetReference(start);
         ref T t0 = ref MemoryMarshal.GetReference(step);
-        for (int group = 0; group < now.Length; group++)
+        for (int group = 0; group < groups; group++)
         {
-            uint changed = Windows(was[group] ^ now[group]);
+            uint changed = Windows(PathPoolKernel.WinnerGroup(before, group) ^ PathPoolKernel.WinnerGroup(after, group));
             while (changed != 0)
             {
                 int bit = BitOperations.TrailingZeroCount(changed);
@@ -287,7 +283,7 @@ public static class PathConvReLUMaxPoolKernel
                 int c = w / plane, rest = w - c * plane, ih = rest / g.W, iw = rest - ih * g.W;
                 int corner = c * (g.SourceHeight * sourceWidth) + 2 * ih * sourceWidth + 2 * iw;
                 T da = T.Zero, db = T.Zero;
-                int qBefore = Winner(was[group], bit), qAfter = Winner(now[group], bit);
+                int qBefore = Winner(PathPoolKernel.WinnerGroup(before, group), bit), qAfter = Winner(PathPoolKernel.WinnerGroup(after, group), bit);
                 if (qAfter >= 0)
                 {
                     int p = corner + (qAfter >> 1) * sourceWidth + (qAfter & 1);
@@ -353,36 +349,31 @@ public static class PathConvReLUMaxPoolKernel
         }
     }
 
-    // y = max(z, 0) over channel-last z [OH OW, O], and the pool of y [O, PH, PW] (through rows, [PH PW, O]).
+    // y = max(z, 0) for z = b * alpha + a (rounded as PathKernel.Interpolate rounds it; with alpha 0 and b finite, z = a)
+    // over channel-last [OH OW, O], and the pool of y [O, PH, PW] (through rows, [PH PW, O]).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ReLUMaxPool<T>(ReadOnlySpan<T> z, Span<T> y, Span<T> rows, Span<T> pooled, in Geometry g)
+    private static void ReLUMaxPool<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, T alpha, Span<T> y, Span<T> rows, Span<T> pooled, in Geometry g)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int o = g.O, n = 0;
-        ref T zr = ref MemoryMarshal.GetReference(z);
+        int o = g.O, n = 0, i = 0;
+        ref T ar = ref MemoryMarshal.GetReference(a);
+        ref T br = ref MemoryMarshal.GetReference(b);
         ref T yr = ref MemoryMarshal.GetReference(y);
         ref T rr = ref MemoryMarshal.GetReference(rows);
-        bool vector = VectorMath.CanVectorize<T>();
-        if (vector)
+        if (VectorMath.CanVectorize<T>())
         {
             n = o - o % Vector256<T>.Count;
-            int i = 0;
-            for (; i <= z.Length - Vector256<T>.Count; i += Vector256<T>.Count)
+            var va = Vector256.Create(alpha);
+            for (; i <= y.Length - Vector256<T>.Count; i += Vector256<T>.Count)
             {
-                Vector256.Max(Vector256.LoadUnsafe(ref zr, (nuint)i), Vector256<T>.Zero).StoreUnsafe(ref yr, (nuint)i);
-            }
-
-            for (; i < z.Length; i++)
-            {
-                Unsafe.Add(ref yr, i) = T.Max(Unsafe.Add(ref zr, i), T.Zero);
+                Vector256<T> z = (Vector256.LoadUnsafe(ref br, (nuint)i) * va) + Vector256.LoadUnsafe(ref ar, (nuint)i);
+                Vector256.Max(z, Vector256<T>.Zero).StoreUnsafe(ref yr, (nuint)i);
             }
         }
-        else
+
+        for (; i < y.Length; i++)
         {
-            for (int i = 0; i < z.Length; i++)
-            {
-                Unsafe.Add(ref yr, i) = T.Max(Unsafe.Add(ref zr, i), T.Zero);
-            }
+            Unsafe.Add(ref yr, i) = T.Max((Unsafe.Add(ref br, i) * alpha) + Unsafe.Add(ref ar, i), T.Zero);
         }
 
         int windows = 0;
@@ -521,12 +512,11 @@ public static class PathConvReLUMaxPoolKernel
         ReadOnlySpan<byte> before, ReadOnlySpan<byte> after, ReadOnlySpan<T> prefix, ReadOnlySpan<T> taps, Span<T> opened, Span<T> destination, in Geometry g)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        ReadOnlySpan<uint> was = MemoryMarshal.Cast<byte, uint>(before);
-        ReadOnlySpan<uint> now = MemoryMarshal.Cast<byte, uint>(after);
+        int groups = after.Length / 4;
         int windows = g.C * g.H * g.W;
-        for (int group = 0; group < now.Length; group++)
+        for (int group = 0; group < groups; group++)
         {
-            uint changed = Windows(was[group] ^ now[group]);
+            uint changed = Windows(PathPoolKernel.WinnerGroup(before, group) ^ PathPoolKernel.WinnerGroup(after, group));
             while (changed != 0)
             {
                 int w = 8 * group + BitOperations.TrailingZeroCount(changed);
@@ -537,7 +527,7 @@ public static class PathConvReLUMaxPoolKernel
                 }
 
                 T e = ColumnProduct(prefix, taps, w, in g);
-                int position = WinnerPosition(was[group], w, in g);
+                int position = WinnerPosition(PathPoolKernel.WinnerGroup(before, group), w, in g);
                 if (position >= 0)
                 {
                     destination[position] += e - opened[w];

@@ -172,31 +172,41 @@ public static class PathPoolKernel
         ThrowHelper.RequireDestination(pieceStart.Length, windows, nameof(pieceStart));
         ThrowHelper.RequireDestination(pieceStep.Length, windows, nameof(pieceStep));
         int width = shape.Width, outHeight = shape.OutHeight, outWidth = shape.OutWidth, plane = shape.Height * width, w = 0;
+        ref T s0 = ref MemoryMarshal.GetReference(start);
+        ref T t0 = ref MemoryMarshal.GetReference(step);
+        ref T a0 = ref MemoryMarshal.GetReference(pieceStart);
+        ref T b0 = ref MemoryMarshal.GetReference(pieceStep);
         for (int ch = 0; ch < shape.Channels; ch++)
         {
             for (int oh = 0; oh < outHeight; oh++)
             {
-                for (int ow = 0; ow < outWidth; ow++, w++)
+                int corner = ch * plane + 2 * oh * width;
+                for (int ow = 0; ow < outWidth; ow++, w++, corner += 2)
                 {
-                    int group = 4 * (w >> 3), bit = w & 7, corner = ch * plane + 2 * oh * width + 2 * ow;
-                    T a = T.Zero, b = T.Zero;
-                    for (int q = 0; q < 4; q++)
+                    // Bit w % 8 of the group's four bytes: byte q has it when position q won.
+                    uint column = (WinnerGroup(winners, w >> 3) >> (w & 7)) & 0x01010101u;
+                    if (column == 0)
                     {
-                        if (((winners[group + q] >> bit) & 1) != 0)
-                        {
-                            int p = corner + (q >> 1) * width + (q & 1);
-                            a = start[p];
-                            b = step[p];
-                            break;
-                        }
+                        Unsafe.Add(ref a0, w) = T.Zero;
+                        Unsafe.Add(ref b0, w) = T.Zero;
+                        continue;
                     }
 
-                    pieceStart[w] = a;
-                    pieceStep[w] = b;
+                    int q = BitOperations.TrailingZeroCount(column) >> 3, p = corner + (q >> 1) * width + (q & 1);
+                    Unsafe.Add(ref a0, w) = Unsafe.Add(ref s0, p);
+                    Unsafe.Add(ref b0, w) = Unsafe.Add(ref t0, p);
                 }
             }
         }
     }
+
+    /// <summary>
+    /// Group <paramref name="group"/>'s four winner bytes (windows <c>8 group</c> to <c>8 group + 7</c>) as one number,
+    /// byte <c>q</c> in bits <c>8q</c> to <c>8q + 7</c>: bit <c>8q + w mod 8</c> is set when window <c>w</c> passes to position <c>q</c>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static uint WinnerGroup(ReadOnlySpan<byte> winners, int group) =>
+        System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(winners.Slice(4 * group, 4));
 
     // ---- forward ----
 
