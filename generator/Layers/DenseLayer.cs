@@ -64,12 +64,25 @@ internal sealed class DenseLayer : AffineLayer
     }
 
     /// <summary>
+    /// Below this many weights the batched product costs about what comparing rows does: <c>DenseKernel.BackwardInputAlongPath</c>'s
+    /// own threshold, so layers this small keep the one call.
+    /// </summary>
+    private const int SmallestCarried = 4096;
+
+    /// <summary>
     /// The backward pass: in a workspace that serves the straight path's input gradient sum, row by row from what changed
-    /// since the previous point (<c>DenseKernel.BackwardInputAlongPath</c>); otherwise the batched product.
+    /// since the previous point (<c>DenseKernel.BackwardInputAlongPath</c>), for layers of at least
+    /// <see cref="SmallestCarried"/> weights; otherwise the batched product.
     /// </summary>
     public override void WriteBackward(EmitContext e, LayerSpec layer, LayerSpec previous)
     {
         string args = $"dz, {EmitContext.TensorField(layer, "weight")}, dx, count, {layer.In.Length}, {layer.Out.Length}";
+        if ((long)layer.In.Length * layer.Out.Length < SmallestCarried)
+        {
+            WriteLinearTranspose(e, layer, "dz", "dx", "count");
+            return;
+        }
+
         e.W.Open("if (workspace.InputGradientSumOnly)");
         e.W.Line($"{EmitContext.Kernels}.DenseKernel.BackwardInputAlongPath<{e.T}>({args});");
         e.W.Close();

@@ -39,6 +39,29 @@ public sealed class FirstPoolFusionTests
         Assert.DoesNotContain("if (workspace.InputGradientSumOnly)", source);
     }
 
+    [Theory]
+    [InlineData("[Conv2D(6, Kernel = 3, Padding = 1), ReLU]", "[MaxPool2D(2)]", true)]
+    [InlineData("[Conv2D(6, Kernel = 5, Padding = 2), ReLU]", "[MaxPool2D(2)]", true)]
+    [InlineData("[Conv2D(6, Kernel = 3, Padding = 1, Stride = 2), ReLU]", "[MaxPool2D(2)]", false)]
+    [InlineData("[Conv2D(6, Kernel = 3, Padding = 1), Tanh]", "[MaxPool2D(2)]", false)]
+    [InlineData("[Conv2D(6, Kernel = 3, Padding = 1), ReLU]", "[AvgPool2D(2)]", false)]
+    public void TheSecondConvolution_RunsFromChanges_WhenItIsFusedWithItsPool(string conv, string pool, bool fuses)
+    {
+        string source = Generate($$"""
+            [Input(2, 8, 8)]                             public partial InputLayer Image { get; }
+            [Conv2D(4, Kernel = 3, Padding = 1), ReLU]   public partial Layer Conv { get; }
+            [MaxPool2D(2)]                               public partial Layer Pool { get; }
+            {{conv}}                                     public partial Layer Conv2 { get; }
+            {{pool}}                                     public partial Layer Pool2 { get; }
+            [Flatten]                                    public partial Layer Flat { get; }
+            [Dense(3)]                                   public partial Layer Out { get; }
+            """);
+        Assert.Contains("PathPoolKernel.MaxForward<double>", source);
+        Assert.Equal(fuses, source.Contains("PathConvReLUMaxPoolKernel.Forward<double>("));
+        Assert.Equal(fuses, source.Contains("PathConvReLUMaxPoolKernel.BackwardSum<double>("));
+        Assert.Equal(!fuses, source.Contains("PathPoolKernel.MaxBackwardSum<double>"));
+    }
+
     [Fact]
     public void AGraph_KeepsThePasses()
     {

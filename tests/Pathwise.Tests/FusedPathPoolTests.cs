@@ -166,6 +166,73 @@ public sealed class FusedPathPoolTests
     }
 
     [Fact]
+    public void PathPasses_TheSecondConvolution_FromChanges_EqualsTheUnfusedPasses()
+    {
+        // Conv2 reads the fused pooling: the sum-only passes compute it from what changes between points
+        // (PathConvReLUMaxPoolKernel) and never write its values before the ReLU or any of its gradients; the outputs and
+        // the input gradient sum are the unfused passes', on sorted points with the path's ends appended as the engine
+        // appends them and on points in no order.
+        var fashion = Randomized(new FashionCnn64(), 50);
+        CheckSecondConvolution(fashion, fashion.Conv2, 1e-12, seed: 51);
+        var float32 = new FusedCnn32();
+        float32.InitializeWeights(new Random(52));
+        CheckSecondConvolution(float32, float32.Conv2, 1e-5, seed: 53);
+    }
+
+    private static void CheckSecondConvolution<T>(INetwork<T> network, Layer conv, double tolerance, int seed)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        NetworkInfo info = network.Info;
+        var random = new Random(seed);
+        T[] baseline = Vector<T>(random, info.InputLength), direction = Vector<T>(random, info.InputLength);
+        int points = 40;
+        var sorted = new T[points + 2];
+        var shuffled = new T[points];
+        for (int k = 0; k < points; k++)
+        {
+            sorted[k] = T.CreateChecked((1 - Math.Cos(Math.PI * (k + 0.5) / points)) / 2);
+            shuffled[k] = T.CreateChecked(random.NextDouble());
+        }
+
+        sorted[points] = T.Zero;
+        sorted[points + 1] = T.One;
+        foreach (T[] alphas in new[] { sorted, shuffled })
+        {
+            int count = alphas.Length;
+            var coefficients = new T[points];
+            for (int k = 0; k < points; k++)
+            {
+                coefficients[k] = T.CreateChecked(random.NextDouble() / points);
+            }
+
+            T[] seedGradient = Vector<T>(random, count * info.OutputLength);
+            var fused = new Workspace<T>(info, count, inputGradientSumOnly: true);
+            var plain = new Workspace<T>(info, count);
+            fused.PreActivations(conv, count).Fill(T.NaN);
+            fused.Gradients(conv, count).Fill(T.NaN);
+            fused.PreActivationGradients(conv, count).Fill(T.NaN);
+            var sums = new T[2][];
+            var outputs = new T[2][];
+            Workspace<T>[] workspaces = [fused, plain];
+            for (int r = 0; r < 2; r++)
+            {
+                network.ForwardPath(baseline, direction, alphas, workspaces[r]);
+                outputs[r] = workspaces[r].Output(count).ToArray();
+                seedGradient.CopyTo(workspaces[r].OutputGradient(count));
+                sums[r] = new T[info.InputLength];
+                network.BackwardPathSum(coefficients, workspaces[r], sums[r]);
+            }
+
+            string name = $"{info.Name}, {count} points{(count == points ? " in no order" : " and the ends")}";
+            AssertClose(outputs[0], outputs[1], tolerance, name + " outputs");
+            AssertClose(sums[0], sums[1], tolerance, name + " input gradient sums");
+            Assert.All(fused.PreActivations(conv, count).ToArray(), v => Assert.True(T.IsNaN(v), name + ": the convolution's values were written"));
+            Assert.All(fused.Gradients(conv, count).ToArray(), v => Assert.True(T.IsNaN(v), name + ": the convolution's gradients were written"));
+            Assert.All(fused.PreActivationGradients(conv, count).ToArray(), v => Assert.True(T.IsNaN(v), name + ": the convolution's gradients were written"));
+        }
+    }
+
+    [Fact]
     public void LayerMethods_AtTheConvolution_KeepTheUnfusedPasses()
     {
         // Internal influence and conductance at Conv1 read its gradients and tangents at every point: against brute force.

@@ -364,14 +364,7 @@ partial class Sequence1D : global::Pathwise.INetwork<double>
     {
         global::System.Span<double> dz = workspace.PreActivationGradients(s_logits, count); // [count, 2]
         global::System.Span<double> dx = workspace.Gradients(s_flat, count); // [count, 6]
-        if (workspace.InputGradientSumOnly)
-        {
-            global::Pathwise.CompilerServices.Kernels.DenseKernel.BackwardInputAlongPath<double>(dz, _logitsWeight, dx, count, 6, 2);
-        }
-        else
-        {
-            global::Pathwise.CompilerServices.Kernels.DenseKernel.BackwardInput<double>(dz, _logitsWeight, dx, count, 6, 2);
-        }
+        global::Pathwise.CompilerServices.Kernels.DenseKernel.BackwardInput<double>(dz, _logitsWeight, dx, count, 6, 2);
     }
 
     [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]

@@ -464,14 +464,7 @@ partial class EveryLayer : global::Pathwise.INetwork<double>
         global::System.Span<double> dy = workspace.Gradients(s_squash, count);
         global::Pathwise.CompilerServices.Kernels.ActivationKernel.SigmoidBackward<double>(workspace.Activations(s_squash, count), dy, dz);
         global::System.Span<double> dx = workspace.Gradients(s_flat, count); // [count, 36]
-        if (workspace.InputGradientSumOnly)
-        {
-            global::Pathwise.CompilerServices.Kernels.DenseKernel.BackwardInputAlongPath<double>(dz, _squashWeight, dx, count, 36, 7);
-        }
-        else
-        {
-            global::Pathwise.CompilerServices.Kernels.DenseKernel.BackwardInput<double>(dz, _squashWeight, dx, count, 36, 7);
-        }
+        global::Pathwise.CompilerServices.Kernels.DenseKernel.BackwardInput<double>(dz, _squashWeight, dx, count, 36, 7);
     }
 
     [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -503,14 +496,7 @@ partial class EveryLayer : global::Pathwise.INetwork<double>
         global::System.Span<double> dy = workspace.Gradients(s_mixed, count);
         global::Pathwise.CompilerServices.Kernels.ActivationKernel.GeluTanhBackward<double>(workspace.PreActivations(s_mixed, count), dy, dz);
         global::System.Span<double> dx = workspace.Gradients(s_squash, count); // [count, 7]
-        if (workspace.InputGradientSumOnly)
-        {
-            global::Pathwise.CompilerServices.Kernels.DenseKernel.BackwardInputAlongPath<double>(dz, _mixedWeight, dx, count, 7, 6);
-        }
-        else
-        {
-            global::Pathwise.CompilerServices.Kernels.DenseKernel.BackwardInput<double>(dz, _mixedWeight, dx, count, 7, 6);
-        }
+        global::Pathwise.CompilerServices.Kernels.DenseKernel.BackwardInput<double>(dz, _mixedWeight, dx, count, 7, 6);
     }
 
     [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -568,14 +554,7 @@ partial class EveryLayer : global::Pathwise.INetwork<double>
         global::System.Span<double> dy = workspace.Gradients(s_logProbabilities, count);
         global::Pathwise.CompilerServices.Kernels.ActivationKernel.LogSoftmaxBackward<double>(workspace.Activations(s_logProbabilities, count), dy, dz, count, 4);
         global::System.Span<double> dx = workspace.Gradients(s_norm1D, count); // [count, 6]
-        if (workspace.InputGradientSumOnly)
-        {
-            global::Pathwise.CompilerServices.Kernels.DenseKernel.BackwardInputAlongPath<double>(dz, _logProbabilitiesWeight, dx, count, 6, 4);
-        }
-        else
-        {
-            global::Pathwise.CompilerServices.Kernels.DenseKernel.BackwardInput<double>(dz, _logProbabilitiesWeight, dx, count, 6, 4);
-        }
+        global::Pathwise.CompilerServices.Kernels.DenseKernel.BackwardInput<double>(dz, _logProbabilitiesWeight, dx, count, 6, 4);
     }
 
     [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]

@@ -423,14 +423,7 @@ partial class ExportedKinds : global::Pathwise.INetwork<float>
     {
         global::System.Span<float> dz = workspace.PreActivationGradients(s_logits, count); // [count, 3]
         global::System.Span<float> dx = workspace.Gradients(s_norm, count); // [count, 4]
-        if (workspace.InputGradientSumOnly)
-        {
-            global::Pathwise.CompilerServices.Kernels.DenseKernel.BackwardInputAlongPath<float>(dz, _logitsWeight, dx, count, 4, 3);
-        }
-        else
-        {
-            global::Pathwise.CompilerServices.Kernels.DenseKernel.BackwardInput<float>(dz, _logitsWeight, dx, count, 4, 3);
-        }
+        global::Pathwise.CompilerServices.Kernels.DenseKernel.BackwardInput<float>(dz, _logitsWeight, dx, count, 4, 3);
     }
 
     [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]

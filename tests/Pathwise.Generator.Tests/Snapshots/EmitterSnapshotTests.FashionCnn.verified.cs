@@ -515,14 +515,7 @@ partial class FashionCnn : global::Pathwise.INetwork<float>
     {
         global::System.Span<float> dz = workspace.PreActivationGradients(s_logits, count); // [count, 10]
         global::System.Span<float> dx = workspace.Gradients(s_hidden, count); // [count, 64]
-        if (workspace.InputGradientSumOnly)
-        {
-            global::Pathwise.CompilerServices.Kernels.DenseKernel.BackwardInputAlongPath<float>(dz, _logitsWeight, dx, count, 64, 10);
-        }
-        else
-        {
-            global::Pathwise.CompilerServices.Kernels.DenseKernel.BackwardInput<float>(dz, _logitsWeight, dx, count, 64, 10);
-        }
+        global::Pathwise.CompilerServices.Kernels.DenseKernel.BackwardInput<float>(dz, _logitsWeight, dx, count, 64, 10);
     }
 
     [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]

@@ -576,14 +576,7 @@ partial class ResidualCnn : global::Pathwise.INetwork<float>
     {
         global::System.Span<float> dz = workspace.PreActivationGradients(s_logits, count); // [count, 3]
         global::System.Span<float> dx = workspace.Gradients(s_flat, count); // [count, 10]
-        if (workspace.InputGradientSumOnly)
-        {
-            global::Pathwise.CompilerServices.Kernels.DenseKernel.BackwardInputAlongPath<float>(dz, _logitsWeight, dx, count, 10, 3);
-        }
-        else
-        {
-            global::Pathwise.CompilerServices.Kernels.DenseKernel.BackwardInput<float>(dz, _logitsWeight, dx, count, 10, 3);
-        }
+        global::Pathwise.CompilerServices.Kernels.DenseKernel.BackwardInput<float>(dz, _logitsWeight, dx, count, 10, 3);
     }
 
     [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]

@@ -247,14 +247,7 @@ partial class TinyMlp : global::Pathwise.INetwork<float>
         global::System.Span<float> dy = workspace.Gradients(s_hidden, count);
         global::Pathwise.CompilerServices.Kernels.ActivationKernel.ReLUBackward<float>(workspace.PreActivations(s_hidden, count), dy, dz);
         global::System.Span<float> dx = workspace.Gradients(s_features, count); // [count, 8]
-        if (workspace.InputGradientSumOnly)
-        {
-            global::Pathwise.CompilerServices.Kernels.DenseKernel.BackwardInputAlongPath<float>(dz, _hiddenWeight, dx, count, 8, 16);
-        }
-        else
-        {
-            global::Pathwise.CompilerServices.Kernels.DenseKernel.BackwardInput<float>(dz, _hiddenWeight, dx, count, 8, 16);
-        }
+        global::Pathwise.CompilerServices.Kernels.DenseKernel.BackwardInput<float>(dz, _hiddenWeight, dx, count, 8, 16);
     }
 
     [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -286,14 +279,7 @@ partial class TinyMlp : global::Pathwise.INetwork<float>
         global::System.Span<float> dy = workspace.Gradients(s_hidden2, count);
         global::Pathwise.CompilerServices.Kernels.ActivationKernel.TanhBackward<float>(workspace.Activations(s_hidden2, count), dy, dz);
         global::System.Span<float> dx = workspace.Gradients(s_hidden, count); // [count, 16]
-        if (workspace.InputGradientSumOnly)
-        {
-            global::Pathwise.CompilerServices.Kernels.DenseKernel.BackwardInputAlongPath<float>(dz, _hidden2Weight, dx, count, 16, 12);
-        }
-        else
-        {
-            global::Pathwise.CompilerServices.Kernels.DenseKernel.BackwardInput<float>(dz, _hidden2Weight, dx, count, 16, 12);
-        }
+        global::Pathwise.CompilerServices.Kernels.DenseKernel.BackwardInput<float>(dz, _hidden2Weight, dx, count, 16, 12);
     }
 
     [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -321,14 +307,7 @@ partial class TinyMlp : global::Pathwise.INetwork<float>
     {
         global::System.Span<float> dz = workspace.PreActivationGradients(s_logits, count); // [count, 3]
         global::System.Span<float> dx = workspace.Gradients(s_hidden2, count); // [count, 12]
-        if (workspace.InputGradientSumOnly)
-        {
-            global::Pathwise.CompilerServices.Kernels.DenseKernel.BackwardInputAlongPath<float>(dz, _logitsWeight, dx, count, 12, 3);
-        }
-        else
-        {
-            global::Pathwise.CompilerServices.Kernels.DenseKernel.BackwardInput<float>(dz, _logitsWeight, dx, count, 12, 3);
-        }
+        global::Pathwise.CompilerServices.Kernels.DenseKernel.BackwardInput<float>(dz, _logitsWeight, dx, count, 12, 3);
     }
 
     [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]

@@ -197,7 +197,8 @@ public static class DenseKernel
     public static void BackwardInputAlongPath<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> weight, Span<T> dx, int count, int inputs, int outputs)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        // Below this many weights a batched product costs about what comparing rows does.
+        // Below this many weights a batched product costs about what comparing rows does (the generator emits this call
+        // only from this size: DenseLayer.SmallestCarried).
         const int SmallestCarried = 4096;
         if ((long)inputs * outputs < SmallestCarried || count < 2)
         {

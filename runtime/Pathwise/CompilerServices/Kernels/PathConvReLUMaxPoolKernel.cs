@@ -283,7 +283,7 @@ public static class PathConvReLUMaxPoolKernel
                 int c = w / plane, rest = w - c * plane, ih = rest / g.W, iw = rest - ih * g.W;
                 int corner = c * (g.SourceHeight * sourceWidth) + 2 * ih * sourceWidth + 2 * iw;
                 T da = T.Zero, db = T.Zero;
-                int qBefore = Winner(PathPoolKernel.WinnerGroup(before, group), bit), qAfter = Winner(PathPoolKernel.WinnerGroup(after, group), bit);
+                int qBefore = PathPoolKernel.Winner(PathPoolKernel.WinnerGroup(before, group), bit), qAfter = PathPoolKernel.Winner(PathPoolKernel.WinnerGroup(after, group), bit);
                 if (qAfter >= 0)
                 {
                     int p = corner + (qAfter >> 1) * sourceWidth + (qAfter & 1);
@@ -301,13 +301,6 @@ public static class PathConvReLUMaxPoolKernel
                 Stamp(da, db, c, ih, iw, taps, a, b, in g);
             }
         }
-    }
-
-    // Which position (0 to 3) has window `bit`'s bit in a group's four winner bytes, or -1.
-    private static int Winner(uint bytes, int bit)
-    {
-        uint column = (bytes >> bit) & 0x01010101u;
-        return column == 0 ? -1 : BitOperations.TrailingZeroCount(column) >> 3;
     }
 
     // a[oh, ow, :] += da * taps[c, i, j, :] and b likewise with db, for every output (oh, ow) that reads input (c, ih, iw).
@@ -541,7 +534,7 @@ public static class PathConvReLUMaxPoolKernel
     // The position in the first layer's planes that a group's winner bytes give window w, or -1.
     private static int WinnerPosition(uint bytes, int w, in Geometry g)
     {
-        int q = Winner(bytes, w & 7);
+        int q = PathPoolKernel.Winner(bytes, w & 7);
         if (q < 0)
         {
             return -1;

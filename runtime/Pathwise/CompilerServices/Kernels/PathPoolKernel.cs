@@ -183,16 +183,15 @@ public static class PathPoolKernel
                 int corner = ch * plane + 2 * oh * width;
                 for (int ow = 0; ow < outWidth; ow++, w++, corner += 2)
                 {
-                    // Bit w % 8 of the group's four bytes: byte q has it when position q won.
-                    uint column = (WinnerGroup(winners, w >> 3) >> (w & 7)) & 0x01010101u;
-                    if (column == 0)
+                    int q = Winner(WinnerGroup(winners, w >> 3), w & 7);
+                    if (q < 0)
                     {
                         Unsafe.Add(ref a0, w) = T.Zero;
                         Unsafe.Add(ref b0, w) = T.Zero;
                         continue;
                     }
 
-                    int q = BitOperations.TrailingZeroCount(column) >> 3, p = corner + (q >> 1) * width + (q & 1);
+                    int p = corner + (q >> 1) * width + (q & 1);
                     Unsafe.Add(ref a0, w) = Unsafe.Add(ref s0, p);
                     Unsafe.Add(ref b0, w) = Unsafe.Add(ref t0, p);
                 }
@@ -207,6 +206,14 @@ public static class PathPoolKernel
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static uint WinnerGroup(ReadOnlySpan<byte> winners, int group) =>
         System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(winners.Slice(4 * group, 4));
+
+    /// <summary>Which position (0 to 3) a group's winner bytes (<see cref="WinnerGroup"/>) give window <c>8 group + bit</c>, or -1 for none.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static int Winner(uint group, int bit)
+    {
+        uint column = (group >> bit) & 0x01010101u;
+        return column == 0 ? -1 : BitOperations.TrailingZeroCount(column) >> 3;
+    }
 
     // ---- forward ----
 
