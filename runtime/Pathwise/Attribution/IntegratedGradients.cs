@@ -103,7 +103,7 @@ public sealed class IntegratedGradients<T> : IAttributionMethod<T, Attribution<T
 
     /// <summary>
     /// Attributes many inputs, <c>inputs[m, input length]</c>, each for its own target, in parallel over
-    /// the machine's cores; writes <c>attributions[m, input length]</c> and one delta per input. Each input's path starts
+    /// the machine's cores (one input after another when each call runs on two cores already); writes <c>attributions[m, input length]</c> and one delta per input. Each input's path starts
     /// at the options' baseline when <paramref name="baselines"/> is empty, else at its own row of it, <c>[m, input length]</c>.
     /// <paramref name="progress"/>, when given, hears the number of inputs done after each one.
     /// </summary>
@@ -117,8 +117,9 @@ public sealed class IntegratedGradients<T> : IAttributionMethod<T, Attribution<T
         Guard.Length<ConvergenceDelta>(deltas.Span, count, nameof(deltas));
         PathBatch.Check(_info, inputs.Span, targets.Span, baselines.Span);
 
-        // Each worker rents one engine for all its inputs, from the pool single calls use.
-        int workers = Math.Min(Environment.ProcessorCount, Math.Max(1, count));
+        // Each worker rents one engine for all its inputs, from the pool single calls use; when every call splits over two
+        // cores already, one worker takes the inputs in order.
+        int workers = PathSplit.SplitsEveryCall(_host.Plan) ? 1 : Math.Min(Environment.ProcessorCount, Math.Max(1, count));
         int done = 0;
         var parallel = new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = workers };
         Parallel.For(0, workers, parallel, w =>
@@ -139,7 +140,7 @@ public sealed class IntegratedGradients<T> : IAttributionMethod<T, Attribution<T
 
     /// <inheritdoc/>
     public Attribution<T>[] AttributeBatch(ReadOnlySpan<T> inputs, ReadOnlySpan<int> targets, ReadOnlySpan<T> baselines = default, IProgress<int>? progress = null, CancellationToken cancellationToken = default) =>
-        PathBatch.Run(_host, inputs, targets, baselines, IntegratedGradientsMath<T>.Example, null, progress, cancellationToken);
+        PathBatch.Run(_host, inputs, targets, baselines, IntegratedGradientsMath<T>.Example, null, progress, cancellationToken, inOrder: PathSplit.SplitsEveryCall(_host.Plan));
 
     private Attribution<T>[] Targets(ReadOnlySpan<T> input, ReadOnlySpan<T> baseline, bool ownBaseline, ReadOnlySpan<int> targets, CancellationToken cancellationToken)
     {

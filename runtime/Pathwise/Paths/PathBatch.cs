@@ -26,7 +26,8 @@ internal delegate void PathStackedExamples<T, TResult>(IStackedPathEngine<T> eng
 /// <remarks>
 /// On the CPU (<see cref="PathHost{T}.ParallelBatches"/>) the examples run in parallel over the machine's cores, each
 /// worker on one engine rented from the pool single calls use; each example runs the very code of a single call on
-/// its own engine, so a batch's results equal the single calls' bit for bit. On a device the examples run on one
+/// its own engine, so a batch's results equal the single calls' bit for bit. A method whose every call already runs on
+/// two cores (<see cref="PathSplit.SplitsEveryCall{T}"/>) asks for its examples in order instead, each a single call. On a device the examples run on one
 /// engine in order (the device parallelises within a pass), stacked when the method and engine allow it.
 /// </remarks>
 internal static class PathBatch
@@ -82,6 +83,7 @@ internal static class PathBatch
     /// <summary>
     /// Checks the batch, then runs it: one result per input, in order. <paramref name="progress"/> hears the number of
     /// inputs done after each input (each group, when stacked); cancellation is checked before each input and each chunk.
+    /// With <paramref name="inOrder"/> the examples run one after another on one engine even on the CPU.
     /// </summary>
     public static TResult[] Run<T, TResult>(
         PathHost<T> host,
@@ -91,12 +93,13 @@ internal static class PathBatch
         PathExample<T, TResult> example,
         PathStackedExamples<T, TResult>? stacked,
         IProgress<int>? progress,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        bool inOrder = false)
         where T : unmanaged, IFloatingPointIeee754<T> =>
-        Run(host, inputs, targets, BatchIndices.Targets(host.Info), baselines, example, stacked, progress, cancellationToken);
+        Run(host, inputs, targets, BatchIndices.Targets(host.Info), baselines, example, stacked, progress, cancellationToken, inOrder);
 
     /// <summary>
-    /// <see cref="Run{T, TResult}(PathHost{T}, ReadOnlySpan{T}, ReadOnlySpan{int}, ReadOnlySpan{T}, PathExample{T, TResult}, PathStackedExamples{T, TResult}?, IProgress{int}?, CancellationToken)"/>
+    /// <see cref="Run{T, TResult}(PathHost{T}, ReadOnlySpan{T}, ReadOnlySpan{int}, ReadOnlySpan{T}, PathExample{T, TResult}, PathStackedExamples{T, TResult}?, IProgress{int}?, CancellationToken, bool)"/>
     /// with each input's index checked as <paramref name="indices"/> says; the index reaches <paramref name="example"/> as its request's
     /// <see cref="PathRequest{T}.Target"/> (a method whose index is not an output, as a neuron, re-begins with its own request).
     /// </summary>
@@ -109,7 +112,8 @@ internal static class PathBatch
         PathExample<T, TResult> example,
         PathStackedExamples<T, TResult>? stacked,
         IProgress<int>? progress,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        bool inOrder = false)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int count = Check(host.Info, inputs, targets, baselines, indices);
@@ -120,7 +124,7 @@ internal static class PathBatch
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        if (!host.ParallelBatches)
+        if (!host.ParallelBatches || inOrder)
         {
             using var lease = host.Borrow();
             if (stacked is not null && lease.Item is IStackedPathEngine<T> engine && engine.StackCapacity > 1)
