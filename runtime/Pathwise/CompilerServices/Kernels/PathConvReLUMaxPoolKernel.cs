@@ -233,6 +233,7 @@ public static class PathConvReLUMaxPoolKernel
 
     // How many windows' winners differ between two points, counting no further than just past `limit`. Bit w of each of
     // a group's four bytes is window 8 group + w's, so a window changed where the OR of the four XORed bytes has its bit.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int CountChangedWindows(ReadOnlySpan<byte> before, ReadOnlySpan<byte> after, int limit)
     {
         int groups = after.Length / 4;
@@ -246,6 +247,7 @@ public static class PathConvReLUMaxPoolKernel
     }
 
     // The changed-window byte of a group's four XORed winner bytes.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static uint Windows(uint changed)
     {
         changed |= changed >> 16;
@@ -327,6 +329,7 @@ public static class PathConvReLUMaxPoolKernel
     }
 
     // [O, S] planes to channel-last [S, O], plus the bias of each channel when given.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ToChannelLast<T>(ReadOnlySpan<T> planes, Span<T> rows, int channels, ReadOnlySpan<T> bias)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -483,6 +486,7 @@ public static class PathConvReLUMaxPoolKernel
     }
 
     // weight [O, C, KH, KW] as taps [C, KH, KW, O]: one input unit's taps to every output channel side by side.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void OutputMajorTaps<T>(ReadOnlySpan<T> weight, Span<T> taps, Conv2DShape shape)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -532,6 +536,7 @@ public static class PathConvReLUMaxPoolKernel
     }
 
     // The position in the first layer's planes that a group's winner bytes give window w, or -1.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int WinnerPosition(uint bytes, int w, in Geometry g)
     {
         int q = PathPoolKernel.Winner(bytes, w & 7);

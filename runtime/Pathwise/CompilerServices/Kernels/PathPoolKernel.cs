@@ -161,6 +161,7 @@ public static class PathPoolKernel
     /// <param name="pieceStart">Destination, <c>[C, H / 2, W / 2]</c> (overwritten).</param>
     /// <param name="pieceStep">Destination, <c>[C, H / 2, W / 2]</c> (overwritten).</param>
     /// <param name="shape">The pooling's geometry: a 2x2 window, stride 2.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Pieces<T>(ReadOnlySpan<T> start, ReadOnlySpan<T> step, ReadOnlySpan<byte> winners, Span<T> pieceStart, Span<T> pieceStep, Pool2DShape shape)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
