@@ -54,7 +54,7 @@ public record IntegratedGradientsOptions
     /// The most path points evaluated in one pass, 1 to <see cref="MaxInternalBatchSize"/> = 1,000,000, or
     /// <see cref="Automatic"/> (the default): the workspace holds <c>InternalBatchSize + 2</c> points of every layer
     /// (<see cref="Workspace{T}.RequiredBytes"/>), so this bounds the memory. Automatic picks 64 for an MLP such as
-    /// 784-256-128-10 (0.8 MB) and 32 for the 28x28 CNN of the README (about 6 MB in float32; 16 points ran about 7% slower
+    /// 784-256-128-10 (0.8 MB) and 32 for the 28x28 CNN of the README (about 6 MB in float32; 16 points ran about 19% slower
     /// and 64, about 11 MB, no faster).
     /// </summary>
     public int InternalBatchSize { get; init; } = Automatic;
