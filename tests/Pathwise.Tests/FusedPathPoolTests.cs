@@ -211,17 +211,7 @@ public sealed class FusedPathPoolTests
             fused.PreActivations(conv, count).Fill(T.NaN);
             fused.Gradients(conv, count).Fill(T.NaN);
             fused.PreActivationGradients(conv, count).Fill(T.NaN);
-            var sums = new T[2][];
-            var outputs = new T[2][];
-            Workspace<T>[] workspaces = [fused, plain];
-            for (int r = 0; r < 2; r++)
-            {
-                network.ForwardPath(baseline, direction, alphas, workspaces[r]);
-                outputs[r] = workspaces[r].Output(count).ToArray();
-                seedGradient.CopyTo(workspaces[r].OutputGradient(count));
-                sums[r] = new T[info.InputLength];
-                network.BackwardPathSum(coefficients, workspaces[r], sums[r]);
-            }
+            (T[][] outputs, T[][] sums) = RunPasses(network, baseline, direction, alphas, coefficients, seedGradient, [fused, plain]);
 
             string name = $"{info.Name}, {count} points{(count == points ? " in no order" : " and the ends")}";
             AssertClose(outputs[0], outputs[1], tolerance, name + " outputs");
@@ -280,17 +270,7 @@ public sealed class FusedPathPoolTests
         fused.Gradients(conv, count).Fill(T.NaN);
         fused.PreActivationGradients(conv, count).Fill(T.NaN);
 
-        var sums = new T[2][];
-        var outputs = new T[2][];
-        Workspace<T>[] workspaces = [fused, plain];
-        for (int r = 0; r < 2; r++)
-        {
-            network.ForwardPath(baseline, direction, alphas, workspaces[r]);
-            outputs[r] = workspaces[r].Output(count).ToArray();
-            seedGradient.CopyTo(workspaces[r].OutputGradient(count));
-            sums[r] = new T[info.InputLength];
-            network.BackwardPathSum(coefficients, workspaces[r], sums[r]);
-        }
+        (T[][] outputs, T[][] sums) = RunPasses(network, baseline, direction, alphas, coefficients, seedGradient, [fused, plain]);
 
         string name = info.Name;
         AssertClose(outputs[0], outputs[1], tolerance, name + " outputs");
@@ -300,6 +280,26 @@ public sealed class FusedPathPoolTests
         Assert.All(fused.Gradients(conv, count).ToArray(), v => Assert.True(T.IsNaN(v), name + ": the fused route wrote the convolution's gradients"));
         Assert.All(fused.PreActivationGradients(conv, count).ToArray(), v => Assert.True(T.IsNaN(v), name + ": the fused route wrote the convolution's gradients"));
         Assert.DoesNotContain(plain.Activations(conv, count).ToArray(), T.IsNaN);
+    }
+
+    /// <summary>The straight path's passes in each workspace: its outputs at <paramref name="alphas"/> and the input gradient sum over the first <c>coefficients.Length</c> points.</summary>
+    private static (T[][] Outputs, T[][] Sums) RunPasses<T>(
+        INetwork<T> network, T[] baseline, T[] direction, T[] alphas, T[] coefficients, T[] seedGradient, Workspace<T>[] workspaces)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int count = alphas.Length;
+        var outputs = new T[workspaces.Length][];
+        var sums = new T[workspaces.Length][];
+        for (int r = 0; r < workspaces.Length; r++)
+        {
+            network.ForwardPath(baseline, direction, alphas, workspaces[r]);
+            outputs[r] = workspaces[r].Output(count).ToArray();
+            seedGradient.CopyTo(workspaces[r].OutputGradient(count));
+            sums[r] = new T[network.Info.InputLength];
+            network.BackwardPathSum(coefficients, workspaces[r], sums[r]);
+        }
+
+        return (outputs, sums);
     }
 
     private static T[] Vector<T>(Random random, int length)
