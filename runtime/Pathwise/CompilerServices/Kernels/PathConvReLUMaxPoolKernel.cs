@@ -109,7 +109,7 @@ public static class PathConvReLUMaxPoolKernel
         Span<T> rows = convolved.Slice(outputs, pooledLength);
         Span<T> taps = scratch.Slice(2 * inputs + 5 * outputs, shape.WeightLength);
         OutputMajorTaps(weight, taps, shape);
-        var geometry = new Geometry(shape) { SourceHeight = inputPool.Height, SourceWidth = inputPool.Width };
+        var geometry = new Geometry(shape, inputPool);
 
         // Stamping a changed window costs about 2 KH KW O multiply-adds, convolving two piece images afresh about
         // 2 C H W KH KW O / 2: past one window in 8, the convolution is cheaper. A point that far from the carried pieces
@@ -204,7 +204,7 @@ public static class PathConvReLUMaxPoolKernel
         opened.Clear();
         OutputMajorTaps(weight, taps, shape);
         int o = shape.OutChannels, size = outHeight * outWidth;
-        var g = new Geometry(shape) { SourceHeight = inputPool.Height, SourceWidth = inputPool.Width };
+        var g = new Geometry(shape, inputPool);
         for (int k = 0; k < count; k++)
         {
             if (k > 0)
@@ -221,7 +221,7 @@ public static class PathConvReLUMaxPoolKernel
         ReadOnlySpan<byte> last = winners.Slice((count - 1) * winnerBytes, winnerBytes);
         for (int w = 0; w < inputs; w++)
         {
-            int position = WinnerPosition(PathPoolKernel.WinnerGroup(last, w >> 3), w, in g);
+            int position = g.WinnerPosition(PathPoolKernel.WinnerGroup(last, w >> 3), w);
             if (position >= 0)
             {
                 destination[position] += closing[w] - opened[w];
@@ -231,28 +231,17 @@ public static class PathConvReLUMaxPoolKernel
 
     // ---- forward ----
 
-    // How many windows' winners differ between two points, counting no further than just past `limit`. Bit w of each of
-    // a group's four bytes is window 8 group + w's, so a window changed where the OR of the four XORed bytes has its bit.
+    // How many windows' winners differ between two points, counting no further than just past `limit`.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int CountChangedWindows(ReadOnlySpan<byte> before, ReadOnlySpan<byte> after, int limit)
     {
-        int groups = after.Length / 4;
-        int changes = 0;
+        int groups = after.Length / 4, changes = 0;
         for (int group = 0; group < groups && changes <= limit; group++)
         {
-            changes += BitOperations.PopCount(Windows(PathPoolKernel.WinnerGroup(before, group) ^ PathPoolKernel.WinnerGroup(after, group)));
+            changes += BitOperations.PopCount(PathPoolKernel.ChangedInGroup(before, after, group));
         }
 
         return changes;
-    }
-
-    // The changed-window byte of a group's four XORed winner bytes.
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static uint Windows(uint changed)
-    {
-        changed |= changed >> 16;
-        changed |= changed >> 8;
-        return changed & 0xFF;
     }
 
     // For each window whose winner differs between two consecutive points, adds the change of its piece,
@@ -264,54 +253,36 @@ public static class PathConvReLUMaxPoolKernel
         Span<T> a, Span<T> b, in Geometry g)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int groups = after.Length / 4;
-        int plane = g.H * g.W, windows = g.C * plane, sourceWidth = g.SourceWidth;
         ref T s0 = ref MemoryMarshal.GetReference(start);
         ref T t0 = ref MemoryMarshal.GetReference(step);
-        for (int group = 0; group < groups; group++)
+        foreach (int w in new PathPoolKernel.ChangedWindows(before, after, g.C * g.H * g.W))
         {
-            uint changed = Windows(PathPoolKernel.WinnerGroup(before, group) ^ PathPoolKernel.WinnerGroup(after, group));
-            while (changed != 0)
+            T da = T.Zero, db = T.Zero;
+            int now = g.WinnerPosition(PathPoolKernel.WinnerGroup(after, w >> 3), w);
+            if (now >= 0)
             {
-                int bit = BitOperations.TrailingZeroCount(changed);
-                changed &= changed - 1;
-                int w = 8 * group + bit;
-                if (w >= windows)
-                {
-                    break;
-                }
-
-                // Window w = (c, ih, iw) pools positions (2 ih + q / 2, 2 iw + q % 2) of the first layer's plane c.
-                int c = w / plane, rest = w - c * plane, ih = rest / g.W, iw = rest - ih * g.W;
-                int corner = c * (g.SourceHeight * sourceWidth) + 2 * ih * sourceWidth + 2 * iw;
-                T da = T.Zero, db = T.Zero;
-                int qBefore = PathPoolKernel.Winner(PathPoolKernel.WinnerGroup(before, group), bit), qAfter = PathPoolKernel.Winner(PathPoolKernel.WinnerGroup(after, group), bit);
-                if (qAfter >= 0)
-                {
-                    int p = corner + (qAfter >> 1) * sourceWidth + (qAfter & 1);
-                    da = Unsafe.Add(ref s0, p);
-                    db = Unsafe.Add(ref t0, p);
-                }
-
-                if (qBefore >= 0)
-                {
-                    int p = corner + (qBefore >> 1) * sourceWidth + (qBefore & 1);
-                    da -= Unsafe.Add(ref s0, p);
-                    db -= Unsafe.Add(ref t0, p);
-                }
-
-                Stamp(da, db, c, ih, iw, taps, a, b, in g);
+                da = Unsafe.Add(ref s0, now);
+                db = Unsafe.Add(ref t0, now);
             }
+
+            int was = g.WinnerPosition(PathPoolKernel.WinnerGroup(before, w >> 3), w);
+            if (was >= 0)
+            {
+                da -= Unsafe.Add(ref s0, was);
+                db -= Unsafe.Add(ref t0, was);
+            }
+
+            Stamp(da, db, w, taps, a, b, in g);
         }
     }
 
-    // a[oh, ow, :] += da * taps[c, i, j, :] and b likewise with db, for every output (oh, ow) that reads input (c, ih, iw).
+    // a[oh, ow, :] += da * taps[c, i, j, :] and b likewise with db, for every output (oh, ow) that reads input unit w = (c, ih, iw).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Stamp<T>(T da, T db, int c, int ih, int iw, ReadOnlySpan<T> taps, Span<T> a, Span<T> b, in Geometry g)
+    private static void Stamp<T>(T da, T db, int w, ReadOnlySpan<T> taps, Span<T> a, Span<T> b, in Geometry g)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int i0 = Math.Max(0, ih + g.PH - g.OH + 1), i1 = Math.Min(g.KH, ih + g.PH + 1);
-        int j0 = Math.Max(0, iw + g.PW - g.OW + 1), j1 = Math.Min(g.KW, iw + g.PW + 1);
+        (int c, int ih, int iw) = g.Unit(w);
+        (int i0, int i1, int j0, int j1) = g.Taps(ih, iw);
         int o = g.O;
         ref T t0 = ref MemoryMarshal.GetReference(taps);
         ref T a0 = ref MemoryMarshal.GetReference(a);
@@ -509,44 +480,17 @@ public static class PathConvReLUMaxPoolKernel
         ReadOnlySpan<byte> before, ReadOnlySpan<byte> after, ReadOnlySpan<T> prefix, ReadOnlySpan<T> taps, Span<T> opened, Span<T> destination, in Geometry g)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int groups = after.Length / 4;
-        int windows = g.C * g.H * g.W;
-        for (int group = 0; group < groups; group++)
+        foreach (int w in new PathPoolKernel.ChangedWindows(before, after, g.C * g.H * g.W))
         {
-            uint changed = Windows(PathPoolKernel.WinnerGroup(before, group) ^ PathPoolKernel.WinnerGroup(after, group));
-            while (changed != 0)
+            T e = ColumnProduct(prefix, taps, w, in g);
+            int position = g.WinnerPosition(PathPoolKernel.WinnerGroup(before, w >> 3), w);
+            if (position >= 0)
             {
-                int w = 8 * group + BitOperations.TrailingZeroCount(changed);
-                changed &= changed - 1;
-                if (w >= windows)
-                {
-                    break;
-                }
-
-                T e = ColumnProduct(prefix, taps, w, in g);
-                int position = WinnerPosition(PathPoolKernel.WinnerGroup(before, group), w, in g);
-                if (position >= 0)
-                {
-                    destination[position] += e - opened[w];
-                }
-
-                opened[w] = e;
+                destination[position] += e - opened[w];
             }
-        }
-    }
 
-    // The position in the first layer's planes that a group's winner bytes give window w, or -1.
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int WinnerPosition(uint bytes, int w, in Geometry g)
-    {
-        int q = PathPoolKernel.Winner(bytes, w & 7);
-        if (q < 0)
-        {
-            return -1;
+            opened[w] = e;
         }
-
-        int plane = g.H * g.W, c = w / plane, rest = w - c * plane, ih = rest / g.W, iw = rest - ih * g.W;
-        return (c * g.SourceHeight + 2 * ih + (q >> 1)) * g.SourceWidth + 2 * iw + (q & 1);
     }
 
     // <prefix, column of input unit w>: the sum over i, j and o of taps[c, i, j, o] prefix[ih + P - i, iw + P - j, o].
@@ -554,9 +498,8 @@ public static class PathConvReLUMaxPoolKernel
     private static T ColumnProduct<T>(ReadOnlySpan<T> prefix, ReadOnlySpan<T> taps, int w, in Geometry g)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int plane = g.H * g.W, c = w / plane, rest = w - c * plane, ih = rest / g.W, iw = rest - ih * g.W;
-        int i0 = Math.Max(0, ih + g.PH - g.OH + 1), i1 = Math.Min(g.KH, ih + g.PH + 1);
-        int j0 = Math.Max(0, iw + g.PW - g.OW + 1), j1 = Math.Min(g.KW, iw + g.PW + 1);
+        (int c, int ih, int iw) = g.Unit(w);
+        (int i0, int i1, int j0, int j1) = g.Taps(ih, iw);
         int o = g.O, n = 0;
         ref T t0 = ref MemoryMarshal.GetReference(taps);
         ref T p0 = ref MemoryMarshal.GetReference(prefix);
@@ -600,17 +543,41 @@ public static class PathConvReLUMaxPoolKernel
         return sum;
     }
 
-    // The shape's numbers the per-point loops read, computed once per call.
-    private readonly struct Geometry(Conv2DShape shape)
+    // The shape's numbers the per-point loops read, computed once per call, and the first layer's planes the pooling
+    // reads ([C, SH, SW]: twice the pooled ones, or a row and a column more, which the pool skips).
+    private readonly struct Geometry(Conv2DShape shape, Pool2DShape pool)
     {
         public readonly int C = shape.InChannels, H = shape.Height, W = shape.Width, O = shape.OutChannels;
         public readonly int KH = shape.KernelHeight, KW = shape.KernelWidth, PH = shape.PaddingHeight, PW = shape.PaddingWidth;
         public readonly int OH = shape.OutHeight, OW = shape.OutWidth;
+        private readonly int _sourceHeight = pool.Height, _sourceWidth = pool.Width;
 
-        // The first layer's plane, twice the pooled one or a row and a column more (which the pool skips); set by Forward.
-        public int SourceHeight { get; init; }
+        // Input unit (pooling window) w as (channel, row, column).
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public (int C, int Row, int Column) Unit(int w)
+        {
+            int plane = H * W, c = w / plane, rest = w - c * plane, row = rest / W;
+            return (c, row, rest - row * W);
+        }
 
-        public int SourceWidth { get; init; }
+        // The kernel taps [i0, i1) x [j0, j1) through which some output reads input (ih, iw): output (ih + PH - i, iw + PW - j).
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public (int I0, int I1, int J0, int J1) Taps(int ih, int iw) =>
+            (Math.Max(0, ih + PH - OH + 1), Math.Min(KH, ih + PH + 1), Math.Max(0, iw + PW - OW + 1), Math.Min(KW, iw + PW + 1));
+
+        // The position in the first layer's planes that a group's winner bytes give window w, or -1.
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public int WinnerPosition(uint bytes, int w)
+        {
+            int q = PathPoolKernel.Winner(bytes, w & 7);
+            if (q < 0)
+            {
+                return -1;
+            }
+
+            (int c, int row, int column) = Unit(w);
+            return (c * _sourceHeight + 2 * row + (q >> 1)) * _sourceWidth + 2 * column + (q & 1);
+        }
     }
 
     private static void CheckInputPool(Pool2DShape inputPool, Conv2DShape shape)

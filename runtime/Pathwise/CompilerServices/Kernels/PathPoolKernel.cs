@@ -216,6 +216,48 @@ public static class PathPoolKernel
         return column == 0 ? -1 : BitOperations.TrailingZeroCount(column) >> 3;
     }
 
+    /// <summary>The windows of group <paramref name="group"/> whose winners differ between two points' winners: bit <c>w mod 8</c> for window <c>8 group + w mod 8</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static uint ChangedInGroup(ReadOnlySpan<byte> before, ReadOnlySpan<byte> after, int group)
+    {
+        // A window changed where any of its four position bits did: the OR of the four XORed bytes.
+        uint changed = WinnerGroup(before, group) ^ WinnerGroup(after, group);
+        changed |= changed >> 16;
+        changed |= changed >> 8;
+        return changed & 0xFF;
+    }
+
+    /// <summary>The windows, below <c>windows</c>, whose winners differ between two points' winners, in order: <c>foreach (int w in new ChangedWindows(before, after, windows))</c>.</summary>
+    internal ref struct ChangedWindows(ReadOnlySpan<byte> before, ReadOnlySpan<byte> after, int windows)
+    {
+        private readonly ReadOnlySpan<byte> _before = before;
+        private readonly ReadOnlySpan<byte> _after = after;
+        private int _group = -1;
+        private uint _bits;
+
+        /// <summary>The current window.</summary>
+        public int Current { get; private set; }
+
+        public readonly ChangedWindows GetEnumerator() => this;
+
+        public bool MoveNext()
+        {
+            while (_bits == 0)
+            {
+                if (++_group >= _after.Length / 4)
+                {
+                    return false;
+                }
+
+                _bits = ChangedInGroup(_before, _after, _group);
+            }
+
+            Current = 8 * _group + BitOperations.TrailingZeroCount(_bits);
+            _bits &= _bits - 1;
+            return Current < windows;
+        }
+    }
+
     // ---- forward ----
 
     private interface IActivation
